@@ -1,0 +1,92 @@
+// Configuration comes from the environment, is validated once at start-up and is frozen.
+// The variable names are a contract with the people and tools that run Carnet: keep them stable.
+import { z } from 'zod'
+
+const LANGUAGES = ['fr', 'en'] as const
+export type Language = (typeof LANGUAGES)[number]
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value })
+    return true
+  } catch {
+    return false
+  }
+}
+
+const boolish = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
+
+const envSchema = z.object({
+  PORT: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be between 0 and 65535' })
+    .max(65535, { error: 'must be between 0 and 65535' })
+    .default(3000),
+  HOST: z.string().min(1, { error: 'must not be empty' }).default('localhost'),
+  DATABASE_URL: z
+    .string()
+    .min(1, { error: 'must be a SQLite file path' })
+    .default('./data/carnet.db')
+    // Accept the `sqlite:` / `file:` spellings other tools use for the same thing.
+    .transform((v) => v.replace(/^(sqlite|file):(\/\/)?/, '')),
+  SITE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL, e.g. https://blog.example.org' })
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+  BLOG_TITLE: z.string().trim().min(1, { error: 'must not be empty' }).max(200).default('Carnet'),
+  BLOG_DESCRIPTION: z.string().trim().max(500).default(''),
+  BLOG_LANGUAGE: z.enum(LANGUAGES, { error: 'must be fr or en' }).default('fr'),
+  BLOG_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, { error: 'must be an IANA time zone, e.g. Europe/Paris' })
+    .default('Europe/Paris'),
+  /** Load the demo posts into a brand-new database (default on). */
+  DEMO_CONTENT: boolish.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+})
+
+export interface Config {
+  port: number
+  host: string
+  databasePath: string
+  siteUrl: string
+  /** Used only to fill the settings of a new database. */
+  initialSettings: { title: string; description: string; language: Language; timezone: string }
+  demoContent: boolean
+  logLevel: string
+  production: boolean
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment; throws a ConfigError whose message is one readable line. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  // An empty variable means "not set", as shells and .env files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = envSchema.safeParse(present)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const name = String(issue.path[0] ?? 'environment')
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message} (got ${JSON.stringify(present[name] ?? '')})`)
+  }
+  const e = parsed.data
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databasePath: e.DATABASE_URL,
+    siteUrl: e.SITE_URL ?? `http://localhost:${e.PORT}`,
+    initialSettings: Object.freeze({
+      title: e.BLOG_TITLE,
+      description: e.BLOG_DESCRIPTION,
+      language: e.BLOG_LANGUAGE,
+      timezone: e.BLOG_TIMEZONE,
+    }),
+    demoContent: e.DEMO_CONTENT,
+    logLevel: e.LOG_LEVEL,
+    production: e.NODE_ENV === 'production',
+  })
+}

@@ -1,0 +1,36 @@
+import { readdirSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url))
+
+/**
+ * Reads the dated migration files. Our own import() rather than Kysely's FileMigrationProvider, so that the
+ * TypeScript files load through the same loader as the app (tsx, or vitest in tests).
+ */
+class MigrationFolder implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const migrations: Record<string, Migration> = {}
+    for (const file of readdirSync(MIGRATIONS_DIR).sort()) {
+      if (!/^\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}_\w+\.ts$/.test(file)) continue
+      migrations[file.replace(/\.ts$/, '')] = (await import(pathToFileURL(`${MIGRATIONS_DIR}/${file}`).href)) as Migration
+    }
+    return migrations
+  }
+}
+
+export function migrator(db: Kysely<any>): Migrator {
+  return new Migrator({ db, provider: new MigrationFolder() })
+}
+
+/** Brings the schema to the newest migration; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const result = await migrator(db).migrateToLatest()
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')
+    const err = result.error instanceof Error ? result.error : new Error(String(result.error))
+    err.message = `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${err.message}`
+    throw err
+  }
+  return result
+}

@@ -1,0 +1,90 @@
+// The database as Kysely sees it. Interfaces describe the tables only; view models live with their features.
+// Times are ISO 8601 strings in UTC (`toISOString()`), so they sort as text and read well in a SQL shell.
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+export type PostStatus = 'draft' | 'published'
+export type CommentStatus = 'pending' | 'approved' | 'spam'
+
+export interface PostsTable {
+  id: Generated<number>
+  slug: string
+  title: string
+  /** Markdown as the author wrote it. */
+  body_source: string
+  /** Sanitized HTML rendered from body_source when the post is saved. */
+  body_html: string
+  /** Plain-text lead used on lists and in metadata. */
+  excerpt: string
+  signature: string
+  status: PostStatus
+  /** When the post appears to readers (may be in the future: scheduled). Null for a never-published draft. */
+  published_at: string | null
+  /** 1 = open, 0 = closed by an admin. */
+  comments_open: number
+  created_at: string
+  updated_at: string
+}
+
+export interface CategoriesTable {
+  id: Generated<number>
+  name: string
+  slug: string
+  created_at: string
+}
+
+export interface PostCategoriesTable {
+  post_id: number
+  category_id: number
+}
+
+/** Short labels shown with a post (the seed's "Syrie", "Qaryatayn"); distinct from categories. */
+export interface PostTagsTable {
+  post_id: number
+  position: number
+  name: string
+}
+
+export interface CommentsTable {
+  id: Generated<number>
+  post_id: number
+  parent_id: number | null
+  author_name: string
+  author_email: string | null
+  author_url: string | null
+  body: string
+  status: CommentStatus
+  created_at: string
+  ip: string | null
+}
+
+export interface UsersTable {
+  id: Generated<number>
+  username: string
+  password_hash: string
+  created_at: string
+  updated_at: string
+}
+
+/** One row per setting; value is JSON. */
+export interface SettingsTable {
+  key: string
+  value: string
+}
+
+export interface Database {
+  posts: PostsTable
+  categories: CategoriesTable
+  post_categories: PostCategoriesTable
+  post_tags: PostTagsTable
+  comments: CommentsTable
+  users: UsersTable
+  settings: SettingsTable
+}
+
+export type Post = Selectable<PostsTable>
+export type NewPost = Insertable<PostsTable>
+export type PostUpdate = Updateable<PostsTable>
+export type Category = Selectable<CategoriesTable>
+export type Comment = Selectable<CommentsTable>
+export type NewComment = Insertable<CommentsTable>
+export type User = Selectable<UsersTable>

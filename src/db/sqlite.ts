@@ -1,0 +1,27 @@
+// Everything SQLite-only lives here, so that a PostgreSQL dialect can replace this one module.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import type { Database } from './schema.ts'
+
+export type SqliteHandle = BetterSqlite3.Database
+
+export function openSqlite(path: string): SqliteHandle {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const sqlite = new BetterSqlite3(path)
+  // WAL lets readers go on while a comment is written, and survives a killed process: a transaction whose
+  // COMMIT returned is in the WAL file and is replayed on the next open.
+  sqlite.pragma('journal_mode = WAL')
+  // NORMAL syncs the WAL at checkpoints, not at each commit: a crash of the process loses nothing, and only a
+  // power cut can lose the last moments. That is the trade SQLite recommends for WAL.
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  // Several processes may share the file: wait for a writer rather than answer "database is locked".
+  sqlite.pragma('busy_timeout = 5000')
+  return sqlite
+}
+
+export function createKysely(sqlite: SqliteHandle): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+}

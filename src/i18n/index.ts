@@ -1,0 +1,44 @@
+import type { Language } from '../config.ts'
+import { en } from './en.ts'
+import { fr, type Messages } from './fr.ts'
+
+export type { Messages }
+export const catalogues: Record<Language, Messages> = { fr, en }
+
+export function messages(language: Language): Messages {
+  return catalogues[language]
+}
+
+/** Date and time formatting in the blog's language and time zone. Intl formatters are costly to build: kept. */
+export interface Formatter {
+  dateHeader(iso: string): string
+  commentDate(iso: string): string
+  time(iso: string): string
+  monthYear(year: number, month: number): string
+}
+
+const formatters = new Map<string, Formatter>()
+
+export function formatter(language: Language, timeZone: string): Formatter {
+  const key = `${language}|${timeZone}`
+  let f = formatters.get(key)
+  if (!f) {
+    const m = messages(language)
+    const make = (opts: object) => new Intl.DateTimeFormat(m.locale, { ...opts, timeZone })
+    const header = make(m.dateHeader)
+    const comment = make(m.commentDate)
+    const time = make(m.time)
+    const monthYear = new Intl.DateTimeFormat(m.locale, { ...m.monthYear, timeZone: 'UTC' })
+    f = {
+      dateHeader: (iso) => header.format(new Date(iso)),
+      commentDate: (iso) => comment.format(new Date(iso)),
+      time: (iso) => time.format(new Date(iso)),
+      monthYear: (year, month) => {
+        const s = monthYear.format(new Date(Date.UTC(year, month - 1, 15)))
+        return s.charAt(0).toLocaleUpperCase(m.locale) + s.slice(1)
+      },
+    }
+    formatters.set(key, f)
+  }
+  return f
+}

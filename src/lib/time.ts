@@ -1,0 +1,51 @@
+/** The current instant as stored in the database. */
+export function nowIso(): string {
+  return new Date().toISOString()
+}
+
+/** Calendar parts of an instant in a time zone. */
+export function zonedParts(iso: string | Date, timeZone: string): { year: number; month: number; day: number } {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(typeof iso === 'string' ? new Date(iso) : iso)
+  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value)
+  return { year: get('year'), month: get('month'), day: get('day') }
+}
+
+/** The UTC instant at which a wall-clock time in a zone happens (for month boundaries in the blog's zone). */
+export function zonedTimeToUtc(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+): Date {
+  const guess = Date.UTC(year, month - 1, day, hour, minute)
+  // Two passes settle daylight-saving transitions.
+  let utc = guess
+  for (let i = 0; i < 2; i++) utc = guess - offsetMs(new Date(utc), timeZone)
+  return new Date(utc)
+}
+
+function offsetMs(date: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(date)
+  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value)
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+  return asUtc - Math.floor(date.getTime() / 1000) * 1000
+}
+
+/** [start, end) of a calendar month in the blog's zone, as stored ISO strings. */
+export function monthRange(year: number, month: number, timeZone: string): [string, string] {
+  const start = zonedTimeToUtc(year, month, 1, 0, 0, timeZone)
+  const end = month === 12 ? zonedTimeToUtc(year + 1, 1, 1, 0, 0, timeZone) : zonedTimeToUtc(year, month + 1, 1, 0, 0, timeZone)
+  return [start.toISOString(), end.toISOString()]
+}

@@ -1,0 +1,112 @@
+// Writing posts: the one place that turns an author's Markdown into stored HTML and keeps categories and tags
+// in step. Used by the demo loader and by the admin.
+import type { Kysely, Transaction } from 'kysely'
+import type { Database, PostStatus } from '../db/schema.ts'
+import { slugify } from '../lib/slug.ts'
+import { nowIso } from '../lib/time.ts'
+import { excerptOf, renderMarkdown } from './markdown.ts'
+
+type Db = Kysely<Database> | Transaction<Database>
+
+export interface PostInput {
+  title: string
+  slug?: string
+  body: string
+  signature?: string
+  status: PostStatus
+  publishedAt?: string | null
+  commentsOpen?: boolean
+  categories?: string[]
+  tags?: string[]
+}
+
+/** A slug not used by another post: `title`, then `title-2`, `title-3`… */
+export async function uniqueSlug(db: Db, wanted: string, exceptPostId?: number): Promise<string> {
+  const base = slugify(wanted) || 'note'
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`
+    let q = db.selectFrom('posts').select('id').where('slug', '=', candidate)
+    if (exceptPostId !== undefined) q = q.where('id', '!=', exceptPostId)
+    if (!(await q.executeTakeFirst())) return candidate
+  }
+}
+
+/** Finds categories by name, creating the missing ones; returns their ids. */
+export async function ensureCategories(db: Db, names: readonly string[]): Promise<number[]> {
+  const ids: number[] = []
+  for (const name of new Set(names.map((n) => n.trim()).filter(Boolean))) {
+    const existing = await db.selectFrom('categories').select('id').where('name', '=', name).executeTakeFirst()
+    if (existing) {
+      ids.push(existing.id)
+      continue
+    }
+    const slug = await uniqueCategorySlug(db, name)
+    const row = await db
+      .insertInto('categories')
+      .values({ name, slug, created_at: nowIso() })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    ids.push(row.id)
+  }
+  return ids
+}
+
+export async function uniqueCategorySlug(db: Db, name: string, exceptId?: number): Promise<string> {
+  const base = slugify(name) || 'categorie'
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`
+    let q = db.selectFrom('categories').select('id').where('slug', '=', candidate)
+    if (exceptId !== undefined) q = q.where('id', '!=', exceptId)
+    if (!(await q.executeTakeFirst())) return candidate
+  }
+}
+
+export async function setPostCategories(db: Db, postId: number, categoryIds: readonly number[]): Promise<void> {
+  await db.deleteFrom('post_categories').where('post_id', '=', postId).execute()
+  if (categoryIds.length > 0) {
+    await db
+      .insertInto('post_categories')
+      .values([...new Set(categoryIds)].map((category_id) => ({ post_id: postId, category_id })))
+      .execute()
+  }
+}
+
+export async function setPostTags(db: Db, postId: number, tags: readonly string[]): Promise<void> {
+  await db.deleteFrom('post_tags').where('post_id', '=', postId).execute()
+  const names = [...new Set(tags.map((t) => t.trim()).filter(Boolean))]
+  if (names.length > 0) {
+    await db
+      .insertInto('post_tags')
+      .values(names.map((name, position) => ({ post_id: postId, position, name })))
+      .execute()
+  }
+}
+
+export async function createPost(db: Kysely<Database>, input: PostInput): Promise<{ id: number; slug: string }> {
+  return db.transaction().execute(async (trx) => {
+    const now = nowIso()
+    const html = renderMarkdown(input.body)
+    const slug = await uniqueSlug(trx, input.slug || input.title)
+    const publishedAt = input.publishedAt ?? (input.status === 'published' ? now : null)
+    const { id } = await trx
+      .insertInto('posts')
+      .values({
+        slug,
+        title: input.title,
+        body_source: input.body,
+        body_html: html,
+        excerpt: excerptOf(html),
+        signature: input.signature ?? '',
+        status: input.status,
+        published_at: publishedAt,
+        comments_open: input.commentsOpen === false ? 0 : 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await setPostCategories(trx, id, await ensureCategories(trx, input.categories ?? []))
+    await setPostTags(trx, id, input.tags ?? [])
+    return { id, slug }
+  })
+}

@@ -1,0 +1,132 @@
+// Rows become view models here, in one place, so that templates get exactly what they show.
+import { renderCommentBody, safeWebsite } from '../comments/render.ts'
+import type { Formatter } from '../i18n/index.ts'
+import { categoryPath, commentAnchor, postPath } from '../lib/urls.ts'
+import type { CommentRow, PostListRow, PostRow } from './posts.repository.ts'
+
+export interface CategoryLink {
+  name: string
+  url: string
+}
+
+export interface PostListItem {
+  id: number
+  url: string
+  title: string
+  excerpt: string
+  publishedAt: string
+  dateHeader: string
+  time: string
+  categories: CategoryLink[]
+  commentCount: number
+}
+
+export interface ViewContext {
+  fmt: Formatter
+  timeZone: string
+}
+
+function categoryLinks(cats: Array<{ name: string; slug: string }> | undefined): CategoryLink[] {
+  return (cats ?? []).map((c) => ({ name: c.name, url: categoryPath(c.slug) }))
+}
+
+export function toListItem(
+  row: PostListRow,
+  categories: Map<number, Array<{ name: string; slug: string }>>,
+  ctx: ViewContext,
+): PostListItem {
+  const publishedAt = row.published_at!
+  return {
+    id: row.id,
+    url: postPath(row, ctx.timeZone),
+    title: row.title,
+    excerpt: row.excerpt,
+    publishedAt,
+    dateHeader: ctx.fmt.dateHeader(publishedAt),
+    time: ctx.fmt.time(publishedAt),
+    categories: categoryLinks(categories.get(row.id)),
+    commentCount: Number(row.comment_count),
+  }
+}
+
+export interface CommentView {
+  id: number
+  anchor: string
+  authorName: string
+  authorUrl: string | null
+  bodyHtml: string
+  createdAt: string
+  date: string
+  depth: number
+  replies: CommentView[]
+}
+
+/** Comments nest under their parent, at most three levels deep; deeper answers join the third level. */
+export const MAX_COMMENT_DEPTH = 3
+
+export function commentTree(rows: readonly CommentRow[], ctx: ViewContext): CommentView[] {
+  const byId = new Map<number, CommentView>()
+  const roots: CommentView[] = []
+  const parentOf = new Map<number, CommentView | undefined>()
+  for (const row of rows) {
+    const view: CommentView = {
+      id: row.id,
+      anchor: commentAnchor(row.id),
+      authorName: row.author_name,
+      authorUrl: safeWebsite(row.author_url),
+      bodyHtml: renderCommentBody(row.body),
+      createdAt: row.created_at,
+      date: ctx.fmt.commentDate(row.created_at),
+      depth: 1,
+      replies: [],
+    }
+    byId.set(row.id, view)
+    // A reply to a comment readers cannot see (held or removed) stands on its own.
+    let parent = row.parent_id === null ? undefined : byId.get(row.parent_id)
+    while (parent && parent.depth >= MAX_COMMENT_DEPTH) parent = parentOf.get(parent.id)
+    parentOf.set(row.id, parent)
+    if (parent) {
+      view.depth = parent.depth + 1
+      parent.replies.push(view)
+    } else {
+      roots.push(view)
+    }
+  }
+  return roots
+}
+
+export interface PostView extends PostListItem {
+  slug: string
+  bodyHtml: string
+  signature: string
+  tags: string[]
+  commentsOpen: boolean
+  updatedAt: string
+}
+
+export function toPostView(
+  row: PostRow,
+  categories: Array<{ name: string; slug: string }> | undefined,
+  tags: string[],
+  ctx: ViewContext,
+  commentsOpen: boolean,
+): PostView {
+  const publishedAt = row.published_at ?? row.updated_at
+  return {
+    id: row.id,
+    slug: row.slug,
+    url: postPath(row, ctx.timeZone),
+    title: row.title,
+    excerpt: row.excerpt,
+    publishedAt,
+    dateHeader: ctx.fmt.dateHeader(publishedAt),
+    time: ctx.fmt.time(publishedAt),
+    categories: categoryLinks(categories),
+    commentCount: Number(row.comment_count),
+    bodyHtml: row.body_html,
+    signature: row.signature,
+    tags,
+    commentsOpen,
+    updatedAt: row.updated_at,
+  }
+}

@@ -1,0 +1,52 @@
+// Starts Carnet: configuration, app, listen; on SIGTERM or SIGINT, stops accepting, finishes the requests in
+// flight, closes the database and exits.
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig } from './config.ts'
+
+let config
+try {
+  config = loadConfig()
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message)
+    process.exit(1)
+  }
+  throw err
+}
+
+let app
+try {
+  app = await buildApp(config)
+} catch (err) {
+  console.error(`Carnet could not start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+}
+
+let closing = false
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    const timer = setTimeout(() => {
+      app.log.error('shutdown timed out')
+      process.exit(1)
+    }, 10_000)
+    timer.unref()
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  })
+}
+
+try {
+  await app.listen({ port: config.port, host: config.host })
+  app.log.info(`Carnet is serving ${config.siteUrl} (database ${config.databasePath})`)
+} catch (err) {
+  app.log.error({ err }, 'could not start')
+  process.exit(1)
+}

@@ -1,0 +1,78 @@
+// The blog's settings live in the `settings` table (one JSON value per key). The environment only fills them
+// when the database is new. Reads are served from memory; every write goes through `update`, which refreshes it.
+import type { Kysely } from 'kysely'
+import { z } from 'zod'
+import type { Database } from '../db/schema.ts'
+
+export const settingsSchema = z.object({
+  title: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(500),
+  language: z.enum(['fr', 'en']),
+  timezone: z.string().min(1),
+  postsPerPage: z.coerce.number().int().min(1).max(100),
+  /** none: publish at once; first-time: hold a commenter's first comment; all: hold every comment. */
+  moderation: z.enum(['none', 'first-time', 'all']),
+  /** Close comment threads this many days after publication; 0 = never. */
+  commentsAutoCloseDays: z.coerce.number().int().min(0).max(36500),
+})
+
+export type Settings = z.infer<typeof settingsSchema>
+
+export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'language' | 'timezone'> = {
+  postsPerPage: 10,
+  moderation: 'none',
+  commentsAutoCloseDays: 0,
+}
+
+export class SettingsStore {
+  #current: Readonly<Settings> | undefined
+  #listeners: Array<(s: Readonly<Settings>) => void> = []
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Fills missing keys with the given values; returns true when the settings table was empty (a new blog). */
+  async initialize(initial: Settings): Promise<boolean> {
+    const existing = await this.db.selectFrom('settings').select('key').execute()
+    const have = new Set(existing.map((r) => r.key))
+    const missing = Object.entries(initial).filter(([k]) => !have.has(k))
+    if (missing.length > 0) {
+      await this.db
+        .insertInto('settings')
+        .values(missing.map(([key, value]) => ({ key, value: JSON.stringify(value) })))
+        .execute()
+    }
+    await this.reload()
+    return existing.length === 0
+  }
+
+  async reload(): Promise<Readonly<Settings>> {
+    const rows = await this.db.selectFrom('settings').select(['key', 'value']).execute()
+    const raw = Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]))
+    this.#current = Object.freeze(settingsSchema.parse({ ...DEFAULT_SETTINGS, ...raw }))
+    for (const l of this.#listeners) l(this.#current)
+    return this.#current
+  }
+
+  get(): Readonly<Settings> {
+    if (!this.#current) throw new Error('settings used before initialize()')
+    return this.#current
+  }
+
+  async update(patch: Partial<Settings>): Promise<Readonly<Settings>> {
+    const next = settingsSchema.parse({ ...this.get(), ...patch })
+    await this.db.transaction().execute(async (trx) => {
+      for (const [key, value] of Object.entries(next)) {
+        await trx
+          .insertInto('settings')
+          .values({ key, value: JSON.stringify(value) })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value) }))
+          .execute()
+      }
+    })
+    return this.reload()
+  }
+
+  /** Called after every change (page caches listen here). */
+  onChange(listener: (s: Readonly<Settings>) => void): void {
+    this.#listeners.push(listener)
+  }
+}

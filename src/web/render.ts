@@ -1,0 +1,99 @@
+// Page rendering: every page gets the layout's data (site, language, sidebar, canonical link) from here, so
+// route handlers only say which template and what content.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import fastifyView from '@fastify/view'
+import { Eta } from 'eta'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
+import { loadSidebar, type Sidebar } from './sidebar.ts'
+
+export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url))
+export const STATIC_DIR = fileURLToPath(new URL('../../static', import.meta.url))
+
+export interface FeedLink {
+  type: 'application/rss+xml' | 'application/atom+xml'
+  title: string
+  href: string
+}
+
+/** What every template may use. Routes add their own fields beside these. */
+export interface PageData {
+  lang: 'fr' | 'en'
+  t: Messages
+  fmt: Formatter
+  site: { title: string; description: string; url: string }
+  assets: Record<string, string>
+  /** Document title. */
+  title: string
+  description: string
+  /** Absolute canonical URL. */
+  canonical: string
+  sidebar: Sidebar | null
+  feeds: FeedLink[]
+  noindex: boolean
+  [key: string]: unknown
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Renders a template to a string with the layout data of this request. */
+    renderPage(request: FastifyRequest, template: string, data?: Partial<PageData>): Promise<string>
+    /** Hooks that add data to every page (feeds add their links here). */
+    pageDataHooks: Array<(request: FastifyRequest, data: PageData) => void>
+  }
+  interface FastifyReply {
+    /** Renders a template as an HTML response. */
+    page(template: string, data?: Partial<PageData>): Promise<FastifyReply>
+  }
+}
+
+/** Fingerprints of static files, for long-lived caching: `/static/css/carnet.css?v=<hash>`. */
+function fingerprint(file: string): string {
+  const hash = createHash('sha256').update(readFileSync(`${STATIC_DIR}/${file}`)).digest('hex').slice(0, 12)
+  return `/static/${file}?v=${hash}`
+}
+
+async function renderPlugin(app: FastifyInstance, opts: { production: boolean }) {
+  await app.register(fastifyView, {
+    engine: { eta: new Eta({ autoEscape: true, autoTrim: [false, 'nl'], cache: opts.production }) },
+    root: VIEWS_DIR,
+    production: opts.production,
+  })
+  const assets = { css: fingerprint('css/carnet.css') }
+  app.decorate('pageDataHooks', [])
+
+  app.decorate('renderPage', async function (request: FastifyRequest, template: string, data: Partial<PageData> = {}) {
+    const settings = app.settings.get()
+    const fmt = formatter(settings.language, settings.timezone)
+    const path = request.url.split('?')[0]!
+    const base: PageData = {
+      lang: settings.language,
+      t: messages(settings.language),
+      fmt,
+      site: { title: settings.title, description: settings.description, url: app.config.siteUrl },
+      assets,
+      title: settings.title,
+      description: settings.description,
+      canonical: app.config.siteUrl + path,
+      sidebar: null,
+      feeds: [],
+      noindex: false,
+    }
+    if (data.sidebar === undefined) {
+      base.sidebar = await loadSidebar(app.db, new Date().toISOString(), settings.timezone, fmt)
+    }
+    const full = { ...base, ...data } as PageData
+    for (const hook of app.pageDataHooks) hook(request, full)
+    return app.view(template, full) as Promise<string>
+  })
+
+  app.decorateReply('page', async function (this: FastifyReply, template: string, data?: Partial<PageData>) {
+    const html = await app.renderPage(this.request, template, data)
+    return this.type('text/html; charset=utf-8').send(html)
+  })
+}
+
+export default fp(renderPlugin, { name: 'render', dependencies: ['database'] })

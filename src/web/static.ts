@@ -1,0 +1,26 @@
+// Stylesheet, images and the favicon. Files linked with a `?v=<hash>` fingerprint never change at that address,
+// so browsers may keep them for a year; anything else is revalidated after an hour.
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { STATIC_DIR } from './render.ts'
+
+async function staticPlugin(app: FastifyInstance) {
+  await app.register(fastifyStatic, {
+    root: STATIC_DIR,
+    prefix: '/static/',
+    cacheControl: false,
+    wildcard: true,
+    index: false,
+  })
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 200 && (request.url.startsWith('/static/') || request.url === '/favicon.ico')) {
+      const fingerprinted = /[?&]v=[0-9a-f]+/.test(request.url)
+      reply.header('cache-control', fingerprinted ? 'public, max-age=31536000, immutable' : 'public, max-age=3600')
+    }
+    return payload
+  })
+  app.get('/favicon.ico', (request, reply) => reply.type('image/x-icon').sendFile('favicon.ico'))
+}
+
+export default fp(staticPlugin, { name: 'static' })

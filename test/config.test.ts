@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config.ts'
+
+describe('configuration', () => {
+  it('has defaults for everything', () => {
+    const c = loadConfig({})
+    expect(c.port).toBe(3000)
+    expect(c.databasePath).toBe('./data/carnet.db')
+    expect(c.siteUrl).toBe('http://localhost:3000')
+    expect(c.initialSettings).toEqual({ title: 'Carnet', description: '', language: 'fr', timezone: 'Europe/Paris' })
+    expect(Object.isFrozen(c)).toBe(true)
+  })
+
+  it('reads the contract variables', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: '/var/lib/carnet/blog.db',
+      SITE_URL: 'https://blog.example.org/',
+      BLOG_TITLE: 'Mon carnet',
+      BLOG_DESCRIPTION: 'Des notes',
+      BLOG_LANGUAGE: 'en',
+      BLOG_TIMEZONE: 'America/New_York',
+    })
+    expect(c).toMatchObject({ port: 8080, host: '0.0.0.0', databasePath: '/var/lib/carnet/blog.db', siteUrl: 'https://blog.example.org' })
+    expect(c.initialSettings).toEqual({ title: 'Mon carnet', description: 'Des notes', language: 'en', timezone: 'America/New_York' })
+  })
+
+  it.each([
+    ['PORT', 'abc', /^Invalid configuration: PORT must be a number/],
+    ['PORT', '70000', /^Invalid configuration: PORT must be between 0 and 65535/],
+    ['SITE_URL', 'blog.example.org', /^Invalid configuration: SITE_URL must be an absolute http\(s\) URL/],
+    ['SITE_URL', 'ftp://blog.example.org', /^Invalid configuration: SITE_URL must be an absolute/],
+    ['BLOG_LANGUAGE', 'de', /^Invalid configuration: BLOG_LANGUAGE must be fr or en \(got "de"\)$/],
+    ['BLOG_TIMEZONE', 'Mars/Olympus', /^Invalid configuration: BLOG_TIMEZONE must be an IANA time zone/],
+  ])('refuses %s=%s with a clear one-line message', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
+    try {
+      loadConfig({ [name]: value })
+    } catch (err) {
+      expect((err as Error).message).toMatch(message)
+      expect((err as Error).message).not.toContain('\n')
+    }
+  })
+
+  it('stops the real server with exit code 1 and one line, no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carnet-config-'))
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        env: { ...process.env, PORT: 'eighty', DATABASE_URL: join(dir, 'x.db') },
+        encoding: 'utf8',
+        timeout: 15_000,
+      })
+      expect(run.status).toBe(1)
+      expect(run.stderr.trim()).toBe('Invalid configuration: PORT must be a number (got "eighty")')
+      // Nothing was created for a configuration that was refused.
+      expect(() => statSync(join(dir, 'x.db'))).toThrow()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('creates the database folder on first start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carnet-config-'))
+    try {
+      const { openDatabase } = await import('../src/db/plugin.ts')
+      const path = join(dir, 'deep', 'er', 'carnet.db')
+      const { db, sqlite } = await openDatabase({ databasePath: path, initialSettings: loadConfig({}).initialSettings, demoContent: false })
+      expect(statSync(path).isFile()).toBe(true)
+      expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal')
+      expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1)
+      await db.destroy()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
