@@ -1,6 +1,8 @@
 // Builds the app: shared services first, then the features' routes, then the error pages. Listening is the
 // server's business (server.ts), so tests build the app and talk to it through inject().
+import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
+import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.ts'
 import database from './db/plugin.ts'
@@ -25,6 +27,9 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
 
   await app.register(database)
   await app.register(formbody)
+  await app.register(cookie)
+  // Limits are set per route (comment posting, sign-in), not globally: readers are never throttled.
+  await app.register(rateLimit, { global: false })
   await app.register(render, { production: config.production })
   await app.register(staticFiles)
   await app.register(errors)

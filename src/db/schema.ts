@@ -10,17 +10,17 @@ export interface PostsTable {
   slug: string
   title: string
   /** Markdown as the author wrote it. */
-  body_source: string
+  body_source: Generated<string>
   /** Sanitized HTML rendered from body_source when the post is saved. */
-  body_html: string
+  body_html: Generated<string>
   /** Plain-text lead used on lists and in metadata. */
-  excerpt: string
-  signature: string
+  excerpt: Generated<string>
+  signature: Generated<string>
   status: PostStatus
   /** When the post appears to readers (may be in the future: scheduled). Null for a never-published draft. */
   published_at: string | null
   /** 1 = open, 0 = closed by an admin. */
-  comments_open: number
+  comments_open: Generated<number>
   created_at: string
   updated_at: string
 }
