@@ -9,6 +9,7 @@ import database from './db/plugin.ts'
 import postsRoutes from './posts/posts.routes.ts'
 import errors from './web/errors.ts'
 import render from './web/render.ts'
+import security from './web/security.ts'
 import staticFiles from './web/static.ts'
 
 export interface BuildOptions {
@@ -25,6 +26,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   })
   app.decorate('config', config)
 
+  await app.register(security)
   await app.register(database)
   await app.register(formbody)
   await app.register(cookie)
