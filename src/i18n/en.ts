@@ -19,7 +19,7 @@ export const en: Messages = {
   noComments: 'No comments yet.',
   labels: 'Tags',
   readMore: 'Read more',
-  readMoreOf: (title: string) => `Read more of “${title}”`,
+  readMoreOf: (title: string) => `of “${title}”`,
   previousPost: 'Previous post',
   nextPost: 'Next post',
   postNavigation: 'More posts',

@@ -19,7 +19,7 @@ export const fr = {
   noComments: 'Aucun commentaire pour le moment.',
   labels: 'Mots-clés',
   readMore: 'Lire la suite',
-  readMoreOf: (title: string) => `Lire la suite de « ${title} »`,
+  readMoreOf: (title: string) => `de « ${title} »`,
   previousPost: 'Note précédente',
   nextPost: 'Note suivante',
   postNavigation: 'Notes voisines',
