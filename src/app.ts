@@ -22,7 +22,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,
-    trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
+    trustProxy: config.trustProxy,
   })
   app.decorate('config', config)
 

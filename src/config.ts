@@ -47,6 +47,8 @@ const envSchema = z.object({
   DEMO_CONTENT: boolish.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
+  /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits need it). */
+  TRUST_PROXY: boolish.default(false),
 })
 
 export interface Config {
@@ -59,6 +61,7 @@ export interface Config {
   demoContent: boolean
   logLevel: string
   production: boolean
+  trustProxy: boolean
 }
 
 export class ConfigError extends Error {}
@@ -88,5 +91,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoContent: e.DEMO_CONTENT,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
+    trustProxy: e.TRUST_PROXY,
   })
 }

@@ -46,5 +46,6 @@ export const en: Messages = {
   errorText: 'We could not show this page. Please try again in a moment.',
   badRequestTitle: 'Bad request',
   badRequestText: 'The request could not be understood.',
+  defaultDescription: (title: string) => `${title}: posts, archives and comments.`,
   backHome: 'Back to the home page',
 }

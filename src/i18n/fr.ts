@@ -46,6 +46,7 @@ export const fr = {
   errorText: 'Nous n’avons pas pu afficher cette page. Réessayez dans un instant.',
   badRequestTitle: 'Requête invalide',
   badRequestText: 'La requête envoyée n’a pas pu être comprise.',
+  defaultDescription: (title: string) => `${title} : notes, archives et commentaires.`,
   backHome: "Retour à l'accueil",
 }
 

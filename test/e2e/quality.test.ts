@@ -1,5 +1,5 @@
 // Every kind of page a reader sees passes axe-core with no violation and html-validate with no error.
-import AxeBuilder from '@axe-core/playwright'
+import { AxeBuilder } from '@axe-core/playwright'
 import { HtmlValidate } from 'html-validate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPost } from '../../src/posts/posts.write.ts'

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // A reader opens the home page, follows a post, a category and a month archive.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hasChromium, launchBrowser, screenshots, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
