@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.ts'
 import database from './db/plugin.ts'
 import postsRoutes from './posts/posts.routes.ts'
-import errors from './web/errors.ts'
+import errors, { renderError } from './web/errors.ts'
 import render from './web/render.ts'
 import security from './web/security.ts'
 import staticFiles from './web/static.ts'
@@ -23,6 +23,10 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
+    // A malformed address (bad percent-encoding…) goes through the one error handler too: a page, not JSON.
+    frameworkErrors: (error, request, reply) => {
+      void renderError(app, error, request, reply)
+    },
   })
   app.decorate('config', config)
 
