@@ -551,6 +551,13 @@ describe('abuse', () => {
     expect(await commentsOf(blog, post.id)).toHaveLength(3)
   })
 
+  it('stores one of several identical comments sent at the same moment', async () => {
+    const post = await openPost(blog)
+    const results = await Promise.all(Array.from({ length: 10 }, () => send(blog, post.url, { author: 'Double', body: 'Clic clic.' })))
+    expect(results.map((r) => r.statusCode).sort()).toEqual([303, ...Array(9).fill(409)])
+    expect(await commentsOf(blog, post.id)).toHaveLength(1)
+  })
+
   it('counts a held comment as sent for the duplicate check', async () => {
     await blog.app.settings.update({ moderation: 'all' })
     try {
