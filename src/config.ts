@@ -47,6 +47,14 @@ const envSchema = z.object({
   DEMO_CONTENT: boolish.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
+  // ---- comments ----
+  /** Comments a visitor (one IP address) may post per minute; 0 = no limit. */
+  COMMENT_RATE_LIMIT: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be 0 (no limit) or more' })
+    .max(100_000, { error: 'must be at most 100000' })
+    .default(5),
 })
 
 export interface Config {
@@ -59,6 +67,9 @@ export interface Config {
   demoContent: boolean
   logLevel: string
   production: boolean
+  // ---- comments ----
+  /** Comments per minute per IP address; 0 = no limit. */
+  commentRateLimit: number
 }
 
 export class ConfigError extends Error {}
@@ -88,5 +99,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoContent: e.DEMO_CONTENT,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
+    commentRateLimit: e.COMMENT_RATE_LIMIT,
   })
 }
