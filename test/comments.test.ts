@@ -599,12 +599,19 @@ describe('abuse', () => {
     expect(await commentsOf(blog, post.id)).toHaveLength(1)
   })
 
-  it('refuses a body over 64 KB with 413 and a readable page, storing nothing', async () => {
+  it('accepts the longest comment in Japanese (about 90 KB once form-encoded)', async () => {
     const post = await openPost(blog)
-    const res = await send(blog, post.url, { ...VALID, body: 'x'.repeat(70 * 1024) })
+    const res = await send(blog, post.url, { ...VALID, body: '日本語'.repeat(3333) + '語' })
+    expect(res.statusCode).toBe(303)
+    expect(await commentsOf(blog, post.id)).toHaveLength(1)
+  })
+
+  it('refuses a body over 128 KB with 413 and a readable page, storing nothing', async () => {
+    const post = await openPost(blog)
+    const res = await send(blog, post.url, { ...VALID, body: 'x'.repeat(130 * 1024) })
     expect(res.statusCode).toBe(413)
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
-    expect(visibleText(mainOf(res.body))).toContain('Ce que vous avez envoyé dépasse 64 Ko.')
+    expect(visibleText(mainOf(res.body))).toContain('Ce que vous avez envoyé est trop long.')
     expect(await commentsOf(blog, post.id)).toHaveLength(0)
   })
 })

@@ -26,6 +26,9 @@ export function pendingUrl(postUrl: string): string {
   return `${postUrl}?moderation=pending#respond`
 }
 
+/** Room for the longest comment in any script once form-encoded; anything bigger is refused unread. */
+export const COMMENT_BODY_LIMIT = 128 * 1024
+
 export default async function commentsRoutes(app: FastifyInstance) {
   const siteOrigin = new URL(app.config.siteUrl).origin
 
@@ -101,6 +104,8 @@ export default async function commentsRoutes(app: FastifyInstance) {
         }
       },
       config: limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {},
+      // 10,000 characters of Chinese or Japanese, form-encoded, are about 90 KB.
+      bodyLimit: COMMENT_BODY_LIMIT,
     },
     async (request, reply) => {
       const params = postParams.safeParse(request.params)

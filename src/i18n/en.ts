@@ -85,5 +85,5 @@ export const en: Messages = {
   tooManyTitle: 'Too many submissions',
   tooManyText: 'You sent too many requests in a short time. Wait a minute, then try again.',
   tooLargeTitle: 'Submission too large',
-  tooLargeText: 'What you sent is larger than 64 KB. Go back to shorten your text, then try again.',
+  tooLargeText: 'What you sent is too long. Go back to shorten your text, then try again.',
 }

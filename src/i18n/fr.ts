@@ -85,7 +85,7 @@ export const fr = {
   tooManyTitle: 'Trop d’envois',
   tooManyText: 'Vous avez envoyé trop de requêtes en peu de temps. Patientez une minute, puis réessayez.',
   tooLargeTitle: 'Envoi trop volumineux',
-  tooLargeText: 'Ce que vous avez envoyé dépasse 64 Ko. Revenez en arrière pour raccourcir votre texte, puis réessayez.',
+  tooLargeText: 'Ce que vous avez envoyé est trop long. Revenez en arrière pour raccourcir votre texte, puis réessayez.',
 }
 
 /** The shape every catalogue must have. */
