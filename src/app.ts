@@ -5,6 +5,7 @@ import formbody from '@fastify/formbody'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.ts'
+import commentsRoutes from './comments/comments.routes.ts'
 import database from './db/plugin.ts'
 import postsRoutes from './posts/posts.routes.ts'
 import errors, { renderError } from './web/errors.ts'
@@ -41,6 +42,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(errors)
 
   await app.register(postsRoutes)
+  await app.register(commentsRoutes)
 
   return app
 }

@@ -49,6 +49,14 @@ const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits need it). */
   TRUST_PROXY: boolish.default(false),
+  // ---- comments ----
+  /** Comments a visitor (one IP address) may post per minute; 0 = no limit. */
+  COMMENT_RATE_LIMIT: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be 0 (no limit) or more' })
+    .max(100_000, { error: 'must be at most 100000' })
+    .default(5),
 })
 
 export interface Config {
@@ -62,6 +70,9 @@ export interface Config {
   logLevel: string
   production: boolean
   trustProxy: boolean
+  // ---- comments ----
+  /** Comments per minute per IP address; 0 = no limit. */
+  commentRateLimit: number
 }
 
 export class ConfigError extends Error {}
@@ -92,5 +103,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
     trustProxy: e.TRUST_PROXY,
+    commentRateLimit: e.COMMENT_RATE_LIMIT,
   })
 }

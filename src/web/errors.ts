@@ -5,6 +5,20 @@ import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
 import { escapeHtml } from '../comments/render.ts'
 
+/**
+ * A refusal whose title and text are for people, already in the blog's language (a closed thread, a cross-site
+ * post): the error handler shows them as they are, with the status.
+ */
+export class PublicError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly title: string,
+    text: string,
+  ) {
+    super(text)
+  }
+}
+
 async function errorsPlugin(app: FastifyInstance) {
   app.setNotFoundHandler(async (request, reply) => {
     const t = messages(app.settings.get().language)
@@ -22,8 +36,11 @@ export async function renderError(app: FastifyInstance, error: FastifyError, req
   if (status >= 500) request.log.error({ err: error }, 'request failed')
   else request.log.info({ err: { message: error.message, code: error.code }, status }, 'request refused')
   const t = messages(app.settings.get().language)
-  const title = status >= 500 ? t.errorTitle : t.badRequestTitle
-  const text = status >= 500 ? t.errorText : t.badRequestText
+  let title = status >= 500 ? t.errorTitle : t.badRequestTitle
+  let text = status >= 500 ? t.errorText : t.badRequestText
+  if (error instanceof PublicError) [title, text] = [error.title, error.message]
+  else if (status === 413) [title, text] = [t.tooLargeTitle, t.tooLargeText]
+  else if (status === 429) [title, text] = [t.tooManyTitle, t.tooManyText]
   reply.code(status)
   const headers = (error as FastifyError & { headers?: Record<string, string> }).headers
   if (headers) reply.headers(headers)

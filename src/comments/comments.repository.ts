@@ -1,0 +1,44 @@
+// Queries for posting comments. Each takes the database or a transaction first, so that posting can check and
+// write in one transaction.
+import { type Kysely, sql, type Transaction } from 'kysely'
+import type { CommentStatus, Database, NewComment } from '../db/schema.ts'
+
+type Db = Kysely<Database> | Transaction<Database>
+
+/** A comment readers can see on this post: the only kind one may answer. */
+export async function findVisibleComment(db: Db, postId: number, id: number) {
+  return db
+    .selectFrom('comments')
+    .select(['id', 'author_name'])
+    .where('id', '=', id)
+    .where('post_id', '=', postId)
+    .where('status', '=', 'approved')
+    .executeTakeFirst()
+}
+
+/** The post's comments since a time, whatever their status (a held or spam comment still counts as sent). */
+export async function recentCommentsOnPost(db: Db, postId: number, since: string) {
+  return db
+    .selectFrom('comments')
+    .select(['author_name', 'ip', 'body'])
+    .where('post_id', '=', postId)
+    .where('created_at', '>=', since)
+    .orderBy('created_at', 'desc')
+    // Rate limits keep this small; the bound keeps it small even without them.
+    .limit(1000)
+    .execute()
+}
+
+/** Whether this commenter (by e-mail, or by name when there is no e-mail) already has an approved comment. */
+export async function hasApprovedComment(db: Db, who: { email: string | null; name: string }): Promise<boolean> {
+  let q = db.selectFrom('comments').select(sql<number>`1`.as('one')).where('status', '=', 'approved')
+  q = who.email
+    ? q.where(sql<string>`lower(author_email)`, '=', sql<string>`lower(${who.email})`)
+    : q.where('author_name', '=', who.name)
+  return (await q.limit(1).executeTakeFirst()) !== undefined
+}
+
+export async function insertComment(db: Db, comment: NewComment & { status: CommentStatus }): Promise<number> {
+  const row = await db.insertInto('comments').values(comment).returning('id').executeTakeFirstOrThrow()
+  return row.id
+}

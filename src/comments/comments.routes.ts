@@ -1,0 +1,156 @@
+// Posting comments. The form posts to the post's own permanent link; success is a 303 back to it
+// (post/redirect/get), errors re-render the post page with the form as typed. Post pages carry no per-visitor
+// token (so they stay cacheable): cross-site posts are refused from the Origin / Sec-Fetch-Site headers instead.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { formatter, messages } from '../i18n/index.ts'
+import { commentAnchor, postPath } from '../lib/urls.ts'
+import { nowIso } from '../lib/time.ts'
+import { findPostBySlug, type PostRow } from '../posts/posts.repository.ts'
+import { postPageData } from '../posts/posts.routes.ts'
+import { postParams } from '../posts/posts.schemas.ts'
+import type { CommentView, PostView, ViewContext } from '../posts/views.ts'
+import type { Settings } from '../settings/settings.ts'
+import { PublicError } from '../web/errors.ts'
+import { commentForm, fieldErrors, postPageQuery, typedValues, type FieldErrors, type FormValues } from './comments.schemas.ts'
+import { submitComment } from './comments.service.ts'
+import { forget, readRemembered, remember, COMMENTER_COOKIE } from './cookie.ts'
+import { commentFormView, findComment } from './form.ts'
+import { threadIsOpen } from './policy.ts'
+
+function viewContext(s: Readonly<Settings>): ViewContext {
+  return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone }
+}
+
+/** The address a held comment's author comes back to: the page says the comment awaits moderation. */
+export function pendingUrl(postUrl: string): string {
+  return `${postUrl}?moderation=pending#respond`
+}
+
+/** Room for the longest comment in any script once form-encoded; anything bigger is refused unread. */
+export const COMMENT_BODY_LIMIT = 128 * 1024
+
+export default async function commentsRoutes(app: FastifyInstance) {
+  const siteOrigin = new URL(app.config.siteUrl).origin
+
+  /** A browser form post from another site (or a sibling subdomain). Requests without either header pass. */
+  function isCrossSite(request: FastifyRequest): boolean {
+    const fetchSite = request.headers['sec-fetch-site']
+    if (fetchSite === 'cross-site' || fetchSite === 'same-site') return true
+    const origin = request.headers.origin
+    if (origin === undefined) return false
+    if (origin === siteOrigin) return false
+    try {
+      // Behind a proxy, or on a second name, the page came from the host the request was sent to.
+      return new URL(origin).host !== request.host
+    } catch {
+      return true // "null" and other opaque origins
+    }
+  }
+
+  // The post page gets its form here, so the posts feature does not need to know about it: a fresh form,
+  // pre-filled from the remember-me cookie, answering `?reply=<id>`, with the notice of `?moderation=pending`.
+  app.pageDataHooks.push((request, data) => {
+    if (data.commentForm !== undefined || !data.post || !Array.isArray(data.comments)) return
+    const post = data.post as PostView
+    if (!post.commentsOpen) return
+    const query = postPageQuery.safeParse(request.query ?? {})
+    const q = query.success ? query.data : {}
+    const parent = q.reply ? findComment(data.comments as CommentView[], q.reply) : undefined
+    data.commentForm = commentFormView({
+      t: data.t,
+      postUrl: post.url,
+      values: readRemembered(request) ?? undefined,
+      replyTo: parent ? { id: parent.id, authorName: parent.authorName } : null,
+      pending: q.moderation === 'pending',
+    })
+  })
+
+  /** The post page again, with the form as the commenter typed it and what is wrong with it. */
+  async function formAgain(
+    reply: FastifyReply,
+    status: number,
+    row: PostRow,
+    s: Readonly<Settings>,
+    form: { values: FormValues; errors?: FieldErrors; formError?: string | null; parent: number | null },
+  ) {
+    const t = messages(s.language)
+    const data = await postPageData(app, row, viewContext(s))
+    const parent = form.parent === null ? undefined : findComment(data.comments, form.parent)
+    const formError = form.formError ?? (form.parent !== null && !parent ? t.errParentGone : null)
+    reply.code(status)
+    return reply.page('posts/show', {
+      ...data,
+      title: t.errorDocumentTitle(data.title),
+      commentForm: commentFormView({
+        t,
+        postUrl: data.post.url,
+        values: form.values,
+        errors: form.errors,
+        formError,
+        replyTo: parent ? { id: parent.id, authorName: parent.authorName } : null,
+      }),
+    })
+  }
+
+  const limit = app.config.commentRateLimit
+  app.post(
+    '/archive/:year/:month/:day/:file',
+    {
+      // Before the body is read: a refused post costs nothing.
+      onRequest: async (request) => {
+        if (isCrossSite(request)) {
+          const t = messages(app.settings.get().language)
+          throw new PublicError(403, t.crossSiteTitle, t.crossSiteText)
+        }
+      },
+      config: limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {},
+      // 10,000 characters of Chinese or Japanese, form-encoded, are about 90 KB.
+      bodyLimit: COMMENT_BODY_LIMIT,
+    },
+    async (request, reply) => {
+      const params = postParams.safeParse(request.params)
+      if (!params.success) return reply.callNotFound()
+      const row = await findPostBySlug(app.db, params.data.file.slice(0, -'.html'.length))
+      if (!row || row.status !== 'published' || !row.published_at || row.published_at > nowIso()) {
+        return reply.callNotFound()
+      }
+      const s = app.settings.get()
+      const t = messages(s.language)
+      if (!threadIsOpen(row, s)) throw new PublicError(403, t.commentsClosedTitle, t.commentsClosed)
+      const postUrl = postPath(row, s.timezone)
+
+      const values = typedValues(request.body)
+      // A robot filled the trap: it gets what a person gets, and nothing is kept.
+      if (values.honeypot) {
+        request.log.info({ post: row.id }, 'comment dropped: honeypot filled')
+        return reply.redirect(`${postUrl}#comments`, 303)
+      }
+      const parsed = commentForm.safeParse(request.body ?? {})
+      if (!parsed.success) {
+        const parent = commentForm.shape.parent.safeParse(values.parent)
+        return formAgain(reply, 400, row, s, {
+          values: values.form,
+          errors: fieldErrors(parsed.error, t, values.form),
+          parent: parent.success ? parent.data : null,
+        })
+      }
+
+      const comment = parsed.data
+      const result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, moderation: s.moderation })
+      if (result.kind === 'duplicate') {
+        return formAgain(reply, 409, row, s, { values: values.form, formError: t.errDuplicate, parent: comment.parent })
+      }
+      if (result.kind === 'parent-gone') {
+        return formAgain(reply, 400, row, s, { values: values.form, parent: comment.parent })
+      }
+
+      if (comment.remember) remember(reply, app.config.siteUrl, comment)
+      else if (request.cookies[COMMENTER_COOKIE] !== undefined) forget(reply, app.config.siteUrl)
+      request.log.info({ post: row.id, comment: result.id, status: result.status }, 'comment posted')
+      return reply.redirect(
+        result.status === 'approved' ? `${postUrl}#${commentAnchor(result.id)}` : pendingUrl(postUrl),
+        303,
+      )
+    },
+  )
+}

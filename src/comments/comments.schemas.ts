@@ -1,0 +1,121 @@
+// What a comment form may contain, and how its text is cleaned before anything is checked or stored.
+// Messages are keys of the catalogues, so the form can show them in the blog's language.
+import { z } from 'zod'
+import type { Messages } from '../i18n/index.ts'
+
+/** Field names are a contract with the form (and with anyone scripting against it). */
+export const FIELDS = ['author', 'email', 'url', 'body'] as const
+export type Field = (typeof FIELDS)[number]
+
+/** The hidden trap field: people never see it, form-filling robots do. */
+export const HONEYPOT_FIELD = 'subject'
+
+export const LIMITS = { author: 100, email: 254, url: 2000, body: 10_000 } as const
+
+// Control characters (Unicode Cc) go; in the comment, newlines and tabs stay.
+const CONTROL = /\p{Cc}/gu
+const CONTROL_EXCEPT_NEWLINE_TAB = /[^\P{Cc}\n\t]/gu
+
+/** One-line fields: NFC, whitespace runs (newlines included) become one space, control characters removed. */
+export function cleanLine(value: string): string {
+  return value.normalize('NFC').replace(/\s+/g, ' ').replace(CONTROL, '').trim()
+}
+
+/** The comment: NFC, newlines unified, control characters other than newline and tab removed, trimmed. */
+export function cleanText(value: string): string {
+  return value.normalize('NFC').replace(/\r\n?/g, '\n').replace(CONTROL_EXCEPT_NEWLINE_TAB, '').trim()
+}
+
+/** Length as people count it: characters (code points), not UTF-16 units. */
+const chars = (s: string) => [...s].length
+
+/** Issues carry a catalogue key; `fieldErrors` turns it into the message. */
+type MessageKey = keyof Messages
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== ''
+  } catch {
+    return false
+  }
+}
+
+const emailFormat = z.email()
+
+/** Form values arrive as strings, arrays (a repeated field) or nothing: keep the first string. */
+const text = z.preprocess((v) => (Array.isArray(v) ? v[0] : v) ?? '', z.string().catch(''))
+
+/** A field whose value is checked by `problem`, which returns the catalogue key of what is wrong, if anything. */
+function field(clean: (s: string) => string, problem: (s: string) => MessageKey | null) {
+  return text.transform(clean).superRefine((value, ctx) => {
+    const key = problem(value)
+    if (key) ctx.addIssue({ code: 'custom', message: key })
+  })
+}
+
+export const commentForm = z.object({
+  author: field(cleanLine, (s) => (!s ? 'errAuthorRequired' : chars(s) > LIMITS.author ? 'errAuthorTooLong' : null)),
+  email: field(cleanLine, (s) =>
+    !s ? null : chars(s) > LIMITS.email ? 'errEmailTooLong' : emailFormat.safeParse(s).success ? null : 'errEmailInvalid',
+  ).transform((s) => s || null),
+  url: field(cleanLine, (s) => (!s ? null : chars(s) > LIMITS.url ? 'errUrlTooLong' : isHttpUrl(s) ? null : 'errUrlInvalid'))
+    // Stored as the URL parser writes it: quotes and angle brackets percent-encoded.
+    .transform((s) => (s ? new URL(s).href : null)),
+  body: field(cleanText, (s) => (!s ? 'errBodyRequired' : chars(s) > LIMITS.body ? 'errBodyTooLong' : null)),
+  remember: text.transform((v) => v !== ''),
+  parent: text.transform((v) => (/^\d{1,15}$/.test(v) ? Number(v) : null)),
+})
+
+export type CommentInput = z.output<typeof commentForm>
+
+/** What the commenter typed, cleaned only enough to be shown again in the form. */
+export interface FormValues {
+  author: string
+  email: string
+  url: string
+  body: string
+  remember: boolean
+}
+
+/** What was sent, as typed: shown again in a form with errors (escaped), never stored. */
+export function typedValues(body: unknown): { form: FormValues; honeypot: boolean; parent: string } {
+  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
+  const get = (k: string) => {
+    const v = Array.isArray(raw[k]) ? (raw[k] as unknown[])[0] : raw[k]
+    return typeof v === 'string' ? v.normalize('NFC') : ''
+  }
+  return {
+    form: { author: get('author'), email: get('email'), url: get('url'), body: get('body'), remember: get('remember') !== '' },
+    honeypot: get(HONEYPOT_FIELD).trim() !== '',
+    parent: get('parent'),
+  }
+}
+
+export type FieldErrors = Partial<Record<Field, string>>
+
+/** The first problem of each field, in the blog's language. */
+export function fieldErrors(error: z.ZodError, t: Messages, values: FormValues): FieldErrors {
+  const out: FieldErrors = {}
+  for (const issue of error.issues) {
+    const name = issue.path[0] as Field
+    if (!FIELDS.includes(name) || out[name]) continue
+    const key = issue.message as keyof Messages
+    if (key === 'errBodyTooLong') out[name] = t.errBodyTooLong(chars(cleanText(values.body)))
+    else out[name] = typeof t[key] === 'string' ? (t[key] as string) : t.badRequestText
+  }
+  return out
+}
+
+/** `?reply=<id>` and `?moderation=pending` on the post page. */
+export const postPageQuery = z.object({
+  reply: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
+  moderation: z.literal('pending').optional().catch(undefined),
+})
+
+/** The remember-me cookie: what it held when it was set, read defensively (it comes from the browser). */
+export const rememberedCommenter = z.object({
+  author: z.string().max(LIMITS.author * 4).catch(''),
+  email: z.string().max(LIMITS.email * 4).catch(''),
+  url: z.string().max(LIMITS.url * 4).catch(''),
+})

@@ -1,0 +1,70 @@
+// Accepting a valid comment: the parent, duplicate and moderation rules, then the write, in one transaction so
+// that two identical posts arriving together cannot both pass the duplicate check.
+import type { Kysely } from 'kysely'
+import type { CommentStatus, Database } from '../db/schema.ts'
+import type { Settings } from '../settings/settings.ts'
+import * as repo from './comments.repository.ts'
+import type { CommentInput } from './comments.schemas.ts'
+
+export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000
+
+export type SubmitResult =
+  | { kind: 'stored'; id: number; status: CommentStatus }
+  | { kind: 'duplicate' }
+  | { kind: 'parent-gone' }
+
+/** Text compared for duplicates: case, compatibility forms and spacing do not make a comment new. */
+export function duplicateKey(text: string): string {
+  return text.normalize('NFKC').toLocaleLowerCase('und').replace(/\s+/gu, ' ').trim()
+}
+
+function sameName(a: string, b: string): boolean {
+  return duplicateKey(a) === duplicateKey(b)
+}
+
+export async function submitComment(
+  db: Kysely<Database>,
+  input: {
+    postId: number
+    comment: CommentInput
+    ip: string
+    moderation: Settings['moderation']
+    now?: Date
+  },
+): Promise<SubmitResult> {
+  const { comment, postId } = input
+  const now = input.now ?? new Date()
+  return db.transaction().execute(async (trx): Promise<SubmitResult> => {
+    if (comment.parent !== null && !(await repo.findVisibleComment(trx, postId, comment.parent))) {
+      return { kind: 'parent-gone' }
+    }
+
+    const since = new Date(now.getTime() - DUPLICATE_WINDOW_MS).toISOString()
+    const key = duplicateKey(comment.body)
+    const recent = await repo.recentCommentsOnPost(trx, postId, since)
+    const duplicate = recent.some(
+      (r) => (r.ip === input.ip || sameName(r.author_name, comment.author)) && duplicateKey(r.body) === key,
+    )
+    if (duplicate) return { kind: 'duplicate' }
+
+    let status: CommentStatus = 'approved'
+    if (input.moderation === 'all') status = 'pending'
+    else if (input.moderation === 'first-time') {
+      const known = await repo.hasApprovedComment(trx, { email: comment.email, name: comment.author })
+      if (!known) status = 'pending'
+    }
+
+    const id = await repo.insertComment(trx, {
+      post_id: postId,
+      parent_id: comment.parent,
+      author_name: comment.author,
+      author_email: comment.email,
+      author_url: comment.url,
+      body: comment.body,
+      status,
+      created_at: now.toISOString(),
+      ip: input.ip,
+    })
+    return { kind: 'stored', id, status }
+  })
+}
