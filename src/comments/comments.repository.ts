@@ -16,16 +16,15 @@ export async function findVisibleComment(db: Db, postId: number, id: number) {
     .executeTakeFirst()
 }
 
-/** The post's comments since a time, whatever their status (a held or spam comment still counts as sent). */
-export async function recentCommentsOnPost(db: Db, postId: number, since: string) {
+/** Who sent the same text (by fingerprint) to this post since a time, whatever its status. */
+export async function sameTextOnPost(db: Db, postId: number, bodyKey: string, since: string) {
   return db
     .selectFrom('comments')
-    .select(['author_name', 'ip', 'body'])
+    .select(['author_name', 'ip'])
     .where('post_id', '=', postId)
+    .where('body_key', '=', bodyKey)
     .where('created_at', '>=', since)
-    .orderBy('created_at', 'desc')
-    // Rate limits keep this small; the bound keeps it small even without them.
-    .limit(1000)
+    .limit(100)
     .execute()
 }
 

@@ -1,5 +1,6 @@
 // Accepting a valid comment: the parent, duplicate and moderation rules, then the write, in one transaction so
 // that two identical posts arriving together cannot both pass the duplicate check.
+import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { CommentStatus, Database } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
@@ -16,6 +17,11 @@ export type SubmitResult =
 /** Text compared for duplicates: case, compatibility forms and spacing do not make a comment new. */
 export function duplicateKey(text: string): string {
   return text.normalize('NFKC').toLocaleLowerCase('und').replace(/\s+/gu, ' ').trim()
+}
+
+/** What the database keeps of duplicateKey: a short fingerprint, indexed with the post. */
+export function bodyKey(text: string): string {
+  return createHash('sha256').update(duplicateKey(text)).digest('base64url').slice(0, 22)
 }
 
 function sameName(a: string, b: string): boolean {
@@ -40,11 +46,9 @@ export async function submitComment(
     }
 
     const since = new Date(now.getTime() - DUPLICATE_WINDOW_MS).toISOString()
-    const key = duplicateKey(comment.body)
-    const recent = await repo.recentCommentsOnPost(trx, postId, since)
-    const duplicate = recent.some(
-      (r) => (r.ip === input.ip || sameName(r.author_name, comment.author)) && duplicateKey(r.body) === key,
-    )
+    const key = bodyKey(comment.body)
+    const sameText = await repo.sameTextOnPost(trx, postId, key, since)
+    const duplicate = sameText.some((r) => r.ip === input.ip || sameName(r.author_name, comment.author))
     if (duplicate) return { kind: 'duplicate' }
 
     let status: CommentStatus = 'approved'
@@ -64,6 +68,7 @@ export async function submitComment(
       status,
       created_at: now.toISOString(),
       ip: input.ip,
+      body_key: key,
     })
     return { kind: 'stored', id, status }
   })

@@ -55,6 +55,8 @@ export interface CommentsTable {
   status: CommentStatus
   created_at: string
   ip: string | null
+  /** Fingerprint of the normalised text, for the duplicate check (null for comments older than it). */
+  body_key: string | null
 }
 
 export interface UsersTable {

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver, type Driver } from 'kysely'
 import type { Database } from './schema.ts'
 
 export type SqliteHandle = BetterSqlite3.Database
@@ -22,8 +22,30 @@ export function openSqlite(path: string): SqliteHandle {
   return sqlite
 }
 
+/**
+ * Every transaction we open writes. `BEGIN IMMEDIATE` takes the write lock at the start, where the busy timeout
+ * applies; a plain `BEGIN` would read first and, if another process wrote meanwhile, fail at its first write
+ * with "database is locked" whatever the timeout.
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class CarnetSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteHandle
+  constructor(database: SqliteHandle) {
+    super({ database })
+    this.#database = database
+  }
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver({ database: this.#database })
+  }
+}
+
 export function createKysely(sqlite: SqliteHandle): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return new Kysely<Database>({ dialect: new CarnetSqliteDialect(sqlite) })
 }
 
 /**
