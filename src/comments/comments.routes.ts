@@ -3,15 +3,15 @@
 // token (so they stay cacheable): cross-site posts are refused from the Origin / Sec-Fetch-Site headers instead.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatter, messages } from '../i18n/index.ts'
-import { commentAnchor, postPath } from '../lib/urls.ts'
+import { commentAnchor, COMMENTS_PER_PAGE, postPath, withCommentPage } from '../lib/urls.ts'
 import { nowIso } from '../lib/time.ts'
-import { findPostBySlug, type PostRow } from '../posts/posts.repository.ts'
+import { commentPosition, findPostById, findPostBySlug, type PostRow } from '../posts/posts.repository.ts'
 import { postPageData } from '../posts/posts.routes.ts'
 import { postParams } from '../posts/posts.schemas.ts'
 import type { CommentView, PostView, ViewContext } from '../posts/views.ts'
 import type { Settings } from '../settings/settings.ts'
 import { PublicError } from '../web/errors.ts'
-import { commentForm, fieldErrors, postPageQuery, typedValues, type FieldErrors, type FormValues } from './comments.schemas.ts'
+import { commentForm, commentParams, fieldErrors, postPageQuery, typedValues, type FieldErrors, type FormValues } from './comments.schemas.ts'
 import { submitComment } from './comments.service.ts'
 import { forget, readRemembered, remember, COMMENTER_COOKIE } from './cookie.ts'
 import { commentFormView, findComment } from './form.ts'
@@ -74,7 +74,9 @@ export default async function commentsRoutes(app: FastifyInstance) {
     form: { values: FormValues; errors?: FieldErrors; formError?: string | null; parent: number | null },
   ) {
     const t = messages(s.language)
-    const data = await postPageData(app, row, viewContext(s))
+    // The page of the comments that holds the comment being answered (the first page when it is gone).
+    const around = form.parent === null ? undefined : form.parent
+    const data = (await postPageData(app, row, viewContext(s), { around }))!
     const parent = form.parent === null ? undefined : findComment(data.comments, form.parent)
     const formError = form.formError ?? (form.parent !== null && !parent ? t.errParentGone : null)
     reply.code(status)
@@ -91,6 +93,27 @@ export default async function commentsRoutes(app: FastifyInstance) {
       }),
     })
   }
+
+  /** The permanent link of a comment: its post's page of comments that holds it, at its anchor. */
+  async function commentUrl(postUrl: string, id: number): Promise<string> {
+    const at = await commentPosition(app.db, id)
+    const page = at ? Math.floor(at.position / COMMENTS_PER_PAGE) + 1 : 1
+    return `${withCommentPage(postUrl, page)}#${commentAnchor(id)}`
+  }
+
+  // A stable address for every comment, whatever page of a long thread it ends up on.
+  app.get('/comment/:id', async (request, reply) => {
+    const params = commentParams.safeParse(request.params)
+    if (!params.success) return reply.callNotFound()
+    const at = await commentPosition(app.db, params.data.id)
+    const post = at ? await findPostById(app.db, at.postId) : undefined
+    if (!at || !post || post.status !== 'published' || !post.published_at || post.published_at > nowIso()) {
+      return reply.callNotFound()
+    }
+    const page = Math.floor(at.position / COMMENTS_PER_PAGE) + 1
+    // 302: the page a comment is on changes when earlier ones are removed.
+    return reply.redirect(`${withCommentPage(postPath(post, app.settings.get().timezone), page)}#${commentAnchor(params.data.id)}`, 302)
+  })
 
   const limit = app.config.commentRateLimit
   app.post(
@@ -148,7 +171,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       else if (request.cookies[COMMENTER_COOKIE] !== undefined) forget(reply, app.config.siteUrl)
       request.log.info({ post: row.id, comment: result.id, status: result.status }, 'comment posted')
       return reply.redirect(
-        result.status === 'approved' ? `${postUrl}#${commentAnchor(result.id)}` : pendingUrl(postUrl),
+        result.status === 'approved' ? await commentUrl(postUrl, result.id) : pendingUrl(postUrl),
         303,
       )
     },

@@ -119,3 +119,6 @@ export const rememberedCommenter = z.object({
   email: z.string().max(LIMITS.email * 4).catch(''),
   url: z.string().max(LIMITS.url * 4).catch(''),
 })
+
+/** `/comment/:id`. */
+export const commentParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) })

@@ -87,4 +87,10 @@ export const en: Messages = {
   tooManyText: 'You sent too many requests in a short time. Wait a minute, then try again.',
   tooLargeTitle: 'Submission too large',
   tooLargeText: 'What you sent is too long. Go back to shorten your text, then try again.',
+  // ---- comment pages ----
+  commentsPageTitle: (title: string, page: number) => `${title} – comments, page ${page}`,
+  commentsPagination: 'Comment pages',
+  previousComments: '« Earlier comments',
+  nextComments: 'Later comments »',
+  inReplyTo: 'in reply to an earlier comment',
 }

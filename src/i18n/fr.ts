@@ -87,6 +87,12 @@ export const fr = {
   tooManyText: 'Vous avez envoyé trop de requêtes en peu de temps. Patientez une minute, puis réessayez.',
   tooLargeTitle: 'Envoi trop volumineux',
   tooLargeText: 'Ce que vous avez envoyé est trop long. Revenez en arrière pour raccourcir votre texte, puis réessayez.',
+  // ---- comment pages ----
+  commentsPageTitle: (title: string, page: number) => `${title} – commentaires, page ${page}`,
+  commentsPagination: 'Pages des commentaires',
+  previousComments: '« Commentaires précédents',
+  nextComments: 'Commentaires suivants »',
+  inReplyTo: 'en réponse à un commentaire précédent',
 }
 
 /** The shape every catalogue must have. */

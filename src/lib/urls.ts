@@ -22,6 +22,18 @@ export function commentAnchor(id: number): string {
   return `comment-${id}`
 }
 
+/** A stable address for any comment: it redirects to the page of its post's comments that holds it. */
+export function commentPath(id: number): string {
+  return `/comment/${id}`
+}
+
+/** Comments are paged; `?cpage=N` picks a page (the first page has no parameter). */
+export function withCommentPage(postUrl: string, page: number): string {
+  return page <= 1 ? postUrl : `${postUrl}?cpage=${page}`
+}
+
+export const COMMENTS_PER_PAGE = 100
+
 /** The same path with `?page=N`, or without it for the first page. */
 export function withPage(path: string, page: number): string {
   return page <= 1 ? path : `${path}?page=${page}`

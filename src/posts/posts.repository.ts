@@ -176,8 +176,8 @@ export async function neighbours(db: Db, now: string, post: { id: number; publis
   return { previous, next }
 }
 
-/** Approved comments of a post, oldest first. */
-export async function approvedComments(db: Db, postId: number) {
+/** One page of a post's approved comments, oldest first. */
+export async function approvedComments(db: Db, postId: number, limit: number, offset: number) {
   return db
     .selectFrom('comments')
     .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at'])
@@ -185,7 +185,48 @@ export async function approvedComments(db: Db, postId: number) {
     .where('status', '=', 'approved')
     .orderBy('created_at')
     .orderBy('id')
+    .limit(limit)
+    .offset(offset)
     .execute()
+}
+
+/** How many approved comments of its post come before this one (null when readers cannot see it). */
+export async function commentPosition(db: Db, commentId: number) {
+  const c = await db
+    .selectFrom('comments')
+    .select(['id', 'post_id', 'created_at'])
+    .where('id', '=', commentId)
+    .where('status', '=', 'approved')
+    .executeTakeFirst()
+  if (!c) return null
+  const row = await db
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('post_id', '=', c.post_id)
+    .where('status', '=', 'approved')
+    .where((eb) =>
+      eb.or([eb('created_at', '<', c.created_at), eb.and([eb('created_at', '=', c.created_at), eb('id', '<', c.id)])]),
+    )
+    .executeTakeFirstOrThrow()
+  return { postId: c.post_id, position: Number(row.n) }
+}
+
+/** Which of these comments of a post readers can see. */
+export async function visibleCommentIds(db: Db, postId: number, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return []
+  const rows = await db
+    .selectFrom('comments')
+    .select('id')
+    .where('post_id', '=', postId)
+    .where('status', '=', 'approved')
+    .where('id', 'in', ids)
+    .execute()
+  return rows.map((r) => r.id)
+}
+
+/** A post by id, with what its permanent link needs. */
+export async function findPostById(db: Db, id: number) {
+  return db.selectFrom('posts').select(['id', 'slug', 'status', 'published_at']).where('id', '=', id).executeTakeFirst()
 }
 
 export type CommentRow = Awaited<ReturnType<typeof approvedComments>>[number]

@@ -2,10 +2,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { threadIsOpen } from '../comments/policy.ts'
 import { formatter, messages } from '../i18n/index.ts'
-import { categoryPath, monthPath, postPath, withPage } from '../lib/urls.ts'
+import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage } from '../lib/urls.ts'
 import { monthRange, nowIso } from '../lib/time.ts'
 import * as repo from './posts.repository.ts'
-import { categoryParams, monthParams, pageQuery, postParams } from './posts.schemas.ts'
+import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams } from './posts.schemas.ts'
 import { commentTree, toListItem, toPostView, type ViewContext } from './views.ts'
 
 export interface Pagination {
@@ -118,27 +118,69 @@ export default async function postsRoutes(app: FastifyInstance) {
     const canonicalPath = postPath(row, c.timeZone)
     // The date in the address is for people; the slug finds the post. A wrong date gets the right address.
     if (canonicalPath !== request.url.split('?')[0]) return reply.redirect(canonicalPath, 301)
-    return reply.page('posts/show', await postPageData(app, row, c))
+    const query = commentPageQuery.safeParse(request.query ?? {})
+    if (!query.success) return reply.callNotFound()
+    // Answering a comment opens the page of the comments that holds it.
+    const data = await postPageData(app, row, c, { page: query.data.cpage, around: query.data.reply })
+    if (!data) return reply.callNotFound()
+    return reply.page('posts/show', data)
   })
 }
 
-/** Everything the post page shows; the comments feature renders the same page with a form's errors. */
-export async function postPageData(app: FastifyInstance, row: repo.PostRow, c: ViewContext) {
+export interface CommentPagination {
+  page: number
+  pages: number
+  previousUrl: string | null
+  nextUrl: string | null
+}
+
+/**
+ * Everything the post page shows, with one page of its comments (100 a page, oldest first); `around` picks the
+ * page that holds that comment. Undefined for a comment page past the last. The comments feature renders the same
+ * page with a form's errors.
+ */
+export async function postPageData(
+  app: FastifyInstance,
+  row: repo.PostRow,
+  c: ViewContext,
+  opts: { page?: number; around?: number } = {},
+) {
   const now = nowIso()
+  const total = Number(row.comment_count)
+  const pages = Math.max(1, Math.ceil(total / COMMENTS_PER_PAGE))
+  let page = opts.page ?? 1
+  if (opts.around !== undefined) {
+    const at = await repo.commentPosition(app.db, opts.around)
+    if (at && at.postId === row.id) page = Math.floor(at.position / COMMENTS_PER_PAGE) + 1
+  }
+  if (page > pages) return undefined
+  const offset = (page - 1) * COMMENTS_PER_PAGE
   const [categories, tags, comments, around] = await Promise.all([
     repo.categoriesOfPosts(app.db, [row.id]),
     repo.tagsOfPost(app.db, row.id),
-    repo.approvedComments(app.db, row.id),
+    repo.approvedComments(app.db, row.id, COMMENTS_PER_PAGE, offset),
     repo.neighbours(app.db, now, { id: row.id, published_at: row.published_at! }),
   ])
   const settings = app.settings.get()
   const post = toPostView(row, categories.get(row.id), tags, c, threadIsOpen(row, settings))
+  const t = messages(settings.language)
+  // Answers whose parent is on another page link to it (a held or removed parent is not linked).
+  const onPage = new Set(comments.map((r) => r.id))
+  const elsewhere = [...new Set(comments.map((r) => r.parent_id).filter((id): id is number => id !== null && !onPage.has(id)))]
+  const visibleElsewhere = new Set(await repo.visibleCommentIds(app.db, row.id, elsewhere))
+  const commentsPagination: CommentPagination = {
+    page,
+    pages,
+    previousUrl: page > 1 ? `${withCommentPage(post.url, page - 1)}#comments` : null,
+    nextUrl: page < pages ? `${withCommentPage(post.url, page + 1)}#comments` : null,
+  }
   return {
-    title: row.title,
+    title: page > 1 ? t.commentsPageTitle(row.title, page) : row.title,
     description: row.excerpt,
-    canonical: app.config.siteUrl + post.url,
+    canonical: app.config.siteUrl + withCommentPage(post.url, page),
     post,
-    comments: commentTree(comments, c),
+    comments: commentTree(comments, c, (id) => visibleElsewhere.has(id)),
+    commentsPagination,
     previous: around.previous ? { title: around.previous.title, url: postPath(around.previous, c.timeZone) } : null,
     next: around.next ? { title: around.next.title, url: postPath(around.next, c.timeZone) } : null,
   }

@@ -20,3 +20,9 @@ export const postParams = monthParams.extend({
 })
 
 export const categoryParams = z.object({ slug: z.string().min(1).max(200) })
+
+/** `?cpage=N` on a post page: which page of its comments. */
+export const commentPageQuery = z.object({
+  cpage: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  reply: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
+})

@@ -1,7 +1,7 @@
 // Rows become view models here, in one place, so that templates get exactly what they show.
 import { renderCommentBody, safeWebsite } from '../comments/render.ts'
 import type { Formatter } from '../i18n/index.ts'
-import { categoryPath, commentAnchor, postPath } from '../lib/urls.ts'
+import { categoryPath, commentAnchor, commentPath, postPath } from '../lib/urls.ts'
 import type { CommentRow, PostListRow, PostRow } from './posts.repository.ts'
 
 export interface CategoryLink {
@@ -58,13 +58,19 @@ export interface CommentView {
   createdAt: string
   date: string
   depth: number
+  /** For an answer whose parent is on another page of the comments: where that parent is. */
+  inReplyTo: string | null
   replies: CommentView[]
 }
 
 /** Comments nest under their parent, at most three levels deep; deeper answers join the third level. */
 export const MAX_COMMENT_DEPTH = 3
 
-export function commentTree(rows: readonly CommentRow[], ctx: ViewContext): CommentView[] {
+export function commentTree(
+  rows: readonly CommentRow[],
+  ctx: ViewContext,
+  parentOnOtherPage: (id: number) => boolean = () => false,
+): CommentView[] {
   const byId = new Map<number, CommentView>()
   const roots: CommentView[] = []
   const parentOf = new Map<number, CommentView | undefined>()
@@ -78,6 +84,7 @@ export function commentTree(rows: readonly CommentRow[], ctx: ViewContext): Comm
       createdAt: row.created_at,
       date: ctx.fmt.commentDate(row.created_at),
       depth: 1,
+      inReplyTo: null,
       replies: [],
     }
     byId.set(row.id, view)
@@ -89,6 +96,10 @@ export function commentTree(rows: readonly CommentRow[], ctx: ViewContext): Comm
       view.depth = parent.depth + 1
       parent.replies.push(view)
     } else {
+      // Its parent is on an earlier page, or held: link to it when readers can reach it.
+      if (row.parent_id !== null && !byId.has(row.parent_id) && parentOnOtherPage(row.parent_id)) {
+        view.inReplyTo = commentPath(row.parent_id)
+      }
       roots.push(view)
     }
   }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import type { Formatter } from '../i18n/index.ts'
-import { categoryPath, commentAnchor, monthPath, postPath } from '../lib/urls.ts'
+import { categoryPath, commentPath, monthPath, postPath } from '../lib/urls.ts'
 import { zonedParts } from '../lib/time.ts'
 import * as posts from '../posts/posts.repository.ts'
 
@@ -41,7 +41,8 @@ export async function loadSidebar(db: Kysely<Database>, now: string, timeZone: s
     recentComments: comments.map((c) => ({
       author: c.author_name,
       postTitle: c.title,
-      url: `${postPath(c, timeZone)}#${commentAnchor(c.id)}`,
+      // Through the comment's own address: it lands on the right page of a long thread.
+      url: commentPath(c.id),
     })),
   }
 }
