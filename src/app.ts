@@ -7,6 +7,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.ts'
 import database from './db/plugin.ts'
 import postsRoutes from './posts/posts.routes.ts'
+// feeds & search
+import feedsRoutes from './feeds/feeds.routes.ts'
+import sitemapRoutes from './feeds/sitemap.routes.ts'
+import searchRoutes from './search/search.routes.ts'
+import seo from './seo/seo.ts'
+import httpCache from './web/http-cache.ts'
 import errors from './web/errors.ts'
 import render from './web/render.ts'
 import staticFiles from './web/static.ts'
@@ -35,6 +41,13 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(errors)
 
   await app.register(postsRoutes)
+
+  // feeds & search: ETag/Last-Modified for public pages and feeds, metadata, feeds, sitemap, search.
+  await app.register(httpCache)
+  await app.register(seo)
+  await app.register(feedsRoutes)
+  await app.register(sitemapRoutes)
+  await app.register(searchRoutes)
 
   return app
 }
