@@ -2,9 +2,12 @@
 // version of this module would use a tsvector column, unaccent and ts_headline (see that migration).
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { htmlToText } from './text.ts'
+import { CONTROL_CHARS, htmlToText } from './text.ts'
 
 type Db = Kysely<Database>
+
+/** Titles, category and tag names are plain text already. */
+const plain = (text: string) => text.replace(CONTROL_CHARS, ' ')
 
 /** Markers that snippet() and highlight() put around hits; control characters never occur in indexed text. */
 export const HIT_START = '\u0002'
@@ -39,8 +42,8 @@ export async function refreshIndex(db: Db): Promise<number> {
       ])
       await sql`
         insert into posts_fts (rowid, title, body, categories, tags)
-        values (${id}, ${htmlToText(post.title)}, ${htmlToText(post.body_html)},
-                ${categories.map((c) => c.name).join(', ')}, ${tags.map((t) => t.name).join(', ')})`.execute(trx)
+        values (${id}, ${plain(post.title)}, ${htmlToText(post.body_html)},
+                ${plain(categories.map((c) => c.name).join(', '))}, ${plain(tags.map((t) => t.name).join(', '))})`.execute(trx)
     }
     return queued.length
   })
