@@ -3,9 +3,8 @@
 // and where the sitemap is). Paged lists (?page=N) are left out: they only repeat what the posts' own pages say.
 import type { FastifyInstance } from 'fastify'
 import { escapeHtml } from '../comments/render.ts'
-import { zonedParts } from '../lib/time.ts'
 import { categoryPath, monthPath, postPath } from '../lib/urls.ts'
-import { nowIso } from '../lib/time.ts'
+import { nowIso, zonedParts } from '../lib/time.ts'
 import * as repo from './feeds.repository.ts'
 
 export interface SitemapUrl {
