@@ -75,18 +75,28 @@ export async function searchPosts(
   try {
     const count = await sql<{ n: number }>`
       select count(*) as n
-      from posts_fts join posts p on p.id = posts_fts.rowid
+      from posts_fts cross join posts p on p.id = posts_fts.rowid
       where posts_fts match ${match} and p.status = 'published' and p.published_at <= ${now}`.execute(db)
     const total = Number(count.rows[0]?.n ?? 0)
     if (total === 0 || offset >= total) return { total, hits: [] }
+    // CROSS JOIN keeps the full-text match as the outer loop: left to itself, the planner may walk every visible
+    // post through the date index and run the match once per post (70 ms instead of 0.2 ms at 2,000 posts).
+    // Rank first, then build excerpts for the one page shown: SQLite computes the selected columns of every
+    // matching row before it sorts, and snippet() over thousands of rows is what would make a search slow.
     const rows = await sql<SearchHit>`
+      with page as (
+        select posts_fts.rowid as id, bm25(posts_fts, ${WEIGHTS}) as score, p.published_at
+        from posts_fts cross join posts p on p.id = posts_fts.rowid
+        where posts_fts match ${match} and p.status = 'published' and p.published_at <= ${now}
+        order by score, p.published_at desc, p.id desc
+        limit ${limit} offset ${offset}
+      )
       select p.id, p.slug, p.published_at,
         highlight(posts_fts, 0, ${HIT_START}, ${HIT_END}) as title_marked,
         snippet(posts_fts, 1, ${HIT_START}, ${HIT_END}, '…', 40) as excerpt_marked
-      from posts_fts join posts p on p.id = posts_fts.rowid
-      where posts_fts match ${match} and p.status = 'published' and p.published_at <= ${now}
-      order by bm25(posts_fts, ${WEIGHTS}), p.published_at desc, p.id desc
-      limit ${limit} offset ${offset}`.execute(db)
+      from page cross join posts_fts on posts_fts.rowid = page.id cross join posts p on p.id = page.id
+      where posts_fts match ${match}
+      order by page.score, page.published_at desc, page.id desc`.execute(db)
     return { total, hits: rows.rows }
   } catch (err) {
     if (isFtsQueryError(err)) return { total: 0, hits: [] }
