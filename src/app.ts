@@ -8,6 +8,12 @@ import type { Config } from './config.ts'
 import commentsRoutes from './comments/comments.routes.ts'
 import database from './db/plugin.ts'
 import postsRoutes from './posts/posts.routes.ts'
+// feeds & search
+import feedsRoutes from './feeds/feeds.routes.ts'
+import sitemapRoutes from './feeds/sitemap.routes.ts'
+import searchRoutes from './search/search.routes.ts'
+import seo from './seo/seo.ts'
+import httpCache from './web/http-cache.ts'
 import errors from './web/errors.ts'
 import render from './web/render.ts'
 import staticFiles from './web/static.ts'
@@ -37,6 +43,13 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
 
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
+
+  // feeds & search: ETag/Last-Modified for public pages and feeds, metadata, feeds, sitemap, search.
+  await app.register(httpCache)
+  await app.register(seo)
+  await app.register(feedsRoutes)
+  await app.register(sitemapRoutes)
+  await app.register(searchRoutes)
 
   return app
 }

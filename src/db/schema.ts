@@ -73,6 +73,19 @@ export interface SettingsTable {
   value: string
 }
 
+// ---- feeds & search ----
+
+/** One row (id 1): when anything a public page shows last changed. Kept by triggers (HTTP Last-Modified). */
+export interface SiteStateTable {
+  id: number
+  changed_at: string
+}
+
+/** Posts whose search text must be rebuilt; filled by triggers, drained by src/search/fts.sqlite.ts. */
+export interface SearchQueueTable {
+  post_id: number
+}
+
 export interface Database {
   posts: PostsTable
   categories: CategoriesTable
@@ -81,6 +94,9 @@ export interface Database {
   comments: CommentsTable
   users: UsersTable
   settings: SettingsTable
+  // feeds & search (posts_fts, the FTS5 table, is reached only through src/search/fts.sqlite.ts)
+  site_state: SiteStateTable
+  search_queue: SearchQueueTable
 }
 
 export type Post = Selectable<PostsTable>

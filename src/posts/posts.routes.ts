@@ -42,6 +42,8 @@ export default async function postsRoutes(app: FastifyInstance) {
       heading: string | null
       title: string
       description?: string
+      /** On a category's pages: which one (its feeds are advertised in the head). */
+      category?: { name: string; slug: string }
     },
   ) {
     const query = pageQuery.safeParse(request.query)
@@ -59,6 +61,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       description: opts.description ?? app.settings.get().description,
       canonical: app.config.siteUrl + withPage(opts.path, page),
       heading: opts.heading,
+      category: opts.category ?? null,
       posts: rows.map((r) => toListItem(r, categories, c)),
       pagination: pager,
     })
@@ -87,6 +90,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       list: (now, limit, offset) => repo.listPublishedInCategory(app.db, now, category.id, limit, offset),
       heading: t.categoryTitle(category.name),
       title: t.categoryTitle(category.name),
+      category,
     })
   })
 
