@@ -47,6 +47,12 @@ const envSchema = z.object({
   DEMO_CONTENT: boolish.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
+  // ---- admin ----
+  /** Key of the admin session cookie, 64 hex characters; default: a key file next to the database. */
+  SESSION_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hexadecimal characters (e.g. openssl rand -hex 32)' })
+    .optional(),
 })
 
 export interface Config {
@@ -59,9 +65,14 @@ export interface Config {
   demoContent: boolean
   logLevel: string
   production: boolean
+  // ---- admin ----
+  /** Admin session key as 64 hex characters, or null to use (and create) `session.key` beside the database. */
+  sessionKey: string | null
 }
 
 export class ConfigError extends Error {}
+
+const SECRET_VARIABLES = new Set(['SESSION_KEY'])
 
 /** Validates the environment; throws a ConfigError whose message is one readable line. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -71,7 +82,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const name = String(issue.path[0] ?? 'environment')
-    throw new ConfigError(`Invalid configuration: ${name} ${issue.message} (got ${JSON.stringify(present[name] ?? '')})`)
+    // A secret is never echoed into logs, even a malformed one.
+    const got = SECRET_VARIABLES.has(name) ? 'a hidden value' : JSON.stringify(present[name] ?? '')
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message} (got ${got})`)
   }
   const e = parsed.data
   return Object.freeze({
@@ -88,5 +101,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoContent: e.DEMO_CONTENT,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
+    sessionKey: e.SESSION_KEY ?? null,
   })
 }

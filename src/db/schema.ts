@@ -71,6 +71,33 @@ export interface SettingsTable {
   value: string
 }
 
+// ---- admin ----
+/** A post's former slug; the public post route answers it with a 301 to the current permanent link. */
+export interface PostRedirectsTable {
+  old_slug: string
+  post_id: number
+}
+
+/** One row per data-changing admin action. Never holds a password or a session. */
+export interface AuditLogTable {
+  id: Generated<number>
+  /** No foreign key: the log outlives the accounts. Null for the command line. */
+  user_id: number | null
+  username: string
+  action: string
+  target: Generated<string>
+  /** JSON object, or empty. */
+  details: Generated<string>
+  created_at: string
+}
+
+/** Failed sign-ins, for the per-username limit. */
+export interface LoginFailuresTable {
+  id: Generated<number>
+  username: string
+  created_at: string
+}
+
 export interface Database {
   posts: PostsTable
   categories: CategoriesTable
@@ -79,6 +106,10 @@ export interface Database {
   comments: CommentsTable
   users: UsersTable
   settings: SettingsTable
+  // ---- admin ----
+  post_redirects: PostRedirectsTable
+  audit_log: AuditLogTable
+  login_failures: LoginFailuresTable
 }
 
 export type Post = Selectable<PostsTable>
