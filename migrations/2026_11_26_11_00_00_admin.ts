@@ -1,4 +1,5 @@
-// The admin's tables: old addresses of renamed posts, the audit log, and failed sign-ins (per-username limit).
+// The admin's tables: old addresses of renamed posts, the audit log, failed sign-ins (per-username limit) and
+// signed-out sessions.
 // Frozen in time: a migration never imports application code.
 import type { Kysely } from 'kysely'
 
@@ -33,10 +34,18 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('login_failures_username').on('login_failures').columns(['username', 'created_at']).execute()
+
+  // Sessions signed out before their cookie expires: the cookie is stateless, so sign-out must be remembered
+  // here until the session could no longer be valid anyway.
+  await db.schema
+    .createTable('revoked_sessions')
+    .addColumn('sid', 'text', (c) => c.primaryKey())
+    .addColumn('expires_at', 'text', (c) => c.notNull())
+    .execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['login_failures', 'audit_log', 'post_redirects']) {
+  for (const table of ['revoked_sessions', 'login_failures', 'audit_log', 'post_redirects']) {
     await db.schema.dropTable(table).execute()
   }
 }

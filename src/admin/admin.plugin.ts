@@ -6,7 +6,7 @@ import secureSession from '@fastify/secure-session'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
-import { pendingCount } from './admin.repository.ts'
+import { isSessionRevoked, pendingCount } from './admin.repository.ts'
 import { refusal } from './http.ts'
 import type { Actor } from './audit.ts'
 import authRoutes from './auth.routes.ts'
@@ -62,8 +62,10 @@ async function adminScope(app: FastifyInstance) {
     const uid: unknown = session.get('uid')
     const stamp: unknown = session.get('stamp')
     const since: unknown = session.get('since')
-    if (typeof uid !== 'number' || typeof stamp !== 'string' || typeof since !== 'number') return null
+    const sid: unknown = session.get('sid')
+    if (typeof uid !== 'number' || typeof stamp !== 'string' || typeof since !== 'number' || typeof sid !== 'string') return null
     if (Date.now() - since > SESSION_MAX_AGE_MS) return null
+    if (await isSessionRevoked(app.db, sid)) return null
     const user = await findUserById(app.db, uid)
     if (!user || user.updated_at !== stamp) return null
     // Sliding expiry: a working admin is not signed out after SESSION_IDLE_SECONDS.

@@ -210,3 +210,14 @@ export async function recordLoginFailure(db: Db, username: string, now: string, 
 export async function clearLoginFailures(db: Db, username: string): Promise<void> {
   await db.deleteFrom('login_failures').where('username', '=', username).execute()
 }
+
+// ---- Signed-out sessions ----
+
+export async function isSessionRevoked(db: Db, sid: string): Promise<boolean> {
+  return (await db.selectFrom('revoked_sessions').select('sid').where('sid', '=', sid).executeTakeFirst()) !== undefined
+}
+
+export async function revokeSession(db: Db, sid: string, expiresAt: string, now: string): Promise<void> {
+  await db.insertInto('revoked_sessions').values({ sid, expires_at: expiresAt }).onConflict((oc) => oc.doNothing()).execute()
+  await db.deleteFrom('revoked_sessions').where('expires_at', '<', now).execute()
+}

@@ -1,13 +1,14 @@
 // Sign-in and sign-out. Any failure gets the same message. Attempts are limited per IP (rate-limit, in memory
 // per instance) and per username (login_failures table: shared by instances, kept across restarts), so that
 // neither one address trying many names nor many addresses trying one name gets far.
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { messages } from '../i18n/index.ts'
-import { clearLoginFailures, recentLoginFailures, recordLoginFailure } from './admin.repository.ts'
+import { clearLoginFailures, recentLoginFailures, recordLoginFailure, revokeSession } from './admin.repository.ts'
 import { loginForm } from './admin.schemas.ts'
 import { safeNext } from './http.ts'
 import { audit } from './audit.ts'
-import { startSession } from './session.ts'
+import { SESSION_MAX_AGE_MS, startSession } from './session.ts'
 import { decoyHash, verifyPassword } from './password.ts'
 import { findUserByUsername, normalizeUsername } from './users.ts'
 
@@ -61,7 +62,7 @@ export default async function authRoutes(app: FastifyInstance) {
       }
       await clearLoginFailures(app.db, username)
       // A fresh session (new CSRF secret too): nothing from before sign-in carries over.
-      startSession(request.session, { uid: user.id, stamp: user.updated_at, since: now })
+      startSession(request.session, { sid: randomUUID(), uid: user.id, stamp: user.updated_at, since: now })
       await audit(app.db, { id: user.id, username: user.username }, 'user.login')
       return reply.redirect(next, 303)
     },
@@ -69,6 +70,9 @@ export default async function authRoutes(app: FastifyInstance) {
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
     await audit(app.db, request.admin!, 'user.logout')
+    // The cookie is stateless: remember that this one is over, in case a copy of it is replayed.
+    const since = request.session.get('since') as number
+    await revokeSession(app.db, request.session.get('sid') as string, new Date(since + SESSION_MAX_AGE_MS).toISOString(), new Date().toISOString())
     request.session.delete()
     return reply.redirect('/admin/login?out=1', 303)
   })

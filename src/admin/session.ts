@@ -47,6 +47,8 @@ export function loadSessionKey(config: Pick<Config, 'sessionKey' | 'databasePath
 
 /** What the session cookie holds: ids and times only, never a password or a hash. */
 export interface SessionData {
+  /** Random id of this session, so that signing out can revoke it. */
+  sid: string
   uid: number
   /** The user row's updated_at at sign-in: a password reset changes it and so ends older sessions. */
   stamp: string

@@ -98,6 +98,12 @@ export interface LoginFailuresTable {
   created_at: string
 }
 
+/** A signed-out session id, remembered until the session would have expired anyway. */
+export interface RevokedSessionsTable {
+  sid: string
+  expires_at: string
+}
+
 export interface Database {
   posts: PostsTable
   categories: CategoriesTable
@@ -110,6 +116,7 @@ export interface Database {
   post_redirects: PostRedirectsTable
   audit_log: AuditLogTable
   login_failures: LoginFailuresTable
+  revoked_sessions: RevokedSessionsTable
 }
 
 export type Post = Selectable<PostsTable>
