@@ -64,7 +64,7 @@ describe('moderating comments', () => {
   })
 
   it('approves several at once with the checkboxes and the action select', async () => {
-    const res = await admin.post('/admin/comments', { ids: [String(ids.Yann), String(ids.Xavier)], action: 'approve', status: 'pending' })
+    const res = await admin.post('/admin/comments', { 'ids[]': [String(ids.Yann), String(ids.Xavier)], action: 'approve', status: 'pending' })
     expect(res.statusCode).toBe(303)
     const text = await seedText()
     expect(text).toContain('Commentaires (5)')
@@ -96,7 +96,7 @@ describe('moderating comments', () => {
     const moved = await blog.app.db.selectFrom('comments').select('parent_id').where('id', '=', reply.id).executeTakeFirstOrThrow()
     expect(moved.parent_id).toBeNull()
 
-    await admin.post('/admin/comments', { ids: [String(ids.Yann), String(ids.Walid)], action: 'delete', status: 'spam' })
+    await admin.post('/admin/comments', { 'ids[]': [String(ids.Yann), String(ids.Walid)], action: 'delete', status: 'spam' })
     const left = await blog.app.db.selectFrom('comments').select('id').where('id', 'in', [ids.Yann!, ids.Walid!, ids.Xavier!]).execute()
     expect(left).toEqual([])
     text = await seedText()

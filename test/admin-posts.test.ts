@@ -37,7 +37,7 @@ describe('writing posts', () => {
     const page = await admin.get('/admin/posts/new')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('name="signature" type="text" value="alice"')
-    expect(page.body).toMatch(/<input type="checkbox" name="categories" value="\d+"> Carnets de route/)
+    expect(page.body).toMatch(/<input type="checkbox" name="categories\[\]" value="\d+"> Carnets de route/)
     expect(page.body).toContain('type="datetime-local"')
   })
 
@@ -49,7 +49,7 @@ describe('writing posts', () => {
       slug: '',
       signature: 'J. R. B.',
       publishedAt: '',
-      categories: await categoryId('Politique'),
+      'categories[]': await categoryId('Politique'),
       action: 'preview',
     })
     expect(res.statusCode).toBe(200)
@@ -85,7 +85,7 @@ describe('writing posts', () => {
       body: 'Le corps du **brouillon**.',
       tags: 'Syrie, Alep',
       signature: 'Jean',
-      categories: [await categoryId('Carnets de route'), await categoryId('Politique')],
+      'categories[]': [await categoryId('Carnets de route'), await categoryId('Politique')],
       action: 'draft',
     })
     expect(draft.statusCode).toBe(303)
@@ -107,7 +107,7 @@ describe('writing posts', () => {
       body: 'Le corps du **brouillon**.',
       tags: 'Syrie, Alep',
       signature: 'Jean',
-      categories: [await categoryId('Carnets de route')],
+      'categories[]': [await categoryId('Carnets de route')],
       publishedAt: '',
       action: 'publish',
     })

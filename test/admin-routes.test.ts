@@ -1,7 +1,7 @@
 // Every /admin route, as the app itself lists them (not a hand-kept list), refuses a visitor without a session,
 // and every state-changing one refuses a request without a valid CSRF token, changing nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAdmin, signedIn } from './admin.helper.ts'
+import { AdminClient, createAdmin, signedIn } from './admin.helper.ts'
 import { buildTestApp, type TestBlog } from './helper.ts'
 
 /** A concrete address for a route pattern: the seed post has id 1; category 1 exists in the demo. */
@@ -136,6 +136,43 @@ describe('the admin routes', () => {
     for (const cookie of ['carnet_session=', 'carnet_session=garbage', 'carnet_session=a%3Bb']) {
       const res = await blog.app.inject({ url: '/admin/posts', headers: { cookie } })
       expect(res.statusCode).toBe(303)
+    }
+  })
+})
+
+describe('admin pages', () => {
+  let blog: TestBlog
+  beforeAll(async () => {
+    blog = await buildTestApp()
+    await createAdmin(blog.app)
+    await blog.app.db
+      .insertInto('comments')
+      .values(['Un', 'Deux'].map((name) => ({ post_id: 1, parent_id: null, author_name: name, author_email: null, author_url: 'https://example.org', body: 'Voir https://example.org', status: 'pending' as const, created_at: new Date().toISOString(), ip: '192.0.2.9' })))
+      .execute()
+  })
+  afterAll(() => blog.close())
+
+  it('are valid HTML, forms with errors included', async () => {
+    const { HtmlValidate } = await import('html-validate')
+    const validator = new HtmlValidate({ extends: ['html-validate:recommended'] })
+    const visitor = new AdminClient(blog.app)
+    const pages: Array<[string, string]> = [
+      ['login', (await visitor.get('/admin/login')).body],
+      ['login failed', (await visitor.post('/admin/login', { username: 'x', password: 'y', next: '' })).body],
+    ]
+    const admin = await signedIn(blog.app)
+    for (const r of blog.app.adminRoutes.filter((r) => r.method === 'GET' && r.url !== '/admin/login')) {
+      pages.push([r.url, (await admin.get(concrete(r.url))).body])
+    }
+    pages.push(['preview', (await admin.post('/admin/posts', { title: 'T', body: '# Titre\n\nTexte', action: 'preview' })).body])
+    pages.push(['post errors', (await admin.post('/admin/posts', { title: '', body: 'x', publishedAt: 'bad', action: 'publish' })).body])
+    pages.push(['settings errors', (await admin.post('/admin/settings', { title: '', language: 'xx' })).body])
+    pages.push(['category errors', (await admin.post('/admin/categories/1', { name: '', slug: '' })).body])
+    pages.push(['csrf refused', (await admin.post('/admin/categories/1', { _csrf: 'forged' })).body])
+    for (const [name, html] of pages) {
+      const report = await validator.validateString(html)
+      const problems = report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} ${m.message} (line ${m.line})`))
+      expect(problems, name).toEqual([])
     }
   })
 })

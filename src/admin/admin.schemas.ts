@@ -36,7 +36,8 @@ const rawPostForm = z.object({
   tags: text,
   signature: text,
   publishedAt: text,
-  categories: ids,
+  // Repeated checkboxes are named `x[]`, as HTML checkers expect of fields meant to repeat.
+  'categories[]': ids,
   action: z.enum(POST_ACTIONS).catch('draft'),
 })
 
@@ -88,7 +89,7 @@ export function parsePostForm(body: unknown, t: Messages['admin'], timeZone: str
     tags: raw.tags,
     signature: raw.signature,
     publishedAt: raw.publishedAt,
-    categoryIds: raw.categories,
+    categoryIds: raw['categories[]'],
   }
   const errors: FieldErrors = {}
   const title = values.title.normalize('NFC').trim()
@@ -131,10 +132,10 @@ export const commentListQuery = z.object({
   none: text.optional(),
 })
 
-/** One form: checkboxes `ids` with the select `action`, or a row's own button `row=approve:12`. */
+/** One form: checkboxes `ids[]` with the select `action`, or a row's own button `row=approve:12`. */
 export const moderationForm = z
   .object({
-    ids,
+    'ids[]': ids,
     action: z.enum(MODERATION_ACTIONS).optional().catch(undefined),
     row: text.optional(),
     status: z.enum(COMMENT_STATUSES).catch('pending'),
@@ -145,7 +146,7 @@ export const moderationForm = z
     const row = /^(approve|spam|delete):(\d{1,12})$/.exec(f.row ?? '')
     const target = row
       ? { action: row[1] as ModerationAction, ids: [Number(row[2])] }
-      : { action: f.action, ids: f.ids }
+      : { action: f.action, ids: f['ids[]'] }
     return { ...target, back: { status: f.status, post: f.post, page: f.page } }
   })
 

@@ -228,6 +228,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     const ctx = adminContext(app)
     return reply.adminPage('admin/post-delete', {
       heading: ctx.t.deleteTitle(post.title),
+      title: `${ctx.t.deletePost} – ${ctx.t.title}`,
       post: { id: post.id, title: post.title },
       warning: ctx.t.deleteWarning(await countComments(app.db, post.id)),
     })
