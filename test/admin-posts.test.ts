@@ -174,6 +174,15 @@ describe('writing posts', () => {
     expect((await postRow('Deuxième')).slug).toBe('deuxieme')
   })
 
+  it('accepts a post longer than the 64 KB readers may send', async () => {
+    const body = Array.from({ length: 2000 }, (_, i) => `Paragraphe ${i} : une phrase assez longue pour peser.`).join('\n\n')
+    expect(body.length).toBeGreaterThan(100_000)
+    const res = await admin.post('/admin/posts', { title: 'Très longue note', body, action: 'draft' })
+    expect(res.statusCode).toBe(303)
+    expect((await postRow('Très longue note')).body_source).toBe(body)
+    await blog.app.db.deleteFrom('posts').where('title', '=', 'Très longue note').execute()
+  })
+
   it('schedules a post: invisible until its time, then visible without a restart', async () => {
     const when = new Date(Date.now() + 2 * 60 * 60 * 1000)
     const res = await admin.post('/admin/posts', { title: 'Note programmée', body: 'Plus tard.', publishedAt: parisInput(when), action: 'schedule' })
