@@ -4,6 +4,7 @@ import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import adminPlugin from './admin/admin.plugin.ts'
 import type { Config } from './config.ts'
 import commentsRoutes from './comments/comments.routes.ts'
 import database from './db/plugin.ts'
@@ -41,6 +42,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(staticFiles)
   await app.register(errors)
 
+  // ---- admin ---- (before the other features, so that its route list sees every /admin route they add)
+  await app.register(adminPlugin)
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
 

@@ -1,6 +1,7 @@
 // The command line: `npm run cli -- <command> [arguments]`.
 import { loadConfig, ConfigError } from './config.ts'
 import { openDatabase } from './db/plugin.ts'
+import { userAdd } from './admin/user-command.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
 
@@ -13,6 +14,11 @@ const commands: Record<string, Command> = {
       console.log('Database is up to date.')
       return 0
     },
+  },
+  // ---- admin ----
+  'user add': {
+    usage: 'user add <username>     create an admin, or reset their password (read from stdin, or prompted)',
+    run: userAdd,
   },
 }
 
