@@ -4,10 +4,17 @@ import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import adminPlugin from './admin/admin.plugin.ts'
 import type { Config } from './config.ts'
 import commentsRoutes from './comments/comments.routes.ts'
 import database from './db/plugin.ts'
 import postsRoutes from './posts/posts.routes.ts'
+// feeds & search
+import feedsRoutes from './feeds/feeds.routes.ts'
+import sitemapRoutes from './feeds/sitemap.routes.ts'
+import searchRoutes from './search/search.routes.ts'
+import seo from './seo/seo.ts'
+import httpCache from './web/http-cache.ts'
 import errors, { renderError } from './web/errors.ts'
 import render from './web/render.ts'
 import security from './web/security.ts'
@@ -41,8 +48,17 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(staticFiles)
   await app.register(errors)
 
+  // ---- admin ---- (before the other features, so that its route list sees every /admin route they add)
+  await app.register(adminPlugin)
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
+
+  // feeds & search: ETag/Last-Modified for public pages and feeds, metadata, feeds, sitemap, search.
+  await app.register(httpCache)
+  await app.register(seo)
+  await app.register(feedsRoutes)
+  await app.register(sitemapRoutes)
+  await app.register(searchRoutes)
 
   return app
 }

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { loadConfig, ConfigError } from './config.ts'
 import { openDatabase } from './db/plugin.ts'
 import { backupDatabase, integrityCheck } from './db/sqlite.ts'
+import { userAdd } from './admin/user-command.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
 
@@ -69,6 +70,11 @@ const commands: Record<string, Command> = {
       console.log(`Restored ${resolve(file)} into ${databasePath}, schema up to date.`)
       return 0
     },
+  },
+  // ---- admin ----
+  'user add': {
+    usage: 'user add <username>     create an admin, or reset their password (read from stdin, or prompted)',
+    run: userAdd,
   },
 }
 

@@ -57,6 +57,12 @@ const envSchema = z.object({
     .min(0, { error: 'must be 0 (no limit) or more' })
     .max(100_000, { error: 'must be at most 100000' })
     .default(5),
+  // ---- admin ----
+  /** Key of the admin session cookie, 64 hex characters; default: a key file next to the database. */
+  SESSION_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hexadecimal characters (e.g. openssl rand -hex 32)' })
+    .optional(),
 })
 
 export interface Config {
@@ -73,9 +79,14 @@ export interface Config {
   // ---- comments ----
   /** Comments per minute per IP address; 0 = no limit. */
   commentRateLimit: number
+  // ---- admin ----
+  /** Admin session key as 64 hex characters, or null to use (and create) `session.key` beside the database. */
+  sessionKey: string | null
 }
 
 export class ConfigError extends Error {}
+
+const SECRET_VARIABLES = new Set(['SESSION_KEY'])
 
 /** Validates the environment; throws a ConfigError whose message is one readable line. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -85,7 +96,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const name = String(issue.path[0] ?? 'environment')
-    throw new ConfigError(`Invalid configuration: ${name} ${issue.message} (got ${JSON.stringify(present[name] ?? '')})`)
+    // A secret is never echoed into logs, even a malformed one.
+    const got = SECRET_VARIABLES.has(name) ? 'a hidden value' : JSON.stringify(present[name] ?? '')
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message} (got ${got})`)
   }
   const e = parsed.data
   return Object.freeze({
@@ -104,5 +117,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: e.NODE_ENV === 'production',
     trustProxy: e.TRUST_PROXY,
     commentRateLimit: e.COMMENT_RATE_LIMIT,
+    sessionKey: e.SESSION_KEY ?? null,
   })
 }

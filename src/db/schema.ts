@@ -73,6 +73,52 @@ export interface SettingsTable {
   value: string
 }
 
+// ---- feeds & search ----
+
+/** One row (id 1): when anything a public page shows last changed. Kept by triggers (HTTP Last-Modified). */
+export interface SiteStateTable {
+  id: number
+  changed_at: string
+}
+
+/** Posts whose search text must be rebuilt; filled by triggers, drained by src/search/fts.sqlite.ts. */
+export interface SearchQueueTable {
+  post_id: number
+}
+
+// ---- admin ----
+/** A post's former slug; the public post route answers it with a 301 to the current permanent link. */
+export interface PostRedirectsTable {
+  old_slug: string
+  post_id: number
+}
+
+/** One row per data-changing admin action. Never holds a password or a session. */
+export interface AuditLogTable {
+  id: Generated<number>
+  /** No foreign key: the log outlives the accounts. Null for the command line. */
+  user_id: number | null
+  username: string
+  action: string
+  target: Generated<string>
+  /** JSON object, or empty. */
+  details: Generated<string>
+  created_at: string
+}
+
+/** Failed sign-ins, for the per-username limit. */
+export interface LoginFailuresTable {
+  id: Generated<number>
+  username: string
+  created_at: string
+}
+
+/** A signed-out session id, remembered until the session would have expired anyway. */
+export interface RevokedSessionsTable {
+  sid: string
+  expires_at: string
+}
+
 export interface Database {
   posts: PostsTable
   categories: CategoriesTable
@@ -81,6 +127,14 @@ export interface Database {
   comments: CommentsTable
   users: UsersTable
   settings: SettingsTable
+  // feeds & search (posts_fts, the FTS5 table, is reached only through src/search/fts.sqlite.ts)
+  site_state: SiteStateTable
+  search_queue: SearchQueueTable
+  // ---- admin ----
+  post_redirects: PostRedirectsTable
+  audit_log: AuditLogTable
+  login_failures: LoginFailuresTable
+  revoked_sessions: RevokedSessionsTable
 }
 
 export type Post = Selectable<PostsTable>

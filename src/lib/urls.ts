@@ -38,3 +38,32 @@ export const COMMENTS_PER_PAGE = 100
 export function withPage(path: string, page: number): string {
   return page <= 1 ? path : `${path}?page=${page}`
 }
+
+// ---- feeds & search ----
+
+export type FeedFormat = 'rss' | 'atom'
+
+/** The whole blog's posts: `/feed.rss`, `/feed.atom`. */
+export function blogFeedPath(format: FeedFormat): string {
+  return `/feed.${format}`
+}
+
+/** A category's posts: `/category/<slug>/feed.rss`. */
+export function categoryFeedPath(slug: string, format: FeedFormat): string {
+  return `${categoryPath(slug)}/feed.${format}`
+}
+
+/** Approved comments on every visible post: `/comments/feed.rss`. */
+export function commentsFeedPath(format: FeedFormat): string {
+  return `/comments/feed.${format}`
+}
+
+/** One post's comments, beside its permalink: `/archive/2017/10/01/<slug>/comments.rss`. */
+export function postCommentsFeedPath(post: { slug: string; published_at: string | null }, timeZone: string, format: FeedFormat): string {
+  return `${postPath(post, timeZone).slice(0, -'.html'.length)}/comments.${format}`
+}
+
+export function searchPath(query: string, page = 1): string {
+  const q = `/search?q=${encodeURIComponent(query)}`
+  return page <= 1 ? q : `${q}&page=${page}`
+}

@@ -118,6 +118,16 @@ export async function findPostBySlug(db: Db, slug: string) {
 
 export type PostRow = NonNullable<Awaited<ReturnType<typeof findPostBySlug>>>
 
+/** The post that used to have this slug (the admin renamed it), for a 301 to its current address. */
+export async function findPostByOldSlug(db: Db, oldSlug: string) {
+  return db
+    .selectFrom('post_redirects as r')
+    .innerJoin('posts as p', 'p.id', 'r.post_id')
+    .select(['p.slug', 'p.status', 'p.published_at'])
+    .where('r.old_slug', '=', oldSlug)
+    .executeTakeFirst()
+}
+
 export async function categoriesOfPosts(db: Db, postIds: readonly number[]) {
   const byPost = new Map<number, Array<{ name: string; slug: string }>>()
   if (postIds.length === 0) return byPost

@@ -25,6 +25,11 @@ function pagination(path: string, page: number, total: number, perPage: number):
   }
 }
 
+/** Readers see a post once it is published and its time has come (scheduled posts appear on their own). */
+function isVisible(post: { status: string; published_at: string | null }, now: string): boolean {
+  return post.status === 'published' && post.published_at !== null && post.published_at <= now
+}
+
 export default async function postsRoutes(app: FastifyInstance) {
   const ctx = (): ViewContext & { perPage: number } => {
     const s = app.settings.get()
@@ -42,6 +47,8 @@ export default async function postsRoutes(app: FastifyInstance) {
       heading: string | null
       title: string
       description?: string
+      /** On a category's pages: which one (its feeds are advertised in the head). */
+      category?: { name: string; slug: string }
     },
   ) {
     const query = pageQuery.safeParse(request.query)
@@ -59,6 +66,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       ...(opts.description ? { description: opts.description } : {}),
       canonical: app.config.siteUrl + withPage(opts.path, page),
       heading: opts.heading,
+      category: opts.category ?? null,
       posts: rows.map((r) => toListItem(r, categories, c)),
       pagination: pager,
     })
@@ -87,6 +95,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       list: (now, limit, offset) => repo.listPublishedInCategory(app.db, now, category.id, limit, offset),
       heading: t.categoryTitle(category.name),
       title: t.categoryTitle(category.name),
+      category,
     })
   })
 
@@ -113,7 +122,13 @@ export default async function postsRoutes(app: FastifyInstance) {
     const slug = params.data.file.slice(0, -'.html'.length)
     const now = nowIso()
     const row = await repo.findPostBySlug(app.db, slug)
-    if (!row || row.status !== 'published' || !row.published_at || row.published_at > now) return reply.callNotFound()
+    if (!row) {
+      // A slug the admin changed: its old address leads to the post's current one.
+      const moved = await repo.findPostByOldSlug(app.db, slug)
+      if (moved && isVisible(moved, now)) return reply.redirect(postPath(moved, app.settings.get().timezone), 301)
+      return reply.callNotFound()
+    }
+    if (!isVisible(row, now)) return reply.callNotFound()
     const c = ctx()
     const canonicalPath = postPath(row, c.timeZone)
     // The date in the address is for people; the slug finds the post. A wrong date gets the right address.

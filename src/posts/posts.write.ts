@@ -110,3 +110,99 @@ export async function createPost(db: Kysely<Database>, input: PostInput): Promis
     return { id, slug }
   })
 }
+
+// ---- admin ----
+
+export interface PostUpdateInput {
+  title: string
+  slug: string
+  body: string
+  signature: string
+  status: PostStatus
+  publishedAt: string | null
+  categoryIds: number[]
+  tags: string[]
+}
+
+/**
+ * Saves an edited post. When the slug changes, the old one is kept in post_redirects so that its address
+ * answers 301 to the new one; a slug that becomes a post's own again stops being a redirect (no loops).
+ * The caller has checked that `slug` is free (see `slugTaken`).
+ */
+export async function updatePost(db: Kysely<Database>, id: number, input: PostUpdateInput): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('posts').select('slug').where('id', '=', id).executeTakeFirstOrThrow()
+    const html = renderMarkdown(input.body)
+    await trx
+      .updateTable('posts')
+      .set({
+        slug: input.slug,
+        title: input.title,
+        body_source: input.body,
+        body_html: html,
+        excerpt: excerptOf(html),
+        signature: input.signature,
+        status: input.status,
+        published_at: input.publishedAt,
+        updated_at: nowIso(),
+      })
+      .where('id', '=', id)
+      .execute()
+    if (before.slug !== input.slug) {
+      await trx
+        .insertInto('post_redirects')
+        .values({ old_slug: before.slug, post_id: id })
+        .onConflict((oc) => oc.column('old_slug').doUpdateSet({ post_id: id }))
+        .execute()
+    }
+    // The new slug belongs to a post now: it is nobody's redirect any more.
+    await trx.deleteFrom('post_redirects').where('old_slug', '=', input.slug).execute()
+    await setPostCategories(trx, id, input.categoryIds)
+    await setPostTags(trx, id, input.tags)
+  })
+}
+
+/** Whether another post has this slug (or had it: an old address that still redirects to another post). */
+export async function slugTaken(db: Db, slug: string, exceptPostId?: number): Promise<boolean> {
+  let q = db.selectFrom('posts').select('id').where('slug', '=', slug)
+  if (exceptPostId !== undefined) q = q.where('id', '!=', exceptPostId)
+  return (await q.executeTakeFirst()) !== undefined
+}
+
+/** Deletes a post with its comments, categories, tags and old addresses (foreign keys cascade). */
+export async function deletePost(db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('posts').where('id', '=', id).executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}
+
+/** Opens or closes a post's comment thread. */
+export async function setCommentsOpen(db: Db, id: number, open: boolean): Promise<boolean> {
+  const result = await db
+    .updateTable('posts')
+    .set({ comments_open: open ? 1 : 0, updated_at: nowIso() })
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+export async function categorySlugTaken(db: Db, slug: string, exceptId?: number): Promise<boolean> {
+  let q = db.selectFrom('categories').select('id').where('slug', '=', slug)
+  if (exceptId !== undefined) q = q.where('id', '!=', exceptId)
+  return (await q.executeTakeFirst()) !== undefined
+}
+
+export async function createCategory(db: Db, name: string, slug: string): Promise<number> {
+  const row = await db.insertInto('categories').values({ name, slug, created_at: nowIso() }).returning('id').executeTakeFirstOrThrow()
+  return row.id
+}
+
+export async function renameCategory(db: Db, id: number, name: string, slug: string): Promise<boolean> {
+  const result = await db.updateTable('categories').set({ name, slug }).where('id', '=', id).executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/** Deletes a category; its posts lose only this one (post_categories rows cascade). */
+export async function deleteCategory(db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('categories').where('id', '=', id).executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}

@@ -1,0 +1,143 @@
+// The admin, under /admin. Sessions and CSRF tokens are registered inside this plugin's scope, so readers'
+// pages never read or set a session cookie and stay cacheable. Every route here requires a signed-in admin
+// unless its config says `public: true` (the sign-in page); every state-changing one checks the CSRF token.
+import csrfProtection from '@fastify/csrf-protection'
+import secureSession from '@fastify/secure-session'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { messages } from '../i18n/index.ts'
+import { isSessionRevoked, pendingCount } from './admin.repository.ts'
+import { refusal } from './http.ts'
+import type { Actor } from './audit.ts'
+import authRoutes from './auth.routes.ts'
+import categoriesRoutes from './categories.admin.ts'
+import commentsRoutes from './comments.admin.ts'
+import dashboardRoutes from './dashboard.admin.ts'
+import postsRoutes from './posts.admin.ts'
+import {
+  loadSessionKey,
+  SESSION_COOKIE,
+  SESSION_IDLE_SECONDS,
+  SESSION_MAX_AGE_MS,
+  SESSION_REFRESH_SECONDS,
+} from './session.ts'
+import settingsRoutes from './settings.admin.ts'
+import { findUserById } from './users.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route under /admin, as the router has it (the tests check each one refuses strangers). */
+    adminRoutes: Array<{ method: string; url: string }>
+  }
+  interface FastifyRequest {
+    /** The signed-in admin (set on every non-public admin route). */
+    admin: Actor | null
+  }
+  interface FastifyReply {
+    /** Renders an admin page (admin layout, CSRF token, no index, no cache). */
+    adminPage(template: string, data?: Record<string, unknown>): Promise<FastifyReply>
+  }
+  interface FastifyContextConfig {
+    /** An admin route that needs no session (sign-in). */
+    public?: boolean
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD'])
+
+async function adminScope(app: FastifyInstance) {
+  const https = app.config.siteUrl.startsWith('https:')
+  await app.register(secureSession, {
+    key: loadSessionKey(app.config),
+    cookieName: SESSION_COOKIE,
+    expiry: SESSION_IDLE_SECONDS,
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: https },
+  })
+  await app.register(csrfProtection, { sessionPlugin: '@fastify/secure-session' })
+  app.decorateRequest('admin', null)
+
+  /** The signed-in admin, or null. A password reset or a deleted account ends the session. */
+  async function authenticate(request: FastifyRequest): Promise<Actor | null> {
+    const { session } = request
+    const uid: unknown = session.get('uid')
+    const stamp: unknown = session.get('stamp')
+    const since: unknown = session.get('since')
+    const sid: unknown = session.get('sid')
+    if (typeof uid !== 'number' || typeof stamp !== 'string' || typeof since !== 'number' || typeof sid !== 'string') return null
+    if (Date.now() - since > SESSION_MAX_AGE_MS) return null
+    if (await isSessionRevoked(app.db, sid)) return null
+    const user = await findUserById(app.db, uid)
+    if (!user || user.updated_at !== stamp) return null
+    // Sliding expiry: a working admin is not signed out after SESSION_IDLE_SECONDS.
+    const ts: unknown = session.get('__ts')
+    if (typeof ts === 'number' && Date.now() / 1000 - ts > SESSION_REFRESH_SECONDS) session.touch()
+    return { id: user.id, username: user.username }
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.admin = await authenticate(request)
+    if (request.admin || request.routeOptions.config.public) return
+    if (SAFE_METHODS.has(request.method)) {
+      return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303)
+    }
+    throw refusal(401, 'not signed in')
+  })
+
+  app.addHook('onSend', async (request, reply) => {
+    // Admin pages are personal and say so to every cache and crawler.
+    reply.header('cache-control', 'no-store')
+    reply.header('x-robots-tag', 'noindex, nofollow')
+  })
+
+  app.decorateReply('adminPage', async function (this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
+    const t = messages(app.settings.get().language)
+    const heading = typeof data.heading === 'string' ? data.heading : t.admin.title
+    return this.type('text/html; charset=utf-8').page(template, {
+      title: `${heading} – ${t.admin.title}`,
+      sidebar: null,
+      noindex: true,
+      csrf: this.generateCsrf(),
+      user: this.request.admin,
+      pending: this.request.admin ? await pendingCount(app.db) : 0,
+      path: this.request.url.split('?')[0],
+      ...data,
+      heading,
+    })
+  })
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const t = messages(app.settings.get().language).admin
+    const status = error.statusCode ?? 500
+    let message: string | null = null
+    if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') message = t.csrfFailed
+    else if (status === 401) message = t.unauthorized
+    else if (status === 429) message = t.tooMany
+    // Anything else is the app's error handler's business (it hides 5xx details).
+    if (!message) throw error
+    request.log.info({ status, code: error.code }, 'admin request refused')
+    const headers = (error as FastifyError & { headers?: Record<string, string> }).headers
+    if (headers) reply.headers(headers)
+    reply.code(status)
+    return reply.adminPage('admin/error', { heading: t.errorTitle, message, showLogin: status === 401 || !request.admin })
+  })
+
+  await app.register(authRoutes)
+  await app.register(dashboardRoutes)
+  await app.register(postsRoutes)
+  await app.register(commentsRoutes)
+  await app.register(categoriesRoutes)
+  await app.register(settingsRoutes)
+}
+
+async function adminPlugin(app: FastifyInstance) {
+  const routes: Array<{ method: string; url: string }> = []
+  app.decorate('adminRoutes', routes)
+  // Collected at the root, so that an /admin route registered by any plugin after this one is listed too.
+  app.addHook('onRoute', (route) => {
+    if (route.url !== '/admin' && !route.url.startsWith('/admin/')) return
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+  })
+  await app.register(adminScope, { prefix: '/admin' })
+}
+
+export default fp(adminPlugin, { name: 'admin', dependencies: ['database', 'render', 'errors'] })

@@ -1,0 +1,223 @@
+// The admin's queries. Unlike the public ones they see every post, whatever its status or date.
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import type { CommentStatus, Database, PostsTable } from '../db/schema.ts'
+
+type Db = Kysely<Database>
+
+/** Where a post stands: a published post whose time has not come is "scheduled". */
+export type PostState = 'draft' | 'published' | 'scheduled'
+export const POST_STATES: readonly PostState[] = ['draft', 'published', 'scheduled']
+
+function commentCount(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, status: CommentStatus) {
+  return eb
+    .selectFrom('comments as c')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .whereRef('c.post_id', '=', 'p.id')
+    .where('c.status', '=', status)
+}
+
+function inState(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, state: PostState, now: string) {
+  if (state === 'draft') return eb('p.status', '=', 'draft')
+  if (state === 'scheduled') return eb.and([eb('p.status', '=', 'published'), eb('p.published_at', '>', now)])
+  return eb.and([eb('p.status', '=', 'published'), eb('p.published_at', '<=', now)])
+}
+
+export async function listPosts(db: Db, now: string, state: PostState | null, limit: number, offset: number) {
+  let q = db
+    .selectFrom('posts as p')
+    .select(['p.id', 'p.slug', 'p.title', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at'])
+    .select((eb) => commentCount(eb, 'approved').as('approved_count'))
+    .select((eb) => commentCount(eb, 'pending').as('pending_count'))
+  if (state) q = q.where((eb) => inState(eb, state, now))
+  // Newest first; drafts without a date sort by their last change.
+  return q
+    .orderBy(sql`coalesce(p.published_at, p.updated_at)`, 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute()
+}
+
+export type AdminPostRow = Awaited<ReturnType<typeof listPosts>>[number]
+
+export async function countPostsByState(db: Db, now: string): Promise<Record<PostState, number>> {
+  const row = await db
+    .selectFrom('posts as p')
+    .select((eb) => [
+      eb.fn.sum<number>(eb.case().when(inState(eb, 'draft', now)).then(1).else(0).end()).as('draft'),
+      eb.fn.sum<number>(eb.case().when(inState(eb, 'published', now)).then(1).else(0).end()).as('published'),
+      eb.fn.sum<number>(eb.case().when(inState(eb, 'scheduled', now)).then(1).else(0).end()).as('scheduled'),
+    ])
+    .executeTakeFirstOrThrow()
+  return { draft: Number(row.draft ?? 0), published: Number(row.published ?? 0), scheduled: Number(row.scheduled ?? 0) }
+}
+
+export async function findPostById(db: Db, id: number) {
+  return db
+    .selectFrom('posts as p')
+    .select([
+      'p.id', 'p.slug', 'p.title', 'p.body_source', 'p.signature', 'p.status', 'p.published_at', 'p.comments_open',
+      'p.updated_at',
+    ])
+    .select((eb) => commentCount(eb, 'approved').as('approved_count'))
+    .select((eb) => commentCount(eb, 'pending').as('pending_count'))
+    .where('p.id', '=', id)
+    .executeTakeFirst()
+}
+
+export type AdminPost = NonNullable<Awaited<ReturnType<typeof findPostById>>>
+
+export async function categoryIdsOfPost(db: Db, postId: number): Promise<number[]> {
+  const rows = await db.selectFrom('post_categories').select('category_id').where('post_id', '=', postId).execute()
+  return rows.map((r) => r.category_id)
+}
+
+export async function countComments(db: Db, postId: number): Promise<number> {
+  const row = await db
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('post_id', '=', postId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** The signature of the most recently written post that has one: the default for a new post. */
+export async function lastSignature(db: Db): Promise<string | null> {
+  const row = await db
+    .selectFrom('posts')
+    .select('signature')
+    .where('signature', '!=', '')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row?.signature ?? null
+}
+
+export async function listCategories(db: Db) {
+  return db
+    .selectFrom('categories as c')
+    .select(['c.id', 'c.name', 'c.slug'])
+    .select((eb) =>
+      eb
+        .selectFrom('post_categories as pc')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .whereRef('pc.category_id', '=', 'c.id')
+        .as('post_count'),
+    )
+    .orderBy('c.name')
+    .execute()
+}
+
+export async function findCategoryById(db: Db, id: number) {
+  return db.selectFrom('categories').select(['id', 'name', 'slug']).where('id', '=', id).executeTakeFirst()
+}
+
+// ---- Comment moderation ----
+
+export async function listComments(db: Db, status: CommentStatus, postId: number | null, limit: number, offset: number) {
+  let q = db
+    .selectFrom('comments as c')
+    .innerJoin('posts as p', 'p.id', 'c.post_id')
+    .select([
+      'c.id', 'c.author_name', 'c.author_email', 'c.author_url', 'c.body', 'c.status', 'c.created_at', 'c.ip',
+      'c.parent_id', 'p.id as post_id', 'p.title as post_title', 'p.slug as post_slug', 'p.status as post_status',
+      'p.published_at as post_published_at',
+    ])
+    .where('c.status', '=', status)
+  if (postId !== null) q = q.where('c.post_id', '=', postId)
+  // The queue is read oldest first, like a mailbox worked through; the other tabs newest first.
+  return q
+    .orderBy('c.created_at', status === 'pending' ? 'asc' : 'desc')
+    .orderBy('c.id', status === 'pending' ? 'asc' : 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute()
+}
+
+export type AdminCommentRow = Awaited<ReturnType<typeof listComments>>[number]
+
+export async function countCommentsByStatus(db: Db, postId: number | null): Promise<Record<CommentStatus, number>> {
+  let q = db.selectFrom('comments').select(['status']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('status')
+  if (postId !== null) q = q.where('post_id', '=', postId)
+  const counts: Record<CommentStatus, number> = { pending: 0, approved: 0, spam: 0 }
+  for (const row of await q.execute()) counts[row.status] = Number(row.n)
+  return counts
+}
+
+/** Posts that have comments, for the queue's filter. */
+export async function postsWithComments(db: Db) {
+  return db
+    .selectFrom('posts as p')
+    .select(['p.id', 'p.title'])
+    .where((eb) => eb.exists(eb.selectFrom('comments as c').select('c.id').whereRef('c.post_id', '=', 'p.id')))
+    .orderBy(sql`coalesce(p.published_at, p.updated_at)`, 'desc')
+    .execute()
+}
+
+export async function setCommentStatus(db: Db, ids: readonly number[], status: CommentStatus): Promise<number> {
+  if (ids.length === 0) return 0
+  const result = await db.updateTable('comments').set({ status }).where('id', 'in', ids).executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/**
+ * Deletes comments. Their replies are kept and move up to the deleted comment's parent: removing one rude
+ * comment must not silently remove the answers others wrote under it (the foreign key would cascade).
+ */
+export async function deleteComments(db: Db, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) return 0
+  return db.transaction().execute(async (trx) => {
+    let deleted = 0
+    for (const id of ids) {
+      const row = await trx.selectFrom('comments').select(['id', 'parent_id']).where('id', '=', id).executeTakeFirst()
+      if (!row) continue
+      await trx.updateTable('comments').set({ parent_id: row.parent_id }).where('parent_id', '=', id).execute()
+      const result = await trx.deleteFrom('comments').where('id', '=', id).executeTakeFirst()
+      deleted += Number(result.numDeletedRows)
+    }
+    return deleted
+  })
+}
+
+export async function pendingCount(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+// ---- Sign-in limit per username ----
+
+export async function recentLoginFailures(db: Db, username: string, since: string): Promise<number> {
+  const row = await db
+    .selectFrom('login_failures')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('username', '=', username)
+    .where('created_at', '>=', since)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+export async function recordLoginFailure(db: Db, username: string, now: string, forgetBefore: string): Promise<void> {
+  await db.insertInto('login_failures').values({ username, created_at: now }).execute()
+  // Keep the table small: failures older than the window no longer count.
+  await db.deleteFrom('login_failures').where('created_at', '<', forgetBefore).execute()
+}
+
+export async function clearLoginFailures(db: Db, username: string): Promise<void> {
+  await db.deleteFrom('login_failures').where('username', '=', username).execute()
+}
+
+// ---- Signed-out sessions ----
+
+export async function isSessionRevoked(db: Db, sid: string): Promise<boolean> {
+  return (await db.selectFrom('revoked_sessions').select('sid').where('sid', '=', sid).executeTakeFirst()) !== undefined
+}
+
+export async function revokeSession(db: Db, sid: string, expiresAt: string, now: string): Promise<void> {
+  await db.insertInto('revoked_sessions').values({ sid, expires_at: expiresAt }).onConflict((oc) => oc.doNothing()).execute()
+  await db.deleteFrom('revoked_sessions').where('expires_at', '<', now).execute()
+}

@@ -1,0 +1,69 @@
+// The moderation queue: pending, approved and spam tabs, a filter by post, and one form for both the row
+// buttons (approve / spam / delete one comment) and the bulk action on the checked ones.
+import type { FastifyInstance } from 'fastify'
+import type { CommentStatus } from '../db/schema.ts'
+import { countCommentsByStatus, deleteComments, listComments, postsWithComments, setCommentStatus } from './admin.repository.ts'
+import { commentListQuery, moderationForm, type ModerationAction } from './admin.schemas.ts'
+import { audit } from './audit.ts'
+import { adminContext } from './context.ts'
+import { pager, toAdminCommentItem } from './views.ts'
+
+const PAGE_SIZE = 50
+const STATUS_OF: Record<Exclude<ModerationAction, 'delete'>, CommentStatus> = { approve: 'approved', spam: 'spam' }
+
+function queueUrl(status: CommentStatus, post: number | undefined, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams({ status, ...(post !== undefined ? { post: String(post) } : {}), ...extra })
+  return `/admin/comments?${q.toString()}`
+}
+
+export default async function commentsRoutes(app: FastifyInstance) {
+  app.get('/comments', async (request, reply) => {
+    const ctx = adminContext(app)
+    const query = commentListQuery.parse(request.query ?? {})
+    const postId = query.post ?? null
+    const [rows, counts, posts] = await Promise.all([
+      listComments(app.db, query.status, postId, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE),
+      countCommentsByStatus(app.db, postId),
+      postsWithComments(app.db),
+    ])
+    const labels: Record<CommentStatus, string> = { pending: ctx.t.pending, approved: ctx.t.approved, spam: ctx.t.spam }
+    const base = new URLSearchParams({ status: query.status, ...(postId !== null ? { post: String(postId) } : {}) })
+    return reply.adminPage('admin/comments', {
+      heading: ctx.t.comments,
+      status: query.status,
+      postId,
+      page: query.page,
+      tabs: (['pending', 'approved', 'spam'] as const).map((s) => ({
+        status: s,
+        label: `${labels[s]} (${counts[s]})`,
+        url: queueUrl(s, query.post),
+        current: s === query.status,
+      })),
+      posts: posts.map((p) => ({ id: p.id, title: p.title, selected: p.id === postId })),
+      comments: rows.slice(0, PAGE_SIZE).map((r) => toAdminCommentItem(r, ctx)),
+      // Each tab offers the actions that change something there.
+      actions: (['approve', 'spam', 'delete'] as const)
+        .filter((a) => a === 'delete' || STATUS_OF[a] !== query.status)
+        .map((a) => ({ value: a, label: a === 'approve' ? ctx.t.approve : a === 'spam' ? ctx.t.markSpam : ctx.t.delete })),
+      pager: pager(base, '/admin/comments', query.page, rows.length > PAGE_SIZE),
+      notice: query.done !== undefined ? ctx.t.moderated(query.done) : query.none === '1' ? ctx.t.nothingSelected : null,
+    })
+  })
+
+  app.post('/comments', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const form = moderationForm.parse(request.body ?? {})
+    const back = form.back
+    const pageExtra: Record<string, string> = back.page > 1 ? { page: String(back.page) } : {}
+    if (!form.action || form.ids.length === 0) {
+      return reply.redirect(queueUrl(back.status, back.post, { ...pageExtra, none: '1' }), 303)
+    }
+    const changed =
+      form.action === 'delete'
+        ? await deleteComments(app.db, form.ids)
+        : await setCommentStatus(app.db, form.ids, STATUS_OF[form.action])
+    if (changed > 0) {
+      await audit(app.db, request.admin!, `comment.${form.action}`, `comments ${form.ids.join(', ')}`, { count: changed })
+    }
+    return reply.redirect(queueUrl(back.status, back.post, { ...pageExtra, done: String(changed) }), 303)
+  })
+}

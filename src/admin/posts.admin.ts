@@ -1,0 +1,245 @@
+// Writing posts: the list (drafts, published, scheduled), the editor with a server-rendered preview, saving as
+// draft / publishing / scheduling, closing a thread in one click, and deleting with a confirmation page.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { renderMarkdown } from '../posts/markdown.ts'
+import { createPost, deletePost, setCommentsOpen, setPostCategories, slugTaken, uniqueSlug, updatePost } from '../posts/posts.write.ts'
+import { postPath } from '../lib/urls.ts'
+import {
+  categoryIdsOfPost,
+  countComments,
+  findPostById,
+  lastSignature,
+  listCategories,
+  listPosts,
+  type AdminPost,
+} from './admin.repository.ts'
+import {
+  idParams,
+  parsePostForm,
+  postListQuery,
+  threadForm,
+  type FieldErrors,
+  type ParsedPostForm,
+  type PostFormValues,
+} from './admin.schemas.ts'
+import { audit } from './audit.ts'
+import { adminContext } from './context.ts'
+import { safeNext } from './http.ts'
+import { pager, postState, stateLabel, threadLabel, threadState, toAdminPostItem, toLocalInput } from './views.ts'
+
+const PAGE_SIZE = 50
+/** Posts may be long; the app's 64 KB limit is for readers' comment forms. */
+const POST_BODY_LIMIT = 2 * 1024 * 1024
+
+export default async function postsRoutes(app: FastifyInstance) {
+  app.get('/posts', async (request, reply) => {
+    const ctx = adminContext(app)
+    const query = postListQuery.parse(request.query ?? {})
+    const rows = await listPosts(app.db, ctx.now, query.state ?? null, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE)
+    const base = new URLSearchParams(query.state ? { state: query.state } : {})
+    return reply.adminPage('admin/posts', {
+      heading: ctx.t.posts,
+      state: query.state ?? null,
+      tabs: [
+        { label: ctx.t.allPosts, url: '/admin/posts', current: !query.state },
+        { label: ctx.t.drafts, url: '/admin/posts?state=draft', current: query.state === 'draft' },
+        { label: ctx.t.scheduled, url: '/admin/posts?state=scheduled', current: query.state === 'scheduled' },
+        { label: ctx.t.published, url: '/admin/posts?state=published', current: query.state === 'published' },
+      ],
+      posts: rows.slice(0, PAGE_SIZE).map((r) => toAdminPostItem(r, ctx)),
+      pager: pager(base, '/admin/posts', query.page, rows.length > PAGE_SIZE),
+      back: request.url,
+      notice: query.done === 'deleted' ? ctx.t.deleted : null,
+    })
+  })
+
+  /** The editor page, for a new post (`post` undefined) or an existing one. */
+  async function editor(
+    reply: FastifyReply,
+    post: AdminPost | undefined,
+    values: PostFormValues,
+    extra: { errors?: FieldErrors; previewHtml?: string | null; notice?: string | null } = {},
+  ) {
+    const ctx = adminContext(app)
+    const categories = await listCategories(app.db)
+    const state = post ? postState(post, ctx.now) : null
+    const thread = post ? threadState(post, ctx.settings) : null
+    return reply.adminPage('admin/post-edit', {
+      heading: post ? ctx.t.editPost : ctx.t.newPost,
+      action: post ? `/admin/posts/${post.id}` : '/admin/posts',
+      post: post
+        ? {
+            id: post.id,
+            state,
+            stateLabel: stateLabel(state!, ctx.t),
+            publicUrl: state === 'published' ? postPath(post, ctx.settings.timezone) : null,
+            thread,
+            threadLabel: threadLabel(thread!, ctx.t),
+            commentsOpen: post.comments_open === 1,
+            commentsUrl: `/admin/comments?status=${Number(post.pending_count) > 0 ? 'pending' : 'approved'}&post=${post.id}`,
+            comments: ctx.t.approvedPending(Number(post.approved_count), Number(post.pending_count)),
+          }
+        : null,
+      values,
+      categories: categories.map((c) => ({ id: c.id, name: c.name, checked: values.categoryIds.includes(c.id) })),
+      errors: extra.errors ?? {},
+      hasErrors: Object.keys(extra.errors ?? {}).length > 0,
+      previewHtml: extra.previewHtml ?? null,
+      notice: extra.notice ?? null,
+      timezone: ctx.settings.timezone,
+    })
+  }
+
+  app.get('/posts/new', async (request, reply) => {
+    const signature = (await lastSignature(app.db)) ?? request.admin!.username
+    return editor(reply, undefined, { title: '', slug: '', body: '', tags: '', signature, publishedAt: '', categoryIds: [] })
+  })
+
+  app.get('/posts/:id', async (request, reply) => {
+    const params = idParams.safeParse(request.params)
+    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!post) return reply.callNotFound()
+    const ctx = adminContext(app)
+    const [categoryIds, tags] = await Promise.all([
+      categoryIdsOfPost(app.db, post.id),
+      app.db.selectFrom('post_tags').select('name').where('post_id', '=', post.id).orderBy('position').execute(),
+    ])
+    const done = (request.query as Record<string, unknown>).done
+    return editor(
+      reply,
+      post,
+      {
+        title: post.title,
+        slug: post.slug,
+        body: post.body_source,
+        tags: tags.map((r) => r.name).join(', '),
+        signature: post.signature,
+        publishedAt: toLocalInput(post.published_at, ctx.settings.timezone),
+        categoryIds,
+      },
+      { notice: done === 'saved' ? ctx.t.saved : null },
+    )
+  })
+
+  /**
+   * Works out status and publication time from the button pressed, or adds an error.
+   * - draft: unpublished, keeps the date typed (if any);
+   * - publish: visible now, or at the typed date when that is in the past (back-dating, or keeping a published
+   *   post's date when it is edited);
+   * - schedule: visible at the typed date, which must be in the future.
+   */
+  function publication(form: ParsedPostForm, post: AdminPost | undefined, now: Date) {
+    const ctx = adminContext(app)
+    const typed = form.clean.publishedAt
+    // datetime-local has minute precision: an unchanged field keeps the stored instant exactly.
+    const unchanged = post?.published_at && form.values.publishedAt === toLocalInput(post.published_at, ctx.settings.timezone)
+    const typedIso = typed ? (unchanged ? post!.published_at! : typed.toISOString()) : null
+    if (form.action === 'schedule') {
+      if (!typed) return { error: form.errors.publishedAt ?? ctx.t.dateNotFuture }
+      if (typed.getTime() <= now.getTime()) return { error: ctx.t.dateNotFuture }
+      return { status: 'published' as const, publishedAt: typedIso }
+    }
+    if (form.action === 'publish') {
+      const past = typed && typed.getTime() <= now.getTime()
+      return { status: 'published' as const, publishedAt: past ? typedIso : now.toISOString() }
+    }
+    return { status: 'draft' as const, publishedAt: typedIso }
+  }
+
+  /** Create (post undefined) or update from the submitted form; preview and errors re-render the editor. */
+  async function save(request: FastifyRequest, reply: FastifyReply, post: AdminPost | undefined) {
+    const ctx = adminContext(app)
+    const form = parsePostForm(request.body, ctx.t, ctx.settings.timezone)
+    if (form.action === 'preview') {
+      return editor(reply, post, form.values, { errors: form.errors, previewHtml: renderMarkdown(form.values.body) })
+    }
+    const errors: FieldErrors = { ...form.errors }
+    if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = ctx.t.slugTaken
+    const when = publication(form, post, new Date())
+    if ('error' in when) errors.publishedAt = when.error
+    if (Object.keys(errors).length > 0 || 'error' in when) return editor(reply.code(400), post, form.values, { errors })
+
+    // Only categories that exist (a stale form may name a deleted one).
+    const known = new Set((await listCategories(app.db)).map((c) => c.id))
+    const categoryIds = form.values.categoryIds.filter((id) => known.has(id))
+    const state = postState({ status: when.status, published_at: when.publishedAt }, new Date().toISOString())
+    let id: number
+    if (post) {
+      const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post.id))
+      await updatePost(app.db, post.id, {
+        title: form.clean.title,
+        slug,
+        body: form.clean.body,
+        signature: form.clean.signature,
+        status: when.status,
+        publishedAt: when.publishedAt,
+        categoryIds,
+        tags: form.clean.tags,
+      })
+      id = post.id
+      const details: Record<string, unknown> = { title: form.clean.title, state }
+      if (slug !== post.slug) details.slug = `${post.slug} → ${slug}`
+      await audit(app.db, request.admin!, 'post.update', `post ${id}`, details)
+    } else {
+      const created = await createPost(app.db, {
+        title: form.clean.title,
+        slug: form.clean.slug || undefined,
+        body: form.clean.body,
+        signature: form.clean.signature,
+        status: when.status,
+        publishedAt: when.publishedAt,
+        tags: form.clean.tags,
+      })
+      id = created.id
+      await setPostCategories(app.db, id, categoryIds)
+      await audit(app.db, request.admin!, 'post.create', `post ${id}`, { title: form.clean.title, state, slug: created.slug })
+    }
+    return reply.redirect(`/admin/posts/${id}?done=saved`, 303)
+  }
+
+  app.post('/posts', { bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) =>
+    save(request, reply, undefined),
+  )
+
+  app.post('/posts/:id', { bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) => {
+    const params = idParams.safeParse(request.params)
+    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!post) return reply.callNotFound()
+    return save(request, reply, post)
+  })
+
+  // One click, from the list or the editor: `open=1` reopens, `open=0` closes; then back where it came from.
+  app.post('/posts/:id/thread', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const params = idParams.safeParse(request.params)
+    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!post) return reply.callNotFound()
+    const form = threadForm.parse(request.body ?? {})
+    const open = form.open === '1'
+    await setCommentsOpen(app.db, post.id, open)
+    await audit(app.db, request.admin!, open ? 'thread.reopen' : 'thread.close', `post ${post.id}`, { title: post.title })
+    const back = safeNext(form.back)
+    return reply.redirect(back.startsWith('/admin') ? back : `/admin/posts/${post.id}`, 303)
+  })
+
+  app.get('/posts/:id/delete', async (request, reply) => {
+    const params = idParams.safeParse(request.params)
+    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!post) return reply.callNotFound()
+    const ctx = adminContext(app)
+    return reply.adminPage('admin/post-delete', {
+      heading: ctx.t.deleteTitle(post.title),
+      title: `${ctx.t.deletePost} – ${ctx.t.title}`,
+      post: { id: post.id, title: post.title },
+      warning: ctx.t.deleteWarning(await countComments(app.db, post.id)),
+    })
+  })
+
+  app.post('/posts/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const params = idParams.safeParse(request.params)
+    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!post) return reply.callNotFound()
+    await deletePost(app.db, post.id)
+    await audit(app.db, request.admin!, 'post.delete', `post ${post.id}`, { title: post.title, slug: post.slug })
+    return reply.redirect('/admin/posts?done=deleted', 303)
+  })
+}

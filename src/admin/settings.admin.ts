@@ -1,0 +1,43 @@
+// The blog's settings page: every change goes through app.settings.update(), which refreshes readers' pages.
+import type { FastifyInstance } from 'fastify'
+import { settingsForm } from './admin.schemas.ts'
+import { audit } from './audit.ts'
+import { adminContext } from './context.ts'
+
+export default async function settingsRoutes(app: FastifyInstance) {
+  app.get('/settings', async (request, reply) => {
+    const ctx = adminContext(app)
+    const s = ctx.settings
+    const saved = (request.query as Record<string, unknown>).done === 'saved'
+    return reply.adminPage('admin/settings', {
+      heading: ctx.t.settings,
+      values: { ...s, postsPerPage: String(s.postsPerPage), commentsAutoCloseDays: String(s.commentsAutoCloseDays) },
+      errors: {},
+      notice: saved ? ctx.t.settingsSaved : null,
+    })
+  })
+
+  app.post('/settings', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const ctx = adminContext(app)
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const parsed = settingsForm(ctx.t).safeParse(body)
+    if (!parsed.success) {
+      const errors: Record<string, string> = {}
+      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message
+      const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '')
+      return reply.code(400).adminPage('admin/settings', {
+        heading: ctx.t.settings,
+        values: Object.fromEntries(
+          ['title', 'description', 'language', 'timezone', 'postsPerPage', 'moderation', 'commentsAutoCloseDays'].map((k) => [k, str(k)]),
+        ),
+        errors,
+        notice: null,
+      })
+    }
+    const before = ctx.settings
+    const after = await app.settings.update(parsed.data)
+    const changed = Object.keys(after).filter((k) => after[k as keyof typeof after] !== before[k as keyof typeof before])
+    if (changed.length > 0) await audit(app.db, request.admin!, 'settings.update', '', { changed })
+    return reply.redirect('/admin/settings?done=saved', 303)
+  })
+}

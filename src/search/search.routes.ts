@@ -1,0 +1,66 @@
+// The search results page. The sidebar's search box (views/partials/sidebar.eta) sends readers here.
+import type { FastifyInstance } from 'fastify'
+import { escapeHtml } from '../comments/render.ts'
+import { formatter, messages } from '../i18n/index.ts'
+import { postPath, searchPath } from '../lib/urls.ts'
+import { nowIso } from '../lib/time.ts'
+import { HIT_END, HIT_START, refreshIndex, searchPosts, type SearchHit } from './fts.sqlite.ts'
+import { cleanQuery, toMatchExpression } from './query.ts'
+import { searchQuery } from './search.schemas.ts'
+
+export const RESULTS_PER_PAGE = 10
+
+export interface SearchResult {
+  url: string
+  titleHtml: string
+  excerptHtml: string
+  publishedAt: string
+  dateHeader: string
+}
+
+/** Plain text with hit markers → safe HTML with <mark>: everything is escaped first, then the markers replaced. */
+export function markHits(marked: string): string {
+  return escapeHtml(marked).replaceAll(HIT_START, '<mark>').replaceAll(HIT_END, '</mark>')
+}
+
+export default async function searchRoutes(app: FastifyInstance) {
+  // Posts written before this process started (or while it was down) are indexed now, not at the first search.
+  app.addHook('onReady', async () => {
+    await refreshIndex(app.db)
+  })
+
+  app.get('/search', async (request, reply) => {
+    const { q, page } = searchQuery.parse(request.query)
+    const settings = app.settings.get()
+    const t = messages(settings.language)
+    const fmt = formatter(settings.language, settings.timezone)
+    const query = cleanQuery(q)
+    const match = toMatchExpression(query)
+    const { total, hits } = match
+      ? await searchPosts(app.db, match, nowIso(), RESULTS_PER_PAGE, (page - 1) * RESULTS_PER_PAGE)
+      : { total: 0, hits: [] as SearchHit[] }
+    const pages = Math.max(1, Math.ceil(total / RESULTS_PER_PAGE))
+    const results: SearchResult[] = hits.map((h) => ({
+      url: postPath(h, settings.timezone),
+      titleHtml: markHits(h.title_marked),
+      excerptHtml: markHits(h.excerpt_marked),
+      publishedAt: h.published_at,
+      dateHeader: fmt.dateHeader(h.published_at),
+    }))
+    return reply.page('search/results', {
+      title: query ? t.searchTitleFor(query) : t.searchTitle,
+      noindex: true,
+      query,
+      total,
+      results,
+      // Past the last page: the friendly empty page, with a way back to the first one.
+      firstPageUrl: page > pages ? searchPath(query) : null,
+      pagination: {
+        page: Math.min(page, pages),
+        pages,
+        previousUrl: page > 1 && page <= pages ? searchPath(query, page - 1) : null,
+        nextUrl: page < pages ? searchPath(query, page + 1) : null,
+      },
+    })
+  })
+}

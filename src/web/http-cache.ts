@@ -1,0 +1,142 @@
+// Conditional requests for public pages and feeds: every cacheable answer carries a weak ETag (a hash of the
+// body) and a Last-Modified, and a matching If-None-Match / If-Modified-Since gets 304 with no body.
+// `Cache-Control: no-cache`: browsers and feed readers keep a copy but ask every time, so nobody ever sees a
+// stale page, and an unchanged page costs a 304 instead of the whole body.
+//
+// Why validators are always right:
+// - ETag is computed from the body actually sent, so it changes exactly when what the page shows changes,
+//   whatever caused it (a comment, a moderation, an edit, a closed thread, a settings change, a new release,
+//   another process writing to the same database file).
+// - Last-Modified is the newest of: the time of the last write to any content table (`site_state.changed_at`,
+//   kept by SQLite triggers, so writes by other processes count), the last publication time that has come (a
+//   scheduled post appears without any write), the last automatic thread closing that has happened, and the
+//   start of this process (templates may have changed). It is read BEFORE the page is built, so the page is
+//   never older than the date it is sent with. HTTP dates have one-second precision: while the newest change is
+//   less than a second old, another change could still happen within the same second, so no Last-Modified is
+//   sent at all then (the ETag still works).
+//
+// Not applied to /admin, to anything but GET/HEAD 200 answers with a text body, or to answers that set a
+// cookie (they are personal). A page cache can set the ETag itself (with etagOf) before sending: it is reused.
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { sql } from 'kysely'
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Last-Modified for this request's answer (read before the handler ran), or null when none may be sent. */
+    contentLastModified: Date | null
+  }
+}
+
+/** A weak ETag for a response body. */
+export function etagOf(body: string | Buffer): string {
+  return `W/"${createHash('sha1').update(body).digest('base64url')}"`
+}
+
+const CACHEABLE_TYPES = /^(text\/html|text\/plain|application\/(rss\+xml|atom\+xml|xml))\b/
+
+function isCacheable(request: FastifyRequest, reply: FastifyReply, payload: unknown): payload is string | Buffer {
+  return (
+    (request.method === 'GET' || request.method === 'HEAD') &&
+    reply.statusCode === 200 &&
+    !isPrivatePath(request.url) &&
+    !reply.hasHeader('set-cookie') &&
+    (typeof payload === 'string' || Buffer.isBuffer(payload)) &&
+    CACHEABLE_TYPES.test(String(reply.getHeader('content-type') ?? ''))
+  )
+}
+
+function isPrivatePath(url: string): boolean {
+  return url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?')
+}
+
+/** Static files have their own validators (@fastify/static); the admin is never cached. */
+function wantsState(request: FastifyRequest): boolean {
+  return (
+    (request.method === 'GET' || request.method === 'HEAD') &&
+    !isPrivatePath(request.url) &&
+    !request.url.startsWith('/static/') &&
+    request.url !== '/favicon.ico'
+  )
+}
+
+/** If-None-Match: weak comparison, a list, or `*`. */
+function etagMatches(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
+  return header.split(',').some((tag) => opaque(tag) === opaque(etag))
+}
+
+async function httpCachePlugin(app: FastifyInstance) {
+  // Rounded up: a response sent in the same second as the start must not look older than the new templates.
+  const startedAt = Math.ceil(Date.now() / 1000) * 1000
+
+  /** The newest instant at which what public pages show changed, as seen from `now`. */
+  async function lastChange(now: Date): Promise<number> {
+    const nowIso = now.toISOString()
+    const closeDays = app.settings.get().commentsAutoCloseDays
+    const closeCutoff = new Date(now.getTime() - closeDays * DAY_MS).toISOString()
+    const row = await app.db
+      .selectFrom('site_state')
+      .select('changed_at')
+      .select(
+        sql<string | null>`(select max(published_at) from posts where status = 'published' and published_at <= ${nowIso})`.as(
+          'last_publication',
+        ),
+      )
+      .select(
+        sql<string | null>`(select max(published_at) from posts where status = 'published' and published_at <= ${closeCutoff})`.as(
+          'last_auto_close',
+        ),
+      )
+      .where('id', '=', 1)
+      .executeTakeFirst()
+    const times = [startedAt]
+    if (row) {
+      times.push(Date.parse(row.changed_at))
+      if (row.last_publication) times.push(Date.parse(row.last_publication))
+      if (closeDays > 0 && row.last_auto_close) times.push(Date.parse(row.last_auto_close) + closeDays * DAY_MS)
+    }
+    return Math.max(...times.filter((t) => Number.isFinite(t)))
+  }
+
+  app.decorateRequest('contentLastModified', null)
+
+  app.addHook('onRequest', async (request) => {
+    if (!wantsState(request)) return
+    const now = new Date()
+    const changed = Math.floor((await lastChange(now)) / 1000) * 1000
+    // Only once the whole second of the last change is over can that second stand for it (see above).
+    request.contentLastModified = changed + 1000 <= now.getTime() ? new Date(changed) : null
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!isCacheable(request, reply, payload)) return payload
+    const etag = String(reply.getHeader('etag') ?? etagOf(payload))
+    const lastModified = request.contentLastModified
+    reply.header('etag', etag)
+    reply.header('cache-control', 'no-cache')
+    if (lastModified) reply.header('last-modified', lastModified.toUTCString())
+
+    const ifNoneMatch = request.headers['if-none-match']
+    const ifModifiedSince = request.headers['if-modified-since']
+    let notModified = false
+    if (ifNoneMatch !== undefined) {
+      // When both are sent, If-None-Match decides (RFC 9110, 13.2.2).
+      notModified = etagMatches(ifNoneMatch, etag)
+    } else if (ifModifiedSince !== undefined && lastModified) {
+      const since = Date.parse(ifModifiedSince)
+      notModified = Number.isFinite(since) && lastModified.getTime() <= since
+    }
+    if (!notModified) return payload
+    reply.code(304)
+    reply.removeHeader('content-length')
+    reply.removeHeader('content-type')
+    return ''
+  })
+}
+
+export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database'] })
