@@ -15,8 +15,9 @@ import sitemapRoutes from './feeds/sitemap.routes.ts'
 import searchRoutes from './search/search.routes.ts'
 import seo from './seo/seo.ts'
 import httpCache from './web/http-cache.ts'
-import errors from './web/errors.ts'
+import errors, { renderError } from './web/errors.ts'
 import render from './web/render.ts'
+import security from './web/security.ts'
 import staticFiles from './web/static.ts'
 
 export interface BuildOptions {
@@ -29,10 +30,15 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,
-    trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
+    trustProxy: config.trustProxy,
+    // A malformed address (bad percent-encoding…) goes through the one error handler too: a page, not JSON.
+    frameworkErrors: (error, request, reply) => {
+      void renderError(app, error, request, reply)
+    },
   })
   app.decorate('config', config)
 
+  await app.register(security)
   await app.register(database)
   await app.register(formbody)
   await app.register(cookie)

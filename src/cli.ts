@@ -1,6 +1,9 @@
 // The command line: `npm run cli -- <command> [arguments]`.
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { loadConfig, ConfigError } from './config.ts'
 import { openDatabase } from './db/plugin.ts'
+import { backupDatabase, integrityCheck } from './db/sqlite.ts'
 import { userAdd } from './admin/user-command.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
@@ -12,6 +15,59 @@ const commands: Record<string, Command> = {
       const { db } = await openDatabase(loadConfig())
       await db.destroy()
       console.log('Database is up to date.')
+      return 0
+    },
+  },
+  backup: {
+    usage: 'backup <file> [--force]  copy the live database (safe while the blog runs)',
+    async run(args) {
+      const file = args.find((a) => !a.startsWith('--'))
+      if (!file) {
+        console.error('Usage: npm run cli -- backup <file> [--force]')
+        return 2
+      }
+      const { databasePath } = loadConfig()
+      if (!existsSync(databasePath)) {
+        console.error(`No database at ${databasePath} (set DATABASE_URL).`)
+        return 1
+      }
+      if (existsSync(file) && !args.includes('--force')) {
+        console.error(`${file} exists; add --force to overwrite it.`)
+        return 1
+      }
+      const check = await backupDatabase(databasePath, file)
+      if (check !== 'ok') {
+        console.error(`The copy failed its integrity check: ${check}`)
+        return 1
+      }
+      console.log(`Backed up ${databasePath} to ${resolve(file)} (integrity check: ok).`)
+      return 0
+    },
+  },
+  restore: {
+    usage: 'restore <file>          replace the database with a backup (stop the blog first)',
+    async run(args) {
+      const file = args[0]
+      if (!file) {
+        console.error('Usage: npm run cli -- restore <file>')
+        return 2
+      }
+      if (!existsSync(file)) {
+        console.error(`No backup at ${file}.`)
+        return 1
+      }
+      const check = integrityCheck(file)
+      if (check !== 'ok') {
+        console.error(`${file} failed its integrity check, nothing restored: ${check}`)
+        return 1
+      }
+      const { databasePath } = loadConfig()
+      mkdirSync(dirname(databasePath), { recursive: true })
+      // The backup API writes through SQLite into the destination, WAL included: no stale -wal file survives.
+      await backupDatabase(file, databasePath)
+      const { db } = await openDatabase({ ...loadConfig(), demoContent: false })
+      await db.destroy()
+      console.log(`Restored ${resolve(file)} into ${databasePath}, schema up to date.`)
       return 0
     },
   },

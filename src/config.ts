@@ -47,6 +47,8 @@ const envSchema = z.object({
   DEMO_CONTENT: boolish.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
+  /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits need it). */
+  TRUST_PROXY: boolish.default(false),
   // ---- comments ----
   /** Comments a visitor (one IP address) may post per minute; 0 = no limit. */
   COMMENT_RATE_LIMIT: z.coerce
@@ -73,6 +75,7 @@ export interface Config {
   demoContent: boolean
   logLevel: string
   production: boolean
+  trustProxy: boolean
   // ---- comments ----
   /** Comments per minute per IP address; 0 = no limit. */
   commentRateLimit: number
@@ -112,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoContent: e.DEMO_CONTENT,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
+    trustProxy: e.TRUST_PROXY,
     commentRateLimit: e.COMMENT_RATE_LIMIT,
     sessionKey: e.SESSION_KEY ?? null,
   })

@@ -47,3 +47,28 @@ class CarnetSqliteDialect extends SqliteDialect {
 export function createKysely(sqlite: SqliteHandle): Kysely<Database> {
   return new Kysely<Database>({ dialect: new CarnetSqliteDialect(sqlite) })
 }
+
+/**
+ * Copies a live database with SQLite's online backup API: a consistent snapshot even while the blog runs and
+ * takes comments (readers and writers go on; pages are copied in steps). Returns the copy's integrity check.
+ */
+export async function backupDatabase(sourcePath: string, destinationPath: string): Promise<string> {
+  const source = new BetterSqlite3(sourcePath, { fileMustExist: true })
+  try {
+    source.pragma('busy_timeout = 5000')
+    await source.backup(destinationPath)
+  } finally {
+    source.close()
+  }
+  return integrityCheck(destinationPath)
+}
+
+/** `ok`, or SQLite's description of what is wrong. */
+export function integrityCheck(path: string): string {
+  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+  try {
+    return String(db.pragma('integrity_check', { simple: true }))
+  } finally {
+    db.close()
+  }
+}

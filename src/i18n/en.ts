@@ -19,7 +19,7 @@ export const en: Messages = {
   noComments: 'No comments yet.',
   labels: 'Tags',
   readMore: 'Read more',
-  readMoreOf: (title: string) => `Read more of “${title}”`,
+  readMoreOf: (title: string) => `of “${title}”`,
   previousPost: 'Previous post',
   nextPost: 'Next post',
   postNavigation: 'More posts',
@@ -46,6 +46,7 @@ export const en: Messages = {
   errorText: 'We could not show this page. Please try again in a moment.',
   badRequestTitle: 'Bad request',
   badRequestText: 'The request could not be understood.',
+  defaultDescription: (title: string) => `${title}: posts, archives and comments.`,
   backHome: 'Back to the home page',
   // ---- comments ----
   commentFormTitle: 'Leave a comment',

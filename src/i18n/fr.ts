@@ -19,7 +19,7 @@ export const fr = {
   noComments: 'Aucun commentaire pour le moment.',
   labels: 'Mots-clés',
   readMore: 'Lire la suite',
-  readMoreOf: (title: string) => `Lire la suite de « ${title} »`,
+  readMoreOf: (title: string) => `de « ${title} »`,
   previousPost: 'Note précédente',
   nextPost: 'Note suivante',
   postNavigation: 'Notes voisines',
@@ -46,6 +46,7 @@ export const fr = {
   errorText: 'Nous n’avons pas pu afficher cette page. Réessayez dans un instant.',
   badRequestTitle: 'Requête invalide',
   badRequestText: 'La requête envoyée n’a pas pu être comprise.',
+  defaultDescription: (title: string) => `${title} : notes, archives et commentaires.`,
   backHome: "Retour à l'accueil",
   // ---- comments ----
   commentFormTitle: 'Laisser un commentaire',

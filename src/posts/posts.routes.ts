@@ -63,7 +63,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     const categories = await repo.categoriesOfPosts(app.db, rows.map((r) => r.id))
     return reply.page('posts/list', {
       title: page > 1 ? messages(app.settings.get().language).titleWithPage(opts.title, page) : opts.title,
-      description: opts.description ?? app.settings.get().description,
+      ...(opts.description ? { description: opts.description } : {}),
       canonical: app.config.siteUrl + withPage(opts.path, page),
       heading: opts.heading,
       category: opts.category ?? null,

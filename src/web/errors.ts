@@ -1,6 +1,6 @@
 // One error handler for the whole app: people get a kind page in the blog's language, never a stack trace;
 // the log gets the whole error.
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
 import { escapeHtml } from '../comments/render.ts'
@@ -26,31 +26,34 @@ async function errorsPlugin(app: FastifyInstance) {
     return reply.page('errors/404', { title: t.notFoundTitle, noindex: true })
   })
 
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    const status =
-      typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
-    else request.log.info({ err: { message: error.message, code: error.code }, status }, 'request refused')
-    const t = messages(app.settings.get().language)
-    let title = status >= 500 ? t.errorTitle : t.badRequestTitle
-    let text = status >= 500 ? t.errorText : t.badRequestText
-    if (error instanceof PublicError) [title, text] = [error.title, error.message]
-    else if (status === 413) [title, text] = [t.tooLargeTitle, t.tooLargeText]
-    else if (status === 429) [title, text] = [t.tooManyTitle, t.tooManyText]
-    reply.code(status)
-    const headers = (error as FastifyError & { headers?: Record<string, string> }).headers
-    if (headers) reply.headers(headers)
-    try {
-      // No sidebar: the database may be what failed.
-      return await reply.page('errors/error', { title, message: text, status, sidebar: null, noindex: true })
-    } catch (renderError) {
-      request.log.error({ err: renderError }, 'error page failed to render')
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
-          `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><a href="/">${escapeHtml(t.backHome)}</a></p></body></html>`)
-    }
-  })
+  app.setErrorHandler((error: FastifyError, request, reply) => renderError(app, error, request, reply))
+}
+
+/** Logs the error and answers with a page in the blog's language; also used for malformed requests. */
+export async function renderError(app: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status =
+    typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+  if (status >= 500) request.log.error({ err: error }, 'request failed')
+  else request.log.info({ err: { message: error.message, code: error.code }, status }, 'request refused')
+  const t = messages(app.settings.get().language)
+  let title = status >= 500 ? t.errorTitle : t.badRequestTitle
+  let text = status >= 500 ? t.errorText : t.badRequestText
+  if (error instanceof PublicError) [title, text] = [error.title, error.message]
+  else if (status === 413) [title, text] = [t.tooLargeTitle, t.tooLargeText]
+  else if (status === 429) [title, text] = [t.tooManyTitle, t.tooManyText]
+  reply.code(status)
+  const headers = (error as FastifyError & { headers?: Record<string, string> }).headers
+  if (headers) reply.headers(headers)
+  try {
+    // No sidebar: the database may be what failed.
+    return await reply.page('errors/error', { title, message: text, status, sidebar: null, noindex: true })
+  } catch (pageError) {
+    request.log.error({ err: pageError }, 'error page failed to render')
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+        `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><a href="/">${escapeHtml(t.backHome)}</a></p></body></html>`)
+  }
 }
 
 export default fp(errorsPlugin, { name: 'errors', dependencies: ['render'] })

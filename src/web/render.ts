@@ -76,7 +76,8 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
       site: { title: settings.title, description: settings.description, url: app.config.siteUrl },
       assets,
       title: settings.title,
-      description: settings.description,
+      // Search engines and link previews want a description; a blog without one gets a plain default.
+      description: settings.description || messages(settings.language).defaultDescription(settings.title),
       canonical: app.config.siteUrl + path,
       sidebar: null,
       feeds: [],

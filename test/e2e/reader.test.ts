@@ -1,0 +1,58 @@
+/// <reference lib="dom" />
+// A reader opens the home page, follows a post, a category and a month archive.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasChromium, launchBrowser, screenshots, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
+
+describe.skipIf(!hasChromium)('reader flow', () => {
+  let blog: LiveBlog
+  let browser: Browser
+  beforeAll(async () => {
+    blog = await startBlog()
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await blog?.close()
+  })
+
+  it('reads the home page, a post, a category and a month', async () => {
+    const page = await browser.context.newPage()
+    const problems = watchPage(page)
+    await page.goto(blog.url)
+    await expect.poll(() => page.title()).toBe('Carnet')
+    await screenshots(page, 'reader-home')
+
+    // Page 2 of the home page holds the seed post.
+    await page.getByRole('link', { name: 'Page suivante »' }).click()
+    await page.getByRole('link', { name: /Syrie : Daech s'empare d'Al-Qaryatayn/ }).first().click()
+    await expect.poll(() => page.locator('h1').textContent()).toContain("Syrie : Daech s'empare d'Al-Qaryatayn")
+    expect(await page.locator('.post-footer p').first().textContent()).toContain('19:08 Publié dans')
+    expect(await page.getByText('Écrit par : Daniel | 03/10/2017').count()).toBe(1)
+    expect(await page.getByText('Les commentaires sont fermés.').isVisible()).toBe(true)
+    await screenshots(page, 'reader-post')
+
+    // The footer's category link.
+    await page.locator('.post-footer').getByRole('link', { name: 'Armée Arabe Syrienne' }).click()
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Catégorie : Armée Arabe Syrienne')
+    expect(await page.locator('.post-summary').count()).toBe(2)
+    await screenshots(page, 'reader-category')
+
+    // The sidebar's month archive.
+    await page.locator('.sidebar').getByRole('link', { name: 'Octobre 2017' }).click()
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Archives : Octobre 2017')
+    const titles = await page.locator('.post-summary h2').allTextContents()
+    expect(titles).toEqual([
+      'Syrie : Al-Qaryatayn, suite et fin',
+      'Irak : après Mossoul, la bataille de Hawija',
+      "Syrie : Daech s'empare d'Al-Qaryatayn, ville symbolique dans le centre de la Syrie",
+    ])
+    await screenshots(page, 'reader-month')
+
+    // On a phone the page does not scroll sideways.
+    await page.setViewportSize({ width: 390, height: 844 })
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    expect(overflow).toBeLessThanOrEqual(0)
+    expect(problems).toEqual([])
+    await page.close()
+  })
+})

@@ -1,0 +1,96 @@
+// Browser tests: Debian's Chromium driven by playwright-core (no test tool downloads a browser), against the
+// real server on a free port with a fresh database.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { buildTestApp, type TestBlog } from '../helper.ts'
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const hasChromium = existsSync(CHROMIUM)
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url))
+export const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } } as const
+
+export interface Browser {
+  context: BrowserContext
+  close(): Promise<void>
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'carnet-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: VIEWPORTS.desktop,
+    locale: 'fr-FR',
+  })
+  return {
+    context,
+    async close() {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface LiveBlog extends TestBlog {
+  url: string
+}
+
+/** The real app listening on a free port, with a fresh database (demo content unless told otherwise). */
+export async function startBlog(options: Parameters<typeof buildTestApp>[0] = {}): Promise<LiveBlog> {
+  // SITE_URL must be the address the browser uses, for canonical links and same-origin checks: pick the port first.
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const blog = await buildTestApp({ ...options, env: { SITE_URL: url, COMMENT_RATE_LIMIT: '0', ...options.env } })
+  await blog.app.listen({ port, host: '127.0.0.1' })
+  return { ...blog, url }
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+/** Saves the page at a phone and a desktop width. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  const original = page.viewportSize() ?? VIEWPORTS.desktop
+  for (const [label, size] of Object.entries(VIEWPORTS)) {
+    await page.setViewportSize(size)
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${label}.png`), fullPage: true })
+  }
+  await page.setViewportSize(original)
+}
+
+/** Collects uncaught page errors and dialogs (an XSS payload that runs opens one). */
+export function watchPage(page: Page) {
+  const problems: string[] = []
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`))
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`)
+    void d.dismiss()
+  })
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`)
+  })
+  return problems
+}

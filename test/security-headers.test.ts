@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, SEED_PATH, type TestBlog } from './helper.ts'
+
+describe('security headers', () => {
+  let blog: TestBlog
+  beforeAll(async () => {
+    blog = await buildTestApp()
+  })
+  afterAll(() => blog.close())
+
+  it.each(['/', SEED_PATH, '/nope', '/static/css/carnet.css', '/favicon.ico'])('%s carries them', async (url) => {
+    const res = await blog.app.inject(url)
+    const csp = String(res.headers['content-security-policy'])
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("object-src 'none'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(csp).not.toContain('unsafe-eval')
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
+    expect(res.headers['x-frame-options']).toBe('DENY')
+    expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin')
+    // Plain-http test site: no HSTS.
+    expect(res.headers['strict-transport-security']).toBeUndefined()
+  })
+
+  it('no page has inline script or inline event handlers', async () => {
+    for (const url of ['/', SEED_PATH, '/category/syrie', '/archive/2017/10/', '/nope']) {
+      const html = (await blog.app.inject(url)).body
+      const scripts = [...html.matchAll(/<script\b([^>]*)>/gi)].map((m) => m[1]!)
+      for (const attrs of scripts) {
+        // Only external files or non-executable data blocks (JSON-LD).
+        expect(attrs, url).toMatch(/\bsrc=|type="application\/ld\+json"/)
+      }
+      expect(html, url).not.toMatch(/\son[a-z]+\s*=/i)
+      expect(html, url).not.toMatch(/style="/)
+    }
+  })
+
+  it('sends HSTS when the site is served over https', async () => {
+    const secure = await buildTestApp({ env: { SITE_URL: 'https://blog.example.org' } })
+    try {
+      const res = await secure.app.inject('/')
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000')
+      expect(String(res.headers['content-security-policy'])).toContain('upgrade-insecure-requests')
+    } finally {
+      await secure.close()
+    }
+  })
+})
