@@ -16,14 +16,17 @@ export const LIMITS = { author: 100, email: 254, url: 2000, body: 10_000 } as co
 const CONTROL = /\p{Cc}/gu
 const CONTROL_EXCEPT_NEWLINE_TAB = /[^\P{Cc}\n\t]/gu
 
+// Half of a surrogate pair cannot be stored as UTF-8 (a JSON body can carry one): it becomes U+FFFD.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
 /** One-line fields: NFC, whitespace runs (newlines included) become one space, control characters removed. */
 export function cleanLine(value: string): string {
-  return value.normalize('NFC').replace(/\s+/g, ' ').replace(CONTROL, '').trim()
+  return value.replace(LONE_SURROGATE, '\ufffd').normalize('NFC').replace(/\s+/g, ' ').replace(CONTROL, '').trim()
 }
 
 /** The comment: NFC, newlines unified, control characters other than newline and tab removed, trimmed. */
 export function cleanText(value: string): string {
-  return value.normalize('NFC').replace(/\r\n?/g, '\n').replace(CONTROL_EXCEPT_NEWLINE_TAB, '').trim()
+  return value.replace(LONE_SURROGATE, '\ufffd').normalize('NFC').replace(/\r\n?/g, '\n').replace(CONTROL_EXCEPT_NEWLINE_TAB, '').trim()
 }
 
 /** Length as people count it: characters (code points), not UTF-16 units. */
