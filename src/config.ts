@@ -47,6 +47,9 @@ const envSchema = z.object({
   DEMO_CONTENT: boolish.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
+  // ---- perf ----
+  /** Keep rendered public pages in memory, invalidated by every write (default on; `off` for measuring). */
+  PAGE_CACHE: boolish.default(true),
 })
 
 export interface Config {
@@ -59,6 +62,8 @@ export interface Config {
   demoContent: boolean
   logLevel: string
   production: boolean
+  // ---- perf ----
+  pageCache: boolean
 }
 
 export class ConfigError extends Error {}
@@ -88,5 +93,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoContent: e.DEMO_CONTENT,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
+    pageCache: e.PAGE_CACHE,
   })
 }

@@ -1,0 +1,185 @@
+// The page cache: rendered public pages kept in memory and served again until anything changes. Correct by
+// construction: an entry is kept under the freshness generation (src/web/freshness.ts) in which it was
+// rendered, and the whole cache is dropped when the generation moves, i.e. after ANY write to the database (by
+// any process) or a timed change (a scheduled post, a thread closing). A page is stored only if the generation
+// did not move while it was rendered.
+// Not cached: anything but GET/HEAD; /admin; requests carrying the commenter's or the admin's cookie (their
+// pages show a pre-filled form or admin links); responses that are not 200, set a cookie, or are not text
+// (HTML, feeds). Bounded in entries and bytes, least recently used dropped first. PAGE_CACHE=off turns it off.
+import { createHash } from 'node:crypto'
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+
+const MAX_ENTRIES = 2000
+const MAX_BYTES = 48 * 1024 * 1024
+/** Bigger pages are not kept (they would crowd out hundreds of others). */
+const MAX_ENTRY_BYTES = 8 * 1024 * 1024
+/** Below this size compression does not pay (same threshold as @fastify/compress). */
+const COMPRESS_MIN_BYTES = 1024
+const PRIVATE_COOKIES = /(?:^|;\s*)(?:carnet_session|carnet_commenter)=/
+const CACHEABLE_TYPE = /^(?:text\/html|application\/(?:rss|atom)\+xml|application\/xml|text\/xml)\b/
+/** Headers that describe one transfer, not the page: never replayed. */
+const TRANSFER_HEADERS = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'date', 'connection', 'keep-alive', 'set-cookie', 'vary', 'x-page-cache'])
+
+interface Entry {
+  headers: Record<string, string>
+  etag: string
+  identity: Buffer
+  br?: Buffer
+  gzip?: Buffer
+  bytes: number
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the response to this request may be stored: the key and the generation it was rendered in. */
+    pageCacheSlot?: { key: string; generation: number }
+  }
+}
+
+/** Which stored variant to send: br, then gzip, else none (q=0 refuses an encoding). */
+function chooseEncoding(accept: string | undefined): 'br' | 'gzip' | null {
+  if (!accept) return null
+  const offered = new Map<string, number>()
+  for (const part of accept.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';')
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean)
+    offered.set(name!.trim(), q === undefined ? 1 : Number(q))
+  }
+  const ok = (name: string) => (offered.get(name) ?? offered.get('*') ?? 0) > 0
+  return ok('br') ? 'br' : ok('gzip') ? 'gzip' : null
+}
+
+class PageStore {
+  #entries = new Map<string, Entry>()
+  #bytes = 0
+  generation = -1
+
+  get(key: string): Entry | undefined {
+    const e = this.#entries.get(key)
+    if (e) {
+      this.#entries.delete(key)
+      this.#entries.set(key, e)
+    }
+    return e
+  }
+
+  set(key: string, entry: Entry): void {
+    this.delete(key)
+    this.#entries.set(key, entry)
+    this.#bytes += entry.bytes
+    this.#trim()
+  }
+
+  grow(entry: Entry, bytes: number): void {
+    entry.bytes += bytes
+    this.#bytes += bytes
+    this.#trim()
+  }
+
+  delete(key: string): void {
+    const e = this.#entries.get(key)
+    if (e) {
+      this.#bytes -= e.bytes
+      this.#entries.delete(key)
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear()
+    this.#bytes = 0
+  }
+
+  get size() {
+    return this.#entries.size
+  }
+
+  #trim() {
+    while (this.#entries.size > MAX_ENTRIES || this.#bytes > MAX_BYTES) {
+      this.delete(this.#entries.keys().next().value!)
+    }
+  }
+}
+
+function variant(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffer {
+  let body = entry[encoding]
+  if (!body) {
+    // Once per page and generation, so a slower, smaller compression than per-response compression pays.
+    body =
+      encoding === 'br'
+        ? brotliCompressSync(entry.identity, {
+            params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: entry.identity.length },
+          })
+        : gzipSync(entry.identity, { level: 9 })
+    entry[encoding] = body
+    store.grow(entry, body.length)
+  }
+  return body
+}
+
+function cacheable(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false
+  const url = request.url
+  if (url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?')) return false
+  // Static files are files already, with their own caching headers.
+  if (url.startsWith('/static/') || url === '/favicon.ico') return false
+  const cookie = request.headers.cookie
+  return !(cookie && PRIVATE_COOKIES.test(cookie))
+}
+
+async function pageCachePlugin(app: FastifyInstance) {
+  if (!app.config.pageCache) return
+  const store = new PageStore()
+
+  const keyOf = (request: FastifyRequest) => `${app.settings.get().language} ${request.url}`
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!cacheable(request)) return
+    const generation = await app.freshness.generation()
+    if (generation !== store.generation) {
+      store.clear()
+      store.generation = generation
+    }
+    const key = keyOf(request)
+    const entry = store.get(key)
+    if (!entry) {
+      // HEAD renders no body to keep: only GET fills the cache.
+      if (request.method === 'GET') request.pageCacheSlot = { key, generation }
+      return
+    }
+    reply.headers(entry.headers)
+    reply.header('etag', entry.etag)
+    reply.header('vary', 'accept-encoding')
+    reply.header('x-page-cache', 'hit')
+    const inm = request.headers['if-none-match']
+    if (inm && inm.split(',').some((t) => t.trim() === entry.etag)) return reply.code(304).send()
+    const encoding = entry.identity.length >= COMPRESS_MIN_BYTES ? chooseEncoding(request.headers['accept-encoding']) : null
+    if (encoding) reply.header('content-encoding', encoding)
+    return reply.send(encoding ? variant(store, entry, encoding) : entry.identity)
+  })
+
+  // Runs before @fastify/compress (a route-level onSend hook), so the payload is still the rendered text.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const slot = request.pageCacheSlot
+    if (!slot || reply.statusCode !== 200 || reply.hasHeader('set-cookie') || typeof payload !== 'string') return payload
+    const type = String(reply.getHeader('content-type') ?? '')
+    if (!CACHEABLE_TYPE.test(type)) return payload
+    const identity = Buffer.from(payload)
+    if (identity.length > MAX_ENTRY_BYTES) return payload
+    // Stored only if nothing changed while the page was rendered.
+    if ((await app.freshness.generation()) !== slot.generation || store.generation !== slot.generation) return payload
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined && !TRANSFER_HEADERS.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : String(value)
+    }
+    const etag = (headers.etag as string | undefined) ?? `W/"${createHash('sha1').update(identity).digest('base64url').slice(0, 22)}"`
+    delete headers.etag
+    store.set(slot.key, { headers, etag, identity, bytes: identity.length })
+    reply.header('etag', etag)
+    reply.header('x-page-cache', 'miss')
+    return payload
+  })
+}
+
+export default fp(pageCachePlugin, { name: 'page-cache', dependencies: ['database', 'freshness'] })
