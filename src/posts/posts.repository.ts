@@ -121,7 +121,10 @@ export async function listPublishedInCategory(db: Db, now: string, categoryId: n
 const countPublishedInCategoryQuery = compiled((db, p: { now: string; categoryId: number }) =>
   db
     .selectFrom('post_categories as pc')
-    .innerJoin('posts as p', 'p.id', 'pc.post_id')
+    // CROSS JOIN keeps this order in SQLite: walk the category's rows, then look each post up by id. With an
+    // inner join the planner may walk every published post and probe the category for each.
+    .crossJoin('posts as p')
+    .whereRef('p.id', '=', 'pc.post_id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('pc.category_id', '=', p.categoryId)
     .where('p.status', '=', 'published')
@@ -182,16 +185,19 @@ export async function tagsOfPost(db: Db, postId: number): Promise<string[]> {
 }
 
 type NeighbourParams = { now: string; id: number; publishedAt: string }
+// Each is an index range that starts at this post (the bound on published_at alone; the OR only settles
+// ties), so finding a neighbour costs the same for the first post and the hundred-thousandth.
 const neighbourBase = (db: Db, p: NeighbourParams) =>
   db
     .selectFrom('posts as p')
     .select(['p.id', 'p.slug', 'p.title', 'p.published_at'])
     .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', p.now)
     .where('p.id', '!=', p.id)
     .limit(1)
 const previousQuery = compiled((db, p: NeighbourParams) =>
   neighbourBase(db, p)
+    // Older than a visible post: visible too (no `<= now` needed, and none to distract the planner).
+    .where('p.published_at', '<=', p.publishedAt)
     .where((eb) =>
       eb.or([
         eb('p.published_at', '<', p.publishedAt),
@@ -203,6 +209,8 @@ const previousQuery = compiled((db, p: NeighbourParams) =>
 )
 const nextQuery = compiled((db, p: NeighbourParams) =>
   neighbourBase(db, p)
+    .where('p.published_at', '>=', p.publishedAt)
+    .where('p.published_at', '<=', p.now)
     .where((eb) =>
       eb.or([
         eb('p.published_at', '>', p.publishedAt),
