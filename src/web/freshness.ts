@@ -17,6 +17,12 @@ const MAX_AGE_MS = 5 * 60 * 1000
 export interface Freshness {
   /** The current generation (after a write or a timed change, a new one). */
   generation(): Promise<number>
+  /**
+   * `compute()`'s result, kept until the generation moves: for figures that cost a walk over an index (the
+   * number of posts for the pager) and change only with the data. `key` must name everything the result
+   * depends on besides the database and the clock.
+   */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T>
 }
 
 declare module 'fastify' {
@@ -40,7 +46,11 @@ async function freshnessPlugin(app: FastifyInstance) {
     version = seen
   }
 
-  app.decorate('freshness', {
+  const MEMO_MAX = 1000
+  let memoGeneration = -1
+  const memos = new Map<string, Promise<unknown>>()
+
+  const freshness: Freshness = {
     async generation() {
       const seen = app.dataVersion()
       if (seen === version && Date.now() < until) return generation
@@ -50,7 +60,23 @@ async function freshnessPlugin(app: FastifyInstance) {
       await refreshing
       return generation
     },
-  })
+    async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      const g = await freshness.generation()
+      if (g !== memoGeneration) {
+        memos.clear()
+        memoGeneration = g
+      }
+      let value = memos.get(key) as Promise<T> | undefined
+      if (!value) {
+        if (memos.size >= MEMO_MAX) memos.delete(memos.keys().next().value!)
+        const computing = compute()
+        computing.catch(() => memos.get(key) === computing && memos.delete(key))
+        memos.set(key, (value = computing))
+      }
+      return value
+    },
+  }
+  app.decorate('freshness', freshness)
 }
 
 export default fp(freshnessPlugin, { name: 'freshness', dependencies: ['database'] })
