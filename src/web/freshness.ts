@@ -17,6 +17,8 @@ const MAX_AGE_MS = 5 * 60 * 1000
 export interface Freshness {
   /** The current generation (after a write or a timed change, a new one). */
   generation(): Promise<number>
+  /** The same without waiting, when nothing has changed since the last call; undefined when it must wait. */
+  generationNow(): number | undefined
   /**
    * `compute()`'s result, kept until the generation moves: for figures that cost a walk over an index (the
    * number of posts for the pager) and change only with the data. `key` must name everything the result
@@ -51,6 +53,9 @@ async function freshnessPlugin(app: FastifyInstance) {
   const memos = new Map<string, Promise<unknown>>()
 
   const freshness: Freshness = {
+    generationNow() {
+      return app.dataVersion() === version && Date.now() < until && !refreshing ? generation : undefined
+    },
     async generation() {
       const seen = app.dataVersion()
       if (seen === version && Date.now() < until) return generation

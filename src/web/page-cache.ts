@@ -134,9 +134,8 @@ async function pageCachePlugin(app: FastifyInstance) {
 
   const keyOf = (request: FastifyRequest) => `${app.settings.get().language} ${request.url}`
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!cacheable(request)) return
-    const generation = await app.freshness.generation()
+  /** Answers from the cache if it can; otherwise marks the request so that its response is stored. */
+  function lookup(request: FastifyRequest, reply: FastifyReply, generation: number): boolean {
     if (generation !== store.generation) {
       store.clear()
       store.generation = generation
@@ -146,17 +145,41 @@ async function pageCachePlugin(app: FastifyInstance) {
     if (!entry) {
       // HEAD renders no body to keep: only GET fills the cache.
       if (request.method === 'GET') request.pageCacheSlot = { key, generation }
+      return false
+    }
+    // A stored page is a complete response (its headers were recorded with it): written as is, past the
+    // rest of the request's hooks, which is most of what a hit saves.
+    const inm = request.headers['if-none-match']
+    const notModified = inm !== undefined && inm.split(',').some((t) => t.trim() === entry.etag)
+    const encoding =
+      notModified || entry.identity.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'])
+    const body = notModified ? null : encoding ? variant(store, entry, encoding) : entry.identity
+    const headers: Record<string, string | number> = {
+      ...entry.headers,
+      etag: entry.etag,
+      vary: 'accept-encoding',
+      'x-page-cache': 'hit',
+    }
+    if (encoding) headers['content-encoding'] = encoding
+    if (body) headers['content-length'] = body.length
+    reply.hijack()
+    reply.raw.writeHead(notModified ? 304 : 200, headers)
+    // Node sends no body for HEAD.
+    reply.raw.end(body ?? undefined)
+    return true
+  }
+
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!cacheable(request)) return done()
+    const generation = app.freshness.generationNow()
+    if (generation !== undefined) {
+      if (!lookup(request, reply, generation)) done()
       return
     }
-    reply.headers(entry.headers)
-    reply.header('etag', entry.etag)
-    reply.header('vary', 'accept-encoding')
-    reply.header('x-page-cache', 'hit')
-    const inm = request.headers['if-none-match']
-    if (inm && inm.split(',').some((t) => t.trim() === entry.etag)) return reply.code(304).send()
-    const encoding = entry.identity.length >= COMPRESS_MIN_BYTES ? chooseEncoding(request.headers['accept-encoding']) : null
-    if (encoding) reply.header('content-encoding', encoding)
-    return reply.send(encoding ? variant(store, entry, encoding) : entry.identity)
+    app.freshness.generation().then(
+      (g) => lookup(request, reply, g) || done(),
+      (err: Error) => done(err),
+    )
   })
 
   // Runs before @fastify/compress (a route-level onSend hook), so the payload is still the rendered text.
