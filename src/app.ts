@@ -1,5 +1,6 @@
 // Builds the app: shared services first, then the features' routes, then the error pages. Listening is the
 // server's business (server.ts), so tests build the app and talk to it through inject().
+import compress from '@fastify/compress'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import rateLimit from '@fastify/rate-limit'
@@ -18,6 +19,8 @@ import httpCache from './web/http-cache.ts'
 import errors, { renderError } from './web/errors.ts'
 import render from './web/render.ts'
 import security from './web/security.ts'
+import freshness from './web/freshness.ts'
+import pageCache, { pageCacheStore } from './web/page-cache.ts'
 import staticFiles from './web/static.ts'
 
 export interface BuildOptions {
@@ -40,10 +43,15 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
 
   await app.register(security)
   await app.register(database)
+  // ---- perf ---- (before anything that adds request hooks: a cached page is answered first)
+  await app.register(freshness)
+  await app.register(pageCache)
   await app.register(formbody)
   await app.register(cookie)
   // Limits are set per route (comment posting, sign-in), not globally: readers are never throttled.
   await app.register(rateLimit, { global: false })
+  // ---- perf ---- br/gzip for text over 1 KB; registered before the routes, which it hooks as they are added.
+  await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(render, { production: config.production })
   await app.register(staticFiles)
   await app.register(errors)
@@ -55,6 +63,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
 
   // feeds & search: ETag/Last-Modified for public pages and feeds, metadata, feeds, sitemap, search.
   await app.register(httpCache)
+  // After http-cache: the page cache keeps complete answers, validators included.
+  await app.register(pageCacheStore)
   await app.register(seo)
   await app.register(feedsRoutes)
   await app.register(sitemapRoutes)

@@ -63,6 +63,9 @@ const envSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hexadecimal characters (e.g. openssl rand -hex 32)' })
     .optional(),
+  // ---- perf ----
+  /** Keep rendered public pages in memory, invalidated by every write (default on; `off` for measuring). */
+  PAGE_CACHE: boolish.default(true),
 })
 
 export interface Config {
@@ -82,6 +85,8 @@ export interface Config {
   // ---- admin ----
   /** Admin session key as 64 hex characters, or null to use (and create) `session.key` beside the database. */
   sessionKey: string | null
+  // ---- perf ----
+  pageCache: boolean
 }
 
 export class ConfigError extends Error {}
@@ -118,5 +123,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     commentRateLimit: e.COMMENT_RATE_LIMIT,
     sessionKey: e.SESSION_KEY ?? null,
+    pageCache: e.PAGE_CACHE,
   })
 }

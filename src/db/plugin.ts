@@ -9,7 +9,7 @@ import { hasAnyPost } from '../posts/posts.repository.ts'
 import { DEFAULT_SETTINGS, SettingsStore } from '../settings/settings.ts'
 import { migrateToLatest } from './migrate.ts'
 import type { Database } from './schema.ts'
-import { createKysely, openSqlite, type SqliteHandle } from './sqlite.ts'
+import { createKysely, dataVersionReader, openSqlite, StatementCache, type SqliteHandle } from './sqlite.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,13 +17,18 @@ declare module 'fastify' {
     db: Kysely<Database>
     sqlite: SqliteHandle
     settings: SettingsStore
+    /** The prepared statements behind `db` (tests read which SQL the pages ran). */
+    statements: StatementCache
+    /** Changes whenever any connection may have changed the database (caches compare it). */
+    dataVersion: () => string
   }
 }
 
 /** Opens and prepares a database: used by the app and by the command line. */
 export async function openDatabase(config: Pick<Config, 'databasePath' | 'initialSettings' | 'demoContent'>) {
   const sqlite = openSqlite(config.databasePath)
-  const db = createKysely(sqlite)
+  const statements = new StatementCache(sqlite)
+  const db = createKysely(sqlite, statements)
   try {
     await migrateToLatest(db)
     const settings = new SettingsStore(db)
@@ -31,7 +36,7 @@ export async function openDatabase(config: Pick<Config, 'databasePath' | 'initia
     // Demo content goes only into a blog that was just created and has no posts: never twice, never over
     // someone's writing.
     if (isNew && config.demoContent && !(await hasAnyPost(db))) await loadDemoContent(db)
-    return { sqlite, db, settings }
+    return { sqlite, db, settings, statements }
   } catch (err) {
     await db.destroy()
     throw err
@@ -39,8 +44,10 @@ export async function openDatabase(config: Pick<Config, 'databasePath' | 'initia
 }
 
 async function databasePlugin(app: FastifyInstance) {
-  const { sqlite, db, settings } = await openDatabase(app.config)
+  const { sqlite, db, settings, statements } = await openDatabase(app.config)
   app.decorate('sqlite', sqlite)
+  app.decorate('statements', statements)
+  app.decorate('dataVersion', dataVersionReader(sqlite))
   app.decorate('db', db)
   app.decorate('settings', settings)
   app.addHook('onClose', async () => {

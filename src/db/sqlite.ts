@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver, type Driver } from 'kysely'
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteStatement } from 'kysely'
 import type { Database } from './schema.ts'
 
 export type SqliteHandle = BetterSqlite3.Database
@@ -23,6 +23,65 @@ export function openSqlite(path: string): SqliteHandle {
 }
 
 /**
+ * Prepared statements kept by SQL text, least recently used dropped first. Kysely's SQLite driver calls
+ * `prepare()` for every query; preparing (parsing and planning the SQL) costs more than running most of our
+ * queries, and the same few dozen SQL texts come back on every page. A statement is safe to reuse: Kysely runs
+ * one query at a time on its single connection, and SQLite re-prepares a statement by itself after a schema
+ * change.
+ */
+export class StatementCache implements SqliteDatabase {
+  readonly #sqlite: SqliteHandle
+  readonly #max: number
+  readonly #statements = new Map<string, BetterSqlite3.Statement>()
+
+  constructor(sqlite: SqliteHandle, max = 500) {
+    this.#sqlite = sqlite
+    this.#max = max
+  }
+
+  prepare(sql: string): SqliteStatement {
+    let stmt = this.#statements.get(sql)
+    if (stmt) {
+      // Map keeps insertion order: moving a hit to the end makes the first key the least recently used.
+      this.#statements.delete(sql)
+    } else {
+      stmt = this.#sqlite.prepare(sql)
+      if (this.#statements.size >= this.#max) this.#statements.delete(this.#statements.keys().next().value!)
+    }
+    this.#statements.set(sql, stmt)
+    return stmt as unknown as SqliteStatement
+  }
+
+  /** The SQL texts prepared since the last clear(), least recently used first (tests read the plans). */
+  sqlTexts(): string[] {
+    return [...this.#statements.keys()]
+  }
+
+  clear(): void {
+    this.#statements.clear()
+  }
+
+  close(): void {
+    this.clear()
+    this.#sqlite.close()
+  }
+}
+
+/**
+ * A token that changes whenever the database's content may have changed, by this connection or any other
+ * (another process sharing the file, a command-line tool). Two cheap reads: `PRAGMA data_version` moves when
+ * another connection commits; `total_changes()` counts the rows this connection has inserted, updated or
+ * deleted (it may also move for a write that was rolled back: that only costs a cache refill).
+ */
+export function dataVersionReader(sqlite: SqliteHandle): () => string {
+  const stmt = sqlite.prepare('select (select data_version from pragma_data_version) as d, total_changes() as t')
+  return () => {
+    const row = stmt.get() as { d: number; t: number }
+    return `${row.d}.${row.t}`
+  }
+}
+
+/**
  * Every transaction we open writes. `BEGIN IMMEDIATE` takes the write lock at the start, where the busy timeout
  * applies; a plain `BEGIN` would read first and, if another process wrote meanwhile, fail at its first write
  * with "database is locked" whatever the timeout.
@@ -34,8 +93,8 @@ class ImmediateTransactionDriver extends SqliteDriver {
 }
 
 class CarnetSqliteDialect extends SqliteDialect {
-  readonly #database: SqliteHandle
-  constructor(database: SqliteHandle) {
+  readonly #database: SqliteDatabase
+  constructor(database: SqliteDatabase) {
     super({ database })
     this.#database = database
   }
@@ -44,8 +103,8 @@ class CarnetSqliteDialect extends SqliteDialect {
   }
 }
 
-export function createKysely(sqlite: SqliteHandle): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new CarnetSqliteDialect(sqlite) })
+export function createKysely(sqlite: SqliteHandle, statements = new StatementCache(sqlite)): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new CarnetSqliteDialect(statements) })
 }
 
 /**

@@ -3,10 +3,19 @@ export function nowIso(): string {
   return new Date().toISOString()
 }
 
+// Building an Intl.DateTimeFormat costs far more than using one (every post link on a page needs one): keep
+// one per time zone.
+const dayFormats = new Map<string, Intl.DateTimeFormat>()
+const offsetFormats = new Map<string, Intl.DateTimeFormat>()
+
 /** Calendar parts of an instant in a time zone. */
 export function zonedParts(iso: string | Date, timeZone: string): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(typeof iso === 'string' ? new Date(iso) : iso)
+  let format = dayFormats.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    dayFormats.set(timeZone, format)
+  }
+  const parts = format.formatToParts(typeof iso === 'string' ? new Date(iso) : iso)
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value)
   return { year: get('year'), month: get('month'), day: get('day') }
 }
@@ -28,16 +37,21 @@ export function zonedTimeToUtc(
 }
 
 function offsetMs(date: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(date)
+  let format = offsetFormats.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    offsetFormats.set(timeZone, format)
+  }
+  const parts = format.formatToParts(date)
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value)
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
   return asUtc - Math.floor(date.getTime() / 1000) * 1000

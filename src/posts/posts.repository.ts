@@ -1,6 +1,9 @@
 // Queries for the public pages. A post is visible to readers when it is published and its time has come
 // (scheduled posts appear without a restart because `now` is passed in on every read).
+// The fixed-shape queries are compiled once (src/db/compiled.ts): each page runs about ten of them, and building
+// and compiling them anew on every request cost more than running them.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { compiled } from '../db/compiled.ts'
 import type { Database, PostsTable } from '../db/schema.ts'
 
 type Db = Kysely<Database>
@@ -17,103 +20,136 @@ function approvedCount(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>)
     .where('c.status', '=', 'approved')
 }
 
+/** A JSON array as one parameter, read in SQL with json_each: a list of any length keeps one statement. */
+const jsonList = (values: readonly unknown[]) => JSON.stringify(values)
+
 export type PostListRow = Awaited<ReturnType<typeof listPublished>>[number]
 
-export async function listPublished(db: Db, now: string, limit: number, offset: number) {
-  return db
+const listPublishedQuery = compiled((db, p: { now: string; limit: number; offset: number }) =>
+  db
     .selectFrom('posts as p')
     .select(LIST_COLUMNS)
     .select((eb) => approvedCount(eb).as('comment_count'))
     .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
+    .where('p.published_at', '<=', p.now)
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
-    .limit(limit)
-    .offset(offset)
-    .execute()
+    .limit(p.limit)
+    .offset(p.offset),
+)
+
+export async function listPublished(db: Db, now: string, limit: number, offset: number) {
+  return listPublishedQuery.all(db, { now, limit, offset })
 }
+
+const countPublishedQuery = compiled((db, p: { now: string }) =>
+  db
+    .selectFrom('posts as p')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('p.status', '=', 'published')
+    .where('p.published_at', '<=', p.now),
+)
 
 export async function countPublished(db: Db, now: string): Promise<number> {
-  const row = await db
-    .selectFrom('posts as p')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
+  const row = await countPublishedQuery.first(db, { now })
+  return Number(row!.n)
 }
+
+const listPublishedInRangeQuery = compiled(
+  (db, p: { now: string; from: string; to: string; limit: number; offset: number }) =>
+    db
+      .selectFrom('posts as p')
+      .select(LIST_COLUMNS)
+      .select((eb) => approvedCount(eb).as('comment_count'))
+      .where('p.status', '=', 'published')
+      .where('p.published_at', '>=', p.from)
+      .where('p.published_at', '<', p.to)
+      .where('p.published_at', '<=', p.now)
+      .orderBy('p.published_at', 'desc')
+      .orderBy('p.id', 'desc')
+      .limit(p.limit)
+      .offset(p.offset),
+)
 
 export async function listPublishedInRange(db: Db, now: string, from: string, to: string, limit: number, offset: number) {
-  return db
-    .selectFrom('posts as p')
-    .select(LIST_COLUMNS)
-    .select((eb) => approvedCount(eb).as('comment_count'))
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '>=', from)
-    .where('p.published_at', '<', to)
-    .where('p.published_at', '<=', now)
-    .orderBy('p.published_at', 'desc')
-    .orderBy('p.id', 'desc')
-    .limit(limit)
-    .offset(offset)
-    .execute()
+  return listPublishedInRangeQuery.all(db, { now, from, to, limit, offset })
 }
+
+const countPublishedInRangeQuery = compiled((db, p: { now: string; from: string; to: string }) =>
+  db
+    .selectFrom('posts as p')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('p.status', '=', 'published')
+    .where('p.published_at', '>=', p.from)
+    .where('p.published_at', '<', p.to)
+    .where('p.published_at', '<=', p.now),
+)
 
 export async function countPublishedInRange(db: Db, now: string, from: string, to: string): Promise<number> {
-  const row = await db
-    .selectFrom('posts as p')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '>=', from)
-    .where('p.published_at', '<', to)
-    .where('p.published_at', '<=', now)
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
+  const row = await countPublishedInRangeQuery.first(db, { now, from, to })
+  return Number(row!.n)
 }
+
+const findCategoryBySlugQuery = compiled((db, p: { slug: string }) =>
+  db.selectFrom('categories').select(['id', 'name', 'slug']).where('slug', '=', p.slug),
+)
 
 export async function findCategoryBySlug(db: Db, slug: string) {
-  return db.selectFrom('categories').select(['id', 'name', 'slug']).where('slug', '=', slug).executeTakeFirst()
+  return findCategoryBySlugQuery.first(db, { slug })
 }
+
+const listPublishedInCategoryQuery = compiled(
+  (db, p: { now: string; categoryId: number; limit: number; offset: number }) =>
+    db
+      .selectFrom('post_categories as pc')
+      .innerJoin('posts as p', 'p.id', 'pc.post_id')
+      .select(LIST_COLUMNS)
+      .select((eb) => approvedCount(eb).as('comment_count'))
+      .where('pc.category_id', '=', p.categoryId)
+      .where('p.status', '=', 'published')
+      .where('p.published_at', '<=', p.now)
+      .orderBy('p.published_at', 'desc')
+      .orderBy('p.id', 'desc')
+      .limit(p.limit)
+      .offset(p.offset),
+)
 
 export async function listPublishedInCategory(db: Db, now: string, categoryId: number, limit: number, offset: number) {
-  return db
-    .selectFrom('post_categories as pc')
-    .innerJoin('posts as p', 'p.id', 'pc.post_id')
-    .select(LIST_COLUMNS)
-    .select((eb) => approvedCount(eb).as('comment_count'))
-    .where('pc.category_id', '=', categoryId)
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
-    .orderBy('p.published_at', 'desc')
-    .orderBy('p.id', 'desc')
-    .limit(limit)
-    .offset(offset)
-    .execute()
+  return listPublishedInCategoryQuery.all(db, { now, categoryId, limit, offset })
 }
+
+const countPublishedInCategoryQuery = compiled((db, p: { now: string; categoryId: number }) =>
+  db
+    .selectFrom('post_categories as pc')
+    // CROSS JOIN keeps this order in SQLite: walk the category's rows, then look each post up by id. With an
+    // inner join the planner may walk every published post and probe the category for each.
+    .crossJoin('posts as p')
+    .whereRef('p.id', '=', 'pc.post_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('pc.category_id', '=', p.categoryId)
+    .where('p.status', '=', 'published')
+    .where('p.published_at', '<=', p.now),
+)
 
 export async function countPublishedInCategory(db: Db, now: string, categoryId: number): Promise<number> {
-  const row = await db
-    .selectFrom('post_categories as pc')
-    .innerJoin('posts as p', 'p.id', 'pc.post_id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('pc.category_id', '=', categoryId)
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
+  const row = await countPublishedInCategoryQuery.first(db, { now, categoryId })
+  return Number(row!.n)
 }
 
-/** Any post by slug, whatever its status: the route decides who may see it. */
-export async function findPostBySlug(db: Db, slug: string) {
-  return db
+const findPostBySlugQuery = compiled((db, p: { slug: string }) =>
+  db
     .selectFrom('posts as p')
     .select([
       'p.id', 'p.slug', 'p.title', 'p.body_html', 'p.excerpt', 'p.signature', 'p.status', 'p.published_at',
       'p.comments_open', 'p.updated_at',
     ])
     .select((eb) => approvedCount(eb).as('comment_count'))
-    .where('p.slug', '=', slug)
-    .executeTakeFirst()
+    .where('p.slug', '=', p.slug),
+)
+
+/** Any post by slug, whatever its status: the route decides who may see it. */
+export async function findPostBySlug(db: Db, slug: string) {
+  return findPostBySlugQuery.first(db, { slug })
 }
 
 export type PostRow = NonNullable<Awaited<ReturnType<typeof findPostBySlug>>>
@@ -128,16 +164,19 @@ export async function findPostByOldSlug(db: Db, oldSlug: string) {
     .executeTakeFirst()
 }
 
-export async function categoriesOfPosts(db: Db, postIds: readonly number[]) {
-  const byPost = new Map<number, Array<{ name: string; slug: string }>>()
-  if (postIds.length === 0) return byPost
-  const rows = await db
+const categoriesOfPostsQuery = compiled((db, p: { postIds: string }) =>
+  db
     .selectFrom('post_categories as pc')
     .innerJoin('categories as c', 'c.id', 'pc.category_id')
     .select(['pc.post_id', 'c.name', 'c.slug'])
-    .where('pc.post_id', 'in', postIds)
-    .orderBy('c.name')
-    .execute()
+    .where('pc.post_id', 'in', sql<number>`(select value from json_each(${p.postIds}))`)
+    .orderBy('c.name'),
+)
+
+export async function categoriesOfPosts(db: Db, postIds: readonly number[]) {
+  const byPost = new Map<number, Array<{ name: string; slug: string }>>()
+  if (postIds.length === 0) return byPost
+  const rows = await categoriesOfPostsQuery.all(db, { postIds: jsonList(postIds) })
   for (const r of rows) {
     let list = byPost.get(r.post_id)
     if (!list) byPost.set(r.post_id, (list = []))
@@ -146,58 +185,74 @@ export async function categoriesOfPosts(db: Db, postIds: readonly number[]) {
   return byPost
 }
 
+const tagsOfPostQuery = compiled((db, p: { postId: number }) =>
+  db.selectFrom('post_tags').select('name').where('post_id', '=', p.postId).orderBy('position'),
+)
+
 export async function tagsOfPost(db: Db, postId: number): Promise<string[]> {
-  const rows = await db.selectFrom('post_tags').select('name').where('post_id', '=', postId).orderBy('position').execute()
+  const rows = await tagsOfPostQuery.all(db, { postId })
   return rows.map((r) => r.name)
 }
 
+type NeighbourParams = { now: string; id: number; publishedAt: string }
+// Each is an index range that starts at this post (the bound on published_at alone; the OR only settles
+// ties), so finding a neighbour costs the same for the first post and the hundred-thousandth.
+const neighbourBase = (db: Db, p: NeighbourParams) =>
+  db
+    .selectFrom('posts as p')
+    .select(['p.id', 'p.slug', 'p.title', 'p.published_at'])
+    .where('p.status', '=', 'published')
+    .where('p.id', '!=', p.id)
+    .limit(1)
+const previousQuery = compiled((db, p: NeighbourParams) =>
+  neighbourBase(db, p)
+    // Older than a visible post: visible too (no `<= now` needed, and none to distract the planner).
+    .where('p.published_at', '<=', p.publishedAt)
+    .where((eb) =>
+      eb.or([
+        eb('p.published_at', '<', p.publishedAt),
+        eb.and([eb('p.published_at', '=', p.publishedAt), eb('p.id', '<', p.id)]),
+      ]),
+    )
+    .orderBy('p.published_at', 'desc')
+    .orderBy('p.id', 'desc'),
+)
+const nextQuery = compiled((db, p: NeighbourParams) =>
+  neighbourBase(db, p)
+    .where('p.published_at', '>=', p.publishedAt)
+    .where('p.published_at', '<=', p.now)
+    .where((eb) =>
+      eb.or([
+        eb('p.published_at', '>', p.publishedAt),
+        eb.and([eb('p.published_at', '=', p.publishedAt), eb('p.id', '>', p.id)]),
+      ]),
+    )
+    .orderBy('p.published_at', 'asc')
+    .orderBy('p.id', 'asc'),
+)
+
 /** The published neighbours of a post, by publication time. */
 export async function neighbours(db: Db, now: string, post: { id: number; published_at: string }) {
-  const base = () =>
-    db
-      .selectFrom('posts as p')
-      .select(['p.id', 'p.slug', 'p.title', 'p.published_at'])
-      .where('p.status', '=', 'published')
-      .where('p.published_at', '<=', now)
-      .where('p.id', '!=', post.id)
-      .limit(1)
-  const [previous, next] = await Promise.all([
-    base()
-      .where((eb) =>
-        eb.or([
-          eb('p.published_at', '<', post.published_at),
-          eb.and([eb('p.published_at', '=', post.published_at), eb('p.id', '<', post.id)]),
-        ]),
-      )
-      .orderBy('p.published_at', 'desc')
-      .orderBy('p.id', 'desc')
-      .executeTakeFirst(),
-    base()
-      .where((eb) =>
-        eb.or([
-          eb('p.published_at', '>', post.published_at),
-          eb.and([eb('p.published_at', '=', post.published_at), eb('p.id', '>', post.id)]),
-        ]),
-      )
-      .orderBy('p.published_at', 'asc')
-      .orderBy('p.id', 'asc')
-      .executeTakeFirst(),
-  ])
+  const params = { now, id: post.id, publishedAt: post.published_at }
+  const [previous, next] = await Promise.all([previousQuery.first(db, params), nextQuery.first(db, params)])
   return { previous, next }
 }
 
-/** One page of a post's approved comments, oldest first. */
-export async function approvedComments(db: Db, postId: number, limit: number, offset: number) {
-  return db
+const approvedCommentsQuery = compiled((db, p: { postId: number; limit: number; offset: number }) =>
+  db
     .selectFrom('comments')
     .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at'])
-    .where('post_id', '=', postId)
+    .where('post_id', '=', p.postId)
     .where('status', '=', 'approved')
     .orderBy('created_at')
     .orderBy('id')
-    .limit(limit)
-    .offset(offset)
-    .execute()
+    .limit(p.limit)
+    .offset(p.offset),
+)
+
+/** One page of a post's approved comments, oldest first. */
+export async function approvedComments(db: Db, postId: number, limit: number, offset: number) {
+  return approvedCommentsQuery.all(db, { postId, limit, offset })
 }
 
 /** How many approved comments of its post come before this one (null when readers cannot see it). */
@@ -243,56 +298,122 @@ export type CommentRow = Awaited<ReturnType<typeof approvedComments>>[number]
 
 // ---- Sidebar ----
 
-export async function categoriesWithCounts(db: Db, now: string) {
-  return db
+const categoriesWithCountsQuery = compiled((db, p: { now: string }) =>
+  db
     .selectFrom('categories as c')
     .innerJoin('post_categories as pc', 'pc.category_id', 'c.id')
     .innerJoin('posts as p', 'p.id', 'pc.post_id')
     .select(['c.name', 'c.slug'])
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
+    .where('p.published_at', '<=', p.now)
     .groupBy(['c.id', 'c.name', 'c.slug'])
-    .orderBy('c.name')
-    .execute()
+    .orderBy('c.name'),
+)
+
+export async function categoriesWithCounts(db: Db, now: string) {
+  return categoriesWithCountsQuery.all(db, { now })
 }
 
-/** Publication times of published posts, newest first: the sidebar groups them into months in the blog's zone. */
-export async function publishedTimes(db: Db, now: string): Promise<string[]> {
-  const rows = await db
+const firstPublishedQuery = compiled((db, p: { now: string }) =>
+  db
     .selectFrom('posts as p')
-    .select('p.published_at')
+    .select((eb) => eb.fn.min('p.published_at').as('first'))
     .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
-    .orderBy('p.published_at', 'desc')
-    .execute()
-  return rows.map((r) => r.published_at!)
+    .where('p.published_at', '<=', p.now),
+)
+
+/** Publication time of the oldest visible post (where the month archive starts), or null. */
+export async function firstPublished(db: Db, now: string): Promise<string | null> {
+  return (await firstPublishedQuery.first(db, { now }))?.first ?? null
 }
 
-export async function recentPosts(db: Db, now: string, limit: number) {
-  return db
+const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
+  db
+    .selectFrom(sql<{ key: number; value: string }>`json_each(${p.ranges})`.as('r'))
+    .select('r.key as range')
+    // A correlated count per range, so that SQLite walks the ranges and searches the index for each (a join
+    // would let it walk every published post and test each range).
+    .select((eb) =>
+      eb
+        .selectFrom('posts as p')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('p.status', '=', 'published')
+        .where('p.published_at', '>=', sql<string>`json_extract(r.value, '$[0]')`)
+        .where('p.published_at', '<', sql<string>`json_extract(r.value, '$[1]')`)
+        .where('p.published_at', '<=', p.now)
+        .as('count'),
+    ),
+)
+
+/**
+ * How many visible posts fall in each [from, to) range, in one statement: for each range SQLite counts a slice
+ * of the (status, published_at) index. The sidebar asks for the months of
+ * the blog's time zone, which SQL cannot compute portably but JavaScript can give as UTC ranges.
+ */
+export async function countsInRanges(db: Db, now: string, ranges: ReadonlyArray<readonly [string, string]>) {
+  const rows = await countsInRangesQuery.all(db, { now, ranges: jsonList(ranges) })
+  return new Map(rows.map((r) => [Number(r.range), Number(r.count)]))
+}
+
+const recentPostsQuery = compiled((db, p: { now: string; limit: number }) =>
+  db
     .selectFrom('posts as p')
     .select(['p.slug', 'p.title', 'p.published_at'])
     .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
+    .where('p.published_at', '<=', p.now)
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
-    .limit(limit)
-    .execute()
+    .limit(p.limit),
+)
+
+export async function recentPosts(db: Db, now: string, limit: number) {
+  return recentPostsQuery.all(db, { now, limit })
 }
 
-export async function recentComments(db: Db, now: string, limit: number) {
-  return db
+const recentCommentsQuery = compiled((db, p: { now: string; limit: number }) =>
+  db
     .selectFrom('comments as c')
     .innerJoin('posts as p', 'p.id', 'c.post_id')
     .select(['c.id', 'c.author_name', 'p.slug', 'p.title', 'p.published_at'])
     .where('c.status', '=', 'approved')
     .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
+    .where('p.published_at', '<=', p.now)
     .orderBy('c.created_at', 'desc')
     .orderBy('c.id', 'desc')
-    .limit(limit)
-    .execute()
+    .limit(p.limit),
+)
+
+export async function recentComments(db: Db, now: string, limit: number) {
+  return recentCommentsQuery.all(db, { now, limit })
+}
+
+// ---- When pages change without a write ----
+
+const nextPublicationQuery = compiled((db, p: { now: string }) =>
+  db
+    .selectFrom('posts as p')
+    .select((eb) => eb.fn.min('p.published_at').as('at'))
+    .where('p.status', '=', 'published')
+    .where('p.published_at', '>', p.now),
+)
+
+/**
+ * The next moment at which the public pages change with no write to the database: a scheduled post's
+ * publication, or a thread's automatic closing (`autoCloseDays` after its post's publication). Null if none.
+ */
+export async function nextTimedChange(db: Db, now: string, autoCloseDays: number): Promise<string | null> {
+  const moments: string[] = []
+  const next = (await nextPublicationQuery.first(db, { now }))?.at
+  if (next) moments.push(next)
+  if (autoCloseDays > 0) {
+    const dayMs = 24 * 60 * 60 * 1000
+    // The first thread to close is that of the oldest post published less than autoCloseDays ago.
+    const since = new Date(Date.parse(now) - autoCloseDays * dayMs).toISOString()
+    const oldestOpen = (await nextPublicationQuery.first(db, { now: since }))?.at
+    if (oldestOpen) moments.push(new Date(Date.parse(oldestOpen) + autoCloseDays * dayMs).toISOString())
+  }
+  return moments.length ? moments.sort()[0]! : null
 }
 
 /** Used by the demo loader: whether the blog has any post at all. */

@@ -56,7 +56,8 @@ export default async function postsRoutes(app: FastifyInstance) {
     const { page } = query.data
     const c = ctx()
     const now = nowIso()
-    const total = await opts.count(now)
+    // Counting walks an index over every matching post: kept until the next write or timed change.
+    const total = await app.freshness.memo(`count ${opts.path}`, () => opts.count(now))
     const pager = pagination(opts.path, page, total, c.perPage)
     if (page > pager.pages) return reply.callNotFound()
     const rows = await opts.list(now, c.perPage, (page - 1) * c.perPage)

@@ -63,6 +63,17 @@ function wantsState(request: FastifyRequest): boolean {
   )
 }
 
+/** Whether the client's copy is current: the one decision, shared with the page cache's hits. */
+export function isNotModified(request: FastifyRequest, etag: string, lastModified: Date | null): boolean {
+  const ifNoneMatch = request.headers['if-none-match']
+  // When both are sent, If-None-Match decides (RFC 9110, 13.2.2).
+  if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, etag)
+  const ifModifiedSince = request.headers['if-modified-since']
+  if (ifModifiedSince === undefined || !lastModified) return false
+  const since = Date.parse(ifModifiedSince)
+  return Number.isFinite(since) && lastModified.getTime() <= since
+}
+
 /** If-None-Match: weak comparison, a list, or `*`. */
 function etagMatches(header: string, etag: string): boolean {
   if (header.trim() === '*') return true
@@ -121,17 +132,7 @@ async function httpCachePlugin(app: FastifyInstance) {
     reply.header('cache-control', 'no-cache')
     if (lastModified) reply.header('last-modified', lastModified.toUTCString())
 
-    const ifNoneMatch = request.headers['if-none-match']
-    const ifModifiedSince = request.headers['if-modified-since']
-    let notModified = false
-    if (ifNoneMatch !== undefined) {
-      // When both are sent, If-None-Match decides (RFC 9110, 13.2.2).
-      notModified = etagMatches(ifNoneMatch, etag)
-    } else if (ifModifiedSince !== undefined && lastModified) {
-      const since = Date.parse(ifModifiedSince)
-      notModified = Number.isFinite(since) && lastModified.getTime() <= since
-    }
-    if (!notModified) return payload
+    if (!isNotModified(request, etag, lastModified)) return payload
     reply.code(304)
     reply.removeHeader('content-length')
     reply.removeHeader('content-type')

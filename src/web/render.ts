@@ -65,6 +65,21 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   const assets = { css: fingerprint('css/carnet.css') }
   app.decorate('pageDataHooks', [])
 
+  // The sidebar is the same on every page and costs a handful of queries: keep it for the current freshness
+  // generation (src/web/freshness.ts), so any write or timed change recomputes it.
+  let sidebarCache: { key: string; sidebar: Promise<Sidebar> } | undefined
+  async function sidebar(settings: { language: string; timezone: string }, fmt: Formatter): Promise<Sidebar> {
+    const key = `${await app.freshness.generation()} ${settings.language} ${settings.timezone}`
+    if (sidebarCache?.key !== key) {
+      const entry = { key, sidebar: loadSidebar(app.db, new Date().toISOString(), settings.timezone, fmt) }
+      entry.sidebar.catch(() => {
+        if (sidebarCache === entry) sidebarCache = undefined
+      })
+      sidebarCache = entry
+    }
+    return sidebarCache.sidebar
+  }
+
   app.decorate('renderPage', async function (request: FastifyRequest, template: string, data: Partial<PageData> = {}) {
     const settings = app.settings.get()
     const fmt = formatter(settings.language, settings.timezone)
@@ -84,7 +99,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
       noindex: false,
     }
     if (data.sidebar === undefined) {
-      base.sidebar = await loadSidebar(app.db, new Date().toISOString(), settings.timezone, fmt)
+      base.sidebar = await sidebar(settings, fmt)
     }
     const full = { ...base, ...data } as PageData
     for (const hook of app.pageDataHooks) hook(request, full)
@@ -97,4 +112,4 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   })
 }
 
-export default fp(renderPlugin, { name: 'render', dependencies: ['database'] })
+export default fp(renderPlugin, { name: 'render', dependencies: ['database', 'freshness'] })

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import type { Formatter } from '../i18n/index.ts'
 import { categoryPath, commentPath, monthPath, postPath } from '../lib/urls.ts'
-import { zonedParts } from '../lib/time.ts'
+import { monthRange, zonedParts } from '../lib/time.ts'
 import * as posts from '../posts/posts.repository.ts'
 
 export interface Sidebar {
@@ -13,27 +13,12 @@ export interface Sidebar {
 }
 
 export async function loadSidebar(db: Kysely<Database>, now: string, timeZone: string, fmt: Formatter): Promise<Sidebar> {
-  const [categories, times, recent, comments] = await Promise.all([
+  const [categories, years, recent, comments] = await Promise.all([
     posts.categoriesWithCounts(db, now),
-    posts.publishedTimes(db, now),
+    monthArchive(db, now, timeZone, fmt),
     posts.recentPosts(db, now, 5),
     posts.recentComments(db, now, 5),
   ])
-  // Months are counted in the blog's time zone, which SQL cannot do portably: group here.
-  const months = new Map<string, { year: number; month: number; count: number }>()
-  for (const t of times) {
-    const { year, month } = zonedParts(t, timeZone)
-    const key = `${year}-${month}`
-    const m = months.get(key)
-    if (m) m.count++
-    else months.set(key, { year, month, count: 1 })
-  }
-  const years: Sidebar['years'] = []
-  for (const m of months.values()) {
-    let y = years.at(-1)
-    if (!y || y.year !== m.year) years.push((y = { year: m.year, months: [] }))
-    y.months.push({ label: fmt.monthYear(m.year, m.month), url: monthPath(m.year, m.month), count: m.count })
-  }
   return {
     categories: categories.map((c) => ({ name: c.name, url: categoryPath(c.slug), count: Number(c.count) })),
     years,
@@ -45,4 +30,31 @@ export async function loadSidebar(db: Kysely<Database>, now: string, timeZone: s
       url: commentPath(c.id),
     })),
   }
+}
+
+/**
+ * The months that have posts, newest first, counted in the blog's time zone. The database counts (one statement,
+ * a slice of the status/published_at index per month): the months are computed here as UTC ranges, from the
+ * oldest visible post to now, so no post's time is read into JavaScript.
+ */
+async function monthArchive(db: Kysely<Database>, now: string, timeZone: string, fmt: Formatter): Promise<Sidebar['years']> {
+  const first = await posts.firstPublished(db, now)
+  if (!first) return []
+  const months: Array<{ year: number; month: number }> = []
+  const start = zonedParts(first, timeZone)
+  const end = zonedParts(now, timeZone)
+  for (let { year, month } = end; year > start.year || (year === start.year && month >= start.month); ) {
+    months.push({ year, month })
+    if (--month === 0) [year, month] = [year - 1, 12]
+  }
+  const counts = await posts.countsInRanges(db, now, months.map((m) => monthRange(m.year, m.month, timeZone)))
+  const years: Sidebar['years'] = []
+  months.forEach((m, i) => {
+    const count = counts.get(i)
+    if (!count) return
+    let y = years.at(-1)
+    if (!y || y.year !== m.year) years.push((y = { year: m.year, months: [] }))
+    y.months.push({ label: fmt.monthYear(m.year, m.month), url: monthPath(m.year, m.month), count })
+  })
+  return years
 }

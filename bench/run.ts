@@ -1,0 +1,289 @@
+// The load benchmark: `npm run bench [-- options]`. Starts a bare Fastify hello-world and the real Carnet server
+// (NODE_ENV=production, `node --import tsx src/server.ts`) on free ports, against a copy of a generated
+// database, and measures each page with autocannon. Prints req/s, p50/p99 latency, the server's peak memory
+// and the ratio to the hello-world figure of the same run. See bench/README.md.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { cpus, totalmem } from 'node:os'
+import { parseArgs } from 'node:util'
+import autocannon, { type Result } from 'autocannon'
+import type { BenchManifest } from './seed.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    db: { type: 'string', default: 'bench/out/bench.db' },
+    /** on, off, or both (the uncached figures of the post, home and heavy post pages beside the cached ones). */
+    'page-cache': { type: 'string', default: 'both' },
+    /** Compare 1,000 posts / 20,000 comments with 100,000 posts / 1,000,000 comments. */
+    growth: { type: 'boolean', default: false },
+    /** Comma-separated scenario names to run (default: all). */
+    only: { type: 'string', default: '' },
+  },
+})
+const DURATION = Number(args.duration)
+const CONNECTIONS = Number(args.connections)
+
+// ---- processes ----
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+interface Server { proc: ChildProcess; base: string; startupMs: number }
+
+async function start(script: string, env: Record<string, string>): Promise<Server> {
+  const port = await freePort()
+  const t0 = performance.now()
+  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const base = `http://127.0.0.1:${port}`
+  // Start-up time: from spawning the process to the first 200 on `/`.
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${script} exited with ${proc.exitCode}`)
+    try {
+      const res = await fetch(`${base}/`)
+      await res.arrayBuffer()
+      if (res.status === 200) return { proc, base, startupMs: performance.now() - t0 }
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - t0 > 30_000) throw new Error(`${script} did not answer within 30 s`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+async function stop(server: Server): Promise<void> {
+  if (server.proc.exitCode !== null) return
+  const exited = new Promise((r) => server.proc.once('exit', r))
+  server.proc.kill('SIGTERM')
+  await exited
+}
+
+/** Peak and current resident memory of a process, in MB (Linux /proc). */
+function memory(pid: number): { peakMb: number; rssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN)
+  return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 }
+}
+
+// ---- measuring ----
+
+/** Waits until the server answers promptly again: requests still queued from a figure must not slow the next. */
+async function drain(base: string): Promise<void> {
+  const t0 = performance.now()
+  for (;;) {
+    const t = performance.now()
+    const res = await fetch(`${base}/favicon.ico`)
+    await res.arrayBuffer()
+    if (performance.now() - t < 50 || performance.now() - t0 > 60_000) return
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+interface Scenario {
+  name: string
+  path: string
+  method?: 'GET' | 'POST'
+  body?: string
+  headers?: Record<string, string>
+  /** Status codes that count as success (default 200). */
+  ok?: number[]
+  /** Optional routes: probed first, skipped with a note when they answer 404. */
+  optional?: boolean
+}
+
+interface Row {
+  db: string
+  cache: string
+  name: string
+  reqPerSec: number
+  p50: number
+  p99: number
+  failed: number
+  peakMb: number
+  note?: string
+}
+
+async function measure(base: string, s: Scenario): Promise<Result> {
+  const opts = {
+    url: base + s.path,
+    connections: CONNECTIONS,
+    method: s.method ?? 'GET',
+    headers: s.headers,
+    body: s.body,
+  }
+  await autocannon({ ...opts, duration: 1 }) // warm-up: JIT, caches, statements
+  return autocannon({ ...opts, duration: DURATION })
+}
+
+function successes(r: Result, ok: number[]): number {
+  return ok.reduce((n, code) => n + (code >= 300 && code < 400 ? r['3xx'] : code >= 200 && code < 300 ? r['2xx'] : 0), 0)
+}
+
+function scenarios(m: BenchManifest): Scenario[] {
+  const comment = new URLSearchParams({
+    author: 'Lectrice de passage',
+    email: 'lectrice@example.org',
+    url: '',
+    body: 'Merci pour ce reportage, très juste sur la situation de la ville.',
+  }).toString()
+  return [
+    { name: 'post page', path: m.post },
+    { name: 'post, 2 comments', path: m.lightPost },
+    { name: 'home page', path: '/' },
+    { name: 'category page', path: m.category },
+    { name: 'month page', path: m.month },
+    { name: 'feed (RSS)', path: '/feed.rss', optional: true },
+    { name: 'search', path: '/search?q=ville', optional: true },
+    // Late: until comments are paged this page is megabytes, and its backlog slows what follows.
+    { name: 'post, 10,000 comments', path: m.heavyPost },
+    // Last: each comment is a write, which empties the page cache.
+    {
+      name: 'comment posting',
+      path: m.post,
+      method: 'POST',
+      body: comment,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      ok: [200, 201, 302, 303],
+      optional: true,
+    },
+  ]
+}
+
+function ensureDb(path: string, posts: number, comments: number): BenchManifest {
+  if (!existsSync(path) || !existsSync(`${path}.json`)) {
+    console.log(`Generating ${path} (${posts} posts, ${comments} comments)…`)
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/seed.ts', '--posts', String(posts), '--comments', String(comments), '--db', path, '--quiet'], { stdio: 'inherit' })
+    if (r.status !== 0) throw new Error('bench:seed failed')
+  }
+  return JSON.parse(readFileSync(`${path}.json`, 'utf8')) as BenchManifest
+}
+
+/** Runs the scenarios against one server (a fresh copy of the database, so comment posting leaves no trace). */
+async function runCarnet(manifest: BenchManifest, pageCache: boolean, only: Set<string> | null, label: string): Promise<{ rows: Row[]; startupMs: number; notes: string[] }> {
+  const copy = `bench/out/run-${process.pid}.db`
+  copyFileSync(manifest.db, copy)
+  const server = await start('src/server.ts', {
+    NODE_ENV: 'production',
+    DATABASE_URL: copy,
+    SITE_URL: 'http://127.0.0.1',
+    LOG_LEVEL: 'warn',
+    PAGE_CACHE: pageCache ? 'on' : 'off',
+  })
+  const rows: Row[] = []
+  const notes: string[] = []
+  try {
+    for (const s of scenarios(manifest)) {
+      if (only && !only.has(s.name)) continue
+      if (s.optional) {
+        const probe = await fetch(server.base + s.path, { method: s.method ?? 'GET', headers: s.headers, body: s.body, redirect: 'manual' })
+        await probe.arrayBuffer()
+        if (probe.status === 404 || probe.status === 405) {
+          notes.push(`${s.name}: skipped, ${s.method ?? 'GET'} ${s.path} answers ${probe.status} (route not on this branch)`)
+          continue
+        }
+      }
+      const r = await measure(server.base, s)
+      const ok = successes(r, s.ok ?? [200])
+      const total = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'] + r.errors + r.timeouts
+      const row: Row = {
+        db: label,
+        cache: pageCache ? 'on' : 'off',
+        name: s.name,
+        reqPerSec: ok / DURATION,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        failed: total - ok,
+        peakMb: memory(server.proc.pid!).peakMb,
+      }
+      if (row.failed > 0) row.note = `${row.failed} of ${total} not ${(s.ok ?? [200]).join('/')} (4xx ${r['4xx']}, 5xx ${r['5xx']}, errors ${r.errors})`
+      rows.push(row)
+      await drain(server.base)
+      console.log(`  ${label} cache ${row.cache} · ${s.name}: ${Math.round(row.reqPerSec)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, peak ${row.peakMb.toFixed(0)} MB${row.note ? ` · ${row.note}` : ''}`)
+    }
+  } finally {
+    await stop(server)
+    for (const f of [copy, `${copy}-wal`, `${copy}-shm`]) rmSync(f, { force: true })
+  }
+  return { rows, startupMs: server.startupMs, notes }
+}
+
+// ---- the run ----
+
+const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?'
+console.log(`Machine: ${cpus().length} CPUs (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`)
+console.log(`autocannon c=${CONNECTIONS}, ${DURATION} s per figure (after 1 s of warm-up), ${new Date().toISOString()}\n`)
+
+const hello = await start('bench/hello.ts', {})
+const h = await measure(hello.base, { name: 'hello', path: '/' })
+await stop(hello)
+const ceiling = h['2xx'] / DURATION
+console.log(`  bare Fastify hello-world: ${Math.round(ceiling)} req/s, p50 ${h.latency.p50} ms, p99 ${h.latency.p99} ms`)
+
+const only = args.only ? new Set(args.only.split(',').map((s) => s.trim())) : null
+const runs: Array<{ manifest: BenchManifest; cache: boolean; only: Set<string> | null; label: string }> = []
+if (args.growth) {
+  const small = ensureDb('bench/out/growth-1k.db', 1_000, 20_000)
+  const large = ensureDb('bench/out/growth-100k.db', 100_000, 1_000_000)
+  const pages = only ?? new Set(['post page', 'post, 10,000 comments', 'home page', 'category page', 'month page'])
+  for (const cache of args['page-cache'] === 'both' ? [true, false] : [args['page-cache'] !== 'off']) {
+    runs.push({ manifest: small, cache, only: pages, label: '1k posts' })
+    runs.push({ manifest: large, cache, only: pages, label: '100k posts' })
+  }
+} else {
+  const m = ensureDb(args.db, 1_000, 20_000)
+  const label = `${m.posts} posts`
+  if (args['page-cache'] !== 'off') runs.push({ manifest: m, cache: true, only, label })
+  if (args['page-cache'] !== 'on') {
+    runs.push({ manifest: m, cache: false, only: only ?? new Set(['post page', 'post, 10,000 comments', 'post, 2 comments', 'home page', 'category page']), label })
+  }
+}
+
+const rows: Row[] = []
+const notes: string[] = []
+const startups: string[] = []
+for (const run of runs) {
+  const r = await runCarnet(run.manifest, run.cache, run.only, run.label)
+  rows.push(...r.rows)
+  for (const n of r.notes) if (!notes.includes(n)) notes.push(n)
+  startups.push(`${run.label} (${run.manifest.comments.toLocaleString('en')} comments), cache ${run.cache ? 'on' : 'off'}: ${Math.round(r.startupMs)} ms`)
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en')
+console.log(`\n| database | page cache | what | req/s | p50 ms | p99 ms | peak RSS MB | of hello-world |`)
+console.log('|---|---|---|---:|---:|---:|---:|---:|')
+console.log(`| – | – | bare Fastify hello-world | ${fmt(ceiling)} | ${h.latency.p50} | ${h.latency.p99} | – | 100 % |`)
+for (const r of rows) {
+  console.log(`| ${r.db} | ${r.cache} | ${r.name} | ${fmt(r.reqPerSec)} | ${r.p50} | ${r.p99} | ${r.peakMb.toFixed(0)} | ${((100 * r.reqPerSec) / ceiling).toFixed(1)} %${r.note ? ` (${r.note})` : ''} |`)
+}
+const find = (db: string, cache: string, name: string) => rows.find((r) => r.db === db && r.cache === cache && r.name === name)
+console.log('\nRatios:')
+for (const cache of ['on', 'off']) {
+  for (const db of new Set(rows.map((r) => r.db))) {
+    const heavy = find(db, cache, 'post, 10,000 comments')
+    const light = find(db, cache, 'post, 2 comments') ?? find(db, cache, 'post page')
+    if (heavy && light) console.log(`- ${db}, cache ${cache}: post with 10,000 comments is ${(light.reqPerSec / heavy.reqPerSec).toFixed(2)}x slower than ${light.name}`)
+  }
+  if (args.growth) {
+    for (const name of ['post page', 'home page', 'category page', 'month page', 'post, 10,000 comments']) {
+      const a = find('1k posts', cache, name)
+      const b = find('100k posts', cache, name)
+      if (a && b) console.log(`- growth, cache ${cache}, ${name}: 100k posts at ${((100 * b.reqPerSec) / a.reqPerSec).toFixed(0)} % of 1k posts`)
+    }
+  }
+}
+console.log('\nStart-up to first 200:')
+for (const s of startups) console.log(`- ${s}`)
+if (notes.length) console.log(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}`)

@@ -1,0 +1,223 @@
+// The page cache: rendered public pages kept in memory and served again until anything changes. Correct by
+// construction: an entry is kept under the freshness generation (src/web/freshness.ts) in which it was
+// rendered, and the whole cache is dropped when the generation moves, i.e. after ANY write to the database (by
+// any process) or a timed change (a scheduled post, a thread closing). A page is stored only if the generation
+// did not move while it was rendered.
+// Not cached: anything but GET/HEAD; /admin; requests carrying the commenter's or the admin's cookie (their
+// pages show a pre-filled form or admin links); responses that are not 200, set a cookie, or are not text
+// (HTML, feeds). Bounded in entries and bytes, least recently used dropped first. PAGE_CACHE=off turns it off.
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { etagOf, isNotModified } from './http-cache.ts'
+
+const MAX_ENTRIES = 2000
+const MAX_BYTES = 48 * 1024 * 1024
+/** Bigger pages are not kept (they would crowd out hundreds of others). */
+const MAX_ENTRY_BYTES = 8 * 1024 * 1024
+/** Below this size compression does not pay (same threshold as @fastify/compress). */
+const COMPRESS_MIN_BYTES = 1024
+const PRIVATE_COOKIES = /(?:^|;\s*)(?:carnet_session|carnet_commenter)=/
+const CACHEABLE_TYPE = /^(?:text\/html|application\/(?:rss|atom)\+xml|application\/xml|text\/xml)\b/
+/** Headers that describe one transfer, not the page: never replayed. */
+const TRANSFER_HEADERS = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'date', 'connection', 'keep-alive', 'set-cookie', 'vary', 'x-page-cache'])
+
+interface Entry {
+  headers: Record<string, string>
+  etag: string
+  identity: Buffer
+  br?: Buffer
+  gzip?: Buffer
+  bytes: number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    pageStore: PageStore
+  }
+  interface FastifyRequest {
+    /** Set when the response to this request may be stored: the key and the generation it was rendered in. */
+    pageCacheSlot?: { key: string; generation: number }
+  }
+}
+
+/** Which stored variant to send: br, then gzip, else none (q=0 refuses an encoding). */
+function chooseEncoding(accept: string | undefined): 'br' | 'gzip' | null {
+  if (!accept) return null
+  const offered = new Map<string, number>()
+  for (const part of accept.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';')
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean)
+    offered.set(name!.trim(), q === undefined ? 1 : Number(q))
+  }
+  const ok = (name: string) => (offered.get(name) ?? offered.get('*') ?? 0) > 0
+  return ok('br') ? 'br' : ok('gzip') ? 'gzip' : null
+}
+
+class PageStore {
+  #entries = new Map<string, Entry>()
+  #bytes = 0
+  generation = -1
+
+  get(key: string): Entry | undefined {
+    const e = this.#entries.get(key)
+    if (e) {
+      this.#entries.delete(key)
+      this.#entries.set(key, e)
+    }
+    return e
+  }
+
+  set(key: string, entry: Entry): void {
+    this.delete(key)
+    this.#entries.set(key, entry)
+    this.#bytes += entry.bytes
+    this.#trim()
+  }
+
+  grow(entry: Entry, bytes: number): void {
+    entry.bytes += bytes
+    this.#bytes += bytes
+    this.#trim()
+  }
+
+  delete(key: string): void {
+    const e = this.#entries.get(key)
+    if (e) {
+      this.#bytes -= e.bytes
+      this.#entries.delete(key)
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear()
+    this.#bytes = 0
+  }
+
+  get size() {
+    return this.#entries.size
+  }
+
+  #trim() {
+    while (this.#entries.size > MAX_ENTRIES || this.#bytes > MAX_BYTES) {
+      this.delete(this.#entries.keys().next().value!)
+    }
+  }
+}
+
+function variant(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffer {
+  let body = entry[encoding]
+  if (!body) {
+    // Once per page and generation, so a slower, smaller compression than per-response compression pays.
+    body =
+      encoding === 'br'
+        ? brotliCompressSync(entry.identity, {
+            params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: entry.identity.length },
+          })
+        : gzipSync(entry.identity, { level: 9 })
+    entry[encoding] = body
+    store.grow(entry, body.length)
+  }
+  return body
+}
+
+function cacheable(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false
+  const url = request.url
+  if (url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?')) return false
+  // Static files are files already, with their own caching headers.
+  if (url.startsWith('/static/') || url === '/favicon.ico') return false
+  const cookie = request.headers.cookie
+  return !(cookie && PRIVATE_COOKIES.test(cookie))
+}
+
+async function pageCachePlugin(app: FastifyInstance) {
+  if (!app.config.pageCache) return
+  const store = new PageStore()
+
+  const keyOf = (request: FastifyRequest) => `${app.settings.get().language} ${request.url}`
+
+  /** Answers from the cache if it can; otherwise marks the request so that its response is stored. */
+  function lookup(request: FastifyRequest, reply: FastifyReply, generation: number): boolean {
+    if (generation !== store.generation) {
+      store.clear()
+      store.generation = generation
+    }
+    const key = keyOf(request)
+    const entry = store.get(key)
+    if (!entry) {
+      // HEAD renders no body to keep: only GET fills the cache.
+      if (request.method === 'GET') request.pageCacheSlot = { key, generation }
+      return false
+    }
+    // A stored page is a complete response (its headers were recorded with it): written as is, past the
+    // rest of the request's hooks, which is most of what a hit saves.
+    const lastModified = entry.headers['last-modified']
+    const notModified = isNotModified(request, entry.etag, lastModified ? new Date(lastModified) : null)
+    const encoding =
+      notModified || entry.identity.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'])
+    const body = notModified ? null : encoding ? variant(store, entry, encoding) : entry.identity
+    const headers: Record<string, string | number> = {
+      ...entry.headers,
+      etag: entry.etag,
+      vary: 'accept-encoding',
+      'x-page-cache': 'hit',
+    }
+    if (encoding) headers['content-encoding'] = encoding
+    if (body) headers['content-length'] = body.length
+    reply.hijack()
+    reply.raw.writeHead(notModified ? 304 : 200, headers)
+    // Node sends no body for HEAD.
+    reply.raw.end(body ?? undefined)
+    return true
+  }
+
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!cacheable(request)) return done()
+    const generation = app.freshness.generationNow()
+    if (generation !== undefined) {
+      if (!lookup(request, reply, generation)) done()
+      return
+    }
+    app.freshness.generation().then(
+      (g) => lookup(request, reply, g) || done(),
+      (err: Error) => done(err),
+    )
+  })
+
+  app.decorate('pageStore', store)
+}
+
+/**
+ * Keeps rendered pages. Registered after http-cache, so that what is stored is the complete answer, validators
+ * and caching headers included; a global onSend hook, so it runs before @fastify/compress (route-level) and the
+ * payload is still the rendered text.
+ */
+async function pageCacheStorePlugin(app: FastifyInstance) {
+  if (!app.config.pageCache) return
+  const store = app.pageStore
+  app.addHook('onSend', async (request, reply, payload) => {
+    const slot = request.pageCacheSlot
+    if (!slot || reply.statusCode !== 200 || reply.hasHeader('set-cookie') || typeof payload !== 'string') return payload
+    const type = String(reply.getHeader('content-type') ?? '')
+    if (!CACHEABLE_TYPE.test(type)) return payload
+    const identity = Buffer.from(payload)
+    if (identity.length > MAX_ENTRY_BYTES) return payload
+    // Stored only if nothing changed while the page was rendered.
+    if ((await app.freshness.generation()) !== slot.generation || store.generation !== slot.generation) return payload
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined && !TRANSFER_HEADERS.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : String(value)
+    }
+    // The same ETag as http-cache would give the body, so a client's copy stays valid across a refill.
+    const etag = (headers.etag as string | undefined) ?? etagOf(identity)
+    delete headers.etag
+    store.set(slot.key, { headers, etag, identity, bytes: identity.length })
+    reply.header('etag', etag)
+    reply.header('x-page-cache', 'miss')
+    return payload
+  })
+}
+
+export default fp(pageCachePlugin, { name: 'page-cache', dependencies: ['database', 'freshness'] })
+export const pageCacheStore = fp(pageCacheStorePlugin, { name: 'page-cache-store', dependencies: ['page-cache', 'http-cache'] })
