@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   focusedId,
+  focusVisible,
   hasChromium,
   launchBrowser,
   navigation,
@@ -42,6 +43,8 @@ describe.skipIf(!hasChromium)('commenter flow (keyboard only)', () => {
 
     // From the top of the page to the form, then field after field in order.
     await tabTo(page, '#comment-author')
+    // Wherever the focus goes, a sighted keyboard user sees it.
+    expect(await focusVisible(page)).toBe(true)
     await keyboard.type('Nadia')
     await keyboard.press('Tab')
     expect(await focusedId(page)).toBe('comment-email')
@@ -55,9 +58,11 @@ describe.skipIf(!hasChromium)('commenter flow (keyboard only)', () => {
     // The trap field for robots is skipped: next comes "remember me", ticked with Space.
     await keyboard.press('Tab')
     expect(await focusedId(page)).toBe('comment-remember')
+    expect(await focusVisible(page)).toBe(true)
     await keyboard.press('Space')
     await keyboard.press('Tab')
     expect(await page.evaluate((s) => document.activeElement!.matches(s), SUBMIT)).toBe(true)
+    expect(await focusVisible(page)).toBe(true)
     const refused = await navigation(page, () => keyboard.press('Enter'))
 
     expect(refused?.status()).toBe(400)
@@ -97,6 +102,7 @@ describe.skipIf(!hasChromium)('commenter flow (keyboard only)', () => {
     const marc = await page.locator('.comment-list > li > article').first().getAttribute('id')
     expect(await page.locator(`#${marc} .comment-meta`).innerText()).toContain('Marc')
     await tabTo(page, `#${marc} a.comment-reply`, { backwards: true })
+    expect(await focusVisible(page)).toBe(true)
     await navigation(page, () => keyboard.press('Enter'))
 
     expect(await page.locator('#respond-heading').textContent()).toBe('Répondre à Marc')

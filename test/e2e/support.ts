@@ -127,3 +127,13 @@ export async function navigation(page: Page, action: () => Promise<void>) {
   const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()])
   return response
 }
+
+/** Whether the focused element shows a focus ring (an outline or a box-shadow) that a sighted keyboard user sees. */
+export function focusVisible(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const el = document.activeElement
+    if (!el || el === document.body || !el.matches(':focus-visible')) return false
+    const style = getComputedStyle(el)
+    return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none'
+  })
+}
