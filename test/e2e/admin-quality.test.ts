@@ -94,6 +94,11 @@ describe.skipIf(!hasChromium)('admin pages: valid HTML and accessibility', () =>
     await page.goto(blog.url + path)
     const res = await act(page)
     expect(await page.getByRole('alert').textContent(), name).toBe('Le formulaire contient des erreurs : elles sont indiquées à côté des champs.')
+    // The emptied field says it is wrong, and why (its description is the message beside it).
+    const invalid = page.locator('main [aria-invalid="true"]').first()
+    const describedBy = (await invalid.getAttribute('aria-describedby')) ?? ''
+    const messages = await Promise.all(describedBy.split(' ').map((id) => page.locator(`[id="${id}"]`).textContent()))
+    expect(messages.join(' '), name).toMatch(/Donnez un (titre|nom)/)
     await check(page, res, name, 400)
     await page.close()
   })
