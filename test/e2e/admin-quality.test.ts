@@ -49,6 +49,14 @@ describe.skipIf(!hasChromium)('admin pages: valid HTML and accessibility', () =>
       .values({ post_id: 2, parent_id: null, author_name: 'Lina', body: 'Un commentaire qui attend.', status: 'pending', created_at: new Date().toISOString() })
       .execute()
     browser = await launchBrowser()
+    // Signed in once for the whole file: every page below shares this browser's session cookie.
+    const page = await browser.context.newPage()
+    await page.goto(`${blog.url}/admin/login`)
+    await page.getByLabel("Nom d'utilisateur").fill('claire')
+    await page.getByLabel('Mot de passe').fill(PASSWORD)
+    await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
+    expect(new URL(page.url()).pathname).toBe('/admin')
+    await page.close()
   })
   afterAll(async () => {
     await browser?.close()
@@ -63,19 +71,22 @@ describe.skipIf(!hasChromium)('admin pages: valid HTML and accessibility', () =>
   }
 
   it('login page after a failed sign-in', async () => {
-    const page = await browser.context.newPage()
-    await page.goto(`${blog.url}/admin/login`)
-    await page.getByLabel("Nom d'utilisateur").fill('claire')
-    await page.getByLabel('Mot de passe').fill('pas le bon mot de passe')
-    const res = await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
-    expect(await page.getByRole('alert').textContent()).toBe("Nom d'utilisateur ou mot de passe incorrect.")
-    await check(page, res, 'failed sign-in', 401)
-
-    // Then sign in for real: the other tests share this browser's session cookie.
-    await page.getByLabel('Mot de passe').fill(PASSWORD)
-    await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
-    expect(new URL(page.url()).pathname).toBe('/admin')
-    await page.close()
+    // Signed out for this one test: the session cookie is set aside, then put back.
+    const session = await browser.context.cookies()
+    await browser.context.clearCookies()
+    try {
+      const page = await browser.context.newPage()
+      await page.goto(`${blog.url}/admin/login`)
+      await page.getByLabel("Nom d'utilisateur").fill('claire')
+      await page.getByLabel('Mot de passe').fill('pas le bon mot de passe')
+      const res = await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
+      expect(await page.getByRole('alert').textContent()).toBe("Nom d'utilisateur ou mot de passe incorrect.")
+      await check(page, res, 'failed sign-in', 401)
+      await page.close()
+    } finally {
+      await browser.context.clearCookies()
+      await browser.context.addCookies(session)
+    }
   })
 
   it.each(ADMIN_PAGES)('%s', async (name, path, text) => {
