@@ -1,12 +1,13 @@
-// Lighthouse, mobile profile, on the home page and the seed post page: prints the four scores and exits 1 when
-// any is under 95. `npm run lighthouse` (about 30 s; needs /usr/bin/chromium).
+// Lighthouse, mobile profile, on the home page, the seed post page (closed thread) and a post with the comment
+// form: prints the four scores of each and exits 1 when any is under 95. `npm run lighthouse` (about 35 s;
+// needs /usr/bin/chromium).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as chromeLauncher from 'chrome-launcher'
 import lighthouse from 'lighthouse'
 import { SEED_PATH } from '../helper.ts'
-import { CHROMIUM, CHROMIUM_FLAGS, startBlog } from './support.ts'
+import { CHROMIUM, CHROMIUM_FLAGS, pathOf, startBlog } from './support.ts'
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const
 const MIN = 95
@@ -20,7 +21,8 @@ const chrome = await chromeLauncher.launch({
 })
 let failed = false
 try {
-  for (const [name, path] of [['home', '/'], ['post', SEED_PATH]] as const) {
+  const openPost = await pathOf(blog, 'Questions de lecteurs : comment vérifier une information ?')
+  for (const [name, path] of [['home', '/'], ['post', SEED_PATH], ['post with form', openPost]] as const) {
     const result = await lighthouse(blog.url + path, {
       port: chrome.port,
       output: 'json',
@@ -30,7 +32,7 @@ try {
     })
     const lhr = result!.lhr
     const scores = CATEGORIES.map((c) => [c, Math.round((lhr.categories[c]?.score ?? 0) * 100)] as const)
-    console.log(`${name.padEnd(5)} ${scores.map(([c, s]) => `${c} ${s}`).join('  ')}`)
+    console.log(`${name.padEnd(14)} ${scores.map(([c, s]) => `${c} ${s}`).join('  ')}`)
     for (const [c, s] of scores) {
       if (s < MIN) {
         failed = true

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
-// A reader opens the home page, follows a post, a category and a month archive.
+// A reader opens the home page, follows a post, a category and a month archive, then searches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasChromium, launchBrowser, screenshots, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
+import { hasChromium, launchBrowser, navigation, screenshots, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
 
 describe.skipIf(!hasChromium)('reader flow', () => {
   let blog: LiveBlog
@@ -15,7 +15,7 @@ describe.skipIf(!hasChromium)('reader flow', () => {
     await blog?.close()
   })
 
-  it('reads the home page, a post, a category and a month', async () => {
+  it('reads the home page, a post, a category and a month, and searches', async () => {
     const page = await browser.context.newPage()
     const problems = watchPage(page)
     await page.goto(blog.url)
@@ -47,6 +47,19 @@ describe.skipIf(!hasChromium)('reader flow', () => {
       "Syrie : Daech s'empare d'Al-Qaryatayn, ville symbolique dans le centre de la Syrie",
     ])
     await screenshots(page, 'reader-month')
+
+    // The sidebar's search box: a word from a post's text, then the result.
+    await page.locator('.sidebar').getByRole('searchbox', { name: 'Rechercher dans le carnet' }).fill('Hawija')
+    await navigation(page, () => page.locator('.sidebar').getByRole('button', { name: 'Rechercher' }).click())
+    expect(new URL(page.url()).searchParams.get('q')).toBe('Hawija')
+    expect(await page.locator('.search-count').textContent()).toBe('1 résultat pour « Hawija »')
+    const result = page.locator('.search-result h3 a')
+    expect(await result.allTextContents()).toEqual(['Irak : après Mossoul, la bataille de Hawija'])
+    // The word is marked where it was found.
+    expect(await page.locator('.search-result mark').first().textContent()).toBe('Hawija')
+    await screenshots(page, 'reader-search')
+    await navigation(page, () => result.click())
+    expect(await page.locator('h1').textContent()).toBe('Irak : après Mossoul, la bataille de Hawija')
 
     // On a phone the page does not scroll sideways.
     await page.setViewportSize({ width: 390, height: 844 })

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Browser tests: Debian's Chromium driven by playwright-core (no test tool downloads a browser), against the
 // real server on a free port with a fresh database.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -5,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { postPath } from '../../src/lib/urls.ts'
 import { buildTestApp, type TestBlog } from '../helper.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -93,4 +95,45 @@ export function watchPage(page: Page) {
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`)
   })
   return problems
+}
+
+/**
+ * Presses Tab (Shift+Tab with `backwards`) until the focused element matches `selector`, as a keyboard user
+ * would; fails when it is not reached within `max` presses (so an unreachable control is a failure).
+ */
+export async function tabTo(page: Page, selector: string, options: { backwards?: boolean; max?: number } = {}): Promise<void> {
+  const key = options.backwards ? 'Shift+Tab' : 'Tab'
+  for (let i = 0; i < (options.max ?? 100); i++) {
+    await page.keyboard.press(key)
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return
+  }
+  const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120) ?? 'nothing')
+  throw new Error(`${selector} not reached with ${key} (focus is on ${focused})`)
+}
+
+/** The focused element's id. */
+export function focusedId(page: Page): Promise<string> {
+  return page.evaluate(() => document.activeElement?.id ?? '')
+}
+
+/** The public address of a post, by title. */
+export async function pathOf(blog: LiveBlog, title: string): Promise<string> {
+  const row = await blog.app.db.selectFrom('posts').select(['slug', 'published_at']).where('title', '=', title).executeTakeFirstOrThrow()
+  return postPath(row, blog.app.settings.get().timezone)
+}
+
+/** Runs `action` (a key press, a click) and waits for the page it leads to; returns that page's response. */
+export async function navigation(page: Page, action: () => Promise<void>) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()])
+  return response
+}
+
+/** Whether the focused element shows a focus ring (an outline or a box-shadow) that a sighted keyboard user sees. */
+export function focusVisible(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const el = document.activeElement
+    if (!el || el === document.body || !el.matches(':focus-visible')) return false
+    const style = getComputedStyle(el)
+    return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none'
+  })
 }

@@ -1,0 +1,116 @@
+/// <reference lib="dom" />
+// Every admin page, signed in, passes axe-core with no violation and html-validate with no error, including
+// the forms sent back with errors (status 400) and a failed sign-in.
+import type { Page, Response } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { setUserPassword } from '../../src/admin/users.ts'
+import { axeViolations, htmlErrors } from './checks.ts'
+import { hasChromium, launchBrowser, navigation, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
+
+const PASSWORD = 'une phrase de passe assez longue'
+
+/** [name, path, a text that shows it is that page]. */
+const ADMIN_PAGES: Array<[string, string, string]> = [
+  ['dashboard', '/admin', 'Tableau de bord'],
+  ['posts list', '/admin/posts', 'Notes'],
+  ['post editor, new', '/admin/posts/new', 'Nouvelle note'],
+  ['post editor, edit', '/admin/posts/1', 'Discussion'],
+  ['post delete confirmation', '/admin/posts/1/delete', 'Supprimer'],
+  ['comments queue', '/admin/comments', 'Un commentaire qui attend.'],
+  ['comments, approved', '/admin/comments?status=approved', 'Marc'],
+  ['categories', '/admin/categories', '/category/syrie'],
+  ['settings', '/admin/settings', 'Réglages'],
+]
+
+/** Forms the server sends back with errors: [name, page, what to do there]. The browser's own checks are
+ *  turned off (novalidate) so that the server is the one answering. */
+const ERROR_PAGES: Array<[string, string, (page: Page) => Promise<Response | null>]> = [
+  ['post editor with errors', '/admin/posts/new', (page) => submitBlank(page, '.post-form', '#title', 'Publier maintenant')],
+  ['settings with errors', '/admin/settings', (page) => submitBlank(page, '.settings-form', '#title', 'Enregistrer')],
+  ['categories with errors', '/admin/categories', (page) => submitBlank(page, '.rename-form', 'input[name="name"]', 'Renommer')],
+]
+
+async function submitBlank(page: Page, form: string, field: string, button: string): Promise<Response | null> {
+  const f = page.locator(form).first()
+  await f.locator(field).fill('')
+  await f.evaluate((el) => el.setAttribute('novalidate', ''))
+  return navigation(page, () => f.getByRole('button', { name: button }).click())
+}
+
+describe.skipIf(!hasChromium)('admin pages: valid HTML and accessibility', () => {
+  let blog: LiveBlog
+  let browser: Browser
+  beforeAll(async () => {
+    blog = await startBlog()
+    await setUserPassword(blog.app.db, 'claire', PASSWORD)
+    // Something to moderate, so the queue shows its rows and buttons.
+    await blog.app.db
+      .insertInto('comments')
+      .values({ post_id: 2, parent_id: null, author_name: 'Lina', body: 'Un commentaire qui attend.', status: 'pending', created_at: new Date().toISOString() })
+      .execute()
+    browser = await launchBrowser()
+    // Signed in once for the whole file: every page below shares this browser's session cookie.
+    const page = await browser.context.newPage()
+    await page.goto(`${blog.url}/admin/login`)
+    await page.getByLabel("Nom d'utilisateur").fill('claire')
+    await page.getByLabel('Mot de passe').fill(PASSWORD)
+    await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
+    expect(new URL(page.url()).pathname).toBe('/admin')
+    await page.close()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await blog?.close()
+  })
+
+  /** Validates what the server sent and runs axe on what the browser shows. */
+  async function check(page: Page, res: Response | null, name: string, status: number) {
+    expect(res?.status(), name).toBe(status)
+    expect(await htmlErrors(await res!.text(), name), name).toEqual([])
+    expect(await axeViolations(page), name).toEqual([])
+  }
+
+  it('login page after a failed sign-in', async () => {
+    // Signed out for this one test: the session cookie is set aside, then put back.
+    const session = await browser.context.cookies()
+    await browser.context.clearCookies()
+    try {
+      const page = await browser.context.newPage()
+      await page.goto(`${blog.url}/admin/login`)
+      await page.getByLabel("Nom d'utilisateur").fill('claire')
+      await page.getByLabel('Mot de passe').fill('pas le bon mot de passe')
+      const res = await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
+      expect(await page.getByRole('alert').textContent()).toBe("Nom d'utilisateur ou mot de passe incorrect.")
+      await check(page, res, 'failed sign-in', 401)
+      await page.close()
+    } finally {
+      await browser.context.clearCookies()
+      await browser.context.addCookies(session)
+    }
+  })
+
+  it.each(ADMIN_PAGES)('%s', async (name, path, text) => {
+    const page = await browser.context.newPage()
+    const problems = watchPage(page)
+    const res = await page.goto(blog.url + path)
+    expect(new URL(page.url()).pathname, `${name}: signed in`).toBe(new URL(blog.url + path).pathname)
+    expect(await page.locator('main').innerText(), name).toContain(text)
+    await check(page, res, name, 200)
+    expect(problems, name).toEqual([])
+    await page.close()
+  })
+
+  it.each(ERROR_PAGES)('%s', async (name, path, act) => {
+    const page = await browser.context.newPage()
+    await page.goto(blog.url + path)
+    const res = await act(page)
+    expect(await page.getByRole('alert').textContent(), name).toBe('Le formulaire contient des erreurs : elles sont indiquées à côté des champs.')
+    // The emptied field says it is wrong, and why (its description is the message beside it).
+    const invalid = page.locator('main [aria-invalid="true"]').first()
+    const describedBy = (await invalid.getAttribute('aria-describedby')) ?? ''
+    const messages = await Promise.all(describedBy.split(' ').map((id) => page.locator(`[id="${id}"]`).textContent()))
+    expect(messages.join(' '), name).toMatch(/Donnez un (titre|nom)/)
+    await check(page, res, name, 400)
+    await page.close()
+  })
+})
