@@ -18,12 +18,14 @@ describe('demo content', () => {
 
   it('loads once into an empty database, with the seed post and its closed thread', async () => {
     const first = await open()
-    const posts = await first.db.selectFrom('posts').select(['title', 'comments_open', 'published_at', 'signature']).execute()
+    const posts = await first.db.selectFrom('posts').select(['title', 'comments_open', 'published_at', 'signature', 'created_at', 'updated_at']).execute()
     expect(posts.length).toBe(13)
     const seed = posts.find((p) => p.title.startsWith('Syrie : Daech'))!
     expect(seed.comments_open).toBe(0)
     expect(seed.published_at).toBe('2017-10-01T17:08:00.000Z')
     expect(seed.signature).toBe('Jean René Belliard')
+    // Written when it was published, not when the demo was loaded (feeds, sitemap and JSON-LD show these dates).
+    expect([seed.created_at, seed.updated_at]).toEqual(['2017-10-01T17:08:00.000Z', '2017-10-01T17:08:00.000Z'])
     const comments = await first.db.selectFrom('comments').select('author_name').orderBy('id').limit(2).execute()
     expect(comments.map((c) => c.author_name)).toEqual(['Daniel', 'Belliard'])
     await first.db.destroy()

@@ -12,6 +12,7 @@ export async function loadDemoContent(db: Kysely<Database>): Promise<void> {
     signature: seedPost.signature,
     status: 'published',
     publishedAt: seedPost.publishedAt,
+    createdAt: seedPost.publishedAt,
     commentsOpen: seedPost.commentsOpen,
     categories: seedPost.categories,
     tags: seedPost.tags,
@@ -29,6 +30,7 @@ export async function loadDemoContent(db: Kysely<Database>): Promise<void> {
       signature: seedPost.signature,
       status: 'published',
       publishedAt: p.publishedAt,
+      createdAt: p.publishedAt,
       categories: p.categories,
       tags: p.tags,
     })

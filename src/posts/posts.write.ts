@@ -18,6 +18,8 @@ export interface PostInput {
   commentsOpen?: boolean
   categories?: string[]
   tags?: string[]
+  /** When the post was written (imports and demo content keep their own dates); default: now. */
+  createdAt?: string
 }
 
 /** A slug not used by another post: `title`, then `title-2`, `title-3`… */
@@ -84,7 +86,7 @@ export async function setPostTags(db: Db, postId: number, tags: readonly string[
 
 export async function createPost(db: Kysely<Database>, input: PostInput): Promise<{ id: number; slug: string }> {
   return db.transaction().execute(async (trx) => {
-    const now = nowIso()
+    const now = input.createdAt ?? nowIso()
     const html = renderMarkdown(input.body)
     const slug = await uniqueSlug(trx, input.slug || input.title)
     const publishedAt = input.publishedAt ?? (input.status === 'published' ? now : null)
