@@ -3,7 +3,7 @@
 // the server and prints the functions with the most self time and the server's CPU time per request.
 // With `--method POST --body '...'` it profiles a form post (the body gets a counter appended per request).
 import { spawn } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -20,6 +20,8 @@ const { values: args } = parseArgs({
     method: { type: 'string', default: 'GET' },
     body: { type: 'string' },
     top: { type: 'string', default: '30' },
+    /** Keep the .cpuprofile (its folder is printed), e.g. to open it in Chrome's DevTools. */
+    keep: { type: 'boolean', default: false },
   },
 })
 
@@ -72,7 +74,10 @@ const total = r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
 console.log(`${args.method} ${args.path} (cache ${args['page-cache']}): ${Math.round(total / Number(args.seconds))} req/s, 2xx ${r['2xx']}, 3xx ${r['3xx']}, 4xx ${r['4xx']}, 5xx ${r['5xx']}, p99 ${r.latency.p99} ms; server CPU ${((1000 * cpu) / total).toFixed(0)} µs per request (autocannon's: ${((1000 * clientMs) / total).toFixed(0)} µs)\n`)
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+// The main thread's profile is the biggest (tsx's loader thread writes one too).
+const file = readdirSync(dir)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0]
 if (!file) throw new Error('no profile written')
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 const self = new Map<number, number>()
@@ -98,4 +103,5 @@ for (const node of profile.nodes) {
 }
 console.log('\nBy package:')
 for (const [pkg, t] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * t) / all).toFixed(1).padStart(5)} %  ${pkg}`)
-rmSync(dir, { recursive: true, force: true })
+if (args.keep) console.log(`\nProfile kept in ${dir}`)
+else rmSync(dir, { recursive: true, force: true })

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteStatement } from 'kysely'
+import { registerDirectRunner } from './compiled.ts'
 import type { Database } from './schema.ts'
 
 export type SqliteHandle = BetterSqlite3.Database
@@ -104,7 +105,11 @@ class CarnetSqliteDialect extends SqliteDialect {
 }
 
 export function createKysely(sqlite: SqliteHandle, statements = new StatementCache(sqlite)): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new CarnetSqliteDialect(statements) })
+  const db = new Kysely<Database>({ dialect: new CarnetSqliteDialect(statements) })
+  // Compiled queries (src/db/compiled.ts) run straight on the same prepared statements, the way Kysely's driver
+  // would (`all()` with the parameters as compiled), unless a transaction is open on the connection.
+  registerDirectRunner(db, (sql, parameters) => (sqlite.inTransaction ? undefined : statements.prepare(sql).all(parameters as unknown[])))
+  return db
 }
 
 /**

@@ -221,10 +221,11 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
   const store = app.pageStore
   app.addHook('onSend', async (request, reply, payload) => {
     const slot = request.pageCacheSlot
-    if (!slot || reply.statusCode !== 200 || reply.hasHeader('set-cookie') || typeof payload !== 'string') return payload
+    if (!slot || reply.statusCode !== 200 || reply.hasHeader('set-cookie')) return payload
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
     const type = String(reply.getHeader('content-type') ?? '')
     if (!CACHEABLE_TYPE.test(type)) return payload
-    const identity = Buffer.from(payload)
+    const identity = typeof payload === 'string' ? Buffer.from(payload) : payload
     if (identity.length > MAX_ENTRY_BYTES) return payload
     // Stored only if nothing changed while the page was rendered.
     if ((await app.freshness.generation()) !== slot.generation || store.generation !== slot.generation) return payload

@@ -57,8 +57,9 @@ function fingerprint(file: string): string {
 }
 
 async function renderPlugin(app: FastifyInstance, opts: { production: boolean }) {
+  const eta = new Eta({ autoEscape: true, autoTrim: [false, 'nl'], cache: opts.production, views: VIEWS_DIR })
   await app.register(fastifyView, {
-    engine: { eta: new Eta({ autoEscape: true, autoTrim: [false, 'nl'], cache: opts.production }) },
+    engine: { eta },
     root: VIEWS_DIR,
     production: opts.production,
   })
@@ -78,6 +79,23 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
       sidebarCache = entry
     }
     return sidebarCache.sidebar
+  }
+
+  // The sidebar's HTML, rendered once per sidebar (a new one comes with each freshness generation) and per
+  // language and feed links: it is the biggest part of most pages, and the same on all of them. The partial
+  // gets ONLY these fields, so that nothing else a page holds can change it behind the key's back.
+  const sidebarFragments = new WeakMap<Sidebar, Map<string, string>>()
+  function sidebarHtml(sidebar: Sidebar, data: PageData): string {
+    const subscribe = (data.subscribe as { rss: string; atom: string } | undefined) ?? null
+    const key = `${data.lang} ${subscribe ? `${subscribe.rss} ${subscribe.atom}` : ''}`
+    let byKey = sidebarFragments.get(sidebar)
+    if (!byKey) sidebarFragments.set(sidebar, (byKey = new Map()))
+    let html = byKey.get(key)
+    if (html === undefined) {
+      html = eta.render('/partials/sidebar', { lang: data.lang, t: messages(data.lang), sidebar, subscribe })
+      byKey.set(key, html)
+    }
+    return html
   }
 
   app.decorate('renderPage', async function (request: FastifyRequest, template: string, data: Partial<PageData> = {}) {
@@ -103,6 +121,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
     }
     const full = { ...base, ...data } as PageData
     for (const hook of app.pageDataHooks) hook(request, full)
+    if (full.sidebar) full.sidebarHtml = sidebarHtml(full.sidebar, full)
     return app.view(template, full) as Promise<string>
   })
 
