@@ -8,7 +8,7 @@ import { Eta } from 'eta'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
-import { loadSidebar, type Sidebar } from './sidebar.ts'
+import { loadPostsSidebar, loadRecentComments, type Sidebar } from './sidebar.ts'
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url))
 export const STATIC_DIR = fileURLToPath(new URL('../../static', import.meta.url))
@@ -66,19 +66,19 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   const assets = { css: fingerprint('css/carnet.css') }
   app.decorate('pageDataHooks', [])
 
-  // The sidebar is the same on every page and costs a handful of queries: keep it for the current freshness
-  // generation (src/web/freshness.ts), so any write or timed change recomputes it.
-  let sidebarCache: { key: string; sidebar: Promise<Sidebar> } | undefined
+  // The sidebar is the same on every page and costs a handful of queries: one object per freshness generation
+  // (src/web/freshness.ts), so any write or timed change recomputes it; its costly part (counts over every
+  // published post) is kept until posts or categories change, not at every comment.
   async function sidebar(settings: { language: string; timezone: string }, fmt: Formatter): Promise<Sidebar> {
-    const key = `${await app.freshness.generation()} ${settings.language} ${settings.timezone}`
-    if (sidebarCache?.key !== key) {
-      const entry = { key, sidebar: loadSidebar(app.db, new Date().toISOString(), settings.timezone, fmt) }
-      entry.sidebar.catch(() => {
-        if (sidebarCache === entry) sidebarCache = undefined
-      })
-      sidebarCache = entry
-    }
-    return sidebarCache.sidebar
+    const key = `${settings.language} ${settings.timezone}`
+    return app.freshness.memo(`sidebar ${key}`, async () => {
+      const now = new Date().toISOString()
+      const [postsPart, recentComments] = await Promise.all([
+        app.freshness.postsMemo(`sidebar ${key}`, () => loadPostsSidebar(app.db, now, settings.timezone, fmt)),
+        loadRecentComments(app.db, now),
+      ])
+      return { ...postsPart, recentComments }
+    })
   }
 
   // The sidebar's HTML, rendered once per sidebar (a new one comes with each freshness generation) and per
