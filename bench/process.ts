@@ -1,5 +1,5 @@
 // Starting and watching the processes the benchmarks measure.
-import type { ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 
@@ -15,10 +15,19 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** How Carnet's server is started: the way `npm start` does. */
+/**
+ * How Carnet's server is started: the way `npm start` does, on the compiled JavaScript (built here first, as
+ * `npm start`'s prestart does).
+ */
 export function serverCommand(): string[] {
-  return [process.execPath, '--import', 'tsx', 'src/server.ts']
+  if (!built) {
+    const r = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
+    if (r.status !== 0) throw new Error('npm run build failed')
+    built = true
+  }
+  return [process.execPath, 'build/src/server.js']
 }
+let built = false
 
 /** Resolves with the time from now to the first 200 on `/`. */
 export async function waitForServer(proc: ChildProcess, base: string, timeoutMs = 30_000): Promise<number> {

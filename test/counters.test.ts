@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { postPath } from '../src/lib/urls.ts'
+import { commentPosition } from '../src/posts/posts.repository.ts'
 import { createPost } from '../src/posts/posts.write.ts'
 import { buildTestApp, mainOf, visibleText, type TestBlog } from './helper.ts'
 
@@ -103,5 +104,22 @@ describe('counters', () => {
     expect(await sidebarCount('Programmés')).toBe(1)
     const category = await blog.app.inject('/category/programmes')
     expect(visibleText(mainOf(category.body))).toContain('Bientôt')
+  })
+
+  it('give every comment its position in its thread (counted from the end with the kept count)', async () => {
+    // Ties on created_at are settled by id, as on the page.
+    const t = new Date().toISOString()
+    for (const status of ['approved', 'pending', 'approved', 'approved'] as const) {
+      await blog.app.db.insertInto('comments').values({ post_id: postA, parent_id: null, author_name: 'Même seconde', body: `Égalité ${Math.random()}`, status, created_at: t }).execute()
+    }
+    const rows = await sql<{ id: number; post_id: number; status: string; before: number }>`
+      select c.id, c.post_id, c.status,
+             (select count(*) from comments a where a.post_id = c.post_id and a.status = 'approved'
+                and (a.created_at < c.created_at or (a.created_at = c.created_at and a.id < c.id))) as before
+      from comments c`.execute(blog.app.db)
+    expect(rows.rows.filter((r) => r.status === 'approved').length).toBeGreaterThan(5)
+    for (const r of rows.rows) {
+      expect(await commentPosition(blog.app.db, r.id), `comment ${r.id}`).toEqual(r.status === 'approved' ? { postId: r.post_id, position: r.before } : null)
+    }
   })
 })

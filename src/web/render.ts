@@ -2,16 +2,17 @@
 // route handlers only say which template and what content.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
+import { PROJECT_ROOT } from '../lib/root.ts'
 import { loadPostsSidebar, loadRecentComments, type Sidebar } from './sidebar.ts'
 
-export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url))
-export const STATIC_DIR = fileURLToPath(new URL('../../static', import.meta.url))
+export const VIEWS_DIR = join(PROJECT_ROOT, 'views')
+export const STATIC_DIR = join(PROJECT_ROOT, 'static')
 
 export interface FeedLink {
   type: 'application/rss+xml' | 'application/atom+xml'
