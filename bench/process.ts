@@ -16,8 +16,8 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * How Carnet's server is started: the way `npm start` does, on the compiled JavaScript (built here first, as
- * `npm start`'s prestart does).
+ * How Carnet's server is started: the way `npm start` does (its script's node arguments), on the compiled
+ * JavaScript (built here first, as `npm start`'s prestart does).
  */
 export function serverCommand(): string[] {
   if (!built) {
@@ -25,7 +25,11 @@ export function serverCommand(): string[] {
     if (r.status !== 0) throw new Error('npm run build failed')
     built = true
   }
-  return [process.execPath, 'build/src/server.js']
+  // node's arguments as package.json's start script gives them, so that both stay the same.
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start
+  const [node, ...rest] = start.split(/\s+/)
+  if (node !== 'node') throw new Error(`unexpected start script: ${start}`)
+  return [process.execPath, ...rest]
 }
 let built = false
 
