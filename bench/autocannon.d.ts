@@ -20,6 +20,8 @@ declare module 'autocannon' {
     method?: string
     headers?: Record<string, string>
     body?: string
+    /** Each request may be rewritten before it is sent (unique bodies for form posts). */
+    requests?: Array<{ setupRequest?: (req: Record<string, unknown>) => Record<string, unknown> }>
   }
   export default function autocannon(options: Options): Promise<Result>
 }

@@ -41,11 +41,12 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   })
   app.decorate('config', config)
 
-  await app.register(security)
   await app.register(database)
-  // ---- perf ---- (before anything that adds request hooks: a cached page is answered first)
+  // ---- perf ---- The page cache's lookup is the FIRST onRequest hook, before the security headers' (a stored
+  // page carries the headers it was sent with, security headers included): a hit runs no other hook.
   await app.register(freshness)
   await app.register(pageCache)
+  await app.register(security)
   await app.register(formbody)
   await app.register(cookie)
   // Limits are set per route (comment posting, sign-in), not globally: readers are never throttled.

@@ -1,4 +1,7 @@
+import fastifyHelmet from '@fastify/helmet'
+import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { helmetOptions, securityHeaders } from '../src/web/security.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from './helper.ts'
 
 describe('security headers', () => {
@@ -46,5 +49,18 @@ describe('security headers', () => {
     } finally {
       await secure.close()
     }
+  })
+
+  // The headers are computed once from Helmet (see src/web/security.ts): they must be exactly the ones
+  // @fastify/helmet sends per request with the same options, names, values and order.
+  it.each([false, true])('are exactly what @fastify/helmet sends (https: %s)', async (https) => {
+    const reference = Fastify()
+    await reference.register(fastifyHelmet, helmetOptions(https) as Parameters<typeof fastifyHelmet>[1])
+    reference.get('/', async () => 'x')
+    const res = await reference.inject('/')
+    await reference.close()
+    const sent = Object.entries(res.headers).filter(([name]) => !['content-type', 'content-length', 'date', 'connection'].includes(name))
+    expect(sent.length).toBeGreaterThan(8)
+    expect(Object.entries(securityHeaders(helmetOptions(https)))).toEqual(sent)
   })
 })

@@ -36,7 +36,27 @@ function linkHtml(url: string): string {
   return `<a href="${escapeHtml(href)}" rel="${UGC_REL}">${escapeHtml(url)}</a>`
 }
 
+// The same comments are shown on every request for their page (up to 100 a page): their HTML, a pure function
+// of their text, is kept, keyed by the text itself, up to a few megabytes (then forgotten all at once).
+const renderedBodies = new Map<string, string>()
+let renderedChars = 0
+const RENDERED_MAX_CHARS = 4_000_000
+
 export function renderCommentBody(text: string): string {
+  let html = renderedBodies.get(text)
+  if (html === undefined) {
+    html = renderParagraphs(text)
+    if (renderedChars > RENDERED_MAX_CHARS) {
+      renderedBodies.clear()
+      renderedChars = 0
+    }
+    renderedBodies.set(text, html)
+    renderedChars += text.length + html.length
+  }
+  return html
+}
+
+function renderParagraphs(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
     .trim()

@@ -7,6 +7,19 @@ import type { Database } from './schema.ts'
 
 const STAND_IN = '\u0000carnet-parameter:'
 
+/**
+ * Runs compiled SQL at once and synchronously, past Kysely's executor (its connection queue and promise chain
+ * cost more than our indexed queries take to run), or returns undefined when it must not: while a transaction
+ * holds the connection, a query has to wait its turn in Kysely's queue, or it would read that transaction's
+ * uncommitted rows. The dialect module registers one for the Kysely instances it creates.
+ */
+export type DirectRunner = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined
+const runners = new WeakMap<Kysely<Database>, DirectRunner>()
+
+export function registerDirectRunner(db: Kysely<Database>, runner: DirectRunner): void {
+  runners.set(db, runner)
+}
+
 type Slot = { name: string } | { value: unknown }
 
 /**
@@ -40,6 +53,8 @@ export function compiled<P extends Record<string, unknown>, R>(build: (db: Kysel
     async all(db: Kysely<Database>, params: P): Promise<R[]> {
       const { query, slots } = prepare(db)
       const parameters = slots.map((s) => ('name' in s ? params[s.name] : s.value))
+      const rows = runners.get(db)?.(query.sql, parameters)
+      if (rows) return rows as R[]
       const result = await db.executeQuery<R>({ ...query, parameters })
       return result.rows
     },

@@ -4,16 +4,20 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider, type Mig
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url))
 
+/** The extension of the running code: `.js` in the compiled copy (build/, `npm start`), `.ts` from the sources. */
+const EXTENSION = import.meta.url.endsWith('.js') ? '.js' : '.ts'
+
 /**
  * Reads the dated migration files. Our own import() rather than Kysely's FileMigrationProvider, so that the
- * TypeScript files load through the same loader as the app (tsx, or vitest in tests).
+ * TypeScript files load through the same loader as the app (tsx, or vitest in tests), and the compiled ones
+ * beside the compiled app. A migration's name has no extension: the same in both.
  */
 class MigrationFolder implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     const migrations: Record<string, Migration> = {}
     for (const file of readdirSync(MIGRATIONS_DIR).sort()) {
-      if (!/^\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}_\w+\.ts$/.test(file)) continue
-      migrations[file.replace(/\.ts$/, '')] = (await import(pathToFileURL(`${MIGRATIONS_DIR}/${file}`).href)) as Migration
+      if (!/^\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}_\w+\.[jt]s$/.test(file) || !file.endsWith(EXTENSION)) continue
+      migrations[file.slice(0, -EXTENSION.length)] = (await import(pathToFileURL(`${MIGRATIONS_DIR}/${file}`).href)) as Migration
     }
     return migrations
   }

@@ -79,6 +79,16 @@ export interface SettingsTable {
 export interface SiteStateTable {
   id: number
   changed_at: string
+  // ---- perf ----
+  /** Moves with every write to posts, post_categories or categories (kept by triggers). */
+  posts_version: Generated<number>
+}
+
+// ---- perf ----
+/** Figures about a post kept by triggers (migrations/2026_11_26_13_00_00_counters.ts). */
+export interface PostStatsTable {
+  post_id: number
+  approved_comments: number
 }
 
 /** Posts whose search text must be rebuilt; filled by triggers, drained by src/search/fts.sqlite.ts. */
@@ -129,6 +139,7 @@ export interface Database {
   settings: SettingsTable
   // feeds & search (posts_fts, the FTS5 table, is reached only through src/search/fts.sqlite.ts)
   site_state: SiteStateTable
+  post_stats: PostStatsTable
   search_queue: SearchQueueTable
   // ---- admin ----
   post_redirects: PostRedirectsTable

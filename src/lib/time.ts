@@ -8,8 +8,23 @@ export function nowIso(): string {
 const dayFormats = new Map<string, Intl.DateTimeFormat>()
 const offsetFormats = new Map<string, Intl.DateTimeFormat>()
 
+type DayParts = Readonly<{ year: number; month: number; day: number }>
+const knownParts = new Map<string, DayParts>()
+
 /** Calendar parts of an instant in a time zone. */
-export function zonedParts(iso: string | Date, timeZone: string): { year: number; month: number; day: number } {
+export function zonedParts(iso: string | Date, timeZone: string): DayParts {
+  // Every post link needs its day: the same instants come back on every page, so results are kept (bounded).
+  if (typeof iso !== 'string') return computeZonedParts(iso, timeZone)
+  const key = `${timeZone} ${iso}`
+  let parts = knownParts.get(key)
+  if (!parts) {
+    if (knownParts.size >= 20_000) knownParts.clear()
+    knownParts.set(key, (parts = Object.freeze(computeZonedParts(iso, timeZone))))
+  }
+  return parts
+}
+
+function computeZonedParts(iso: string | Date, timeZone: string): { year: number; month: number; day: number } {
   let format = dayFormats.get(timeZone)
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })

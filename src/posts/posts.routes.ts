@@ -56,8 +56,9 @@ export default async function postsRoutes(app: FastifyInstance) {
     const { page } = query.data
     const c = ctx()
     const now = nowIso()
-    // Counting walks an index over every matching post: kept until the next write or timed change.
-    const total = await app.freshness.memo(`count ${opts.path}`, () => opts.count(now))
+    // Counting walks an index over every matching post: kept until posts or categories change or a timed change
+    // comes (a month's range depends on the time zone, hence the key).
+    const total = await app.freshness.postsMemo(`count ${c.timeZone} ${opts.path}`, () => opts.count(now))
     const pager = pagination(opts.path, page, total, c.perPage)
     if (page > pager.pages) return reply.callNotFound()
     const rows = await opts.list(now, c.perPage, (page - 1) * c.perPage)

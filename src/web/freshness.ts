@@ -10,6 +10,7 @@
 // happens only after a write.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { compiled } from '../db/compiled.ts'
 import { nextTimedChange } from '../posts/posts.repository.ts'
 
 const MAX_AGE_MS = 5 * 60 * 1000
@@ -25,6 +26,13 @@ export interface Freshness {
    * depends on besides the database and the clock.
    */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>
+  /**
+   * The same, kept until posts, their categories or the categories change (`site_state.posts_version`, moved by
+   * triggers) or a timed change comes, but NOT at each comment: for figures that depend only on those tables
+   * and the clock (counts of posts, the sidebar's categories and months). `key` must name everything else the
+   * result depends on (settings such as the time zone).
+   */
+  postsMemo<T>(key: string, compute: () => Promise<T>): Promise<T>
 }
 
 declare module 'fastify' {
@@ -33,24 +41,59 @@ declare module 'fastify' {
   }
 }
 
+const postsVersionQuery = compiled((db) => db.selectFrom('site_state').select('posts_version').where('id', '=', 1))
+
+/** Results kept under a generation, dropped all at once when it moves; bounded. */
+class Memos {
+  #generation = -1
+  readonly #values = new Map<string, Promise<unknown>>()
+
+  get<T>(generation: number, key: string, compute: () => Promise<T>): Promise<T> {
+    if (generation !== this.#generation) {
+      this.#values.clear()
+      this.#generation = generation
+    }
+    let value = this.#values.get(key) as Promise<T> | undefined
+    if (!value) {
+      if (this.#values.size >= 1000) this.#values.delete(this.#values.keys().next().value!)
+      const computing = compute()
+      const values = this.#values
+      computing.catch(() => values.get(key) === computing && values.delete(key))
+      values.set(key, (value = computing))
+    }
+    return value
+  }
+}
+
 async function freshnessPlugin(app: FastifyInstance) {
   let generation = 0
   let version = ''
   let until = -Infinity
   let refreshing: Promise<void> | undefined
+  let postsGeneration = 0
+  let postsVersion: number | undefined
 
   async function refresh(seen: string) {
     generation++
     const now = Date.now()
-    const next = await nextTimedChange(app.db, new Date(now).toISOString(), app.settings.get().commentsAutoCloseDays)
+    // The previous window ended with a timed change (or its maximum age): what depends on posts and the clock
+    // may have changed without any write.
+    const timed = now >= until
+    const [next, posts] = await Promise.all([
+      nextTimedChange(app.db, new Date(now).toISOString(), app.settings.get().commentsAutoCloseDays),
+      postsVersionQuery.first(app.db, {}),
+    ])
+    if (timed || posts?.posts_version !== postsVersion) {
+      postsGeneration++
+      postsVersion = posts?.posts_version
+    }
     until = Math.min(now + MAX_AGE_MS, next ? Date.parse(next) : Infinity)
     // Recorded last: a write during the query above shows as a different version at the next call.
     version = seen
   }
 
-  const MEMO_MAX = 1000
-  let memoGeneration = -1
-  const memos = new Map<string, Promise<unknown>>()
+  const memos = new Memos()
+  const postsMemos = new Memos()
 
   const freshness: Freshness = {
     generationNow() {
@@ -66,19 +109,11 @@ async function freshnessPlugin(app: FastifyInstance) {
       return generation
     },
     async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
-      const g = await freshness.generation()
-      if (g !== memoGeneration) {
-        memos.clear()
-        memoGeneration = g
-      }
-      let value = memos.get(key) as Promise<T> | undefined
-      if (!value) {
-        if (memos.size >= MEMO_MAX) memos.delete(memos.keys().next().value!)
-        const computing = compute()
-        computing.catch(() => memos.get(key) === computing && memos.delete(key))
-        memos.set(key, (value = computing))
-      }
-      return value
+      return memos.get(await freshness.generation(), key, compute)
+    },
+    async postsMemo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      await freshness.generation()
+      return postsMemos.get(postsGeneration, key, compute)
     },
   }
   app.decorate('freshness', freshness)

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
+import { compiled } from '../db/compiled.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -81,30 +82,34 @@ function etagMatches(header: string, etag: string): boolean {
   return header.split(',').some((tag) => opaque(tag) === opaque(etag))
 }
 
+const lastChangeQuery = compiled((db, p: { now: string; closeCutoff: string }) =>
+  db
+    .selectFrom('site_state')
+    .select('changed_at')
+    .select(
+      sql<string | null>`(select max(published_at) from posts where status = 'published' and published_at <= ${p.now})`.as(
+        'last_publication',
+      ),
+    )
+    .select(
+      sql<string | null>`(select max(published_at) from posts where status = 'published' and published_at <= ${p.closeCutoff})`.as(
+        'last_auto_close',
+      ),
+    )
+    .where('id', '=', 1),
+)
+
 async function httpCachePlugin(app: FastifyInstance) {
   // Rounded up: a response sent in the same second as the start must not look older than the new templates.
   const startedAt = Math.ceil(Date.now() / 1000) * 1000
 
   /** The newest instant at which what public pages show changed, as seen from `now`. */
   async function lastChange(now: Date): Promise<number> {
-    const nowIso = now.toISOString()
     const closeDays = app.settings.get().commentsAutoCloseDays
-    const closeCutoff = new Date(now.getTime() - closeDays * DAY_MS).toISOString()
-    const row = await app.db
-      .selectFrom('site_state')
-      .select('changed_at')
-      .select(
-        sql<string | null>`(select max(published_at) from posts where status = 'published' and published_at <= ${nowIso})`.as(
-          'last_publication',
-        ),
-      )
-      .select(
-        sql<string | null>`(select max(published_at) from posts where status = 'published' and published_at <= ${closeCutoff})`.as(
-          'last_auto_close',
-        ),
-      )
-      .where('id', '=', 1)
-      .executeTakeFirst()
+    const row = await lastChangeQuery.first(app.db, {
+      now: now.toISOString(),
+      closeCutoff: new Date(now.getTime() - closeDays * DAY_MS).toISOString(),
+    })
     const times = [startedAt]
     if (row) {
       times.push(Date.parse(row.changed_at))
@@ -118,21 +123,27 @@ async function httpCachePlugin(app: FastifyInstance) {
 
   app.addHook('onRequest', async (request) => {
     if (!wantsState(request)) return
+    // Every term of lastChange moves only with a write or at a moment the freshness generation knows (a
+    // publication, an automatic closing: src/web/freshness.ts), so it is computed once per generation.
+    const last = await app.freshness.memo('http-cache last change', () => lastChange(new Date()))
     const now = new Date()
-    const changed = Math.floor((await lastChange(now)) / 1000) * 1000
+    const changed = Math.floor(last / 1000) * 1000
     // Only once the whole second of the last change is over can that second stand for it (see above).
     request.contentLastModified = changed + 1000 <= now.getTime() ? new Date(changed) : null
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (!isCacheable(request, reply, payload)) return payload
-    const etag = String(reply.getHeader('etag') ?? etagOf(payload))
+    // Hashed as bytes, and sent as those same bytes: the text is encoded once, not once here and once more
+    // when written to the socket.
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload
+    const etag = String(reply.getHeader('etag') ?? etagOf(body))
     const lastModified = request.contentLastModified
     reply.header('etag', etag)
     reply.header('cache-control', 'no-cache')
     if (lastModified) reply.header('last-modified', lastModified.toUTCString())
 
-    if (!isNotModified(request, etag, lastModified)) return payload
+    if (!isNotModified(request, etag, lastModified)) return body
     reply.code(304)
     reply.removeHeader('content-length')
     reply.removeHeader('content-type')
@@ -140,4 +151,4 @@ async function httpCachePlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database'] })
+export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database', 'freshness'] })

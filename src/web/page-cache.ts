@@ -22,13 +22,19 @@ const CACHEABLE_TYPE = /^(?:text\/html|application\/(?:rss|atom)\+xml|applicatio
 /** Headers that describe one transfer, not the page: never replayed. */
 const TRANSFER_HEADERS = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'date', 'connection', 'keep-alive', 'set-cookie', 'vary', 'x-page-cache'])
 
+type Answer = 'identity' | 'br' | 'gzip' | 'notModified'
+
 interface Entry {
+  /** The headers recorded with the page (security, caching, type), without the ETag. */
   headers: Record<string, string>
   etag: string
+  lastModified: Date | null
   identity: Buffer
   br?: Buffer
   gzip?: Buffer
   bytes: number
+  /** Complete header sets, built once per entry and kind of answer: a hit only looks one up. */
+  answers: Partial<Record<Answer, Readonly<Record<string, string | number>>>>
 }
 
 declare module 'fastify' {
@@ -44,6 +50,18 @@ declare module 'fastify' {
 /** Which stored variant to send: br, then gzip, else none (q=0 refuses an encoding). */
 function chooseEncoding(accept: string | undefined): 'br' | 'gzip' | null {
   if (!accept) return null
+  // Browsers send one of a handful of spellings: each is parsed once.
+  let choice = encodingChoices.get(accept)
+  if (choice === undefined) {
+    choice = parseAcceptEncoding(accept)
+    if (encodingChoices.size >= 100) encodingChoices.clear()
+    encodingChoices.set(accept, choice)
+  }
+  return choice
+}
+const encodingChoices = new Map<string, 'br' | 'gzip' | null>()
+
+function parseAcceptEncoding(accept: string): 'br' | 'gzip' | null {
   const offered = new Map<string, number>()
   for (const part of accept.toLowerCase().split(',')) {
     const [name, ...params] = part.trim().split(';')
@@ -121,6 +139,18 @@ function variant(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffe
   return body
 }
 
+function answerHeaders(entry: Entry, kind: Answer, body: Buffer | null): Record<string, string | number> {
+  const headers: Record<string, string | number> = {
+    ...entry.headers,
+    etag: entry.etag,
+    vary: 'accept-encoding',
+    'x-page-cache': 'hit',
+  }
+  if (kind === 'br' || kind === 'gzip') headers['content-encoding'] = kind
+  if (body) headers['content-length'] = body.length
+  return headers
+}
+
 function cacheable(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false
   const url = request.url
@@ -150,21 +180,14 @@ async function pageCachePlugin(app: FastifyInstance) {
       if (request.method === 'GET') request.pageCacheSlot = { key, generation }
       return false
     }
-    // A stored page is a complete response (its headers were recorded with it): written as is, past the
-    // rest of the request's hooks, which is most of what a hit saves.
-    const lastModified = entry.headers['last-modified']
-    const notModified = isNotModified(request, entry.etag, lastModified ? new Date(lastModified) : null)
+    // A stored page is a complete response (its headers were recorded with it): written as is, before any other
+    // hook of the request has run (this is the first onRequest hook), which is most of what a hit saves.
+    const notModified = isNotModified(request, entry.etag, entry.lastModified)
     const encoding =
       notModified || entry.identity.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'])
+    const kind: Answer = notModified ? 'notModified' : (encoding ?? 'identity')
     const body = notModified ? null : encoding ? variant(store, entry, encoding) : entry.identity
-    const headers: Record<string, string | number> = {
-      ...entry.headers,
-      etag: entry.etag,
-      vary: 'accept-encoding',
-      'x-page-cache': 'hit',
-    }
-    if (encoding) headers['content-encoding'] = encoding
-    if (body) headers['content-length'] = body.length
+    const headers = entry.answers[kind] ?? (entry.answers[kind] = answerHeaders(entry, kind, body))
     reply.hijack()
     reply.raw.writeHead(notModified ? 304 : 200, headers)
     // Node sends no body for HEAD.
@@ -198,10 +221,11 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
   const store = app.pageStore
   app.addHook('onSend', async (request, reply, payload) => {
     const slot = request.pageCacheSlot
-    if (!slot || reply.statusCode !== 200 || reply.hasHeader('set-cookie') || typeof payload !== 'string') return payload
+    if (!slot || reply.statusCode !== 200 || reply.hasHeader('set-cookie')) return payload
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
     const type = String(reply.getHeader('content-type') ?? '')
     if (!CACHEABLE_TYPE.test(type)) return payload
-    const identity = Buffer.from(payload)
+    const identity = typeof payload === 'string' ? Buffer.from(payload) : payload
     if (identity.length > MAX_ENTRY_BYTES) return payload
     // Stored only if nothing changed while the page was rendered.
     if ((await app.freshness.generation()) !== slot.generation || store.generation !== slot.generation) return payload
@@ -212,7 +236,8 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
     // The same ETag as http-cache would give the body, so a client's copy stays valid across a refill.
     const etag = (headers.etag as string | undefined) ?? etagOf(identity)
     delete headers.etag
-    store.set(slot.key, { headers, etag, identity, bytes: identity.length })
+    const lastModified = headers['last-modified'] ? new Date(headers['last-modified']) : null
+    store.set(slot.key, { headers, etag, lastModified, identity, bytes: identity.length, answers: {} })
     reply.header('etag', etag)
     reply.header('x-page-cache', 'miss')
     return payload
@@ -220,4 +245,4 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
 }
 
 export default fp(pageCachePlugin, { name: 'page-cache', dependencies: ['database', 'freshness'] })
-export const pageCacheStore = fp(pageCacheStorePlugin, { name: 'page-cache-store', dependencies: ['page-cache', 'http-cache'] })
+export const pageCacheStore = fp(pageCacheStorePlugin, { name: 'page-cache-store', dependencies: ['page-cache', 'http-cache', 'security'] })

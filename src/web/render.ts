@@ -2,16 +2,17 @@
 // route handlers only say which template and what content.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
-import { loadSidebar, type Sidebar } from './sidebar.ts'
+import { PROJECT_ROOT } from '../lib/root.ts'
+import { loadPostsSidebar, loadRecentComments, type Sidebar } from './sidebar.ts'
 
-export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url))
-export const STATIC_DIR = fileURLToPath(new URL('../../static', import.meta.url))
+export const VIEWS_DIR = join(PROJECT_ROOT, 'views')
+export const STATIC_DIR = join(PROJECT_ROOT, 'static')
 
 export interface FeedLink {
   type: 'application/rss+xml' | 'application/atom+xml'
@@ -57,27 +58,45 @@ function fingerprint(file: string): string {
 }
 
 async function renderPlugin(app: FastifyInstance, opts: { production: boolean }) {
+  const eta = new Eta({ autoEscape: true, autoTrim: [false, 'nl'], cache: opts.production, views: VIEWS_DIR })
   await app.register(fastifyView, {
-    engine: { eta: new Eta({ autoEscape: true, autoTrim: [false, 'nl'], cache: opts.production }) },
+    engine: { eta },
     root: VIEWS_DIR,
     production: opts.production,
   })
   const assets = { css: fingerprint('css/carnet.css') }
   app.decorate('pageDataHooks', [])
 
-  // The sidebar is the same on every page and costs a handful of queries: keep it for the current freshness
-  // generation (src/web/freshness.ts), so any write or timed change recomputes it.
-  let sidebarCache: { key: string; sidebar: Promise<Sidebar> } | undefined
+  // The sidebar is the same on every page and costs a handful of queries: one object per freshness generation
+  // (src/web/freshness.ts), so any write or timed change recomputes it; its costly part (counts over every
+  // published post) is kept until posts or categories change, not at every comment.
   async function sidebar(settings: { language: string; timezone: string }, fmt: Formatter): Promise<Sidebar> {
-    const key = `${await app.freshness.generation()} ${settings.language} ${settings.timezone}`
-    if (sidebarCache?.key !== key) {
-      const entry = { key, sidebar: loadSidebar(app.db, new Date().toISOString(), settings.timezone, fmt) }
-      entry.sidebar.catch(() => {
-        if (sidebarCache === entry) sidebarCache = undefined
-      })
-      sidebarCache = entry
+    const key = `${settings.language} ${settings.timezone}`
+    return app.freshness.memo(`sidebar ${key}`, async () => {
+      const now = new Date().toISOString()
+      const [postsPart, recentComments] = await Promise.all([
+        app.freshness.postsMemo(`sidebar ${key}`, () => loadPostsSidebar(app.db, now, settings.timezone, fmt)),
+        loadRecentComments(app.db, now),
+      ])
+      return { ...postsPart, recentComments }
+    })
+  }
+
+  // The sidebar's HTML, rendered once per sidebar (a new one comes with each freshness generation) and per
+  // language and feed links: it is the biggest part of most pages, and the same on all of them. The partial
+  // gets ONLY these fields, so that nothing else a page holds can change it behind the key's back.
+  const sidebarFragments = new WeakMap<Sidebar, Map<string, string>>()
+  function sidebarHtml(sidebar: Sidebar, data: PageData): string {
+    const subscribe = (data.subscribe as { rss: string; atom: string } | undefined) ?? null
+    const key = `${data.lang} ${subscribe ? `${subscribe.rss} ${subscribe.atom}` : ''}`
+    let byKey = sidebarFragments.get(sidebar)
+    if (!byKey) sidebarFragments.set(sidebar, (byKey = new Map()))
+    let html = byKey.get(key)
+    if (html === undefined) {
+      html = eta.render('/partials/sidebar', { lang: data.lang, t: messages(data.lang), sidebar, subscribe })
+      byKey.set(key, html)
     }
-    return sidebarCache.sidebar
+    return html
   }
 
   app.decorate('renderPage', async function (request: FastifyRequest, template: string, data: Partial<PageData> = {}) {
@@ -103,6 +122,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
     }
     const full = { ...base, ...data } as PageData
     for (const hook of app.pageDataHooks) hook(request, full)
+    if (full.sidebar) full.sidebarHtml = sidebarHtml(full.sidebar, full)
     return app.view(template, full) as Promise<string>
   })
 

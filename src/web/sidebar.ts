@@ -12,24 +12,37 @@ export interface Sidebar {
   recentComments: Array<{ author: string; postTitle: string; url: string }>
 }
 
-export async function loadSidebar(db: Kysely<Database>, now: string, timeZone: string, fmt: Formatter): Promise<Sidebar> {
-  const [categories, years, recent, comments] = await Promise.all([
+/**
+ * The parts that depend only on posts, categories and the clock: the costly ones (the counts walk every published
+ * post), which the caller keeps until one of those changes, not at every comment (freshness.postsMemo).
+ */
+export async function loadPostsSidebar(
+  db: Kysely<Database>,
+  now: string,
+  timeZone: string,
+  fmt: Formatter,
+): Promise<Omit<Sidebar, 'recentComments'>> {
+  const [categories, years, recent] = await Promise.all([
     posts.categoriesWithCounts(db, now),
     monthArchive(db, now, timeZone, fmt),
     posts.recentPosts(db, now, 5),
-    posts.recentComments(db, now, 5),
   ])
   return {
     categories: categories.map((c) => ({ name: c.name, url: categoryPath(c.slug), count: Number(c.count) })),
     years,
     recentPosts: recent.map((p) => ({ title: p.title, url: postPath(p, timeZone) })),
-    recentComments: comments.map((c) => ({
-      author: c.author_name,
-      postTitle: c.title,
-      // Through the comment's own address: it lands on the right page of a long thread.
-      url: commentPath(c.id),
-    })),
   }
+}
+
+/** The latest comments (an index range of five rows): recomputed at each write. */
+export async function loadRecentComments(db: Kysely<Database>, now: string): Promise<Sidebar['recentComments']> {
+  const comments = await posts.recentComments(db, now, 5)
+  return comments.map((c) => ({
+    author: c.author_name,
+    postTitle: c.title,
+    // Through the comment's own address: it lands on the right page of a long thread.
+    url: commentPath(c.id),
+  }))
 }
 
 /**

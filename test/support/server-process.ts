@@ -11,8 +11,13 @@ export interface ServerProcess {
   exited: Promise<number | string>
 }
 
-export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/** `args`: node's arguments, by default the TypeScript sources through tsx (`['build/src/server.js']`: compiled). */
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  args: string[] = ['--import', 'tsx', 'src/server.ts'],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -1,0 +1,70 @@
+// Starting and watching the processes the benchmarks measure.
+import { type ChildProcess, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+
+/** A port nobody listens on. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * How Carnet's server is started: the way `npm start` does (its script's node arguments), on the compiled
+ * JavaScript (built here first, as `npm start`'s prestart does).
+ */
+export function serverCommand(): string[] {
+  if (!built) {
+    const r = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
+    if (r.status !== 0) throw new Error('npm run build failed')
+    built = true
+  }
+  // node's arguments as package.json's start script gives them, so that both stay the same.
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start
+  const [node, ...rest] = start.split(/\s+/)
+  if (node !== 'node') throw new Error(`unexpected start script: ${start}`)
+  return [process.execPath, ...rest]
+}
+let built = false
+
+/** Resolves with the time from now to the first 200 on `/`. */
+export async function waitForServer(proc: ChildProcess, base: string, timeoutMs = 30_000): Promise<number> {
+  const t0 = performance.now()
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`the server exited with ${proc.exitCode}`)
+    try {
+      const res = await fetch(`${base}/`)
+      await res.arrayBuffer()
+      if (res.status === 200) return performance.now() - t0
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - t0 > timeoutMs) throw new Error(`the server did not answer within ${timeoutMs / 1000} s`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/**
+ * CPU time a process has used so far (user + system), in ms. Per request, it is a steadier figure than
+ * requests per second on a shared machine: other work slows the server down but does not make it do more.
+ */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces), counted from field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return (ticks * 1000) / 100 // USER_HZ is 100 on Linux
+}
+
+/** Peak and current resident memory of a process, in MB. */
+export function memory(pid: number): { peakMb: number; rssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN)
+  return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 }
+}

@@ -1,0 +1,107 @@
+// Where a page's time goes: `npm run bench:profile -- --path /some/page [--page-cache off] [--seconds 5]`.
+// Starts the server the way the benchmark does, with `--cpu-prof`, loads one address with autocannon, stops
+// the server and prints the functions with the most self time and the server's CPU time per request.
+// With `--method POST --body '...'` it profiles a form post (the body gets a counter appended per request).
+import { spawn } from 'node:child_process'
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import { cpuMs, freePort, serverCommand, waitForServer } from './process.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    path: { type: 'string', default: '/' },
+    db: { type: 'string', default: 'bench/out/bench.db' },
+    'page-cache': { type: 'string', default: 'on' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    method: { type: 'string', default: 'GET' },
+    body: { type: 'string' },
+    top: { type: 'string', default: '30' },
+    /** Keep the .cpuprofile (its folder is printed), e.g. to open it in Chrome's DevTools. */
+    keep: { type: 'boolean', default: false },
+  },
+})
+
+const dir = mkdtempSync(join(tmpdir(), 'carnet-prof-'))
+const copy = join(dir, 'bench.db')
+copyFileSync(args.db, copy)
+const port = await freePort()
+const [command, ...commandArgs] = serverCommand()
+const proc = spawn(command!, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...commandArgs], {
+  env: {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: copy,
+    SITE_URL: 'http://127.0.0.1',
+    LOG_LEVEL: 'warn',
+    PAGE_CACHE: args['page-cache'],
+    COMMENT_RATE_LIMIT: '0',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+})
+const base = `http://127.0.0.1:${port}`
+await waitForServer(proc, base)
+let n = 0
+const opts = {
+  url: base + args.path,
+  connections: Number(args.connections),
+  method: args.method,
+  ...(args.body !== undefined
+    ? {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        // Unique bodies: the same text twice is refused as a duplicate.
+        requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `${args.body}+${process.pid}-${++n}` }) }],
+      }
+    : {}),
+}
+await autocannon({ ...opts, duration: 1 })
+const cpu0 = cpuMs(proc.pid!)
+const client0 = process.cpuUsage()
+const r = await autocannon({ ...opts, duration: Number(args.seconds) })
+const cpu = cpuMs(proc.pid!) - cpu0
+const client = process.cpuUsage(client0)
+const clientMs = (client.user + client.system) / 1000
+const done = new Promise((resolve) => proc.once('exit', resolve))
+proc.kill('SIGTERM')
+await done
+
+const total = r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
+console.log(`${args.method} ${args.path} (cache ${args['page-cache']}): ${Math.round(total / Number(args.seconds))} req/s, 2xx ${r['2xx']}, 3xx ${r['3xx']}, 4xx ${r['4xx']}, 5xx ${r['5xx']}, p99 ${r.latency.p99} ms; server CPU ${((1000 * cpu) / total).toFixed(0)} µs per request (autocannon's: ${((1000 * clientMs) / total).toFixed(0)} µs)\n`)
+
+interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+// The main thread's profile is the biggest (tsx's loader thread writes one too).
+const file = readdirSync(dir)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0]
+if (!file) throw new Error('no profile written')
+const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] }
+const self = new Map<number, number>()
+profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+const byFrame = new Map<string, number>()
+let all = 0
+for (const node of profile.nodes) {
+  const t = self.get(node.id) ?? 0
+  all += t
+  const f = node.callFrame
+  const where = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(src|views|bench)\//, '$1/')
+  const key = `${f.functionName || '(anonymous)'}  ${where}:${f.lineNumber + 1}`
+  byFrame.set(key, (byFrame.get(key) ?? 0) + t)
+}
+const rows = [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))
+for (const [key, t] of rows) console.log(`${((100 * t) / all).toFixed(1).padStart(5)} %  ${key}`)
+// The same self time by package (or our folder): which layer the time goes to.
+const byPackage = new Map<string, number>()
+for (const node of profile.nodes) {
+  const url = node.callFrame.url
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? /\/(src\/[^/]+|bench|views)\//.exec(url)?.[1] ?? (url.startsWith('node:') ? url.replace(/^node:(internal\/)?([^/]+).*$/, 'node:$2') : node.callFrame.functionName || '(native)')
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + (self.get(node.id) ?? 0))
+}
+console.log('\nBy package:')
+for (const [pkg, t] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * t) / all).toFixed(1).padStart(5)} %  ${pkg}`)
+if (args.keep) console.log(`\nProfile kept in ${dir}`)
+else rmSync(dir, { recursive: true, force: true })
