@@ -201,6 +201,21 @@ describe('without the page cache (PAGE_CACHE=off)', () => {
     }
   })
 
+  it('compresses each answer (cheap settings, in one call) to the same page once decoded, with a Content-Length', async () => {
+    const plain = (await blog.app.inject(SEED_PATH)).body
+    expect(plain).toContain('<!DOCTYPE html>')
+    const br = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } })
+    expect(br.headers['content-encoding']).toBe('br')
+    expect(br.headers.vary).toContain('accept-encoding')
+    expect(Number(br.headers['content-length'])).toBe(br.rawPayload.length)
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(plain)
+    expect(br.rawPayload.length).toBeLessThan(plain.length / 2)
+    const gz = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip' } })
+    expect(gz.headers['content-encoding']).toBe('gzip')
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(plain)
+    expect(gz.rawPayload.length).toBeLessThan(plain.length / 2)
+  })
+
   it('still shows a write by another connection in the sidebar (kept per generation)', async () => {
     const before = visibleText((await blog.app.inject('/')).body)
     expect(before).not.toContain('Écrit ailleurs')
