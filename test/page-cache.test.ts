@@ -13,13 +13,16 @@ const MINUTE = 60 * 1000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
-describe('the page cache', () => {
+// The same changes with the page cache off: the post page's data is still kept per freshness generation
+// (app.freshness.pageMemo), and must follow every change just the same.
+describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) => {
   let blog: TestBlog
   let postId: number
   let path: string
+  const cacheOnly = it.runIf(mode === 'on')
 
   beforeAll(async () => {
-    blog = await buildTestApp()
+    blog = await buildTestApp({ env: { PAGE_CACHE: mode } })
     const post = await createPost(blog.app.db, {
       title: 'Un billet à commenter',
       body: 'Le texte du billet.',
@@ -38,7 +41,7 @@ describe('the page cache', () => {
     const first = await blog.app.inject(url)
     expect(first.statusCode).toBe(200)
     const second = await blog.app.inject(url)
-    expect(second.headers['x-page-cache']).toBe('hit')
+    expect(second.headers['x-page-cache']).toBe(mode === 'on' ? 'hit' : undefined)
     expect(second.body).toBe(first.body)
     return second.body
   }
@@ -56,7 +59,7 @@ describe('the page cache', () => {
       .returning('id')
       .executeTakeFirstOrThrow()
 
-  it('serves a page from memory the second time', async () => {
+  cacheOnly('serves a page from memory the second time', async () => {
     const first = await blog.app.inject(path)
     expect(first.headers['x-page-cache']).toBe('miss')
     const second = await blog.app.inject(path)
@@ -124,8 +127,11 @@ describe('the page cache', () => {
     const at = new Date(Date.now() + 2 * MINUTE).toISOString()
     await createPost(blog.app.db, { title: 'Billet programmé', body: 'Bientôt.', status: 'published', publishedAt: at })
     expect(listedTitles(await cached('/'))).not.toContain('Billet programmé')
+    // The post page links to the next post.
+    expect(visibleText(await cached(path))).not.toContain('Billet programmé')
     vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(at) + 1000 })
     expect(listedTitles((await blog.app.inject('/')).body)).toContain('Billet programmé')
+    expect(await page(path)).toContain('Billet programmé')
   })
 
   it('closes a thread when its automatic closing time passes, with no write', async () => {
@@ -140,7 +146,7 @@ describe('the page cache', () => {
     await blog.app.settings.update({ commentsAutoCloseDays: 0 })
   })
 
-  it('is bypassed for a commenter or an admin, and never stores errors or posts', async () => {
+  cacheOnly('is bypassed for a commenter or an admin, and never stores errors or posts', async () => {
     await cached(path)
     for (const cookie of ['carnet_commenter=abc', 'theme=dark; carnet_session=xyz']) {
       const res = await blog.app.inject({ url: path, headers: { cookie } })
@@ -158,7 +164,7 @@ describe('the page cache', () => {
     expect((await blog.app.inject('/admin')).headers['x-page-cache']).toBeUndefined()
   })
 
-  it('answers HEAD from the cache without a body, and If-None-Match with 304', async () => {
+  cacheOnly('answers HEAD from the cache without a body, and If-None-Match with 304', async () => {
     await cached(path)
     const head = await blog.app.inject({ method: 'HEAD', url: path })
     expect(head.statusCode).toBe(200)
@@ -171,7 +177,7 @@ describe('the page cache', () => {
     expect(again.body).toBe('')
   })
 
-  it('sends br or gzip to clients that accept them, the same page once decoded', async () => {
+  cacheOnly('sends br or gzip to clients that accept them, the same page once decoded', async () => {
     const plain = await cached(SEED_PATH)
     const br = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip, deflate, br' } })
     expect(br.headers['content-encoding']).toBe('br')

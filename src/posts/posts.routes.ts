@@ -118,29 +118,49 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.get('/archive/:year/:month/:day/:file', async (request, reply) => {
-    const params = postParams.safeParse(request.params)
-    if (!params.success) return reply.callNotFound()
-    const slug = params.data.file.slice(0, -'.html'.length)
+  type PostAnswer =
+    | { kind: 'missing' }
+    | { kind: 'moved'; to: string }
+    | { kind: 'page'; canonicalPath: string; data: NonNullable<Awaited<ReturnType<typeof postPageData>>> | undefined }
+
+  /** What a post's address shows: the same for every reader until the generation moves (see the route). */
+  async function postAnswer(slug: string, query: { cpage: number; reply?: number | undefined } | null): Promise<PostAnswer> {
     const now = nowIso()
     const row = await repo.findPostBySlug(app.db, slug)
     if (!row) {
       // A slug the admin changed: its old address leads to the post's current one.
       const moved = await repo.findPostByOldSlug(app.db, slug)
-      if (moved && isVisible(moved, now)) return reply.redirect(postPath(moved, app.settings.get().timezone), 301)
-      return reply.callNotFound()
+      if (moved && isVisible(moved, now)) return { kind: 'moved', to: postPath(moved, app.settings.get().timezone) }
+      return { kind: 'missing' }
     }
-    if (!isVisible(row, now)) return reply.callNotFound()
+    if (!isVisible(row, now)) return { kind: 'missing' }
     const c = ctx()
     const canonicalPath = postPath(row, c.timeZone)
-    // The date in the address is for people; the slug finds the post. A wrong date gets the right address.
-    if (canonicalPath !== request.url.split('?')[0]) return reply.redirect(canonicalPath, 301)
-    const query = commentPageQuery.safeParse(request.query ?? {})
-    if (!query.success) return reply.callNotFound()
     // Answering a comment opens the page of the comments that holds it.
-    const data = await postPageData(app, row, c, { page: query.data.cpage, around: query.data.reply })
-    if (!data) return reply.callNotFound()
-    return reply.page('posts/show', data)
+    const data = query ? await postPageData(app, row, c, { page: query.cpage, around: query.reply }) : undefined
+    return { kind: 'page', canonicalPath, data }
+  }
+
+  app.get('/archive/:year/:month/:day/:file', async (request, reply) => {
+    const params = postParams.safeParse(request.params)
+    if (!params.success) return reply.callNotFound()
+    const slug = params.data.file.slice(0, -'.html'.length)
+    const query = commentPageQuery.safeParse(request.query ?? {})
+    const q = query.success ? query.data : null
+    // Everything below reads only the database, the clock and the settings (which change only with a write):
+    // computed once per freshness generation (src/web/freshness.ts) and address, whole, lookup of the post
+    // included, so that no part of it can come from before a write and another from after it.
+    const s = app.settings.get()
+    const answer = await app.freshness.pageMemo(
+      `post ${s.language} ${s.timezone} ${slug} ${q ? `${q.cpage} ${q.reply}` : 'bad query'}`,
+      () => postAnswer(slug, q),
+    )
+    if (answer.kind === 'missing') return reply.callNotFound()
+    if (answer.kind === 'moved') return reply.redirect(answer.to, 301)
+    // The date in the address is for people; the slug finds the post. A wrong date gets the right address.
+    if (answer.canonicalPath !== request.url.split('?')[0]) return reply.redirect(answer.canonicalPath, 301)
+    if (!answer.data) return reply.callNotFound()
+    return reply.page('posts/show', answer.data)
   })
 }
 
