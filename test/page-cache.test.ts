@@ -88,12 +88,14 @@ describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) =
     expect(await page(path)).not.toContain('Commentaire en attente')
   })
 
-  it('shows a post edit on the post page and on the home page', async () => {
+  it('shows a post edit on the post page, on the home page and on its category\'s page', async () => {
     await cached(path)
     await cached('/')
+    expect(listedTitles(await cached('/category/essais'))).toContain('Un billet à commenter')
     await blog.app.db.updateTable('posts').set({ title: 'Un billet retouché' }).where('id', '=', postId).execute()
     expect(await page(path)).toContain('Un billet retouché')
     expect(listedTitles((await blog.app.inject('/')).body)).toContain('Un billet retouché')
+    expect(listedTitles((await blog.app.inject('/category/essais')).body)).toContain('Un billet retouché')
   })
 
   it('shows a thread closed by an admin', async () => {
