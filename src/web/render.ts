@@ -42,6 +42,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Renders a template to a string with the layout data of this request. */
     renderPage(request: FastifyRequest, template: string, data?: Partial<PageData>): Promise<string>
+    /**
+     * Renders a partial with exactly the data given (no layout, no page data): for fragments a feature renders
+     * once and keeps, whose key must then name everything `data` holds.
+     */
+    renderFragment(template: string, data: object): string
     /** Hooks that add data to every page (feeds add their links here). */
     pageDataHooks: Array<(request: FastifyRequest, data: PageData) => void>
   }
@@ -98,6 +103,8 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
     }
     return html
   }
+
+  app.decorate('renderFragment', (template: string, data: object) => eta.render(template, data))
 
   app.decorate('renderPage', async function (request: FastifyRequest, template: string, data: Partial<PageData> = {}) {
     const settings = app.settings.get()
