@@ -20,6 +20,8 @@ const { values: args } = parseArgs({
     method: { type: 'string', default: 'GET' },
     body: { type: 'string' },
     top: { type: 'string', default: '30' },
+    /** As browsers ask, like `npm run bench`; `identity` sends none. */
+    'accept-encoding': { type: 'string', default: 'gzip, deflate, br, zstd' },
     /** Keep the .cpuprofile (its folder is printed), e.g. to open it in Chrome's DevTools. */
     keep: { type: 'boolean', default: false },
   },
@@ -51,9 +53,12 @@ const opts = {
   url: base + args.path,
   connections: Number(args.connections),
   method: args.method,
+  ...(args.method === 'GET' && args['accept-encoding'] !== 'identity'
+    ? { headers: { 'accept-encoding': args['accept-encoding']! } as Record<string, string> }
+    : {}),
   ...(args.body !== undefined
     ? {
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded' } as Record<string, string>,
         // Unique bodies: the same text twice is refused as a duplicate.
         requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `${args.body}+${process.pid}-${++n}` }) }],
       }

@@ -1,5 +1,6 @@
 // Builds the app: shared services first, then the features' routes, then the error pages. Listening is the
 // server's business (server.ts), so tests build the app and talk to it through inject().
+import { constants as zlibConstants } from 'node:zlib'
 import compress from '@fastify/compress'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
@@ -52,7 +53,17 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   // Limits are set per route (comment posting, sign-in), not globally: readers are never throttled.
   await app.register(rateLimit, { global: false })
   // ---- perf ---- br/gzip for text over 1 KB; registered before the routes, which it hooks as they are added.
-  await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip'] })
+  // This compresses answers made for one request (page cache off or missed; the cache keeps its own quality-9
+  // variants): cheap settings, in one synchronous call rather than through a zlib stream. Brotli quality 2
+  // takes about half the time of the default 4 for a 40 KB page and gives a page ~5 % bigger; gzip level 3
+  // likewise against the default 6.
+  await app.register(compress, {
+    threshold: 1024,
+    encodings: ['br', 'gzip'],
+    brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_QUALITY]: 2 } },
+    zlibOptions: { level: 3 },
+    syncThreshold: 256 * 1024,
+  })
   await app.register(render, { production: config.production })
   await app.register(staticFiles)
   await app.register(errors)

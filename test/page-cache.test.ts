@@ -13,13 +13,16 @@ const MINUTE = 60 * 1000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
-describe('the page cache', () => {
+// The same changes with the page cache off: the post page's data is still kept per freshness generation
+// (app.freshness.pageMemo), and must follow every change just the same.
+describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) => {
   let blog: TestBlog
   let postId: number
   let path: string
+  const cacheOnly = it.runIf(mode === 'on')
 
   beforeAll(async () => {
-    blog = await buildTestApp()
+    blog = await buildTestApp({ env: { PAGE_CACHE: mode } })
     const post = await createPost(blog.app.db, {
       title: 'Un billet à commenter',
       body: 'Le texte du billet.',
@@ -38,7 +41,7 @@ describe('the page cache', () => {
     const first = await blog.app.inject(url)
     expect(first.statusCode).toBe(200)
     const second = await blog.app.inject(url)
-    expect(second.headers['x-page-cache']).toBe('hit')
+    expect(second.headers['x-page-cache']).toBe(mode === 'on' ? 'hit' : undefined)
     expect(second.body).toBe(first.body)
     return second.body
   }
@@ -56,7 +59,7 @@ describe('the page cache', () => {
       .returning('id')
       .executeTakeFirstOrThrow()
 
-  it('serves a page from memory the second time', async () => {
+  cacheOnly('serves a page from memory the second time', async () => {
     const first = await blog.app.inject(path)
     expect(first.headers['x-page-cache']).toBe('miss')
     const second = await blog.app.inject(path)
@@ -85,12 +88,14 @@ describe('the page cache', () => {
     expect(await page(path)).not.toContain('Commentaire en attente')
   })
 
-  it('shows a post edit on the post page and on the home page', async () => {
+  it('shows a post edit on the post page, on the home page and on its category\'s page', async () => {
     await cached(path)
     await cached('/')
+    expect(listedTitles(await cached('/category/essais'))).toContain('Un billet à commenter')
     await blog.app.db.updateTable('posts').set({ title: 'Un billet retouché' }).where('id', '=', postId).execute()
     expect(await page(path)).toContain('Un billet retouché')
     expect(listedTitles((await blog.app.inject('/')).body)).toContain('Un billet retouché')
+    expect(listedTitles((await blog.app.inject('/category/essais')).body)).toContain('Un billet retouché')
   })
 
   it('shows a thread closed by an admin', async () => {
@@ -124,8 +129,11 @@ describe('the page cache', () => {
     const at = new Date(Date.now() + 2 * MINUTE).toISOString()
     await createPost(blog.app.db, { title: 'Billet programmé', body: 'Bientôt.', status: 'published', publishedAt: at })
     expect(listedTitles(await cached('/'))).not.toContain('Billet programmé')
+    // The post page links to the next post.
+    expect(visibleText(await cached(path))).not.toContain('Billet programmé')
     vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(at) + 1000 })
     expect(listedTitles((await blog.app.inject('/')).body)).toContain('Billet programmé')
+    expect(await page(path)).toContain('Billet programmé')
   })
 
   it('closes a thread when its automatic closing time passes, with no write', async () => {
@@ -140,7 +148,7 @@ describe('the page cache', () => {
     await blog.app.settings.update({ commentsAutoCloseDays: 0 })
   })
 
-  it('is bypassed for a commenter or an admin, and never stores errors or posts', async () => {
+  cacheOnly('is bypassed for a commenter or an admin, and never stores errors or posts', async () => {
     await cached(path)
     for (const cookie of ['carnet_commenter=abc', 'theme=dark; carnet_session=xyz']) {
       const res = await blog.app.inject({ url: path, headers: { cookie } })
@@ -158,7 +166,7 @@ describe('the page cache', () => {
     expect((await blog.app.inject('/admin')).headers['x-page-cache']).toBeUndefined()
   })
 
-  it('answers HEAD from the cache without a body, and If-None-Match with 304', async () => {
+  cacheOnly('answers HEAD from the cache without a body, and If-None-Match with 304', async () => {
     await cached(path)
     const head = await blog.app.inject({ method: 'HEAD', url: path })
     expect(head.statusCode).toBe(200)
@@ -171,7 +179,7 @@ describe('the page cache', () => {
     expect(again.body).toBe('')
   })
 
-  it('sends br or gzip to clients that accept them, the same page once decoded', async () => {
+  cacheOnly('sends br or gzip to clients that accept them, the same page once decoded', async () => {
     const plain = await cached(SEED_PATH)
     const br = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip, deflate, br' } })
     expect(br.headers['content-encoding']).toBe('br')
@@ -199,6 +207,21 @@ describe('without the page cache (PAGE_CACHE=off)', () => {
       expect(res.headers['content-encoding']).toBe('br')
       expect(brotliDecompressSync(res.rawPayload).toString()).toContain('<!DOCTYPE html>')
     }
+  })
+
+  it('compresses each answer (cheap settings, in one call) to the same page once decoded, with a Content-Length', async () => {
+    const plain = (await blog.app.inject(SEED_PATH)).body
+    expect(plain).toContain('<!DOCTYPE html>')
+    const br = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } })
+    expect(br.headers['content-encoding']).toBe('br')
+    expect(br.headers.vary).toContain('accept-encoding')
+    expect(Number(br.headers['content-length'])).toBe(br.rawPayload.length)
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(plain)
+    expect(br.rawPayload.length).toBeLessThan(plain.length / 2)
+    const gz = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip' } })
+    expect(gz.headers['content-encoding']).toBe('gzip')
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(plain)
+    expect(gz.rawPayload.length).toBeLessThan(plain.length / 2)
   })
 
   it('still shows a write by another connection in the sidebar (kept per generation)', async () => {

@@ -65,6 +65,26 @@ export default async function commentsRoutes(app: FastifyInstance) {
     })
   })
 
+  // The list of comments is the costliest part of a post page to render, and the same for every reader: its
+  // HTML is kept with the comments it shows (the post page's data is shared by every request of a freshness
+  // generation: src/posts/posts.routes.ts), per language and the two fields of the post it reads. The partial
+  // gets ONLY these, so that nothing else a page holds can change it behind the key's back.
+  const commentLists = new WeakMap<readonly CommentView[], Map<string, string>>()
+  app.pageDataHooks.push((_request, data) => {
+    if (data.commentListHtml !== undefined || !data.post || !Array.isArray(data.comments) || !data.comments.length) return
+    const comments = data.comments as readonly CommentView[]
+    const { commentsOpen, url } = data.post as PostView
+    const key = `${data.lang} ${commentsOpen} ${url}`
+    let byKey = commentLists.get(comments)
+    if (!byKey) commentLists.set(comments, (byKey = new Map()))
+    let html = byKey.get(key)
+    if (html === undefined) {
+      html = app.renderFragment('/comments/list', { t: messages(data.lang), post: { commentsOpen, url }, comments })
+      byKey.set(key, html)
+    }
+    data.commentListHtml = html
+  })
+
   /** The post page again, with the form as the commenter typed it and what is wrong with it. */
   async function formAgain(
     reply: FastifyReply,

@@ -36,34 +36,29 @@ export default async function postsRoutes(app: FastifyInstance) {
     return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone, perPage: s.postsPerPage }
   }
 
-  /** Renders a paged list of posts, or 404 for a page past the end. */
-  async function listPage(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    opts: {
-      path: string
-      count: (now: string) => Promise<number>
-      list: (now: string, limit: number, offset: number) => Promise<repo.PostListRow[]>
-      heading: string | null
-      title: string
-      description?: string
-      /** On a category's pages: which one (its feeds are advertised in the head). */
-      category?: { name: string; slug: string }
-    },
-  ) {
-    const query = pageQuery.safeParse(request.query)
-    if (!query.success) return reply.callNotFound()
-    const { page } = query.data
+  interface ListOptions {
+    path: string
+    count: (now: string) => Promise<number>
+    list: (now: string, limit: number, offset: number) => Promise<repo.PostListRow[]>
+    heading: string | null
+    title: string
+    description?: string
+    /** On a category's pages: which one (its feeds are advertised in the head). */
+    category?: { name: string; slug: string }
+  }
+
+  /** One page of a list of posts, or undefined for a page past the end. */
+  async function listData(page: number, opts: ListOptions) {
     const c = ctx()
     const now = nowIso()
     // Counting walks an index over every matching post: kept until posts or categories change or a timed change
     // comes (a month's range depends on the time zone, hence the key).
     const total = await app.freshness.postsMemo(`count ${c.timeZone} ${opts.path}`, () => opts.count(now))
     const pager = pagination(opts.path, page, total, c.perPage)
-    if (page > pager.pages) return reply.callNotFound()
+    if (page > pager.pages) return undefined
     const rows = await opts.list(now, c.perPage, (page - 1) * c.perPage)
     const categories = await repo.categoriesOfPosts(app.db, rows.map((r) => r.id))
-    return reply.page('posts/list', {
+    return {
       title: page > 1 ? messages(app.settings.get().language).titleWithPage(opts.title, page) : opts.title,
       ...(opts.description ? { description: opts.description } : {}),
       canonical: app.config.siteUrl + withPage(opts.path, page),
@@ -71,33 +66,54 @@ export default async function postsRoutes(app: FastifyInstance) {
       category: opts.category ?? null,
       posts: rows.map((r) => toListItem(r, categories, c)),
       pagination: pager,
+    }
+  }
+
+  /**
+   * Renders a paged list of posts, or 404 for a page past the end (or when `options` finds nothing). Its data
+   * reads only the database, the clock and the settings (which change only with a write): computed once per
+   * freshness generation, list (`key`: what names it in the address) and page, whole, with whatever lookup
+   * `options` makes (a category by its slug), so that no part of it can predate a write another part follows.
+   */
+  async function listPage(request: FastifyRequest, reply: FastifyReply, key: string, options: () => Promise<ListOptions | undefined>) {
+    const query = pageQuery.safeParse(request.query)
+    if (!query.success) return reply.callNotFound()
+    const { page } = query.data
+    const s = app.settings.get()
+    const data = await app.freshness.pageMemo(`list ${s.language} ${s.timezone} ${s.postsPerPage} ${key} ${page}`, async () => {
+      const opts = await options()
+      return opts && listData(page, opts)
     })
+    if (!data) return reply.callNotFound()
+    return reply.page('posts/list', data)
   }
 
   app.get('/', async (request, reply) => {
-    const s = app.settings.get()
-    return listPage(request, reply, {
+    return listPage(request, reply, 'home', async () => ({
       path: '/',
       count: (now) => repo.countPublished(app.db, now),
       list: (now, limit, offset) => repo.listPublished(app.db, now, limit, offset),
       heading: null,
-      title: s.title,
-    })
+      title: app.settings.get().title,
+    }))
   })
 
   app.get('/category/:slug', async (request, reply) => {
     const params = categoryParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
-    const category = await repo.findCategoryBySlug(app.db, params.data.slug)
-    if (!category) return reply.callNotFound()
-    const t = messages(app.settings.get().language)
-    return listPage(request, reply, {
-      path: categoryPath(category.slug),
-      count: (now) => repo.countPublishedInCategory(app.db, now, category.id),
-      list: (now, limit, offset) => repo.listPublishedInCategory(app.db, now, category.id, limit, offset),
-      heading: t.categoryTitle(category.name),
-      title: t.categoryTitle(category.name),
-      category,
+    const slug = params.data.slug
+    return listPage(request, reply, `category ${slug}`, async () => {
+      const category = await repo.findCategoryBySlug(app.db, slug)
+      if (!category) return undefined
+      const t = messages(app.settings.get().language)
+      return {
+        path: categoryPath(category.slug),
+        count: (now) => repo.countPublishedInCategory(app.db, now, category.id),
+        list: (now, limit, offset) => repo.listPublishedInCategory(app.db, now, category.id, limit, offset),
+        heading: t.categoryTitle(category.name),
+        title: t.categoryTitle(category.name),
+        category,
+      }
     })
   })
 
@@ -105,42 +121,63 @@ export default async function postsRoutes(app: FastifyInstance) {
     const params = monthParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const { year, month } = params.data
-    const c = ctx()
-    const [from, to] = monthRange(year, month, c.timeZone)
-    const t = messages(app.settings.get().language)
-    const label = t.monthTitle(c.fmt.monthYear(year, month))
-    return listPage(request, reply, {
-      path: monthPath(year, month),
-      count: (now) => repo.countPublishedInRange(app.db, now, from, to),
-      list: (now, limit, offset) => repo.listPublishedInRange(app.db, now, from, to, limit, offset),
-      heading: label,
-      title: label,
+    return listPage(request, reply, `month ${year} ${month}`, async () => {
+      const c = ctx()
+      const [from, to] = monthRange(year, month, c.timeZone)
+      const label = messages(app.settings.get().language).monthTitle(c.fmt.monthYear(year, month))
+      return {
+        path: monthPath(year, month),
+        count: (now) => repo.countPublishedInRange(app.db, now, from, to),
+        list: (now, limit, offset) => repo.listPublishedInRange(app.db, now, from, to, limit, offset),
+        heading: label,
+        title: label,
+      }
     })
   })
 
-  app.get('/archive/:year/:month/:day/:file', async (request, reply) => {
-    const params = postParams.safeParse(request.params)
-    if (!params.success) return reply.callNotFound()
-    const slug = params.data.file.slice(0, -'.html'.length)
+  type PostAnswer =
+    | { kind: 'missing' }
+    | { kind: 'moved'; to: string }
+    | { kind: 'page'; canonicalPath: string; data: NonNullable<Awaited<ReturnType<typeof postPageData>>> | undefined }
+
+  /** What a post's address shows: the same for every reader until the generation moves (see the route). */
+  async function postAnswer(slug: string, query: { cpage: number; reply?: number | undefined } | null): Promise<PostAnswer> {
     const now = nowIso()
     const row = await repo.findPostBySlug(app.db, slug)
     if (!row) {
       // A slug the admin changed: its old address leads to the post's current one.
       const moved = await repo.findPostByOldSlug(app.db, slug)
-      if (moved && isVisible(moved, now)) return reply.redirect(postPath(moved, app.settings.get().timezone), 301)
-      return reply.callNotFound()
+      if (moved && isVisible(moved, now)) return { kind: 'moved', to: postPath(moved, app.settings.get().timezone) }
+      return { kind: 'missing' }
     }
-    if (!isVisible(row, now)) return reply.callNotFound()
+    if (!isVisible(row, now)) return { kind: 'missing' }
     const c = ctx()
     const canonicalPath = postPath(row, c.timeZone)
-    // The date in the address is for people; the slug finds the post. A wrong date gets the right address.
-    if (canonicalPath !== request.url.split('?')[0]) return reply.redirect(canonicalPath, 301)
-    const query = commentPageQuery.safeParse(request.query ?? {})
-    if (!query.success) return reply.callNotFound()
     // Answering a comment opens the page of the comments that holds it.
-    const data = await postPageData(app, row, c, { page: query.data.cpage, around: query.data.reply })
-    if (!data) return reply.callNotFound()
-    return reply.page('posts/show', data)
+    const data = query ? await postPageData(app, row, c, { page: query.cpage, around: query.reply }) : undefined
+    return { kind: 'page', canonicalPath, data }
+  }
+
+  app.get('/archive/:year/:month/:day/:file', async (request, reply) => {
+    const params = postParams.safeParse(request.params)
+    if (!params.success) return reply.callNotFound()
+    const slug = params.data.file.slice(0, -'.html'.length)
+    const query = commentPageQuery.safeParse(request.query ?? {})
+    const q = query.success ? query.data : null
+    // Everything below reads only the database, the clock and the settings (which change only with a write):
+    // computed once per freshness generation (src/web/freshness.ts) and address, whole, lookup of the post
+    // included, so that no part of it can come from before a write and another from after it.
+    const s = app.settings.get()
+    const answer = await app.freshness.pageMemo(
+      `post ${s.language} ${s.timezone} ${slug} ${q ? `${q.cpage} ${q.reply}` : 'bad query'}`,
+      () => postAnswer(slug, q),
+    )
+    if (answer.kind === 'missing') return reply.callNotFound()
+    if (answer.kind === 'moved') return reply.redirect(answer.to, 301)
+    // The date in the address is for people; the slug finds the post. A wrong date gets the right address.
+    if (answer.canonicalPath !== request.url.split('?')[0]) return reply.redirect(answer.canonicalPath, 301)
+    if (!answer.data) return reply.callNotFound()
+    return reply.page('posts/show', answer.data)
   })
 }
 

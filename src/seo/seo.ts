@@ -90,9 +90,18 @@ export function postMeta(
 
 /** Adds `seo` to the data of every page that shows a post (the post page, and the same page with form errors). */
 async function seoPlugin(app: FastifyInstance) {
+  // A post's view model is shared by every request of a freshness generation (src/posts/posts.routes.ts): its
+  // metadata is kept with it, per everything else postMeta reads.
+  const metas = new WeakMap<PostForMeta, Map<string, PostMeta>>()
   app.pageDataHooks.push((request, data: PageData) => {
     const post = data.post as PostForMeta | undefined
-    if (post && typeof post.url === 'string') data.seo = postMeta(post, data.site, data.lang)
+    if (!post || typeof post.url !== 'string') return
+    const key = `${data.lang} ${data.site.url} ${data.site.title}`
+    let byKey = metas.get(post)
+    if (!byKey) metas.set(post, (byKey = new Map()))
+    let meta = byKey.get(key)
+    if (!meta) byKey.set(key, (meta = postMeta(post, data.site, data.lang)))
+    data.seo = meta
   })
 }
 

@@ -33,6 +33,13 @@ export interface Freshness {
    * result depends on (settings such as the time zone).
    */
   postsMemo<T>(key: string, compute: () => Promise<T>): Promise<T>
+  /**
+   * Like memo(), in a store of its own, for what one page of many needs (a post page's data): a busy
+   * generation's many pages do not push out the shared results (the sidebar). `key` must name everything the
+   * result depends on besides the database and the clock. The result is shared by every request of the
+   * generation: nobody may change it.
+   */
+  pageMemo<T>(key: string, compute: () => Promise<T>): Promise<T>
 }
 
 declare module 'fastify' {
@@ -47,6 +54,11 @@ const postsVersionQuery = compiled((db) => db.selectFrom('site_state').select('p
 class Memos {
   #generation = -1
   readonly #values = new Map<string, Promise<unknown>>()
+  readonly #max: number
+
+  constructor(max = 1000) {
+    this.#max = max
+  }
 
   get<T>(generation: number, key: string, compute: () => Promise<T>): Promise<T> {
     if (generation !== this.#generation) {
@@ -55,7 +67,7 @@ class Memos {
     }
     let value = this.#values.get(key) as Promise<T> | undefined
     if (!value) {
-      if (this.#values.size >= 1000) this.#values.delete(this.#values.keys().next().value!)
+      if (this.#values.size >= this.#max) this.#values.delete(this.#values.keys().next().value!)
       const computing = compute()
       const values = this.#values
       computing.catch(() => values.get(key) === computing && values.delete(key))
@@ -94,6 +106,8 @@ async function freshnessPlugin(app: FastifyInstance) {
 
   const memos = new Memos()
   const postsMemos = new Memos()
+  // A post page's data with 100 comments is some 100 KB: a bound on memory as much as on entries.
+  const pageMemos = new Memos(200)
 
   const freshness: Freshness = {
     generationNow() {
@@ -114,6 +128,9 @@ async function freshnessPlugin(app: FastifyInstance) {
     async postsMemo<T>(key: string, compute: () => Promise<T>): Promise<T> {
       await freshness.generation()
       return postsMemos.get(postsGeneration, key, compute)
+    },
+    async pageMemo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      return pageMemos.get(await freshness.generation(), key, compute)
     },
   }
   app.decorate('freshness', freshness)
