@@ -30,12 +30,14 @@ function categoryLinks(cats: Array<{ name: string; slug: string }> | undefined):
   return (cats ?? []).map((c) => ({ name: c.name, url: categoryPath(c.slug) }))
 }
 
-export function toListItem(
-  row: PostListRow,
-  categories: Map<number, Array<{ name: string; slug: string }>>,
+/** What a list shows of a post, and the start of what its own page shows. */
+function summaryOf(
+  row: Pick<PostListRow, 'id' | 'slug' | 'published_at' | 'title' | 'excerpt' | 'comment_count'>,
+  /** The date shown (a draft's last change until it is published). */
+  publishedAt: string,
+  categories: Array<{ name: string; slug: string }> | undefined,
   ctx: ViewContext,
 ): PostListItem {
-  const publishedAt = row.published_at!
   return {
     id: row.id,
     url: postPath(row, ctx.timeZone),
@@ -44,9 +46,17 @@ export function toListItem(
     publishedAt,
     dateHeader: ctx.fmt.dateHeader(publishedAt),
     time: ctx.fmt.time(publishedAt),
-    categories: categoryLinks(categories.get(row.id)),
+    categories: categoryLinks(categories),
     commentCount: Number(row.comment_count),
   }
+}
+
+export function toListItem(
+  row: PostListRow,
+  categories: Map<number, Array<{ name: string; slug: string }>>,
+  ctx: ViewContext,
+): PostListItem {
+  return summaryOf(row, row.published_at!, categories.get(row.id), ctx)
 }
 
 export interface CommentView {
@@ -122,18 +132,9 @@ export function toPostView(
   ctx: ViewContext,
   commentsOpen: boolean,
 ): PostView {
-  const publishedAt = row.published_at ?? row.updated_at
   return {
-    id: row.id,
+    ...summaryOf(row, row.published_at ?? row.updated_at, categories, ctx),
     slug: row.slug,
-    url: postPath(row, ctx.timeZone),
-    title: row.title,
-    excerpt: row.excerpt,
-    publishedAt,
-    dateHeader: ctx.fmt.dateHeader(publishedAt),
-    time: ctx.fmt.time(publishedAt),
-    categories: categoryLinks(categories),
-    commentCount: Number(row.comment_count),
     bodyHtml: row.body_html,
     signature: row.signature,
     tags,
