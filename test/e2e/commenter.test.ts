@@ -2,42 +2,20 @@
 // A commenter uses the keyboard only (Tab, Shift+Tab, typing, Enter, Space): a comment refused by the server
 // comes back with the message beside the field and the text kept, is fixed and lands on the page after the
 // redirect; then a reply, reached from the comment's "Répondre" link, appears nested under its parent.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  focusedId,
-  focusVisible,
-  hasChromium,
-  launchBrowser,
-  navigation,
-  pathOf,
-  screenshots,
-  startBlog,
-  tabTo,
-  watchPage,
-  type Browser,
-  type LiveBlog,
-} from './support.ts'
+import { describe, expect, it } from 'vitest'
+import { focusedId, focusVisible, hasChromium, navigation, pathOf, screenshots, tabTo, watchPage, useBlogAndBrowser } from './support.ts'
 
 const POST = 'Questions de lecteurs : comment vérifier une information ?'
 const SUBMIT = '.comment-form button[type="submit"]'
 
 describe.skipIf(!hasChromium)('commenter flow (keyboard only)', () => {
-  let blog: LiveBlog
-  let browser: Browser
-  beforeAll(async () => {
-    blog = await startBlog()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await blog?.close()
-  })
+  const live = useBlogAndBrowser()
 
   it('posts a comment after fixing an error, then a reply nested under its parent', async () => {
-    const page = await browser.context.newPage()
+    const page = await live.browser.context.newPage()
     const problems = watchPage(page)
-    const path = await pathOf(blog, POST)
-    await page.goto(blog.url + path)
+    const path = await pathOf(live.blog, POST)
+    await page.goto(live.blog.url + path)
     const { keyboard } = page
     const value = (id: string) => page.locator(`#${id}`).inputValue()
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SEED_PATH, visibleText } from '../helper.ts'
 import { axeViolations, htmlErrors } from './checks.ts'
-import { hasChromium, launchBrowser, navigation, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
+import { hasChromium, navigation, startBlog, watchPage, type LiveBlog, useBlogAndBrowser } from './support.ts'
 
 /** A demo post whose thread is open, with a comment. */
 const OPEN_POST = '/archive/2017/11/12/questions-de-lecteurs-comment-verifier-une-information.html'
@@ -55,21 +55,12 @@ describe('valid HTML', () => {
 })
 
 describe.skipIf(!hasChromium)('accessibility (axe-core in Chromium)', () => {
-  let blog: LiveBlog
-  let browser: Browser
-  beforeAll(async () => {
-    blog = await startBlog()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await blog?.close()
-  })
+  const live = useBlogAndBrowser()
 
   it.each(PUBLIC_PAGES)('%s has no violation', async (name, path, status, text) => {
-    const page = await browser.context.newPage()
+    const page = await live.browser.context.newPage()
     const problems = watchPage(page)
-    const res = await page.goto(blog.url + path)
+    const res = await page.goto(live.blog.url + path)
     expect(res?.status(), name).toBe(status)
     expect(await page.locator('body').innerText(), name).toContain(text)
     expect(await axeViolations(page), name).toEqual([])
@@ -79,8 +70,8 @@ describe.skipIf(!hasChromium)('accessibility (axe-core in Chromium)', () => {
   })
 
   it('the post page sent back with form errors has no violation', async () => {
-    const page = await browser.context.newPage()
-    await page.goto(blog.url + OPEN_POST)
+    const page = await live.browser.context.newPage()
+    await page.goto(live.blog.url + OPEN_POST)
     for (const [field, value] of Object.entries(BAD_COMMENT)) await page.locator(`#comment-${field}`).fill(value)
     // The browser's own check would stop the bad URL before the server sees it: let the server answer.
     await page.locator('.comment-form').evaluate((form) => form.setAttribute('novalidate', ''))

@@ -1,24 +1,15 @@
 /// <reference lib="dom" />
 // A reader opens the home page, follows a post, a category and a month archive, then searches.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasChromium, launchBrowser, navigation, screenshots, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
+import { describe, expect, it } from 'vitest'
+import { hasChromium, navigation, screenshots, watchPage, useBlogAndBrowser } from './support.ts'
 
 describe.skipIf(!hasChromium)('reader flow', () => {
-  let blog: LiveBlog
-  let browser: Browser
-  beforeAll(async () => {
-    blog = await startBlog()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await blog?.close()
-  })
+  const live = useBlogAndBrowser()
 
   it('reads the home page, a post, a category and a month, and searches', async () => {
-    const page = await browser.context.newPage()
+    const page = await live.browser.context.newPage()
     const problems = watchPage(page)
-    await page.goto(blog.url)
+    await page.goto(live.blog.url)
     await expect.poll(() => page.title()).toBe('Carnet')
     await screenshots(page, 'reader-home')
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { postPath } from '../../src/lib/urls.ts'
 import { buildTestApp, type TestBlog } from '../helper.ts'
 
@@ -70,6 +71,23 @@ async function freePort(): Promise<number> {
     })
     srv.on('error', reject)
   })
+}
+
+/**
+ * A fresh blog and a browser for the describe block that calls it, closed after it. The fields are set once the
+ * block's tests start: read them inside the tests (`live.blog.url`), not while the block is being declared.
+ */
+export function useBlogAndBrowser(options: Parameters<typeof startBlog>[0] = {}): { blog: LiveBlog; browser: Browser } {
+  const live = {} as { blog: LiveBlog; browser: Browser }
+  beforeAll(async () => {
+    live.blog = await startBlog(options)
+    live.browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await live.browser?.close()
+    await live.blog?.close()
+  })
+  return live
 }
 
 /** Saves the page at a phone and a desktop width. */
