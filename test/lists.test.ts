@@ -132,3 +132,47 @@ describe('list pages', () => {
     expect(text).toContain('Derniers commentaires Zoé sur Note 23')
   })
 })
+
+describe('archives by year', () => {
+  let blog: TestBlog
+  beforeEach(async () => {
+    blog = await buildTestApp({ demo: false })
+    // One post a month from January 2018 to June 2020 (30 months), on the 10th.
+    for (let i = 0; i < 30; i++) {
+      const year = 2018 + Math.floor(i / 12)
+      const month = (i % 12) + 1
+      await createPost(blog.app.db, {
+        title: `Mois ${year}-${String(month).padStart(2, '0')}`,
+        body: 'x',
+        status: 'published',
+        publishedAt: `${year}-${String(month).padStart(2, '0')}-10T10:00:00.000Z`,
+      })
+    }
+  })
+  afterEach(() => blog.close())
+
+  it('the sidebar lists the latest twelve months, then one link per earlier year with its count', async () => {
+    const body = (await blog.app.inject('/')).body
+    const text = visibleText(body)
+    expect(text).toContain(
+      'Archives Juin 2020 (1) Mai 2020 (1) Avril 2020 (1) Mars 2020 (1) Février 2020 (1) Janvier 2020 (1) ' +
+        'Décembre 2019 (1) Novembre 2019 (1) Octobre 2019 (1) Septembre 2019 (1) Août 2019 (1) Juillet 2019 (1) ' +
+        '2019 (12) 2018 (12) Notes récentes',
+    )
+    expect(body).toContain('<a href="/archive/2019/">2019</a>')
+    expect(body).not.toContain('href="/archive/2019/06/"')
+  })
+
+  it('a year page lists the posts of that year in the blog time zone, paged', async () => {
+    // 1 January 2018 00:30 in Paris is still 2017 in UTC.
+    await createPost(blog.app.db, { title: 'Nouvel an', body: 'x', status: 'published', publishedAt: '2017-12-31T23:30:00.000Z' })
+    const res = await blog.app.inject('/archive/2018/')
+    expect(res.statusCode).toBe(200)
+    expect(visibleText(mainOf(res.body))).toContain('Archives : 2018')
+    expect(listedTitles(res.body)).toEqual(['Mois 2018-12', 'Mois 2018-11', 'Mois 2018-10', 'Mois 2018-09', 'Mois 2018-08', 'Mois 2018-07', 'Mois 2018-06', 'Mois 2018-05', 'Mois 2018-04', 'Mois 2018-03'])
+    expect(listedTitles((await blog.app.inject('/archive/2018?page=2')).body)).toEqual(['Mois 2018-02', 'Mois 2018-01', 'Nouvel an'])
+    expect((await blog.app.inject('/archive/2018/?page=3')).statusCode).toBe(404)
+    expect(listedTitles((await blog.app.inject('/archive/2017/')).body)).toEqual([])
+    expect((await blog.app.inject('/archive/20x8/')).statusCode).toBe(404)
+  })
+})

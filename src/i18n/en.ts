@@ -34,6 +34,7 @@ export const en: Messages = {
   commentOn: (author: string, title: string) => `${author} on ${title}`,
   categoryTitle: (name: string) => `Category: ${name}`,
   monthTitle: (month: string) => `Archives: ${month}`,
+  yearTitle: (year: number) => `Archives: ${year}`,
   pagination: 'Pages',
   previousPage: '« Previous page',
   nextPage: 'Next page »',

@@ -34,6 +34,7 @@ export const fr = {
   commentOn: (author: string, title: string) => `${author} sur ${title}`,
   categoryTitle: (name: string) => `Catégorie : ${name}`,
   monthTitle: (month: string) => `Archives : ${month}`,
+  yearTitle: (year: number) => `Archives : ${year}`,
   pagination: 'Pages',
   previousPage: '« Page précédente',
   nextPage: 'Page suivante »',

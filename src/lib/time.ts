@@ -72,6 +72,11 @@ function offsetMs(date: Date, timeZone: string): number {
   return asUtc - Math.floor(date.getTime() / 1000) * 1000
 }
 
+/** [start, end) of a calendar year in the blog's zone, as stored ISO strings. */
+export function yearRange(year: number, timeZone: string): [string, string] {
+  return [zonedTimeToUtc(year, 1, 1, 0, 0, timeZone).toISOString(), zonedTimeToUtc(year + 1, 1, 1, 0, 0, timeZone).toISOString()]
+}
+
 /** [start, end) of a calendar month in the blog's zone, as stored ISO strings. */
 export function monthRange(year: number, month: number, timeZone: string): [string, string] {
   const start = zonedTimeToUtc(year, month, 1, 0, 0, timeZone)

@@ -18,6 +18,10 @@ export function monthPath(year: number, month: number): string {
   return `/archive/${year}/${pad(month)}/`
 }
 
+export function yearPath(year: number): string {
+  return `/archive/${year}/`
+}
+
 export function commentAnchor(id: number): string {
   return `comment-${id}`
 }

@@ -2,10 +2,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { threadIsOpen } from '../comments/policy.ts'
 import { formatter, messages } from '../i18n/index.ts'
-import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage } from '../lib/urls.ts'
-import { monthRange, nowIso } from '../lib/time.ts'
+import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage, yearPath } from '../lib/urls.ts'
+import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from './posts.repository.ts'
-import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams } from './posts.schemas.ts'
+import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from './posts.schemas.ts'
 import { commentTree, toListItem, toPostView, type ViewContext } from './views.ts'
 
 export interface Pagination {
@@ -113,6 +113,24 @@ export default async function postsRoutes(app: FastifyInstance) {
         heading: t.categoryTitle(category.name),
         title: t.categoryTitle(category.name),
         category,
+      }
+    })
+  })
+
+  // A year's posts: where the sidebar's archives lead once they go by year (src/web/sidebar.ts).
+  app.get('/archive/:year', async (request, reply) => {
+    const params = yearParams.safeParse(request.params)
+    if (!params.success) return reply.callNotFound()
+    const { year } = params.data
+    return listPage(request, reply, `year ${year}`, async () => {
+      const [from, to] = yearRange(year, ctx().timeZone)
+      const label = messages(app.settings.get().language).yearTitle(year)
+      return {
+        path: yearPath(year),
+        count: (now) => repo.countPublishedInRange(app.db, now, from, to),
+        list: (now, limit, offset) => repo.listPublishedInRange(app.db, now, from, to, limit, offset),
+        heading: label,
+        title: label,
       }
     })
   })

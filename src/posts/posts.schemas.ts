@@ -5,8 +5,11 @@ export const pageQuery = z.object({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
 })
 
-export const monthParams = z.object({
+export const yearParams = z.object({
   year: z.string().regex(/^\d{4}$/).transform(Number),
+})
+
+export const monthParams = yearParams.extend({
   month: z
     .string()
     .regex(/^\d{2}$/)

@@ -1,13 +1,22 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import type { Formatter } from '../i18n/index.ts'
-import { categoryPath, commentPath, monthPath, postPath } from '../lib/urls.ts'
+import { categoryPath, commentPath, monthPath, postPath, yearPath } from '../lib/urls.ts'
 import { monthRange, zonedParts } from '../lib/time.ts'
 import * as posts from '../posts/posts.repository.ts'
 
+/** How many months the archives widget lists before it goes by year. */
+export const ARCHIVE_MONTHS = 12
+
+export interface Archives {
+  months: Array<{ label: string; url: string; count: number }>
+  years: Array<{ year: number; url: string; count: number }>
+}
+
 export interface Sidebar {
   categories: Array<{ name: string; url: string; count: number }>
-  years: Array<{ year: number; months: Array<{ label: string; url: string; count: number }> }>
+  /** The archives: the latest months that have posts, then the years before them, each a link to its page. */
+  archives: Archives
   recentPosts: Array<{ title: string; url: string }>
   recentComments: Array<{ author: string; postTitle: string; url: string }>
 }
@@ -22,14 +31,14 @@ export async function loadPostsSidebar(
   timeZone: string,
   fmt: Formatter,
 ): Promise<Omit<Sidebar, 'recentComments'>> {
-  const [categories, years, recent] = await Promise.all([
+  const [categories, archives, recent] = await Promise.all([
     posts.categoriesWithCounts(db, now),
-    monthArchive(db, now, timeZone, fmt),
+    archiveLinks(db, now, timeZone, fmt),
     posts.recentPosts(db, now, 5),
   ])
   return {
     categories: categories.map((c) => ({ name: c.name, url: categoryPath(c.slug), count: Number(c.count) })),
-    years,
+    archives,
     recentPosts: recent.map((p) => ({ title: p.title, url: postPath(p, timeZone) })),
   }
 }
@@ -49,10 +58,13 @@ export async function loadRecentComments(db: Kysely<Database>, now: string): Pro
  * The months that have posts, newest first, counted in the blog's time zone. The database counts (one statement,
  * a slice of the status/published_at index per month): the months are computed here as UTC ranges, from the
  * oldest visible post to now, so no post's time is read into JavaScript.
+ * The widget lists the latest ARCHIVE_MONTHS of them, then one link per earlier year (with all its posts): a
+ * blog of fifteen years would otherwise put 180 months on every page, a wall of links (and half of each page's
+ * weight) that nobody reads past the first screen; each year's page lists its posts.
  */
-async function monthArchive(db: Kysely<Database>, now: string, timeZone: string, fmt: Formatter): Promise<Sidebar['years']> {
+async function archiveLinks(db: Kysely<Database>, now: string, timeZone: string, fmt: Formatter): Promise<Archives> {
   const first = await posts.firstPublished(db, now)
-  if (!first) return []
+  if (!first) return { months: [], years: [] }
   const months: Array<{ year: number; month: number }> = []
   const start = zonedParts(first, timeZone)
   const end = zonedParts(now, timeZone)
@@ -61,13 +73,20 @@ async function monthArchive(db: Kysely<Database>, now: string, timeZone: string,
     if (--month === 0) [year, month] = [year - 1, 12]
   }
   const counts = await posts.countsInRanges(db, now, months.map((m) => monthRange(m.year, m.month, timeZone)))
-  const years: Sidebar['years'] = []
+  const archives: Archives = { months: [], years: [] }
+  const yearCounts = new Map<number, number>()
+  const listedYears = new Set<number>()
   months.forEach((m, i) => {
     const count = counts.get(i)
     if (!count) return
-    let y = years.at(-1)
-    if (!y || y.year !== m.year) years.push((y = { year: m.year, months: [] }))
-    y.months.push({ label: fmt.monthYear(m.year, m.month), url: monthPath(m.year, m.month), count })
+    yearCounts.set(m.year, (yearCounts.get(m.year) ?? 0) + count)
+    if (archives.months.length < ARCHIVE_MONTHS) {
+      archives.months.push({ label: fmt.monthYear(m.year, m.month), url: monthPath(m.year, m.month), count })
+    } else if (!listedYears.has(m.year)) {
+      listedYears.add(m.year)
+      archives.years.push({ year: m.year, url: yearPath(m.year), count: 0 })
+    }
   })
-  return years
+  for (const y of archives.years) y.count = yearCounts.get(y.year)!
+  return archives
 }
