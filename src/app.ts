@@ -22,6 +22,7 @@ import render from './web/render.ts'
 import security from './web/security.ts'
 import freshness from './web/freshness.ts'
 import pageCache, { pageCacheStore } from './web/page-cache.ts'
+import compression from './web/compression.ts'
 import staticFiles from './web/static.ts'
 
 export interface BuildOptions {
@@ -52,17 +53,14 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(cookie)
   // Limits are set per route (comment posting, sign-in), not globally: readers are never throttled.
   await app.register(rateLimit, { global: false })
-  // ---- perf ---- br/gzip for text over 1 KB; registered before the routes, which it hooks as they are added.
-  // This compresses answers made for one request (page cache off or missed; the cache keeps its own quality-9
-  // variants): cheap settings, in one synchronous call rather than through a zlib stream. Brotli quality 2
-  // takes about half the time of the default 4 for a 40 KB page and gives a page ~5 % bigger; gzip level 3
-  // likewise against the default 6.
+  // ---- perf ---- br/gzip for streamed answers (static files, which browsers then keep); registered before the
+  // routes, which it hooks as they are added. Answers built in memory (pages, feeds) are compressed by
+  // src/web/compression.ts, which runs first (this one skips what is already encoded).
   await app.register(compress, {
     threshold: 1024,
     encodings: ['br', 'gzip'],
-    brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_QUALITY]: 2 } },
-    zlibOptions: { level: 3 },
-    syncThreshold: 256 * 1024,
+    brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
+    zlibOptions: { level: 6 },
   })
   await app.register(render, { production: config.production })
   await app.register(staticFiles)
@@ -77,6 +75,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(httpCache)
   // After http-cache: the page cache keeps complete answers, validators included.
   await app.register(pageCacheStore)
+  // Last of the onSend hooks that read the rendered text (see its module).
+  await app.register(compression)
   await app.register(seo)
   await app.register(feedsRoutes)
   await app.register(sitemapRoutes)

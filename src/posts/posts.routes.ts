@@ -83,7 +83,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     const data = await app.freshness.pageMemo(`list ${s.language} ${s.timezone} ${s.postsPerPage} ${key} ${page}`, async () => {
       const opts = await options()
       return opts && listData(page, opts)
-    })
+    }, request)
     if (!data) return reply.callNotFound()
     return reply.page('posts/list', data)
   }
@@ -189,6 +189,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     const answer = await app.freshness.pageMemo(
       `post ${s.language} ${s.timezone} ${slug} ${q ? `${q.cpage} ${q.reply}` : 'bad query'}`,
       () => postAnswer(slug, q),
+      request,
     )
     if (answer.kind === 'missing') return reply.callNotFound()
     if (answer.kind === 'moved') return reply.redirect(answer.to, 301)

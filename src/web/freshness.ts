@@ -8,7 +8,7 @@
 // Caches (the page cache, the sidebar) keep what they computed under the generation it was computed in, and
 // drop it when the generation moves. Checking costs one prepared statement; recomputing the next timed change
 // happens only after a write.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { compiled } from '../db/compiled.ts'
 import { nextTimedChange } from '../posts/posts.repository.ts'
@@ -16,8 +16,12 @@ import { nextTimedChange } from '../posts/posts.repository.ts'
 const MAX_AGE_MS = 5 * 60 * 1000
 
 export interface Freshness {
-  /** The current generation (after a write or a timed change, a new one). */
-  generation(): Promise<number>
+  /**
+   * The current generation (after a write or a timed change, a new one). Given the request being answered, the
+   * generation is checked once for it and the same is given to every part of its answer: one check per
+   * request instead of one per part, and a page whose parts all come from one generation.
+   */
+  generation(request?: FastifyRequest): Promise<number>
   /** The same without waiting, when nothing has changed since the last call; undefined when it must wait. */
   generationNow(): number | undefined
   /**
@@ -25,7 +29,7 @@ export interface Freshness {
    * number of posts for the pager) and change only with the data. `key` must name everything the result
    * depends on besides the database and the clock.
    */
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T>
+  memo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
   /**
    * The same, kept until posts, their categories or the categories change (`site_state.posts_version`, moved by
    * triggers) or a timed change comes, but NOT at each comment: for figures that depend only on those tables
@@ -39,12 +43,16 @@ export interface Freshness {
    * result depends on besides the database and the clock. The result is shared by every request of the
    * generation: nobody may change it.
    */
-  pageMemo<T>(key: string, compute: () => Promise<T>): Promise<T>
+  pageMemo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     freshness: Freshness
+  }
+  interface FastifyRequest {
+    /** The generation this request's answer is built from, once it was checked (see Freshness.generation). */
+    freshnessGeneration: number | undefined
   }
 }
 
@@ -109,28 +117,36 @@ async function freshnessPlugin(app: FastifyInstance) {
   // A post page's data with 100 comments is some 100 KB: a bound on memory as much as on entries.
   const pageMemos = new Memos(200)
 
+  async function check(): Promise<number> {
+    const seen = app.dataVersion()
+    if (seen === version && Date.now() < until) return generation
+    // One refresh at a time; callers that arrive meanwhile share it. A write during the refresh is seen by the
+    // next call (a cache checks the generation again before it stores anything).
+    if (!refreshing) refreshing = refresh(seen).finally(() => (refreshing = undefined))
+    await refreshing
+    return generation
+  }
+
+  app.decorateRequest('freshnessGeneration', undefined)
   const freshness: Freshness = {
     generationNow() {
       return app.dataVersion() === version && Date.now() < until && !refreshing ? generation : undefined
     },
-    async generation() {
-      const seen = app.dataVersion()
-      if (seen === version && Date.now() < until) return generation
-      // One refresh at a time; callers that arrive meanwhile share it. A write during the refresh is seen by
-      // the next call (a cache checks the generation again before it stores anything).
-      if (!refreshing) refreshing = refresh(seen).finally(() => (refreshing = undefined))
-      await refreshing
-      return generation
+    async generation(request?: FastifyRequest) {
+      if (request?.freshnessGeneration !== undefined) return request.freshnessGeneration
+      const g = await check()
+      if (request) request.freshnessGeneration = g
+      return g
     },
-    async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
-      return memos.get(await freshness.generation(), key, compute)
+    async memo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
+      return memos.get(await freshness.generation(request), key, compute)
     },
     async postsMemo<T>(key: string, compute: () => Promise<T>): Promise<T> {
       await freshness.generation()
       return postsMemos.get(postsGeneration, key, compute)
     },
-    async pageMemo<T>(key: string, compute: () => Promise<T>): Promise<T> {
-      return pageMemos.get(await freshness.generation(), key, compute)
+    async pageMemo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
+      return pageMemos.get(await freshness.generation(request), key, compute)
     },
   }
   app.decorate('freshness', freshness)

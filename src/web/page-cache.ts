@@ -9,14 +9,13 @@
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { chooseEncoding, COMPRESS_MIN_BYTES } from './compression.ts'
 import { etagOf, isNotModified } from './http-cache.ts'
 
 const MAX_ENTRIES = 2000
 const MAX_BYTES = 48 * 1024 * 1024
 /** Bigger pages are not kept (they would crowd out hundreds of others). */
 const MAX_ENTRY_BYTES = 8 * 1024 * 1024
-/** Below this size compression does not pay (same threshold as @fastify/compress). */
-const COMPRESS_MIN_BYTES = 1024
 const PRIVATE_COOKIES = /(?:^|;\s*)(?:carnet_session|carnet_commenter)=/
 const CACHEABLE_TYPE = /^(?:text\/html|application\/(?:rss|atom)\+xml|application\/xml|text\/xml)\b/
 /** Headers that describe one transfer, not the page: never replayed. */
@@ -45,31 +44,6 @@ declare module 'fastify' {
     /** Set when the response to this request may be stored: the key and the generation it was rendered in. */
     pageCacheSlot?: { key: string; generation: number }
   }
-}
-
-/** Which stored variant to send: br, then gzip, else none (q=0 refuses an encoding). */
-function chooseEncoding(accept: string | undefined): 'br' | 'gzip' | null {
-  if (!accept) return null
-  // Browsers send one of a handful of spellings: each is parsed once.
-  let choice = encodingChoices.get(accept)
-  if (choice === undefined) {
-    choice = parseAcceptEncoding(accept)
-    if (encodingChoices.size >= 100) encodingChoices.clear()
-    encodingChoices.set(accept, choice)
-  }
-  return choice
-}
-const encodingChoices = new Map<string, 'br' | 'gzip' | null>()
-
-function parseAcceptEncoding(accept: string): 'br' | 'gzip' | null {
-  const offered = new Map<string, number>()
-  for (const part of accept.toLowerCase().split(',')) {
-    const [name, ...params] = part.trim().split(';')
-    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean)
-    offered.set(name!.trim(), q === undefined ? 1 : Number(q))
-  }
-  const ok = (name: string) => (offered.get(name) ?? offered.get('*') ?? 0) > 0
-  return ok('br') ? 'br' : ok('gzip') ? 'gzip' : null
 }
 
 class PageStore {
@@ -184,7 +158,7 @@ async function pageCachePlugin(app: FastifyInstance) {
     // hook of the request has run (this is the first onRequest hook), which is most of what a hit saves.
     const notModified = isNotModified(request, entry.etag, entry.lastModified)
     const encoding =
-      notModified || entry.identity.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'])
+      notModified || entry.identity.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'], 'br')
     const kind: Answer = notModified ? 'notModified' : (encoding ?? 'identity')
     const body = notModified ? null : encoding ? variant(store, entry, encoding) : entry.identity
     const headers = entry.answers[kind] ?? (entry.answers[kind] = answerHeaders(entry, kind, body))
@@ -199,10 +173,12 @@ async function pageCachePlugin(app: FastifyInstance) {
     if (!cacheable(request)) return done()
     const generation = app.freshness.generationNow()
     if (generation !== undefined) {
+      // The rest of the request builds its page from the generation checked here (Freshness.generation).
+      request.freshnessGeneration = generation
       if (!lookup(request, reply, generation)) done()
       return
     }
-    app.freshness.generation().then(
+    app.freshness.generation(request).then(
       (g) => lookup(request, reply, g) || done(),
       (err: Error) => done(err),
     )

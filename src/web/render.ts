@@ -62,8 +62,27 @@ function fingerprint(file: string): string {
   return `/static/${file}?v=${hash}`
 }
 
+/**
+ * Eta finds a template's file on every render and include (a JSON key, path joins, a containment check): with
+ * the views fixed for the life of the process (production), each answer is kept.
+ */
+function keepResolvedPaths(eta: Eta): void {
+  const resolve = eta.resolvePath!
+  const resolved = new Map<string, string>()
+  eta.resolvePath = function (template, options) {
+    const key = `${options?.filepath ?? ''}\u0000${template}`
+    let path = resolved.get(key)
+    if (path === undefined) {
+      path = resolve.call(this, template, options)
+      resolved.set(key, path)
+    }
+    return path
+  }
+}
+
 async function renderPlugin(app: FastifyInstance, opts: { production: boolean }) {
   const eta = new Eta({ autoEscape: true, autoTrim: [false, 'nl'], cache: opts.production, views: VIEWS_DIR })
+  if (opts.production) keepResolvedPaths(eta)
   await app.register(fastifyView, {
     engine: { eta },
     root: VIEWS_DIR,
@@ -75,7 +94,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   // The sidebar is the same on every page and costs a handful of queries: one object per freshness generation
   // (src/web/freshness.ts), so any write or timed change recomputes it; its costly part (counts over every
   // published post) is kept until posts or categories change, not at every comment.
-  async function sidebar(settings: { language: string; timezone: string }, fmt: Formatter): Promise<Sidebar> {
+  async function sidebar(request: FastifyRequest, settings: { language: string; timezone: string }, fmt: Formatter): Promise<Sidebar> {
     const key = `${settings.language} ${settings.timezone}`
     return app.freshness.memo(`sidebar ${key}`, async () => {
       const now = new Date().toISOString()
@@ -84,7 +103,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
         loadRecentComments(app.db, now),
       ])
       return { ...postsPart, recentComments }
-    })
+    }, request)
   }
 
   // The sidebar's HTML, rendered once per sidebar (a new one comes with each freshness generation) and per
@@ -125,7 +144,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
       noindex: false,
     }
     if (data.sidebar === undefined) {
-      base.sidebar = await sidebar(settings, fmt)
+      base.sidebar = await sidebar(request, settings, fmt)
     }
     // Object.assign, not a spread: V8 (Node 20) copies two spreads of this size on a slow path, ~9 µs a page.
     const full = Object.assign({}, base, data) as PageData
