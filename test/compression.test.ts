@@ -56,22 +56,30 @@ describe('chooseEncoding', () => {
 })
 
 describe('the compression worker', () => {
-  it('compresses many bodies at once, each to its own bytes, and starts again after it was stopped', async () => {
+  it('compresses as many bodies at once as it has slots, each to its own bytes, hands back the rest, and starts again after it was stopped', async () => {
     const compressor = new Compressor()
-    const bodies = Array.from({ length: 50 }, (_, i) => Buffer.from(`page ${i} `.repeat(2000 + i)))
-    const out = await Promise.all(bodies.map((b, i) => compressor.compress(b, i % 2 ? 'br' : 'gzip')))
+    const bodies = Array.from({ length: 17 }, (_, i) => Buffer.from(`page ${i} `.repeat(2000 + i)))
+    const handed = bodies.map((b, i) => compressor.compress(b, i % 2 ? 'br' : 'gzip'))
+    // Sixteen slots: the seventeenth is the caller's to compress.
+    expect(handed[16]).toBeNull()
+    const out = await Promise.all(handed.slice(0, 16))
     out.forEach((c, i) => {
-      expect((i % 2 ? brotliDecompressSync(c) : gunzipSync(c)).equals(bodies[i]!)).toBe(true)
+      expect((i % 2 ? brotliDecompressSync(c!) : gunzipSync(c!)).equals(bodies[i]!)).toBe(true)
     })
+    // The slots are free again.
+    const again = await Promise.all(bodies.slice(0, 16).map((b) => compressor.compress(b, 'gzip')))
+    again.forEach((c, i) => expect(gunzipSync(c!).equals(bodies[i]!)).toBe(true))
+    // Bigger than a slot: the caller's.
+    expect(compressor.compress(Buffer.alloc(1024 * 1024, 'a'), 'gzip')).toBeNull()
     await compressor.close()
-    const again = await compressor.compress(bodies[0]!, 'gzip')
-    expect(gunzipSync(again).equals(bodies[0]!)).toBe(true)
+    const restarted = await compressor.compress(bodies[0]!, 'gzip')
+    expect(gunzipSync(restarted!).equals(bodies[0]!)).toBe(true)
     await compressor.close()
   })
 
   it('rejects what it was compressing when the worker dies, so the caller can compress it itself', async () => {
     const compressor = new Compressor()
-    const pending = compressor.compress(Buffer.alloc(4 * 1024 * 1024, 'a'), 'br')
+    const pending = compressor.compress(Buffer.alloc(200 * 1024, 'a'), 'br')
     await compressor.close()
     await expect(pending).rejects.toThrow(/exited/)
   })

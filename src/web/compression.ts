@@ -1,5 +1,5 @@
 // br/gzip for the answers built in memory for one request: pages rendered without the page cache or on a miss
-// (the cache keeps its own quality-9 br copies, src/web/page-cache.ts), admin and error pages, feeds.
+// (the cache keeps its own br copies, src/web/page-cache.ts), admin and error pages, feeds.
 // Streams (static files) are left to @fastify/compress (src/app.ts), which skips what is already encoded.
 //
 // Why a worker thread: compressing a 24 KB page costs ~46 µs even at gzip level 1, and the event loop is the
@@ -59,38 +59,65 @@ function parseAcceptEncoding(accept: string): Record<Encoding, boolean> {
   return { gzip: ok('gzip'), br: ok('br') }
 }
 
+/**
+ * Memory shared with the worker, in slots (one per answer being compressed): the page goes in, the compressed
+ * bytes come back, and no message carries a buffer. Buffers passed in messages are copied into memory that
+ * only the garbage collector frees, which let the worker hold some 60 MB of dead copies under load.
+ */
+const SLOTS = 64
+const SLOT_IN = 128 * 1024
+/** Compressed data can be a little bigger than its input (stored blocks, headers). */
+const SLOT_OUT = SLOT_IN + 4096
+const SLOT_BYTES = SLOT_IN + SLOT_OUT
+
 // The worker's code, self-contained (it runs the same from TypeScript sources and from the build).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const zlib = require('node:zlib')
-parentPort.on('message', ({ id, body, encoding }) => {
+const { memory, slotBytes, slotIn, slotOut, gzip, brotli } = workerData
+parentPort.on('message', ({ id, slot, length, encoding }) => {
   try {
-    const out = encoding === 'br' ? zlib.brotliCompressSync(body, workerData.brotli) : zlib.gzipSync(body, workerData.gzip)
-    // A copy in memory of its own, handed over without another copy (out may share a pool).
-    const bytes = new Uint8Array(out)
-    parentPort.postMessage({ id, bytes }, [bytes.buffer])
+    const input = new Uint8Array(memory, slot * slotBytes, length)
+    const out = encoding === 'br' ? zlib.brotliCompressSync(input, brotli) : zlib.gzipSync(input, gzip)
+    if (out.length > slotOut) throw new Error('compressed answer bigger than its slot')
+    new Uint8Array(memory, slot * slotBytes + slotIn, out.length).set(out)
+    parentPort.postMessage({ id, length: out.length })
   } catch (error) {
     parentPort.postMessage({ id, error: String(error) })
   }
 })
 `
 
+interface Running {
+  thread: Worker
+  memory: SharedArrayBuffer
+  free: number[]
+  pending: Map<number, { slot: number; resolve: (b: Buffer) => void; reject: (e: Error) => void }>
+}
+
 /** Compression on a worker thread, started at the first use (and again after it died). Exported for tests. */
 export class Compressor {
-  #worker: { thread: Worker; pending: Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }> } | undefined
+  #worker: Running | undefined
   #next = 0
 
-  #start() {
-    const thread = new Worker(WORKER_SOURCE, { eval: true, workerData: { gzip: GZIP_OPTIONS, brotli: BROTLI_OPTIONS } })
+  #start(): Running {
+    const memory = new SharedArrayBuffer(SLOTS * SLOT_BYTES)
+    const thread = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { memory, slotBytes: SLOT_BYTES, slotIn: SLOT_IN, slotOut: SLOT_OUT, gzip: GZIP_OPTIONS, brotli: BROTLI_OPTIONS },
+    })
     // Never what keeps the process alive.
     thread.unref()
-    const worker = { thread, pending: new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>() }
-    thread.on('message', (m: { id: number; bytes?: Uint8Array; error?: string }) => {
+    const worker: Running = { thread, memory, free: Array.from({ length: SLOTS }, (_, i) => i), pending: new Map() }
+    thread.on('message', (m: { id: number; length?: number; error?: string }) => {
       const waiting = worker.pending.get(m.id)
       if (!waiting) return
       worker.pending.delete(m.id)
-      if (m.bytes) waiting.resolve(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength))
-      else waiting.reject(new Error(m.error))
+      if (m.length !== undefined) {
+        // Copied out before the slot is used again.
+        waiting.resolve(Buffer.from(new Uint8Array(memory, waiting.slot * SLOT_BYTES + SLOT_IN, m.length)))
+      } else waiting.reject(new Error(m.error))
+      worker.free.push(waiting.slot)
     })
     const fail = (error: Error) => {
       if (this.#worker === worker) this.#worker = undefined
@@ -102,12 +129,20 @@ export class Compressor {
     return worker
   }
 
-  compress(body: Buffer, encoding: Encoding): Promise<Buffer> {
+  /**
+   * The compressed bytes, or null when the worker cannot take this one (bigger than a slot, or every slot in
+   * use): the caller then compresses it itself, so that under load both cores compress.
+   */
+  compress(body: Uint8Array, encoding: Encoding): Promise<Buffer> | null {
+    if (body.length > SLOT_IN) return null
     const worker = (this.#worker ??= this.#start())
+    const slot = worker.free.pop()
+    if (slot === undefined) return null
+    new Uint8Array(worker.memory, slot * SLOT_BYTES, body.length).set(body)
     const id = this.#next++
     return new Promise((resolve, reject) => {
-      worker.pending.set(id, { resolve, reject })
-      worker.thread.postMessage({ id, body, encoding })
+      worker.pending.set(id, { slot, resolve, reject })
+      worker.thread.postMessage({ id, slot, length: body.length, encoding })
     })
   }
 
@@ -139,17 +174,17 @@ async function compressionPlugin(app: FastifyInstance) {
     reply.header('vary', addVary(reply.getHeader('vary')))
     const encoding = chooseEncoding(request.headers['accept-encoding'])
     if (!encoding) return body
-    let compressed: Buffer
-    if (body.length < COMPRESS_ASYNC_MIN_BYTES) compressed = compressSync(body, encoding)
-    else {
+    let compressed: Buffer | undefined
+    const handedOver = body.length < COMPRESS_ASYNC_MIN_BYTES ? null : compressor.compress(body, encoding)
+    if (handedOver) {
       try {
-        compressed = await compressor.compress(body, encoding)
+        compressed = await handedOver
       } catch (error) {
         // A worker that died is started again at the next answer; this one is compressed here.
         request.log.warn({ err: error }, 'compression worker failed')
-        compressed = compressSync(body, encoding)
       }
     }
+    compressed ??= compressSync(body, encoding)
     reply.header('content-encoding', encoding)
     reply.header('content-length', compressed.length)
     return compressed

@@ -100,13 +100,19 @@ class PageStore {
 function variant(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffer {
   let body = entry[encoding]
   if (!body) {
-    // Once per page and generation, so a slower, smaller compression than per-response compression pays.
+    // Once per page and generation, on the event loop: a better compression than per answer, but not the
+    // best. On a 24 KB post page brotli quality 5 takes 0.3 ms for 4.7 KB, where quality 9 took 6.3 ms (every
+    // request waiting meanwhile, after each write) for 4.68 KB.
     body =
       encoding === 'br'
         ? brotliCompressSync(entry.identity, {
-            params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: entry.identity.length },
+            params: {
+              [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+              [zlib.BROTLI_PARAM_QUALITY]: 5,
+              [zlib.BROTLI_PARAM_SIZE_HINT]: entry.identity.length,
+            },
           })
-        : gzipSync(entry.identity, { level: 9 })
+        : gzipSync(entry.identity, { level: 6 })
     entry[encoding] = body
     store.grow(entry, body.length)
   }
