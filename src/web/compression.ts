@@ -64,8 +64,8 @@ function parseAcceptEncoding(accept: string): Record<Encoding, boolean> {
  * bytes come back, and no message carries a buffer. Buffers passed in messages are copied into memory that
  * only the garbage collector frees, which let the worker hold some 60 MB of dead copies under load.
  */
-const SLOTS = 64
-const SLOT_IN = 128 * 1024
+export const SLOTS = 64
+export const SLOT_IN = 128 * 1024
 /** Compressed data can be a little bigger than its input (stored blocks, headers). */
 const SLOT_OUT = SLOT_IN + 4096
 const SLOT_BYTES = SLOT_IN + SLOT_OUT
@@ -146,10 +146,14 @@ export class Compressor {
     })
   }
 
+  /** Stops the worker; what it was compressing is rejected at once (its callers compress it themselves). */
   async close(): Promise<void> {
     const worker = this.#worker
+    if (!worker) return
     this.#worker = undefined
-    await worker?.thread.terminate()
+    for (const waiting of worker.pending.values()) waiting.reject(new Error('compression worker closed'))
+    worker.pending.clear()
+    await worker.thread.terminate()
   }
 }
 
