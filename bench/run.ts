@@ -80,6 +80,11 @@ interface Scenario {
   optional?: boolean
   /** Append a counter to the body of each request (form posts: the body field is last). */
   uniqueBody?: boolean
+  /**
+   * Every post of the blog in turn (their addresses from /sitemap.xml), each request the next one: what a
+   * crawler or a long tail of readers asks, where nothing kept for one page helps the next.
+   */
+  everyPost?: boolean
 }
 
 interface Row {
@@ -99,7 +104,8 @@ interface Row {
 let unique = 0
 
 /** Measures one scenario; also the server's CPU time per response (steadier than req/s on a busy machine). */
-async function measure(server: Server, s: Scenario): Promise<Result & { cpuUs: number }> {
+async function measure(server: Server, s: Scenario, paths?: string[]): Promise<Result & { cpuUs: number }> {
+  let next = 0
   const opts: Options = {
     url: server.base + s.path,
     connections: CONNECTIONS,
@@ -111,7 +117,9 @@ async function measure(server: Server, s: Scenario): Promise<Result & { cpuUs: n
     // Form posts get a body of their own each (the same comment twice is refused as a duplicate).
     ...(s.uniqueBody && s.body !== undefined
       ? { requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `${s.body}+${process.pid}-${++unique}` }) }] }
-      : {}),
+      : paths
+        ? { requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[next++ % paths.length] }) }] }
+        : {}),
   }
   await autocannon({ ...opts, duration: 1 }) // warm-up: JIT, caches, statements
   const cpu0 = cpuMs(server.proc.pid!)
@@ -139,6 +147,7 @@ function scenarios(m: BenchManifest): Scenario[] {
     { name: 'month page', path: m.month },
     { name: 'feed (RSS)', path: '/feed.rss', optional: true },
     { name: 'search', path: '/search?q=ville', optional: true },
+    { name: 'every post in turn', path: '/sitemap.xml', everyPost: true },
     // Late: until comments are paged this page is megabytes, and its backlog slows what follows.
     { name: 'post, 10,000 comments', path: m.heavyPost },
     // Last: each comment is a write, which empties the page cache.
@@ -178,6 +187,14 @@ async function settle(manifest: BenchManifest): Promise<number> {
   return server.startupMs
 }
 
+/** The addresses of every post, from the sitemap (absolute URLs on SITE_URL, http://127.0.0.1). */
+async function postPaths(base: string): Promise<string[]> {
+  const xml = await (await fetch(`${base}/sitemap.xml`)).text()
+  const paths = [...xml.matchAll(/<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g)].map((m) => m[1]!)
+  if (paths.length === 0) throw new Error('no post in /sitemap.xml')
+  return paths
+}
+
 /** Runs the scenarios against one server (a fresh copy of the database, so comment posting leaves no trace). */
 async function runCarnet(manifest: BenchManifest, pageCache: boolean, only: Set<string> | null, label: string): Promise<{ rows: Row[]; startupMs: number; notes: string[] }> {
   const copy = `bench/out/run-${process.pid}.db`
@@ -204,7 +221,7 @@ async function runCarnet(manifest: BenchManifest, pageCache: boolean, only: Set<
           continue
         }
       }
-      const r = await measure(server, s)
+      const r = await measure(server, s, s.everyPost ? await postPaths(server.base) : undefined)
       const ok = successes(r, s.ok ?? [200])
       const total = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'] + r.errors + r.timeouts
       const row: Row = {
@@ -257,7 +274,7 @@ if (args.growth) {
   const label = `${m.posts} posts`
   if (args['page-cache'] !== 'off') runs.push({ manifest: m, cache: true, only, label })
   if (args['page-cache'] !== 'on') {
-    runs.push({ manifest: m, cache: false, only: only ?? new Set(['post page', 'post, 10,000 comments', 'post, 2 comments', 'home page', 'category page']), label })
+    runs.push({ manifest: m, cache: false, only: only ?? new Set(['post page', 'post, 10,000 comments', 'post, 2 comments', 'home page', 'category page', 'every post in turn']), label })
   }
 }
 

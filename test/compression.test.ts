@@ -80,7 +80,8 @@ describe('the compression worker', () => {
   it('rejects what it was compressing when it stops, so the caller can compress it itself', async () => {
     const compressor = new Compressor()
     const pending = compressor.compress(Buffer.alloc(SLOT_IN, 'a'), 'br')
+    const rejected = expect(pending).rejects.toThrow(/closed/)
     await compressor.close()
-    await expect(pending).rejects.toThrow(/closed/)
+    await rejected
   })
 })
