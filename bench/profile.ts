@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     top: { type: 'string', default: '30' },
     /** As browsers ask, like `npm run bench`; `identity` sends none. */
     'accept-encoding': { type: 'string', default: 'gzip, deflate, br, zstd' },
+    /** Every post of /sitemap.xml in turn instead of one address (the benchmark's "every post in turn"). */
+    'every-post': { type: 'boolean', default: false },
     /** Keep the .cpuprofile (its folder is printed), e.g. to open it in Chrome's DevTools. */
     keep: { type: 'boolean', default: false },
   },
@@ -49,6 +51,10 @@ const proc = spawn(command!, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...commandA
 const base = `http://127.0.0.1:${port}`
 await waitForServer(proc, base)
 let n = 0
+let next = 0
+const everyPost = args['every-post']
+  ? [...(await (await fetch(`${base}/sitemap.xml`)).text()).matchAll(/<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g)].map((m) => m[1]!)
+  : null
 const opts = {
   url: base + args.path,
   connections: Number(args.connections),
@@ -62,7 +68,9 @@ const opts = {
         // Unique bodies: the same text twice is refused as a duplicate.
         requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `${args.body}+${process.pid}-${++n}` }) }],
       }
-    : {}),
+    : everyPost
+      ? { requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: everyPost[next++ % everyPost.length] }) }] }
+      : {}),
 }
 await autocannon({ ...opts, duration: 1 })
 const cpu0 = cpuMs(proc.pid!)

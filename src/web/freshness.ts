@@ -58,8 +58,8 @@ declare module 'fastify' {
 
 const postsVersionQuery = compiled((db) => db.selectFrom('site_state').select('posts_version').where('id', '=', 1))
 
-/** Results kept under a generation, dropped all at once when it moves; bounded. */
-class Memos {
+/** Results kept under a generation, dropped all at once when it moves; bounded. Exported for tests. */
+export class Memos {
   #generation = -1
   readonly #values = new Map<string, Promise<unknown>>()
   readonly #max: number
@@ -69,6 +69,9 @@ class Memos {
   }
 
   get<T>(generation: number, key: string, compute: () => Promise<T>): Promise<T> {
+    // A request that began before the latest write asks with the generation it began in: it gets what it asks
+    // for, but does not empty the newer generation's results to keep its own.
+    if (generation < this.#generation) return compute()
     if (generation !== this.#generation) {
       this.#values.clear()
       this.#generation = generation
