@@ -179,6 +179,25 @@ describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) =
     expect(again.body).toBe('')
   })
 
+  cacheOnly('keeps only the br copy once browsers asked for it, and still answers every client the same page', async () => {
+    blog.app.pageStore.clear()
+    const plain = await cached(SEED_PATH)
+    const withIdentity = blog.app.pageStore.bytes
+    expect(withIdentity).toBe(Buffer.byteLength(plain))
+    const br = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } })
+    expect(br.headers['content-encoding']).toBe('br')
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(plain)
+    // The uncompressed copy is gone: the br copy is all that is kept.
+    expect(blog.app.pageStore.bytes).toBe(br.rawPayload.length)
+    const gz = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip' } })
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(plain)
+    const again = await blog.app.inject(SEED_PATH)
+    expect(again.headers['x-page-cache']).toBe('hit')
+    expect(again.headers['content-length']).toBe(String(Buffer.byteLength(plain)))
+    expect(again.body).toBe(plain)
+    expect(blog.app.pageStore.bytes).toBe(br.rawPayload.length + gz.rawPayload.length + Buffer.byteLength(plain))
+  })
+
   cacheOnly('sends br or gzip to clients that accept them, the same page once decoded', async () => {
     const plain = await cached(SEED_PATH)
     const br = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip, deflate, br' } })

@@ -6,7 +6,7 @@
 // Not cached: anything but GET/HEAD; /admin; requests carrying the commenter's or the admin's cookie (their
 // pages show a pre-filled form or admin links); responses that are not 200, set a cookie, or are not text
 // (HTML, feeds). Bounded in entries and bytes, least recently used dropped first. PAGE_CACHE=off turns it off.
-import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
+import { brotliCompressSync, brotliDecompressSync, constants as zlib, gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { chooseEncoding, COMPRESS_MIN_BYTES } from './compression.ts'
@@ -28,7 +28,13 @@ interface Entry {
   headers: Record<string, string>
   etag: string
   lastModified: Date | null
-  identity: Buffer
+  /** The page's size uncompressed. */
+  length: number
+  /**
+   * The page uncompressed: kept until its br copy is made (what browsers get: a fifth of the size), then only
+   * for a page that clients without compression ask for.
+   */
+  identity?: Buffer
   br?: Buffer
   gzip?: Buffer
   bytes: number
@@ -90,11 +96,27 @@ class PageStore {
     return this.#entries.size
   }
 
+  /** Bytes of pages kept (every copy of each). */
+  get bytes() {
+    return this.#bytes
+  }
+
   #trim() {
     while (this.#entries.size > MAX_ENTRIES || this.#bytes > MAX_BYTES) {
       this.delete(this.#entries.keys().next().value!)
     }
   }
+}
+
+/** The page uncompressed: the copy kept, or decoded from the br copy (then kept only when `keep`). */
+function identityOf(store: PageStore, entry: Entry, keep: boolean): Buffer {
+  if (entry.identity) return entry.identity
+  const identity = brotliDecompressSync(entry.br!)
+  if (keep) {
+    entry.identity = identity
+    store.grow(entry, identity.length)
+  }
+  return identity
 }
 
 function variant(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffer {
@@ -103,18 +125,24 @@ function variant(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffe
     // Once per page and generation, on the event loop: a better compression than per answer, but not the
     // best. On a 24 KB post page brotli quality 5 takes 0.3 ms for 4.7 KB, where quality 9 took 6.3 ms (every
     // request waiting meanwhile, after each write) for 4.68 KB.
+    const identity = identityOf(store, entry, false)
     body =
       encoding === 'br'
-        ? brotliCompressSync(entry.identity, {
+        ? brotliCompressSync(identity, {
             params: {
               [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
               [zlib.BROTLI_PARAM_QUALITY]: 5,
-              [zlib.BROTLI_PARAM_SIZE_HINT]: entry.identity.length,
+              [zlib.BROTLI_PARAM_SIZE_HINT]: identity.length,
             },
           })
-        : gzipSync(entry.identity, { level: 6 })
+        : gzipSync(identity, { level: 6 })
     entry[encoding] = body
     store.grow(entry, body.length)
+    if (encoding === 'br' && entry.identity) {
+      // Browsers get this copy from now on; the uncompressed one comes back if a client asks for it.
+      store.grow(entry, -entry.identity.length)
+      entry.identity = undefined
+    }
   }
   return body
 }
@@ -164,9 +192,9 @@ async function pageCachePlugin(app: FastifyInstance) {
     // hook of the request has run (this is the first onRequest hook), which is most of what a hit saves.
     const notModified = isNotModified(request, entry.etag, entry.lastModified)
     const encoding =
-      notModified || entry.identity.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'], 'br')
+      notModified || entry.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'], 'br')
     const kind: Answer = notModified ? 'notModified' : (encoding ?? 'identity')
-    const body = notModified ? null : encoding ? variant(store, entry, encoding) : entry.identity
+    const body = notModified ? null : encoding ? variant(store, entry, encoding) : identityOf(store, entry, true)
     const headers = entry.answers[kind] ?? (entry.answers[kind] = answerHeaders(entry, kind, body))
     reply.hijack()
     reply.raw.writeHead(notModified ? 304 : 200, headers)
@@ -219,7 +247,7 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
     const etag = (headers.etag as string | undefined) ?? etagOf(identity)
     delete headers.etag
     const lastModified = headers['last-modified'] ? new Date(headers['last-modified']) : null
-    store.set(slot.key, { headers, etag, lastModified, identity, bytes: identity.length, answers: {} })
+    store.set(slot.key, { headers, etag, lastModified, length: identity.length, identity, bytes: identity.length, answers: {} })
     reply.header('etag', etag)
     reply.header('x-page-cache', 'miss')
     return payload
