@@ -1,6 +1,7 @@
 // The admin's queries. Unlike the public ones they see every post, whatever its status or date.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import type { CommentStatus, Database, PostsTable } from '../db/schema.ts'
+import { visibleToReaders } from '../posts/posts.repository.ts'
 
 type Db = Kysely<Database>
 
@@ -19,7 +20,7 @@ function commentCount(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, 
 function inState(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, state: PostState, now: string) {
   if (state === 'draft') return eb('p.status', '=', 'draft')
   if (state === 'scheduled') return eb.and([eb('p.status', '=', 'published'), eb('p.published_at', '>', now)])
-  return eb.and([eb('p.status', '=', 'published'), eb('p.published_at', '<=', now)])
+  return visibleToReaders(eb, now)
 }
 
 export async function listPosts(db: Db, now: string, state: PostState | null, limit: number, offset: number) {

@@ -2,6 +2,7 @@
 // approved comments on them.
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
+import { visibleToReaders } from '../posts/posts.repository.ts'
 
 type Db = Kysely<Database>
 
@@ -12,8 +13,7 @@ export async function latestPosts(db: Db, now: string, limit: number, categoryId
   let q = db
     .selectFrom('posts as p')
     .select(['p.id', 'p.slug', 'p.title', 'p.body_html', 'p.excerpt', 'p.signature', 'p.published_at', 'p.created_at', 'p.updated_at'])
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
+    .where((eb) => visibleToReaders(eb, now))
   if (categoryId !== undefined) {
     q = q.where((eb) =>
       eb.exists(
@@ -33,8 +33,7 @@ export async function latestComments(db: Db, now: string, limit: number, postId?
     .innerJoin('posts as p', 'p.id', 'c.post_id')
     .select(['c.id', 'c.author_name', 'c.author_url', 'c.body', 'c.created_at', 'p.slug', 'p.title', 'p.published_at'])
     .where('c.status', '=', 'approved')
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
+    .where((eb) => visibleToReaders(eb, now))
   if (postId !== undefined) q = q.where('c.post_id', '=', postId)
   return q.orderBy('c.created_at', 'desc').orderBy('c.id', 'desc').limit(limit).execute()
 }
@@ -54,8 +53,7 @@ export async function sitemapPosts(db: Db, now: string) {
         .where('c.status', '=', 'approved')
         .as('last_comment_at'),
     )
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
+    .where((eb) => visibleToReaders(eb, now))
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
     .execute()
@@ -68,8 +66,7 @@ export async function visiblePostCategories(db: Db, now: string) {
     .innerJoin('posts as p', 'p.id', 'pc.post_id')
     .innerJoin('categories as c', 'c.id', 'pc.category_id')
     .select(['pc.post_id', 'c.slug'])
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', now)
+    .where((eb) => visibleToReaders(eb, now))
     .execute()
 }
 

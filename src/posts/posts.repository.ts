@@ -12,6 +12,15 @@ type Db = Kysely<Database>
 const LIST_COLUMNS = ['p.id', 'p.slug', 'p.title', 'p.excerpt', 'p.published_at', 'p.comments_open'] as const
 
 /**
+ * What readers may see, the one rule every public query (pages, feeds, sitemap) and the admin's "published"
+ * state apply: a published post whose time has come. `now` is passed in on every read, so scheduled posts
+ * appear without a write.
+ */
+export function visibleToReaders(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, now: string) {
+  return eb.and([eb('p.status', '=', 'published'), eb('p.published_at', '<=', now)])
+}
+
+/**
  * A post's approved comments, as kept by triggers in post_stats (one primary-key lookup; counting the comments
  * themselves walked one index entry per comment). No row means none.
  */
@@ -32,8 +41,7 @@ const listPublishedQuery = compiled((db, p: { now: string; limit: number; offset
     .selectFrom('posts as p')
     .select(LIST_COLUMNS)
     .select((eb) => approvedCount(eb).as('comment_count'))
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', p.now)
+    .where((eb) => visibleToReaders(eb, p.now))
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
     .limit(p.limit)
@@ -48,8 +56,7 @@ const countPublishedQuery = compiled((db, p: { now: string }) =>
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', p.now),
+    .where((eb) => visibleToReaders(eb, p.now)),
 )
 
 export async function countPublished(db: Db, now: string): Promise<number> {
@@ -63,10 +70,9 @@ const listPublishedInRangeQuery = compiled(
       .selectFrom('posts as p')
       .select(LIST_COLUMNS)
       .select((eb) => approvedCount(eb).as('comment_count'))
-      .where('p.status', '=', 'published')
+      .where((eb) => visibleToReaders(eb, p.now))
       .where('p.published_at', '>=', p.from)
       .where('p.published_at', '<', p.to)
-      .where('p.published_at', '<=', p.now)
       .orderBy('p.published_at', 'desc')
       .orderBy('p.id', 'desc')
       .limit(p.limit)
@@ -81,10 +87,9 @@ const countPublishedInRangeQuery = compiled((db, p: { now: string; from: string;
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('p.status', '=', 'published')
+    .where((eb) => visibleToReaders(eb, p.now))
     .where('p.published_at', '>=', p.from)
-    .where('p.published_at', '<', p.to)
-    .where('p.published_at', '<=', p.now),
+    .where('p.published_at', '<', p.to),
 )
 
 export async function countPublishedInRange(db: Db, now: string, from: string, to: string): Promise<number> {
@@ -108,8 +113,7 @@ const listPublishedInCategoryQuery = compiled(
       .select(LIST_COLUMNS)
       .select((eb) => approvedCount(eb).as('comment_count'))
       .where('pc.category_id', '=', p.categoryId)
-      .where('p.status', '=', 'published')
-      .where('p.published_at', '<=', p.now)
+      .where((eb) => visibleToReaders(eb, p.now))
       .orderBy('p.published_at', 'desc')
       .orderBy('p.id', 'desc')
       .limit(p.limit)
@@ -129,8 +133,7 @@ const countPublishedInCategoryQuery = compiled((db, p: { now: string; categoryId
     .whereRef('p.id', '=', 'pc.post_id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('pc.category_id', '=', p.categoryId)
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', p.now),
+    .where((eb) => visibleToReaders(eb, p.now)),
 )
 
 export async function countPublishedInCategory(db: Db, now: string, categoryId: number): Promise<number> {
@@ -329,8 +332,7 @@ const categoriesWithCountsQuery = compiled((db, p: { now: string }) =>
     .innerJoin('posts as p', 'p.id', 'pc.post_id')
     .select(['c.name', 'c.slug'])
     .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', p.now)
+    .where((eb) => visibleToReaders(eb, p.now))
     .groupBy(['c.id', 'c.name', 'c.slug'])
     .orderBy('c.name'),
 )
@@ -343,8 +345,7 @@ const firstPublishedQuery = compiled((db, p: { now: string }) =>
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.min('p.published_at').as('first'))
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', p.now),
+    .where((eb) => visibleToReaders(eb, p.now)),
 )
 
 /** Publication time of the oldest visible post (where the month archive starts), or null. */
@@ -362,10 +363,9 @@ const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
       eb
         .selectFrom('posts as p')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('p.status', '=', 'published')
+        .where((eb) => visibleToReaders(eb, p.now))
         .where('p.published_at', '>=', sql<string>`json_extract(r.value, '$[0]')`)
         .where('p.published_at', '<', sql<string>`json_extract(r.value, '$[1]')`)
-        .where('p.published_at', '<=', p.now)
         .as('count'),
     ),
 )
@@ -384,8 +384,7 @@ const recentPostsQuery = compiled((db, p: { now: string; limit: number }) =>
   db
     .selectFrom('posts as p')
     .select(['p.slug', 'p.title', 'p.published_at'])
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', p.now)
+    .where((eb) => visibleToReaders(eb, p.now))
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
     .limit(p.limit),
@@ -401,8 +400,7 @@ const recentCommentsQuery = compiled((db, p: { now: string; limit: number }) =>
     .innerJoin('posts as p', 'p.id', 'c.post_id')
     .select(['c.id', 'c.author_name', 'p.slug', 'p.title', 'p.published_at'])
     .where('c.status', '=', 'approved')
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', p.now)
+    .where((eb) => visibleToReaders(eb, p.now))
     .orderBy('c.created_at', 'desc')
     .orderBy('c.id', 'desc')
     .limit(p.limit),
