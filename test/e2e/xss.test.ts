@@ -7,24 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AdminClient, ADMIN, createAdmin } from '../admin.helper.ts'
 import { hasChromium, launchBrowser, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
 import type { Page } from 'playwright-core'
+import { URL_XSS_PAYLOADS, XSS_PAYLOADS } from '../xss-payloads.ts'
 
-const PAYLOADS = [
-  '<script>alert(1)</script>',
-  '<img src=x onerror=alert(1)>',
-  '"><svg onload=alert(1)>',
-  "'><svg/onload=alert(1)>",
-  'javascript:alert(1)',
-  '</textarea><script>alert(1)</script>',
-  '</title><script>alert(1)</script>',
-  '<iframe src="javascript:alert(1)"></iframe>',
-  '" onfocus="alert(1)" autofocus="',
-  '<style>body{display:none}</style>',
-  '<a href="javascript:alert(1)">clic</a>',
-  '<% it.x = process.exit(1) %><%= 7*7 %>',
-  '{{constructor.constructor("alert(1)")()}}',
-  '<details open ontoggle=alert(1)>',
-]
-const URL_PAYLOADS = ['https://example.org/"><img src=x onerror=alert(1)>', "https://example.org/'onmouseover='alert(1)", 'javascript:alert(1)']
 
 /** Markup that only injection could have put in the page. */
 function injected(page: Page): Promise<string[]> {
@@ -55,13 +39,13 @@ describe.skipIf(!hasChromium)('script injection, checked in the browser', () => 
     const admin = new AdminClient(blog.app)
     await admin.signIn()
     // The admin's fields: category names, post titles, Markdown bodies, tags and signatures.
-    for (const [i, payload] of PAYLOADS.entries()) {
+    for (const [i, payload] of XSS_PAYLOADS.entries()) {
       await admin.get('/admin/categories')
       const cat = await admin.post('/admin/categories', { name: `C${i} ${payload}`.slice(0, 100), slug: '' })
       expect(cat.statusCode, cat.body.slice(0, 300)).toBeLessThan(400)
     }
     const categories = (await blog.app.db.selectFrom('categories').select(['id', 'name']).execute()).filter((c) => /^C\d+ /.test(c.name))
-    for (const [i, payload] of PAYLOADS.entries()) {
+    for (const [i, payload] of XSS_PAYLOADS.entries()) {
       await admin.get('/admin/posts/new')
       const res = await admin.post('/admin/posts', {
         title: `N${i} ${payload}`,
@@ -76,13 +60,13 @@ describe.skipIf(!hasChromium)('script injection, checked in the browser', () => 
       expect(res.statusCode, res.body.slice(0, 300)).toBe(303)
     }
     const posts = (await blog.app.db.selectFrom('posts').select(['slug', 'published_at', 'title']).execute()).filter((p) => /^N\d+ /.test(p.title))
-    expect(posts.length).toBe(PAYLOADS.length)
+    expect(posts.length).toBe(XSS_PAYLOADS.length)
     const { postPath } = await import('../../src/lib/urls.ts')
     for (const p of posts) postUrls.push(postPath(p, 'Europe/Paris'))
     // The commenter's fields: name, website and comment, through the real form.
-    for (const [i, payload] of PAYLOADS.entries()) {
+    for (const [i, payload] of XSS_PAYLOADS.entries()) {
       const url = postUrls[i % postUrls.length]!
-      const fields = { author: payload.slice(0, 100), email: '', url: URL_PAYLOADS[i % URL_PAYLOADS.length]!, body: `Avant ${payload} après` }
+      const fields = { author: payload.slice(0, 100), email: '', url: URL_XSS_PAYLOADS[i % URL_XSS_PAYLOADS.length]!, body: `Avant ${payload} après` }
       let res = await fetch(blog.url + url, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields) })
       // A website the form refuses (javascript:) comes back with 400: post the rest without it.
       if (res.status === 400) res = await fetch(blog.url + url, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...fields, url: '' }) })
@@ -108,9 +92,9 @@ describe.skipIf(!hasChromium)('script injection, checked in the browser', () => 
     expect(await page.locator('main').textContent()).toContain('<script>alert(1)</script>')
     for (const url of postUrls) await visit(page, url)
     const cats = (await blog.app.db.selectFrom('categories').select(['slug', 'name']).execute()).filter((c) => /^C\d+ /.test(c.name))
-    expect(cats.length).toBe(PAYLOADS.length)
+    expect(cats.length).toBe(XSS_PAYLOADS.length)
     for (const c of cats) await visit(page, `/category/${c.slug}`)
-    for (const payload of [...PAYLOADS, 'N1']) await visit(page, `/search?q=${encodeURIComponent(payload)}`)
+    for (const payload of [...XSS_PAYLOADS, 'N1']) await visit(page, `/search?q=${encodeURIComponent(payload)}`)
     // The search box, typed into like a person would.
     await page.goto(blog.url + '/')
     const search = page.getByRole('searchbox').first()
