@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { buildTestApp } from './helper.ts'
+import { describe, expect, it } from 'vitest'
+import { buildTestApp, useTempDir } from './helper.ts'
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -18,14 +17,10 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 describe('backup and restore', () => {
-  let dir: string
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'carnet-backup-'))
-  })
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+  const tmp = useTempDir('backup')
 
   it('copies the live database while comments keep arriving, and the copy restores every post and comment', async () => {
-    const blog = await buildTestApp({ dir })
+    const blog = await buildTestApp({ dir: tmp.path })
     const db = blog.config.databasePath
     const open = await blog.app.db.selectFrom('posts').select('id').where('comments_open', '=', 1).executeTakeFirstOrThrow()
     // Comments keep arriving through the running app's connection while the backup command copies the file.
@@ -42,7 +37,7 @@ describe('backup and restore', () => {
       }
     })()
     const before = written
-    const backupFile = join(dir, 'copy.db')
+    const backupFile = join(tmp.path, 'copy.db')
     const run = await cli(['backup', backupFile], { DATABASE_URL: db })
     stop = true
     await writer
@@ -66,7 +61,7 @@ describe('backup and restore', () => {
     await blog.close()
 
     // Restore into a new database, then the blog serves every post and comment of the copy.
-    const restoredPath = join(dir, 'restored', 'carnet.db')
+    const restoredPath = join(tmp.path, 'restored', 'carnet.db')
     const restore = await cli(['restore', backupFile], { DATABASE_URL: restoredPath })
     expect(restore.stderr).toBe('')
     expect(restore.code).toBe(0)
@@ -84,14 +79,14 @@ describe('backup and restore', () => {
   })
 
   it('says clearly when there is nothing to back up or restore', async () => {
-    const missing = await cli(['backup', join(dir, 'x.db')], { DATABASE_URL: join(dir, 'none.db') })
+    const missing = await cli(['backup', join(tmp.path, 'x.db')], { DATABASE_URL: join(tmp.path, 'none.db') })
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('No database at')
-    expect(existsSync(join(dir, 'none.db'))).toBe(false)
-    const noFile = await cli(['restore', join(dir, 'absent.db')], { DATABASE_URL: join(dir, 'y.db') })
+    expect(existsSync(join(tmp.path, 'none.db'))).toBe(false)
+    const noFile = await cli(['restore', join(tmp.path, 'absent.db')], { DATABASE_URL: join(tmp.path, 'y.db') })
     expect(noFile.code).toBe(1)
     expect(noFile.stderr).toContain('No backup at')
-    const usage = await cli(['backup'], { DATABASE_URL: join(dir, 'y.db') })
+    const usage = await cli(['backup'], { DATABASE_URL: join(tmp.path, 'y.db') })
     expect(usage.code).toBe(2)
   })
 })

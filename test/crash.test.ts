@@ -1,22 +1,17 @@
 // Crash without loss: the real server takes a burst of comments and is killed with SIGKILL in the middle. After a
 // restart the database is intact and every comment that got its 303 is there.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startServer } from './support/server-process.ts'
 import { commentIdOf, OPEN_DEMO_POST, postComment, type Ack } from './support/comments-client.ts'
+import { useTempDir } from './helper.ts'
 
 describe('crash without loss', () => {
-  let dir: string
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'carnet-crash-'))
-  })
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+  const tmp = useTempDir('crash')
 
   it('every acknowledged comment survives SIGKILL', async () => {
-    const dbPath = join(dir, 'carnet.db')
+    const dbPath = join(tmp.path, 'carnet.db')
     const env = { DATABASE_URL: dbPath, COMMENT_RATE_LIMIT: '0' }
     const server = await startServer(env)
     const acked: Ack[] = []

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { afterEach, beforeEach } from 'vitest'
 import { buildApp } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 
@@ -38,6 +39,19 @@ export async function buildTestApp(
       if (!options.dir) rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * A temporary folder of its own for each test of the describe block it is called in, removed after the test
+ * (after the block's own afterEach hooks, which run first: vitest runs them last registered first).
+ */
+export function useTempDir(name: string): { readonly path: string } {
+  const dir = { path: '' }
+  beforeEach(() => {
+    dir.path = mkdtempSync(join(tmpdir(), `carnet-${name}-`))
+  })
+  afterEach(() => rmSync(dir.path, { recursive: true, force: true }))
+  return dir
 }
 
 /** The text a reader sees: tags removed, entities decoded, whitespace collapsed. */

@@ -1,13 +1,11 @@
 // Upgrades must never lose data: a database filled under an earlier schema is migrated to the newest one and
 // every row it held is still there, unchanged.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NO_MIGRATIONS, type Kysely } from 'kysely'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { migrateToLatest, migrator } from '../src/db/migrate.ts'
 import { createKysely, openSqlite } from '../src/db/sqlite.ts'
-import { buildTestApp } from './helper.ts'
+import { buildTestApp, useTempDir } from './helper.ts'
 
 const T = '2020-05-04T10:00:00.000Z'
 
@@ -71,11 +69,7 @@ async function snapshot(db: Kysely<any>) {
 }
 
 describe('migrations', () => {
-  let dir: string
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'carnet-migrate-'))
-  })
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+  const tmp = useTempDir('migrate')
 
   it('upgrading from every earlier schema version keeps every row', async () => {
     const probe = createKysely(openSqlite(':memory:'))
@@ -84,7 +78,7 @@ describe('migrations', () => {
     expect(names.length).toBeGreaterThan(0)
     // Each earlier version: the first migration alone, then each later prefix.
     for (let k = 0; k < names.length; k++) {
-      const path = join(dir, `v${k}.db`)
+      const path = join(tmp.path, `v${k}.db`)
       const db = createKysely(openSqlite(path))
       const to = await migrator(db).migrateTo(names[k]!)
       expect(to.error).toBeUndefined()
@@ -113,7 +107,7 @@ describe('migrations', () => {
   })
 
   it('every migration can be undone and redone', async () => {
-    const db = createKysely(openSqlite(join(dir, 'roundtrip.db')))
+    const db = createKysely(openSqlite(join(tmp.path, 'roundtrip.db')))
     await migrateToLatest(db)
     const down = await migrator(db).migrateTo(NO_MIGRATIONS)
     expect(down.error).toBeUndefined()

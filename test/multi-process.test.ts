@@ -1,28 +1,23 @@
 // Two servers on one SQLite file never answer "database is locked": busy timeout and short write transactions.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { startServer, type ServerProcess } from './support/server-process.ts'
 import { commentIdOf, OPEN_DEMO_POST, pool, postComment } from './support/comments-client.ts'
+import { useTempDir } from './helper.ts'
 
 describe('several processes on one database', () => {
-  let dir: string
+  const tmp = useTempDir('multi')
   const servers: ServerProcess[] = []
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'carnet-multi-'))
-  })
   afterEach(async () => {
     for (const s of servers.splice(0)) {
       s.child.kill('SIGTERM')
       await s.exited
     }
-    rmSync(dir, { recursive: true, force: true })
   })
 
   it('posting through two servers at once: every comment stored, no error', async () => {
-    const env = { DATABASE_URL: join(dir, 'carnet.db'), COMMENT_RATE_LIMIT: '0' }
+    const env = { DATABASE_URL: join(tmp.path, 'carnet.db'), COMMENT_RATE_LIMIT: '0' }
     servers.push(await startServer(env))
     servers.push(await startServer(env))
     const perServer = 300

@@ -1,20 +1,16 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startServer } from './support/server-process.ts'
+import { useTempDir } from './helper.ts'
 
 describe('graceful shutdown', () => {
-  let dir: string
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'carnet-shutdown-'))
-  })
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+  const tmp = useTempDir('shutdown')
 
   it('on SIGTERM stops accepting, finishes the request in flight, closes the database and exits 0', async () => {
-    const dbPath = join(dir, 'carnet.db')
+    const dbPath = join(tmp.path, 'carnet.db')
     const server = await startServer({ DATABASE_URL: dbPath })
     expect((await fetch(`${server.url}/`)).status).toBe(200)
 
