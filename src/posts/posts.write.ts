@@ -22,15 +22,19 @@ export interface PostInput {
   createdAt?: string
 }
 
-/** A slug not used by another post: `title`, then `title-2`, `title-3`… */
-export async function uniqueSlug(db: Db, wanted: string, exceptPostId?: number): Promise<string> {
-  const base = slugify(wanted) || 'note'
+/** `base`, then `base-2`, `base-3`…: the first slug no other row of `table` has. */
+async function freeSlug(db: Db, table: 'posts' | 'categories', base: string, exceptId?: number): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? base : `${base}-${n}`
-    let q = db.selectFrom('posts').select('id').where('slug', '=', candidate)
-    if (exceptPostId !== undefined) q = q.where('id', '!=', exceptPostId)
+    let q = db.selectFrom(table).select('id').where('slug', '=', candidate)
+    if (exceptId !== undefined) q = q.where('id', '!=', exceptId)
     if (!(await q.executeTakeFirst())) return candidate
   }
+}
+
+/** A slug not used by another post: `title`, then `title-2`, `title-3`… */
+export function uniqueSlug(db: Db, wanted: string, exceptPostId?: number): Promise<string> {
+  return freeSlug(db, 'posts', slugify(wanted) || 'note', exceptPostId)
 }
 
 /** Finds categories by name, creating the missing ones; returns their ids. */
@@ -53,14 +57,9 @@ export async function ensureCategories(db: Db, names: readonly string[]): Promis
   return ids
 }
 
-export async function uniqueCategorySlug(db: Db, name: string, exceptId?: number): Promise<string> {
-  const base = slugify(name) || 'categorie'
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? base : `${base}-${n}`
-    let q = db.selectFrom('categories').select('id').where('slug', '=', candidate)
-    if (exceptId !== undefined) q = q.where('id', '!=', exceptId)
-    if (!(await q.executeTakeFirst())) return candidate
-  }
+/** A slug not used by another category, the same way. */
+export function uniqueCategorySlug(db: Db, name: string, exceptId?: number): Promise<string> {
+  return freeSlug(db, 'categories', slugify(name) || 'categorie', exceptId)
 }
 
 export async function setPostCategories(db: Db, postId: number, categoryIds: readonly number[]): Promise<void> {
