@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads'
 import { constants as zlib, gzipSync, brotliCompressSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { utf8 } from '../lib/utf8.ts'
 
 /** Below this size compression does not pay (same threshold as @fastify/compress). */
 export const COMPRESS_MIN_BYTES = 1024
@@ -25,7 +26,7 @@ const BROTLI_OPTIONS = { params: { [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TE
 
 type Encoding = 'gzip' | 'br'
 
-export function compressSync(body: Uint8Array, encoding: Encoding): Buffer {
+function compressSync(body: Uint8Array, encoding: Encoding): Buffer {
   return encoding === 'br' ? brotliCompressSync(body, BROTLI_OPTIONS) : gzipSync(body, GZIP_OPTIONS)
 }
 
@@ -172,7 +173,7 @@ async function compressionPlugin(app: FastifyInstance) {
     const status = reply.statusCode
     if (status < 200 || status === 204 || status === 206 || status === 304) return payload
     if (reply.hasHeader('content-encoding') || !COMPRESSIBLE.test(String(reply.getHeader('content-type') ?? ''))) return payload
-    const body = typeof payload === 'string' ? Buffer.from(payload) : payload
+    const body = typeof payload === 'string' ? utf8(payload) : payload
     if (body.length < COMPRESS_MIN_BYTES) return body
     // What is sent depends on Accept-Encoding, compressed or not: shared caches must know.
     reply.header('vary', addVary(reply.getHeader('vary')))

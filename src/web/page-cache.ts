@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { chooseEncoding, COMPRESS_MIN_BYTES } from './compression.ts'
 import { etagOf, isNotModified } from './http-cache.ts'
+import { utf8 } from '../lib/utf8.ts'
 
 const MAX_ENTRIES = 2000
 const MAX_BYTES = 48 * 1024 * 1024
@@ -235,7 +236,7 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
     const type = String(reply.getHeader('content-type') ?? '')
     if (!CACHEABLE_TYPE.test(type)) return payload
-    const identity = typeof payload === 'string' ? Buffer.from(payload) : payload
+    const identity = typeof payload === 'string' ? utf8(payload) : payload
     if (identity.length > MAX_ENTRY_BYTES) return payload
     // Stored only if nothing changed while the page was rendered.
     if ((await app.freshness.generation()) !== slot.generation || store.generation !== slot.generation) return payload
