@@ -5,8 +5,6 @@ import { toMatchExpression } from '../src/search/query.ts'
 import { createPost, ensureCategories, setPostCategories, setPostTags } from '../src/posts/posts.write.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from './helper.ts'
 
-const SEED_TITLE = "Syrie : Daech s'empare d'Al-Qaryatayn, ville symbolique dans le centre de la Syrie"
-
 /** The post addresses a results page lists, in order. */
 function resultUrls(html: string): string[] {
   return [...mainOf(html).matchAll(/<h3 class="post-title"><a href="([^"]+)">/g)].map((m) => m[1]!)
