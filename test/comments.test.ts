@@ -6,67 +6,7 @@ import { postPath } from '../src/lib/urls.ts'
 import { createPost } from '../src/posts/posts.write.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from './helper.ts'
 import { URL_XSS_PAYLOADS, XSS_PAYLOADS } from './xss-payloads.ts'
-
-const DAY = 24 * 60 * 60 * 1000
-
-type Fields = Record<string, string>
-
-/** A published post with an open thread; returns its id and permanent link. */
-async function openPost(blog: TestBlog, opts: { daysAgo?: number; commentsOpen?: boolean; title?: string } = {}) {
-  const publishedAt = new Date(Date.now() - (opts.daysAgo ?? 1) * DAY).toISOString()
-  const { id, slug } = await createPost(blog.app.db, {
-    title: opts.title ?? `Une note ouverte ${Math.random().toString(36).slice(2, 8)}`,
-    body: 'Le texte de la note.',
-    status: 'published',
-    publishedAt,
-    commentsOpen: opts.commentsOpen ?? true,
-  })
-  return { id, url: postPath({ slug, published_at: publishedAt }, blog.app.settings.get().timezone) }
-}
-
-function send(blog: TestBlog, url: string, fields: Fields, opts: { headers?: Record<string, string>; ip?: string } = {}) {
-  return blog.app.inject({
-    method: 'POST',
-    url,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...opts.headers },
-    payload: new URLSearchParams(fields).toString(),
-    remoteAddress: opts.ip ?? '203.0.113.7',
-  })
-}
-
-async function commentsOf(blog: TestBlog, postId: number) {
-  return blog.app.db.selectFrom('comments').selectAll().where('post_id', '=', postId).orderBy('id').execute()
-}
-
-/** The comments section of a page: the list and the form. */
-function commentsArea(html: string): string {
-  const m = /<section id="comments"[\s\S]*?<\/section>/.exec(html)
-  if (!m) throw new Error('page has no comments section')
-  return m[0]
-}
-
-/** The comment list only (what readers wrote), without the form. */
-function commentList(html: string): string {
-  const area = commentsArea(html)
-  const end = area.indexOf('<div id="respond"')
-  return end < 0 ? area : area.slice(0, end)
-}
-
-/** The value of an input (decoded) as the page shows it. */
-function inputValue(html: string, name: string): string | undefined {
-  const m = new RegExp(`<input [^>]*name="${name}"[^>]*>`).exec(html)
-  const v = m && /value="([^"]*)"/.exec(m[0])
-  return v ? decode(v[1]!) : undefined
-}
-
-function textareaValue(html: string, name: string): string | undefined {
-  const m = new RegExp(`<textarea [^>]*name="${name}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html)
-  return m ? decode(m[1]!) : undefined
-}
-
-function decode(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
-}
+import { commentList, commentsArea, commentsOf, DAY, decode, inputValue, openPost, send, textareaValue, type Fields } from './comments.helper.ts'
 
 /** No markup a commenter could have written: no script, no event handler attribute, no javascript: link. */
 function expectInert(html: string): void {
@@ -270,11 +210,11 @@ describe('replies', () => {
     expect(visibleText(html)).toContain('Commentaires (2)')
   })
 
-  it('nests at most three levels, storing the real parent of deeper answers', async () => {
+  it('nests at most three levels, storing the real parent of deeper answers, which say whom they answer', async () => {
     const post = await openPost(blog)
     let parent = ''
     const ids: number[] = []
-    for (const [i, author] of ['Un', 'Deux', 'Trois', 'Quatre'].entries()) {
+    for (const [i, author] of ['Un', 'Deux', 'Trois', 'Quatre', 'Cinq'].entries()) {
       const res = await send(blog, post.url, { author, body: `Niveau ${i + 1}`, ...(parent ? { parent } : {}) })
       expect(res.statusCode).toBe(303)
       const rows = await commentsOf(blog, post.id)
@@ -282,10 +222,17 @@ describe('replies', () => {
       parent = String(rows.at(-1)!.id)
     }
     const rows = await commentsOf(blog, post.id)
-    expect(rows.map((r) => r.parent_id)).toEqual([null, ids[0], ids[1], ids[2]])
+    expect(rows.map((r) => r.parent_id)).toEqual([null, ids[0], ids[1], ids[2], ids[3]])
     const html = mainOf((await blog.app.inject(post.url)).body)
-    expect(html).toMatch(new RegExp(`<li class="comment depth-3">\\s*<article id="comment-${ids[3]}">`))
+    // Quatre and Cinq stand beside Trois, at the third level; each names (and links) the comment it answers.
+    for (const id of [ids[3], ids[4]]) expect(html).toMatch(new RegExp(`<li class="comment depth-3">\\s*<article id="comment-${id}">`))
     expect(html).not.toContain('depth-4')
+    const article = (id: number) => html.slice(html.indexOf(`<article id="comment-${id}">`), html.indexOf('</article>', html.indexOf(`<article id="comment-${id}">`)))
+    expect(article(ids[3]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[2]}">Trois</a></p>`)
+    expect(article(ids[4]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[3]}">Quatre</a></p>`)
+    expect(visibleText(article(ids[4]!))).toMatch(/^en réponse à Quatre Niveau 5/)
+    // Answers shown under their own parent need no such line.
+    for (const id of ids.slice(0, 3)) expect(article(id!)).not.toContain('comment-context')
   })
 
   it('refuses a reply to a comment of another post or a held one, keeping the text; an unknown ?reply= is ignored', async () => {

@@ -93,7 +93,7 @@ export const en: Messages = {
   commentsPagination: 'Comment pages',
   previousComments: '« Earlier comments',
   nextComments: 'Later comments »',
-  inReplyTo: 'in reply to an earlier comment',
+  inReplyTo: 'in reply to',
   // ---- feeds & search ----
   search: 'Search',
   searchLabel: 'Search this blog',

@@ -93,7 +93,7 @@ export const fr = {
   commentsPagination: 'Pages des commentaires',
   previousComments: '« Commentaires précédents',
   nextComments: 'Commentaires suivants »',
-  inReplyTo: 'en réponse à un commentaire précédent',
+  inReplyTo: 'en réponse à',
   // ---- feeds & search ----
   search: 'Rechercher',
   searchLabel: 'Rechercher dans le carnet',
