@@ -554,9 +554,20 @@ describe('abuse', () => {
     expect(await commentsOf(blog, post.id)).toHaveLength(1)
   })
 
-  it('refuses a body over 128 KB with 413 and a readable page, storing nothing', async () => {
+  it('gives back a text pasted far over the limit (200 KB) in the form, whole, with the message', async () => {
     const post = await openPost(blog)
-    const res = await send(blog, post.url, { ...VALID, body: 'x'.repeat(130 * 1024) })
+    const body = 'x'.repeat(200 * 1024)
+    const res = await send(blog, post.url, { ...VALID, body })
+    expect(res.statusCode).toBe(400)
+    const form = commentsArea(res.body).replace(/\u202f/g, ' ')
+    expect(form).toContain('Votre commentaire ne doit pas dépasser 10 000 caractères (il en compte 204 800).')
+    expect(textareaValue(form, 'body')).toBe(body)
+    expect(await commentsOf(blog, post.id)).toHaveLength(0)
+  })
+
+  it('refuses a body over 1 MB with 413 and a readable page, storing nothing', async () => {
+    const post = await openPost(blog)
+    const res = await send(blog, post.url, { ...VALID, body: 'x'.repeat(1025 * 1024) })
     expect(res.statusCode).toBe(413)
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
     expect(visibleText(mainOf(res.body))).toContain('Ce que vous avez envoyé est trop long.')
@@ -565,7 +576,7 @@ describe('abuse', () => {
 })
 
 describe('rate limit', () => {
-  it('refuses more than COMMENT_RATE_LIMIT comments a minute from one IP with 429, a readable page and Retry-After', async () => {
+  it('refuses more than COMMENT_RATE_LIMIT comments a minute from one IP with 429, Retry-After and the comment kept', async () => {
     const blog = await buildTestApp({ env: { COMMENT_RATE_LIMIT: '2' } })
     try {
       const post = await openPost(blog)
@@ -576,7 +587,8 @@ describe('rate limit', () => {
       expect(res.statusCode).toBe(429)
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
-      expect(visibleText(mainOf(res.body))).toContain('Vous avez envoyé trop de requêtes en peu de temps.')
+      expect(visibleText(mainOf(res.body))).toContain('Vous avez envoyé trop de commentaires en peu de temps : celui-ci n’a pas été enregistré.')
+      expect(textareaValue(commentsArea(res.body), 'body')).toBe('Commentaire 3')
       expect(await commentsOf(blog, post.id)).toHaveLength(2)
       // Another visitor is not held back, nor are readers.
       expect((await send(blog, post.url, { author: 'Autre', body: 'Bonjour' }, { ip: '192.0.2.2' })).statusCode).toBe(303)

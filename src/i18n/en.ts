@@ -80,6 +80,9 @@ export const en: Messages = {
   errParentGone:
     'The comment you were replying to is no longer shown. Your text is kept: send it again to post it as a new comment.',
   errDuplicate: 'You already sent this comment a few minutes ago: it was not saved a second time.',
+  errTooManyComments:
+    'You sent too many comments in a short time: this one was not saved. Your text is below; wait a minute, then send it again.',
+  errSaveFailed: 'Your comment could not be saved: the site has a temporary problem. Your text is below; try again in a few minutes.',
   moderationPending: 'Your comment is awaiting moderation.',
   commentsClosedTitle: 'Comments closed',
   crossSiteTitle: 'Submission refused',

@@ -80,6 +80,10 @@ export const fr = {
   errParentGone:
     'Le commentaire auquel vous répondiez n’est plus affiché. Votre texte est conservé : envoyez-le à nouveau pour le publier comme un nouveau commentaire.',
   errDuplicate: 'Vous avez déjà envoyé ce commentaire il y a quelques minutes : il n’a pas été enregistré une seconde fois.',
+  errTooManyComments:
+    'Vous avez envoyé trop de commentaires en peu de temps : celui-ci n’a pas été enregistré. Votre texte est ci-dessous ; patientez une minute, puis envoyez-le de nouveau.',
+  errSaveFailed:
+    'Votre commentaire n’a pas pu être enregistré : le site a un problème passager. Votre texte est ci-dessous ; réessayez dans quelques minutes.',
   moderationPending: 'Votre commentaire est en attente de modération.',
   commentsClosedTitle: 'Commentaires fermés',
   crossSiteTitle: 'Envoi refusé',
