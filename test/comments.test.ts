@@ -134,6 +134,27 @@ describe('posting a comment', () => {
     expect(res.body).toMatch(/<title>Erreur : /)
   })
 
+  const internationalEmails: Array<[string, string, string]> = [
+    ['an internationalised domain', 'jean+blog@exämple.fr', 'jean+blog@exämple.fr'],
+    ['the same domain in decomposed form (NFD)', 'jean+nfd@exa\u0308mple.fr', 'jean+nfd@exämple.fr'],
+    ['its punycode form (what Chromium sends for it)', 'jean+puny@xn--exmple-cua.fr', 'jean+puny@exämple.fr'],
+    ['a domain in another script', 'lecteur@пример.рф', 'lecteur@пример.рф'],
+  ]
+  it.each(internationalEmails)('accepts an e-mail address with %s, stored as people read it', async (_, email, storedAs) => {
+    const post = await openPost(blog)
+    const res = await send(blog, post.url, { ...VALID, email })
+    expect(res.statusCode).toBe(303)
+    expect((await commentsOf(blog, post.id))[0]!.author_email).toBe(storedAs)
+  })
+
+  it.each(['jean@xn--zz.fr', 'jean@exä mple.fr', 'jean@exämple', 'jéan@@exämple.fr'])('refuses the malformed address %s', async (email) => {
+    const post = await openPost(blog)
+    const res = await send(blog, post.url, { ...VALID, email })
+    expect(res.statusCode).toBe(400)
+    expect(commentsArea(res.body)).toContain('<p class="field-error" id="comment-email-error">Cette adresse e-mail n’est pas valide')
+    expect(inputValue(commentsArea(res.body), 'email')).toBe(email)
+  })
+
   it('reports every wrong field at once', async () => {
     const post = await openPost(blog)
     const res = await send(blog, post.url, { author: '', email: 'x', url: 'x', body: '' })

@@ -64,6 +64,7 @@ export const en: Messages = {
   fieldOptional: '(optional)',
   emailHint: 'Never shown publicly.',
   urlHint: 'Starts with http:// or https://.',
+  bodyHint: 'Up to 10,000 characters.',
   rememberMe: 'Remember my name, e-mail and website on this device',
   honeypotLabel: 'Leave this field empty',
   submitComment: 'Post comment',

@@ -64,6 +64,7 @@ export const fr = {
   fieldOptional: '(facultatif)',
   emailHint: 'Jamais affiché publiquement.',
   urlHint: 'Commence par http:// ou https://.',
+  bodyHint: '10 000 caractères au plus.',
   rememberMe: 'Se souvenir de mon nom, de mon e-mail et de mon site sur cet appareil',
   honeypotLabel: 'Laissez ce champ vide',
   submitComment: 'Publier le commentaire',
