@@ -297,9 +297,14 @@ describe('closed threads', () => {
     expect(visibleText(area)).toContain('Les commentaires sont fermés.')
     expect(visibleText(area)).toContain('Posté avant la fermeture.')
 
-    const res = await send(blog, post.url, VALID)
+    // Closed while someone was writing: the page says so and gives the text back, to keep; still no form.
+    const res = await send(blog, post.url, { ...VALID, body: 'Écrit avant\nla fermeture.' })
     expect(res.statusCode).toBe(403)
-    expect(visibleText(mainOf(res.body))).toContain('Les commentaires sont fermés.')
+    const refused = commentsArea(res.body)
+    expect(visibleText(refused)).toContain('Les commentaires sont fermés. Votre commentaire n’a pas été publié. Le voici, pour le garder :')
+    expect(refused).toContain('<textarea id="comment-unsent" rows="8" readonly>Écrit avant\nla fermeture.</textarea>')
+    expect(refused).not.toContain('<form')
+    expect(res.body).toMatch(/<title>Erreur : /)
     expect(await commentsOf(blog, post.id)).toHaveLength(1)
   })
 

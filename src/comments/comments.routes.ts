@@ -191,10 +191,15 @@ export default async function commentsRoutes(app: FastifyInstance) {
       if (!row) return reply.callNotFound()
       const s = app.settings.get()
       const t = messages(s.language)
-      if (!threadIsOpen(row, s)) throw new PublicError(403, t.commentsClosedTitle, t.commentsClosed)
+      const values = typedValues(request.body)
+      if (!threadIsOpen(row, s)) {
+        // Closed while the comment was being written: the post page says so, and gives the text back to keep.
+        const data = (await postPageData(app, row, viewContext(s)))!
+        reply.code(403)
+        return reply.page('posts/show', { ...data, title: t.errorDocumentTitle(data.title), unsentComment: values.form.body.trim() || null })
+      }
       const postUrl = postPath(row, s.timezone)
 
-      const values = typedValues(request.body)
       // A robot filled the trap: it gets what a person gets, and nothing is kept.
       if (values.honeypot) {
         request.log.info({ post: row.id }, 'comment dropped: honeypot filled')

@@ -85,6 +85,7 @@ export const en: Messages = {
     'You sent too many comments in a short time: this one was not saved. Your text is below; wait a minute, then send it again.',
   errSaveFailed: 'Your comment could not be saved: the site has a temporary problem. Your text is below; try again in a few minutes.',
   moderationPending: 'Your comment is awaiting moderation.',
+  unsentComment: 'Your comment was not posted. Here it is, to keep:',
   commentsClosedTitle: 'Comments closed',
   crossSiteTitle: 'Submission refused',
   crossSiteText: 'This form can only be sent from a page of this blog.',

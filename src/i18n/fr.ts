@@ -86,6 +86,7 @@ export const fr = {
   errSaveFailed:
     'Votre commentaire n’a pas pu être enregistré : le site a un problème passager. Votre texte est ci-dessous ; réessayez dans quelques minutes.',
   moderationPending: 'Votre commentaire est en attente de modération.',
+  unsentComment: 'Votre commentaire n’a pas été publié. Le voici, pour le garder :',
   commentsClosedTitle: 'Commentaires fermés',
   crossSiteTitle: 'Envoi refusé',
   crossSiteText: 'Ce formulaire ne peut être envoyé que depuis une page de ce blog.',
