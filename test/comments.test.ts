@@ -6,67 +6,7 @@ import { postPath } from '../src/lib/urls.ts'
 import { createPost } from '../src/posts/posts.write.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from './helper.ts'
 import { URL_XSS_PAYLOADS, XSS_PAYLOADS } from './xss-payloads.ts'
-
-const DAY = 24 * 60 * 60 * 1000
-
-type Fields = Record<string, string>
-
-/** A published post with an open thread; returns its id and permanent link. */
-async function openPost(blog: TestBlog, opts: { daysAgo?: number; commentsOpen?: boolean; title?: string } = {}) {
-  const publishedAt = new Date(Date.now() - (opts.daysAgo ?? 1) * DAY).toISOString()
-  const { id, slug } = await createPost(blog.app.db, {
-    title: opts.title ?? `Une note ouverte ${Math.random().toString(36).slice(2, 8)}`,
-    body: 'Le texte de la note.',
-    status: 'published',
-    publishedAt,
-    commentsOpen: opts.commentsOpen ?? true,
-  })
-  return { id, url: postPath({ slug, published_at: publishedAt }, blog.app.settings.get().timezone) }
-}
-
-function send(blog: TestBlog, url: string, fields: Fields, opts: { headers?: Record<string, string>; ip?: string } = {}) {
-  return blog.app.inject({
-    method: 'POST',
-    url,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...opts.headers },
-    payload: new URLSearchParams(fields).toString(),
-    remoteAddress: opts.ip ?? '203.0.113.7',
-  })
-}
-
-async function commentsOf(blog: TestBlog, postId: number) {
-  return blog.app.db.selectFrom('comments').selectAll().where('post_id', '=', postId).orderBy('id').execute()
-}
-
-/** The comments section of a page: the list and the form. */
-function commentsArea(html: string): string {
-  const m = /<section id="comments"[\s\S]*?<\/section>/.exec(html)
-  if (!m) throw new Error('page has no comments section')
-  return m[0]
-}
-
-/** The comment list only (what readers wrote), without the form. */
-function commentList(html: string): string {
-  const area = commentsArea(html)
-  const end = area.indexOf('<div id="respond"')
-  return end < 0 ? area : area.slice(0, end)
-}
-
-/** The value of an input (decoded) as the page shows it. */
-function inputValue(html: string, name: string): string | undefined {
-  const m = new RegExp(`<input [^>]*name="${name}"[^>]*>`).exec(html)
-  const v = m && /value="([^"]*)"/.exec(m[0])
-  return v ? decode(v[1]!) : undefined
-}
-
-function textareaValue(html: string, name: string): string | undefined {
-  const m = new RegExp(`<textarea [^>]*name="${name}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html)
-  return m ? decode(m[1]!) : undefined
-}
-
-function decode(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
-}
+import { commentList, commentsArea, commentsOf, DAY, decode, inputValue, openPost, send, textareaValue, type Fields } from './comments.helper.ts'
 
 /** No markup a commenter could have written: no script, no event handler attribute, no javascript: link. */
 function expectInert(html: string): void {
@@ -194,6 +134,27 @@ describe('posting a comment', () => {
     expect(res.body).toMatch(/<title>Erreur : /)
   })
 
+  const internationalEmails: Array<[string, string, string]> = [
+    ['an internationalised domain', 'jean+blog@exämple.fr', 'jean+blog@exämple.fr'],
+    ['the same domain in decomposed form (NFD)', 'jean+nfd@exa\u0308mple.fr', 'jean+nfd@exämple.fr'],
+    ['its punycode form (what Chromium sends for it)', 'jean+puny@xn--exmple-cua.fr', 'jean+puny@exämple.fr'],
+    ['a domain in another script', 'lecteur@пример.рф', 'lecteur@пример.рф'],
+  ]
+  it.each(internationalEmails)('accepts an e-mail address with %s, stored as people read it', async (_, email, storedAs) => {
+    const post = await openPost(blog)
+    const res = await send(blog, post.url, { ...VALID, email })
+    expect(res.statusCode).toBe(303)
+    expect((await commentsOf(blog, post.id))[0]!.author_email).toBe(storedAs)
+  })
+
+  it.each(['jean@xn--zz.fr', 'jean@exä mple.fr', 'jean@exämple', 'jéan@@exämple.fr'])('refuses the malformed address %s', async (email) => {
+    const post = await openPost(blog)
+    const res = await send(blog, post.url, { ...VALID, email })
+    expect(res.statusCode).toBe(400)
+    expect(commentsArea(res.body)).toContain('<p class="field-error" id="comment-email-error">Cette adresse e-mail n’est pas valide')
+    expect(inputValue(commentsArea(res.body), 'email')).toBe(email)
+  })
+
   it('reports every wrong field at once', async () => {
     const post = await openPost(blog)
     const res = await send(blog, post.url, { author: '', email: 'x', url: 'x', body: '' })
@@ -270,11 +231,11 @@ describe('replies', () => {
     expect(visibleText(html)).toContain('Commentaires (2)')
   })
 
-  it('nests at most three levels, storing the real parent of deeper answers', async () => {
+  it('nests at most three levels, storing the real parent of deeper answers, which say whom they answer', async () => {
     const post = await openPost(blog)
     let parent = ''
     const ids: number[] = []
-    for (const [i, author] of ['Un', 'Deux', 'Trois', 'Quatre'].entries()) {
+    for (const [i, author] of ['Un', 'Deux', 'Trois', 'Quatre', 'Cinq'].entries()) {
       const res = await send(blog, post.url, { author, body: `Niveau ${i + 1}`, ...(parent ? { parent } : {}) })
       expect(res.statusCode).toBe(303)
       const rows = await commentsOf(blog, post.id)
@@ -282,10 +243,17 @@ describe('replies', () => {
       parent = String(rows.at(-1)!.id)
     }
     const rows = await commentsOf(blog, post.id)
-    expect(rows.map((r) => r.parent_id)).toEqual([null, ids[0], ids[1], ids[2]])
+    expect(rows.map((r) => r.parent_id)).toEqual([null, ids[0], ids[1], ids[2], ids[3]])
     const html = mainOf((await blog.app.inject(post.url)).body)
-    expect(html).toMatch(new RegExp(`<li class="comment depth-3">\\s*<article id="comment-${ids[3]}">`))
+    // Quatre and Cinq stand beside Trois, at the third level; each names (and links) the comment it answers.
+    for (const id of [ids[3], ids[4]]) expect(html).toMatch(new RegExp(`<li class="comment depth-3">\\s*<article id="comment-${id}">`))
     expect(html).not.toContain('depth-4')
+    const article = (id: number) => html.slice(html.indexOf(`<article id="comment-${id}">`), html.indexOf('</article>', html.indexOf(`<article id="comment-${id}">`)))
+    expect(article(ids[3]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[2]}">Trois</a></p>`)
+    expect(article(ids[4]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[3]}">Quatre</a></p>`)
+    expect(visibleText(article(ids[4]!))).toMatch(/^en réponse à Quatre Niveau 5/)
+    // Answers shown under their own parent need no such line.
+    for (const id of ids.slice(0, 3)) expect(article(id!)).not.toContain('comment-context')
   })
 
   it('refuses a reply to a comment of another post or a held one, keeping the text; an unknown ?reply= is ignored', async () => {
@@ -329,9 +297,14 @@ describe('closed threads', () => {
     expect(visibleText(area)).toContain('Les commentaires sont fermés.')
     expect(visibleText(area)).toContain('Posté avant la fermeture.')
 
-    const res = await send(blog, post.url, VALID)
+    // Closed while someone was writing: the page says so and gives the text back, to keep; still no form.
+    const res = await send(blog, post.url, { ...VALID, body: 'Écrit avant\nla fermeture.' })
     expect(res.statusCode).toBe(403)
-    expect(visibleText(mainOf(res.body))).toContain('Les commentaires sont fermés.')
+    const refused = commentsArea(res.body)
+    expect(visibleText(refused)).toContain('Les commentaires sont fermés. Votre commentaire n’a pas été publié. Le voici, pour le garder :')
+    expect(refused).toContain('<textarea id="comment-unsent" rows="8" readonly>Écrit avant\nla fermeture.</textarea>')
+    expect(refused).not.toContain('<form')
+    expect(res.body).toMatch(/<title>Erreur : /)
     expect(await commentsOf(blog, post.id)).toHaveLength(1)
   })
 
@@ -607,9 +580,20 @@ describe('abuse', () => {
     expect(await commentsOf(blog, post.id)).toHaveLength(1)
   })
 
-  it('refuses a body over 128 KB with 413 and a readable page, storing nothing', async () => {
+  it('gives back a text pasted far over the limit (200 KB) in the form, whole, with the message', async () => {
     const post = await openPost(blog)
-    const res = await send(blog, post.url, { ...VALID, body: 'x'.repeat(130 * 1024) })
+    const body = 'x'.repeat(200 * 1024)
+    const res = await send(blog, post.url, { ...VALID, body })
+    expect(res.statusCode).toBe(400)
+    const form = commentsArea(res.body).replace(/\u202f/g, ' ')
+    expect(form).toContain('Votre commentaire ne doit pas dépasser 10 000 caractères (il en compte 204 800).')
+    expect(textareaValue(form, 'body')).toBe(body)
+    expect(await commentsOf(blog, post.id)).toHaveLength(0)
+  })
+
+  it('refuses a body over 1 MB with 413 and a readable page, storing nothing', async () => {
+    const post = await openPost(blog)
+    const res = await send(blog, post.url, { ...VALID, body: 'x'.repeat(1025 * 1024) })
     expect(res.statusCode).toBe(413)
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
     expect(visibleText(mainOf(res.body))).toContain('Ce que vous avez envoyé est trop long.')
@@ -618,7 +602,7 @@ describe('abuse', () => {
 })
 
 describe('rate limit', () => {
-  it('refuses more than COMMENT_RATE_LIMIT comments a minute from one IP with 429, a readable page and Retry-After', async () => {
+  it('refuses more than COMMENT_RATE_LIMIT comments a minute from one IP with 429, Retry-After and the comment kept', async () => {
     const blog = await buildTestApp({ env: { COMMENT_RATE_LIMIT: '2' } })
     try {
       const post = await openPost(blog)
@@ -629,7 +613,8 @@ describe('rate limit', () => {
       expect(res.statusCode).toBe(429)
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
-      expect(visibleText(mainOf(res.body))).toContain('Vous avez envoyé trop de requêtes en peu de temps.')
+      expect(visibleText(mainOf(res.body))).toContain('Vous avez envoyé trop de commentaires en peu de temps : celui-ci n’a pas été enregistré.')
+      expect(textareaValue(commentsArea(res.body), 'body')).toBe('Commentaire 3')
       expect(await commentsOf(blog, post.id)).toHaveLength(2)
       // Another visitor is not held back, nor are readers.
       expect((await send(blog, post.url, { author: 'Autre', body: 'Bonjour' }, { ip: '192.0.2.2' })).statusCode).toBe(303)

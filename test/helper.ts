@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach } from 'vitest'
-import { buildApp } from '../src/app.ts'
+import { buildApp, type BuildOptions } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 
 export const SITE_URL = 'http://blog.test'
@@ -17,7 +17,7 @@ export interface TestBlog {
 }
 
 export async function buildTestApp(
-  options: { demo?: boolean; env?: Record<string, string>; dir?: string } = {},
+  options: { demo?: boolean; env?: Record<string, string>; dir?: string; logger?: BuildOptions['logger'] } = {},
 ): Promise<TestBlog> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'carnet-test-'))
   const config = loadConfig({
@@ -28,7 +28,7 @@ export async function buildTestApp(
     NODE_ENV: 'test',
     ...options.env,
   })
-  const app = await buildApp(config, { logger: false })
+  const app = await buildApp(config, { logger: options.logger ?? false })
   await app.ready()
   return {
     app,

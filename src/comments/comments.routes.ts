@@ -10,7 +10,7 @@ import { postPageData } from '../posts/posts.routes.ts'
 import { postParams } from '../posts/posts.schemas.ts'
 import type { CommentView, PostView, ViewContext } from '../posts/views.ts'
 import type { Settings } from '../settings/settings.ts'
-import { PublicError } from '../web/errors.ts'
+import { PublicError, renderError } from '../web/errors.ts'
 import { commentForm, commentParams, fieldErrors, postPageQuery, typedValues, type FieldErrors, type FormValues } from './comments.schemas.ts'
 import { submitComment } from './comments.service.ts'
 import { forget, readRemembered, remember, COMMENTER_COOKIE } from './cookie.ts'
@@ -26,8 +26,17 @@ export function pendingUrl(postUrl: string): string {
   return `${postUrl}?moderation=pending#respond`
 }
 
-/** Room for the longest comment in any script once form-encoded; anything bigger is refused unread. */
-export const COMMENT_BODY_LIMIT = 128 * 1024
+/**
+ * Far more than the longest comment in any script once form-encoded (10,000 emoji are 120 KB): a text pasted
+ * well over the limit still comes back in the form with the message, rather than lost to a 413 page. Only
+ * bodies no form could hold are refused unread.
+ */
+export const COMMENT_BODY_LIMIT = 1024 * 1024
+
+/** SQLite's "not now" (a full disk, a lock held too long, an I/O error), as opposed to a bug: worth a retry. */
+const TRANSIENT_DB_ERROR = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|READONLY|CANTOPEN|PROTOCOL)/
+/** Seconds a commenter is asked to wait after such a failure. */
+export const RETRY_AFTER_DB_FAILURE = 60
 
 export default async function commentsRoutes(app: FastifyInstance) {
   const siteOrigin = new URL(app.config.siteUrl).origin
@@ -135,6 +144,26 @@ export default async function commentsRoutes(app: FastifyInstance) {
     return reply.redirect(`${withCommentPage(postPath(post, app.settings.get().timezone), page)}#${commentAnchor(params.data.id)}`, 302)
   })
 
+  /** The published post a comment is sent to, if any. */
+  async function postOf(request: FastifyRequest): Promise<PostRow | undefined> {
+    const params = postParams.safeParse(request.params)
+    if (!params.success) return undefined
+    const row = await findPostBySlug(app.db, params.data.file.slice(0, -'.html'.length))
+    if (!row || row.status !== 'published' || !row.published_at || row.published_at > nowIso()) return undefined
+    return row
+  }
+
+  /** The form again, as typed, with a message about the whole form: a refusal never loses the text. */
+  async function refused(request: FastifyRequest, reply: FastifyReply, status: number, row: PostRow, formError: string) {
+    const values = typedValues(request.body)
+    const parent = commentForm.shape.parent.safeParse(values.parent)
+    return formAgain(reply, status, row, app.settings.get(), {
+      values: values.form,
+      formError,
+      parent: parent.success ? parent.data : null,
+    })
+  }
+
   const limit = app.config.commentRateLimit
   app.post(
     '/archive/:year/:month/:day/:file',
@@ -146,23 +175,31 @@ export default async function commentsRoutes(app: FastifyInstance) {
           throw new PublicError(403, t.crossSiteTitle, t.crossSiteText)
         }
       },
-      config: limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {},
-      // 10,000 characters of Chinese or Japanese, form-encoded, are about 90 KB.
+      // Counted once the body is read, so that a comment over the limit can be given back (below).
+      config: limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000, hook: 'preHandler' } } : {},
       bodyLimit: COMMENT_BODY_LIMIT,
+      // The rate limit's refusal (429, Retry-After already set by the plugin) is the post page with the comment
+      // in the form; everything else goes to the one error handler.
+      errorHandler: async (error, request, reply) => {
+        const row = error.statusCode === 429 && !reply.sent ? await postOf(request).catch(() => undefined) : undefined
+        if (row) return refused(request, reply, 429, row, messages(app.settings.get().language).errTooManyComments)
+        return renderError(app, error, request, reply)
+      },
     },
     async (request, reply) => {
-      const params = postParams.safeParse(request.params)
-      if (!params.success) return reply.callNotFound()
-      const row = await findPostBySlug(app.db, params.data.file.slice(0, -'.html'.length))
-      if (!row || row.status !== 'published' || !row.published_at || row.published_at > nowIso()) {
-        return reply.callNotFound()
-      }
+      const row = await postOf(request)
+      if (!row) return reply.callNotFound()
       const s = app.settings.get()
       const t = messages(s.language)
-      if (!threadIsOpen(row, s)) throw new PublicError(403, t.commentsClosedTitle, t.commentsClosed)
+      const values = typedValues(request.body)
+      if (!threadIsOpen(row, s)) {
+        // Closed while the comment was being written: the post page says so, and gives the text back to keep.
+        const data = (await postPageData(app, row, viewContext(s)))!
+        reply.code(403)
+        return reply.page('posts/show', { ...data, title: t.errorDocumentTitle(data.title), unsentComment: values.form.body.trim() || null })
+      }
       const postUrl = postPath(row, s.timezone)
 
-      const values = typedValues(request.body)
       // A robot filled the trap: it gets what a person gets, and nothing is kept.
       if (values.honeypot) {
         request.log.info({ post: row.id }, 'comment dropped: honeypot filled')
@@ -179,7 +216,17 @@ export default async function commentsRoutes(app: FastifyInstance) {
       }
 
       const comment = parsed.data
-      const result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, moderation: s.moderation })
+      let result: Awaited<ReturnType<typeof submitComment>>
+      try {
+        result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, moderation: s.moderation })
+      } catch (err) {
+        // Nothing was stored (the transaction rolled back). The log gets the real cause; the commenter gets the
+        // text back, with "try again later" when the failure is SQLite's "not now" (a full disk above all).
+        request.log.error({ err, post: row.id }, 'comment not saved: the database failed')
+        const transient = TRANSIENT_DB_ERROR.test(String((err as { code?: unknown }).code ?? ''))
+        if (transient) reply.header('retry-after', String(RETRY_AFTER_DB_FAILURE))
+        return refused(request, reply, transient ? 503 : 500, row, t.errSaveFailed)
+      }
       if (result.kind === 'duplicate') {
         return formAgain(reply, 409, row, s, { values: values.form, formError: t.errDuplicate, parent: comment.parent })
       }

@@ -1,9 +1,12 @@
 // The comment form's view model, built in one place for every case: a fresh form (perhaps pre-filled from the
 // remember-me cookie), an answer to a comment, a form sent back with errors, the "awaiting moderation" notice.
+// No field carries `maxlength`: browsers count it in UTF-16 code units and cut what goes over without a word
+// (6,000 emoji became 5,000). The server counts characters and sends anything too long back whole, with the
+// message; the comment's limit is said beside it instead.
 import type { Messages } from '../i18n/index.ts'
 import { commentAnchor } from '../lib/urls.ts'
 import type { CommentView } from '../posts/views.ts'
-import { HONEYPOT_FIELD, LIMITS, type Field, type FieldErrors, type FormValues } from './comments.schemas.ts'
+import { HONEYPOT_FIELD, type Field, type FieldErrors, type FormValues } from './comments.schemas.ts'
 
 export interface FormFieldView {
   name: Field
@@ -17,7 +20,6 @@ export interface FormFieldView {
   type: 'text' | 'email' | 'url'
   autocomplete: string
   required: boolean
-  maxlength: number
   value: string
   error: string | null
   errorId: string | null
@@ -87,7 +89,6 @@ export function commentFormView(opts: {
       id,
       requirement: spec.required ? t.fieldRequired : t.fieldOptional,
       hintId,
-      maxlength: LIMITS[name],
       value: values[name],
       error,
       errorId,
@@ -99,7 +100,7 @@ export function commentFormView(opts: {
     field('author', { label: t.fieldAuthor, hint: null, multiline: false, type: 'text', autocomplete: 'name', required: true }),
     field('email', { label: t.fieldEmail, hint: t.emailHint, multiline: false, type: 'email', autocomplete: 'email', required: false }),
     field('url', { label: t.fieldUrl, hint: t.urlHint, multiline: false, type: 'url', autocomplete: 'url', required: false }),
-    field('body', { label: t.fieldBody, hint: null, multiline: true, type: 'text', autocomplete: 'off', required: true }),
+    field('body', { label: t.fieldBody, hint: t.bodyHint, multiline: true, type: 'text', autocomplete: 'off', required: true }),
   ]
 
   const summary = fields.filter((f) => f.error).map((f) => ({ href: `#${f.id}`, message: f.error! }))

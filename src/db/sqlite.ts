@@ -93,24 +93,41 @@ export function dataVersionReader(sqlite: SqliteHandle): () => string {
  * with "database is locked" whatever the timeout.
  */
 class ImmediateTransactionDriver extends SqliteDriver {
+  readonly #sqlite: SqliteHandle
+  constructor(database: SqliteDatabase, sqlite: SqliteHandle) {
+    super({ database })
+    this.#sqlite = sqlite
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+
+  /**
+   * After some errors (SQLITE_FULL or SQLITE_IOERR at COMMIT, or in a statement without a statement journal)
+   * SQLite has already rolled the whole transaction back. A second ROLLBACK would then fail with "cannot
+   * rollback - no transaction is active", and Kysely would throw that instead of the real cause (a full disk).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#sqlite.inTransaction) await super.rollbackTransaction(connection)
   }
 }
 
 class CarnetSqliteDialect extends SqliteDialect {
   readonly #database: SqliteDatabase
-  constructor(database: SqliteDatabase) {
+  readonly #sqlite: SqliteHandle
+  constructor(database: SqliteDatabase, sqlite: SqliteHandle) {
     super({ database })
     this.#database = database
+    this.#sqlite = sqlite
   }
   override createDriver(): Driver {
-    return new ImmediateTransactionDriver({ database: this.#database })
+    return new ImmediateTransactionDriver(this.#database, this.#sqlite)
   }
 }
 
 export function createKysely(sqlite: SqliteHandle, statements = new StatementCache(sqlite)): Kysely<Database> {
-  const db = new Kysely<Database>({ dialect: new CarnetSqliteDialect(statements) })
+  const db = new Kysely<Database>({ dialect: new CarnetSqliteDialect(statements, sqlite) })
   // Compiled queries (src/db/compiled.ts) run straight on the same prepared statements, the way Kysely's driver
   // would (`all()` with the parameters as compiled), unless a transaction is open on the connection.
   registerDirectRunner(db, (sql, parameters) => (sqlite.inTransaction ? undefined : statements.prepare(sql).all(parameters as unknown[])))

@@ -64,6 +64,7 @@ export const en: Messages = {
   fieldOptional: '(optional)',
   emailHint: 'Never shown publicly.',
   urlHint: 'Starts with http:// or https://.',
+  bodyHint: 'Up to 10,000 characters.',
   rememberMe: 'Remember my name, e-mail and website on this device',
   honeypotLabel: 'Leave this field empty',
   submitComment: 'Post comment',
@@ -80,7 +81,11 @@ export const en: Messages = {
   errParentGone:
     'The comment you were replying to is no longer shown. Your text is kept: send it again to post it as a new comment.',
   errDuplicate: 'You already sent this comment a few minutes ago: it was not saved a second time.',
+  errTooManyComments:
+    'You sent too many comments in a short time: this one was not saved. Your text is below; wait a minute, then send it again.',
+  errSaveFailed: 'Your comment could not be saved: the site has a temporary problem. Your text is below; try again in a few minutes.',
   moderationPending: 'Your comment is awaiting moderation.',
+  unsentComment: 'Your comment was not posted. Here it is, to keep:',
   commentsClosedTitle: 'Comments closed',
   crossSiteTitle: 'Submission refused',
   crossSiteText: 'This form can only be sent from a page of this blog.',
@@ -93,7 +98,7 @@ export const en: Messages = {
   commentsPagination: 'Comment pages',
   previousComments: '« Earlier comments',
   nextComments: 'Later comments »',
-  inReplyTo: 'in reply to an earlier comment',
+  inReplyTo: 'in reply to',
   // ---- feeds & search ----
   search: 'Search',
   searchLabel: 'Search this blog',

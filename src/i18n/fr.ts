@@ -64,6 +64,7 @@ export const fr = {
   fieldOptional: '(facultatif)',
   emailHint: 'Jamais affiché publiquement.',
   urlHint: 'Commence par http:// ou https://.',
+  bodyHint: '10 000 caractères au plus.',
   rememberMe: 'Se souvenir de mon nom, de mon e-mail et de mon site sur cet appareil',
   honeypotLabel: 'Laissez ce champ vide',
   submitComment: 'Publier le commentaire',
@@ -80,7 +81,12 @@ export const fr = {
   errParentGone:
     'Le commentaire auquel vous répondiez n’est plus affiché. Votre texte est conservé : envoyez-le à nouveau pour le publier comme un nouveau commentaire.',
   errDuplicate: 'Vous avez déjà envoyé ce commentaire il y a quelques minutes : il n’a pas été enregistré une seconde fois.',
+  errTooManyComments:
+    'Vous avez envoyé trop de commentaires en peu de temps : celui-ci n’a pas été enregistré. Votre texte est ci-dessous ; patientez une minute, puis envoyez-le de nouveau.',
+  errSaveFailed:
+    'Votre commentaire n’a pas pu être enregistré : le site a un problème passager. Votre texte est ci-dessous ; réessayez dans quelques minutes.',
   moderationPending: 'Votre commentaire est en attente de modération.',
+  unsentComment: 'Votre commentaire n’a pas été publié. Le voici, pour le garder :',
   commentsClosedTitle: 'Commentaires fermés',
   crossSiteTitle: 'Envoi refusé',
   crossSiteText: 'Ce formulaire ne peut être envoyé que depuis une page de ce blog.',
@@ -93,7 +99,7 @@ export const fr = {
   commentsPagination: 'Pages des commentaires',
   previousComments: '« Commentaires précédents',
   nextComments: 'Commentaires suivants »',
-  inReplyTo: 'en réponse à un commentaire précédent',
+  inReplyTo: 'en réponse à',
   // ---- feeds & search ----
   search: 'Rechercher',
   searchLabel: 'Rechercher dans le carnet',

@@ -303,17 +303,17 @@ export async function commentPosition(db: Db, commentId: number) {
   return row ? { postId: row.post_id, position: Number(row.position) } : null
 }
 
-/** Which of these comments of a post readers can see. */
-export async function visibleCommentIds(db: Db, postId: number, ids: readonly number[]): Promise<number[]> {
-  if (ids.length === 0) return []
+/** Which of these comments of a post readers can see, with their authors (answers elsewhere name them). */
+export async function visibleCommentAuthors(db: Db, postId: number, ids: readonly number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map()
   const rows = await db
     .selectFrom('comments')
-    .select('id')
+    .select(['id', 'author_name'])
     .where('post_id', '=', postId)
     .where('status', '=', 'approved')
     .where('id', 'in', ids)
     .execute()
-  return rows.map((r) => r.id)
+  return new Map(rows.map((r) => [r.id, r.author_name]))
 }
 
 /** A post by id, with what its permanent link needs. */

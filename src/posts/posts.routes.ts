@@ -240,7 +240,7 @@ export async function postPageData(
   // Answers whose parent is on another page link to it (a held or removed parent is not linked).
   const onPage = new Set(comments.map((r) => r.id))
   const elsewhere = [...new Set(comments.map((r) => r.parent_id).filter((id): id is number => id !== null && !onPage.has(id)))]
-  const visibleElsewhere = new Set(await repo.visibleCommentIds(app.db, row.id, elsewhere))
+  const visibleElsewhere = await repo.visibleCommentAuthors(app.db, row.id, elsewhere)
   const commentsPagination: CommentPagination = {
     page,
     pages,
@@ -252,7 +252,7 @@ export async function postPageData(
     description: row.excerpt,
     canonical: app.config.siteUrl + withCommentPage(post.url, page),
     post,
-    comments: commentTree(comments, c, (id) => visibleElsewhere.has(id)),
+    comments: commentTree(comments, c, (id) => visibleElsewhere.get(id)),
     commentsPagination,
     previous: around.previous ? { title: around.previous.title, url: postPath(around.previous, c.timeZone) } : null,
     next: around.next ? { title: around.next.title, url: postPath(around.next, c.timeZone) } : null,

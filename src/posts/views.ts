@@ -68,8 +68,11 @@ export interface CommentView {
   createdAt: string
   date: string
   depth: number
-  /** For an answer whose parent is on another page of the comments: where that parent is. */
-  inReplyTo: string | null
+  /**
+   * For an answer not shown under its parent (the nesting stops at the third level, or the parent is on another
+   * page of the comments): whom it answers, and where that comment is.
+   */
+  inReplyTo: { url: string; authorName: string } | null
   replies: CommentView[]
 }
 
@@ -79,7 +82,8 @@ export const MAX_COMMENT_DEPTH = 3
 export function commentTree(
   rows: readonly CommentRow[],
   ctx: ViewContext,
-  parentOnOtherPage: (id: number) => boolean = () => false,
+  /** The author of a visible comment on another page of the thread, by id (undefined: not visible). */
+  authorOnOtherPage: (id: number) => string | undefined = () => undefined,
 ): CommentView[] {
   const byId = new Map<number, CommentView>()
   const roots: CommentView[] = []
@@ -105,11 +109,14 @@ export function commentTree(
     if (parent) {
       view.depth = parent.depth + 1
       parent.replies.push(view)
+      // Under an ancestor rather than its parent (which is at the deepest level): it would read as an answer to
+      // the comment above it, so it says whom it answers.
+      const real = byId.get(row.parent_id!)!
+      if (real !== parent) view.inReplyTo = { url: `#${real.anchor}`, authorName: real.authorName }
     } else {
       // Its parent is on an earlier page, or held: link to it when readers can reach it.
-      if (row.parent_id !== null && !byId.has(row.parent_id) && parentOnOtherPage(row.parent_id)) {
-        view.inReplyTo = commentPath(row.parent_id)
-      }
+      const authorName = row.parent_id !== null && !byId.has(row.parent_id) ? authorOnOtherPage(row.parent_id) : undefined
+      if (authorName !== undefined) view.inReplyTo = { url: commentPath(row.parent_id!), authorName }
       roots.push(view)
     }
   }
