@@ -22,7 +22,7 @@ describe.skipIf(!hasChromium)('right-to-left text in the browser', () => {
       const name = (await meta.locator('.comment-author').boundingBox())!
       const date = (await meta.locator('.comment-date').boundingBox())!
       // One line, the name wholly left of the date, as in every other comment of this left-to-right page.
-      expect(Math.abs(name.y - date.y)).toBeLessThan(2)
+      expect(Math.abs(name.y + name.height / 2 - (date.y + date.height / 2))).toBeLessThan(2)
       expect(name.x + name.width).toBeLessThanOrEqual(date.x)
       // The "|" between them sits between them too.
       const order = await meta.evaluate((p) => {
