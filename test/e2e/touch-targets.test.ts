@@ -15,12 +15,14 @@ const OPEN_POST = '/archive/2017/11/12/questions-de-lecteurs-comment-verifier-un
 /** [name, path, a text that shows it is that page]. */
 const PUBLIC_PAGES: Array<[string, string, string]> = [
   ['home', '/', 'Page suivante'],
+  ['home, page 2', '/?page=2', 'Page précédente'],
   ['post with comments and form', OPEN_POST, 'Laisser un commentaire'],
   ['post, replying', `${OPEN_POST}?reply=5`, 'Répondre à Marc'],
   ['category', '/category/syrie', 'Catégorie : Syrie'],
   ['month', '/archive/2017/10/', 'Archives : Octobre 2017'],
   ['year', '/archive/2017', 'Archives : 2017'],
   ['search with results', '/search?q=Syrie', 'résultats pour'],
+  ['search, nothing found', '/search?q=introuvable', 'Aucune note ne correspond'],
   ['not found', '/nowhere', 'introuvable'],
   ['login', '/admin/login', 'Se connecter'],
 ]
@@ -35,6 +37,7 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['comments, approved', '/admin/comments?status=approved', 'Marc'],
   ['categories', '/admin/categories', '/category/syrie'],
   ['settings', '/admin/settings', 'Réglages'],
+  ['a missing post', '/admin/posts/9999', 'introuvable'],
 ]
 
 /** With SHOTS=1 in the environment, keeps a full-page picture of each page at each width (to look at, not compared). */
@@ -43,6 +46,9 @@ async function shoot(page: Page, name: string, width: string) {
   mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: join(SCREENSHOTS, `targets-${name.replace(/\W+/g, '-')}-${width}.png`), fullPage: true })
 }
+
+/** What every page measures: nothing to scroll sideways, no target under 24 × 24 px, at either width. */
+const FITS = { phone: { sideways: 0, small: [] }, desktop: { sideways: 0, small: [] } }
 
 describe.skipIf(!hasChromium)('tap targets and width on a phone', () => {
   let blog: LiveBlog
@@ -61,11 +67,13 @@ describe.skipIf(!hasChromium)('tap targets and width on a phone', () => {
     await blog?.close()
   })
 
-  async function measure(path: string, text: string, name: string) {
+  /** Opens `path` at phone width (then does `act` there, if given) and measures it at phone and desktop width. */
+  async function measure(path: string, text: string, name: string, act?: (page: Page) => Promise<void>) {
     const page = await browser.context.newPage()
     await page.setViewportSize(PHONE)
     await page.goto(blog.url + path)
     expect(new URL(page.url()).pathname, name).toBe(new URL(blog.url + path).pathname)
+    if (act) await act(page)
     expect(await page.locator('main').innerText(), name).toContain(text)
     const phone = { sideways: await sidewaysScroll(page), small: await smallTargets(page) }
     await shoot(page, name, 'phone')
@@ -77,7 +85,19 @@ describe.skipIf(!hasChromium)('tap targets and width on a phone', () => {
   }
 
   it.each(PUBLIC_PAGES)('public: %s', async (name, path, text) => {
-    expect(await measure(path, text, name)).toEqual({ phone: { sideways: 0, small: [] }, desktop: { sideways: 0, small: [] } })
+    expect(await measure(path, text, name)).toEqual(FITS)
+  })
+
+  it('public: the comment form sent back with errors', async () => {
+    const sendBad = async (page: Page) => {
+      await page.locator('#comment-author').fill('Nadia')
+      await page.locator('#comment-email').fill('nadia@exemple')
+      await page.locator('#comment-body').fill('Un commentaire.')
+      // The server answers, not the browser's own checks.
+      await page.locator('.comment-form').evaluate((form) => form.setAttribute('novalidate', ''))
+      await navigation(page, () => page.locator('.comment-form button[type="submit"]').click())
+    }
+    expect(await measure(OPEN_POST, 'Le formulaire contient une erreur', 'comment form with errors', sendBad)).toEqual(FITS)
   })
 
   describe('signed in', () => {
@@ -92,7 +112,17 @@ describe.skipIf(!hasChromium)('tap targets and width on a phone', () => {
     })
 
     it.each(ADMIN_PAGES)('admin: %s', async (name, path, text) => {
-      expect(await measure(path, text, name)).toEqual({ phone: { sideways: 0, small: [] }, desktop: { sideways: 0, small: [] } })
+      expect(await measure(path, text, name)).toEqual(FITS)
+    })
+
+    it('admin: a category renamed to nothing, sent back with its error', async () => {
+      const renameBlank = async (page: Page) => {
+        const form = page.locator('.rename-form').first()
+        await form.locator('input[name="name"]').fill('')
+        await form.evaluate((el) => el.setAttribute('novalidate', ''))
+        await navigation(page, () => form.getByRole('button', { name: 'Renommer' }).click())
+      }
+      expect(await measure('/admin/categories', 'Donnez un nom', 'categories with errors', renameBlank)).toEqual(FITS)
     })
   })
 })
