@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postPath } from '../src/lib/urls.ts'
 import { createAdmin, signedIn, type AdminClient } from './admin.helper.ts'
 import { buildTestApp, mainOf, type TestBlog } from './helper.ts'
+import { htmlErrors } from './e2e/checks.ts'
 import { addRtlContent, RTL } from './support/rtl-content.ts'
 
 describe('right-to-left text is isolated in the markup', () => {
@@ -78,5 +79,15 @@ describe('right-to-left text is isolated in the markup', () => {
     expect(editor).toContain(`<label dir="auto"><input type="checkbox" name="categories[]"`)
     const del = (await admin.get(`/admin/posts/${post.id}/delete`)).body
     expect(del).toContain(`<h1>Supprimer « <bdi>${RTL.title}</bdi> » ?</h1>`)
+  })
+
+  it('every page with right-to-left content is valid HTML', async () => {
+    const slug = (await blog.app.db.selectFrom('categories').select('slug').where('name', '=', RTL.category).executeTakeFirstOrThrow()).slug
+    for (const url of [postUrl, '/', `/category/${slug}`, `/search?q=${encodeURIComponent(RTL.query)}`]) {
+      expect(await htmlErrors(await get(url), url), url).toEqual([])
+    }
+    for (const url of ['/admin/posts', '/admin/comments?status=approved', `/admin/posts/${post.id}`, `/admin/posts/${post.id}/delete`, '/admin']) {
+      expect(await htmlErrors((await admin.get(url)).body, url), url).toEqual([])
+    }
   })
 })
