@@ -59,7 +59,7 @@ export function visibleText(html: string): string {
   return html
     .replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, ' ')
     // Inline elements join their neighbours; block elements separate them.
-    .replace(/<\/?(a|span|time|em|strong|b|i|abbr|code|small|mark|q|cite|sup|sub|del|s|kbd|label)\b[^>]*>/gi, '')
+    .replace(/<\/?(a|span|bdi|time|em|strong|b|i|abbr|code|small|mark|q|cite|sup|sub|del|s|kbd|label)\b[^>]*>/gi, '')
     .replace(/<[^>]+>/g, ' ')
     .replace(/&nbsp;/g, '\u00a0')
     .replace(/&quot;/g, '"')
