@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { LOGIN_MAX_FAILURES, LOGIN_MAX_PER_IP } from '../src/admin/auth.routes.ts'
 import { hashPassword, verifyPassword } from '../src/admin/password.ts'
 import { AdminClient, ADMIN, createAdmin, csrfOf, sessionCookieOf, signedIn } from './admin.helper.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from './helper.ts'
+import type { LightMyRequestResponse } from 'fastify'
 
 const ROOT = new URL('..', import.meta.url).pathname
 
@@ -170,6 +171,112 @@ describe('signing in', () => {
       const res = await blog.app.inject(url)
       expect(sessionCookieOf(res)).toBeUndefined()
     }
+  })
+})
+
+describe('refused requests leave the session alone', () => {
+  let blog: TestBlog
+  beforeAll(async () => {
+    blog = await buildTestApp()
+    await createAdmin(blog.app)
+  })
+  afterAll(() => blog.close())
+  afterEach(() => vi.useRealTimers())
+
+  const CROSS_SITE = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', origin: 'https://evil.example' }
+  const FORM = 'open=0&title=x&name=x&action=publish'
+
+  /** What a browser does with a response: a `Set-Cookie: carnet_session=…` replaces the cookie in its jar. */
+  function browserReceives(client: AdminClient, res: LightMyRequestResponse) {
+    const cookie = sessionCookieOf(res)
+    if (cookie !== undefined) client.cookie = cookie
+  }
+
+  it('refuses a cross-site POST (sent without the cookie, as SameSite=Lax makes browsers do) and sends no cookie', async () => {
+    const client = await signedIn(blog.app)
+    for (const url of ['/admin/posts/1/thread', '/admin/settings', '/admin/logout', '/admin/categories', '/admin/comments']) {
+      const res = await blog.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...CROSS_SITE, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: FORM,
+      })
+      expect(res.statusCode, url).toBe(401)
+      expect(res.headers['set-cookie'], url).toBeUndefined()
+      browserReceives(client, res)
+    }
+    // The admin is still signed in, in the same session (the CSRF token of before still works).
+    expect((await client.post('/admin/posts/1/thread', { open: '0' })).statusCode).toBe(303)
+    expect((await client.get('/admin')).statusCode).toBe(200)
+  })
+
+  it('refuses a POST with the cookie but a bad or missing CSRF token, and sends no cookie', async () => {
+    const client = await signedIn(blog.app)
+    const cookie = client.cookie
+    for (const headers of [CROSS_SITE, {}]) {
+      for (const token of [undefined, '', 'forged-token']) {
+        const res = await blog.app.inject({
+          method: 'POST',
+          url: '/admin/posts/1/thread',
+          headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: token === undefined ? FORM : `${FORM}&_csrf=${token}`,
+        })
+        expect(res.statusCode).toBe(403)
+        expect(res.headers['set-cookie']).toBeUndefined()
+        browserReceives(client, res)
+      }
+    }
+    expect(client.cookie).toBe(cookie)
+    expect((await client.post('/admin/posts/1/thread', { open: '1' })).statusCode).toBe(303)
+  })
+
+  it('does not refresh a session on a refused request, only on an accepted one', async () => {
+    const client = await signedIn(blog.app)
+    // Ten minutes later the session is due for its sliding refresh (but far from its idle limit).
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 })
+    const refused = await client.post('/admin/posts/1/thread', { open: '1', _csrf: 'forged-token' })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.headers['set-cookie']).toBeUndefined()
+    const accepted = await client.get('/admin')
+    expect(accepted.statusCode).toBe(200)
+    expect(sessionCookieOf(accepted)).toBeDefined()
+  })
+
+  it('sends no cookie with a refusal to a visitor or to a session that has ended', async () => {
+    const visitor = await blog.app.inject({
+      method: 'POST',
+      url: '/admin/posts',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: FORM,
+    })
+    expect(visitor.statusCode).toBe(401)
+    expect(visitor.headers['set-cookie']).toBeUndefined()
+    // Asked for a page, a visitor is sent to sign in, still without a cookie (the sign-in page gives one).
+    const redirected = await blog.app.inject('/admin/posts')
+    expect(redirected.statusCode).toBe(303)
+    expect(redirected.headers['set-cookie']).toBeUndefined()
+
+    const ended: string[] = []
+    // Signed out: a copy of the cookie is replayed.
+    const out = await signedIn(blog.app)
+    ended.push(out.cookie)
+    expect((await out.post('/admin/logout')).statusCode).toBe(303)
+    // Idle for longer than the session lasts.
+    const idle = await signedIn(blog.app)
+    for (const cookie of ended) {
+      const res = await blog.app.inject({
+        method: 'POST',
+        url: '/admin/posts/1/thread',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: FORM,
+      })
+      expect(res.statusCode).toBe(401)
+      expect(res.headers['set-cookie']).toBeUndefined()
+    }
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 13 * 3600_000 })
+    const res = await idle.post('/admin/posts/1/thread', { open: '1' })
+    expect(res.statusCode).toBe(401)
+    expect(res.headers['set-cookie']).toBeUndefined()
   })
 })
 
