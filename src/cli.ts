@@ -4,13 +4,13 @@ import { dirname, resolve } from 'node:path'
 import { loadConfig, ConfigError } from './config.ts'
 import { openDatabase } from './db/plugin.ts'
 import { backupDatabase, integrityCheck } from './db/sqlite.ts'
-import { userAdd } from './admin/user-command.ts'
+import { userAdd, userPassword } from './admin/user-command.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
 
 const commands: Record<string, Command> = {
   migrate: {
-    usage: 'migrate                 create the database or bring its schema up to date',
+    usage: 'migrate                   create the database or bring its schema up to date',
     async run() {
       const { db } = await openDatabase(loadConfig())
       await db.destroy()
@@ -19,7 +19,7 @@ const commands: Record<string, Command> = {
     },
   },
   backup: {
-    usage: 'backup <file> [--force]  copy the live database (safe while the blog runs)',
+    usage: 'backup <file> [--force]   copy the live database (safe while the blog runs)',
     async run(args) {
       const file = args.find((a) => !a.startsWith('--'))
       if (!file) {
@@ -45,7 +45,7 @@ const commands: Record<string, Command> = {
     },
   },
   restore: {
-    usage: 'restore <file>          replace the database with a backup (stop the blog first)',
+    usage: 'restore <file>            replace the database with a backup (stop the blog first)',
     async run(args) {
       const file = args[0]
       if (!file) {
@@ -73,8 +73,12 @@ const commands: Record<string, Command> = {
   },
   // ---- admin ----
   'user add': {
-    usage: 'user add <username>     create an admin, or reset their password (read from stdin, or prompted)',
+    usage: 'user add <username>       create an admin (password read from stdin, or prompted)',
     run: userAdd,
+  },
+  'user password': {
+    usage: 'user password <username>  give an admin a new password, signing out their sessions',
+    run: userPassword,
   },
 }
 

@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { LOGIN_MAX_FAILURES, LOGIN_MAX_PER_IP } from '../src/admin/auth.routes.ts'
 import { hashPassword, verifyPassword } from '../src/admin/password.ts'
 import { AdminClient, ADMIN, createAdmin, csrfOf, sessionCookieOf, signedIn } from './admin.helper.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from './helper.ts'
+import type { LightMyRequestResponse } from 'fastify'
 
 const ROOT = new URL('..', import.meta.url).pathname
 
@@ -21,49 +22,104 @@ function cli(args: string[], input: string, databasePath: string) {
   })
 }
 
-describe('npm run cli -- user add', () => {
+describe('npm run cli -- user add / user password', () => {
   const dir = mkdtempSync(join(tmpdir(), 'carnet-cli-'))
   const dbPath = join(dir, 'carnet.db')
-  let blog: TestBlog | undefined
+  let blog: TestBlog
+  beforeAll(async () => {
+    blog = await buildTestApp({ dir, demo: false })
+  })
   afterAll(async () => {
-    await blog?.close()
+    await blog.close()
     rmSync(dir, { recursive: true, force: true })
   })
+  const users = () => blog.app.db.selectFrom('users').selectAll().orderBy('id').execute()
 
-  it('creates an admin who can then sign in, and resets the password of an existing one', async () => {
-    const created = cli(['user', 'add', 'Bob'], 'a long enough secret\n', dbPath)
+  it('creates an admin who can then sign in; the password is never echoed nor stored in clear', async () => {
+    const created = cli(['user', 'add', 'bob'], 'a long enough secret\n', dbPath)
     expect(created.stderr).toBe('')
     expect(created.status).toBe(0)
     expect(created.stdout).toContain('Admin "bob" created.')
-    // The password is never echoed.
     expect(created.stdout + created.stderr).not.toContain('a long enough secret')
-
-    const reset = cli(['user', 'add', 'bob'], 'another long secret\n', dbPath)
-    expect(reset.status).toBe(0)
-    expect(reset.stdout).toContain('Password of "bob" changed.')
 
     const short = cli(['user', 'add', 'carol'], 'short\n', dbPath)
     expect(short.status).toBe(1)
     expect(short.stderr).toContain('at least 10 characters')
 
-    blog = await buildTestApp({ dir, demo: false })
-    const row = await blog.app.db.selectFrom('users').selectAll().where('username', '=', 'bob').executeTakeFirstOrThrow()
-    expect(row.password_hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/)
-    expect(row.password_hash).not.toContain('secret')
-    expect(await blog.app.db.selectFrom('users').select('id').where('username', '=', 'carol').executeTakeFirst()).toBeUndefined()
-    // The command's actions are in the audit log, without the password.
-    const log = await blog.app.db.selectFrom('audit_log').selectAll().execute()
-    expect(log.map((r) => r.action)).toEqual(['user.create', 'user.password-reset'])
-    expect(JSON.stringify(log)).not.toContain('secret')
-
-    const old = new AdminClient(blog.app)
-    expect((await old.signIn('bob', 'a long enough secret')).statusCode).toBe(401)
+    const rows = await users()
+    expect(rows.map((r) => r.username)).toEqual(['bob'])
+    expect(rows[0]!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/)
+    expect(rows[0]!.password_hash).not.toContain('secret')
     const client = new AdminClient(blog.app)
-    const res = await client.signIn('bob', 'another long secret')
-    expect(res.statusCode).toBe(303)
+    expect((await client.signIn('bob', 'a long enough secret')).statusCode).toBe(303)
     const home = await client.get('/admin')
     expect(home.statusCode).toBe(200)
     expect(home.body).toContain('bob')
+  })
+
+  it('refuses a name not in canonical form, saying which one it would be, and creates nothing', async () => {
+    const before = await users()
+    const upper = cli(['user', 'add', 'Bob'], 'an attacker secret\n', dbPath)
+    expect(upper.status).toBe(2)
+    expect(upper.stderr).toContain('Usernames are lower-case, without spaces: did you mean "bob"?')
+    const spaced = cli(['user', 'add', ' dave '], 'a long enough secret\n', dbPath)
+    expect(spaced.status).toBe(2)
+    expect(spaced.stderr).toContain('did you mean "dave"?')
+    const invalid = cli(['user', 'add', 'Élodie M'], 'a long enough secret\n', dbPath)
+    expect(invalid.status).toBe(2)
+    expect(invalid.stderr).toContain('A username is 1 to 50 characters: lower-case letters a-z, digits')
+    expect(await users()).toEqual(before)
+    // Bob's password is untouched: he still signs in with it.
+    expect((await new AdminClient(blog.app).signIn('bob', 'a long enough secret')).statusCode).toBe(303)
+  })
+
+  it('refuses to add an existing admin, pointing to `user password`, and changes nothing', async () => {
+    const before = await users()
+    const again = cli(['user', 'add', 'bob'], 'another long secret\n', dbPath)
+    expect(again.status).toBe(1)
+    expect(again.stderr).toContain('Admin "bob" already exists; nothing was changed. To give it a new password: npm run cli -- user password bob')
+    expect(await users()).toEqual(before)
+    expect((await new AdminClient(blog.app).signIn('bob', 'another long secret')).statusCode).toBe(401)
+    expect((await new AdminClient(blog.app).signIn('bob', 'a long enough secret')).statusCode).toBe(303)
+  })
+
+  it("changes an existing admin's password with `user password`, ending their sessions", async () => {
+    const session = new AdminClient(blog.app)
+    expect((await session.signIn('bob', 'a long enough secret')).statusCode).toBe(303)
+    expect((await session.get('/admin')).statusCode).toBe(200)
+
+    const changed = cli(['user', 'password', 'bob'], 'another long secret\n', dbPath)
+    expect(changed.stderr).toBe('')
+    expect(changed.status).toBe(0)
+    expect(changed.stdout).toContain('Password of "bob" changed')
+    expect(changed.stdout).not.toContain('another long secret')
+
+    expect((await session.get('/admin')).statusCode).toBe(303)
+    expect((await new AdminClient(blog.app).signIn('bob', 'a long enough secret')).statusCode).toBe(401)
+    expect((await new AdminClient(blog.app).signIn('bob', 'another long secret')).statusCode).toBe(303)
+  })
+
+  it('refuses `user password` for an unknown admin or a name not in canonical form, and creates nobody', async () => {
+    const before = await users()
+    const unknown = cli(['user', 'password', 'carol'], 'a long enough secret\n', dbPath)
+    expect(unknown.status).toBe(1)
+    expect(unknown.stderr).toContain('There is no admin "carol"; nothing was changed. To create it: npm run cli -- user add carol')
+    const upper = cli(['user', 'password', 'BOB'], 'a long enough secret\n', dbPath)
+    expect(upper.status).toBe(2)
+    expect(upper.stderr).toContain('did you mean "bob"?')
+    const short = cli(['user', 'password', 'bob'], 'short\n', dbPath)
+    expect(short.status).toBe(1)
+    expect(short.stderr).toContain('at least 10 characters')
+    expect(await users()).toEqual(before)
+  })
+
+  it('records each change in the audit log, without the password', async () => {
+    const log = await blog.app.db.selectFrom('audit_log').selectAll().where('username', '=', 'cli').orderBy('id').execute()
+    expect(log.map((r) => [r.action, r.target])).toEqual([
+      ['user.create', 'bob'],
+      ['user.password-reset', 'bob'],
+    ])
+    expect(JSON.stringify(log)).not.toContain('secret')
   })
 })
 
@@ -160,8 +216,8 @@ describe('signing in', () => {
   it('ends existing sessions when the password is reset', async () => {
     const client = await signedIn(blog.app)
     expect((await client.get('/admin')).statusCode).toBe(200)
-    const { setUserPassword } = await import('../src/admin/users.ts')
-    await setUserPassword(blog.app.db, ADMIN.username, ADMIN.password)
+    const { changePassword } = await import('../src/admin/users.ts')
+    expect(await changePassword(blog.app.db, ADMIN.username, ADMIN.password)).toBe(true)
     expect((await client.get('/admin')).statusCode).toBe(303)
   })
 
@@ -170,6 +226,112 @@ describe('signing in', () => {
       const res = await blog.app.inject(url)
       expect(sessionCookieOf(res)).toBeUndefined()
     }
+  })
+})
+
+describe('refused requests leave the session alone', () => {
+  let blog: TestBlog
+  beforeAll(async () => {
+    blog = await buildTestApp()
+    await createAdmin(blog.app)
+  })
+  afterAll(() => blog.close())
+  afterEach(() => vi.useRealTimers())
+
+  const CROSS_SITE = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', origin: 'https://evil.example' }
+  const FORM = 'open=0&title=x&name=x&action=publish'
+
+  /** What a browser does with a response: a `Set-Cookie: carnet_session=…` replaces the cookie in its jar. */
+  function browserReceives(client: AdminClient, res: LightMyRequestResponse) {
+    const cookie = sessionCookieOf(res)
+    if (cookie !== undefined) client.cookie = cookie
+  }
+
+  it('refuses a cross-site POST (sent without the cookie, as SameSite=Lax makes browsers do) and sends no cookie', async () => {
+    const client = await signedIn(blog.app)
+    for (const url of ['/admin/posts/1/thread', '/admin/settings', '/admin/logout', '/admin/categories', '/admin/comments']) {
+      const res = await blog.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...CROSS_SITE, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: FORM,
+      })
+      expect(res.statusCode, url).toBe(401)
+      expect(res.headers['set-cookie'], url).toBeUndefined()
+      browserReceives(client, res)
+    }
+    // The admin is still signed in, in the same session (the CSRF token of before still works).
+    expect((await client.post('/admin/posts/1/thread', { open: '0' })).statusCode).toBe(303)
+    expect((await client.get('/admin')).statusCode).toBe(200)
+  })
+
+  it('refuses a POST with the cookie but a bad or missing CSRF token, and sends no cookie', async () => {
+    const client = await signedIn(blog.app)
+    const cookie = client.cookie
+    for (const headers of [CROSS_SITE, {}]) {
+      for (const token of [undefined, '', 'forged-token']) {
+        const res = await blog.app.inject({
+          method: 'POST',
+          url: '/admin/posts/1/thread',
+          headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: token === undefined ? FORM : `${FORM}&_csrf=${token}`,
+        })
+        expect(res.statusCode).toBe(403)
+        expect(res.headers['set-cookie']).toBeUndefined()
+        browserReceives(client, res)
+      }
+    }
+    expect(client.cookie).toBe(cookie)
+    expect((await client.post('/admin/posts/1/thread', { open: '1' })).statusCode).toBe(303)
+  })
+
+  it('does not refresh a session on a refused request, only on an accepted one', async () => {
+    const client = await signedIn(blog.app)
+    // Ten minutes later the session is due for its sliding refresh (but far from its idle limit).
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 })
+    const refused = await client.post('/admin/posts/1/thread', { open: '1', _csrf: 'forged-token' })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.headers['set-cookie']).toBeUndefined()
+    const accepted = await client.get('/admin')
+    expect(accepted.statusCode).toBe(200)
+    expect(sessionCookieOf(accepted)).toBeDefined()
+  })
+
+  it('sends no cookie with a refusal to a visitor or to a session that has ended', async () => {
+    const visitor = await blog.app.inject({
+      method: 'POST',
+      url: '/admin/posts',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: FORM,
+    })
+    expect(visitor.statusCode).toBe(401)
+    expect(visitor.headers['set-cookie']).toBeUndefined()
+    // Asked for a page, a visitor is sent to sign in, still without a cookie (the sign-in page gives one).
+    const redirected = await blog.app.inject('/admin/posts')
+    expect(redirected.statusCode).toBe(303)
+    expect(redirected.headers['set-cookie']).toBeUndefined()
+
+    const ended: string[] = []
+    // Signed out: a copy of the cookie is replayed.
+    const out = await signedIn(blog.app)
+    ended.push(out.cookie)
+    expect((await out.post('/admin/logout')).statusCode).toBe(303)
+    // Idle for longer than the session lasts.
+    const idle = await signedIn(blog.app)
+    for (const cookie of ended) {
+      const res = await blog.app.inject({
+        method: 'POST',
+        url: '/admin/posts/1/thread',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: FORM,
+      })
+      expect(res.statusCode).toBe(401)
+      expect(res.headers['set-cookie']).toBeUndefined()
+    }
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 13 * 3600_000 })
+    const res = await idle.post('/admin/posts/1/thread', { open: '1' })
+    expect(res.statusCode).toBe(401)
+    expect(res.headers['set-cookie']).toBeUndefined()
   })
 })
 

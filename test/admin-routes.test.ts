@@ -75,6 +75,8 @@ describe('the admin routes', () => {
         expect(res.headers.location, label).toBe(`/admin/login?next=${encodeURIComponent(url)}`)
       } else {
         expect([401, 403], label).toContain(res.statusCode)
+        // A refusal sends no session cookie: one would replace (sign out) the admin's own in a browser.
+        expect(res.headers['set-cookie'], label).toBeUndefined()
       }
     }
     expect(await snapshot(blog)).toEqual(before)
@@ -100,6 +102,7 @@ describe('the admin routes', () => {
         })
         expect(res.statusCode, `${r.method} ${url} with token ${JSON.stringify(token)}`).toBe(403)
         expect(res.body).toContain('Ce formulaire a expiré')
+        expect(res.headers['set-cookie'], `${r.method} ${url}`).toBeUndefined()
       }
     }
     expect(await snapshot(blog)).toEqual(before)

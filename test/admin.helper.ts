@@ -2,12 +2,12 @@
 // read from the page's form.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
-import { setUserPassword } from '../src/admin/users.ts'
+import { createUser } from '../src/admin/users.ts'
 
 export const ADMIN = { username: 'alice', password: 'correct horse battery' }
 
 export async function createAdmin(app: FastifyInstance, username = ADMIN.username, password = ADMIN.password) {
-  await setUserPassword(app.db, username, password)
+  expect(await createUser(app.db, username, password), `admin ${username} already exists`).toBe(true)
 }
 
 /** The `_csrf` value of the first form on a page. */

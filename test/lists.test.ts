@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { zonedParts } from '../src/lib/time.ts'
+import { monthPath, yearPath } from '../src/lib/urls.ts'
 import { createPost } from '../src/posts/posts.write.ts'
 import { buildTestApp, listedTitles, mainOf, visibleText, type TestBlog } from './helper.ts'
 
@@ -91,9 +93,48 @@ describe('list pages', () => {
     expect((await blog.app.inject('/archive/2020/02')).statusCode).toBe(200)
     const jan = await blog.app.inject('/archive/2020/01/?page=2')
     expect(listedTitles(jan.body)).toEqual(titles(5, 1))
-    // An empty month exists as a page with nothing in it; an impossible one does not.
+    // An impossible month is no page either.
     expect((await blog.app.inject('/archive/2020/13/')).statusCode).toBe(404)
     expect((await blog.app.inject('/archive/20x0/01/')).statusCode).toBe(404)
+  })
+
+  it('answers 404, like an unknown page, for a month or year with no post a reader can see', async () => {
+    // Only a draft (dated) in April 2020; only a post scheduled for 2999 in January 2999; nothing in 2019.
+    await createPost(blog.app.db, { title: 'Brouillon daté', body: 'x', status: 'draft', publishedAt: '2020-04-10T10:00:00.000Z' })
+    for (const url of ['/archive/2020/03/', '/archive/2020/04/', '/archive/2999/01/', '/archive/2019/', '/archive/2999/', '/archive/2020/03', '/archive/2019']) {
+      const res = await blog.app.inject(url)
+      expect(res.statusCode, url).toBe(404)
+      expect(res.body, url).toContain('Page introuvable')
+      expect(res.body, url).toContain('<meta name="robots" content="noindex">')
+      expect(res.body, url).not.toContain('Brouillon daté')
+    }
+    // Months and years with posts stay; a page past their end is no page (as before).
+    expect((await blog.app.inject('/archive/2020/02/')).statusCode).toBe(200)
+    expect((await blog.app.inject('/archive/2020/')).statusCode).toBe(200)
+    expect((await blog.app.inject('/archive/2020/02/?page=2')).statusCode).toBe(404)
+    expect((await blog.app.inject('/archive/2020/03/?page=2')).statusCode).toBe(404)
+    // The sitemap lists only months that have posts, and each of them answers.
+    const sitemap = (await blog.app.inject('/sitemap.xml')).body
+    const months = [...sitemap.matchAll(/<loc>[^<]*?(\/archive\/\d{4}\/\d{2}\/)<\/loc>/g)].map((m) => m[1]!)
+    expect(months).toEqual(['/archive/2020/02/', '/archive/2020/01/'])
+    for (const url of months) expect((await blog.app.inject(url)).statusCode, url).toBe(200)
+  })
+
+  it('shows a month once its first scheduled post comes due', async () => {
+    const due = new Date(Date.now() + 60 * 60_000).toISOString()
+    await createPost(blog.app.db, { title: 'Bientôt', body: 'x', status: 'published', publishedAt: due })
+    const { year, month } = zonedParts(due, 'Europe/Paris')
+    expect((await blog.app.inject(monthPath(year, month))).statusCode).toBe(404)
+    expect((await blog.app.inject(yearPath(year))).statusCode).toBe(404)
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(due) + 60_000 })
+    try {
+      const res = await blog.app.inject(monthPath(year, month))
+      expect(res.statusCode).toBe(200)
+      expect(listedTitles(res.body)).toEqual(['Bientôt'])
+      expect((await blog.app.inject(yearPath(year))).statusCode).toBe(200)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('counts a post published just before midnight UTC in the next month when Paris is already there', async () => {
@@ -172,7 +213,8 @@ describe('archives by year', () => {
     expect(listedTitles(res.body)).toEqual(['Mois 2018-12', 'Mois 2018-11', 'Mois 2018-10', 'Mois 2018-09', 'Mois 2018-08', 'Mois 2018-07', 'Mois 2018-06', 'Mois 2018-05', 'Mois 2018-04', 'Mois 2018-03'])
     expect(listedTitles((await blog.app.inject('/archive/2018?page=2')).body)).toEqual(['Mois 2018-02', 'Mois 2018-01', 'Nouvel an'])
     expect((await blog.app.inject('/archive/2018/?page=3')).statusCode).toBe(404)
-    expect(listedTitles((await blog.app.inject('/archive/2017/')).body)).toEqual([])
+    // 2017 has no post in Paris time: no page.
+    expect((await blog.app.inject('/archive/2017/')).statusCode).toBe(404)
     expect((await blog.app.inject('/archive/20x8/')).statusCode).toBe(404)
   })
 })

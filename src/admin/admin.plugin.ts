@@ -47,6 +47,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD'])
 
 async function adminScope(app: FastifyInstance) {
   const https = app.config.siteUrl.startsWith('https:')
+  // A refused request (any 4xx/5xx answer) never writes the session cookie: its page may have made a CSRF
+  // secret in a fresh, empty session, or the sliding expiry may have refreshed it, and a Set-Cookie carrying
+  // that would replace the admin's cookie (a cross-site POST, sent without it, would sign the admin out).
+  // Added before secure-session's own onSend hook, which runs after it and writes the cookie when `changed`.
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode >= 400 && request.session) request.session.changed = false
+  })
   await app.register(secureSession, {
     key: loadSessionKey(app.config),
     cookieName: SESSION_COOKIE,

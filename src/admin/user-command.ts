@@ -1,10 +1,11 @@
-// `npm run cli -- user add <username>`: creates an admin account or resets its password. The password comes
-// from standard input when it is piped (first line), or is typed twice, hidden, at a terminal. It is never
-// printed, logged, or written anywhere but as a scrypt hash.
+// `npm run cli -- user add <username>` creates an admin account; `user password <username>` gives an existing
+// one a new password (which ends its sessions). Two commands, so that creating an account can never quietly
+// reset someone's password. The password comes from standard input when it is piped (first line), or is typed
+// twice, hidden, at a terminal. It is never printed, logged, or written anywhere but as a scrypt hash.
 import { loadConfig } from '../config.ts'
 import { openDatabase } from '../db/plugin.ts'
 import { audit } from './audit.ts'
-import { normalizeUsername, passwordProblem, setUserPassword, USERNAME_PATTERN } from './users.ts'
+import { changePassword, createUser, findUserByUsername, passwordProblem, usernameProblem } from './users.ts'
 
 async function readPipedPassword(): Promise<string> {
   const chunks: Buffer[] = []
@@ -46,37 +47,86 @@ function promptHidden(question: string): Promise<string> {
   })
 }
 
-export async function userAdd(args: string[]): Promise<number> {
-  const username = normalizeUsername(args[0] ?? '')
-  if (!USERNAME_PATTERN.test(username)) {
-    console.error('Usage: npm run cli -- user add <username>\nA username is 1 to 50 characters: letters a-z, digits, ".", "_" or "-".')
-    return 2
-  }
-  let password: string
+/** The new password, typed twice at a terminal or read from a pipe; null (after saying why) when unusable. */
+async function readNewPassword(username: string): Promise<string | null> {
   if (process.stdin.isTTY) {
-    password = await promptHidden(`Password for ${username}: `)
+    const password = await promptHidden(`Password for ${username}: `)
     const problem = passwordProblem(password)
     if (problem) {
-      console.error(problem)
-      return 1
+      console.error(`${problem} Nothing was changed.`)
+      return null
     }
     if ((await promptHidden('Same password again: ')) !== password) {
       console.error('The two passwords differ; nothing was changed.')
-      return 1
+      return null
     }
-  } else {
-    password = await readPipedPassword()
-    const problem = passwordProblem(password)
-    if (problem) {
-      console.error(`${problem} (read from standard input; nothing was changed)`)
-      return 1
-    }
+    return password
   }
+  const password = await readPipedPassword()
+  const problem = passwordProblem(password)
+  if (problem) {
+    console.error(`${problem} (read from standard input; nothing was changed)`)
+    return null
+  }
+  return password
+}
+
+/** The username argument, checked; null (after saying why) when it is missing or not in canonical form. */
+function usernameArgument(args: string[], command: string): string | null {
+  const [raw, ...extra] = args
+  if (raw === undefined || extra.length > 0) {
+    console.error(`Usage: npm run cli -- ${command} <username>`)
+    return null
+  }
+  const problem = usernameProblem(raw)
+  if (problem) {
+    console.error(problem)
+    return null
+  }
+  return raw
+}
+
+export async function userAdd(args: string[]): Promise<number> {
+  const username = usernameArgument(args, 'user add')
+  if (username === null) return 2
   const { db } = await openDatabase(loadConfig())
   try {
-    const outcome = await setUserPassword(db, username, password)
-    await audit(db, { id: null, username: 'cli' }, outcome === 'created' ? 'user.create' : 'user.password-reset', username)
-    console.log(outcome === 'created' ? `Admin "${username}" created.` : `Password of "${username}" changed.`)
+    // Asked before the password, so that nobody types one for nothing.
+    if (await findUserByUsername(db, username)) {
+      console.error(`Admin "${username}" already exists; nothing was changed. To give it a new password: npm run cli -- user password ${username}`)
+      return 1
+    }
+    const password = await readNewPassword(username)
+    if (password === null) return 1
+    if (!(await createUser(db, username, password))) {
+      console.error(`Admin "${username}" already exists; nothing was changed.`)
+      return 1
+    }
+    await audit(db, { id: null, username: 'cli' }, 'user.create', username)
+    console.log(`Admin "${username}" created.`)
+    return 0
+  } finally {
+    await db.destroy()
+  }
+}
+
+export async function userPassword(args: string[]): Promise<number> {
+  const username = usernameArgument(args, 'user password')
+  if (username === null) return 2
+  const { db } = await openDatabase(loadConfig())
+  try {
+    if (!(await findUserByUsername(db, username))) {
+      console.error(`There is no admin "${username}"; nothing was changed. To create it: npm run cli -- user add ${username}`)
+      return 1
+    }
+    const password = await readNewPassword(username)
+    if (password === null) return 1
+    if (!(await changePassword(db, username, password))) {
+      console.error(`There is no admin "${username}" any more; nothing was changed.`)
+      return 1
+    }
+    await audit(db, { id: null, username: 'cli' }, 'user.password-reset', username)
+    console.log(`Password of "${username}" changed; its sessions are signed out.`)
     return 0
   } finally {
     await db.destroy()

@@ -1,4 +1,4 @@
-// Admin accounts: the table's queries and the `user add` command that creates an account or resets its password.
+// Admin accounts: the table's queries, for sign-in and for the `user add` / `user password` commands.
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { nowIso } from '../lib/time.ts'
@@ -9,8 +9,23 @@ type Db = Kysely<Database>
 /** Usernames are lower-case so that sign-in does not depend on how someone typed theirs. */
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,49}$/
 
+/** What sign-in does with a typed name (so `Alice ` signs in as `alice`). */
 export function normalizeUsername(raw: string): string {
   return raw.trim().toLowerCase()
+}
+
+/**
+ * Why a name given to the command line cannot be an account's name, or null when it can. The commands take
+ * only the canonical form (the one stored, and what `normalizeUsername` makes of it) rather than quietly
+ * turning `Alice` into `alice`: the person typing should know which account they are creating or changing.
+ */
+export function usernameProblem(raw: string): string | null {
+  const canonical = normalizeUsername(raw)
+  if (!USERNAME_PATTERN.test(canonical)) {
+    return 'A username is 1 to 50 characters: lower-case letters a-z, digits, ".", "_" or "-", starting with a letter or a digit.'
+  }
+  if (canonical !== raw) return `Usernames are lower-case, without spaces: did you mean "${canonical}"?`
+  return null
 }
 
 export function passwordProblem(password: string): string | null {
@@ -28,16 +43,27 @@ export async function findUserById(db: Db, id: number) {
   return db.selectFrom('users').select(['id', 'username', 'updated_at']).where('id', '=', id).executeTakeFirst()
 }
 
-/** Creates the account, or sets a new password on an existing one. Returns which it did. */
-export async function setUserPassword(db: Db, username: string, password: string): Promise<'created' | 'updated'> {
+/** Creates the account; false (and nothing written) when the name is taken. */
+export async function createUser(db: Db, username: string, password: string): Promise<boolean> {
   const hash = await hashPassword(password)
   const now = nowIso()
-  const existing = await findUserByUsername(db, username)
-  if (existing) {
-    // updated_at changes, which signs out the sessions opened with the old password (see session.ts).
-    await db.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', existing.id).execute()
-    return 'updated'
-  }
-  await db.insertInto('users').values({ username, password_hash: hash, created_at: now, updated_at: now }).execute()
-  return 'created'
+  // The unique index decides, so two commands racing for one name cannot both succeed.
+  const result = await db
+    .insertInto('users')
+    .values({ username, password_hash: hash, created_at: now, updated_at: now })
+    .onConflict((oc) => oc.column('username').doNothing())
+    .executeTakeFirst()
+  return result.numInsertedOrUpdatedRows === 1n
+}
+
+/** Sets a new password on an existing account; false when there is none of that name. */
+export async function changePassword(db: Db, username: string, password: string): Promise<boolean> {
+  const hash = await hashPassword(password)
+  // updated_at changes, which signs out the sessions opened with the old password (see admin.plugin.ts).
+  const result = await db
+    .updateTable('users')
+    .set({ password_hash: hash, updated_at: nowIso() })
+    .where('username', '=', username)
+    .executeTakeFirst()
+  return result.numUpdatedRows === 1n
 }

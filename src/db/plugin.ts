@@ -35,7 +35,7 @@ export async function openDatabase(config: Pick<Config, 'databasePath' | 'initia
     const isNew = await settings.initialize({ ...DEFAULT_SETTINGS, ...config.initialSettings })
     // Demo content goes only into a blog that was just created and has no posts: never twice, never over
     // someone's writing.
-    if (isNew && config.demoContent && !(await hasAnyPost(db))) await loadDemoContent(db)
+    if (isNew && config.demoContent && !(await hasAnyPost(db))) await loadDemoContent(db, settings.get().language)
     return { sqlite, db, settings, statements }
   } catch (err) {
     await db.destroy()

@@ -1,11 +1,20 @@
-// Demo content for a brand-new blog: the seed post exactly as the model page shows it, and a few others.
+// Demo content for a brand-new blog, in the blog's language: on a French blog the seed post exactly as the model
+// page shows it, and a few others; on an English blog the same in English.
 import type { Kysely } from 'kysely'
+import type { Language } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import { createPost } from '../posts/posts.write.ts'
-import { demoPosts } from './posts.ts'
-import { seedPost } from './seed-post.ts'
+import { demoPostsEn, seedPostEn } from './posts.en.ts'
+import { demoPosts as demoPostsFr, type DemoPost, type DemoSeed } from './posts.ts'
+import { seedPost as seedPostFr } from './seed-post.ts'
 
-export async function loadDemoContent(db: Kysely<Database>): Promise<void> {
+const DEMO: Record<Language, { seedPost: DemoSeed; demoPosts: DemoPost[] }> = {
+  fr: { seedPost: seedPostFr, demoPosts: demoPostsFr },
+  en: { seedPost: seedPostEn, demoPosts: demoPostsEn },
+}
+
+export async function loadDemoContent(db: Kysely<Database>, language: Language): Promise<void> {
+  const { seedPost, demoPosts } = DEMO[language]
   const seed = await createPost(db, {
     title: seedPost.title,
     body: seedPost.body,

@@ -1,5 +1,5 @@
 // A few more posts around the seed post, so that paging, categories and month archives show something on a
-// new blog. Threads stay open so that a visitor can try the comment form.
+// new blog. Threads stay open so that a visitor can try the comment form. The English ones are in posts.en.ts.
 export interface DemoPost {
   title: string
   publishedAt: string
@@ -7,6 +7,18 @@ export interface DemoPost {
   tags: string[]
   body: string
   comments?: Array<{ author: string; url?: string; createdAt: string; body: string; replyTo?: number }>
+}
+
+/** The model post, whose signature the other demo posts carry too. Its thread is closed. */
+export interface DemoSeed {
+  title: string
+  tags: string[]
+  categories: string[]
+  signature: string
+  publishedAt: string
+  commentsOpen: boolean
+  body: string
+  comments: Array<{ author: string; createdAt: string; body: string }>
 }
 
 export const demoPosts: DemoPost[] = [

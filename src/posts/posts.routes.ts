@@ -45,15 +45,18 @@ export default async function postsRoutes(app: FastifyInstance) {
     description?: string
     /** On a category's pages: which one (its feeds are advertised in the head). */
     category?: { name: string; slug: string }
+    /** An archive (a month, a year) with no post a reader can see is no page at all: 404, not an empty list. */
+    missingWhenEmpty?: boolean
   }
 
-  /** One page of a list of posts, or undefined for a page past the end. */
+  /** One page of a list of posts, or undefined for a page past the end (or an empty archive). */
   async function listData(page: number, opts: ListOptions) {
     const c = ctx()
     const now = nowIso()
     // Counting walks an index over every matching post: kept until posts or categories change or a timed change
     // comes (a month's range depends on the time zone, hence the key).
     const total = await app.freshness.postsMemo(`count ${c.timeZone} ${opts.path}`, () => opts.count(now))
+    if (total === 0 && opts.missingWhenEmpty) return undefined
     const pager = pagination(opts.path, page, total, c.perPage)
     if (page > pager.pages) return undefined
     const rows = await opts.list(now, c.perPage, (page - 1) * c.perPage)
@@ -70,10 +73,11 @@ export default async function postsRoutes(app: FastifyInstance) {
   }
 
   /**
-   * Renders a paged list of posts, or 404 for a page past the end (or when `options` finds nothing). Its data
-   * reads only the database, the clock and the settings (which change only with a write): computed once per
-   * freshness generation, list (`key`: what names it in the address) and page, whole, with whatever lookup
-   * `options` makes (a category by its slug), so that no part of it can predate a write another part follows.
+   * Renders a paged list of posts, or 404 for a page past the end, an empty archive, or when `options` finds
+   * nothing. Its data reads only the database, the clock and the settings (which change only with a write):
+   * computed once per freshness generation, list (`key`: what names it in the address) and page, whole, with
+   * whatever lookup `options` makes (a category by its slug), so that no part of it can predate a write another
+   * part follows.
    */
   async function listPage(request: FastifyRequest, reply: FastifyReply, key: string, options: () => Promise<ListOptions | undefined>) {
     const query = pageQuery.safeParse(request.query)
@@ -131,6 +135,7 @@ export default async function postsRoutes(app: FastifyInstance) {
         list: (now, limit, offset) => repo.listPublishedInRange(app.db, now, from, to, limit, offset),
         heading: label,
         title: label,
+        missingWhenEmpty: true,
       }
     })
   })
@@ -149,6 +154,7 @@ export default async function postsRoutes(app: FastifyInstance) {
         list: (now, limit, offset) => repo.listPublishedInRange(app.db, now, from, to, limit, offset),
         heading: label,
         title: label,
+        missingWhenEmpty: true,
       }
     })
   })

@@ -3,7 +3,7 @@
 // the forms sent back with errors (status 400) and a failed sign-in.
 import type { Page, Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { setUserPassword } from '../../src/admin/users.ts'
+import { createUser } from '../../src/admin/users.ts'
 import { axeViolations, htmlErrors } from './checks.ts'
 import { hasChromium, launchBrowser, navigation, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
 
@@ -42,7 +42,7 @@ describe.skipIf(!hasChromium)('admin pages: valid HTML and accessibility', () =>
   let browser: Browser
   beforeAll(async () => {
     blog = await startBlog()
-    await setUserPassword(blog.app.db, 'claire', PASSWORD)
+    await createUser(blog.app.db, 'claire', PASSWORD)
     // Something to moderate, so the queue shows its rows and buttons.
     await blog.app.db
       .insertInto('comments')
