@@ -65,11 +65,11 @@ function html(s: string): string {
 }
 
 /**
- * A plain-text title as RSS readers read it (see the top of this file): `&` before a letter, digit or `#`
+ * Plain text (a title, the channel description) as RSS readers read it (see the top of this file): `&` before a letter, digit or `#`
  * (a character reference) and `<` before a letter, `/`, `!` or `?` (a tag, a comment) are escaped; so is `>`
  * after `]]` (it would end the CDATA). Decoding it once as HTML gives the text back.
  */
-export function rssTitle(s: string): string {
+export function rssText(s: string): string {
   return text(s)
     .replace(/&(?=[A-Za-z0-9#])/g, '&amp;')
     .replace(/<(?=[A-Za-z/!?])/g, '&lt;')
@@ -96,15 +96,15 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
   })
   if (format === 'rss') {
     // The library writes the channel's title and description as escaped text, which readers decode and then
-    // take for HTML: CDATA holding the title as rssTitle() writes it instead (an extension replaces the element).
-    feed.addExtension({ name: 'title', objects: { _cdata: rssTitle(doc.title) } })
-    feed.addExtension({ name: 'description', objects: { _cdata: rssTitle(doc.description) } })
+    // take for HTML: CDATA holding the title as rssText() writes it instead (an extension replaces the element).
+    feed.addExtension({ name: 'title', objects: { _cdata: rssText(doc.title) } })
+    feed.addExtension({ name: 'description', objects: { _cdata: rssText(doc.description) } })
   }
   for (const e of doc.entries) {
     const author = { name: text(e.author.name), ...(e.author.url ? { link: e.author.url } : {}) }
     feed.addItem({
       id: e.id,
-      title: format === 'atom' ? escapeHtml(text(e.title)) : rssTitle(e.title),
+      title: format === 'atom' ? escapeHtml(text(e.title)) : rssText(e.title),
       link: e.link,
       date: e.updated,
       published: e.published,

@@ -2,7 +2,7 @@
 // BlogPosting in JSON-LD. Built here as data; views/seo/post-head.eta only prints it into the page's head block.
 // The image a link preview shows is the post's first image, else the site image of the settings; a post with
 // neither says nothing (no og:image, no twitter:image, no JSON-LD image) rather than something wrong. The author's
-// `url` is the blog's home page: Carnet has no author pages (a signature is free text), and a blog is its authors'.
+// `url` is the blog's home page: Carnet has no author pages (a signature is free text).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import sanitizeHtml from 'sanitize-html'
