@@ -1,6 +1,7 @@
 // Parsing helpers shared by the feed, sitemap and SEO suites: a real XML parser, and checks of the date formats
 // the specs require.
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import sanitizeHtml from 'sanitize-html'
 import { expect } from 'vitest'
 
 const ARRAYS = new Set(['rss.channel.item', 'rss.channel.item.category', 'feed.entry', 'feed.link', 'feed.entry.link', 'feed.entry.category', 'urlset.url'])
@@ -42,15 +43,17 @@ export function checkRss(doc: any): any[] {
   expectAbsolute(channel['atom:link']['@_href'])
   expect(channel['atom:link']['@_rel']).toBe('self')
   expect(channel.lastBuildDate).toMatch(RFC822)
+  expect(titleText(channel.title)).toBeTruthy()
   const items: any[] = channel.item ?? []
   for (const item of items) {
-    expect(item.title).toBeTruthy()
+    expect(titleText(item.title)).toBeTruthy()
     expectAbsolute(item.link)
     expect(item.guid['#text']).toMatch(/^tag:blog\.test,\d{4}-\d{2}-\d{2}:(post|comment)-\d+$/)
     expect(item.guid['@_isPermaLink']).toBe('false')
     expect(item.pubDate).toMatch(RFC822)
     expect(Number.isNaN(Date.parse(item.pubDate))).toBe(false)
     expect(item['content:encoded']).toBeTruthy()
+    expectAbsoluteAddresses(item['content:encoded'])
     expect(item['dc:creator']).toBeTruthy()
   }
   return items
@@ -60,6 +63,7 @@ export function checkRss(doc: any): any[] {
 export function checkAtom(doc: any): any[] {
   const feed = doc.feed
   expect(feed['@_xmlns']).toBe('http://www.w3.org/2005/Atom')
+  expect(['fr', 'en']).toContain(feed['@_xml:lang'])
   expect(feed.id).toBeTruthy()
   expect(feed.title).toBeTruthy()
   expect(feed.updated).toMatch(RFC3339)
@@ -75,6 +79,7 @@ export function checkAtom(doc: any): any[] {
     expectAbsolute(entry.link[0]['@_href'])
     expect(entry.author.name).toBeTruthy()
     expect(entry.content['@_type']).toBe('html')
+    expectAbsoluteAddresses(String(entry.content['#text']))
   }
   return entries
 }
@@ -88,4 +93,61 @@ export function atomTitle(entry: any): string {
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&')
+}
+
+/** Decodes the character references of HTML text (what a reader shows of HTML that holds no tag). */
+function decodeHtmlText(html: string): string {
+  return html
+    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&')
+}
+
+/**
+ * What a feed reader shows of an RSS title (its text after XML parsing), whether it takes it for text or, as
+ * most do when it looks like HTML, for HTML: the two must agree, so the title holds nothing HTML would read
+ * as a tag, and decoding its references once gives the text.
+ */
+export function titleText(title: unknown): string {
+  const s = String(title)
+  expect(s, `${s} holds markup`).not.toMatch(/<[A-Za-z/!?]/)
+  return decodeHtmlText(s)
+}
+
+/** Attributes that hold addresses, as the HTML standard lists them. */
+const ADDRESS_ATTRIBUTES = ['href', 'src', 'srcset', 'imagesrcset', 'poster', 'cite', 'action', 'formaction', 'data', 'longdesc', 'usemap', 'background', 'ping', 'itemid', 'xlink:href']
+
+/** Every address in a piece of HTML, read with a real HTML parser (sanitize-html's htmlparser2). */
+export function addressesIn(html: string): string[] {
+  const found: string[] = []
+  sanitizeHtml(html, {
+    allowedTags: false,
+    allowedAttributes: false,
+    allowVulnerableTags: true,
+    transformTags: {
+      '*': (tagName, attribs) => {
+        for (const [name, value] of Object.entries(attribs)) {
+          if (!ADDRESS_ATTRIBUTES.includes(name.toLowerCase())) continue
+          if (name.toLowerCase().endsWith('srcset')) found.push(...value.split(',').map((c) => c.trim().split(/\s+/)[0]!))
+          else if (name.toLowerCase() === 'ping') found.push(...value.trim().split(/\s+/))
+          else found.push(value)
+        }
+        return { tagName, attribs }
+      },
+    },
+  })
+  return found
+}
+
+/** Every address in a feed's HTML content stands on its own: http(s) (or mailto: for a link), never relative. */
+export function expectAbsoluteAddresses(html: string): void {
+  for (const address of addressesIn(html)) {
+    expect(address, `${address} is not absolute`).toMatch(/^(https?:\/\/[^/]|mailto:)/)
+    expect(() => new URL(address)).not.toThrow()
+  }
+  expect(html).not.toMatch(/(?:href|src|srcset|poster|cite)\s*=\s*["']?\s*(?:javascript|data|vbscript):/i)
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPost } from '../src/posts/posts.write.ts'
-import { atomTitle, checkAtom, checkRss, parseXml } from './feed-helpers.ts'
+import { addressesIn, atomTitle, checkAtom, checkRss, parseXml, titleText } from './feed-helpers.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from './helper.ts'
 
 const SEED_TITLE = "Syrie : Daech s'empare d'Al-Qaryatayn, ville symbolique dans le centre de la Syrie"
@@ -233,7 +233,7 @@ describe('feeds with many posts and awkward text', () => {
 
   it('stays well-formed XML whatever the text, and gives the text back intact', async () => {
     const rss = parseXml((await blog.app.inject('/feed.rss')).body).rss.channel.item[0]
-    expect(rss.title).toBe('A < B & "C" ]]>  fin')
+    expect(titleText(rss.title)).toBe('A < B & "C" ]]>  fin')
     expect(rss['content:encoded']).toContain('<code>a]]&gt;b</code>')
     const atom = parseXml((await blog.app.inject('/feed.atom')).body).feed.entry[0]
     // Atom titles are HTML: escaped once, so a reader shows the original text.
@@ -249,6 +249,167 @@ describe('feeds with many posts and awkward text', () => {
       expect(checkAtom(parseXml((await empty.app.inject('/comments/feed.atom')).body))).toHaveLength(0)
     } finally {
       await empty.close()
+    }
+  })
+})
+
+const ZOE = 'Zoë <b>Tester</b>'
+const PERMALINK = 'http://blog.test/archive/2020/03/01/adresses.html'
+
+describe('feeds carry absolute addresses, plain-text titles and their language', () => {
+  let blog: TestBlog
+  let postId: number
+  let category: string
+  beforeAll(async () => {
+    blog = await buildTestApp({ demo: false })
+    const db = blog.app.db
+    await blog.app.settings.update({ title: `${ZOE} & Co` })
+    // What authors write: addresses from the root, from the page, to a fragment, elsewhere, by e-mail.
+    const post = await createPost(db, {
+      title: ZOE,
+      slug: 'adresses',
+      body: [
+        '[Archive](/archive/2017/10/01/autre.html), [voisine](./voisine.html), [nue](voisine-nue.html),',
+        '[plus haut](../../), [note](#note), [ailleurs](https://example.org/a?b=1&c=2), [courriel](mailto:zoe@example.org).',
+        '',
+        '![Photo](/static/photo.jpg "Photo")',
+      ].join('\n'),
+      status: 'published',
+      publishedAt: '2020-03-01T10:00:00.000Z',
+      categories: [ZOE],
+    })
+    postId = post.id
+    category = (await db.selectFrom('categories').select('slug').executeTakeFirstOrThrow()).slug
+    await db
+      .insertInto('comments')
+      .values({ post_id: postId, author_name: ZOE, body: 'Voir https://example.org/x et /archive/ici.', status: 'approved', created_at: '2020-03-02T10:00:00.000Z' })
+      .execute()
+  })
+  afterAll(() => blog.close())
+
+  const get = (url: string) => blog.app.inject(url)
+  const postFeed = (f: string) => `/archive/2020/03/01/adresses/comments.${f}`
+  const ALL_FEEDS = () => ['/feed', `/category/${category}/feed`, '/comments/feed', '/archive/2020/03/01/adresses/comments'].flatMap((p) => [`${p}.rss`, `${p}.atom`])
+
+  it("makes every address in a post's content absolute from SITE_URL, in RSS and Atom", async () => {
+    const rss = checkRss(parseXml((await get('/feed.rss')).body))[0]['content:encoded'] as string
+    const atom = String(checkAtom(parseXml((await get('/feed.atom')).body))[0].content['#text'])
+    for (const content of [rss, atom]) {
+      expect(addressesIn(content)).toEqual([
+        'http://blog.test/archive/2017/10/01/autre.html',
+        'http://blog.test/archive/2020/03/01/voisine.html',
+        'http://blog.test/archive/2020/03/01/voisine-nue.html',
+        'http://blog.test/archive/2020/',
+        `${PERMALINK}#note`,
+        'https://example.org/a?b=1&c=2',
+        'mailto:zoe@example.org',
+        'http://blog.test/static/photo.jpg',
+      ])
+    }
+  })
+
+  it('resolves srcset, poster, cite and protocol-relative addresses, and drops javascript: and data:', async () => {
+    // HTML the sanitizer may let through one day (or let through before): the feed does not depend on it.
+    const stored = await blog.app.db.selectFrom('posts').select('body_html').where('id', '=', postId).executeTakeFirstOrThrow()
+    await blog.app.db
+      .updateTable('posts')
+      .set({
+        body_html: [
+          '<p><a href="//cdn.example.net/x">cdn</a> <a href="javascript:alert(1)">js</a> <a href=" JaVaScRiPt:alert(2)">js2</a></p>',
+          '<img src="data:image/png;base64,AAAA" alt="data"><img src="/a.png" srcset="/a.png 1x, b.png 2x, javascript:x 3x" alt="set">',
+          '<video poster="/poster.jpg" src="film.mp4"><source src="/film.webm" type="video/webm"></video>',
+          '<blockquote cite="/source.html"><p>Cité</p></blockquote>',
+        ].join(''),
+      })
+      .where('id', '=', postId)
+      .execute()
+    try {
+      const rss = (await get('/feed.rss')).body
+      const content = checkRss(parseXml(rss))[0]['content:encoded'] as string
+      expect(addressesIn(content)).toEqual([
+        'http://cdn.example.net/x',
+        'http://blog.test/a.png',
+        'http://blog.test/a.png',
+        'http://blog.test/archive/2020/03/01/b.png',
+        'http://blog.test/poster.jpg',
+        'http://blog.test/archive/2020/03/01/film.mp4',
+        'http://blog.test/film.webm',
+        'http://blog.test/source.html',
+      ])
+      // The links lose their address, not their text.
+      expect(content).toContain('<a>js</a>')
+      expect(rss.toLowerCase()).not.toContain('javascript:')
+      expect(rss).not.toContain('data:image')
+      expect(checkAtom(parseXml((await get('/feed.atom')).body))).toHaveLength(1)
+    } finally {
+      await blog.app.db.updateTable('posts').set({ body_html: stored.body_html }).where('id', '=', postId).execute()
+    }
+  })
+
+  it('has only absolute addresses in the content of every feed', async () => {
+    for (const url of ALL_FEEDS()) {
+      const res = await get(url)
+      expect(res.statusCode, url).toBe(200)
+      const doc = parseXml(res.body)
+      // checkRss / checkAtom assert it for every item.
+      const entries = url.endsWith('.rss') ? checkRss(doc) : checkAtom(doc)
+      expect(entries.length, url).toBeGreaterThan(0)
+    }
+  })
+
+  it('takes addresses from the root from SITE_URL even when it has a path', async () => {
+    const sub = await buildTestApp({ demo: false, env: { SITE_URL: 'http://blog.test/carnet' } })
+    try {
+      await createPost(sub.app.db, { title: 'Sous-dossier', slug: 's', body: '[a](/archive/x.html) [b](b.html) ![c](/static/c.png)', status: 'published', publishedAt: '2020-03-01T10:00:00.000Z' })
+      const item = checkRss(parseXml((await sub.app.inject('/feed.rss')).body))[0]
+      expect(item.link).toBe('http://blog.test/carnet/archive/2020/03/01/s.html')
+      expect(addressesIn(item['content:encoded'])).toEqual([
+        'http://blog.test/carnet/archive/x.html',
+        'http://blog.test/carnet/archive/2020/03/01/b.html',
+        'http://blog.test/carnet/static/c.png',
+      ])
+    } finally {
+      await sub.close()
+    }
+  })
+
+  it('writes titles as text in RSS as in Atom: post titles, names, the blog title, category names', async () => {
+    const blogTitle = `${ZOE} & Co`
+    const expected: Record<string, { channel: string; item: string }> = {
+      '/feed': { channel: blogTitle, item: ZOE },
+      [`/category/${category}/feed`]: { channel: `${blogTitle} – Catégorie : ${ZOE}`, item: ZOE },
+      '/comments/feed': { channel: `${blogTitle} – Commentaires`, item: `${ZOE} sur « ${ZOE} »` },
+      '/archive/2020/03/01/adresses/comments': { channel: `Commentaires sur « ${ZOE} »`, item: `${ZOE} sur « ${ZOE} »` },
+    }
+    for (const [path, want] of Object.entries(expected)) {
+      const rss = (await get(`${path}.rss`)).body
+      const channel = parseXml(rss).rss.channel
+      // titleText() fails on any markup a reader could render.
+      expect(titleText(channel.title), path).toBe(want.channel)
+      expect(titleText(checkRss(parseXml(rss))[0].title), path).toBe(want.item)
+      expect(rss, path).not.toContain('<b>')
+      const atom = parseXml((await get(`${path}.atom`)).body).feed
+      expect(String(atom.title), path).toBe(want.channel)
+      expect(atomTitle(checkAtom({ feed: atom })[0]), path).toBe(want.item)
+    }
+    // The RSS category element and the author are plain text too.
+    const item = checkRss(parseXml((await get('/feed.rss')).body))[0]
+    expect(item.category).toEqual([ZOE])
+  })
+
+  it("says the feed's language on Atom's <feed> as RSS does in <language>, and follows the setting", async () => {
+    for (const url of ALL_FEEDS()) {
+      const doc = parseXml((await get(url)).body)
+      if (url.endsWith('.atom')) expect(doc.feed['@_xml:lang'], url).toBe('fr')
+      else expect(doc.rss.channel.language, url).toBe('fr')
+    }
+    await blog.app.settings.update({ language: 'en' })
+    try {
+      expect(parseXml((await get('/feed.atom')).body).feed['@_xml:lang']).toBe('en')
+      expect(parseXml((await get(postFeed('atom'))).body).feed['@_xml:lang']).toBe('en')
+      expect(parseXml((await get('/feed.rss')).body).rss.channel.language).toBe('en')
+    } finally {
+      await blog.app.settings.update({ language: 'fr' })
     }
   })
 })

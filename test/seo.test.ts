@@ -40,10 +40,11 @@ describe('metadata for search engines and social sites', () => {
     expect(ld.headline).toBe(SEED_TITLE)
     expect(ld.datePublished).toBe('2017-10-01T17:08:00.000Z')
     expect(ld.dateModified).toBe(row.updated_at > ld.datePublished ? row.updated_at : ld.datePublished)
-    expect(ld.author).toEqual({ '@type': 'Person', name: 'Jean René Belliard' })
+    // No author pages: the author's address is the blog's.
+    expect(ld.author).toEqual({ '@type': 'Person', name: 'Jean René Belliard', url: 'http://blog.test/' })
     expect(ld.url).toBe(`http://blog.test${SEED_PATH}`)
     expect(ld.mainEntityOfPage['@id']).toBe(`http://blog.test${SEED_PATH}`)
-    expect(ld.publisher).toMatchObject({ '@type': 'Organization', name: 'Carnet' })
+    expect(ld.publisher).toEqual({ '@type': 'Organization', name: 'Carnet', url: 'http://blog.test/' })
     expect(ld.description).toMatch(/^L'Etat islamique \(Daech\), a pris/)
     expect(ld.articleSection).toContain('Al-Qaryatayn')
     // Only post pages describe a post.
@@ -67,6 +68,34 @@ describe('metadata for search engines and social sites', () => {
     expect(head).toContain('og:title')
     expect(head).toContain('application/ld+json')
     expect(metaOf((await blog.app.inject('/')).body, 'property', 'og:type')).toEqual([])
+  })
+
+  it("shows the post's first image in Open Graph, the Twitter card and JSON-LD, absolute from SITE_URL", async () => {
+    const cases: Array<[body: string, image: string, alt: string]> = [
+      ['Texte.\n\n![Carte de Syrie](/static/carte.png)\n\n![Autre](/static/autre.png)', 'http://blog.test/static/carte.png', 'Carte de Syrie'],
+      // Relative to the post's own address, as a browser reads it on the page.
+      ['![](photo.jpg)', 'http://blog.test/archive/2016/06/06/photo.jpg', ''],
+      ['<p>x</p>\n\n![Loin](https://images.example.org/a.jpg?w=1200&h=630)', 'https://images.example.org/a.jpg?w=1200&h=630', 'Loin'],
+    ]
+    for (const [i, [body, image, alt]] of cases.entries()) {
+      const { slug } = await createPost(blog.app.db, { title: `Image ${i}`, body, status: 'published', publishedAt: '2016-06-06T10:00:00.000Z' })
+      const html = (await blog.app.inject(`/archive/2016/06/06/${slug}.html`)).body
+      expect(metaOf(html, 'property', 'og:image'), body).toEqual([image])
+      expect(metaOf(html, 'property', 'og:image:alt')).toEqual(alt ? [alt] : [])
+      expect(metaOf(html, 'name', 'twitter:card')).toEqual(['summary_large_image'])
+      expect(metaOf(html, 'name', 'twitter:image')).toEqual([image])
+      expect(metaOf(html, 'name', 'twitter:image:alt')).toEqual(alt ? [alt] : [])
+      expect(jsonLdOf(html)[0].image).toEqual([image])
+    }
+  })
+
+  it('says nothing about an image when the post has none and no site image is set', async () => {
+    const html = (await blog.app.inject(SEED_PATH)).body
+    expect(html).not.toMatch(/og:image|twitter:image/)
+    expect(metaOf(html, 'name', 'twitter:card')).toEqual(['summary'])
+    const ld = jsonLdOf(html)[0]
+    expect(ld).not.toHaveProperty('image')
+    expect(ld.publisher).not.toHaveProperty('logo')
   })
 
   it('keeps the JSON-LD a data block that no text can close', async () => {

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { Messages } from '../i18n/index.ts'
 import { slugify } from '../lib/slug.ts'
 import { zonedTimeToUtc } from '../lib/time.ts'
+import { isSiteImage, SITE_IMAGE_MAX_LENGTH } from '../settings/settings.ts'
 
 const text = z.string().catch('')
 /** A field that may repeat (checkboxes): always a list of strings. */
@@ -178,6 +179,11 @@ export function settingsForm(t: Messages['admin']) {
     postsPerPage: intField(1, 100, t.invalidPerPage),
     moderation: z.enum(['none', 'first-time', 'all'], { error: t.invalidChoice }),
     commentsAutoCloseDays: intField(0, 36500, t.invalidAutoClose),
+    siteImage: z
+      .string()
+      .catch('')
+      .transform((s) => s.trim())
+      .pipe(z.string().max(SITE_IMAGE_MAX_LENGTH, t.invalidSiteImage).refine(isSiteImage, t.invalidSiteImage)),
   })
 }
 

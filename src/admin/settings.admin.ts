@@ -28,7 +28,10 @@ export default async function settingsRoutes(app: FastifyInstance) {
       return reply.code(400).adminPage('admin/settings', {
         heading: ctx.t.settings,
         values: Object.fromEntries(
-          ['title', 'description', 'language', 'timezone', 'postsPerPage', 'moderation', 'commentsAutoCloseDays'].map((k) => [k, str(k)]),
+          ['title', 'description', 'language', 'timezone', 'postsPerPage', 'moderation', 'commentsAutoCloseDays', 'siteImage'].map((k) => [
+            k,
+            str(k),
+          ]),
         ),
         errors,
         notice: null,

@@ -73,12 +73,13 @@ export default async function feedsRoutes(app: FastifyInstance) {
   async function send(
     reply: FastifyReply,
     format: FeedFormat,
-    doc: Omit<FeedDocument, 'id' | 'updated' | 'language' | 'self'>,
+    doc: Omit<FeedDocument, 'id' | 'updated' | 'language' | 'self' | 'site'>,
     selfPath: (f: FeedFormat) => string,
   ) {
     const self = { rss: abs(selfPath('rss')), atom: abs(selfPath('atom')) }
     const full: FeedDocument = {
       ...doc,
+      site: app.config.siteUrl,
       id: self.atom,
       self,
       language: app.settings.get().language,

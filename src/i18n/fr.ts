@@ -255,12 +255,16 @@ export const fr = {
     moderationFirst: 'Premier commentaire de chaque personne',
     moderationAll: 'Tous les commentaires',
     autoClose: 'Fermer les discussions après N jours (0 = jamais)',
+    siteImage: 'Image du site',
+    siteImageHelp:
+      'Montrée dans les aperçus de liens (réseaux sociaux, messageries) d’une note sans image, et comme logo pour les moteurs de recherche. Une adresse complète (https://…) ou un chemin sur le site (/static/logo.png) ; laissez vide pour aucune.',
     save: 'Enregistrer',
     invalidTitle: 'Donnez un titre (200 caractères au plus).',
     invalidDescription: '500 caractères au plus.',
     invalidTimezone: 'Fuseau horaire inconnu (ex. Europe/Paris, America/New_York).',
     invalidPerPage: 'Un nombre entier entre 1 et 100.',
     invalidAutoClose: 'Un nombre entier de jours, 0 ou plus.',
+    invalidSiteImage: 'Une adresse http(s) complète ou un chemin commençant par /, sans espace (2000 caractères au plus).',
     invalidChoice: 'Choisissez une des valeurs proposées.',
     // Categories
     newCategory: 'Nouvelle catégorie',

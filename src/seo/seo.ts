@@ -1,7 +1,12 @@
 // What a post page tells search engines and social sites: Open Graph, Twitter card and a schema.org
 // BlogPosting in JSON-LD. Built here as data; views/seo/post-head.eta only prints it into the page's head block.
+// The image a link preview shows is the post's first image, else the site image of the settings; a post with
+// neither says nothing (no og:image, no twitter:image, no JSON-LD image) rather than something wrong. The author's
+// `url` is the blog's home page: Carnet has no author pages (a signature is free text).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import sanitizeHtml from 'sanitize-html'
+import { absoluteUrl, type UrlBase } from '../feeds/absolute-urls.ts'
 import type { PageData } from '../web/render.ts'
 
 export interface PostMeta {
@@ -23,6 +28,38 @@ interface PostForMeta {
   signature: string
   categories: Array<{ name: string }>
   tags: string[]
+  /** The post's HTML, where its first image is found. */
+  bodyHtml: string
+}
+
+export interface SiteForMeta {
+  title: string
+  /** SITE_URL, without a trailing slash. */
+  url: string
+  /** The site image of the settings, as typed there ('' for none): an absolute URL or a path on the site. */
+  image: string
+}
+
+export interface MetaImage {
+  url: string
+  alt: string
+}
+
+/** The first image of some HTML whose address is (or resolves to) an http(s) one, read with a real HTML parser. */
+export function firstImage(html: string, base: UrlBase): MetaImage | null {
+  let found: MetaImage | null = null
+  sanitizeHtml(html, {
+    allowedTags: [],
+    allowedAttributes: {},
+    transformTags: {
+      img: (tagName, attribs) => {
+        const url = found || !attribs.src ? null : absoluteUrl(attribs.src, base)
+        if (url) found = { url, alt: (attribs.alt ?? '').trim() }
+        return { tagName, attribs }
+      },
+    },
+  })
+  return found
 }
 
 const OG_LOCALES = { fr: 'fr_FR', en: 'en_US' } as const
@@ -40,17 +77,22 @@ export function jsonForScript(value: unknown): string {
     .replace(/\u2029/g, '\\u2029')
 }
 
-export function postMeta(
-  post: PostForMeta,
-  site: { title: string; url: string },
-  lang: 'fr' | 'en',
-): PostMeta {
+export function postMeta(post: PostForMeta, site: SiteForMeta, lang: 'fr' | 'en'): PostMeta {
   const url = site.url + post.url
+  const home = `${site.url}/`
   const modified = post.updatedAt > post.publishedAt ? post.updatedAt : post.publishedAt
   const description = post.excerpt || post.title
+  const siteImage = absoluteUrl(site.image, { site: site.url, page: home })
+  const image: MetaImage | null = firstImage(post.bodyHtml, { site: site.url, page: url }) ?? (siteImage ? { url: siteImage, alt: '' } : null)
   const author = post.signature
-    ? { '@type': 'Person', name: post.signature }
-    : { '@type': 'Organization', name: site.title, url: site.url }
+    ? { '@type': 'Person', name: post.signature, url: home }
+    : { '@type': 'Organization', name: site.title, url: home }
+  const publisher = {
+    '@type': 'Organization',
+    name: site.title,
+    url: home,
+    ...(siteImage ? { logo: { '@type': 'ImageObject', url: siteImage } } : {}),
+  }
   const jsonLd = {
     '@context': 'https://schema.org',
     '@type': 'BlogPosting',
@@ -60,8 +102,9 @@ export function postMeta(
     mainEntityOfPage: { '@type': 'WebPage', '@id': url },
     datePublished: post.publishedAt,
     dateModified: modified,
+    ...(image ? { image: [image.url] } : {}),
     author,
-    publisher: { '@type': 'Organization', name: site.title, url: site.url },
+    publisher,
     inLanguage: lang,
     ...(post.categories.length ? { articleSection: post.categories.map((c) => c.name) } : {}),
     ...(post.tags.length ? { keywords: post.tags.join(', ') } : {}),
@@ -74,15 +117,20 @@ export function postMeta(
       ['og:title', post.title],
       ['og:description', description],
       ['og:url', url],
+      ...(image ? [['og:image', image.url] as [string, string]] : []),
+      ...(image?.alt ? [['og:image:alt', image.alt] as [string, string]] : []),
       ['article:published_time', post.publishedAt],
       ['article:modified_time', modified],
       ...post.categories.map((c): [string, string] => ['article:section', c.name]),
       ...post.tags.map((t): [string, string] => ['article:tag', t]),
     ],
     twitter: [
-      ['twitter:card', 'summary'],
+      // A large card only with an image to fill it.
+      ['twitter:card', image ? 'summary_large_image' : 'summary'],
       ['twitter:title', post.title],
       ['twitter:description', description],
+      ...(image ? [['twitter:image', image.url] as [string, string]] : []),
+      ...(image?.alt ? [['twitter:image:alt', image.alt] as [string, string]] : []),
     ],
     jsonLd: jsonForScript(jsonLd),
   }
@@ -96,11 +144,12 @@ async function seoPlugin(app: FastifyInstance) {
   app.pageDataHooks.push((request, data: PageData) => {
     const post = data.post as PostForMeta | undefined
     if (!post || typeof post.url !== 'string') return
-    const key = `${data.lang} ${data.site.url} ${data.site.title}`
+    const site: SiteForMeta = { title: data.site.title, url: data.site.url, image: app.settings.get().siteImage }
+    const key = `${data.lang} ${site.url} ${site.title} ${site.image}`
     let byKey = metas.get(post)
     if (!byKey) metas.set(post, (byKey = new Map()))
     let meta = byKey.get(key)
-    if (!meta) byKey.set(key, (meta = postMeta(post, data.site, data.lang)))
+    if (!meta) byKey.set(key, (meta = postMeta(post, site, data.lang)))
     data.seo = meta
   })
 }

@@ -1,8 +1,29 @@
 // The blog's settings live in the `settings` table (one JSON value per key). The environment only fills them
 // when the database is new. Reads are served from memory; every write goes through `update`, which refreshes it.
+// A key added later (siteImage) needs no migration: initialize() writes its default into an existing blog at the
+// next start, and reload() falls back to DEFAULT_SETTINGS for a key that has no row.
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Database } from '../db/schema.ts'
+
+/**
+ * The site's image: an absolute http(s) URL, or a path on the site (`/static/logo.png`, read from SITE_URL);
+ * '' for none. Shown where a post has no image of its own (link previews) and as the publisher's logo.
+ */
+export function isSiteImage(value: string): boolean {
+  if (value === '') return true
+  // Typed addresses have no spaces or control characters (they would be percent-encoded).
+  if (/[\s\u0000-\u001f\u007f\\]/.test(value)) return false
+  if (value.startsWith('/')) return !value.startsWith('//') && URL.canParse(`http://site${value}`)
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== ''
+  } catch {
+    return false
+  }
+}
+
+export const SITE_IMAGE_MAX_LENGTH = 2000
 
 export const settingsSchema = z.object({
   title: z.string().trim().min(1).max(200),
@@ -14,6 +35,8 @@ export const settingsSchema = z.object({
   moderation: z.enum(['none', 'first-time', 'all']),
   /** Close comment threads this many days after publication; 0 = never. */
   commentsAutoCloseDays: z.coerce.number().int().min(0).max(36500),
+  /** See isSiteImage(). */
+  siteImage: z.string().trim().max(SITE_IMAGE_MAX_LENGTH).refine(isSiteImage),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -22,6 +45,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   postsPerPage: 10,
   moderation: 'none',
   commentsAutoCloseDays: 0,
+  siteImage: '',
 }
 
 export class SettingsStore {
