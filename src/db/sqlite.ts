@@ -1,5 +1,6 @@
 // Everything SQLite-only lives here, so that a PostgreSQL dialect can replace this one module.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteStatement } from 'kysely'
@@ -8,24 +9,78 @@ import type { Database } from './schema.ts'
 
 export type SqliteHandle = BetterSqlite3.Database
 
+/** The WAL is checkpointed at 1,000 pages (~4 MB) and cut back to this size when it is reused. */
+export const WAL_SIZE_LIMIT = 4 * 1024 * 1024
+
+/** The database cannot be written: the server refuses to start rather than fail at every comment. */
+export class DatabaseNotWritableError extends Error {}
+
 export function openSqlite(path: string): SqliteHandle {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const sqlite = new BetterSqlite3(path)
-  // WAL lets readers go on while a comment is written, and survives a killed process: a transaction whose
-  // COMMIT returned is in the WAL file and is replayed on the next open.
-  sqlite.pragma('journal_mode = WAL')
-  // NORMAL syncs the WAL at checkpoints, not at each commit: a crash of the process loses nothing, and only a
-  // power cut can lose the last moments. That is the trade SQLite recommends for WAL.
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('foreign_keys = ON')
-  // Several processes may share the file: wait for a writer rather than answer "database is locked".
-  sqlite.pragma('busy_timeout = 5000')
-  // Checkpoints (copying the WAL back into the database file, with the only fsync of NORMAL) every 10,000 pages
-  // (~40 MB of WAL) rather than SQLite's 1,000: each comment dirties ~10 pages (the row, seven indexes, the
-  // counters), and a page written many times between checkpoints is copied once. Durability is unchanged (a
-  // committed transaction is in the WAL either way); comment posting went from ~2,950 to ~3,400 a second.
-  sqlite.pragma('wal_autocheckpoint = 10000')
+  let sqlite: SqliteHandle | undefined
+  try {
+    sqlite = new BetterSqlite3(path)
+    // WAL lets readers go on while a comment is written, and survives a killed process: a transaction whose
+    // COMMIT returned is in the WAL file and is replayed on the next open.
+    sqlite.pragma('journal_mode = WAL')
+    // NORMAL syncs the WAL at checkpoints, not at each commit: a crash of the process loses nothing, and only a
+    // power cut can lose the last moments. That is the trade SQLite recommends for WAL.
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('foreign_keys = ON')
+    // Several processes may share the file: wait for a writer rather than answer "database is locked".
+    sqlite.pragma('busy_timeout = 5000')
+    // Checkpoints (copying the WAL back into the database file) at SQLite's default of 1,000 pages, ~4 MB of WAL.
+    // A comment writes ~12 pages (~48 KB) to the WAL: at 10,000 pages the WAL reached 40 MB beside a 25 MB blog,
+    // enough to fill a small volume, for ~5 % more comments a second (bench/RESULTS.md, 2026-11-28).
+    sqlite.pragma('wal_autocheckpoint = 1000')
+    // SQLite reuses the WAL file after a checkpoint rather than shrinking it: when a reader held checkpoints back
+    // (a backup's snapshot, another process) and the WAL grew, it is cut back at its next reuse instead of
+    // keeping its largest size for ever.
+    sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`)
+    probeWrite(sqlite)
+  } catch (err) {
+    sqlite?.close()
+    throw new DatabaseNotWritableError(
+      `the database ${path} cannot be written (${err instanceof Error ? err.message : String(err)}). The file, its ` +
+        `folder and any -wal and -shm files beside it must be writable by ${userName()} (check their modes and ` +
+        `lsattr) on a volume mounted read-write.`,
+    )
+  }
   return sqlite
+}
+
+function userName(): string {
+  try {
+    return `user ${userInfo().username}`
+  } catch {
+    return 'this user'
+  }
+}
+
+/**
+ * A real write, rolled back: SQLite opens a file it may not write (mode 444, `chattr +i`, a read-only mount, a
+ * `-wal` left by another user) read-only without a word, and every comment would then fail. `BEGIN IMMEDIATE`
+ * takes the write lock, and re-setting `user_version` writes the first page; the rollback leaves the file as it
+ * was (nothing reaches the disk).
+ */
+function probeWrite(sqlite: SqliteHandle): void {
+  sqlite.exec('begin immediate')
+  try {
+    const version = sqlite.pragma('user_version', { simple: true }) as number
+    sqlite.pragma(`user_version = ${version}`)
+  } finally {
+    sqlite.exec('rollback')
+  }
+}
+
+/**
+ * Copies the whole WAL back into the database file and empties it (start-up and shutdown: a WAL left large by a
+ * crash or by an older version shrinks without waiting for the next write). Waits for other processes' writers
+ * up to the busy timeout; returns false if readers kept it from finishing.
+ */
+export function truncateWal(sqlite: SqliteHandle): boolean {
+  const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>
+  return result?.busy === 0
 }
 
 /**
