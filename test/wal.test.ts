@@ -9,8 +9,11 @@ import { WAL_SIZE_LIMIT } from '../src/db/sqlite.ts'
 import { buildTestApp, useTempDir, type TestBlog } from './helper.ts'
 import { OPEN_DEMO_POST } from './support/comments-client.ts'
 
-/** What the WAL may hold beyond a checkpoint's 1,000 pages (~4.1 MB): the transaction that crossed it. */
-const BOUND = 5_000_000
+/**
+ * A checkpoint every 1,000 pages keeps the WAL near 4.1 MB; it can go a little past that when the committing
+ * connection's checkpoint finds the background checkpointer's in progress and waits for a later commit.
+ */
+const BOUND = 6_000_000
 
 function walSize(dbPath: string): number {
   return existsSync(`${dbPath}-wal`) ? statSync(`${dbPath}-wal`).size : 0

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts'
 import { loadDemoContent } from '../demo/demo.ts'
 import { hasAnyPost } from '../posts/posts.repository.ts'
 import { DEFAULT_SETTINGS, SettingsStore } from '../settings/settings.ts'
+import { startCheckpointer } from './checkpointer.ts'
 import { migrateToLatest } from './migrate.ts'
 import type { Database } from './schema.ts'
 import { createKysely, dataVersionReader, openSqlite, StatementCache, truncateWal, type SqliteHandle } from './sqlite.ts'
@@ -53,7 +54,9 @@ async function databasePlugin(app: FastifyInstance) {
   // A WAL left large (a crash, an older version, a reader that held checkpoints back) is emptied now and at
   // shutdown; between the two, wal_autocheckpoint and journal_size_limit keep it to a few MB (see sqlite.ts).
   emptyWal(app, sqlite, 'start-up')
+  const checkpointer = app.config.databasePath === ':memory:' ? undefined : startCheckpointer(app.config.databasePath)
   app.addHook('onClose', async () => {
+    await checkpointer?.stop()
     emptyWal(app, sqlite, 'shutdown')
     await db.destroy()
   })
