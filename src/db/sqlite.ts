@@ -41,6 +41,8 @@ export function openSqlite(path: string): SqliteHandle {
     probeWrite(sqlite)
   } catch (err) {
     sqlite?.close()
+    // Anything else (a file that is not a database, a lock held too long) keeps SQLite's own message.
+    if (!/^SQLITE_(READONLY|CANTOPEN|PERM|IOERR)/.test(String((err as { code?: unknown }).code))) throw err
     throw new DatabaseNotWritableError(
       `the database ${path} cannot be written (${err instanceof Error ? err.message : String(err)}). The file, its ` +
         `folder and any -wal and -shm files beside it must be writable by ${userName()} (check their modes and ` +
