@@ -3,7 +3,7 @@
 // database, and measures each page with autocannon. Prints req/s, p50/p99 latency, the server's peak memory
 // and the ratio to the hello-world figure of the same run. See bench/README.md.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import autocannon, { type Options, type Result } from 'autocannon'
@@ -96,6 +96,8 @@ interface Row {
   p99: number
   failed: number
   peakMb: number
+  /** The largest the database's -wal file grew during the figure, MB (writes only). */
+  peakWalMb: number
   /** Server CPU time per response, µs. */
   cpuUs: number
   note?: string
@@ -222,7 +224,12 @@ async function runCarnet(manifest: BenchManifest, pageCache: boolean, only: Set<
           continue
         }
       }
-      const r = await measure(server, s, s.everyPost ? await postPaths(server.base) : undefined)
+      // The WAL's size, sampled every 20 ms: how far beyond the database file a burst of writes goes.
+      let peakWal = 0
+      const sampler = setInterval(() => {
+        peakWal = Math.max(peakWal, existsSync(`${copy}-wal`) ? statSync(`${copy}-wal`).size : 0)
+      }, 20)
+      const r = await measure(server, s, s.everyPost ? await postPaths(server.base) : undefined).finally(() => clearInterval(sampler))
       const ok = successes(r, s.ok ?? [200])
       const total = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'] + r.errors + r.timeouts
       const row: Row = {
@@ -234,7 +241,12 @@ async function runCarnet(manifest: BenchManifest, pageCache: boolean, only: Set<
         p99: r.latency.p99,
         failed: total - ok,
         peakMb: memory(server.proc.pid!).peakMb,
+        peakWalMb: peakWal / 1e6,
         cpuUs: r.cpuUs,
+      }
+      if (s.method === 'POST') {
+        const dbMb = statSync(copy).size / 1e6
+        notes.push(`${label}, cache ${row.cache}, ${s.name}: the WAL peaked at ${row.peakWalMb.toFixed(1)} MB beside a ${dbMb.toFixed(1)} MB database`)
       }
       if (row.failed > 0) row.note = `${row.failed} of ${total} not ${(s.ok ?? [200]).join('/')} (4xx ${r['4xx']}, 5xx ${r['5xx']}, errors ${r.errors})`
       rows.push(row)

@@ -17,7 +17,7 @@ import sitemapRoutes from './feeds/sitemap.routes.ts'
 import searchRoutes from './search/search.routes.ts'
 import seo from './seo/seo.ts'
 import httpCache from './web/http-cache.ts'
-import errors, { renderError } from './web/errors.ts'
+import errors, { renderFrameworkError } from './web/errors.ts'
 import render from './web/render.ts'
 import security from './web/security.ts'
 import freshness from './web/freshness.ts'
@@ -36,9 +36,10 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
-    // A malformed address (bad percent-encoding…) goes through the one error handler too: a page, not JSON.
+    // A malformed address (bad percent-encoding, an over-long path parameter) goes through the one error
+    // handler too: the usual page with the security headers, not JSON.
     frameworkErrors: (error, request, reply) => {
-      void renderError(app, error, request, reply)
+      renderFrameworkError(app, error, request, reply)
     },
   })
   app.decorate('config', config)

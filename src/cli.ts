@@ -3,10 +3,33 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { loadConfig, ConfigError } from './config.ts'
 import { openDatabase } from './db/plugin.ts'
-import { backupDatabase, integrityCheck } from './db/sqlite.ts'
+import { backupDatabase, copyDatabase, integrityCheck, type BackupProgress } from './db/sqlite.ts'
 import { userAdd, userPassword } from './admin/user-command.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1_000_000).toFixed(1)} MB`
+}
+
+/** On a terminal, one line rewritten as a backup goes (a cron job's mail gets only the summary). */
+function progressLine(databasePath: string) {
+  let last = ''
+  const write = (text: string) => {
+    if (text === last) return
+    last = text
+    process.stdout.write(`\r\x1b[K${text}`)
+  }
+  return {
+    show({ phase, copiedBytes, totalBytes }: BackupProgress) {
+      if (phase === 'check') write(`Checking the copy of ${databasePath} (${megabytes(totalBytes)})…`)
+      else write(`Copying ${databasePath}: ${Math.floor((100 * copiedBytes) / Math.max(totalBytes, 1))} % of ${megabytes(totalBytes)}`)
+    },
+    clear() {
+      process.stdout.write('\r\x1b[K')
+    },
+  }
+}
 
 const commands: Record<string, Command> = {
   migrate: {
@@ -35,12 +58,16 @@ const commands: Record<string, Command> = {
         console.error(`${file} exists; add --force to overwrite it.`)
         return 1
       }
-      const check = await backupDatabase(databasePath, file)
+      const started = Date.now()
+      const progress = process.stdout.isTTY ? progressLine(databasePath) : undefined
+      const { check, bytes } = await backupDatabase(databasePath, file, { overwrite: args.includes('--force'), onProgress: progress?.show })
+      progress?.clear()
       if (check !== 'ok') {
-        console.error(`The copy failed its integrity check: ${check}`)
+        console.error(`The copy failed its integrity check, nothing written: ${check}`)
         return 1
       }
-      console.log(`Backed up ${databasePath} to ${resolve(file)} (integrity check: ok).`)
+      const seconds = ((Date.now() - started) / 1000).toFixed(1)
+      console.log(`Backed up ${databasePath} to ${resolve(file)}: ${megabytes(bytes)} in ${seconds} s (integrity check: ok).`)
       return 0
     },
   },
@@ -64,7 +91,7 @@ const commands: Record<string, Command> = {
       const { databasePath } = loadConfig()
       mkdirSync(dirname(databasePath), { recursive: true })
       // The backup API writes through SQLite into the destination, WAL included: no stale -wal file survives.
-      await backupDatabase(file, databasePath)
+      await copyDatabase(file, databasePath)
       const { db } = await openDatabase({ ...loadConfig(), demoContent: false })
       await db.destroy()
       console.log(`Restored ${resolve(file)} into ${databasePath}, schema up to date.`)

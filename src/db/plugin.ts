@@ -7,9 +7,10 @@ import type { Config } from '../config.ts'
 import { loadDemoContent } from '../demo/demo.ts'
 import { hasAnyPost } from '../posts/posts.repository.ts'
 import { DEFAULT_SETTINGS, SettingsStore } from '../settings/settings.ts'
+import { startCheckpointer } from './checkpointer.ts'
 import { migrateToLatest } from './migrate.ts'
 import type { Database } from './schema.ts'
-import { createKysely, dataVersionReader, openSqlite, StatementCache, type SqliteHandle } from './sqlite.ts'
+import { createKysely, dataVersionReader, openSqlite, StatementCache, truncateWal, type SqliteHandle } from './sqlite.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,9 +51,25 @@ async function databasePlugin(app: FastifyInstance) {
   app.decorate('dataVersion', dataVersionReader(sqlite))
   app.decorate('db', db)
   app.decorate('settings', settings)
+  // A WAL left large (a crash, an older version, a reader that held checkpoints back) is emptied now and at
+  // shutdown; between the two, wal_autocheckpoint and journal_size_limit keep it to a few MB (see sqlite.ts).
+  emptyWal(app, sqlite, 'start-up')
+  const checkpointer = app.config.databasePath === ':memory:' ? undefined : startCheckpointer(app.config.databasePath)
   app.addHook('onClose', async () => {
+    await checkpointer?.stop()
+    emptyWal(app, sqlite, 'shutdown')
     await db.destroy()
   })
+}
+
+function emptyWal(app: FastifyInstance, sqlite: SqliteHandle, when: string): void {
+  try {
+    // Another process reading keeps part of it until its next checkpoint: nothing to worry about.
+    if (!truncateWal(sqlite)) app.log.info(`the WAL could not be emptied at ${when}: another connection is reading`)
+  } catch (err) {
+    // A full disk can keep the checkpoint from growing the database file; the blog can still serve pages.
+    app.log.warn({ err }, `the WAL could not be emptied at ${when}`)
+  }
 }
 
 export default fp(databasePlugin, { name: 'database' })

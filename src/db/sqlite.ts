@@ -1,6 +1,7 @@
 // Everything SQLite-only lives here, so that a PostgreSQL dialect can replace this one module.
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs'
+import { userInfo } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteStatement } from 'kysely'
 import { registerDirectRunner } from './compiled.ts'
@@ -8,24 +9,81 @@ import type { Database } from './schema.ts'
 
 export type SqliteHandle = BetterSqlite3.Database
 
+/** The WAL is checkpointed at 1,000 pages (~4 MB) and cut back to this size when it is reused. */
+export const WAL_SIZE_LIMIT = 4 * 1024 * 1024
+
+/** The database cannot be written: the server refuses to start rather than fail at every comment. */
+export class DatabaseNotWritableError extends Error {}
+
 export function openSqlite(path: string): SqliteHandle {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const sqlite = new BetterSqlite3(path)
-  // WAL lets readers go on while a comment is written, and survives a killed process: a transaction whose
-  // COMMIT returned is in the WAL file and is replayed on the next open.
-  sqlite.pragma('journal_mode = WAL')
-  // NORMAL syncs the WAL at checkpoints, not at each commit: a crash of the process loses nothing, and only a
-  // power cut can lose the last moments. That is the trade SQLite recommends for WAL.
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('foreign_keys = ON')
-  // Several processes may share the file: wait for a writer rather than answer "database is locked".
-  sqlite.pragma('busy_timeout = 5000')
-  // Checkpoints (copying the WAL back into the database file, with the only fsync of NORMAL) every 10,000 pages
-  // (~40 MB of WAL) rather than SQLite's 1,000: each comment dirties ~10 pages (the row, seven indexes, the
-  // counters), and a page written many times between checkpoints is copied once. Durability is unchanged (a
-  // committed transaction is in the WAL either way); comment posting went from ~2,950 to ~3,400 a second.
-  sqlite.pragma('wal_autocheckpoint = 10000')
+  let sqlite: SqliteHandle | undefined
+  try {
+    sqlite = new BetterSqlite3(path)
+    // WAL lets readers go on while a comment is written, and survives a killed process: a transaction whose
+    // COMMIT returned is in the WAL file and is replayed on the next open.
+    sqlite.pragma('journal_mode = WAL')
+    // NORMAL syncs the WAL at checkpoints, not at each commit: a crash of the process loses nothing, and only a
+    // power cut can lose the last moments. That is the trade SQLite recommends for WAL.
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('foreign_keys = ON')
+    // Several processes may share the file: wait for a writer rather than answer "database is locked".
+    sqlite.pragma('busy_timeout = 5000')
+    // Checkpoints (copying the WAL back into the database file) at SQLite's default of 1,000 pages, ~4 MB of WAL.
+    // A comment writes ~12 pages (~48 KB) to the WAL: at 10,000 pages the WAL reached 41 MB beside a 27 MB blog,
+    // enough to fill a small volume, for ~10 % more comments a second; with most of the copying done by a
+    // background thread (checkpointer.ts) the difference is ~5 % (bench/RESULTS.md, 2026-11-28).
+    sqlite.pragma('wal_autocheckpoint = 1000')
+    // SQLite reuses the WAL file after a checkpoint rather than shrinking it: when a reader held checkpoints back
+    // (a backup's snapshot, another process) and the WAL grew, it is cut back at its next reuse instead of
+    // keeping its largest size for ever.
+    sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`)
+    probeWrite(sqlite)
+  } catch (err) {
+    sqlite?.close()
+    // Anything else (a file that is not a database, a lock held too long) keeps SQLite's own message.
+    if (!/^SQLITE_(READONLY|CANTOPEN|PERM|IOERR)/.test(String((err as { code?: unknown }).code))) throw err
+    throw new DatabaseNotWritableError(
+      `the database ${path} cannot be written (${err instanceof Error ? err.message : String(err)}). The file, its ` +
+        `folder and any -wal and -shm files beside it must be writable by ${userName()} (check their modes and ` +
+        `lsattr) on a volume mounted read-write.`,
+    )
+  }
   return sqlite
+}
+
+function userName(): string {
+  try {
+    return `user ${userInfo().username}`
+  } catch {
+    return 'this user'
+  }
+}
+
+/**
+ * A real write, rolled back: SQLite opens a file it may not write (mode 444, `chattr +i`, a read-only mount, a
+ * `-wal` left by another user) read-only without a word, and every comment would then fail. `BEGIN IMMEDIATE`
+ * takes the write lock, and re-setting `user_version` writes the first page; the rollback leaves the file as it
+ * was (nothing reaches the disk).
+ */
+function probeWrite(sqlite: SqliteHandle): void {
+  sqlite.exec('begin immediate')
+  try {
+    const version = sqlite.pragma('user_version', { simple: true }) as number
+    sqlite.pragma(`user_version = ${version}`)
+  } finally {
+    sqlite.exec('rollback')
+  }
+}
+
+/**
+ * Copies the whole WAL back into the database file and empties it (start-up and shutdown: a WAL left large by a
+ * crash or by an older version shrinks without waiting for the next write). Waits for other processes' writers
+ * up to the busy timeout; returns false if readers kept it from finishing.
+ */
+export function truncateWal(sqlite: SqliteHandle): boolean {
+  const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>
+  return result?.busy === 0
 }
 
 /**
@@ -134,19 +192,98 @@ export function createKysely(sqlite: SqliteHandle, statements = new StatementCac
   return db
 }
 
+export interface BackupProgress {
+  /** `copy` while pages are copied, then `check` while the copy's integrity is checked. */
+  phase: 'copy' | 'check'
+  copiedBytes: number
+  totalBytes: number
+}
+
 /**
- * Copies a live database with SQLite's online backup API: a consistent snapshot even while the blog runs and
- * takes comments (readers and writers go on; pages are copied in steps). Returns the copy's integrity check.
+ * Copies a database page by page with SQLite's online backup API, from ONE snapshot. The backup API starts over
+ * from the first page whenever another connection commits between two of its steps: on a 120 MB blog taking a
+ * comment every 200 ms the copy never finished. A read transaction held across every step pins one snapshot
+ * (in WAL mode writers go on meanwhile), so the copy is a single pass, whatever the write load. The WAL cannot
+ * be checkpointed past that snapshot until the copy ends: it grows by what is written meanwhile.
  */
-export async function backupDatabase(sourcePath: string, destinationPath: string): Promise<string> {
+export async function copyDatabase(sourcePath: string, destinationPath: string, onProgress?: (progress: BackupProgress) => void): Promise<number> {
   const source = new BetterSqlite3(sourcePath, { fileMustExist: true })
   try {
     source.pragma('busy_timeout = 5000')
-    await source.backup(destinationPath)
+    const pageSize = source.pragma('page_size', { simple: true }) as number
+    source.exec('begin')
+    // A deferred transaction takes its snapshot at its first read.
+    source.prepare('select count(*) from sqlite_schema').get()
+    const report = (totalPages: number, remainingPages: number) =>
+      onProgress?.({ phase: 'copy', copiedBytes: (totalPages - remainingPages) * pageSize, totalBytes: totalPages * pageSize })
+    const done = await source.backup(destinationPath, {
+      progress({ totalPages, remainingPages }) {
+        report(totalPages, remainingPages)
+        // About a hundred steps, each short enough to keep the progress moving.
+        return Math.max(256, Math.ceil(totalPages / 100))
+      },
+    })
+    report(done.totalPages, 0)
+    source.exec('commit')
+    return done.totalPages * pageSize
   } finally {
     source.close()
   }
-  return integrityCheck(destinationPath)
+}
+
+const SIDE_FILES = ['-wal', '-shm', '-journal']
+
+function removeWithSideFiles(path: string): void {
+  for (const suffix of ['', ...SIDE_FILES]) rmSync(path + suffix, { force: true })
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Backs up a live database into `destinationPath`: a consistent snapshot (see `copyDatabase`) written to a
+ * temporary file beside the destination, made a self-contained file (rollback journal, no `-wal` to carry),
+ * integrity-checked, synced, then renamed into place. The destination is never a half-written file: it is the
+ * previous file (with `overwrite`) or nothing until the checked copy replaces it. Returns the copy's integrity
+ * check (`ok` or SQLite's description; nothing is left behind unless it is `ok`) and its size.
+ */
+export async function backupDatabase(
+  sourcePath: string,
+  destinationPath: string,
+  options: { overwrite?: boolean; onProgress?: (progress: BackupProgress) => void } = {},
+): Promise<{ check: string; bytes: number }> {
+  const destination = resolve(destinationPath)
+  const temporary = join(dirname(destination), `.${basename(destination)}.${process.pid}.partial`)
+  removeWithSideFiles(temporary)
+  try {
+    const bytes = await copyDatabase(sourcePath, temporary, options.onProgress)
+    options.onProgress?.({ phase: 'check', copiedBytes: bytes, totalBytes: bytes })
+    const copy = new BetterSqlite3(temporary, { fileMustExist: true })
+    let check: string
+    try {
+      // The copied header says WAL, as the blog's file does; a backup is better as one file.
+      copy.pragma('journal_mode = DELETE')
+      check = String(copy.pragma('integrity_check', { simple: true }))
+    } finally {
+      copy.close()
+    }
+    if (check !== 'ok') return { check, bytes }
+    fsyncPath(temporary)
+    if (!options.overwrite && existsSync(destination)) throw new Error(`${destinationPath} exists`)
+    // A -wal or hot -journal left beside an older file of that name would be replayed into the new one.
+    for (const suffix of SIDE_FILES) rmSync(destination + suffix, { force: true })
+    renameSync(temporary, destination)
+    fsyncPath(dirname(destination))
+    return { check, bytes }
+  } finally {
+    removeWithSideFiles(temporary)
+  }
 }
 
 /** `ok`, or SQLite's description of what is wrong. */

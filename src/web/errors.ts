@@ -29,12 +29,17 @@ async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => renderError(app, error, request, reply))
 }
 
-/** Logs the error and answers with a page in the blog's language; also used for malformed requests. */
+/**
+ * Logs the error and answers with a page in the blog's language. Also used for malformed requests (see
+ * `renderFrameworkError`), whose reply is a bare one: no decorators, no hooks. So everything here goes through
+ * the app (`app.renderPage`), never through `reply.page`.
+ */
 export async function renderError(app: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const status =
     typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
   if (status >= 500) request.log.error({ err: error }, 'request failed')
-  else request.log.info({ err: { message: error.message, code: error.code }, status }, 'request refused')
+  // A client's mistake is not ours: one info line, no stack (not under `err`, which pino prints with one).
+  else request.log.info({ status, code: error.code, reason: error.message }, 'request refused')
   const t = messages(app.settings.get().language)
   let title = status >= 500 ? t.errorTitle : t.badRequestTitle
   let text = status >= 500 ? t.errorText : t.badRequestText
@@ -46,7 +51,8 @@ export async function renderError(app: FastifyInstance, error: FastifyError, req
   if (headers) reply.headers(headers)
   try {
     // No sidebar: the database may be what failed.
-    return await reply.page('errors/error', { title, message: text, status, sidebar: null, noindex: true })
+    const html = await app.renderPage(request, 'errors/error', { title, message: text, status, sidebar: null, noindex: true })
+    return reply.type('text/html; charset=utf-8').send(html)
   } catch (pageError) {
     request.log.error({ err: pageError }, 'error page failed to render')
     return reply
@@ -54,6 +60,16 @@ export async function renderError(app: FastifyInstance, error: FastifyError, req
       .send(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
         `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><a href="/">${escapeHtml(t.backHome)}</a></p></body></html>`)
   }
+}
+
+/**
+ * Fastify's `frameworkErrors` option: a URL the router cannot take (bad percent-encoding, a path parameter over
+ * `maxParamLength`) is answered before routing, with a plain Reply that has run no onRequest hook. The security
+ * headers are set here, then the one error handler shows the usual page (400 or 414, logged at info level).
+ */
+export function renderFrameworkError(app: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.headers(app.securityHeaders)
+  void renderError(app, error, request, reply)
 }
 
 export default fp(errorsPlugin, { name: 'errors', dependencies: ['render'] })
