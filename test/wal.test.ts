@@ -2,7 +2,6 @@
 // 10,000 pages let it reach 40 MB, enough to fill a small volume. These tests measure the -wal file itself.
 import { spawnSync } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { WAL_SIZE_LIMIT } from '../src/db/sqlite.ts'

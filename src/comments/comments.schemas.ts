@@ -48,7 +48,7 @@ function isHttpUrl(value: string): boolean {
 // Zod's own e-mail pattern, but for the top-level domain, which may be an internationalised one in its ASCII
 // form (`.рф` is `.xn--p1ai`).
 const emailFormat = z.email({
-  pattern: /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)$/,
+  pattern: /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)$/,
 })
 
 /** `local@domain` split at the last `@`, or null. */

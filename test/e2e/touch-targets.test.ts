@@ -1,7 +1,7 @@
 // On a phone (375 px wide) every page a reader or an admin sees has targets a finger can hit (WCAG 2.2 SC 2.5.8,
 // measured by test/e2e/targets.ts) and no page scrolls sideways. Desktop width keeps the same targets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { setUserPassword } from '../../src/admin/users.ts'
+import { createUser } from '../../src/admin/users.ts'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium)('tap targets and width on a phone', () => {
   let browser: Browser
   beforeAll(async () => {
     blog = await startBlog()
-    await setUserPassword(blog.app.db, 'claire', PASSWORD)
+    await createUser(blog.app.db, 'claire', PASSWORD)
     await blog.app.db
       .insertInto('comments')
       .values({ post_id: 2, parent_id: null, author_name: 'Lina', body: 'Un commentaire qui attend.', status: 'pending', created_at: new Date().toISOString() })
