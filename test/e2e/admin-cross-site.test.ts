@@ -6,16 +6,15 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUser } from '../../src/admin/users.ts'
-import { hasChromium, navigation, useBlogAndBrowser } from './support.ts'
+import { ADMIN, hasChromium, navigation, signIn, useBlogAndBrowser } from './support.ts'
 
-const PASSWORD = 'une phrase de passe assez longue'
 
 describe.skipIf(!hasChromium)('a cross-site form aimed at the admin', () => {
   const live = useBlogAndBrowser()
   let evil: Server
   let evilUrl = ''
   beforeAll(async () => {
-    await createUser(live.blog.app.db, 'claire', PASSWORD)
+    await createUser(live.blog.app.db, ADMIN.username, ADMIN.password)
     evil = createServer((_req, res) => {
       res.setHeader('content-type', 'text/html; charset=utf-8')
       res.end(`<!DOCTYPE html><html lang="en"><title>Win a prize</title>
@@ -34,9 +33,7 @@ describe.skipIf(!hasChromium)('a cross-site form aimed at the admin', () => {
   it('is refused, and the admin stays signed in with the same cookie', async () => {
     const page = await live.browser.context.newPage()
     await page.goto(`${live.blog.url}/admin/login`)
-    await page.getByLabel("Nom d'utilisateur").fill('claire')
-    await page.getByLabel('Mot de passe').fill(PASSWORD)
-    await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
+    await signIn(page)
     expect(new URL(page.url()).pathname).toBe('/admin')
     const session = async () => (await live.browser.context.cookies(live.blog.url)).find((c) => c.name === 'carnet_session')?.value
     const before = await session()

@@ -3,11 +3,8 @@
 // the forms sent back with errors (status 400) and a failed sign-in.
 import type { Page, Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createUser } from '../../src/admin/users.ts'
 import { axeViolations, htmlErrors } from './checks.ts'
-import { hasChromium, launchBrowser, navigation, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
-
-const PASSWORD = 'une phrase de passe assez longue'
+import { addAdminAndPendingComment, hasChromium, launchBrowser, navigation, signIn, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
 
 /** [name, path, a text that shows it is that page]. */
 const ADMIN_PAGES: Array<[string, string, string]> = [
@@ -42,19 +39,12 @@ describe.skipIf(!hasChromium)('admin pages: valid HTML and accessibility', () =>
   let browser: Browser
   beforeAll(async () => {
     blog = await startBlog()
-    await createUser(blog.app.db, 'claire', PASSWORD)
-    // Something to moderate, so the queue shows its rows and buttons.
-    await blog.app.db
-      .insertInto('comments')
-      .values({ post_id: 2, parent_id: null, author_name: 'Lina', body: 'Un commentaire qui attend.', status: 'pending', created_at: new Date().toISOString() })
-      .execute()
+    await addAdminAndPendingComment(blog)
     browser = await launchBrowser()
     // Signed in once for the whole file: every page below shares this browser's session cookie.
     const page = await browser.context.newPage()
     await page.goto(`${blog.url}/admin/login`)
-    await page.getByLabel("Nom d'utilisateur").fill('claire')
-    await page.getByLabel('Mot de passe').fill(PASSWORD)
-    await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
+    await signIn(page)
     expect(new URL(page.url()).pathname).toBe('/admin')
     await page.close()
   })
@@ -77,9 +67,7 @@ describe.skipIf(!hasChromium)('admin pages: valid HTML and accessibility', () =>
     try {
       const page = await browser.context.newPage()
       await page.goto(`${blog.url}/admin/login`)
-      await page.getByLabel("Nom d'utilisateur").fill('claire')
-      await page.getByLabel('Mot de passe').fill('pas le bon mot de passe')
-      const res = await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
+      const res = await signIn(page, 'pas le bon mot de passe')
       expect(await page.getByRole('alert').textContent()).toBe("Nom d'utilisateur ou mot de passe incorrect.")
       await check(page, res, 'failed sign-in', 401)
       await page.close()

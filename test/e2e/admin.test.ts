@@ -4,10 +4,9 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasChromium, launchBrowser, navigation, screenshots, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
+import { ADMIN, hasChromium, launchBrowser, navigation, screenshots, signIn, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const PASSWORD = 'une phrase de passe assez longue'
 const TITLE = 'Irak : la frontière syrienne rouverte'
 
 /** `npm run cli -- user add <name>` on the test server's database, the password piped on stdin. */
@@ -42,7 +41,7 @@ describe.skipIf(!hasChromium)('admin flow', () => {
   })
 
   it('publishes a post with a category, closes its thread, and readers see it closed', async () => {
-    const created = await userAdd(blog, 'claire', PASSWORD)
+    const created = await userAdd(blog, ADMIN.username, ADMIN.password)
     expect(created.out.trim()).toBe('Admin "claire" created.')
     expect(created.code).toBe(0)
 
@@ -52,9 +51,7 @@ describe.skipIf(!hasChromium)('admin flow', () => {
     await page.goto(`${blog.url}/admin/posts/new`)
     expect(new URL(page.url()).pathname).toBe('/admin/login')
     await screenshots(page, 'admin-login')
-    await page.getByLabel("Nom d'utilisateur").fill('claire')
-    await page.getByLabel('Mot de passe').fill(PASSWORD)
-    await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
+    await signIn(page)
     expect(new URL(page.url()).pathname).toBe('/admin/posts/new')
     expect(await page.locator('.admin-logout').innerText()).toContain('claire')
 

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
+import { createUser } from '../../src/admin/users.ts'
 import { postPath } from '../../src/lib/urls.ts'
 import { buildTestApp, type TestBlog } from '../helper.ts'
 
@@ -154,4 +155,23 @@ export function focusVisible(page: Page): Promise<boolean> {
     const style = getComputedStyle(el)
     return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none'
   })
+}
+
+/** The admin the browser tests sign in as. */
+export const ADMIN = { username: 'claire', password: 'une phrase de passe assez longue' } as const
+
+/** Creates `ADMIN` and a comment waiting for moderation, so the admin pages show their rows and buttons. */
+export async function addAdminAndPendingComment(blog: LiveBlog): Promise<void> {
+  await createUser(blog.app.db, ADMIN.username, ADMIN.password)
+  await blog.app.db
+    .insertInto('comments')
+    .values({ post_id: 2, parent_id: null, author_name: 'Lina', body: 'Un commentaire qui attend.', status: 'pending', created_at: new Date().toISOString() })
+    .execute()
+}
+
+/** Fills the sign-in form `page` shows as `ADMIN` (with another password to fail) and sends it; returns the response. */
+export async function signIn(page: Page, password: string = ADMIN.password) {
+  await page.getByLabel("Nom d'utilisateur").fill(ADMIN.username)
+  await page.getByLabel('Mot de passe').fill(password)
+  return navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
 }

@@ -1,14 +1,12 @@
 // On a phone (375 px wide) every page a reader or an admin sees has targets a finger can hit (WCAG 2.2 SC 2.5.8,
 // measured by test/e2e/targets.ts) and no page scrolls sideways. Desktop width keeps the same targets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createUser } from '../../src/admin/users.ts'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { hasChromium, launchBrowser, navigation, SCREENSHOTS, startBlog, VIEWPORTS, type Browser, type LiveBlog } from './support.ts'
+import { addAdminAndPendingComment, hasChromium, launchBrowser, navigation, SCREENSHOTS, signIn, startBlog, VIEWPORTS, type Browser, type LiveBlog } from './support.ts'
 import { PHONE, sidewaysScroll, smallTargets } from './targets.ts'
 
-const PASSWORD = 'une phrase de passe assez longue'
 /** A demo post whose thread is open, with comments and the form. */
 const OPEN_POST = '/archive/2017/11/12/questions-de-lecteurs-comment-verifier-une-information.html'
 
@@ -55,11 +53,7 @@ describe.skipIf(!hasChromium)('tap targets and width on a phone', () => {
   let browser: Browser
   beforeAll(async () => {
     blog = await startBlog()
-    await createUser(blog.app.db, 'claire', PASSWORD)
-    await blog.app.db
-      .insertInto('comments')
-      .values({ post_id: 2, parent_id: null, author_name: 'Lina', body: 'Un commentaire qui attend.', status: 'pending', created_at: new Date().toISOString() })
-      .execute()
+    await addAdminAndPendingComment(blog)
     browser = await launchBrowser()
   })
   afterAll(async () => {
@@ -104,9 +98,7 @@ describe.skipIf(!hasChromium)('tap targets and width on a phone', () => {
     beforeAll(async () => {
       const page = await browser.context.newPage()
       await page.goto(`${blog.url}/admin/login`)
-      await page.getByLabel("Nom d'utilisateur").fill('claire')
-      await page.getByLabel('Mot de passe').fill(PASSWORD)
-      await navigation(page, () => page.getByRole('button', { name: 'Se connecter' }).click())
+      await signIn(page)
       expect(new URL(page.url()).pathname).toBe('/admin')
       await page.close()
     })
