@@ -8,22 +8,22 @@ import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import adminPlugin from './admin/admin.plugin.ts'
 import type { Config } from './config.ts'
-import commentsRoutes from './comments/comments.routes.ts'
+import commentsRoutes from './reader/comments.routes.ts'
 import database from './db/plugin.ts'
-import postsRoutes from './posts/posts.routes.ts'
+import postsRoutes from './reader/pages.routes.ts'
 // feeds & search
 import feedsRoutes from './feeds/feeds.routes.ts'
 import sitemapRoutes from './feeds/sitemap.routes.ts'
 import searchRoutes from './search/search.routes.ts'
 import seo from './seo/seo.ts'
-import httpCache from './web/http-cache.ts'
-import errors, { renderFrameworkError } from './web/errors.ts'
-import render from './web/render.ts'
-import security from './web/security.ts'
-import freshness from './web/freshness.ts'
-import pageCache, { pageCacheStore } from './web/page-cache.ts'
-import compression from './web/compression.ts'
-import staticFiles from './web/static.ts'
+import httpCache from './cache/http-cache.ts'
+import errors, { renderFrameworkError } from './http/errors.ts'
+import render from './http/view.ts'
+import security from './http/security.ts'
+import freshness from './cache/freshness.ts'
+import pageCache, { pageCacheStore } from './cache/page-cache.ts'
+import compression from './cache/compression.ts'
+import staticFiles from './http/static.ts'
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
@@ -56,7 +56,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(rateLimit, { global: false })
   // ---- perf ---- br/gzip for streamed answers (static files, which browsers then keep); registered before the
   // routes, which it hooks as they are added. Answers built in memory (pages, feeds) are compressed by
-  // src/web/compression.ts, which runs first (this one skips what is already encoded).
+  // src/cache/compression.ts, which runs first (this one skips what is already encoded).
   await app.register(compress, {
     threshold: 1024,
     encodings: ['br', 'gzip'],

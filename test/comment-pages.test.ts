@@ -1,6 +1,6 @@
 // Long threads are paged, 100 comments a page, and every comment keeps a working link.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPost } from '../src/posts/posts.write.ts'
+import { createPost } from '../src/content/posts.write.ts'
 import { buildTestApp, mainOf, visibleText, type TestBlog } from './helper.ts'
 
 const POST_URL = '/archive/2020/03/01/un-long-fil.html'

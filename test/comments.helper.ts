@@ -1,7 +1,7 @@
 // Helpers for the comment suites: a post with an open thread, a form post as a browser sends it, and reading the
 // comments section of a page back.
 import { postPath } from '../src/lib/urls.ts'
-import { createPost } from '../src/posts/posts.write.ts'
+import { createPost } from '../src/content/posts.write.ts'
 import type { TestBlog } from './helper.ts'
 
 export const DAY = 24 * 60 * 60 * 1000

@@ -1,9 +1,9 @@
 // Comments through the real app and a real SQLite file: what a commenter sees, and what the database holds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.ts'
-import { COMMENTER_COOKIE } from '../src/comments/cookie.ts'
+import { COMMENTER_COOKIE } from '../src/reader/commenter-cookie.ts'
 import { postPath } from '../src/lib/urls.ts'
-import { createPost } from '../src/posts/posts.write.ts'
+import { createPost } from '../src/content/posts.write.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from './helper.ts'
 import { URL_XSS_PAYLOADS, XSS_PAYLOADS } from './xss-payloads.ts'
 import { commentList, commentsArea, commentsOf, DAY, decode, inputValue, openPost, send, textareaValue, type Fields } from './comments.helper.ts'

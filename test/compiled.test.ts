@@ -2,7 +2,7 @@
 // They must still never read what an open transaction has written and not committed: such a page could be
 // cached, and show a comment that was then rolled back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { approvedComments } from '../src/posts/posts.repository.ts'
+import { approvedComments } from '../src/content/posts.repository.ts'
 import { buildTestApp, type TestBlog } from './helper.ts'
 
 describe('compiled queries', () => {

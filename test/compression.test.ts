@@ -1,6 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chooseEncoding, Compressor, SLOT_IN, SLOTS } from '../src/web/compression.ts'
+import { chooseEncoding, Compressor, SLOT_IN, SLOTS } from '../src/cache/compression.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from './helper.ts'
 
 describe('compression of answers built per request', () => {

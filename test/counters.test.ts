@@ -5,8 +5,8 @@ import BetterSqlite3 from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { postPath } from '../src/lib/urls.ts'
-import { commentPosition } from '../src/posts/posts.repository.ts'
-import { createPost } from '../src/posts/posts.write.ts'
+import { commentPosition } from '../src/content/posts.repository.ts'
+import { createPost } from '../src/content/posts.write.ts'
 import { buildTestApp, mainOf, visibleText, type TestBlog } from './helper.ts'
 
 const HOUR = 60 * 60 * 1000

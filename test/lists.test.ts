@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { zonedParts } from '../src/lib/time.ts'
 import { monthPath, yearPath } from '../src/lib/urls.ts'
-import { createPost } from '../src/posts/posts.write.ts'
+import { createPost } from '../src/content/posts.write.ts'
 import { buildTestApp, listedTitles, mainOf, visibleText, type TestBlog } from './helper.ts'
 
 /** 23 published posts, one a day in January 2020 then February, plus a draft and a scheduled post. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Memos } from '../src/web/freshness.ts'
+import { Memos } from '../src/cache/freshness.ts'
 
 describe('Memos (results kept per freshness generation)', () => {
   it('keeps a result for its generation, drops everything when a newer one comes, and lets an older request compute without emptying the newer results', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createPost } from '../src/posts/posts.write.ts'
+import { createPost } from '../src/content/posts.write.ts'
 import { postPath } from '../src/lib/urls.ts'
 import { buildTestApp, listedTitles, mainOf, SEED_PATH, visibleText, type TestBlog } from './helper.ts'
 

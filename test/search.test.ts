@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toMatchExpression } from '../src/search/query.ts'
-import { createPost, ensureCategories, setPostCategories, setPostTags } from '../src/posts/posts.write.ts'
+import { createPost, ensureCategories, setPostCategories, setPostTags } from '../src/content/posts.write.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from './helper.ts'
 
 /** The post addresses a results page lists, in order. */

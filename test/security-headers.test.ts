@@ -1,7 +1,7 @@
 import fastifyHelmet from '@fastify/helmet'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { helmetOptions, securityHeaders } from '../src/web/security.ts'
+import { helmetOptions, securityHeaders } from '../src/http/security.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from './helper.ts'
 
 describe('security headers', () => {
@@ -51,7 +51,7 @@ describe('security headers', () => {
     }
   })
 
-  // The headers are computed once from Helmet (see src/web/security.ts): they must be exactly the ones
+  // The headers are computed once from Helmet (see src/http/security.ts): they must be exactly the ones
   // @fastify/helmet sends per request with the same options, names, values and order.
   it.each([false, true])('are exactly what @fastify/helmet sends (https: %s)', async (https) => {
     const reference = Fastify()

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPost } from '../src/posts/posts.write.ts'
+import { createPost } from '../src/content/posts.write.ts'
 import { parseXml } from './feed-helpers.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from './helper.ts'
 

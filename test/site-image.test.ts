@@ -1,7 +1,7 @@
 // The site image setting: typed in the admin's settings page (checked there), kept in the settings table, and
 // shown by post pages without an image of their own (link previews) and as the publisher's logo.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPost } from '../src/posts/posts.write.ts'
+import { createPost } from '../src/content/posts.write.ts'
 import { signedIn, createAdmin, type AdminClient } from './admin.helper.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from './helper.ts'
 

@@ -1,7 +1,7 @@
 // Categories: create, rename (name and slug), delete. Deleting one leaves its posts in their other categories.
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { slugify } from '../lib/slug.ts'
-import { categorySlugTaken, createCategory, deleteCategory, renameCategory, uniqueCategorySlug } from '../posts/posts.write.ts'
+import { categorySlugTaken, createCategory, deleteCategory, renameCategory, uniqueCategorySlug } from '../content/posts.write.ts'
 import { findCategoryById, listCategories } from './admin.repository.ts'
 import { categoryForm, idParams } from './admin.schemas.ts'
 import { audit } from './audit.ts'

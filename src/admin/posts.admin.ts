@@ -1,8 +1,8 @@
 // Writing posts: the list (drafts, published, scheduled), the editor with a server-rendered preview, saving as
 // draft / publishing / scheduling, closing a thread in one click, and deleting with a confirmation page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { renderMarkdown } from '../posts/markdown.ts'
-import { createPost, deletePost, setCommentsOpen, setPostCategories, slugTaken, uniqueSlug, updatePost } from '../posts/posts.write.ts'
+import { renderMarkdown } from '../content/markdown.ts'
+import { createPost, deletePost, setCommentsOpen, setPostCategories, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
 import { postPath } from '../lib/urls.ts'
 import {
   categoryIdsOfPost,

@@ -1,6 +1,6 @@
 // Admin rows become view models here, so that the admin templates only render.
-import { threadIsOpen } from '../comments/policy.ts'
-import { renderCommentBody } from '../comments/render.ts'
+import { threadIsOpen } from '../content/policy.ts'
+import { renderCommentBody } from '../content/comment-text.ts'
 import type { Formatter, Messages } from '../i18n/index.ts'
 import { postPath } from '../lib/urls.ts'
 import type { Settings } from '../settings/settings.ts'

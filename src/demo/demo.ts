@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely'
 import type { Language } from '../config.ts'
 import type { Database } from '../db/schema.ts'
-import { createPost } from '../posts/posts.write.ts'
+import { createPost } from '../content/posts.write.ts'
 import { demoPostsEn, seedPostEn } from './posts.en.ts'
 import { demoPosts as demoPostsFr, type DemoPost, type DemoSeed } from './posts.ts'
 import { seedPost as seedPostFr } from './seed-post.ts'

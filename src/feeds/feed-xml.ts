@@ -12,7 +12,7 @@
 // - `<` and `>` are dropped from category terms, which the library writes into attributes without escaping them.
 // Dates: RSS gets RFC 822 (`toUTCString()`, e.g. `Sun, 01 Oct 2017 17:08:00 GMT`), Atom RFC 3339 (ISO 8601, UTC).
 import { Feed } from 'feed'
-import { escapeHtml } from '../comments/render.ts'
+import { escapeHtml } from '../lib/html.ts'
 import type { FeedFormat } from '../lib/urls.ts'
 import { absoluteHtml } from './absolute-urls.ts'
 

@@ -2,7 +2,7 @@
 // approved comments on them.
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { visibleToReaders } from '../posts/posts.repository.ts'
+import { visibleToReaders } from '../content/posts.repository.ts'
 
 type Db = Kysely<Database>
 

@@ -5,15 +5,15 @@
 //   /comments/feed.rss        /comments/feed.atom        newest 20 approved comments on visible posts
 //   <permalink without .html>/comments.rss (.atom)       newest 20 approved comments of the post
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { renderCommentBody, safeWebsite } from '../comments/render.ts'
+import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
 import { messages, type Messages } from '../i18n/index.ts'
 import { nowIso } from '../lib/time.ts'
 import {
   blogFeedPath, categoryFeedPath, categoryPath, commentAnchor, commentsFeedPath, postCommentsFeedPath, postPath,
   type FeedFormat,
 } from '../lib/urls.ts'
-import { findCategoryBySlug, findPostBySlug } from '../posts/posts.repository.ts'
-import type { FeedLink, PageData } from '../web/render.ts'
+import { findCategoryBySlug, findPostBySlug } from '../content/posts.repository.ts'
+import type { FeedLink, PageData } from '../http/view.ts'
 import { entryId, FEED_CONTENT_TYPES, renderFeed, type FeedDocument, type FeedEntry } from './feed-xml.ts'
 import * as repo from './feeds.repository.ts'
 import { categoryFeedParams, postFeedParams } from './feeds.schemas.ts'

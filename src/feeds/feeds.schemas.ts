@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { categoryParams, monthParams } from '../posts/posts.schemas.ts'
+import { categoryParams, monthParams } from '../lib/url-params.ts'
 
 export const categoryFeedParams = categoryParams
 

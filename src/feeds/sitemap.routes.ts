@@ -2,7 +2,7 @@
 // category and month that has one, with the time it last changed) and /robots.txt (everything but the admin,
 // and where the sitemap is). Paged lists (?page=N) are left out: they only repeat what the posts' own pages say.
 import type { FastifyInstance } from 'fastify'
-import { escapeHtml } from '../comments/render.ts'
+import { escapeHtml } from '../lib/html.ts'
 import { categoryPath, monthPath, postPath } from '../lib/urls.ts'
 import { nowIso, zonedParts } from '../lib/time.ts'
 import * as repo from './feeds.repository.ts'

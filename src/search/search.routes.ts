@@ -1,6 +1,6 @@
 // The search results page. The sidebar's search box (views/partials/sidebar.eta) sends readers here.
 import type { FastifyInstance } from 'fastify'
-import { escapeHtml } from '../comments/render.ts'
+import { escapeHtml } from '../lib/html.ts'
 import { formatter, messages } from '../i18n/index.ts'
 import { postPath, searchPath } from '../lib/urls.ts'
 import { nowIso } from '../lib/time.ts'

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import sanitizeHtml from 'sanitize-html'
 import { absoluteUrl, type UrlBase } from '../feeds/absolute-urls.ts'
-import type { PageData } from '../web/render.ts'
+import type { PageData } from '../http/view.ts'
 
 export interface PostMeta {
   /** `<meta property=… content=…>` pairs (Open Graph and its article: namespace). */
@@ -138,7 +138,7 @@ export function postMeta(post: PostForMeta, site: SiteForMeta, lang: 'fr' | 'en'
 
 /** Adds `seo` to the data of every page that shows a post (the post page, and the same page with form errors). */
 async function seoPlugin(app: FastifyInstance) {
-  // A post's view model is shared by every request of a freshness generation (src/posts/posts.routes.ts): its
+  // A post's view model is shared by every request of a freshness generation (src/reader/pages.routes.ts): its
   // metadata is kept with it, per everything else postMeta reads.
   const metas = new WeakMap<PostForMeta, Map<string, PostMeta>>()
   app.pageDataHooks.push((request, data: PageData) => {

@@ -1,7 +1,7 @@
 // Right-to-left content for the bidirectional-text tests: a post, category and tag in Arabic, and a comment by
 // `علي 2` (a name that ends in a digit: next to a date, the digits are what the bidi algorithm reorders).
 import type { FastifyInstance } from 'fastify'
-import { createPost } from '../../src/posts/posts.write.ts'
+import { createPost } from '../../src/content/posts.write.ts'
 
 export const RTL = {
   title: 'شرق المتوسط 2',

@@ -5,17 +5,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatter, messages } from '../i18n/index.ts'
 import { commentAnchor, COMMENTS_PER_PAGE, postPath, withCommentPage } from '../lib/urls.ts'
 import { nowIso } from '../lib/time.ts'
-import { commentPosition, findPostById, findPostBySlug, type PostRow } from '../posts/posts.repository.ts'
-import { postPageData } from '../posts/posts.routes.ts'
-import { postParams } from '../posts/posts.schemas.ts'
-import type { CommentView, PostView, ViewContext } from '../posts/views.ts'
+import { commentPosition, findPostById, findPostBySlug, type PostRow } from '../content/posts.repository.ts'
+import { postPageData } from './pages.routes.ts'
+import { postParams } from '../lib/url-params.ts'
+import type { CommentView, PostView, ViewContext } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
-import { PublicError, renderError } from '../web/errors.ts'
+import { PublicError, renderError } from '../http/errors.ts'
 import { commentForm, commentParams, fieldErrors, postPageQuery, typedValues, type FieldErrors, type FormValues } from './comments.schemas.ts'
 import { submitComment } from './comments.service.ts'
-import { forget, readRemembered, remember, COMMENTER_COOKIE } from './cookie.ts'
-import { commentFormView, findComment } from './form.ts'
-import { threadIsOpen } from './policy.ts'
+import { forget, readRemembered, remember, COMMENTER_COOKIE } from './commenter-cookie.ts'
+import { commentFormView, findComment } from './comment-form.ts'
+import { threadIsOpen } from '../content/policy.ts'
 
 function viewContext(s: Readonly<Settings>): ViewContext {
   return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone }
@@ -76,7 +76,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
 
   // The list of comments is the costliest part of a post page to render, and the same for every reader: its
   // HTML is kept with the comments it shows (the post page's data is shared by every request of a freshness
-  // generation: src/posts/posts.routes.ts), per language and the two fields of the post it reads. The partial
+  // generation: src/reader/pages.routes.ts), per language and the two fields of the post it reads. The partial
   // gets ONLY these, so that nothing else a page holds can change it behind the key's back.
   const commentLists = new WeakMap<readonly CommentView[], Map<string, string>>()
   app.pageDataHooks.push((_request, data) => {

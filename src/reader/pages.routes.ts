@@ -1,12 +1,12 @@
 // Readers' pages: home, post, category and month archives.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { threadIsOpen } from '../comments/policy.ts'
+import { threadIsOpen } from '../content/policy.ts'
 import { formatter, messages } from '../i18n/index.ts'
 import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage, yearPath } from '../lib/urls.ts'
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
-import * as repo from './posts.repository.ts'
-import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from './posts.schemas.ts'
-import { commentTree, toListItem, toPostView, type ViewContext } from './views.ts'
+import * as repo from '../content/posts.repository.ts'
+import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
+import { commentTree, toListItem, toPostView, type ViewContext } from './view-models.ts'
 
 export interface Pagination {
   page: number
@@ -121,7 +121,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  // A year's posts: where the sidebar's archives lead once they go by year (src/web/sidebar.ts).
+  // A year's posts: where the sidebar's archives lead once they go by year (src/reader/sidebar.ts).
   app.get('/archive/:year', async (request, reply) => {
     const params = yearParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
@@ -189,7 +189,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     const query = commentPageQuery.safeParse(request.query ?? {})
     const q = query.success ? query.data : null
     // Everything below reads only the database, the clock and the settings (which change only with a write):
-    // computed once per freshness generation (src/web/freshness.ts) and address, whole, lookup of the post
+    // computed once per freshness generation (src/cache/freshness.ts) and address, whole, lookup of the post
     // included, so that no part of it can come from before a write and another from after it.
     const s = app.settings.get()
     const answer = await app.freshness.pageMemo(

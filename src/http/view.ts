@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
 import { PROJECT_ROOT } from '../lib/root.ts'
-import { loadPostsSidebar, loadRecentComments, type Sidebar } from './sidebar.ts'
+import { loadPostsSidebar, loadRecentComments, type Sidebar } from '../reader/sidebar.ts'
 
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views')
 export const STATIC_DIR = join(PROJECT_ROOT, 'static')
@@ -92,7 +92,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   app.decorate('pageDataHooks', [])
 
   // The sidebar is the same on every page and costs a handful of queries: one object per freshness generation
-  // (src/web/freshness.ts), so any write or timed change recomputes it; its costly part (counts over every
+  // (src/cache/freshness.ts), so any write or timed change recomputes it; its costly part (counts over every
   // published post) is kept until posts or categories change, not at every comment.
   async function sidebar(request: FastifyRequest, settings: { language: string; timezone: string }, fmt: Formatter): Promise<Sidebar> {
     const key = `${settings.language} ${settings.timezone}`

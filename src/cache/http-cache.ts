@@ -130,7 +130,7 @@ async function httpCachePlugin(app: FastifyInstance) {
   app.addHook('onRequest', async (request) => {
     if (!wantsState(request)) return
     // Every term of lastChange moves only with a write or at a moment the freshness generation knows (a
-    // publication, an automatic closing: src/web/freshness.ts), so it is computed once per generation.
+    // publication, an automatic closing: src/cache/freshness.ts), so it is computed once per generation.
     const last = await app.freshness.memo('http-cache last change', () => lastChange(new Date()), request)
     const now = new Date()
     const changed = Math.floor(last / 1000) * 1000

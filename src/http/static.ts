@@ -3,7 +3,7 @@
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { STATIC_DIR } from './render.ts'
+import { STATIC_DIR } from './view.ts'
 
 async function staticPlugin(app: FastifyInstance) {
   await app.register(fastifyStatic, {

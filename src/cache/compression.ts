@@ -1,5 +1,5 @@
 // br/gzip for the answers built in memory for one request: pages rendered without the page cache or on a miss
-// (the cache keeps its own br copies, src/web/page-cache.ts), admin and error pages, feeds.
+// (the cache keeps its own br copies, src/cache/page-cache.ts), admin and error pages, feeds.
 // Streams (static files) are left to @fastify/compress (src/app.ts), which skips what is already encoded.
 //
 // Why a worker thread: compressing a 24 KB page costs ~46 µs even at gzip level 1, and the event loop is the

@@ -1,8 +1,8 @@
 // Rows become view models here, in one place, so that templates get exactly what they show.
-import { renderCommentBody, safeWebsite } from '../comments/render.ts'
+import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
 import type { Formatter } from '../i18n/index.ts'
 import { categoryPath, commentAnchor, commentPath, postPath } from '../lib/urls.ts'
-import type { CommentRow, PostListRow, PostRow } from './posts.repository.ts'
+import type { CommentRow, PostListRow, PostRow } from '../content/posts.repository.ts'
 
 export interface CategoryLink {
   name: string

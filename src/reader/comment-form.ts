@@ -5,7 +5,7 @@
 // message; the comment's limit is said beside it instead.
 import type { Messages } from '../i18n/index.ts'
 import { commentAnchor } from '../lib/urls.ts'
-import type { CommentView } from '../posts/views.ts'
+import type { CommentView } from './view-models.ts'
 import { HONEYPOT_FIELD, type Field, type FieldErrors, type FormValues } from './comments.schemas.ts'
 
 export interface FormFieldView {

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.ts'
 import type { Formatter } from '../i18n/index.ts'
 import { categoryPath, commentPath, monthPath, postPath, yearPath } from '../lib/urls.ts'
 import { monthRange, zonedParts } from '../lib/time.ts'
-import * as posts from '../posts/posts.repository.ts'
+import * as posts from '../content/posts.repository.ts'
 
 /** How many months the archives widget lists before it goes by year. */
 export const ARCHIVE_MONTHS = 12

@@ -1,12 +1,9 @@
 // A comment is plain text. It is escaped; blank lines make paragraphs, single newlines make line breaks, and
 // URLs become links that search engines do not follow. No HTML a commenter writes ever becomes markup.
+import { escapeHtml } from '../lib/html.ts'
+
 export const UGC_REL = 'nofollow ugc noopener'
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
-}
 
 // http(s) URLs up to whitespace or a character that cannot end a URL in prose.
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi

@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { compiled } from '../db/compiled.ts'
-import { nextTimedChange } from '../posts/posts.repository.ts'
+import { nextTimedChange } from '../content/posts.repository.ts'
 
 const MAX_AGE_MS = 5 * 60 * 1000
 

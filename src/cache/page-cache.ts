@@ -1,5 +1,5 @@
 // The page cache: rendered public pages kept in memory and served again until anything changes. Correct by
-// construction: an entry is kept under the freshness generation (src/web/freshness.ts) in which it was
+// construction: an entry is kept under the freshness generation (src/cache/freshness.ts) in which it was
 // rendered, and the whole cache is dropped when the generation moves, i.e. after ANY write to the database (by
 // any process) or a timed change (a scheduled post, a thread closing). A page is stored only if the generation
 // did not move while it was rendered.

@@ -3,7 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
-import { escapeHtml } from '../comments/render.ts'
+import { escapeHtml } from '../lib/html.ts'
 
 /**
  * A refusal whose title and text are for people, already in the blog's language (a closed thread, a cross-site
