@@ -3,9 +3,9 @@
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { startServer } from './support/server-process.ts'
-import { commentIdOf, OPEN_DEMO_POST, postComment, type Ack } from './support/comments-client.ts'
-import { useTempDir } from './helper.ts'
+import { startServer } from './helpers/server-process.ts'
+import { commentIdOf, OPEN_DEMO_POST, postComment, type Ack } from './helpers/comments-client.ts'
+import { useTempDir } from './helpers/app.ts'
 
 describe('crash without loss', () => {
   const tmp = useTempDir('crash')

@@ -3,8 +3,8 @@ import net from 'node:net'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { startServer } from './support/server-process.ts'
-import { useTempDir } from './helper.ts'
+import { startServer } from './helpers/server-process.ts'
+import { useTempDir } from './helpers/app.ts'
 
 describe('graceful shutdown', () => {
   const tmp = useTempDir('shutdown')

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUser } from '../../src/admin/users.ts'
-import { ADMIN, hasChromium, navigation, signIn, useBlogAndBrowser } from './support.ts'
+import { ADMIN, hasChromium, navigation, signIn, useBlogAndBrowser } from '../helpers/browser.ts'
 
 
 describe.skipIf(!hasChromium)('a cross-site form aimed at the admin', () => {

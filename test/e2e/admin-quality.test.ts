@@ -3,8 +3,8 @@
 // the forms sent back with errors (status 400) and a failed sign-in.
 import type { Page, Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { axeViolations, htmlErrors } from './checks.ts'
-import { addAdminAndPendingComment, hasChromium, launchBrowser, navigation, signIn, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
+import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
+import { addAdminAndPendingComment, hasChromium, launchBrowser, navigation, signIn, startBlog, watchPage, type Browser, type LiveBlog } from '../helpers/browser.ts'
 
 /** [name, path, a text that shows it is that page]. */
 const ADMIN_PAGES: Array<[string, string, string]> = [

@@ -3,9 +3,9 @@
 // from left to right (the name is not glued to the date's digits, which would put the date before the name),
 // and the comment's text runs right to left. The markup behind it is checked in test/bidi.test.ts.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { addRtlContent, RTL } from '../support/rtl-content.ts'
-import { hasChromium, pathOf, useBlogAndBrowser } from './support.ts'
-import { PHONE } from './targets.ts'
+import { addRtlContent, RTL } from '../helpers/rtl-content.ts'
+import { hasChromium, pathOf, useBlogAndBrowser } from '../helpers/browser.ts'
+import { PHONE } from '../helpers/targets.ts'
 
 describe.skipIf(!hasChromium)('right-to-left text in the browser', () => {
   const live = useBlogAndBrowser()

@@ -5,7 +5,7 @@
 // internationalised domain goes through as typed.
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { hasChromium, navigation, pathOf, screenshots, useBlogAndBrowser, watchPage } from './support.ts'
+import { hasChromium, navigation, pathOf, screenshots, useBlogAndBrowser, watchPage } from '../helpers/browser.ts'
 
 const POST = 'Questions de lecteurs : comment vérifier une information ?'
 const SUBMIT = '.comment-form button[type="submit"]'

@@ -5,8 +5,8 @@
 // minute) counts the earlier ones.
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { axeViolations, htmlErrors } from './checks.ts'
-import { hasChromium, navigation, pathOf, screenshots, useBlogAndBrowser } from './support.ts'
+import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
+import { hasChromium, navigation, pathOf, screenshots, useBlogAndBrowser } from '../helpers/browser.ts'
 
 const POST = 'Questions de lecteurs : comment vérifier une information ?'
 const SUBMIT = '.comment-form button[type="submit"]'

@@ -3,7 +3,7 @@
 // comes back with the message beside the field and the text kept, is fixed and lands on the page after the
 // redirect; then a reply, reached from the comment's "Répondre" link, appears nested under its parent.
 import { describe, expect, it } from 'vitest'
-import { focusedId, focusVisible, hasChromium, navigation, pathOf, screenshots, tabTo, watchPage, useBlogAndBrowser } from './support.ts'
+import { focusedId, focusVisible, hasChromium, navigation, pathOf, screenshots, tabTo, watchPage, useBlogAndBrowser } from '../helpers/browser.ts'
 
 const POST = 'Questions de lecteurs : comment vérifier une information ?'
 const SUBMIT = '.comment-form button[type="submit"]'

@@ -13,8 +13,8 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as chromeLauncher from 'chrome-launcher'
 import lighthouse, { desktopConfig, type Flags, type Result } from 'lighthouse'
-import { SEED_PATH } from '../helper.ts'
-import { CHROMIUM, CHROMIUM_FLAGS, pathOf, startBlog } from './support.ts'
+import { SEED_PATH } from '../helpers/app.ts'
+import { CHROMIUM, CHROMIUM_FLAGS, pathOf, startBlog } from '../helpers/browser.ts'
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const
 type Category = (typeof CATEGORIES)[number]

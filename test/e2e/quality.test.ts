@@ -1,9 +1,9 @@
 // Every kind of page a reader sees passes axe-core with no violation and html-validate with no error: the
 // source the server sent is validated, the page the browser rendered is checked by axe.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SEED_PATH, visibleText } from '../helper.ts'
-import { axeViolations, htmlErrors } from './checks.ts'
-import { hasChromium, navigation, startBlog, watchPage, type LiveBlog, useBlogAndBrowser } from './support.ts'
+import { SEED_PATH, visibleText } from '../helpers/app.ts'
+import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
+import { hasChromium, navigation, startBlog, watchPage, type LiveBlog, useBlogAndBrowser } from '../helpers/browser.ts'
 
 /** A demo post whose thread is open, with a comment. */
 const OPEN_POST = '/archive/2017/11/12/questions-de-lecteurs-comment-verifier-une-information.html'

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // A reader opens the home page, follows a post, a category and a month archive, then searches.
 import { describe, expect, it } from 'vitest'
-import { hasChromium, navigation, screenshots, watchPage, useBlogAndBrowser } from './support.ts'
+import { hasChromium, navigation, screenshots, watchPage, useBlogAndBrowser } from '../helpers/browser.ts'
 
 describe.skipIf(!hasChromium)('reader flow', () => {
   const live = useBlogAndBrowser()

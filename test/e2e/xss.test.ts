@@ -4,10 +4,10 @@
 // DOM check matters more than the dialog: the Content-Security-Policy alone would stop inline script from
 // running even if escaping failed, so the test looks for the markup itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AdminClient, ADMIN, createAdmin } from '../admin.helper.ts'
-import { hasChromium, launchBrowser, startBlog, watchPage, type Browser, type LiveBlog } from './support.ts'
+import { AdminClient, ADMIN, createAdmin } from '../helpers/admin.ts'
+import { hasChromium, launchBrowser, startBlog, watchPage, type Browser, type LiveBlog } from '../helpers/browser.ts'
 import type { Page } from 'playwright-core'
-import { URL_XSS_PAYLOADS, XSS_PAYLOADS } from '../xss-payloads.ts'
+import { URL_XSS_PAYLOADS, XSS_PAYLOADS } from '../helpers/xss-payloads.ts'
 
 
 /** Markup that only injection could have put in the page. */

@@ -1,0 +1,221 @@
+// Moderating comments changes what readers see and the counts; settings and categories from the admin.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
+import { buildTestApp, listedTitles, mainOf, SEED_PATH, visibleText, type TestBlog } from '../helpers/app.ts'
+
+describe('moderating comments', () => {
+  let blog: TestBlog
+  let admin: AdminClient
+  const ids: Record<string, number> = {}
+  beforeAll(async () => {
+    blog = await buildTestApp()
+    await createAdmin(blog.app)
+    admin = await signedIn(blog.app)
+    // Held comments, as the comments feature stores them under moderation.
+    const base = new Date('2017-10-04T10:00:00Z').getTime()
+    for (const [i, name] of ['Zoé', 'Yann', 'Xavier', 'Walid'].entries()) {
+      const row = await blog.app.db
+        .insertInto('comments')
+        .values({
+          post_id: 1,
+          parent_id: null,
+          author_name: name,
+          author_email: `${name.toLowerCase()}@example.org`,
+          author_url: null,
+          body: `Commentaire de ${name} <b>gras ?</b>`,
+          status: 'pending',
+          created_at: new Date(base + i * 60_000).toISOString(),
+          ip: '192.0.2.1',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      ids[name] = row.id
+    }
+  })
+  afterAll(() => blog.close())
+
+  const seedText = async () => visibleText(mainOf((await blog.app.inject(SEED_PATH)).body))
+
+  it('lists pending comments, oldest first, with the counts in the tabs, rendered as inert text', async () => {
+    expect(await seedText()).toContain('Commentaires (2)')
+    const page = await admin.get('/admin/comments?post=1')
+    expect(page.statusCode).toBe(200)
+    const text = visibleText(mainOf(page.body))
+    expect(text).toContain('En attente (4)')
+    expect(text).toContain('Approuvés (2)')
+    expect(text).toContain('Indésirables (0)')
+    expect(text.indexOf('Zoé')).toBeLessThan(text.indexOf('Walid'))
+    expect(page.body).toContain('&lt;b&gt;gras ?&lt;/b&gt;')
+    expect(page.body).not.toContain('<b>gras')
+    expect(text).toContain('zoé@example.org')
+    // The navigation shows the number waiting.
+    expect(page.body).toContain('Commentaires (4)</a>')
+  })
+
+  it('approves one comment: readers see it and the count goes up', async () => {
+    const res = await admin.post('/admin/comments', { row: `approve:${ids.Zoé}`, status: 'pending', page: '1' })
+    expect(res.statusCode).toBe(303)
+    expect(res.headers.location).toBe('/admin/comments?status=pending&done=1')
+    const text = await seedText()
+    expect(text).toContain('Commentaires (3)')
+    expect(text).toContain('Commentaire de Zoé')
+    expect(text).not.toContain('Commentaire de Yann')
+    expect(visibleText(mainOf((await admin.get(res.headers.location as string)).body))).toContain('1 commentaire modifié.')
+  })
+
+  it('approves several at once with the checkboxes and the action select', async () => {
+    const res = await admin.post('/admin/comments', { 'ids[]': [String(ids.Yann), String(ids.Xavier)], action: 'approve', status: 'pending' })
+    expect(res.statusCode).toBe(303)
+    const text = await seedText()
+    expect(text).toContain('Commentaires (5)')
+    expect(text).toContain('Commentaire de Yann')
+    expect(text).toContain('Commentaire de Xavier')
+  })
+
+  it('marks as spam: the comment leaves the page and the count, and sits in the spam tab', async () => {
+    await admin.post('/admin/comments', { row: `spam:${ids.Yann}`, status: 'approved' })
+    const text = await seedText()
+    expect(text).toContain('Commentaires (4)')
+    expect(text).not.toContain('Commentaire de Yann')
+    const spam = visibleText(mainOf((await admin.get('/admin/comments?status=spam')).body))
+    expect(spam).toContain('Indésirables (1)')
+    expect(spam).toContain('Commentaire de Yann')
+  })
+
+  it('deletes one and several comments for good, keeping the replies to them', async () => {
+    const reply = await blog.app.db
+      .insertInto('comments')
+      .values({ post_id: 1, parent_id: ids.Xavier!, author_name: 'Réponse', body: 'Je réponds à Xavier', status: 'approved', created_at: new Date().toISOString(), author_email: null, author_url: null, ip: null })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await admin.post('/admin/comments', { row: `delete:${ids.Xavier}`, status: 'approved' })
+    let text = await seedText()
+    expect(text).not.toContain('Commentaire de Xavier')
+    expect(text).toContain('Je réponds à Xavier')
+    expect(text).toContain('Commentaires (4)')
+    const moved = await blog.app.db.selectFrom('comments').select('parent_id').where('id', '=', reply.id).executeTakeFirstOrThrow()
+    expect(moved.parent_id).toBeNull()
+
+    await admin.post('/admin/comments', { 'ids[]': [String(ids.Yann), String(ids.Walid)], action: 'delete', status: 'spam' })
+    const left = await blog.app.db.selectFrom('comments').select('id').where('id', 'in', [ids.Yann!, ids.Walid!, ids.Xavier!]).execute()
+    expect(left).toEqual([])
+    text = await seedText()
+    expect(text).toContain('Commentaires (4)')
+  })
+
+  it('filters the queue by post, and says so when nothing was selected', async () => {
+    const other = await blog.app.db
+      .selectFrom('posts as p')
+      .select('p.id')
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('comments as c').select('c.id').whereRef('c.post_id', '=', 'p.id').where('c.status', '=', 'approved'))))
+      .executeTakeFirstOrThrow()
+    const filtered = await admin.get(`/admin/comments?status=approved&post=${other.id}`)
+    expect(visibleText(mainOf(filtered.body))).toContain('Aucun commentaire ici.')
+    const seed = visibleText(mainOf((await admin.get('/admin/comments?status=approved&post=1')).body))
+    expect(seed).toContain('Commentaire de Zoé')
+    expect(seed).toContain('Approuvés (4)')
+    const none = await admin.post('/admin/comments', { action: 'approve', status: 'approved', post: '1' })
+    expect(none.headers.location).toBe('/admin/comments?status=approved&post=1&none=1')
+    expect(visibleText(mainOf((await admin.get(none.headers.location as string)).body))).toContain('Aucun commentaire choisi.')
+  })
+
+  it('logs each moderation action', async () => {
+    const actions = (await blog.app.db.selectFrom('audit_log').select('action').execute()).map((r) => r.action)
+    expect(actions).toEqual(expect.arrayContaining(['comment.approve', 'comment.spam', 'comment.delete']))
+  })
+})
+
+describe('settings and categories', () => {
+  let blog: TestBlog
+  let admin: AdminClient
+  beforeAll(async () => {
+    blog = await buildTestApp()
+    await createAdmin(blog.app)
+    admin = await signedIn(blog.app)
+  })
+  afterAll(() => blog.close())
+
+  const settingsForm = (patch: Record<string, string> = {}) => ({
+    title: 'Mon carnet',
+    description: 'Des notes du Levant',
+    language: 'fr',
+    timezone: 'Europe/Paris',
+    postsPerPage: '2',
+    moderation: 'all',
+    commentsAutoCloseDays: '0',
+    ...patch,
+  })
+
+  it('changes the blog settings, seen at once by readers', async () => {
+    const res = await admin.post('/admin/settings', settingsForm())
+    expect(res.statusCode).toBe(303)
+    expect(blog.app.settings.get()).toMatchObject({ title: 'Mon carnet', postsPerPage: 2, moderation: 'all' })
+    const home = await blog.app.inject('/')
+    expect(home.body).toContain('<title>Mon carnet</title>')
+    expect(home.body).toContain('Des notes du Levant')
+    expect(listedTitles(home.body)).toHaveLength(2)
+    expect(visibleText(mainOf((await admin.get('/admin/settings?done=saved')).body))).toContain('Réglages enregistrés.')
+  })
+
+  it('switches the admin and the blog to English', async () => {
+    await admin.post('/admin/settings', settingsForm({ language: 'en' }))
+    expect(visibleText(mainOf((await admin.get('/admin/settings')).body))).toContain('Posts per page')
+    expect((await blog.app.inject(SEED_PATH)).body).toContain('Comments are closed.')
+    await admin.post('/admin/settings', settingsForm())
+  })
+
+  it('refuses bad values with 400, messages beside the fields, and keeps what was typed', async () => {
+    const res = await admin.post('/admin/settings', settingsForm({ timezone: 'Mars/Olympus', postsPerPage: 'lots', commentsAutoCloseDays: '-3', title: 'Gardé' }))
+    expect(res.statusCode).toBe(400)
+    const text = visibleText(mainOf(res.body))
+    expect(text).toContain('Fuseau horaire inconnu')
+    expect(text).toContain('Un nombre entier entre 1 et 100.')
+    expect(text).toContain('Un nombre entier de jours, 0 ou plus.')
+    expect(res.body).toContain('value="Mars/Olympus"')
+    expect(res.body).toContain('value="Gardé"')
+    expect(blog.app.settings.get().timezone).toBe('Europe/Paris')
+    expect(blog.app.settings.get().title).toBe('Mon carnet')
+  })
+
+  it('closes threads automatically after N days when set', async () => {
+    const other = (await blog.app.inject('/')).body
+    const path = /<h2 class="post-title"><a href="([^"]+)"/.exec(other)![1]!
+    expect((await blog.app.inject(path)).body).not.toContain('Les commentaires sont fermés.')
+    await admin.post('/admin/settings', settingsForm({ commentsAutoCloseDays: '1' }))
+    // The demo posts are older than a day.
+    expect((await blog.app.inject(path)).body).toContain('Les commentaires sont fermés.')
+    expect(visibleText(mainOf((await admin.get('/admin/posts')).body))).toContain('Fermée (automatiquement)')
+    await admin.post('/admin/settings', settingsForm())
+  })
+
+  it('creates, renames and deletes categories; posts keep their other categories', async () => {
+    const created = await admin.post('/admin/categories', { name: 'Moyen-Orient', slug: '' })
+    expect(created.statusCode).toBe(303)
+    const cat = await blog.app.db.selectFrom('categories').selectAll().where('name', '=', 'Moyen-Orient').executeTakeFirstOrThrow()
+    expect(cat.slug).toBe('moyen-orient')
+    const dup = await admin.post('/admin/categories', { name: 'Autre', slug: 'syrie' })
+    expect(dup.statusCode).toBe(400)
+    expect(dup.body).toContain('déjà celle d’une autre catégorie')
+    expect(dup.body).toContain('value="Autre"')
+
+    const syrie = await blog.app.db.selectFrom('categories').selectAll().where('slug', '=', 'syrie').executeTakeFirstOrThrow()
+    const renamed = await admin.post(`/admin/categories/${syrie.id}`, { name: 'Syrie (guerre)', slug: 'syrie-guerre' })
+    expect(renamed.statusCode).toBe(303)
+    expect((await blog.app.inject('/category/syrie')).statusCode).toBe(404)
+    const page = await blog.app.inject('/category/syrie-guerre')
+    expect(page.statusCode).toBe(200)
+    expect(visibleText(mainOf(page.body))).toContain('Syrie (guerre)')
+    expect(visibleText(mainOf((await blog.app.inject(SEED_PATH)).body))).toContain('Syrie (guerre)')
+
+    const before = await blog.app.db.selectFrom('post_categories').selectAll().where('post_id', '=', 1).execute()
+    await admin.post(`/admin/categories/${syrie.id}/delete`)
+    const after = await blog.app.db.selectFrom('post_categories').selectAll().where('post_id', '=', 1).execute()
+    expect(after).toHaveLength(before.length - 1)
+    expect((await blog.app.inject(SEED_PATH)).statusCode).toBe(200)
+    const seed = visibleText(mainOf((await blog.app.inject(SEED_PATH)).body))
+    expect(seed).not.toContain('Syrie (guerre)')
+    expect(seed).toContain('Publié dans Abou Bakr al-Baghdadi, Al-Qaryatayn, Armée Arabe Syrienne, Etat Islamique |')
+    const actions = (await blog.app.db.selectFrom('audit_log').select('action').execute()).map((r) => r.action)
+    expect(actions).toEqual(expect.arrayContaining(['settings.update', 'category.create', 'category.rename', 'category.delete']))
+  })
+})

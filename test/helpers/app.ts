@@ -1,0 +1,107 @@
+// Each test gets a real SQLite file in its own temp folder and the real app, and closes both.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { afterEach, beforeEach } from 'vitest'
+import { buildApp, type BuildOptions } from '../../src/app.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+
+export const SITE_URL = 'http://blog.test'
+
+export interface TestBlog {
+  app: FastifyInstance
+  config: Readonly<Config>
+  dir: string
+  close(): Promise<void>
+}
+
+export async function buildTestApp(
+  options: { demo?: boolean; env?: Record<string, string>; dir?: string; logger?: BuildOptions['logger'] } = {},
+): Promise<TestBlog> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'carnet-test-'))
+  const config = loadConfig({
+    DATABASE_URL: join(dir, 'carnet.db'),
+    SITE_URL,
+    DEMO_CONTENT: options.demo === false ? 'false' : 'true',
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    ...options.env,
+  })
+  const app = await buildApp(config, { logger: options.logger ?? false })
+  await app.ready()
+  return {
+    app,
+    config,
+    dir,
+    async close() {
+      await app.close()
+      if (!options.dir) rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/**
+ * A temporary folder of its own for each test of the describe block it is called in, removed after the test
+ * (after the block's own afterEach hooks, which run first: vitest runs them last registered first).
+ */
+export function useTempDir(name: string): { readonly path: string } {
+  const dir = { path: '' }
+  beforeEach(() => {
+    dir.path = mkdtempSync(join(tmpdir(), `carnet-${name}-`))
+  })
+  afterEach(() => rmSync(dir.path, { recursive: true, force: true }))
+  return dir
+}
+
+/** The text a reader sees: tags removed, entities decoded, whitespace collapsed. */
+export function visibleText(html: string): string {
+  return html
+    .replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, ' ')
+    // Inline elements join their neighbours; block elements separate them.
+    .replace(/<\/?(a|span|bdi|time|em|strong|b|i|abbr|code|small|mark|q|cite|sup|sub|del|s|kbd|label)\b[^>]*>/gi, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, '\u00a0')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\u202f/g, ' ')
+    .replace(/[ \t\r\n]+/g, ' ')
+    .trim()
+}
+
+/** The HTML of the <main> element. */
+export function mainOf(html: string): string {
+  const m = /<main[^>]*>([\s\S]*?)<\/main>/.exec(html)
+  if (!m) throw new Error('page has no <main>')
+  return m[1]!
+}
+
+/** Asserts that each string occurs in `text` after the previous one; returns a message when it does not. */
+export function expectInOrder(text: string, parts: readonly string[]): void {
+  let from = 0
+  for (const part of parts) {
+    const at = text.indexOf(part, from)
+    if (at < 0) {
+      const anywhere = text.indexOf(part)
+      throw new Error(
+        anywhere < 0
+          ? `missing: ${JSON.stringify(part)}`
+          : `out of order: ${JSON.stringify(part)} is at ${anywhere}, before the previous element (at ${from})`,
+      )
+    }
+    from = at + part.length
+  }
+}
+
+/** Article titles of a list page, in order. */
+export function listedTitles(html: string): string[] {
+  return [...mainOf(html).matchAll(/<h2 class="post-title"><a [^>]*>([^<]*)<\/a>/g)].map((m) =>
+    m[1]!.replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/&quot;/g, '"'),
+  )
+}
+
+export const SEED_PATH =
+  '/archive/2017/10/01/syrie-daech-s-empare-d-al-qaryatayn-ville-symbolique-dans-le-centre-de-la-syrie.html'

@@ -1,0 +1,66 @@
+// Addresses the router cannot take (bad percent-encoding, a path parameter over 500 characters) are refused by
+// Fastify before routing: they must still get the usual error page, every security header, and one info line
+// in the log, no error and no stack trace.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+import { SITE_URL, visibleText } from '../helpers/app.ts'
+
+describe('malformed addresses', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'carnet-malformed-'))
+  let app: FastifyInstance
+  let log: Array<Record<string, unknown>> = []
+
+  beforeAll(async () => {
+    // buildTestApp silences the log: this suite reads it.
+    const config = loadConfig({ DATABASE_URL: join(dir, 'carnet.db'), SITE_URL, LOG_LEVEL: 'info', NODE_ENV: 'test' })
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line) log.push(JSON.parse(line) as Record<string, unknown>)
+        done()
+      },
+    })
+    app = await buildApp(config, { logger: { level: 'info', stream } })
+    await app.ready()
+  })
+  afterAll(async () => {
+    await app.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const cases = [
+    ['/search%FF', '/search%FF', 400],
+    ['a cut percent-escape', '/%E0%A4%A', 400],
+    ['a 501-character category', `/category/${'x'.repeat(501)}`, 414],
+    ['a 600-character post slug', `/archive/2017/10/01/${'a'.repeat(600)}.html`, 414],
+  ] as const
+
+  it.each(cases)('%s: the error page with every security header, one info line', async (_name, url, status) => {
+    const normal = await app.inject('/nope')
+    log = []
+    const res = await app.inject(url)
+    expect(res.statusCode).toBe(status)
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
+    // The blog's own error page (its layout, in the blog's language), not a bare fallback.
+    expect(res.body).toContain('<link rel="stylesheet"')
+    expect(visibleText(res.body)).toContain('Requête invalide')
+    for (const [name, value] of Object.entries(app.securityHeaders)) {
+      expect(res.headers[name], name).toBe(value)
+      expect(res.headers[name], name).toBe(normal.headers[name])
+    }
+    expect(res.headers['x-frame-options']).toBe('DENY')
+
+    expect(log.length).toBeGreaterThan(0)
+    for (const line of log) {
+      expect(line.level, JSON.stringify(line).slice(0, 300)).toBeLessThanOrEqual(30)
+      expect(JSON.stringify(line)).not.toContain('"stack"')
+    }
+    const refused = log.find((line) => line.msg === 'request refused')
+    expect(refused).toMatchObject({ level: 30, status })
+  })
+})

@@ -1,0 +1,65 @@
+// Every SQL statement the public pages run, checked with EXPLAIN QUERY PLAN on a generated blog (2,000 posts,
+// 20,000 comments): none may read the whole posts or comments table. The statements are the ones the pages
+// really ran, taken from the database layer's statement cache.
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BenchManifest } from '../../bench/seed.ts'
+import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+
+interface PlanRow { id: number; parent: number; detail: string }
+
+describe('query plans of the public pages', () => {
+  let blog: TestBlog
+  let manifest: BenchManifest
+  const statements = new Map<string, PlanRow[]>()
+
+  beforeAll(async () => {
+    blog = await buildTestApp({ demo: false, env: { PAGE_CACHE: 'off' } })
+    await blog.close()
+    const db = join(blog.dir, 'carnet.db')
+    const seed = spawnSync(process.execPath, ['--import', 'tsx', 'bench/seed.ts', '--posts', '2000', '--comments', '20000', '--db', db, '--quiet'], { encoding: 'utf8' })
+    expect(seed.stderr).toBe('')
+    expect(seed.status).toBe(0)
+    manifest = JSON.parse(readFileSync(`${db}.json`, 'utf8')) as BenchManifest
+    blog = await buildTestApp({ dir: blog.dir, env: { PAGE_CACHE: 'off' } })
+    blog.app.statements.clear()
+    for (const url of ['/', '/?page=3', manifest.post, manifest.heavyPost, manifest.category, `${manifest.category}?page=2`, manifest.month, manifest.month.split('/').slice(0, 3).join('/') + '/', '/nulle-part']) {
+      const res = await blog.app.inject(url)
+      expect(res.statusCode, url).toBe(url === '/nulle-part' ? 404 : 200)
+    }
+    for (const sql of blog.app.statements.sqlTexts()) {
+      // The plan does not depend on the values: bind nulls.
+      const params = Array.from({ length: sql.split('?').length - 1 }, () => null)
+      statements.set(sql, blog.app.sqlite.prepare(`explain query plan ${sql}`).all(...params) as PlanRow[])
+    }
+  }, 60_000)
+  afterAll(() => blog.close())
+
+  it('captured the statements of every page', () => {
+    const all = [...statements.keys()].join('\n')
+    for (const part of ['from "posts"', 'from "comments"', 'from "post_categories"', 'from "post_tags"', 'json_each']) {
+      expect(all).toContain(part)
+    }
+    expect(statements.size).toBeGreaterThanOrEqual(15)
+  })
+
+  it('never scans the posts or comments tables', () => {
+    const scans: string[] = []
+    for (const [sql, plan] of statements) {
+      for (const row of plan) {
+        if (!/^SCAN\b/.test(row.detail)) continue
+        // Allowed scans, each bounded:
+        // - json_each(?): the list given as a parameter (the ids of one page's posts, the sidebar's months).
+        // - categories (c): the sidebar counts posts per category; SQLite walks the few categories and, for
+        //   each, searches post_categories by its (category_id, post_id) index.
+        if (/^SCAN (r|json_each)\b.*VIRTUAL TABLE/.test(row.detail)) continue
+        if (/^SCAN c$/.test(row.detail) && sql.includes('from "categories" as "c"')) continue
+        scans.push(`${row.detail}\n    in: ${sql}`)
+      }
+    }
+    if (process.env.SHOW_PLANS) for (const [sql, plan] of statements) console.log(sql, "\n  " + plan.map((r) => r.detail).join("\n  "))
+    expect(scans).toEqual([])
+  })
+})
