@@ -10,7 +10,10 @@ import adminPlugin from './admin/admin.plugin.ts'
 import type { Config } from './config.ts'
 import commentsRoutes from './reader/comments.routes.ts'
 import database from './db/plugin.ts'
+import demo from './demo/plugin.ts'
+import settings from './settings/plugin.ts'
 import postsRoutes from './reader/pages.routes.ts'
+import sidebar from './reader/sidebar.ts'
 // feeds & search
 import feedsRoutes from './feeds/feeds.routes.ts'
 import sitemapRoutes from './feeds/sitemap.routes.ts'
@@ -24,6 +27,12 @@ import freshness from './cache/freshness.ts'
 import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Readonly<Config>
+  }
+}
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
@@ -44,7 +53,9 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   })
   app.decorate('config', config)
 
-  await app.register(database)
+  await app.register(database, { databasePath: config.databasePath })
+  await app.register(settings, { initialSettings: config.initialSettings })
+  await app.register(demo, { enabled: config.demoContent })
   // ---- perf ---- The page cache's lookup is the FIRST onRequest hook, before the security headers' (a stored
   // page carries the headers it was sent with, security headers included): a hit runs no other hook.
   await app.register(freshness)
@@ -64,6 +75,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     zlibOptions: { level: 6 },
   })
   await app.register(render, { production: config.production })
+  await app.register(sidebar)
   await app.register(staticFiles)
   await app.register(errors)
 

@@ -9,7 +9,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
 import { PROJECT_ROOT } from '../lib/root.ts'
-import { loadPostsSidebar, loadRecentComments, type Sidebar } from '../reader/sidebar.ts'
 
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views')
 export const STATIC_DIR = join(PROJECT_ROOT, 'static')
@@ -32,14 +31,32 @@ export interface PageData {
   description: string
   /** Absolute canonical URL. */
   canonical: string
-  sidebar: Sidebar | null
+  /** The sidebar's data (see SidebarProvider); null for none. */
+  sidebar: object | null
   feeds: FeedLink[]
   noindex: boolean
   [key: string]: unknown
 }
 
+/**
+ * The sidebar, given by a feature (src/reader/sidebar.ts): the same on most pages, so its HTML is rendered once
+ * per sidebar object and key and kept.
+ */
+export interface SidebarProvider {
+  template: string
+  /** This request's sidebar; a new object whenever it changes (the provider keeps it as long as it holds). */
+  load(request: FastifyRequest, fmt: Formatter): Promise<object>
+  /**
+   * What the partial gets besides `sidebar`, exactly (no layout data), and a key naming all of it: the HTML is
+   * kept per sidebar and key.
+   */
+  fragment(page: PageData): { key: string; data: object }
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Gives pages their sidebar (none until called). */
+    setSidebar(provider: SidebarProvider): void
     /** Renders a template to a string with the layout data of this request. */
     renderPage(request: FastifyRequest, template: string, data?: Partial<PageData>): Promise<string>
     /**
@@ -91,33 +108,22 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   const assets = { css: fingerprint('css/carnet.css') }
   app.decorate('pageDataHooks', [])
 
-  // The sidebar is the same on every page and costs a handful of queries: one object per freshness generation
-  // (src/cache/freshness.ts), so any write or timed change recomputes it; its costly part (counts over every
-  // published post) is kept until posts or categories change, not at every comment.
-  async function sidebar(request: FastifyRequest, settings: { language: string; timezone: string }, fmt: Formatter): Promise<Sidebar> {
-    const key = `${settings.language} ${settings.timezone}`
-    return app.freshness.memo(`sidebar ${key}`, async () => {
-      const now = new Date().toISOString()
-      const [postsPart, recentComments] = await Promise.all([
-        app.freshness.postsMemo(`sidebar ${key}`, () => loadPostsSidebar(app.db, now, settings.timezone, fmt)),
-        loadRecentComments(app.db, now),
-      ])
-      return { ...postsPart, recentComments }
-    }, request)
-  }
+  let sidebarProvider: SidebarProvider | undefined
+  app.decorate('setSidebar', (provider: SidebarProvider) => {
+    sidebarProvider = provider
+  })
 
-  // The sidebar's HTML, rendered once per sidebar (a new one comes with each freshness generation) and per
-  // language and feed links: it is the biggest part of most pages, and the same on all of them. The partial
-  // gets ONLY these fields, so that nothing else a page holds can change it behind the key's back.
-  const sidebarFragments = new WeakMap<Sidebar, Map<string, string>>()
-  function sidebarHtml(sidebar: Sidebar, data: PageData): string {
-    const subscribe = (data.subscribe as { rss: string; atom: string } | undefined) ?? null
-    const key = `${data.lang} ${subscribe ? `${subscribe.rss} ${subscribe.atom}` : ''}`
+  // The sidebar's HTML, rendered once per sidebar and key: it is the biggest part of most pages, and the same
+  // on all of them. The partial gets ONLY the provider's fields, so nothing else a page holds can change it
+  // behind the key's back.
+  const sidebarFragments = new WeakMap<object, Map<string, string>>()
+  function sidebarHtml(provider: SidebarProvider, sidebar: object, page: PageData): string {
+    const { key, data } = provider.fragment(page)
     let byKey = sidebarFragments.get(sidebar)
     if (!byKey) sidebarFragments.set(sidebar, (byKey = new Map()))
     let html = byKey.get(key)
     if (html === undefined) {
-      html = eta.render('/partials/sidebar', { lang: data.lang, t: messages(data.lang), sidebar, subscribe })
+      html = eta.render(provider.template, { ...data, sidebar })
       byKey.set(key, html)
     }
     return html
@@ -143,13 +149,13 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
       feeds: [],
       noindex: false,
     }
-    if (data.sidebar === undefined) {
-      base.sidebar = await sidebar(request, settings, fmt)
+    if (data.sidebar === undefined && sidebarProvider) {
+      base.sidebar = await sidebarProvider.load(request, fmt)
     }
     // Object.assign, not a spread: V8 (Node 20) copies two spreads of this size on a slow path, ~9 µs a page.
     const full = Object.assign({}, base, data) as PageData
     for (const hook of app.pageDataHooks) hook(request, full)
-    if (full.sidebar) full.sidebarHtml = sidebarHtml(full.sidebar, full)
+    if (full.sidebar && sidebarProvider) full.sidebarHtml = sidebarHtml(sidebarProvider, full.sidebar, full)
     return app.view(template, full) as Promise<string>
   })
 

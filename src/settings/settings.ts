@@ -51,6 +51,8 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
 export class SettingsStore {
   #current: Readonly<Settings> | undefined
   #listeners: Array<(s: Readonly<Settings>) => void> = []
+  /** True when initialize() found no settings: the blog was created by this process (demo content goes in). */
+  createdNow = false
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Fills missing keys with the given values; returns true when the settings table was empty (a new blog). */
@@ -65,7 +67,8 @@ export class SettingsStore {
         .execute()
     }
     await this.reload()
-    return existing.length === 0
+    this.createdNow = existing.length === 0
+    return this.createdNow
   }
 
   async reload(): Promise<Readonly<Settings>> {
