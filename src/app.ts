@@ -53,21 +53,21 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   })
   app.decorate('config', config)
 
+  // The order of the request pipeline's hooks is declared by its plugins (fastify-plugin `dependencies`: a
+  // plugin registered before one it depends on is refused); src/http/README.md draws it.
   await app.register(database, { databasePath: config.databasePath })
   await app.register(settings, { initialSettings: config.initialSettings })
   await app.register(demo, { enabled: config.demoContent })
-  // ---- perf ---- The page cache's lookup is the FIRST onRequest hook, before the security headers' (a stored
-  // page carries the headers it was sent with, security headers included): a hit runs no other hook.
   await app.register(freshness)
   await app.register(pageCache)
   await app.register(security)
   await app.register(formbody)
   await app.register(cookie)
-  // Limits are set per route (comment posting, sign-in), not globally: readers are never throttled.
+  // Limits are set per route (comment posting, sign-in, the 404 page), not globally: readers are never throttled.
   await app.register(rateLimit, { global: false })
-  // ---- perf ---- br/gzip for streamed answers (static files, which browsers then keep); registered before the
-  // routes, which it hooks as they are added. Answers built in memory (pages, feeds) are compressed by
-  // src/cache/compression.ts, which runs first (this one skips what is already encoded).
+  // br/gzip for streamed answers (static files, which browsers then keep). Answers built in memory (pages,
+  // feeds) are compressed by src/cache/compression.ts, whose global hook runs before this route-level one
+  // (which skips what is already encoded).
   await app.register(compress, {
     threshold: 1024,
     encodings: ['br', 'gzip'],
@@ -78,18 +78,14 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(sidebar)
   await app.register(staticFiles)
   await app.register(errors)
+  await app.register(httpCache)
+  await app.register(pageCacheStore)
+  await app.register(compression)
 
-  // ---- admin ---- (before the other features, so that its route list sees every /admin route they add)
+  // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
-
-  // feeds & search: ETag/Last-Modified for public pages and feeds, metadata, feeds, sitemap, search.
-  await app.register(httpCache)
-  // After http-cache: the page cache keeps complete answers, validators included.
-  await app.register(pageCacheStore)
-  // Last of the onSend hooks that read the rendered text (see its module).
-  await app.register(compression)
   await app.register(seo)
   await app.register(feedsRoutes)
   await app.register(sitemapRoutes)

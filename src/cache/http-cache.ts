@@ -157,4 +157,4 @@ async function httpCachePlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database', 'freshness'] })
+export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database', 'freshness', 'security', 'static'] })

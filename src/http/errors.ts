@@ -72,4 +72,5 @@ export function renderFrameworkError(app: FastifyInstance, error: FastifyError, 
   void renderError(app, error, request, reply)
 }
 
-export default fp(errorsPlugin, { name: 'errors', dependencies: ['render'] })
+// The 404 handler is rate-limited (app.rateLimit).
+export default fp(errorsPlugin, { name: 'errors', dependencies: ['render', '@fastify/rate-limit'] })

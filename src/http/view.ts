@@ -165,4 +165,4 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   })
 }
 
-export default fp(renderPlugin, { name: 'render', dependencies: ['database', 'freshness'] })
+export default fp(renderPlugin, { name: 'render', dependencies: ['database', 'settings', 'freshness'] })
