@@ -1,5 +1,6 @@
 // The blog's settings live in the `settings` table (one JSON value per key). The environment only fills them
-// when the database is new. Reads are served from memory; every write goes through `update`, which refreshes it.
+// when the database is new. Reads are served from memory; every write goes through `update`, which refreshes it,
+// and a write by another connection is read again at the next request (src/settings/plugin.ts).
 // A key added later (siteImage) needs no migration: initialize() writes its default into an existing blog at the
 // next start, and reload() falls back to DEFAULT_SETTINGS for a key that has no row.
 import type { Kysely } from 'kysely'
