@@ -19,8 +19,8 @@ export interface FeedLink {
   href: string
 }
 
-/** What every template may use. Routes add their own fields beside these. */
-export interface PageData {
+/** What every page has: the layout's data. */
+export interface LayoutData {
   lang: 'fr' | 'en'
   t: Messages
   fmt: Formatter
@@ -35,8 +35,23 @@ export interface PageData {
   sidebar: object | null
   feeds: FeedLink[]
   noindex: boolean
-  [key: string]: unknown
+  /** The sidebar's HTML, added last (see SidebarProvider). */
+  sidebarHtml?: string
 }
+
+/**
+ * The fields a page may have besides the layout's that more than its own route reads or writes (page-data
+ * hooks, the sidebar): each feature declares its own by declaration merging
+ * (`declare module '../http/view.ts' { interface PageFields { … } }`), e.g. src/reader/page-fields.ts.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by the features' declarations
+export interface PageFields {}
+
+/** What page-data hooks see. A route's template may get more (its own fields), which no hook reads. */
+export type PageData = LayoutData & Partial<PageFields>
+
+/** What a route passes: layout fields it overrides, shared fields, and its template's own. */
+export type PageInput = Partial<PageData> & object
 
 /**
  * The sidebar, given by a feature (src/reader/sidebar.ts): the same on most pages, so its HTML is rendered once
@@ -58,7 +73,7 @@ declare module 'fastify' {
     /** Gives pages their sidebar (none until called). */
     setSidebar(provider: SidebarProvider): void
     /** Renders a template to a string with the layout data of this request. */
-    renderPage(request: FastifyRequest, template: string, data?: Partial<PageData>): Promise<string>
+    renderPage<T extends PageInput>(request: FastifyRequest, template: string, data?: T): Promise<string>
     /**
      * Renders a partial with exactly the data given (no layout, no page data): for fragments a feature renders
      * once and keeps, whose key must then name everything `data` holds.
@@ -69,7 +84,7 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /** Renders a template as an HTML response. */
-    page(template: string, data?: Partial<PageData>): Promise<FastifyReply>
+    page<T extends PageInput>(template: string, data?: T): Promise<FastifyReply>
   }
 }
 
@@ -131,7 +146,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
 
   app.decorate('renderFragment', (template: string, data: object) => eta.render(template, data))
 
-  app.decorate('renderPage', async function (request: FastifyRequest, template: string, data: Partial<PageData> = {}) {
+  app.decorate('renderPage', async function <T extends PageInput>(request: FastifyRequest, template: string, data?: T) {
     const settings = app.settings.get()
     const fmt = formatter(settings.language, settings.timezone)
     const path = request.url.split('?')[0]!
@@ -149,17 +164,17 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
       feeds: [],
       noindex: false,
     }
-    if (data.sidebar === undefined && sidebarProvider) {
+    if (data?.sidebar === undefined && sidebarProvider) {
       base.sidebar = await sidebarProvider.load(request, fmt)
     }
     // Object.assign, not a spread: V8 (Node 20) copies two spreads of this size on a slow path, ~9 µs a page.
-    const full = Object.assign({}, base, data) as PageData
+    const full: PageData = Object.assign({}, base, data)
     for (const hook of app.pageDataHooks) hook(request, full)
     if (full.sidebar && sidebarProvider) full.sidebarHtml = sidebarHtml(sidebarProvider, full.sidebar, full)
     return app.view(template, full) as Promise<string>
   })
 
-  app.decorateReply('page', async function (this: FastifyReply, template: string, data?: Partial<PageData>) {
+  app.decorateReply('page', async function <T extends PageInput>(this: FastifyReply, template: string, data?: T) {
     const html = await app.renderPage(this.request, template, data)
     return this.type('text/html; charset=utf-8').send(html)
   })

@@ -8,7 +8,7 @@ import { nowIso } from '../lib/time.ts'
 import { commentPosition, findPostById, findPostBySlug, type PostRow } from '../content/posts.repository.ts'
 import { postPageData } from './pages.routes.ts'
 import { postParams } from '../lib/url-params.ts'
-import type { CommentView, PostView, ViewContext } from './view-models.ts'
+import type { CommentView, ViewContext } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
 import { PublicError, renderError } from '../http/errors.ts'
 import { commentForm, commentParams, fieldErrors, postPageQuery, typedValues, type FieldErrors, type FormValues } from './comments.schemas.ts'
@@ -60,11 +60,11 @@ export default async function commentsRoutes(app: FastifyInstance) {
   // pre-filled from the remember-me cookie, answering `?reply=<id>`, with the notice of `?moderation=pending`.
   app.pageDataHooks.push((request, data) => {
     if (data.commentForm !== undefined || !data.post || !Array.isArray(data.comments)) return
-    const post = data.post as PostView
+    const post = data.post
     if (!post.commentsOpen) return
     const query = postPageQuery.safeParse(request.query ?? {})
     const q = query.success ? query.data : {}
-    const parent = q.reply ? findComment(data.comments as CommentView[], q.reply) : undefined
+    const parent = q.reply ? findComment(data.comments, q.reply) : undefined
     data.commentForm = commentFormView({
       t: data.t,
       postUrl: post.url,
@@ -81,8 +81,8 @@ export default async function commentsRoutes(app: FastifyInstance) {
   const commentLists = new WeakMap<readonly CommentView[], Map<string, string>>()
   app.pageDataHooks.push((_request, data) => {
     if (data.commentListHtml !== undefined || !data.post || !Array.isArray(data.comments) || !data.comments.length) return
-    const comments = data.comments as readonly CommentView[]
-    const { commentsOpen, url } = data.post as PostView
+    const comments = data.comments
+    const { commentsOpen, url } = data.post
     const key = `${data.lang} ${commentsOpen} ${url}`
     let byKey = commentLists.get(comments)
     if (!byKey) commentLists.set(comments, (byKey = new Map()))

@@ -6,7 +6,8 @@ import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, 
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
 import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
-import { commentTree, toListItem, toPostView, type ViewContext } from './view-models.ts'
+import { commentTree, toListItem, toPostView, type CommentView, type PostView, type ViewContext } from './view-models.ts'
+import type {} from './page-fields.ts' // the fields this page shares with other features' hooks
 
 export interface Pagination {
   page: number
@@ -162,7 +163,7 @@ export default async function postsRoutes(app: FastifyInstance) {
   type PostAnswer =
     | { kind: 'missing' }
     | { kind: 'moved'; to: string }
-    | { kind: 'page'; canonicalPath: string; data: NonNullable<Awaited<ReturnType<typeof postPageData>>> | undefined }
+    | { kind: 'page'; canonicalPath: string; data: PostPageData | undefined }
 
   /** What a post's address shows: the same for every reader until the generation moves (see the route). */
   async function postAnswer(slug: string, query: { cpage: number; reply?: number | undefined } | null): Promise<PostAnswer> {
@@ -206,6 +207,18 @@ export default async function postsRoutes(app: FastifyInstance) {
   })
 }
 
+/** The post page's data (posts/show): the same for every reader of a freshness generation. */
+export interface PostPageData {
+  title: string
+  description: string
+  canonical: string
+  post: PostView
+  comments: CommentView[]
+  commentsPagination: CommentPagination
+  previous: { title: string; url: string } | null
+  next: { title: string; url: string } | null
+}
+
 export interface CommentPagination {
   page: number
   pages: number
@@ -223,7 +236,7 @@ export async function postPageData(
   row: repo.PostRow,
   c: ViewContext,
   opts: { page?: number; around?: number } = {},
-) {
+): Promise<PostPageData | undefined> {
   const now = nowIso()
   const total = Number(row.comment_count)
   const pages = Math.max(1, Math.ceil(total / COMMENTS_PER_PAGE))

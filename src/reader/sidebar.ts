@@ -115,7 +115,7 @@ async function sidebarPlugin(app: FastifyInstance) {
     },
     // The partial gets only the language and the feed links (views/partials/sidebar.eta).
     fragment(page) {
-      const subscribe = (page.subscribe as { rss: string; atom: string } | undefined) ?? null
+      const subscribe = page.subscribe ?? null
       return {
         key: `${page.lang} ${subscribe ? `${subscribe.rss} ${subscribe.atom}` : ''}`,
         data: { lang: page.lang, t: messages(page.lang), subscribe },
