@@ -21,6 +21,7 @@ import errors, { renderFrameworkError } from './http/errors.ts'
 import render from './http/view.ts'
 import security from './http/security.ts'
 import freshness from './cache/freshness.ts'
+import requestPrivacy from './cache/policy.ts'
 import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
@@ -45,6 +46,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   app.decorate('config', config)
 
   await app.register(database)
+  await app.register(requestPrivacy)
   // ---- perf ---- The page cache's lookup is the FIRST onRequest hook, before the security headers' (a stored
   // page carries the headers it was sent with, security headers included): a hit runs no other hook.
   await app.register(freshness)

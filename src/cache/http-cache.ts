@@ -15,13 +15,14 @@
 //   less than a second old, another change could still happen within the same second, so no Last-Modified is
 //   sent at all then (the ETag still works).
 //
-// Not applied to /admin, to anything but GET/HEAD 200 answers with a text body, or to answers that set a
-// cookie (they are personal). A page cache can set the ETag itself (with etagOf) before sending: it is reused.
+// Applied only to public requests (isPublicRequest: GET/HEAD, no cookie or address a feature declared private,
+// such as the admin's) answered 200 with a text body (isTextAnswer) and no cookie set (they are personal). A page cache can set the ETag itself (with etagOf) before sending: it is reused.
 import { crc32 } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
+import { isPublicRequest, isTextAnswer } from './policy.ts'
 import { utf8 } from '../lib/utf8.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -43,31 +44,19 @@ export function etagOf(body: string | Buffer): string {
   return `W/"${bytes.length.toString(36)}-${crc32(bytes).toString(36)}"`
 }
 
-const CACHEABLE_TYPES = /^(text\/html|text\/plain|application\/(rss\+xml|atom\+xml|xml))\b/
-
 function isCacheable(request: FastifyRequest, reply: FastifyReply, payload: unknown): payload is string | Buffer {
   return (
-    (request.method === 'GET' || request.method === 'HEAD') &&
     reply.statusCode === 200 &&
-    !isPrivatePath(request.url) &&
+    isPublicRequest(request) &&
     !reply.hasHeader('set-cookie') &&
     (typeof payload === 'string' || Buffer.isBuffer(payload)) &&
-    CACHEABLE_TYPES.test(String(reply.getHeader('content-type') ?? ''))
+    isTextAnswer(reply)
   )
 }
 
-function isPrivatePath(url: string): boolean {
-  return url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?')
-}
-
-/** Static files have their own validators (@fastify/static); the admin is never cached. */
+/** Static files have their own validators (@fastify/static). */
 function wantsState(request: FastifyRequest): boolean {
-  return (
-    (request.method === 'GET' || request.method === 'HEAD') &&
-    !isPrivatePath(request.url) &&
-    !request.url.startsWith('/static/') &&
-    request.url !== '/favicon.ico'
-  )
+  return isPublicRequest(request) && !request.url.startsWith('/static/') && request.url !== '/favicon.ico'
 }
 
 /** Whether the client's copy is current: the one decision, shared with the page cache's hits. */
@@ -157,4 +146,4 @@ async function httpCachePlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database', 'freshness'] })
+export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database', 'freshness', 'request-privacy'] })

@@ -3,22 +3,23 @@
 // rendered, and the whole cache is dropped when the generation moves, i.e. after ANY write to the database (by
 // any process) or a timed change (a scheduled post, a thread closing). A page is stored only if the generation
 // did not move while it was rendered.
-// Not cached: anything but GET/HEAD; /admin; requests carrying the commenter's or the admin's cookie (their
-// pages show a pre-filled form or admin links); responses that are not 200, set a cookie, or are not text
-// (HTML, feeds). Bounded in entries and bytes, least recently used dropped first. PAGE_CACHE=off turns it off.
+// Opt-in: only the answers of routes marked `config: CACHEABLE` (src/cache/policy.ts) are kept, so that a new
+// page that differs per visitor is never shown to another by mistake. Not cached either: requests that are not
+// public (isPublicRequest: anything but GET/HEAD, a cookie or an address a feature declared private);
+// responses that are not 200, set a cookie, or are not text (isTextAnswer). Bounded in entries and bytes,
+// least recently used dropped first. PAGE_CACHE=off turns it off.
 import { brotliCompressSync, brotliDecompressSync, constants as zlib, gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { chooseEncoding, COMPRESS_MIN_BYTES } from './compression.ts'
 import { etagOf, isNotModified } from './http-cache.ts'
+import { isPublicRequest, isTextAnswer, pageCachePolicy, type PageCachePolicy } from './policy.ts'
 import { utf8 } from '../lib/utf8.ts'
 
 const MAX_ENTRIES = 2000
 const MAX_BYTES = 48 * 1024 * 1024
 /** Bigger pages are not kept (they would crowd out hundreds of others). */
 const MAX_ENTRY_BYTES = 8 * 1024 * 1024
-const PRIVATE_COOKIES = /(?:^|;\s*)(?:carnet_session|carnet_commenter)=/
-const CACHEABLE_TYPE = /^(?:text\/html|application\/(?:rss|atom)\+xml|application\/xml|text\/xml)\b/
 /** Headers that describe one transfer, not the page: never replayed. */
 const TRANSFER_HEADERS = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'date', 'connection', 'keep-alive', 'set-cookie', 'vary', 'x-page-cache'])
 
@@ -160,29 +161,20 @@ function answerHeaders(entry: Entry, kind: Answer, body: Buffer | null): Record<
   return headers
 }
 
-function cacheable(request: FastifyRequest): boolean {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return false
-  const url = request.url
-  if (url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?')) return false
-  // Static files are files already, with their own caching headers.
-  if (url.startsWith('/static/') || url === '/favicon.ico') return false
-  const cookie = request.headers.cookie
-  return !(cookie && PRIVATE_COOKIES.test(cookie))
-}
-
 async function pageCachePlugin(app: FastifyInstance) {
   if (!app.config.pageCache) return
   const store = new PageStore()
 
-  const keyOf = (request: FastifyRequest) => `${app.settings.get().language} ${request.url}`
+  const keyOf = (request: FastifyRequest, policy: PageCachePolicy) =>
+    `${app.settings.get().language} ${policy.key ? policy.key(request) : request.url}`
 
   /** Answers from the cache if it can; otherwise marks the request so that its response is stored. */
-  function lookup(request: FastifyRequest, reply: FastifyReply, generation: number): boolean {
+  function lookup(request: FastifyRequest, reply: FastifyReply, generation: number, policy: PageCachePolicy): boolean {
     if (generation !== store.generation) {
       store.clear()
       store.generation = generation
     }
-    const key = keyOf(request)
+    const key = keyOf(request, policy)
     const entry = store.get(key)
     if (!entry) {
       // HEAD renders no body to keep: only GET fills the cache.
@@ -205,16 +197,18 @@ async function pageCachePlugin(app: FastifyInstance) {
   }
 
   app.addHook('onRequest', (request, reply, done) => {
-    if (!cacheable(request)) return done()
+    // Routing comes before onRequest hooks: the route's options are known here.
+    const policy = pageCachePolicy(request)
+    if (!policy || !isPublicRequest(request)) return done()
     const generation = app.freshness.generationNow()
     if (generation !== undefined) {
       // The rest of the request builds its page from the generation checked here (Freshness.generation).
       request.freshnessGeneration = generation
-      if (!lookup(request, reply, generation)) done()
+      if (!lookup(request, reply, generation, policy)) done()
       return
     }
     app.freshness.generation(request).then(
-      (g) => lookup(request, reply, g) || done(),
+      (g) => lookup(request, reply, g, policy) || done(),
       (err: Error) => done(err),
     )
   })
@@ -234,8 +228,7 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
     const slot = request.pageCacheSlot
     if (!slot || reply.statusCode !== 200 || reply.hasHeader('set-cookie')) return payload
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
-    const type = String(reply.getHeader('content-type') ?? '')
-    if (!CACHEABLE_TYPE.test(type)) return payload
+    if (!isTextAnswer(reply)) return payload
     const identity = typeof payload === 'string' ? utf8(payload) : payload
     if (identity.length > MAX_ENTRY_BYTES) return payload
     // Stored only if nothing changed while the page was rendered.
@@ -255,5 +248,5 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(pageCachePlugin, { name: 'page-cache', dependencies: ['database', 'freshness'] })
+export default fp(pageCachePlugin, { name: 'page-cache', dependencies: ['database', 'freshness', 'request-privacy'] })
 export const pageCacheStore = fp(pageCacheStorePlugin, { name: 'page-cache-store', dependencies: ['page-cache', 'http-cache', 'security'] })

@@ -39,6 +39,8 @@ const TRANSIENT_DB_ERROR = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|READONLY|CANTO
 export const RETRY_AFTER_DB_FAILURE = 60
 
 export default async function commentsRoutes(app: FastifyInstance) {
+  // A commenter's post pages show the form filled in with their name: theirs alone.
+  app.requestPrivacy.declarePrivateCookie(COMMENTER_COOKIE)
   const siteOrigin = new URL(app.config.siteUrl).origin
 
   /** A browser form post from another site (or a sibling subdomain). Requests without either header pass. */

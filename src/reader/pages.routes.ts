@@ -1,5 +1,6 @@
 // Readers' pages: home, post, category and month archives.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { CACHEABLE } from '../cache/policy.ts'
 import { threadIsOpen } from '../content/policy.ts'
 import { formatter, messages } from '../i18n/index.ts'
 import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage, yearPath } from '../lib/urls.ts'
@@ -92,7 +93,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     return reply.page('posts/list', data)
   }
 
-  app.get('/', async (request, reply) => {
+  app.get('/', { config: CACHEABLE }, async (request, reply) => {
     return listPage(request, reply, 'home', async () => ({
       path: '/',
       count: (now) => repo.countPublished(app.db, now),
@@ -102,7 +103,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     }))
   })
 
-  app.get('/category/:slug', async (request, reply) => {
+  app.get('/category/:slug', { config: CACHEABLE }, async (request, reply) => {
     const params = categoryParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const slug = params.data.slug
@@ -122,7 +123,7 @@ export default async function postsRoutes(app: FastifyInstance) {
   })
 
   // A year's posts: where the sidebar's archives lead once they go by year (src/reader/sidebar.ts).
-  app.get('/archive/:year', async (request, reply) => {
+  app.get('/archive/:year', { config: CACHEABLE }, async (request, reply) => {
     const params = yearParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const { year } = params.data
@@ -140,7 +141,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.get('/archive/:year/:month', async (request, reply) => {
+  app.get('/archive/:year/:month', { config: CACHEABLE }, async (request, reply) => {
     const params = monthParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const { year, month } = params.data
@@ -182,7 +183,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     return { kind: 'page', canonicalPath, data }
   }
 
-  app.get('/archive/:year/:month/:day/:file', async (request, reply) => {
+  app.get('/archive/:year/:month/:day/:file', { config: CACHEABLE }, async (request, reply) => {
     const params = postParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const slug = params.data.file.slice(0, -'.html'.length)
