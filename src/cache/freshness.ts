@@ -15,6 +15,31 @@ import { nextTimedChange } from '../content/posts.repository.ts'
 
 const MAX_AGE_MS = 5 * 60 * 1000
 
+export type MemoArg = string | number | boolean | null
+
+/**
+ * What names a memo's result: what it is (`name`) and what else it depends on (`args`). The settings are part
+ * of every key already (memoKey): callers name only what else varies (a page number, a slug).
+ */
+export interface MemoKey {
+  name: string
+  args?: readonly MemoArg[]
+}
+
+const settingsIds = new WeakMap<object, number>()
+let lastSettingsId = 0
+
+/**
+ * The one place memo keys become strings. A settings object is replaced as a whole by any change (frozen, see
+ * SettingsStore): its identity stands for every setting a result may depend on (language, time zone, posts per
+ * page…), so that no caller has to remember which ones it reads.
+ */
+export function memoKey(settings: object, key: MemoKey): string {
+  let id = settingsIds.get(settings)
+  if (id === undefined) settingsIds.set(settings, (id = ++lastSettingsId))
+  return JSON.stringify([id, key.name, ...(key.args ?? [])])
+}
+
 export interface Freshness {
   /**
    * The current generation (after a write or a timed change, a new one). Given the request being answered, the
@@ -27,23 +52,23 @@ export interface Freshness {
   /**
    * `compute()`'s result, kept until the generation moves: for figures that cost a walk over an index (the
    * number of posts for the pager) and change only with the data. `key` must name everything the result
-   * depends on besides the database and the clock.
+   * depends on besides the database, the clock and the settings.
    */
-  memo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
+  memo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
   /**
    * The same, kept until posts, their categories or the categories change (`site_state.posts_version`, moved by
    * triggers) or a timed change comes, but NOT at each comment: for figures that depend only on those tables
    * and the clock (counts of posts, the sidebar's categories and months). `key` must name everything else the
-   * result depends on (settings such as the time zone).
+   * result depends on besides the settings.
    */
-  postsMemo<T>(key: string, compute: () => Promise<T>): Promise<T>
+  postsMemo<T>(key: MemoKey, compute: () => Promise<T>): Promise<T>
   /**
    * Like memo(), in a store of its own, for what one page of many needs (a post page's data): a busy
    * generation's many pages do not push out the shared results (the sidebar). `key` must name everything the
-   * result depends on besides the database and the clock. The result is shared by every request of the
-   * generation: nobody may change it.
+   * result depends on besides the database, the clock and the settings. The result is shared by every request
+   * of the generation: nobody may change it.
    */
-  pageMemo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
+  pageMemo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
 }
 
 declare module 'fastify' {
@@ -141,15 +166,17 @@ async function freshnessPlugin(app: FastifyInstance) {
       if (request) request.freshnessGeneration = g
       return g
     },
-    async memo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
-      return memos.get(await freshness.generation(request), key, compute)
+    async memo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
+      const generation = await freshness.generation(request)
+      return memos.get(generation, memoKey(app.settings.get(), key), compute)
     },
-    async postsMemo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    async postsMemo<T>(key: MemoKey, compute: () => Promise<T>): Promise<T> {
       await freshness.generation()
-      return postsMemos.get(postsGeneration, key, compute)
+      return postsMemos.get(postsGeneration, memoKey(app.settings.get(), key), compute)
     },
-    async pageMemo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
-      return pageMemos.get(await freshness.generation(request), key, compute)
+    async pageMemo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
+      const generation = await freshness.generation(request)
+      return pageMemos.get(generation, memoKey(app.settings.get(), key), compute)
     },
   }
   app.decorate('freshness', freshness)

@@ -120,7 +120,7 @@ async function httpCachePlugin(app: FastifyInstance) {
     if (!wantsState(request)) return
     // Every term of lastChange moves only with a write or at a moment the freshness generation knows (a
     // publication, an automatic closing: src/cache/freshness.ts), so it is computed once per generation.
-    const last = await app.freshness.memo('http-cache last change', () => lastChange(new Date()), request)
+    const last = await app.freshness.memo({ name: 'http-cache last change' }, () => lastChange(new Date()), request)
     const now = new Date()
     const changed = Math.floor(last / 1000) * 1000
     // Only once the whole second of the last change is over can that second stand for it (see above).

@@ -10,6 +10,7 @@ import fp from 'fastify-plugin'
 import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
 import { PROJECT_ROOT } from '../lib/root.ts'
 import { loadPostsSidebar, loadRecentComments, type Sidebar } from '../reader/sidebar.ts'
+import { keptWith } from '../cache/kept-with.ts'
 
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views')
 export const STATIC_DIR = join(PROJECT_ROOT, 'static')
@@ -95,11 +96,10 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   // (src/cache/freshness.ts), so any write or timed change recomputes it; its costly part (counts over every
   // published post) is kept until posts or categories change, not at every comment.
   async function sidebar(request: FastifyRequest, settings: { language: string; timezone: string }, fmt: Formatter): Promise<Sidebar> {
-    const key = `${settings.language} ${settings.timezone}`
-    return app.freshness.memo(`sidebar ${key}`, async () => {
+    return app.freshness.memo({ name: 'sidebar' }, async () => {
       const now = new Date().toISOString()
       const [postsPart, recentComments] = await Promise.all([
-        app.freshness.postsMemo(`sidebar ${key}`, () => loadPostsSidebar(app.db, now, settings.timezone, fmt)),
+        app.freshness.postsMemo({ name: 'sidebar' }, () => loadPostsSidebar(app.db, now, settings.timezone, fmt)),
         loadRecentComments(app.db, now),
       ])
       return { ...postsPart, recentComments }
@@ -109,18 +109,12 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   // The sidebar's HTML, rendered once per sidebar (a new one comes with each freshness generation) and per
   // language and feed links: it is the biggest part of most pages, and the same on all of them. The partial
   // gets ONLY these fields, so that nothing else a page holds can change it behind the key's back.
-  const sidebarFragments = new WeakMap<Sidebar, Map<string, string>>()
+  const sidebarFragments = keptWith<Sidebar, string>()
   function sidebarHtml(sidebar: Sidebar, data: PageData): string {
     const subscribe = (data.subscribe as { rss: string; atom: string } | undefined) ?? null
-    const key = `${data.lang} ${subscribe ? `${subscribe.rss} ${subscribe.atom}` : ''}`
-    let byKey = sidebarFragments.get(sidebar)
-    if (!byKey) sidebarFragments.set(sidebar, (byKey = new Map()))
-    let html = byKey.get(key)
-    if (html === undefined) {
-      html = eta.render('/partials/sidebar', { lang: data.lang, t: messages(data.lang), sidebar, subscribe })
-      byKey.set(key, html)
-    }
-    return html
+    return sidebarFragments(sidebar, [data.lang, subscribe?.rss ?? null, subscribe?.atom ?? null], () =>
+      eta.render('/partials/sidebar', { lang: data.lang, t: messages(data.lang), sidebar, subscribe }),
+    )
   }
 
   app.decorate('renderFragment', (template: string, data: object) => eta.render(template, data))
