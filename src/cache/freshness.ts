@@ -142,7 +142,7 @@ async function freshnessPlugin(app: FastifyInstance) {
 
   const memos = new Memos()
   const postsMemos = new Memos()
-  // A post page's data with 100 comments is some 100 KB: a bound on memory as much as on entries.
+  // A post page's data holds a whole page of comments: a bound on memory as much as on entries.
   const pageMemos = new Memos(200)
 
   async function check(): Promise<number> {
