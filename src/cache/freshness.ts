@@ -2,7 +2,7 @@
 // that moves whenever what the public pages show may have changed:
 // - after any write to the database, by this process or any other (see dataVersion in src/db/sqlite.ts);
 // - when a moment passes at which pages change without a write: a scheduled post's publication, a comment
-//   thread's automatic closing (posts.repository nextTimedChange);
+//   thread's automatic closing (features tell when, through app.freshness.addTimedChanges);
 // - at the latest every MAX_AGE_MS, so that a time-dependent display nobody listed here goes stale for minutes,
 //   not forever.
 // Caches (the page cache, the sidebar) keep what they computed under the generation it was computed in, and
@@ -11,7 +11,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { compiled } from '../db/compiled.ts'
-import { nextTimedChange } from '../content/posts.repository.ts'
 
 const MAX_AGE_MS = 5 * 60 * 1000
 
@@ -69,6 +68,11 @@ export interface Freshness {
    * of the generation: nobody may change it.
    */
   pageMemo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
+  /**
+   * Declares moments at which what pages show changes without any write: `next(now)` gives the first one after
+   * `now` (ISO dates), or null. Asked again after every write and timed change.
+   */
+  addTimedChanges(next: (now: string) => Promise<string | null>): void
 }
 
 declare module 'fastify' {
@@ -120,6 +124,7 @@ async function freshnessPlugin(app: FastifyInstance) {
   let refreshing: Promise<void> | undefined
   let postsGeneration = 0
   let postsVersion: number | undefined
+  const timedChanges: Array<(now: string) => Promise<string | null>> = []
 
   async function refresh(seen: string) {
     generation++
@@ -127,15 +132,15 @@ async function freshnessPlugin(app: FastifyInstance) {
     // The previous window ended with a timed change (or its maximum age): what depends on posts and the clock
     // may have changed without any write.
     const timed = now >= until
-    const [next, posts] = await Promise.all([
-      nextTimedChange(app.db, new Date(now).toISOString(), app.settings.get().commentsAutoCloseDays),
+    const [moments, posts] = await Promise.all([
+      Promise.all(timedChanges.map((next) => next(new Date(now).toISOString()))),
       postsVersionQuery.first(app.db, {}),
     ])
     if (timed || posts?.posts_version !== postsVersion) {
       postsGeneration++
       postsVersion = posts?.posts_version
     }
-    until = Math.min(now + MAX_AGE_MS, next ? Date.parse(next) : Infinity)
+    until = Math.min(now + MAX_AGE_MS, ...moments.map((next) => (next ? Date.parse(next) : Infinity)))
     // Recorded last: a write during the query above shows as a different version at the next call.
     version = seen
   }
@@ -177,6 +182,9 @@ async function freshnessPlugin(app: FastifyInstance) {
     async pageMemo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
       const generation = await freshness.generation(request)
       return pageMemos.get(generation, memoKey(app.settings.get(), key), compute)
+    },
+    addTimedChanges(next) {
+      timedChanges.push(next)
     },
   }
   app.decorate('freshness', freshness)

@@ -33,6 +33,8 @@ function isVisible(post: { status: string; published_at: string | null }, now: s
 }
 
 export default async function postsRoutes(app: FastifyInstance) {
+  // Scheduled posts appear and threads close with no write: every cache must drop its pages then.
+  app.freshness.addTimedChanges((now) => repo.nextTimedChange(app.db, now, app.settings.get().commentsAutoCloseDays))
   const ctx = (): ViewContext & { perPage: number } => {
     const s = app.settings.get()
     return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone, perPage: s.postsPerPage }
