@@ -165,8 +165,9 @@ async function pageCachePlugin(app: FastifyInstance) {
   if (!app.config.pageCache) return
   const store = new PageStore()
 
+  // A route's own key is scoped to the route, so that it can never name another route's page.
   const keyOf = (request: FastifyRequest, policy: PageCachePolicy) =>
-    `${app.settings.get().language} ${policy.key ? policy.key(request) : request.url}`
+    `${app.settings.get().language} ${policy.key ? `${request.routeOptions.url} ${policy.key(request)}` : request.url}`
 
   /** Answers from the cache if it can; otherwise marks the request so that its response is stored. */
   function lookup(request: FastifyRequest, reply: FastifyReply, generation: number, policy: PageCachePolicy): boolean {

@@ -7,8 +7,9 @@ import fp from 'fastify-plugin'
 
 export interface PageCachePolicy {
   /**
-   * What names the page among the route's answers; the address (path and query) by default. A route whose page
-   * depends on anything else of the request must give it here, or not be cacheable.
+   * What names the page among the route's answers (the route is part of the key); the address (path and query)
+   * by default. A route whose page depends on anything else of the request must give it here, or not be
+   * cacheable.
    */
   key?: (request: FastifyRequest) => string
 }
