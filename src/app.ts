@@ -24,6 +24,7 @@ import errors, { renderFrameworkError } from './http/errors.ts'
 import render from './http/view.ts'
 import security from './http/security.ts'
 import freshness from './cache/freshness.ts'
+import requestPrivacy from './cache/policy.ts'
 import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
@@ -58,6 +59,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(database, { databasePath: config.databasePath })
   await app.register(settings, { initialSettings: config.initialSettings })
   await app.register(demo, { enabled: config.demoContent })
+  await app.register(requestPrivacy)
   await app.register(freshness)
   await app.register(pageCache)
   await app.register(security)

@@ -137,6 +137,9 @@ async function adminScope(app: FastifyInstance) {
 }
 
 async function adminPlugin(app: FastifyInstance) {
+  // Admin pages are personal: no cache keeps or validates them, nor a signed-in admin's view of the blog.
+  app.requestPrivacy.declarePrivatePrefix('/admin')
+  app.requestPrivacy.declarePrivateCookie(SESSION_COOKIE)
   const routes: Array<{ method: string; url: string }> = []
   app.decorate('adminRoutes', routes)
   // Collected at the root, so that an /admin route registered by any plugin after this one is listed too.
@@ -147,4 +150,4 @@ async function adminPlugin(app: FastifyInstance) {
   await app.register(adminScope, { prefix: '/admin' })
 }
 
-export default fp(adminPlugin, { name: 'admin', dependencies: ['database', 'render', 'errors'] })
+export default fp(adminPlugin, { name: 'admin', dependencies: ['database', 'render', 'errors', 'request-privacy'] })

@@ -2,11 +2,11 @@
 // (the cache keeps its own br copies, src/cache/page-cache.ts), admin and error pages, feeds.
 // Streams (static files) are left to @fastify/compress (src/app.ts), which skips what is already encoded.
 //
-// Why a worker thread: compressing a 24 KB page costs ~46 µs even at gzip level 1, and the event loop is the
-// one thing a Node server cannot share across cores; compression was the biggest part of an uncached page
-// (a quarter to a third of its time). A worker does it on another core while the event loop answers other
-// requests; handing the bytes over and back costs the loop a few microseconds. zlib's own asynchronous API
-// also runs on other threads, but drives each call through a stream on the event loop (~30 µs of it per call).
+// Why a worker thread: compression, even at gzip level 1, was measured as the biggest part of an uncached
+// page's time, and the event loop is the one thing a Node server cannot share across cores. A worker does it on
+// another core while the event loop answers other requests; handing the bytes over and back costs the loop far
+// less. zlib's own asynchronous API also runs on other threads, but drives each call through a stream on the
+// event loop, which costs the loop about as much as compressing small answers itself.
 // Small answers (under COMPRESS_ASYNC_MIN_BYTES) are compressed on the spot: the hand-over would cost more.
 import { Worker } from 'node:worker_threads'
 import { constants as zlib, gzipSync, brotliCompressSync } from 'node:zlib'
@@ -19,8 +19,8 @@ export const COMPRESS_MIN_BYTES = 1024
 const COMPRESS_ASYNC_MIN_BYTES = 8 * 1024
 const COMPRESSIBLE = /^(?:text\/|application\/(?:[\w.+-]+\+)?(?:xml|json)\b|application\/javascript\b|image\/svg\+xml\b)/
 
-// gzip level 1 (nginx's default for dynamic answers): on a 24 KB post page 46 µs for 5.7 KB, where brotli
-// quality 2 takes 61 µs for 5.3 KB. br only for clients that do not take gzip.
+// gzip level 1 (nginx's default for dynamic answers): measured faster than brotli's cheapest useful quality (2)
+// for a barely bigger result. br only for clients that do not take gzip.
 const GZIP_OPTIONS = { level: 1 }
 const BROTLI_OPTIONS = { params: { [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_QUALITY]: 2 } }
 
@@ -61,27 +61,27 @@ function parseAcceptEncoding(accept: string): Record<Encoding, boolean> {
 }
 
 /**
- * Memory shared with the worker, in slots (one per answer being compressed): the page goes in, the compressed
+ * Memory shared with the worker, in cells (one per answer being compressed): the page goes in, the compressed
  * bytes come back, and no message carries a buffer. Buffers passed in messages are copied into memory that
- * only the garbage collector frees, which let the worker hold some 60 MB of dead copies under load.
+ * only the garbage collector frees, which let the worker hold tens of megabytes of dead copies under load.
  */
-export const SLOTS = 64
-export const SLOT_IN = 128 * 1024
+export const CELLS = 64
+export const CELL_IN = 128 * 1024
 /** Compressed data can be a little bigger than its input (stored blocks, headers). */
-const SLOT_OUT = SLOT_IN + 4096
-const SLOT_BYTES = SLOT_IN + SLOT_OUT
+const CELL_OUT = CELL_IN + 4096
+const CELL_BYTES = CELL_IN + CELL_OUT
 
 // The worker's code, self-contained (it runs the same from TypeScript sources and from the build).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const zlib = require('node:zlib')
-const { memory, slotBytes, slotIn, slotOut, gzip, brotli } = workerData
-parentPort.on('message', ({ id, slot, length, encoding }) => {
+const { memory, cellBytes, cellIn, cellOut, gzip, brotli } = workerData
+parentPort.on('message', ({ id, cell, length, encoding }) => {
   try {
-    const input = new Uint8Array(memory, slot * slotBytes, length)
+    const input = new Uint8Array(memory, cell * cellBytes, length)
     const out = encoding === 'br' ? zlib.brotliCompressSync(input, brotli) : zlib.gzipSync(input, gzip)
-    if (out.length > slotOut) throw new Error('compressed answer bigger than its slot')
-    new Uint8Array(memory, slot * slotBytes + slotIn, out.length).set(out)
+    if (out.length > cellOut) throw new Error('compressed answer bigger than its cell')
+    new Uint8Array(memory, cell * cellBytes + cellIn, out.length).set(out)
     parentPort.postMessage({ id, length: out.length })
   } catch (error) {
     parentPort.postMessage({ id, error: String(error) })
@@ -93,7 +93,7 @@ interface Running {
   thread: Worker
   memory: SharedArrayBuffer
   free: number[]
-  pending: Map<number, { slot: number; resolve: (b: Buffer) => void; reject: (e: Error) => void }>
+  pending: Map<number, { cell: number; resolve: (b: Buffer) => void; reject: (e: Error) => void }>
 }
 
 /** Compression on a worker thread, started at the first use (and again after it died). Exported for tests. */
@@ -102,23 +102,23 @@ export class Compressor {
   #next = 0
 
   #start(): Running {
-    const memory = new SharedArrayBuffer(SLOTS * SLOT_BYTES)
+    const memory = new SharedArrayBuffer(CELLS * CELL_BYTES)
     const thread = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { memory, slotBytes: SLOT_BYTES, slotIn: SLOT_IN, slotOut: SLOT_OUT, gzip: GZIP_OPTIONS, brotli: BROTLI_OPTIONS },
+      workerData: { memory, cellBytes: CELL_BYTES, cellIn: CELL_IN, cellOut: CELL_OUT, gzip: GZIP_OPTIONS, brotli: BROTLI_OPTIONS },
     })
     // Never what keeps the process alive.
     thread.unref()
-    const worker: Running = { thread, memory, free: Array.from({ length: SLOTS }, (_, i) => i), pending: new Map() }
+    const worker: Running = { thread, memory, free: Array.from({ length: CELLS }, (_, i) => i), pending: new Map() }
     thread.on('message', (m: { id: number; length?: number; error?: string }) => {
       const waiting = worker.pending.get(m.id)
       if (!waiting) return
       worker.pending.delete(m.id)
       if (m.length !== undefined) {
-        // Copied out before the slot is used again.
-        waiting.resolve(Buffer.from(new Uint8Array(memory, waiting.slot * SLOT_BYTES + SLOT_IN, m.length)))
+        // Copied out before the cell is used again.
+        waiting.resolve(Buffer.from(new Uint8Array(memory, waiting.cell * CELL_BYTES + CELL_IN, m.length)))
       } else waiting.reject(new Error(m.error))
-      worker.free.push(waiting.slot)
+      worker.free.push(waiting.cell)
     })
     const fail = (error: Error) => {
       if (this.#worker === worker) this.#worker = undefined
@@ -131,19 +131,19 @@ export class Compressor {
   }
 
   /**
-   * The compressed bytes, or null when the worker cannot take this one (bigger than a slot, or every slot in
+   * The compressed bytes, or null when the worker cannot take this one (bigger than a cell, or every cell in
    * use): the caller then compresses it itself, so that under load both cores compress.
    */
   compress(body: Uint8Array, encoding: Encoding): Promise<Buffer> | null {
-    if (body.length > SLOT_IN) return null
+    if (body.length > CELL_IN) return null
     const worker = (this.#worker ??= this.#start())
-    const slot = worker.free.pop()
-    if (slot === undefined) return null
-    new Uint8Array(worker.memory, slot * SLOT_BYTES, body.length).set(body)
+    const cell = worker.free.pop()
+    if (cell === undefined) return null
+    new Uint8Array(worker.memory, cell * CELL_BYTES, body.length).set(body)
     const id = this.#next++
     return new Promise((resolve, reject) => {
-      worker.pending.set(id, { slot, resolve, reject })
-      worker.thread.postMessage({ id, slot, length: body.length, encoding })
+      worker.pending.set(id, { cell, resolve, reject })
+      worker.thread.postMessage({ id, cell, length: body.length, encoding })
     })
   }
 

@@ -2,7 +2,7 @@
 // that moves whenever what the public pages show may have changed:
 // - after any write to the database, by this process or any other (see dataVersion in src/db/sqlite.ts);
 // - when a moment passes at which pages change without a write: a scheduled post's publication, a comment
-//   thread's automatic closing (posts.repository nextTimedChange);
+//   thread's automatic closing (features tell when, through app.freshness.addTimedChanges);
 // - at the latest every MAX_AGE_MS, so that a time-dependent display nobody listed here goes stale for minutes,
 //   not forever.
 // Caches (the page cache, the sidebar) keep what they computed under the generation it was computed in, and
@@ -11,9 +11,33 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { compiled } from '../db/compiled.ts'
-import { nextTimedChange } from '../content/posts.repository.ts'
 
 const MAX_AGE_MS = 5 * 60 * 1000
+
+export type MemoArg = string | number | boolean | null
+
+/**
+ * What names a memo's result: what it is (`name`) and what else it depends on (`args`). The settings are part
+ * of every key already (memoKey): callers name only what else varies (a page number, a slug).
+ */
+export interface MemoKey {
+  name: string
+  args?: readonly MemoArg[]
+}
+
+const settingsIds = new WeakMap<object, number>()
+let lastSettingsId = 0
+
+/**
+ * The one place memo keys become strings. A settings object is replaced as a whole by any change (frozen, see
+ * SettingsStore): its identity stands for every setting a result may depend on (language, time zone, posts per
+ * page…), so that no caller has to remember which ones it reads.
+ */
+export function memoKey(settings: object, key: MemoKey): string {
+  let id = settingsIds.get(settings)
+  if (id === undefined) settingsIds.set(settings, (id = ++lastSettingsId))
+  return JSON.stringify([id, key.name, ...(key.args ?? [])])
+}
 
 export interface Freshness {
   /**
@@ -27,23 +51,28 @@ export interface Freshness {
   /**
    * `compute()`'s result, kept until the generation moves: for figures that cost a walk over an index (the
    * number of posts for the pager) and change only with the data. `key` must name everything the result
-   * depends on besides the database and the clock.
+   * depends on besides the database, the clock and the settings.
    */
-  memo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
+  memo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
   /**
    * The same, kept until posts, their categories or the categories change (`site_state.posts_version`, moved by
    * triggers) or a timed change comes, but NOT at each comment: for figures that depend only on those tables
    * and the clock (counts of posts, the sidebar's categories and months). `key` must name everything else the
-   * result depends on (settings such as the time zone).
+   * result depends on besides the settings.
    */
-  postsMemo<T>(key: string, compute: () => Promise<T>): Promise<T>
+  postsMemo<T>(key: MemoKey, compute: () => Promise<T>): Promise<T>
   /**
    * Like memo(), in a store of its own, for what one page of many needs (a post page's data): a busy
    * generation's many pages do not push out the shared results (the sidebar). `key` must name everything the
-   * result depends on besides the database and the clock. The result is shared by every request of the
-   * generation: nobody may change it.
+   * result depends on besides the database, the clock and the settings. The result is shared by every request
+   * of the generation: nobody may change it.
    */
-  pageMemo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
+  pageMemo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
+  /**
+   * Declares moments at which what pages show changes without any write: `next(now)` gives the first one after
+   * `now` (ISO dates), or null. Asked again after every write and timed change.
+   */
+  addTimedChanges(next: (now: string) => Promise<string | null>): void
 }
 
 declare module 'fastify' {
@@ -95,6 +124,7 @@ async function freshnessPlugin(app: FastifyInstance) {
   let refreshing: Promise<void> | undefined
   let postsGeneration = 0
   let postsVersion: number | undefined
+  const timedChanges: Array<(now: string) => Promise<string | null>> = []
 
   async function refresh(seen: string) {
     generation++
@@ -102,22 +132,22 @@ async function freshnessPlugin(app: FastifyInstance) {
     // The previous window ended with a timed change (or its maximum age): what depends on posts and the clock
     // may have changed without any write.
     const timed = now >= until
-    const [next, posts] = await Promise.all([
-      nextTimedChange(app.db, new Date(now).toISOString(), app.settings.get().commentsAutoCloseDays),
+    const [moments, posts] = await Promise.all([
+      Promise.all(timedChanges.map((next) => next(new Date(now).toISOString()))),
       postsVersionQuery.first(app.db, {}),
     ])
     if (timed || posts?.posts_version !== postsVersion) {
       postsGeneration++
       postsVersion = posts?.posts_version
     }
-    until = Math.min(now + MAX_AGE_MS, next ? Date.parse(next) : Infinity)
+    until = Math.min(now + MAX_AGE_MS, ...moments.map((next) => (next ? Date.parse(next) : Infinity)))
     // Recorded last: a write during the query above shows as a different version at the next call.
     version = seen
   }
 
   const memos = new Memos()
   const postsMemos = new Memos()
-  // A post page's data with 100 comments is some 100 KB: a bound on memory as much as on entries.
+  // A post page's data holds a whole page of comments: a bound on memory as much as on entries.
   const pageMemos = new Memos(200)
 
   async function check(): Promise<number> {
@@ -141,15 +171,20 @@ async function freshnessPlugin(app: FastifyInstance) {
       if (request) request.freshnessGeneration = g
       return g
     },
-    async memo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
-      return memos.get(await freshness.generation(request), key, compute)
+    async memo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
+      const generation = await freshness.generation(request)
+      return memos.get(generation, memoKey(app.settings.get(), key), compute)
     },
-    async postsMemo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    async postsMemo<T>(key: MemoKey, compute: () => Promise<T>): Promise<T> {
       await freshness.generation()
-      return postsMemos.get(postsGeneration, key, compute)
+      return postsMemos.get(postsGeneration, memoKey(app.settings.get(), key), compute)
     },
-    async pageMemo<T>(key: string, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
-      return pageMemos.get(await freshness.generation(request), key, compute)
+    async pageMemo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T> {
+      const generation = await freshness.generation(request)
+      return pageMemos.get(generation, memoKey(app.settings.get(), key), compute)
+    },
+    addTimedChanges(next) {
+      timedChanges.push(next)
     },
   }
   app.decorate('freshness', freshness)

@@ -15,13 +15,14 @@
 //   less than a second old, another change could still happen within the same second, so no Last-Modified is
 //   sent at all then (the ETag still works).
 //
-// Not applied to /admin, to anything but GET/HEAD 200 answers with a text body, or to answers that set a
-// cookie (they are personal). A page cache can set the ETag itself (with etagOf) before sending: it is reused.
+// Applied only to public requests (isPublicRequest: GET/HEAD, no cookie or address a feature declared private,
+// such as the admin's) answered 200 with a text body (isTextAnswer) and no cookie set (they are personal). A page cache can set the ETag itself (with etagOf) before sending: it is reused.
 import { crc32 } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
+import { isPublicRequest, isTextAnswer } from './policy.ts'
 import { utf8 } from '../lib/utf8.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -35,39 +36,27 @@ declare module 'fastify' {
 
 /**
  * A weak ETag for a response body: its length and CRC-32. An ETag only has to tell one version of a page from
- * the next, not resist forgery (@fastify/etag uses a 32-bit FNV-1a); zlib's CRC-32 runs at memory speed where
- * SHA-1 took ~20 µs of a 24 KB page.
+ * the next, not resist forgery (@fastify/etag uses a 32-bit FNV-1a); zlib's CRC-32 runs at memory speed, a
+ * cryptographic hash (SHA-1) measured far slower on every uncached page.
  */
 export function etagOf(body: string | Buffer): string {
   const bytes = typeof body === 'string' ? utf8(body) : body
   return `W/"${bytes.length.toString(36)}-${crc32(bytes).toString(36)}"`
 }
 
-const CACHEABLE_TYPES = /^(text\/html|text\/plain|application\/(rss\+xml|atom\+xml|xml))\b/
-
-function isCacheable(request: FastifyRequest, reply: FastifyReply, payload: unknown): payload is string | Buffer {
+function takesValidators(request: FastifyRequest, reply: FastifyReply, payload: unknown): payload is string | Buffer {
   return (
-    (request.method === 'GET' || request.method === 'HEAD') &&
     reply.statusCode === 200 &&
-    !isPrivatePath(request.url) &&
+    isPublicRequest(request) &&
     !reply.hasHeader('set-cookie') &&
     (typeof payload === 'string' || Buffer.isBuffer(payload)) &&
-    CACHEABLE_TYPES.test(String(reply.getHeader('content-type') ?? ''))
+    isTextAnswer(reply)
   )
 }
 
-function isPrivatePath(url: string): boolean {
-  return url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?')
-}
-
-/** Static files have their own validators (@fastify/static); the admin is never cached. */
+/** Static files have their own validators (@fastify/static). */
 function wantsState(request: FastifyRequest): boolean {
-  return (
-    (request.method === 'GET' || request.method === 'HEAD') &&
-    !isPrivatePath(request.url) &&
-    !request.url.startsWith('/static/') &&
-    request.url !== '/favicon.ico'
-  )
+  return isPublicRequest(request) && !request.url.startsWith('/static/') && request.url !== '/favicon.ico'
 }
 
 /** Whether the client's copy is current: the one decision, shared with the page cache's hits. */
@@ -131,7 +120,7 @@ async function httpCachePlugin(app: FastifyInstance) {
     if (!wantsState(request)) return
     // Every term of lastChange moves only with a write or at a moment the freshness generation knows (a
     // publication, an automatic closing: src/cache/freshness.ts), so it is computed once per generation.
-    const last = await app.freshness.memo('http-cache last change', () => lastChange(new Date()), request)
+    const last = await app.freshness.memo({ name: 'http-cache last change' }, () => lastChange(new Date()), request)
     const now = new Date()
     const changed = Math.floor(last / 1000) * 1000
     // Only once the whole second of the last change is over can that second stand for it (see above).
@@ -139,7 +128,7 @@ async function httpCachePlugin(app: FastifyInstance) {
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!isCacheable(request, reply, payload)) return payload
+    if (!takesValidators(request, reply, payload)) return payload
     // Hashed as bytes, and sent as those same bytes: the text is encoded once, not once here and once more
     // when written to the socket.
     const body = typeof payload === 'string' ? utf8(payload) : payload
@@ -157,4 +146,4 @@ async function httpCachePlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database', 'freshness', 'security', 'static'] })
+export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database', 'freshness', 'request-privacy', 'security', 'static'] })

@@ -3,22 +3,23 @@
 // rendered, and the whole cache is dropped when the generation moves, i.e. after ANY write to the database (by
 // any process) or a timed change (a scheduled post, a thread closing). A page is stored only if the generation
 // did not move while it was rendered.
-// Not cached: anything but GET/HEAD; /admin; requests carrying the commenter's or the admin's cookie (their
-// pages show a pre-filled form or admin links); responses that are not 200, set a cookie, or are not text
-// (HTML, feeds). Bounded in entries and bytes, least recently used dropped first. PAGE_CACHE=off turns it off.
+// Opt-in: only the answers of routes marked `config: CACHEABLE` (src/cache/policy.ts) are kept, so that a new
+// page that differs per visitor is never shown to another by mistake. Not cached either: requests that are not
+// public (isPublicRequest: anything but GET/HEAD, a cookie or an address a feature declared private);
+// responses that are not 200, set a cookie, or are not text (isTextAnswer). Bounded in entries and bytes,
+// least recently used dropped first. PAGE_CACHE=off turns it off.
 import { brotliCompressSync, brotliDecompressSync, constants as zlib, gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { chooseEncoding, COMPRESS_MIN_BYTES } from './compression.ts'
 import { etagOf, isNotModified } from './http-cache.ts'
+import { isPublicRequest, isTextAnswer, pageCachePolicy, type PageCachePolicy } from './policy.ts'
 import { utf8 } from '../lib/utf8.ts'
 
 const MAX_ENTRIES = 2000
 const MAX_BYTES = 48 * 1024 * 1024
 /** Bigger pages are not kept (they would crowd out hundreds of others). */
 const MAX_ENTRY_BYTES = 8 * 1024 * 1024
-const PRIVATE_COOKIES = /(?:^|;\s*)(?:carnet_session|carnet_commenter)=/
-const CACHEABLE_TYPE = /^(?:text\/html|application\/(?:rss|atom)\+xml|application\/xml|text\/xml)\b/
 /** Headers that describe one transfer, not the page: never replayed. */
 const TRANSFER_HEADERS = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'date', 'connection', 'keep-alive', 'set-cookie', 'vary', 'x-page-cache'])
 
@@ -32,7 +33,7 @@ interface Entry {
   /** The page's size uncompressed. */
   length: number
   /**
-   * The page uncompressed: kept until its br copy is made (what browsers get: a fifth of the size), then only
+   * The page uncompressed: kept until its br copy is made (what browsers get: much smaller), then only
    * for a page that clients without compression ask for.
    */
   identity?: Buffer
@@ -49,7 +50,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** Set when the response to this request may be stored: the key and the generation it was rendered in. */
-    pageCacheSlot?: { key: string; generation: number }
+    pageToStore?: { key: string; generation: number }
   }
 }
 
@@ -120,12 +121,12 @@ function identityOf(store: PageStore, entry: Entry, keep: boolean): Buffer {
   return identity
 }
 
-function variant(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffer {
+function compressedCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffer {
   let body = entry[encoding]
   if (!body) {
     // Once per page and generation, on the event loop: a better compression than per answer, but not the
-    // best. On a 24 KB post page brotli quality 5 takes 0.3 ms for 4.7 KB, where quality 9 took 6.3 ms (every
-    // request waiting meanwhile, after each write) for 4.68 KB.
+    // best. Brotli quality 5 was measured nearly as small as quality 9 for a small part of its time, and every
+    // request waits meanwhile, after each write.
     const identity = identityOf(store, entry, false)
     body =
       encoding === 'br'
@@ -160,33 +161,25 @@ function answerHeaders(entry: Entry, kind: Answer, body: Buffer | null): Record<
   return headers
 }
 
-function cacheable(request: FastifyRequest): boolean {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return false
-  const url = request.url
-  if (url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?')) return false
-  // Static files are files already, with their own caching headers.
-  if (url.startsWith('/static/') || url === '/favicon.ico') return false
-  const cookie = request.headers.cookie
-  return !(cookie && PRIVATE_COOKIES.test(cookie))
-}
-
 async function pageCachePlugin(app: FastifyInstance) {
   if (!app.config.pageCache) return
   const store = new PageStore()
 
-  const keyOf = (request: FastifyRequest) => `${app.settings.get().language} ${request.url}`
+  // A route's own key is scoped to the route, so that it can never name another route's page.
+  const keyOf = (request: FastifyRequest, policy: PageCachePolicy) =>
+    `${app.settings.get().language} ${policy.key ? `${request.routeOptions.url} ${policy.key(request)}` : request.url}`
 
   /** Answers from the cache if it can; otherwise marks the request so that its response is stored. */
-  function lookup(request: FastifyRequest, reply: FastifyReply, generation: number): boolean {
+  function lookup(request: FastifyRequest, reply: FastifyReply, generation: number, policy: PageCachePolicy): boolean {
     if (generation !== store.generation) {
       store.clear()
       store.generation = generation
     }
-    const key = keyOf(request)
+    const key = keyOf(request, policy)
     const entry = store.get(key)
     if (!entry) {
       // HEAD renders no body to keep: only GET fills the cache.
-      if (request.method === 'GET') request.pageCacheSlot = { key, generation }
+      if (request.method === 'GET') request.pageToStore = { key, generation }
       return false
     }
     // A stored page is a complete response (its headers were recorded with it): written as is, before any other
@@ -195,7 +188,7 @@ async function pageCachePlugin(app: FastifyInstance) {
     const encoding =
       notModified || entry.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'], 'br')
     const kind: Answer = notModified ? 'notModified' : (encoding ?? 'identity')
-    const body = notModified ? null : encoding ? variant(store, entry, encoding) : identityOf(store, entry, true)
+    const body = notModified ? null : encoding ? compressedCopy(store, entry, encoding) : identityOf(store, entry, true)
     const headers = entry.answers[kind] ?? (entry.answers[kind] = answerHeaders(entry, kind, body))
     reply.hijack()
     reply.raw.writeHead(notModified ? 304 : 200, headers)
@@ -205,16 +198,18 @@ async function pageCachePlugin(app: FastifyInstance) {
   }
 
   app.addHook('onRequest', (request, reply, done) => {
-    if (!cacheable(request)) return done()
+    // Routing comes before onRequest hooks: the route's options are known here.
+    const policy = pageCachePolicy(request)
+    if (!policy || !isPublicRequest(request)) return done()
     const generation = app.freshness.generationNow()
     if (generation !== undefined) {
       // The rest of the request builds its page from the generation checked here (Freshness.generation).
       request.freshnessGeneration = generation
-      if (!lookup(request, reply, generation)) done()
+      if (!lookup(request, reply, generation, policy)) done()
       return
     }
     app.freshness.generation(request).then(
-      (g) => lookup(request, reply, g) || done(),
+      (g) => lookup(request, reply, g, policy) || done(),
       (err: Error) => done(err),
     )
   })
@@ -231,15 +226,14 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
   if (!app.config.pageCache) return
   const store = app.pageStore
   app.addHook('onSend', async (request, reply, payload) => {
-    const slot = request.pageCacheSlot
-    if (!slot || reply.statusCode !== 200 || reply.hasHeader('set-cookie')) return payload
+    const toStore = request.pageToStore
+    if (!toStore || reply.statusCode !== 200 || reply.hasHeader('set-cookie')) return payload
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
-    const type = String(reply.getHeader('content-type') ?? '')
-    if (!CACHEABLE_TYPE.test(type)) return payload
+    if (!isTextAnswer(reply)) return payload
     const identity = typeof payload === 'string' ? utf8(payload) : payload
     if (identity.length > MAX_ENTRY_BYTES) return payload
     // Stored only if nothing changed while the page was rendered.
-    if ((await app.freshness.generation()) !== slot.generation || store.generation !== slot.generation) return payload
+    if ((await app.freshness.generation()) !== toStore.generation || store.generation !== toStore.generation) return payload
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(reply.getHeaders())) {
       if (value !== undefined && !TRANSFER_HEADERS.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : String(value)
@@ -248,12 +242,12 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
     const etag = (headers.etag as string | undefined) ?? etagOf(identity)
     delete headers.etag
     const lastModified = headers['last-modified'] ? new Date(headers['last-modified']) : null
-    store.set(slot.key, { headers, etag, lastModified, length: identity.length, identity, bytes: identity.length, answers: {} })
+    store.set(toStore.key, { headers, etag, lastModified, length: identity.length, identity, bytes: identity.length, answers: {} })
     reply.header('etag', etag)
     reply.header('x-page-cache', 'miss')
     return payload
   })
 }
 
-export default fp(pageCachePlugin, { name: 'page-cache', dependencies: ['database', 'settings', 'freshness'] })
+export default fp(pageCachePlugin, { name: 'page-cache', dependencies: ['database', 'settings', 'freshness', 'request-privacy'] })
 export const pageCacheStore = fp(pageCacheStorePlugin, { name: 'page-cache-store', dependencies: ['page-cache', 'http-cache', 'security'] })

@@ -5,6 +5,7 @@
 //   /comments/feed.rss        /comments/feed.atom        newest 20 approved comments on visible posts
 //   <permalink without .html>/comments.rss (.atom)       newest 20 approved comments of the post
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import { CACHEABLE } from '../cache/policy.ts'
 import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
 import { messages, type Messages } from '../i18n/index.ts'
 import { nowIso } from '../lib/time.ts'
@@ -113,9 +114,9 @@ export default async function feedsRoutes(app: FastifyInstance) {
   }
 
   for (const format of FORMATS) {
-    app.get(blogFeedPath(format), async (request, reply) => postsFeed(format, reply))
+    app.get(blogFeedPath(format), { config: CACHEABLE }, async (request, reply) => postsFeed(format, reply))
 
-    app.get(`/category/:slug/feed.${format}`, async (request, reply) => {
+    app.get(`/category/:slug/feed.${format}`, { config: CACHEABLE }, async (request, reply) => {
       const params = categoryFeedParams.safeParse(request.params)
       if (!params.success) return reply.callNotFound()
       const category = await findCategoryBySlug(app.db, params.data.slug)
@@ -123,7 +124,7 @@ export default async function feedsRoutes(app: FastifyInstance) {
       return postsFeed(format, reply, category)
     })
 
-    app.get(commentsFeedPath(format), async (request, reply) => {
+    app.get(commentsFeedPath(format), { config: CACHEABLE }, async (request, reply) => {
       const { settings, t, tz } = context()
       const rows = await repo.latestComments(app.db, nowIso(), repo.FEED_SIZE)
       return send(
@@ -139,7 +140,7 @@ export default async function feedsRoutes(app: FastifyInstance) {
       )
     })
 
-    app.get(`/archive/:year/:month/:day/:slug/comments.${format}`, async (request, reply) => {
+    app.get(`/archive/:year/:month/:day/:slug/comments.${format}`, { config: CACHEABLE }, async (request, reply) => {
       const params = postFeedParams.safeParse(request.params)
       if (!params.success) return reply.callNotFound()
       const now = nowIso()

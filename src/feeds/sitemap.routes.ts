@@ -2,6 +2,7 @@
 // category and month that has one, with the time it last changed) and /robots.txt (everything but the admin,
 // and where the sitemap is). Paged lists (?page=N) are left out: they only repeat what the posts' own pages say.
 import type { FastifyInstance } from 'fastify'
+import { CACHEABLE } from '../cache/policy.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { categoryPath, monthPath, postPath } from '../lib/urls.ts'
 import { nowIso, zonedParts } from '../lib/time.ts'
@@ -55,7 +56,7 @@ function w3cDate(iso: string): string {
 }
 
 export default async function sitemapRoutes(app: FastifyInstance) {
-  app.get('/sitemap.xml', async (request, reply) => {
+  app.get('/sitemap.xml', { config: CACHEABLE }, async (request, reply) => {
     const urls = await sitemapUrls(app)
     const body = [
       '<?xml version="1.0" encoding="UTF-8"?>',
@@ -69,7 +70,7 @@ export default async function sitemapRoutes(app: FastifyInstance) {
     return reply.type('application/xml; charset=utf-8').send(body)
   })
 
-  app.get('/robots.txt', async (request, reply) => {
+  app.get('/robots.txt', { config: CACHEABLE }, async (request, reply) => {
     const body = ['User-agent: *', 'Disallow: /admin', '', `Sitemap: ${app.config.siteUrl}/sitemap.xml`, ''].join('\n')
     return reply.type('text/plain; charset=utf-8').send(body)
   })

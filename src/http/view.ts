@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
 import { PROJECT_ROOT } from '../lib/root.ts'
+import { keptWith, type KeptKey } from '../cache/kept-with.ts'
 
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views')
 export const STATIC_DIR = join(PROJECT_ROOT, 'static')
@@ -65,7 +66,7 @@ export interface SidebarProvider {
    * What the partial gets besides `sidebar`, exactly (no layout data), and a key naming all of it: the HTML is
    * kept per sidebar and key.
    */
-  fragment(page: PageData): { key: string; data: object }
+  fragment(page: PageData): { key: KeptKey; data: object }
 }
 
 declare module 'fastify' {
@@ -131,17 +132,10 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   // The sidebar's HTML, rendered once per sidebar and key: it is the biggest part of most pages, and the same
   // on all of them. The partial gets ONLY the provider's fields, so nothing else a page holds can change it
   // behind the key's back.
-  const sidebarFragments = new WeakMap<object, Map<string, string>>()
+  const sidebarFragments = keptWith<object, string>()
   function sidebarHtml(provider: SidebarProvider, sidebar: object, page: PageData): string {
     const { key, data } = provider.fragment(page)
-    let byKey = sidebarFragments.get(sidebar)
-    if (!byKey) sidebarFragments.set(sidebar, (byKey = new Map()))
-    let html = byKey.get(key)
-    if (html === undefined) {
-      html = eta.render(provider.template, { ...data, sidebar })
-      byKey.set(key, html)
-    }
-    return html
+    return sidebarFragments(sidebar, key, () => eta.render(provider.template, { ...data, sidebar }))
   }
 
   app.decorate('renderFragment', (template: string, data: object) => eta.render(template, data))

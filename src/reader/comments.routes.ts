@@ -16,6 +16,7 @@ import { submitComment } from './comments.service.ts'
 import { forget, readRemembered, remember, COMMENTER_COOKIE } from './commenter-cookie.ts'
 import { commentFormView, findComment } from './comment-form.ts'
 import { threadIsOpen } from '../content/policy.ts'
+import { keptWith } from '../cache/kept-with.ts'
 
 function viewContext(s: Readonly<Settings>): ViewContext {
   return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone }
@@ -39,6 +40,8 @@ const TRANSIENT_DB_ERROR = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|READONLY|CANTO
 export const RETRY_AFTER_DB_FAILURE = 60
 
 export default async function commentsRoutes(app: FastifyInstance) {
+  // A commenter's post pages show the form filled in with their name: theirs alone.
+  app.requestPrivacy.declarePrivateCookie(COMMENTER_COOKIE)
   const siteOrigin = new URL(app.config.siteUrl).origin
 
   /** A browser form post from another site (or a sibling subdomain). Requests without either header pass. */
@@ -78,20 +81,14 @@ export default async function commentsRoutes(app: FastifyInstance) {
   // HTML is kept with the comments it shows (the post page's data is shared by every request of a freshness
   // generation: src/reader/pages.routes.ts), per language and the two fields of the post it reads. The partial
   // gets ONLY these, so that nothing else a page holds can change it behind the key's back.
-  const commentLists = new WeakMap<readonly CommentView[], Map<string, string>>()
+  const commentLists = keptWith<readonly CommentView[], string>()
   app.pageDataHooks.push((_request, data) => {
     if (data.commentListHtml !== undefined || !data.post || !Array.isArray(data.comments) || !data.comments.length) return
     const comments = data.comments
     const { commentsOpen, url } = data.post
-    const key = `${data.lang} ${commentsOpen} ${url}`
-    let byKey = commentLists.get(comments)
-    if (!byKey) commentLists.set(comments, (byKey = new Map()))
-    let html = byKey.get(key)
-    if (html === undefined) {
-      html = app.renderFragment('/comments/list', { t: messages(data.lang), post: { commentsOpen, url }, comments })
-      byKey.set(key, html)
-    }
-    data.commentListHtml = html
+    data.commentListHtml = commentLists(comments, [data.lang, commentsOpen, url], () =>
+      app.renderFragment('/comments/list', { t: messages(data.lang), post: { commentsOpen, url }, comments }),
+    )
   })
 
   /** The post page again, with the form as the commenter typed it and what is wrong with it. */

@@ -1,5 +1,7 @@
 // Readers' pages: home, post, category and month archives.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { MemoArg } from '../cache/freshness.ts'
+import { CACHEABLE } from '../cache/policy.ts'
 import { threadIsOpen } from '../content/policy.ts'
 import { formatter, messages } from '../i18n/index.ts'
 import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage, yearPath } from '../lib/urls.ts'
@@ -32,6 +34,8 @@ function isVisible(post: { status: string; published_at: string | null }, now: s
 }
 
 export default async function postsRoutes(app: FastifyInstance) {
+  // Scheduled posts appear and threads close with no write: every cache must drop its pages then.
+  app.freshness.addTimedChanges((now) => repo.nextTimedChange(app.db, now, app.settings.get().commentsAutoCloseDays))
   const ctx = (): ViewContext & { perPage: number } => {
     const s = app.settings.get()
     return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone, perPage: s.postsPerPage }
@@ -55,8 +59,8 @@ export default async function postsRoutes(app: FastifyInstance) {
     const c = ctx()
     const now = nowIso()
     // Counting walks an index over every matching post: kept until posts or categories change or a timed change
-    // comes (a month's range depends on the time zone, hence the key).
-    const total = await app.freshness.postsMemo(`count ${c.timeZone} ${opts.path}`, () => opts.count(now))
+    // comes (a month's range depends on the time zone, a setting: part of every memo's key).
+    const total = await app.freshness.postsMemo({ name: 'count', args: [opts.path] }, () => opts.count(now))
     if (total === 0 && opts.missingWhenEmpty) return undefined
     const pager = pagination(opts.path, page, total, c.perPage)
     if (page > pager.pages) return undefined
@@ -80,12 +84,11 @@ export default async function postsRoutes(app: FastifyInstance) {
    * whatever lookup `options` makes (a category by its slug), so that no part of it can predate a write another
    * part follows.
    */
-  async function listPage(request: FastifyRequest, reply: FastifyReply, key: string, options: () => Promise<ListOptions | undefined>) {
+  async function listPage(request: FastifyRequest, reply: FastifyReply, key: readonly MemoArg[], options: () => Promise<ListOptions | undefined>) {
     const query = pageQuery.safeParse(request.query)
     if (!query.success) return reply.callNotFound()
     const { page } = query.data
-    const s = app.settings.get()
-    const data = await app.freshness.pageMemo(`list ${s.language} ${s.timezone} ${s.postsPerPage} ${key} ${page}`, async () => {
+    const data = await app.freshness.pageMemo({ name: 'list', args: [...key, page] }, async () => {
       const opts = await options()
       return opts && listData(page, opts)
     }, request)
@@ -93,8 +96,8 @@ export default async function postsRoutes(app: FastifyInstance) {
     return reply.page('posts/list', data)
   }
 
-  app.get('/', async (request, reply) => {
-    return listPage(request, reply, 'home', async () => ({
+  app.get('/', { config: CACHEABLE }, async (request, reply) => {
+    return listPage(request, reply, ['home'], async () => ({
       path: '/',
       count: (now) => repo.countPublished(app.db, now),
       list: (now, limit, offset) => repo.listPublished(app.db, now, limit, offset),
@@ -103,11 +106,11 @@ export default async function postsRoutes(app: FastifyInstance) {
     }))
   })
 
-  app.get('/category/:slug', async (request, reply) => {
+  app.get('/category/:slug', { config: CACHEABLE }, async (request, reply) => {
     const params = categoryParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const slug = params.data.slug
-    return listPage(request, reply, `category ${slug}`, async () => {
+    return listPage(request, reply, ['category', slug], async () => {
       const category = await repo.findCategoryBySlug(app.db, slug)
       if (!category) return undefined
       const t = messages(app.settings.get().language)
@@ -123,11 +126,11 @@ export default async function postsRoutes(app: FastifyInstance) {
   })
 
   // A year's posts: where the sidebar's archives lead once they go by year (src/reader/sidebar.ts).
-  app.get('/archive/:year', async (request, reply) => {
+  app.get('/archive/:year', { config: CACHEABLE }, async (request, reply) => {
     const params = yearParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const { year } = params.data
-    return listPage(request, reply, `year ${year}`, async () => {
+    return listPage(request, reply, ['year', year], async () => {
       const [from, to] = yearRange(year, ctx().timeZone)
       const label = messages(app.settings.get().language).yearTitle(year)
       return {
@@ -141,11 +144,11 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.get('/archive/:year/:month', async (request, reply) => {
+  app.get('/archive/:year/:month', { config: CACHEABLE }, async (request, reply) => {
     const params = monthParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const { year, month } = params.data
-    return listPage(request, reply, `month ${year} ${month}`, async () => {
+    return listPage(request, reply, ['month', year, month], async () => {
       const c = ctx()
       const [from, to] = monthRange(year, month, c.timeZone)
       const label = messages(app.settings.get().language).monthTitle(c.fmt.monthYear(year, month))
@@ -183,7 +186,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     return { kind: 'page', canonicalPath, data }
   }
 
-  app.get('/archive/:year/:month/:day/:file', async (request, reply) => {
+  app.get('/archive/:year/:month/:day/:file', { config: CACHEABLE }, async (request, reply) => {
     const params = postParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const slug = params.data.file.slice(0, -'.html'.length)
@@ -192,9 +195,8 @@ export default async function postsRoutes(app: FastifyInstance) {
     // Everything below reads only the database, the clock and the settings (which change only with a write):
     // computed once per freshness generation (src/cache/freshness.ts) and address, whole, lookup of the post
     // included, so that no part of it can come from before a write and another from after it.
-    const s = app.settings.get()
     const answer = await app.freshness.pageMemo(
-      `post ${s.language} ${s.timezone} ${slug} ${q ? `${q.cpage} ${q.reply}` : 'bad query'}`,
+      { name: 'post', args: [slug, q ? q.cpage : null, q?.reply ?? null, q !== null] },
       () => postAnswer(slug, q),
       request,
     )

@@ -102,12 +102,11 @@ async function sidebarPlugin(app: FastifyInstance) {
   app.setSidebar({
     template: '/partials/sidebar',
     load(request: FastifyRequest, fmt: Formatter): Promise<Sidebar> {
-      const { language, timezone } = app.settings.get()
-      const key = `${language} ${timezone}`
-      return app.freshness.memo(`sidebar ${key}`, async () => {
+      const { timezone } = app.settings.get()
+      return app.freshness.memo({ name: 'sidebar' }, async () => {
         const now = new Date().toISOString()
         const [postsPart, recentComments] = await Promise.all([
-          app.freshness.postsMemo(`sidebar ${key}`, () => loadPostsSidebar(app.db, now, timezone, fmt)),
+          app.freshness.postsMemo({ name: 'sidebar' }, () => loadPostsSidebar(app.db, now, timezone, fmt)),
           loadRecentComments(app.db, now),
         ])
         return { ...postsPart, recentComments }
@@ -117,7 +116,7 @@ async function sidebarPlugin(app: FastifyInstance) {
     fragment(page) {
       const subscribe = page.subscribe ?? null
       return {
-        key: `${page.lang} ${subscribe ? `${subscribe.rss} ${subscribe.atom}` : ''}`,
+        key: [page.lang, subscribe?.rss ?? null, subscribe?.atom ?? null],
         data: { lang: page.lang, t: messages(page.lang), subscribe },
       }
     },

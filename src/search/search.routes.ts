@@ -1,5 +1,6 @@
 // The search results page. The sidebar's search box (views/partials/sidebar.eta) sends readers here.
 import type { FastifyInstance } from 'fastify'
+import { CACHEABLE } from '../cache/policy.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { formatter, messages } from '../i18n/index.ts'
 import { postPath, searchPath } from '../lib/urls.ts'
@@ -29,7 +30,7 @@ export default async function searchRoutes(app: FastifyInstance) {
     await refreshIndex(app.db)
   })
 
-  app.get('/search', async (request, reply) => {
+  app.get('/search', { config: CACHEABLE }, async (request, reply) => {
     const { q, page } = searchQuery.parse(request.query)
     const settings = app.settings.get()
     const t = messages(settings.language)

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import sanitizeHtml from 'sanitize-html'
 import { absoluteUrl, type UrlBase } from '../feeds/absolute-urls.ts'
+import { keptWith } from '../cache/kept-with.ts'
 
 export interface PostMeta {
   /** `<meta property=… content=…>` pairs (Open Graph and its article: namespace). */
@@ -146,19 +147,14 @@ declare module '../http/view.ts' {
 async function seoPlugin(app: FastifyInstance) {
   // A post's view model is shared by every request of a freshness generation (src/reader/pages.routes.ts): its
   // metadata is kept with it, per everything else postMeta reads.
-  const metas = new WeakMap<PostForMeta, Map<string, PostMeta>>()
+  const metas = keptWith<PostForMeta, PostMeta>()
   app.pageDataHooks.push((_request, data) => {
     const post: PostForMeta | undefined = data.post
     // Admin pages pass a `post` of their own (the editor's, through adminPage's untyped data): only a reader's
     // post has an address.
     if (!post || typeof post.url !== 'string') return
     const site: SiteForMeta = { title: data.site.title, url: data.site.url, image: app.settings.get().siteImage }
-    const key = `${data.lang} ${site.url} ${site.title} ${site.image}`
-    let byKey = metas.get(post)
-    if (!byKey) metas.set(post, (byKey = new Map()))
-    let meta = byKey.get(key)
-    if (!meta) byKey.set(key, (meta = postMeta(post, site, data.lang)))
-    data.seo = meta
+    data.seo = metas(post, [data.lang, site.url, site.title, site.image], () => postMeta(post, site, data.lang))
   })
 }
 

@@ -1,6 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chooseEncoding, Compressor, SLOT_IN, SLOTS } from '../../src/cache/compression.ts'
+import { chooseEncoding, Compressor, CELL_IN, CELLS } from '../../src/cache/compression.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from '../helpers/app.ts'
 
 describe('compression of answers built per request', () => {
@@ -56,21 +56,21 @@ describe('chooseEncoding', () => {
 })
 
 describe('the compression worker', () => {
-  it('compresses as many bodies at once as it has slots, each to its own bytes, hands back the rest, and starts again after it was stopped', async () => {
+  it('compresses as many bodies at once as it has cells, each to its own bytes, hands back the rest, and starts again after it was stopped', async () => {
     const compressor = new Compressor()
-    const bodies = Array.from({ length: SLOTS + 1 }, (_, i) => Buffer.from(`page ${i} `.repeat(2000 + i)))
+    const bodies = Array.from({ length: CELLS + 1 }, (_, i) => Buffer.from(`page ${i} `.repeat(2000 + i)))
     const handed = bodies.map((b, i) => compressor.compress(b, i % 2 ? 'br' : 'gzip'))
-    // One more than there are slots: the last is the caller's to compress.
-    expect(handed[SLOTS]).toBeNull()
-    const out = await Promise.all(handed.slice(0, SLOTS))
+    // One more than there are cells: the last is the caller's to compress.
+    expect(handed[CELLS]).toBeNull()
+    const out = await Promise.all(handed.slice(0, CELLS))
     out.forEach((c, i) => {
       expect((i % 2 ? brotliDecompressSync(c!) : gunzipSync(c!)).equals(bodies[i]!)).toBe(true)
     })
-    // The slots are free again.
-    const again = await Promise.all(bodies.slice(0, SLOTS).map((b) => compressor.compress(b, 'gzip')))
+    // The cells are free again.
+    const again = await Promise.all(bodies.slice(0, CELLS).map((b) => compressor.compress(b, 'gzip')))
     again.forEach((c, i) => expect(gunzipSync(c!).equals(bodies[i]!)).toBe(true))
-    // Bigger than a slot: the caller's.
-    expect(compressor.compress(Buffer.alloc(SLOT_IN + 1, 'a'), 'gzip')).toBeNull()
+    // Bigger than a cell: the caller's.
+    expect(compressor.compress(Buffer.alloc(CELL_IN + 1, 'a'), 'gzip')).toBeNull()
     await compressor.close()
     const restarted = await compressor.compress(bodies[0]!, 'gzip')
     expect(gunzipSync(restarted!).equals(bodies[0]!)).toBe(true)
@@ -79,7 +79,7 @@ describe('the compression worker', () => {
 
   it('rejects what it was compressing when it stops, so the caller can compress it itself', async () => {
     const compressor = new Compressor()
-    const pending = compressor.compress(Buffer.alloc(SLOT_IN, 'a'), 'br')
+    const pending = compressor.compress(Buffer.alloc(CELL_IN, 'a'), 'br')
     const rejected = expect(pending).rejects.toThrow(/closed/)
     await compressor.close()
     await rejected

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Memos } from '../../src/cache/freshness.ts'
+import { memoKey, Memos } from '../../src/cache/freshness.ts'
 
 describe('Memos (results kept per freshness generation)', () => {
   it('keeps a result for its generation, drops everything when a newer one comes, and lets an older request compute without emptying the newer results', async () => {
@@ -32,5 +32,19 @@ describe('Memos (results kept per freshness generation)', () => {
     await memos.get(1, 'c', async () => 'c')
     // 'a', the oldest, was dropped for 'c'.
     expect(await memos.get(1, 'a', async () => 'again')).toBe('again')
+  })
+
+  it('names each result by the settings, its name and its arguments, never mixing two', () => {
+    const settings = Object.freeze({ language: 'fr', timezone: 'Europe/Paris' })
+    const changed = Object.freeze({ ...settings, timezone: 'UTC' })
+    expect(memoKey(settings, { name: 'list', args: ['a', 1] })).toBe(memoKey(settings, { name: 'list', args: ['a', 1] }))
+    const keys = [
+      memoKey(settings, { name: 'list', args: ['a', 1] }),
+      memoKey(changed, { name: 'list', args: ['a', 1] }),
+      memoKey(settings, { name: 'list', args: ['a 1'] }),
+      memoKey(settings, { name: 'list', args: ['a', '1'] }),
+      memoKey(settings, { name: 'list a', args: [1] }),
+    ]
+    expect(new Set(keys).size).toBe(keys.length)
   })
 })

@@ -21,7 +21,7 @@ describe('the pipeline plugins refuse a wrong order', () => {
     ['security before the page cache lookup', security, [], 'page-cache'],
     ['static files before @fastify/compress', staticFiles, ['security'], '@fastify/compress'],
     ['static files before security', staticFiles, ['@fastify/compress'], 'security'],
-    ['http-cache before static files', httpCache, ['database', 'freshness', 'security'], 'static'],
+    ['http-cache before static files', httpCache, ['database', 'freshness', 'request-privacy', 'security'], 'static'],
     ['the page cache store before http-cache', pageCacheStore, ['page-cache', 'security'], 'http-cache'],
     ['compression before the page cache store', compression, ['http-cache'], 'page-cache-store'],
     ['the error pages before the rate limiter', errors, ['render'], '@fastify/rate-limit'],
