@@ -1,6 +1,7 @@
 // Admin rows become view models here, so that the admin templates only render.
 import { threadIsOpen } from '../content/policy.ts'
 import { renderCommentBody } from '../content/comment-text.ts'
+import { isVisibleToReaders } from '../content/visibility.ts'
 import type { Formatter, Messages } from '../i18n/index.ts'
 import { postPath } from '../lib/urls.ts'
 import type { Settings } from '../settings/settings.ts'
@@ -30,8 +31,8 @@ export function toLocalInput(iso: string | null, timeZone: string): string {
 }
 
 export function postState(post: { status: string; published_at: string | null }, now: string): PostState {
-  if (post.status !== 'published') return 'draft'
-  return post.published_at && post.published_at > now ? 'scheduled' : 'published'
+  if (isVisibleToReaders(post, now)) return 'published'
+  return post.status === 'published' ? 'scheduled' : 'draft'
 }
 
 export function stateLabel(state: PostState, t: Messages['admin']): string {

@@ -21,6 +21,7 @@ import { crc32 } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
+import { visibleToReadersSql } from '../content/visibility.ts'
 import { compiled } from '../db/compiled.ts'
 import { utf8 } from '../lib/utf8.ts'
 
@@ -93,7 +94,7 @@ const lastChangeQuery = compiled((db, p: { now: string; closeCutoff: string }) =
     .selectFrom('site_state')
     .select('changed_at')
     .select(
-      sql<string | null>`(select max(published_at) from posts where status = 'published' and published_at <= ${p.now})`.as(
+      sql<string | null>`(select max(published_at) from posts where ${visibleToReadersSql('posts', p.now)})`.as(
         'last_publication',
       ),
     )

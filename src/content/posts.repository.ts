@@ -1,24 +1,16 @@
-// Queries for the public pages. A post is visible to readers when it is published and its time has come
-// (scheduled posts appear without a restart because `now` is passed in on every read).
+// Queries for the public pages. What readers may see is the rule in visibility.ts.
 // The fixed-shape queries are compiled once (src/db/compiled.ts): each page runs about ten of them, and building
 // and compiling them anew on every request cost more than running them.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
 import type { Database, PostsTable } from '../db/schema.ts'
+import { visibleToReaders } from './visibility.ts'
 
 type Db = Kysely<Database>
 
 /** The columns a list of posts shows. */
 const LIST_COLUMNS = ['p.id', 'p.slug', 'p.title', 'p.excerpt', 'p.published_at', 'p.comments_open'] as const
 
-/**
- * What readers may see, the one rule every public query (pages, feeds, sitemap) and the admin's "published"
- * state apply: a published post whose time has come. `now` is passed in on every read, so scheduled posts
- * appear without a write.
- */
-export function visibleToReaders(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, now: string) {
-  return eb.and([eb('p.status', '=', 'published'), eb('p.published_at', '<=', now)])
-}
 
 /**
  * A post's approved comments, as kept by triggers in post_stats (one primary-key lookup; counting the comments

@@ -13,6 +13,7 @@ import {
   type FeedFormat,
 } from '../lib/urls.ts'
 import { findCategoryBySlug, findPostBySlug } from '../content/posts.repository.ts'
+import { isVisibleToReaders } from '../content/visibility.ts'
 import type { FeedLink, PageData } from '../http/view.ts'
 import { entryId, FEED_CONTENT_TYPES, renderFeed, type FeedDocument, type FeedEntry } from './feed-xml.ts'
 import * as repo from './feeds.repository.ts'
@@ -137,7 +138,7 @@ export default async function feedsRoutes(app: FastifyInstance) {
       if (!params.success) return reply.callNotFound()
       const now = nowIso()
       const post = await findPostBySlug(app.db, params.data.slug)
-      if (!post || post.status !== 'published' || !post.published_at || post.published_at > now) return reply.callNotFound()
+      if (!post || !isVisibleToReaders(post, now)) return reply.callNotFound()
       const { t, tz } = context()
       const canonical = postCommentsFeedPath(post, tz, format)
       if (canonical !== request.url.split('?')[0]) return reply.redirect(canonical, 301)

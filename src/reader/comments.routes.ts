@@ -16,6 +16,7 @@ import { submitComment } from './comments.service.ts'
 import { forget, readRemembered, remember, COMMENTER_COOKIE } from './commenter-cookie.ts'
 import { commentFormView, findComment } from './comment-form.ts'
 import { threadIsOpen } from '../content/policy.ts'
+import { isVisibleToReaders } from '../content/visibility.ts'
 
 function viewContext(s: Readonly<Settings>): ViewContext {
   return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone }
@@ -136,7 +137,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
     if (!params.success) return reply.callNotFound()
     const at = await commentPosition(app.db, params.data.id)
     const post = at ? await findPostById(app.db, at.postId) : undefined
-    if (!at || !post || post.status !== 'published' || !post.published_at || post.published_at > nowIso()) {
+    if (!at || !post || !isVisibleToReaders(post, nowIso())) {
       return reply.callNotFound()
     }
     const page = Math.floor(at.position / COMMENTS_PER_PAGE) + 1
@@ -149,7 +150,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
     const params = postParams.safeParse(request.params)
     if (!params.success) return undefined
     const row = await findPostBySlug(app.db, params.data.file.slice(0, -'.html'.length))
-    if (!row || row.status !== 'published' || !row.published_at || row.published_at > nowIso()) return undefined
+    if (!row || !isVisibleToReaders(row, nowIso())) return undefined
     return row
   }
 

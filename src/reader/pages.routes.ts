@@ -5,6 +5,7 @@ import { formatter, messages } from '../i18n/index.ts'
 import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage, yearPath } from '../lib/urls.ts'
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
+import { isVisibleToReaders } from '../content/visibility.ts'
 import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
 import { commentTree, toListItem, toPostView, type ViewContext } from './view-models.ts'
 
@@ -23,11 +24,6 @@ function pagination(path: string, page: number, total: number, perPage: number):
     previousUrl: page > 1 ? withPage(path, page - 1) : null,
     nextUrl: page < pages ? withPage(path, page + 1) : null,
   }
-}
-
-/** Readers see a post once it is published and its time has come (scheduled posts appear on their own). */
-function isVisible(post: { status: string; published_at: string | null }, now: string): boolean {
-  return post.status === 'published' && post.published_at !== null && post.published_at <= now
 }
 
 export default async function postsRoutes(app: FastifyInstance) {
@@ -171,10 +167,10 @@ export default async function postsRoutes(app: FastifyInstance) {
     if (!row) {
       // A slug the admin changed: its old address leads to the post's current one.
       const moved = await repo.findPostByOldSlug(app.db, slug)
-      if (moved && isVisible(moved, now)) return { kind: 'moved', to: postPath(moved, app.settings.get().timezone) }
+      if (moved && isVisibleToReaders(moved, now)) return { kind: 'moved', to: postPath(moved, app.settings.get().timezone) }
       return { kind: 'missing' }
     }
-    if (!isVisible(row, now)) return { kind: 'missing' }
+    if (!isVisibleToReaders(row, now)) return { kind: 'missing' }
     const c = ctx()
     const canonicalPath = postPath(row, c.timeZone)
     // Answering a comment opens the page of the comments that holds it.
