@@ -28,7 +28,7 @@ const jsonList = (values: readonly unknown[]) => JSON.stringify(values)
 
 export type PostListRow = Awaited<ReturnType<typeof listPublished>>[number]
 
-const listPublishedQuery = compiled((db, p: { now: string; limit: number; offset: number }) =>
+export const listPublished = compiled((db, p: { now: string; limit: number; offset: number }) =>
   db
     .selectFrom('posts as p')
     .select(LIST_COLUMNS)
@@ -40,23 +40,14 @@ const listPublishedQuery = compiled((db, p: { now: string; limit: number; offset
     .offset(p.offset),
 )
 
-export async function listPublished(db: Db, now: string, limit: number, offset: number) {
-  return listPublishedQuery.all(db, { now, limit, offset })
-}
-
-const countPublishedQuery = compiled((db, p: { now: string }) =>
+export const countPublished = compiled((db, p: { now: string }) =>
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where((eb) => visibleToReaders(eb, p.now)),
 )
 
-export async function countPublished(db: Db, now: string): Promise<number> {
-  const row = await countPublishedQuery.first(db, { now })
-  return Number(row!.n)
-}
-
-const listPublishedInRangeQuery = compiled(
+export const listPublishedInRange = compiled(
   (db, p: { now: string; from: string; to: string; limit: number; offset: number }) =>
     db
       .selectFrom('posts as p')
@@ -71,11 +62,7 @@ const listPublishedInRangeQuery = compiled(
       .offset(p.offset),
 )
 
-export async function listPublishedInRange(db: Db, now: string, from: string, to: string, limit: number, offset: number) {
-  return listPublishedInRangeQuery.all(db, { now, from, to, limit, offset })
-}
-
-const countPublishedInRangeQuery = compiled((db, p: { now: string; from: string; to: string }) =>
+export const countPublishedInRange = compiled((db, p: { now: string; from: string; to: string }) =>
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -84,20 +71,11 @@ const countPublishedInRangeQuery = compiled((db, p: { now: string; from: string;
     .where('p.published_at', '<', p.to),
 )
 
-export async function countPublishedInRange(db: Db, now: string, from: string, to: string): Promise<number> {
-  const row = await countPublishedInRangeQuery.first(db, { now, from, to })
-  return Number(row!.n)
-}
-
-const findCategoryBySlugQuery = compiled((db, p: { slug: string }) =>
+export const findCategoryBySlug = compiled((db, p: { slug: string }) =>
   db.selectFrom('categories').select(['id', 'name', 'slug']).where('slug', '=', p.slug),
 )
 
-export async function findCategoryBySlug(db: Db, slug: string) {
-  return findCategoryBySlugQuery.first(db, { slug })
-}
-
-const listPublishedInCategoryQuery = compiled(
+export const listPublishedInCategory = compiled(
   (db, p: { now: string; categoryId: number; limit: number; offset: number }) =>
     db
       .selectFrom('post_categories as pc')
@@ -112,11 +90,7 @@ const listPublishedInCategoryQuery = compiled(
       .offset(p.offset),
 )
 
-export async function listPublishedInCategory(db: Db, now: string, categoryId: number, limit: number, offset: number) {
-  return listPublishedInCategoryQuery.all(db, { now, categoryId, limit, offset })
-}
-
-const countPublishedInCategoryQuery = compiled((db, p: { now: string; categoryId: number }) =>
+export const countPublishedInCategory = compiled((db, p: { now: string; categoryId: number }) =>
   db
     .selectFrom('post_categories as pc')
     // CROSS JOIN keeps this order in SQLite: walk the category's rows, then look each post up by id. With an
@@ -128,12 +102,8 @@ const countPublishedInCategoryQuery = compiled((db, p: { now: string; categoryId
     .where((eb) => visibleToReaders(eb, p.now)),
 )
 
-export async function countPublishedInCategory(db: Db, now: string, categoryId: number): Promise<number> {
-  const row = await countPublishedInCategoryQuery.first(db, { now, categoryId })
-  return Number(row!.n)
-}
-
-const findPostBySlugQuery = compiled((db, p: { slug: string }) =>
+/** Any post by slug, whatever its status: the route decides who may see it. */
+export const findPostBySlug = compiled((db, p: { slug: string }) =>
   db
     .selectFrom('posts as p')
     .select([
@@ -144,12 +114,7 @@ const findPostBySlugQuery = compiled((db, p: { slug: string }) =>
     .where('p.slug', '=', p.slug),
 )
 
-/** Any post by slug, whatever its status: the route decides who may see it. */
-export async function findPostBySlug(db: Db, slug: string) {
-  return findPostBySlugQuery.first(db, { slug })
-}
-
-export type PostRow = NonNullable<Awaited<ReturnType<typeof findPostBySlug>>>
+export type PostRow = Awaited<ReturnType<typeof findPostBySlug>>[number]
 
 /** The post that used to have this slug (the admin renamed it), for a 301 to its current address. */
 export async function findPostByOldSlug(db: Db, oldSlug: string) {
@@ -235,7 +200,8 @@ export async function neighbours(db: Db, now: string, post: { id: number; publis
   return { previous, next }
 }
 
-const approvedCommentsQuery = compiled((db, p: { postId: number; limit: number; offset: number }) =>
+/** One page of a post's approved comments, oldest first. */
+export const approvedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>
   db
     .selectFrom('comments')
     .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at'])
@@ -246,11 +212,6 @@ const approvedCommentsQuery = compiled((db, p: { postId: number; limit: number; 
     .limit(p.limit)
     .offset(p.offset),
 )
-
-/** One page of a post's approved comments, oldest first. */
-export async function approvedComments(db: Db, postId: number, limit: number, offset: number) {
-  return approvedCommentsQuery.all(db, { postId, limit, offset })
-}
 
 const commentPositionQuery = compiled((db, p: { id: number }) =>
   db
@@ -317,7 +278,7 @@ export type CommentRow = Awaited<ReturnType<typeof approvedComments>>[number]
 
 // ---- Sidebar ----
 
-const categoriesWithCountsQuery = compiled((db, p: { now: string }) =>
+export const categoriesWithCounts = compiled((db, p: { now: string }) =>
   db
     .selectFrom('categories as c')
     .innerJoin('post_categories as pc', 'pc.category_id', 'c.id')
@@ -328,10 +289,6 @@ const categoriesWithCountsQuery = compiled((db, p: { now: string }) =>
     .groupBy(['c.id', 'c.name', 'c.slug'])
     .orderBy('c.name'),
 )
-
-export async function categoriesWithCounts(db: Db, now: string) {
-  return categoriesWithCountsQuery.all(db, { now })
-}
 
 const firstPublishedQuery = compiled((db, p: { now: string }) =>
   db
@@ -372,7 +329,7 @@ export async function countsInRanges(db: Db, now: string, ranges: ReadonlyArray<
   return new Map(rows.map((r) => [Number(r.range), Number(r.count)]))
 }
 
-const recentPostsQuery = compiled((db, p: { now: string; limit: number }) =>
+export const recentPosts = compiled((db, p: { now: string; limit: number }) =>
   db
     .selectFrom('posts as p')
     .select(['p.slug', 'p.title', 'p.published_at'])
@@ -382,11 +339,7 @@ const recentPostsQuery = compiled((db, p: { now: string; limit: number }) =>
     .limit(p.limit),
 )
 
-export async function recentPosts(db: Db, now: string, limit: number) {
-  return recentPostsQuery.all(db, { now, limit })
-}
-
-const recentCommentsQuery = compiled((db, p: { now: string; limit: number }) =>
+export const recentComments = compiled((db, p: { now: string; limit: number }) =>
   db
     .selectFrom('comments as c')
     .innerJoin('posts as p', 'p.id', 'c.post_id')
@@ -397,10 +350,6 @@ const recentCommentsQuery = compiled((db, p: { now: string; limit: number }) =>
     .orderBy('c.id', 'desc')
     .limit(p.limit),
 )
-
-export async function recentComments(db: Db, now: string, limit: number) {
-  return recentCommentsQuery.all(db, { now, limit })
-}
 
 // ---- When pages change without a write ----
 

@@ -112,7 +112,7 @@ export default async function feedsRoutes(app: FastifyInstance) {
     app.get(`/category/:slug/feed.${format}`, async (request, reply) => {
       const params = categoryFeedParams.safeParse(request.params)
       if (!params.success) return reply.callNotFound()
-      const category = await findCategoryBySlug(app.db, params.data.slug)
+      const category = await findCategoryBySlug.first(app.db, { slug: params.data.slug })
       if (!category) return reply.callNotFound()
       return postsFeed(format, reply, category)
     })
@@ -137,7 +137,7 @@ export default async function feedsRoutes(app: FastifyInstance) {
       const params = postFeedParams.safeParse(request.params)
       if (!params.success) return reply.callNotFound()
       const now = nowIso()
-      const post = await findPostBySlug(app.db, params.data.slug)
+      const post = await findPostBySlug.first(app.db, { slug: params.data.slug })
       if (!post || !isVisibleToReaders(post, now)) return reply.callNotFound()
       const { t, tz } = context()
       const canonical = postCommentsFeedPath(post, tz, format)

@@ -149,7 +149,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
   async function postOf(request: FastifyRequest): Promise<PostRow | undefined> {
     const params = postParams.safeParse(request.params)
     if (!params.success) return undefined
-    const row = await findPostBySlug(app.db, params.data.file.slice(0, -'.html'.length))
+    const row = await findPostBySlug.first(app.db, { slug: params.data.file.slice(0, -'.html'.length) })
     if (!row || !isVisibleToReaders(row, nowIso())) return undefined
     return row
   }

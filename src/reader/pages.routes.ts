@@ -91,8 +91,8 @@ export default async function postsRoutes(app: FastifyInstance) {
   app.get('/', async (request, reply) => {
     return listPage(request, reply, 'home', async () => ({
       path: '/',
-      count: (now) => repo.countPublished(app.db, now),
-      list: (now, limit, offset) => repo.listPublished(app.db, now, limit, offset),
+      count: async (now) => (await repo.countPublished.firstOrThrow(app.db, { now })).n,
+      list: (now, limit, offset) => repo.listPublished(app.db, { now, limit, offset }),
       heading: null,
       title: app.settings.get().title,
     }))
@@ -103,13 +103,13 @@ export default async function postsRoutes(app: FastifyInstance) {
     if (!params.success) return reply.callNotFound()
     const slug = params.data.slug
     return listPage(request, reply, `category ${slug}`, async () => {
-      const category = await repo.findCategoryBySlug(app.db, slug)
+      const category = await repo.findCategoryBySlug.first(app.db, { slug })
       if (!category) return undefined
       const t = messages(app.settings.get().language)
       return {
         path: categoryPath(category.slug),
-        count: (now) => repo.countPublishedInCategory(app.db, now, category.id),
-        list: (now, limit, offset) => repo.listPublishedInCategory(app.db, now, category.id, limit, offset),
+        count: async (now) => (await repo.countPublishedInCategory.firstOrThrow(app.db, { now, categoryId: category.id })).n,
+        list: (now, limit, offset) => repo.listPublishedInCategory(app.db, { now, categoryId: category.id, limit, offset }),
         heading: t.categoryTitle(category.name),
         title: t.categoryTitle(category.name),
         category,
@@ -127,8 +127,8 @@ export default async function postsRoutes(app: FastifyInstance) {
       const label = messages(app.settings.get().language).yearTitle(year)
       return {
         path: yearPath(year),
-        count: (now) => repo.countPublishedInRange(app.db, now, from, to),
-        list: (now, limit, offset) => repo.listPublishedInRange(app.db, now, from, to, limit, offset),
+        count: async (now) => (await repo.countPublishedInRange.firstOrThrow(app.db, { now, from, to })).n,
+        list: (now, limit, offset) => repo.listPublishedInRange(app.db, { now, from, to, limit, offset }),
         heading: label,
         title: label,
         missingWhenEmpty: true,
@@ -146,8 +146,8 @@ export default async function postsRoutes(app: FastifyInstance) {
       const label = messages(app.settings.get().language).monthTitle(c.fmt.monthYear(year, month))
       return {
         path: monthPath(year, month),
-        count: (now) => repo.countPublishedInRange(app.db, now, from, to),
-        list: (now, limit, offset) => repo.listPublishedInRange(app.db, now, from, to, limit, offset),
+        count: async (now) => (await repo.countPublishedInRange.firstOrThrow(app.db, { now, from, to })).n,
+        list: (now, limit, offset) => repo.listPublishedInRange(app.db, { now, from, to, limit, offset }),
         heading: label,
         title: label,
         missingWhenEmpty: true,
@@ -163,7 +163,7 @@ export default async function postsRoutes(app: FastifyInstance) {
   /** What a post's address shows: the same for every reader until the generation moves (see the route). */
   async function postAnswer(slug: string, query: { cpage: number; reply?: number | undefined } | null): Promise<PostAnswer> {
     const now = nowIso()
-    const row = await repo.findPostBySlug(app.db, slug)
+    const row = await repo.findPostBySlug.first(app.db, { slug })
     if (!row) {
       // A slug the admin changed: its old address leads to the post's current one.
       const moved = await repo.findPostByOldSlug(app.db, slug)
@@ -233,7 +233,7 @@ export async function postPageData(
   const [categories, tags, comments, around] = await Promise.all([
     repo.categoriesOfPosts(app.db, [row.id]),
     repo.tagsOfPost(app.db, row.id),
-    repo.approvedComments(app.db, row.id, COMMENTS_PER_PAGE, offset),
+    repo.approvedComments(app.db, { postId: row.id, limit: COMMENTS_PER_PAGE, offset }),
     repo.neighbours(app.db, now, { id: row.id, published_at: row.published_at! }),
   ])
   const settings = app.settings.get()
