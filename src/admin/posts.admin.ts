@@ -2,7 +2,7 @@
 // draft / publishing / scheduling, closing a thread in one click, and deleting with a confirmation page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { renderMarkdown } from '../content/markdown.ts'
-import { createPost, deletePost, setCommentsOpen, setPostCategories, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
+import { createPost, deletePost, setCommentsOpen, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
 import { postPath } from '../lib/urls.ts'
 import {
   categoryIdsOfPost,
@@ -188,10 +188,10 @@ export default async function postsRoutes(app: FastifyInstance) {
         signature: form.clean.signature,
         status: when.status,
         publishedAt: when.publishedAt,
+        categoryIds,
         tags: form.clean.tags,
       })
       id = created.id
-      await setPostCategories(app.db, id, categoryIds)
       await audit(app.db, request.admin!, 'post.create', `post ${id}`, { title: form.clean.title, state, slug: created.slug })
     }
     return reply.redirect(`/admin/posts/${id}?done=saved`, 303)
