@@ -3,6 +3,7 @@ import { threadIsOpen } from '../content/policy.ts'
 import { renderCommentBody } from '../content/comment-text.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
 import type { Formatter, Messages } from '../i18n/index.ts'
+import { uncountedPager } from '../lib/pager.ts'
 import { postPath } from '../lib/urls.ts'
 import type { Settings } from '../settings/settings.ts'
 import type { AdminCommentRow, AdminPostRow, PostState } from './admin.repository.ts'
@@ -162,5 +163,5 @@ export function pager(base: URLSearchParams, path: string, page: number, hasMore
     const s = q.toString()
     return s ? `${path}?${s}` : path
   }
-  return { previousUrl: page > 1 ? at(page - 1) : null, nextUrl: hasMore ? at(page + 1) : null }
+  return uncountedPager(page, hasMore, at)
 }

@@ -6,25 +6,9 @@ import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, 
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
+import { pageCount, pager } from '../lib/pager.ts'
 import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
 import { commentTree, toListItem, toPostView, type ViewContext } from './view-models.ts'
-
-export interface Pagination {
-  page: number
-  pages: number
-  previousUrl: string | null
-  nextUrl: string | null
-}
-
-function pagination(path: string, page: number, total: number, perPage: number): Pagination {
-  const pages = Math.max(1, Math.ceil(total / perPage))
-  return {
-    page,
-    pages,
-    previousUrl: page > 1 ? withPage(path, page - 1) : null,
-    nextUrl: page < pages ? withPage(path, page + 1) : null,
-  }
-}
 
 export default async function postsRoutes(app: FastifyInstance) {
   const ctx = (): ViewContext & { perPage: number } => {
@@ -53,8 +37,9 @@ export default async function postsRoutes(app: FastifyInstance) {
     // comes (a month's range depends on the time zone, hence the key).
     const total = await app.freshness.postsMemo(`count ${c.timeZone} ${opts.path}`, () => opts.count(now))
     if (total === 0 && opts.missingWhenEmpty) return undefined
-    const pager = pagination(opts.path, page, total, c.perPage)
-    if (page > pager.pages) return undefined
+    const pages = pageCount(total, c.perPage)
+    if (page > pages) return undefined
+    const pagination = pager(page, pages, (n) => withPage(opts.path, n))
     const rows = await opts.list(now, c.perPage, (page - 1) * c.perPage)
     const categories = await repo.categoriesOfPosts(app.db, rows.map((r) => r.id))
     return {
@@ -64,7 +49,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       heading: opts.heading,
       category: opts.category ?? null,
       posts: rows.map((r) => toListItem(r, categories, c)),
-      pagination: pager,
+      pagination,
     }
   }
 
@@ -202,13 +187,6 @@ export default async function postsRoutes(app: FastifyInstance) {
   })
 }
 
-export interface CommentPagination {
-  page: number
-  pages: number
-  previousUrl: string | null
-  nextUrl: string | null
-}
-
 /**
  * Everything the post page shows, with one page of its comments (100 a page, oldest first); `around` picks the
  * page that holds that comment. Undefined for a comment page past the last. The comments feature renders the same
@@ -222,7 +200,7 @@ export async function postPageData(
 ) {
   const now = nowIso()
   const total = Number(row.comment_count)
-  const pages = Math.max(1, Math.ceil(total / COMMENTS_PER_PAGE))
+  const pages = pageCount(total, COMMENTS_PER_PAGE)
   let page = opts.page ?? 1
   if (opts.around !== undefined) {
     const at = await repo.commentPosition(app.db, opts.around)
@@ -243,12 +221,7 @@ export async function postPageData(
   const onPage = new Set(comments.map((r) => r.id))
   const elsewhere = [...new Set(comments.map((r) => r.parent_id).filter((id): id is number => id !== null && !onPage.has(id)))]
   const visibleElsewhere = await repo.visibleCommentAuthors(app.db, row.id, elsewhere)
-  const commentsPagination: CommentPagination = {
-    page,
-    pages,
-    previousUrl: page > 1 ? `${withCommentPage(post.url, page - 1)}#comments` : null,
-    nextUrl: page < pages ? `${withCommentPage(post.url, page + 1)}#comments` : null,
-  }
+  const commentsPagination = pager(page, pages, (n) => `${withCommentPage(post.url, n)}#comments`)
   return {
     title: page > 1 ? t.commentsPageTitle(row.title, page) : row.title,
     description: row.excerpt,
