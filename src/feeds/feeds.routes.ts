@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
 import { messages, type Messages } from '../i18n/index.ts'
-import { nowIso } from '../lib/time.ts'
+import { later, nowIso } from '../lib/time.ts'
 import {
   blogFeedPath, categoryFeedPath, categoryPath, commentAnchor, commentsFeedPath, postCommentsFeedPath, postPath,
   type FeedFormat,
@@ -23,7 +23,6 @@ const FORMATS: readonly FeedFormat[] = ['rss', 'atom']
 const FORMAT_LABEL: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom' }
 const LINK_TYPE: Record<FeedFormat, FeedLink['type']> = { rss: 'application/rss+xml', atom: 'application/atom+xml' }
 
-const later = (a: string, b: string | null | undefined) => (b && b > a ? b : a)
 
 export default async function feedsRoutes(app: FastifyInstance) {
   const abs = (path: string) => app.config.siteUrl + path

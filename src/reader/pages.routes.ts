@@ -1,19 +1,19 @@
 // Readers' pages: home, post, category and month archives.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { threadIsOpen } from '../content/policy.ts'
-import { formatter, messages } from '../i18n/index.ts'
+import { messages } from '../i18n/index.ts'
 import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage, yearPath } from '../lib/urls.ts'
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
 import { pageCount, pager } from '../lib/pager.ts'
 import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
-import { commentTree, toListItem, toPostView, type ViewContext } from './view-models.ts'
+import { commentTree, toListItem, toPostView, viewContext, type ViewContext } from './view-models.ts'
 
 export default async function postsRoutes(app: FastifyInstance) {
-  const ctx = (): ViewContext & { perPage: number } => {
-    const s = app.settings.get()
-    return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone, perPage: s.postsPerPage }
+  const listContext = (): ViewContext & { perPage: number } => {
+    const settings = app.settings.get()
+    return { ...viewContext(settings), perPage: settings.postsPerPage }
   }
 
   interface ListOptions {
@@ -23,7 +23,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     heading: string | null
     title: string
     description?: string
-    /** On a category's pages: which one (its feeds are advertised in the head). */
+    /** On a category'settings pages: which one (its feeds are advertised in the head). */
     category?: { name: string; slug: string }
     /** An archive (a month, a year) with no post a reader can see is no page at all: 404, not an empty list. */
     missingWhenEmpty?: boolean
@@ -31,16 +31,16 @@ export default async function postsRoutes(app: FastifyInstance) {
 
   /** One page of a list of posts, or undefined for a page past the end (or an empty archive). */
   async function listData(page: number, opts: ListOptions) {
-    const c = ctx()
+    const context = listContext()
     const now = nowIso()
     // Counting walks an index over every matching post: kept until posts or categories change or a timed change
-    // comes (a month's range depends on the time zone, hence the key).
-    const total = await app.freshness.postsMemo(`count ${c.timeZone} ${opts.path}`, () => opts.count(now))
+    // comes (a month'settings range depends on the time zone, hence the key).
+    const total = await app.freshness.postsMemo(`count ${context.timeZone} ${opts.path}`, () => opts.count(now))
     if (total === 0 && opts.missingWhenEmpty) return undefined
-    const pages = pageCount(total, c.perPage)
+    const pages = pageCount(total, context.perPage)
     if (page > pages) return undefined
     const pagination = pager(page, pages, (n) => withPage(opts.path, n))
-    const rows = await opts.list(now, c.perPage, (page - 1) * c.perPage)
+    const rows = await opts.list(now, context.perPage, (page - 1) * context.perPage)
     const categories = await repo.categoriesOfPosts(app.db, rows.map((r) => r.id))
     return {
       title: page > 1 ? messages(app.settings.get().language).titleWithPage(opts.title, page) : opts.title,
@@ -48,7 +48,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       canonical: app.config.siteUrl + withPage(opts.path, page),
       heading: opts.heading,
       category: opts.category ?? null,
-      posts: rows.map((r) => toListItem(r, categories, c)),
+      posts: rows.map((r) => toListItem(r, categories, context)),
       pagination,
     }
   }
@@ -64,8 +64,8 @@ export default async function postsRoutes(app: FastifyInstance) {
     const query = pageQuery.safeParse(request.query)
     if (!query.success) return reply.callNotFound()
     const { page } = query.data
-    const s = app.settings.get()
-    const data = await app.freshness.pageMemo(`list ${s.language} ${s.timezone} ${s.postsPerPage} ${key} ${page}`, async () => {
+    const settings = app.settings.get()
+    const data = await app.freshness.pageMemo(`list ${settings.language} ${settings.timezone} ${settings.postsPerPage} ${key} ${page}`, async () => {
       const opts = await options()
       return opts && listData(page, opts)
     }, request)
@@ -102,13 +102,13 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  // A year's posts: where the sidebar's archives lead once they go by year (src/reader/sidebar.ts).
+  // A year'settings posts: where the sidebar'settings archives lead once they go by year (src/reader/sidebar.ts).
   app.get('/archive/:year', async (request, reply) => {
     const params = yearParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const { year } = params.data
     return listPage(request, reply, `year ${year}`, async () => {
-      const [from, to] = yearRange(year, ctx().timeZone)
+      const [from, to] = yearRange(year, listContext().timeZone)
       const label = messages(app.settings.get().language).yearTitle(year)
       return {
         path: yearPath(year),
@@ -126,9 +126,9 @@ export default async function postsRoutes(app: FastifyInstance) {
     if (!params.success) return reply.callNotFound()
     const { year, month } = params.data
     return listPage(request, reply, `month ${year} ${month}`, async () => {
-      const c = ctx()
-      const [from, to] = monthRange(year, month, c.timeZone)
-      const label = messages(app.settings.get().language).monthTitle(c.fmt.monthYear(year, month))
+      const context = listContext()
+      const [from, to] = monthRange(year, month, context.timeZone)
+      const label = messages(app.settings.get().language).monthTitle(context.fmt.monthYear(year, month))
       return {
         path: monthPath(year, month),
         count: async (now) => (await repo.countPublishedInRange.firstOrThrow(app.db, { now, from, to })).n,
@@ -145,21 +145,21 @@ export default async function postsRoutes(app: FastifyInstance) {
     | { kind: 'moved'; to: string }
     | { kind: 'page'; canonicalPath: string; data: NonNullable<Awaited<ReturnType<typeof postPageData>>> | undefined }
 
-  /** What a post's address shows: the same for every reader until the generation moves (see the route). */
+  /** What a post'settings address shows: the same for every reader until the generation moves (see the route). */
   async function postAnswer(slug: string, query: { cpage: number; reply?: number | undefined } | null): Promise<PostAnswer> {
     const now = nowIso()
     const row = await repo.findPostBySlug.first(app.db, { slug })
     if (!row) {
-      // A slug the admin changed: its old address leads to the post's current one.
+      // A slug the admin changed: its old address leads to the post'settings current one.
       const moved = await repo.findPostByOldSlug(app.db, slug)
       if (moved && isVisibleToReaders(moved, now)) return { kind: 'moved', to: postPath(moved, app.settings.get().timezone) }
       return { kind: 'missing' }
     }
     if (!isVisibleToReaders(row, now)) return { kind: 'missing' }
-    const c = ctx()
-    const canonicalPath = postPath(row, c.timeZone)
+    const context = listContext()
+    const canonicalPath = postPath(row, context.timeZone)
     // Answering a comment opens the page of the comments that holds it.
-    const data = query ? await postPageData(app, row, c, { page: query.cpage, around: query.reply }) : undefined
+    const data = query ? await postPageData(app, row, context, { page: query.cpage, around: query.reply }) : undefined
     return { kind: 'page', canonicalPath, data }
   }
 
@@ -167,15 +167,15 @@ export default async function postsRoutes(app: FastifyInstance) {
     const params = postParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const slug = params.data.file.slice(0, -'.html'.length)
-    const query = commentPageQuery.safeParse(request.query ?? {})
-    const q = query.success ? query.data : null
+    const parsed = commentPageQuery.safeParse(request.query ?? {})
+    const query = parsed.success ? parsed.data : null
     // Everything below reads only the database, the clock and the settings (which change only with a write):
     // computed once per freshness generation (src/cache/freshness.ts) and address, whole, lookup of the post
     // included, so that no part of it can come from before a write and another from after it.
-    const s = app.settings.get()
+    const settings = app.settings.get()
     const answer = await app.freshness.pageMemo(
-      `post ${s.language} ${s.timezone} ${slug} ${q ? `${q.cpage} ${q.reply}` : 'bad query'}`,
-      () => postAnswer(slug, q),
+      `post ${settings.language} ${settings.timezone} ${slug} ${query ? `${query.cpage} ${query.reply}` : 'bad query'}`,
+      () => postAnswer(slug, query),
       request,
     )
     if (answer.kind === 'missing') return reply.callNotFound()
@@ -190,12 +190,12 @@ export default async function postsRoutes(app: FastifyInstance) {
 /**
  * Everything the post page shows, with one page of its comments (100 a page, oldest first); `around` picks the
  * page that holds that comment. Undefined for a comment page past the last. The comments feature renders the same
- * page with a form's errors.
+ * page with a form'settings errors.
  */
 export async function postPageData(
   app: FastifyInstance,
   row: repo.PostRow,
-  c: ViewContext,
+  context: ViewContext,
   opts: { page?: number; around?: number } = {},
 ) {
   const now = nowIso()
@@ -215,7 +215,7 @@ export async function postPageData(
     repo.neighbours(app.db, now, { id: row.id, published_at: row.published_at! }),
   ])
   const settings = app.settings.get()
-  const post = toPostView(row, categories.get(row.id), tags, c, threadIsOpen(row, settings))
+  const post = toPostView(row, categories.get(row.id), tags, context, threadIsOpen(row, settings))
   const t = messages(settings.language)
   // Answers whose parent is on another page link to it (a held or removed parent is not linked).
   const onPage = new Set(comments.map((r) => r.id))
@@ -227,9 +227,9 @@ export async function postPageData(
     description: row.excerpt,
     canonical: app.config.siteUrl + withCommentPage(post.url, page),
     post,
-    comments: commentTree(comments, c, (id) => visibleElsewhere.get(id)),
+    comments: commentTree(comments, context, (id) => visibleElsewhere.get(id)),
     commentsPagination,
-    previous: around.previous ? { title: around.previous.title, url: postPath(around.previous, c.timeZone) } : null,
-    next: around.next ? { title: around.next.title, url: postPath(around.next, c.timeZone) } : null,
+    previous: around.previous ? { title: around.previous.title, url: postPath(around.previous, context.timeZone) } : null,
+    next: around.next ? { title: around.next.title, url: postPath(around.next, context.timeZone) } : null,
   }
 }
