@@ -163,34 +163,26 @@ export default async function postsRoutes(app: FastifyInstance) {
     const known = new Set((await listCategories(app.db)).map((c) => c.id))
     const categoryIds = form.values.categoryIds.filter((id) => known.has(id))
     const state = postState({ status: when.status, published_at: when.publishedAt }, new Date().toISOString())
+    // What the form sets on a new post and an edited one alike.
+    const fields = {
+      title: form.clean.title,
+      body: form.clean.body,
+      signature: form.clean.signature,
+      status: when.status,
+      publishedAt: when.publishedAt,
+      categoryIds,
+      tags: form.clean.tags,
+    }
     let id: number
     if (post) {
       const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post.id))
-      await updatePost(app.db, post.id, {
-        title: form.clean.title,
-        slug,
-        body: form.clean.body,
-        signature: form.clean.signature,
-        status: when.status,
-        publishedAt: when.publishedAt,
-        categoryIds,
-        tags: form.clean.tags,
-      })
+      await updatePost(app.db, post.id, { ...fields, slug })
       id = post.id
       const details: Record<string, unknown> = { title: form.clean.title, state }
       if (slug !== post.slug) details.slug = `${post.slug} → ${slug}`
       await audit(app.db, request.admin!, 'post.update', `post ${id}`, details)
     } else {
-      const created = await createPost(app.db, {
-        title: form.clean.title,
-        slug: form.clean.slug || undefined,
-        body: form.clean.body,
-        signature: form.clean.signature,
-        status: when.status,
-        publishedAt: when.publishedAt,
-        categoryIds,
-        tags: form.clean.tags,
-      })
+      const created = await createPost(app.db, { ...fields, slug: form.clean.slug || undefined })
       id = created.id
       await audit(app.db, request.admin!, 'post.create', `post ${id}`, { title: form.clean.title, state, slug: created.slug })
     }
