@@ -138,7 +138,7 @@ const categoriesOfPostsQuery = compiled((db, p: { postIds: string }) =>
 export async function categoriesOfPosts(db: Db, postIds: readonly number[]) {
   const byPost = new Map<number, Array<{ name: string; slug: string }>>()
   if (postIds.length === 0) return byPost
-  const rows = await categoriesOfPostsQuery.all(db, { postIds: jsonList(postIds) })
+  const rows = await categoriesOfPostsQuery(db, { postIds: jsonList(postIds) })
   for (const r of rows) {
     let list = byPost.get(r.post_id)
     if (!list) byPost.set(r.post_id, (list = []))
@@ -152,7 +152,7 @@ const tagsOfPostQuery = compiled((db, p: { postId: number }) =>
 )
 
 export async function tagsOfPost(db: Db, postId: number): Promise<string[]> {
-  const rows = await tagsOfPostQuery.all(db, { postId })
+  const rows = await tagsOfPostQuery(db, { postId })
   return rows.map((r) => r.name)
 }
 
@@ -325,7 +325,7 @@ const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
  * the blog's time zone, which SQL cannot compute portably but JavaScript can give as UTC ranges.
  */
 export async function countsInRanges(db: Db, now: string, ranges: ReadonlyArray<readonly [string, string]>) {
-  const rows = await countsInRangesQuery.all(db, { now, ranges: jsonList(ranges) })
+  const rows = await countsInRangesQuery(db, { now, ranges: jsonList(ranges) })
   return new Map(rows.map((r) => [Number(r.range), Number(r.count)]))
 }
 
