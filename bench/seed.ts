@@ -6,7 +6,7 @@
 // requests.
 import { rmSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { openDatabase } from '../src/db/plugin.ts'
+import { openBlog } from '../src/blog.ts'
 import { slugify } from '../src/lib/slug.ts'
 import { categoryPath, monthPath, postPath } from '../src/lib/urls.ts'
 import { zonedParts } from '../src/lib/time.ts'
@@ -70,7 +70,7 @@ rmSync(args.db, { force: true })
 rmSync(`${args.db}-wal`, { force: true })
 rmSync(`${args.db}-shm`, { force: true })
 const started = Date.now()
-const { sqlite, db } = await openDatabase({
+const { sqlite, db } = await openBlog({
   databasePath: args.db,
   initialSettings: { title: 'Carnet de bord', description: 'Un blog généré pour les mesures.', language: 'fr', timezone: TIME_ZONE },
   demoContent: false,

@@ -10,7 +10,10 @@ import adminPlugin from './admin/admin.plugin.ts'
 import type { Config } from './config.ts'
 import commentsRoutes from './reader/comments.routes.ts'
 import database from './db/plugin.ts'
+import demo from './demo/plugin.ts'
+import settings from './settings/plugin.ts'
 import postsRoutes from './reader/pages.routes.ts'
+import sidebar from './reader/sidebar.ts'
 // feeds & search
 import feedsRoutes from './feeds/feeds.routes.ts'
 import sitemapRoutes from './feeds/sitemap.routes.ts'
@@ -24,6 +27,12 @@ import freshness from './cache/freshness.ts'
 import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Readonly<Config>
+  }
+}
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
@@ -44,19 +53,21 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   })
   app.decorate('config', config)
 
-  await app.register(database)
-  // ---- perf ---- The page cache's lookup is the FIRST onRequest hook, before the security headers' (a stored
-  // page carries the headers it was sent with, security headers included): a hit runs no other hook.
+  // The order of the request pipeline's hooks is declared by its plugins (fastify-plugin `dependencies`: a
+  // plugin registered before one it depends on is refused); src/http/README.md draws it.
+  await app.register(database, { databasePath: config.databasePath })
+  await app.register(settings, { initialSettings: config.initialSettings })
+  await app.register(demo, { enabled: config.demoContent })
   await app.register(freshness)
   await app.register(pageCache)
   await app.register(security)
   await app.register(formbody)
   await app.register(cookie)
-  // Limits are set per route (comment posting, sign-in), not globally: readers are never throttled.
+  // Limits are set per route (comment posting, sign-in, the 404 page), not globally: readers are never throttled.
   await app.register(rateLimit, { global: false })
-  // ---- perf ---- br/gzip for streamed answers (static files, which browsers then keep); registered before the
-  // routes, which it hooks as they are added. Answers built in memory (pages, feeds) are compressed by
-  // src/cache/compression.ts, which runs first (this one skips what is already encoded).
+  // br/gzip for streamed answers (static files, which browsers then keep). Answers built in memory (pages,
+  // feeds) are compressed by src/cache/compression.ts, whose global hook runs before this route-level one
+  // (which skips what is already encoded).
   await app.register(compress, {
     threshold: 1024,
     encodings: ['br', 'gzip'],
@@ -64,20 +75,17 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     zlibOptions: { level: 6 },
   })
   await app.register(render, { production: config.production })
+  await app.register(sidebar)
   await app.register(staticFiles)
   await app.register(errors)
+  await app.register(httpCache)
+  await app.register(pageCacheStore)
+  await app.register(compression)
 
-  // ---- admin ---- (before the other features, so that its route list sees every /admin route they add)
+  // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
-
-  // feeds & search: ETag/Last-Modified for public pages and feeds, metadata, feeds, sitemap, search.
-  await app.register(httpCache)
-  // After http-cache: the page cache keeps complete answers, validators included.
-  await app.register(pageCacheStore)
-  // Last of the onSend hooks that read the rendered text (see its module).
-  await app.register(compression)
   await app.register(seo)
   await app.register(feedsRoutes)
   await app.register(sitemapRoutes)

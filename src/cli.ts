@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { loadConfig, ConfigError } from './config.ts'
-import { openDatabase } from './db/plugin.ts'
+import { openBlog } from './blog.ts'
 import { backupDatabase, copyDatabase, integrityCheck, type BackupProgress } from './db/sqlite.ts'
 import { userAdd, userPassword } from './admin/user-command.ts'
 
@@ -35,7 +35,7 @@ const commands: Record<string, Command> = {
   migrate: {
     usage: 'migrate                   create the database or bring its schema up to date',
     async run() {
-      const { db } = await openDatabase(loadConfig())
+      const { db } = await openBlog(loadConfig())
       await db.destroy()
       console.log('Database is up to date.')
       return 0
@@ -92,7 +92,7 @@ const commands: Record<string, Command> = {
       mkdirSync(dirname(databasePath), { recursive: true })
       // The backup API writes through SQLite into the destination, WAL included: no stale -wal file survives.
       await copyDatabase(file, databasePath)
-      const { db } = await openDatabase({ ...loadConfig(), demoContent: false })
+      const { db } = await openBlog({ ...loadConfig(), demoContent: false })
       await db.destroy()
       console.log(`Restored ${resolve(file)} into ${databasePath}, schema up to date.`)
       return 0

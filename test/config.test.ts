@@ -67,9 +67,9 @@ describe('configuration', () => {
   it('creates the database folder on first start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'carnet-config-'))
     try {
-      const { openDatabase } = await import('../src/db/plugin.ts')
+      const { openBlog } = await import('../src/blog.ts')
       const path = join(dir, 'deep', 'er', 'carnet.db')
-      const { db, sqlite } = await openDatabase({ databasePath: path, initialSettings: loadConfig({}).initialSettings, demoContent: false })
+      const { db, sqlite } = await openBlog({ databasePath: path, initialSettings: loadConfig({}).initialSettings, demoContent: false })
       expect(statSync(path).isFile()).toBe(true)
       expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal')
       expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1)

@@ -3,7 +3,7 @@
 // reset someone's password. The password comes from standard input when it is piped (first line), or is typed
 // twice, hidden, at a terminal. It is never printed, logged, or written anywhere but as a scrypt hash.
 import { loadConfig } from '../config.ts'
-import { openDatabase } from '../db/plugin.ts'
+import { openBlog } from '../blog.ts'
 import { audit } from './audit.ts'
 import { changePassword, createUser, findUserByUsername, passwordProblem, usernameProblem } from './users.ts'
 
@@ -89,7 +89,7 @@ function usernameArgument(args: string[], command: string): string | null {
 export async function userAdd(args: string[]): Promise<number> {
   const username = usernameArgument(args, 'user add')
   if (username === null) return 2
-  const { db } = await openDatabase(loadConfig())
+  const { db } = await openBlog(loadConfig())
   try {
     // Asked before the password, so that nobody types one for nothing.
     if (await findUserByUsername(db, username)) {
@@ -113,7 +113,7 @@ export async function userAdd(args: string[]): Promise<number> {
 export async function userPassword(args: string[]): Promise<number> {
   const username = usernameArgument(args, 'user password')
   if (username === null) return 2
-  const { db } = await openDatabase(loadConfig())
+  const { db } = await openBlog(loadConfig())
   try {
     if (!(await findUserByUsername(db, username))) {
       console.error(`There is no admin "${username}"; nothing was changed. To create it: npm run cli -- user add ${username}`)

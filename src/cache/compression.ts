@@ -200,4 +200,4 @@ async function compressionPlugin(app: FastifyInstance) {
  * Registered after http-cache and the page cache's store, whose onSend hooks need the page as rendered (its
  * ETag, the cache's identity copy): hooks of the same kind run in the order they were added.
  */
-export default fp(compressionPlugin, { name: 'compression', dependencies: ['http-cache'] })
+export default fp(compressionPlugin, { name: 'compression', dependencies: ['page-cache-store'] })

@@ -155,4 +155,4 @@ async function freshnessPlugin(app: FastifyInstance) {
   app.decorate('freshness', freshness)
 }
 
-export default fp(freshnessPlugin, { name: 'freshness', dependencies: ['database'] })
+export default fp(freshnessPlugin, { name: 'freshness', dependencies: ['database', 'settings'] })

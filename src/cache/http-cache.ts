@@ -158,4 +158,4 @@ async function httpCachePlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database', 'freshness'] })
+export default fp(httpCachePlugin, { name: 'http-cache', dependencies: ['database', 'freshness', 'security', 'static'] })

@@ -255,5 +255,5 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
   })
 }
 
-export default fp(pageCachePlugin, { name: 'page-cache', dependencies: ['database', 'freshness'] })
+export default fp(pageCachePlugin, { name: 'page-cache', dependencies: ['database', 'settings', 'freshness'] })
 export const pageCacheStore = fp(pageCacheStorePlugin, { name: 'page-cache-store', dependencies: ['page-cache', 'http-cache', 'security'] })

@@ -14,7 +14,7 @@ import {
 } from '../lib/urls.ts'
 import { findCategoryBySlug, findPostBySlug } from '../content/posts.repository.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
-import type { FeedLink, PageData } from '../http/view.ts'
+import type { FeedLink } from '../http/view.ts'
 import { entryId, FEED_CONTENT_TYPES, renderFeed, type FeedDocument, type FeedEntry } from './feed-xml.ts'
 import * as repo from './feeds.repository.ts'
 import { categoryFeedParams, postFeedParams } from './feeds.schemas.ts'
@@ -23,6 +23,13 @@ const FORMATS: readonly FeedFormat[] = ['rss', 'atom']
 const FORMAT_LABEL: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom' }
 const LINK_TYPE: Record<FeedFormat, FeedLink['type']> = { rss: 'application/rss+xml', atom: 'application/atom+xml' }
 
+
+declare module '../http/view.ts' {
+  interface PageFields {
+    /** The blog's feeds, for the sidebar's links (src/reader/sidebar.ts). */
+    subscribe: { rss: string; atom: string }
+  }
+}
 
 export default async function feedsRoutes(app: FastifyInstance) {
   const abs = (path: string) => app.config.siteUrl + path
@@ -157,16 +164,16 @@ export default async function feedsRoutes(app: FastifyInstance) {
   }
 
   // Every page advertises the blog's feeds; category pages add the category's, post pages the post's comments.
-  app.pageDataHooks.push((request, data: PageData) => {
+  app.pageDataHooks.push((_request, data) => {
     const { settings, t, tz } = context()
     const links: FeedLink[] = []
     const add = (title: (format: string) => string, path: (f: FeedFormat) => string) => {
       for (const f of FORMATS) links.push({ type: LINK_TYPE[f], title: title(FORMAT_LABEL[f]), href: abs(path(f)) })
     }
     add((f) => t.feedPosts(settings.title, f), blogFeedPath)
-    const category = data.category as { name: string; slug: string } | null | undefined
+    const category = data.category
     if (category) add((f) => t.feedCategory(category.name, f), (f) => categoryFeedPath(category.slug, f))
-    const post = data.post as { title: string; slug: string; publishedAt: string } | undefined
+    const post = data.post
     if (post) {
       add((f) => t.feedPostComments(post.title, f), (f) => postCommentsFeedPath({ slug: post.slug, published_at: post.publishedAt }, tz, f))
     }

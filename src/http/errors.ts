@@ -19,8 +19,15 @@ export class PublicError extends Error {
   }
 }
 
+/** Missing pages one client may ask for in a minute (a reader following a few dead links stays far below). */
+export const NOT_FOUND_PER_MINUTE = 60
+
 async function errorsPlugin(app: FastifyInstance) {
-  app.setNotFoundHandler(async (request, reply) => {
+  // A missing page is rendered in full (layout, sidebar) and never cached: throttled per address, so that a
+  // scan of guessed URLs cannot keep the database busy. The refusal (429, Retry-After set by the rate limiter)
+  // goes to the error handler below, the one error page. Real pages are not limited.
+  const notFoundLimit = app.rateLimit({ max: NOT_FOUND_PER_MINUTE, timeWindow: '1 minute' })
+  app.setNotFoundHandler({ preHandler: notFoundLimit }, async (request, reply) => {
     const t = messages(app.settings.get().language)
     reply.code(404)
     return reply.page('errors/404', { title: t.notFoundTitle, noindex: true })
@@ -72,4 +79,5 @@ export function renderFrameworkError(app: FastifyInstance, error: FastifyError, 
   void renderError(app, error, request, reply)
 }
 
-export default fp(errorsPlugin, { name: 'errors', dependencies: ['render'] })
+// After @fastify/rate-limit: the 404 handler is rate-limited (app.rateLimit).
+export default fp(errorsPlugin, { name: 'errors', dependencies: ['render', '@fastify/rate-limit'] })

@@ -76,4 +76,5 @@ declare module 'fastify' {
   }
 }
 
-export default fp(securityPlugin, { name: 'security' })
+// After the page cache: its lookup is the first onRequest hook, and a stored page already carries these headers.
+export default fp(securityPlugin, { name: 'security', dependencies: ['page-cache'] })

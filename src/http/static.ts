@@ -23,4 +23,5 @@ async function staticPlugin(app: FastifyInstance) {
   app.get('/favicon.ico', (request, reply) => reply.type('image/x-icon').sendFile('favicon.ico'))
 }
 
-export default fp(staticPlugin, { name: 'static' })
+// @fastify/compress first: it hooks routes as they are added, these files' among them.
+export default fp(staticPlugin, { name: 'static', dependencies: ['@fastify/compress', 'security'] })

@@ -9,7 +9,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
 import { PROJECT_ROOT } from '../lib/root.ts'
-import { loadPostsSidebar, loadRecentComments, type Sidebar } from '../reader/sidebar.ts'
 
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views')
 export const STATIC_DIR = join(PROJECT_ROOT, 'static')
@@ -20,8 +19,8 @@ export interface FeedLink {
   href: string
 }
 
-/** What every template may use. Routes add their own fields beside these. */
-export interface PageData {
+/** What every page has: the layout's data. */
+export interface LayoutData {
   lang: 'fr' | 'en'
   t: Messages
   fmt: Formatter
@@ -32,16 +31,49 @@ export interface PageData {
   description: string
   /** Absolute canonical URL. */
   canonical: string
-  sidebar: Sidebar | null
+  /** The sidebar's data (see SidebarProvider); null for none. */
+  sidebar: object | null
   feeds: FeedLink[]
   noindex: boolean
-  [key: string]: unknown
+  /** The sidebar's HTML, added last (see SidebarProvider). */
+  sidebarHtml?: string
+}
+
+/**
+ * The fields a page may have besides the layout's that more than its own route reads or writes (page-data
+ * hooks, the sidebar): each feature declares its own by declaration merging
+ * (`declare module '../http/view.ts' { interface PageFields { … } }`), e.g. src/reader/page-fields.ts.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by the features' declarations
+export interface PageFields {}
+
+/** What page-data hooks see. A route's template may get more (its own fields), which no hook reads. */
+export type PageData = LayoutData & Partial<PageFields>
+
+/** What a route passes: layout fields it overrides, shared fields, and its template's own. */
+export type PageInput = Partial<PageData> & object
+
+/**
+ * The sidebar, given by a feature (src/reader/sidebar.ts): the same on most pages, so its HTML is rendered once
+ * per sidebar object and key and kept.
+ */
+export interface SidebarProvider {
+  template: string
+  /** This request's sidebar; a new object whenever it changes (the provider keeps it as long as it holds). */
+  load(request: FastifyRequest, fmt: Formatter): Promise<object>
+  /**
+   * What the partial gets besides `sidebar`, exactly (no layout data), and a key naming all of it: the HTML is
+   * kept per sidebar and key.
+   */
+  fragment(page: PageData): { key: string; data: object }
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Gives pages their sidebar (none until called). */
+    setSidebar(provider: SidebarProvider): void
     /** Renders a template to a string with the layout data of this request. */
-    renderPage(request: FastifyRequest, template: string, data?: Partial<PageData>): Promise<string>
+    renderPage<T extends PageInput>(request: FastifyRequest, template: string, data?: T): Promise<string>
     /**
      * Renders a partial with exactly the data given (no layout, no page data): for fragments a feature renders
      * once and keeps, whose key must then name everything `data` holds.
@@ -52,7 +84,7 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /** Renders a template as an HTML response. */
-    page(template: string, data?: Partial<PageData>): Promise<FastifyReply>
+    page<T extends PageInput>(template: string, data?: T): Promise<FastifyReply>
   }
 }
 
@@ -91,33 +123,22 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   const assets = { css: fingerprint('css/carnet.css') }
   app.decorate('pageDataHooks', [])
 
-  // The sidebar is the same on every page and costs a handful of queries: one object per freshness generation
-  // (src/cache/freshness.ts), so any write or timed change recomputes it; its costly part (counts over every
-  // published post) is kept until posts or categories change, not at every comment.
-  async function sidebar(request: FastifyRequest, settings: { language: string; timezone: string }, fmt: Formatter): Promise<Sidebar> {
-    const key = `${settings.language} ${settings.timezone}`
-    return app.freshness.memo(`sidebar ${key}`, async () => {
-      const now = new Date().toISOString()
-      const [postsPart, recentComments] = await Promise.all([
-        app.freshness.postsMemo(`sidebar ${key}`, () => loadPostsSidebar(app.db, now, settings.timezone, fmt)),
-        loadRecentComments(app.db, now),
-      ])
-      return { ...postsPart, recentComments }
-    }, request)
-  }
+  let sidebarProvider: SidebarProvider | undefined
+  app.decorate('setSidebar', (provider: SidebarProvider) => {
+    sidebarProvider = provider
+  })
 
-  // The sidebar's HTML, rendered once per sidebar (a new one comes with each freshness generation) and per
-  // language and feed links: it is the biggest part of most pages, and the same on all of them. The partial
-  // gets ONLY these fields, so that nothing else a page holds can change it behind the key's back.
-  const sidebarFragments = new WeakMap<Sidebar, Map<string, string>>()
-  function sidebarHtml(sidebar: Sidebar, data: PageData): string {
-    const subscribe = (data.subscribe as { rss: string; atom: string } | undefined) ?? null
-    const key = `${data.lang} ${subscribe ? `${subscribe.rss} ${subscribe.atom}` : ''}`
+  // The sidebar's HTML, rendered once per sidebar and key: it is the biggest part of most pages, and the same
+  // on all of them. The partial gets ONLY the provider's fields, so nothing else a page holds can change it
+  // behind the key's back.
+  const sidebarFragments = new WeakMap<object, Map<string, string>>()
+  function sidebarHtml(provider: SidebarProvider, sidebar: object, page: PageData): string {
+    const { key, data } = provider.fragment(page)
     let byKey = sidebarFragments.get(sidebar)
     if (!byKey) sidebarFragments.set(sidebar, (byKey = new Map()))
     let html = byKey.get(key)
     if (html === undefined) {
-      html = eta.render('/partials/sidebar', { lang: data.lang, t: messages(data.lang), sidebar, subscribe })
+      html = eta.render(provider.template, { ...data, sidebar })
       byKey.set(key, html)
     }
     return html
@@ -125,7 +146,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
 
   app.decorate('renderFragment', (template: string, data: object) => eta.render(template, data))
 
-  app.decorate('renderPage', async function (request: FastifyRequest, template: string, data: Partial<PageData> = {}) {
+  app.decorate('renderPage', async function <T extends PageInput>(request: FastifyRequest, template: string, data?: T) {
     const settings = app.settings.get()
     const fmt = formatter(settings.language, settings.timezone)
     const path = request.url.split('?')[0]!
@@ -143,20 +164,20 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
       feeds: [],
       noindex: false,
     }
-    if (data.sidebar === undefined) {
-      base.sidebar = await sidebar(request, settings, fmt)
+    if (data?.sidebar === undefined && sidebarProvider) {
+      base.sidebar = await sidebarProvider.load(request, fmt)
     }
     // Object.assign, not a spread: V8 (Node 20) copies two spreads of this size on a slow path, ~9 µs a page.
-    const full = Object.assign({}, base, data) as PageData
+    const full: PageData = Object.assign({}, base, data)
     for (const hook of app.pageDataHooks) hook(request, full)
-    if (full.sidebar) full.sidebarHtml = sidebarHtml(full.sidebar, full)
+    if (full.sidebar && sidebarProvider) full.sidebarHtml = sidebarHtml(sidebarProvider, full.sidebar, full)
     return app.view(template, full) as Promise<string>
   })
 
-  app.decorateReply('page', async function (this: FastifyReply, template: string, data?: Partial<PageData>) {
+  app.decorateReply('page', async function <T extends PageInput>(this: FastifyReply, template: string, data?: T) {
     const html = await app.renderPage(this.request, template, data)
     return this.type('text/html; charset=utf-8').send(html)
   })
 }
 
-export default fp(renderPlugin, { name: 'render', dependencies: ['database', 'freshness'] })
+export default fp(renderPlugin, { name: 'render', dependencies: ['database', 'settings', 'freshness'] })

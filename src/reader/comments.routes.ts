@@ -8,7 +8,7 @@ import { nowIso } from '../lib/time.ts'
 import { commentPosition, findPostById, findPostBySlug, type PostRow } from '../content/posts.repository.ts'
 import { postPageData } from './pages.routes.ts'
 import { postParams } from '../lib/url-params.ts'
-import { viewContext, type CommentView, type PostView } from './view-models.ts'
+import { viewContext, type CommentView } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
 import { PublicError, renderError } from '../http/errors.ts'
 import { commentForm, commentParams, fieldErrors, postPageQuery, typedValues, type FieldErrors, type FormValues } from './comments.schemas.ts'
@@ -57,11 +57,11 @@ export default async function commentsRoutes(app: FastifyInstance) {
   // pre-filled from the remember-me cookie, answering `?reply=<id>`, with the notice of `?moderation=pending`.
   app.pageDataHooks.push((request, data) => {
     if (data.commentForm !== undefined || !data.post || !Array.isArray(data.comments)) return
-    const post = data.post as PostView
+    const post = data.post
     if (!post.commentsOpen) return
     const parsed = postPageQuery.safeParse(request.query ?? {})
     const query = parsed.success ? parsed.data : {}
-    const parent = query.reply ? findComment(data.comments as CommentView[], query.reply) : undefined
+    const parent = query.reply ? findComment(data.comments, query.reply) : undefined
     data.commentForm = commentFormView({
       t: data.t,
       postUrl: post.url,
@@ -78,8 +78,8 @@ export default async function commentsRoutes(app: FastifyInstance) {
   const commentLists = new WeakMap<readonly CommentView[], Map<string, string>>()
   app.pageDataHooks.push((_request, data) => {
     if (data.commentListHtml !== undefined || !data.post || !Array.isArray(data.comments) || !data.comments.length) return
-    const comments = data.comments as readonly CommentView[]
-    const { commentsOpen, url } = data.post as PostView
+    const comments = data.comments
+    const { commentsOpen, url } = data.post
     const key = `${data.lang} ${commentsOpen} ${url}`
     let byKey = commentLists.get(comments)
     if (!byKey) commentLists.set(comments, (byKey = new Map()))

@@ -8,7 +8,9 @@ import * as repo from '../content/posts.repository.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
 import { pageCount, pager } from '../lib/pager.ts'
 import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
-import { commentTree, toListItem, toPostView, viewContext, type ViewContext } from './view-models.ts'
+import { commentTree, toListItem, toPostView, viewContext, type CommentView, type PostView, type ViewContext } from './view-models.ts'
+import type {} from './page-fields.ts' // the fields this page shares with other features' hooks
+import type { Pager } from '../lib/pager.ts'
 
 export default async function postsRoutes(app: FastifyInstance) {
   const listContext = (): ViewContext & { perPage: number } => {
@@ -143,7 +145,7 @@ export default async function postsRoutes(app: FastifyInstance) {
   type PostAnswer =
     | { kind: 'missing' }
     | { kind: 'moved'; to: string }
-    | { kind: 'page'; canonicalPath: string; data: NonNullable<Awaited<ReturnType<typeof postPageData>>> | undefined }
+    | { kind: 'page'; canonicalPath: string; data: PostPageData | undefined }
 
   /** What a post'settings address shows: the same for every reader until the generation moves (see the route). */
   async function postAnswer(slug: string, query: { cpage: number; reply?: number | undefined } | null): Promise<PostAnswer> {
@@ -187,6 +189,18 @@ export default async function postsRoutes(app: FastifyInstance) {
   })
 }
 
+/** The post page's data (posts/show): the same for every reader of a freshness generation. */
+export interface PostPageData {
+  title: string
+  description: string
+  canonical: string
+  post: PostView
+  comments: CommentView[]
+  commentsPagination: Pager
+  previous: { title: string; url: string } | null
+  next: { title: string; url: string } | null
+}
+
 /**
  * Everything the post page shows, with one page of its comments (100 a page, oldest first); `around` picks the
  * page that holds that comment. Undefined for a comment page past the last. The comments feature renders the same
@@ -197,7 +211,7 @@ export async function postPageData(
   row: repo.PostRow,
   context: ViewContext,
   opts: { page?: number; around?: number } = {},
-) {
+): Promise<PostPageData | undefined> {
   const now = nowIso()
   const total = Number(row.comment_count)
   const pages = pageCount(total, COMMENTS_PER_PAGE)

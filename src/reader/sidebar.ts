@@ -1,6 +1,8 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import type { Formatter } from '../i18n/index.ts'
+import { messages, type Formatter } from '../i18n/index.ts'
 import { categoryPath, commentPath, monthPath, postPath, yearPath } from '../lib/urls.ts'
 import { monthRange, zonedParts } from '../lib/time.ts'
 import * as posts from '../content/posts.repository.ts'
@@ -90,3 +92,36 @@ async function archiveLinks(db: Kysely<Database>, now: string, timeZone: string,
   for (const y of archives.years) y.count = yearCounts.get(y.year)!
   return archives
 }
+
+/**
+ * Gives every page the sidebar. It costs a handful of queries: one object per freshness generation
+ * (src/cache/freshness.ts), so any write or timed change recomputes it; its costly part (counts over every
+ * published post) is kept until posts or categories change, not at every comment.
+ */
+async function sidebarPlugin(app: FastifyInstance) {
+  app.setSidebar({
+    template: '/partials/sidebar',
+    load(request: FastifyRequest, fmt: Formatter): Promise<Sidebar> {
+      const { language, timezone } = app.settings.get()
+      const key = `${language} ${timezone}`
+      return app.freshness.memo(`sidebar ${key}`, async () => {
+        const now = new Date().toISOString()
+        const [postsPart, recentComments] = await Promise.all([
+          app.freshness.postsMemo(`sidebar ${key}`, () => loadPostsSidebar(app.db, now, timezone, fmt)),
+          loadRecentComments(app.db, now),
+        ])
+        return { ...postsPart, recentComments }
+      }, request)
+    },
+    // The partial gets only the language and the feed links (views/partials/sidebar.eta).
+    fragment(page) {
+      const subscribe = page.subscribe ?? null
+      return {
+        key: `${page.lang} ${subscribe ? `${subscribe.rss} ${subscribe.atom}` : ''}`,
+        data: { lang: page.lang, t: messages(page.lang), subscribe },
+      }
+    },
+  })
+}
+
+export default fp(sidebarPlugin, { name: 'reader-sidebar', dependencies: ['render', 'freshness', 'settings'] })

@@ -7,7 +7,6 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import sanitizeHtml from 'sanitize-html'
 import { absoluteUrl, type UrlBase } from '../feeds/absolute-urls.ts'
-import type { PageData } from '../http/view.ts'
 
 export interface PostMeta {
   /** `<meta property=… content=…>` pairs (Open Graph and its article: namespace). */
@@ -136,13 +135,22 @@ export function postMeta(post: PostForMeta, site: SiteForMeta, lang: 'fr' | 'en'
   }
 }
 
+declare module '../http/view.ts' {
+  interface PageFields {
+    /** A post page's metadata (views/seo/post-head.eta). */
+    seo: PostMeta
+  }
+}
+
 /** Adds `seo` to the data of every page that shows a post (the post page, and the same page with form errors). */
 async function seoPlugin(app: FastifyInstance) {
   // A post's view model is shared by every request of a freshness generation (src/reader/pages.routes.ts): its
   // metadata is kept with it, per everything else postMeta reads.
   const metas = new WeakMap<PostForMeta, Map<string, PostMeta>>()
-  app.pageDataHooks.push((request, data: PageData) => {
-    const post = data.post as PostForMeta | undefined
+  app.pageDataHooks.push((_request, data) => {
+    const post: PostForMeta | undefined = data.post
+    // Admin pages pass a `post` of their own (the editor's, through adminPage's untyped data): only a reader's
+    // post has an address.
     if (!post || typeof post.url !== 'string') return
     const site: SiteForMeta = { title: data.site.title, url: data.site.url, image: app.settings.get().siteImage }
     const key = `${data.lang} ${site.url} ${site.title} ${site.image}`

@@ -1,5 +1,6 @@
 // The blog's settings live in the `settings` table (one JSON value per key). The environment only fills them
-// when the database is new. Reads are served from memory; every write goes through `update`, which refreshes it.
+// when the database is new. Reads are served from memory; every write goes through `update`, which refreshes it,
+// and a write by another connection is read again at the next request (src/settings/plugin.ts).
 // A key added later (siteImage) needs no migration: initialize() writes its default into an existing blog at the
 // next start, and reload() falls back to DEFAULT_SETTINGS for a key that has no row.
 import type { Kysely } from 'kysely'
@@ -51,6 +52,8 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
 export class SettingsStore {
   #current: Readonly<Settings> | undefined
   #listeners: Array<(s: Readonly<Settings>) => void> = []
+  /** True when initialize() found no settings: the blog was created by this process (demo content goes in). */
+  createdNow = false
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Fills missing keys with the given values; returns true when the settings table was empty (a new blog). */
@@ -65,7 +68,8 @@ export class SettingsStore {
         .execute()
     }
     await this.reload()
-    return existing.length === 0
+    this.createdNow = existing.length === 0
+    return this.createdNow
   }
 
   async reload(): Promise<Readonly<Settings>> {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../src/db/plugin.ts'
+import { openBlog } from '../../src/blog.ts'
 import { seedPostEn, demoPostsEn } from '../../src/demo/posts.en.ts'
 import { demoPosts } from '../../src/demo/posts.ts'
 import { seedPost } from '../../src/demo/seed-post.ts'
@@ -17,7 +17,7 @@ describe('demo content', () => {
   })
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-  const open = () => openDatabase({ databasePath: join(dir, 'blog.db'), initialSettings: settings, demoContent: true })
+  const open = () => openBlog({ databasePath: join(dir, 'blog.db'), initialSettings: settings, demoContent: true })
 
   it('loads once into an empty database, with the seed post and its closed thread', async () => {
     const first = await open()
@@ -49,7 +49,7 @@ describe('demo content', () => {
   })
 
   it('never goes into a database that has posts, even without settings', async () => {
-    const first = await openDatabase({ databasePath: join(dir, 'blog.db'), initialSettings: settings, demoContent: false })
+    const first = await openBlog({ databasePath: join(dir, 'blog.db'), initialSettings: settings, demoContent: false })
     await first.db
       .insertInto('posts')
       .values({ slug: 'mien', title: 'Le mien', status: 'published', published_at: '2020-01-01T00:00:00.000Z', created_at: '2020-01-01T00:00:00.000Z', updated_at: '2020-01-01T00:00:00.000Z' })
