@@ -1,7 +1,7 @@
 // The admin's queries. Unlike the public ones they see every post, whatever its status or date.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import type { CommentStatus, Database, PostsTable } from '../db/schema.ts'
-import { visibleToReaders } from '../content/posts.repository.ts'
+import { visibleToReaders } from '../content/visibility.ts'
 
 type Db = Kysely<Database>
 

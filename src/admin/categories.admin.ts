@@ -17,10 +17,10 @@ interface CategoryFormState {
 
 export default async function categoriesRoutes(app: FastifyInstance) {
   async function page(reply: FastifyReply, form: CategoryFormState | null, notice: string | null) {
-    const ctx = adminContext(app)
+    const context = adminContext(app)
     const rows = await listCategories(app.db)
     return reply.adminPage('admin/categories', {
-      heading: ctx.t.categories,
+      heading: context.t.categories,
       categories: rows.map((r) => ({ id: r.id, name: r.name, slug: r.slug, postCount: Number(r.post_count), url: `/category/${encodeURIComponent(r.slug)}` })),
       form,
       notice,

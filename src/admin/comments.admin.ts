@@ -6,19 +6,19 @@ import { countCommentsByStatus, deleteComments, listComments, postsWithComments,
 import { commentListQuery, moderationForm, type ModerationAction } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
-import { pager, toAdminCommentItem } from './views.ts'
+import { pager, toAdminCommentItem } from './view-models.ts'
 
 const PAGE_SIZE = 50
 const STATUS_OF: Record<Exclude<ModerationAction, 'delete'>, CommentStatus> = { approve: 'approved', spam: 'spam' }
 
 function queueUrl(status: CommentStatus, post: number | undefined, extra: Record<string, string> = {}): string {
-  const q = new URLSearchParams({ status, ...(post !== undefined ? { post: String(post) } : {}), ...extra })
-  return `/admin/comments?${q.toString()}`
+  const params = new URLSearchParams({ status, ...(post !== undefined ? { post: String(post) } : {}), ...extra })
+  return `/admin/comments?${params.toString()}`
 }
 
 export default async function commentsRoutes(app: FastifyInstance) {
   app.get('/comments', async (request, reply) => {
-    const ctx = adminContext(app)
+    const context = adminContext(app)
     const query = commentListQuery.parse(request.query ?? {})
     const postId = query.post ?? null
     const [rows, counts, posts] = await Promise.all([
@@ -26,10 +26,10 @@ export default async function commentsRoutes(app: FastifyInstance) {
       countCommentsByStatus(app.db, postId),
       postsWithComments(app.db),
     ])
-    const labels: Record<CommentStatus, string> = { pending: ctx.t.pending, approved: ctx.t.approved, spam: ctx.t.spam }
+    const labels: Record<CommentStatus, string> = { pending: context.t.pending, approved: context.t.approved, spam: context.t.spam }
     const base = new URLSearchParams({ status: query.status, ...(postId !== null ? { post: String(postId) } : {}) })
     return reply.adminPage('admin/comments', {
-      heading: ctx.t.comments,
+      heading: context.t.comments,
       status: query.status,
       postId,
       page: query.page,
@@ -40,13 +40,13 @@ export default async function commentsRoutes(app: FastifyInstance) {
         current: s === query.status,
       })),
       posts: posts.map((p) => ({ id: p.id, title: p.title, selected: p.id === postId })),
-      comments: rows.slice(0, PAGE_SIZE).map((r) => toAdminCommentItem(r, ctx)),
+      comments: rows.slice(0, PAGE_SIZE).map((r) => toAdminCommentItem(r, context)),
       // Each tab offers the actions that change something there.
       actions: (['approve', 'spam', 'delete'] as const)
         .filter((a) => a === 'delete' || STATUS_OF[a] !== query.status)
-        .map((a) => ({ value: a, label: a === 'approve' ? ctx.t.approve : a === 'spam' ? ctx.t.markSpam : ctx.t.delete })),
+        .map((a) => ({ value: a, label: a === 'approve' ? context.t.approve : a === 'spam' ? context.t.markSpam : context.t.delete })),
       pager: pager(base, '/admin/comments', query.page, rows.length > PAGE_SIZE),
-      notice: query.done !== undefined ? ctx.t.moderated(query.done) : query.none === '1' ? ctx.t.nothingSelected : null,
+      notice: query.done !== undefined ? context.t.moderated(query.done) : query.none === '1' ? context.t.nothingSelected : null,
     })
   })
 

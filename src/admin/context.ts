@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { formatter, messages } from '../i18n/index.ts'
 import { nowIso } from '../lib/time.ts'
-import type { AdminContext } from './views.ts'
+import type { AdminContext } from './view-models.ts'
 
 /** The language, formatter, settings and time an admin page is built with. */
 export function adminContext(app: FastifyInstance): AdminContext {

@@ -3,21 +3,21 @@ import type { FastifyInstance } from 'fastify'
 import { countPostsByState, pendingCount } from './admin.repository.ts'
 import { recentAudit } from './audit.ts'
 import { adminContext } from './context.ts'
-import { toAuditItem } from './views.ts'
+import { toAuditItem } from './view-models.ts'
 
 export default async function dashboardRoutes(app: FastifyInstance) {
   app.get('/', async (request, reply) => {
-    const ctx = adminContext(app)
+    const context = adminContext(app)
     const [counts, pending, log] = await Promise.all([
-      countPostsByState(app.db, ctx.now),
+      countPostsByState(app.db, context.now),
       pendingCount(app.db),
       recentAudit(app.db, 20),
     ])
     return reply.adminPage('admin/home', {
-      heading: ctx.t.dashboard,
+      heading: context.t.dashboard,
       counts,
       pendingComments: pending,
-      log: log.map((row) => toAuditItem(row, ctx)),
+      log: log.map((row) => toAuditItem(row, context)),
     })
   })
 }

@@ -2,7 +2,7 @@
 // draft / publishing / scheduling, closing a thread in one click, and deleting with a confirmation page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { renderMarkdown } from '../content/markdown.ts'
-import { createPost, deletePost, setCommentsOpen, setPostCategories, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
+import { createPost, deletePost, setCommentsOpen, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
 import { postPath } from '../lib/urls.ts'
 import {
   categoryIdsOfPost,
@@ -25,7 +25,7 @@ import {
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { safeNext } from './http.ts'
-import { pager, postState, stateLabel, threadLabel, threadState, toAdminPostItem, toLocalInput } from './views.ts'
+import { pager, postState, stateLabel, threadLabel, threadState, toAdminPostItem, toLocalInput } from './view-models.ts'
 
 const PAGE_SIZE = 50
 /** Posts may be long; the app's 64 KB limit is for readers' comment forms. */
@@ -33,23 +33,23 @@ const POST_BODY_LIMIT = 2 * 1024 * 1024
 
 export default async function postsRoutes(app: FastifyInstance) {
   app.get('/posts', async (request, reply) => {
-    const ctx = adminContext(app)
+    const context = adminContext(app)
     const query = postListQuery.parse(request.query ?? {})
-    const rows = await listPosts(app.db, ctx.now, query.state ?? null, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE)
+    const rows = await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE)
     const base = new URLSearchParams(query.state ? { state: query.state } : {})
     return reply.adminPage('admin/posts', {
-      heading: ctx.t.posts,
+      heading: context.t.posts,
       state: query.state ?? null,
       tabs: [
-        { label: ctx.t.allPosts, url: '/admin/posts', current: !query.state },
-        { label: ctx.t.drafts, url: '/admin/posts?state=draft', current: query.state === 'draft' },
-        { label: ctx.t.scheduled, url: '/admin/posts?state=scheduled', current: query.state === 'scheduled' },
-        { label: ctx.t.published, url: '/admin/posts?state=published', current: query.state === 'published' },
+        { label: context.t.allPosts, url: '/admin/posts', current: !query.state },
+        { label: context.t.drafts, url: '/admin/posts?state=draft', current: query.state === 'draft' },
+        { label: context.t.scheduled, url: '/admin/posts?state=scheduled', current: query.state === 'scheduled' },
+        { label: context.t.published, url: '/admin/posts?state=published', current: query.state === 'published' },
       ],
-      posts: rows.slice(0, PAGE_SIZE).map((r) => toAdminPostItem(r, ctx)),
+      posts: rows.slice(0, PAGE_SIZE).map((r) => toAdminPostItem(r, context)),
       pager: pager(base, '/admin/posts', query.page, rows.length > PAGE_SIZE),
       back: request.url,
-      notice: query.done === 'deleted' ? ctx.t.deleted : null,
+      notice: query.done === 'deleted' ? context.t.deleted : null,
     })
   })
 
@@ -60,24 +60,24 @@ export default async function postsRoutes(app: FastifyInstance) {
     values: PostFormValues,
     extra: { errors?: FieldErrors; previewHtml?: string | null; notice?: string | null } = {},
   ) {
-    const ctx = adminContext(app)
+    const context = adminContext(app)
     const categories = await listCategories(app.db)
-    const state = post ? postState(post, ctx.now) : null
-    const thread = post ? threadState(post, ctx.settings) : null
+    const state = post ? postState(post, context.now) : null
+    const thread = post ? threadState(post, context.settings) : null
     return reply.adminPage('admin/post-edit', {
-      heading: post ? ctx.t.editPost : ctx.t.newPost,
+      heading: post ? context.t.editPost : context.t.newPost,
       action: post ? `/admin/posts/${post.id}` : '/admin/posts',
       post: post
         ? {
             id: post.id,
             state,
-            stateLabel: stateLabel(state!, ctx.t),
-            publicUrl: state === 'published' ? postPath(post, ctx.settings.timezone) : null,
+            stateLabel: stateLabel(state!, context.t),
+            publicUrl: state === 'published' ? postPath(post, context.settings.timezone) : null,
             thread,
-            threadLabel: threadLabel(thread!, ctx.t),
+            threadLabel: threadLabel(thread!, context.t),
             commentsOpen: post.comments_open === 1,
             commentsUrl: `/admin/comments?status=${Number(post.pending_count) > 0 ? 'pending' : 'approved'}&post=${post.id}`,
-            comments: ctx.t.approvedPending(Number(post.approved_count), Number(post.pending_count)),
+            comments: context.t.approvedPending(Number(post.approved_count), Number(post.pending_count)),
           }
         : null,
       values,
@@ -86,7 +86,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       hasErrors: Object.keys(extra.errors ?? {}).length > 0,
       previewHtml: extra.previewHtml ?? null,
       notice: extra.notice ?? null,
-      timezone: ctx.settings.timezone,
+      timezone: context.settings.timezone,
     })
   }
 
@@ -99,7 +99,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     const params = idParams.safeParse(request.params)
     const post = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!post) return reply.callNotFound()
-    const ctx = adminContext(app)
+    const context = adminContext(app)
     const [categoryIds, tags] = await Promise.all([
       categoryIdsOfPost(app.db, post.id),
       app.db.selectFrom('post_tags').select('name').where('post_id', '=', post.id).orderBy('position').execute(),
@@ -114,10 +114,10 @@ export default async function postsRoutes(app: FastifyInstance) {
         body: post.body_source,
         tags: tags.map((r) => r.name).join(', '),
         signature: post.signature,
-        publishedAt: toLocalInput(post.published_at, ctx.settings.timezone),
+        publishedAt: toLocalInput(post.published_at, context.settings.timezone),
         categoryIds,
       },
-      { notice: done === 'saved' ? ctx.t.saved : null },
+      { notice: done === 'saved' ? context.t.saved : null },
     )
   })
 
@@ -129,14 +129,14 @@ export default async function postsRoutes(app: FastifyInstance) {
    * - schedule: visible at the typed date, which must be in the future.
    */
   function publication(form: ParsedPostForm, post: AdminPost | undefined, now: Date) {
-    const ctx = adminContext(app)
+    const context = adminContext(app)
     const typed = form.clean.publishedAt
     // datetime-local has minute precision: an unchanged field keeps the stored instant exactly.
-    const unchanged = post?.published_at && form.values.publishedAt === toLocalInput(post.published_at, ctx.settings.timezone)
+    const unchanged = post?.published_at && form.values.publishedAt === toLocalInput(post.published_at, context.settings.timezone)
     const typedIso = typed ? (unchanged ? post!.published_at! : typed.toISOString()) : null
     if (form.action === 'schedule') {
-      if (!typed) return { error: form.errors.publishedAt ?? ctx.t.dateNotFuture }
-      if (typed.getTime() <= now.getTime()) return { error: ctx.t.dateNotFuture }
+      if (!typed) return { error: form.errors.publishedAt ?? context.t.dateNotFuture }
+      if (typed.getTime() <= now.getTime()) return { error: context.t.dateNotFuture }
       return { status: 'published' as const, publishedAt: typedIso }
     }
     if (form.action === 'publish') {
@@ -148,13 +148,13 @@ export default async function postsRoutes(app: FastifyInstance) {
 
   /** Create (post undefined) or update from the submitted form; preview and errors re-render the editor. */
   async function save(request: FastifyRequest, reply: FastifyReply, post: AdminPost | undefined) {
-    const ctx = adminContext(app)
-    const form = parsePostForm(request.body, ctx.t, ctx.settings.timezone)
+    const context = adminContext(app)
+    const form = parsePostForm(request.body, context.t, context.settings.timezone)
     if (form.action === 'preview') {
       return editor(reply, post, form.values, { errors: form.errors, previewHtml: renderMarkdown(form.values.body) })
     }
     const errors: FieldErrors = { ...form.errors }
-    if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = ctx.t.slugTaken
+    if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = context.t.slugTaken
     const when = publication(form, post, new Date())
     if ('error' in when) errors.publishedAt = when.error
     if (Object.keys(errors).length > 0 || 'error' in when) return editor(reply.code(400), post, form.values, { errors })
@@ -163,35 +163,27 @@ export default async function postsRoutes(app: FastifyInstance) {
     const known = new Set((await listCategories(app.db)).map((c) => c.id))
     const categoryIds = form.values.categoryIds.filter((id) => known.has(id))
     const state = postState({ status: when.status, published_at: when.publishedAt }, new Date().toISOString())
+    // What the form sets on a new post and an edited one alike.
+    const fields = {
+      title: form.clean.title,
+      body: form.clean.body,
+      signature: form.clean.signature,
+      status: when.status,
+      publishedAt: when.publishedAt,
+      categoryIds,
+      tags: form.clean.tags,
+    }
     let id: number
     if (post) {
       const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post.id))
-      await updatePost(app.db, post.id, {
-        title: form.clean.title,
-        slug,
-        body: form.clean.body,
-        signature: form.clean.signature,
-        status: when.status,
-        publishedAt: when.publishedAt,
-        categoryIds,
-        tags: form.clean.tags,
-      })
+      await updatePost(app.db, post.id, { ...fields, slug })
       id = post.id
       const details: Record<string, unknown> = { title: form.clean.title, state }
       if (slug !== post.slug) details.slug = `${post.slug} → ${slug}`
       await audit(app.db, request.admin!, 'post.update', `post ${id}`, details)
     } else {
-      const created = await createPost(app.db, {
-        title: form.clean.title,
-        slug: form.clean.slug || undefined,
-        body: form.clean.body,
-        signature: form.clean.signature,
-        status: when.status,
-        publishedAt: when.publishedAt,
-        tags: form.clean.tags,
-      })
+      const created = await createPost(app.db, { ...fields, slug: form.clean.slug || undefined })
       id = created.id
-      await setPostCategories(app.db, id, categoryIds)
       await audit(app.db, request.admin!, 'post.create', `post ${id}`, { title: form.clean.title, state, slug: created.slug })
     }
     return reply.redirect(`/admin/posts/${id}?done=saved`, 303)
@@ -225,12 +217,12 @@ export default async function postsRoutes(app: FastifyInstance) {
     const params = idParams.safeParse(request.params)
     const post = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!post) return reply.callNotFound()
-    const ctx = adminContext(app)
+    const context = adminContext(app)
     return reply.adminPage('admin/post-delete', {
-      heading: ctx.t.deleteTitle(post.title),
-      title: `${ctx.t.deletePost} – ${ctx.t.title}`,
+      heading: context.t.deleteTitle(post.title),
+      title: `${context.t.deletePost} – ${context.t.title}`,
       post: { id: post.id, title: post.title },
-      warning: ctx.t.deleteWarning(await countComments(app.db, post.id)),
+      warning: context.t.deleteWarning(await countComments(app.db, post.id)),
     })
   })
 

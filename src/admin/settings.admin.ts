@@ -6,27 +6,27 @@ import { adminContext } from './context.ts'
 
 export default async function settingsRoutes(app: FastifyInstance) {
   app.get('/settings', async (request, reply) => {
-    const ctx = adminContext(app)
-    const s = ctx.settings
+    const context = adminContext(app)
+    const settings = context.settings
     const saved = (request.query as Record<string, unknown>).done === 'saved'
     return reply.adminPage('admin/settings', {
-      heading: ctx.t.settings,
-      values: { ...s, postsPerPage: String(s.postsPerPage), commentsAutoCloseDays: String(s.commentsAutoCloseDays) },
+      heading: context.t.settings,
+      values: { ...settings, postsPerPage: String(settings.postsPerPage), commentsAutoCloseDays: String(settings.commentsAutoCloseDays) },
       errors: {},
-      notice: saved ? ctx.t.settingsSaved : null,
+      notice: saved ? context.t.settingsSaved : null,
     })
   })
 
   app.post('/settings', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const ctx = adminContext(app)
+    const context = adminContext(app)
     const body = (request.body ?? {}) as Record<string, unknown>
-    const parsed = settingsForm(ctx.t).safeParse(body)
+    const parsed = settingsForm(context.t).safeParse(body)
     if (!parsed.success) {
       const errors: Record<string, string> = {}
       for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message
       const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '')
       return reply.code(400).adminPage('admin/settings', {
-        heading: ctx.t.settings,
+        heading: context.t.settings,
         values: Object.fromEntries(
           ['title', 'description', 'language', 'timezone', 'postsPerPage', 'moderation', 'commentsAutoCloseDays', 'siteImage'].map((k) => [
             k,
@@ -37,7 +37,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
         notice: null,
       })
     }
-    const before = ctx.settings
+    const before = context.settings
     const after = await app.settings.update(parsed.data)
     const changed = Object.keys(after).filter((k) => after[k as keyof typeof after] !== before[k as keyof typeof before])
     if (changed.length > 0) await audit(app.db, request.admin!, 'settings.update', '', { changed })

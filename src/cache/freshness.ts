@@ -39,6 +39,11 @@ export function memoKey(settings: object, key: MemoKey): string {
   return JSON.stringify([id, key.name, ...(key.args ?? [])])
 }
 
+export interface TimedChanges {
+  next(now: string): Promise<string | null>
+  last(now: string): Promise<string | null>
+}
+
 export interface Freshness {
   /**
    * The current generation (after a write or a timed change, a new one). Given the request being answered, the
@@ -70,9 +75,12 @@ export interface Freshness {
   pageMemo<T>(key: MemoKey, compute: () => Promise<T>, request?: FastifyRequest): Promise<T>
   /**
    * Declares moments at which what pages show changes without any write: `next(now)` gives the first one after
-   * `now` (ISO dates), or null. Asked again after every write and timed change.
+   * `now`, `last(now)` the latest one up to `now` (ISO dates), or null. `next` is asked again after every write
+   * and timed change; `last` tells the HTTP cache when pages last changed.
    */
-  addTimedChanges(next: (now: string) => Promise<string | null>): void
+  addTimedChanges(changes: TimedChanges): void
+  /** The latest timed change up to `now` among those declared (ms since the epoch), or null. */
+  lastTimedChange(now: Date): Promise<number | null>
 }
 
 declare module 'fastify' {
@@ -124,7 +132,7 @@ async function freshnessPlugin(app: FastifyInstance) {
   let refreshing: Promise<void> | undefined
   let postsGeneration = 0
   let postsVersion: number | undefined
-  const timedChanges: Array<(now: string) => Promise<string | null>> = []
+  const timedChanges: TimedChanges[] = []
 
   async function refresh(seen: string) {
     generation++
@@ -133,7 +141,7 @@ async function freshnessPlugin(app: FastifyInstance) {
     // may have changed without any write.
     const timed = now >= until
     const [moments, posts] = await Promise.all([
-      Promise.all(timedChanges.map((next) => next(new Date(now).toISOString()))),
+      Promise.all(timedChanges.map((changes) => changes.next(new Date(now).toISOString()))),
       postsVersionQuery.first(app.db, {}),
     ])
     if (timed || posts?.posts_version !== postsVersion) {
@@ -183,8 +191,13 @@ async function freshnessPlugin(app: FastifyInstance) {
       const generation = await freshness.generation(request)
       return pageMemos.get(generation, memoKey(app.settings.get(), key), compute)
     },
-    addTimedChanges(next) {
-      timedChanges.push(next)
+    addTimedChanges(changes) {
+      timedChanges.push(changes)
+    },
+    async lastTimedChange(now) {
+      const moments = await Promise.all(timedChanges.map((changes) => changes.last(now.toISOString())))
+      const times = moments.filter((at) => at !== null).map((at) => Date.parse(at))
+      return times.length ? Math.max(...times) : null
     },
   }
   app.decorate('freshness', freshness)

@@ -20,12 +20,10 @@
 import { crc32 } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
 import { isPublicRequest, isTextAnswer } from './policy.ts'
 import { utf8 } from '../lib/utf8.ts'
 
-const DAY_MS = 24 * 60 * 60 * 1000
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -77,22 +75,7 @@ function etagMatches(header: string, etag: string): boolean {
   return header.split(',').some((tag) => opaque(tag) === opaque(etag))
 }
 
-const lastChangeQuery = compiled((db, p: { now: string; closeCutoff: string }) =>
-  db
-    .selectFrom('site_state')
-    .select('changed_at')
-    .select(
-      sql<string | null>`(select max(published_at) from posts where status = 'published' and published_at <= ${p.now})`.as(
-        'last_publication',
-      ),
-    )
-    .select(
-      sql<string | null>`(select max(published_at) from posts where status = 'published' and published_at <= ${p.closeCutoff})`.as(
-        'last_auto_close',
-      ),
-    )
-    .where('id', '=', 1),
-)
+const lastWriteQuery = compiled((db) => db.selectFrom('site_state').select('changed_at').where('id', '=', 1))
 
 async function httpCachePlugin(app: FastifyInstance) {
   // Rounded up: a response sent in the same second as the start must not look older than the new templates.
@@ -100,17 +83,10 @@ async function httpCachePlugin(app: FastifyInstance) {
 
   /** The newest instant at which what public pages show changed, as seen from `now`. */
   async function lastChange(now: Date): Promise<number> {
-    const closeDays = app.settings.get().commentsAutoCloseDays
-    const row = await lastChangeQuery.first(app.db, {
-      now: now.toISOString(),
-      closeCutoff: new Date(now.getTime() - closeDays * DAY_MS).toISOString(),
-    })
+    const [row, timed] = await Promise.all([lastWriteQuery.first(app.db, {}), app.freshness.lastTimedChange(now)])
     const times = [startedAt]
-    if (row) {
-      times.push(Date.parse(row.changed_at))
-      if (row.last_publication) times.push(Date.parse(row.last_publication))
-      if (closeDays > 0 && row.last_auto_close) times.push(Date.parse(row.last_auto_close) + closeDays * DAY_MS)
-    }
+    if (row) times.push(Date.parse(row.changed_at))
+    if (timed !== null) times.push(timed)
     return Math.max(...times.filter((t) => Number.isFinite(t)))
   }
 

@@ -1,24 +1,16 @@
-// Queries for the public pages. A post is visible to readers when it is published and its time has come
-// (scheduled posts appear without a restart because `now` is passed in on every read).
+// Queries for the public pages. What readers may see is the rule in visibility.ts.
 // The fixed-shape queries are compiled once (src/db/compiled.ts): each page runs about ten of them, and building
 // and compiling them anew on every request cost more than running them.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
 import type { Database, PostsTable } from '../db/schema.ts'
+import { visibleToReaders } from './visibility.ts'
 
 type Db = Kysely<Database>
 
 /** The columns a list of posts shows. */
 const LIST_COLUMNS = ['p.id', 'p.slug', 'p.title', 'p.excerpt', 'p.published_at', 'p.comments_open'] as const
 
-/**
- * What readers may see, the one rule every public query (pages, feeds, sitemap) and the admin's "published"
- * state apply: a published post whose time has come. `now` is passed in on every read, so scheduled posts
- * appear without a write.
- */
-export function visibleToReaders(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, now: string) {
-  return eb.and([eb('p.status', '=', 'published'), eb('p.published_at', '<=', now)])
-}
 
 /**
  * A post's approved comments, as kept by triggers in post_stats (one primary-key lookup; counting the comments
@@ -36,7 +28,7 @@ const jsonList = (values: readonly unknown[]) => JSON.stringify(values)
 
 export type PostListRow = Awaited<ReturnType<typeof listPublished>>[number]
 
-const listPublishedQuery = compiled((db, p: { now: string; limit: number; offset: number }) =>
+export const listPublished = compiled((db, p: { now: string; limit: number; offset: number }) =>
   db
     .selectFrom('posts as p')
     .select(LIST_COLUMNS)
@@ -48,23 +40,14 @@ const listPublishedQuery = compiled((db, p: { now: string; limit: number; offset
     .offset(p.offset),
 )
 
-export async function listPublished(db: Db, now: string, limit: number, offset: number) {
-  return listPublishedQuery.all(db, { now, limit, offset })
-}
-
-const countPublishedQuery = compiled((db, p: { now: string }) =>
+export const countPublished = compiled((db, p: { now: string }) =>
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where((eb) => visibleToReaders(eb, p.now)),
 )
 
-export async function countPublished(db: Db, now: string): Promise<number> {
-  const row = await countPublishedQuery.first(db, { now })
-  return Number(row!.n)
-}
-
-const listPublishedInRangeQuery = compiled(
+export const listPublishedInRange = compiled(
   (db, p: { now: string; from: string; to: string; limit: number; offset: number }) =>
     db
       .selectFrom('posts as p')
@@ -79,11 +62,7 @@ const listPublishedInRangeQuery = compiled(
       .offset(p.offset),
 )
 
-export async function listPublishedInRange(db: Db, now: string, from: string, to: string, limit: number, offset: number) {
-  return listPublishedInRangeQuery.all(db, { now, from, to, limit, offset })
-}
-
-const countPublishedInRangeQuery = compiled((db, p: { now: string; from: string; to: string }) =>
+export const countPublishedInRange = compiled((db, p: { now: string; from: string; to: string }) =>
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -92,20 +71,11 @@ const countPublishedInRangeQuery = compiled((db, p: { now: string; from: string;
     .where('p.published_at', '<', p.to),
 )
 
-export async function countPublishedInRange(db: Db, now: string, from: string, to: string): Promise<number> {
-  const row = await countPublishedInRangeQuery.first(db, { now, from, to })
-  return Number(row!.n)
-}
-
-const findCategoryBySlugQuery = compiled((db, p: { slug: string }) =>
+export const findCategoryBySlug = compiled((db, p: { slug: string }) =>
   db.selectFrom('categories').select(['id', 'name', 'slug']).where('slug', '=', p.slug),
 )
 
-export async function findCategoryBySlug(db: Db, slug: string) {
-  return findCategoryBySlugQuery.first(db, { slug })
-}
-
-const listPublishedInCategoryQuery = compiled(
+export const listPublishedInCategory = compiled(
   (db, p: { now: string; categoryId: number; limit: number; offset: number }) =>
     db
       .selectFrom('post_categories as pc')
@@ -120,11 +90,7 @@ const listPublishedInCategoryQuery = compiled(
       .offset(p.offset),
 )
 
-export async function listPublishedInCategory(db: Db, now: string, categoryId: number, limit: number, offset: number) {
-  return listPublishedInCategoryQuery.all(db, { now, categoryId, limit, offset })
-}
-
-const countPublishedInCategoryQuery = compiled((db, p: { now: string; categoryId: number }) =>
+export const countPublishedInCategory = compiled((db, p: { now: string; categoryId: number }) =>
   db
     .selectFrom('post_categories as pc')
     // CROSS JOIN keeps this order in SQLite: walk the category's rows, then look each post up by id. With an
@@ -136,12 +102,8 @@ const countPublishedInCategoryQuery = compiled((db, p: { now: string; categoryId
     .where((eb) => visibleToReaders(eb, p.now)),
 )
 
-export async function countPublishedInCategory(db: Db, now: string, categoryId: number): Promise<number> {
-  const row = await countPublishedInCategoryQuery.first(db, { now, categoryId })
-  return Number(row!.n)
-}
-
-const findPostBySlugQuery = compiled((db, p: { slug: string }) =>
+/** Any post by slug, whatever its status: the route decides who may see it. */
+export const findPostBySlug = compiled((db, p: { slug: string }) =>
   db
     .selectFrom('posts as p')
     .select([
@@ -152,12 +114,7 @@ const findPostBySlugQuery = compiled((db, p: { slug: string }) =>
     .where('p.slug', '=', p.slug),
 )
 
-/** Any post by slug, whatever its status: the route decides who may see it. */
-export async function findPostBySlug(db: Db, slug: string) {
-  return findPostBySlugQuery.first(db, { slug })
-}
-
-export type PostRow = NonNullable<Awaited<ReturnType<typeof findPostBySlug>>>
+export type PostRow = Awaited<ReturnType<typeof findPostBySlug>>[number]
 
 /** The post that used to have this slug (the admin renamed it), for a 301 to its current address. */
 export async function findPostByOldSlug(db: Db, oldSlug: string) {
@@ -181,7 +138,7 @@ const categoriesOfPostsQuery = compiled((db, p: { postIds: string }) =>
 export async function categoriesOfPosts(db: Db, postIds: readonly number[]) {
   const byPost = new Map<number, Array<{ name: string; slug: string }>>()
   if (postIds.length === 0) return byPost
-  const rows = await categoriesOfPostsQuery.all(db, { postIds: jsonList(postIds) })
+  const rows = await categoriesOfPostsQuery(db, { postIds: jsonList(postIds) })
   for (const r of rows) {
     let list = byPost.get(r.post_id)
     if (!list) byPost.set(r.post_id, (list = []))
@@ -195,7 +152,7 @@ const tagsOfPostQuery = compiled((db, p: { postId: number }) =>
 )
 
 export async function tagsOfPost(db: Db, postId: number): Promise<string[]> {
-  const rows = await tagsOfPostQuery.all(db, { postId })
+  const rows = await tagsOfPostQuery(db, { postId })
   return rows.map((r) => r.name)
 }
 
@@ -243,7 +200,8 @@ export async function neighbours(db: Db, now: string, post: { id: number; publis
   return { previous, next }
 }
 
-const approvedCommentsQuery = compiled((db, p: { postId: number; limit: number; offset: number }) =>
+/** One page of a post's approved comments, oldest first. */
+export const approvedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>
   db
     .selectFrom('comments')
     .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at'])
@@ -254,11 +212,6 @@ const approvedCommentsQuery = compiled((db, p: { postId: number; limit: number; 
     .limit(p.limit)
     .offset(p.offset),
 )
-
-/** One page of a post's approved comments, oldest first. */
-export async function approvedComments(db: Db, postId: number, limit: number, offset: number) {
-  return approvedCommentsQuery.all(db, { postId, limit, offset })
-}
 
 const commentPositionQuery = compiled((db, p: { id: number }) =>
   db
@@ -325,7 +278,7 @@ export type CommentRow = Awaited<ReturnType<typeof approvedComments>>[number]
 
 // ---- Sidebar ----
 
-const categoriesWithCountsQuery = compiled((db, p: { now: string }) =>
+export const categoriesWithCounts = compiled((db, p: { now: string }) =>
   db
     .selectFrom('categories as c')
     .innerJoin('post_categories as pc', 'pc.category_id', 'c.id')
@@ -336,10 +289,6 @@ const categoriesWithCountsQuery = compiled((db, p: { now: string }) =>
     .groupBy(['c.id', 'c.name', 'c.slug'])
     .orderBy('c.name'),
 )
-
-export async function categoriesWithCounts(db: Db, now: string) {
-  return categoriesWithCountsQuery.all(db, { now })
-}
 
 const firstPublishedQuery = compiled((db, p: { now: string }) =>
   db
@@ -376,11 +325,11 @@ const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
  * the blog's time zone, which SQL cannot compute portably but JavaScript can give as UTC ranges.
  */
 export async function countsInRanges(db: Db, now: string, ranges: ReadonlyArray<readonly [string, string]>) {
-  const rows = await countsInRangesQuery.all(db, { now, ranges: jsonList(ranges) })
+  const rows = await countsInRangesQuery(db, { now, ranges: jsonList(ranges) })
   return new Map(rows.map((r) => [Number(r.range), Number(r.count)]))
 }
 
-const recentPostsQuery = compiled((db, p: { now: string; limit: number }) =>
+export const recentPosts = compiled((db, p: { now: string; limit: number }) =>
   db
     .selectFrom('posts as p')
     .select(['p.slug', 'p.title', 'p.published_at'])
@@ -390,11 +339,7 @@ const recentPostsQuery = compiled((db, p: { now: string; limit: number }) =>
     .limit(p.limit),
 )
 
-export async function recentPosts(db: Db, now: string, limit: number) {
-  return recentPostsQuery.all(db, { now, limit })
-}
-
-const recentCommentsQuery = compiled((db, p: { now: string; limit: number }) =>
+export const recentComments = compiled((db, p: { now: string; limit: number }) =>
   db
     .selectFrom('comments as c')
     .innerJoin('posts as p', 'p.id', 'c.post_id')
@@ -405,10 +350,6 @@ const recentCommentsQuery = compiled((db, p: { now: string; limit: number }) =>
     .orderBy('c.id', 'desc')
     .limit(p.limit),
 )
-
-export async function recentComments(db: Db, now: string, limit: number) {
-  return recentCommentsQuery.all(db, { now, limit })
-}
 
 // ---- When pages change without a write ----
 
@@ -436,6 +377,29 @@ export async function nextTimedChange(db: Db, now: string, autoCloseDays: number
     if (oldestOpen) moments.push(new Date(Date.parse(oldestOpen) + autoCloseDays * dayMs).toISOString())
   }
   return moments.length ? moments.sort()[0]! : null
+}
+
+const lastPublicationQuery = compiled((db, p: { now: string }) =>
+  db
+    .selectFrom('posts as p')
+    .select((eb) => eb.fn.max('p.published_at').as('at'))
+    .where('p.status', '=', 'published')
+    .where('p.published_at', '<=', p.now),
+)
+
+/** The latest moment up to `now` at which the public pages changed with no write (see nextTimedChange). */
+export async function lastTimedChange(db: Db, now: string, autoCloseDays: number): Promise<string | null> {
+  const moments: string[] = []
+  const last = (await lastPublicationQuery.first(db, { now }))?.at
+  if (last) moments.push(last)
+  if (autoCloseDays > 0) {
+    const dayMs = 24 * 60 * 60 * 1000
+    // The last thread to have closed is that of the newest post published at least autoCloseDays ago.
+    const cutoff = new Date(Date.parse(now) - autoCloseDays * dayMs).toISOString()
+    const closed = (await lastPublicationQuery.first(db, { now: cutoff }))?.at
+    if (closed) moments.push(new Date(Date.parse(closed) + autoCloseDays * dayMs).toISOString())
+  }
+  return moments.length ? moments.sort().at(-1)! : null
 }
 
 /** Used by the demo loader: whether the blog has any post at all. */

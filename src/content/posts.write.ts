@@ -16,7 +16,10 @@ export interface PostInput {
   status: PostStatus
   publishedAt?: string | null
   commentsOpen?: boolean
+  /** Categories by name, created if missing (demo content, tests). */
   categories?: string[]
+  /** Existing categories (the admin's form). */
+  categoryIds?: number[]
   tags?: string[]
   /** When the post was written (imports and demo content keep their own dates); default: now. */
   createdAt?: string
@@ -106,7 +109,9 @@ export async function createPost(db: Kysely<Database>, input: PostInput): Promis
       })
       .returning('id')
       .executeTakeFirstOrThrow()
-    await setPostCategories(trx, id, await ensureCategories(trx, input.categories ?? []))
+    // In the post's transaction: a category that cannot be linked leaves no half-saved post behind.
+    const byName = await ensureCategories(trx, input.categories ?? [])
+    await setPostCategories(trx, id, [...byName, ...(input.categoryIds ?? [])])
     await setPostTags(trx, id, input.tags ?? [])
     return { id, slug }
   })

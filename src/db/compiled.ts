@@ -24,7 +24,7 @@ type Slot = { name: string } | { value: unknown }
 
 /**
  * `compiled((db, p) => db.selectFrom('posts').selectAll().where('slug', '=', p.slug))` returns
- * `(db, { slug }) => Promise<rows>`. The builder must use each `p.x` only as a value given to Kysely (a
+ * `(db, { slug }) => Promise<rows>`, with `.first` and `.firstOrThrow` for one row and `.sql` for its SQL. The builder must use each `p.x` only as a value given to Kysely (a
  * comparison, a limit, a function argument), never in JavaScript logic: it runs once, with stand-ins. A
  * value that is not a parameter (a constant in the builder) is kept as it was compiled.
  */
@@ -49,21 +49,30 @@ export function compiled<P extends Record<string, unknown>, R>(build: (db: Kysel
     return entry
   }
 
-  return {
-    async all(db: Kysely<Database>, params: P): Promise<R[]> {
-      const { query, slots } = prepare(db)
-      const parameters = slots.map((s) => ('name' in s ? params[s.name] : s.value))
-      const rows = runners.get(db)?.(query.sql, parameters)
-      if (rows) return rows as R[]
-      const result = await db.executeQuery<R>({ ...query, parameters })
-      return result.rows
-    },
+  /** All rows. */
+  async function query(db: Kysely<Database>, params: P): Promise<R[]> {
+    const { query, slots } = prepare(db)
+    const parameters = slots.map((s) => ('name' in s ? params[s.name] : s.value))
+    const rows = runners.get(db)?.(query.sql, parameters)
+    if (rows) return rows as R[]
+    const result = await db.executeQuery<R>({ ...query, parameters })
+    return result.rows
+  }
+  return Object.assign(query, {
+    /** The same as calling the query (kept for callers written before it was callable). */
+    all: query,
     async first(db: Kysely<Database>, params: P): Promise<R | undefined> {
-      return (await this.all(db, params))[0]
+      return (await query(db, params))[0]
+    },
+    /** The first row, for a query that always has one (an aggregate): its absence is a bug, not a miss. */
+    async firstOrThrow(db: Kysely<Database>, params: P): Promise<R> {
+      const [row] = await query(db, params)
+      if (row === undefined) throw new Error(`no row from a query that must return one: ${prepare(db).query.sql}`)
+      return row
     },
     /** The compiled SQL (for tests and EXPLAIN). */
     sql(db: Kysely<Database>): string {
       return prepare(db).query.sql
     },
-  }
+  })
 }

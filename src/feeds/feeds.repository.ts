@@ -2,7 +2,7 @@
 // approved comments on them.
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { visibleToReaders } from '../content/posts.repository.ts'
+import { visibleToReaders } from '../content/visibility.ts'
 
 type Db = Kysely<Database>
 

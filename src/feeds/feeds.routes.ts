@@ -8,12 +8,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { CACHEABLE } from '../cache/policy.ts'
 import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
 import { messages, type Messages } from '../i18n/index.ts'
-import { nowIso } from '../lib/time.ts'
+import { later, nowIso } from '../lib/time.ts'
 import {
   blogFeedPath, categoryFeedPath, categoryPath, commentAnchor, commentsFeedPath, postCommentsFeedPath, postPath,
   type FeedFormat,
 } from '../lib/urls.ts'
 import { findCategoryBySlug, findPostBySlug } from '../content/posts.repository.ts'
+import { isVisibleToReaders } from '../content/visibility.ts'
 import type { FeedLink } from '../http/view.ts'
 import { entryId, FEED_CONTENT_TYPES, renderFeed, type FeedDocument, type FeedEntry } from './feed-xml.ts'
 import * as repo from './feeds.repository.ts'
@@ -23,7 +24,6 @@ const FORMATS: readonly FeedFormat[] = ['rss', 'atom']
 const FORMAT_LABEL: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom' }
 const LINK_TYPE: Record<FeedFormat, FeedLink['type']> = { rss: 'application/rss+xml', atom: 'application/atom+xml' }
 
-const later = (a: string, b: string | null | undefined) => (b && b > a ? b : a)
 
 declare module '../http/view.ts' {
   interface PageFields {
@@ -119,7 +119,7 @@ export default async function feedsRoutes(app: FastifyInstance) {
     app.get(`/category/:slug/feed.${format}`, { config: CACHEABLE }, async (request, reply) => {
       const params = categoryFeedParams.safeParse(request.params)
       if (!params.success) return reply.callNotFound()
-      const category = await findCategoryBySlug(app.db, params.data.slug)
+      const category = await findCategoryBySlug.first(app.db, { slug: params.data.slug })
       if (!category) return reply.callNotFound()
       return postsFeed(format, reply, category)
     })
@@ -144,8 +144,8 @@ export default async function feedsRoutes(app: FastifyInstance) {
       const params = postFeedParams.safeParse(request.params)
       if (!params.success) return reply.callNotFound()
       const now = nowIso()
-      const post = await findPostBySlug(app.db, params.data.slug)
-      if (!post || post.status !== 'published' || !post.published_at || post.published_at > now) return reply.callNotFound()
+      const post = await findPostBySlug.first(app.db, { slug: params.data.slug })
+      if (!post || !isVisibleToReaders(post, now)) return reply.callNotFound()
       const { t, tz } = context()
       const canonical = postCommentsFeedPath(post, tz, format)
       if (canonical !== request.url.split('?')[0]) return reply.redirect(canonical, 301)

@@ -5,16 +5,12 @@ import type { FastifyInstance } from 'fastify'
 import { CACHEABLE } from '../cache/policy.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { categoryPath, monthPath, postPath } from '../lib/urls.ts'
-import { nowIso, zonedParts } from '../lib/time.ts'
+import { later, nowIso, zonedParts } from '../lib/time.ts'
 import * as repo from './feeds.repository.ts'
 
 export interface SitemapUrl {
   path: string
   lastmod: string
-}
-
-function newest(a: string | undefined, b: string): string {
-  return a && a > b ? a : b
 }
 
 /** Every visible page and its last change, newest posts first. */
@@ -26,20 +22,20 @@ export async function sitemapUrls(app: FastifyInstance): Promise<SitemapUrl[]> {
   const months = new Map<string, SitemapUrl>()
   let home: string | undefined
   const postUrls: SitemapUrl[] = posts.map((p) => {
-    let lastmod = newest(p.updated_at, p.published_at!)
-    if (p.last_comment_at) lastmod = newest(lastmod, p.last_comment_at)
+    let lastmod = later(p.published_at!, p.updated_at)
+    lastmod = later(lastmod, p.last_comment_at)
     postLastmod.set(p.id, lastmod)
-    home = newest(home, lastmod)
+    home = later(lastmod, home)
     const { year, month } = zonedParts(p.published_at!, tz)
     const path = monthPath(year, month)
     const m = months.get(path)
-    months.set(path, { path, lastmod: newest(m?.lastmod, lastmod) })
+    months.set(path, { path, lastmod: later(lastmod, m?.lastmod) })
     return { path: postPath(p, tz), lastmod }
   })
   const categories = new Map<string, SitemapUrl>()
   for (const { post_id, slug } of pairs) {
     const path = categoryPath(slug)
-    categories.set(path, { path, lastmod: newest(categories.get(path)?.lastmod, postLastmod.get(post_id)!) })
+    categories.set(path, { path, lastmod: later(postLastmod.get(post_id)!, categories.get(path)?.lastmod) })
   }
   const byPath = (a: SitemapUrl, b: SitemapUrl) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
   return [

@@ -83,3 +83,8 @@ export function monthRange(year: number, month: number, timeZone: string): [stri
   const end = month === 12 ? zonedTimeToUtc(year + 1, 1, 1, 0, 0, timeZone) : zonedTimeToUtc(year, month + 1, 1, 0, 0, timeZone)
   return [start.toISOString(), end.toISOString()]
 }
+
+/** The later of two ISO times (they sort as text); the second may be missing. */
+export function later(a: string, b: string | null | undefined): string {
+  return b && b > a ? b : a
+}

@@ -2,13 +2,13 @@
 // (post/redirect/get), errors re-render the post page with the form as typed. Post pages carry no per-visitor
 // token (so they stay cacheable): cross-site posts are refused from the Origin / Sec-Fetch-Site headers instead.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { formatter, messages } from '../i18n/index.ts'
+import { messages } from '../i18n/index.ts'
 import { commentAnchor, COMMENTS_PER_PAGE, postPath, withCommentPage } from '../lib/urls.ts'
 import { nowIso } from '../lib/time.ts'
 import { commentPosition, findPostById, findPostBySlug, type PostRow } from '../content/posts.repository.ts'
 import { postPageData } from './pages.routes.ts'
 import { postParams } from '../lib/url-params.ts'
-import type { CommentView, ViewContext } from './view-models.ts'
+import { viewContext, type CommentView } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
 import { PublicError, renderError } from '../http/errors.ts'
 import { commentForm, commentParams, fieldErrors, postPageQuery, typedValues, type FieldErrors, type FormValues } from './comments.schemas.ts'
@@ -17,10 +17,7 @@ import { forget, readRemembered, remember, COMMENTER_COOKIE } from './commenter-
 import { commentFormView, findComment } from './comment-form.ts'
 import { threadIsOpen } from '../content/policy.ts'
 import { keptWith } from '../cache/kept-with.ts'
-
-function viewContext(s: Readonly<Settings>): ViewContext {
-  return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone }
-}
+import { isVisibleToReaders } from '../content/visibility.ts'
 
 /** The address a held comment's author comes back to: the page says the comment awaits moderation. */
 export function pendingUrl(postUrl: string): string {
@@ -65,15 +62,15 @@ export default async function commentsRoutes(app: FastifyInstance) {
     if (data.commentForm !== undefined || !data.post || !Array.isArray(data.comments)) return
     const post = data.post
     if (!post.commentsOpen) return
-    const query = postPageQuery.safeParse(request.query ?? {})
-    const q = query.success ? query.data : {}
-    const parent = q.reply ? findComment(data.comments, q.reply) : undefined
+    const parsed = postPageQuery.safeParse(request.query ?? {})
+    const query = parsed.success ? parsed.data : {}
+    const parent = query.reply ? findComment(data.comments, query.reply) : undefined
     data.commentForm = commentFormView({
       t: data.t,
       postUrl: post.url,
       values: readRemembered(request) ?? undefined,
       replyTo: parent ? { id: parent.id, authorName: parent.authorName } : null,
-      pending: q.moderation === 'pending',
+      pending: query.moderation === 'pending',
     })
   })
 
@@ -96,13 +93,13 @@ export default async function commentsRoutes(app: FastifyInstance) {
     reply: FastifyReply,
     status: number,
     row: PostRow,
-    s: Readonly<Settings>,
+    settings: Readonly<Settings>,
     form: { values: FormValues; errors?: FieldErrors; formError?: string | null; parent: number | null },
   ) {
-    const t = messages(s.language)
+    const t = messages(settings.language)
     // The page of the comments that holds the comment being answered (the first page when it is gone).
     const around = form.parent === null ? undefined : form.parent
-    const data = (await postPageData(app, row, viewContext(s), { around }))!
+    const data = (await postPageData(app, row, viewContext(settings), { around }))!
     const parent = form.parent === null ? undefined : findComment(data.comments, form.parent)
     const formError = form.formError ?? (form.parent !== null && !parent ? t.errParentGone : null)
     reply.code(status)
@@ -133,7 +130,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
     if (!params.success) return reply.callNotFound()
     const at = await commentPosition(app.db, params.data.id)
     const post = at ? await findPostById(app.db, at.postId) : undefined
-    if (!at || !post || post.status !== 'published' || !post.published_at || post.published_at > nowIso()) {
+    if (!at || !post || !isVisibleToReaders(post, nowIso())) {
       return reply.callNotFound()
     }
     const page = Math.floor(at.position / COMMENTS_PER_PAGE) + 1
@@ -145,8 +142,8 @@ export default async function commentsRoutes(app: FastifyInstance) {
   async function postOf(request: FastifyRequest): Promise<PostRow | undefined> {
     const params = postParams.safeParse(request.params)
     if (!params.success) return undefined
-    const row = await findPostBySlug(app.db, params.data.file.slice(0, -'.html'.length))
-    if (!row || row.status !== 'published' || !row.published_at || row.published_at > nowIso()) return undefined
+    const row = await findPostBySlug.first(app.db, { slug: params.data.file.slice(0, -'.html'.length) })
+    if (!row || !isVisibleToReaders(row, nowIso())) return undefined
     return row
   }
 
@@ -186,16 +183,16 @@ export default async function commentsRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const row = await postOf(request)
       if (!row) return reply.callNotFound()
-      const s = app.settings.get()
-      const t = messages(s.language)
+      const settings = app.settings.get()
+      const t = messages(settings.language)
       const values = typedValues(request.body)
-      if (!threadIsOpen(row, s)) {
+      if (!threadIsOpen(row, settings)) {
         // Closed while the comment was being written: the post page says so, and gives the text back to keep.
-        const data = (await postPageData(app, row, viewContext(s)))!
+        const data = (await postPageData(app, row, viewContext(settings)))!
         reply.code(403)
         return reply.page('posts/show', { ...data, title: t.errorDocumentTitle(data.title), unsentComment: values.form.body.trim() || null })
       }
-      const postUrl = postPath(row, s.timezone)
+      const postUrl = postPath(row, settings.timezone)
 
       // A robot filled the trap: it gets what a person gets, and nothing is kept.
       if (values.honeypot) {
@@ -205,7 +202,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       const parsed = commentForm.safeParse(request.body ?? {})
       if (!parsed.success) {
         const parent = commentForm.shape.parent.safeParse(values.parent)
-        return formAgain(reply, 400, row, s, {
+        return formAgain(reply, 400, row, settings, {
           values: values.form,
           errors: fieldErrors(parsed.error, t, values.form),
           parent: parent.success ? parent.data : null,
@@ -215,7 +212,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       const comment = parsed.data
       let result: Awaited<ReturnType<typeof submitComment>>
       try {
-        result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, moderation: s.moderation })
+        result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, moderation: settings.moderation })
       } catch (err) {
         // Nothing was stored (the transaction rolled back). The log gets the real cause; the commenter gets the
         // text back, with "try again later" when the failure is SQLite's "not now" (a full disk above all).
@@ -225,10 +222,10 @@ export default async function commentsRoutes(app: FastifyInstance) {
         return refused(request, reply, transient ? 503 : 500, row, t.errSaveFailed)
       }
       if (result.kind === 'duplicate') {
-        return formAgain(reply, 409, row, s, { values: values.form, formError: t.errDuplicate, parent: comment.parent })
+        return formAgain(reply, 409, row, settings, { values: values.form, formError: t.errDuplicate, parent: comment.parent })
       }
       if (result.kind === 'parent-gone') {
-        return formAgain(reply, 400, row, s, { values: values.form, parent: comment.parent })
+        return formAgain(reply, 400, row, settings, { values: values.form, parent: comment.parent })
       }
 
       if (comment.remember) remember(reply, app.config.siteUrl, comment)

@@ -3,42 +3,26 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { MemoArg } from '../cache/freshness.ts'
 import { CACHEABLE } from '../cache/policy.ts'
 import { threadIsOpen } from '../content/policy.ts'
-import { formatter, messages } from '../i18n/index.ts'
+import { messages } from '../i18n/index.ts'
 import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage, yearPath } from '../lib/urls.ts'
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
+import { isVisibleToReaders } from '../content/visibility.ts'
+import { pageCount, pager } from '../lib/pager.ts'
 import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
-import { commentTree, toListItem, toPostView, type CommentView, type PostView, type ViewContext } from './view-models.ts'
+import { commentTree, toListItem, toPostView, viewContext, type CommentView, type PostView, type ViewContext } from './view-models.ts'
 import type {} from './page-fields.ts' // the fields this page shares with other features' hooks
-
-export interface Pagination {
-  page: number
-  pages: number
-  previousUrl: string | null
-  nextUrl: string | null
-}
-
-function pagination(path: string, page: number, total: number, perPage: number): Pagination {
-  const pages = Math.max(1, Math.ceil(total / perPage))
-  return {
-    page,
-    pages,
-    previousUrl: page > 1 ? withPage(path, page - 1) : null,
-    nextUrl: page < pages ? withPage(path, page + 1) : null,
-  }
-}
-
-/** Readers see a post once it is published and its time has come (scheduled posts appear on their own). */
-function isVisible(post: { status: string; published_at: string | null }, now: string): boolean {
-  return post.status === 'published' && post.published_at !== null && post.published_at <= now
-}
+import type { Pager } from '../lib/pager.ts'
 
 export default async function postsRoutes(app: FastifyInstance) {
   // Scheduled posts appear and threads close with no write: every cache must drop its pages then.
-  app.freshness.addTimedChanges((now) => repo.nextTimedChange(app.db, now, app.settings.get().commentsAutoCloseDays))
-  const ctx = (): ViewContext & { perPage: number } => {
-    const s = app.settings.get()
-    return { fmt: formatter(s.language, s.timezone), timeZone: s.timezone, perPage: s.postsPerPage }
+  app.freshness.addTimedChanges({
+    next: (now) => repo.nextTimedChange(app.db, now, app.settings.get().commentsAutoCloseDays),
+    last: (now) => repo.lastTimedChange(app.db, now, app.settings.get().commentsAutoCloseDays),
+  })
+  const listContext = (): ViewContext & { perPage: number } => {
+    const settings = app.settings.get()
+    return { ...viewContext(settings), perPage: settings.postsPerPage }
   }
 
   interface ListOptions {
@@ -56,15 +40,16 @@ export default async function postsRoutes(app: FastifyInstance) {
 
   /** One page of a list of posts, or undefined for a page past the end (or an empty archive). */
   async function listData(page: number, opts: ListOptions) {
-    const c = ctx()
+    const context = listContext()
     const now = nowIso()
     // Counting walks an index over every matching post: kept until posts or categories change or a timed change
     // comes (a month's range depends on the time zone, a setting: part of every memo's key).
     const total = await app.freshness.postsMemo({ name: 'count', args: [opts.path] }, () => opts.count(now))
     if (total === 0 && opts.missingWhenEmpty) return undefined
-    const pager = pagination(opts.path, page, total, c.perPage)
-    if (page > pager.pages) return undefined
-    const rows = await opts.list(now, c.perPage, (page - 1) * c.perPage)
+    const pages = pageCount(total, context.perPage)
+    if (page > pages) return undefined
+    const pagination = pager(page, pages, (n) => withPage(opts.path, n))
+    const rows = await opts.list(now, context.perPage, (page - 1) * context.perPage)
     const categories = await repo.categoriesOfPosts(app.db, rows.map((r) => r.id))
     return {
       title: page > 1 ? messages(app.settings.get().language).titleWithPage(opts.title, page) : opts.title,
@@ -72,8 +57,8 @@ export default async function postsRoutes(app: FastifyInstance) {
       canonical: app.config.siteUrl + withPage(opts.path, page),
       heading: opts.heading,
       category: opts.category ?? null,
-      posts: rows.map((r) => toListItem(r, categories, c)),
-      pagination: pager,
+      posts: rows.map((r) => toListItem(r, categories, context)),
+      pagination,
     }
   }
 
@@ -99,8 +84,8 @@ export default async function postsRoutes(app: FastifyInstance) {
   app.get('/', { config: CACHEABLE }, async (request, reply) => {
     return listPage(request, reply, ['home'], async () => ({
       path: '/',
-      count: (now) => repo.countPublished(app.db, now),
-      list: (now, limit, offset) => repo.listPublished(app.db, now, limit, offset),
+      count: async (now) => (await repo.countPublished.firstOrThrow(app.db, { now })).n,
+      list: (now, limit, offset) => repo.listPublished(app.db, { now, limit, offset }),
       heading: null,
       title: app.settings.get().title,
     }))
@@ -111,13 +96,13 @@ export default async function postsRoutes(app: FastifyInstance) {
     if (!params.success) return reply.callNotFound()
     const slug = params.data.slug
     return listPage(request, reply, ['category', slug], async () => {
-      const category = await repo.findCategoryBySlug(app.db, slug)
+      const category = await repo.findCategoryBySlug.first(app.db, { slug })
       if (!category) return undefined
       const t = messages(app.settings.get().language)
       return {
         path: categoryPath(category.slug),
-        count: (now) => repo.countPublishedInCategory(app.db, now, category.id),
-        list: (now, limit, offset) => repo.listPublishedInCategory(app.db, now, category.id, limit, offset),
+        count: async (now) => (await repo.countPublishedInCategory.firstOrThrow(app.db, { now, categoryId: category.id })).n,
+        list: (now, limit, offset) => repo.listPublishedInCategory(app.db, { now, categoryId: category.id, limit, offset }),
         heading: t.categoryTitle(category.name),
         title: t.categoryTitle(category.name),
         category,
@@ -131,12 +116,12 @@ export default async function postsRoutes(app: FastifyInstance) {
     if (!params.success) return reply.callNotFound()
     const { year } = params.data
     return listPage(request, reply, ['year', year], async () => {
-      const [from, to] = yearRange(year, ctx().timeZone)
+      const [from, to] = yearRange(year, listContext().timeZone)
       const label = messages(app.settings.get().language).yearTitle(year)
       return {
         path: yearPath(year),
-        count: (now) => repo.countPublishedInRange(app.db, now, from, to),
-        list: (now, limit, offset) => repo.listPublishedInRange(app.db, now, from, to, limit, offset),
+        count: async (now) => (await repo.countPublishedInRange.firstOrThrow(app.db, { now, from, to })).n,
+        list: (now, limit, offset) => repo.listPublishedInRange(app.db, { now, from, to, limit, offset }),
         heading: label,
         title: label,
         missingWhenEmpty: true,
@@ -149,13 +134,13 @@ export default async function postsRoutes(app: FastifyInstance) {
     if (!params.success) return reply.callNotFound()
     const { year, month } = params.data
     return listPage(request, reply, ['month', year, month], async () => {
-      const c = ctx()
-      const [from, to] = monthRange(year, month, c.timeZone)
-      const label = messages(app.settings.get().language).monthTitle(c.fmt.monthYear(year, month))
+      const context = listContext()
+      const [from, to] = monthRange(year, month, context.timeZone)
+      const label = messages(app.settings.get().language).monthTitle(context.fmt.monthYear(year, month))
       return {
         path: monthPath(year, month),
-        count: (now) => repo.countPublishedInRange(app.db, now, from, to),
-        list: (now, limit, offset) => repo.listPublishedInRange(app.db, now, from, to, limit, offset),
+        count: async (now) => (await repo.countPublishedInRange.firstOrThrow(app.db, { now, from, to })).n,
+        list: (now, limit, offset) => repo.listPublishedInRange(app.db, { now, from, to, limit, offset }),
         heading: label,
         title: label,
         missingWhenEmpty: true,
@@ -171,18 +156,18 @@ export default async function postsRoutes(app: FastifyInstance) {
   /** What a post's address shows: the same for every reader until the generation moves (see the route). */
   async function postAnswer(slug: string, query: { cpage: number; reply?: number | undefined } | null): Promise<PostAnswer> {
     const now = nowIso()
-    const row = await repo.findPostBySlug(app.db, slug)
+    const row = await repo.findPostBySlug.first(app.db, { slug })
     if (!row) {
       // A slug the admin changed: its old address leads to the post's current one.
       const moved = await repo.findPostByOldSlug(app.db, slug)
-      if (moved && isVisible(moved, now)) return { kind: 'moved', to: postPath(moved, app.settings.get().timezone) }
+      if (moved && isVisibleToReaders(moved, now)) return { kind: 'moved', to: postPath(moved, app.settings.get().timezone) }
       return { kind: 'missing' }
     }
-    if (!isVisible(row, now)) return { kind: 'missing' }
-    const c = ctx()
-    const canonicalPath = postPath(row, c.timeZone)
+    if (!isVisibleToReaders(row, now)) return { kind: 'missing' }
+    const context = listContext()
+    const canonicalPath = postPath(row, context.timeZone)
     // Answering a comment opens the page of the comments that holds it.
-    const data = query ? await postPageData(app, row, c, { page: query.cpage, around: query.reply }) : undefined
+    const data = query ? await postPageData(app, row, context, { page: query.cpage, around: query.reply }) : undefined
     return { kind: 'page', canonicalPath, data }
   }
 
@@ -190,14 +175,14 @@ export default async function postsRoutes(app: FastifyInstance) {
     const params = postParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const slug = params.data.file.slice(0, -'.html'.length)
-    const query = commentPageQuery.safeParse(request.query ?? {})
-    const q = query.success ? query.data : null
+    const parsed = commentPageQuery.safeParse(request.query ?? {})
+    const query = parsed.success ? parsed.data : null
     // Everything below reads only the database, the clock and the settings (which change only with a write):
     // computed once per freshness generation (src/cache/freshness.ts) and address, whole, lookup of the post
     // included, so that no part of it can come from before a write and another from after it.
     const answer = await app.freshness.pageMemo(
-      { name: 'post', args: [slug, q ? q.cpage : null, q?.reply ?? null, q !== null] },
-      () => postAnswer(slug, q),
+      { name: 'post', args: [slug, query ? query.cpage : null, query?.reply ?? null, query !== null] },
+      () => postAnswer(slug, query),
       request,
     )
     if (answer.kind === 'missing') return reply.callNotFound()
@@ -216,16 +201,9 @@ export interface PostPageData {
   canonical: string
   post: PostView
   comments: CommentView[]
-  commentsPagination: CommentPagination
+  commentsPagination: Pager
   previous: { title: string; url: string } | null
   next: { title: string; url: string } | null
-}
-
-export interface CommentPagination {
-  page: number
-  pages: number
-  previousUrl: string | null
-  nextUrl: string | null
 }
 
 /**
@@ -236,12 +214,12 @@ export interface CommentPagination {
 export async function postPageData(
   app: FastifyInstance,
   row: repo.PostRow,
-  c: ViewContext,
+  context: ViewContext,
   opts: { page?: number; around?: number } = {},
 ): Promise<PostPageData | undefined> {
   const now = nowIso()
   const total = Number(row.comment_count)
-  const pages = Math.max(1, Math.ceil(total / COMMENTS_PER_PAGE))
+  const pages = pageCount(total, COMMENTS_PER_PAGE)
   let page = opts.page ?? 1
   if (opts.around !== undefined) {
     const at = await repo.commentPosition(app.db, opts.around)
@@ -252,30 +230,25 @@ export async function postPageData(
   const [categories, tags, comments, around] = await Promise.all([
     repo.categoriesOfPosts(app.db, [row.id]),
     repo.tagsOfPost(app.db, row.id),
-    repo.approvedComments(app.db, row.id, COMMENTS_PER_PAGE, offset),
+    repo.approvedComments(app.db, { postId: row.id, limit: COMMENTS_PER_PAGE, offset }),
     repo.neighbours(app.db, now, { id: row.id, published_at: row.published_at! }),
   ])
   const settings = app.settings.get()
-  const post = toPostView(row, categories.get(row.id), tags, c, threadIsOpen(row, settings))
+  const post = toPostView(row, categories.get(row.id), tags, context, threadIsOpen(row, settings))
   const t = messages(settings.language)
   // Answers whose parent is on another page link to it (a held or removed parent is not linked).
   const onPage = new Set(comments.map((r) => r.id))
   const elsewhere = [...new Set(comments.map((r) => r.parent_id).filter((id): id is number => id !== null && !onPage.has(id)))]
   const visibleElsewhere = await repo.visibleCommentAuthors(app.db, row.id, elsewhere)
-  const commentsPagination: CommentPagination = {
-    page,
-    pages,
-    previousUrl: page > 1 ? `${withCommentPage(post.url, page - 1)}#comments` : null,
-    nextUrl: page < pages ? `${withCommentPage(post.url, page + 1)}#comments` : null,
-  }
+  const commentsPagination = pager(page, pages, (n) => `${withCommentPage(post.url, n)}#comments`)
   return {
     title: page > 1 ? t.commentsPageTitle(row.title, page) : row.title,
     description: row.excerpt,
     canonical: app.config.siteUrl + withCommentPage(post.url, page),
     post,
-    comments: commentTree(comments, c, (id) => visibleElsewhere.get(id)),
+    comments: commentTree(comments, context, (id) => visibleElsewhere.get(id)),
     commentsPagination,
-    previous: around.previous ? { title: around.previous.title, url: postPath(around.previous, c.timeZone) } : null,
-    next: around.next ? { title: around.next.title, url: postPath(around.next, c.timeZone) } : null,
+    previous: around.previous ? { title: around.previous.title, url: postPath(around.previous, context.timeZone) } : null,
+    next: around.next ? { title: around.next.title, url: postPath(around.next, context.timeZone) } : null,
   }
 }

@@ -34,9 +34,9 @@ export async function loadPostsSidebar(
   fmt: Formatter,
 ): Promise<Omit<Sidebar, 'recentComments'>> {
   const [categories, archives, recent] = await Promise.all([
-    posts.categoriesWithCounts(db, now),
+    posts.categoriesWithCounts(db, { now }),
     archiveLinks(db, now, timeZone, fmt),
-    posts.recentPosts(db, now, 5),
+    posts.recentPosts(db, { now, limit: 5 }),
   ])
   return {
     categories: categories.map((c) => ({ name: c.name, url: categoryPath(c.slug), count: Number(c.count) })),
@@ -47,7 +47,7 @@ export async function loadPostsSidebar(
 
 /** The latest comments (an index range of five rows): recomputed at each write. */
 export async function loadRecentComments(db: Kysely<Database>, now: string): Promise<Sidebar['recentComments']> {
-  const comments = await posts.recentComments(db, now, 5)
+  const comments = await posts.recentComments(db, { now, limit: 5 })
   return comments.map((c) => ({
     author: c.author_name,
     postTitle: c.title,

@@ -1,6 +1,7 @@
 // Rows become view models here, in one place, so that templates get exactly what they show.
 import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
-import type { Formatter } from '../i18n/index.ts'
+import { formatter, type Formatter } from '../i18n/index.ts'
+import type { Settings } from '../settings/settings.ts'
 import { categoryPath, commentAnchor, commentPath, postPath } from '../lib/urls.ts'
 import type { CommentRow, PostListRow, PostRow } from '../content/posts.repository.ts'
 
@@ -24,6 +25,11 @@ export interface PostListItem {
 export interface ViewContext {
   fmt: Formatter
   timeZone: string
+}
+
+/** How the reader's pages show dates and links, from the site's settings. */
+export function viewContext(settings: Readonly<Settings>): ViewContext {
+  return { fmt: formatter(settings.language, settings.timezone), timeZone: settings.timezone }
 }
 
 function categoryLinks(cats: Array<{ name: string; slug: string }> | undefined): CategoryLink[] {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { CACHEABLE } from '../cache/policy.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { formatter, messages } from '../i18n/index.ts'
+import { pageCount, pager } from '../lib/pager.ts'
 import { postPath, searchPath } from '../lib/urls.ts'
 import { nowIso } from '../lib/time.ts'
 import { HIT_END, HIT_START, refreshIndex, searchPosts, type SearchHit } from './fts.sqlite.ts'
@@ -40,7 +41,7 @@ export default async function searchRoutes(app: FastifyInstance) {
     const { total, hits } = match
       ? await searchPosts(app.db, match, nowIso(), RESULTS_PER_PAGE, (page - 1) * RESULTS_PER_PAGE)
       : { total: 0, hits: [] as SearchHit[] }
-    const pages = Math.max(1, Math.ceil(total / RESULTS_PER_PAGE))
+    const pages = pageCount(total, RESULTS_PER_PAGE)
     const results: SearchResult[] = hits.map((h) => ({
       url: postPath(h, settings.timezone),
       titleHtml: markHits(h.title_marked),
@@ -56,12 +57,7 @@ export default async function searchRoutes(app: FastifyInstance) {
       results,
       // Past the last page: the friendly empty page, with a way back to the first one.
       firstPageUrl: page > pages ? searchPath(query) : null,
-      pagination: {
-        page: Math.min(page, pages),
-        pages,
-        previousUrl: page > 1 && page <= pages ? searchPath(query, page - 1) : null,
-        nextUrl: page < pages ? searchPath(query, page + 1) : null,
-      },
+      pagination: page > pages ? { page: pages, pages, previousUrl: null, nextUrl: null } : pager(page, pages, (n) => searchPath(query, n)),
     })
   })
 }

@@ -14,7 +14,7 @@ describe('compiled queries', () => {
   })
   afterAll(() => blog.close())
 
-  const bodies = async () => (await approvedComments(blog.app.db, postId, 1000, 0)).map((c) => c.body)
+  const bodies = async () => (await approvedComments(blog.app.db, { postId, limit: 1000, offset: 0 })).map((c) => c.body)
 
   it('wait for an open transaction, and never see what it rolls back', async () => {
     let during: Promise<string[]> | undefined

@@ -1,7 +1,9 @@
 // Admin rows become view models here, so that the admin templates only render.
 import { threadIsOpen } from '../content/policy.ts'
 import { renderCommentBody } from '../content/comment-text.ts'
+import { isVisibleToReaders } from '../content/visibility.ts'
 import type { Formatter, Messages } from '../i18n/index.ts'
+import { uncountedPager } from '../lib/pager.ts'
 import { postPath } from '../lib/urls.ts'
 import type { Settings } from '../settings/settings.ts'
 import type { AdminCommentRow, AdminPostRow, PostState } from './admin.repository.ts'
@@ -30,8 +32,8 @@ export function toLocalInput(iso: string | null, timeZone: string): string {
 }
 
 export function postState(post: { status: string; published_at: string | null }, now: string): PostState {
-  if (post.status !== 'published') return 'draft'
-  return post.published_at && post.published_at > now ? 'scheduled' : 'published'
+  if (isVisibleToReaders(post, now)) return 'published'
+  return post.status === 'published' ? 'scheduled' : 'draft'
 }
 
 export function stateLabel(state: PostState, t: Messages['admin']): string {
@@ -67,23 +69,23 @@ export interface AdminPostItem {
   commentsOpen: boolean
 }
 
-export function toAdminPostItem(row: AdminPostRow, ctx: AdminContext): AdminPostItem {
-  const state = postState(row, ctx.now)
-  const thread = threadState(row, ctx.settings)
+export function toAdminPostItem(row: AdminPostRow, context: AdminContext): AdminPostItem {
+  const state = postState(row, context.now)
+  const thread = threadState(row, context.settings)
   const pending = Number(row.pending_count)
   return {
     id: row.id,
     title: row.title,
     state,
-    stateLabel: stateLabel(state, ctx.t),
-    date: row.published_at ? `${ctx.fmt.dateHeader(row.published_at)} ${ctx.fmt.time(row.published_at)}` : '—',
+    stateLabel: stateLabel(state, context.t),
+    date: row.published_at ? `${context.fmt.dateHeader(row.published_at)} ${context.fmt.time(row.published_at)}` : '—',
     dateIso: row.published_at,
-    publicUrl: state === 'published' ? postPath(row, ctx.settings.timezone) : null,
+    publicUrl: state === 'published' ? postPath(row, context.settings.timezone) : null,
     editUrl: `/admin/posts/${row.id}`,
-    comments: ctx.t.approvedPending(Number(row.approved_count), pending),
+    comments: context.t.approvedPending(Number(row.approved_count), pending),
     pendingUrl: pending > 0 ? `/admin/comments?status=pending&post=${row.id}` : null,
     thread,
-    threadLabel: threadLabel(thread, ctx.t),
+    threadLabel: threadLabel(thread, context.t),
     commentsOpen: row.comments_open === 1,
   }
 }
@@ -103,7 +105,7 @@ export interface AdminCommentItem {
   isReply: boolean
 }
 
-export function toAdminCommentItem(row: AdminCommentRow, ctx: AdminContext): AdminCommentItem {
+export function toAdminCommentItem(row: AdminCommentRow, context: AdminContext): AdminCommentItem {
   const post = { slug: row.post_slug, status: row.post_status, published_at: row.post_published_at }
   return {
     id: row.id,
@@ -113,10 +115,10 @@ export function toAdminCommentItem(row: AdminCommentRow, ctx: AdminContext): Adm
     ip: row.ip,
     // The same safe rendering readers get: plain text, escaped, links inert for search engines.
     bodyHtml: renderCommentBody(row.body),
-    date: `${ctx.fmt.commentDate(row.created_at)} ${ctx.fmt.time(row.created_at)}`,
+    date: `${context.fmt.commentDate(row.created_at)} ${context.fmt.time(row.created_at)}`,
     dateIso: row.created_at,
     postTitle: row.post_title,
-    postUrl: postState(post, ctx.now) === 'published' ? postPath(post, ctx.settings.timezone) : null,
+    postUrl: postState(post, context.now) === 'published' ? postPath(post, context.settings.timezone) : null,
     postAdminUrl: `/admin/posts/${row.post_id}`,
     isReply: row.parent_id !== null,
   }
@@ -131,7 +133,7 @@ export interface AuditItem {
   details: string
 }
 
-export function toAuditItem(row: { username: string; action: string; target: string; details: string; created_at: string }, ctx: AdminContext): AuditItem {
+export function toAuditItem(row: { username: string; action: string; target: string; details: string; created_at: string }, context: AdminContext): AuditItem {
   let details = ''
   if (row.details) {
     try {
@@ -143,7 +145,7 @@ export function toAuditItem(row: { username: string; action: string; target: str
     }
   }
   return {
-    date: `${ctx.fmt.commentDate(row.created_at)} ${ctx.fmt.time(row.created_at)}`,
+    date: `${context.fmt.commentDate(row.created_at)} ${context.fmt.time(row.created_at)}`,
     dateIso: row.created_at,
     username: row.username,
     action: row.action,
@@ -155,11 +157,11 @@ export function toAuditItem(row: { username: string; action: string; target: str
 /** Newer/older links of an admin list. */
 export function pager(base: URLSearchParams, path: string, page: number, hasMore: boolean) {
   const at = (n: number) => {
-    const q = new URLSearchParams(base)
-    if (n > 1) q.set('page', String(n))
-    else q.delete('page')
-    const s = q.toString()
-    return s ? `${path}?${s}` : path
+    const params = new URLSearchParams(base)
+    if (n > 1) params.set('page', String(n))
+    else params.delete('page')
+    const search = params.toString()
+    return search ? `${path}?${search}` : path
   }
-  return { previousUrl: page > 1 ? at(page - 1) : null, nextUrl: hasMore ? at(page + 1) : null }
+  return uncountedPager(page, hasMore, at)
 }
