@@ -1,6 +1,13 @@
 // The part of autocannon's API the benchmark uses (the package ships no types).
 declare module 'autocannon' {
-  interface Histogram { average: number; mean: number; p50: number; p99: number; max: number; total: number }
+  interface Histogram {
+    average: number
+    mean: number
+    p50: number
+    p99: number
+    max: number
+    total: number
+  }
   export interface Result {
     requests: Histogram
     latency: Histogram

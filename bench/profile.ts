@@ -53,7 +53,11 @@ await waitForServer(proc, base)
 let n = 0
 let next = 0
 const everyPost = args['every-post']
-  ? [...(await (await fetch(`${base}/sitemap.xml`)).text()).matchAll(/<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g)].map((m) => m[1]!)
+  ? [
+      ...(await (await fetch(`${base}/sitemap.xml`)).text()).matchAll(
+        /<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g,
+      ),
+    ].map((m) => m[1]!)
   : null
 const opts = {
   url: base + args.path,
@@ -84,9 +88,15 @@ proc.kill('SIGTERM')
 await done
 
 const total = r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
-console.log(`${args.method} ${args.path} (cache ${args['page-cache']}): ${Math.round(total / Number(args.seconds))} req/s, 2xx ${r['2xx']}, 3xx ${r['3xx']}, 4xx ${r['4xx']}, 5xx ${r['5xx']}, p99 ${r.latency.p99} ms; server CPU ${((1000 * cpu) / total).toFixed(0)} µs per request (autocannon's: ${((1000 * clientMs) / total).toFixed(0)} µs)\n`)
+console.log(
+  `${args.method} ${args.path} (cache ${args['page-cache']}): ${Math.round(total / Number(args.seconds))} req/s, 2xx ${r['2xx']}, 3xx ${r['3xx']}, 4xx ${r['4xx']}, 5xx ${r['5xx']}, p99 ${r.latency.p99} ms; server CPU ${((1000 * cpu) / total).toFixed(0)} µs per request (autocannon's: ${((1000 * clientMs) / total).toFixed(0)} µs)\n`,
+)
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface Node {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  children?: number[]
+}
 // The main thread's profile is the biggest (tsx's loader thread writes one too).
 const file = readdirSync(dir)
   .filter((f) => f.endsWith('.cpuprofile'))
@@ -111,10 +121,14 @@ for (const [key, t] of rows) console.log(`${((100 * t) / all).toFixed(1).padStar
 const byPackage = new Map<string, number>()
 for (const node of profile.nodes) {
   const url = node.callFrame.url
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? /\/(src\/[^/]+|bench|views)\//.exec(url)?.[1] ?? (url.startsWith('node:') ? url.replace(/^node:(internal\/)?([^/]+).*$/, 'node:$2') : node.callFrame.functionName || '(native)')
+  const pkg =
+    /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+    /\/(src\/[^/]+|bench|views)\//.exec(url)?.[1] ??
+    (url.startsWith('node:') ? url.replace(/^node:(internal\/)?([^/]+).*$/, 'node:$2') : node.callFrame.functionName || '(native)')
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + (self.get(node.id) ?? 0))
 }
 console.log('\nBy package:')
-for (const [pkg, t] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * t) / all).toFixed(1).padStart(5)} %  ${pkg}`)
+for (const [pkg, t] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 25))
+  console.log(`${((100 * t) / all).toFixed(1).padStart(5)} %  ${pkg}`)
 if (args.keep) console.log(`\nProfile kept in ${dir}`)
 else rmSync(dir, { recursive: true, force: true })

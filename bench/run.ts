@@ -31,7 +31,11 @@ const ACCEPT_ENCODING = args['accept-encoding']!
 
 // ---- processes ----
 
-interface Server { proc: ChildProcess; base: string; startupMs: number }
+interface Server {
+  proc: ChildProcess
+  base: string
+  startupMs: number
+}
 
 /** Starts a server: Carnet the way `npm start` does, or another script (the hello-world) through tsx. */
 async function start(command: string[], env: Record<string, string>): Promise<Server> {
@@ -114,7 +118,10 @@ async function measure(server: Server, s: Scenario, paths?: string[]): Promise<R
     method: s.method ?? 'GET',
     // Readers' browsers always offer compression; a page then costs the client (autocannon, on the same two
     // cores) a few KB to read instead of 40.
-    headers: { ...(s.method ?? 'GET') === 'GET' && ACCEPT_ENCODING !== 'identity' ? { 'accept-encoding': ACCEPT_ENCODING } : {}, ...s.headers },
+    headers: {
+      ...((s.method ?? 'GET') === 'GET' && ACCEPT_ENCODING !== 'identity' ? { 'accept-encoding': ACCEPT_ENCODING } : {}),
+      ...s.headers,
+    },
     body: s.body,
     // Form posts get a body of their own each (the same comment twice is refused as a duplicate).
     ...(s.uniqueBody && s.body !== undefined
@@ -172,7 +179,11 @@ function scenarios(m: BenchManifest): Scenario[] {
 function ensureDb(path: string, posts: number, comments: number): BenchManifest {
   if (!existsSync(path) || !existsSync(`${path}.json`)) {
     console.log(`Generating ${path} (${posts} posts, ${comments} comments)…`)
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/seed.ts', '--posts', String(posts), '--comments', String(comments), '--db', path, '--quiet'], { stdio: 'inherit' })
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/seed.ts', '--posts', String(posts), '--comments', String(comments), '--db', path, '--quiet'],
+      { stdio: 'inherit' },
+    )
     if (r.status !== 0) throw new Error('bench:seed failed')
   }
   return JSON.parse(readFileSync(`${path}.json`, 'utf8')) as BenchManifest
@@ -185,7 +196,12 @@ function ensureDb(path: string, posts: number, comments: number): BenchManifest 
  * Returns that first start's time.
  */
 async function settle(manifest: BenchManifest): Promise<number> {
-  const server = await start(serverCommand(), { NODE_ENV: 'production', DATABASE_URL: manifest.db, SITE_URL: 'http://127.0.0.1', LOG_LEVEL: 'warn' })
+  const server = await start(serverCommand(), {
+    NODE_ENV: 'production',
+    DATABASE_URL: manifest.db,
+    SITE_URL: 'http://127.0.0.1',
+    LOG_LEVEL: 'warn',
+  })
   await stop(server)
   return server.startupMs
 }
@@ -199,7 +215,12 @@ async function postPaths(base: string): Promise<string[]> {
 }
 
 /** Runs the scenarios against one server (a fresh copy of the database, so comment posting leaves no trace). */
-async function runCarnet(manifest: BenchManifest, pageCache: boolean, only: Set<string> | null, label: string): Promise<{ rows: Row[]; startupMs: number; notes: string[] }> {
+async function runCarnet(
+  manifest: BenchManifest,
+  pageCache: boolean,
+  only: Set<string> | null,
+  label: string,
+): Promise<{ rows: Row[]; startupMs: number; notes: string[] }> {
   const copy = `bench/out/run-${process.pid}.db`
   copyFileSync(manifest.db, copy)
   for (const f of [`${copy}-wal`, `${copy}-shm`]) rmSync(f, { force: true })
@@ -246,12 +267,17 @@ async function runCarnet(manifest: BenchManifest, pageCache: boolean, only: Set<
       }
       if (s.method === 'POST') {
         const dbMb = statSync(copy).size / 1e6
-        notes.push(`${label}, cache ${row.cache}, ${s.name}: the WAL peaked at ${row.peakWalMb.toFixed(1)} MB beside a ${dbMb.toFixed(1)} MB database`)
+        notes.push(
+          `${label}, cache ${row.cache}, ${s.name}: the WAL peaked at ${row.peakWalMb.toFixed(1)} MB beside a ${dbMb.toFixed(1)} MB database`,
+        )
       }
-      if (row.failed > 0) row.note = `${row.failed} of ${total} not ${(s.ok ?? [200]).join('/')} (4xx ${r['4xx']}, 5xx ${r['5xx']}, errors ${r.errors})`
+      if (row.failed > 0)
+        row.note = `${row.failed} of ${total} not ${(s.ok ?? [200]).join('/')} (4xx ${r['4xx']}, 5xx ${r['5xx']}, errors ${r.errors})`
       rows.push(row)
       await drain(server.base)
-      console.log(`  ${label} cache ${row.cache} · ${s.name}: ${Math.round(row.reqPerSec)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${Math.round(row.cpuUs)} µs CPU, peak ${row.peakMb.toFixed(0)} MB${row.note ? ` · ${row.note}` : ''}`)
+      console.log(
+        `  ${label} cache ${row.cache} · ${s.name}: ${Math.round(row.reqPerSec)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${Math.round(row.cpuUs)} µs CPU, peak ${row.peakMb.toFixed(0)} MB${row.note ? ` · ${row.note}` : ''}`,
+      )
     }
   } finally {
     await stop(server)
@@ -270,7 +296,9 @@ const hello = await start([process.execPath, '--import', 'tsx', 'bench/hello.ts'
 const h = await measure(hello, { name: 'hello', path: '/' })
 await stop(hello)
 const ceiling = h['2xx'] / DURATION
-console.log(`  bare Fastify hello-world: ${Math.round(ceiling)} req/s, p50 ${h.latency.p50} ms, p99 ${h.latency.p99} ms, ${Math.round(h.cpuUs)} µs CPU`)
+console.log(
+  `  bare Fastify hello-world: ${Math.round(ceiling)} req/s, p50 ${h.latency.p50} ms, p99 ${h.latency.p99} ms, ${Math.round(h.cpuUs)} µs CPU`,
+)
 
 const only = args.only ? new Set(args.only.split(';').map((s) => s.trim())) : null
 const runs: Array<{ manifest: BenchManifest; cache: boolean; only: Set<string> | null; label: string }> = []
@@ -287,7 +315,12 @@ if (args.growth) {
   const label = `${m.posts} posts`
   if (args['page-cache'] !== 'off') runs.push({ manifest: m, cache: true, only, label })
   if (args['page-cache'] !== 'on') {
-    runs.push({ manifest: m, cache: false, only: only ?? new Set(['post page', 'post, 10,000 comments', 'post, 2 comments', 'home page', 'category page', 'every post in turn']), label })
+    runs.push({
+      manifest: m,
+      cache: false,
+      only: only ?? new Set(['post page', 'post, 10,000 comments', 'post, 2 comments', 'home page', 'category page', 'every post in turn']),
+      label,
+    })
   }
 }
 
@@ -296,13 +329,17 @@ const notes: string[] = []
 const startups: string[] = []
 for (const manifest of new Set(runs.map((r) => r.manifest))) {
   const ms = await settle(manifest)
-  startups.push(`${manifest.posts.toLocaleString('en')} posts: first start on the generated file (migrations, search index): ${Math.round(ms)} ms`)
+  startups.push(
+    `${manifest.posts.toLocaleString('en')} posts: first start on the generated file (migrations, search index): ${Math.round(ms)} ms`,
+  )
 }
 for (const run of runs) {
   const r = await runCarnet(run.manifest, run.cache, run.only, run.label)
   rows.push(...r.rows)
   for (const n of r.notes) if (!notes.includes(n)) notes.push(n)
-  startups.push(`${run.label} (${run.manifest.comments.toLocaleString('en')} comments), cache ${run.cache ? 'on' : 'off'}: ${Math.round(r.startupMs)} ms`)
+  startups.push(
+    `${run.label} (${run.manifest.comments.toLocaleString('en')} comments), cache ${run.cache ? 'on' : 'off'}: ${Math.round(r.startupMs)} ms`,
+  )
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en')
@@ -310,7 +347,9 @@ console.log(`\n| database | page cache | what | req/s | p50 ms | p99 ms | server
 console.log('|---|---|---|---:|---:|---:|---:|---:|---:|')
 console.log(`| – | – | bare Fastify hello-world | ${fmt(ceiling)} | ${h.latency.p50} | ${h.latency.p99} | ${fmt(h.cpuUs)} | – | 100 % |`)
 for (const r of rows) {
-  console.log(`| ${r.db} | ${r.cache} | ${r.name} | ${fmt(r.reqPerSec)} | ${r.p50} | ${r.p99} | ${fmt(r.cpuUs)} | ${r.peakMb.toFixed(0)} | ${((100 * r.reqPerSec) / ceiling).toFixed(1)} %${r.note ? ` (${r.note})` : ''} |`)
+  console.log(
+    `| ${r.db} | ${r.cache} | ${r.name} | ${fmt(r.reqPerSec)} | ${r.p50} | ${r.p99} | ${fmt(r.cpuUs)} | ${r.peakMb.toFixed(0)} | ${((100 * r.reqPerSec) / ceiling).toFixed(1)} %${r.note ? ` (${r.note})` : ''} |`,
+  )
 }
 const find = (db: string, cache: string, name: string) => rows.find((r) => r.db === db && r.cache === cache && r.name === name)
 console.log('\nRatios:')
@@ -318,13 +357,17 @@ for (const cache of ['on', 'off']) {
   for (const db of new Set(rows.map((r) => r.db))) {
     const heavy = find(db, cache, 'post, 10,000 comments')
     const light = find(db, cache, 'post, 2 comments') ?? find(db, cache, 'post page')
-    if (heavy && light) console.log(`- ${db}, cache ${cache}: post with 10,000 comments is ${(light.reqPerSec / heavy.reqPerSec).toFixed(2)}x slower than ${light.name}`)
+    if (heavy && light)
+      console.log(
+        `- ${db}, cache ${cache}: post with 10,000 comments is ${(light.reqPerSec / heavy.reqPerSec).toFixed(2)}x slower than ${light.name}`,
+      )
   }
   if (args.growth) {
     for (const name of ['post page', 'home page', 'category page', 'month page', 'post, 10,000 comments']) {
       const a = find('1k posts', cache, name)
       const b = find('100k posts', cache, name)
-      if (a && b) console.log(`- growth, cache ${cache}, ${name}: 100k posts at ${((100 * b.reqPerSec) / a.reqPerSec).toFixed(0)} % of 1k posts`)
+      if (a && b)
+        console.log(`- growth, cache ${cache}, ${name}: 100k posts at ${((100 * b.reqPerSec) / a.reqPerSec).toFixed(0)} % of 1k posts`)
     }
   }
 }

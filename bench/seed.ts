@@ -95,18 +95,26 @@ const now = Date.now()
 const nowIso = new Date(now).toISOString()
 const categoryIds: number[] = []
 sqlite.transaction(() => {
-  for (const name of CATEGORIES) categoryIds.push(Number(insertCategory.run(name, slugify(name), new Date(epoch).toISOString()).lastInsertRowid))
+  for (const name of CATEGORIES)
+    categoryIds.push(Number(insertCategory.run(name, slugify(name), new Date(epoch).toISOString()).lastInsertRowid))
 })()
 
 // Posts, oldest first, spread evenly from 2010 to yesterday; 1 in 200 is a draft, the last 3 are scheduled.
-interface PostInfo { id: number; slug: string; publishedAt: string; visible: boolean }
+interface PostInfo {
+  id: number
+  slug: string
+  publishedAt: string
+  visible: boolean
+}
 const posts: PostInfo[] = []
 const span = now - 86_400_000 - epoch
 const BATCH = 5_000
 for (let from = 0; from < POSTS; from += BATCH) {
   sqlite.transaction(() => {
     for (let i = from; i < Math.min(POSTS, from + BATCH); i++) {
-      const title = cap(`${pick(NOUNS)} ${pick(ADJECTIVES)} : ${pick(['le', 'la', 'un', 'une'])} ${pick(NOUNS)} ${pick(VERBS)} ${pick(NOUNS)}`)
+      const title = cap(
+        `${pick(NOUNS)} ${pick(ADJECTIVES)} : ${pick(['le', 'la', 'un', 'une'])} ${pick(NOUNS)} ${pick(VERBS)} ${pick(NOUNS)}`,
+      )
       const slug = `${slugify(title)}-${i + 1}`
       const paragraphs = Array.from({ length: 4 + int(6) }, () => paragraph(3 + int(5)))
       const scheduled = i >= POSTS - 3
@@ -116,9 +124,17 @@ for (let from = 0; from < POSTS; from += BATCH) {
         : new Date(epoch + Math.floor((span * i) / POSTS) + int(3_600_000)).toISOString()
       const id = Number(
         insertPost.run(
-          slug, title, paragraphs.join('\n\n'), paragraphs.map((p) => `<p>${escape(p)}</p>`).join('\n'),
-          paragraphs[0]!.slice(0, 240), 'La rédaction', draft ? 'draft' : 'published', draft ? null : publishedAt,
-          1, publishedAt, publishedAt,
+          slug,
+          title,
+          paragraphs.join('\n\n'),
+          paragraphs.map((p) => `<p>${escape(p)}</p>`).join('\n'),
+          paragraphs[0]!.slice(0, 240),
+          'La rédaction',
+          draft ? 'draft' : 'published',
+          draft ? null : publishedAt,
+          1,
+          publishedAt,
+          publishedAt,
         ).lastInsertRowid,
       )
       const cats = new Set([pick(categoryIds)])
@@ -139,12 +155,19 @@ const visible = posts.filter((p) => p.visible)
 const heavy = visible.at(-1)!
 const light = visible.at(-2)!
 const ordinary = visible.at(-3)!
-const plan = new Map<PostInfo, number>([[heavy, HEAVY], [light, 2], [ordinary, 12]])
+const plan = new Map<PostInfo, number>([
+  [heavy, HEAVY],
+  [light, 2],
+  [ordinary, 12],
+])
 let left = COMMENTS - HEAVY - 2 - 12
 for (const k of [3000, 2000, 1000]) {
   if (left < k * 2 || visible.length < 10) break
   const p = visible[int(visible.length - 3)]!
-  if (!plan.has(p)) { plan.set(p, k); left -= k }
+  if (!plan.has(p)) {
+    plan.set(p, k)
+    left -= k
+  }
 }
 while (left > 0) {
   const p = visible[Math.floor(visible.length * Math.sqrt(random()) * 0.999)]! // newer posts get more comments
@@ -171,9 +194,15 @@ while (i < entries.length) {
         const name = person()
         const id = Number(
           insertComment.run(
-            post.id, reply ? ids[ids.length - 1 - int(Math.min(ids.length, 5))]! : null, name,
-            `${slugify(name)}@example.org`, random() < 0.2 ? `https://${slugify(name)}.example.org/` : null,
-            paragraph(1 + int(4)), status, new Date(Math.min(now - 1000, t0 + step * (k + 1))).toISOString(), '127.0.0.1',
+            post.id,
+            reply ? ids[ids.length - 1 - int(Math.min(ids.length, 5))]! : null,
+            name,
+            `${slugify(name)}@example.org`,
+            random() < 0.2 ? `https://${slugify(name)}.example.org/` : null,
+            paragraph(1 + int(4)),
+            status,
+            new Date(Math.min(now - 1000, t0 + step * (k + 1))).toISOString(),
+            '127.0.0.1',
           ).lastInsertRowid,
         )
         if (status === 'approved') ids.push(id)

@@ -40,11 +40,39 @@ export const LAST_NAMES = (
 ).split(' ')
 
 export const CATEGORIES = [
-  'Proche-Orient', 'Afrique', 'Europe', 'Amériques', 'Asie', 'Économie', 'Culture', 'Médias',
-  'Environnement', 'Sciences', 'Société', 'Carnet de route',
+  'Proche-Orient',
+  'Afrique',
+  'Europe',
+  'Amériques',
+  'Asie',
+  'Économie',
+  'Culture',
+  'Médias',
+  'Environnement',
+  'Sciences',
+  'Société',
+  'Carnet de route',
 ]
 
 export const TAGS = [
-  'Syrie', 'Irak', 'Liban', 'Mali', 'Niger', 'Ukraine', 'Brésil', 'Chine', 'Inde', 'Climat', 'Élections',
-  'Presse', 'Réfugiés', 'Pétrole', 'Agriculture', 'Frontières', 'Diplomatie', 'Santé', 'Éducation', 'Villes',
+  'Syrie',
+  'Irak',
+  'Liban',
+  'Mali',
+  'Niger',
+  'Ukraine',
+  'Brésil',
+  'Chine',
+  'Inde',
+  'Climat',
+  'Élections',
+  'Presse',
+  'Réfugiés',
+  'Pétrole',
+  'Agriculture',
+  'Frontières',
+  'Diplomatie',
+  'Santé',
+  'Éducation',
+  'Villes',
 ]

@@ -39,10 +39,7 @@ const envSchema = z.object({
   BLOG_TITLE: z.string().trim().min(1, { error: 'must not be empty' }).max(200).default('Carnet'),
   BLOG_DESCRIPTION: z.string().trim().max(500).default(''),
   BLOG_LANGUAGE: z.enum(LANGUAGES, { error: 'must be fr or en' }).default('fr'),
-  BLOG_TIMEZONE: z
-    .string()
-    .refine(isTimeZone, { error: 'must be an IANA time zone, e.g. Europe/Paris' })
-    .default('Europe/Paris'),
+  BLOG_TIMEZONE: z.string().refine(isTimeZone, { error: 'must be an IANA time zone, e.g. Europe/Paris' }).default('Europe/Paris'),
   /** Load the demo posts into a brand-new database (default on). */
   DEMO_CONTENT: boolish.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

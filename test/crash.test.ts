@@ -47,7 +47,9 @@ describe('crash without loss', () => {
     }
     const db = new BetterSqlite3(dbPath, { readonly: true })
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
-    const stored = new Map((db.prepare("select id, body from comments where body like 'Rafale %'").all() as Ack[]).map((r) => [r.id, r.body]))
+    const stored = new Map(
+      (db.prepare("select id, body from comments where body like 'Rafale %'").all() as Ack[]).map((r) => [r.id, r.body]),
+    )
     db.close()
     const missing = acked.filter((a) => stored.get(a.id) !== a.body)
     expect(missing).toEqual([])

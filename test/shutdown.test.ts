@@ -20,7 +20,9 @@ describe('graceful shutdown', () => {
     let response = ''
     socket.on('data', (d) => (response += d))
     const body = 'author=x&body=hello'
-    socket.write(`POST /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`)
+    socket.write(
+      `POST /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
+    )
     await new Promise((r) => setTimeout(r, 200))
     const signalledAt = Date.now()
     server.child.kill('SIGTERM')

@@ -14,13 +14,7 @@ import categoriesRoutes from './categories.admin.ts'
 import commentsRoutes from './comments.admin.ts'
 import dashboardRoutes from './dashboard.admin.ts'
 import postsRoutes from './posts.admin.ts'
-import {
-  loadSessionKey,
-  SESSION_COOKIE,
-  SESSION_IDLE_SECONDS,
-  SESSION_MAX_AGE_MS,
-  SESSION_REFRESH_SECONDS,
-} from './session.ts'
+import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
 import { findUserById } from './users.ts'
 

@@ -45,9 +45,36 @@ export async function countPostsByState(db: Db, now: string): Promise<Record<Pos
   const row = await db
     .selectFrom('posts as p')
     .select((eb) => [
-      eb.fn.sum<number>(eb.case().when(inState(eb, 'draft', now)).then(1).else(0).end()).as('draft'),
-      eb.fn.sum<number>(eb.case().when(inState(eb, 'published', now)).then(1).else(0).end()).as('published'),
-      eb.fn.sum<number>(eb.case().when(inState(eb, 'scheduled', now)).then(1).else(0).end()).as('scheduled'),
+      eb.fn
+        .sum<number>(
+          eb
+            .case()
+            .when(inState(eb, 'draft', now))
+            .then(1)
+            .else(0)
+            .end(),
+        )
+        .as('draft'),
+      eb.fn
+        .sum<number>(
+          eb
+            .case()
+            .when(inState(eb, 'published', now))
+            .then(1)
+            .else(0)
+            .end(),
+        )
+        .as('published'),
+      eb.fn
+        .sum<number>(
+          eb
+            .case()
+            .when(inState(eb, 'scheduled', now))
+            .then(1)
+            .else(0)
+            .end(),
+        )
+        .as('scheduled'),
     ])
     .executeTakeFirstOrThrow()
   return { draft: Number(row.draft ?? 0), published: Number(row.published ?? 0), scheduled: Number(row.scheduled ?? 0) }
@@ -56,10 +83,7 @@ export async function countPostsByState(db: Db, now: string): Promise<Record<Pos
 export async function findPostById(db: Db, id: number) {
   return db
     .selectFrom('posts as p')
-    .select([
-      'p.id', 'p.slug', 'p.title', 'p.body_source', 'p.signature', 'p.status', 'p.published_at', 'p.comments_open',
-      'p.updated_at',
-    ])
+    .select(['p.id', 'p.slug', 'p.title', 'p.body_source', 'p.signature', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at'])
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))
     .where('p.id', '=', id)
@@ -121,8 +145,19 @@ export async function listComments(db: Db, status: CommentStatus, postId: number
     .selectFrom('comments as c')
     .innerJoin('posts as p', 'p.id', 'c.post_id')
     .select([
-      'c.id', 'c.author_name', 'c.author_email', 'c.author_url', 'c.body', 'c.status', 'c.created_at', 'c.ip',
-      'c.parent_id', 'p.id as post_id', 'p.title as post_title', 'p.slug as post_slug', 'p.status as post_status',
+      'c.id',
+      'c.author_name',
+      'c.author_email',
+      'c.author_url',
+      'c.body',
+      'c.status',
+      'c.created_at',
+      'c.ip',
+      'c.parent_id',
+      'p.id as post_id',
+      'p.title as post_title',
+      'p.slug as post_slug',
+      'p.status as post_status',
       'p.published_at as post_published_at',
     ])
     .where('c.status', '=', status)
@@ -139,7 +174,11 @@ export async function listComments(db: Db, status: CommentStatus, postId: number
 export type AdminCommentRow = Awaited<ReturnType<typeof listComments>>[number]
 
 export async function countCommentsByStatus(db: Db, postId: number | null): Promise<Record<CommentStatus, number>> {
-  let q = db.selectFrom('comments').select(['status']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('status')
+  let q = db
+    .selectFrom('comments')
+    .select(['status'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .groupBy('status')
   if (postId !== null) q = q.where('post_id', '=', postId)
   const counts: Record<CommentStatus, number> = { pending: 0, approved: 0, spam: 0 }
   for (const row of await q.execute()) counts[row.status] = Number(row.n)
@@ -219,6 +258,10 @@ export async function isSessionRevoked(db: Db, sid: string): Promise<boolean> {
 }
 
 export async function revokeSession(db: Db, sid: string, expiresAt: string, now: string): Promise<void> {
-  await db.insertInto('revoked_sessions').values({ sid, expires_at: expiresAt }).onConflict((oc) => oc.doNothing()).execute()
+  await db
+    .insertInto('revoked_sessions')
+    .values({ sid, expires_at: expiresAt })
+    .onConflict((oc) => oc.doNothing())
+    .execute()
   await db.deleteFrom('revoked_sessions').where('expires_at', '<', now).execute()
 }

@@ -15,7 +15,12 @@ const list = z
   .catch([])
 const ids = list.transform((v) => [...new Set(v.filter((s) => /^\d{1,12}$/.test(s)).map(Number))])
 
-export const idParams = z.object({ id: z.string().regex(/^\d{1,12}$/).transform(Number) })
+export const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .transform(Number),
+})
 
 export const loginForm = z.object({ username: text, password: text, next: text })
 
@@ -98,7 +103,14 @@ export function parsePostForm(body: unknown, t: Messages['admin'], timeZone: str
   if (values.body.length > MAX_BODY_LENGTH) errors.body = t.bodyTooLong
   const slug = values.slug.trim() === '' ? '' : slugify(values.slug)
   if (values.slug.trim() !== '' && slug === '') errors.slug = t.slugInvalid
-  const tags = [...new Set(values.tags.split(',').map((s) => s.normalize('NFC').trim()).filter(Boolean))]
+  const tags = [
+    ...new Set(
+      values.tags
+        .split(',')
+        .map((s) => s.normalize('NFC').trim())
+        .filter(Boolean),
+    ),
+  ]
   if (tags.length > MAX_TAGS || tags.some((tag) => tag.length > 100)) errors.tags = t.tagsTooLong
   const signature = values.signature.normalize('NFC').trim()
   if (signature.length > 200) errors.signature = t.signatureTooLong
@@ -145,9 +157,7 @@ export const moderationForm = z
   })
   .transform((f) => {
     const row = /^(approve|spam|delete):(\d{1,12})$/.exec(f.row ?? '')
-    const target = row
-      ? { action: row[1] as ModerationAction, ids: [Number(row[2])] }
-      : { action: f.action, ids: f['ids[]'] }
+    const target = row ? { action: row[1] as ModerationAction, ids: [Number(row[2])] } : { action: f.action, ids: f['ids[]'] }
     return { ...target, back: { status: f.status, post: f.post, page: f.page } }
   })
 
@@ -172,10 +182,22 @@ function intField(min: number, max: number, message: string) {
 
 export function settingsForm(t: Messages['admin']) {
   return z.object({
-    title: z.string().catch('').transform((s) => s.trim()).pipe(z.string().min(1, t.invalidTitle).max(200, t.invalidTitle)),
-    description: z.string().catch('').transform((s) => s.trim()).pipe(z.string().max(500, t.invalidDescription)),
+    title: z
+      .string()
+      .catch('')
+      .transform((s) => s.trim())
+      .pipe(z.string().min(1, t.invalidTitle).max(200, t.invalidTitle)),
+    description: z
+      .string()
+      .catch('')
+      .transform((s) => s.trim())
+      .pipe(z.string().max(500, t.invalidDescription)),
     language: z.enum(['fr', 'en'], { error: t.invalidChoice }),
-    timezone: z.string().catch('').transform((s) => s.trim()).refine(isTimeZone, t.invalidTimezone),
+    timezone: z
+      .string()
+      .catch('')
+      .transform((s) => s.trim())
+      .refine(isTimeZone, t.invalidTimezone),
     postsPerPage: intField(1, 100, t.invalidPerPage),
     moderation: z.enum(['none', 'first-time', 'all'], { error: t.invalidChoice }),
     commentsAutoCloseDays: intField(0, 36500, t.invalidAutoClose),

@@ -72,7 +72,12 @@ export default async function authRoutes(app: FastifyInstance) {
     await audit(app.db, request.admin!, 'user.logout')
     // The cookie is stateless: remember that this one is over, in case a copy of it is replayed.
     const since = request.session.get('since') as number
-    await revokeSession(app.db, request.session.get('sid') as string, new Date(since + SESSION_MAX_AGE_MS).toISOString(), new Date().toISOString())
+    await revokeSession(
+      app.db,
+      request.session.get('sid') as string,
+      new Date(since + SESSION_MAX_AGE_MS).toISOString(),
+      new Date().toISOString(),
+    )
     request.session.delete()
     return reply.redirect('/admin/login?out=1', 303)
   })

@@ -21,7 +21,13 @@ export default async function categoriesRoutes(app: FastifyInstance) {
     const rows = await listCategories(app.db)
     return reply.adminPage('admin/categories', {
       heading: context.t.categories,
-      categories: rows.map((r) => ({ id: r.id, name: r.name, slug: r.slug, postCount: Number(r.post_count), url: `/category/${encodeURIComponent(r.slug)}` })),
+      categories: rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        slug: r.slug,
+        postCount: Number(r.post_count),
+        url: `/category/${encodeURIComponent(r.slug)}`,
+      })),
       form,
       notice,
     })

@@ -58,9 +58,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       return reply.redirect(queueUrl(back.status, back.post, { ...pageExtra, none: '1' }), 303)
     }
     const changed =
-      form.action === 'delete'
-        ? await deleteComments(app.db, form.ids)
-        : await setCommentStatus(app.db, form.ids, STATUS_OF[form.action])
+      form.action === 'delete' ? await deleteComments(app.db, form.ids) : await setCommentStatus(app.db, form.ids, STATUS_OF[form.action])
     if (changed > 0) {
       await audit(app.db, request.admin!, `comment.${form.action}`, `comments ${form.ids.join(', ')}`, { count: changed })
     }

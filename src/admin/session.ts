@@ -56,7 +56,6 @@ export interface SessionData {
   since: number
 }
 
-
 /** The session's typings know no keys; this is the one place that writes ours. */
 export function startSession(session: { regenerate(): void }, data: SessionData): void {
   session.regenerate()

@@ -93,7 +93,9 @@ export async function userAdd(args: string[]): Promise<number> {
   try {
     // Asked before the password, so that nobody types one for nothing.
     if (await findUserByUsername(db, username)) {
-      console.error(`Admin "${username}" already exists; nothing was changed. To give it a new password: npm run cli -- user password ${username}`)
+      console.error(
+        `Admin "${username}" already exists; nothing was changed. To give it a new password: npm run cli -- user password ${username}`,
+      )
       return 1
     }
     const password = await readNewPassword(username)

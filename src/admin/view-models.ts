@@ -42,7 +42,10 @@ export function stateLabel(state: PostState, t: Messages['admin']): string {
 
 export type ThreadState = 'open' | 'closed' | 'auto-closed'
 
-export function threadState(post: { comments_open: number; published_at: string | null }, settings: Pick<Settings, 'commentsAutoCloseDays'>): ThreadState {
+export function threadState(
+  post: { comments_open: number; published_at: string | null },
+  settings: Pick<Settings, 'commentsAutoCloseDays'>,
+): ThreadState {
   if (!post.comments_open) return 'closed'
   return threadIsOpen(post, settings) ? 'open' : 'auto-closed'
 }
@@ -133,7 +136,10 @@ export interface AuditItem {
   details: string
 }
 
-export function toAuditItem(row: { username: string; action: string; target: string; details: string; created_at: string }, context: AdminContext): AuditItem {
+export function toAuditItem(
+  row: { username: string; action: string; target: string; details: string; created_at: string },
+  context: AdminContext,
+): AuditItem {
   let details = ''
   if (row.details) {
     try {

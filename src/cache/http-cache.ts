@@ -24,7 +24,6 @@ import { compiled } from '../db/compiled.ts'
 import { isPublicRequest, isTextAnswer } from './policy.ts'
 import { utf8 } from '../lib/utf8.ts'
 
-
 declare module 'fastify' {
   interface FastifyRequest {
     /** Last-Modified for this request's answer (read before the handler ran), or null when none may be sent. */

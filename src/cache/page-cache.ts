@@ -21,7 +21,17 @@ const MAX_BYTES = 48 * 1024 * 1024
 /** Bigger pages are not kept (they would crowd out hundreds of others). */
 const MAX_ENTRY_BYTES = 8 * 1024 * 1024
 /** Headers that describe one transfer, not the page: never replayed. */
-const TRANSFER_HEADERS = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'date', 'connection', 'keep-alive', 'set-cookie', 'vary', 'x-page-cache'])
+const TRANSFER_HEADERS = new Set([
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'date',
+  'connection',
+  'keep-alive',
+  'set-cookie',
+  'vary',
+  'x-page-cache',
+])
 
 type Answer = 'identity' | 'br' | 'gzip' | 'notModified'
 
@@ -185,8 +195,7 @@ async function pageCachePlugin(app: FastifyInstance) {
     // A stored page is a complete response (its headers were recorded with it): written as is, before any other
     // hook of the request has run (this is the first onRequest hook), which is most of what a hit saves.
     const notModified = isNotModified(request, entry.etag, entry.lastModified)
-    const encoding =
-      notModified || entry.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'], 'br')
+    const encoding = notModified || entry.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'], 'br')
     const kind: Answer = notModified ? 'notModified' : (encoding ?? 'identity')
     const body = notModified ? null : encoding ? compressedCopy(store, entry, encoding) : identityOf(store, entry, true)
     const headers = entry.answers[kind] ?? (entry.answers[kind] = answerHeaders(entry, kind, body))

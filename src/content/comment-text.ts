@@ -4,7 +4,6 @@ import { escapeHtml } from '../lib/html.ts'
 
 export const UGC_REL = 'nofollow ugc noopener'
 
-
 // http(s) URLs up to whitespace or a character that cannot end a URL in prose.
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi
 const TRAILING = /[.,;:!?)\]}»]+$/

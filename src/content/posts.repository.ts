@@ -11,16 +11,12 @@ type Db = Kysely<Database>
 /** The columns a list of posts shows. */
 const LIST_COLUMNS = ['p.id', 'p.slug', 'p.title', 'p.excerpt', 'p.published_at', 'p.comments_open'] as const
 
-
 /**
  * A post's approved comments, as kept by triggers in post_stats (one primary-key lookup; counting the comments
  * themselves walked one index entry per comment). No row means none.
  */
 function approvedCount(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>) {
-  return eb.fn.coalesce(
-    eb.selectFrom('post_stats as ps').select('ps.approved_comments').whereRef('ps.post_id', '=', 'p.id'),
-    eb.lit(0),
-  )
+  return eb.fn.coalesce(eb.selectFrom('post_stats as ps').select('ps.approved_comments').whereRef('ps.post_id', '=', 'p.id'), eb.lit(0))
 }
 
 /** A JSON array as one parameter, read in SQL with json_each: a list of any length keeps one statement. */
@@ -47,19 +43,18 @@ export const countPublished = compiled((db, p: { now: string }) =>
     .where((eb) => visibleToReaders(eb, p.now)),
 )
 
-export const listPublishedInRange = compiled(
-  (db, p: { now: string; from: string; to: string; limit: number; offset: number }) =>
-    db
-      .selectFrom('posts as p')
-      .select(LIST_COLUMNS)
-      .select((eb) => approvedCount(eb).as('comment_count'))
-      .where((eb) => visibleToReaders(eb, p.now))
-      .where('p.published_at', '>=', p.from)
-      .where('p.published_at', '<', p.to)
-      .orderBy('p.published_at', 'desc')
-      .orderBy('p.id', 'desc')
-      .limit(p.limit)
-      .offset(p.offset),
+export const listPublishedInRange = compiled((db, p: { now: string; from: string; to: string; limit: number; offset: number }) =>
+  db
+    .selectFrom('posts as p')
+    .select(LIST_COLUMNS)
+    .select((eb) => approvedCount(eb).as('comment_count'))
+    .where((eb) => visibleToReaders(eb, p.now))
+    .where('p.published_at', '>=', p.from)
+    .where('p.published_at', '<', p.to)
+    .orderBy('p.published_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(p.limit)
+    .offset(p.offset),
 )
 
 export const countPublishedInRange = compiled((db, p: { now: string; from: string; to: string }) =>
@@ -75,19 +70,18 @@ export const findCategoryBySlug = compiled((db, p: { slug: string }) =>
   db.selectFrom('categories').select(['id', 'name', 'slug']).where('slug', '=', p.slug),
 )
 
-export const listPublishedInCategory = compiled(
-  (db, p: { now: string; categoryId: number; limit: number; offset: number }) =>
-    db
-      .selectFrom('post_categories as pc')
-      .innerJoin('posts as p', 'p.id', 'pc.post_id')
-      .select(LIST_COLUMNS)
-      .select((eb) => approvedCount(eb).as('comment_count'))
-      .where('pc.category_id', '=', p.categoryId)
-      .where((eb) => visibleToReaders(eb, p.now))
-      .orderBy('p.published_at', 'desc')
-      .orderBy('p.id', 'desc')
-      .limit(p.limit)
-      .offset(p.offset),
+export const listPublishedInCategory = compiled((db, p: { now: string; categoryId: number; limit: number; offset: number }) =>
+  db
+    .selectFrom('post_categories as pc')
+    .innerJoin('posts as p', 'p.id', 'pc.post_id')
+    .select(LIST_COLUMNS)
+    .select((eb) => approvedCount(eb).as('comment_count'))
+    .where('pc.category_id', '=', p.categoryId)
+    .where((eb) => visibleToReaders(eb, p.now))
+    .orderBy('p.published_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(p.limit)
+    .offset(p.offset),
 )
 
 export const countPublishedInCategory = compiled((db, p: { now: string; categoryId: number }) =>
@@ -107,8 +101,16 @@ export const findPostBySlug = compiled((db, p: { slug: string }) =>
   db
     .selectFrom('posts as p')
     .select([
-      'p.id', 'p.slug', 'p.title', 'p.body_html', 'p.excerpt', 'p.signature', 'p.status', 'p.published_at',
-      'p.comments_open', 'p.updated_at',
+      'p.id',
+      'p.slug',
+      'p.title',
+      'p.body_html',
+      'p.excerpt',
+      'p.signature',
+      'p.status',
+      'p.published_at',
+      'p.comments_open',
+      'p.updated_at',
     ])
     .select((eb) => approvedCount(eb).as('comment_count'))
     .where('p.slug', '=', p.slug),
@@ -171,10 +173,7 @@ const previousQuery = compiled((db, p: NeighbourParams) =>
     // Older than a visible post: visible too (no `<= now` needed, and none to distract the planner).
     .where('p.published_at', '<=', p.publishedAt)
     .where((eb) =>
-      eb.or([
-        eb('p.published_at', '<', p.publishedAt),
-        eb.and([eb('p.published_at', '=', p.publishedAt), eb('p.id', '<', p.id)]),
-      ]),
+      eb.or([eb('p.published_at', '<', p.publishedAt), eb.and([eb('p.published_at', '=', p.publishedAt), eb('p.id', '<', p.id)])]),
     )
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc'),
@@ -184,10 +183,7 @@ const nextQuery = compiled((db, p: NeighbourParams) =>
     .where('p.published_at', '>=', p.publishedAt)
     .where('p.published_at', '<=', p.now)
     .where((eb) =>
-      eb.or([
-        eb('p.published_at', '>', p.publishedAt),
-        eb.and([eb('p.published_at', '=', p.publishedAt), eb('p.id', '>', p.id)]),
-      ]),
+      eb.or([eb('p.published_at', '>', p.publishedAt), eb.and([eb('p.published_at', '=', p.publishedAt), eb('p.id', '>', p.id)])]),
     )
     .orderBy('p.published_at', 'asc')
     .orderBy('p.id', 'asc'),
@@ -235,12 +231,7 @@ const commentPositionQuery = compiled((db, p: { id: number }) =>
             .where('a.status', '=', 'approved')
             // The bound on created_at alone keeps this an index range; the OR only settles ties.
             .whereRef('a.created_at', '>=', 'c.created_at')
-            .where((eb) =>
-              eb.or([
-                eb('a.created_at', '>', eb.ref('c.created_at')),
-                eb('a.id', '>', eb.ref('c.id')),
-              ]),
-            ),
+            .where((eb) => eb.or([eb('a.created_at', '>', eb.ref('c.created_at')), eb('a.id', '>', eb.ref('c.id'))])),
         ),
         '-',
         eb.lit(1),
@@ -404,6 +395,10 @@ export async function lastTimedChange(db: Db, now: string, autoCloseDays: number
 
 /** Used by the demo loader: whether the blog has any post at all. */
 export async function hasAnyPost(db: Db): Promise<boolean> {
-  const row = await db.selectFrom('posts').select(sql<number>`1`.as('one')).limit(1).executeTakeFirst()
+  const row = await db
+    .selectFrom('posts')
+    .select(sql<number>`1`.as('one'))
+    .limit(1)
+    .executeTakeFirst()
   return row !== undefined
 }

@@ -50,11 +50,7 @@ export async function ensureCategories(db: Db, names: readonly string[]): Promis
       continue
     }
     const slug = await uniqueCategorySlug(db, name)
-    const row = await db
-      .insertInto('categories')
-      .values({ name, slug, created_at: nowIso() })
-      .returning('id')
-      .executeTakeFirstOrThrow()
+    const row = await db.insertInto('categories').values({ name, slug, created_at: nowIso() }).returning('id').executeTakeFirstOrThrow()
     ids.push(row.id)
   }
   return ids

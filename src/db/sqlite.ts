@@ -3,7 +3,16 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSy
 import { userInfo } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect, SqliteDriver, type SqliteDatabase, type SqliteStatement } from 'kysely'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+  type SqliteDatabase,
+  type SqliteStatement,
+} from 'kysely'
 import { registerDirectRunner } from './compiled.ts'
 import type { Database } from './schema.ts'
 
@@ -206,7 +215,11 @@ export interface BackupProgress {
  * (in WAL mode writers go on meanwhile), so the copy is a single pass, whatever the write load. The WAL cannot
  * be checkpointed past that snapshot until the copy ends: it grows by what is written meanwhile.
  */
-export async function copyDatabase(sourcePath: string, destinationPath: string, onProgress?: (progress: BackupProgress) => void): Promise<number> {
+export async function copyDatabase(
+  sourcePath: string,
+  destinationPath: string,
+  onProgress?: (progress: BackupProgress) => void,
+): Promise<number> {
   const source = new BetterSqlite3(sourcePath, { fileMustExist: true })
   try {
     source.pragma('busy_timeout = 5000')

@@ -8,8 +8,23 @@ import sanitizeHtml from 'sanitize-html'
 
 /** Attributes that hold one address (HTML and its legacy attributes). */
 const URL_ATTRIBUTES = new Set([
-  'href', 'src', 'cite', 'poster', 'action', 'formaction', 'data', 'longdesc', 'usemap', 'background', 'xlink:href',
-  'itemid', 'lowsrc', 'dynsrc', 'manifest', 'codebase', 'profile',
+  'href',
+  'src',
+  'cite',
+  'poster',
+  'action',
+  'formaction',
+  'data',
+  'longdesc',
+  'usemap',
+  'background',
+  'xlink:href',
+  'itemid',
+  'lowsrc',
+  'dynsrc',
+  'manifest',
+  'codebase',
+  'profile',
 ])
 /** Attributes that hold several addresses separated by spaces. */
 const URL_LIST_ATTRIBUTES = new Set(['ping', 'archive'])
@@ -87,7 +102,12 @@ function absoluteAttributes(attribs: sanitizeHtml.Attributes, base: UrlBase): sa
     if (URL_ATTRIBUTES.has(key)) next = absoluteUrl(value, base, { links: LINK_ATTRIBUTES.has(key) })
     else if (SRCSET_ATTRIBUTES.has(key)) next = absoluteSrcset(value, base)
     else if (URL_LIST_ATTRIBUTES.has(key)) {
-      next = value.split(/\s+/).map((v) => absoluteUrl(v, base)).filter(Boolean).join(' ') || null
+      next =
+        value
+          .split(/\s+/)
+          .map((v) => absoluteUrl(v, base))
+          .filter(Boolean)
+          .join(' ') || null
     }
     if (next !== null) out[name] = next
   }

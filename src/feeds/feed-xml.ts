@@ -115,9 +115,7 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
         return format === 'atom' ? { name: term, term } : { name: text(name) }
       }),
       // RSS's <author> must hold an e-mail address: the name goes into Dublin Core's creator instead.
-      ...(format === 'atom'
-        ? { author: [author] }
-        : { extensions: [{ name: 'dc:creator', objects: { _text: author.name } }] }),
+      ...(format === 'atom' ? { author: [author] } : { extensions: [{ name: 'dc:creator', objects: { _text: author.name } }] }),
     })
   }
   if (format === 'rss') return feed.rss2()

@@ -17,7 +17,11 @@ export async function latestPosts(db: Db, now: string, limit: number, categoryId
   if (categoryId !== undefined) {
     q = q.where((eb) =>
       eb.exists(
-        eb.selectFrom('post_categories as pc').select('pc.post_id').whereRef('pc.post_id', '=', 'p.id').where('pc.category_id', '=', categoryId),
+        eb
+          .selectFrom('post_categories as pc')
+          .select('pc.post_id')
+          .whereRef('pc.post_id', '=', 'p.id')
+          .where('pc.category_id', '=', categoryId),
       ),
     )
   }

@@ -10,7 +10,13 @@ import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
 import { messages, type Messages } from '../i18n/index.ts'
 import { later, nowIso } from '../lib/time.ts'
 import {
-  blogFeedPath, categoryFeedPath, categoryPath, commentAnchor, commentsFeedPath, postCommentsFeedPath, postPath,
+  blogFeedPath,
+  categoryFeedPath,
+  categoryPath,
+  commentAnchor,
+  commentsFeedPath,
+  postCommentsFeedPath,
+  postPath,
   type FeedFormat,
 } from '../lib/urls.ts'
 import { findCategoryBySlug, findPostBySlug } from '../content/posts.repository.ts'
@@ -23,7 +29,6 @@ import { categoryFeedParams, postFeedParams } from './feeds.schemas.ts'
 const FORMATS: readonly FeedFormat[] = ['rss', 'atom']
 const FORMAT_LABEL: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom' }
 const LINK_TYPE: Record<FeedFormat, FeedLink['type']> = { rss: 'application/rss+xml', atom: 'application/atom+xml' }
-
 
 declare module '../http/view.ts' {
   interface PageFields {
@@ -99,7 +104,10 @@ export default async function feedsRoutes(app: FastifyInstance) {
   async function postsFeed(format: FeedFormat, reply: FastifyReply, category?: { id: number; name: string; slug: string }) {
     const { settings, t, tz } = context()
     const rows = await repo.latestPosts(app.db, nowIso(), repo.FEED_SIZE, category?.id)
-    const categories = await repo.categoriesOf(app.db, rows.map((r) => r.id))
+    const categories = await repo.categoriesOf(
+      app.db,
+      rows.map((r) => r.id),
+    )
     return send(
       reply,
       format,
@@ -173,10 +181,17 @@ export default async function feedsRoutes(app: FastifyInstance) {
     }
     add((f) => t.feedPosts(settings.title, f), blogFeedPath)
     const category = data.category
-    if (category) add((f) => t.feedCategory(category.name, f), (f) => categoryFeedPath(category.slug, f))
+    if (category)
+      add(
+        (f) => t.feedCategory(category.name, f),
+        (f) => categoryFeedPath(category.slug, f),
+      )
     const post = data.post
     if (post) {
-      add((f) => t.feedPostComments(post.title, f), (f) => postCommentsFeedPath({ slug: post.slug, published_at: post.publishedAt }, tz, f))
+      add(
+        (f) => t.feedPostComments(post.title, f),
+        (f) => postCommentsFeedPath({ slug: post.slug, published_at: post.publishedAt }, tz, f),
+      )
     }
     add((f) => t.feedComments(settings.title, f), commentsFeedPath)
     data.feeds.push(...links)

@@ -57,9 +57,7 @@ export default async function sitemapRoutes(app: FastifyInstance) {
     const body = [
       '<?xml version="1.0" encoding="UTF-8"?>',
       '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
-      ...urls.map(
-        (u) => `<url><loc>${escapeHtml(app.config.siteUrl + u.path)}</loc><lastmod>${w3cDate(u.lastmod)}</lastmod></url>`,
-      ),
+      ...urls.map((u) => `<url><loc>${escapeHtml(app.config.siteUrl + u.path)}</loc><lastmod>${w3cDate(u.lastmod)}</lastmod></url>`),
       '</urlset>',
       '',
     ].join('\n')

@@ -42,8 +42,7 @@ async function errorsPlugin(app: FastifyInstance) {
  * the app (`app.renderPage`), never through `reply.page`.
  */
 export async function renderError(app: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const status =
-    typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
   if (status >= 500) request.log.error({ err: error }, 'request failed')
   // A client's mistake is not ours: one info line, no stack (not under `err`, which pino prints with one).
   else request.log.info({ status, code: error.code, reason: error.message }, 'request refused')
@@ -64,8 +63,10 @@ export async function renderError(app: FastifyInstance, error: FastifyError, req
     request.log.error({ err: pageError }, 'error page failed to render')
     return reply
       .type('text/html; charset=utf-8')
-      .send(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
-        `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><a href="/">${escapeHtml(t.backHome)}</a></p></body></html>`)
+      .send(
+        `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+          `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><a href="/">${escapeHtml(t.backHome)}</a></p></body></html>`,
+      )
   }
 }
 

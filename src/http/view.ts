@@ -91,7 +91,10 @@ declare module 'fastify' {
 
 /** Fingerprints of static files, for long-lived caching: `/static/css/carnet.css?v=<hash>`. */
 function fingerprint(file: string): string {
-  const hash = createHash('sha256').update(readFileSync(`${STATIC_DIR}/${file}`)).digest('hex').slice(0, 12)
+  const hash = createHash('sha256')
+    .update(readFileSync(`${STATIC_DIR}/${file}`))
+    .digest('hex')
+    .slice(0, 12)
   return `/static/${file}?v=${hash}`
 }
 

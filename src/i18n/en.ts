@@ -78,8 +78,7 @@ export const en: Messages = {
   errUrlTooLong: 'The website address must be 2,000 characters or fewer.',
   errBodyRequired: 'Write your comment.',
   errBodyTooLong: (n: number) => `Your comment must be 10,000 characters or fewer (it has ${n.toLocaleString('en-US')}).`,
-  errParentGone:
-    'The comment you were replying to is no longer shown. Your text is kept: send it again to post it as a new comment.',
+  errParentGone: 'The comment you were replying to is no longer shown. Your text is kept: send it again to post it as a new comment.',
   errDuplicate: 'You already sent this comment a few minutes ago: it was not saved a second time.',
   errTooManyComments:
     'You sent too many comments in a short time: this one was not saved. Your text is below; wait a minute, then send it again.',
@@ -148,7 +147,8 @@ export const en: Messages = {
     unauthorized: 'Your session has expired. Please sign in again.',
     tooMany: 'Too many attempts. Try again in a few minutes.',
     formErrors: 'The form has errors: they are shown beside the fields.',
-    pendingCount: (n: number) => (n === 0 ? 'No comments awaiting moderation' : n === 1 ? '1 comment awaiting moderation' : `${n} comments awaiting moderation`),
+    pendingCount: (n: number) =>
+      n === 0 ? 'No comments awaiting moderation' : n === 1 ? '1 comment awaiting moderation' : `${n} comments awaiting moderation`,
     draftCount: (n: number) => (n === 1 ? '1 draft' : `${n} drafts`),
     scheduledCount: (n: number) => (n === 1 ? '1 scheduled post' : `${n} scheduled posts`),
     publishedCount: (n: number) => (n === 1 ? '1 published post' : `${n} published posts`),

@@ -147,12 +147,13 @@ export const fr = {
     signedOut: 'Vous êtes déconnecté·e.',
     // Errors
     errorTitle: 'Action refusée',
-    csrfFailed: "Ce formulaire a expiré ou ne vient pas de cette page. Revenez en arrière, rechargez la page et réessayez.",
+    csrfFailed: 'Ce formulaire a expiré ou ne vient pas de cette page. Revenez en arrière, rechargez la page et réessayez.',
     unauthorized: 'Votre session a expiré. Connectez-vous de nouveau.',
     tooMany: 'Trop de tentatives. Réessayez dans quelques minutes.',
     formErrors: 'Le formulaire contient des erreurs : elles sont indiquées à côté des champs.',
     // Dashboard
-    pendingCount: (n: number) => (n === 0 ? 'Aucun commentaire en attente' : n === 1 ? '1 commentaire en attente' : `${n} commentaires en attente`),
+    pendingCount: (n: number) =>
+      n === 0 ? 'Aucun commentaire en attente' : n === 1 ? '1 commentaire en attente' : `${n} commentaires en attente`,
     draftCount: (n: number) => (n <= 1 ? `${n} brouillon` : `${n} brouillons`),
     scheduledCount: (n: number) => (n <= 1 ? `${n} note programmée` : `${n} notes programmées`),
     publishedCount: (n: number) => (n <= 1 ? `${n} note publiée` : `${n} notes publiées`),

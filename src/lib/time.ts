@@ -36,14 +36,7 @@ function computeZonedParts(iso: string | Date, timeZone: string): { year: number
 }
 
 /** The UTC instant at which a wall-clock time in a zone happens (for month boundaries in the blog's zone). */
-export function zonedTimeToUtc(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  timeZone: string,
-): Date {
+export function zonedTimeToUtc(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): Date {
   const guess = Date.UTC(year, month - 1, day, hour, minute)
   // Two passes settle daylight-saving transitions.
   let utc = guess

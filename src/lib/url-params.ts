@@ -6,7 +6,10 @@ export const pageQuery = z.object({
 })
 
 export const yearParams = z.object({
-  year: z.string().regex(/^\d{4}$/).transform(Number),
+  year: z
+    .string()
+    .regex(/^\d{4}$/)
+    .transform(Number),
 })
 
 export const monthParams = yearParams.extend({

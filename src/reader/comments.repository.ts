@@ -30,10 +30,11 @@ export async function sameTextOnPost(db: Db, postId: number, bodyKey: string, si
 
 /** Whether this commenter (by e-mail, or by name when there is no e-mail) already has an approved comment. */
 export async function hasApprovedComment(db: Db, who: { email: string | null; name: string }): Promise<boolean> {
-  let q = db.selectFrom('comments').select(sql<number>`1`.as('one')).where('status', '=', 'approved')
-  q = who.email
-    ? q.where(sql<string>`lower(author_email)`, '=', sql<string>`lower(${who.email})`)
-    : q.where('author_name', '=', who.name)
+  let q = db
+    .selectFrom('comments')
+    .select(sql<number>`1`.as('one'))
+    .where('status', '=', 'approved')
+  q = who.email ? q.where(sql<string>`lower(author_email)`, '=', sql<string>`lower(${who.email})`) : q.where('author_name', '=', who.name)
   return (await q.limit(1).executeTakeFirst()) !== undefined
 }
 

@@ -11,7 +11,15 @@ import { postParams } from '../lib/url-params.ts'
 import { viewContext, type CommentView } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
 import { PublicError, renderError } from '../http/errors.ts'
-import { commentForm, commentParams, fieldErrors, postPageQuery, typedValues, type FieldErrors, type FormValues } from './comments.schemas.ts'
+import {
+  commentForm,
+  commentParams,
+  fieldErrors,
+  postPageQuery,
+  typedValues,
+  type FieldErrors,
+  type FormValues,
+} from './comments.schemas.ts'
 import { submitComment } from './comments.service.ts'
 import { forget, readRemembered, remember, COMMENTER_COOKIE } from './commenter-cookie.ts'
 import { commentFormView, findComment } from './comment-form.ts'
@@ -190,7 +198,11 @@ export default async function commentsRoutes(app: FastifyInstance) {
         // Closed while the comment was being written: the post page says so, and gives the text back to keep.
         const data = (await postPageData(app, row, viewContext(settings)))!
         reply.code(403)
-        return reply.page('posts/show', { ...data, title: t.errorDocumentTitle(data.title), unsentComment: values.form.body.trim() || null })
+        return reply.page('posts/show', {
+          ...data,
+          title: t.errorDocumentTitle(data.title),
+          unsentComment: values.form.body.trim() || null,
+        })
       }
       const postUrl = postPath(row, settings.timezone)
 
@@ -231,10 +243,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       if (comment.remember) remember(reply, app.config.siteUrl, comment)
       else if (request.cookies[COMMENTER_COOKIE] !== undefined) forget(reply, app.config.siteUrl)
       request.log.info({ post: row.id, comment: result.id, status: result.status }, 'comment posted')
-      return reply.redirect(
-        result.status === 'approved' ? await commentUrl(postUrl, result.id) : pendingUrl(postUrl),
-        303,
-      )
+      return reply.redirect(result.status === 'approved' ? await commentUrl(postUrl, result.id) : pendingUrl(postUrl), 303)
     },
   )
 }

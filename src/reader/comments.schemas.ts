@@ -92,8 +92,9 @@ function field(clean: (s: string) => string, problem: (s: string) => MessageKey 
 
 export const commentForm = z.object({
   author: field(cleanLine, (s) => (!s ? 'errAuthorRequired' : chars(s) > LIMITS.author ? 'errAuthorTooLong' : null)),
-  email: field((s) => readableEmail(cleanLine(s)), (s) =>
-    !s ? null : chars(s) > LIMITS.email ? 'errEmailTooLong' : isEmail(s) ? null : 'errEmailInvalid',
+  email: field(
+    (s) => readableEmail(cleanLine(s)),
+    (s) => (!s ? null : chars(s) > LIMITS.email ? 'errEmailTooLong' : isEmail(s) ? null : 'errEmailInvalid'),
   ).transform((s) => s || null),
   url: field(cleanLine, (s) => (!s ? null : chars(s) > LIMITS.url ? 'errUrlTooLong' : isHttpUrl(s) ? null : 'errUrlInvalid'))
     // Stored as the URL parser writes it: quotes and angle brackets percent-encoded.
@@ -151,9 +152,18 @@ export const postPageQuery = z.object({
 
 /** The remember-me cookie: what it held when it was set, read defensively (it comes from the browser). */
 export const rememberedCommenter = z.object({
-  author: z.string().max(LIMITS.author * 4).catch(''),
-  email: z.string().max(LIMITS.email * 4).catch(''),
-  url: z.string().max(LIMITS.url * 4).catch(''),
+  author: z
+    .string()
+    .max(LIMITS.author * 4)
+    .catch(''),
+  email: z
+    .string()
+    .max(LIMITS.email * 4)
+    .catch(''),
+  url: z
+    .string()
+    .max(LIMITS.url * 4)
+    .catch(''),
 })
 
 /** `/comment/:id`. */

@@ -9,10 +9,7 @@ import type { CommentInput } from './comments.schemas.ts'
 
 export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000
 
-export type SubmitResult =
-  | { kind: 'stored'; id: number; status: CommentStatus }
-  | { kind: 'duplicate' }
-  | { kind: 'parent-gone' }
+export type SubmitResult = { kind: 'stored'; id: number; status: CommentStatus } | { kind: 'duplicate' } | { kind: 'parent-gone' }
 
 /** Text compared for duplicates: case, compatibility forms and spacing do not make a comment new. */
 export function duplicateKey(text: string): string {

@@ -50,7 +50,10 @@ export default async function postsRoutes(app: FastifyInstance) {
     if (page > pages) return undefined
     const pagination = pager(page, pages, (n) => withPage(opts.path, n))
     const rows = await opts.list(now, context.perPage, (page - 1) * context.perPage)
-    const categories = await repo.categoriesOfPosts(app.db, rows.map((r) => r.id))
+    const categories = await repo.categoriesOfPosts(
+      app.db,
+      rows.map((r) => r.id),
+    )
     return {
       title: page > 1 ? messages(app.settings.get().language).titleWithPage(opts.title, page) : opts.title,
       ...(opts.description ? { description: opts.description } : {}),
@@ -69,14 +72,23 @@ export default async function postsRoutes(app: FastifyInstance) {
    * whatever lookup `options` makes (a category by its slug), so that no part of it can predate a write another
    * part follows.
    */
-  async function listPage(request: FastifyRequest, reply: FastifyReply, key: readonly MemoArg[], options: () => Promise<ListOptions | undefined>) {
+  async function listPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: readonly MemoArg[],
+    options: () => Promise<ListOptions | undefined>,
+  ) {
     const query = pageQuery.safeParse(request.query)
     if (!query.success) return reply.callNotFound()
     const { page } = query.data
-    const data = await app.freshness.pageMemo({ name: 'list', args: [...key, page] }, async () => {
-      const opts = await options()
-      return opts && listData(page, opts)
-    }, request)
+    const data = await app.freshness.pageMemo(
+      { name: 'list', args: [...key, page] },
+      async () => {
+        const opts = await options()
+        return opts && listData(page, opts)
+      },
+      request,
+    )
     if (!data) return reply.callNotFound()
     return reply.page('posts/list', data)
   }
@@ -149,9 +161,7 @@ export default async function postsRoutes(app: FastifyInstance) {
   })
 
   type PostAnswer =
-    | { kind: 'missing' }
-    | { kind: 'moved'; to: string }
-    | { kind: 'page'; canonicalPath: string; data: PostPageData | undefined }
+    { kind: 'missing' } | { kind: 'moved'; to: string } | { kind: 'page'; canonicalPath: string; data: PostPageData | undefined }
 
   /** What a post's address shows: the same for every reader until the generation moves (see the route). */
   async function postAnswer(slug: string, query: { cpage: number; reply?: number | undefined } | null): Promise<PostAnswer> {

@@ -70,11 +70,15 @@ async function archiveLinks(db: Kysely<Database>, now: string, timeZone: string,
   const months: Array<{ year: number; month: number }> = []
   const start = zonedParts(first, timeZone)
   const end = zonedParts(now, timeZone)
-  for (let { year, month } = end; year > start.year || (year === start.year && month >= start.month); ) {
+  for (let { year, month } = end; year > start.year || (year === start.year && month >= start.month);) {
     months.push({ year, month })
     if (--month === 0) [year, month] = [year - 1, 12]
   }
-  const counts = await posts.countsInRanges(db, now, months.map((m) => monthRange(m.year, m.month, timeZone)))
+  const counts = await posts.countsInRanges(
+    db,
+    now,
+    months.map((m) => monthRange(m.year, m.month, timeZone)),
+  )
   const archives: Archives = { months: [], years: [] }
   const yearCounts = new Map<number, number>()
   const listedYears = new Set<number>()
@@ -103,14 +107,18 @@ async function sidebarPlugin(app: FastifyInstance) {
     template: '/partials/sidebar',
     load(request: FastifyRequest, fmt: Formatter): Promise<Sidebar> {
       const { timezone } = app.settings.get()
-      return app.freshness.memo({ name: 'sidebar' }, async () => {
-        const now = new Date().toISOString()
-        const [postsPart, recentComments] = await Promise.all([
-          app.freshness.postsMemo({ name: 'sidebar' }, () => loadPostsSidebar(app.db, now, timezone, fmt)),
-          loadRecentComments(app.db, now),
-        ])
-        return { ...postsPart, recentComments }
-      }, request)
+      return app.freshness.memo(
+        { name: 'sidebar' },
+        async () => {
+          const now = new Date().toISOString()
+          const [postsPart, recentComments] = await Promise.all([
+            app.freshness.postsMemo({ name: 'sidebar' }, () => loadPostsSidebar(app.db, now, timezone, fmt)),
+            loadRecentComments(app.db, now),
+          ])
+          return { ...postsPart, recentComments }
+        },
+        request,
+      )
     },
     // The partial gets only the language and the feed links (views/partials/sidebar.eta).
     fragment(page) {

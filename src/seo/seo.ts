@@ -83,7 +83,8 @@ export function postMeta(post: PostForMeta, site: SiteForMeta, lang: 'fr' | 'en'
   const modified = post.updatedAt > post.publishedAt ? post.updatedAt : post.publishedAt
   const description = post.excerpt || post.title
   const siteImage = absoluteUrl(site.image, { site: site.url, page: home })
-  const image: MetaImage | null = firstImage(post.bodyHtml, { site: site.url, page: url }) ?? (siteImage ? { url: siteImage, alt: '' } : null)
+  const image: MetaImage | null =
+    firstImage(post.bodyHtml, { site: site.url, page: url }) ?? (siteImage ? { url: siteImage, alt: '' } : null)
   const author = post.signature
     ? { '@type': 'Person', name: post.signature, url: home }
     : { '@type': 'Organization', name: site.title, url: home }

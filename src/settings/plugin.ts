@@ -37,11 +37,14 @@ async function settingsPlugin(app: FastifyInstance, opts: { initialSettings: Con
       if (now === seen) return done()
       // Recorded first: a write during the reload moves it again and is read at the next request.
       seen = now
-      reloading = settings.reload().then(
-        () => {},
-        // Settings another process left unreadable: the blog goes on with the last good ones.
-        (err: unknown) => request.log.error({ err }, 'the settings could not be read again'),
-      ).finally(() => (reloading = undefined))
+      reloading = settings
+        .reload()
+        .then(
+          () => {},
+          // Settings another process left unreadable: the blog goes on with the last good ones.
+          (err: unknown) => request.log.error({ err }, 'the settings could not be read again'),
+        )
+        .finally(() => (reloading = undefined))
     }
     reloading.then(() => done(), done)
   })

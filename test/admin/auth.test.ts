@@ -77,7 +77,9 @@ describe('npm run cli -- user add / user password', () => {
     const before = await users()
     const again = cli(['user', 'add', 'bob'], 'another long secret\n', dbPath)
     expect(again.status).toBe(1)
-    expect(again.stderr).toContain('Admin "bob" already exists; nothing was changed. To give it a new password: npm run cli -- user password bob')
+    expect(again.stderr).toContain(
+      'Admin "bob" already exists; nothing was changed. To give it a new password: npm run cli -- user password bob',
+    )
     expect(await users()).toEqual(before)
     expect((await new AdminClient(blog.app).signIn('bob', 'another long secret')).statusCode).toBe(401)
     expect((await new AdminClient(blog.app).signIn('bob', 'a long enough secret')).statusCode).toBe(303)
@@ -150,11 +152,14 @@ describe('signing in', () => {
   })
 
   it('refuses a wrong password and an unknown user with the same message', async () => {
-    for (const [username, password] of [[ADMIN.username, 'wrong password!'], ['nobody', ADMIN.password]] as const) {
+    for (const [username, password] of [
+      [ADMIN.username, 'wrong password!'],
+      ['nobody', ADMIN.password],
+    ] as const) {
       const client = new AdminClient(blog.app)
       const res = await client.signIn(username, password)
       expect(res.statusCode).toBe(401)
-      expect(res.body).toContain("Nom d&#39;utilisateur ou mot de passe incorrect.")
+      expect(res.body).toContain('Nom d&#39;utilisateur ou mot de passe incorrect.')
       // The typed name comes back; the password never does.
       expect(res.body).toContain(`value="${username}"`)
       expect(res.body).not.toContain(password)
@@ -351,7 +356,10 @@ describe('sign-in limits', () => {
     expect(locked.statusCode).toBe(429)
     expect(locked.body).toContain('Trop de tentatives')
     // Fifteen minutes later (moved back in the table rather than waited for), the right password works again.
-    await blog.app.db.updateTable('login_failures').set({ created_at: new Date(Date.now() - 16 * 60_000).toISOString() }).execute()
+    await blog.app.db
+      .updateTable('login_failures')
+      .set({ created_at: new Date(Date.now() - 16 * 60_000).toISOString() })
+      .execute()
     expect((await new AdminClient(blog.app).signIn(ADMIN.username, ADMIN.password)).statusCode).toBe(303)
     // A success clears the count.
     expect(await blog.app.db.selectFrom('login_failures').selectAll().where('username', '=', ADMIN.username).execute()).toEqual([])

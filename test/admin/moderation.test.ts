@@ -64,7 +64,11 @@ describe('moderating comments', () => {
   })
 
   it('approves several at once with the checkboxes and the action select', async () => {
-    const res = await admin.post('/admin/comments', { 'ids[]': [String(ids.Yann), String(ids.Xavier)], action: 'approve', status: 'pending' })
+    const res = await admin.post('/admin/comments', {
+      'ids[]': [String(ids.Yann), String(ids.Xavier)],
+      action: 'approve',
+      status: 'pending',
+    })
     expect(res.statusCode).toBe(303)
     const text = await seedText()
     expect(text).toContain('Commentaires (5)')
@@ -85,7 +89,17 @@ describe('moderating comments', () => {
   it('deletes one and several comments for good, keeping the replies to them', async () => {
     const reply = await blog.app.db
       .insertInto('comments')
-      .values({ post_id: 1, parent_id: ids.Xavier!, author_name: 'Réponse', body: 'Je réponds à Xavier', status: 'approved', created_at: new Date().toISOString(), author_email: null, author_url: null, ip: null })
+      .values({
+        post_id: 1,
+        parent_id: ids.Xavier!,
+        author_name: 'Réponse',
+        body: 'Je réponds à Xavier',
+        status: 'approved',
+        created_at: new Date().toISOString(),
+        author_email: null,
+        author_url: null,
+        ip: null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     await admin.post('/admin/comments', { row: `delete:${ids.Xavier}`, status: 'approved' })
@@ -107,7 +121,11 @@ describe('moderating comments', () => {
     const other = await blog.app.db
       .selectFrom('posts as p')
       .select('p.id')
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('comments as c').select('c.id').whereRef('c.post_id', '=', 'p.id').where('c.status', '=', 'approved'))))
+      .where((eb) =>
+        eb.not(
+          eb.exists(eb.selectFrom('comments as c').select('c.id').whereRef('c.post_id', '=', 'p.id').where('c.status', '=', 'approved')),
+        ),
+      )
       .executeTakeFirstOrThrow()
     const filtered = await admin.get(`/admin/comments?status=approved&post=${other.id}`)
     expect(visibleText(mainOf(filtered.body))).toContain('Aucun commentaire ici.')
@@ -165,7 +183,10 @@ describe('settings and categories', () => {
   })
 
   it('refuses bad values with 400, messages beside the fields, and keeps what was typed', async () => {
-    const res = await admin.post('/admin/settings', settingsForm({ timezone: 'Mars/Olympus', postsPerPage: 'lots', commentsAutoCloseDays: '-3', title: 'Gardé' }))
+    const res = await admin.post(
+      '/admin/settings',
+      settingsForm({ timezone: 'Mars/Olympus', postsPerPage: 'lots', commentsAutoCloseDays: '-3', title: 'Gardé' }),
+    )
     expect(res.statusCode).toBe(400)
     const text = visibleText(mainOf(res.body))
     expect(text).toContain('Fuseau horaire inconnu')

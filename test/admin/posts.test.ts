@@ -12,7 +12,15 @@ function permalinkOf(html: string, title: string): string {
 
 /** `YYYY-MM-DDTHH:MM` in Europe/Paris for an instant (the blog's zone in tests). */
 function parisInput(date: Date): string {
-  const p = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(date)
+  const p = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/Paris',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(date)
   const g = (t: string) => p.find((x) => x.type === t)!.value
   return `${g('year')}-${g('month')}-${g('day')}T${g('hour')}:${g('minute')}`
 }
@@ -68,7 +76,12 @@ describe('writing posts', () => {
   })
 
   it('refuses a form with errors with 400, messages beside the fields, and the text kept', async () => {
-    const res = await admin.post('/admin/posts', { title: '   ', body: 'Tout ce texte compte.', publishedAt: '2026-02-30T10:00', action: 'publish' })
+    const res = await admin.post('/admin/posts', {
+      title: '   ',
+      body: 'Tout ce texte compte.',
+      publishedAt: '2026-02-30T10:00',
+      action: 'publish',
+    })
     expect(res.statusCode).toBe(400)
     expect(res.body).toContain('Donnez un titre')
     expect(res.body).toContain('Date invalide')
@@ -100,7 +113,7 @@ describe('writing posts', () => {
     expect((await admin.get('/admin/posts?state=published')).body).not.toContain('Premier brouillon')
 
     const edit = await admin.get(draft.headers.location as string)
-    expect(edit.body, mainOf(edit.body)).toContain("Note enregistrée.")
+    expect(edit.body, mainOf(edit.body)).toContain('Note enregistrée.')
     const published = await admin.post(`/admin/posts/${row.id}`, {
       title: 'Premier brouillon',
       slug: 'premier-brouillon',
@@ -156,7 +169,14 @@ describe('writing posts', () => {
     expect(listedTitles((await blog.app.inject('/')).body)).toEqual(['Premier carnet'])
 
     // Back to the first slug: it is the post's own again, the second one redirects, and nothing loops.
-    await admin.post(`/admin/posts/${row.id}`, { title: 'Premier carnet', slug: 'premier-brouillon', body: 'Un texte revu.', signature: 'Jean', publishedAt, action: 'publish' })
+    await admin.post(`/admin/posts/${row.id}`, {
+      title: 'Premier carnet',
+      slug: 'premier-brouillon',
+      body: 'Un texte revu.',
+      signature: 'Jean',
+      publishedAt,
+      action: 'publish',
+    })
     expect((await blog.app.inject(oldPath)).statusCode).toBe(200)
     const back = await blog.app.inject(newPath)
     expect(back.statusCode).toBe(301)
@@ -167,7 +187,12 @@ describe('writing posts', () => {
   it('refuses a slug another post already has', async () => {
     await admin.post('/admin/posts', { title: 'Deuxième', body: 'x', action: 'draft' })
     const second = await postRow('Deuxième')
-    const res = await admin.post(`/admin/posts/${second.id}`, { title: 'Deuxième', slug: 'premier-brouillon', body: 'texte gardé', action: 'draft' })
+    const res = await admin.post(`/admin/posts/${second.id}`, {
+      title: 'Deuxième',
+      slug: 'premier-brouillon',
+      body: 'texte gardé',
+      action: 'draft',
+    })
     expect(res.statusCode).toBe(400)
     expect(res.body).toContain('déjà celle d’une autre note')
     expect(res.body).toContain('texte gardé</textarea>')
@@ -185,7 +210,12 @@ describe('writing posts', () => {
 
   it('schedules a post: invisible until its time, then visible without a restart', async () => {
     const when = new Date(Date.now() + 2 * 60 * 60 * 1000)
-    const res = await admin.post('/admin/posts', { title: 'Note programmée', body: 'Plus tard.', publishedAt: parisInput(when), action: 'schedule' })
+    const res = await admin.post('/admin/posts', {
+      title: 'Note programmée',
+      body: 'Plus tard.',
+      publishedAt: parisInput(when),
+      action: 'schedule',
+    })
     expect(res.statusCode).toBe(303)
     const row = await postRow('Note programmée')
     expect(row.status).toBe('published')
@@ -194,13 +224,21 @@ describe('writing posts', () => {
     expect(listedTitles((await blog.app.inject('/')).body)).not.toContain('Note programmée')
     expect(visibleText(mainOf((await admin.get('/admin/posts?state=scheduled')).body))).toContain('Note programmée Programmée')
     // A few seconds ahead: still nobody sees it, not even at its own address.
-    await blog.app.db.updateTable('posts').set({ published_at: new Date(Date.now() + 5000).toISOString() }).where('id', '=', row.id).execute()
+    await blog.app.db
+      .updateTable('posts')
+      .set({ published_at: new Date(Date.now() + 5000).toISOString() })
+      .where('id', '=', row.id)
+      .execute()
     const soonPath = postPath({ slug: row.slug, published_at: new Date(Date.now() + 5000).toISOString() }, 'Europe/Paris')
     expect((await blog.app.inject(soonPath)).statusCode).toBe(404)
     expect(listedTitles((await blog.app.inject('/')).body)).not.toContain('Note programmée')
 
     // Its time comes (moved in the database rather than waited for): readers see it at once.
-    await blog.app.db.updateTable('posts').set({ published_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', row.id).execute()
+    await blog.app.db
+      .updateTable('posts')
+      .set({ published_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', row.id)
+      .execute()
     const home = (await blog.app.inject('/')).body
     expect(listedTitles(home)).toContain('Note programmée')
     expect((await blog.app.inject(permalinkOf(home, 'Note programmée'))).statusCode).toBe(200)
@@ -277,7 +315,12 @@ describe('closing a thread from the admin', () => {
   })
 
   it('removes the comment form, and a comment POST gets 403 with no new row; reopening brings it back', async () => {
-    const other = await blog.app.db.selectFrom('posts').select(['id', 'slug']).where('id', '!=', 1).orderBy('published_at', 'desc').executeTakeFirstOrThrow()
+    const other = await blog.app.db
+      .selectFrom('posts')
+      .select(['id', 'slug'])
+      .where('id', '!=', 1)
+      .orderBy('published_at', 'desc')
+      .executeTakeFirstOrThrow()
     const home = (await blog.app.inject('/')).body
     const path = /<h2 class="post-title"><a href="([^"]+)"/.exec(home)![1]!
     const open = await blog.app.inject(path)

@@ -91,7 +91,16 @@ describe('the admin routes', () => {
     for (const r of changing) {
       const url = concrete(r.url)
       for (const token of [undefined, '', 'forged-token', other.csrf]) {
-        const form: Record<string, string> = { title: 'x', action: 'publish', open: '1', name: 'x', ids: '1', row: 'delete:1', username: 'alice', password: 'correct horse battery' }
+        const form: Record<string, string> = {
+          title: 'x',
+          action: 'publish',
+          open: '1',
+          name: 'x',
+          ids: '1',
+          row: 'delete:1',
+          username: 'alice',
+          password: 'correct horse battery',
+        }
         const body = new URLSearchParams(form)
         if (token !== undefined) body.set('_csrf', token)
         const res = await blog.app.inject({
@@ -150,7 +159,19 @@ describe('admin pages', () => {
     await createAdmin(blog.app)
     await blog.app.db
       .insertInto('comments')
-      .values(['Un', 'Deux'].map((name) => ({ post_id: 1, parent_id: null, author_name: name, author_email: null, author_url: 'https://example.org', body: 'Voir https://example.org', status: 'pending' as const, created_at: new Date().toISOString(), ip: '192.0.2.9' })))
+      .values(
+        ['Un', 'Deux'].map((name) => ({
+          post_id: 1,
+          parent_id: null,
+          author_name: name,
+          author_email: null,
+          author_url: 'https://example.org',
+          body: 'Voir https://example.org',
+          status: 'pending' as const,
+          created_at: new Date().toISOString(),
+          ip: '192.0.2.9',
+        })),
+      )
       .execute()
   })
   afterAll(() => blog.close())

@@ -16,7 +16,9 @@ describe('compression of answers built per request', () => {
     expect(plain.rawPayload.length).toBeGreaterThan(8 * 1024)
     expect(plain.headers.vary).toContain('accept-encoding')
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': i % 2 ? 'br' : 'gzip, deflate, br, zstd' } })),
+      Array.from({ length: 20 }, (_, i) =>
+        blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': i % 2 ? 'br' : 'gzip, deflate, br, zstd' } }),
+      ),
     )
     answers.forEach((res, i) => {
       expect(res.statusCode).toBe(200)

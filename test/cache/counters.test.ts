@@ -20,8 +20,10 @@ describe('counters', () => {
   beforeAll(async () => {
     blog = await buildTestApp()
     const publishedAt = new Date(Date.now() - HOUR).toISOString()
-    postA = (await createPost(blog.app.db, { title: 'Billet A', body: 'A.', status: 'published', publishedAt, categories: ['Compteurs'] })).id
-    postB = (await createPost(blog.app.db, { title: 'Billet B', body: 'B.', status: 'published', publishedAt, categories: ['Compteurs'] })).id
+    postA = (await createPost(blog.app.db, { title: 'Billet A', body: 'A.', status: 'published', publishedAt, categories: ['Compteurs'] }))
+      .id
+    postB = (await createPost(blog.app.db, { title: 'Billet B', body: 'B.', status: 'published', publishedAt, categories: ['Compteurs'] }))
+      .id
     const slug = (await blog.app.db.selectFrom('posts').select('slug').where('id', '=', postA).executeTakeFirstOrThrow()).slug
     pathA = postPath({ slug, published_at: publishedAt }, 'Europe/Paris')
   })
@@ -42,7 +44,14 @@ describe('counters', () => {
     (
       await blog.app.db
         .insertInto('comments')
-        .values({ post_id: post, parent_id: null, author_name: 'Lucie', body: `Texte ${Math.random()}`, status, created_at: new Date().toISOString() })
+        .values({
+          post_id: post,
+          parent_id: null,
+          author_name: 'Lucie',
+          body: `Texte ${Math.random()}`,
+          status,
+          created_at: new Date().toISOString(),
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id
@@ -110,7 +119,10 @@ describe('counters', () => {
     // Ties on created_at are settled by id, as on the page.
     const t = new Date().toISOString()
     for (const status of ['approved', 'pending', 'approved', 'approved'] as const) {
-      await blog.app.db.insertInto('comments').values({ post_id: postA, parent_id: null, author_name: 'Même seconde', body: `Égalité ${Math.random()}`, status, created_at: t }).execute()
+      await blog.app.db
+        .insertInto('comments')
+        .values({ post_id: postA, parent_id: null, author_name: 'Même seconde', body: `Égalité ${Math.random()}`, status, created_at: t })
+        .execute()
     }
     const rows = await sql<{ id: number; post_id: number; status: string; before: number }>`
       select c.id, c.post_id, c.status,
@@ -119,7 +131,9 @@ describe('counters', () => {
       from comments c`.execute(blog.app.db)
     expect(rows.rows.filter((r) => r.status === 'approved').length).toBeGreaterThan(5)
     for (const r of rows.rows) {
-      expect(await commentPosition(blog.app.db, r.id), `comment ${r.id}`).toEqual(r.status === 'approved' ? { postId: r.post_id, position: r.before } : null)
+      expect(await commentPosition(blog.app.db, r.id), `comment ${r.id}`).toEqual(
+        r.status === 'approved' ? { postId: r.post_id, position: r.before } : null,
+      )
     }
   })
 })

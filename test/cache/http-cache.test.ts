@@ -151,7 +151,9 @@ describe('conditional requests', () => {
     try {
       other.pragma('busy_timeout = 5000')
       other
-        .prepare(`insert into comments (post_id, author_name, body, status, created_at) values (?, 'Autre processus', 'Bonjour', 'approved', ?)`)
+        .prepare(
+          `insert into comments (post_id, author_name, body, status, created_at) values (?, 'Autre processus', 'Bonjour', 'approved', ?)`,
+        )
         .run(seedId, new Date(Date.now() + 5000).toISOString())
     } finally {
       other.close()

@@ -72,7 +72,15 @@ describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) =
     expect(second.headers['content-type']).toBe('text/html; charset=utf-8')
     expect(second.body).toBe(first.body)
     // A hit is the same answer: security headers, validators and caching policy included.
-    for (const name of ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'etag', 'cache-control', 'last-modified']) {
+    for (const name of [
+      'content-security-policy',
+      'x-content-type-options',
+      'x-frame-options',
+      'referrer-policy',
+      'etag',
+      'cache-control',
+      'last-modified',
+    ]) {
       expect(second.headers[name], name).toBe(first.headers[name])
     }
     expect(second.headers['cache-control']).toBe('no-cache')
@@ -93,7 +101,7 @@ describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) =
     expect(await page(path)).not.toContain('Commentaire en attente')
   })
 
-  it('shows a post edit on the post page, on the home page and on its category\'s page', async () => {
+  it("shows a post edit on the post page, on the home page and on its category's page", async () => {
     await cached(path)
     await cached('/')
     expect(listedTitles(await cached('/category/essais'))).toContain('Un billet à commenter')
@@ -257,7 +265,9 @@ describe('without the page cache (PAGE_CACHE=off)', () => {
     try {
       const now = new Date().toISOString()
       other
-        .prepare(`insert into posts (slug, title, status, published_at, created_at, updated_at) values ('ailleurs', 'Écrit ailleurs', 'published', ?, ?, ?)`)
+        .prepare(
+          `insert into posts (slug, title, status, published_at, created_at, updated_at) values ('ailleurs', 'Écrit ailleurs', 'published', ?, ?, ?)`,
+        )
         .run(now, now, now)
     } finally {
       other.close()
@@ -274,10 +284,15 @@ describe('routes the page cache may keep', () => {
   let app: Awaited<ReturnType<typeof buildApp>>
   let visitor = 0
   beforeAll(async () => {
-    app = await buildApp(loadConfig({ DATABASE_URL: join(dir, 'carnet.db'), SITE_URL: 'http://blog.test', LOG_LEVEL: 'silent', NODE_ENV: 'test' }), { logger: false })
+    app = await buildApp(
+      loadConfig({ DATABASE_URL: join(dir, 'carnet.db'), SITE_URL: 'http://blog.test', LOG_LEVEL: 'silent', NODE_ENV: 'test' }),
+      { logger: false },
+    )
     // A new page that differs per visitor but sets no cookie: without the option it must never be shared.
     app.get('/probe/personal', async (request, reply) => reply.type('text/html; charset=utf-8').send(`<p>visitor ${++visitor}</p>`))
-    app.get('/probe/public', { config: CACHEABLE }, async (request, reply) => reply.type('text/html; charset=utf-8').send(`<p>page ${++visitor}</p>`))
+    app.get('/probe/public', { config: CACHEABLE }, async (request, reply) =>
+      reply.type('text/html; charset=utf-8').send(`<p>page ${++visitor}</p>`),
+    )
     // Its own key: the query is ignored.
     app.get('/probe/keyed', { config: cacheable(() => 'keyed') }, async (request, reply) =>
       reply.type('text/html; charset=utf-8').send(`<p>keyed ${++visitor}</p>`),

@@ -20,7 +20,16 @@ describe('saving a post with its categories', () => {
   it('keeps a post as it was when an edit names a category that cannot be linked', async () => {
     const { id, slug } = await createPost(blog.app.db, { title: 'Avant', body: 'x', status: 'draft', categories: ['Voyages'] })
     await expect(
-      updatePost(blog.app.db, id, { title: 'Après', slug, body: 'y', signature: '', status: 'draft', publishedAt: null, categoryIds: [424242], tags: [] }),
+      updatePost(blog.app.db, id, {
+        title: 'Après',
+        slug,
+        body: 'y',
+        signature: '',
+        status: 'draft',
+        publishedAt: null,
+        categoryIds: [424242],
+        tags: [],
+      }),
     ).rejects.toThrow()
     expect(await titles()).toContain('Avant')
     expect(await titles()).not.toContain('Après')
@@ -34,7 +43,11 @@ describe('saving a post with its categories', () => {
   })
 
   it('saves the post with the categories it names', async () => {
-    const category = await blog.app.db.insertInto('categories').values({ name: 'Cartes', slug: 'cartes', created_at: new Date().toISOString() }).returning('id').executeTakeFirstOrThrow()
+    const category = await blog.app.db
+      .insertInto('categories')
+      .values({ name: 'Cartes', slug: 'cartes', created_at: new Date().toISOString() })
+      .returning('id')
+      .executeTakeFirstOrThrow()
     const { id } = await createPost(blog.app.db, { title: 'Avec catégorie', body: 'x', status: 'draft', categoryIds: [category.id] })
     const linked = await blog.app.db.selectFrom('post_categories').select('category_id').where('post_id', '=', id).execute()
     expect(linked.map((l) => l.category_id)).toEqual([category.id])

@@ -51,7 +51,7 @@ function commentWriter(blog: TestBlog, everyMs: number) {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         payload: new URLSearchParams({ author: `Lecteur ${i}`, body: `Écrit pendant la copie, numéro ${i}` }).toString(),
       })
-      const id = commentIdOf(res.headers.location as string | undefined ?? null)
+      const id = commentIdOf((res.headers.location as string | undefined) ?? null)
       if (res.statusCode !== 303 || id === null) throw new Error(`comment refused: ${res.statusCode}`)
       acknowledged.push(id)
       await sleep(everyMs)
@@ -80,7 +80,13 @@ describe('backup and restore', () => {
       while (!stop) {
         await blog.app.db
           .insertInto('comments')
-          .values({ post_id: open.id, author_name: `Lecteur ${written}`, body: `Commentaire ${written}`, status: 'approved', created_at: new Date().toISOString() })
+          .values({
+            post_id: open.id,
+            author_name: `Lecteur ${written}`,
+            body: `Commentaire ${written}`,
+            status: 'approved',
+            created_at: new Date().toISOString(),
+          })
           .execute()
         written++
         await new Promise((r) => setImmediate(r))
@@ -161,7 +167,7 @@ describe('backup and restore', () => {
       try {
         expect(copy.pragma('integrity_check', { simple: true })).toBe('ok')
         expect(copy.pragma('journal_mode', { simple: true })).toBe('delete')
-        expect((copy.prepare("select count(*) from comments where author_name like 'Archive %'").pluck().get() as number)).toBe(62_000)
+        expect(copy.prepare("select count(*) from comments where author_name like 'Archive %'").pluck().get() as number).toBe(62_000)
         const ids = new Set(copy.prepare("select id from comments where author_name like 'Lecteur %'").pluck().all() as number[])
         expect(before.filter((id) => !ids.has(id))).toEqual([])
         // One snapshot: the counters kept by triggers agree with the rows they count.
@@ -210,7 +216,10 @@ describe('backup and restore', () => {
       await backup.done
     }
     await Promise.all([
-      killWhenWriting(['backup', nightly, '--force'], () => sizeOf(join(tmp.path, partial('nightly.db') ?? '-')) > 0 || sizeOf(nightly) > lastNightSize),
+      killWhenWriting(
+        ['backup', nightly, '--force'],
+        () => sizeOf(join(tmp.path, partial('nightly.db') ?? '-')) > 0 || sizeOf(nightly) > lastNightSize,
+      ),
       killWhenWriting(['backup', dated], () => sizeOf(join(tmp.path, partial('dated.db') ?? '-')) > 0 || sizeOf(dated) > 0),
     ])
     expect(existsSync(dated)).toBe(false)

@@ -22,7 +22,14 @@ describe('compiled queries', () => {
       blog.app.db.transaction().execute(async (trx) => {
         await trx
           .insertInto('comments')
-          .values({ post_id: postId, parent_id: null, author_name: 'Fantôme', body: 'Jamais validé', status: 'approved', created_at: new Date().toISOString() })
+          .values({
+            post_id: postId,
+            parent_id: null,
+            author_name: 'Fantôme',
+            body: 'Jamais validé',
+            status: 'approved',
+            created_at: new Date().toISOString(),
+          })
           .execute()
         during = bodies()
         // Let the query above run if it could (it must not: the transaction holds the connection).
@@ -38,7 +45,14 @@ describe('compiled queries', () => {
     await blog.app.db.transaction().execute((trx) =>
       trx
         .insertInto('comments')
-        .values({ post_id: postId, parent_id: null, author_name: 'Lucie', body: 'Bien validé', status: 'approved', created_at: new Date().toISOString() })
+        .values({
+          post_id: postId,
+          parent_id: null,
+          author_name: 'Lucie',
+          body: 'Bien validé',
+          status: 'approved',
+          created_at: new Date().toISOString(),
+        })
         .execute(),
     )
     expect(await bodies()).toContain('Bien validé')

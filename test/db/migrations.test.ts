@@ -11,48 +11,119 @@ const T = '2020-05-04T10:00:00.000Z'
 
 /** Rows written with the first schema's columns only (what a blog created by the first release holds). */
 async function fillWithFirstSchema(db: Kysely<any>) {
-  await db.insertInto('settings').values([
-    { key: 'title', value: JSON.stringify('Ancien blog') },
-    { key: 'description', value: JSON.stringify('Depuis 2020') },
-    { key: 'language', value: JSON.stringify('fr') },
-    { key: 'timezone', value: JSON.stringify('Europe/Paris') },
-  ]).execute()
+  await db
+    .insertInto('settings')
+    .values([
+      { key: 'title', value: JSON.stringify('Ancien blog') },
+      { key: 'description', value: JSON.stringify('Depuis 2020') },
+      { key: 'language', value: JSON.stringify('fr') },
+      { key: 'timezone', value: JSON.stringify('Europe/Paris') },
+    ])
+    .execute()
   await db.insertInto('users').values({ username: 'admin', password_hash: 'scrypt$x', created_at: T, updated_at: T }).execute()
-  await db.insertInto('categories').values([
-    { name: 'Histoire', slug: 'histoire', created_at: T },
-    { name: 'Société', slug: 'societe', created_at: T },
-  ]).execute()
+  await db
+    .insertInto('categories')
+    .values([
+      { name: 'Histoire', slug: 'histoire', created_at: T },
+      { name: 'Société', slug: 'societe', created_at: T },
+    ])
+    .execute()
   for (let i = 1; i <= 3; i++) {
-    await db.insertInto('posts').values({
-      slug: `ancienne-note-${i}`,
-      title: `Ancienne note ${i}`,
-      body_source: `Texte **${i}**, é à ç.`,
-      body_html: `<p>Texte <strong>${i}</strong>, é à ç.</p>`,
-      excerpt: `Texte ${i}, é à ç.`,
-      signature: 'Auteur',
-      status: i === 3 ? 'draft' : 'published',
-      published_at: i === 3 ? null : `2020-05-0${i}T10:00:00.000Z`,
-      comments_open: i === 1 ? 0 : 1,
-      created_at: T,
-      updated_at: T,
-    }).execute()
+    await db
+      .insertInto('posts')
+      .values({
+        slug: `ancienne-note-${i}`,
+        title: `Ancienne note ${i}`,
+        body_source: `Texte **${i}**, é à ç.`,
+        body_html: `<p>Texte <strong>${i}</strong>, é à ç.</p>`,
+        excerpt: `Texte ${i}, é à ç.`,
+        signature: 'Auteur',
+        status: i === 3 ? 'draft' : 'published',
+        published_at: i === 3 ? null : `2020-05-0${i}T10:00:00.000Z`,
+        comments_open: i === 1 ? 0 : 1,
+        created_at: T,
+        updated_at: T,
+      })
+      .execute()
   }
-  await db.insertInto('post_categories').values([
-    { post_id: 1, category_id: 1 },
-    { post_id: 1, category_id: 2 },
-    { post_id: 2, category_id: 2 },
-  ]).execute()
-  await db.insertInto('post_tags').values([{ post_id: 1, position: 0, name: 'Archives' }]).execute()
-  await db.insertInto('comments').values([
-    { post_id: 1, parent_id: null, author_name: 'Anne', author_email: 'anne@example.org', author_url: 'https://anne.example.org/', body: 'Premier !\n\nDeux paragraphes.', status: 'approved', created_at: T, ip: '127.0.0.1' },
-    { post_id: 1, parent_id: 1, author_name: 'Paul', author_email: null, author_url: null, body: 'Réponse', status: 'approved', created_at: T, ip: null },
-    { post_id: 2, parent_id: null, author_name: 'Spam', author_email: null, author_url: null, body: 'buy', status: 'spam', created_at: T, ip: null },
-    { post_id: 2, parent_id: null, author_name: 'Léa', author_email: 'lea@example.org', author_url: null, body: 'En attente', status: 'pending', created_at: T, ip: null },
-  ]).execute()
+  await db
+    .insertInto('post_categories')
+    .values([
+      { post_id: 1, category_id: 1 },
+      { post_id: 1, category_id: 2 },
+      { post_id: 2, category_id: 2 },
+    ])
+    .execute()
+  await db
+    .insertInto('post_tags')
+    .values([{ post_id: 1, position: 0, name: 'Archives' }])
+    .execute()
+  await db
+    .insertInto('comments')
+    .values([
+      {
+        post_id: 1,
+        parent_id: null,
+        author_name: 'Anne',
+        author_email: 'anne@example.org',
+        author_url: 'https://anne.example.org/',
+        body: 'Premier !\n\nDeux paragraphes.',
+        status: 'approved',
+        created_at: T,
+        ip: '127.0.0.1',
+      },
+      {
+        post_id: 1,
+        parent_id: 1,
+        author_name: 'Paul',
+        author_email: null,
+        author_url: null,
+        body: 'Réponse',
+        status: 'approved',
+        created_at: T,
+        ip: null,
+      },
+      {
+        post_id: 2,
+        parent_id: null,
+        author_name: 'Spam',
+        author_email: null,
+        author_url: null,
+        body: 'buy',
+        status: 'spam',
+        created_at: T,
+        ip: null,
+      },
+      {
+        post_id: 2,
+        parent_id: null,
+        author_name: 'Léa',
+        author_email: 'lea@example.org',
+        author_url: null,
+        body: 'En attente',
+        status: 'pending',
+        created_at: T,
+        ip: null,
+      },
+    ])
+    .execute()
 }
 
 const FIRST_COLUMNS: Record<string, string[]> = {
-  posts: ['id', 'slug', 'title', 'body_source', 'body_html', 'excerpt', 'signature', 'status', 'published_at', 'comments_open', 'created_at', 'updated_at'],
+  posts: [
+    'id',
+    'slug',
+    'title',
+    'body_source',
+    'body_html',
+    'excerpt',
+    'signature',
+    'status',
+    'published_at',
+    'comments_open',
+    'created_at',
+    'updated_at',
+  ],
   categories: ['id', 'name', 'slug', 'created_at'],
   post_categories: ['post_id', 'category_id'],
   post_tags: ['post_id', 'position', 'name'],

@@ -19,7 +19,20 @@ if (!isRoot && !process.env.CI) console.log('read-only database: the chattr +i a
 
 /** Runs the server (wrapped in `prefix`, e.g. a user switch) until it exits or listens; a listening server is killed. */
 function startServer(dbPath: string, prefix: string[] = []): Promise<{ code: number | string | null; output: string; listened: boolean }> {
-  const command = [...prefix, 'env', `DATABASE_URL=${dbPath}`, `SESSION_KEY=${SESSION_KEY}`, 'HOST=127.0.0.1', 'PORT=0', 'LOG_LEVEL=info', 'HOME=/tmp', process.execPath, '--import', 'tsx', 'src/server.ts']
+  const command = [
+    ...prefix,
+    'env',
+    `DATABASE_URL=${dbPath}`,
+    `SESSION_KEY=${SESSION_KEY}`,
+    'HOST=127.0.0.1',
+    'PORT=0',
+    'LOG_LEVEL=info',
+    'HOME=/tmp',
+    process.execPath,
+    '--import',
+    'tsx',
+    'src/server.ts',
+  ]
   return new Promise((resolve) => {
     const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''

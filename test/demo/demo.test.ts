@@ -21,7 +21,10 @@ describe('demo content', () => {
 
   it('loads once into an empty database, with the seed post and its closed thread', async () => {
     const first = await open()
-    const posts = await first.db.selectFrom('posts').select(['title', 'comments_open', 'published_at', 'signature', 'created_at', 'updated_at']).execute()
+    const posts = await first.db
+      .selectFrom('posts')
+      .select(['title', 'comments_open', 'published_at', 'signature', 'created_at', 'updated_at'])
+      .execute()
     expect(posts.length).toBe(13)
     const seed = posts.find((p) => p.title.startsWith('Syrie : Daech'))!
     expect(seed.comments_open).toBe(0)
@@ -34,7 +37,10 @@ describe('demo content', () => {
     await first.db.destroy()
 
     const second = await open()
-    const { n } = await second.db.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const { n } = await second.db
+      .selectFrom('posts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     expect(Number(n)).toBe(13)
     await second.db.destroy()
   })
@@ -52,7 +58,14 @@ describe('demo content', () => {
     const first = await openBlog({ databasePath: join(dir, 'blog.db'), initialSettings: settings, demoContent: false })
     await first.db
       .insertInto('posts')
-      .values({ slug: 'mien', title: 'Le mien', status: 'published', published_at: '2020-01-01T00:00:00.000Z', created_at: '2020-01-01T00:00:00.000Z', updated_at: '2020-01-01T00:00:00.000Z' })
+      .values({
+        slug: 'mien',
+        title: 'Le mien',
+        status: 'published',
+        published_at: '2020-01-01T00:00:00.000Z',
+        created_at: '2020-01-01T00:00:00.000Z',
+        updated_at: '2020-01-01T00:00:00.000Z',
+      })
       .execute()
     await first.db.deleteFrom('settings').execute()
     await first.db.destroy()
@@ -110,7 +123,7 @@ describe('demo content', () => {
       expect(seed.statusCode).toBe(200)
       const seedText = visibleText(mainOf(seed.body))
       expect(seedText).toContain('The town of al-Qaryatayn lies south-east of Homs, in the Syrian desert.')
-      expect(seedText).toContain("The Syrian Arab Army counter-attacks to take the town back")
+      expect(seedText).toContain('The Syrian Arab Army counter-attacks to take the town back')
       for (const name of [...seedPostEn.categories, ...seedPostEn.tags]) expect(seedText).toContain(name)
       expect(seedText).toContain('A slightly different take:')
       expect(seedText).toContain('You would probably need to subscribe to the full newsletter')

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUser } from '../../src/admin/users.ts'
 import { ADMIN, hasChromium, navigation, signIn, useBlogAndBrowser } from '../helpers/browser.ts'
 
-
 describe.skipIf(!hasChromium)('a cross-site form aimed at the admin', () => {
   const live = useBlogAndBrowser()
   let evil: Server

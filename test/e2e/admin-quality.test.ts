@@ -4,7 +4,17 @@
 import type { Page, Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
-import { addAdminAndPendingComment, hasChromium, launchBrowser, navigation, signIn, startBlog, watchPage, type Browser, type LiveBlog } from '../helpers/browser.ts'
+import {
+  addAdminAndPendingComment,
+  hasChromium,
+  launchBrowser,
+  navigation,
+  signIn,
+  startBlog,
+  watchPage,
+  type Browser,
+  type LiveBlog,
+} from '../helpers/browser.ts'
 
 /** [name, path, a text that shows it is that page]. */
 const ADMIN_PAGES: Array<[string, string, string]> = [
@@ -92,7 +102,9 @@ describe.skipIf(!hasChromium)('admin pages: valid HTML and accessibility', () =>
     const page = await browser.context.newPage()
     await page.goto(blog.url + path)
     const res = await act(page)
-    expect(await page.getByRole('alert').textContent(), name).toBe('Le formulaire contient des erreurs : elles sont indiquées à côté des champs.')
+    expect(await page.getByRole('alert').textContent(), name).toBe(
+      'Le formulaire contient des erreurs : elles sont indiquées à côté des champs.',
+    )
     // The emptied field says it is wrong, and why (its description is the message beside it).
     const invalid = page.locator('main [aria-invalid="true"]').first()
     const describedBy = (await invalid.getAttribute('aria-describedby')) ?? ''

@@ -4,7 +4,18 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN, hasChromium, launchBrowser, navigation, screenshots, signIn, startBlog, watchPage, type Browser, type LiveBlog } from '../helpers/browser.ts'
+import {
+  ADMIN,
+  hasChromium,
+  launchBrowser,
+  navigation,
+  screenshots,
+  signIn,
+  startBlog,
+  watchPage,
+  type Browser,
+  type LiveBlog,
+} from '../helpers/browser.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const TITLE = 'Irak : la frontière syrienne rouverte'

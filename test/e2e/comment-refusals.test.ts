@@ -58,7 +58,8 @@ describe.skipIf(!hasChromium)('refused comments in the browser', () => {
       expect((await page.locator('#comment-body').inputValue()) === body).toBe(true)
       await expectClean(page, await res!.text(), 'full-database')
       // Readers are not affected while the database is full.
-      for (const path of ['/', await pathOf(live.blog, POST)]) expect((await page.request.get(live.blog.url + path)).status(), path).toBe(200)
+      for (const path of ['/', await pathOf(live.blog, POST)])
+        expect((await page.request.get(live.blog.url + path)).status(), path).toBe(200)
     } finally {
       sqlite.pragma('max_page_count = 1073741823')
     }
@@ -84,5 +85,4 @@ describe.skipIf(!hasChromium)('refused comments in the browser', () => {
     await expectClean(page, await res!.text(), 'too-many')
     await page.close()
   })
-
 })

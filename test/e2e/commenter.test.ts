@@ -3,7 +3,17 @@
 // comes back with the message beside the field and the text kept, is fixed and lands on the page after the
 // redirect; then a reply, reached from the comment's "Répondre" link, appears nested under its parent.
 import { describe, expect, it } from 'vitest'
-import { focusedId, focusVisible, hasChromium, navigation, pathOf, screenshots, tabTo, watchPage, useBlogAndBrowser } from '../helpers/browser.ts'
+import {
+  focusedId,
+  focusVisible,
+  hasChromium,
+  navigation,
+  pathOf,
+  screenshots,
+  tabTo,
+  watchPage,
+  useBlogAndBrowser,
+} from '../helpers/browser.ts'
 
 const POST = 'Questions de lecteurs : comment vérifier une information ?'
 const SUBMIT = '.comment-form button[type="submit"]'
@@ -46,9 +56,7 @@ describe.skipIf(!hasChromium)('commenter flow (keyboard only)', () => {
     expect(refused?.status()).toBe(400)
     expect(new URL(page.url()).hash).toBe('#respond')
     const emailField = page.locator('.field', { has: page.locator('#comment-email') })
-    expect(await emailField.locator('.field-error').textContent()).toBe(
-      'Cette adresse e-mail n’est pas valide (exemple : nom@exemple.fr).',
-    )
+    expect(await emailField.locator('.field-error').textContent()).toBe('Cette adresse e-mail n’est pas valide (exemple : nom@exemple.fr).')
     expect(await page.locator('#comment-email').getAttribute('aria-invalid')).toBe('true')
     expect(await page.locator('#comment-errors').isVisible()).toBe(true)
     expect(await value('comment-author')).toBe('Nadia')

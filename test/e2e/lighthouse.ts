@@ -61,7 +61,11 @@ function explain(lhr: Result, c: Category) {
 let failed = false
 try {
   const openPost = await pathOf(blog, 'Questions de lecteurs : comment vérifier une information ?')
-  for (const [name, path] of [['home', '/'], ['post', SEED_PATH], ['post with form', openPost]] as const) {
+  for (const [name, path] of [
+    ['home', '/'],
+    ['post', SEED_PATH],
+    ['post with form', openPost],
+  ] as const) {
     const mobile = await audit(blog.url + path, `${name} (mobile)`, CATEGORIES, false)
     const desktop = await audit(blog.url + path, `${name} (desktop)`, ['performance'], true)
     if (!mobile || !desktop) {

@@ -65,7 +65,10 @@ describe.skipIf(!hasChromium)('accessibility (axe-core in Chromium)', () => {
     expect(await page.locator('body').innerText(), name).toContain(text)
     expect(await axeViolations(page), name).toEqual([])
     // The browser reports a page's own 4xx status as a console error: that one is expected.
-    expect(problems.filter((p) => !(status >= 400 && p.includes(`status of ${status}`))), name).toEqual([])
+    expect(
+      problems.filter((p) => !(status >= 400 && p.includes(`status of ${status}`))),
+      name,
+    ).toEqual([])
     await page.close()
   })
 

@@ -15,7 +15,10 @@ describe.skipIf(!hasChromium)('reader flow', () => {
 
     // Page 2 of the home page holds the seed post.
     await page.getByRole('link', { name: 'Page suivante »' }).click()
-    await page.getByRole('link', { name: /Syrie : Daech s'empare d'Al-Qaryatayn/ }).first().click()
+    await page
+      .getByRole('link', { name: /Syrie : Daech s'empare d'Al-Qaryatayn/ })
+      .first()
+      .click()
     await expect.poll(() => page.locator('h1').textContent()).toContain("Syrie : Daech s'empare d'Al-Qaryatayn")
     expect(await page.locator('.post-footer p').first().textContent()).toContain('19:08 Publié dans')
     expect(await page.getByText('Écrit par : Daniel | 03/10/2017').count()).toBe(1)

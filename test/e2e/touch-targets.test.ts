@@ -4,7 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { addAdminAndPendingComment, hasChromium, launchBrowser, navigation, SCREENSHOTS, signIn, startBlog, VIEWPORTS, type Browser, type LiveBlog } from '../helpers/browser.ts'
+import {
+  addAdminAndPendingComment,
+  hasChromium,
+  launchBrowser,
+  navigation,
+  SCREENSHOTS,
+  signIn,
+  startBlog,
+  VIEWPORTS,
+  type Browser,
+  type LiveBlog,
+} from '../helpers/browser.ts'
 import { PHONE, sidewaysScroll, smallTargets } from '../helpers/targets.ts'
 
 /** A demo post whose thread is open, with comments and the form. */

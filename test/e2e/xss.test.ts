@@ -9,7 +9,6 @@ import { hasChromium, launchBrowser, startBlog, watchPage, type Browser, type Li
 import type { Page } from 'playwright-core'
 import { URL_XSS_PAYLOADS, XSS_PAYLOADS } from '../helpers/xss-payloads.ts'
 
-
 /** Markup that only injection could have put in the page. */
 function injected(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -59,17 +58,25 @@ describe.skipIf(!hasChromium)('script injection, checked in the browser', () => 
       })
       expect(res.statusCode, res.body.slice(0, 300)).toBe(303)
     }
-    const posts = (await blog.app.db.selectFrom('posts').select(['slug', 'published_at', 'title']).execute()).filter((p) => /^N\d+ /.test(p.title))
+    const posts = (await blog.app.db.selectFrom('posts').select(['slug', 'published_at', 'title']).execute()).filter((p) =>
+      /^N\d+ /.test(p.title),
+    )
     expect(posts.length).toBe(XSS_PAYLOADS.length)
     const { postPath } = await import('../../src/lib/urls.ts')
     for (const p of posts) postUrls.push(postPath(p, 'Europe/Paris'))
     // The commenter's fields: name, website and comment, through the real form.
     for (const [i, payload] of XSS_PAYLOADS.entries()) {
       const url = postUrls[i % postUrls.length]!
-      const fields = { author: payload.slice(0, 100), email: '', url: URL_XSS_PAYLOADS[i % URL_XSS_PAYLOADS.length]!, body: `Avant ${payload} après` }
+      const fields = {
+        author: payload.slice(0, 100),
+        email: '',
+        url: URL_XSS_PAYLOADS[i % URL_XSS_PAYLOADS.length]!,
+        body: `Avant ${payload} après`,
+      }
       let res = await fetch(blog.url + url, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields) })
       // A website the form refuses (javascript:) comes back with 400: post the rest without it.
-      if (res.status === 400) res = await fetch(blog.url + url, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...fields, url: '' }) })
+      if (res.status === 400)
+        res = await fetch(blog.url + url, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...fields, url: '' }) })
       expect(res.status).toBe(303)
     }
     browser = await launchBrowser()

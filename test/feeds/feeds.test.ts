@@ -19,7 +19,10 @@ async function addHiddenThings(blog: TestBlog) {
   })
   const seed = await db.selectFrom('posts').select('id').where('title', '=', SEED_TITLE).executeTakeFirstOrThrow()
   const comment = (post_id: number, author_name: string, status: 'pending' | 'spam' | 'approved') =>
-    db.insertInto('comments').values({ post_id, author_name, body: `Texte de ${author_name}`, status, created_at: '2030-01-01T00:00:00.000Z' }).execute()
+    db
+      .insertInto('comments')
+      .values({ post_id, author_name, body: `Texte de ${author_name}`, status, created_at: '2030-01-01T00:00:00.000Z' })
+      .execute()
   await comment(seed.id, 'Commentaire en attente', 'pending')
   await comment(seed.id, 'Indésirable', 'spam')
   await comment(draft.id, 'Sur un brouillon', 'approved')
@@ -35,7 +38,11 @@ async function visiblePostTitles(blog: TestBlog, category?: string): Promise<str
     .where('p.published_at', '<=', new Date().toISOString())
   if (category) {
     q = q.where('p.id', 'in', (eb) =>
-      eb.selectFrom('post_categories as pc').innerJoin('categories as c', 'c.id', 'pc.category_id').select('pc.post_id').where('c.slug', '=', category),
+      eb
+        .selectFrom('post_categories as pc')
+        .innerJoin('categories as c', 'c.id', 'pc.category_id')
+        .select('pc.post_id')
+        .where('c.slug', '=', category),
     )
   }
   return (await q.orderBy('p.published_at', 'desc').orderBy('p.id', 'desc').execute()).map((r) => r.title)
@@ -282,14 +289,24 @@ describe('feeds carry absolute addresses, plain-text titles and their language',
     category = (await db.selectFrom('categories').select('slug').executeTakeFirstOrThrow()).slug
     await db
       .insertInto('comments')
-      .values({ post_id: postId, author_name: ZOE, body: 'Voir https://example.org/x et /archive/ici.', status: 'approved', created_at: '2020-03-02T10:00:00.000Z' })
+      .values({
+        post_id: postId,
+        author_name: ZOE,
+        body: 'Voir https://example.org/x et /archive/ici.',
+        status: 'approved',
+        created_at: '2020-03-02T10:00:00.000Z',
+      })
       .execute()
   })
   afterAll(() => blog.close())
 
   const get = (url: string) => blog.app.inject(url)
   const postFeed = (f: string) => `/archive/2020/03/01/adresses/comments.${f}`
-  const ALL_FEEDS = () => ['/feed', `/category/${category}/feed`, '/comments/feed', '/archive/2020/03/01/adresses/comments'].flatMap((p) => [`${p}.rss`, `${p}.atom`])
+  const ALL_FEEDS = () =>
+    ['/feed', `/category/${category}/feed`, '/comments/feed', '/archive/2020/03/01/adresses/comments'].flatMap((p) => [
+      `${p}.rss`,
+      `${p}.atom`,
+    ])
 
   it("makes every address in a post's content absolute from SITE_URL, in RSS and Atom", async () => {
     const rss = checkRss(parseXml((await get('/feed.rss')).body))[0]['content:encoded'] as string
@@ -360,7 +377,13 @@ describe('feeds carry absolute addresses, plain-text titles and their language',
   it('takes addresses from the root from SITE_URL even when it has a path', async () => {
     const sub = await buildTestApp({ demo: false, env: { SITE_URL: 'http://blog.test/carnet' } })
     try {
-      await createPost(sub.app.db, { title: 'Sous-dossier', slug: 's', body: '[a](/archive/x.html) [b](b.html) ![c](/static/c.png)', status: 'published', publishedAt: '2020-03-01T10:00:00.000Z' })
+      await createPost(sub.app.db, {
+        title: 'Sous-dossier',
+        slug: 's',
+        body: '[a](/archive/x.html) [b](b.html) ![c](/static/c.png)',
+        status: 'published',
+        publishedAt: '2020-03-01T10:00:00.000Z',
+      })
       const item = checkRss(parseXml((await sub.app.inject('/feed.rss')).body))[0]
       expect(item.link).toBe('http://blog.test/carnet/archive/2020/03/01/s.html')
       expect(addressesIn(item['content:encoded'])).toEqual([

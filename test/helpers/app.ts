@@ -56,20 +56,22 @@ export function useTempDir(name: string): { readonly path: string } {
 
 /** The text a reader sees: tags removed, entities decoded, whitespace collapsed. */
 export function visibleText(html: string): string {
-  return html
-    .replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, ' ')
-    // Inline elements join their neighbours; block elements separate them.
-    .replace(/<\/?(a|span|bdi|time|em|strong|b|i|abbr|code|small|mark|q|cite|sup|sub|del|s|kbd|label)\b[^>]*>/gi, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, '\u00a0')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\u202f/g, ' ')
-    .replace(/[ \t\r\n]+/g, ' ')
-    .trim()
+  return (
+    html
+      .replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, ' ')
+      // Inline elements join their neighbours; block elements separate them.
+      .replace(/<\/?(a|span|bdi|time|em|strong|b|i|abbr|code|small|mark|q|cite|sup|sub|del|s|kbd|label)\b[^>]*>/gi, '')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/&nbsp;/g, '\u00a0')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+      .replace(/\u202f/g, ' ')
+      .replace(/[ \t\r\n]+/g, ' ')
+      .trim()
+  )
 }
 
 /** The HTML of the <main> element. */
@@ -99,9 +101,11 @@ export function expectInOrder(text: string, parts: readonly string[]): void {
 /** Article titles of a list page, in order. */
 export function listedTitles(html: string): string[] {
   return [...mainOf(html).matchAll(/<h2 class="post-title"><a [^>]*>([^<]*)<\/a>/g)].map((m) =>
-    m[1]!.replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/&quot;/g, '"'),
+    m[1]!
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&')
+      .replace(/&quot;/g, '"'),
   )
 }
 
-export const SEED_PATH =
-  '/archive/2017/10/01/syrie-daech-s-empare-d-al-qaryatayn-ville-symbolique-dans-le-centre-de-la-syrie.html'
+export const SEED_PATH = '/archive/2017/10/01/syrie-daech-s-empare-d-al-qaryatayn-ville-symbolique-dans-le-centre-de-la-syrie.html'

@@ -165,7 +165,14 @@ export async function addAdminAndPendingComment(blog: LiveBlog): Promise<void> {
   await createUser(blog.app.db, ADMIN.username, ADMIN.password)
   await blog.app.db
     .insertInto('comments')
-    .values({ post_id: 2, parent_id: null, author_name: 'Lina', body: 'Un commentaire qui attend.', status: 'pending', created_at: new Date().toISOString() })
+    .values({
+      post_id: 2,
+      parent_id: null,
+      author_name: 'Lina',
+      body: 'Un commentaire qui attend.',
+      status: 'pending',
+      created_at: new Date().toISOString(),
+    })
     .execute()
 }
 

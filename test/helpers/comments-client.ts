@@ -7,7 +7,11 @@ export interface Ack {
 /** An open thread of the demo blog. */
 export const OPEN_DEMO_POST = '/archive/2017/09/02/bienvenue-sur-ce-carnet.html'
 
-export async function postComment(baseUrl: string, path: string, fields: Record<string, string>): Promise<{ status: number; location: string | null; text: string }> {
+export async function postComment(
+  baseUrl: string,
+  path: string,
+  fields: Record<string, string>,
+): Promise<{ status: number; location: string | null; text: string }> {
   const res = await fetch(baseUrl + path, {
     method: 'POST',
     redirect: 'manual',

@@ -4,7 +4,15 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import sanitizeHtml from 'sanitize-html'
 import { expect } from 'vitest'
 
-const ARRAYS = new Set(['rss.channel.item', 'rss.channel.item.category', 'feed.entry', 'feed.link', 'feed.entry.link', 'feed.entry.category', 'urlset.url'])
+const ARRAYS = new Set([
+  'rss.channel.item',
+  'rss.channel.item.category',
+  'feed.entry',
+  'feed.link',
+  'feed.entry.link',
+  'feed.entry.category',
+  'urlset.url',
+])
 
 /** Parses a document after checking that it is well-formed XML. */
 export function parseXml(xml: string): any {
@@ -119,7 +127,23 @@ export function titleText(title: unknown): string {
 }
 
 /** Attributes that hold addresses, as the HTML standard lists them. */
-const ADDRESS_ATTRIBUTES = ['href', 'src', 'srcset', 'imagesrcset', 'poster', 'cite', 'action', 'formaction', 'data', 'longdesc', 'usemap', 'background', 'ping', 'itemid', 'xlink:href']
+const ADDRESS_ATTRIBUTES = [
+  'href',
+  'src',
+  'srcset',
+  'imagesrcset',
+  'poster',
+  'cite',
+  'action',
+  'formaction',
+  'data',
+  'longdesc',
+  'usemap',
+  'background',
+  'ping',
+  'itemid',
+  'xlink:href',
+]
 
 /** Every address in a piece of HTML, read with a real HTML parser (sanitize-html's htmlparser2). */
 export function addressesIn(html: string): string[] {

@@ -15,10 +15,23 @@ export const RTL = {
 
 /** Adds the post (published now, thread open) and its approved comment; returns the post's id and slug. */
 export async function addRtlContent(app: FastifyInstance): Promise<{ id: number; slug: string }> {
-  const post = await createPost(app.db, { title: RTL.title, body: RTL.body, status: 'published', categories: [RTL.category], tags: [RTL.tag] })
+  const post = await createPost(app.db, {
+    title: RTL.title,
+    body: RTL.body,
+    status: 'published',
+    categories: [RTL.category],
+    tags: [RTL.tag],
+  })
   await app.db
     .insertInto('comments')
-    .values({ post_id: post.id, parent_id: null, author_name: RTL.author, body: RTL.comment, status: 'approved', created_at: new Date().toISOString() })
+    .values({
+      post_id: post.id,
+      parent_id: null,
+      author_name: RTL.author,
+      body: RTL.comment,
+      status: 'approved',
+      created_at: new Date().toISOString(),
+    })
     .execute()
   return post
 }

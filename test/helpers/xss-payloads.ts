@@ -19,4 +19,8 @@ export const XSS_PAYLOADS = [
 ]
 
 /** For a website field: addresses that try to break out of the link they become. */
-export const URL_XSS_PAYLOADS = ['https://example.org/"><img src=x onerror=alert(1)>', "https://example.org/'onmouseover='alert(1)", 'javascript:alert(1)']
+export const URL_XSS_PAYLOADS = [
+  'https://example.org/"><img src=x onerror=alert(1)>',
+  "https://example.org/'onmouseover='alert(1)",
+  'javascript:alert(1)',
+]

@@ -86,7 +86,13 @@ describe('right-to-left text is isolated in the markup', () => {
     for (const url of [postUrl, '/', `/category/${slug}`, `/search?q=${encodeURIComponent(RTL.query)}`]) {
       expect(await htmlErrors(await get(url), url), url).toEqual([])
     }
-    for (const url of ['/admin/posts', '/admin/comments?status=approved', `/admin/posts/${post.id}`, `/admin/posts/${post.id}/delete`, '/admin']) {
+    for (const url of [
+      '/admin/posts',
+      '/admin/comments?status=approved',
+      `/admin/posts/${post.id}`,
+      `/admin/posts/${post.id}/delete`,
+      '/admin',
+    ]) {
       expect(await htmlErrors((await admin.get(url)).body, url), url).toEqual([])
     }
   })

@@ -12,12 +12,23 @@ describe('comment pages', () => {
   let crossPageReply: number
   beforeAll(async () => {
     blog = await buildTestApp({ demo: false })
-    const { id } = await createPost(blog.app.db, { title: 'Un long fil', body: 'x', status: 'published', publishedAt: '2020-03-01T10:00:00.000Z' })
+    const { id } = await createPost(blog.app.db, {
+      title: 'Un long fil',
+      body: 'x',
+      status: 'published',
+      publishedAt: '2020-03-01T10:00:00.000Z',
+    })
     const t0 = Date.parse('2020-03-02T00:00:00.000Z')
     for (let i = 0; i < 250; i++) {
       const row = await blog.app.db
         .insertInto('comments')
-        .values({ post_id: id, author_name: `Lecteur ${i}`, body: `Commentaire numéro ${i}.`, status: 'approved', created_at: new Date(t0 + i * 60_000).toISOString() })
+        .values({
+          post_id: id,
+          author_name: `Lecteur ${i}`,
+          body: `Commentaire numéro ${i}.`,
+          status: 'approved',
+          created_at: new Date(t0 + i * 60_000).toISOString(),
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
       ids.push(row.id)
@@ -31,7 +42,14 @@ describe('comment pages', () => {
     // An answer, late in the thread (page 3), to the very first comment (page 1).
     const reply = await blog.app.db
       .insertInto('comments')
-      .values({ post_id: id, parent_id: ids[0]!, author_name: 'Tardif', body: 'Je réponds au premier.', status: 'approved', created_at: new Date(t0 + 300 * 60_000).toISOString() })
+      .values({
+        post_id: id,
+        parent_id: ids[0]!,
+        author_name: 'Tardif',
+        body: 'Je réponds au premier.',
+        status: 'approved',
+        created_at: new Date(t0 + 300 * 60_000).toISOString(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     crossPageReply = reply.id

@@ -12,7 +12,8 @@ import { createKysely, openSqlite } from '../../src/db/sqlite.ts'
 import { buildTestApp, mainOf, useTempDir, visibleText, type TestBlog } from '../helpers/app.ts'
 import { commentsArea, commentsOf, inputValue, openPost, send, textareaValue } from '../helpers/comments.ts'
 
-const SAVE_FAILED = 'Votre commentaire n’a pas pu être enregistré : le site a un problème passager. Votre texte est ci-dessous ; réessayez dans quelques minutes.'
+const SAVE_FAILED =
+  'Votre commentaire n’a pas pu être enregistré : le site a un problème passager. Votre texte est ci-dessous ; réessayez dans quelques minutes.'
 
 /** A logger that keeps every line, for tests that read what was logged. */
 function logLines() {
@@ -21,7 +22,13 @@ function logLines() {
 }
 
 /** The comment form as sent back: status, the text kept, the message, nothing stored. */
-async function expectFormKept(blog: TestBlog, postId: number, res: Awaited<ReturnType<typeof send>>, typed: Record<string, string>, message: string) {
+async function expectFormKept(
+  blog: TestBlog,
+  postId: number,
+  res: Awaited<ReturnType<typeof send>>,
+  typed: Record<string, string>,
+  message: string,
+) {
   expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
   const form = commentsArea(res.body)
   expect(visibleText(form)).toContain(message)
@@ -70,7 +77,13 @@ describe('a comment refused for the rate limit', () => {
     const res = await send(blog, post.url, typed, { ip: '192.0.2.9' })
     expect(res.statusCode).toBe(429)
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
-    await expectFormKept(blog, post.id, res, typed, 'Vous avez envoyé trop de commentaires en peu de temps : celui-ci n’a pas été enregistré.')
+    await expectFormKept(
+      blog,
+      post.id,
+      res,
+      typed,
+      'Vous avez envoyé trop de commentaires en peu de temps : celui-ci n’a pas été enregistré.',
+    )
   })
 })
 

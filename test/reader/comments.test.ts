@@ -6,7 +6,18 @@ import { postPath } from '../../src/lib/urls.ts'
 import { createPost } from '../../src/content/posts.write.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from '../helpers/app.ts'
 import { URL_XSS_PAYLOADS, XSS_PAYLOADS } from '../helpers/xss-payloads.ts'
-import { commentList, commentsArea, commentsOf, DAY, decode, inputValue, openPost, send, textareaValue, type Fields } from '../helpers/comments.ts'
+import {
+  commentList,
+  commentsArea,
+  commentsOf,
+  DAY,
+  decode,
+  inputValue,
+  openPost,
+  send,
+  textareaValue,
+  type Fields,
+} from '../helpers/comments.ts'
 
 /** No markup a commenter could have written: no script, no event handler attribute, no javascript: link. */
 function expectInert(html: string): void {
@@ -22,7 +33,12 @@ function expectInert(html: string): void {
   }
 }
 
-const VALID: Fields = { author: 'Camille', email: 'camille@example.org', url: 'https://camille.example.org/', body: 'Merci pour cette note.' }
+const VALID: Fields = {
+  author: 'Camille',
+  email: 'camille@example.org',
+  url: 'https://camille.example.org/',
+  body: 'Merci pour cette note.',
+}
 
 describe('posting a comment', () => {
   let blog: TestBlog
@@ -37,7 +53,12 @@ describe('posting a comment', () => {
     expect(before.statusCode).toBe(200)
     const form = commentsArea(before.body)
     expect(form).toContain(`<form class="comment-form" method="post" action="${post.url}#respond"`)
-    for (const [name, label] of [['author', 'Nom'], ['email', 'E-mail'], ['url', 'Site web'], ['body', 'Commentaire']]) {
+    for (const [name, label] of [
+      ['author', 'Nom'],
+      ['email', 'E-mail'],
+      ['url', 'Site web'],
+      ['body', 'Commentaire'],
+    ]) {
       expect(form).toMatch(new RegExp(`<label for="comment-${name}">${label} `))
       expect(form).toMatch(new RegExp(`id="comment-${name}" name="${name}"`))
     }
@@ -103,36 +124,69 @@ describe('posting a comment', () => {
     ['a missing name', { author: '   ' }, 'author', 'Indiquez votre nom.'],
     ['a name over 100 characters', { author: 'n'.repeat(101) }, 'author', 'Votre nom ne doit pas dépasser 100 caractères.'],
     ['an invalid e-mail', { email: 'camille@' }, 'email', 'Cette adresse e-mail n’est pas valide (exemple : nom@exemple.fr).'],
-    ['an e-mail over 254 characters', { email: `${'a'.repeat(64)}@${'b'.repeat(186)}.org` }, 'email', 'L’adresse e-mail ne doit pas dépasser 254 caractères.'],
-    ['a javascript: website', { url: 'javascript:alert(1)' }, 'url', 'L’adresse du site doit commencer par http:// ou https:// (exemple : https://exemple.fr).'],
-    ['an ftp: website', { url: 'ftp://example.org/' }, 'url', 'L’adresse du site doit commencer par http:// ou https:// (exemple : https://exemple.fr).'],
-    ['a website without scheme', { url: 'example.org' }, 'url', 'L’adresse du site doit commencer par http:// ou https:// (exemple : https://exemple.fr).'],
-    ['a website over 2,000 characters', { url: `https://example.org/${'p'.repeat(1990)}` }, 'url', 'L’adresse du site ne doit pas dépasser 2 000 caractères.'],
+    [
+      'an e-mail over 254 characters',
+      { email: `${'a'.repeat(64)}@${'b'.repeat(186)}.org` },
+      'email',
+      'L’adresse e-mail ne doit pas dépasser 254 caractères.',
+    ],
+    [
+      'a javascript: website',
+      { url: 'javascript:alert(1)' },
+      'url',
+      'L’adresse du site doit commencer par http:// ou https:// (exemple : https://exemple.fr).',
+    ],
+    [
+      'an ftp: website',
+      { url: 'ftp://example.org/' },
+      'url',
+      'L’adresse du site doit commencer par http:// ou https:// (exemple : https://exemple.fr).',
+    ],
+    [
+      'a website without scheme',
+      { url: 'example.org' },
+      'url',
+      'L’adresse du site doit commencer par http:// ou https:// (exemple : https://exemple.fr).',
+    ],
+    [
+      'a website over 2,000 characters',
+      { url: `https://example.org/${'p'.repeat(1990)}` },
+      'url',
+      'L’adresse du site ne doit pas dépasser 2 000 caractères.',
+    ],
     ['an empty comment', { body: ' \n\t ' }, 'body', 'Écrivez votre commentaire.'],
-    ['a comment over 10,000 characters', { body: 'x'.repeat(10_001) }, 'body', 'Votre commentaire ne doit pas dépasser 10 000 caractères (il en compte 10 001).'],
+    [
+      'a comment over 10,000 characters',
+      { body: 'x'.repeat(10_001) },
+      'body',
+      'Votre commentaire ne doit pas dépasser 10 000 caractères (il en compte 10 001).',
+    ],
   ]
 
-  it.each(invalid)('refuses %s with 400, the message beside the field, the typed values kept, nothing stored', async (_, change, field, message) => {
-    const post = await openPost(blog)
-    const fields: Fields = { ...VALID, ...change, remember: '1' }
-    const res = await send(blog, post.url, fields)
-    expect(res.statusCode).toBe(400)
-    expect(await commentsOf(blog, post.id)).toHaveLength(0)
-    // French number formatting puts a narrow no-break space in "10 001".
-    const html = commentsArea(res.body).replace(/\u202f/g, ' ')
-    // Beside the field, tied to it for assistive technology, and in the summary at the top of the form.
-    expect(html).toContain(`<p class="field-error" id="comment-${field}-error">${message}</p>`)
-    expect(html).toMatch(new RegExp(`name="${field}"[^>]* aria-invalid="true" aria-describedby="[^"]*comment-${field}-error"`))
-    expect(html).toContain(`<li><a href="#comment-${field}">${message}</a></li>`)
-    expect(html.match(/aria-invalid/g)).toHaveLength(1)
-    // Everything typed is still there.
-    for (const name of ['author', 'email', 'url'] as const) expect(inputValue(html, name)).toBe(fields[name])
-    expect(textareaValue(html, 'body')).toBe(fields.body)
-    expect(html).toMatch(/name="remember" value="1" checked/)
-    // The rest of the post page is there too.
-    expect(res.body).toContain('Le texte de la note.')
-    expect(res.body).toMatch(/<title>Erreur : /)
-  })
+  it.each(invalid)(
+    'refuses %s with 400, the message beside the field, the typed values kept, nothing stored',
+    async (_, change, field, message) => {
+      const post = await openPost(blog)
+      const fields: Fields = { ...VALID, ...change, remember: '1' }
+      const res = await send(blog, post.url, fields)
+      expect(res.statusCode).toBe(400)
+      expect(await commentsOf(blog, post.id)).toHaveLength(0)
+      // French number formatting puts a narrow no-break space in "10 001".
+      const html = commentsArea(res.body).replace(/\u202f/g, ' ')
+      // Beside the field, tied to it for assistive technology, and in the summary at the top of the form.
+      expect(html).toContain(`<p class="field-error" id="comment-${field}-error">${message}</p>`)
+      expect(html).toMatch(new RegExp(`name="${field}"[^>]* aria-invalid="true" aria-describedby="[^"]*comment-${field}-error"`))
+      expect(html).toContain(`<li><a href="#comment-${field}">${message}</a></li>`)
+      expect(html.match(/aria-invalid/g)).toHaveLength(1)
+      // Everything typed is still there.
+      for (const name of ['author', 'email', 'url'] as const) expect(inputValue(html, name)).toBe(fields[name])
+      expect(textareaValue(html, 'body')).toBe(fields.body)
+      expect(html).toMatch(/name="remember" value="1" checked/)
+      // The rest of the post page is there too.
+      expect(res.body).toContain('Le texte de la note.')
+      expect(res.body).toMatch(/<title>Erreur : /)
+    },
+  )
 
   const internationalEmails: Array<[string, string, string]> = [
     ['an internationalised domain', 'jean+blog@exämple.fr', 'jean+blog@exämple.fr'],
@@ -227,7 +281,11 @@ describe('replies', () => {
 
     const html = mainOf((await blog.app.inject(post.url)).body)
     const parentItem = html.slice(html.indexOf(`<article id="comment-${first!.id}">`))
-    expect(parentItem).toMatch(new RegExp(`^<article id="comment-${first!.id}">[\\s\\S]*?</article>\\s*<ol class="comment-replies">\\s*<li class="comment depth-2">\\s*<article id="comment-${reply.id}">`))
+    expect(parentItem).toMatch(
+      new RegExp(
+        `^<article id="comment-${first!.id}">[\\s\\S]*?</article>\\s*<ol class="comment-replies">\\s*<li class="comment depth-2">\\s*<article id="comment-${reply.id}">`,
+      ),
+    )
     expect(visibleText(html)).toContain('Commentaires (2)')
   })
 
@@ -248,7 +306,8 @@ describe('replies', () => {
     // Quatre and Cinq stand beside Trois, at the third level; each names (and links) the comment it answers.
     for (const id of [ids[3], ids[4]]) expect(html).toMatch(new RegExp(`<li class="comment depth-3">\\s*<article id="comment-${id}">`))
     expect(html).not.toContain('depth-4')
-    const article = (id: number) => html.slice(html.indexOf(`<article id="comment-${id}">`), html.indexOf('</article>', html.indexOf(`<article id="comment-${id}">`)))
+    const article = (id: number) =>
+      html.slice(html.indexOf(`<article id="comment-${id}">`), html.indexOf('</article>', html.indexOf(`<article id="comment-${id}">`)))
     expect(article(ids[3]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[2]}">Trois</a></p>`)
     expect(article(ids[4]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[3]}">Quatre</a></p>`)
     expect(visibleText(article(ids[4]!))).toMatch(/^en réponse à Quatre Niveau 5/)
@@ -358,7 +417,9 @@ describe('moderation', () => {
     expect(visibleText(mainOf(page.body))).not.toContain('en attente de modération')
     const back = await blog.app.inject(res.headers.location as string)
     expect(back.statusCode).toBe(200)
-    expect(commentsArea(back.body)).toContain('<p class="comment-pending" role="status">Votre commentaire est en attente de modération.</p>')
+    expect(commentsArea(back.body)).toContain(
+      '<p class="comment-pending" role="status">Votre commentaire est en attente de modération.</p>',
+    )
     expect(back.body).not.toContain(fields.body!)
     return row
   }
@@ -613,7 +674,9 @@ describe('rate limit', () => {
       expect(res.statusCode).toBe(429)
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
-      expect(visibleText(mainOf(res.body))).toContain('Vous avez envoyé trop de commentaires en peu de temps : celui-ci n’a pas été enregistré.')
+      expect(visibleText(mainOf(res.body))).toContain(
+        'Vous avez envoyé trop de commentaires en peu de temps : celui-ci n’a pas été enregistré.',
+      )
       expect(textareaValue(commentsArea(res.body), 'body')).toBe('Commentaire 3')
       expect(await commentsOf(blog, post.id)).toHaveLength(2)
       // Another visitor is not held back, nor are readers.
@@ -641,7 +704,9 @@ describe('rate limit', () => {
     expect(loadConfig({}).commentRateLimit).toBe(5)
     expect(loadConfig({ COMMENT_RATE_LIMIT: '0' }).commentRateLimit).toBe(0)
     expect(loadConfig({ COMMENT_RATE_LIMIT: '120' }).commentRateLimit).toBe(120)
-    expect(() => loadConfig({ COMMENT_RATE_LIMIT: '-1' })).toThrow(/^Invalid configuration: COMMENT_RATE_LIMIT must be 0 \(no limit\) or more/)
+    expect(() => loadConfig({ COMMENT_RATE_LIMIT: '-1' })).toThrow(
+      /^Invalid configuration: COMMENT_RATE_LIMIT must be 0 \(no limit\) or more/,
+    )
     expect(() => loadConfig({ COMMENT_RATE_LIMIT: 'lots' })).toThrow(/COMMENT_RATE_LIMIT must be a number/)
   })
 })
@@ -705,7 +770,15 @@ describe('hostile text', () => {
     const post = await openPost(blog)
     await blog.app.db
       .insertInto('comments')
-      .values({ post_id: post.id, parent_id: null, author_name: 'Ancien', author_url: 'javascript:alert(1)', body: 'x', status: 'approved', created_at: new Date().toISOString() })
+      .values({
+        post_id: post.id,
+        parent_id: null,
+        author_name: 'Ancien',
+        author_url: 'javascript:alert(1)',
+        body: 'x',
+        status: 'approved',
+        created_at: new Date().toISOString(),
+      })
       .execute()
     const list = commentList((await blog.app.inject(post.url)).body)
     expectInert(list)

@@ -78,7 +78,18 @@ describe('list pages', () => {
     const res = await blog.app.inject('/category/pairs')
     expect(res.statusCode).toBe(200)
     expect(visibleText(mainOf(res.body))).toContain('Catégorie : Pairs')
-    expect(listedTitles(res.body)).toEqual(['Note 22', 'Note 20', 'Note 18', 'Note 16', 'Note 14', 'Note 12', 'Note 10', 'Note 8', 'Note 6', 'Note 4'])
+    expect(listedTitles(res.body)).toEqual([
+      'Note 22',
+      'Note 20',
+      'Note 18',
+      'Note 16',
+      'Note 14',
+      'Note 12',
+      'Note 10',
+      'Note 8',
+      'Note 6',
+      'Note 4',
+    ])
     expect(listedTitles((await blog.app.inject('/category/pairs?page=2')).body)).toEqual(['Note 2'])
     expect((await blog.app.inject('/category/pairs?page=3')).statusCode).toBe(404)
     expect((await blog.app.inject('/category/inconnue')).statusCode).toBe(404)
@@ -101,7 +112,15 @@ describe('list pages', () => {
   it('answers 404, like an unknown page, for a month or year with no post a reader can see', async () => {
     // Only a draft (dated) in April 2020; only a post scheduled for 2999 in January 2999; nothing in 2019.
     await createPost(blog.app.db, { title: 'Brouillon daté', body: 'x', status: 'draft', publishedAt: '2020-04-10T10:00:00.000Z' })
-    for (const url of ['/archive/2020/03/', '/archive/2020/04/', '/archive/2999/01/', '/archive/2019/', '/archive/2999/', '/archive/2020/03', '/archive/2019']) {
+    for (const url of [
+      '/archive/2020/03/',
+      '/archive/2020/04/',
+      '/archive/2999/01/',
+      '/archive/2019/',
+      '/archive/2999/',
+      '/archive/2020/03',
+      '/archive/2019',
+    ]) {
       const res = await blog.app.inject(url)
       expect(res.statusCode, url).toBe(404)
       expect(res.body, url).toContain('Page introuvable')
@@ -210,7 +229,18 @@ describe('archives by year', () => {
     const res = await blog.app.inject('/archive/2018/')
     expect(res.statusCode).toBe(200)
     expect(visibleText(mainOf(res.body))).toContain('Archives : 2018')
-    expect(listedTitles(res.body)).toEqual(['Mois 2018-12', 'Mois 2018-11', 'Mois 2018-10', 'Mois 2018-09', 'Mois 2018-08', 'Mois 2018-07', 'Mois 2018-06', 'Mois 2018-05', 'Mois 2018-04', 'Mois 2018-03'])
+    expect(listedTitles(res.body)).toEqual([
+      'Mois 2018-12',
+      'Mois 2018-11',
+      'Mois 2018-10',
+      'Mois 2018-09',
+      'Mois 2018-08',
+      'Mois 2018-07',
+      'Mois 2018-06',
+      'Mois 2018-05',
+      'Mois 2018-04',
+      'Mois 2018-03',
+    ])
     expect(listedTitles((await blog.app.inject('/archive/2018?page=2')).body)).toEqual(['Mois 2018-02', 'Mois 2018-01', 'Nouvel an'])
     expect((await blog.app.inject('/archive/2018/?page=3')).statusCode).toBe(404)
     // 2017 has no post in Paris time: no page.

@@ -26,7 +26,7 @@ describe('the seed post page', () => {
       "L'Etat islamique (Daech), a pris, dimanche 1er octobre",
       'Des attaques qui coïncident avec la dernière intervention audio',
       "L'Armée Arabe Syrienne lance une contre-attaque pour reprendre la ville",
-      'quelques dizaines de jihadistes mal armés à l\'intérieur.',
+      "quelques dizaines de jihadistes mal armés à l'intérieur.",
       'Jean René Belliard',
       '19:08 Publié dans Abou Bakr al-Baghdadi, Al-Qaryatayn, Armée Arabe Syrienne, Etat Islamique, Syrie | Lien permanent | Commentaires (2)',
       'Commentaires',
@@ -71,7 +71,7 @@ describe('the seed post page', () => {
   it('has a document title, description and canonical link', async () => {
     const html = (await blog.app.inject(SEED_PATH)).body
     expect(html).toContain('<html lang="fr">')
-    expect(html).toContain("<title>Syrie : Daech s&#39;empare d&#39;Al-Qaryatayn, ville symbolique dans le centre de la Syrie</title>")
+    expect(html).toContain('<title>Syrie : Daech s&#39;empare d&#39;Al-Qaryatayn, ville symbolique dans le centre de la Syrie</title>')
     expect(html).toContain(`<link rel="canonical" href="http://blog.test${SEED_PATH}">`)
     expect(html).toMatch(/<meta name="description" content="L&#39;Etat islamique \(Daech\), a pris/)
   })

@@ -36,7 +36,12 @@ describe('search', () => {
   })
 
   it('ranks a match in the title above a match in the body only', async () => {
-    await createPost(blog.app.db, { title: 'Palmyrène, une note', body: 'Rien de plus.', status: 'published', publishedAt: '2016-01-01T00:00:00.000Z' })
+    await createPost(blog.app.db, {
+      title: 'Palmyrène, une note',
+      body: 'Rien de plus.',
+      status: 'published',
+      publishedAt: '2016-01-01T00:00:00.000Z',
+    })
     await createPost(blog.app.db, {
       title: 'Autre chose',
       body: 'On parle ici de la Palmyrène, de la Palmyrène encore, et de la Palmyrène enfin.',
@@ -100,11 +105,20 @@ describe('search', () => {
 
   it('follows creation, edit and deletion of posts, categories and tags', async () => {
     const db = blog.app.db
-    const { id } = await createPost(db, { title: 'Xylophone', body: 'Un instrument.', status: 'published', publishedAt: '2015-03-03T00:00:00.000Z' })
+    const { id } = await createPost(db, {
+      title: 'Xylophone',
+      body: 'Un instrument.',
+      status: 'published',
+      publishedAt: '2015-03-03T00:00:00.000Z',
+    })
     const url = '/archive/2015/03/03/xylophone.html'
     expect(resultUrls((await search('xylophone')).body)).toEqual([url])
 
-    await db.updateTable('posts').set({ title: 'Marimba', body_html: '<p>Un <em>autre</em> instrument.</p>' }).where('id', '=', id).execute()
+    await db
+      .updateTable('posts')
+      .set({ title: 'Marimba', body_html: '<p>Un <em>autre</em> instrument.</p>' })
+      .where('id', '=', id)
+      .execute()
     expect(resultUrls((await search('xylophone')).body)).toEqual([])
     expect(resultUrls((await search('marimba')).body)).toEqual([url])
 
@@ -167,11 +181,57 @@ describe('search', () => {
   })
 
   const hostile = [
-    '"', '"Qaryatayn', 'Qaryatayn"', '""', '"""', "'", 'NEAR(', 'NEAR(a b', 'NEAR(a, b)', '*', '**', '-', '-Qaryatayn',
-    '^', 'a*b', 'AND', 'OR', 'NOT', 'AND OR NOT', 'Qaryatayn AND', 'OR Qaryatayn', 'title:x', 'body:deir', '{title body}: x',
-    'posts_fts:x', '(', ')', '()', '(Qaryatayn', '+', ':', ';', '\\', '%', '_', 'x'.repeat(10_000), 'Qaryatayn '.repeat(1000),
-    'a\u0000b', '\u0000', '\u0002mark\u0003', 'é'.repeat(5000), '🙂', '\u200b', 'Deïr\u0301', '<script>alert(1)</script>',
-    "'; drop table posts; --", 'rank:1', 'MATCH', '"a" "b"', ' ', '',
+    '"',
+    '"Qaryatayn',
+    'Qaryatayn"',
+    '""',
+    '"""',
+    "'",
+    'NEAR(',
+    'NEAR(a b',
+    'NEAR(a, b)',
+    '*',
+    '**',
+    '-',
+    '-Qaryatayn',
+    '^',
+    'a*b',
+    'AND',
+    'OR',
+    'NOT',
+    'AND OR NOT',
+    'Qaryatayn AND',
+    'OR Qaryatayn',
+    'title:x',
+    'body:deir',
+    '{title body}: x',
+    'posts_fts:x',
+    '(',
+    ')',
+    '()',
+    '(Qaryatayn',
+    '+',
+    ':',
+    ';',
+    '\\',
+    '%',
+    '_',
+    'x'.repeat(10_000),
+    'Qaryatayn '.repeat(1000),
+    'a\u0000b',
+    '\u0000',
+    '\u0002mark\u0003',
+    'é'.repeat(5000),
+    '🙂',
+    '\u200b',
+    'Deïr\u0301',
+    '<script>alert(1)</script>',
+    "'; drop table posts; --",
+    'rank:1',
+    'MATCH',
+    '"a" "b"',
+    ' ',
+    '',
   ]
   it.each(hostile.map((q) => [q.length > 40 ? `${q.slice(0, 20)}… (${q.length} chars)` : q, q]))(
     'answers 200 to the hostile query %j',
@@ -184,11 +244,23 @@ describe('search', () => {
   )
 
   it('answers 200 to odd parameters', async () => {
-    for (const url of ['/search', '/search?q=', '/search?q=a&q=b', '/search?q[x]=1', '/search?page=abc&q=deir', '/search?q=deir&page=-3', '/search?q=deir&page=1e9', '/search?q=%00', '/search?q=%E0%A4%A']) {
+    for (const url of [
+      '/search',
+      '/search?q=',
+      '/search?q=a&q=b',
+      '/search?q[x]=1',
+      '/search?page=abc&q=deir',
+      '/search?q=deir&page=-3',
+      '/search?q=deir&page=1e9',
+      '/search?q=%00',
+      '/search?q=%E0%A4%A',
+    ]) {
       const res = await blog.app.inject(url)
       expect(res.statusCode, url).toBe(200)
     }
-    expect(resultUrls((await blog.app.inject('/search?q=deir&page=abc')).body)).toContain('/archive/2017/11/03/syrie-deir-ez-zor-entierement-reprise.html')
+    expect(resultUrls((await blog.app.inject('/search?q=deir&page=abc')).body)).toContain(
+      '/archive/2017/11/03/syrie-deir-ez-zor-entierement-reprise.html',
+    )
   })
 })
 

@@ -11,7 +11,14 @@ function jsonLdOf(html: string): any[] {
 
 function metaOf(html: string, attr: 'property' | 'name', key: string): string[] {
   const re = new RegExp(`<meta ${attr}="${key.replace(/[.+]/g, '\\$&')}" content="([^"]*)">`, 'g')
-  return [...html.matchAll(re)].map((m) => m[1]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'))
+  return [...html.matchAll(re)].map((m) =>
+    m[1]!
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&'),
+  )
 }
 
 describe('metadata for search engines and social sites', () => {
@@ -72,13 +79,22 @@ describe('metadata for search engines and social sites', () => {
 
   it("shows the post's first image in Open Graph, the Twitter card and JSON-LD, absolute from SITE_URL", async () => {
     const cases: Array<[body: string, image: string, alt: string]> = [
-      ['Texte.\n\n![Carte de Syrie](/static/carte.png)\n\n![Autre](/static/autre.png)', 'http://blog.test/static/carte.png', 'Carte de Syrie'],
+      [
+        'Texte.\n\n![Carte de Syrie](/static/carte.png)\n\n![Autre](/static/autre.png)',
+        'http://blog.test/static/carte.png',
+        'Carte de Syrie',
+      ],
       // Relative to the post's own address, as a browser reads it on the page.
       ['![](photo.jpg)', 'http://blog.test/archive/2016/06/06/photo.jpg', ''],
       ['<p>x</p>\n\n![Loin](https://images.example.org/a.jpg?w=1200&h=630)', 'https://images.example.org/a.jpg?w=1200&h=630', 'Loin'],
     ]
     for (const [i, [body, image, alt]] of cases.entries()) {
-      const { slug } = await createPost(blog.app.db, { title: `Image ${i}`, body, status: 'published', publishedAt: '2016-06-06T10:00:00.000Z' })
+      const { slug } = await createPost(blog.app.db, {
+        title: `Image ${i}`,
+        body,
+        status: 'published',
+        publishedAt: '2016-06-06T10:00:00.000Z',
+      })
       const html = (await blog.app.inject(`/archive/2016/06/06/${slug}.html`)).body
       expect(metaOf(html, 'property', 'og:image'), body).toEqual([image])
       expect(metaOf(html, 'property', 'og:image:alt')).toEqual(alt ? [alt] : [])
@@ -100,7 +116,13 @@ describe('metadata for search engines and social sites', () => {
 
   it('keeps the JSON-LD a data block that no text can close', async () => {
     const title = '</script><script>alert(1)</script> <!-- & \u2028'
-    await createPost(blog.app.db, { title, body: 'Corps </script>', status: 'published', publishedAt: '2016-06-06T06:00:00.000Z', signature: '</SCRIPT>' })
+    await createPost(blog.app.db, {
+      title,
+      body: 'Corps </script>',
+      status: 'published',
+      publishedAt: '2016-06-06T06:00:00.000Z',
+      signature: '</SCRIPT>',
+    })
     const html = (await blog.app.inject('/archive/2016/06/06/script-script-alert-1-script.html')).body
     expect(html).not.toContain('<script>alert(1)')
     const block = /<script type="application\/ld\+json">([\s\S]*?)<\/script>/.exec(html)![1]!
@@ -130,7 +152,12 @@ describe('metadata for search engines and social sites', () => {
 
     const now = new Date().toISOString()
     const db = blog.app.db
-    const visible = await db.selectFrom('posts').select(['slug', 'published_at']).where('status', '=', 'published').where('published_at', '<=', now).execute()
+    const visible = await db
+      .selectFrom('posts')
+      .select(['slug', 'published_at'])
+      .where('status', '=', 'published')
+      .where('published_at', '<=', now)
+      .execute()
     const categories = await db
       .selectFrom('categories as c')
       .select('c.slug')
@@ -151,7 +178,12 @@ describe('metadata for search engines and social sites', () => {
     expect(postLocs).toHaveLength(visible.length)
     for (const l of postLocs) expect((await blog.app.inject(l)).statusCode, l).toBe(200)
     expect(locs.filter((l) => l.startsWith('/category/')).sort()).toEqual(categories.map((c) => `/category/${c.slug}`).sort())
-    expect(locs.filter((l) => /^\/archive\/\d{4}\/\d{2}\/$/.test(l)).sort()).toEqual(['/archive/2016/06/', '/archive/2017/09/', '/archive/2017/10/', '/archive/2017/11/'])
+    expect(locs.filter((l) => /^\/archive\/\d{4}\/\d{2}\/$/.test(l)).sort()).toEqual([
+      '/archive/2016/06/',
+      '/archive/2017/09/',
+      '/archive/2017/10/',
+      '/archive/2017/11/',
+    ])
     expect(locs[0]).toBe('/')
     expect(locs).toHaveLength(1 + visible.length + categories.length + 4)
     expect(res.body).not.toContain('brouillon')

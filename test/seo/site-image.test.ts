@@ -108,7 +108,15 @@ describe('the site image', () => {
 
   it('refuses what is not an http(s) address or a path on the site, with the message beside the field and the text kept', async () => {
     await admin.post('/admin/settings', form({ siteImage: '/static/garde.png' }))
-    for (const bad of ['javascript:alert(1)', 'ftp://example.org/a.png', '//cdn.example.org/a.png', 'logo.png', 'https://example.org/a b.png', 'data:image/png;base64,AAAA', `/${'x'.repeat(2000)}`]) {
+    for (const bad of [
+      'javascript:alert(1)',
+      'ftp://example.org/a.png',
+      '//cdn.example.org/a.png',
+      'logo.png',
+      'https://example.org/a b.png',
+      'data:image/png;base64,AAAA',
+      `/${'x'.repeat(2000)}`,
+    ]) {
       const res = await admin.post('/admin/settings', form({ siteImage: bad, title: 'Titre gardé' }))
       expect(res.statusCode, bad).toBe(400)
       expect(res.body).toContain('id="siteImage-error"')

@@ -44,6 +44,10 @@ describe('load without loss', () => {
 })
 
 async function countComments(blog: LiveBlog, postId: number): Promise<number> {
-  const row = await blog.app.db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).where('post_id', '=', postId).executeTakeFirstOrThrow()
+  const row = await blog.app.db
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('post_id', '=', postId)
+    .executeTakeFirstOrThrow()
   return Number(row.n)
 }

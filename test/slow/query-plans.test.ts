@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BenchManifest } from '../../bench/seed.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
 
-interface PlanRow { id: number; parent: number; detail: string }
+interface PlanRow {
+  id: number
+  parent: number
+  detail: string
+}
 
 describe('query plans of the public pages', () => {
   let blog: TestBlog
@@ -19,13 +23,27 @@ describe('query plans of the public pages', () => {
     blog = await buildTestApp({ demo: false, env: { PAGE_CACHE: 'off' } })
     await blog.close()
     const db = join(blog.dir, 'carnet.db')
-    const seed = spawnSync(process.execPath, ['--import', 'tsx', 'bench/seed.ts', '--posts', '2000', '--comments', '20000', '--db', db, '--quiet'], { encoding: 'utf8' })
+    const seed = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/seed.ts', '--posts', '2000', '--comments', '20000', '--db', db, '--quiet'],
+      { encoding: 'utf8' },
+    )
     expect(seed.stderr).toBe('')
     expect(seed.status).toBe(0)
     manifest = JSON.parse(readFileSync(`${db}.json`, 'utf8')) as BenchManifest
     blog = await buildTestApp({ dir: blog.dir, env: { PAGE_CACHE: 'off' } })
     blog.app.statements.clear()
-    for (const url of ['/', '/?page=3', manifest.post, manifest.heavyPost, manifest.category, `${manifest.category}?page=2`, manifest.month, manifest.month.split('/').slice(0, 3).join('/') + '/', '/nulle-part']) {
+    for (const url of [
+      '/',
+      '/?page=3',
+      manifest.post,
+      manifest.heavyPost,
+      manifest.category,
+      `${manifest.category}?page=2`,
+      manifest.month,
+      manifest.month.split('/').slice(0, 3).join('/') + '/',
+      '/nulle-part',
+    ]) {
       const res = await blog.app.inject(url)
       expect(res.statusCode, url).toBe(url === '/nulle-part' ? 404 : 200)
     }
@@ -59,7 +77,7 @@ describe('query plans of the public pages', () => {
         scans.push(`${row.detail}\n    in: ${sql}`)
       }
     }
-    if (process.env.SHOW_PLANS) for (const [sql, plan] of statements) console.log(sql, "\n  " + plan.map((r) => r.detail).join("\n  "))
+    if (process.env.SHOW_PLANS) for (const [sql, plan] of statements) console.log(sql, '\n  ' + plan.map((r) => r.detail).join('\n  '))
     expect(scans).toEqual([])
   })
 })
