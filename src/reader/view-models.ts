@@ -42,16 +42,16 @@ function summaryOf(
   /** The date shown (a draft's last change until it is published). */
   publishedAt: string,
   categories: Array<{ name: string; slug: string }> | undefined,
-  ctx: ViewContext,
+  context: ViewContext,
 ): PostListItem {
   return {
     id: row.id,
-    url: postPath(row, ctx.timeZone),
+    url: postPath(row, context.timeZone),
     title: row.title,
     excerpt: row.excerpt,
     publishedAt,
-    dateHeader: ctx.fmt.dateHeader(publishedAt),
-    time: ctx.fmt.time(publishedAt),
+    dateHeader: context.fmt.dateHeader(publishedAt),
+    time: context.fmt.time(publishedAt),
     categories: categoryLinks(categories),
     commentCount: Number(row.comment_count),
   }
@@ -60,9 +60,9 @@ function summaryOf(
 export function toListItem(
   row: PostListRow,
   categories: Map<number, Array<{ name: string; slug: string }>>,
-  ctx: ViewContext,
+  context: ViewContext,
 ): PostListItem {
-  return summaryOf(row, row.published_at!, categories.get(row.id), ctx)
+  return summaryOf(row, row.published_at!, categories.get(row.id), context)
 }
 
 export interface CommentView {
@@ -87,7 +87,7 @@ export const MAX_COMMENT_DEPTH = 3
 
 export function commentTree(
   rows: readonly CommentRow[],
-  ctx: ViewContext,
+  context: ViewContext,
   /** The author of a visible comment on another page of the thread, by id (undefined: not visible). */
   authorOnOtherPage: (id: number) => string | undefined = () => undefined,
 ): CommentView[] {
@@ -102,7 +102,7 @@ export function commentTree(
       authorUrl: safeWebsite(row.author_url),
       bodyHtml: renderCommentBody(row.body),
       createdAt: row.created_at,
-      date: ctx.fmt.commentDate(row.created_at),
+      date: context.fmt.commentDate(row.created_at),
       depth: 1,
       inReplyTo: null,
       replies: [],
@@ -142,11 +142,11 @@ export function toPostView(
   row: PostRow,
   categories: Array<{ name: string; slug: string }> | undefined,
   tags: string[],
-  ctx: ViewContext,
+  context: ViewContext,
   commentsOpen: boolean,
 ): PostView {
   return {
-    ...summaryOf(row, row.published_at ?? row.updated_at, categories, ctx),
+    ...summaryOf(row, row.published_at ?? row.updated_at, categories, context),
     slug: row.slug,
     bodyHtml: row.body_html,
     signature: row.signature,
