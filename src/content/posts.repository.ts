@@ -344,53 +344,43 @@ export const recentComments = compiled((db, p: { now: string; limit: number }) =
 
 // ---- When pages change without a write ----
 
-const nextPublicationQuery = compiled((db, p: { now: string }) =>
-  db
-    .selectFrom('posts as p')
-    .select((eb) => eb.fn.min('p.published_at').as('at'))
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '>', p.now),
-)
-
-/**
- * The next moment at which the public pages change with no write to the database: a scheduled post's
- * publication, or a thread's automatic closing (`autoCloseDays` after its post's publication). Null if none.
- */
-export async function nextTimedChange(db: Db, now: string, autoCloseDays: number): Promise<string | null> {
-  const moments: string[] = []
-  const next = (await nextPublicationQuery.first(db, { now }))?.at
-  if (next) moments.push(next)
-  if (autoCloseDays > 0) {
-    const dayMs = 24 * 60 * 60 * 1000
-    // The first thread to close is that of the oldest post published less than autoCloseDays ago.
-    const since = new Date(Date.parse(now) - autoCloseDays * dayMs).toISOString()
-    const oldestOpen = (await nextPublicationQuery.first(db, { now: since }))?.at
-    if (oldestOpen) moments.push(new Date(Date.parse(oldestOpen) + autoCloseDays * dayMs).toISOString())
-  }
-  return moments.length ? moments.sort()[0]! : null
+const publicationQueries = {
+  next: compiled((db, p: { now: string }) =>
+    db
+      .selectFrom('posts as p')
+      .select((eb) => eb.fn.min('p.published_at').as('at'))
+      .where('p.status', '=', 'published')
+      .where('p.published_at', '>', p.now),
+  ),
+  last: compiled((db, p: { now: string }) =>
+    db
+      .selectFrom('posts as p')
+      .select((eb) => eb.fn.max('p.published_at').as('at'))
+      .where('p.status', '=', 'published')
+      .where('p.published_at', '<=', p.now),
+  ),
 }
 
-const lastPublicationQuery = compiled((db, p: { now: string }) =>
-  db
-    .selectFrom('posts as p')
-    .select((eb) => eb.fn.max('p.published_at').as('at'))
-    .where('p.status', '=', 'published')
-    .where('p.published_at', '<=', p.now),
-)
-
-/** The latest moment up to `now` at which the public pages changed with no write (see nextTimedChange). */
-export async function lastTimedChange(db: Db, now: string, autoCloseDays: number): Promise<string | null> {
+/**
+ * When the public pages change with no write to the database: a scheduled post's publication, or a thread's
+ * automatic closing (`autoCloseDays` after its post's publication). `next`: the first such moment after `now`;
+ * `last`: the latest one up to `now`. Null if none.
+ */
+export async function timedChange(db: Db, which: 'next' | 'last', now: string, autoCloseDays: number): Promise<string | null> {
+  const publication = publicationQueries[which]
   const moments: string[] = []
-  const last = (await lastPublicationQuery.first(db, { now }))?.at
-  if (last) moments.push(last)
+  const published = (await publication.first(db, { now }))?.at
+  if (published) moments.push(published)
   if (autoCloseDays > 0) {
     const dayMs = 24 * 60 * 60 * 1000
-    // The last thread to have closed is that of the newest post published at least autoCloseDays ago.
-    const cutoff = new Date(Date.parse(now) - autoCloseDays * dayMs).toISOString()
-    const closed = (await lastPublicationQuery.first(db, { now: cutoff }))?.at
-    if (closed) moments.push(new Date(Date.parse(closed) + autoCloseDays * dayMs).toISOString())
+    // Threads close autoCloseDays after their posts' publication: the publication that counts is the one
+    // nearest to now − autoCloseDays, on the same side.
+    const shifted = new Date(Date.parse(now) - autoCloseDays * dayMs).toISOString()
+    const closing = (await publication.first(db, { now: shifted }))?.at
+    if (closing) moments.push(new Date(Date.parse(closing) + autoCloseDays * dayMs).toISOString())
   }
-  return moments.length ? moments.sort().at(-1)! : null
+  moments.sort()
+  return (which === 'next' ? moments[0] : moments.at(-1)) ?? null
 }
 
 /** Used by the demo loader: whether the blog has any post at all. */

@@ -17,8 +17,8 @@ import type { Pager } from '../lib/pager.ts'
 export default async function postsRoutes(app: FastifyInstance) {
   // Scheduled posts appear and threads close with no write: every cache must drop its pages then.
   app.freshness.addTimedChanges({
-    next: (now) => repo.nextTimedChange(app.db, now, app.settings.get().commentsAutoCloseDays),
-    last: (now) => repo.lastTimedChange(app.db, now, app.settings.get().commentsAutoCloseDays),
+    next: (now) => repo.timedChange(app.db, 'next', now, app.settings.get().commentsAutoCloseDays),
+    last: (now) => repo.timedChange(app.db, 'last', now, app.settings.get().commentsAutoCloseDays),
   })
   const listContext = (): ViewContext & { perPage: number } => {
     const settings = app.settings.get()
