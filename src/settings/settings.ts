@@ -49,9 +49,12 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   siteImage: '',
 }
 
+/**
+ * The blog's settings, read from the database and kept frozen: a change (here, or by another process, seen by
+ * the settings plugin) replaces the object, so what is derived from one (memo keys) never outlives it.
+ */
 export class SettingsStore {
   #current: Readonly<Settings> | undefined
-  #listeners: Array<(s: Readonly<Settings>) => void> = []
   /** True when initialize() found no settings: the blog was created by this process (demo content goes in). */
   createdNow = false
   constructor(private readonly db: Kysely<Database>) {}
@@ -76,7 +79,6 @@ export class SettingsStore {
     const rows = await this.db.selectFrom('settings').select(['key', 'value']).execute()
     const raw = Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]))
     this.#current = Object.freeze(settingsSchema.parse({ ...DEFAULT_SETTINGS, ...raw }))
-    for (const l of this.#listeners) l(this.#current)
     return this.#current
   }
 
@@ -97,10 +99,5 @@ export class SettingsStore {
       }
     })
     return this.reload()
-  }
-
-  /** Called after every change (page caches listen here). */
-  onChange(listener: (s: Readonly<Settings>) => void): void {
-    this.#listeners.push(listener)
   }
 }
