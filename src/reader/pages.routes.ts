@@ -1,4 +1,4 @@
-// Readers' pages: home, post, category and month archives.
+// Readers' pages: home, category, year and month archives, and the post page with its comments.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { MemoArg } from '../cache/freshness.ts'
 import { CACHEABLE } from '../cache/policy.ts'
@@ -8,11 +8,10 @@ import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, 
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
-import { pageCount, pager } from '../lib/pager.ts'
+import { pageCount, pager, type Pager } from '../lib/pager.ts'
 import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
 import { commentTree, toListItem, toPostView, viewContext, type CommentView, type PostView, type ViewContext } from './view-models.ts'
 import type {} from './page-fields.ts' // the fields this page shares with other features' hooks
-import type { Pager } from '../lib/pager.ts'
 
 export default async function postsRoutes(app: FastifyInstance) {
   // Scheduled posts appear and threads close with no write: every cache must drop its pages then.
