@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { Messages } from '../i18n/index.ts'
 import { slugify } from '../lib/slug.ts'
 import { zonedTimeToUtc } from '../lib/time.ts'
-import { isSiteImage, SITE_IMAGE_MAX_LENGTH } from '../settings/settings.ts'
+import { cleanWordList, isSiteImage, isWordListWithinLimits, SITE_IMAGE_MAX_LENGTH } from '../settings/settings.ts'
 
 const text = z.string().catch('')
 /** A field that may repeat (checkboxes): always a list of strings. */
@@ -206,7 +206,15 @@ export function settingsForm(t: Messages['admin']) {
       .catch('')
       .transform((s) => s.trim())
       .pipe(z.string().max(SITE_IMAGE_MAX_LENGTH, t.invalidSiteImage).refine(isSiteImage, t.invalidSiteImage)),
+    maxLinks: intField(0, 100, t.invalidMaxLinks),
+    holdWords: wordListField(t.invalidWordList),
+    refuseWords: wordListField(t.invalidWordList),
   })
+}
+
+/** A word list typed in a textarea: stored cleaned (src/settings/settings.ts); too long fails with `message`. */
+function wordListField(message: string) {
+  return z.string().catch('').transform(cleanWordList).refine(isWordListWithinLimits, message)
 }
 
 // ---- Categories ----

@@ -11,7 +11,12 @@ export default async function settingsRoutes(app: FastifyInstance) {
     const saved = (request.query as Record<string, unknown>).done === 'saved'
     return reply.adminPage('admin/settings', {
       heading: context.t.settings,
-      values: { ...settings, postsPerPage: String(settings.postsPerPage), commentsAutoCloseDays: String(settings.commentsAutoCloseDays) },
+      values: {
+        ...settings,
+        postsPerPage: String(settings.postsPerPage),
+        commentsAutoCloseDays: String(settings.commentsAutoCloseDays),
+        maxLinks: String(settings.maxLinks),
+      },
       errors: {},
       notice: saved ? context.t.settingsSaved : null,
     })
@@ -28,10 +33,19 @@ export default async function settingsRoutes(app: FastifyInstance) {
       return reply.code(400).adminPage('admin/settings', {
         heading: context.t.settings,
         values: Object.fromEntries(
-          ['title', 'description', 'language', 'timezone', 'postsPerPage', 'moderation', 'commentsAutoCloseDays', 'siteImage'].map((k) => [
-            k,
-            str(k),
-          ]),
+          [
+            'title',
+            'description',
+            'language',
+            'timezone',
+            'postsPerPage',
+            'moderation',
+            'commentsAutoCloseDays',
+            'siteImage',
+            'maxLinks',
+            'holdWords',
+            'refuseWords',
+          ].map((k) => [k, str(k)]),
         ),
         errors,
         notice: null,

@@ -83,6 +83,7 @@ export const en: Messages = {
   errTooManyComments:
     'You sent too many comments in a short time: this one was not saved. Your text is below; wait a minute, then send it again.',
   errSaveFailed: 'Your comment could not be saved: the site has a temporary problem. Your text is below; try again in a few minutes.',
+  errCommentRefused: 'This comment cannot be published on this blog.',
   moderationPending: 'Your comment is awaiting moderation.',
   unsentComment: 'Your comment was not posted. Here it is, to keep:',
   commentsClosedTitle: 'Comments closed',
@@ -257,6 +258,16 @@ export const en: Messages = {
     invalidAutoClose: 'A whole number of days, 0 or more.',
     invalidSiteImage: 'A full http(s) address or a path starting with /, without spaces (at most 2000 characters).',
     invalidChoice: 'Choose one of the values offered.',
+    maxLinks: 'Number of links above which a comment awaits moderation',
+    maxLinksHelp:
+      "The http(s):// and www. addresses in the comment's text count; the author's website does not. 0: every comment with a link awaits moderation.",
+    holdWords: 'Words that hold a comment for moderation',
+    refuseWords: 'Words that refuse a comment',
+    wordListHelp:
+      "One word, phrase, address or IP address per line. Looked for in the comment's name, e-mail, website, text and IP address, inside words too, whatever the case and accents.",
+    refuseWordsHelp: 'A refused comment is not stored; its author only reads that the comment cannot be published on this blog.',
+    invalidMaxLinks: 'A whole number from 0 to 100.',
+    invalidWordList: 'At most 1,000 lines and 20,000 characters.',
     newCategory: 'New category',
     name: 'Name',
     create: 'Create',

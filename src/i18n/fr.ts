@@ -85,6 +85,7 @@ export const fr = {
     'Vous avez envoyé trop de commentaires en peu de temps : celui-ci n’a pas été enregistré. Votre texte est ci-dessous ; patientez une minute, puis envoyez-le de nouveau.',
   errSaveFailed:
     'Votre commentaire n’a pas pu être enregistré : le site a un problème passager. Votre texte est ci-dessous ; réessayez dans quelques minutes.',
+  errCommentRefused: 'Ce commentaire ne peut pas être publié sur ce blog.',
   moderationPending: 'Votre commentaire est en attente de modération.',
   unsentComment: 'Votre commentaire n’a pas été publié. Le voici, pour le garder :',
   commentsClosedTitle: 'Commentaires fermés',
@@ -267,6 +268,17 @@ export const fr = {
     invalidAutoClose: 'Un nombre entier de jours, 0 ou plus.',
     invalidSiteImage: 'Une adresse http(s) complète ou un chemin commençant par /, sans espace (2000 caractères au plus).',
     invalidChoice: 'Choisissez une des valeurs proposées.',
+    maxLinks: 'Nombre de liens au-delà duquel un commentaire attend la modération',
+    maxLinksHelp:
+      'Les adresses http(s):// et www. du texte du commentaire comptent ; le site de l’auteur ne compte pas. 0 : tout commentaire avec un lien attend la modération.',
+    holdWords: 'Mots qui mettent un commentaire en attente de modération',
+    refuseWords: 'Mots qui font refuser un commentaire',
+    wordListHelp:
+      'Un mot, une expression, une adresse ou une adresse IP par ligne. Cherché dans le nom, l’e-mail, le site, le texte et l’adresse IP du commentaire, y compris à l’intérieur d’un mot, sans tenir compte des majuscules ni des accents.',
+    refuseWordsHelp:
+      'Un commentaire refusé n’est pas enregistré ; son auteur lit seulement que le commentaire ne peut pas être publié sur ce blog.',
+    invalidMaxLinks: 'Un nombre entier entre 0 et 100.',
+    invalidWordList: 'Au plus 1 000 lignes et 20 000 caractères.',
     // Categories
     newCategory: 'Nouvelle catégorie',
     name: 'Nom',

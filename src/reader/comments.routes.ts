@@ -224,7 +224,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       const comment = parsed.data
       let result: Awaited<ReturnType<typeof submitComment>>
       try {
-        result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, moderation: settings.moderation })
+        result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, settings })
       } catch (err) {
         // Nothing was stored (the transaction rolled back). The log gets the real cause; the commenter gets the
         // text back, with "try again later" when the failure is SQLite's "not now" (a full disk above all).
@@ -236,13 +236,18 @@ export default async function commentsRoutes(app: FastifyInstance) {
       if (result.kind === 'duplicate') {
         return formAgain(reply, 409, row, settings, { values: values.form, formError: t.errDuplicate, parent: comment.parent })
       }
+      if (result.kind === 'refused') {
+        // A word of the refuse list: the commenter is told no more than that the blog will not publish it.
+        request.log.info({ post: row.id }, 'comment refused: refuse word list')
+        return formAgain(reply, 400, row, settings, { values: values.form, formError: t.errCommentRefused, parent: comment.parent })
+      }
       if (result.kind === 'parent-gone') {
         return formAgain(reply, 400, row, settings, { values: values.form, parent: comment.parent })
       }
 
       if (comment.remember) remember(reply, app.config.siteUrl, comment)
       else if (request.cookies[COMMENTER_COOKIE] !== undefined) forget(reply, app.config.siteUrl)
-      request.log.info({ post: row.id, comment: result.id, status: result.status }, 'comment posted')
+      request.log.info({ post: row.id, comment: result.id, status: result.status, held: result.held }, 'comment posted')
       return reply.redirect(result.status === 'approved' ? await commentUrl(postUrl, result.id) : pendingUrl(postUrl), 303)
     },
   )

@@ -1,15 +1,25 @@
-// Accepting a valid comment: the parent, duplicate and moderation rules, then the write, in one transaction so
-// that two identical posts arriving together cannot both pass the duplicate check.
+// Accepting a valid comment: the word lists (src/content/comment-rules.ts), then the parent, duplicate and
+// moderation rules and the write, in one transaction so that two identical posts arriving together cannot both
+// pass the duplicate check.
 import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { CommentStatus, Database } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
+import { judgeComment } from '../content/comment-rules.ts'
 import * as repo from './comments.repository.ts'
 import type { CommentInput } from './comments.schemas.ts'
 
 export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000
 
-export type SubmitResult = { kind: 'stored'; id: number; status: CommentStatus } | { kind: 'duplicate' } | { kind: 'parent-gone' }
+export type SubmitResult =
+  | { kind: 'stored'; id: number; status: CommentStatus; held: 'links' | 'words' | null }
+  | { kind: 'duplicate' }
+  | { kind: 'parent-gone' }
+  /** A word of the refuse list: nothing is stored. */
+  | { kind: 'refused' }
+
+/** The settings that decide what becomes of a comment. */
+export type CommentSettings = Pick<Settings, 'moderation' | 'maxLinks' | 'holdWords' | 'refuseWords'>
 
 /** Text compared for duplicates: case, compatibility forms and spacing do not make a comment new. */
 export function duplicateKey(text: string): string {
@@ -31,12 +41,15 @@ export async function submitComment(
     postId: number
     comment: CommentInput
     ip: string
-    moderation: Settings['moderation']
+    settings: CommentSettings
     now?: Date
   },
 ): Promise<SubmitResult> {
-  const { comment, postId } = input
+  const { comment, postId, settings } = input
   const now = input.now ?? new Date()
+  // Before anything is read: a refused comment costs no query.
+  const verdict = judgeComment({ ...comment, ip: input.ip }, settings)
+  if (verdict.kind === 'refuse') return { kind: 'refused' }
   return db.transaction().execute(async (trx): Promise<SubmitResult> => {
     if (comment.parent !== null && !(await repo.findVisibleComment(trx, postId, comment.parent))) {
       return { kind: 'parent-gone' }
@@ -49,8 +62,9 @@ export async function submitComment(
     if (duplicate) return { kind: 'duplicate' }
 
     let status: CommentStatus = 'approved'
-    if (input.moderation === 'all') status = 'pending'
-    else if (input.moderation === 'first-time') {
+    if (verdict.kind === 'hold') status = 'pending'
+    else if (settings.moderation === 'all') status = 'pending'
+    else if (settings.moderation === 'first-time') {
       const known = await repo.hasApprovedComment(trx, { email: comment.email, name: comment.author })
       if (!known) status = 'pending'
     }
@@ -67,6 +81,6 @@ export async function submitComment(
       ip: input.ip,
       body_key: key,
     })
-    return { kind: 'stored', id, status }
+    return { kind: 'stored', id, status, held: verdict.kind === 'hold' ? verdict.reason : null }
   })
 }

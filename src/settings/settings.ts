@@ -26,6 +26,29 @@ export function isSiteImage(value: string): boolean {
 
 export const SITE_IMAGE_MAX_LENGTH = 2000
 
+/** The comment word lists (holdWords, refuseWords): one entry a line, at most this many lines and characters. */
+export const WORD_LIST_MAX_LINES = 1000
+export const WORD_LIST_MAX_CHARS = 20_000
+
+/**
+ * A word list as it is stored: each line trimmed, blank lines dropped, newlines unified. Whatever the admin
+ * typed (CRLF from a textarea, stray spaces) is kept in this one form.
+ */
+export function cleanWordList(value: string): string {
+  return value
+    .split(/\r\n?|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join('\n')
+}
+
+/** Whether a cleaned word list is within the limits. */
+export function isWordListWithinLimits(value: string): boolean {
+  return value.length <= WORD_LIST_MAX_CHARS && (value === '' || value.split('\n').length <= WORD_LIST_MAX_LINES)
+}
+
+const wordList = z.string().transform(cleanWordList).refine(isWordListWithinLimits)
+
 export const settingsSchema = z.object({
   title: z.string().trim().min(1).max(200),
   description: z.string().trim().max(500),
@@ -38,6 +61,12 @@ export const settingsSchema = z.object({
   commentsAutoCloseDays: z.coerce.number().int().min(0).max(36500),
   /** See isSiteImage(). */
   siteImage: z.string().trim().max(SITE_IMAGE_MAX_LENGTH).refine(isSiteImage),
+  /** A comment with more links than this in its text is held for moderation (src/content/comment-rules.ts). */
+  maxLinks: z.coerce.number().int().min(0).max(100),
+  /** Words, addresses or IPs, one a line: a comment whose author, e-mail, site, text or IP holds one is held. */
+  holdWords: wordList,
+  /** Same, but such a comment is refused (not stored). */
+  refuseWords: wordList,
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -47,6 +76,9 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   moderation: 'none',
   commentsAutoCloseDays: 0,
   siteImage: '',
+  maxLinks: 2,
+  holdWords: '',
+  refuseWords: '',
 }
 
 /**

@@ -161,6 +161,7 @@ describe('settings and categories', () => {
     postsPerPage: '2',
     moderation: 'all',
     commentsAutoCloseDays: '0',
+    maxLinks: '2',
     ...patch,
   })
 
