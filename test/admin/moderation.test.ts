@@ -199,6 +199,46 @@ describe('settings and categories', () => {
     expect(blog.app.settings.get().title).toBe('Mon carnet')
   })
 
+  it('saves the link limit and the word lists, cleaned, and shows them again', async () => {
+    const res = await admin.post(
+      '/admin/settings',
+      settingsForm({ maxLinks: '0', holdWords: '  viagra \r\n\r\nbad-mail.example\r\n', refuseWords: 'casino en ligne\r\n198.51.100.7' }),
+    )
+    expect(res.statusCode).toBe(303)
+    expect(blog.app.settings.get()).toMatchObject({
+      maxLinks: 0,
+      holdWords: 'viagra\nbad-mail.example',
+      refuseWords: 'casino en ligne\n198.51.100.7',
+    })
+    const page = await admin.get('/admin/settings')
+    expect(page.body).toMatch(/<input id="maxLinks" name="maxLinks" type="number"[^>]* value="0"/)
+    expect(page.body).toMatch(/<textarea id="holdWords" name="holdWords"[^>]*>viagra\nbad-mail.example<\/textarea>/)
+    expect(page.body).toMatch(/<textarea id="refuseWords" name="refuseWords"[^>]*>casino en ligne\n198.51.100.7<\/textarea>/)
+    const text = visibleText(mainOf(page.body))
+    expect(text).toContain('Mots qui mettent un commentaire en attente de modération')
+    expect(text).toContain('Mots qui font refuser un commentaire')
+    const audit = await blog.app.db.selectFrom('audit_log').select(['action', 'details']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    expect(audit.action).toBe('settings.update')
+    expect(JSON.parse(audit.details).changed).toEqual(expect.arrayContaining(['maxLinks', 'holdWords', 'refuseWords']))
+    await admin.post('/admin/settings', settingsForm())
+    expect(blog.app.settings.get()).toMatchObject({ maxLinks: 2, holdWords: '', refuseWords: '' })
+  })
+
+  it('refuses a word list that is too long or a bad limit, beside the fields, and changes nothing', async () => {
+    const tooManyLines = Array.from({ length: 1001 }, (_, i) => `mot${i}`).join('\n')
+    const res = await admin.post(
+      '/admin/settings',
+      settingsForm({ maxLinks: '101', holdWords: tooManyLines, refuseWords: 'x'.repeat(20_001), title: 'Gardé' }),
+    )
+    expect(res.statusCode).toBe(400)
+    expect(res.body).toMatch(/<span class="field-error" id="holdWords-error">Au plus 1 000 lignes et 20 000 caractères.<\/span>/)
+    expect(res.body).toMatch(/<span class="field-error" id="refuseWords-error">Au plus 1 000 lignes et 20 000 caractères.<\/span>/)
+    expect(res.body).toMatch(/<span class="field-error" id="maxLinks-error">Un nombre entier entre 0 et 100.<\/span>/)
+    expect(res.body).toContain('mot999\nmot1000</textarea>')
+    expect(res.body).toMatch(/name="maxLinks"[^>]* value="101"/)
+    expect(blog.app.settings.get()).toMatchObject({ title: 'Mon carnet', maxLinks: 2, holdWords: '', refuseWords: '' })
+  })
+
   it('closes threads automatically after N days when set', async () => {
     const other = (await blog.app.inject('/')).body
     const path = /<h2 class="post-title"><a href="([^"]+)"/.exec(other)![1]!
