@@ -23,6 +23,7 @@ const form = (patch: Record<string, string> = {}) => ({
   moderation: 'none',
   commentsAutoCloseDays: '0',
   siteImage: '',
+  maxLinks: '2',
   ...patch,
 })
 
