@@ -10,6 +10,7 @@ import adminPlugin from './admin/admin.plugin.ts'
 import type { Config } from './config.ts'
 import commentsRoutes from './reader/comments.routes.ts'
 import database from './db/plugin.ts'
+import ipRetention from './content/ip-retention.ts'
 import demo from './demo/plugin.ts'
 import settings from './settings/plugin.ts'
 import postsRoutes from './reader/pages.routes.ts'
@@ -94,6 +95,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(feedsRoutes)
   await app.register(sitemapRoutes)
   await app.register(searchRoutes)
+  // Erases comments' old IP addresses at start-up and every hour (ipRetentionDays).
+  await app.register(ipRetention)
 
   return app
 }

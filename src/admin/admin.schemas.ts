@@ -209,6 +209,7 @@ export function settingsForm(t: Messages['admin']) {
     maxLinks: intField(0, 100, t.invalidMaxLinks),
     holdWords: wordListField(t.invalidWordList),
     refuseWords: wordListField(t.invalidWordList),
+    ipRetentionDays: intField(0, 3650, t.invalidIpRetention),
   })
 }
 

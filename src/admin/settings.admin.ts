@@ -1,5 +1,6 @@
 // The blog's settings page: every change goes through app.settings.update(), which refreshes readers' pages.
 import type { FastifyInstance } from 'fastify'
+import { runIpErasure } from '../content/ip-retention.ts'
 import { settingsForm } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
@@ -16,6 +17,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
         postsPerPage: String(settings.postsPerPage),
         commentsAutoCloseDays: String(settings.commentsAutoCloseDays),
         maxLinks: String(settings.maxLinks),
+        ipRetentionDays: String(settings.ipRetentionDays),
       },
       errors: {},
       notice: saved ? context.t.settingsSaved : null,
@@ -45,6 +47,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
             'maxLinks',
             'holdWords',
             'refuseWords',
+            'ipRetentionDays',
           ].map((k) => [k, str(k)]),
         ),
         errors,
@@ -55,6 +58,8 @@ export default async function settingsRoutes(app: FastifyInstance) {
     const after = await app.settings.update(parsed.data)
     const changed = Object.keys(after).filter((k) => after[k as keyof typeof after] !== before[k as keyof typeof before])
     if (changed.length > 0) await audit(app.db, request.admin!, 'settings.update', '', { changed })
+    // A shorter retention applies at once, not at the next hourly run.
+    if (changed.includes('ipRetentionDays')) await runIpErasure(app.db, after.ipRetentionDays, request.log)
     return reply.redirect('/admin/settings?done=saved', 303)
   })
 }

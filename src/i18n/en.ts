@@ -268,6 +268,10 @@ export const en: Messages = {
     refuseWordsHelp: 'A refused comment is not stored; its author only reads that the comment cannot be published on this blog.',
     invalidMaxLinks: 'A whole number from 0 to 100.',
     invalidWordList: 'At most 1,000 lines and 20,000 characters.',
+    ipRetentionDays: "Days to keep comments' IP addresses",
+    ipRetentionHelp:
+      "After this many days a comment's IP address is erased (the comment stays). They serve duplicate detection, rate limiting and spotting abuse. 0: keep them.",
+    invalidIpRetention: 'A whole number of days from 0 to 3650.',
     newCategory: 'New category',
     name: 'Name',
     create: 'Create',

@@ -279,6 +279,10 @@ export const fr = {
       'Un commentaire refusé n’est pas enregistré ; son auteur lit seulement que le commentaire ne peut pas être publié sur ce blog.',
     invalidMaxLinks: 'Un nombre entier entre 0 et 100.',
     invalidWordList: 'Au plus 1 000 lignes et 20 000 caractères.',
+    ipRetentionDays: 'Durée de conservation des adresses IP des commentaires (jours)',
+    ipRetentionHelp:
+      'Passé ce délai, l’adresse IP d’un commentaire est effacée (le commentaire reste). Elles servent à repérer les doublons, à limiter le débit des envois et à repérer les abus. 0 : les garder.',
+    invalidIpRetention: 'Un nombre entier de jours entre 0 et 3650.',
     // Categories
     newCategory: 'Nouvelle catégorie',
     name: 'Nom',

@@ -67,6 +67,11 @@ export const settingsSchema = z.object({
   holdWords: wordList,
   /** Same, but such a comment is refused (not stored). */
   refuseWords: wordList,
+  /**
+   * Comments' IP addresses are erased this many days after the comment (src/content/ip-retention.ts); 0 = kept.
+   * They serve the duplicate check, rate limiting and spotting abuse.
+   */
+  ipRetentionDays: z.coerce.number().int().min(0).max(3650),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -79,6 +84,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   maxLinks: 2,
   holdWords: '',
   refuseWords: '',
+  ipRetentionDays: 90,
 }
 
 /**

@@ -162,6 +162,7 @@ describe('settings and categories', () => {
     moderation: 'all',
     commentsAutoCloseDays: '0',
     maxLinks: '2',
+    ipRetentionDays: '90',
     ...patch,
   })
 

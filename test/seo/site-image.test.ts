@@ -24,6 +24,7 @@ const form = (patch: Record<string, string> = {}) => ({
   commentsAutoCloseDays: '0',
   siteImage: '',
   maxLinks: '2',
+  ipRetentionDays: '90',
   ...patch,
 })
 
