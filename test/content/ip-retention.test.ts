@@ -2,10 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyBaseLogger } from 'fastify'
+import Fastify, { type FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { eraseOldIps, runIpErasure } from '../../src/content/ip-retention.ts'
+import ipRetention, { eraseOldIps, runIpErasure } from '../../src/content/ip-retention.ts'
+import database from '../../src/db/plugin.ts'
+import settings from '../../src/settings/plugin.ts'
 import type { Database } from '../../src/db/schema.ts'
 import { createAdmin, signedIn } from '../helpers/admin.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from '../helpers/app.ts'
@@ -168,5 +170,53 @@ describe('eraseOldIps and runIpErasure', () => {
     const log = { warn: (...args: unknown[]) => warnings.push(args), info: () => {} } as unknown as FastifyBaseLogger
     await expect(runIpErasure(db, 90, log)).resolves.toBeUndefined()
     expect(warnings).toHaveLength(1)
+  })
+})
+
+describe('the ip-retention plugin', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'carnet-ip-plugin-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('erases again at each tick, and stops with the app', async () => {
+    const app = Fastify({ logger: false })
+    await app.register(database, { databasePath: join(dir, 'carnet.db') })
+    await app.register(settings, {
+      initialSettings: { title: 'Carnet', description: '', language: 'fr', timezone: 'Europe/Paris' },
+    })
+    await app.register(ipRetention, { everyMs: 20 })
+    await app.ready()
+    const now = new Date().toISOString()
+    const post = await app.db
+      .insertInto('posts')
+      .values({ title: 'T', slug: 't', status: 'published', published_at: now, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const insert = () =>
+      app.db
+        .insertInto('comments')
+        .values({
+          post_id: post.id,
+          parent_id: null,
+          author_name: 'A',
+          author_email: null,
+          author_url: null,
+          body: 'x',
+          status: 'approved',
+          created_at: daysAgo(100),
+          ip: '192.0.2.9',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    // Inserted after start-up: only a later tick erases it.
+    const { id } = await insert()
+    const ipOf = async (commentId: number) =>
+      (await app.db.selectFrom('comments').select('ip').where('id', '=', commentId).executeTakeFirstOrThrow()).ip
+    await expect.poll(() => ipOf(id), { timeout: 2000, interval: 20 }).toBeNull()
+    await app.close()
+    // Closed: a tick on the closed database would be logged; none comes (the timer is stopped).
+    await new Promise((resolve) => setTimeout(resolve, 60))
   })
 })
