@@ -59,8 +59,6 @@ export function compiled<P extends Record<string, unknown>, R>(build: (db: Kysel
     return result.rows
   }
   return Object.assign(query, {
-    /** The same as calling the query (kept for callers written before it was callable). */
-    all: query,
     async first(db: Kysely<Database>, params: P): Promise<R | undefined> {
       return (await query(db, params))[0]
     },
