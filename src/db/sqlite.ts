@@ -149,9 +149,15 @@ export class StatementCache implements SqliteDatabase {
 export function dataVersionReader(sqlite: SqliteHandle): () => string {
   // Two statements rather than one select of both: the pragma on its own skips the table-valued pragma's
   // virtual table, on every page served from the cache.
-  const dataVersion = sqlite.prepare('pragma data_version').pluck(true)
+  const otherWrites = otherWritesReader(sqlite)
   const totalChanges = sqlite.prepare('select total_changes()').pluck(true)
-  return () => `${dataVersion.get() as number}.${totalChanges.get() as number}`
+  return () => `${otherWrites()}.${totalChanges.get() as number}`
+}
+
+/** `PRAGMA data_version`: a number that moves when another connection commits, not at this one's writes. */
+export function otherWritesReader(sqlite: SqliteHandle): () => number {
+  const dataVersion = sqlite.prepare('pragma data_version').pluck(true)
+  return () => dataVersion.get() as number
 }
 
 /**

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/schema.ts'
+import { otherWritesReader } from '../db/sqlite.ts'
 import { DEFAULT_SETTINGS, SettingsStore } from './settings.ts'
 
 declare module 'fastify' {
@@ -28,12 +29,12 @@ async function settingsPlugin(app: FastifyInstance, opts: { initialSettings: Con
   // settings.update(), which reloads): then the settings row is read again, before anything of the request uses
   // them. This hook is registered before the page cache's (which depends on this plugin), so a cached page
   // is never looked up, nor a new one rendered, with settings older than the database.
-  const otherWrites = app.sqlite.prepare('pragma data_version').pluck(true)
-  let seen = otherWrites.get() as number
+  const otherWrites = otherWritesReader(app.sqlite)
+  let seen = otherWrites()
   let reloading: Promise<void> | undefined
   app.addHook('onRequest', (request, _reply, done) => {
     if (!reloading) {
-      const now = otherWrites.get() as number
+      const now = otherWrites()
       if (now === seen) return done()
       // Recorded first: a write during the reload moves it again and is read at the next request.
       seen = now
