@@ -12,13 +12,8 @@ export default async function settingsRoutes(app: FastifyInstance) {
     const saved = (request.query as Record<string, unknown>).done === 'saved'
     return reply.adminPage('admin/settings', {
       heading: context.t.settings,
-      values: {
-        ...settings,
-        postsPerPage: String(settings.postsPerPage),
-        commentsAutoCloseDays: String(settings.commentsAutoCloseDays),
-        maxLinks: String(settings.maxLinks),
-        ipRetentionDays: String(settings.ipRetentionDays),
-      },
+      // The form shows every setting as typed text.
+      values: Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, String(value)])),
       errors: {},
       notice: saved ? context.t.settingsSaved : null,
     })
@@ -27,29 +22,16 @@ export default async function settingsRoutes(app: FastifyInstance) {
   app.post('/settings', { preHandler: app.csrfProtection }, async (request, reply) => {
     const context = adminContext(app)
     const body = (request.body ?? {}) as Record<string, unknown>
-    const parsed = settingsForm(context.t).safeParse(body)
+    const form = settingsForm(context.t)
+    const parsed = form.safeParse(body)
     if (!parsed.success) {
       const errors: Record<string, string> = {}
       for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message
       const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '')
       return reply.code(400).adminPage('admin/settings', {
         heading: context.t.settings,
-        values: Object.fromEntries(
-          [
-            'title',
-            'description',
-            'language',
-            'timezone',
-            'postsPerPage',
-            'moderation',
-            'commentsAutoCloseDays',
-            'siteImage',
-            'maxLinks',
-            'holdWords',
-            'refuseWords',
-            'ipRetentionDays',
-          ].map((k) => [k, str(k)]),
-        ),
+        // Every field of the form, as typed.
+        values: Object.fromEntries(Object.keys(form.shape).map((k) => [k, str(k)])),
         errors,
         notice: null,
       })
