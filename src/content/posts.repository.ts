@@ -352,12 +352,12 @@ const publicationQueries = {
       .where('p.status', '=', 'published')
       .where('p.published_at', '>', p.now),
   ),
+  // The newest post readers may see at `now`.
   last: compiled((db, p: { now: string }) =>
     db
       .selectFrom('posts as p')
       .select((eb) => eb.fn.max('p.published_at').as('at'))
-      .where('p.status', '=', 'published')
-      .where('p.published_at', '<=', p.now),
+      .where((eb) => visibleToReaders(eb, p.now)),
   ),
 }
 
