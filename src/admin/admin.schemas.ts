@@ -210,6 +210,7 @@ export function settingsForm(t: Messages['admin']) {
     holdWords: wordListField(t.invalidWordList),
     refuseWords: wordListField(t.invalidWordList),
     ipRetentionDays: intField(0, 3650, t.invalidIpRetention),
+    banAction: z.enum(['spam', 'refuse'], { error: t.invalidChoice }),
   })
 }
 
