@@ -200,9 +200,12 @@ export async function neighbours(db: Db, now: string, post: { id: number; publis
 export const approvedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>
   db
     .selectFrom('comments')
-    .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at'])
+    .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at', 'pinned', 'user_id'])
     .where('post_id', '=', p.postId)
     .where('status', '=', 'approved')
+    // Pinned comments that answer no one open the thread (a pinned answer comes first among its siblings:
+    // commentTree); commentPosition counts in the same order.
+    .orderBy(sql`case when pinned = 1 and parent_id is null then 0 else 1 end`)
     .orderBy('created_at')
     .orderBy('id')
     .limit(p.limit)
@@ -237,14 +240,35 @@ const commentPositionQuery = compiled((db, p: { id: number }) =>
         eb.lit(1),
       ).as('position'),
     )
+    .select(['c.created_at', 'c.pinned', 'c.parent_id'])
     .where('c.id', '=', p.id)
     .where('c.status', '=', 'approved'),
+)
+
+/** A post's approved pinned comments that answer no one: they open the thread. */
+const pinnedRootsQuery = compiled((db, p: { postId: number }) =>
+  db
+    .selectFrom('comments')
+    .select(['created_at', 'id'])
+    .where('post_id', '=', p.postId)
+    .where('pinned', '=', 1)
+    .where('parent_id', 'is', null)
+    .where('status', '=', 'approved'),
 )
 
 /** How many approved comments of its post come before this one (null when readers cannot see it). */
 export async function commentPosition(db: Db, commentId: number) {
   const row = await commentPositionQuery.first(db, { id: commentId })
-  return row ? { postId: row.post_id, position: Number(row.position) } : null
+  if (!row) return null
+  // Pinned comments that answer no one come first (approvedComments): a few rows, read by a partial index.
+  const pinned = await pinnedRootsQuery(db, { postId: row.post_id })
+  const later = (r: { created_at: string; id: number }) =>
+    r.created_at > row.created_at || (r.created_at === row.created_at && r.id > commentId)
+  const position =
+    row.pinned === 1 && row.parent_id === null
+      ? pinned.filter((r) => !later(r) && r.id !== commentId).length
+      : Number(row.position) + pinned.filter(later).length
+  return { postId: row.post_id, position }
 }
 
 /** Which of these comments of a post readers can see, with their authors (answers elsewhere name them). */

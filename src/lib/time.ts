@@ -1,6 +1,8 @@
 // The one clock the app reads for rules that depend on time passing (ban expiry…): tests move it with
 // setClock instead of waiting. Everything else may keep calling Date directly.
-let clock: () => number = Date.now
+// Read through Date.now each time, so that fake timers (vi.useFakeTimers) move it too.
+const realClock = () => Date.now()
+let clock: () => number = realClock
 
 /** The current instant. */
 export function now(): Date {
@@ -9,7 +11,7 @@ export function now(): Date {
 
 /** Replace the clock (tests only); `null` puts the real one back. */
 export function setClock(next: (() => number) | null): void {
-  clock = next ?? Date.now
+  clock = next ?? realClock
 }
 
 /** The current instant as stored in the database. */
