@@ -28,11 +28,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   // The admin who wrote the comment while signed in (null for everyone else): the "author" mark comes from this,
   // never from the name typed. No foreign key: the comment stays when the account goes.
   await db.schema.alterTable('comments').addColumn('user_id', 'integer').execute()
-  // A post's pinned comments are few: this partial index finds them without walking the thread.
+  // A post's pinned comments are few: this partial index finds them without walking the thread (the columns
+  // are the general index's, so that SQLite prefers this one for the pinned query).
   await db.schema
     .createIndex('comments_post_pinned')
     .on('comments')
-    .columns(['post_id', 'created_at'])
+    .columns(['post_id', 'status', 'created_at'])
     .where(sql.ref('pinned'), '=', 1)
     .execute()
 }

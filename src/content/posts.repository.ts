@@ -197,20 +197,52 @@ export async function neighbours(db: Db, now: string, post: { id: number; publis
 }
 
 /** One page of a post's approved comments, oldest first. */
-export const approvedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>
+const COMMENT_COLUMNS = ['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at', 'pinned', 'user_id'] as const
+
+/** The approved comments of a post that are not pinned roots, oldest first (the index's own order). */
+const unpinnedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>
   db
     .selectFrom('comments')
-    .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at', 'pinned', 'user_id'])
+    .select(COMMENT_COLUMNS)
     .where('post_id', '=', p.postId)
     .where('status', '=', 'approved')
-    // Pinned comments that answer no one open the thread (a pinned answer comes first among its siblings:
-    // commentTree); commentPosition counts in the same order.
-    .orderBy(sql`case when pinned = 1 and parent_id is null then 0 else 1 end`)
+    .where(sql<boolean>`(pinned = 0 or parent_id is not null)`)
     .orderBy('created_at')
     .orderBy('id')
     .limit(p.limit)
     .offset(p.offset),
 )
+
+/** A post's approved pinned comments that answer no one, oldest first: they open the thread (few; partial index). */
+const pinnedRoots = compiled((db, p: { postId: number }) =>
+  db
+    .selectFrom('comments')
+    .select(COMMENT_COLUMNS)
+    .where('post_id', '=', p.postId)
+    // A literal, not a parameter: SQLite uses the partial index (where pinned = 1) only for a query that says so.
+    .where(sql<boolean>`pinned = 1`)
+    .where('parent_id', 'is', null)
+    .where('status', '=', 'approved')
+    .orderBy('created_at')
+    .orderBy('id'),
+)
+
+/**
+ * One page of a post's approved comments: the pinned ones that answer no one first, then the others oldest first
+ * (a pinned answer comes first among its siblings: commentTree). Two queries rather than one sorted on the pin,
+ * so that the long tail of a thread is still read in its index's order, a page at a time.
+ */
+export async function approvedComments(db: Db, p: { postId: number; limit: number; offset: number }) {
+  const pinned = await pinnedRoots(db, { postId: p.postId })
+  const first = pinned.slice(p.offset, p.offset + p.limit)
+  if (first.length === p.limit) return first
+  const rest = await unpinnedComments(db, {
+    postId: p.postId,
+    limit: p.limit - first.length,
+    offset: Math.max(0, p.offset - pinned.length),
+  })
+  return first.length ? [...first, ...rest] : rest
+}
 
 const commentPositionQuery = compiled((db, p: { id: number }) =>
   db
@@ -245,23 +277,12 @@ const commentPositionQuery = compiled((db, p: { id: number }) =>
     .where('c.status', '=', 'approved'),
 )
 
-/** A post's approved pinned comments that answer no one: they open the thread. */
-const pinnedRootsQuery = compiled((db, p: { postId: number }) =>
-  db
-    .selectFrom('comments')
-    .select(['created_at', 'id'])
-    .where('post_id', '=', p.postId)
-    .where('pinned', '=', 1)
-    .where('parent_id', 'is', null)
-    .where('status', '=', 'approved'),
-)
-
 /** How many approved comments of its post come before this one (null when readers cannot see it). */
 export async function commentPosition(db: Db, commentId: number) {
   const row = await commentPositionQuery.first(db, { id: commentId })
   if (!row) return null
   // Pinned comments that answer no one come first (approvedComments): a few rows, read by a partial index.
-  const pinned = await pinnedRootsQuery(db, { postId: row.post_id })
+  const pinned = await pinnedRoots(db, { postId: row.post_id })
   const later = (r: { created_at: string; id: number }) =>
     r.created_at > row.created_at || (r.created_at === row.created_at && r.id > commentId)
   const position =

@@ -284,6 +284,45 @@ describe('pinned comments', () => {
     expect((await auditRows('comment.unpin')).at(-1)!.target).toBe(`comment ${ids.Chloé}`)
   })
 
+  it('opens the thread from a later page of comments, and the pages and comment links agree', async () => {
+    const post = await openPost(blog)
+    const base = Date.now() - 60 * 60 * 1000
+    const rows = await blog.app.db
+      .insertInto('comments')
+      .values(
+        Array.from({ length: 105 }, (_, i) => ({
+          post_id: post.id,
+          parent_id: null,
+          author_name: `Lecteur ${i + 1}`,
+          author_email: null,
+          author_url: null,
+          body: `Texte ${i + 1}.`,
+          status: 'approved' as const,
+          created_at: new Date(base + i * 1000).toISOString(),
+          ip: null,
+        })),
+      )
+      .returning('id')
+      .execute()
+    const late = rows[103]!.id // on page 2 by date
+    await admin.get('/admin/comments?status=approved')
+    expect((await admin.post(`/admin/comments/${late}/pin`, { status: 'approved', page: '1' })).statusCode).toBe(303)
+    const first = commentList((await blog.app.inject(post.url)).body)
+    expect(first.indexOf('>Lecteur 104<')).toBeGreaterThan(0)
+    expect(first.indexOf('>Lecteur 104<')).toBeLessThan(first.indexOf('>Lecteur 1<'))
+    // Page 1 holds the pinned one and the 99 oldest; page 2 the rest, without the pinned one again.
+    expect(first).toContain('>Lecteur 99<')
+    expect(first).not.toContain('>Lecteur 100<')
+    const second = commentList((await blog.app.inject(`${post.url}?cpage=2`)).body)
+    expect(second).toContain('>Lecteur 100<')
+    expect(second).toContain('>Lecteur 105<')
+    expect(second).not.toContain('>Lecteur 104<')
+    const link = async (id: number) => (await blog.app.inject(`/comment/${id}`)).headers.location
+    expect(await link(late)).toBe(`${post.url}#comment-${late}`)
+    expect(await link(rows[98]!.id)).toBe(`${post.url}#comment-${rows[98]!.id}`)
+    expect(await link(rows[99]!.id)).toBe(`${post.url}?cpage=2#comment-${rows[99]!.id}`)
+  })
+
   it('refuses a pin without the CSRF token', async () => {
     const post = await openPost(blog)
     await comment(post.url, { author: 'Dora' })
