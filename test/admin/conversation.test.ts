@@ -448,3 +448,33 @@ describe('the author mark and answers', () => {
     expect((await commentsOf(blog, post.id)).length).toBe(1)
   })
 })
+
+describe('the new pages and states', () => {
+  it('are valid HTML: bans with errors, active and expired bans, the answer page with an error, the list with marks', async () => {
+    const { htmlErrors } = await import('../helpers/browser-checks.ts')
+    const post = await openPost(blog)
+    await comment(post.url, { author: 'Ω Ünïcode 😀', email: 'u@exemple.fr' })
+    const row = await lastComment(post.id)
+    await send(blog, post.url, { author: 'alice', email: '', url: '', body: 'Réponse signée.' }, { headers: { cookie: admin.cookie } })
+    await blog.app.db.updateTable('comments').set({ pinned: 1 }).where('id', '=', row.id).execute()
+    const start = Date.now()
+    setClock(() => start)
+    const soon = toLocalInput(new Date(start + 60 * 60 * 1000).toISOString(), blog.app.settings.get().timezone)
+    await ban({ email: 'expire@exemple.fr', expires: soon, note: 'ملاحظة' })
+    await ban({ ip: '2001:db8::1', network: '1' })
+    setClock(() => start + 2 * 60 * 60 * 1000)
+    const pages: Array<[string, string]> = [
+      ['bans, active and expired', (await admin.get('/admin/bans')).body],
+      ['bans with errors', (await ban({ ip: 'x', email: 'y', expires: 'z', note: 'n'.repeat(501) })).body],
+      ['bans, form empty', (await ban({})).body],
+      ['ban form pre-filled', (await admin.get(`/admin/bans?comment=${row.id}`)).body],
+      ['moderation list with marks', (await admin.get(`/admin/comments?status=approved&post=${post.id}`)).body],
+      ['answer page', (await admin.get(`/admin/comments/${row.id}/answer`)).body],
+      ['answer with an error', (await admin.post(`/admin/comments/${row.id}/answer`, { body: '' })).body],
+      ['post page with marks', (await blog.app.inject(post.url)).body],
+    ]
+    expect(visibleText(mainOf(pages[0]![1]))).toContain('2001:db8::/64')
+    for (const [name, html] of pages) expect(await htmlErrors(html, name), name).toEqual([])
+    await liftAll()
+  })
+})
