@@ -71,8 +71,8 @@ describe('configuration', () => {
       const path = join(dir, 'deep', 'er', 'carnet.db')
       const { db, sqlite } = await openBlog({ databasePath: path, initialSettings: loadConfig({}).initialSettings, demoContent: false })
       expect(statSync(path).isFile()).toBe(true)
-      expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1)
+      expect(sqlite!.pragma('journal_mode', { simple: true })).toBe('wal')
+      expect(sqlite!.pragma('foreign_keys', { simple: true })).toBe(1)
       await db.destroy()
     } finally {
       rmSync(dir, { recursive: true, force: true })
