@@ -68,11 +68,14 @@ export async function attachWriteTriggers(db: Kysely<Database>): Promise<void> {
     const missing = await sql<{ name: string }>`
       select c.relname as name from pg_class c
       where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p')
-        and c.relname not in ('site_state', 'kysely_migration', 'kysely_migration_lock')
+        and c.relname not in ('kysely_migration', 'kysely_migration_lock')
         and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'carnet_data_version')`.execute(trx)
     for (const { name } of missing.rows) {
+      // site_state's own row cannot be updated before a statement that updates it (PostgreSQL refuses a row
+      // changed under the statement): after, there.
+      const when = sql.raw(name === 'site_state' ? 'after' : 'before')
       await sql`
-        create trigger carnet_data_version before insert or update or delete or truncate on ${sql.table(name)}
+        create trigger carnet_data_version ${when} insert or update or delete or truncate on ${sql.table(name)}
         for each statement execute function carnet_data_version()`.execute(trx)
     }
   })
