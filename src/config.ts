@@ -119,13 +119,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message} (got ${got})`)
   }
   const e = parsed.data
-  // The key file lives beside a SQLite file; with PostgreSQL there is no such place, and every instance must sign
-  // sessions with the same key anyway.
-  if (dialectOf(e.DATABASE_URL) === 'postgres' && !e.SESSION_KEY) {
-    throw new ConfigError(
-      'Invalid configuration: SESSION_KEY must be set with PostgreSQL, the same on every instance (e.g. openssl rand -hex 32)',
-    )
-  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,

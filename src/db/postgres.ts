@@ -1,5 +1,14 @@
 // Everything PostgreSQL-only lives here, as everything SQLite-only lives in sqlite.ts.
-import { Kysely, PostgresDialect, sql } from 'kysely'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  PostgresDriver,
+  sql,
+  type TransactionSettings,
+} from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.ts'
 
@@ -19,8 +28,53 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
 
+/**
+ * SQLite stores a NUL character in text; PostgreSQL refuses any text parameter that holds one ("invalid byte
+ * sequence"), which would make a 500 of a crafted address (`/archive/…/%00.html`). No stored text can hold one,
+ * so a lookup with it can only miss: U+FFFD in its place keeps the miss a miss. Written text never gets here with
+ * one (forms remove control characters).
+ */
+function withoutNul(value: unknown): unknown {
+  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value
+}
+
+class CarnetClient extends pg.Client {}
+const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown
+// Kysely calls query(sql, parameters).
+CarnetClient.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  if (Array.isArray(args[1])) args[1] = args[1].map(withoutNul)
+  return clientQuery.apply(this, args)
+} as typeof pg.Client.prototype.query
+
+/**
+ * Every transaction the app opens writes (as on SQLite, where it is BEGIN IMMEDIATE): it takes one lock at its
+ * start, so that a transaction that reads before it writes (the duplicate-comment check, the sign-in limit) sees
+ * every transaction that committed before it, not a state another one is about to change. An advisory lock,
+ * not a row's: it conflicts with nothing else.
+ */
+class ImmediateTransactionDriver extends PostgresDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await super.beginTransaction(connection, settings)
+    await connection.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${WRITE_LOCK})`))
+  }
+}
+
+/** The advisory lock's key (any constant: the database is the blog's own). */
+const WRITE_LOCK = 0x6361726e // "carn"
+
+class CarnetPostgresDialect extends PostgresDialect {
+  readonly #pool: pg.Pool
+  constructor(pool: pg.Pool) {
+    super({ pool })
+    this.#pool = pool
+  }
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver({ pool: this.#pool })
+  }
+}
+
 export function createPool(url: string, poolSize: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types })
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, Client: CarnetClient })
   // An idle connection that the server closes (a restart, a failover) must not crash the process: the pool drops
   // it and opens a new one at the next query.
   pool.on('error', () => {})
@@ -28,7 +82,7 @@ export function createPool(url: string, poolSize: number): pg.Pool {
 }
 
 export function createPostgresKysely(pool: pg.Pool): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<Database>({ dialect: new CarnetPostgresDialect(pool) })
 }
 
 /**
