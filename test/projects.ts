@@ -6,8 +6,6 @@ export const SQLITE_ONLY = [
   'test/db/wal.test.ts',
   'test/db/backup.test.ts',
   'test/db/read-only.test.ts',
-  // The SQLite schema, migrated step by step from each old version (test/db/postgres.test.ts covers PostgreSQL's).
-  'test/db/migrations.test.ts',
   'test/db/open.test.ts',
   'test/crash.test.ts',
   'test/reader/comments-failures.test.ts',

@@ -57,14 +57,15 @@ export async function buildTestApp(
 
 /**
  * The test's database. Tests that pass a folder of their own (`dir`) build the app on it more than once (a
- * restart): on PostgreSQL the folder remembers its database's URL in a file, so the second app opens the same.
+ * restart, or a second app on the first one's folder): on PostgreSQL the folder remembers its database's URL in a
+ * file, so the second app opens the same.
  */
 async function testDatabaseFor(dir: string, reused: boolean): Promise<TestDatabase> {
   const remembered = join(dir, 'postgres-url')
   if (reused && existsSync(remembered))
     return { url: readFileSync(remembered, 'utf8'), env: JSON.parse(readFileSync(`${remembered}.env`, 'utf8')), drop: async () => {} }
   const database = await createTestDatabase(dir)
-  if (reused && testDialect() === 'postgres') {
+  if (testDialect() === 'postgres') {
     writeFileSync(remembered, database.url)
     writeFileSync(`${remembered}.env`, JSON.stringify(database.env))
   }

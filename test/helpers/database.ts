@@ -3,7 +3,10 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import pg from 'pg'
+import type { Kysely } from 'kysely'
 import { inject } from 'vitest'
+import { createPool, createPostgresKysely } from '../../src/db/postgres.ts'
+import { createKysely, openSqlite } from '../../src/db/sqlite.ts'
 
 import { TEMPLATE } from './postgres-cluster.ts'
 
@@ -41,5 +44,32 @@ export async function createTestDatabase(dir: string): Promise<TestDatabase> {
     env: { SESSION_KEY: randomBytes(32).toString('hex') },
     // WITH (FORCE): connections a test left open (a server process it killed) do not keep the database.
     drop: () => admin(base, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => {}),
+  }
+}
+
+export interface EmptyDatabase extends TestDatabase {
+  /** Kysely on it, not migrated (for migration tests); destroyed by drop(). */
+  db: Kysely<any>
+}
+
+/** A database with no table at all, for tests that migrate it themselves; `file` names the SQLite file. */
+export async function createEmptyDatabase(dir: string, file: string): Promise<EmptyDatabase> {
+  const base = inject('postgresUrl')
+  if (!base) {
+    const url = join(dir, file)
+    const db = createKysely(openSqlite(url))
+    return { url, env: {}, db, drop: () => db.destroy() }
+  }
+  const name = `carnet_empty_${randomBytes(6).toString('hex')}`
+  await admin(base, (c) => c.query(`create database ${name} template template0`))
+  const db = createPostgresKysely(createPool(`${base}${name}`, 2))
+  return {
+    url: `${base}${name}`,
+    env: { SESSION_KEY: randomBytes(32).toString('hex') },
+    db,
+    async drop() {
+      await db.destroy()
+      await admin(base, (c) => c.query(`drop database if exists ${name} with (force)`))
+    },
   }
 }
