@@ -145,3 +145,20 @@ export function redactUrl(url: string): string {
     return 'postgres://(unparsable URL)'
   }
 }
+
+/**
+ * After rows were inserted with their ids given (a copy from another database), moves every serial column's
+ * sequence past the largest id, so that the next insert does not collide. Rows inserted without ids never need it.
+ */
+export async function resetSequences(db: Kysely<Database>): Promise<void> {
+  const serials = await sql<{ table_name: string; column_name: string; sequence: string }>`
+    select c.table_name, c.column_name, pg_get_serial_sequence(quote_ident(c.table_name), c.column_name) as sequence
+    from information_schema.columns c
+    where c.table_schema = current_schema() and pg_get_serial_sequence(quote_ident(c.table_name), c.column_name) is not null`.execute(db)
+  for (const { table_name, column_name, sequence } of serials.rows) {
+    // is_called false with 1: an empty table starts at 1 again.
+    await sql`select setval(${sequence}, coalesce((select max(${sql.ref(column_name)}) from ${sql.table(table_name)}), 0) + 1, false)`.execute(
+      db,
+    )
+  }
+}

@@ -2,7 +2,7 @@
 // one wrote, on every table, including one a later migration adds; counts as numbers.
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { attachWriteTriggers } from '../../src/db/postgres.ts'
+import { attachWriteTriggers, resetSequences } from '../../src/db/postgres.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
 import { otherConnection, type OtherConnection } from '../helpers/other-connection.ts'
 
@@ -59,5 +59,24 @@ describe('PostgreSQL', () => {
       blog.app.db,
     )
     expect(raw.rows).toEqual([{ n: 2, s: 3, d: 3 }])
+  })
+})
+
+describe('resetSequences', () => {
+  it('moves ids past rows inserted with their ids given (a copy)', async () => {
+    const blog = await buildTestApp({ demo: false })
+    try {
+      const now = new Date().toISOString()
+      await blog.app.db.insertInto('categories').values({ id: 41, name: 'Copiée', slug: 'copiee', created_at: now }).execute()
+      await resetSequences(blog.app.db)
+      const next = await blog.app.db
+        .insertInto('categories')
+        .values({ name: 'Nouvelle', slug: 'nouvelle', created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      expect(next.id).toBe(42)
+    } finally {
+      await blog.close()
+    }
   })
 })
