@@ -15,7 +15,13 @@ export const SQLITE_ONLY = [
 ]
 
 /** Tests that open no database at all: once is enough. */
-export const NO_DATABASE = ['test/lib/**', 'test/structure.test.ts', 'test/config.test.ts', 'test/slow/build.test.ts']
+export const NO_DATABASE = [
+  'test/lib/**',
+  'test/db/errors.test.ts',
+  'test/structure.test.ts',
+  'test/config.test.ts',
+  'test/slow/build.test.ts',
+]
 
 /** Tests of PostgreSQL only (they need the postgres project's cluster). */
 export const POSTGRES_ONLY = ['test/db/postgres.test.ts']
