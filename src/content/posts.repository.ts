@@ -3,6 +3,7 @@
 // and compiling them anew on every request cost more than running them.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
+import { jsonNumbers, jsonPairs } from '../db/portable.ts'
 import type { Database, PostsTable } from '../db/schema.ts'
 import { visibleToReaders } from './visibility.ts'
 
@@ -19,7 +20,7 @@ function approvedCount(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>)
   return eb.fn.coalesce(eb.selectFrom('post_stats as ps').select('ps.approved_comments').whereRef('ps.post_id', '=', 'p.id'), eb.lit(0))
 }
 
-/** A JSON array as one parameter, read in SQL with json_each: a list of any length keeps one statement. */
+/** A JSON array as one parameter (read in SQL by src/db/portable.ts): a list of any length keeps one statement. */
 const jsonList = (values: readonly unknown[]) => JSON.stringify(values)
 
 export type PostListRow = Awaited<ReturnType<typeof listPublished>>[number]
@@ -133,7 +134,7 @@ const categoriesOfPostsQuery = compiled((db, p: { postIds: string }) =>
     .selectFrom('post_categories as pc')
     .innerJoin('categories as c', 'c.id', 'pc.category_id')
     .select(['pc.post_id', 'c.name', 'c.slug'])
-    .where('pc.post_id', 'in', sql<number>`(select value from json_each(${p.postIds}))`)
+    .where('pc.post_id', 'in', jsonNumbers(db, p.postIds))
     .orderBy('c.name'),
 )
 
@@ -340,7 +341,7 @@ export async function firstPublished(db: Db, now: string): Promise<string | null
 
 const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
   db
-    .selectFrom(sql<{ key: number; value: string }>`json_each(${p.ranges})`.as('r'))
+    .selectFrom(jsonPairs(db, p.ranges).as('r'))
     .select('r.key as range')
     // A correlated count per range, so that SQLite walks the ranges and searches the index for each (a join
     // would let it walk every published post and test each range).
@@ -349,8 +350,8 @@ const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
         .selectFrom('posts as p')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where((eb) => visibleToReaders(eb, p.now))
-        .where('p.published_at', '>=', sql<string>`json_extract(r.value, '$[0]')`)
-        .where('p.published_at', '<', sql<string>`json_extract(r.value, '$[1]')`)
+        .whereRef('p.published_at', '>=', 'r.first')
+        .whereRef('p.published_at', '<', 'r.second')
         .as('count'),
     ),
 )

@@ -1,6 +1,7 @@
 // Posting comments. The form posts to the post's own permanent link; success is a 303 back to it
 // (post/redirect/get), errors re-render the post page with the form as typed. Post pages carry no per-visitor
 // token (so they stay cacheable): cross-site posts are refused from the Origin / Sec-Fetch-Site headers instead.
+import { isTransientDatabaseError } from '../db/errors.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { messages } from '../i18n/index.ts'
 import { commentAnchor, COMMENTS_PER_PAGE, postPath, withCommentPage } from '../lib/urls.ts'
@@ -39,8 +40,6 @@ export function pendingUrl(postUrl: string): string {
  */
 export const COMMENT_BODY_LIMIT = 1024 * 1024
 
-/** SQLite's "not now" (a full disk, a lock held too long, an I/O error), as opposed to a bug: worth a retry. */
-const TRANSIENT_DB_ERROR = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|READONLY|CANTOPEN|PROTOCOL)/
 /** Seconds a commenter is asked to wait after such a failure. */
 export const RETRY_AFTER_DB_FAILURE = 60
 
@@ -229,9 +228,9 @@ export default async function commentsRoutes(app: FastifyInstance) {
         result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, settings, userId })
       } catch (err) {
         // Nothing was stored (the transaction rolled back). The log gets the real cause; the commenter gets the
-        // text back, with "try again later" when the failure is SQLite's "not now" (a full disk above all).
+        // text back, with "try again later" when the failure is the database's "not now" (a full disk above all).
         request.log.error({ err, post: row.id }, 'comment not saved: the database failed')
-        const transient = TRANSIENT_DB_ERROR.test(String((err as { code?: unknown }).code ?? ''))
+        const transient = isTransientDatabaseError(err)
         if (transient) reply.header('retry-after', String(RETRY_AFTER_DB_FAILURE))
         return refused(request, reply, transient ? 503 : 500, row, t.errSaveFailed)
       }
