@@ -1,14 +1,15 @@
 // The admin's conversation tools (issue 18): bans, pinned comments, and the signed-in author of a comment.
 // Frozen in time: a migration never imports application code.
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, PostgresAdapter, sql } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   // One row per banned e-mail address, IP address, network or name. `value` is the normalised form that is
   // matched (lower-case address, canonical IP, `203.0.113.0/24`, folded name); `shown` is what the admin typed.
   // A ban with an expiry stops applying by itself when the time comes: matching compares expires_at with now.
   await db.schema
     .createTable('bans')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', postgres ? 'serial' : 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('shown', 'text', (c) => c.notNull())
