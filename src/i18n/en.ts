@@ -124,6 +124,32 @@ export const en: Messages = {
   feedCommentItem: (author: string, title: string) => `${author} on “${title}”`,
 
   // ---- admin ----
+  transfer: {
+    anonymous: 'Anonymous',
+    menu: 'Import / export',
+    heading: 'Import and export',
+    importHeading: 'Import',
+    importHelp: 'A WordPress export (WXR, Tools › Export) or a Disqus export (XML). 100 MB at most. A file imported already adds nothing.',
+    kind: 'Kind of file',
+    kindWxr: 'WordPress (WXR)',
+    kindDisqus: 'Disqus comments',
+    file: 'File',
+    dryRun: 'Dry run: show what would be imported, without writing anything',
+    submit: 'Import',
+    exportHeading: 'Export',
+    exportHelp: 'Every post (drafts and scheduled ones too), category, tag and comment, as WXR 1.2, which WordPress’s importer accepts.',
+    download: 'Download the export (WXR)',
+    fileRequired: 'Choose a file.',
+    fileTooLarge: (mb: number) => `This file is over ${mb} MB.`,
+    refused: (reason: string) => `File refused, nothing was imported: ${reason}`,
+    resultHeading: (dryRun: boolean): string => (dryRun ? 'Dry run: nothing was written' : 'Import done'),
+    resultLine: (s: { posts: number; comments: number; categories: number; tags: number; redirects: number }) =>
+      `${s.posts} posts, ${s.comments} comments, ${s.categories} new categories, ${s.tags} tags, ${s.redirects} old addresses redirected.`,
+    alreadyImported: (n: number) => `${n} posts and comments were imported already: left as they are.`,
+    nothingNew: 'Nothing new: this file was imported already.',
+    skippedHeading: 'Left out',
+    unmatchedHeading: 'Disqus threads that match no post',
+  },
   admin: {
     title: 'Admin',
     nav: 'Admin',

@@ -126,6 +126,34 @@ export const fr = {
   feedCommentItem: (author: string, title: string) => `${author} sur « ${title} »`,
 
   // ---- admin ----
+  transfer: {
+    anonymous: 'Anonyme',
+    menu: 'Import / export',
+    heading: 'Importer et exporter',
+    importHeading: 'Importer',
+    importHelp:
+      'Un export WordPress (WXR, Outils › Exporter) ou un export Disqus (XML). 100 Mo au plus. Un fichier déjà importé n’ajoute rien.',
+    kind: 'Type de fichier',
+    kindWxr: 'WordPress (WXR)',
+    kindDisqus: 'Commentaires Disqus',
+    file: 'Fichier',
+    dryRun: 'Essai à blanc : montrer ce qui serait importé, sans rien écrire',
+    submit: 'Importer',
+    exportHeading: 'Exporter',
+    exportHelp:
+      'Toutes les notes (brouillons et programmées comprises), catégories, étiquettes et commentaires, au format WXR 1.2 que l’importateur de WordPress accepte.',
+    download: 'Télécharger l’export (WXR)',
+    fileRequired: 'Choisissez un fichier.',
+    fileTooLarge: (mb: number) => `Ce fichier dépasse ${mb} Mo.`,
+    refused: (reason: string) => `Fichier refusé, rien n’a été importé : ${reason}`,
+    resultHeading: (dryRun: boolean): string => (dryRun ? 'Essai à blanc : rien n’a été écrit' : 'Import terminé'),
+    resultLine: (s: { posts: number; comments: number; categories: number; tags: number; redirects: number }) =>
+      `${s.posts} notes, ${s.comments} commentaires, ${s.categories} nouvelles catégories, ${s.tags} étiquettes, ${s.redirects} anciennes adresses redirigées.`,
+    alreadyImported: (n: number) => `${n} notes et commentaires étaient déjà importés : laissés tels quels.`,
+    nothingNew: 'Rien de nouveau : ce fichier avait déjà été importé.',
+    skippedHeading: 'Laissés de côté',
+    unmatchedHeading: 'Fils Disqus sans note correspondante',
+  },
   admin: {
     title: 'Administration',
     nav: 'Administration',
