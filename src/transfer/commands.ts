@@ -1,12 +1,15 @@
 // `npm run cli -- import wxr|disqus <file> [--dry-run]` and `export wxr <file>`: argument checking, the progress
 // line and the summary; the work is in wxr-import.ts, disqus-import.ts and wxr-export.ts.
-import { existsSync, statSync } from 'node:fs'
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { finished } from 'node:stream/promises'
 import { z } from 'zod'
 import { loadConfig } from '../config.ts'
 import { openBlog } from '../blog.ts'
 import { messages } from '../i18n/index.ts'
 import { summaryLines, type ImportSummary } from './summary.ts'
 import { importWxr, type ImportOptions, type ImportProgress } from './wxr-import.ts'
+import { exportWxr } from './wxr-export.ts'
 import { ImportFileError } from './xml-records.ts'
 
 const importArgs = z.object({
@@ -87,3 +90,44 @@ export function importCommand(kind: 'wxr' | 'disqus', importer: Importer) {
 }
 
 export const importWxrCommand = importCommand('wxr', importWxr)
+
+/** `export wxr <file> [--force]`: written beside the destination, renamed into place once whole. */
+export async function exportWxrCommand(args: string[]): Promise<number> {
+  const file = args.find((a) => !a.startsWith('--'))
+  if (!file || args.some((a) => a.startsWith('--') && a !== '--force')) {
+    console.error('Usage: npm run cli -- export wxr <file> [--force]')
+    return 2
+  }
+  if (existsSync(file) && !args.includes('--force')) {
+    console.error(`${file} exists; add --force to overwrite it.`)
+    return 1
+  }
+  const config = loadConfig()
+  const blog = await openBlog({ ...config, demoContent: false })
+  const partial = join(dirname(resolve(file)), `.${basename(file)}.${process.pid}.partial`)
+  try {
+    const settings = blog.settings.get()
+    const started = Date.now()
+    const out = createWriteStream(partial)
+    const counts = await exportWxr(blog.db, out, {
+      siteUrl: config.siteUrl,
+      title: settings.title,
+      description: settings.description,
+      language: settings.language,
+      timeZone: settings.timezone,
+    })
+    out.end()
+    await finished(out)
+    renameSync(partial, file)
+    const size = statSync(file).size
+    console.log(
+      `Exported ${counts.posts} posts and ${counts.comments} comments to ${resolve(file)} (${(size / 1_000_000).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+    )
+    return 0
+  } catch (err) {
+    rmSync(partial, { force: true })
+    throw err
+  } finally {
+    await blog.close()
+  }
+}

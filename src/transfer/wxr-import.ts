@@ -20,7 +20,7 @@ import { nowIso, zonedParts, zonedTimeToUtc } from '../lib/time.ts'
 import { addLegacyUrls } from './legacy-urls.ts'
 import { emptySummary, skip, type ImportSummary } from './summary.ts'
 import { htmlToLine, htmlToText } from './text.ts'
-import { isWp, readAuthor, readCategory, readItem, type WxrComment, type WxrItem } from './wxr-schema.ts'
+import { carnetTimes, isWp, readAuthor, readCategory, readItem, timesOf, type WxrComment, type WxrItem } from './wxr-schema.ts'
 import { ImportFileError, xmlRecords, type Source } from './xml-records.ts'
 
 type Trx = Transaction<Database>
@@ -190,6 +190,7 @@ class WxrImport {
   async post(item: WxrItem, status: 'published' | 'draft'): Promise<number> {
     const { timeZone } = this.options
     const date = gmtDate(item.dateGmt) ?? localDate(item.date, timeZone) ?? rfc822(item.pubDate) ?? nowIso()
+    const times = timesOf(item.meta)
     // A Carnet export carries the Markdown source beside the HTML WordPress reads.
     const markdown = item.meta.find((m) => m.key === '_carnet_markdown')
     const format: PostFormat = markdown ? 'markdown' : 'html'
@@ -211,12 +212,12 @@ class WxrImport {
       excerpt: htmlToLine(item.excerpt),
       signature: this.authors.get(item.creator) ?? item.creator,
       status,
-      publishedAt: status === 'published' ? date : null,
+      publishedAt: times ? times.published_at : status === 'published' ? date : null,
       commentsOpen: item.commentStatus !== 'closed',
       categoryIds,
       tags,
-      createdAt: date,
-      updatedAt: gmtDate(item.modifiedGmt) ?? date,
+      createdAt: times?.created_at ?? date,
+      updatedAt: times?.updated_at ?? gmtDate(item.modifiedGmt) ?? date,
     })
     this.summary.posts++
     this.progress.posts++
@@ -293,7 +294,11 @@ class WxrImport {
         author_url: website(c.url),
         body,
         status,
-        created_at: gmtDate(c.dateGmt) ?? localDate(c.date, this.options.timeZone) ?? nowIso(),
+        created_at:
+          carnetTimes.shape.created_at.safeParse(c.meta.find((m) => m.key === '_carnet_created_at')?.value).data ??
+          gmtDate(c.dateGmt) ??
+          localDate(c.date, this.options.timeZone) ??
+          nowIso(),
         ip: c.ip || null,
         body_key: null,
       })

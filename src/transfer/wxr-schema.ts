@@ -32,6 +32,7 @@ const comment = z.object({
   approved: text(50),
   type: text(50),
   parent: id,
+  meta: z.array(z.object({ key: text(1000), value: text(100_000) })).max(1000),
 })
 export type WxrComment = z.infer<typeof comment>
 
@@ -56,6 +57,21 @@ const item = z.object({
   comments: z.array(comment).max(1_000_000),
 })
 export type WxrItem = z.infer<typeof item>
+
+const isoTime = z.iso.datetime()
+/** Exact times a Carnet export keeps beside WordPress's (which have whole seconds). */
+export const carnetTimes = z.object({ created_at: isoTime, updated_at: isoTime, published_at: isoTime.nullable() })
+
+/** A Carnet export's `_carnet_times` field, if there is one and it is well formed. */
+export function timesOf(meta: WxrItem['meta']) {
+  const value = meta.find((m) => m.key === '_carnet_times')?.value
+  if (value === undefined) return undefined
+  try {
+    return carnetTimes.safeParse(JSON.parse(value)).data
+  } catch {
+    return undefined
+  }
+}
 
 const author = z.object({ login: text(500), displayName: text(500) })
 const category = z.object({ nicename: text(2000), name: text(2000), parent: text(2000) })
@@ -109,6 +125,10 @@ export function readItem(node: XmlNode): WxrItem {
           approved: f('comment_approved').trim(),
           type: f('comment_type').trim(),
           parent: f('comment_parent'),
+          meta: children(c, 'commentmeta', isWp).map((m) => ({
+            key: t(child(m, 'meta_key', isWp)),
+            value: t(child(m, 'meta_value', isWp)),
+          })),
         }
       }),
     },
