@@ -9,6 +9,7 @@ import { openBlog } from '../blog.ts'
 import { messages } from '../i18n/index.ts'
 import { summaryLines, type ImportSummary } from './summary.ts'
 import { importWxr, type ImportOptions, type ImportProgress } from './wxr-import.ts'
+import { importDisqus } from './disqus-import.ts'
 import { exportWxr } from './wxr-export.ts'
 import { ImportFileError } from './xml-records.ts'
 
@@ -90,6 +91,7 @@ export function importCommand(kind: 'wxr' | 'disqus', importer: Importer) {
 }
 
 export const importWxrCommand = importCommand('wxr', importWxr)
+export const importDisqusCommand = importCommand('disqus', importDisqus)
 
 /** `export wxr <file> [--force]`: written beside the destination, renamed into place once whole. */
 export async function exportWxrCommand(args: string[]): Promise<number> {

@@ -8,23 +8,9 @@ import { postPath } from '../../src/lib/urls.ts'
 import { importWxr } from '../../src/transfer/wxr-import.ts'
 import { ImportFileError } from '../../src/transfer/xml-records.ts'
 import { buildTestApp, mainOf, type TestBlog } from '../helpers/app.ts'
+import { OWN, SHARED_WXR, snapshot } from '../helpers/transfer.ts'
 
-export const SHARED_WXR = resolve(import.meta.dirname, '../../../../shared/fixtures/wxr')
-export const OWN = resolve(import.meta.dirname, 'fixtures')
 const ROOT = resolve(import.meta.dirname, '../..')
-
-/** Every row of every table an import writes, to show that a refused file changed nothing. */
-export async function snapshot(blog: TestBlog) {
-  const db = blog.app.db
-  return {
-    posts: await db.selectFrom('posts').selectAll().orderBy('id').execute(),
-    comments: await db.selectFrom('comments').selectAll().orderBy('id').execute(),
-    categories: await db.selectFrom('categories').selectAll().orderBy('id').execute(),
-    tags: await db.selectFrom('post_tags').selectAll().orderBy('post_id').orderBy('position').execute(),
-    legacy: await db.selectFrom('legacy_urls').selectAll().orderBy('path').execute(),
-    origins: await db.selectFrom('import_origins').select(['kind', 'external_id', 'local_id']).orderBy('external_id').execute(),
-  }
-}
 
 const options = { timeZone: 'Europe/Paris', anonymous: 'Anonyme' }
 
