@@ -16,6 +16,7 @@ import dashboardRoutes from './dashboard.admin.ts'
 import postsRoutes from './posts.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
+import transferRoutes from './transfer.admin.ts'
 import { findUserById } from './users.ts'
 
 declare module 'fastify' {
@@ -128,6 +129,7 @@ async function adminScope(app: FastifyInstance) {
   await app.register(commentsRoutes)
   await app.register(categoriesRoutes)
   await app.register(settingsRoutes)
+  await app.register(transferRoutes)
 }
 
 async function adminPlugin(app: FastifyInstance) {
