@@ -77,7 +77,9 @@ export function renderMarkdown(source: string): string {
 
 /** An HTML body (imported from WordPress): its paragraph convention applied, then the same rules as Markdown's. */
 export function renderHtmlBody(source: string): string {
-  return sanitizeHtml(wpautop(source), SANITIZE)
+  // sanitize-html writes void elements XHTML-style (`<br />`); the pages are HTML, whose checkers want `<br>`.
+  // Text and attribute values come out escaped, so `/>` here can only end a tag.
+  return sanitizeHtml(wpautop(source), SANITIZE).replace(/<(br|hr|img)\b([^>]*?)\s*\/>/g, '<$1$2>')
 }
 
 /** The stored HTML of a body in either format. */

@@ -27,6 +27,7 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['comments, approved', '/admin/comments?status=approved', 'Marc'],
   ['categories', '/admin/categories', '/category/syrie'],
   ['settings', '/admin/settings', 'Réglages'],
+  ['import / export', '/admin/transfer', 'Importer et exporter'],
 ]
 
 /** Forms the server sends back with errors: [name, page, what to do there]. The browser's own checks are

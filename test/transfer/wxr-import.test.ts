@@ -132,7 +132,7 @@ describe('importing WXR', () => {
       const page = await blog.app.inject({ url: postPath(p, 'Europe/Paris') })
       expect(page.statusCode).toBe(200)
       const main = mainOf(page.body)
-      expect(main).toContain('<p>Première ligne<br />\ndeuxième ligne</p>')
+      expect(main).toContain('<p>Première ligne<br>\ndeuxième ligne</p>')
       expect(main).toContain('<a href="https://example.org/x">un lien</a>')
       expect(main).toContain('src="https://old.example.org/wp-content/uploads/2015/05/palmyre.jpg"')
       expect(main).not.toContain('[caption')
