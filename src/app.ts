@@ -29,6 +29,7 @@ import requestPrivacy from './cache/policy.ts'
 import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
+import transfer from './transfer/plugin.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -95,6 +96,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(feedsRoutes)
   await app.register(sitemapRoutes)
   await app.register(searchRoutes)
+  // Imported posts' old addresses (WordPress links) answer 301 where no real route does.
+  await app.register(transfer)
   // Erases comments' old IP addresses at start-up and every hour (ipRetentionDays).
   await app.register(ipRetention)
 

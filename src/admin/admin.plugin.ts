@@ -17,6 +17,7 @@ import dashboardRoutes from './dashboard.admin.ts'
 import postsRoutes from './posts.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
+import transferRoutes from './transfer.admin.ts'
 import { findUserById } from './users.ts'
 
 declare module 'fastify' {
@@ -149,6 +150,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(conversationRoutes)
   await app.register(categoriesRoutes)
   await app.register(settingsRoutes)
+  await app.register(transferRoutes)
 }
 
 async function adminPlugin(app: FastifyInstance) {

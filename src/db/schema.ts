@@ -4,13 +4,15 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
 
 export type PostStatus = 'draft' | 'published'
 export type CommentStatus = 'pending' | 'approved' | 'spam'
+export type PostFormat = 'markdown' | 'html'
 
 export interface PostsTable {
   id: Generated<number>
   slug: string
   title: string
-  /** Markdown as the author wrote it. */
+  /** The body as the author wrote it, in `format` (Markdown, or HTML for imported posts). */
   body_source: Generated<string>
+  format: Generated<PostFormat>
   /** Sanitized HTML rendered from body_source when the post is saved. */
   body_html: Generated<string>
   /** Plain-text lead used on lists and in metadata. */
@@ -107,6 +109,21 @@ export interface PostRedirectsTable {
   post_id: number
 }
 
+// ---- import ----
+/** An address the post had on another engine (normalised path, or `/?p=<id>`): 301 to its permanent link. */
+export interface LegacyUrlsTable {
+  path: string
+  post_id: number
+}
+
+/** What an import took in, by its id in the file (WXR guid, comment id, Disqus id): re-imports add nothing. */
+export interface ImportOriginsTable {
+  kind: string
+  external_id: string
+  local_id: number
+  imported_at: string
+}
+
 /** One row per data-changing admin action. Never holds a password or a session. */
 export interface AuditLogTable {
   id: Generated<number>
@@ -168,6 +185,9 @@ export interface Database {
   login_failures: LoginFailuresTable
   revoked_sessions: RevokedSessionsTable
   bans: BansTable
+  // ---- import ----
+  legacy_urls: LegacyUrlsTable
+  import_origins: ImportOriginsTable
 }
 
 export type Post = Selectable<PostsTable>

@@ -19,6 +19,19 @@ export class PublicError extends Error {
   }
 }
 
+/**
+ * Asked, in order, before a missing page is answered 404: a feature that knows where an old address went (an
+ * imported blog's WordPress links) returns the path to redirect to (301), or undefined.
+ */
+export type NotFoundRedirect = (request: FastifyRequest) => Promise<string | undefined>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Features add their old-address lookups here (see NotFoundRedirect); real routes always win. */
+    notFoundRedirects: NotFoundRedirect[]
+  }
+}
+
 /** Missing pages one client may ask for in a minute (a reader following a few dead links stays far below). */
 export const NOT_FOUND_PER_MINUTE = 60
 
@@ -27,7 +40,14 @@ async function errorsPlugin(app: FastifyInstance) {
   // scan of guessed URLs cannot keep the database busy. The refusal (429, Retry-After set by the rate limiter)
   // goes to the error handler below, the one error page. Real pages are not limited.
   const notFoundLimit = app.rateLimit({ max: NOT_FOUND_PER_MINUTE, timeWindow: '1 minute' })
+  app.decorate('notFoundRedirects', [] as NotFoundRedirect[])
   app.setNotFoundHandler({ preHandler: notFoundLimit }, async (request, reply) => {
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      for (const lookup of app.notFoundRedirects) {
+        const to = await lookup(request)
+        if (to) return reply.redirect(to, 301)
+      }
+    }
     const t = messages(app.settings.get().language)
     reply.code(404)
     return reply.page('errors/404', { title: t.notFoundTitle, noindex: true })
