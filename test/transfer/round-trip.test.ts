@@ -71,7 +71,8 @@ async function contents(db: Kysely<Database>) {
     .select(['pc.post_id', 'c.name', 'c.slug'])
     .execute()
   const tags = await db.selectFrom('post_tags').selectAll().orderBy('position').execute()
-  const comments = await db.selectFrom('comments').selectAll().orderBy('created_at').execute()
+  // Ids differ between the two blogs: ties in time are broken by what the comment says.
+  const comments = await db.selectFrom('comments').selectAll().orderBy('created_at').orderBy('author_name').orderBy('body').execute()
   const identity = new Map(comments.map((c) => [c.id, `${c.author_name} @ ${c.created_at}`]))
   return {
     posts: posts.map(({ id, ...p }) => ({
