@@ -200,7 +200,7 @@ export async function neighbours(db: Db, now: string, post: { id: number; publis
 export const approvedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>
   db
     .selectFrom('comments')
-    .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at'])
+    .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at', 'edited_at'])
     .where('post_id', '=', p.postId)
     .where('status', '=', 'approved')
     .orderBy('created_at')

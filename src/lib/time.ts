@@ -1,6 +1,14 @@
+/**
+ * The current instant. The one clock of time-limited rights (a commenter's edit window): tests move it with
+ * vitest's fake Date (`vi.useFakeTimers({ toFake: ['Date'] })`, as the cache and session tests do).
+ */
+export function now(): Date {
+  return new Date()
+}
+
 /** The current instant as stored in the database. */
 export function nowIso(): string {
-  return new Date().toISOString()
+  return now().toISOString()
 }
 
 // Building an Intl.DateTimeFormat costs far more than using one (every post link on a page needs one): keep

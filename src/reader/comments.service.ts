@@ -6,13 +6,14 @@ import type { Kysely } from 'kysely'
 import type { CommentStatus, Database } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
 import { judgeComment } from '../content/comment-rules.ts'
+import { now as clockNow } from '../lib/time.ts'
 import * as repo from './comments.repository.ts'
 import type { CommentInput } from './comments.schemas.ts'
 
 export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000
 
 export type SubmitResult =
-  | { kind: 'stored'; id: number; status: CommentStatus; held: 'links' | 'words' | null }
+  | { kind: 'stored'; id: number; createdAt: string; status: CommentStatus; held: 'links' | 'words' | null }
   | { kind: 'duplicate' }
   | { kind: 'parent-gone' }
   /** A word of the refuse list: nothing is stored. */
@@ -46,7 +47,7 @@ export async function submitComment(
   },
 ): Promise<SubmitResult> {
   const { comment, postId, settings } = input
-  const now = input.now ?? new Date()
+  const now = input.now ?? clockNow()
   // Before anything is read: a refused comment costs no query.
   const verdict = judgeComment({ ...comment, ip: input.ip }, settings)
   if (verdict.kind === 'refuse') return { kind: 'refused' }
@@ -81,6 +82,6 @@ export async function submitComment(
       ip: input.ip,
       body_key: key,
     })
-    return { kind: 'stored', id, status, held: verdict.kind === 'hold' ? verdict.reason : null }
+    return { kind: 'stored', id, createdAt: now.toISOString(), status, held: verdict.kind === 'hold' ? verdict.reason : null }
   })
 }

@@ -72,6 +72,10 @@ export const settingsSchema = z.object({
    * They serve the duplicate check, rate limiting and spotting abuse.
    */
   ipRetentionDays: z.coerce.number().int().min(0).max(3650),
+  /** A commenter may edit or delete their comment, from the same browser, this many minutes; 0 = never. */
+  commentEditMinutes: z.coerce.number().int().min(0).max(1440),
+  /** This many readers' reports hold a comment for moderation; 0 = reports never hold. */
+  reportHoldThreshold: z.coerce.number().int().min(0).max(1000),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -85,6 +89,8 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   holdWords: '',
   refuseWords: '',
   ipRetentionDays: 90,
+  commentEditMinutes: 15,
+  reportHoldThreshold: 3,
 }
 
 /**
