@@ -13,6 +13,7 @@ import authRoutes from './auth.routes.ts'
 import categoriesRoutes from './categories.admin.ts'
 import commentsRoutes from './comments.admin.ts'
 import dashboardRoutes from './dashboard.admin.ts'
+import reportsRoutes from './reports.admin.ts'
 import postsRoutes from './posts.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
@@ -126,6 +127,7 @@ async function adminScope(app: FastifyInstance) {
   await app.register(dashboardRoutes)
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
+  await app.register(reportsRoutes)
   await app.register(categoriesRoutes)
   await app.register(settingsRoutes)
 }
