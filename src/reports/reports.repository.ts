@@ -5,15 +5,18 @@ import type { Database, ReportReason } from '../db/schema.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
-/** An approved comment on a post, as the report form shows it. */
-export async function findReportable(db: Db, id: number) {
-  return db
+/**
+ * A comment on a post, as the report form shows it: only an approved one may be reported; the thanks page also
+ * follows the report that has just held its comment.
+ */
+export async function findReportable(db: Db, id: number, opts: { approvedOnly: boolean }) {
+  let q = db
     .selectFrom('comments as c')
     .innerJoin('posts as p', 'p.id', 'c.post_id')
     .select(['c.id', 'c.author_name', 'c.body', 'p.slug', 'p.title as post_title', 'p.status as post_status', 'p.published_at'])
     .where('c.id', '=', id)
-    .where('c.status', '=', 'approved')
-    .executeTakeFirst()
+  if (opts.approvedOnly) q = q.where('c.status', '=', 'approved')
+  return q.executeTakeFirst()
 }
 
 export type ReportResult = { kind: 'duplicate' } | { kind: 'stored'; held: boolean; count: number }

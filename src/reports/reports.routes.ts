@@ -51,9 +51,9 @@ async function reports(app: FastifyInstance, opts: { sessionKey: Buffer }) {
   const reporterOf = (ip: string) => createHmac('sha256', reporterKey).update(ip).digest('base64url').slice(0, 22)
   const siteOrigin = new URL(app.config.siteUrl).origin
 
-  async function reportable(request: FastifyRequest, t: Messages) {
+  async function reportable(request: FastifyRequest, t: Messages, approvedOnly = true) {
     const params = commentParams.safeParse(request.params)
-    const comment = params.success ? await findReportable(app.db, params.data.id) : undefined
+    const comment = params.success ? await findReportable(app.db, params.data.id, { approvedOnly }) : undefined
     if (!comment || !isVisibleToReaders({ status: comment.post_status, published_at: comment.published_at }, clockNow().toISOString())) {
       throw new PublicError(404, t.notFoundTitle, t.notFoundText)
     }
@@ -92,8 +92,9 @@ async function reports(app: FastifyInstance, opts: { sessionKey: Buffer }) {
 
   app.get('/comment/:id/report', async (request, reply) => {
     const t = messages(app.settings.get().language)
-    const comment = await reportable(request, t)
     const sent = (request.query as Record<string, unknown> | undefined)?.sent === '1'
+    // The thanks page also follows the report that held its comment.
+    const comment = await reportable(request, t, !sent)
     return formPage(reply, t, comment, { reason: '', note: '', sent })
   })
 

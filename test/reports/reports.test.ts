@@ -52,8 +52,13 @@ describe('reporting a comment', () => {
       expect((await report(id, { reason: i ? 'abuse' : 'spam' }, ip)).statusCode).toBe(303)
       expect(await statusOf(id)).toBe('approved')
     }
-    expect((await report(id, { reason: 'other', note: 'Hors sujet.' }, '198.51.100.13')).statusCode).toBe(303)
+    const third = await report(id, { reason: 'other', note: 'Hors sujet.' }, '198.51.100.13')
+    expect(third.statusCode).toBe(303)
     expect(await statusOf(id)).toBe('pending')
+    // Its reader is thanked all the same.
+    const thanks = await blog.app.inject(third.headers.location as string)
+    expect(thanks.statusCode).toBe(200)
+    expect(visibleText(thanks.body)).toContain('Merci ! Votre signalement a été transmis')
     expect((await blog.app.inject(post.url)).body).not.toContain('Trois lecteurs le signalent.')
     // Held: it can no longer be reported.
     expect((await blog.app.inject(`/comment/${id}/report`)).statusCode).toBe(404)
