@@ -1,9 +1,17 @@
-/**
- * The current instant. The one clock of time-limited rights (a commenter's edit window): tests move it with
- * vitest's fake Date (`vi.useFakeTimers({ toFake: ['Date'] })`, as the cache and session tests do).
- */
+// The one clock the app reads for rules that depend on time passing (ban expiry…): tests move it with
+// setClock instead of waiting. Everything else may keep calling Date directly.
+// Read through Date.now each time, so that fake timers (vi.useFakeTimers) move it too.
+const realClock = () => Date.now()
+let clock: () => number = realClock
+
+/** The current instant. */
 export function now(): Date {
-  return new Date()
+  return new Date(clock())
+}
+
+/** Replace the clock (tests only); `null` puts the real one back. */
+export function setClock(next: (() => number) | null): void {
+  clock = next ?? realClock
 }
 
 /** The current instant as stored in the database. */

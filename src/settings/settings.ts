@@ -72,6 +72,8 @@ export const settingsSchema = z.object({
    * They serve the duplicate check, rate limiting and spotting abuse.
    */
   ipRetentionDays: z.coerce.number().int().min(0).max(3650),
+  /** What becomes of a banned commenter's new comment (src/moderation/bans.ts): kept as spam, or refused. */
+  banAction: z.enum(['spam', 'refuse']),
   /** A commenter may edit or delete their comment, from the same browser, this many minutes; 0 = never. */
   commentEditMinutes: z.coerce.number().int().min(0).max(1440),
   /** This many readers' reports hold a comment for moderation; 0 = reports never hold. */
@@ -89,6 +91,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   holdWords: '',
   refuseWords: '',
   ipRetentionDays: 90,
+  banAction: 'spam',
   commentEditMinutes: 15,
   reportHoldThreshold: 3,
 }
