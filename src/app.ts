@@ -9,6 +9,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import adminPlugin from './admin/admin.plugin.ts'
 import type { Config } from './config.ts'
 import commentsRoutes from './reader/comments.routes.ts'
+import ownComments from './own-comments/own-comments.routes.ts'
+import reports from './reports/reports.routes.ts'
+import { loadSessionKey } from './admin/session.ts'
 import database from './db/plugin.ts'
 import ipRetention from './content/ip-retention.ts'
 import demo from './demo/plugin.ts'
@@ -92,6 +95,10 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(adminPlugin)
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
+  // Commenters' own comments and readers' reports sign and hash with a key derived from the session key.
+  const sessionKey = loadSessionKey(config)
+  await app.register(ownComments, { sessionKey })
+  await app.register(reports, { sessionKey })
   await app.register(seo)
   await app.register(feedsRoutes)
   await app.register(sitemapRoutes)

@@ -14,6 +14,7 @@ import categoriesRoutes from './categories.admin.ts'
 import commentsRoutes from './comments.admin.ts'
 import conversationRoutes from './conversation.admin.ts'
 import dashboardRoutes from './dashboard.admin.ts'
+import reportsRoutes from './reports.admin.ts'
 import postsRoutes from './posts.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
@@ -148,6 +149,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
   await app.register(conversationRoutes)
+  await app.register(reportsRoutes)
   await app.register(categoriesRoutes)
   await app.register(settingsRoutes)
   await app.register(transferRoutes)

@@ -217,6 +217,8 @@ export function settingsForm(t: Messages['admin']) {
     ipRetentionDays: intField(0, 3650, t.invalidIpRetention),
     // A form from before this setting (or without it) keeps the default.
     banAction: z.enum(['spam', 'refuse'], { error: t.invalidChoice }).default('spam'),
+    commentEditMinutes: intField(0, 1440, t.invalidEditMinutes),
+    reportHoldThreshold: intField(0, 1000, t.invalidReportThreshold),
   })
 }
 

@@ -7,6 +7,7 @@ import { commentListQuery, moderationForm, type ModerationAction } from './admin
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { pager, toAdminCommentItem } from './view-models.ts'
+import { reportedSection } from './reports.admin.ts'
 
 const PAGE_SIZE = 50
 const STATUS_OF: Record<Exclude<ModerationAction, 'delete'>, CommentStatus> = { approve: 'approved', spam: 'spam' }
@@ -21,10 +22,12 @@ export default async function commentsRoutes(app: FastifyInstance) {
     const context = adminContext(app)
     const query = commentListQuery.parse(request.query ?? {})
     const postId = query.post ?? null
-    const [rows, counts, posts] = await Promise.all([
+    const [rows, counts, posts, reported] = await Promise.all([
       listComments(app.db, query.status, postId, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE),
       countCommentsByStatus(app.db, postId),
       postsWithComments(app.db),
+      // Readers' reports come first (src/admin/reports.admin.ts).
+      reportedSection(app, context, postId),
     ])
     const labels: Record<CommentStatus, string> = { pending: context.t.pending, approved: context.t.approved, spam: context.t.spam }
     const base = new URLSearchParams({ status: query.status, ...(postId !== null ? { post: String(postId) } : {}) })
@@ -46,6 +49,8 @@ export default async function commentsRoutes(app: FastifyInstance) {
         .filter((a) => a === 'delete' || STATUS_OF[a] !== query.status)
         .map((a) => ({ value: a, label: a === 'approve' ? context.t.approve : a === 'spam' ? context.t.markSpam : context.t.delete })),
       pager: pager(base, '/admin/comments', query.page, rows.length > PAGE_SIZE),
+      reported,
+      reportsDone: (request.query as Record<string, unknown> | undefined)?.reports === 'done',
       notice: query.done !== undefined ? context.t.moderated(query.done) : query.none === '1' ? context.t.nothingSelected : null,
     })
   })

@@ -198,7 +198,7 @@ export async function neighbours(db: Db, now: string, post: { id: number; publis
 }
 
 /** One page of a post's approved comments, oldest first. */
-const COMMENT_COLUMNS = ['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at', 'pinned', 'user_id'] as const
+const COMMENT_COLUMNS = ['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at', 'pinned', 'user_id', 'edited_at'] as const
 
 /** The approved comments of a post that are not pinned roots, oldest first (the index's own order). */
 const unpinnedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>

@@ -63,6 +63,23 @@ export interface CommentsTable {
   pinned: Generated<number>
   /** The admin who wrote it signed in (the "author" mark); null for everyone else. */
   user_id: Generated<number | null>
+  /** When its author last changed the text (shown as "modifié"); null if never. */
+  edited_at: Generated<string | null>
+}
+
+export type ReportReason = 'spam' | 'abuse' | 'other'
+
+/** A reader's report of a comment (src/reports/). */
+export interface CommentReportsTable {
+  id: Generated<number>
+  comment_id: number
+  reason: ReportReason
+  note: Generated<string>
+  /** Keyed hash of the reporter's IP address (one report per comment and reporter). */
+  reporter: string
+  created_at: string
+  /** When an admin decided; unresolved reports are the ones that count. */
+  resolved_at: string | null
 }
 
 export interface UsersTable {
@@ -173,6 +190,7 @@ export interface Database {
   post_categories: PostCategoriesTable
   post_tags: PostTagsTable
   comments: CommentsTable
+  comment_reports: CommentReportsTable
   users: UsersTable
   settings: SettingsTable
   // feeds & search (posts_fts, the FTS5 table, is reached only through src/search/fts.sqlite.ts)

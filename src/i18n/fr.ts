@@ -126,6 +126,44 @@ export const fr = {
   feedCommentItem: (author: string, title: string) => `${author} sur « ${title} »`,
 
   // ---- admin ----
+  // ---- own comments (edit, delete) and reports ----
+  editLink: 'Modifier',
+  deleteLink: 'Supprimer',
+  ownCommentContext: (name: string) => ` le commentaire de ${name}`,
+  editWindowLeft: (minutes: number) => (minutes > 1 ? `encore ${minutes} minutes` : 'encore une minute'),
+  commentEdited: 'modifié',
+  editTitle: 'Modifier votre commentaire',
+  editIntro: (minutes: number) =>
+    `Vous pouvez modifier ou supprimer ce commentaire pendant ${minutes > 1 ? `encore ${minutes} minutes` : 'encore une minute'}.`,
+  editSave: 'Enregistrer la modification',
+  editCancel: 'Annuler et revenir à la note',
+  editOnPost: 'Sur la note :',
+  deleteTitle: 'Supprimer votre commentaire',
+  deleteQuestion: 'Supprimer ce commentaire ? Il disparaîtra de la page ; les réponses qu’il a reçues restent.',
+  deleteConfirm: 'Supprimer le commentaire',
+  ownRefusedTitle: 'Modification impossible',
+  ownRefusedText:
+    'Ce commentaire ne peut plus être modifié ni supprimé depuis ce navigateur : seul son auteur le peut, depuis le navigateur qui l’a envoyé, et seulement pendant quelques minutes après l’envoi. Demandez à l’auteur du blog de le changer pour vous.',
+  ownClosedText: 'Les commentaires de cette note sont fermés : ce commentaire ne peut plus être modifié.',
+  reportLink: 'Signaler',
+  reportLinkContext: (name: string) => ` le commentaire de ${name}`,
+  reportTitle: 'Signaler un commentaire',
+  reportIntro: 'Ce commentaire vous semble contraire aux règles de ce blog ? Dites-nous pourquoi ; l’auteur du blog décidera.',
+  reportReason: 'Motif',
+  reportReasons: { spam: 'Spam ou publicité', abuse: 'Propos injurieux, haineux ou harcèlement', other: 'Autre raison' } as Record<
+    string,
+    string
+  >,
+  reportNote: 'Précisions',
+  reportNoteHint: '1 000 caractères au plus.',
+  reportSend: 'Envoyer le signalement',
+  reportBack: 'Revenir à la note',
+  errReportReason: 'Choisissez un motif.',
+  errReportNoteTooLong: (n: number) => `Les précisions ne doivent pas dépasser 1 000 caractères (elles en comptent ${n}).`,
+  errTooManyReports:
+    'Vous avez envoyé trop de signalements en peu de temps : celui-ci n’a pas été enregistré. Patientez, puis envoyez-le de nouveau.',
+  reportThanksTitle: 'Merci pour votre signalement',
+  reportThanks: 'Merci ! Votre signalement a été transmis à l’auteur du blog, qui décidera du sort de ce commentaire.',
   // ---- conversation marks (src/moderation) ----
   pinnedMark: 'Épinglé',
   authorMark: 'auteur',
@@ -319,6 +357,21 @@ export const fr = {
     ipRetentionHelp:
       'Passé ce délai, l’adresse IP d’un commentaire est effacée (le commentaire reste). Elles servent à repérer les doublons, à limiter le débit des envois et à repérer les abus. 0 : les garder.',
     invalidIpRetention: 'Un nombre entier de jours entre 0 et 3650.',
+    commentEditMinutes: 'Minutes pendant lesquelles un commentateur peut modifier ou supprimer son commentaire',
+    commentEditMinutesHelp:
+      'Depuis le même navigateur, sans compte : des liens « Modifier » et « Supprimer » apparaissent sous son commentaire. 0 : jamais.',
+    invalidEditMinutes: 'Un nombre entier de minutes entre 0 et 1440.',
+    reportHoldThreshold: 'Nombre de signalements qui mettent un commentaire en attente de modération',
+    reportHoldThresholdHelp: 'Signalements de lecteurs différents. 0 : les signalements ne retirent jamais un commentaire.',
+    invalidReportThreshold: 'Un nombre entier entre 0 et 1000.',
+    reported: (n: number) => `Commentaires signalés (${n})`,
+    reportedHelp: 'Les signalements des lecteurs, les plus signalés d’abord. Décidez pour chacun : vos décisions closent ses signalements.',
+    reportCount: (n: number) => (n > 1 ? `${n} signalements` : '1 signalement'),
+    reportReasonLabel: { spam: 'Spam', abuse: 'Abus', other: 'Autre' } as Record<string, string>,
+    reportedStatus: { pending: 'en attente', approved: 'publié', spam: 'spam' } as Record<string, string>,
+    dismissReports: 'Rejeter les signalements',
+    approveAndDismiss: 'Publier',
+    reportsDone: 'Signalements traités.',
     // Categories
     newCategory: 'Nouvelle catégorie',
     name: 'Nom',

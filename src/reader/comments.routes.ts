@@ -3,6 +3,7 @@
 // token (so they stay cacheable): cross-site posts are refused from the Origin / Sec-Fetch-Site headers instead.
 import { isTransientDatabaseError } from '../db/errors.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
 import { commentAnchor, COMMENTS_PER_PAGE, postPath, withCommentPage } from '../lib/urls.ts'
 import { nowIso } from '../lib/time.ts'
@@ -27,6 +28,17 @@ import { commentFormView, findComment } from './comment-form.ts'
 import { threadIsOpen } from '../content/policy.ts'
 import { keptWith } from '../cache/kept-with.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
+import { isCrossSite } from '../http/cross-site.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Called when a comment is stored, before the redirect is sent (src/own-comments gives its author the right
+     * to edit it here).
+     */
+    commentStoredHooks: Array<(request: FastifyRequest, reply: FastifyReply, comment: { id: number; createdAt: string }) => void>
+  }
+}
 
 /** The address a held comment's author comes back to: the page says the comment awaits moderation. */
 export function pendingUrl(postUrl: string): string {
@@ -43,25 +55,11 @@ export const COMMENT_BODY_LIMIT = 1024 * 1024
 /** Seconds a commenter is asked to wait after such a failure. */
 export const RETRY_AFTER_DB_FAILURE = 60
 
-export default async function commentsRoutes(app: FastifyInstance) {
+async function commentsRoutes(app: FastifyInstance) {
   // A commenter's post pages show the form filled in with their name: theirs alone.
   app.requestPrivacy.declarePrivateCookie(COMMENTER_COOKIE)
+  app.decorate('commentStoredHooks', [])
   const siteOrigin = new URL(app.config.siteUrl).origin
-
-  /** A browser form post from another site (or a sibling subdomain). Requests without either header pass. */
-  function isCrossSite(request: FastifyRequest): boolean {
-    const fetchSite = request.headers['sec-fetch-site']
-    if (fetchSite === 'cross-site' || fetchSite === 'same-site') return true
-    const origin = request.headers.origin
-    if (origin === undefined) return false
-    if (origin === siteOrigin) return false
-    try {
-      // Behind a proxy, or on a second name, the page came from the host the request was sent to.
-      return new URL(origin).host !== request.host
-    } catch {
-      return true // "null" and other opaque origins
-    }
-  }
 
   // The post page gets its form here, so the posts feature does not need to know about it: a fresh form,
   // pre-filled from the remember-me cookie, answering `?reply=<id>`, with the notice of `?moderation=pending`.
@@ -171,7 +169,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
     {
       // Before the body is read: a refused post costs nothing.
       onRequest: async (request) => {
-        if (isCrossSite(request)) {
+        if (isCrossSite(request, siteOrigin)) {
           const t = messages(app.settings.get().language)
           throw new PublicError(403, t.crossSiteTitle, t.crossSiteText)
         }
@@ -246,6 +244,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
         return formAgain(reply, 400, row, settings, { values: values.form, parent: comment.parent })
       }
 
+      for (const hook of app.commentStoredHooks) hook(request, reply, { id: result.id, createdAt: result.createdAt })
       if (comment.remember) remember(reply, app.config.siteUrl, comment)
       else if (request.cookies[COMMENTER_COOKIE] !== undefined) forget(reply, app.config.siteUrl)
       request.log.info({ post: row.id, comment: result.id, status: result.status, held: result.held }, 'comment posted')
@@ -253,3 +252,6 @@ export default async function commentsRoutes(app: FastifyInstance) {
     },
   )
 }
+
+// Not encapsulated, so that other features see `commentStoredHooks`.
+export default fp(commentsRoutes, { name: 'comments', dependencies: ['render', 'request-privacy'] })

@@ -14,7 +14,7 @@ import type { CommentInput } from './comments.schemas.ts'
 export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000
 
 export type SubmitResult =
-  | { kind: 'stored'; id: number; status: CommentStatus; held: 'links' | 'words' | null }
+  | { kind: 'stored'; id: number; createdAt: string; status: CommentStatus; held: 'links' | 'words' | null }
   | { kind: 'duplicate' }
   | { kind: 'parent-gone' }
   /** A word of the refuse list, or a ban (its id): nothing is stored. */
@@ -92,6 +92,6 @@ export async function submitComment(
       body_key: key,
       user_id: input.userId ?? null,
     })
-    return { kind: 'stored', id, status, held: verdict.kind === 'hold' ? verdict.reason : null }
+    return { kind: 'stored', id, createdAt: now.toISOString(), status, held: verdict.kind === 'hold' ? verdict.reason : null }
   })
 }

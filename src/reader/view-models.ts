@@ -73,6 +73,8 @@ export interface CommentView {
   bodyHtml: string
   createdAt: string
   date: string
+  /** When its author last changed it (the list says "modifié"), or null. */
+  editedAt: string | null
   depth: number
   /**
    * For an answer not shown under its parent (the nesting stops at the third level, or the parent is on another
@@ -107,6 +109,7 @@ export function commentTree(
       bodyHtml: renderCommentBody(row.body),
       createdAt: row.created_at,
       date: context.fmt.commentDate(row.created_at),
+      editedAt: row.edited_at,
       depth: 1,
       inReplyTo: null,
       pinned: row.pinned === 1,

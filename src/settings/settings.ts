@@ -74,6 +74,10 @@ export const settingsSchema = z.object({
   ipRetentionDays: z.coerce.number().int().min(0).max(3650),
   /** What becomes of a banned commenter's new comment (src/moderation/bans.ts): kept as spam, or refused. */
   banAction: z.enum(['spam', 'refuse']),
+  /** A commenter may edit or delete their comment, from the same browser, this many minutes; 0 = never. */
+  commentEditMinutes: z.coerce.number().int().min(0).max(1440),
+  /** This many readers' reports hold a comment for moderation; 0 = reports never hold. */
+  reportHoldThreshold: z.coerce.number().int().min(0).max(1000),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -88,6 +92,8 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   refuseWords: '',
   ipRetentionDays: 90,
   banAction: 'spam',
+  commentEditMinutes: 15,
+  reportHoldThreshold: 3,
 }
 
 /**

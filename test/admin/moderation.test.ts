@@ -163,6 +163,8 @@ describe('settings and categories', () => {
     commentsAutoCloseDays: '0',
     maxLinks: '2',
     ipRetentionDays: '90',
+    commentEditMinutes: '15',
+    reportHoldThreshold: '3',
     ...patch,
   })
 

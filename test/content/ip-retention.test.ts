@@ -108,6 +108,8 @@ describe('erasing old IP addresses', () => {
       maxLinks: String(s.maxLinks),
       holdWords: s.holdWords,
       refuseWords: s.refuseWords,
+      commentEditMinutes: String(s.commentEditMinutes),
+      reportHoldThreshold: String(s.reportHoldThreshold),
     }
     // Invalid values: the message beside the field, the value kept, nothing changed.
     for (const bad of ['-1', 'abc', '5000', '']) {

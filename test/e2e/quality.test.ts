@@ -22,6 +22,7 @@ const PUBLIC_PAGES: Array<[string, string, number, string]> = [
   ['search, nothing found', '/search?q=introuvable', 200, 'Aucune note ne correspond à « introuvable »'],
   ['search, no query', '/search', 200, 'Rechercher dans le carnet'],
   ['login', '/admin/login', 200, 'Se connecter'],
+  ['report a comment', '/comment/5/report', 200, 'Signaler un commentaire'],
   ['not found', '/nowhere', 404, 'introuvable'],
 ]
 

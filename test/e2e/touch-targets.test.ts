@@ -34,6 +34,8 @@ const PUBLIC_PAGES: Array<[string, string, string]> = [
   ['search, nothing found', '/search?q=introuvable', 'Aucune note ne correspond'],
   ['not found', '/nowhere', 'introuvable'],
   ['login', '/admin/login', 'Se connecter'],
+  // Comment 5 is Marc's, on OPEN_POST.
+  ['report a comment', '/comment/5/report', 'Signaler un commentaire'],
 ]
 
 const ADMIN_PAGES: Array<[string, string, string]> = [

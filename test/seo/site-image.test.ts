@@ -25,6 +25,8 @@ const form = (patch: Record<string, string> = {}) => ({
   siteImage: '',
   maxLinks: '2',
   ipRetentionDays: '90',
+  commentEditMinutes: '15',
+  reportHoldThreshold: '3',
   ...patch,
 })
 
