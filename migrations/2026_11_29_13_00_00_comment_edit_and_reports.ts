@@ -1,14 +1,15 @@
 // Commenters fix their words and readers flag abuse (issue 18): when a comment was last changed by its author
-// (`edited_at`, shown as "modifié"), and readers' reports. Portable (SQLite and PostgreSQL): schema builder only.
+// (`edited_at`, shown as "modifié"), and readers' reports. Portable (SQLite and PostgreSQL): schema builder, the id column by dialect.
 // Frozen in time: a migration never imports application code.
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, PostgresAdapter, sql } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema.alterTable('comments').addColumn('edited_at', 'text').execute()
 
   await db.schema
     .createTable('comment_reports')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', postgres ? 'serial' : 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('comment_id', 'integer', (c) => c.notNull().references('comments.id').onDelete('cascade'))
     .addColumn('reason', 'text', (c) => c.notNull().check(sql`reason in ('spam', 'abuse', 'other')`))
     .addColumn('note', 'text', (c) => c.notNull().defaultTo(''))
