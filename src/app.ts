@@ -29,6 +29,7 @@ import requestPrivacy from './cache/policy.ts'
 import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
+import media from './media/media.plugin.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -82,6 +83,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(render, { production: config.production })
   await app.register(sidebar)
   await app.register(staticFiles)
+  // Uploaded images: the library (app.media) and /media/ files, before the admin that uploads them.
+  await app.register(media)
   await app.register(errors)
   await app.register(httpCache)
   await app.register(pageCacheStore)
