@@ -66,6 +66,11 @@ export class MediaStore {
     }
   }
 
+  /** Deletes a received file that will not be processed. */
+  async discard(path: string): Promise<void> {
+    await rm(path, { force: true })
+  }
+
   /** Processes a received file (then deletes it) and records the image; the same bytes again give the same row. */
   async addReceived(path: string, bytes: number, options: AddOptions): Promise<MediaRow> {
     try {
