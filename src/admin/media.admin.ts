@@ -83,7 +83,7 @@ export default async function mediaRoutes(app: FastifyInstance) {
       if (result.error) {
         return reply.code(uploadStatus(result.error)).send({ error: uploadMessage(t, result.error, app.config.mediaMaxBytes), markdown })
       }
-      return reply.code(201).send({ markdown, message: t.imageInserted(markdown.length), names: result.added.map((r) => r.name) })
+      return reply.code(201).send({ markdown, message: t.imageAdded, names: result.added.map((r) => r.name) })
     }
     if (result.error) {
       const typed = typeof result.fields.imageAlt === 'string' ? result.fields.imageAlt : ''

@@ -120,7 +120,9 @@ const SANITIZE: sanitizeHtml.IOptions = {
 export function renderMarkdown(source: string): string {
   imagesSeen = 0
   const html = marked.parse(source) as string
-  return sanitizeHtml(html, SANITIZE)
+  // sanitize-html writes void elements XML-style (`<img … />`); HTML wants `<img …>`. Text and attribute values
+  // come out with `>` escaped, so ` />` can only be the end of a tag.
+  return sanitizeHtml(html, SANITIZE).replace(/ \/>/g, '>')
 }
 
 /** Plain text of the first paragraphs, cut at a word boundary: used on lists and in page descriptions. */

@@ -55,6 +55,9 @@
       })
       .then(function (r) {
         if (r.json.markdown) r.json.markdown.forEach(insert)
+        // The alt text went with this image; the next one needs its own.
+        if (r.ok && altInput) altInput.value = ''
+        if (r.ok && decorative) decorative.checked = false
         say(r.ok ? r.json.message : r.json.error, !r.ok)
       })
       .catch(function () {
