@@ -18,6 +18,7 @@ import {
   type LiveBlog,
 } from '../helpers/browser.ts'
 import { makeImage } from '../helpers/images.ts'
+import { PHONE, sidewaysScroll, smallTargets } from '../helpers/targets.ts'
 
 describe.skipIf(!hasChromium)('images in a post', () => {
   let blog: LiveBlog
@@ -63,7 +64,7 @@ describe.skipIf(!hasChromium)('images in a post', () => {
       textarea.selectionStart = textarea.selectionEnd = textarea.value.length
       textarea.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }))
     }, png)
-    await expect.poll(() => body.inputValue()).toMatch(/!\[Plan du port\]\(\/media\/[0-9a-f]{32}-600x400\.png\)/)
+    await expect.poll(() => body.inputValue(), { timeout: 30_000 }).toMatch(/!\[Plan du port\]\(\/media\/[0-9a-f]{32}-600x400\.png\)/)
     await screenshots(page, 'media-editor')
 
     await navigation(page, () => page.getByRole('button', { name: 'Publier maintenant' }).click())
@@ -75,7 +76,7 @@ describe.skipIf(!hasChromium)('images in a post', () => {
     const html = await response!.text()
     expect(await reader.locator('.post-body picture').count()).toBe(2)
     const first = reader.locator('.post-body picture img').first()
-    await expect.poll(() => first.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true)
+    await expect.poll(() => first.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 10_000 }).toBe(true)
     const loaded = await first.evaluate((img: HTMLImageElement) => ({
       src: img.currentSrc,
       alt: img.alt,
@@ -98,6 +99,11 @@ describe.skipIf(!hasChromium)('images in a post', () => {
     expect(await axeViolations(page)).toEqual([])
     expect(await htmlErrors(await media!.text(), 'admin-media')).toEqual([])
     await screenshots(page, 'media-admin')
+    // On a phone: nothing scrolls sideways and every control is a 24 px target, here and on the post.
+    for (const p of [page, reader]) {
+      await p.setViewportSize(PHONE)
+      expect({ sideways: await sidewaysScroll(p), small: await smallTargets(p) }, p.url()).toEqual({ sideways: 0, small: [] })
+    }
     expect(problems).toEqual([])
   }, 60_000)
 })
