@@ -193,3 +193,25 @@ describe('refused uploads store nothing', () => {
     expect(mediaFiles()).toEqual([])
   })
 })
+
+describe('an oversized upload over a real connection', () => {
+  it('is answered 413 as soon as the limit is passed, with the message, and leaves nothing', async () => {
+    const admin = await setUp({ MEDIA_MAX_BYTES: String(1024 * 1024) })
+    await blog.app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = blog.app.server.address() as { port: number }
+    // 30 MB that start like a JPEG: far over the 1 MB limit.
+    const huge = Buffer.concat([await makeImage(64, 64), Buffer.alloc(30 * 1024 * 1024, 7)])
+    const { payload, contentType } = multipart(editorParts(admin, { filename: 'huge.jpg', type: 'image/jpeg', data: huge }))
+    const res = await fetch(`http://127.0.0.1:${port}/admin/posts/upload`, {
+      method: 'POST',
+      body: payload,
+      headers: { 'content-type': contentType, cookie: admin.cookie },
+    })
+    expect(res.status).toBe(413)
+    const html = await res.text()
+    expect(html).toContain('Ce fichier dépasse 1 Mo')
+    expect(html).toContain('value="Vacances à Marseille"')
+    expect(await mediaRows()).toEqual([])
+    expect(mediaFiles()).toEqual([])
+  })
+})
