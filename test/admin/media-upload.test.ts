@@ -204,7 +204,7 @@ describe('an oversized upload over a real connection', () => {
     const { payload, contentType } = multipart(editorParts(admin, { filename: 'huge.jpg', type: 'image/jpeg', data: huge }))
     const res = await fetch(`http://127.0.0.1:${port}/admin/posts/upload`, {
       method: 'POST',
-      body: payload,
+      body: new Uint8Array(payload),
       headers: { 'content-type': contentType, cookie: admin.cookie },
     })
     expect(res.status).toBe(413)
