@@ -135,7 +135,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     commentRateLimit: e.COMMENT_RATE_LIMIT,
     sessionKey: e.SESSION_KEY ?? null,
     pageCache: e.PAGE_CACHE,
-    mediaDir: e.MEDIA_DIR ?? join(dirname(e.DATABASE_URL), 'media'),
+    // Beside a SQLite file; with a database server (postgres://…) there is no file to sit beside.
+    mediaDir: e.MEDIA_DIR ?? (/^postgres(ql)?:\/\//.test(e.DATABASE_URL) ? join('data', 'media') : join(dirname(e.DATABASE_URL), 'media')),
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
   })
 }

@@ -21,6 +21,7 @@ describe('configuration', () => {
       mediaMaxBytes: 20 * 1024 * 1024,
     })
     expect(loadConfig({}).mediaDir).toBe('data/media')
+    expect(loadConfig({ DATABASE_URL: 'postgres://carnet@db.example.org/carnet' }).mediaDir).toBe('data/media')
     expect(loadConfig({ MEDIA_DIR: '/srv/shared/media', MEDIA_MAX_BYTES: '5000000' })).toMatchObject({
       mediaDir: '/srv/shared/media',
       mediaMaxBytes: 5_000_000,
