@@ -17,6 +17,14 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  // The few progressive-enhancement scripts run in browsers, as plain scripts.
+  {
+    files: ['static/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', FormData: 'readonly', Event: 'readonly' },
+    },
+  },
   // Migrations are frozen in time, so they work on Kysely<any> rather than today's schema types.
   { files: ['migrations/**', 'src/db/migrate.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   // Tests walk parsed XML and JSON documents, whose shape is what they assert.

@@ -33,6 +33,7 @@ import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
 import transfer from './transfer/plugin.ts'
+import media from './media/media.plugin.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -86,6 +87,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(render, { production: config.production })
   await app.register(sidebar)
   await app.register(staticFiles)
+  // Uploaded images: the library (app.media) and /media/ files, before the admin that uploads them.
+  await app.register(media)
   await app.register(errors)
   await app.register(httpCache)
   await app.register(pageCacheStore)

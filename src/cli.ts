@@ -6,6 +6,8 @@ import { openBlog } from './blog.ts'
 import { backupDatabase, copyDatabase, integrityCheck, type BackupProgress } from './db/sqlite.ts'
 import { userAdd, userPassword } from './admin/user-command.ts'
 import { exportWxrCommand, importDisqusCommand, importWxrCommand } from './transfer/commands.ts'
+import { mediaAdd } from './admin/media-command.ts'
+import { copyMediaFiles, mediaBackupDir } from './media/backup.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
 
@@ -43,14 +45,14 @@ const commands: Record<string, Command> = {
     },
   },
   backup: {
-    usage: 'backup <file> [--force]   copy the live database (safe while the blog runs)',
+    usage: 'backup <file> [--force]   copy the live database (safe while the blog runs), and the images to <file>.media/',
     async run(args) {
       const file = args.find((a) => !a.startsWith('--'))
       if (!file) {
         console.error('Usage: npm run cli -- backup <file> [--force]')
         return 2
       }
-      const { databasePath } = loadConfig()
+      const { databasePath, mediaDir } = loadConfig()
       if (!existsSync(databasePath)) {
         console.error(`No database at ${databasePath} (set DATABASE_URL).`)
         return 1
@@ -67,13 +69,17 @@ const commands: Record<string, Command> = {
         console.error(`The copy failed its integrity check, nothing written: ${check}`)
         return 1
       }
+      // The images after the database: every image the copy's rows name was there at its snapshot (one deleted
+      // since is the only one missing). Files are immutable, so only new ones are copied into an existing folder.
+      const media = await copyMediaFiles(mediaDir, mediaBackupDir(file))
+      const images = media.files > 0 ? ` Images: ${media.files} files in ${resolve(mediaBackupDir(file))} (${media.copied} new).` : ''
       const seconds = ((Date.now() - started) / 1000).toFixed(1)
-      console.log(`Backed up ${databasePath} to ${resolve(file)}: ${megabytes(bytes)} in ${seconds} s (integrity check: ok).`)
+      console.log(`Backed up ${databasePath} to ${resolve(file)}: ${megabytes(bytes)} in ${seconds} s (integrity check: ok).${images}`)
       return 0
     },
   },
   restore: {
-    usage: 'restore <file>            replace the database with a backup (stop the blog first)',
+    usage: 'restore <file>            replace the database with a backup, and put back its images (stop the blog first)',
     async run(args) {
       const file = args[0]
       if (!file) {
@@ -95,7 +101,11 @@ const commands: Record<string, Command> = {
       await copyDatabase(file, databasePath)
       const { db } = await openBlog({ ...loadConfig(), demoContent: false })
       await db.destroy()
-      console.log(`Restored ${resolve(file)} into ${databasePath}, schema up to date.`)
+      const { mediaDir } = loadConfig()
+      const media = await copyMediaFiles(mediaBackupDir(file), mediaDir)
+      const images =
+        media.files > 0 ? ` Images: ${media.copied} files put back into ${mediaDir} (${media.files - media.copied} were there).` : ''
+      console.log(`Restored ${resolve(file)} into ${databasePath}, schema up to date.${images}`)
       return 0
     },
   },
@@ -120,6 +130,11 @@ const commands: Record<string, Command> = {
   'export wxr': {
     usage: 'export wxr <file> [--force]    export every post, category, tag and comment as WXR 1.2',
     run: exportWxrCommand,
+  },
+  // ---- media ----
+  'media add': {
+    usage: 'media add <file> [--alt "text" | --decorative]  add an image to the library; prints its Markdown',
+    run: mediaAdd,
   },
 }
 

@@ -1,5 +1,6 @@
 // Configuration comes from the environment, is validated once at start-up and is frozen.
 // The variable names are a contract with the people and tools that run Carnet: keep them stable.
+import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { dialectOf } from './db/dialect.ts'
 
@@ -75,6 +76,16 @@ const envSchema = z.object({
   // ---- perf ----
   /** Keep rendered public pages in memory, invalidated by every write (default on; `off` for measuring). */
   PAGE_CACHE: boolish.default(true),
+  // ---- media ----
+  /** Folder of uploaded images and their resized copies; default: `media` beside the database file. */
+  MEDIA_DIR: z.string().min(1).optional(),
+  /** Largest image upload, in bytes (default 20 MB); bigger ones are refused while they stream in. */
+  MEDIA_MAX_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int({ error: 'must be a whole number of bytes' })
+    .min(1024, { error: 'must be at least 1024 bytes' })
+    .max(1024 * 1024 * 1024, { error: 'must be at most 1 GB' })
+    .default(20 * 1024 * 1024),
 })
 
 export interface Config {
@@ -99,6 +110,9 @@ export interface Config {
   sessionKey: string | null
   // ---- perf ----
   pageCache: boolean
+  // ---- media ----
+  mediaDir: string
+  mediaMaxBytes: number
 }
 
 export class ConfigError extends Error {}
@@ -138,5 +152,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     commentRateLimit: e.COMMENT_RATE_LIMIT,
     sessionKey: e.SESSION_KEY ?? null,
     pageCache: e.PAGE_CACHE,
+    // Beside a SQLite file; with a database server (postgres://…) there is no file to sit beside.
+    mediaDir: e.MEDIA_DIR ?? (/^postgres(ql)?:\/\//.test(e.DATABASE_URL) ? join('data', 'media') : join(dirname(e.DATABASE_URL), 'media')),
+    mediaMaxBytes: e.MEDIA_MAX_BYTES,
   })
 }

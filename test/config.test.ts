@@ -16,6 +16,23 @@ describe('configuration', () => {
     expect(Object.isFrozen(c)).toBe(true)
   })
 
+  it('puts images in a media folder beside the database unless MEDIA_DIR says otherwise, 20 MB at most by default', () => {
+    expect(loadConfig({ DATABASE_URL: '/var/lib/carnet/blog.db' })).toMatchObject({
+      mediaDir: '/var/lib/carnet/media',
+      mediaMaxBytes: 20 * 1024 * 1024,
+    })
+    expect(loadConfig({}).mediaDir).toBe('data/media')
+    expect(loadConfig({ DATABASE_URL: 'postgres://carnet@db.example.org/carnet' }).mediaDir).toBe('data/media')
+    expect(loadConfig({ MEDIA_DIR: '/srv/shared/media', MEDIA_MAX_BYTES: '5000000' })).toMatchObject({
+      mediaDir: '/srv/shared/media',
+      mediaMaxBytes: 5_000_000,
+    })
+    expect(() => loadConfig({ MEDIA_MAX_BYTES: '20MB' })).toThrow(
+      'Invalid configuration: MEDIA_MAX_BYTES must be a number of bytes (got "20MB")',
+    )
+    expect(() => loadConfig({ MEDIA_MAX_BYTES: '10' })).toThrow(ConfigError)
+  })
+
   it('reads the contract variables', () => {
     const c = loadConfig({
       PORT: '8080',

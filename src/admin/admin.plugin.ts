@@ -2,6 +2,7 @@
 // pages never read or set a session cookie and stay cacheable. Every route here requires a signed-in admin
 // unless its config says `public: true` (the sign-in page); every state-changing one checks the CSRF token.
 import csrfProtection from '@fastify/csrf-protection'
+import multipart from '@fastify/multipart'
 import secureSession from '@fastify/secure-session'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -15,6 +16,7 @@ import commentsRoutes from './comments.admin.ts'
 import conversationRoutes from './conversation.admin.ts'
 import dashboardRoutes from './dashboard.admin.ts'
 import reportsRoutes from './reports.admin.ts'
+import mediaRoutes from './media.admin.ts'
 import postsRoutes from './posts.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
@@ -69,6 +71,13 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   })
   await app.register(csrfProtection, { sessionPlugin: '@fastify/secure-session' })
   app.decorateRequest('admin', null)
+  // Image uploads (src/admin/uploads.ts), only here: nowhere else does the blog accept multipart bodies. A file is
+  // cut at MEDIA_MAX_BYTES as it streams (and refused); the editor's text fields come with it (a post's body may
+  // be 2 MB).
+  await app.register(multipart, {
+    throwFileSizeLimit: false,
+    limits: { fileSize: app.config.mediaMaxBytes, files: 20, fields: 200, fieldSize: 2 * 1024 * 1024, parts: 300 },
+  })
 
   /** The signed-in admin, or null. A password reset or a deleted account ends the session. */
   async function authenticate(request: FastifyRequest): Promise<Actor | null> {
@@ -153,6 +162,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(categoriesRoutes)
   await app.register(settingsRoutes)
   await app.register(transferRoutes)
+  await app.register(mediaRoutes)
 }
 
 async function adminPlugin(app: FastifyInstance) {

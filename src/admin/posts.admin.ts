@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { renderBody } from '../content/markdown.ts'
 import { createPost, deletePost, setCommentsOpen, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
 import { postPath } from '../lib/urls.ts'
+import { markdownOf } from '../media/store.ts'
 import {
   categoryIdsOfPost,
   countComments,
@@ -25,6 +26,7 @@ import {
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { safeNext } from './http.ts'
+import { readCsrfField, readUpload, uploadMessage, uploadStatus } from './uploads.ts'
 import { pager, postState, stateLabel, threadLabel, threadState, toAdminPostItem, toLocalInput } from './view-models.ts'
 
 const PAGE_SIZE = 50
@@ -58,7 +60,12 @@ export default async function postsRoutes(app: FastifyInstance) {
     reply: FastifyReply,
     post: AdminPost | undefined,
     values: PostFormValues,
-    extra: { errors?: FieldErrors; previewHtml?: string | null; notice?: string | null } = {},
+    extra: {
+      errors?: FieldErrors
+      previewHtml?: string | null
+      notice?: string | null
+      upload?: { error: string | null; alt: string; decorative: boolean }
+    } = {},
   ) {
     const context = adminContext(app)
     const categories = await listCategories(app.db)
@@ -87,8 +94,60 @@ export default async function postsRoutes(app: FastifyInstance) {
       previewHtml: extra.previewHtml ?? null,
       notice: extra.notice ?? null,
       timezone: context.settings.timezone,
+      uploadAction: post ? `/admin/posts/${post.id}/upload` : '/admin/posts/upload',
+      upload: extra.upload ?? { error: null, alt: '', decorative: false },
+      maxImageMb: Math.round((app.config.mediaMaxBytes / (1024 * 1024)) * 10) / 10,
+      missingAlt: await imagesWithoutAlt(values.body),
     })
   }
+
+  /** Images of a body with an empty alt text that are not marked decorative in the library: the editor flags them. */
+  async function imagesWithoutAlt(body: string): Promise<string[]> {
+    const empty = [...body.matchAll(/!\[\s*\]\(\s*<?([^\s)>]+)>?[^)]*\)/g)].map((m) => m[1]!)
+    if (empty.length === 0) return []
+    const names = empty.map((url) => /^\/media\/([^/?#]+)$/.exec(url)?.[1] ?? '')
+    const rows = await app.media.byNames(names.filter(Boolean))
+    return [...new Set(empty.filter((url, i) => rows.get(names[i]!)?.decorative !== 1))]
+  }
+
+  /**
+   * "Add the image" in the editor without JavaScript: the whole form comes in as multipart; the editor comes back
+   * with the images' Markdown at the end of the text and everything else as typed (nothing is saved yet).
+   */
+  async function upload(request: FastifyRequest, reply: FastifyReply, post: AdminPost | undefined) {
+    const context = adminContext(app)
+    const result = await readUpload(app, request)
+    const form = parsePostForm(result.fields, context.t, context.settings.timezone)
+    const values = form.values
+    for (const row of result.added) {
+      await audit(app.db, request.admin!, 'media.upload', `media ${row.id}`, { name: row.name, post: post?.id ?? null })
+    }
+    if (result.added.length > 0)
+      values.body = `${values.body.trimEnd()}${values.body.trim() ? '\n\n' : ''}${result.added.map(markdownOf).join('\n\n')}\n`
+    if (result.error) {
+      const typed = typeof result.fields.imageAlt === 'string' ? result.fields.imageAlt : ''
+      return editor(reply.code(uploadStatus(result.error)), post, values, {
+        upload: {
+          error: uploadMessage(context.t, result.error, app.config.mediaMaxBytes),
+          alt: typed,
+          decorative: 'imageDecorative' in result.fields,
+        },
+        notice: result.added.length > 0 ? context.t.imageInserted(result.added.length) : null,
+      })
+    }
+    return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length) })
+  }
+
+  app.post('/posts/upload', { preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
+    upload(request, reply, undefined),
+  )
+
+  app.post('/posts/:id/upload', { preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) => {
+    const params = idParams.safeParse(request.params)
+    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!post) return reply.callNotFound()
+    return upload(request, reply, post)
+  })
 
   app.get('/posts/new', async (request, reply) => {
     const signature = (await lastSignature(app.db)) ?? request.admin!.username

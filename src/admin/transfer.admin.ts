@@ -1,13 +1,12 @@
 // The "Import / export" page: upload a WordPress or Disqus export (streamed to a temporary file, 100 MB at most)
 // to import it with the command line's code and summary, a dry run first if wished; download the whole blog as
-// WXR. The upload is parsed only on this page's routes (multipart is registered in this plugin's own scope), after
-// the admin's session check; its CSRF token is a form field like everywhere else in the admin.
+// WXR. The upload is read as it streams in, after the admin's session check and the CSRF token (the form's first
+// field, checked before any file byte is written: src/admin/uploads.ts).
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import multipart, { type MultipartFile } from '@fastify/multipart'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { messages } from '../i18n/index.ts'
@@ -17,14 +16,16 @@ import { exportWxr } from '../transfer/wxr-export.ts'
 import { importWxr } from '../transfer/wxr-import.ts'
 import { ImportFileError } from '../transfer/xml-records.ts'
 import { audit } from './audit.ts'
+import { csrfFirst } from './uploads.ts'
 
 export const UPLOAD_LIMIT_MB = 100
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The uploaded file, written to a temporary folder (removed when the answer is sent). */
-    upload?: { dir: string; path: string; tooLarge: boolean; name: string }
-  }
+/** An uploaded export, written to a temporary folder of its own (removed once imported). */
+interface ExportFile {
+  dir: string
+  path: string
+  name: string
+  tooLarge: boolean
 }
 
 const importForm = z.object({
@@ -33,25 +34,24 @@ const importForm = z.object({
 })
 
 export default async function transferRoutes(app: FastifyInstance) {
-  await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: UPLOAD_LIMIT_MB * 1024 * 1024, files: 1, fields: 10, fieldSize: 10_000 },
-    // Bytes go straight to disk as they arrive; a file over the limit is cut off and marked, not kept in memory.
-    throwFileSizeLimit: false,
-    async onFile(this: FastifyRequest, part: MultipartFile) {
-      if (part.fieldname !== 'file' || this.upload) {
+  /** The form's fields and its file, streamed to disk; bytes past the limit are not kept. */
+  async function readImportForm(request: FastifyRequest): Promise<{ fields: Record<string, string>; file: ExportFile | null }> {
+    const fields: Record<string, string> = {}
+    let file: ExportFile | null = null
+    for await (const part of request.uploadParts ?? []) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = String(part.value)
+      } else if (part.fieldname !== 'file' || file || !part.filename) {
         part.file.resume()
-        return
+      } else {
+        const dir = mkdtempSync(join(tmpdir(), 'carnet-upload-'))
+        file = { dir, path: join(dir, 'upload.xml'), name: part.filename, tooLarge: false }
+        await pipeline(part.file, createWriteStream(file.path))
+        file.tooLarge = part.file.truncated
       }
-      const dir = mkdtempSync(join(tmpdir(), 'carnet-upload-'))
-      this.upload = { dir, path: join(dir, 'upload.xml'), tooLarge: false, name: part.filename }
-      await pipeline(part.file, createWriteStream(this.upload.path))
-      this.upload.tooLarge = part.file.truncated
-    },
-  })
-  app.addHook('onResponse', async (request) => {
-    if (request.upload) rmSync(request.upload.dir, { recursive: true, force: true })
-  })
+    }
+    return { fields, file }
+  }
 
   function page(
     reply: FastifyReply,
@@ -72,11 +72,19 @@ export default async function transferRoutes(app: FastifyInstance) {
 
   app.get('/transfer', async (_request, reply) => page(reply, {}))
 
-  app.post('/transfer/import', { preHandler: app.csrfProtection }, async (request, reply) => {
+  const readCsrf = csrfFirst({ fileSize: UPLOAD_LIMIT_MB * 1024 * 1024, files: 1 })
+  app.post('/transfer/import', { preHandler: [readCsrf, app.csrfProtection] }, async (request, reply) => {
+    const { fields, file: upload } = await readImportForm(request)
+    try {
+      return await importUpload(request, reply, importForm.parse(fields), upload)
+    } finally {
+      if (upload) rmSync(upload.dir, { recursive: true, force: true })
+    }
+  })
+
+  async function importUpload(request: FastifyRequest, reply: FastifyReply, form: z.infer<typeof importForm>, upload: ExportFile | null) {
     const t = messages(app.settings.get().language)
-    const form = importForm.parse(request.body ?? {})
     const dryRun = form.dryRun === 'on'
-    const upload = request.upload
     if (!upload || !upload.name) return page(reply.code(400), { kind: form.kind, dryRun, error: t.transfer.fileRequired })
     if (upload.tooLarge) return page(reply.code(400), { kind: form.kind, dryRun, error: t.transfer.fileTooLarge(UPLOAD_LIMIT_MB) })
     const settings = app.settings.get()
@@ -99,7 +107,7 @@ export default async function transferRoutes(app: FastifyInstance) {
       }
       throw err
     }
-  })
+  }
 
   // A POST (with the CSRF token), not a link: the download is an admin action, written to the audit log.
   app.post('/transfer/export', { preHandler: app.csrfProtection }, async (request, reply) => {

@@ -206,6 +206,8 @@ export interface Database {
   // ---- import ----
   legacy_urls: LegacyUrlsTable
   import_origins: ImportOriginsTable
+  // ---- media ----
+  media: MediaTable
 }
 
 export type Post = Selectable<PostsTable>
@@ -216,3 +218,22 @@ export type Comment = Selectable<CommentsTable>
 export type NewComment = Insertable<CommentsTable>
 export type User = Selectable<UsersTable>
 export type Ban = Selectable<BansTable>
+
+/** An uploaded image. Its files in the media folder are named from `hash` (see src/media/names.ts). */
+export interface MediaTable {
+  id: Generated<number>
+  /** Hash of the uploaded bytes (hex): the same image uploaded twice is one row. */
+  hash: string
+  /** The published full-size file (`<hash>-<width>x<height>.<ext>`), the one Markdown points to. */
+  name: string
+  /** MIME type of the published full-size file. */
+  type: string
+  width: number
+  height: number
+  /** Size of the upload as received. */
+  bytes: number
+  alt: Generated<string>
+  /** 1: the author said the image is decorative (empty alt on purpose). */
+  decorative: Generated<number>
+  created_at: string
+}

@@ -30,6 +30,8 @@ export interface FeedEntry {
   summary: string
   author: { name: string; url?: string | null }
   categories: string[]
+  /** The post's lead image (its first image from the media library): an RSS enclosure, an Atom enclosure link. */
+  enclosure?: { url: string; type: string; length: number } | null
 }
 
 export interface FeedDocument {
@@ -110,6 +112,7 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
       published: e.published,
       content: html(absoluteHtml(e.contentHtml, { site: doc.site, page: e.link })),
       description: escapeHtml(text(e.summary)),
+      ...(e.enclosure ? { enclosure: e.enclosure } : {}),
       category: e.categories.map((name) => {
         const term = text(name).replace(/[<>]/g, '')
         return format === 'atom' ? { name: term, term } : { name: text(name) }

@@ -4,6 +4,8 @@
 //   /category/<slug>/feed.rss /category/<slug>/feed.atom newest 20 visible posts of the category
 //   /comments/feed.rss        /comments/feed.atom        newest 20 approved comments on visible posts
 //   <permalink without .html>/comments.rss (.atom)       newest 20 approved comments of the post
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { CACHEABLE } from '../cache/policy.ts'
 import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
@@ -24,6 +26,7 @@ import { isVisibleToReaders } from '../content/visibility.ts'
 import type { FeedLink } from '../http/view.ts'
 import { entryId, FEED_CONTENT_TYPES, renderFeed, type FeedDocument, type FeedEntry } from './feed-xml.ts'
 import * as repo from './feeds.repository.ts'
+import { fullName, MIME_TYPES, parseMediaUrl } from '../media/names.ts'
 import { categoryFeedParams, postFeedParams } from './feeds.schemas.ts'
 
 const FORMATS: readonly FeedFormat[] = ['rss', 'atom']
@@ -57,7 +60,22 @@ export default async function feedsRoutes(app: FastifyInstance) {
       summary: r.excerpt,
       author: { name: r.signature || siteTitle },
       categories: categories.get(r.id) ?? [],
+      enclosure: leadImage(r.body_html),
     }))
+  }
+
+  /** The first media-library image of a post's HTML, with its size on disk (RSS enclosures must say it). */
+  function leadImage(html: string): FeedEntry['enclosure'] {
+    const src = /<img\b[^>]*?\ssrc="(\/media\/[^"]+)"/.exec(html)?.[1]
+    const ref = src ? parseMediaUrl(src) : null
+    if (!ref) return null
+    let length = 0
+    try {
+      length = statSync(join(app.config.mediaDir, fullName(ref))).size
+    } catch {
+      // A file gone from the folder (deleted image): announced all the same, with an unknown length.
+    }
+    return { url: abs(`/media/${fullName(ref)}`), type: MIME_TYPES[ref.ext], length }
   }
 
   function commentEntries(rows: repo.FeedCommentRow[], tz: string, t: Messages): FeedEntry[] {

@@ -124,7 +124,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
     root: VIEWS_DIR,
     production: opts.production,
   })
-  const assets = { css: fingerprint('css/carnet.css') }
+  const assets = { css: fingerprint('css/carnet.css'), editorImages: fingerprint('js/editor-images.js') }
   app.decorate('pageDataHooks', [])
 
   let sidebarProvider: SidebarProvider | undefined

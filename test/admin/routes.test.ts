@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AdminClient, createAdmin, signedIn } from '../helpers/admin.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
 
-/** A concrete address for a route pattern: the seed post has id 1; category 1 exists in the demo. */
+/** A concrete address for a route pattern: the seed post has id 1; category 1 exists in the demo; image 1 is added below. */
 function concrete(url: string): string {
   return url.replace(/:id\b/g, '1')
 }
@@ -28,7 +28,17 @@ function printedRoutes(tree: string): string[] {
 /** A count of every row the admin can change, to prove a refused request changed nothing. */
 async function snapshot(blog: TestBlog) {
   const db = blog.app.db
-  const tables = ['posts', 'comments', 'categories', 'post_categories', 'post_tags', 'settings', 'users', 'post_redirects'] as const
+  const tables = [
+    'posts',
+    'comments',
+    'categories',
+    'post_categories',
+    'post_tags',
+    'settings',
+    'users',
+    'post_redirects',
+    'media',
+  ] as const
   const out: Record<string, unknown> = {}
   for (const t of tables) out[t] = await db.selectFrom(t).selectAll().execute()
   return out
@@ -40,6 +50,18 @@ describe('the admin routes', () => {
   beforeAll(async () => {
     blog = await buildTestApp()
     await createAdmin(blog.app)
+    await blog.app.db
+      .insertInto('media')
+      .values({
+        hash: 'a'.repeat(32),
+        name: `${'a'.repeat(32)}-640x480.jpg`,
+        type: 'image/jpeg',
+        width: 640,
+        height: 480,
+        bytes: 1,
+        created_at: new Date().toISOString(),
+      })
+      .execute()
     routes = blog.app.adminRoutes
   })
   afterAll(() => blog.close())

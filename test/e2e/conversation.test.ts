@@ -118,6 +118,7 @@ describe.skipIf(!hasChromium)('conversation tools: edit within the window, repor
     await expectClean(other, res, 'admin comments with a report')
     await screenshots(other, 'conversation-admin-reported')
     res = await navigation(other, () => reported.getByRole('button', { name: 'Rejeter les signalements' }).click())
+    expect(res?.status()).toBe(200)
     expect(await other.locator('.notice').first().innerText()).toBe('Signalements traités.')
     expect(await other.locator('.reported').count()).toBe(0)
   })

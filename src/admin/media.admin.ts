@@ -1,0 +1,139 @@
+// The media page (/admin/media): every image with its thumbnail, size, dimensions, alt text and the posts that
+// use it; upload (a form, or a script's fetch from the editor, answered in JSON); edit the alt text; delete, with
+// a confirmation that says which posts would show it broken.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { fullName, parseMediaUrl, widthName, widthsBelow } from '../media/names.ts'
+import { markdownOf, type MediaRow } from '../media/store.ts'
+import { idParams } from './admin.schemas.ts'
+import { audit } from './audit.ts'
+import { adminContext } from './context.ts'
+import { readCsrfField, readUpload, uploadMessage, uploadStatus } from './uploads.ts'
+
+const MAX_ALT_LENGTH = 1000
+
+const altForm = z.object({
+  alt: z.string().catch('').default(''),
+  decorative: z.string().optional().catch(undefined),
+})
+const deleteForm = z.object({ force: z.string().optional().catch(undefined) })
+const doneQuery = z.object({ done: z.enum(['added', 'deleted', 'alt']).optional().catch(undefined) })
+
+function sizeOf(bytes: number, language: string): string {
+  const units = language === 'fr' ? ['o', 'ko', 'Mo'] : ['B', 'KB', 'MB']
+  const fmt = new Intl.NumberFormat(language, { maximumFractionDigits: 1 })
+  if (bytes < 1024) return `${fmt.format(bytes)} ${units[0]}`
+  if (bytes < 1024 * 1024) return `${fmt.format(bytes / 1024)} ${units[1]}`
+  return `${fmt.format(bytes / (1024 * 1024))} ${units[2]}`
+}
+
+export default async function mediaRoutes(app: FastifyInstance) {
+  /** What the page shows of one image. */
+  async function item(row: MediaRow) {
+    const ref = parseMediaUrl(`/media/${row.name}`)!
+    const small = widthsBelow(ref.width)[0]
+    const thumbWidth = small ?? ref.width
+    return {
+      id: row.id,
+      name: row.name,
+      url: `/media/${row.name}`,
+      thumb: `/media/${small ? widthName(ref, small, ref.ext) : fullName(ref)}`,
+      thumbWidth,
+      thumbHeight: Math.max(1, Math.round((ref.height * thumbWidth) / ref.width)),
+      dimensions: `${row.width} × ${row.height}`,
+      size: sizeOf(row.bytes, app.settings.get().language),
+      alt: row.alt,
+      decorative: row.decorative === 1,
+      markdown: markdownOf(row),
+      posts: (await app.media.usedBy(row)).map((p) => ({ title: p.title, url: `/admin/posts/${p.id}` })),
+    }
+  }
+
+  async function page(
+    reply: FastifyReply,
+    extra: { notice?: string | null; error?: string | null; alt?: string; decorative?: boolean } = {},
+  ) {
+    const context = adminContext(app)
+    const rows = await app.media.list()
+    return reply.adminPage('admin/media', {
+      heading: context.t.media,
+      items: await Promise.all(rows.map(item)),
+      notice: extra.notice ?? null,
+      upload: { error: extra.error ?? null, alt: extra.alt ?? '', decorative: extra.decorative ?? false },
+      maxImageMb: Math.round((app.config.mediaMaxBytes / (1024 * 1024)) * 10) / 10,
+    })
+  }
+
+  app.get('/media', async (request, reply) => {
+    const t = adminContext(app).t
+    const done = doneQuery.parse(request.query ?? {}).done
+    return page(reply, {
+      notice: done === 'added' ? t.imageAdded : done === 'deleted' ? t.imageDeleted : done === 'alt' ? t.altSaved : null,
+    })
+  })
+
+  // From the media page's form (answered with the page) or the editor's script (answered in JSON).
+  app.post('/media', { preHandler: [readCsrfField, app.csrfProtection] }, async (request: FastifyRequest, reply) => {
+    const t = adminContext(app).t
+    const json = (request.headers.accept ?? '').includes('application/json')
+    const result = await readUpload(app, request)
+    for (const row of result.added) await audit(app.db, request.admin!, 'media.upload', `media ${row.id}`, { name: row.name })
+    if (json) {
+      const markdown = result.added.map(markdownOf)
+      if (result.error) {
+        return reply.code(uploadStatus(result.error)).send({ error: uploadMessage(t, result.error, app.config.mediaMaxBytes), markdown })
+      }
+      return reply.code(201).send({ markdown, message: t.imageAdded, names: result.added.map((r) => r.name) })
+    }
+    if (result.error) {
+      const typed = typeof result.fields.imageAlt === 'string' ? result.fields.imageAlt : ''
+      return page(reply.code(uploadStatus(result.error)), {
+        error: uploadMessage(t, result.error, app.config.mediaMaxBytes),
+        alt: typed,
+        decorative: 'imageDecorative' in result.fields,
+      })
+    }
+    return reply.redirect('/admin/media?done=added', 303)
+  })
+
+  async function found(request: FastifyRequest): Promise<MediaRow | undefined> {
+    const params = idParams.safeParse(request.params)
+    return params.success ? app.media.find(params.data.id) : undefined
+  }
+
+  app.post('/media/:id', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const row = await found(request)
+    if (!row) return reply.callNotFound()
+    const t = adminContext(app).t
+    const form = altForm.parse(request.body ?? {})
+    const decorative = form.decorative !== undefined
+    if (form.alt.length > MAX_ALT_LENGTH) return page(reply.code(400), { error: t.altTooLong })
+    await app.media.setAlt(row.id, form.alt, decorative)
+    await audit(app.db, request.admin!, 'media.alt', `media ${row.id}`, { name: row.name, decorative })
+    return reply.redirect(`/admin/media?done=alt#media-${row.id}`, 303)
+  })
+
+  async function confirmPage(reply: FastifyReply, row: MediaRow, error: string | null = null) {
+    const t = adminContext(app).t
+    return reply.adminPage('admin/media-delete', { heading: t.deleteImageTitle, item: await item(row), error })
+  }
+
+  app.get('/media/:id/delete', async (request, reply) => {
+    const row = await found(request)
+    if (!row) return reply.callNotFound()
+    return confirmPage(reply, row)
+  })
+
+  app.post('/media/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const row = await found(request)
+    if (!row) return reply.callNotFound()
+    const posts = await app.media.usedBy(row)
+    // Used by a post: only with the explicit confirmation the page asks for.
+    if (posts.length > 0 && !deleteForm.parse(request.body ?? {}).force) {
+      return confirmPage(reply.code(409), row, adminContext(app).t.deleteImageUsed(posts.length))
+    }
+    await app.media.remove(row)
+    await audit(app.db, request.admin!, 'media.delete', `media ${row.id}`, { name: row.name, usedBy: posts.map((p) => p.id) })
+    return reply.redirect('/admin/media?done=deleted', 303)
+  })
+}

@@ -1,0 +1,207 @@
+// Turning an uploaded file into published images with sharp. Nothing the uploader sent is ever served: every
+// published file is decoded and encoded again here, which drops metadata (GPS positions from phones) and
+// anything hidden in the original bytes (a polyglot's script). The type is read from the bytes, never from the
+// file name or the browser's word; the pixel count is read from the header before anything is decoded.
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { open, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import sharp, { type Metadata, type OutputInfo, type Sharp, type SharpOptions } from 'sharp'
+import { filesOf, formatsOf, fullName, MAX_SIDE, MIME_TYPES, widthName, widthsBelow, type MediaExtension, type MediaRef } from './names.ts'
+
+/** 24-megapixel photos are common; 100 MP covers panoramas. A bigger image would need gigabytes to decode. */
+export const MAX_PIXELS = 100_000_000
+
+export type MediaErrorCode = 'not-image' | 'svg' | 'too-many-pixels' | 'corrupt' | 'too-large' | 'empty'
+
+/** An upload refused for what it is (the message shown says which); never a server failure. */
+export class MediaError extends Error {
+  constructor(
+    readonly code: MediaErrorCode,
+    message: string = code,
+  ) {
+    super(message)
+  }
+}
+
+/** The image type the first bytes say, or null. Only the types we publish. */
+export function sniff(head: Buffer): MediaExtension | null {
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpg'
+  if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png'
+  const ascii = head.subarray(0, 16).toString('latin1')
+  if (ascii.startsWith('GIF87a') || ascii.startsWith('GIF89a')) return 'gif'
+  if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') return 'webp'
+  // ISO-BMFF: size, `ftyp`, major brand, minor version, compatible brands.
+  if (ascii.slice(4, 8) === 'ftyp') {
+    const size = head.readUInt32BE(0)
+    const brands = head.subarray(8, Math.min(size, head.length)).toString('latin1')
+    if (/avif|avis/.test(brands)) return 'avif'
+  }
+  return null
+}
+
+/** Text that looks like SVG or other XML: said apart from "not an image", because people will try. */
+function looksLikeSvg(head: Buffer): boolean {
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase()
+  return text.startsWith('<svg') || text.startsWith('<?xml') || (text.startsWith('<!') && text.includes('svg'))
+}
+
+/** Hex hash of a file's bytes (the first 128 bits of SHA-256: enough to never collide by chance). */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  return hash.digest('hex').slice(0, 32)
+}
+
+async function readHead(path: string, length = 512): Promise<Buffer> {
+  const file = await open(path, 'r')
+  try {
+    const buffer = Buffer.alloc(length)
+    const { bytesRead } = await file.read(buffer, 0, length, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await file.close()
+  }
+}
+
+const SHARP_FORMAT: Record<MediaExtension, string> = { jpg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp', avif: 'heif' }
+
+/** Encoder settings: good-looking at a fraction of the size; AVIF effort kept low, its encoder is slow. */
+function encode(pipeline: Sharp, ext: MediaExtension): Sharp {
+  switch (ext) {
+    case 'jpg':
+      return pipeline.jpeg({ quality: 82, mozjpeg: true })
+    case 'png':
+      return pipeline.png({ compressionLevel: 9, effort: 4 })
+    case 'gif':
+      return pipeline.gif({ effort: 4 })
+    case 'webp':
+      return pipeline.webp({ quality: 78, effort: 4 })
+    case 'avif':
+      return pipeline.avif({ quality: 55, effort: 2 })
+  }
+}
+
+export interface ProcessedImage extends MediaRef {
+  /** The file Markdown points to. */
+  name: string
+  type: string
+  /** Size of the upload. */
+  bytes: number
+  /** Every file written (or found already there) in the media folder. */
+  files: string[]
+}
+
+/** A name no reader can ask for (the server serves only MEDIA_FILE names) and the sweep recognises. */
+export function tempName(): string {
+  return `.tmp-${Date.now()}-${randomBytes(6).toString('hex')}`
+}
+
+/**
+ * Checks the file at `input` and writes its published versions into `dir`. Each file is written under a temporary
+ * name and renamed, so a reader (or another instance) never sees half a file. Throws MediaError for a file that
+ * is not an acceptable image.
+ */
+export async function processImage(input: string, dir: string, bytes: number): Promise<ProcessedImage> {
+  if (bytes === 0) throw new MediaError('empty')
+  const head = await readHead(input)
+  const ext = sniff(head)
+  if (!ext) throw new MediaError(looksLikeSvg(head) ? 'svg' : 'not-image')
+  const animated = ext === 'gif' || ext === 'webp'
+  const options: SharpOptions = { failOn: 'truncated', limitInputPixels: MAX_PIXELS, animated }
+
+  // The header only: no pixel is decoded yet.
+  let meta: Metadata
+  try {
+    // Without sharp's own limit here, to tell a too-large image from a broken one; decoding keeps the limit.
+    meta = await sharp(input, { ...options, limitInputPixels: false }).metadata()
+  } catch {
+    throw new MediaError('corrupt')
+  }
+  const expected = SHARP_FORMAT[ext]
+  if (meta.format !== expected || (ext === 'avif' && meta.compression !== 'av1')) throw new MediaError('corrupt')
+  const frameHeight = meta.pageHeight ?? meta.height
+  if (!meta.width || !frameHeight) throw new MediaError('corrupt')
+  if (meta.width * frameHeight * (meta.pages ?? 1) > MAX_PIXELS) throw new MediaError('too-many-pixels')
+
+  const hash = await hashFile(input)
+  // Oriented as it should be seen (EXIF orientation applied), bounded to MAX_SIDE on the long side.
+  const frames = meta.pages ?? 1
+  // (An animation's autoOrient counts every frame's height; animations carry no EXIF orientation anyway.)
+  const oriented = frames === 1 && meta.autoOrient ? meta.autoOrient : { width: meta.width, height: frameHeight }
+  const scale = Math.min(1, MAX_SIDE / Math.max(oriented.width, oriented.height))
+  const decode = () => sharp(input, options).autoOrient()
+
+  const written: string[] = []
+  const write = async (pipeline: Sharp, name: string) => {
+    const temp = join(dir, tempName())
+    try {
+      const info = await pipeline.toFile(temp)
+      await rename(temp, join(dir, name))
+      written.push(name)
+      return info
+    } catch (err) {
+      await rm(temp, { force: true })
+      throw err
+    }
+  }
+
+  try {
+    // Decoded once into raw pixels at the full published size; every version is encoded from those (a 24 MP JPEG
+    // decoded twelve times would take seconds). Animated images keep their frames: they are resized per file.
+    let full: { data: Buffer; info: OutputInfo } | null = null
+    let width: number
+    let height: number
+    if (frames > 1) {
+      width = Math.max(1, Math.round(oriented.width * scale))
+      height = Math.max(1, Math.round(oriented.height * scale))
+    } else {
+      full = await decode()
+        .resize({ width: Math.round(oriented.width * scale), height: Math.round(oriented.height * scale), fit: 'fill' })
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+      width = full.info.width
+      height = full.info.height
+    }
+    const ref: MediaRef = { hash, width, height, ext }
+    const source = (w: number) => {
+      if (!full) return decode().resize({ width: w })
+      const { data, info } = full
+      const base = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+      return w === info.width ? base : base.resize({ width: w })
+    }
+    for (const format of formatsOf(ext)) {
+      for (const w of widthsBelow(width)) await write(encode(source(w), format), widthName(ref, w, format))
+      await write(encode(source(width), format), fullName(ref, format))
+    }
+    return { ...ref, name: fullName(ref), type: MIME_TYPES[ext], bytes, files: filesOf(ref) }
+  } catch (err) {
+    // A same-named file written by another instance is identical (same bytes in, same name): only ours go.
+    await Promise.all(written.map((name) => rm(join(dir, name), { force: true })))
+    if (err instanceof MediaError) throw err
+    // libvips' words for a truncated or corrupt file, which only decoding finds.
+    throw new MediaError('corrupt', err instanceof Error ? err.message : String(err))
+  }
+}
+
+/** One (or a few) images processed at a time: an upload of a big photo must not take every core from pages. */
+export class WorkQueue {
+  #active = 0
+  readonly #waiting: Array<() => void> = []
+  constructor(readonly concurrency: number) {}
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.concurrency) await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    this.#active++
+    try {
+      return await job()
+    } finally {
+      this.#active--
+      this.#waiting.shift()?.()
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/// <reference lib="dom" />
+// An admin adds images to a post in a real browser: one with the file input and its button (the path that works
+// without JavaScript), one dropped on the text (the script); publishes; the reader's page shows <picture>s the
+// browser actually loads, in a modern format, and passes axe and html-validate. The admin's media page too.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createUser } from '../../src/admin/users.ts'
+import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
+import {
+  ADMIN,
+  hasChromium,
+  launchBrowser,
+  navigation,
+  screenshots,
+  signIn,
+  startBlog,
+  watchPage,
+  type Browser,
+  type LiveBlog,
+} from '../helpers/browser.ts'
+import { makeImage } from '../helpers/images.ts'
+import { PHONE, sidewaysScroll, smallTargets } from '../helpers/targets.ts'
+
+describe.skipIf(!hasChromium)('images in a post', () => {
+  let blog: LiveBlog
+  let browser: Browser
+  beforeAll(async () => {
+    blog = await startBlog({ demo: false })
+    browser = await launchBrowser()
+    await createUser(blog.app.db, ADMIN.username, ADMIN.password)
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await blog?.close()
+  })
+
+  it('uploads through the editor, publishes, and readers get an accessible <picture>', async () => {
+    const page = await browser.context.newPage()
+    const problems = watchPage(page)
+    await page.goto(`${blog.url}/admin/posts/new`)
+    await signIn(page)
+    await page.getByLabel('Titre').fill('Une journée au port')
+    await page.getByLabel('Texte (Markdown)').fill('Le matin, les bateaux rentrent.')
+
+    // The file input and its button: the whole form goes, the editor comes back with the Markdown added.
+    await page.getByRole('textbox', { name: /^Texte alternatif/ }).fill('Des barques colorées au quai')
+    await page
+      .getByLabel('Fichier image')
+      .setInputFiles({ name: 'barques.jpg', mimeType: 'image/jpeg', buffer: await makeImage(1800, 1200) })
+    await navigation(page, () => page.getByRole('button', { name: 'Ajouter l’image au texte' }).click())
+    expect(await page.getByRole('status').first().textContent()).toBe('Image ajoutée à la fin du texte.')
+    expect(await page.getByLabel('Titre').inputValue()).toBe('Une journée au port')
+    const body = page.getByLabel('Texte (Markdown)')
+    expect(await body.inputValue()).toMatch(
+      /^Le matin, les bateaux rentrent\.\n\n!\[Des barques colorées au quai\]\(\/media\/[0-9a-f]{32}-1800x1200\.jpg\)\n$/,
+    )
+
+    // Dropped on the text: uploaded by the script, its Markdown inserted where the caret is.
+    await page.getByRole('textbox', { name: /^Texte alternatif/ }).fill('Plan du port')
+    const png = (await makeImage(600, 400, 'png')).toString('base64')
+    await body.evaluate((textarea: HTMLTextAreaElement, data: string) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0))
+      const transfer = new DataTransfer()
+      transfer.items.add(new File([bytes], 'plan.png', { type: 'image/png' }))
+      textarea.selectionStart = textarea.selectionEnd = textarea.value.length
+      textarea.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }))
+    }, png)
+    await expect.poll(() => body.inputValue(), { timeout: 30_000 }).toMatch(/!\[Plan du port\]\(\/media\/[0-9a-f]{32}-600x400\.png\)/)
+    await screenshots(page, 'media-editor')
+
+    await navigation(page, () => page.getByRole('button', { name: 'Publier maintenant' }).click())
+    const publicPath = await page.getByRole('link', { name: 'Voir', exact: true }).getAttribute('href')
+
+    // The reader's page.
+    const reader = await browser.context.newPage()
+    const response = await reader.goto(`${blog.url}${publicPath}`)
+    const html = await response!.text()
+    expect(await reader.locator('.post-body picture').count()).toBe(2)
+    const first = reader.locator('.post-body picture img').first()
+    await expect.poll(() => first.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 10_000 }).toBe(true)
+    const loaded = await first.evaluate((img: HTMLImageElement) => ({
+      src: img.currentSrc,
+      alt: img.alt,
+      width: img.width,
+      height: img.height,
+    }))
+    // Chromium takes the AVIF source, at a width that fits the column (not the 1,800 px original).
+    expect(loaded.src).toMatch(/\/media\/[0-9a-f]{32}-(960w|1600w)\.avif$/)
+    expect(loaded.alt).toBe('Des barques colorées au quai')
+    expect(loaded.height / loaded.width).toBeCloseTo(1200 / 1800, 2)
+    expect(await reader.locator('.post-body picture img').nth(1).getAttribute('loading')).toBe('lazy')
+    expect(await axeViolations(reader)).toEqual([])
+    expect(await htmlErrors(html, 'post-with-images')).toEqual([])
+    await screenshots(reader, 'media-post')
+
+    // The admin's media page lists both, and passes the same checks.
+    const media = await page.goto(`${blog.url}/admin/media`)
+    expect(await page.locator('.media-item').count()).toBe(2)
+    expect(await page.locator('.media-item').first().innerText()).toContain('Une journée au port')
+    expect(await axeViolations(page)).toEqual([])
+    expect(await htmlErrors(await media!.text(), 'admin-media')).toEqual([])
+    await screenshots(page, 'media-admin')
+    // On a phone: nothing scrolls sideways and every control is a 24 px target, here and on the post.
+    for (const p of [page, reader]) {
+      await p.setViewportSize(PHONE)
+      expect({ sideways: await sidewaysScroll(p), small: await smallTargets(p) }, p.url()).toEqual({ sideways: 0, small: [] })
+    }
+    expect(problems).toEqual([])
+  }, 60_000)
+})
