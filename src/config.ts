@@ -1,6 +1,6 @@
 // Configuration comes from the environment, is validated once at start-up and is frozen.
 // The variable names are a contract with the people and tools that run Carnet: keep them stable.
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { dialectOf } from './db/dialect.ts'
 
@@ -153,7 +153,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionKey: e.SESSION_KEY ?? null,
     pageCache: e.PAGE_CACHE,
     // Beside a SQLite file; with a database server (postgres://…) there is no file to sit beside.
-    mediaDir: e.MEDIA_DIR ?? (/^postgres(ql)?:\/\//.test(e.DATABASE_URL) ? join('data', 'media') : join(dirname(e.DATABASE_URL), 'media')),
+    // Absolute: the folder is served (@fastify/static wants an absolute root) and named in backups.
+    mediaDir: resolve(e.MEDIA_DIR ?? (/^postgres(ql)?:\/\//.test(e.DATABASE_URL) ? join('data', 'media') : join(dirname(e.DATABASE_URL), 'media'))),
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
   })
 }

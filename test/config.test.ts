@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { dialectOf } from '../src/db/dialect.ts'
@@ -21,8 +21,9 @@ describe('configuration', () => {
       mediaDir: '/var/lib/carnet/media',
       mediaMaxBytes: 20 * 1024 * 1024,
     })
-    expect(loadConfig({}).mediaDir).toBe('data/media')
-    expect(loadConfig({ DATABASE_URL: 'postgres://carnet@db.example.org/carnet' }).mediaDir).toBe('data/media')
+    // Relative folders are resolved from where the server starts (the folder is served and named in backups).
+    expect(loadConfig({}).mediaDir).toBe(resolve('data/media'))
+    expect(loadConfig({ DATABASE_URL: 'postgres://carnet@db.example.org/carnet' }).mediaDir).toBe(resolve('data/media'))
     expect(loadConfig({ MEDIA_DIR: '/srv/shared/media', MEDIA_MAX_BYTES: '5000000' })).toMatchObject({
       mediaDir: '/srv/shared/media',
       mediaMaxBytes: 5_000_000,

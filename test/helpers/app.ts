@@ -27,6 +27,8 @@ export async function buildTestApp(
   const config = loadConfig({
     ...database?.env,
     DATABASE_URL: database?.url ?? join(dir, 'carnet.db'),
+    // The test's own folder on either database (on PostgreSQL the default would be ./data/media).
+    MEDIA_DIR: join(dir, 'media'),
     SITE_URL,
     DEMO_CONTENT: options.demo === false ? 'false' : 'true',
     LOG_LEVEL: 'silent',
