@@ -29,6 +29,8 @@ import requestPrivacy from './cache/policy.ts'
 import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
+import mail from './mail/mail.plugin.ts'
+import { loadSessionKey } from './admin/session.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,6 +89,9 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(pageCacheStore)
   await app.register(compression)
 
+  // E-mail (the outbox and its sender, confirm and unsubscribe pages): before the features that queue mails.
+  // Its links are signed with a key derived from the admin session key.
+  await app.register(mail, { sessionKey: loadSessionKey(config) })
   // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)

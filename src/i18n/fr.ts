@@ -125,6 +125,50 @@ export const fr = {
   feedPostCommentsChannel: (title: string) => `Commentaires sur « ${title} »`,
   feedCommentItem: (author: string, title: string) => `${author} sur « ${title} »`,
 
+  // ---- mail ----
+  mail: {
+    notifyReplies: 'M’avertir par e-mail des réponses',
+    notifyAll: 'M’avertir aussi de chaque nouveau commentaire sur cette note',
+    notifyHint: 'Un e-mail de confirmation vous sera d’abord envoyé ; chaque message permet de se désabonner.',
+    errNotifyNeedsEmail: 'Indiquez votre adresse e-mail pour être averti des réponses.',
+    // mails
+    footerWhy: (blog: string) => `Vous recevez ce message parce que vous suivez des commentaires sur « ${blog} ».`,
+    footerAdmin: (blog: string) => `Vous recevez ce message parce que vous administrez « ${blog} ».`,
+    unsubscribe: 'Se désabonner',
+    confirmSubject: (blog: string) => `Confirmez votre adresse pour les commentaires de « ${blog} »`,
+    confirmIntro: (blog: string, post: string) =>
+      `Quelqu’un, vous sans doute, a demandé à être averti par e-mail des réponses à un commentaire sur « ${post} » (${blog}).`,
+    confirmAction: 'Pour confirmer, ouvrez ce lien puis appuyez sur le bouton « Confirmer » :',
+    confirmIgnore: 'Si ce n’est pas vous, ignorez ce message : rien d’autre ne vous sera envoyé.',
+    replySubject: (post: string) => `Nouvelle réponse à votre commentaire sur « ${post} »`,
+    replyIntro: (author: string, post: string) => `${author} a répondu à votre commentaire sur « ${post} » :`,
+    newCommentSubject: (post: string) => `Nouveau commentaire sur « ${post} »`,
+    newCommentIntro: (author: string, post: string) => `${author} a commenté « ${post} » :`,
+    readAndReply: 'Lire et répondre :',
+    heldSubject: (post: string) => `Commentaire en attente de modération sur « ${post} »`,
+    heldIntro: (author: string, post: string) => `${author} a commenté « ${post} » ; le commentaire attend votre accord :`,
+    approveLink: 'Approuver :',
+    spamLink: 'Marquer comme indésirable :',
+    queueLink: 'Tous les commentaires en attente :',
+    authorEmail: (email: string) => `Adresse e-mail : ${email}`,
+    digestSubject: (blog: string, n: number) => `${n} nouveaux messages de « ${blog} »`,
+    digestIntro: (perHour: number) =>
+      `Pour ne pas vous écrire plus de ${perHour} fois par heure, voici les derniers messages réunis en un seul :`,
+    // pages
+    confirmTitle: 'Confirmer votre adresse',
+    confirmText: 'Appuyez sur le bouton pour recevoir les notifications demandées.',
+    confirmButton: 'Confirmer',
+    confirmedTitle: 'Adresse confirmée',
+    confirmedText: 'Merci : vous recevrez désormais les notifications demandées. Chaque message permet de se désabonner.',
+    unsubscribeTitle: 'Se désabonner',
+    unsubscribeText: 'Appuyez sur le bouton pour ne plus recevoir ces messages.',
+    unsubscribeButton: 'Me désabonner',
+    unsubscribedTitle: 'Désabonnement fait',
+    unsubscribedText: 'Vous ne recevrez plus ces messages.',
+    badLinkTitle: 'Lien non valable',
+    badLinkText: 'Ce lien n’est pas (ou plus) valable. Copiez-le en entier depuis le message reçu.',
+  },
+
   // ---- admin ----
   admin: {
     title: 'Administration',

@@ -2,7 +2,7 @@
 // moderation rules and the write, in one transaction so that two identical posts arriving together cannot both
 // pass the duplicate check.
 import { createHash } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { CommentStatus, Database } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
 import { judgeComment } from '../content/comment-rules.ts'
@@ -17,6 +17,17 @@ export type SubmitResult =
   | { kind: 'parent-gone' }
   /** A word of the refuse list: nothing is stored. */
   | { kind: 'refused' }
+
+/** What a stored comment is, for what follows it in its transaction. */
+export interface StoredCommentInfo {
+  id: number
+  post_id: number
+  parent_id: number | null
+  author_name: string
+  author_email: string | null
+  body: string
+  status: CommentStatus
+}
 
 /** The settings that decide what becomes of a comment. */
 export type CommentSettings = Pick<Settings, 'moderation' | 'maxLinks' | 'holdWords' | 'refuseWords'>
@@ -43,6 +54,8 @@ export async function submitComment(
     ip: string
     settings: CommentSettings
     now?: Date
+    /** Runs in the comment's transaction once it is stored (the mail outbox): both are kept, or neither. */
+    afterStore?: (trx: Transaction<Database>, stored: StoredCommentInfo) => Promise<void>
   },
 ): Promise<SubmitResult> {
   const { comment, postId, settings } = input
@@ -80,6 +93,15 @@ export async function submitComment(
       created_at: now.toISOString(),
       ip: input.ip,
       body_key: key,
+    })
+    await input.afterStore?.(trx, {
+      id,
+      post_id: postId,
+      parent_id: comment.parent,
+      author_name: comment.author,
+      author_email: comment.email,
+      body: comment.body,
+      status,
     })
     return { kind: 'stored', id, status, held: verdict.kind === 'hold' ? verdict.reason : null }
   })
