@@ -16,6 +16,7 @@ import dashboardRoutes from './dashboard.admin.ts'
 import postsRoutes from './posts.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
+import mailAdminRoutes from './mail.admin.ts'
 import { findUserById } from './users.ts'
 
 declare module 'fastify' {
@@ -101,6 +102,7 @@ async function adminScope(app: FastifyInstance) {
       user: this.request.admin,
       pending: this.request.admin ? await pendingCount(app.db) : 0,
       path: this.request.url.split('?')[0],
+      mailNav: app.mail.enabled,
       ...data,
       heading,
     })
@@ -128,6 +130,7 @@ async function adminScope(app: FastifyInstance) {
   await app.register(commentsRoutes)
   await app.register(categoriesRoutes)
   await app.register(settingsRoutes)
+  await app.register(mailAdminRoutes)
 }
 
 async function adminPlugin(app: FastifyInstance) {
@@ -144,4 +147,4 @@ async function adminPlugin(app: FastifyInstance) {
   await app.register(adminScope, { prefix: '/admin' })
 }
 
-export default fp(adminPlugin, { name: 'admin', dependencies: ['database', 'render', 'errors', 'request-privacy'] })
+export default fp(adminPlugin, { name: 'admin', dependencies: ['database', 'render', 'errors', 'request-privacy', 'mail'] })
