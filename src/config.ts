@@ -77,7 +77,7 @@ const envSchema = z.object({
       error: 'must be an address, e.g. blog@example.org or "Mon blog <blog@example.org>"',
     })
     .optional(),
-  /** Mails one address may get per hour; the last one of the hour gathers what is left (a digest). */
+  /** Mails one address may get per hour; what comes beyond waits, then goes as one digest. */
   MAIL_PER_HOUR: z.coerce
     .number({ error: 'must be a number' })
     .int({ error: 'must be a whole number' })

@@ -166,13 +166,13 @@ export function createSender(opts: SenderOptions): Sender {
     if (row.kind !== 'confirm') {
       const { count, oldest } = await sentWithinHour(row.recipient, now)
       if (count >= config.perHour) {
-        // Over the limit: wait until the oldest mail of the hour is an hour old, then go as (part of) a digest.
+        // Over the limit: wait until the oldest mail of the hour is an hour old; what waits then goes as one digest.
         const at = new Date(Date.parse(oldest!) + HOUR_MS + 1000).toISOString()
         await release([row.id], { next_attempt_at: at })
         return
       }
       if (count === config.perHour - 1) {
-        // The hour's last mail gathers everything due for this address.
+        // The hour's last mail to this address gathers everything due for it, as one digest.
         const others = await db
           .selectFrom('mail_outbox')
           .select('id')
@@ -180,7 +180,7 @@ export function createSender(opts: SenderOptions): Sender {
           .where('status', '=', 'queued')
           .where('kind', '!=', 'confirm')
           .where('id', '!=', row.id)
-          .where('next_attempt_at', '<=', new Date(now.getTime() + HOUR_MS).toISOString())
+          .where('next_attempt_at', '<=', now.toISOString())
           .orderBy('id')
           .limit(100)
           .execute()
