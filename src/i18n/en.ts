@@ -132,6 +132,7 @@ export const en: Messages = {
     footerWhy: (blog: string) => `You get this message because you follow comments on “${blog}”.`,
     footerAdmin: (blog: string) => `You get this message because you run “${blog}”.`,
     unsubscribe: 'Unsubscribe',
+    unsubscribeLine: (url: string) => `Unsubscribe: ${url}`,
     confirmSubject: (blog: string) => `Confirm your address for comments on “${blog}”`,
     confirmIntro: (blog: string, post: string) =>
       `Someone, probably you, asked to be e-mailed replies to a comment on “${post}” (${blog}).`,

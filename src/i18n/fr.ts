@@ -135,6 +135,7 @@ export const fr = {
     footerWhy: (blog: string) => `Vous recevez ce message parce que vous suivez des commentaires sur « ${blog} ».`,
     footerAdmin: (blog: string) => `Vous recevez ce message parce que vous administrez « ${blog} ».`,
     unsubscribe: 'Se désabonner',
+    unsubscribeLine: (url: string) => `Se désabonner : ${url}`,
     confirmSubject: (blog: string) => `Confirmez votre adresse pour les commentaires de « ${blog} »`,
     confirmIntro: (blog: string, post: string) =>
       `Quelqu’un, vous sans doute, a demandé à être averti par e-mail des réponses à un commentaire sur « ${post} » (${blog}).`,

@@ -35,11 +35,13 @@ export function toHtml(blocks: readonly Block[]): string {
 export interface Footer {
   why: string
   unsubscribeLabel: string
+  /** The text part's line, punctuated in the mail's language. */
+  unsubscribeLine: string | null
   unsubscribeUrl: string | null
 }
 
 export function textWithFooter(body: string, footer: Footer): string {
-  const stop = footer.unsubscribeUrl ? `\n${footer.unsubscribeLabel} : ${footer.unsubscribeUrl}` : ''
+  const stop = footer.unsubscribeLine ? `\n${footer.unsubscribeLine}` : ''
   // "-- " is the signature separator mail clients know.
   return `${body}\n\n-- \n${footer.why}${stop}\n`
 }

@@ -108,10 +108,12 @@ export function createSender(opts: SenderOptions): Sender {
   function footer(row: Row, token: string | null): Footer {
     const t = messages(row.lang as Language).mail
     const blog = opts.site().blogTitle
+    const url = token ? unsubscribeUrl(opts.site(), token) : null
     return {
       why: row.kind === 'admin' ? t.footerAdmin(blog) : t.footerWhy(blog),
       unsubscribeLabel: t.unsubscribe,
-      unsubscribeUrl: token ? unsubscribeUrl(opts.site(), token) : null,
+      unsubscribeLine: url ? t.unsubscribeLine(url) : null,
+      unsubscribeUrl: url,
     }
   }
 

@@ -154,6 +154,22 @@ describe('a commenter who asks to hear about replies', () => {
     expect(smtp.received).toHaveLength(2)
   })
 
+  it('writes in the blog’s language', async () => {
+    const en = await buildTestApp({ demo: false, env: { SMTP_URL: smtp.url, BLOG_LANGUAGE: 'en', COMMENT_RATE_LIMIT: '0' } })
+    try {
+      const post = await openPost(en, { title: 'Storks' })
+      expect(visibleText(commentsArea((await en.app.inject(post.url)).body))).toContain('E-mail me replies')
+      await send(en, post.url, { author: 'Zoe', email: 'zoe@example.org', body: 'First!', notify: 'on' })
+      const [mail] = await smtp.waitFor(1)
+      expect(mail!.parsed.subject).toBe('Confirm your address for comments on “Carnet”')
+      expect(mail!.parsed.html).toContain('<html lang="en">')
+      expect(mail!.header('content-language')).toBe('en')
+      expect(mail!.parsed.text).toMatch(/\nUnsubscribe: http:\/\/blog\.test\/unsubscribe\/a\d+\./)
+    } finally {
+      await en.close()
+    }
+  })
+
   it('offers nothing when SMTP_URL is unset', async () => {
     const off = await buildTestApp({ demo: false })
     try {
