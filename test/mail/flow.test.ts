@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, SITE_URL, visibleText, type TestBlog } from '../helpers/app.ts'
 import { commentsArea, openPost, send } from '../helpers/comments.ts'
+import { htmlErrors } from '../helpers/browser-checks.ts'
 import { startSmtp, type Received, type TestSmtp } from '../helpers/smtp.ts'
 
 let smtp: TestSmtp
@@ -152,6 +153,36 @@ describe('a commenter who asks to hear about replies', () => {
     expect(mails[1]!.parsed.text).toContain('Ali a commenté')
     await blog.app.mail.deliverNow()
     expect(smtp.received).toHaveLength(2)
+  })
+
+  it('shows valid pages; a GET of a link changes nothing, and a forged or misused token is refused', async () => {
+    const post = await openPost(blog)
+    const page = await blog.app.inject(post.url)
+    expect(await htmlErrors(page.body, 'post-with-notify')).toEqual([])
+    const formAgain = await send(blog, post.url, { author: 'Zoë', body: 'Sans adresse.', notify: 'on' })
+    expect(await htmlErrors(formAgain.body, 'post-notify-error')).toEqual([])
+    await send(blog, post.url, { author: 'Zoë', email: 'zoe@example.org', body: 'Avec adresse.', notify: 'on' })
+    const [confirmation] = await smtp.waitFor(1)
+    const confirmPath = linkIn(confirmation!, '/mail/confirm/')
+    const unsubscribePath = confirmation!.header('list-unsubscribe')!.slice(1 + SITE_URL.length, -1)
+    const shown = await blog.app.inject(unsubscribePath)
+    expect(shown.statusCode).toBe(200)
+    expect(await htmlErrors(shown.body, 'unsubscribe')).toEqual([])
+    expect(await blog.app.db.selectFrom('mail_subscriptions').select('id').execute()).toHaveLength(1)
+    const forged = confirmPath.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))
+    for (const [method, url] of [
+      ['GET', forged],
+      ['POST', forged],
+      ['POST', confirmPath.replace('/mail/confirm/', '/unsubscribe/')],
+      ['POST', unsubscribePath.replace('/unsubscribe/', '/mail/confirm/')],
+      ['GET', '/unsubscribe/nothing'],
+    ] as const) {
+      const res = await blog.app.inject({ method, url })
+      expect(res.statusCode, `${method} ${url}`).toBe(404)
+      expect(visibleText(res.body)).toContain('Lien non valable')
+    }
+    expect(await blog.app.db.selectFrom('mail_subscriptions').select('id').execute()).toHaveLength(1)
+    expect((await blog.app.db.selectFrom('mail_addresses').select('confirmed_at').executeTakeFirstOrThrow()).confirmed_at).toBeNull()
   })
 
   it('writes in the blog’s language', async () => {
