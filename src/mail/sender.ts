@@ -233,6 +233,8 @@ export function createSender(opts: SenderOptions): Sender {
         .select('id')
         .where('status', '=', 'queued')
         .where('next_attempt_at', '<=', new Date().toISOString())
+        // Rows another sender holds are its business (and would make this loop spin).
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', new Date().toISOString())]))
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(BATCH)
