@@ -1,6 +1,7 @@
 // The whole e-mail flow through the real app, a real SQLite file and a real SMTP server on loopback: the comment
 // form, the confirmation mail, the confirmation, a reply, the notification (both parts, headers), the one-click
 // unsubscribe, and then silence.
+import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, SITE_URL, visibleText, type TestBlog } from '../helpers/app.ts'
 import { commentsArea, openPost, send } from '../helpers/comments.ts'
@@ -183,6 +184,18 @@ describe('a commenter who asks to hear about replies', () => {
     }
     expect(await blog.app.db.selectFrom('mail_subscriptions').select('id').execute()).toHaveLength(1)
     expect((await blog.app.db.selectFrom('mail_addresses').select('confirmed_at').executeTakeFirstOrThrow()).confirmed_at).toBeNull()
+  })
+
+  it('stores the comment and its mails together or not at all', async () => {
+    const post = await openPost(blog)
+    // The outbox refuses writes (a test-only trigger): the comment must not be stored without its mail.
+    await sql`create trigger no_mail before insert on mail_outbox begin select raise(abort, 'outbox broken'); end`.execute(blog.app.db)
+    const res = await send(blog, post.url, { author: 'Zoë', email: 'zoe@example.org', body: 'Rien ne doit rester.', notify: 'on' })
+    expect(res.statusCode).toBe(500)
+    expect(commentsArea(res.body)).toContain('Rien ne doit rester.')
+    expect(await blog.app.db.selectFrom('comments').select('id').where('post_id', '=', post.id).execute()).toEqual([])
+    expect(await blog.app.db.selectFrom('mail_subscriptions').select('id').execute()).toEqual([])
+    expect(await blog.app.db.selectFrom('mail_addresses').select('id').execute()).toEqual([])
   })
 
   it('writes in the blog’s language', async () => {
