@@ -154,6 +154,8 @@ export async function listComments(db: Db, status: CommentStatus, postId: number
       'c.created_at',
       'c.ip',
       'c.parent_id',
+      'c.pinned',
+      'c.user_id',
       'p.id as post_id',
       'p.title as post_title',
       'p.slug as post_slug',

@@ -210,6 +210,8 @@ export function settingsForm(t: Messages['admin']) {
     holdWords: wordListField(t.invalidWordList),
     refuseWords: wordListField(t.invalidWordList),
     ipRetentionDays: intField(0, 3650, t.invalidIpRetention),
+    // A form from before this setting (or without it) keeps the default.
+    banAction: z.enum(['spam', 'refuse'], { error: t.invalidChoice }).default('spam'),
   })
 }
 

@@ -57,6 +57,10 @@ export interface CommentsTable {
   ip: string | null
   /** Fingerprint of the normalised text, for the duplicate check (null for comments older than it). */
   body_key: string | null
+  /** 1 = pinned by an admin: shown first among its siblings. */
+  pinned: Generated<number>
+  /** The admin who wrote it signed in (the "author" mark); null for everyone else. */
+  user_id: Generated<number | null>
 }
 
 export interface UsersTable {
@@ -190,6 +194,23 @@ export interface MailOutboxTable {
   sent_message_id: string | null
 }
 
+export type BanKind = 'email' | 'ip' | 'network' | 'name'
+
+/** A banned commenter (src/moderation/bans.ts). */
+export interface BansTable {
+  id: Generated<number>
+  kind: BanKind
+  /** Normalised: lower-case e-mail, canonical IP, `203.0.113.0/24` or `2001:db8::/64`, folded name. */
+  value: string
+  /** As the admin typed it. */
+  shown: string
+  note: Generated<string>
+  /** Null: never expires. */
+  expires_at: string | null
+  created_at: string
+  created_by: string
+}
+
 export interface Database {
   posts: PostsTable
   categories: CategoriesTable
@@ -207,6 +228,7 @@ export interface Database {
   audit_log: AuditLogTable
   login_failures: LoginFailuresTable
   revoked_sessions: RevokedSessionsTable
+  bans: BansTable
   // ---- mail ----
   mail_addresses: MailAddressesTable
   mail_subscriptions: MailSubscriptionsTable
@@ -220,3 +242,4 @@ export type Category = Selectable<CategoriesTable>
 export type Comment = Selectable<CommentsTable>
 export type NewComment = Insertable<CommentsTable>
 export type User = Selectable<UsersTable>
+export type Ban = Selectable<BansTable>

@@ -232,11 +232,14 @@ export default async function commentsRoutes(app: FastifyInstance) {
       const choice = { replies: comment.notify || comment.notify_all, all: comment.notify_all }
       let result: Awaited<ReturnType<typeof submitComment>>
       try {
+        // Written by an admin signed in (the session cookie is only read, never set, here): the "author" mark.
+        const userId = (await app.signedInAdmin(request))?.id ?? null
         result = await submitComment(app.db, {
           postId: row.id,
           comment,
           ip: request.ip,
           settings,
+          userId,
           afterStore: (trx, stored) => app.mail.commentStored(trx, stored, { id: row.id, title: row.title }, choice),
         })
       } catch (err) {
@@ -252,7 +255,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       }
       if (result.kind === 'refused') {
         // A word of the refuse list: the commenter is told no more than that the blog will not publish it.
-        request.log.info({ post: row.id }, 'comment refused: refuse word list')
+        request.log.info({ post: row.id, ban: result.ban }, result.ban ? 'comment refused: banned' : 'comment refused: refuse word list')
         return formAgain(reply, 400, row, settings, { values: values.form, formError: t.errCommentRefused, parent: comment.parent })
       }
       if (result.kind === 'parent-gone') {
