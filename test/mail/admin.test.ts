@@ -126,6 +126,27 @@ describe('admin e-mail', () => {
     expect(smtp.received).toHaveLength(1)
   })
 
+  it('mails the commenter when an admin answers from the moderation page', async () => {
+    const post = await openPost(blog, { title: 'Une question' })
+    await send(blog, post.url, { author: 'Zoë', email: 'zoe@example.org', body: 'Une question, svp.', notify: 'on' })
+    const [confirmation] = await smtp.waitFor(1)
+    await blog.app.inject({ method: 'POST', url: linkIn(confirmation!, '/mail/confirm/') })
+    const question = await blog.app.db.selectFrom('comments').select('id').where('author_name', '=', 'Zoë').executeTakeFirstOrThrow()
+    const admin = await signedIn(blog.app)
+    await admin.get('/admin/comments?status=approved')
+    const res = await admin.post(`/admin/comments/${question.id}/answer`, {
+      body: 'Voici la réponse.',
+      status: 'approved',
+      post: String(post.id),
+      page: '1',
+    })
+    expect(res.statusCode).toBe(303)
+    const mails = await smtp.waitFor(2)
+    expect(mails[1]!.to).toEqual(['zoe@example.org'])
+    expect(mails[1]!.parsed.subject).toBe('Nouvelle réponse à votre commentaire sur « Une question »')
+    expect(mails[1]!.parsed.text).toContain('Voici la réponse.')
+  })
+
   it('shows the outbox and a post’s subscriptions, and removes one (audited)', async () => {
     const post = await openPost(blog, { title: 'Note aux abonnés' })
     await confirmedFollower(post.url, 'zoe@example.org')
