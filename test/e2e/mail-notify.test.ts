@@ -3,8 +3,19 @@
 // real SMTP server, and the browser follows its link: the page shows a button (a link scanner fetching it
 // confirms nothing), pressing it confirms the address.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { axeViolations } from '../helpers/browser-checks.ts'
-import { hasChromium, launchBrowser, navigation, pathOf, startBlog, watchPage, type Browser, type LiveBlog } from '../helpers/browser.ts'
+import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
+import {
+  addAdminAndPendingComment,
+  hasChromium,
+  launchBrowser,
+  signIn,
+  navigation,
+  pathOf,
+  startBlog,
+  watchPage,
+  type Browser,
+  type LiveBlog,
+} from '../helpers/browser.ts'
 import { startSmtp, type TestSmtp } from '../helpers/smtp.ts'
 
 const POST = 'Questions de lecteurs : comment vérifier une information ?'
@@ -62,5 +73,27 @@ describe.skipIf(!hasChromium)('asking for e-mail notifications (browser)', () =>
     expect(address.confirmed_at).not.toBeNull()
     // The one 400 is the refused form above, on purpose.
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([])
+  })
+
+  it('gives the admin an account page, the e-mail page and the approve page of a held-comment mail, accessible and valid', async () => {
+    await addAdminAndPendingComment(blog)
+    const pending = await blog.app.db.selectFrom('comments').select('id').where('status', '=', 'pending').executeTakeFirstOrThrow()
+    const page = await browser.context.newPage()
+    await page.goto(`${blog.url}/admin/account`)
+    await signIn(page)
+    expect(new URL(page.url()).pathname).toBe('/admin/account')
+    await page.getByLabel('Adresse e-mail pour les notifications').fill('claire@blog.test')
+    await page.getByLabel('pour chaque nouveau commentaire (et ceux en attente)').check()
+    await navigation(page, () => page.getByRole('button', { name: 'Enregistrer' }).click())
+    expect(await page.locator('.notice').first().textContent()).toBe('Préférences enregistrées.')
+    for (const path of ['/admin/account', '/admin/mail?post=2', `/admin/comments/${pending.id}/approve`]) {
+      const res = await page.goto(blog.url + path)
+      expect(res?.status(), path).toBe(200)
+      expect(await htmlErrors(await res!.text(), path.replace(/\W+/g, '-')), path).toEqual([])
+      expect(await axeViolations(page), path).toEqual([])
+    }
+    await navigation(page, () => page.getByRole('button', { name: 'Approuver' }).click())
+    const row = await blog.app.db.selectFrom('comments').select('status').where('id', '=', pending.id).executeTakeFirstOrThrow()
+    expect(row.status).toBe('approved')
   })
 })
