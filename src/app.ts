@@ -34,6 +34,7 @@ import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
 import transfer from './transfer/plugin.ts'
 import media from './media/media.plugin.ts'
+import mail from './mail/mail.plugin.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -94,12 +95,15 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(pageCacheStore)
   await app.register(compression)
 
+  // Mail links, commenters' edit capabilities and readers' report hashes are signed with keys derived from
+  // the admin session key.
+  const sessionKey = loadSessionKey(config)
+  // E-mail (the outbox and its sender, confirm and unsubscribe pages): before the features that queue mails.
+  await app.register(mail, { sessionKey })
   // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
-  // Commenters' own comments and readers' reports sign and hash with a key derived from the session key.
-  const sessionKey = loadSessionKey(config)
   await app.register(ownComments, { sessionKey })
   await app.register(reports, { sessionKey })
   await app.register(seo)

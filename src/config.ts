@@ -73,6 +73,36 @@ const envSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hexadecimal characters (e.g. openssl rand -hex 32)' })
     .optional(),
+  // ---- mail ----
+  /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (implicit TLS); unset: no e-mail. */
+  SMTP_URL: z
+    .url({
+      protocol: /^smtps?$/,
+      hostname: z.regexes.hostname,
+      error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.org:587',
+    })
+    .optional(),
+  /** The From of every mail: `Blog <blog@example.org>` or `blog@example.org`; default noreply@ the site's host. */
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .regex(/^(?:[^<>@\r\n]*<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+)$/, {
+      error: 'must be an address, e.g. blog@example.org or "Mon blog <blog@example.org>"',
+    })
+    .optional(),
+  /** Mails one address may get per hour; what comes beyond waits, then goes as one digest. */
+  MAIL_PER_HOUR: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(1000, { error: 'must be at most 1000' })
+    .default(5),
+  /** Seconds before the first new attempt after a temporary failure; it doubles each time, up to an hour. */
+  MAIL_RETRY_SECONDS: z.coerce
+    .number({ error: 'must be a number' })
+    .positive({ error: 'must be more than 0' })
+    .max(3600, { error: 'must be at most 3600' })
+    .default(30),
   // ---- perf ----
   /** Keep rendered public pages in memory, invalidated by every write (default on; `off` for measuring). */
   PAGE_CACHE: boolish.default(true),
@@ -108,6 +138,9 @@ export interface Config {
   // ---- admin ----
   /** Admin session key as 64 hex characters, or null to use (and create) `session.key` beside the database. */
   sessionKey: string | null
+  // ---- mail ----
+  /** Null when SMTP_URL is unset: no mail is sent and no page offers it. */
+  mail: Readonly<MailConfig> | null
   // ---- perf ----
   pageCache: boolean
   // ---- media ----
@@ -115,10 +148,17 @@ export interface Config {
   mediaMaxBytes: number
 }
 
+export interface MailConfig {
+  smtpUrl: string
+  from: string
+  perHour: number
+  retrySeconds: number
+}
+
 export class ConfigError extends Error {}
 
-// DATABASE_URL may hold a password.
-const SECRET_VARIABLES = new Set(['SESSION_KEY', 'DATABASE_URL'])
+// DATABASE_URL may hold a password, SMTP_URL the SMTP password.
+const SECRET_VARIABLES = new Set(['SESSION_KEY', 'DATABASE_URL', 'SMTP_URL'])
 
 /** Validates the environment; throws a ConfigError whose message is one readable line. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -151,10 +191,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     commentRateLimit: e.COMMENT_RATE_LIMIT,
     sessionKey: e.SESSION_KEY ?? null,
+    mail: e.SMTP_URL
+      ? Object.freeze({
+          smtpUrl: e.SMTP_URL,
+          from: e.MAIL_FROM ?? `noreply@${new URL(e.SITE_URL ?? 'http://localhost').hostname}`,
+          perHour: e.MAIL_PER_HOUR,
+          retrySeconds: e.MAIL_RETRY_SECONDS,
+        })
+      : null,
     pageCache: e.PAGE_CACHE,
     // Beside a SQLite file; with a database server (postgres://…) there is no file to sit beside.
     // Absolute: the folder is served (@fastify/static wants an absolute root) and named in backups.
-    mediaDir: resolve(e.MEDIA_DIR ?? (/^postgres(ql)?:\/\//.test(e.DATABASE_URL) ? join('data', 'media') : join(dirname(e.DATABASE_URL), 'media'))),
+    mediaDir: resolve(
+      e.MEDIA_DIR ?? (/^postgres(ql)?:\/\//.test(e.DATABASE_URL) ? join('data', 'media') : join(dirname(e.DATABASE_URL), 'media')),
+    ),
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
   })
 }

@@ -21,6 +21,7 @@ import postsRoutes from './posts.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
 import transferRoutes from './transfer.admin.ts'
+import mailAdminRoutes from './mail.admin.ts'
 import { findUserById } from './users.ts'
 
 declare module 'fastify' {
@@ -132,6 +133,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
       user: this.request.admin,
       pending: this.request.admin ? await pendingCount(app.db) : 0,
       path: this.request.url.split('?')[0],
+      mailNav: app.mail.enabled,
       ...data,
       heading,
     })
@@ -163,6 +165,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(settingsRoutes)
   await app.register(transferRoutes)
   await app.register(mediaRoutes)
+  await app.register(mailAdminRoutes)
 }
 
 async function adminPlugin(app: FastifyInstance) {
@@ -181,4 +184,4 @@ async function adminPlugin(app: FastifyInstance) {
   await app.register(adminScope, { prefix: '/admin', reader })
 }
 
-export default fp(adminPlugin, { name: 'admin', dependencies: ['database', 'render', 'errors', 'request-privacy'] })
+export default fp(adminPlugin, { name: 'admin', dependencies: ['database', 'render', 'errors', 'request-privacy', 'mail'] })

@@ -62,8 +62,24 @@ export default async function commentsRoutes(app: FastifyInstance) {
     if (!form.action || form.ids.length === 0) {
       return reply.redirect(queueUrl(back.status, back.post, { ...pageExtra, none: '1' }), 303)
     }
-    const changed =
-      form.action === 'delete' ? await deleteComments(app.db, form.ids) : await setCommentStatus(app.db, form.ids, STATUS_OF[form.action])
+    const action = form.action
+    let changed: number
+    if (action === 'delete') changed = await deleteComments(app.db, form.ids)
+    else {
+      // Approving is what lets a comment's mails go: they are queued in the same transaction (src/mail/).
+      changed = await app.db.transaction().execute(async (trx) => {
+        const newlyApproved =
+          action === 'approve'
+            ? (await trx.selectFrom('comments').select('id').where('id', 'in', form.ids).where('status', '!=', 'approved').execute()).map(
+                (r) => r.id,
+              )
+            : []
+        const n = await setCommentStatus(trx, form.ids, STATUS_OF[action])
+        await app.mail.commentsApproved(trx, newlyApproved)
+        return n
+      })
+      app.mail.wake()
+    }
     if (changed > 0) {
       await audit(app.db, request.admin!, `comment.${form.action}`, `comments ${form.ids.join(', ')}`, { count: changed })
     }

@@ -245,8 +245,11 @@ export default async function conversationRoutes(app: FastifyInstance) {
         answer: row.id,
         ...(parent.status === 'pending' ? { approved: true } : {}),
       })
+      // The approved comment's followers, and the commenter answered, hear of it (src/mail/), in this transaction.
+      await app.mail.commentsApproved(trx, parent.status === 'pending' ? [parent.id, row.id] : [row.id])
       return row.id
     })
+    app.mail.wake()
     request.log.info({ comment: parent.id, answer: id }, 'comment answered by an admin')
     return reply.redirect(queueUrl(back, { done: parent.status === 'pending' ? '2' : '1' }, `#c${parent.id}`), 303)
   })

@@ -88,7 +88,14 @@ export interface UsersTable {
   password_hash: string
   created_at: string
   updated_at: string
+  // ---- mail ----
+  /** Where the admin's notifications go; null: none. */
+  email: Generated<string | null>
+  /** none | held (comments awaiting moderation) | all (every new comment). */
+  notify: Generated<AdminNotify>
 }
+
+export type AdminNotify = 'none' | 'held' | 'all'
 
 /** One row per setting; value is JSON. */
 export interface SettingsTable {
@@ -167,6 +174,60 @@ export interface RevokedSessionsTable {
   expires_at: string
 }
 
+// ---- mail ----
+/** An address that asked for notifications; it gets nothing but the confirmation mail before confirmed_at. */
+export interface MailAddressesTable {
+  id: Generated<number>
+  /** Lower-cased. */
+  email: string
+  confirmed_at: string | null
+  confirmation_sent_at: string | null
+  created_at: string
+}
+
+export type SubscriptionKind = 'replies' | 'all'
+
+/** `replies`: the answers to comment_id; `all`: every new comment on the post (comment_id 0). */
+export interface MailSubscriptionsTable {
+  id: Generated<number>
+  address_id: number
+  post_id: number
+  kind: SubscriptionKind
+  comment_id: Generated<number>
+  created_at: string
+}
+
+export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'cancelled'
+export type OutboxKind = 'confirm' | 'notify' | 'admin'
+
+/** A mail to send, sent, or given up on (src/mail/outbox.ts). Bodies are stored without the footer. */
+export interface MailOutboxTable {
+  id: Generated<number>
+  kind: OutboxKind
+  recipient: string
+  lang: string
+  subject: string
+  text_body: string
+  html_body: string
+  message_id: string
+  /** Message-ID of the post's (never sent) root mail: In-Reply-To and References, so a post's mails group. */
+  thread_id: string | null
+  unsubscribe_token: string | null
+  /** For a digest, which gathers mails with different tokens: stop everything. */
+  unsubscribe_all_token: string | null
+  post_id: number | null
+  comment_id: number | null
+  status: OutboxStatus
+  attempts: Generated<number>
+  next_attempt_at: string
+  claimed_by: string | null
+  claimed_until: string | null
+  last_error: string | null
+  created_at: string
+  sent_at: string | null
+  sent_message_id: string | null
+}
+
 export type BanKind = 'email' | 'ip' | 'network' | 'name'
 
 /** A banned commenter (src/moderation/bans.ts). */
@@ -208,6 +269,10 @@ export interface Database {
   import_origins: ImportOriginsTable
   // ---- media ----
   media: MediaTable
+  // ---- mail ----
+  mail_addresses: MailAddressesTable
+  mail_subscriptions: MailSubscriptionsTable
+  mail_outbox: MailOutboxTable
 }
 
 export type Post = Selectable<PostsTable>

@@ -37,10 +37,12 @@ export interface CommentFormView {
   summary: Array<{ href: string; message: string }>
   fields: FormFieldView[]
   remember: boolean
+  /** The notification choices, when mail is on (null: not offered). */
+  notify: { replies: boolean; all: boolean } | null
   honeypotName: string
 }
 
-export const EMPTY_VALUES: FormValues = { author: '', email: '', url: '', body: '', remember: false }
+export const EMPTY_VALUES: FormValues = { author: '', email: '', url: '', body: '', remember: false, notify: false, notifyAll: false }
 
 /** A visible comment of the tree, at any depth. */
 export function findComment(comments: readonly CommentView[], id: number): CommentView | undefined {
@@ -61,6 +63,8 @@ export function commentFormView(opts: {
   formError?: string | null
   replyTo?: { id: number; authorName: string } | null
   pending?: boolean
+  /** Mail is on: offer notifications. */
+  mail?: boolean
 }): CommentFormView {
   const { t, postUrl } = opts
   const values = opts.values ?? EMPTY_VALUES
@@ -116,6 +120,7 @@ export function commentFormView(opts: {
     summary,
     fields,
     remember: values.remember,
+    notify: opts.mail ? { replies: values.notify || values.notifyAll, all: values.notifyAll } : null,
     honeypotName: HONEYPOT_FIELD,
   }
 }

@@ -27,7 +27,7 @@ export function readRemembered(request: FastifyRequest): FormValues | null {
   }
   const parsed = rememberedCommenter.safeParse(json)
   if (!parsed.success) return null
-  return { ...parsed.data, body: '', remember: true }
+  return { ...parsed.data, body: '', remember: true, notify: false, notifyAll: false }
 }
 
 export function remember(reply: FastifyReply, siteUrl: string, who: { author: string; email: string | null; url: string | null }) {

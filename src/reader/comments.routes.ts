@@ -74,6 +74,7 @@ async function commentsRoutes(app: FastifyInstance) {
       t: data.t,
       postUrl: post.url,
       values: readRemembered(request) ?? undefined,
+      mail: app.mail.enabled,
       replyTo: parent ? { id: parent.id, authorName: parent.authorName } : null,
       pending: query.moderation === 'pending',
     })
@@ -117,6 +118,7 @@ async function commentsRoutes(app: FastifyInstance) {
         values: form.values,
         errors: form.errors,
         formError,
+        mail: app.mail.enabled,
         replyTo: parent ? { id: parent.id, authorName: parent.authorName } : null,
       }),
     })
@@ -209,21 +211,34 @@ async function commentsRoutes(app: FastifyInstance) {
         return reply.redirect(`${postUrl}#comments`, 303)
       }
       const parsed = commentForm.safeParse(request.body ?? {})
-      if (!parsed.success) {
+      // Notifications need an address to go to: said beside the e-mail field, with the rest of the form.
+      const wantsMail = app.mail.enabled && (values.form.notify || values.form.notifyAll)
+      const notifyWithoutEmail = wantsMail && parsed.success && parsed.data.email === null
+      if (!parsed.success || notifyWithoutEmail) {
         const parent = commentForm.shape.parent.safeParse(values.parent)
+        const errors = parsed.success ? {} : fieldErrors(parsed.error, t, values.form)
+        if (wantsMail && !errors.email && !values.form.email.trim()) errors.email = t.mail.errNotifyNeedsEmail
         return formAgain(reply, 400, row, settings, {
           values: values.form,
-          errors: fieldErrors(parsed.error, t, values.form),
+          errors,
           parent: parent.success ? parent.data : null,
         })
       }
 
       const comment = parsed.data
+      const choice = { replies: comment.notify || comment.notify_all, all: comment.notify_all }
       let result: Awaited<ReturnType<typeof submitComment>>
       try {
         // Written by an admin signed in (the session cookie is only read, never set, here): the "author" mark.
         const userId = (await app.signedInAdmin(request))?.id ?? null
-        result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, settings, userId })
+        result = await submitComment(app.db, {
+          postId: row.id,
+          comment,
+          ip: request.ip,
+          settings,
+          userId,
+          afterStore: (trx, stored) => app.mail.commentStored(trx, stored, { id: row.id, title: row.title }, choice),
+        })
       } catch (err) {
         // Nothing was stored (the transaction rolled back). The log gets the real cause; the commenter gets the
         // text back, with "try again later" when the failure is the database's "not now" (a full disk above all).
@@ -245,6 +260,7 @@ async function commentsRoutes(app: FastifyInstance) {
       }
 
       for (const hook of app.commentStoredHooks) hook(request, reply, { id: result.id, createdAt: result.createdAt })
+      app.mail.wake()
       if (comment.remember) remember(reply, app.config.siteUrl, comment)
       else if (request.cookies[COMMENTER_COOKIE] !== undefined) forget(reply, app.config.siteUrl)
       request.log.info({ post: row.id, comment: result.id, status: result.status, held: result.held }, 'comment posted')

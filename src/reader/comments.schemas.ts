@@ -101,6 +101,9 @@ export const commentForm = z.object({
     .transform((s) => (s ? new URL(s).href : null)),
   body: field(cleanText, (s) => (!s ? 'errBodyRequired' : chars(s) > LIMITS.body ? 'errBodyTooLong' : null)),
   remember: text.transform((v) => v !== ''),
+  // E-mail notifications (only offered when mail is on): `notify=on` the replies, `notify_all=on` every comment.
+  notify: text.transform((v) => v !== ''),
+  notify_all: text.transform((v) => v !== ''),
   parent: text.transform((v) => (/^\d{1,15}$/.test(v) ? Number(v) : null)),
 })
 
@@ -113,6 +116,8 @@ export interface FormValues {
   url: string
   body: string
   remember: boolean
+  notify: boolean
+  notifyAll: boolean
 }
 
 /** What was sent, as typed: shown again in a form with errors (escaped), never stored. */
@@ -123,7 +128,15 @@ export function typedValues(body: unknown): { form: FormValues; honeypot: boolea
     return typeof v === 'string' ? v.normalize('NFC') : ''
   }
   return {
-    form: { author: get('author'), email: get('email'), url: get('url'), body: get('body'), remember: get('remember') !== '' },
+    form: {
+      author: get('author'),
+      email: get('email'),
+      url: get('url'),
+      body: get('body'),
+      remember: get('remember') !== '',
+      notify: get('notify') !== '',
+      notifyAll: get('notify_all') !== '',
+    },
     honeypot: get(HONEYPOT_FIELD).trim() !== '',
     parent: get('parent'),
   }

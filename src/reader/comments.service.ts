@@ -2,7 +2,7 @@
 // moderation rules and the write, in one transaction so that two identical posts arriving together cannot both
 // pass the duplicate check.
 import { createHash } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { CommentStatus, Database } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
 import { judgeComment } from '../content/comment-rules.ts'
@@ -19,6 +19,17 @@ export type SubmitResult =
   | { kind: 'parent-gone' }
   /** A word of the refuse list, or a ban (its id): nothing is stored. */
   | { kind: 'refused'; ban?: number }
+
+/** What a stored comment is, for what follows it in its transaction. */
+export interface StoredCommentInfo {
+  id: number
+  post_id: number
+  parent_id: number | null
+  author_name: string
+  author_email: string | null
+  body: string
+  status: CommentStatus
+}
 
 /** The settings that decide what becomes of a comment. */
 export type CommentSettings = Pick<Settings, 'moderation' | 'maxLinks' | 'holdWords' | 'refuseWords' | 'banAction'>
@@ -47,6 +58,8 @@ export async function submitComment(
     now?: Date
     /** The admin signed in who writes it (the "author" mark): no ban, word list or moderation applies. */
     userId?: number | null
+    /** Runs in the comment's transaction once it is stored (the mail outbox): both are kept, or neither. */
+    afterStore?: (trx: Transaction<Database>, stored: StoredCommentInfo) => Promise<void>
   },
 ): Promise<SubmitResult> {
   const { comment, postId, settings } = input
@@ -91,6 +104,15 @@ export async function submitComment(
       ip: input.ip,
       body_key: key,
       user_id: input.userId ?? null,
+    })
+    await input.afterStore?.(trx, {
+      id,
+      post_id: postId,
+      parent_id: comment.parent,
+      author_name: comment.author,
+      author_email: comment.email,
+      body: comment.body,
+      status,
     })
     return { kind: 'stored', id, createdAt: now.toISOString(), status, held: verdict.kind === 'hold' ? verdict.reason : null }
   })

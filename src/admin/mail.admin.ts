@@ -1,0 +1,185 @@
+// The admin's side of e-mail: each admin's address and what to hear about (/admin/account), the outbox and a
+// post's subscriptions with removal (/admin/mail), and the confirm pages the links of a "comment held" mail
+// open (/admin/comments/:id/approve|spam: a GET only shows the comment and a button; the POST, with its CSRF
+// token, goes to the moderation form like the queue's own buttons).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { AdminNotify, OutboxStatus } from '../db/schema.ts'
+import { messages } from '../i18n/index.ts'
+import { renderCommentBody } from '../content/comment-text.ts'
+import { audit } from './audit.ts'
+import { adminContext } from './context.ts'
+
+const NOTIFY = ['none', 'held', 'all'] as const satisfies readonly AdminNotify[]
+const text = z.string().catch('')
+const accountForm = z.object({ email: text.transform((s) => s.trim()), notify: z.enum(NOTIFY).catch('held') })
+const validEmail = z.email()
+const mailQuery = z.object({
+  post: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
+  done: z.literal('removed').optional().catch(undefined),
+})
+const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .transform(Number),
+})
+
+export default async function mailAdminRoutes(app: FastifyInstance) {
+  const mt = () => messages(app.settings.get().language).mail
+
+  async function accountPage(
+    userId: number,
+    reply: FastifyReply,
+    opts: { values?: { email: string; notify: AdminNotify }; error?: string | null; saved?: boolean; status?: number } = {},
+  ) {
+    const user = await app.db.selectFrom('users').select(['email', 'notify']).where('id', '=', userId).executeTakeFirstOrThrow()
+    const t = mt()
+    reply.code(opts.status ?? 200)
+    return reply.adminPage('admin/account', {
+      heading: t.accountHeading,
+      values: opts.values ?? { email: user.email ?? '', notify: user.notify },
+      error: opts.error ?? null,
+      notice: opts.saved ? t.accountSaved : null,
+      mailOff: !app.mail.enabled,
+      choices: NOTIFY.map((value) => ({
+        value,
+        label: value === 'none' ? t.notifyNone : value === 'held' ? t.notifyHeld : t.notifyAllAdmin,
+      })),
+    })
+  }
+
+  app.get('/account', async (request, reply) => {
+    const saved = (request.query as Record<string, unknown> | undefined)?.saved === '1'
+    return accountPage(request.admin!.id!, reply, { saved })
+  })
+
+  app.post('/account', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const form = accountForm.parse(request.body ?? {})
+    if (form.email && (!validEmail.safeParse(form.email).success || form.email.length > 254)) {
+      return accountPage(request.admin!.id!, reply, { values: form, error: mt().errAccountEmail, status: 400 })
+    }
+    await app.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ email: form.email || null, notify: form.notify })
+        .where('id', '=', request.admin!.id!)
+        .execute()
+      // The address is the admin's own business: the log says what changed, not to what.
+      await audit(trx, request.admin!, 'account.mail', request.admin!.username, { notify: form.notify, email: form.email ? 'set' : 'none' })
+    })
+    return reply.redirect('/admin/account?saved=1', 303)
+  })
+
+  app.get('/mail', async (request, reply) => {
+    const context = adminContext(app)
+    const t = mt()
+    const query = mailQuery.parse(request.query ?? {})
+    const rows = await app.db
+      .selectFrom('mail_outbox')
+      .select(['id', 'recipient', 'subject', 'status', 'attempts', 'last_error', 'created_at', 'sent_at'])
+      .orderBy('id', 'desc')
+      .limit(100)
+      .execute()
+    const label: Record<OutboxStatus, string> = {
+      queued: t.statusQueued,
+      sent: t.statusSent,
+      failed: t.statusFailed,
+      cancelled: t.statusCancelled,
+    }
+    const posts = await app.db
+      .selectFrom('posts')
+      .select(['id', 'title'])
+      .where('id', 'in', app.db.selectFrom('mail_subscriptions').select('post_id'))
+      .orderBy('title')
+      .execute()
+    const subscriptions =
+      query.post === undefined
+        ? null
+        : await app.db
+            .selectFrom('mail_subscriptions as s')
+            .innerJoin('mail_addresses as a', 'a.id', 's.address_id')
+            .select(['s.id', 's.kind', 's.comment_id', 'a.email', 'a.confirmed_at'])
+            .where('s.post_id', '=', query.post)
+            .orderBy('a.email')
+            .orderBy('s.id')
+            .execute()
+    const when = (iso: string) => `${context.fmt.commentDate(iso)} ${context.fmt.time(iso)}`
+    return reply.adminPage('admin/mail', {
+      heading: t.outboxHeading,
+      mailOff: !app.mail.enabled,
+      notice: query.done === 'removed' ? t.removed : null,
+      outbox: rows.map((r) => ({
+        created: when(r.created_at),
+        createdIso: r.created_at,
+        recipient: r.recipient,
+        subject: r.subject,
+        status: r.status,
+        statusLabel: label[r.status],
+        attempts: r.attempts,
+        error: r.status === 'sent' ? null : r.last_error,
+      })),
+      posts: posts.map((p) => ({ id: p.id, title: p.title, selected: p.id === query.post })),
+      postId: query.post ?? null,
+      subscriptions:
+        subscriptions?.map((s) => ({
+          id: s.id,
+          email: s.email,
+          kind: s.kind === 'all' ? t.kindAll : t.kindReplies(s.comment_id),
+          confirmed: s.confirmed_at ? t.yes : t.no,
+        })) ?? null,
+    })
+  })
+
+  app.post('/mail/subscriptions/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const params = idParams.safeParse(request.params)
+    if (!params.success) return reply.callNotFound()
+    const sub = await app.db
+      .selectFrom('mail_subscriptions')
+      .select(['id', 'post_id', 'kind'])
+      .where('id', '=', params.data.id)
+      .executeTakeFirst()
+    if (!sub) return reply.redirect('/admin/mail', 303)
+    await app.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('mail_subscriptions').where('id', '=', sub.id).execute()
+      await audit(trx, request.admin!, 'subscription.delete', `subscription ${sub.id}`, { post: sub.post_id, kind: sub.kind })
+    })
+    return reply.redirect(`/admin/mail?post=${sub.post_id}&done=removed`, 303)
+  })
+
+  // The "approve" and "mark as spam" links of a held-comment mail.
+  for (const verb of ['approve', 'spam'] as const) {
+    app.get(`/comments/:id/${verb}`, (request, reply) => moderatePage(request, reply, verb))
+  }
+
+  async function moderatePage(request: FastifyRequest, reply: FastifyReply, verb: 'approve' | 'spam') {
+    const parsed = idParams.safeParse(request.params)
+    if (!parsed.success) return reply.callNotFound()
+    const params = { data: { id: parsed.data.id, action: verb } }
+    const context = adminContext(app)
+    const comment = await app.db
+      .selectFrom('comments as c')
+      .innerJoin('posts as p', 'p.id', 'c.post_id')
+      .select(['c.id', 'c.author_name', 'c.body', 'c.status', 'c.created_at', 'p.title'])
+      .where('c.id', '=', params.data.id)
+      .executeTakeFirst()
+    const action = params.data.action === 'approve' ? context.t.approve : context.t.markSpam
+    if (!comment) reply.code(404)
+    return reply.adminPage('admin/moderate', {
+      heading: action,
+      action: params.data.action,
+      actionLabel: action,
+      gone: !comment,
+      comment: comment
+        ? {
+            id: comment.id,
+            authorName: comment.author_name,
+            postTitle: comment.title,
+            bodyHtml: renderCommentBody(comment.body),
+            date: `${context.fmt.commentDate(comment.created_at)} ${context.fmt.time(comment.created_at)}`,
+            status: comment.status,
+          }
+        : null,
+    })
+  }
+}

@@ -1,0 +1,274 @@
+// Delivering the outbox. Any number of processes may run a sender on the same database: a row is sent only by
+// the one whose claim (`update … where claimed_until is null or claimed_until < now`, one row affected) won,
+// which works alike on SQLite and PostgreSQL without row locks. A claim lasts CLAIM_MS: a sender that dies
+// mid-send leaves the row to be claimed again after that (so a crash between the SMTP server's "250 OK" and the
+// row's update can send that one mail twice; nothing else can).
+// Temporary failures (4xx, connection refused or lost, timeouts) are tried again after retrySeconds, doubling
+// up to an hour; a 5xx answer is permanent: the row is marked failed, with the server's words, for the admin.
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import nodemailer, { type Transporter } from 'nodemailer'
+import type { Database } from '../db/schema.ts'
+import type { Language, MailConfig } from '../config.ts'
+import { messages } from '../i18n/index.ts'
+import { htmlDocument, textWithFooter, type Footer } from './compose.ts'
+import { unsubscribeUrl, type MailSite } from './outbox.ts'
+
+export const CLAIM_MS = 2 * 60 * 1000
+const MAX_DELAY_MS = 60 * 60 * 1000
+/** Temporary failures for about two days (at most an hour apart) before the mail is given up. */
+const MAX_ATTEMPTS = 60
+const HOUR_MS = 60 * 60 * 1000
+const BATCH = 20
+
+type Row = Awaited<ReturnType<typeof loadRow>>
+
+async function loadRow(db: Kysely<Database>, id: number) {
+  return db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+}
+
+export interface SenderOptions {
+  db: Kysely<Database>
+  config: Readonly<MailConfig>
+  log: FastifyBaseLogger
+  site: () => MailSite
+  /** For tests: a transport of one's own (otherwise SMTP_URL). */
+  transport?: Transporter
+}
+
+export interface Sender {
+  /** Delivers everything due now; resolves when this round is over (rounds never overlap). */
+  run(): Promise<void>
+  close(): Promise<void>
+  readonly id: string
+}
+
+/** Is this SMTP failure permanent (5xx)? Everything else (4xx, network) is worth another try. */
+export function isPermanent(err: unknown): boolean {
+  const code = (err as { responseCode?: unknown }).responseCode
+  return typeof code === 'number' && code >= 500 && code < 600
+}
+
+function describe(err: unknown): string {
+  const e = err as { response?: unknown; message?: unknown; code?: unknown }
+  const text = typeof e.response === 'string' ? e.response : String(e.message ?? err)
+  return text.slice(0, 500)
+}
+
+export function createSender(opts: SenderOptions): Sender {
+  const { db, config, log } = opts
+  const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  // smtp:// upgrades with STARTTLS whenever the server offers it; smtps:// is TLS from the start. A server that
+  // does not answer must not hold the sender for minutes (nodemailer's defaults).
+  const transport =
+    opts.transport ??
+    nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 })
+
+  async function claim(rowId: number, now: Date): Promise<boolean> {
+    const result = await db
+      .updateTable('mail_outbox')
+      .set({ claimed_by: id, claimed_until: new Date(now.getTime() + CLAIM_MS).toISOString() })
+      .where('id', '=', rowId)
+      .where('status', '=', 'queued')
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now.toISOString())]))
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
+  async function release(
+    rowIds: number[],
+    set: Partial<{ next_attempt_at: string; attempts: number; last_error: string | null; status: 'failed' }>,
+  ) {
+    await db
+      .updateTable('mail_outbox')
+      .set({ ...set, claimed_by: null, claimed_until: null })
+      .where('id', 'in', rowIds)
+      .where('claimed_by', '=', id)
+      .execute()
+  }
+
+  /** Mails (digests count once) this address got within the hour, and when the oldest of them went. */
+  async function sentWithinHour(recipient: string, now: Date) {
+    const since = new Date(now.getTime() - HOUR_MS).toISOString()
+    const rows = await db
+      .selectFrom('mail_outbox')
+      .select(['sent_message_id', 'sent_at'])
+      .where('recipient', '=', recipient)
+      .where('status', '=', 'sent')
+      .where('kind', '!=', 'confirm')
+      .where('sent_at', '>', since)
+      .orderBy('sent_at')
+      .execute()
+    const ids = new Set(rows.map((r) => r.sent_message_id))
+    return { count: ids.size, oldest: rows[0]?.sent_at ?? null }
+  }
+
+  function footer(row: Row, token: string | null): Footer {
+    const t = messages(row.lang as Language).mail
+    const blog = opts.site().blogTitle
+    const url = token ? unsubscribeUrl(opts.site(), token) : null
+    return {
+      why: row.kind === 'admin' ? t.footerAdmin(blog) : t.footerWhy(blog),
+      unsubscribeLabel: t.unsubscribe,
+      unsubscribeLine: url ? t.unsubscribeLine(url) : null,
+      unsubscribeUrl: url,
+    }
+  }
+
+  /** The message for one row, or a digest of several (same recipient). */
+  function message(rows: Row[]) {
+    const first = rows[0]!
+    const site = opts.site()
+    const t = messages(first.lang as Language).mail
+    const digest = rows.length > 1
+    const token = digest ? first.unsubscribe_all_token : first.unsubscribe_token
+    const f = footer(first, token)
+    const subject = digest ? t.digestSubject(site.blogTitle, rows.length) : first.subject
+    const text = digest
+      ? [t.digestIntro(config.perHour), ...rows.map((r) => `## ${r.subject}\n\n${r.text_body}`)].join('\n\n\n')
+      : first.text_body
+    const html = digest
+      ? [
+          `<p>${escape(t.digestIntro(config.perHour))}</p>`,
+          ...rows.map((r) => `<h2 style="font-size:1.1em">${escape(r.subject)}</h2>\n${r.html_body}`),
+        ].join('\n<hr style="border:0;border-top:1px solid #eee">\n')
+      : first.html_body
+    const messageId = digest ? `<carnet.digest-${randomUUID()}@${new URL(site.siteUrl).hostname}>` : first.message_id
+    const thread = digest ? null : first.thread_id
+    const headers: Record<string, string> = { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' }
+    if (f.unsubscribeUrl) {
+      // RFC 8058 one-click: a POST of `List-Unsubscribe=One-Click` to this address, without signing in.
+      headers['List-Unsubscribe'] = `<${f.unsubscribeUrl}>`
+      headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click'
+    }
+    return {
+      messageId,
+      message: {
+        from: config.from,
+        to: first.recipient,
+        subject,
+        text: textWithFooter(text, f),
+        html: htmlDocument(first.lang, subject, html, f),
+        messageId,
+        date: new Date(),
+        ...(thread ? { inReplyTo: thread, references: [thread] } : {}),
+        headers: { ...headers, 'Content-Language': first.lang },
+        textEncoding: 'quoted-printable' as const,
+      },
+    }
+  }
+
+  async function deliver(rowId: number): Promise<void> {
+    const now = new Date()
+    if (!(await claim(rowId, now))) return
+    const row = await loadRow(db, rowId)
+    const rows = [row]
+    if (row.kind !== 'confirm') {
+      const { count, oldest } = await sentWithinHour(row.recipient, now)
+      if (count >= config.perHour) {
+        // Over the limit: wait until the oldest mail of the hour is an hour old; what waits then goes as one digest.
+        const at = new Date(Date.parse(oldest!) + HOUR_MS + 1000).toISOString()
+        await release([row.id], { next_attempt_at: at })
+        return
+      }
+      if (count === config.perHour - 1) {
+        // The hour's last mail to this address gathers everything due for it, as one digest.
+        const others = await db
+          .selectFrom('mail_outbox')
+          .select('id')
+          .where('recipient', '=', row.recipient)
+          .where('status', '=', 'queued')
+          .where('kind', '!=', 'confirm')
+          .where('id', '!=', row.id)
+          .where('next_attempt_at', '<=', now.toISOString())
+          .orderBy('id')
+          .limit(100)
+          .execute()
+        for (const o of others) if (await claim(o.id, now)) rows.push(await loadRow(db, o.id))
+      }
+    }
+    const ids = rows.map((r) => r.id)
+    const { messageId, message: mail } = message(rows)
+    try {
+      await transport.sendMail(mail)
+    } catch (err) {
+      const attempts = row.attempts + 1
+      if (isPermanent(err) || attempts >= MAX_ATTEMPTS) {
+        log.warn({ err, outbox: ids }, 'mail refused for good')
+        await release(ids, { status: 'failed', attempts, last_error: describe(err) })
+      } else {
+        const delay = Math.min(MAX_DELAY_MS, config.retrySeconds * 1000 * 2 ** (attempts - 1))
+        log.info({ err: describe(err), outbox: ids, attempts, delay }, 'mail not sent; will try again')
+        await release(ids, { attempts, last_error: describe(err), next_attempt_at: new Date(Date.now() + delay).toISOString() })
+      }
+      return
+    }
+    await db
+      .updateTable('mail_outbox')
+      .set({
+        status: 'sent',
+        sent_at: new Date().toISOString(),
+        sent_message_id: messageId,
+        claimed_by: null,
+        claimed_until: null,
+        last_error: null,
+      })
+      .where('id', 'in', ids)
+      .where('claimed_by', '=', id)
+      .execute()
+    log.info({ outbox: ids, kind: row.kind }, 'mail sent')
+  }
+
+  let running: Promise<void> | undefined
+  let again = false
+  let closed = false
+
+  async function round(): Promise<void> {
+    do {
+      again = false
+      const due = await db
+        .selectFrom('mail_outbox')
+        .select('id')
+        .where('status', '=', 'queued')
+        .where('next_attempt_at', '<=', new Date().toISOString())
+        // Rows another sender holds are its business (and would make this loop spin).
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', new Date().toISOString())]))
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(BATCH)
+        .execute()
+      for (const r of due) {
+        if (closed) return
+        await deliver(r.id)
+      }
+      if (due.length === BATCH) again = true
+    } while (again && !closed)
+  }
+
+  return {
+    id,
+    run() {
+      if (closed) return Promise.resolve()
+      if (running) {
+        // A wake-up during a round: one more round after it, for what was queued meanwhile.
+        again = true
+        return running
+      }
+      running = round()
+        .catch((err: unknown) => log.warn({ err }, 'mail round failed; will try again'))
+        .finally(() => (running = undefined))
+      return running
+    },
+    async close() {
+      closed = true
+      await running
+      transport.close()
+    },
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
