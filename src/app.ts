@@ -29,6 +29,7 @@ import requestPrivacy from './cache/policy.ts'
 import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
+import { databaseRateLimitStore } from './http/rate-limit.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -67,7 +68,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(formbody)
   await app.register(cookie)
   // Limits are set per route (comment posting, sign-in, the 404 page), not globally: readers are never throttled.
-  await app.register(rateLimit, { global: false })
+  // Their counters are in the database, shared by every instance (src/http/rate-limit.ts).
+  await app.register(rateLimit, { global: false, store: databaseRateLimitStore(app.db) })
   // br/gzip for streamed answers (static files, which browsers then keep). Answers built in memory (pages,
   // feeds) are compressed by src/cache/compression.ts, whose global hook runs before this route-level one
   // (which skips what is already encoded).

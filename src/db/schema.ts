@@ -129,6 +129,16 @@ export interface RevokedSessionsTable {
   expires_at: string
 }
 
+/**
+ * A rate-limit counter (src/http/rate-limit.ts): requests of one key (route and client address) in the window
+ * that ends at expires_at. Added by pg-ops for several instances sharing one database.
+ */
+export interface RateLimitsTable {
+  key: string
+  count: number
+  expires_at: string
+}
+
 export interface Database {
   posts: PostsTable
   categories: CategoriesTable
@@ -146,6 +156,7 @@ export interface Database {
   audit_log: AuditLogTable
   login_failures: LoginFailuresTable
   revoked_sessions: RevokedSessionsTable
+  rate_limits: RateLimitsTable
 }
 
 export type Post = Selectable<PostsTable>

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
 import { escapeHtml } from '../lib/html.ts'
+import { PER_INSTANCE } from './rate-limit.ts'
 
 /**
  * A refusal whose title and text are for people, already in the blog's language (a closed thread, a cross-site
@@ -25,8 +26,9 @@ export const NOT_FOUND_PER_MINUTE = 60
 async function errorsPlugin(app: FastifyInstance) {
   // A missing page is rendered in full (layout, sidebar) and never cached: throttled per address, so that a
   // scan of guessed URLs cannot keep the database busy. The refusal (429, Retry-After set by the rate limiter)
-  // goes to the error handler below, the one error page. Real pages are not limited.
-  const notFoundLimit = app.rateLimit({ max: NOT_FOUND_PER_MINUTE, timeWindow: '1 minute' })
+  // goes to the error handler below, the one error page. Real pages are not limited. Counted per instance, in
+  // memory: it protects this instance's CPU, and a write per miss would cost more than the miss (rate-limit.ts).
+  const notFoundLimit = app.rateLimit({ max: NOT_FOUND_PER_MINUTE, timeWindow: '1 minute', ...PER_INSTANCE })
   app.setNotFoundHandler({ preHandler: notFoundLimit }, async (request, reply) => {
     const t = messages(app.settings.get().language)
     reply.code(404)
