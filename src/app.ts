@@ -47,7 +47,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,
-    trustProxy: config.trustProxy,
+    trustProxy: typeof config.trustProxy === 'boolean' ? config.trustProxy : [...config.trustProxy],
     // A malformed address (bad percent-encoding, an over-long path parameter) goes through the one error
     // handler too: the usual page with the security headers, not JSON.
     frameworkErrors: (error, request, reply) => {
