@@ -1,6 +1,6 @@
 // One error handler for the whole app: people get a kind page in the blog's language, never a stack trace;
 // the log gets the whole error.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
 import { escapeHtml } from '../lib/html.ts'
@@ -20,10 +20,113 @@ export class PublicError extends Error {
   }
 }
 
+/** Seconds people are asked to wait when the database is unavailable (Retry-After). */
+export const RETRY_AFTER_UNAVAILABLE = 30
+
+/**
+ * PostgreSQL (through `pg`) and the network: the server is down, restarting, refusing or dropping connections,
+ * or out of room. SQLSTATE classes 08 (connection exception), 57P (operator intervention: shutdown, crash,
+ * starting up), 53 (insufficient resources: disk full, too many connections).
+ */
+const PG_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53100',
+  '53200',
+  '53300',
+])
+/** `pg` errors that carry no code: a connection cut mid-query, a pool that could not connect in time. */
+const PG_UNAVAILABLE_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/
+/**
+ * SQLite's "not now": a lock held past busy_timeout, an I/O error, a full disk, a file that cannot be opened or
+ * written (as opposed to a bug in a query, SQLITE_ERROR, or a constraint).
+ */
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|NOMEM|PROTOCOL|READONLY)/
+
+/**
+ * Whether an error means the database cannot be reached or used right now (worth a 503 and a retry), rather
+ * than a bug. The one place that knows the drivers' codes; looks through `cause` (Kysely and AggregateErrors).
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 4) return false
+  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown }
+  if (typeof code === 'string' && (PG_UNAVAILABLE.has(code) || SQLITE_UNAVAILABLE.test(code))) return true
+  if (typeof message === 'string' && PG_UNAVAILABLE_MESSAGE.test(message)) return true
+  if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true
+  return isDatabaseUnavailable(cause, depth + 1)
+}
+
+/** What is logged while the database is unavailable: the cause once, then one line a minute, then the recovery. */
+export class OutageLog {
+  static readonly REMIND_EVERY_MS = 60_000
+  #since: number | null = null
+  #lastLine = 0
+  #failures = 0
+
+  get ongoing(): boolean {
+    return this.#since !== null
+  }
+
+  failed(log: FastifyBaseLogger, err: unknown, now = Date.now()): void {
+    this.#failures++
+    if (this.#since === null) {
+      this.#since = this.#lastLine = now
+      this.#failures = 0
+      log.error({ err }, 'database unavailable: answering 503 with Retry-After until it is back')
+    } else if (now - this.#lastLine >= OutageLog.REMIND_EVERY_MS) {
+      log.error(
+        {
+          reason: err instanceof Error ? err.message : String(err),
+          failedRequests: this.#failures,
+          seconds: Math.round((now - this.#since) / 1000),
+        },
+        'database still unavailable',
+      )
+      this.#lastLine = now
+      this.#failures = 0
+    }
+  }
+
+  /** A request used the database again. */
+  recovered(log: FastifyBaseLogger, now = Date.now()): void {
+    if (this.#since === null) return
+    log.info({ seconds: Math.round((now - this.#since) / 1000) }, 'database available again')
+    this.#since = null
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Logs database outages once (src/http/errors.ts); features that catch such errors report them here. */
+    databaseOutage: OutageLog
+  }
+}
+
 /** Missing pages one client may ask for in a minute (a reader following a few dead links stays far below). */
 export const NOT_FOUND_PER_MINUTE = 60
 
 async function errorsPlugin(app: FastifyInstance) {
+  const outage = new OutageLog()
+  app.decorate('databaseOutage', outage)
+  // The first answer built from the database after an outage (a page-cache hit proves nothing) ends it.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (outage.ongoing && reply.statusCode < 500 && reply.getHeader('x-page-cache') !== 'hit') outage.recovered(request.log)
+    done()
+  })
+
   // A missing page is rendered in full (layout, sidebar) and never cached: throttled per address, so that a
   // scan of guessed URLs cannot keep the database busy. The refusal (429, Retry-After set by the rate limiter)
   // goes to the error handler below, the one error page. Real pages are not limited. Counted per instance, in
@@ -44,8 +147,14 @@ async function errorsPlugin(app: FastifyInstance) {
  * the app (`app.renderPage`), never through `reply.page`.
  */
 export async function renderError(app: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-  if (status >= 500) request.log.error({ err: error }, 'request failed')
+  const unavailable = isDatabaseUnavailable(error)
+  const status = unavailable
+    ? 503
+    : typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
+      ? error.statusCode
+      : 500
+  if (unavailable) app.databaseOutage.failed(request.log, error)
+  else if (status >= 500) request.log.error({ err: error }, 'request failed')
   // A client's mistake is not ours: one info line, no stack (not under `err`, which pino prints with one).
   else request.log.info({ status, code: error.code, reason: error.message }, 'request refused')
   const t = messages(app.settings.get().language)
@@ -54,7 +163,9 @@ export async function renderError(app: FastifyInstance, error: FastifyError, req
   if (error instanceof PublicError) [title, text] = [error.title, error.message]
   else if (status === 413) [title, text] = [t.tooLargeTitle, t.tooLargeText]
   else if (status === 429) [title, text] = [t.tooManyTitle, t.tooManyText]
+  else if (unavailable) [title, text] = [t.unavailableTitle, t.unavailableText]
   reply.code(status)
+  if (unavailable) reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE))
   const headers = (error as FastifyError & { headers?: Record<string, string> }).headers
   if (headers) reply.headers(headers)
   try {

@@ -10,7 +10,7 @@ import { postPageData } from './pages.routes.ts'
 import { postParams } from '../lib/url-params.ts'
 import { viewContext, type CommentView } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
-import { PublicError, renderError } from '../http/errors.ts'
+import { isDatabaseUnavailable, PublicError, renderError } from '../http/errors.ts'
 import {
   commentForm,
   commentParams,
@@ -39,9 +39,7 @@ export function pendingUrl(postUrl: string): string {
  */
 export const COMMENT_BODY_LIMIT = 1024 * 1024
 
-/** SQLite's "not now" (a full disk, a lock held too long, an I/O error), as opposed to a bug: worth a retry. */
-const TRANSIENT_DB_ERROR = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|READONLY|CANTOPEN|PROTOCOL)/
-/** Seconds a commenter is asked to wait after such a failure. */
+/** Seconds a commenter is asked to wait after the database failed to take a comment. */
 export const RETRY_AFTER_DB_FAILURE = 60
 
 export default async function commentsRoutes(app: FastifyInstance) {
@@ -166,6 +164,29 @@ export default async function commentsRoutes(app: FastifyInstance) {
     })
   }
 
+  /** The comment as typed, in a page of its own with the message: for when the post page cannot be read. */
+  async function unsent(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+    app.databaseOutage.failed(request.log, error)
+    const t = messages(app.settings.get().language)
+    const values = typedValues(request.body)
+    const parent = commentForm.shape.parent.safeParse(values.parent)
+    const path = request.url.split('?')[0]!
+    const html = await app.renderPage(request, 'errors/comment-unsent', {
+      title: t.unavailableTitle,
+      message: t.unavailableText,
+      sidebar: null,
+      noindex: true,
+      commentForm: commentFormView({
+        t,
+        postUrl: path,
+        values: values.form,
+        formError: t.errSaveFailed,
+        replyTo: parent.success && parent.data !== null ? { id: parent.data, authorName: '' } : null,
+      }),
+    })
+    return reply.code(503).header('retry-after', String(RETRY_AFTER_DB_FAILURE)).type('text/html; charset=utf-8').send(html)
+  }
+
   const limit = app.config.commentRateLimit
   app.post(
     '/archive/:year/:month/:day/:file',
@@ -185,6 +206,9 @@ export default async function commentsRoutes(app: FastifyInstance) {
       errorHandler: async (error, request, reply) => {
         const row = error.statusCode === 429 && !reply.sent ? await postOf(request).catch(() => undefined) : undefined
         if (row) return refused(request, reply, 429, row, messages(app.settings.get().language).errTooManyComments)
+        // The database could not even be read (PostgreSQL down, the rate limit's counter unreachable): the post
+        // page cannot be built, but the comment comes back in a form of its own, as typed.
+        if (isDatabaseUnavailable(error) && !reply.sent) return unsent(request, reply, error)
         return renderError(app, error, request, reply)
       },
     },
@@ -228,10 +252,17 @@ export default async function commentsRoutes(app: FastifyInstance) {
       } catch (err) {
         // Nothing was stored (the transaction rolled back). The log gets the real cause; the commenter gets the
         // text back, with "try again later" when the failure is SQLite's "not now" (a full disk above all).
-        request.log.error({ err, post: row.id }, 'comment not saved: the database failed')
-        const transient = TRANSIENT_DB_ERROR.test(String((err as { code?: unknown }).code ?? ''))
+        const transient = isDatabaseUnavailable(err)
+        if (transient) app.databaseOutage.failed(request.log, err)
+        else request.log.error({ err, post: row.id }, 'comment not saved: the database failed')
         if (transient) reply.header('retry-after', String(RETRY_AFTER_DB_FAILURE))
-        return refused(request, reply, transient ? 503 : 500, row, t.errSaveFailed)
+        try {
+          return await refused(request, reply, transient ? 503 : 500, row, t.errSaveFailed)
+        } catch (pageError) {
+          // Writes and then reads failed (the database went away meanwhile): the form alone.
+          if (isDatabaseUnavailable(pageError)) return unsent(request, reply, pageError)
+          throw pageError
+        }
       }
       if (result.kind === 'duplicate') {
         return formAgain(reply, 409, row, settings, { values: values.form, formError: t.errDuplicate, parent: comment.parent })
