@@ -137,6 +137,26 @@ describe('a database locked by another process past the busy timeout', () => {
     expect(logs.some((l) => l.msg === 'database available again')).toBe(true)
   }, 30_000)
 
+  it('when the rate limit’s counter cannot be written either, the comment still comes back, in a form of its own', async () => {
+    const limited = await buildTestApp({ dir: blog.dir, env: { COMMENT_RATE_LIMIT: '5' } })
+    try {
+      const post = await openPost(limited)
+      lockWrites()
+      const fields = { author: 'Zoë', body: 'Un texte gardé même sans base de données.', parent: '' }
+      const res = await send(limited, post.url, fields)
+      expect(res.statusCode).toBe(503)
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+      expect(textareaValue(res.body, 'body')).toBe(fields.body)
+      expect(inputValue(res.body, 'author')).toBe('Zoë')
+      expect(res.body).toContain(`action="${post.url}#respond"`)
+      expect(visibleText(res.body)).toContain('Le blog revient dans un instant')
+      release()
+      expect((await send(limited, post.url, fields)).statusCode).toBe(303)
+    } finally {
+      await limited.close()
+    }
+  }, 30_000)
+
   it('a page that must write (search re-indexing a changed post) answers a kind 503 page with Retry-After, then recovers', async () => {
     await createPost(blog.app.db, {
       title: 'Une note sur les oliviers',
