@@ -70,11 +70,14 @@ rmSync(args.db, { force: true })
 rmSync(`${args.db}-wal`, { force: true })
 rmSync(`${args.db}-shm`, { force: true })
 const started = Date.now()
-const { sqlite, db } = await openBlog({
+const { sqlite: maybeSqlite, db } = await openBlog({
   databasePath: args.db,
   initialSettings: { title: 'Carnet de bord', description: 'Un blog généré pour les mesures.', language: 'fr', timezone: TIME_ZONE },
   demoContent: false,
 })
+// The seed writes straight into a SQLite file (the bench copies it to PostgreSQL with the copy command).
+if (!maybeSqlite) throw new Error('bench:seed writes a SQLite file: give it a path')
+const sqlite = maybeSqlite
 // A throwaway database: no need to survive a crash while it is filled.
 sqlite.pragma('synchronous = OFF')
 

@@ -1,11 +1,18 @@
 // The first schema: posts, categories, tags, comments, admins and settings, with an index for every lookup the
 // public pages make. Frozen in time: a migration never imports application code.
-import { type Kysely, sql } from 'kysely'
+import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter, sql } from 'kysely'
+
+/** An integer primary key numbered by the database: SQLite's `autoincrement`, PostgreSQL's `serial`. */
+function idColumn(postgres: boolean) {
+  return [postgres ? 'serial' : 'integer', (c: ColumnDefinitionBuilder) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement())] as const
+}
 
 export async function up(db: Kysely<any>): Promise<void> {
+  // The dialect, from the adapter (see src/db/README.md): the only difference here is the id columns' type.
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema
     .createTable('posts')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', ...idColumn(postgres))
     .addColumn('slug', 'text', (c) => c.notNull().unique())
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('body_source', 'text', (c) => c.notNull().defaultTo(''))
@@ -23,7 +30,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('categories')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', ...idColumn(postgres))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('slug', 'text', (c) => c.notNull().unique())
     .addColumn('created_at', 'text', (c) => c.notNull())
@@ -48,7 +55,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('comments')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', ...idColumn(postgres))
     .addColumn('post_id', 'integer', (c) => c.notNull().references('posts.id').onDelete('cascade'))
     .addColumn('parent_id', 'integer', (c) => c.references('comments.id').onDelete('cascade'))
     .addColumn('author_name', 'text', (c) => c.notNull())
@@ -69,7 +76,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('users')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', ...idColumn(postgres))
     .addColumn('username', 'text', (c) => c.notNull().unique())
     .addColumn('password_hash', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -1,9 +1,15 @@
 // The admin's tables: old addresses of renamed posts, the audit log, failed sign-ins (per-username limit) and
 // signed-out sessions.
 // Frozen in time: a migration never imports application code.
-import type { Kysely } from 'kysely'
+import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter } from 'kysely'
+
+/** An integer primary key numbered by the database: SQLite's `autoincrement`, PostgreSQL's `serial`. */
+function idColumn(postgres: boolean) {
+  return [postgres ? 'serial' : 'integer', (c: ColumnDefinitionBuilder) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement())] as const
+}
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   // A post's previous slugs: the public post route 301s them to the post's current permanent link.
   await db.schema
     .createTable('post_redirects')
@@ -15,7 +21,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Who did what, when. user_id has no foreign key: the log outlives the accounts it mentions.
   await db.schema
     .createTable('audit_log')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', ...idColumn(postgres))
     .addColumn('user_id', 'integer')
     .addColumn('username', 'text', (c) => c.notNull())
     .addColumn('action', 'text', (c) => c.notNull())
@@ -29,7 +35,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // limit holds across restarts and across every instance that shares the file.
   await db.schema
     .createTable('login_failures')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', ...idColumn(postgres))
     .addColumn('username', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()

@@ -7,12 +7,12 @@
 //   depend only on those (pager counts, the sidebar's categories and months: a walk over every published post)
 //   are kept until it moves or a timed change comes (src/web/freshness.ts), not dropped at every comment.
 //
-// SQLITE-ONLY: the trigger bodies below are SQLite's dialect.
-// PostgreSQL path: the same tables; one plpgsql trigger function on comments (AFTER INSERT/UPDATE/DELETE FOR
+// The trigger bodies below are SQLite's dialect. On PostgreSQL (the dialect read from Kysely's adapter, see
+// src/db/README.md): the same tables; one PL/pgSQL trigger function on comments (AFTER INSERT/UPDATE/DELETE FOR
 // EACH ROW, the same +1/-1 rules) and a FOR EACH STATEMENT trigger on posts, post_categories and categories
 // that runs `update site_state set posts_version = posts_version + 1`.
 // Frozen in time: a migration never imports application code.
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, PostgresAdapter, sql } from 'kysely'
 
 const VERSIONED_TABLES = ['posts', 'post_categories', 'categories'] as const
 const EVENTS = ['insert', 'update', 'delete'] as const
@@ -48,11 +48,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     insert into post_stats (post_id, approved_comments)
     select post_id, count(*) from comments where status = 'approved' group by post_id`.execute(db)
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return upPostgres(db)
   for (const [name, when, body] of COMMENT_TRIGGERS) {
     await sql.raw(`create trigger ${name} ${when} begin ${body} end`).execute(db)
   }
 
-  await db.schema.alterTable('site_state').addColumn('posts_version', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+  await addPostsVersion(db)
   for (const table of VERSIONED_TABLES) {
     for (const event of EVENTS) {
       await sql.raw(`
@@ -64,7 +65,54 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
 }
 
+const addPostsVersion = (db: Kysely<any>) =>
+  db.schema.alterTable('site_state').addColumn('posts_version', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+
+async function upPostgres(db: Kysely<any>): Promise<void> {
+  await addPostsVersion(db)
+  // OLD is null in an INSERT trigger and NEW in a DELETE one: tg_op decides which is read.
+  await sql`
+    create function post_stats_comments() returns trigger language plpgsql as $$
+    begin
+      if tg_op in ('UPDATE', 'DELETE') then
+        if old.status = 'approved' then
+          update post_stats set approved_comments = approved_comments - 1 where post_id = old.post_id;
+        end if;
+      end if;
+      if tg_op in ('INSERT', 'UPDATE') then
+        if new.status = 'approved' then
+          insert into post_stats (post_id, approved_comments) values (new.post_id, 1)
+            on conflict (post_id) do update set approved_comments = post_stats.approved_comments + 1;
+        end if;
+      end if;
+      return null;
+    end $$`.execute(db)
+  await sql`
+    create trigger post_stats_comments after insert or update of status, post_id or delete on comments
+    for each row execute function post_stats_comments()`.execute(db)
+  await sql`
+    create function posts_version_bump() returns trigger language plpgsql as $$
+    begin
+      update site_state set posts_version = posts_version + 1 where id = 1;
+      return null;
+    end $$`.execute(db)
+  for (const table of VERSIONED_TABLES) {
+    await sql`
+      create trigger posts_version after insert or update or delete on ${sql.table(table)}
+      for each statement execute function posts_version_bump()`.execute(db)
+  }
+}
+
 export async function down(db: Kysely<any>): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    for (const table of VERSIONED_TABLES) await sql`drop trigger if exists posts_version on ${sql.table(table)}`.execute(db)
+    await sql`drop trigger if exists post_stats_comments on comments`.execute(db)
+    await sql`drop function if exists posts_version_bump()`.execute(db)
+    await sql`drop function if exists post_stats_comments()`.execute(db)
+    await db.schema.alterTable('site_state').dropColumn('posts_version').execute()
+    await db.schema.dropTable('post_stats').execute()
+    return
+  }
   for (const table of VERSIONED_TABLES) {
     for (const event of EVENTS) await sql.raw(`drop trigger if exists posts_version_${table}_${event}`).execute(db)
   }

@@ -30,6 +30,7 @@ import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
 import { databaseRateLimitStore } from './http/rate-limit.ts'
+import transfer from './transfer/plugin.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,7 +59,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
 
   // The order of the request pipeline's hooks is declared by its plugins (fastify-plugin `dependencies`: a
   // plugin registered before one it depends on is refused); src/http/README.md draws it.
-  await app.register(database, { databasePath: config.databasePath })
+  await app.register(database, { databasePath: config.databasePath, poolSize: config.databasePoolSize })
   await app.register(settings, { initialSettings: config.initialSettings })
   await app.register(demo, { enabled: config.demoContent })
   await app.register(requestPrivacy)
@@ -97,6 +98,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(feedsRoutes)
   await app.register(sitemapRoutes)
   await app.register(searchRoutes)
+  // Imported posts' old addresses (WordPress links) answer 301 where no real route does.
+  await app.register(transfer)
   // Erases comments' old IP addresses at start-up and every hour (ipRetentionDays).
   await app.register(ipRetention)
 

@@ -11,8 +11,10 @@ export interface Blog extends OpenDatabase {
   close(): Promise<void>
 }
 
-export async function openBlog(config: Pick<Config, 'databasePath' | 'initialSettings' | 'demoContent'>): Promise<Blog> {
-  const opened = await openDatabase(config.databasePath)
+export async function openBlog(
+  config: Pick<Config, 'databasePath' | 'initialSettings' | 'demoContent'> & Partial<Pick<Config, 'databasePoolSize'>>,
+): Promise<Blog> {
+  const opened = await openDatabase(config.databasePath, { poolSize: config.databasePoolSize })
   try {
     const settings = await openSettings(opened.db, config.initialSettings)
     if (config.demoContent) await loadDemoIntoNewBlog(opened.db, settings)

@@ -6,6 +6,7 @@ import { openBlog } from './blog.ts'
 import { backupDatabase, copyDatabase, integrityCheck, type BackupProgress } from './db/sqlite.ts'
 import { userAdd, userPassword } from './admin/user-command.ts'
 import { copyBlog, CopyError, describeDatabaseUrl, parseDatabaseUrl } from './ops/copy.ts'
+import { exportWxrCommand, importDisqusCommand, importWxrCommand } from './transfer/commands.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
 
@@ -163,6 +164,19 @@ const commands: Record<string, Command> = {
   'user password': {
     usage: 'user password <username>  give an admin a new password, signing out their sessions',
     run: userPassword,
+  },
+  // ---- import ----
+  'import wxr': {
+    usage: 'import wxr <file> [--dry-run]  import a WordPress export (posts, comments, categories, tags)',
+    run: importWxrCommand,
+  },
+  'import disqus': {
+    usage: 'import disqus <file> [--dry-run]  import Disqus comments onto the posts their threads name',
+    run: importDisqusCommand,
+  },
+  'export wxr': {
+    usage: 'export wxr <file> [--force]    export every post, category, tag and comment as WXR 1.2',
+    run: exportWxrCommand,
   },
 }
 

@@ -2,6 +2,7 @@
 // The variable names are a contract with the people and tools that run Carnet: keep them stable.
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import { dialectOf } from './db/dialect.ts'
 
 const LANGUAGES = ['fr', 'en'] as const
 export type Language = (typeof LANGUAGES)[number]
@@ -53,10 +54,21 @@ const envSchema = z.object({
   HOST: z.string().min(1, { error: 'must not be empty' }).default('localhost'),
   DATABASE_URL: z
     .string()
-    .min(1, { error: 'must be a SQLite file path' })
+    .min(1, { error: 'must be a SQLite file path or a postgres:// URL' })
     .default('./data/carnet.db')
-    // Accept the `sqlite:` / `file:` spellings other tools use for the same thing.
-    .transform((v) => v.replace(/^(sqlite|file):(\/\/)?/, '')),
+    // postgres:// and postgresql:// URLs open PostgreSQL (src/db/dialect.ts); anything else is a SQLite file, and
+    // the `sqlite:` / `file:` spellings other tools use for the same thing are accepted.
+    .transform((v) => (dialectOf(v) === 'postgres' ? v : v.replace(/^(sqlite|file):(\/\/)?/, '')))
+    .refine((v) => dialectOf(v) === 'sqlite' || URL.canParse(v), {
+      error: 'must be a valid postgres://user:password@host:port/database URL',
+    }),
+  /** PostgreSQL only: connections each instance keeps open. */
+  DATABASE_POOL_SIZE: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be between 1 and 1000' })
+    .max(1000, { error: 'must be between 1 and 1000' })
+    .default(10),
   SITE_URL: z
     .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL, e.g. https://blog.example.org' })
     .transform((v) => v.replace(/\/+$/, ''))
@@ -93,7 +105,10 @@ const envSchema = z.object({
 export interface Config {
   port: number
   host: string
+  /** DATABASE_URL: a SQLite file path, or a postgres:// URL (src/db/dialect.ts tells which). */
   databasePath: string
+  /** PostgreSQL's pool size per instance. */
+  databasePoolSize: number
   siteUrl: string
   /** Used only to fill the settings of a new database. */
   initialSettings: { title: string; description: string; language: Language; timezone: string }
@@ -114,7 +129,8 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-const SECRET_VARIABLES = new Set(['SESSION_KEY'])
+// DATABASE_URL may hold a password.
+const SECRET_VARIABLES = new Set(['SESSION_KEY', 'DATABASE_URL'])
 
 /** Validates the environment; throws a ConfigError whose message is one readable line. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -133,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     databasePath: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     siteUrl: e.SITE_URL ?? `http://localhost:${e.PORT}`,
     initialSettings: Object.freeze({
       title: e.BLOG_TITLE,

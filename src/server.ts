@@ -1,5 +1,7 @@
 // Starts Carnet: configuration, app, listen; on SIGTERM or SIGINT, stops accepting, finishes the requests in
 // flight, closes the database and exits.
+import { dialectOf } from './db/dialect.ts'
+import { redactUrl } from './db/postgres.ts'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 
@@ -45,7 +47,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 try {
   await app.listen({ port: config.port, host: config.host })
-  app.log.info(`Carnet is serving ${config.siteUrl} (database ${config.databasePath})`)
+  app.log.info(
+    `Carnet is serving ${config.siteUrl} (database ${dialectOf(config.databasePath) === 'postgres' ? redactUrl(config.databasePath) : config.databasePath})`,
+  )
 } catch (err) {
   app.log.error({ err }, 'could not start')
   process.exit(1)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config.ts'
+import { dialectOf } from '../src/db/dialect.ts'
 
 describe('configuration', () => {
   it('has defaults for everything', () => {
@@ -30,7 +31,34 @@ describe('configuration', () => {
     expect(c.initialSettings).toEqual({ title: 'Mon carnet', description: 'Des notes', language: 'en', timezone: 'America/New_York' })
   })
 
+  it('takes a postgres:// or postgresql:// URL as PostgreSQL, anything else as a SQLite file', () => {
+    for (const url of ['postgres://carnet:s3cret@db.internal:5432/carnet', 'postgresql://carnet@localhost/carnet']) {
+      const c = loadConfig({ DATABASE_URL: url })
+      expect(c.databasePath).toBe(url)
+      expect(dialectOf(c.databasePath)).toBe('postgres')
+      expect(c.databasePoolSize).toBe(10)
+    }
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25)
+    for (const [given, path] of [
+      ['sqlite:///srv/blog.db', '/srv/blog.db'],
+      ['file:data/blog.db', 'data/blog.db'],
+      ['./postgres/blog.db', './postgres/blog.db'],
+    ]) {
+      const c = loadConfig({ DATABASE_URL: given })
+      expect(c.databasePath).toBe(path)
+      expect(dialectOf(c.databasePath)).toBe('sqlite')
+    }
+  })
+
   it.each([
+    ['DATABASE_POOL_SIZE', '0', /^Invalid configuration: DATABASE_POOL_SIZE must be between 1 and 1000/],
+    ['DATABASE_POOL_SIZE', 'many', /^Invalid configuration: DATABASE_POOL_SIZE must be a number/],
+    // The URL may hold a password: never echoed.
+    [
+      'DATABASE_URL',
+      'postgres://carnet:s3cret@[bad/carnet',
+      /^Invalid configuration: DATABASE_URL must be a valid postgres:\/\/.*\(got a hidden value\)$/,
+    ],
     ['PORT', 'abc', /^Invalid configuration: PORT must be a number/],
     ['PORT', '70000', /^Invalid configuration: PORT must be between 0 and 65535/],
     ['SITE_URL', 'blog.example.org', /^Invalid configuration: SITE_URL must be an absolute http\(s\) URL/],
@@ -79,8 +107,8 @@ describe('configuration', () => {
       const path = join(dir, 'deep', 'er', 'carnet.db')
       const { db, sqlite } = await openBlog({ databasePath: path, initialSettings: loadConfig({}).initialSettings, demoContent: false })
       expect(statSync(path).isFile()).toBe(true)
-      expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1)
+      expect(sqlite!.pragma('journal_mode', { simple: true })).toBe('wal')
+      expect(sqlite!.pragma('foreign_keys', { simple: true })).toBe(1)
       await db.destroy()
     } finally {
       rmSync(dir, { recursive: true, force: true })

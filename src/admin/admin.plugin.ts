@@ -12,16 +12,23 @@ import type { Actor } from './audit.ts'
 import authRoutes from './auth.routes.ts'
 import categoriesRoutes from './categories.admin.ts'
 import commentsRoutes from './comments.admin.ts'
+import conversationRoutes from './conversation.admin.ts'
 import dashboardRoutes from './dashboard.admin.ts'
 import postsRoutes from './posts.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
+import transferRoutes from './transfer.admin.ts'
 import { findUserById } from './users.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Every route under /admin, as the router has it (the tests check each one refuses strangers). */
     adminRoutes: Array<{ method: string; url: string }>
+    /**
+     * The admin signed in who sent this request, read from the session cookie without touching it: for public
+     * routes (a comment posted signed in carries the "author" mark). Null for everyone else.
+     */
+    signedInAdmin(request: FastifyRequest): Promise<Actor | null>
   }
   interface FastifyRequest {
     /** The signed-in admin (set on every non-public admin route). */
@@ -39,7 +46,12 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD'])
 
-async function adminScope(app: FastifyInstance) {
+/** Filled by the admin's scope, which alone holds the session key: reads a session cookie's admin. */
+interface SessionReader {
+  read: (request: FastifyRequest) => Promise<Actor | null>
+}
+
+async function adminScope(app: FastifyInstance, options: { reader: SessionReader }) {
   const https = app.config.siteUrl.startsWith('https:')
   // A refused request (any 4xx/5xx answer) never writes the session cookie: its page may have made a CSRF
   // secret in a fresh, empty session, or the sliding expiry may have refreshed it, and a Set-Cookie carrying
@@ -59,7 +71,16 @@ async function adminScope(app: FastifyInstance) {
 
   /** The signed-in admin, or null. A password reset or a deleted account ends the session. */
   async function authenticate(request: FastifyRequest): Promise<Actor | null> {
-    const { session } = request
+    return authenticateSession(request.session)
+  }
+
+  options.reader.read = async (request) => {
+    const raw = request.cookies[SESSION_COOKIE]
+    const session = raw ? app.decodeSecureSession(raw) : null
+    return session ? authenticateSession(session, false) : null
+  }
+
+  async function authenticateSession(session: FastifyRequest['session'], slide = true): Promise<Actor | null> {
     const uid: unknown = session.get('uid')
     const stamp: unknown = session.get('stamp')
     const since: unknown = session.get('since')
@@ -71,7 +92,7 @@ async function adminScope(app: FastifyInstance) {
     if (!user || user.updated_at !== stamp) return null
     // Sliding expiry: a working admin is not signed out after SESSION_IDLE_SECONDS.
     const ts: unknown = session.get('__ts')
-    if (typeof ts === 'number' && Date.now() / 1000 - ts > SESSION_REFRESH_SECONDS) session.touch()
+    if (slide && typeof ts === 'number' && Date.now() / 1000 - ts > SESSION_REFRESH_SECONDS) session.touch()
     return { id: user.id, username: user.username }
   }
 
@@ -126,8 +147,10 @@ async function adminScope(app: FastifyInstance) {
   await app.register(dashboardRoutes)
   await app.register(postsRoutes)
   await app.register(commentsRoutes)
+  await app.register(conversationRoutes)
   await app.register(categoriesRoutes)
   await app.register(settingsRoutes)
+  await app.register(transferRoutes)
 }
 
 async function adminPlugin(app: FastifyInstance) {
@@ -141,7 +164,9 @@ async function adminPlugin(app: FastifyInstance) {
     if (route.url !== '/admin' && !route.url.startsWith('/admin/')) return
     for (const method of [route.method].flat()) routes.push({ method, url: route.url })
   })
-  await app.register(adminScope, { prefix: '/admin' })
+  const reader: SessionReader = { read: async () => null }
+  app.decorate('signedInAdmin', (request: FastifyRequest) => reader.read(request))
+  await app.register(adminScope, { prefix: '/admin', reader })
 }
 
 export default fp(adminPlugin, { name: 'admin', dependencies: ['database', 'render', 'errors', 'request-privacy'] })

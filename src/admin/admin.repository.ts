@@ -83,7 +83,18 @@ export async function countPostsByState(db: Db, now: string): Promise<Record<Pos
 export async function findPostById(db: Db, id: number) {
   return db
     .selectFrom('posts as p')
-    .select(['p.id', 'p.slug', 'p.title', 'p.body_source', 'p.signature', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at'])
+    .select([
+      'p.id',
+      'p.slug',
+      'p.title',
+      'p.body_source',
+      'p.format',
+      'p.signature',
+      'p.status',
+      'p.published_at',
+      'p.comments_open',
+      'p.updated_at',
+    ])
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))
     .where('p.id', '=', id)
@@ -154,6 +165,8 @@ export async function listComments(db: Db, status: CommentStatus, postId: number
       'c.created_at',
       'c.ip',
       'c.parent_id',
+      'c.pinned',
+      'c.user_id',
       'p.id as post_id',
       'p.title as post_title',
       'p.slug as post_slug',

@@ -2,6 +2,7 @@
 // repeats); anything else is read as empty, so a hand-made request gets a form with errors, never a 500.
 // Messages are chosen by the routes from the blog's language.
 import { z } from 'zod'
+import type { PostFormat } from '../db/schema.ts'
 import type { Messages } from '../i18n/index.ts'
 import { slugify } from '../lib/slug.ts'
 import { zonedTimeToUtc } from '../lib/time.ts'
@@ -39,6 +40,8 @@ const rawPostForm = z.object({
   title: text,
   slug: text,
   body: text,
+  // A post keeps its format unless the author picks the other one (an imported HTML post stays HTML).
+  format: z.enum(['markdown', 'html']).catch('markdown'),
   tags: text,
   signature: text,
   publishedAt: text,
@@ -52,6 +55,7 @@ export interface PostFormValues {
   title: string
   slug: string
   body: string
+  format: PostFormat
   tags: string
   signature: string
   publishedAt: string
@@ -65,7 +69,7 @@ export interface ParsedPostForm {
   values: PostFormValues
   errors: FieldErrors
   /** Cleaned values, meaningful when `errors` is empty. */
-  clean: { title: string; slug: string; body: string; tags: string[]; signature: string; publishedAt: Date | null }
+  clean: { title: string; slug: string; body: string; format: PostFormat; tags: string[]; signature: string; publishedAt: Date | null }
 }
 
 export const MAX_BODY_LENGTH = 500_000
@@ -92,6 +96,7 @@ export function parsePostForm(body: unknown, t: Messages['admin'], timeZone: str
     title: raw.title,
     slug: raw.slug,
     body: raw.body.replace(/\r\n/g, '\n'),
+    format: raw.format,
     tags: raw.tags,
     signature: raw.signature,
     publishedAt: raw.publishedAt,
@@ -120,7 +125,7 @@ export function parsePostForm(body: unknown, t: Messages['admin'], timeZone: str
     action: raw.action,
     values,
     errors,
-    clean: { title, slug, body: values.body, tags, signature, publishedAt: date === 'invalid' ? null : date },
+    clean: { title, slug, body: values.body, format: values.format, tags, signature, publishedAt: date === 'invalid' ? null : date },
   }
 }
 
@@ -210,6 +215,8 @@ export function settingsForm(t: Messages['admin']) {
     holdWords: wordListField(t.invalidWordList),
     refuseWords: wordListField(t.invalidWordList),
     ipRetentionDays: intField(0, 3650, t.invalidIpRetention),
+    // A form from before this setting (or without it) keeps the default.
+    banAction: z.enum(['spam', 'refuse'], { error: t.invalidChoice }).default('spam'),
   })
 }
 

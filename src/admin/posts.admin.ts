@@ -1,7 +1,7 @@
 // Writing posts: the list (drafts, published, scheduled), the editor with a server-rendered preview, saving as
 // draft / publishing / scheduling, closing a thread in one click, and deleting with a confirmation page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { renderMarkdown } from '../content/markdown.ts'
+import { renderBody } from '../content/markdown.ts'
 import { createPost, deletePost, setCommentsOpen, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
 import { postPath } from '../lib/urls.ts'
 import {
@@ -92,7 +92,16 @@ export default async function postsRoutes(app: FastifyInstance) {
 
   app.get('/posts/new', async (request, reply) => {
     const signature = (await lastSignature(app.db)) ?? request.admin!.username
-    return editor(reply, undefined, { title: '', slug: '', body: '', tags: '', signature, publishedAt: '', categoryIds: [] })
+    return editor(reply, undefined, {
+      title: '',
+      slug: '',
+      body: '',
+      format: 'markdown',
+      tags: '',
+      signature,
+      publishedAt: '',
+      categoryIds: [],
+    })
   })
 
   app.get('/posts/:id', async (request, reply) => {
@@ -112,6 +121,7 @@ export default async function postsRoutes(app: FastifyInstance) {
         title: post.title,
         slug: post.slug,
         body: post.body_source,
+        format: post.format,
         tags: tags.map((r) => r.name).join(', '),
         signature: post.signature,
         publishedAt: toLocalInput(post.published_at, context.settings.timezone),
@@ -151,7 +161,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     const context = adminContext(app)
     const form = parsePostForm(request.body, context.t, context.settings.timezone)
     if (form.action === 'preview') {
-      return editor(reply, post, form.values, { errors: form.errors, previewHtml: renderMarkdown(form.values.body) })
+      return editor(reply, post, form.values, { errors: form.errors, previewHtml: renderBody(form.values.format, form.values.body) })
     }
     const errors: FieldErrors = { ...form.errors }
     if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = context.t.slugTaken
@@ -167,6 +177,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     const fields = {
       title: form.clean.title,
       body: form.clean.body,
+      format: form.clean.format,
       signature: form.clean.signature,
       status: when.status,
       publishedAt: when.publishedAt,

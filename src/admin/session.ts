@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { Config } from '../config.ts'
+import { ConfigError, type Config } from '../config.ts'
+import { dialectOf } from '../db/dialect.ts'
 
 export const SESSION_COOKIE = 'carnet_session'
 /** Idle time after which a session ends (refreshed while the admin works). */
@@ -25,6 +26,13 @@ export function loadSessionKey(config: Pick<Config, 'sessionKey' | 'databasePath
   if (config.sessionKey) return Buffer.from(config.sessionKey, 'hex')
   // An in-memory database has no folder: its sessions last as long as the process.
   if (config.databasePath === ':memory:') return randomBytes(32)
+  // The key file lives beside a SQLite file; a PostgreSQL database has no such place, and every instance must sign
+  // sessions with the same key anyway.
+  if (dialectOf(config.databasePath) === 'postgres') {
+    throw new ConfigError(
+      'Invalid configuration: SESSION_KEY must be set with PostgreSQL, the same on every instance (e.g. openssl rand -hex 32)',
+    )
+  }
   const path = sessionKeyPath(config.databasePath)
   try {
     // `wx` fails if the file exists, so two instances starting together never overwrite each other's key.

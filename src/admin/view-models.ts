@@ -106,6 +106,11 @@ export interface AdminCommentItem {
   postUrl: string | null
   postAdminUrl: string
   isReply: boolean
+  status: string
+  /** Pinned: first in its thread on the post page. */
+  pinned: boolean
+  /** Written by an admin signed in (marked "auteur"). */
+  byAuthor: boolean
 }
 
 export function toAdminCommentItem(row: AdminCommentRow, context: AdminContext): AdminCommentItem {
@@ -124,6 +129,9 @@ export function toAdminCommentItem(row: AdminCommentRow, context: AdminContext):
     postUrl: postState(post, context.now) === 'published' ? postPath(post, context.settings.timezone) : null,
     postAdminUrl: `/admin/posts/${row.post_id}`,
     isReply: row.parent_id !== null,
+    status: row.status,
+    pinned: row.pinned === 1,
+    byAuthor: row.user_id !== null,
   }
 }
 

@@ -158,8 +158,10 @@ async function freshnessPlugin(app: FastifyInstance) {
   // A post page's data holds a whole page of comments: a bound on memory as much as on entries.
   const pageMemos = new Memos(200)
 
-  async function check(): Promise<number> {
-    const seen = app.dataVersion()
+  async function check(request?: FastifyRequest): Promise<number> {
+    let seen = app.dataVersion(request)
+    // SQLite answers at once; PostgreSQL's version is a query.
+    if (typeof seen !== 'string') seen = await seen
     if (seen === version && Date.now() < until) return generation
     // One refresh at a time; callers that arrive meanwhile share it. A write during the refresh is seen by the
     // next call (a cache checks the generation again before it stores anything).
@@ -171,11 +173,13 @@ async function freshnessPlugin(app: FastifyInstance) {
   app.decorateRequest('freshnessGeneration', undefined)
   const freshness: Freshness = {
     generationNow() {
+      // PostgreSQL's version is a query: the caller waits for generation().
+      if (app.dialect !== 'sqlite') return undefined
       return app.dataVersion() === version && Date.now() < until && !refreshing ? generation : undefined
     },
     async generation(request?: FastifyRequest) {
       if (request?.freshnessGeneration !== undefined) return request.freshnessGeneration
-      const g = await check()
+      const g = await check(request)
       if (request) request.freshnessGeneration = g
       return g
     },

@@ -2,6 +2,8 @@
 // the server so that even a compromised admin account cannot put script into readers' pages.
 import { Marked } from 'marked'
 import sanitizeHtml from 'sanitize-html'
+import type { PostFormat } from '../db/schema.ts'
+import { wpautop } from './wpautop.ts'
 
 const marked = new Marked({ gfm: true, breaks: false, async: false })
 
@@ -71,6 +73,18 @@ const SANITIZE: sanitizeHtml.IOptions = {
 export function renderMarkdown(source: string): string {
   const html = marked.parse(source) as string
   return sanitizeHtml(html, SANITIZE)
+}
+
+/** An HTML body (imported from WordPress): its paragraph convention applied, then the same rules as Markdown's. */
+export function renderHtmlBody(source: string): string {
+  // sanitize-html writes void elements XHTML-style (`<br />`); the pages are HTML, whose checkers want `<br>`.
+  // Text and attribute values come out escaped, so `/>` here can only end a tag.
+  return sanitizeHtml(wpautop(source), SANITIZE).replace(/<(br|hr|img)\b([^>]*?)\s*\/>/g, '<$1$2>')
+}
+
+/** The stored HTML of a body in either format. */
+export function renderBody(format: PostFormat, source: string): string {
+  return format === 'html' ? renderHtmlBody(source) : renderMarkdown(source)
 }
 
 /** Plain text of the first paragraphs, cut at a word boundary: used on lists and in page descriptions. */

@@ -3,6 +3,7 @@
 // and compiling them anew on every request cost more than running them.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
+import { jsonNumbers, jsonPairs } from '../db/portable.ts'
 import type { Database, PostsTable } from '../db/schema.ts'
 import { visibleToReaders } from './visibility.ts'
 
@@ -19,7 +20,7 @@ function approvedCount(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>)
   return eb.fn.coalesce(eb.selectFrom('post_stats as ps').select('ps.approved_comments').whereRef('ps.post_id', '=', 'p.id'), eb.lit(0))
 }
 
-/** A JSON array as one parameter, read in SQL with json_each: a list of any length keeps one statement. */
+/** A JSON array as one parameter (read in SQL by src/db/portable.ts): a list of any length keeps one statement. */
 const jsonList = (values: readonly unknown[]) => JSON.stringify(values)
 
 export type PostListRow = Awaited<ReturnType<typeof listPublished>>[number]
@@ -133,7 +134,7 @@ const categoriesOfPostsQuery = compiled((db, p: { postIds: string }) =>
     .selectFrom('post_categories as pc')
     .innerJoin('categories as c', 'c.id', 'pc.category_id')
     .select(['pc.post_id', 'c.name', 'c.slug'])
-    .where('pc.post_id', 'in', sql<number>`(select value from json_each(${p.postIds}))`)
+    .where('pc.post_id', 'in', jsonNumbers(db, p.postIds))
     .orderBy('c.name'),
 )
 
@@ -197,17 +198,52 @@ export async function neighbours(db: Db, now: string, post: { id: number; publis
 }
 
 /** One page of a post's approved comments, oldest first. */
-export const approvedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>
+const COMMENT_COLUMNS = ['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at', 'pinned', 'user_id'] as const
+
+/** The approved comments of a post that are not pinned roots, oldest first (the index's own order). */
+const unpinnedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>
   db
     .selectFrom('comments')
-    .select(['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at'])
+    .select(COMMENT_COLUMNS)
     .where('post_id', '=', p.postId)
     .where('status', '=', 'approved')
+    .where(sql<boolean>`(pinned = 0 or parent_id is not null)`)
     .orderBy('created_at')
     .orderBy('id')
     .limit(p.limit)
     .offset(p.offset),
 )
+
+/** A post's approved pinned comments that answer no one, oldest first: they open the thread (few; partial index). */
+const pinnedRoots = compiled((db, p: { postId: number }) =>
+  db
+    .selectFrom('comments')
+    .select(COMMENT_COLUMNS)
+    .where('post_id', '=', p.postId)
+    // A literal, not a parameter: SQLite uses the partial index (where pinned = 1) only for a query that says so.
+    .where(sql<boolean>`pinned = 1`)
+    .where('parent_id', 'is', null)
+    .where('status', '=', 'approved')
+    .orderBy('created_at')
+    .orderBy('id'),
+)
+
+/**
+ * One page of a post's approved comments: the pinned ones that answer no one first, then the others oldest first
+ * (a pinned answer comes first among its siblings: commentTree). Two queries rather than one sorted on the pin,
+ * so that the long tail of a thread is still read in its index's order, a page at a time.
+ */
+export async function approvedComments(db: Db, p: { postId: number; limit: number; offset: number }) {
+  const pinned = await pinnedRoots(db, { postId: p.postId })
+  const first = pinned.slice(p.offset, p.offset + p.limit)
+  if (first.length === p.limit) return first
+  const rest = await unpinnedComments(db, {
+    postId: p.postId,
+    limit: p.limit - first.length,
+    offset: Math.max(0, p.offset - pinned.length),
+  })
+  return first.length ? [...first, ...rest] : rest
+}
 
 const commentPositionQuery = compiled((db, p: { id: number }) =>
   db
@@ -237,6 +273,7 @@ const commentPositionQuery = compiled((db, p: { id: number }) =>
         eb.lit(1),
       ).as('position'),
     )
+    .select(['c.created_at', 'c.pinned', 'c.parent_id'])
     .where('c.id', '=', p.id)
     .where('c.status', '=', 'approved'),
 )
@@ -244,7 +281,16 @@ const commentPositionQuery = compiled((db, p: { id: number }) =>
 /** How many approved comments of its post come before this one (null when readers cannot see it). */
 export async function commentPosition(db: Db, commentId: number) {
   const row = await commentPositionQuery.first(db, { id: commentId })
-  return row ? { postId: row.post_id, position: Number(row.position) } : null
+  if (!row) return null
+  // Pinned comments that answer no one come first (approvedComments): a few rows, read by a partial index.
+  const pinned = await pinnedRoots(db, { postId: row.post_id })
+  const later = (r: { created_at: string; id: number }) =>
+    r.created_at > row.created_at || (r.created_at === row.created_at && r.id > commentId)
+  const position =
+    row.pinned === 1 && row.parent_id === null
+      ? pinned.filter((r) => !later(r) && r.id !== commentId).length
+      : Number(row.position) + pinned.filter(later).length
+  return { postId: row.post_id, position }
 }
 
 /** Which of these comments of a post readers can see, with their authors (answers elsewhere name them). */
@@ -295,7 +341,7 @@ export async function firstPublished(db: Db, now: string): Promise<string | null
 
 const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
   db
-    .selectFrom(sql<{ key: number; value: string }>`json_each(${p.ranges})`.as('r'))
+    .selectFrom(jsonPairs(db, p.ranges).as('r'))
     .select('r.key as range')
     // A correlated count per range, so that SQLite walks the ranges and searches the index for each (a join
     // would let it walk every published post and test each range).
@@ -304,8 +350,8 @@ const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
         .selectFrom('posts as p')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where((eb) => visibleToReaders(eb, p.now))
-        .where('p.published_at', '>=', sql<string>`json_extract(r.value, '$[0]')`)
-        .where('p.published_at', '<', sql<string>`json_extract(r.value, '$[1]')`)
+        .whereRef('p.published_at', '>=', 'r.first')
+        .whereRef('p.published_at', '<', 'r.second')
         .as('count'),
     ),
 )

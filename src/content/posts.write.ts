@@ -1,10 +1,10 @@
 // Writing posts: the one place that turns an author's Markdown into stored HTML and keeps categories and tags
 // in step. Used by the demo loader and by the admin.
 import type { Kysely, Transaction } from 'kysely'
-import type { Database, PostStatus } from '../db/schema.ts'
+import type { Database, PostFormat, PostStatus } from '../db/schema.ts'
 import { slugify } from '../lib/slug.ts'
 import { nowIso } from '../lib/time.ts'
-import { excerptOf, renderMarkdown } from './markdown.ts'
+import { excerptOf, renderBody } from './markdown.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -12,6 +12,8 @@ export interface PostInput {
   title: string
   slug?: string
   body: string
+  /** What `body` is written in; default Markdown. */
+  format?: PostFormat
   signature?: string
   status: PostStatus
   publishedAt?: string | null
@@ -83,34 +85,42 @@ export async function setPostTags(db: Db, postId: number, tags: readonly string[
 }
 
 export async function createPost(db: Kysely<Database>, input: PostInput): Promise<{ id: number; slug: string }> {
-  return db.transaction().execute(async (trx) => {
-    const now = input.createdAt ?? nowIso()
-    const html = renderMarkdown(input.body)
-    const slug = await uniqueSlug(trx, input.slug || input.title)
-    const publishedAt = input.publishedAt ?? (input.status === 'published' ? now : null)
-    const { id } = await trx
-      .insertInto('posts')
-      .values({
-        slug,
-        title: input.title,
-        body_source: input.body,
-        body_html: html,
-        excerpt: excerptOf(html),
-        signature: input.signature ?? '',
-        status: input.status,
-        published_at: publishedAt,
-        comments_open: input.commentsOpen === false ? 0 : 1,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    // In the post's transaction: a category that cannot be linked leaves no half-saved post behind.
-    const byName = await ensureCategories(trx, input.categories ?? [])
-    await setPostCategories(trx, id, [...byName, ...(input.categoryIds ?? [])])
-    await setPostTags(trx, id, input.tags ?? [])
-    return { id, slug }
-  })
+  return db.transaction().execute((trx) => insertPost(trx, input))
+}
+
+/** createPost inside the caller's transaction (an import writes a whole file in one). */
+export async function insertPost(
+  trx: Db,
+  input: PostInput & { excerpt?: string; updatedAt?: string },
+): Promise<{ id: number; slug: string }> {
+  const now = input.createdAt ?? nowIso()
+  const format = input.format ?? 'markdown'
+  const html = renderBody(format, input.body)
+  const slug = await uniqueSlug(trx, input.slug || input.title)
+  const publishedAt = input.publishedAt ?? (input.status === 'published' ? now : null)
+  const { id } = await trx
+    .insertInto('posts')
+    .values({
+      slug,
+      title: input.title,
+      body_source: input.body,
+      format,
+      body_html: html,
+      excerpt: input.excerpt || excerptOf(html),
+      signature: input.signature ?? '',
+      status: input.status,
+      published_at: publishedAt,
+      comments_open: input.commentsOpen === false ? 0 : 1,
+      created_at: now,
+      updated_at: input.updatedAt ?? now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  // In the post's transaction: a category that cannot be linked leaves no half-saved post behind.
+  const byName = await ensureCategories(trx, input.categories ?? [])
+  await setPostCategories(trx, id, [...byName, ...(input.categoryIds ?? [])])
+  await setPostTags(trx, id, input.tags ?? [])
+  return { id, slug }
 }
 
 // ---- admin ----
@@ -119,6 +129,8 @@ export interface PostUpdateInput {
   title: string
   slug: string
   body: string
+  /** Default: the format the post already has. */
+  format?: PostFormat
   signature: string
   status: PostStatus
   publishedAt: string | null
@@ -133,14 +145,16 @@ export interface PostUpdateInput {
  */
 export async function updatePost(db: Kysely<Database>, id: number, input: PostUpdateInput): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('posts').select('slug').where('id', '=', id).executeTakeFirstOrThrow()
-    const html = renderMarkdown(input.body)
+    const before = await trx.selectFrom('posts').select(['slug', 'format']).where('id', '=', id).executeTakeFirstOrThrow()
+    const format = input.format ?? before.format
+    const html = renderBody(format, input.body)
     await trx
       .updateTable('posts')
       .set({
         slug: input.slug,
         title: input.title,
         body_source: input.body,
+        format,
         body_html: html,
         excerpt: excerptOf(html),
         signature: input.signature,

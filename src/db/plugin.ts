@@ -6,33 +6,77 @@ import type { Kysely } from 'kysely'
 import { startCheckpointer } from './checkpointer.ts'
 import { migrateToLatest } from './migrate.ts'
 import type { Database } from './schema.ts'
-import { createKysely, dataVersionReader, openSqlite, StatementCache, truncateWal, type SqliteHandle } from './sqlite.ts'
+import { dialectOf, type Dialect } from './dialect.ts'
+import { attachWriteTriggers, createPool, createPostgresKysely, postgresVersionReader } from './postgres.ts'
+import { createKysely, dataVersionReader, openSqlite, otherWritesReader, StatementCache, truncateWal, type SqliteHandle } from './sqlite.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>
+    /** Which database `db` runs on. */
+    dialect: Dialect
+    /** The SQLite connection behind `db`; throws on PostgreSQL (only SQLite-only code and tests may use it). */
     sqlite: SqliteHandle
-    /** The prepared statements behind `db` (tests read which SQL the pages ran). */
+    /** The prepared statements behind `db` (tests read which SQL the pages ran); throws on PostgreSQL. */
     statements: StatementCache
-    /** Changes whenever any connection may have changed the database (caches compare it). */
-    dataVersion: () => string
+    /**
+     * Changes whenever any connection may have changed the database (caches compare it). Synchronous on SQLite;
+     * on PostgreSQL a read of site_state.data_version, done once per request given.
+     */
+    dataVersion: (request?: object) => string | Promise<string>
+    /** Changes when ANOTHER connection may have written (the settings are read again); same forms as dataVersion. */
+    otherWrites: (request?: object) => string | Promise<string>
   }
 }
 
 export interface OpenDatabase {
-  sqlite: SqliteHandle
+  dialect: Dialect
   db: Kysely<Database>
-  statements: StatementCache
+  /** SQLite only. */
+  sqlite?: SqliteHandle
+  /** SQLite only. */
+  statements?: StatementCache
+  dataVersion: (request?: object) => string | Promise<string>
+  otherWrites: (request?: object) => string | Promise<string>
 }
 
-/** Opens a database and migrates it (the app's plugin and src/blog.ts's openBlog). */
-export async function openDatabase(databasePath: string): Promise<OpenDatabase> {
+export interface OpenOptions {
+  /** PostgreSQL's connection pool size (DATABASE_POOL_SIZE). */
+  poolSize?: number
+}
+
+/**
+ * Opens the database a DATABASE_URL names (a `postgres://` URL, or a SQLite file path) and migrates it: the
+ * app's plugin, src/blog.ts's openBlog, and the command line's copy between the two.
+ */
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenDatabase> {
+  return dialectOf(url) === 'postgres' ? openPostgres(url, options.poolSize ?? 10) : openSqliteDatabase(url)
+}
+
+async function openSqliteDatabase(databasePath: string): Promise<OpenDatabase> {
   const sqlite = openSqlite(databasePath)
   const statements = new StatementCache(sqlite)
   const db = createKysely(sqlite, statements)
   try {
     await migrateToLatest(db)
-    return { sqlite, db, statements }
+    const otherWrites = otherWritesReader(sqlite)
+    return { dialect: 'sqlite', sqlite, db, statements, dataVersion: dataVersionReader(sqlite), otherWrites: () => String(otherWrites()) }
+  } catch (err) {
+    await db.destroy()
+    throw err
+  }
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<OpenDatabase> {
+  const pool = createPool(url, poolSize)
+  const db = createPostgresKysely(pool)
+  try {
+    await migrateToLatest(db)
+    await attachWriteTriggers(db)
+    // One version for both: this process's own writes move it too, which only costs a settings reload after
+    // a write (settings.update() reloads anyway).
+    const version = postgresVersionReader(pool)
+    return { dialect: 'postgres', db, dataVersion: version, otherWrites: version }
   } catch (err) {
     await db.destroy()
     throw err
@@ -40,15 +84,30 @@ export async function openDatabase(databasePath: string): Promise<OpenDatabase> 
 }
 
 export interface DatabaseOptions {
+  /** DATABASE_URL: a SQLite file path or a postgres:// URL. */
   databasePath: string
+  poolSize?: number
+}
+
+function sqliteOnly(what: string): never {
+  throw new Error(`app.${what} exists only on SQLite (this app runs on PostgreSQL)`)
 }
 
 async function databasePlugin(app: FastifyInstance, opts: DatabaseOptions) {
-  const { sqlite, db, statements } = await openDatabase(opts.databasePath)
-  app.decorate('sqlite', sqlite)
-  app.decorate('statements', statements)
-  app.decorate('dataVersion', dataVersionReader(sqlite))
+  const opened = await openDatabase(opts.databasePath, { poolSize: opts.poolSize })
+  const { db, sqlite, statements } = opened
+  app.decorate('dialect', opened.dialect)
+  app.decorate('sqlite', { getter: () => sqlite ?? sqliteOnly('sqlite') })
+  app.decorate('statements', { getter: () => statements ?? sqliteOnly('statements') })
+  app.decorate('dataVersion', opened.dataVersion)
+  app.decorate('otherWrites', opened.otherWrites)
   app.decorate('db', db)
+  if (!sqlite) {
+    app.addHook('onClose', async () => {
+      await db.destroy()
+    })
+    return
+  }
   // A WAL left large (a crash, an older version, a reader that held checkpoints back) is emptied now and at
   // shutdown; between the two, wal_autocheckpoint and journal_size_limit keep it to a few MB (see sqlite.ts).
   emptyWal(app, sqlite, 'start-up')

@@ -4,13 +4,15 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
 
 export type PostStatus = 'draft' | 'published'
 export type CommentStatus = 'pending' | 'approved' | 'spam'
+export type PostFormat = 'markdown' | 'html'
 
 export interface PostsTable {
   id: Generated<number>
   slug: string
   title: string
-  /** Markdown as the author wrote it. */
+  /** The body as the author wrote it, in `format` (Markdown, or HTML for imported posts). */
   body_source: Generated<string>
+  format: Generated<PostFormat>
   /** Sanitized HTML rendered from body_source when the post is saved. */
   body_html: Generated<string>
   /** Plain-text lead used on lists and in metadata. */
@@ -57,6 +59,10 @@ export interface CommentsTable {
   ip: string | null
   /** Fingerprint of the normalised text, for the duplicate check (null for comments older than it). */
   body_key: string | null
+  /** 1 = pinned by an admin: shown first among its siblings. */
+  pinned: Generated<number>
+  /** The admin who wrote it signed in (the "author" mark); null for everyone else. */
+  user_id: Generated<number | null>
 }
 
 export interface UsersTable {
@@ -103,6 +109,21 @@ export interface PostRedirectsTable {
   post_id: number
 }
 
+// ---- import ----
+/** An address the post had on another engine (normalised path, or `/?p=<id>`): 301 to its permanent link. */
+export interface LegacyUrlsTable {
+  path: string
+  post_id: number
+}
+
+/** What an import took in, by its id in the file (WXR guid, comment id, Disqus id): re-imports add nothing. */
+export interface ImportOriginsTable {
+  kind: string
+  external_id: string
+  local_id: number
+  imported_at: string
+}
+
 /** One row per data-changing admin action. Never holds a password or a session. */
 export interface AuditLogTable {
   id: Generated<number>
@@ -139,6 +160,23 @@ export interface RateLimitsTable {
   expires_at: string
 }
 
+export type BanKind = 'email' | 'ip' | 'network' | 'name'
+
+/** A banned commenter (src/moderation/bans.ts). */
+export interface BansTable {
+  id: Generated<number>
+  kind: BanKind
+  /** Normalised: lower-case e-mail, canonical IP, `203.0.113.0/24` or `2001:db8::/64`, folded name. */
+  value: string
+  /** As the admin typed it. */
+  shown: string
+  note: Generated<string>
+  /** Null: never expires. */
+  expires_at: string | null
+  created_at: string
+  created_by: string
+}
+
 export interface Database {
   posts: PostsTable
   categories: CategoriesTable
@@ -157,6 +195,10 @@ export interface Database {
   login_failures: LoginFailuresTable
   revoked_sessions: RevokedSessionsTable
   rate_limits: RateLimitsTable
+  bans: BansTable
+  // ---- import ----
+  legacy_urls: LegacyUrlsTable
+  import_origins: ImportOriginsTable
 }
 
 export type Post = Selectable<PostsTable>
@@ -166,3 +208,4 @@ export type Category = Selectable<CategoriesTable>
 export type Comment = Selectable<CommentsTable>
 export type NewComment = Insertable<CommentsTable>
 export type User = Selectable<UsersTable>
+export type Ban = Selectable<BansTable>

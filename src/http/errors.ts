@@ -108,8 +108,16 @@ export class OutageLog {
   }
 }
 
+/**
+ * Asked, in order, before a missing page is answered 404: a feature that knows where an old address went (an
+ * imported blog's WordPress links) returns the path to redirect to (301), or undefined.
+ */
+export type NotFoundRedirect = (request: FastifyRequest) => Promise<string | undefined>
+
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Features add their old-address lookups here (see NotFoundRedirect); real routes always win. */
+    notFoundRedirects: NotFoundRedirect[]
     /** Logs database outages once (src/http/errors.ts); features that catch such errors report them here. */
     databaseOutage: OutageLog
   }
@@ -132,7 +140,14 @@ async function errorsPlugin(app: FastifyInstance) {
   // goes to the error handler below, the one error page. Real pages are not limited. Counted per instance, in
   // memory: it protects this instance's CPU, and a write per miss would cost more than the miss (rate-limit.ts).
   const notFoundLimit = app.rateLimit({ max: NOT_FOUND_PER_MINUTE, timeWindow: '1 minute', ...PER_INSTANCE })
+  app.decorate('notFoundRedirects', [] as NotFoundRedirect[])
   app.setNotFoundHandler({ preHandler: notFoundLimit }, async (request, reply) => {
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      for (const lookup of app.notFoundRedirects) {
+        const to = await lookup(request)
+        if (to) return reply.redirect(to, 301)
+      }
+    }
     const t = messages(app.settings.get().language)
     reply.code(404)
     return reply.page('errors/404', { title: t.notFoundTitle, noindex: true })

@@ -1,6 +1,22 @@
+// The one clock the app reads for rules that depend on time passing (ban expiry…): tests move it with
+// setClock instead of waiting. Everything else may keep calling Date directly.
+// Read through Date.now each time, so that fake timers (vi.useFakeTimers) move it too.
+const realClock = () => Date.now()
+let clock: () => number = realClock
+
+/** The current instant. */
+export function now(): Date {
+  return new Date(clock())
+}
+
+/** Replace the clock (tests only); `null` puts the real one back. */
+export function setClock(next: (() => number) | null): void {
+  clock = next ?? realClock
+}
+
 /** The current instant as stored in the database. */
 export function nowIso(): string {
-  return new Date().toISOString()
+  return now().toISOString()
 }
 
 // Building an Intl.DateTimeFormat costs far more than using one (every post link on a page needs one): keep

@@ -8,6 +8,7 @@ import { resolve } from 'node:path'
 import type { Kysely, Transaction } from 'kysely'
 import { z } from 'zod'
 import { openDatabase } from '../db/plugin.ts'
+import { resetSequences } from '../db/postgres.ts'
 import type { Database } from '../db/schema.ts'
 
 /** The blog's tables in foreign-key order, each with the columns that order its rows (its primary key). */
@@ -19,6 +20,9 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   { table: 'post_categories', orderBy: ['post_id', 'category_id'] },
   { table: 'post_tags', orderBy: ['post_id', 'position'] },
   { table: 'post_redirects', orderBy: ['old_slug'] },
+  { table: 'legacy_urls', orderBy: ['path'] },
+  { table: 'import_origins', orderBy: ['kind', 'external_id'] },
+  { table: 'bans', orderBy: ['id'] },
   // By id: a reply's parent is an older comment, so it is always there first.
   { table: 'comments', orderBy: ['id'] },
   { table: 'audit_log', orderBy: ['id'] },
@@ -80,24 +84,17 @@ interface Opened {
 
 /** Opens and migrates a database named by a URL. */
 async function open(url: DatabaseUrl): Promise<Opened> {
-  if (url.kind === 'postgres') {
-    // HOOK(pg-core): open a PostgreSQL database here (Kysely's PostgresDialect over a pg pool) and migrate it.
-    throw new CopyError(`${describe(url)}: this version of Carnet runs on SQLite only (PostgreSQL support is not installed).`)
-  }
-  const { db } = await openDatabase(url.path)
+  // src/db/plugin.ts opens either kind by its URL, and migrates it.
+  const { db } = await openDatabase(url.kind === 'postgres' ? url.url : url.path)
   return { db, close: () => db.destroy() }
 }
 
 /**
- * HOOK(pg-core): after rows were inserted with their ids, a PostgreSQL target's sequences must be moved past the
- * highest id of each table (`select setval(pg_get_serial_sequence('<table>', 'id'), max(id)) from <table>`), or
- * the next insert collides. SQLite keeps sqlite_sequence up to date by itself.
+ * After rows were inserted with their ids, a PostgreSQL target's sequences are moved past the highest id of each
+ * table, or the next insert would collide. SQLite keeps sqlite_sequence up to date by itself.
  */
 async function afterCopy(target: Transaction<Database>, url: DatabaseUrl): Promise<void> {
-  if (url.kind === 'postgres') {
-    void target
-    throw new CopyError('resetting PostgreSQL sequences is not implemented in this version')
-  }
+  if (url.kind === 'postgres') await resetSequences(target)
 }
 
 export interface CopyReport {

@@ -248,7 +248,9 @@ export default async function commentsRoutes(app: FastifyInstance) {
       const comment = parsed.data
       let result: Awaited<ReturnType<typeof submitComment>>
       try {
-        result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, settings })
+        // Written by an admin signed in (the session cookie is only read, never set, here): the "author" mark.
+        const userId = (await app.signedInAdmin(request))?.id ?? null
+        result = await submitComment(app.db, { postId: row.id, comment, ip: request.ip, settings, userId })
       } catch (err) {
         // Nothing was stored (the transaction rolled back). The log gets the real cause; the commenter gets the
         // text back, with "try again later" when the failure is SQLite's "not now" (a full disk above all).
@@ -269,7 +271,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       }
       if (result.kind === 'refused') {
         // A word of the refuse list: the commenter is told no more than that the blog will not publish it.
-        request.log.info({ post: row.id }, 'comment refused: refuse word list')
+        request.log.info({ post: row.id, ban: result.ban }, result.ban ? 'comment refused: banned' : 'comment refused: refuse word list')
         return formAgain(reply, 400, row, settings, { values: values.form, formError: t.errCommentRefused, parent: comment.parent })
       }
       if (result.kind === 'parent-gone') {

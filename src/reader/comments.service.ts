@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely'
 import type { CommentStatus, Database } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
 import { judgeComment } from '../content/comment-rules.ts'
+import { now as clockNow } from '../lib/time.ts'
+import { findBan } from '../moderation/bans.ts'
 import * as repo from './comments.repository.ts'
 import type { CommentInput } from './comments.schemas.ts'
 
@@ -15,11 +17,11 @@ export type SubmitResult =
   | { kind: 'stored'; id: number; status: CommentStatus; held: 'links' | 'words' | null }
   | { kind: 'duplicate' }
   | { kind: 'parent-gone' }
-  /** A word of the refuse list: nothing is stored. */
-  | { kind: 'refused' }
+  /** A word of the refuse list, or a ban (its id): nothing is stored. */
+  | { kind: 'refused'; ban?: number }
 
 /** The settings that decide what becomes of a comment. */
-export type CommentSettings = Pick<Settings, 'moderation' | 'maxLinks' | 'holdWords' | 'refuseWords'>
+export type CommentSettings = Pick<Settings, 'moderation' | 'maxLinks' | 'holdWords' | 'refuseWords' | 'banAction'>
 
 /** Text compared for duplicates: case, compatibility forms and spacing do not make a comment new. */
 export function duplicateKey(text: string): string {
@@ -43,13 +45,19 @@ export async function submitComment(
     ip: string
     settings: CommentSettings
     now?: Date
+    /** The admin signed in who writes it (the "author" mark): no ban, word list or moderation applies. */
+    userId?: number | null
   },
 ): Promise<SubmitResult> {
   const { comment, postId, settings } = input
-  const now = input.now ?? new Date()
+  const now = input.now ?? clockNow()
+  const byAdmin = input.userId != null
   // Before anything is read: a refused comment costs no query.
-  const verdict = judgeComment({ ...comment, ip: input.ip }, settings)
+  const verdict = byAdmin ? ({ kind: 'pass' } as const) : judgeComment({ ...comment, ip: input.ip }, settings)
   if (verdict.kind === 'refuse') return { kind: 'refused' }
+  // A banned commenter (src/moderation/bans.ts) is refused like a refuse word, or kept as spam: told nothing more.
+  const ban = byAdmin ? undefined : await findBan(db, { email: comment.email, name: comment.author, ip: input.ip }, now.toISOString())
+  if (ban && settings.banAction === 'refuse') return { kind: 'refused', ban: ban.id }
   return db.transaction().execute(async (trx): Promise<SubmitResult> => {
     if (comment.parent !== null && !(await repo.findVisibleComment(trx, postId, comment.parent))) {
       return { kind: 'parent-gone' }
@@ -62,7 +70,9 @@ export async function submitComment(
     if (duplicate) return { kind: 'duplicate' }
 
     let status: CommentStatus = 'approved'
-    if (verdict.kind === 'hold') status = 'pending'
+    if (ban) status = 'spam'
+    else if (byAdmin) status = 'approved'
+    else if (verdict.kind === 'hold') status = 'pending'
     else if (settings.moderation === 'all') status = 'pending'
     else if (settings.moderation === 'first-time') {
       const known = await repo.hasApprovedComment(trx, { email: comment.email, name: comment.author })
@@ -80,6 +90,7 @@ export async function submitComment(
       created_at: now.toISOString(),
       ip: input.ip,
       body_key: key,
+      user_id: input.userId ?? null,
     })
     return { kind: 'stored', id, status, held: verdict.kind === 'hold' ? verdict.reason : null }
   })

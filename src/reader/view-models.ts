@@ -79,6 +79,10 @@ export interface CommentView {
    * page of the comments): whom it answers, and where that comment is.
    */
   inReplyTo: { url: string; authorName: string } | null
+  /** Pinned by an admin: first among its siblings, marked. */
+  pinned: boolean
+  /** Written by an admin signed in: marked "auteur" (never from the name typed). */
+  byAuthor: boolean
   replies: CommentView[]
 }
 
@@ -105,6 +109,8 @@ export function commentTree(
       date: context.fmt.commentDate(row.created_at),
       depth: 1,
       inReplyTo: null,
+      pinned: row.pinned === 1,
+      byAuthor: row.user_id !== null,
       replies: [],
     }
     byId.set(row.id, view)
@@ -125,6 +131,10 @@ export function commentTree(
       if (authorName !== undefined) view.inReplyTo = { url: commentPath(row.parent_id!), authorName }
       roots.push(view)
     }
+  }
+  // A pinned answer comes first among its siblings (pinned roots come first from the query already).
+  for (const view of byId.values()) {
+    if (view.replies.some((r) => r.pinned)) view.replies.sort((a, b) => Number(b.pinned) - Number(a.pinned))
   }
   return roots
 }

@@ -1,5 +1,5 @@
-// SQLITE-ONLY: every piece of FTS5 SQL lives here (and in the migration that creates `posts_fts`). A PostgreSQL
-// version of this module would use a tsvector column, unaccent and ts_headline (see that migration).
+// SQLITE-ONLY: every piece of FTS5 SQL lives here (and in the migration that creates `posts_fts`). Its PostgreSQL
+// sibling is fts.postgres.ts; engine.ts picks one.
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { visibleToReadersSql } from '../content/visibility.ts'
@@ -59,19 +59,18 @@ export interface SearchHit {
   excerpt_marked: string
 }
 
+export interface SearchResults {
+  total: number
+  hits: SearchHit[]
+}
+
 /** FTS5 rejects some inputs only when it runs them; our queries are quoted, but an error must never reach a reader. */
 function isFtsQueryError(err: unknown): boolean {
   return err instanceof Error && /fts5:|malformed MATCH|unterminated string/i.test(err.message)
 }
 
 /** Visible posts matching an FTS5 expression (built by query.ts), best first, with the total count. */
-export async function searchPosts(
-  db: Db,
-  match: string,
-  now: string,
-  limit: number,
-  offset: number,
-): Promise<{ total: number; hits: SearchHit[] }> {
+export async function searchPosts(db: Db, match: string, now: string, limit: number, offset: number): Promise<SearchResults> {
   await refreshIndex(db)
   try {
     const count = await sql<{ n: number }>`

@@ -14,14 +14,21 @@ export function cleanQuery(input: string): string {
   return input.replace(CONTROL_CHARS, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_QUERY_LENGTH).trim()
 }
 
+/** The words of a query that can match something (each search engine quotes them its own way). */
+export function queryWords(query: string): string[] {
+  return (
+    cleanQuery(query)
+      .normalize('NFC')
+      .split(' ')
+      // A word with no letter or digit has no token for FTS5: it could only match nothing.
+      .filter((w) => /[\p{L}\p{N}]/u.test(w))
+      .slice(0, MAX_WORDS)
+  )
+}
+
 /** The FTS5 MATCH expression for a cleaned query, or null when nothing searchable is left. */
 export function toMatchExpression(query: string): string | null {
-  const words = cleanQuery(query)
-    .normalize('NFC')
-    .split(' ')
-    // A word with no letter or digit has no token for FTS5: it could only match nothing.
-    .filter((w) => /[\p{L}\p{N}]/u.test(w))
-    .slice(0, MAX_WORDS)
+  const words = queryWords(query)
   if (words.length === 0) return null
   const quoted = words.map((w) => `"${w.replaceAll('"', '""')}"`)
   quoted[quoted.length - 1] += '*'

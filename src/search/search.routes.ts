@@ -6,8 +6,8 @@ import { formatter, messages } from '../i18n/index.ts'
 import { pageCount, pager } from '../lib/pager.ts'
 import { postPath, searchPath } from '../lib/urls.ts'
 import { nowIso } from '../lib/time.ts'
-import { HIT_END, HIT_START, refreshIndex, searchPosts, type SearchHit } from './fts.sqlite.ts'
-import { cleanQuery, toMatchExpression } from './query.ts'
+import { HIT_END, HIT_START, refreshIndex, searchPosts } from './engine.ts'
+import { cleanQuery } from './query.ts'
 import { searchQuery } from './search.schemas.ts'
 
 export const RESULTS_PER_PAGE = 10
@@ -28,7 +28,7 @@ export function markHits(marked: string): string {
 export default async function searchRoutes(app: FastifyInstance) {
   // Posts written before this process started (or while it was down) are indexed now, not at the first search.
   app.addHook('onReady', async () => {
-    await refreshIndex(app.db)
+    await refreshIndex(app.db, app.settings.get().language)
   })
 
   app.get('/search', { config: CACHEABLE }, async (request, reply) => {
@@ -37,10 +37,7 @@ export default async function searchRoutes(app: FastifyInstance) {
     const t = messages(settings.language)
     const fmt = formatter(settings.language, settings.timezone)
     const query = cleanQuery(q)
-    const match = toMatchExpression(query)
-    const { total, hits } = match
-      ? await searchPosts(app.db, match, nowIso(), RESULTS_PER_PAGE, (page - 1) * RESULTS_PER_PAGE)
-      : { total: 0, hits: [] as SearchHit[] }
+    const { total, hits } = await searchPosts(app.db, query, nowIso(), RESULTS_PER_PAGE, (page - 1) * RESULTS_PER_PAGE, settings.language)
     const pages = pageCount(total, RESULTS_PER_PAGE)
     const results: SearchResult[] = hits.map((h) => ({
       url: postPath(h, settings.timezone),

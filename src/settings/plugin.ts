@@ -1,11 +1,10 @@
 // The blog's settings, read from the database at start-up (a new blog gets the configured ones), and read again
 // when another connection (a second instance, the command line) may have changed them.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/schema.ts'
-import { otherWritesReader } from '../db/sqlite.ts'
 import { DEFAULT_SETTINGS, SettingsStore } from './settings.ts'
 
 declare module 'fastify' {
@@ -25,16 +24,15 @@ async function settingsPlugin(app: FastifyInstance, opts: { initialSettings: Con
   const settings = await openSettings(app.db, opts.initialSettings)
   app.decorate('settings', settings)
 
-  // PRAGMA data_version moves when ANOTHER connection commits (this process's own changes go through
-  // settings.update(), which reloads): then the settings row is read again, before anything of the request uses
-  // them. This hook is registered before the page cache's (which depends on this plugin), so a cached page
-  // is never looked up, nor a new one rendered, with settings older than the database.
-  const otherWrites = otherWritesReader(app.sqlite)
-  let seen = otherWrites()
+  // app.otherWrites() moves when ANOTHER connection commits (SQLite's PRAGMA data_version; on PostgreSQL the
+  // data_version row, read once per request): then the settings row is read again, before anything of the
+  // request uses them. This process's own changes go through settings.update(), which reloads. This hook is
+  // registered before the page cache's (which depends on this plugin), so a cached page is never looked up, nor
+  // a new one rendered, with settings older than the database.
+  let seen = await app.otherWrites()
   let reloading: Promise<void> | undefined
-  app.addHook('onRequest', (request, _reply, done) => {
+  const compare = (request: FastifyRequest, now: string, done: (err?: Error) => void) => {
     if (!reloading) {
-      const now = otherWrites()
       if (now === seen) return done()
       // Recorded first: a write during the reload moves it again and is read at the next request.
       seen = now
@@ -48,6 +46,12 @@ async function settingsPlugin(app: FastifyInstance, opts: { initialSettings: Con
         .finally(() => (reloading = undefined))
     }
     reloading.then(() => done(), done)
+  }
+  app.addHook('onRequest', (request, _reply, done) => {
+    const now = app.otherWrites(request)
+    if (typeof now === 'string') return compare(request, now, done)
+    // PostgreSQL: the read fails when the database is down; the request goes on to meet that in its own queries.
+    now.then((v) => compare(request, v, done), done)
   })
 }
 

@@ -72,6 +72,8 @@ export const settingsSchema = z.object({
    * They serve the duplicate check, rate limiting and spotting abuse.
    */
   ipRetentionDays: z.coerce.number().int().min(0).max(3650),
+  /** What becomes of a banned commenter's new comment (src/moderation/bans.ts): kept as spam, or refused. */
+  banAction: z.enum(['spam', 'refuse']),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -85,6 +87,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   holdWords: '',
   refuseWords: '',
   ipRetentionDays: 90,
+  banAction: 'spam',
 }
 
 /**

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { LOGIN_MAX_FAILURES, LOGIN_MAX_PER_IP } from '../../src/admin/auth.routes.ts'
 import { hashPassword, verifyPassword } from '../../src/admin/password.ts'
 import { AdminClient, ADMIN, createAdmin, csrfOf, sessionCookieOf, signedIn } from '../helpers/admin.ts'
+import { testDialect } from '../helpers/database.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from '../helpers/app.ts'
 import type { LightMyRequestResponse } from 'fastify'
 
@@ -24,10 +25,11 @@ function cli(args: string[], input: string, databasePath: string) {
 
 describe('npm run cli -- user add / user password', () => {
   const dir = mkdtempSync(join(tmpdir(), 'carnet-cli-'))
-  const dbPath = join(dir, 'carnet.db')
+  let dbPath = ''
   let blog: TestBlog
   beforeAll(async () => {
     blog = await buildTestApp({ dir, demo: false })
+    dbPath = blog.config.databasePath
   })
   afterAll(async () => {
     await blog.close()
@@ -391,7 +393,12 @@ describe('passwords and the session key', () => {
     expect(await verifyPassword('x', 'scrypt$1099511627776$8$1$AAAA$AAAA')).toBe(false)
   })
 
-  it('creates session.key beside the database with mode 0600, and reuses it', async () => {
+  it('creates session.key beside a SQLite database with mode 0600, and reuses it; PostgreSQL wants SESSION_KEY', async () => {
+    if (testDialect() === 'postgres') {
+      // No file beside a PostgreSQL database, and instances must share the key: the app refuses to start.
+      await expect(buildTestApp({ demo: false, env: { SESSION_KEY: '' } })).rejects.toThrow(/SESSION_KEY must be set with PostgreSQL/)
+      return
+    }
     const blog = await buildTestApp({ demo: false })
     const path = join(blog.dir, 'session.key')
     const key = readFileSync(path, 'utf8').trim()

@@ -1,12 +1,11 @@
 // Figures kept by triggers or kept across requests (migrations/2026_11_26_13_00_00_counters.ts,
 // freshness.postsMemo) must always equal what counting would give, whoever writes and however.
-import { join } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { postPath } from '../../src/lib/urls.ts'
 import { commentPosition } from '../../src/content/posts.repository.ts'
 import { createPost } from '../../src/content/posts.write.ts'
+import { otherConnection } from '../helpers/other-connection.ts'
 import { buildTestApp, mainOf, visibleText, type TestBlog } from '../helpers/app.ts'
 
 const HOUR = 60 * 60 * 1000
@@ -71,11 +70,11 @@ describe('counters', () => {
     await blog.app.db.deleteFrom('comments').where('id', '=', a2).execute()
     await expectCountsRight()
     // Another process, in plain SQL.
-    const other = new BetterSqlite3(join(blog.dir, 'carnet.db'))
+    const other = await otherConnection(blog.config.databasePath)
     try {
-      other.prepare("update comments set status = 'approved' where post_id = ?").run(postB)
+      await other.run("update comments set status = 'approved' where post_id = ?", postB)
     } finally {
-      other.close()
+      await other.close()
     }
     await expectCountsRight()
     expect(visibleText(mainOf((await blog.app.inject(pathA)).body))).toContain('Commentaires (0)')
@@ -92,14 +91,14 @@ describe('counters', () => {
     expect(await sidebarCount('Compteurs')).toBe(2)
     await add(postA, 'approved') // a comment: the counts stay right
     expect(await sidebarCount('Compteurs')).toBe(2)
-    const other = new BetterSqlite3(join(blog.dir, 'carnet.db'))
+    const other = await otherConnection(blog.config.databasePath)
     try {
-      other.prepare("update posts set status = 'draft' where id = ?").run(postB)
+      await other.run("update posts set status = 'draft' where id = ?", postB)
       expect(await sidebarCount('Compteurs')).toBe(1)
-      other.prepare("update categories set name = 'Compteurs renommés' where name = 'Compteurs'").run()
+      await other.run("update categories set name = 'Compteurs renommés' where name = 'Compteurs'")
       expect(await sidebarCount('Compteurs renommés')).toBe(1)
     } finally {
-      other.close()
+      await other.close()
     }
   })
 

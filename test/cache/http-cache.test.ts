@@ -1,10 +1,10 @@
-import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
+import { otherConnection } from '../helpers/other-connection.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from '../helpers/app.ts'
 
 const SEED_TITLE = "Syrie : Daech s'empare d'Al-Qaryatayn, ville symbolique dans le centre de la Syrie"
@@ -147,16 +147,15 @@ describe('conditional requests', () => {
   it('sees writes made by another process on the same database file', async () => {
     const first = await get(SEED_PATH)
     const stateBefore = await blog.app.db.selectFrom('site_state').select('changed_at').executeTakeFirstOrThrow()
-    const other = new Database(join(blog.dir, 'carnet.db'))
+    const other = await otherConnection(blog.config.databasePath)
     try {
-      other.pragma('busy_timeout = 5000')
-      other
-        .prepare(
-          `insert into comments (post_id, author_name, body, status, created_at) values (?, 'Autre processus', 'Bonjour', 'approved', ?)`,
-        )
-        .run(seedId, new Date(Date.now() + 5000).toISOString())
+      await other.run(
+        `insert into comments (post_id, author_name, body, status, created_at) values (?, 'Autre processus', 'Bonjour', 'approved', ?)`,
+        seedId,
+        new Date(Date.now() + 5000).toISOString(),
+      )
     } finally {
-      other.close()
+      await other.close()
     }
     const stateAfter = await blog.app.db.selectFrom('site_state').select('changed_at').executeTakeFirstOrThrow()
     expect(stateAfter.changed_at > stateBefore.changed_at).toBe(true)

@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { CACHEABLE, cacheable } from '../../src/cache/policy.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createPost } from '../../src/content/posts.write.ts'
 import { postPath } from '../../src/lib/urls.ts'
+import { otherConnection } from '../helpers/other-connection.ts'
 import { buildTestApp, listedTitles, mainOf, SEED_PATH, visibleText, type TestBlog } from '../helpers/app.ts'
 
 const MINUTE = 60 * 1000
@@ -128,11 +128,11 @@ describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) =
 
   it('shows a write made by another connection to the same file (another process, a command-line tool)', async () => {
     await cached(path)
-    const other = new BetterSqlite3(join(blog.dir, 'carnet.db'))
+    const other = await otherConnection(blog.config.databasePath)
     try {
-      other.prepare('update posts set title = ? where id = ?').run('Modifié ailleurs', postId)
+      await other.run('update posts set title = ? where id = ?', 'Modifié ailleurs', postId)
     } finally {
-      other.close()
+      await other.close()
     }
     expect(await page(path)).toContain('Modifié ailleurs')
   })
@@ -261,16 +261,17 @@ describe('without the page cache (PAGE_CACHE=off)', () => {
   it('still shows a write by another connection in the sidebar (kept per generation)', async () => {
     const before = visibleText((await blog.app.inject('/')).body)
     expect(before).not.toContain('Écrit ailleurs')
-    const other = new BetterSqlite3(join(blog.dir, 'carnet.db'))
+    const other = await otherConnection(blog.config.databasePath)
     try {
       const now = new Date().toISOString()
-      other
-        .prepare(
-          `insert into posts (slug, title, status, published_at, created_at, updated_at) values ('ailleurs', 'Écrit ailleurs', 'published', ?, ?, ?)`,
-        )
-        .run(now, now, now)
+      await other.run(
+        `insert into posts (slug, title, status, published_at, created_at, updated_at) values ('ailleurs', 'Écrit ailleurs', 'published', ?, ?, ?)`,
+        now,
+        now,
+        now,
+      )
     } finally {
-      other.close()
+      await other.close()
     }
     const after = (await blog.app.inject('/')).body
     expect(listedTitles(after)).toContain('Écrit ailleurs')

@@ -1,11 +1,10 @@
 // Upgrades must never lose data: a database filled under an earlier schema is migrated to the newest one and
 // every row it held is still there, unchanged.
-import { join } from 'node:path'
 import { NO_MIGRATIONS, type Kysely } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { migrateToLatest, migrator } from '../../src/db/migrate.ts'
-import { createKysely, openSqlite } from '../../src/db/sqlite.ts'
 import { buildTestApp, useTempDir } from '../helpers/app.ts'
+import { createEmptyDatabase } from '../helpers/database.ts'
 
 const T = '2020-05-04T10:00:00.000Z'
 
@@ -143,24 +142,23 @@ describe('migrations', () => {
   const tmp = useTempDir('migrate')
 
   it('upgrading from every earlier schema version keeps every row', async () => {
-    const probe = createKysely(openSqlite(':memory:'))
-    const names = (await migrator(probe).getMigrations()).map((m) => m.name)
-    await probe.destroy()
+    const probe = await createEmptyDatabase(tmp.path, 'probe.db')
+    const names = (await migrator(probe.db).getMigrations()).map((m) => m.name)
+    await probe.drop()
     expect(names.length).toBeGreaterThan(0)
     // Each earlier version: the first migration alone, then each later prefix.
     for (let k = 0; k < names.length; k++) {
-      const path = join(tmp.path, `v${k}.db`)
-      const db = createKysely(openSqlite(path))
+      const empty = await createEmptyDatabase(tmp.path, `v${k}.db`)
+      const { db } = empty
       const to = await migrator(db).migrateTo(names[k]!)
       expect(to.error).toBeUndefined()
       await fillWithFirstSchema(db)
       const before = await snapshot(db)
       await migrateToLatest(db)
       expect(await snapshot(db), `upgrading from ${names[k]}`).toEqual(before)
-      await db.destroy()
 
       // The upgraded blog serves its old posts.
-      const blog = await buildTestApp({ demo: false, env: { DATABASE_URL: path } })
+      const blog = await buildTestApp({ demo: false, env: { ...empty.env, DATABASE_URL: empty.url } })
       try {
         const home = await blog.app.inject('/')
         expect(home.statusCode).toBe(200)
@@ -173,12 +171,14 @@ describe('migrations', () => {
         expect(post.body).not.toContain('En attente')
       } finally {
         await blog.close()
+        await empty.drop()
       }
     }
   })
 
   it('every migration can be undone and redone', async () => {
-    const db = createKysely(openSqlite(join(tmp.path, 'roundtrip.db')))
+    const empty = await createEmptyDatabase(tmp.path, 'roundtrip.db')
+    const { db } = empty
     await migrateToLatest(db)
     const down = await migrator(db).migrateTo(NO_MIGRATIONS)
     expect(down.error).toBeUndefined()
@@ -186,6 +186,6 @@ describe('migrations', () => {
     expect(left.map((t) => t.name).filter((n) => !n.startsWith('kysely_'))).toEqual([])
     const up = await migrateToLatest(db)
     expect(up.results?.every((r) => r.status === 'Success')).toBe(true)
-    await db.destroy()
+    await empty.drop()
   })
 })

@@ -26,7 +26,10 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['comments queue', '/admin/comments', 'Un commentaire qui attend.'],
   ['comments, approved', '/admin/comments?status=approved', 'Marc'],
   ['categories', '/admin/categories', '/category/syrie'],
+  ['bans', '/admin/bans', 'Bannir quelqu’un'],
+  ['answer a comment', '/admin/comments/1/answer', 'Votre réponse à'],
   ['settings', '/admin/settings', 'Réglages'],
+  ['import / export', '/admin/transfer', 'Importer et exporter'],
 ]
 
 /** Forms the server sends back with errors: [name, page, what to do there]. The browser's own checks are

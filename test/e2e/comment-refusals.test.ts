@@ -3,6 +3,8 @@
 // back to keep), a full database (503 with Retry-After, the form as typed), too many comments (429, the form
 // as typed). Each page passes html-validate and axe. The three tests run in this order: the rate limit (3 a
 // minute) counts the earlier ones.
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
@@ -10,6 +12,30 @@ import { hasChromium, navigation, pathOf, screenshots, useBlogAndBrowser } from 
 
 const POST = 'Questions de lecteurs : comment vérifier une information ?'
 const SUBMIT = '.comment-form button[type="submit"]'
+
+/**
+ * A full disk. SQLite: the file may not grow by one more page. PostgreSQL (whose disk the test cannot fill): a
+ * trigger answers every new comment with PostgreSQL's own disk-full error (SQLSTATE 53100).
+ */
+async function fillDisk(app: FastifyInstance) {
+  if (app.dialect === 'sqlite') {
+    app.sqlite.pragma(`max_page_count = ${app.sqlite.pragma('page_count', { simple: true })}`)
+    return
+  }
+  await sql`
+    create function test_disk_full() returns trigger language plpgsql as $$
+    begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(app.db)
+  await sql`create trigger test_disk_full before insert on comments for each row execute function test_disk_full()`.execute(app.db)
+}
+
+async function emptyDisk(app: FastifyInstance) {
+  if (app.dialect === 'sqlite') {
+    app.sqlite.pragma('max_page_count = 1073741823')
+    return
+  }
+  await sql`drop trigger test_disk_full on comments`.execute(app.db)
+  await sql`drop function test_disk_full()`.execute(app.db)
+}
 
 describe.skipIf(!hasChromium)('refused comments in the browser', () => {
   const live = useBlogAndBrowser({ env: { COMMENT_RATE_LIMIT: '3' } })
@@ -47,8 +73,7 @@ describe.skipIf(!hasChromium)('refused comments in the browser', () => {
     const page = await live.browser.context.newPage()
     const body = 'Un commentaire écrit pendant que le disque se remplissait.\n'.repeat(60)
     await fill(page, 'Disque plein', body)
-    const { sqlite } = live.blog.app
-    sqlite.pragma(`max_page_count = ${sqlite.pragma('page_count', { simple: true })}`)
+    await fillDisk(live.blog.app)
     try {
       const res = await navigation(page, () => page.locator(SUBMIT).click())
       expect(res?.status()).toBe(503)
@@ -61,7 +86,7 @@ describe.skipIf(!hasChromium)('refused comments in the browser', () => {
       for (const path of ['/', await pathOf(live.blog, POST)])
         expect((await page.request.get(live.blog.url + path)).status(), path).toBe(200)
     } finally {
-      sqlite.pragma('max_page_count = 1073741823')
+      await emptyDisk(live.blog.app)
     }
     // Sent again once there is room: it is published.
     const posted = await navigation(page, () => page.locator(SUBMIT).click())

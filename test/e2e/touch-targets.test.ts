@@ -45,6 +45,8 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['comments to moderate', '/admin/comments', 'Un commentaire qui attend.'],
   ['comments, approved', '/admin/comments?status=approved', 'Marc'],
   ['categories', '/admin/categories', '/category/syrie'],
+  ['bans', '/admin/bans', 'Bannir quelqu’un'],
+  ['answer a comment', '/admin/comments/1/answer', 'Votre réponse à'],
   ['settings', '/admin/settings', 'Réglages'],
   ['a missing post', '/admin/posts/9999', 'introuvable'],
 ]

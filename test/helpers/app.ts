@@ -1,11 +1,13 @@
-// Each test gets a real SQLite file in its own temp folder and the real app, and closes both.
-import { mkdtempSync, rmSync } from 'node:fs'
+// Each test gets a real database (a SQLite file in its own temp folder, or in the postgres project a fresh
+// PostgreSQL database, see database.ts) and the real app, and closes both.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach } from 'vitest'
 import { buildApp, type BuildOptions } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
+import { createTestDatabase, testDialect, type TestDatabase } from './database.ts'
 
 export const SITE_URL = 'http://blog.test'
 
@@ -20,25 +22,54 @@ export async function buildTestApp(
   options: { demo?: boolean; env?: Record<string, string>; dir?: string; logger?: BuildOptions['logger'] } = {},
 ): Promise<TestBlog> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'carnet-test-'))
+  // A test that names its own database keeps it; a test that gives a folder of its own reopens the same one.
+  const database = options.env?.DATABASE_URL ? undefined : await testDatabaseFor(dir, options.dir !== undefined)
   const config = loadConfig({
-    DATABASE_URL: join(dir, 'carnet.db'),
+    ...database?.env,
+    DATABASE_URL: database?.url ?? join(dir, 'carnet.db'),
     SITE_URL,
     DEMO_CONTENT: options.demo === false ? 'false' : 'true',
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
     ...options.env,
   })
-  const app = await buildApp(config, { logger: options.logger ?? false })
-  await app.ready()
+  let app: FastifyInstance
+  try {
+    app = await buildApp(config, { logger: options.logger ?? false })
+    await app.ready()
+  } catch (err) {
+    if (!options.dir) await database?.drop()
+    throw err
+  }
   return {
     app,
     config,
     dir,
     async close() {
       await app.close()
-      if (!options.dir) rmSync(dir, { recursive: true, force: true })
+      if (!options.dir) {
+        rmSync(dir, { recursive: true, force: true })
+        await database?.drop()
+      }
     },
   }
+}
+
+/**
+ * The test's database. Tests that pass a folder of their own (`dir`) build the app on it more than once (a
+ * restart, or a second app on the first one's folder): on PostgreSQL the folder remembers its database's URL in a
+ * file, so the second app opens the same.
+ */
+async function testDatabaseFor(dir: string, reused: boolean): Promise<TestDatabase> {
+  const remembered = join(dir, 'postgres-url')
+  if (reused && existsSync(remembered))
+    return { url: readFileSync(remembered, 'utf8'), env: JSON.parse(readFileSync(`${remembered}.env`, 'utf8')), drop: async () => {} }
+  const database = await createTestDatabase(dir)
+  if (testDialect() === 'postgres') {
+    writeFileSync(remembered, database.url)
+    writeFileSync(`${remembered}.env`, JSON.stringify(database.env))
+  }
+  return database
 }
 
 /**

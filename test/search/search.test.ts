@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toMatchExpression } from '../../src/search/query.ts'
 import { createPost, ensureCategories, setPostCategories, setPostTags } from '../../src/content/posts.write.ts'
+import { otherConnection } from '../helpers/other-connection.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from '../helpers/app.ts'
 
 /** The post addresses a results page lists, in order. */
@@ -140,18 +139,17 @@ describe('search', () => {
   })
 
   it('sees posts written by another process on the same database file', async () => {
-    const other = new Database(join(blog.dir, 'carnet.db'))
+    const other = await otherConnection(blog.config.databasePath)
     try {
-      other.pragma('busy_timeout = 5000')
       const now = new Date().toISOString()
-      other
-        .prepare(
-          `insert into posts (slug, title, body_html, status, published_at, created_at, updated_at)
+      await other.run(
+        `insert into posts (slug, title, body_html, status, published_at, created_at, updated_at)
            values ('ornithorynque', 'Ornithorynque', '<p>Écrit par un autre processus.</p>', 'published', '2014-04-04T00:00:00.000Z', ?, ?)`,
-        )
-        .run(now, now)
+        now,
+        now,
+      )
     } finally {
-      other.close()
+      await other.close()
     }
     expect(resultUrls((await search('ornithorynque')).body)).toEqual(['/archive/2014/04/04/ornithorynque.html'])
     expect(resultUrls((await search('processus')).body)).toEqual(['/archive/2014/04/04/ornithorynque.html'])

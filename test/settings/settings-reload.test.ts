@@ -1,19 +1,18 @@
 // Settings changed by another connection (a second instance, the command line) show at the next request: the
 // app reads them again when the database's data version moves, before the page cache is looked up.
-import { join } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+import { otherConnection, type OtherConnection } from '../helpers/other-connection.ts'
 
 describe.each(['on', 'off'] as const)('settings changed by another connection (PAGE_CACHE=%s)', (mode) => {
   let blog: TestBlog
-  let other: BetterSqlite3.Database
+  let other: OtherConnection
   beforeAll(async () => {
     blog = await buildTestApp({ env: { PAGE_CACHE: mode, BLOG_TITLE: 'Premier titre' } })
-    other = new BetterSqlite3(join(blog.dir, 'carnet.db'))
+    other = await otherConnection(blog.config.databasePath)
   })
   afterAll(async () => {
-    other.close()
+    await other.close()
     await blog.close()
   })
 
@@ -25,7 +24,7 @@ describe.each(['on', 'off'] as const)('settings changed by another connection (P
     expect(title(before.body)).toContain('Premier titre')
     if (mode === 'on') expect(before.headers['x-page-cache']).toBe('hit')
 
-    other.prepare("update settings set value = ? where key = 'title'").run(JSON.stringify('Titre changé ailleurs'))
+    await other.run("update settings set value = ? where key = 'title'", JSON.stringify('Titre changé ailleurs'))
     const after = await blog.app.inject('/')
     expect(after.statusCode).toBe(200)
     expect(title(after.body)).toContain('Titre changé ailleurs')
@@ -34,13 +33,13 @@ describe.each(['on', 'off'] as const)('settings changed by another connection (P
   })
 
   it('other settings too: the language', async () => {
-    other.prepare("update settings set value = ? where key = 'language'").run(JSON.stringify('en'))
+    await other.run("update settings set value = ? where key = 'language'", JSON.stringify('en'))
     const page = await blog.app.inject('/')
     expect(page.body).toContain('<html lang="en"')
   })
 
   it('unreadable settings from elsewhere keep the last good ones', async () => {
-    other.prepare("update settings set value = ? where key = 'postsPerPage'").run(JSON.stringify(-3))
+    await other.run("update settings set value = ? where key = 'postsPerPage'", JSON.stringify(-3))
     const page = await blog.app.inject('/')
     expect(page.statusCode).toBe(200)
     expect(blog.app.settings.get().postsPerPage).toBe(10)

@@ -1,0 +1,166 @@
+// Everything PostgreSQL-only lives here, as everything SQLite-only lives in sqlite.ts.
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  PostgresDriver,
+  sql,
+  type TransactionSettings,
+} from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.ts'
+
+/** PostgreSQL's type ids that the app reads as JavaScript numbers. */
+const INT8 = 20
+const NUMERIC = 1700
+
+/**
+ * `count(*)` and `sum()` are bigint (or numeric) in PostgreSQL, which `pg` returns as strings; SQLite returns
+ * numbers. Our counts and ids stay far below 2^53, so they are read as numbers here, the one place, for every
+ * query (Kysely's `countAll<number>()` types them so already).
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 || oid === NUMERIC
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+}
+
+/**
+ * SQLite stores a NUL character in text; PostgreSQL refuses any text parameter that holds one ("invalid byte
+ * sequence"), which would make a 500 of a crafted address (`/archive/…/%00.html`). No stored text can hold one,
+ * so a lookup with it can only miss: U+FFFD in its place keeps the miss a miss. Written text never gets here with
+ * one (forms remove control characters).
+ */
+function withoutNul(value: unknown): unknown {
+  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value
+}
+
+class CarnetClient extends pg.Client {}
+const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown
+// Kysely calls query(sql, parameters).
+CarnetClient.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  if (Array.isArray(args[1])) args[1] = args[1].map(withoutNul)
+  return clientQuery.apply(this, args)
+} as typeof pg.Client.prototype.query
+
+/**
+ * Every transaction the app opens writes (as on SQLite, where it is BEGIN IMMEDIATE): it takes one lock at its
+ * start, so that a transaction that reads before it writes (the duplicate-comment check, the sign-in limit) sees
+ * every transaction that committed before it, not a state another one is about to change. An advisory lock,
+ * not a row's: it conflicts with nothing else.
+ */
+class ImmediateTransactionDriver extends PostgresDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await super.beginTransaction(connection, settings)
+    await connection.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${WRITE_LOCK})`))
+  }
+}
+
+/** The advisory lock's key (any constant: the database is the blog's own). */
+const WRITE_LOCK = 0x6361726e // "carn"
+
+class CarnetPostgresDialect extends PostgresDialect {
+  readonly #pool: pg.Pool
+  constructor(pool: pg.Pool) {
+    super({ pool })
+    this.#pool = pool
+  }
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver({ pool: this.#pool })
+  }
+}
+
+export function createPool(url: string, poolSize: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, Client: CarnetClient })
+  // An idle connection that the server closes (a restart, a failover) must not crash the process: the pool drops
+  // it and opens a new one at the next query.
+  pool.on('error', () => {})
+  return pool
+}
+
+export function createPostgresKysely(pool: pg.Pool): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new CarnetPostgresDialect(pool) })
+}
+
+/**
+ * A token that moves whenever any connection commits a write to any of our tables: `site_state.data_version`,
+ * moved by a statement trigger on every table (see attachWriteTriggers). Read once per request (the request is
+ * the key: the settings hook and the freshness check share one read), never shared between requests: a read
+ * that began before this process's own write committed would miss it.
+ */
+export function postgresVersionReader(pool: pg.Pool): (request?: object) => Promise<string> {
+  const perRequest = new WeakMap<object, Promise<string>>()
+  const read = async () => {
+    const result = await pool.query<{ v: number }>({
+      text: 'select data_version as v from site_state where id = 1',
+      name: 'carnet_data_version',
+    })
+    return String(result.rows[0]?.v ?? 0)
+  }
+  return (request) => {
+    if (!request) return read()
+    let version = perRequest.get(request)
+    if (!version) perRequest.set(request, (version = read()))
+    return version
+  }
+}
+
+/**
+ * Attaches the data_version trigger (created by the migration 2026_11_29_05_00_00_postgres_data_version) to every
+ * table of the schema that lacks it, after every migration: a table another migration adds is covered without its
+ * author thinking of it, as SQLite's `PRAGMA data_version` covers every table. BEFORE STATEMENT: the version row is
+ * locked at a write transaction's first statement, before any row it touches, so two writers always queue in the
+ * same order (no deadlock between the version row and the rows they write).
+ * rate_limits (pg-ops) is left out: its counters are no page's content, and a statement trigger would fire even
+ * on a refused request's no-op upsert, emptying every instance's page cache at each refusal.
+ */
+export async function attachWriteTriggers(db: Kysely<Database>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    // Two instances starting together: one attaches, the other then finds nothing to do.
+    await sql`select pg_advisory_xact_lock(hashtext('carnet_data_version'))`.execute(trx)
+    const missing = await sql<{ name: string }>`
+      select c.relname as name from pg_class c
+      where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p')
+        and c.relname not in ('kysely_migration', 'kysely_migration_lock', 'rate_limits')
+        and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'carnet_data_version')`.execute(trx)
+    for (const { name } of missing.rows) {
+      // site_state's own row cannot be updated before a statement that updates it (PostgreSQL refuses a row
+      // changed under the statement): after, there.
+      const when = sql.raw(name === 'site_state' ? 'after' : 'before')
+      await sql`
+        create trigger carnet_data_version ${when} insert or update or delete or truncate on ${sql.table(name)}
+        for each statement execute function carnet_data_version()`.execute(trx)
+    }
+  })
+}
+
+/** A URL that can be written to a log: the password replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres://(unparsable URL)'
+  }
+}
+
+/**
+ * After rows were inserted with their ids given (a copy from another database), moves every serial column's
+ * sequence past the largest id, so that the next insert does not collide. Rows inserted without ids never need it.
+ */
+export async function resetSequences(db: Kysely<Database>): Promise<void> {
+  const serials = await sql<{ table_name: string; column_name: string; sequence: string }>`
+    select c.table_name, c.column_name, pg_get_serial_sequence(quote_ident(c.table_name), c.column_name) as sequence
+    from information_schema.columns c
+    where c.table_schema = current_schema() and pg_get_serial_sequence(quote_ident(c.table_name), c.column_name) is not null`.execute(db)
+  for (const { table_name, column_name, sequence } of serials.rows) {
+    // is_called false with 1: an empty table starts at 1 again.
+    await sql`select setval(${sequence}, coalesce((select max(${sql.ref(column_name)}) from ${sql.table(table_name)}), 0) + 1, false)`.execute(
+      db,
+    )
+  }
+}

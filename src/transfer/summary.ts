@@ -1,0 +1,40 @@
+// What an import did (or, in a dry run, would do): the same object for the command line and the admin page.
+
+export interface ImportSummary {
+  dryRun: boolean
+  posts: number
+  comments: number
+  categories: number
+  tags: number
+  redirects: number
+  /** Things seen but not taken in, by reason ("page: Carnet has no pages" → 2). */
+  skipped: Record<string, number>
+  /** Posts and comments already imported by an earlier run (nothing added for them). */
+  alreadyImported: number
+  /** Disqus threads that match no post, by their address. */
+  unmatched: string[]
+}
+
+export function emptySummary(dryRun: boolean): ImportSummary {
+  return { dryRun, posts: 0, comments: 0, categories: 0, tags: 0, redirects: 0, skipped: {}, alreadyImported: 0, unmatched: [] }
+}
+
+export function skip(summary: ImportSummary, reason: string): void {
+  summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1
+}
+
+/** The summary as lines of text (the command line's output). */
+export function summaryLines(s: ImportSummary): string[] {
+  const lines = [
+    `${s.dryRun ? 'Would import' : 'Imported'}: ${s.posts} posts, ${s.comments} comments, ${s.categories} new categories, ${s.tags} tags, ${s.redirects} old addresses redirected.`,
+  ]
+  if (s.alreadyImported > 0) lines.push(`Already imported before, left as they are: ${s.alreadyImported} posts and comments.`)
+  if (s.posts === 0 && s.comments === 0 && s.alreadyImported > 0) lines.push('Nothing new to import: this file was imported already.')
+  for (const [reason, n] of Object.entries(s.skipped)) lines.push(`Skipped ${n} × ${reason}`)
+  if (s.unmatched.length > 0) {
+    lines.push(`Threads that match no post (${s.unmatched.length}):`)
+    for (const link of s.unmatched) lines.push(`  ${link}`)
+  }
+  if (s.dryRun) lines.push('Dry run: nothing was written.')
+  return lines
+}

@@ -1,0 +1,355 @@
+// Imports a WordPress export (WXR 1.0, 1.1, 1.2), streamed, in one transaction: a file refused halfway (malformed
+// XML, a field out of shape) leaves the database as it was. A dry run does the same work and rolls it back, so
+// its summary is exactly what the import would do. What was taken in is remembered by its id in the file
+// (import_origins): importing the same file again adds nothing, and a later export of the same blog adds only
+// what is new (new posts, new comments on known posts).
+//
+// Decisions (see README, "Import and export"):
+// - posts: publish → published; future → published at its future date (scheduled); draft, pending, private →
+//   draft; trash, auto-draft, revisions, attachments, menus → skipped. Pages are skipped: Carnet has no pages.
+// - nested categories are flattened: every category is a category of its own, its parent forgotten.
+// - pingbacks and trackbacks are skipped (Carnet's comments are people's words; they were link notices).
+// - comment status 1 → approved, 0 → held, spam → spam, trash → skipped. comment_status closed closes the thread.
+// - dates: post_date_gmt, else post_date read in the blog's time zone (drafts have a GMT date of 0000-00-00).
+// - images stay at their addresses in the content.
+import { createHash } from 'node:crypto'
+import type { Kysely, Transaction } from 'kysely'
+import { insertPost, uniqueCategorySlug } from '../content/posts.write.ts'
+import type { CommentStatus, Database, PostFormat } from '../db/schema.ts'
+import { nowIso, zonedParts, zonedTimeToUtc } from '../lib/time.ts'
+import { addLegacyUrls } from './legacy-urls.ts'
+import { emptySummary, skip, type ImportSummary } from './summary.ts'
+import { htmlToLine, htmlToText } from './text.ts'
+import { carnetTimes, isWp, readAuthor, readCategory, readItem, timesOf, type WxrComment, type WxrItem } from './wxr-schema.ts'
+import { ImportFileError, xmlRecords, type Source } from './xml-records.ts'
+
+type Trx = Transaction<Database>
+
+export interface ImportOptions {
+  dryRun?: boolean
+  /** The blog's zone, for local dates without a GMT one. */
+  timeZone: string
+  /** Shown for a comment without an author's name. */
+  anonymous: string
+  onProgress?: (progress: ImportProgress) => void
+}
+
+export interface ImportProgress {
+  bytes: number
+  posts: number
+  comments: number
+}
+
+/** Thrown to roll a dry run back, carrying its summary out of the transaction. */
+class DryRunDone extends Error {
+  constructor(readonly summary: ImportSummary) {
+    super('dry run')
+  }
+}
+
+/** Runs `work` in one transaction; a dry run rolls it back and still returns the summary. */
+export async function inOneTransaction(
+  db: Kysely<Database>,
+  dryRun: boolean,
+  work: (trx: Trx, summary: ImportSummary) => Promise<void>,
+): Promise<ImportSummary> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const summary = emptySummary(dryRun)
+      await work(trx, summary)
+      if (dryRun) throw new DryRunDone(summary)
+      return summary
+    })
+  } catch (err) {
+    if (err instanceof DryRunDone) return err.summary
+    throw err
+  }
+}
+
+/** `2010-10-16 20:53:18` in UTC → ISO; undefined for WordPress's zero date or nothing. */
+export function gmtDate(value: string): string | undefined {
+  if (value === '' || value.startsWith('0000')) return undefined
+  const d = new Date(`${value.replace(' ', 'T')}${value.length === 16 ? ':00' : ''}Z`)
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
+}
+
+/** `2010-10-16 22:53:18` on the blog's wall clock → ISO in UTC. */
+export function localDate(value: string, timeZone: string): string | undefined {
+  if (value === '' || value.startsWith('0000')) return undefined
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value)
+  if (!m) return undefined
+  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number]
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return undefined
+  return new Date(zonedTimeToUtc(y, mo, d, h, mi, timeZone).getTime() + s * 1000).toISOString()
+}
+
+function rfc822(value: string): string | undefined {
+  if (!value.trim()) return undefined
+  const d = new Date(value)
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
+}
+
+const pad = (n: number) => String(n).padStart(2, '0')
+
+const COMMENT_STATUS: Record<string, CommentStatus> = {
+  '1': 'approved',
+  approve: 'approved',
+  '0': 'pending',
+  hold: 'pending',
+  spam: 'spam',
+}
+
+/** An author's website as Carnet keeps it: http(s) only. */
+function website(url: string): string | null {
+  return /^https?:\/\/[^\s]+$/i.test(url) && url.length <= 2000 ? url : null
+}
+
+export async function remembered(trx: Trx, kind: string, externalId: string): Promise<number | undefined> {
+  const row = await trx
+    .selectFrom('import_origins')
+    .select('local_id')
+    .where('kind', '=', kind)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst()
+  return row?.local_id
+}
+
+export async function remember(trx: Trx, kind: string, externalId: string, localId: number): Promise<void> {
+  await trx
+    .insertInto('import_origins')
+    .values({ kind, external_id: externalId, local_id: localId, imported_at: nowIso() })
+    .onConflict((oc) => oc.columns(['kind', 'external_id']).doNothing())
+    .execute()
+}
+
+class WxrImport {
+  readonly authors = new Map<string, string>()
+  readonly categoryIds = new Map<string, number>()
+  readonly tagNames = new Set<string>()
+  version: string | undefined
+  channelLink = ''
+  channelTitle = ''
+  progress: ImportProgress = { bytes: 0, posts: 0, comments: 0 }
+
+  constructor(
+    readonly trx: Trx,
+    readonly summary: ImportSummary,
+    readonly options: ImportOptions,
+  ) {}
+
+  /** A category by name (created with its WordPress slug if missing); nested ones are flattened. */
+  async category(name: string, nicename: string): Promise<number> {
+    const known = this.categoryIds.get(name)
+    if (known !== undefined) return known
+    const existing = await this.trx.selectFrom('categories').select('id').where('name', '=', name).executeTakeFirst()
+    let id = existing?.id
+    if (id === undefined) {
+      const slug = await uniqueCategorySlug(this.trx, safeDecode(nicename) || name)
+      id = (await this.trx.insertInto('categories').values({ name, slug, created_at: nowIso() }).returning('id').executeTakeFirstOrThrow())
+        .id
+      this.summary.categories++
+    }
+    this.categoryIds.set(name, id)
+    return id
+  }
+
+  async item(item: WxrItem, line: number): Promise<void> {
+    if (this.version === undefined) throw new ImportFileError('not a WordPress export: no <wp:wxr_version> before the first item', line)
+    const type = item.type || 'post'
+    if (type !== 'post') {
+      skip(this.summary, type === 'page' ? 'page: Carnet has no pages' : `${type}: not a post`)
+      return
+    }
+    const status = item.status || 'publish'
+    const carnetStatus =
+      status === 'publish' || status === 'future' ? 'published' : ['draft', 'pending', 'private'].includes(status) ? 'draft' : null
+    if (carnetStatus === null) {
+      skip(this.summary, `post with status ${status}: not kept`)
+      return
+    }
+    // A post is known by its guid; without one, by its id on its blog (named by its address, else its title).
+    const blog = this.channelLink || `channel:${this.channelTitle}`
+    const key =
+      item.guid ||
+      (item.postId ? `${blog}?p=${item.postId}` : '') ||
+      item.link ||
+      // Nothing names it: what it says does.
+      `${blog}#${createHash('sha256').update(`${item.title}\n${item.date}\n${item.content}`).digest('hex')}`
+    let postId = key ? await remembered(this.trx, 'wxr-post', key) : undefined
+    if (postId !== undefined) {
+      this.summary.alreadyImported++
+      const stillThere = await this.trx.selectFrom('posts').select('id').where('id', '=', postId).executeTakeFirst()
+      if (!stillThere) return
+    } else {
+      postId = await this.post(item, carnetStatus)
+      if (key) await remember(this.trx, 'wxr-post', key, postId)
+    }
+    await this.comments(item, key, postId)
+  }
+
+  async post(item: WxrItem, status: 'published' | 'draft'): Promise<number> {
+    const { timeZone } = this.options
+    const date = gmtDate(item.dateGmt) ?? localDate(item.date, timeZone) ?? rfc822(item.pubDate) ?? nowIso()
+    const times = timesOf(item.meta)
+    // A Carnet export carries the Markdown source beside the HTML WordPress reads.
+    const markdown = item.meta.find((m) => m.key === '_carnet_markdown')
+    const format: PostFormat = markdown ? 'markdown' : 'html'
+    const categoryIds: number[] = []
+    const tags: string[] = []
+    for (const term of item.terms) {
+      if (!term.name) continue
+      if (term.domain === 'category') categoryIds.push(await this.category(term.name, term.nicename))
+      else if (term.domain === 'post_tag') tags.push(term.name)
+    }
+    for (const tag of tags) this.tagNames.add(tag)
+    this.summary.tags = this.tagNames.size
+    const slug = safeDecode(item.name)
+    const { id } = await insertPost(this.trx, {
+      title: item.title.trim() || item.name || '(sans titre)',
+      slug: slug || undefined,
+      body: markdown ? markdown.value : item.content,
+      format,
+      excerpt: htmlToLine(item.excerpt),
+      signature: this.authors.get(item.creator) ?? item.creator,
+      status,
+      publishedAt: times ? times.published_at : status === 'published' ? date : null,
+      commentsOpen: item.commentStatus !== 'closed',
+      categoryIds,
+      tags,
+      createdAt: times?.created_at ?? date,
+      updatedAt: times?.updated_at ?? gmtDate(item.modifiedGmt) ?? date,
+    })
+    this.summary.posts++
+    this.progress.posts++
+    // Old addresses: the item's link, WordPress's short link and the two usual permalink forms.
+    const addresses = [item.link]
+    if (item.postId) addresses.push(`/?p=${item.postId}`)
+    if (item.name) {
+      const local = /^(\d{4})-(\d{2})-(\d{2})/.exec(item.date)
+      const day = local && !item.date.startsWith('0000') ? { y: local[1], m: local[2], d: local[3] } : undefined
+      const parts =
+        day ??
+        (() => {
+          const p = zonedParts(date, timeZone)
+          return { y: String(p.year), m: pad(p.month), d: pad(p.day) }
+        })()
+      addresses.push(`/${parts.y}/${parts.m}/${parts.d}/${item.name}/`, `/${item.name}/`)
+    }
+    this.summary.redirects += await addLegacyUrls(this.trx, id, addresses)
+    return id
+  }
+
+  async comments(item: WxrItem, postKey: string, postId: number): Promise<void> {
+    // Parents before their answers, whatever the file's order; an answer to a skipped comment starts a thread.
+    const byId = new Map(item.comments.map((c) => [c.id, c]))
+    const localIds = new Map<string, number>()
+    const done = new Set<string>()
+    const visit = async (c: WxrComment, depth: number): Promise<void> => {
+      if (done.has(c.id) || depth > 1000) return
+      done.add(c.id)
+      const parent = c.parent && c.parent !== '0' ? byId.get(c.parent) : undefined
+      if (parent) await visit(parent, depth + 1)
+      await this.comment(c, postKey, postId, parent ? localIds.get(parent.id) : undefined, localIds)
+    }
+    for (const c of item.comments) await visit(c, 0)
+  }
+
+  async comment(
+    c: WxrComment,
+    postKey: string,
+    postId: number,
+    parentId: number | undefined,
+    localIds: Map<string, number>,
+  ): Promise<void> {
+    if (c.type === 'pingback' || c.type === 'trackback') {
+      skip(this.summary, `${c.type}: Carnet keeps only comments`)
+      return
+    }
+    const status = COMMENT_STATUS[c.approved || '1']
+    if (!status) {
+      skip(this.summary, `comment with status ${c.approved}: not kept`)
+      return
+    }
+    const key = postKey && c.id ? `${postKey}#${c.id}` : ''
+    const known = key ? await remembered(this.trx, 'wxr-comment', key) : undefined
+    if (known !== undefined) {
+      localIds.set(c.id, known)
+      this.summary.alreadyImported++
+      return
+    }
+    const body = htmlToText(c.content)
+    if (!body) {
+      skip(this.summary, 'comment without text')
+      return
+    }
+    const parentStillThere =
+      parentId !== undefined && (await this.trx.selectFrom('comments').select('id').where('id', '=', parentId).executeTakeFirst())
+    const { id } = await this.trx
+      .insertInto('comments')
+      .values({
+        post_id: postId,
+        parent_id: parentStillThere ? parentId! : null,
+        author_name: c.author || this.options.anonymous,
+        author_email: c.email || null,
+        author_url: website(c.url),
+        body,
+        status,
+        created_at:
+          carnetTimes.shape.created_at.safeParse(c.meta.find((m) => m.key === '_carnet_created_at')?.value).data ??
+          gmtDate(c.dateGmt) ??
+          localDate(c.date, this.options.timeZone) ??
+          nowIso(),
+        ip: c.ip || null,
+        body_key: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    localIds.set(c.id, id)
+    if (key) await remember(this.trx, 'wxr-comment', key, id)
+    this.summary.comments++
+    this.progress.comments++
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
+export async function importWxr(db: Kysely<Database>, source: Source, options: ImportOptions): Promise<ImportSummary> {
+  return inOneTransaction(db, options.dryRun ?? false, async (trx, summary) => {
+    const run = new WxrImport(trx, summary, options)
+    const records = xmlRecords(source, {
+      container: ['rss', 'channel'],
+      onBytes: (bytes) => {
+        run.progress.bytes = bytes
+      },
+    })
+    for await (const node of records) {
+      if (node.uri === '' && node.local === 'item') {
+        await run.item(readItem(node), node.line)
+        options.onProgress?.(run.progress)
+      } else if (node.uri === '' && node.local === 'link') {
+        run.channelLink = node.text.trim()
+      } else if (node.uri === '' && node.local === 'title') {
+        run.channelTitle = node.text.trim()
+      } else if (isWp(node.uri)) {
+        if (node.local === 'wxr_version') {
+          run.version = node.text.trim()
+          if (!/^1\.[0-2]$/.test(run.version))
+            throw new ImportFileError(`WXR version ${run.version} is not supported (1.0, 1.1, 1.2 are)`, node.line)
+        } else if (node.local === 'author') {
+          const a = readAuthor(node)
+          if (a.login && a.displayName) run.authors.set(a.login, a.displayName)
+        } else if (node.local === 'category') {
+          const c = readCategory(node)
+          if (c.name) await run.category(c.name, c.nicename)
+        }
+      }
+    }
+    if (run.version === undefined) throw new ImportFileError('not a WordPress export: no <wp:wxr_version>')
+  })
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import { canonicalIp, inNetwork, ipMatches, networkOf, parseIp } from '../../src/moderation/ip.ts'
+import { banCovers, banValue, foldName } from '../../src/moderation/bans.ts'
+
+describe('IP addresses as bans read them', () => {
+  it('writes one canonical form for every spelling', () => {
+    expect(canonicalIp(' 203.0.113.7 ')).toBe('203.0.113.7')
+    expect(canonicalIp('2001:DB8:0:0:0:0:0:1')).toBe('2001:db8::1')
+    expect(canonicalIp('2001:db8::0:1')).toBe('2001:db8::1')
+    expect(canonicalIp('[2001:db8::1]')).toBe('2001:db8::1')
+    // IPv4-mapped IPv6, dotted or in hex, is the IPv4 address.
+    expect(canonicalIp('::ffff:203.0.113.7')).toBe('203.0.113.7')
+    expect(canonicalIp('::FFFF:cb00:7107')).toBe('203.0.113.7')
+    expect(canonicalIp('::1')).toBe('::1')
+  })
+
+  it('refuses what is not an address', () => {
+    for (const bad of [
+      '',
+      '203.0.113',
+      '203.0.113.256',
+      '1.2.3.4.5',
+      'fe80::1%eth0',
+      '2001:db8::/64',
+      '203.0.113.0/24',
+      'gggg::1',
+      'exemple.fr',
+      '01.2.3.4',
+    ]) {
+      expect(parseIp(bad), bad).toBeNull()
+    }
+  })
+
+  it('puts an IPv4 address in its /24 and an IPv6 one in its /64', () => {
+    expect(networkOf('203.0.113.77')).toBe('203.0.113.0/24')
+    expect(networkOf('::ffff:203.0.113.77')).toBe('203.0.113.0/24')
+    expect(networkOf('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64')
+    expect(inNetwork('203.0.113.200', '203.0.113.0/24')).toBe(true)
+    expect(inNetwork('::ffff:203.0.113.200', '203.0.113.0/24')).toBe(true)
+    expect(inNetwork('203.0.114.1', '203.0.113.0/24')).toBe(false)
+    expect(inNetwork('2001:db8:1:2::99', '2001:db8:1:2::/64')).toBe(true)
+    expect(inNetwork('2001:db8:1:3::99', '2001:db8:1:2::/64')).toBe(false)
+    // An IPv6 address never falls in an IPv4 network, nor the reverse.
+    expect(inNetwork('::cb00:7101', '203.0.113.0/24')).toBe(false)
+    expect(inNetwork('not an ip', '203.0.113.0/24')).toBe(false)
+  })
+
+  it('matches one address in any spelling, and only it', () => {
+    expect(ipMatches('::ffff:203.0.113.7', '203.0.113.7')).toBe(true)
+    expect(ipMatches('203.0.113.8', '203.0.113.7')).toBe(false)
+    expect(ipMatches('2001:0db8::0001', '2001:db8::1')).toBe(true)
+  })
+})
+
+describe('ban values', () => {
+  it('fold names for case, accents and spacing, and match them whole', () => {
+    expect(foldName('  Zoë   TROLL ')).toBe('zoe troll')
+    const ban = { kind: 'name' as const, value: banValue('name', 'Zoë Troll')! }
+    expect(banCovers(ban, { name: 'ZOE troll', email: null, ip: null })).toBe(true)
+    expect(banCovers(ban, { name: 'Zoé Trolle', email: null, ip: null })).toBe(false)
+  })
+
+  it('compare e-mail addresses without case', () => {
+    const ban = { kind: 'email' as const, value: banValue('email', 'Troll@Exemple.FR')! }
+    expect(banCovers(ban, { name: 'x', email: 'troll@exemple.fr', ip: null })).toBe(true)
+    expect(banCovers(ban, { name: 'x', email: null, ip: null })).toBe(false)
+  })
+
+  it('refuse an IP value that is not an address', () => {
+    expect(banValue('ip', '999.1.1.1')).toBeNull()
+    expect(banValue('network', 'exemple')).toBeNull()
+  })
+})

@@ -1,0 +1,155 @@
+// Export a blog with everything (the demo content, generated threads with every status, a closed thread, a
+// draft, a scheduled and an HTML post, awkward text) and import it into an empty database: the same posts,
+// categories, tags, comments, threads, statuses and closed threads, compared row by row.
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { finished } from 'node:stream/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Kysely } from 'kysely'
+import { createPost } from '../../src/content/posts.write.ts'
+import type { Database } from '../../src/db/schema.ts'
+import { cdata, exportWxr } from '../../src/transfer/wxr-export.ts'
+import { importWxr } from '../../src/transfer/wxr-import.ts'
+import { xmlRecords } from '../../src/transfer/xml-records.ts'
+import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+
+const AWKWARD = 'Fin de CDATA ]]> ici, <b>pas du HTML</b> & &amp;lt; 🙂 مرحبا\nDeuxième ligne'
+
+async function generateThreads(db: Kysely<Database>) {
+  const posts = await db.selectFrom('posts').select('id').orderBy('id').limit(3).execute()
+  let n = 0
+  for (const { id } of posts) {
+    const roots: number[] = []
+    for (let i = 0; i < 6; i++) {
+      const status = (['approved', 'pending', 'spam'] as const)[i % 3]!
+      const parent = i >= 3 ? roots[i - 3]! : null
+      const row = await db
+        .insertInto('comments')
+        .values({
+          post_id: id,
+          parent_id: parent,
+          author_name: i === 2 ? 'Zoë <b>Tester</b>' : `Lecteur ${++n}`,
+          author_email: i % 2 ? `l${n}@exämple.fr` : null,
+          author_url: i === 1 ? 'https://example.org/~moi' : null,
+          body: i === 0 ? AWKWARD : `Commentaire ${n}, statut ${status}.`,
+          status,
+          created_at: new Date(Date.UTC(2020, 0, 1, 10, n, 7, 123 + n)).toISOString(),
+          ip: i % 2 ? `192.0.2.${n}` : null,
+          body_key: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      if (i < 3) roots.push(row.id)
+    }
+  }
+  await db.updateTable('posts').set({ comments_open: 0 }).where('id', '=', posts[1]!.id).execute()
+  await createPost(db, { title: 'Un brouillon', body: 'Pas fini ]]> encore', status: 'draft', tags: ['à faire'] })
+  await createPost(db, {
+    title: 'Plus tard',
+    body: '*Bientôt*',
+    status: 'published',
+    publishedAt: '2099-05-01T08:00:00.000Z',
+    categories: ['Futur'],
+  })
+  await createPost(db, {
+    title: 'Venue de WordPress',
+    body: '<!-- wp:paragraph -->\nLigne\nsuivante\n\n[caption]<img src="https://ex.org/a.jpg" alt="a"> Légende[/caption]',
+    format: 'html',
+    status: 'published',
+    publishedAt: '2019-03-31T00:30:00.000Z',
+    signature: '',
+  })
+}
+
+/** Everything a reader or an admin can see, without ids: posts by slug, comments with their parent's identity. */
+async function contents(db: Kysely<Database>) {
+  const posts = await db.selectFrom('posts').selectAll().orderBy('slug').execute()
+  const slugOf = new Map(posts.map((p) => [p.id, p.slug]))
+  const cats = await db
+    .selectFrom('post_categories as pc')
+    .innerJoin('categories as c', 'c.id', 'pc.category_id')
+    .select(['pc.post_id', 'c.name', 'c.slug'])
+    .execute()
+  const tags = await db.selectFrom('post_tags').selectAll().orderBy('position').execute()
+  const comments = await db.selectFrom('comments').selectAll().orderBy('created_at').execute()
+  const identity = new Map(comments.map((c) => [c.id, `${c.author_name} @ ${c.created_at}`]))
+  return {
+    posts: posts.map(({ id, ...p }) => ({
+      ...p,
+      categories: cats
+        .filter((c) => c.post_id === id)
+        .map((c) => `${c.name} (${c.slug})`)
+        .sort(),
+      tags: tags.filter((t) => t.post_id === id).map((t) => t.name),
+    })),
+    categories: (await db.selectFrom('categories').select(['name', 'slug']).orderBy('slug').execute()).map((c) => `${c.name} (${c.slug})`),
+    comments: comments.map(({ id: _id, post_id, parent_id, body_key: _key, ...c }) => ({
+      ...c,
+      post: slugOf.get(post_id),
+      parent: parent_id === null ? null : identity.get(parent_id),
+    })),
+  }
+}
+
+describe('export then import', () => {
+  let source: TestBlog
+  let target: TestBlog
+  let file: string
+  beforeAll(async () => {
+    source = await buildTestApp()
+    await generateThreads(source.app.db)
+    target = await buildTestApp({ demo: false })
+    file = join(target.dir, 'export.xml')
+    const out = createWriteStream(file)
+    // A small page size, so that paging is crossed several times.
+    await exportWxr(source.app.db, out, {
+      siteUrl: 'http://blog.test',
+      title: 'Carnet',
+      description: '',
+      language: 'fr',
+      timeZone: 'Europe/Paris',
+      pageSize: 4,
+    })
+    out.end()
+    await finished(out)
+  })
+  afterAll(async () => {
+    await source.close()
+    await target.close()
+  })
+
+  it('writes well-formed WXR 1.2 with every post and comment', async () => {
+    const items = []
+    for await (const node of xmlRecords(createReadStream(file), { container: ['rss', 'channel'] }))
+      if (node.local === 'item') items.push(node)
+    const posts = await source.app.db.selectFrom('posts').select('id').execute()
+    expect(items).toHaveLength(posts.length)
+    const text = readFileSync(file, 'utf8')
+    expect(text).toContain('<wp:wxr_version>1.2</wp:wxr_version>')
+    expect(text).toContain('<wp:status><![CDATA[draft]]></wp:status>')
+    expect(text).toContain('<wp:status><![CDATA[future]]></wp:status>')
+    expect(text).toContain('<wp:comment_status><![CDATA[closed]]></wp:comment_status>')
+    expect(text).toContain('<wp:comment_approved><![CDATA[spam]]></wp:comment_approved>')
+    expect(text).toContain('<wp:comment_approved><![CDATA[0]]></wp:comment_approved>')
+    expect(text).toContain(']]]]><![CDATA[>')
+  })
+
+  it('imports into an empty database as the same blog, row by row', async () => {
+    const summary = await importWxr(target.app.db, file, { timeZone: 'Europe/Paris', anonymous: 'Anonyme' })
+    expect(summary.skipped).toEqual({})
+    const before = await contents(source.app.db)
+    const after = await contents(target.app.db)
+    expect(after.posts).toHaveLength(before.posts.length)
+    expect(after.comments).toHaveLength(before.comments.length)
+    expect(before.comments.filter((c) => c.parent !== null).length).toBeGreaterThan(0)
+    for (let i = 0; i < before.posts.length; i++) expect(after.posts[i]).toEqual(before.posts[i])
+    for (let i = 0; i < before.comments.length; i++) expect(after.comments[i]).toEqual(before.comments[i])
+    expect(after.categories).toEqual(before.categories)
+  })
+})
+
+describe('cdata', () => {
+  it('splits "]]>" so that the text comes back whole', () => {
+    expect(cdata('a]]>b')).toBe('<![CDATA[a]]]]><![CDATA[>b]]>')
+  })
+})
