@@ -32,6 +32,7 @@ import requestPrivacy from './cache/policy.ts'
 import pageCache, { pageCacheStore } from './cache/page-cache.ts'
 import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
+import { databaseRateLimitStore } from './http/rate-limit.ts'
 import transfer from './transfer/plugin.ts'
 import media from './media/media.plugin.ts'
 import mail from './mail/mail.plugin.ts'
@@ -52,7 +53,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,
-    trustProxy: config.trustProxy,
+    trustProxy: typeof config.trustProxy === 'boolean' ? config.trustProxy : [...config.trustProxy],
     // A malformed address (bad percent-encoding, an over-long path parameter) goes through the one error
     // handler too: the usual page with the security headers, not JSON.
     frameworkErrors: (error, request, reply) => {
@@ -73,7 +74,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(formbody)
   await app.register(cookie)
   // Limits are set per route (comment posting, sign-in, the 404 page), not globally: readers are never throttled.
-  await app.register(rateLimit, { global: false })
+  // Their counters are in the database, shared by every instance (src/http/rate-limit.ts).
+  await app.register(rateLimit, { global: false, store: databaseRateLimitStore(app.db) })
   // br/gzip for streamed answers (static files, which browsers then keep). Answers built in memory (pages,
   // feeds) are compressed by src/cache/compression.ts, whose global hook runs before this route-level one
   // (which skips what is already encoded).

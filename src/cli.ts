@@ -5,6 +5,7 @@ import { loadConfig, ConfigError } from './config.ts'
 import { openBlog } from './blog.ts'
 import { backupDatabase, copyDatabase, integrityCheck, type BackupProgress } from './db/sqlite.ts'
 import { userAdd, userPassword } from './admin/user-command.ts'
+import { copyBlog, CopyError, describeDatabaseUrl, parseDatabaseUrl } from './ops/copy.ts'
 import { exportWxrCommand, importDisqusCommand, importWxrCommand } from './transfer/commands.ts'
 import { mediaAdd } from './admin/media-command.ts'
 import { copyMediaFiles, mediaBackupDir } from './media/backup.ts'
@@ -34,6 +35,28 @@ function progressLine(databasePath: string) {
   }
 }
 
+/**
+ * backup and restore copy SQLite files; a PostgreSQL database has its own tools. The message says exactly which
+ * command to run (the URL stays in the environment: no password on a command line or in a log).
+ */
+function postgresInstead(command: 'backup' | 'restore', args: string[]): number | null {
+  if (!/^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '')) return null
+  const file = args.find((a) => !a.startsWith('--'))
+  if (command === 'backup') {
+    console.error(
+      'DATABASE_URL is a PostgreSQL database: back it up with pg_dump (safe while the blog runs):\n' +
+        `  pg_dump --format=custom --file=${file ?? '/backups/carnet-$(date +%F).dump'} "$DATABASE_URL"`,
+    )
+  } else {
+    console.error(
+      'DATABASE_URL is a PostgreSQL database: restore a pg_dump backup with pg_restore (stop the blog first), then migrate:\n' +
+        `  pg_restore --clean --if-exists --no-owner --dbname="$DATABASE_URL" ${file ?? '/backups/carnet-2026-11-26.dump'}\n` +
+        '  npm run cli -- migrate',
+    )
+  }
+  return 1
+}
+
 const commands: Record<string, Command> = {
   migrate: {
     usage: 'migrate                   create the database or bring its schema up to date',
@@ -47,6 +70,8 @@ const commands: Record<string, Command> = {
   backup: {
     usage: 'backup <file> [--force]   copy the live database (safe while the blog runs), and the images to <file>.media/',
     async run(args) {
+      const postgres = postgresInstead('backup', args)
+      if (postgres !== null) return postgres
       const file = args.find((a) => !a.startsWith('--'))
       if (!file) {
         console.error('Usage: npm run cli -- backup <file> [--force]')
@@ -81,6 +106,8 @@ const commands: Record<string, Command> = {
   restore: {
     usage: 'restore <file>            replace the database with a backup, and put back its images (stop the blog first)',
     async run(args) {
+      const postgres = postgresInstead('restore', args)
+      if (postgres !== null) return postgres
       const file = args[0]
       if (!file) {
         console.error('Usage: npm run cli -- restore <file>')
@@ -107,6 +134,36 @@ const commands: Record<string, Command> = {
         media.files > 0 ? ` Images: ${media.copied} files put back into ${mediaDir} (${media.files - media.copied} were there).` : ''
       console.log(`Restored ${resolve(file)} into ${databasePath}, schema up to date.${images}`)
       return 0
+    },
+  },
+  copy: {
+    usage: 'copy <from> <to>          copy a whole blog into a new, empty database (SQLite file or postgres:// URL)',
+    async run(args) {
+      if (args.length !== 2) {
+        console.error(
+          'Usage: npm run cli -- copy <from> <to>   (each a SQLite file path or a postgres://user:password@host:port/database URL)',
+        )
+        return 2
+      }
+      try {
+        const from = parseDatabaseUrl(args[0]!, 'from')
+        const to = parseDatabaseUrl(args[1]!, 'to')
+        const started = Date.now()
+        const report = await copyBlog(from, to, (line) => console.log(`  ${line}`))
+        const rows = report.tables.reduce((n, t) => n + t.target, 0)
+        const seconds = ((Date.now() - started) / 1000).toFixed(1)
+        console.log(
+          `Copied ${describeDatabaseUrl(from)} to ${describeDatabaseUrl(to)}: ${rows} rows in ${report.tables.length} tables in ${seconds} s; ` +
+            'row counts checked, every table matches.',
+        )
+        return 0
+      } catch (err) {
+        if (err instanceof CopyError) {
+          console.error(err.message)
+          return 1
+        }
+        throw err
+      }
     },
   },
   // ---- admin ----

@@ -1,6 +1,7 @@
 // Configuration comes from the environment, is validated once at start-up and is frozen.
 // The variable names are a contract with the people and tools that run Carnet: keep them stable.
 import { dirname, join, resolve } from 'node:path'
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { dialectOf } from './db/dialect.ts'
 
@@ -19,6 +20,30 @@ function isTimeZone(value: string): boolean {
 const boolish = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
+
+const BOOLEAN_WORDS = ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']
+
+/** An IP address, or a network as address/prefix (10.0.0.0/8, fd00::/8). */
+function isAddressOrNetwork(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/')
+  if (rest.length || !address) return false
+  const version = isIP(address)
+  if (!version) return false
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128))
+}
+
+/**
+ * true/false, or the proxies' addresses: only a request coming from one of them has its X-Forwarded-For read
+ * (a client that reaches the instance directly cannot choose the address rate limits see).
+ */
+const trustProxy = z
+  .string()
+  .refine((v) => BOOLEAN_WORDS.includes(v) || v.split(',').every((a) => isAddressOrNetwork(a.trim())), {
+    error: 'must be false, true, or the comma-separated addresses of the proxies (e.g. 127.0.0.1,10.0.0.0/8)',
+  })
+  .transform((v): boolean | readonly string[] =>
+    BOOLEAN_WORDS.includes(v) ? ['1', 'true', 'yes', 'on'].includes(v) : Object.freeze(v.split(',').map((a) => a.trim())),
+  )
 
 const envSchema = z.object({
   PORT: z.coerce
@@ -58,7 +83,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits need it). */
-  TRUST_PROXY: boolish.default(false),
+  TRUST_PROXY: trustProxy.default(false),
   // ---- comments ----
   /** Comments a visitor (one IP address) may post per minute; 0 = no limit. */
   COMMENT_RATE_LIMIT: z.coerce
@@ -131,7 +156,8 @@ export interface Config {
   demoContent: boolean
   logLevel: string
   production: boolean
-  trustProxy: boolean
+  /** Whose X-Forwarded-For to believe: nobody's, anybody's (true), or these proxies' addresses / networks only. */
+  trustProxy: boolean | readonly string[]
   // ---- comments ----
   /** Comments per minute per IP address; 0 = no limit. */
   commentRateLimit: number

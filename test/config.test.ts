@@ -83,6 +83,8 @@ describe('configuration', () => {
     ['SITE_URL', 'ftp://blog.example.org', /^Invalid configuration: SITE_URL must be an absolute/],
     ['BLOG_LANGUAGE', 'de', /^Invalid configuration: BLOG_LANGUAGE must be fr or en \(got "de"\)$/],
     ['BLOG_TIMEZONE', 'Mars/Olympus', /^Invalid configuration: BLOG_TIMEZONE must be an IANA time zone/],
+    ['TRUST_PROXY', 'nginx', /^Invalid configuration: TRUST_PROXY must be false, true, or the comma-separated addresses/],
+    ['TRUST_PROXY', '10.0.0.0/33', /^Invalid configuration: TRUST_PROXY must be false, true/],
   ])('refuses %s=%s with a clear one-line message', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     try {
@@ -91,6 +93,12 @@ describe('configuration', () => {
       expect((err as Error).message).toMatch(message)
       expect((err as Error).message).not.toContain('\n')
     }
+  })
+
+  it('TRUST_PROXY: off by default, true, or the proxies’ addresses and networks only', () => {
+    expect(loadConfig({}).trustProxy).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.2, 10.0.0.0/8,fd00::/8' }).trustProxy).toEqual(['127.0.0.2', '10.0.0.0/8', 'fd00::/8'])
   })
 
   it('stops the real server with exit code 1 and one line, no stack trace', () => {

@@ -12,6 +12,10 @@ export const SQLITE_ONLY = [
   'test/slow/query-plans.test.ts',
   'test/slow/multi-process.test.ts',
   'test/demo/demo.test.ts',
+  // pg-ops: SQLite files and locks today; the PostgreSQL side of copy and of a stopped server is to be wired.
+  'test/ops/copy.test.ts',
+  'test/http/database-unavailable.test.ts',
+  'test/slow/nginx.test.ts',
 ]
 
 /** Tests that open no database at all: once is enough. */
@@ -21,6 +25,7 @@ export const NO_DATABASE = [
   'test/structure.test.ts',
   'test/config.test.ts',
   'test/slow/build.test.ts',
+  'test/ops/nginx-conf.test.ts',
 ]
 
 /** Tests of PostgreSQL only (they need the postgres project's cluster). */

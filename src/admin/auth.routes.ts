@@ -1,5 +1,5 @@
-// Sign-in and sign-out. Any failure gets the same message. Attempts are limited per IP (rate-limit, in memory
-// per instance) and per username (login_failures table: shared by instances, kept across restarts), so that
+// Sign-in and sign-out. Any failure gets the same message. Attempts are limited per IP (rate-limit, counted in
+// the database: shared by instances) and per username (login_failures table: shared by instances, kept across restarts), so that
 // neither one address trying many names nor many addresses trying one name gets far.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'

@@ -1,8 +1,11 @@
-// Which database failures mean "not now" (worth a retry: a full disk, a lock held too long, a server restarting)
-// rather than a bug, for either database. The one place that knows both databases' error codes.
+// Which database failures mean "not now" (worth a 503 and a retry: a full disk, a lock held too long, a server
+// restarting) rather than a bug, for either database. The one place that knows both drivers' error codes.
 
-/** SQLite's result codes for "not now". */
-const SQLITE_TRANSIENT = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|READONLY|CANTOPEN|PROTOCOL)/
+/**
+ * SQLite's "not now": a lock held past busy_timeout, an I/O error, a full disk, a file that cannot be opened or
+ * written (as opposed to a bug in a query, SQLITE_ERROR, or a constraint).
+ */
+const SQLITE_UNAVAILABLE = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|READONLY|CANTOPEN|PROTOCOL)/
 
 /**
  * PostgreSQL's SQLSTATEs for "not now": class 08 (connection lost or refused), class 53 (disk full, out of
@@ -10,14 +13,23 @@ const SQLITE_TRANSIENT = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|READONLY|CANTOPE
  * serialization failure or a deadlock victim), 55P03 (a lock not available), 25006 (a read-only standby after a
  * failover).
  */
-const POSTGRES_TRANSIENT = /^(08...|53...|57P0[123]|40001|40P01|55P03|25006)$/
+const POSTGRES_UNAVAILABLE = /^(08...|53...|57P0[123]|40001|40P01|55P03|25006)$/
 
 /** Node's network errors when the PostgreSQL server cannot be reached at all. */
-const NETWORK_TRANSIENT = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN)$/
+const NETWORK_UNAVAILABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/
 
-export function isTransientDatabaseError(err: unknown): boolean {
-  const code = String((err as { code?: unknown } | null)?.code ?? '')
-  if (SQLITE_TRANSIENT.test(code) || POSTGRES_TRANSIENT.test(code) || NETWORK_TRANSIENT.test(code)) return true
-  // pg's own errors when the connection ends under a query carry no code.
-  return err instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(err.message)
+/** `pg` errors that carry no code: a connection cut mid-query, a pool that could not connect in time. */
+const POSTGRES_UNAVAILABLE_MESSAGE =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/i
+
+/** Whether an error means the database cannot be used right now; looks through `cause` (Kysely) and AggregateErrors. */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 4) return false
+  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown }
+  if (typeof code === 'string' && (SQLITE_UNAVAILABLE.test(code) || POSTGRES_UNAVAILABLE.test(code) || NETWORK_UNAVAILABLE.test(code))) {
+    return true
+  }
+  if (typeof message === 'string' && POSTGRES_UNAVAILABLE_MESSAGE.test(message)) return true
+  if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true
+  return isDatabaseUnavailable(cause, depth + 1)
 }

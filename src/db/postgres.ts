@@ -114,6 +114,8 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => Prom
  * author thinking of it, as SQLite's `PRAGMA data_version` covers every table. BEFORE STATEMENT: the version row is
  * locked at a write transaction's first statement, before any row it touches, so two writers always queue in the
  * same order (no deadlock between the version row and the rows they write).
+ * rate_limits (pg-ops) is left out: its counters are no page's content, and a statement trigger would fire even
+ * on a refused request's no-op upsert, emptying every instance's page cache at each refusal.
  */
 export async function attachWriteTriggers(db: Kysely<Database>): Promise<void> {
   await db.transaction().execute(async (trx) => {
@@ -122,7 +124,7 @@ export async function attachWriteTriggers(db: Kysely<Database>): Promise<void> {
     const missing = await sql<{ name: string }>`
       select c.relname as name from pg_class c
       where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p')
-        and c.relname not in ('kysely_migration', 'kysely_migration_lock')
+        and c.relname not in ('kysely_migration', 'kysely_migration_lock', 'rate_limits')
         and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'carnet_data_version')`.execute(trx)
     for (const { name } of missing.rows) {
       // site_state's own row cannot be updated before a statement that updates it (PostgreSQL refuses a row

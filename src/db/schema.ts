@@ -228,6 +228,16 @@ export interface MailOutboxTable {
   sent_message_id: string | null
 }
 
+/**
+ * A rate-limit counter (src/http/rate-limit.ts): requests of one key (route and client address) in the window
+ * that ends at expires_at, shared by every instance on the database.
+ */
+export interface RateLimitsTable {
+  key: string
+  count: number
+  expires_at: string
+}
+
 export type BanKind = 'email' | 'ip' | 'network' | 'name'
 
 /** A banned commenter (src/moderation/bans.ts). */
@@ -263,6 +273,7 @@ export interface Database {
   audit_log: AuditLogTable
   login_failures: LoginFailuresTable
   revoked_sessions: RevokedSessionsTable
+  rate_limits: RateLimitsTable
   bans: BansTable
   // ---- import ----
   legacy_urls: LegacyUrlsTable

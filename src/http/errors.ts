@@ -1,9 +1,11 @@
 // One error handler for the whole app: people get a kind page in the blog's language, never a stack trace;
 // the log gets the whole error.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { isDatabaseUnavailable } from '../db/errors.ts'
 import { messages } from '../i18n/index.ts'
 import { escapeHtml } from '../lib/html.ts'
+import { PER_INSTANCE } from './rate-limit.ts'
 
 /**
  * A refusal whose title and text are for people, already in the blog's language (a closed thread, a cross-site
@@ -19,6 +21,48 @@ export class PublicError extends Error {
   }
 }
 
+/** Seconds people are asked to wait when the database is unavailable (Retry-After). */
+export const RETRY_AFTER_UNAVAILABLE = 30
+
+/** What is logged while the database is unavailable: the cause once, then one line a minute, then the recovery. */
+export class OutageLog {
+  static readonly REMIND_EVERY_MS = 60_000
+  #since: number | null = null
+  #lastLine = 0
+  #failures = 0
+
+  get ongoing(): boolean {
+    return this.#since !== null
+  }
+
+  failed(log: FastifyBaseLogger, err: unknown, now = Date.now()): void {
+    this.#failures++
+    if (this.#since === null) {
+      this.#since = this.#lastLine = now
+      this.#failures = 0
+      log.error({ err }, 'database unavailable: answering 503 with Retry-After until it is back')
+    } else if (now - this.#lastLine >= OutageLog.REMIND_EVERY_MS) {
+      log.error(
+        {
+          reason: err instanceof Error ? err.message : String(err),
+          failedRequests: this.#failures,
+          seconds: Math.round((now - this.#since) / 1000),
+        },
+        'database still unavailable',
+      )
+      this.#lastLine = now
+      this.#failures = 0
+    }
+  }
+
+  /** A request used the database again. */
+  recovered(log: FastifyBaseLogger, now = Date.now()): void {
+    if (this.#since === null) return
+    log.info({ seconds: Math.round((now - this.#since) / 1000) }, 'database available again')
+    this.#since = null
+  }
+}
+
 /**
  * Asked, in order, before a missing page is answered 404: a feature that knows where an old address went (an
  * imported blog's WordPress links) returns the path to redirect to (301), or undefined.
@@ -29,6 +73,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Features add their old-address lookups here (see NotFoundRedirect); real routes always win. */
     notFoundRedirects: NotFoundRedirect[]
+    /** Logs database outages once (src/http/errors.ts); features that catch such errors report them here. */
+    databaseOutage: OutageLog
   }
 }
 
@@ -36,10 +82,19 @@ declare module 'fastify' {
 export const NOT_FOUND_PER_MINUTE = 60
 
 async function errorsPlugin(app: FastifyInstance) {
+  const outage = new OutageLog()
+  app.decorate('databaseOutage', outage)
+  // The first answer built from the database after an outage (a page-cache hit proves nothing) ends it.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (outage.ongoing && reply.statusCode < 500 && reply.getHeader('x-page-cache') !== 'hit') outage.recovered(request.log)
+    done()
+  })
+
   // A missing page is rendered in full (layout, sidebar) and never cached: throttled per address, so that a
   // scan of guessed URLs cannot keep the database busy. The refusal (429, Retry-After set by the rate limiter)
-  // goes to the error handler below, the one error page. Real pages are not limited.
-  const notFoundLimit = app.rateLimit({ max: NOT_FOUND_PER_MINUTE, timeWindow: '1 minute' })
+  // goes to the error handler below, the one error page. Real pages are not limited. Counted per instance, in
+  // memory: it protects this instance's CPU, and a write per miss would cost more than the miss (rate-limit.ts).
+  const notFoundLimit = app.rateLimit({ max: NOT_FOUND_PER_MINUTE, timeWindow: '1 minute', ...PER_INSTANCE })
   app.decorate('notFoundRedirects', [] as NotFoundRedirect[])
   app.setNotFoundHandler({ preHandler: notFoundLimit }, async (request, reply) => {
     if (request.method === 'GET' || request.method === 'HEAD') {
@@ -62,8 +117,14 @@ async function errorsPlugin(app: FastifyInstance) {
  * the app (`app.renderPage`), never through `reply.page`.
  */
 export async function renderError(app: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-  if (status >= 500) request.log.error({ err: error }, 'request failed')
+  const unavailable = isDatabaseUnavailable(error)
+  const status = unavailable
+    ? 503
+    : typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
+      ? error.statusCode
+      : 500
+  if (unavailable) app.databaseOutage.failed(request.log, error)
+  else if (status >= 500) request.log.error({ err: error }, 'request failed')
   // A client's mistake is not ours: one info line, no stack (not under `err`, which pino prints with one).
   else request.log.info({ status, code: error.code, reason: error.message }, 'request refused')
   const t = messages(app.settings.get().language)
@@ -72,7 +133,9 @@ export async function renderError(app: FastifyInstance, error: FastifyError, req
   if (error instanceof PublicError) [title, text] = [error.title, error.message]
   else if (status === 413) [title, text] = [t.tooLargeTitle, t.tooLargeText]
   else if (status === 429) [title, text] = [t.tooManyTitle, t.tooManyText]
+  else if (unavailable) [title, text] = [t.unavailableTitle, t.unavailableText]
   reply.code(status)
+  if (unavailable) reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE))
   const headers = (error as FastifyError & { headers?: Record<string, string> }).headers
   if (headers) reply.headers(headers)
   try {

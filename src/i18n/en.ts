@@ -45,6 +45,8 @@ export const en: Messages = {
   notFoundText: 'The address you asked for does not exist, or no longer does. Go back to the home page or browse the archives.',
   errorTitle: 'Something went wrong',
   errorText: 'We could not show this page. Please try again in a moment.',
+  unavailableTitle: 'The blog will be back in a moment',
+  unavailableText: 'The blog cannot reach its data right now (maintenance or a passing incident). Nothing is lost: try again in a minute.',
   badRequestTitle: 'Bad request',
   badRequestText: 'The request could not be understood.',
   defaultDescription: (title: string) => `${title}: posts, archives and comments.`,

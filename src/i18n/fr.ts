@@ -45,6 +45,9 @@ export const fr = {
   notFoundText: "L'adresse demandée n'existe pas ou plus. Vous pouvez revenir à l'accueil ou parcourir les archives.",
   errorTitle: 'Une erreur est survenue',
   errorText: 'Nous n’avons pas pu afficher cette page. Réessayez dans un instant.',
+  unavailableTitle: 'Le blog revient dans un instant',
+  unavailableText:
+    'Le blog ne peut pas lire ses données pour le moment (maintenance ou incident passager). Rien n’est perdu : réessayez dans une minute.',
   badRequestTitle: 'Requête invalide',
   badRequestText: 'La requête envoyée n’a pas pu être comprise.',
   defaultDescription: (title: string) => `${title} : notes, archives et commentaires.`,

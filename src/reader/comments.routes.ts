@@ -1,7 +1,6 @@
 // Posting comments. The form posts to the post's own permanent link; success is a 303 back to it
 // (post/redirect/get), errors re-render the post page with the form as typed. Post pages carry no per-visitor
 // token (so they stay cacheable): cross-site posts are refused from the Origin / Sec-Fetch-Site headers instead.
-import { isTransientDatabaseError } from '../db/errors.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
@@ -12,6 +11,7 @@ import { postPageData } from './pages.routes.ts'
 import { postParams } from '../lib/url-params.ts'
 import { viewContext, type CommentView } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
 import { PublicError, renderError } from '../http/errors.ts'
 import {
   commentForm,
@@ -52,7 +52,7 @@ export function pendingUrl(postUrl: string): string {
  */
 export const COMMENT_BODY_LIMIT = 1024 * 1024
 
-/** Seconds a commenter is asked to wait after such a failure. */
+/** Seconds a commenter is asked to wait after the database failed to take a comment. */
 export const RETRY_AFTER_DB_FAILURE = 60
 
 async function commentsRoutes(app: FastifyInstance) {
@@ -165,6 +165,29 @@ async function commentsRoutes(app: FastifyInstance) {
     })
   }
 
+  /** The comment as typed, in a page of its own with the message: for when the post page cannot be read. */
+  async function unsent(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+    app.databaseOutage.failed(request.log, error)
+    const t = messages(app.settings.get().language)
+    const values = typedValues(request.body)
+    const parent = commentForm.shape.parent.safeParse(values.parent)
+    const path = request.url.split('?')[0]!
+    const html = await app.renderPage(request, 'errors/comment-unsent', {
+      title: t.unavailableTitle,
+      message: t.unavailableText,
+      sidebar: null,
+      noindex: true,
+      commentForm: commentFormView({
+        t,
+        postUrl: path,
+        values: values.form,
+        formError: t.errSaveFailed,
+        replyTo: parent.success && parent.data !== null ? { id: parent.data, authorName: '' } : null,
+      }),
+    })
+    return reply.code(503).header('retry-after', String(RETRY_AFTER_DB_FAILURE)).type('text/html; charset=utf-8').send(html)
+  }
+
   const limit = app.config.commentRateLimit
   app.post(
     '/archive/:year/:month/:day/:file',
@@ -184,6 +207,9 @@ async function commentsRoutes(app: FastifyInstance) {
       errorHandler: async (error, request, reply) => {
         const row = error.statusCode === 429 && !reply.sent ? await postOf(request).catch(() => undefined) : undefined
         if (row) return refused(request, reply, 429, row, messages(app.settings.get().language).errTooManyComments)
+        // The database could not even be read (PostgreSQL down, the rate limit's counter unreachable): the post
+        // page cannot be built, but the comment comes back in a form of its own, as typed.
+        if (isDatabaseUnavailable(error) && !reply.sent) return unsent(request, reply, error)
         return renderError(app, error, request, reply)
       },
     },
@@ -241,11 +267,18 @@ async function commentsRoutes(app: FastifyInstance) {
         })
       } catch (err) {
         // Nothing was stored (the transaction rolled back). The log gets the real cause; the commenter gets the
-        // text back, with "try again later" when the failure is the database's "not now" (a full disk above all).
-        request.log.error({ err, post: row.id }, 'comment not saved: the database failed')
-        const transient = isTransientDatabaseError(err)
+        // text back, with "try again later" when the failure is SQLite's "not now" (a full disk above all).
+        const transient = isDatabaseUnavailable(err)
+        if (transient) app.databaseOutage.failed(request.log, err)
+        else request.log.error({ err, post: row.id }, 'comment not saved: the database failed')
         if (transient) reply.header('retry-after', String(RETRY_AFTER_DB_FAILURE))
-        return refused(request, reply, transient ? 503 : 500, row, t.errSaveFailed)
+        try {
+          return await refused(request, reply, transient ? 503 : 500, row, t.errSaveFailed)
+        } catch (pageError) {
+          // Writes and then reads failed (the database went away meanwhile): the form alone.
+          if (isDatabaseUnavailable(pageError)) return unsent(request, reply, pageError)
+          throw pageError
+        }
       }
       if (result.kind === 'duplicate') {
         return formAgain(reply, 409, row, settings, { values: values.form, formError: t.errDuplicate, parent: comment.parent })
