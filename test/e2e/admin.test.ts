@@ -67,7 +67,7 @@ describe.skipIf(!hasChromium)('admin flow', () => {
     expect(await page.locator('.admin-logout').innerText()).toContain('claire')
 
     await page.getByLabel('Titre').fill(TITLE)
-    await page.getByLabel('Texte (Markdown)').fill("Le poste-frontière d'Al-Qaïm a rouvert.\n\n## Et ensuite\n\nLe commerce reprend.")
+    await page.getByLabel('Texte', { exact: true }).fill("Le poste-frontière d'Al-Qaïm a rouvert.\n\n## Et ensuite\n\nLe commerce reprend.")
     await page.getByRole('checkbox', { name: 'Irak' }).check()
     await screenshots(page, 'admin-new-post')
     await navigation(page, () => page.getByRole('button', { name: 'Publier maintenant' }).click())

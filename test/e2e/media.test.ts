@@ -39,7 +39,7 @@ describe.skipIf(!hasChromium)('images in a post', () => {
     await page.goto(`${blog.url}/admin/posts/new`)
     await signIn(page)
     await page.getByLabel('Titre').fill('Une journée au port')
-    await page.getByLabel('Texte (Markdown)').fill('Le matin, les bateaux rentrent.')
+    await page.getByLabel('Texte', { exact: true }).fill('Le matin, les bateaux rentrent.')
 
     // The file input and its button: the whole form goes, the editor comes back with the Markdown added.
     await page.getByRole('textbox', { name: /^Texte alternatif/ }).fill('Des barques colorées au quai')
@@ -49,7 +49,7 @@ describe.skipIf(!hasChromium)('images in a post', () => {
     await navigation(page, () => page.getByRole('button', { name: 'Ajouter l’image au texte' }).click())
     expect(await page.getByRole('status').first().textContent()).toBe('Image ajoutée à la fin du texte.')
     expect(await page.getByLabel('Titre').inputValue()).toBe('Une journée au port')
-    const body = page.getByLabel('Texte (Markdown)')
+    const body = page.getByLabel('Texte', { exact: true })
     expect(await body.inputValue()).toMatch(
       /^Le matin, les bateaux rentrent\.\n\n!\[Des barques colorées au quai\]\(\/media\/[0-9a-f]{32}-1800x1200\.jpg\)\n$/,
     )

@@ -3,6 +3,7 @@
 // unsubscribe, and then silence.
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { dialectOfDb } from '../../src/db/dialect.ts'
 import { buildTestApp, SITE_URL, visibleText, type TestBlog } from '../helpers/app.ts'
 import { commentsArea, openPost, send } from '../helpers/comments.ts'
 import { htmlErrors } from '../helpers/browser-checks.ts'
@@ -189,7 +190,14 @@ describe('a commenter who asks to hear about replies', () => {
   it('stores the comment and its mails together or not at all', async () => {
     const post = await openPost(blog)
     // The outbox refuses writes (a test-only trigger): the comment must not be stored without its mail.
-    await sql`create trigger no_mail before insert on mail_outbox begin select raise(abort, 'outbox broken'); end`.execute(blog.app.db)
+    if (dialectOfDb(blog.app.db) === 'postgres') {
+      await sql`create function no_mail() returns trigger language plpgsql as $$ begin raise exception 'outbox broken'; end $$`.execute(
+        blog.app.db,
+      )
+      await sql`create trigger no_mail before insert on mail_outbox for each row execute function no_mail()`.execute(blog.app.db)
+    } else {
+      await sql`create trigger no_mail before insert on mail_outbox begin select raise(abort, 'outbox broken'); end`.execute(blog.app.db)
+    }
     const res = await send(blog, post.url, { author: 'Zoë', email: 'zoe@example.org', body: 'Rien ne doit rester.', notify: 'on' })
     expect(res.statusCode).toBe(500)
     expect(commentsArea(res.body)).toContain('Rien ne doit rester.')
