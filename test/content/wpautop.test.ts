@@ -33,7 +33,7 @@ describe('wpautop', () => {
     expect(stripWordPressMarkup(src)).not.toMatch(/wp:|\[caption|\[gallery/)
     const html = renderHtmlBody(src)
     expect(html).toContain('<p>Hello</p>')
-    expect(html).toContain('<img src="https://ex.org/a.jpg" alt="A" loading="lazy"> A cat')
+    expect(html).toContain('<img src="https://ex.org/a.jpg" alt="A" loading="lazy" decoding="async"> A cat')
     expect(html).not.toContain('[')
   })
 
