@@ -25,6 +25,11 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   { table: 'bans', orderBy: ['id'] },
   // By id: a reply's parent is an older comment, so it is always there first.
   { table: 'comments', orderBy: ['id'] },
+  { table: 'comment_reports', orderBy: ['id'] },
+  { table: 'media', orderBy: ['id'] },
+  { table: 'mail_addresses', orderBy: ['id'] },
+  { table: 'mail_subscriptions', orderBy: ['id'] },
+  { table: 'mail_outbox', orderBy: ['id'] },
   { table: 'audit_log', orderBy: ['id'] },
   { table: 'login_failures', orderBy: ['id'] },
   { table: 'revoked_sessions', orderBy: ['sid'] },
