@@ -4,6 +4,7 @@ import { renderCommentBody } from '../content/comment-text.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
 import type { Formatter, Messages } from '../i18n/index.ts'
 import { uncountedPager } from '../lib/pager.ts'
+import { wallClock } from '../lib/time.ts'
 import { postPath } from '../lib/urls.ts'
 import type { Settings } from '../settings/settings.ts'
 import type { AdminCommentRow, AdminPostRow, PostState } from './admin.repository.ts'
@@ -17,18 +18,7 @@ export interface AdminContext {
 
 /** An instant as a `datetime-local` value in the blog's zone: `2026-11-26T14:30`. */
 export function toLocalInput(iso: string | null, timeZone: string): string {
-  if (!iso) return ''
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(new Date(iso))
-  const get = (type: string) => parts.find((p) => p.type === type)!.value
-  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`
+  return iso ? wallClock(iso, timeZone).slice(0, 16) : ''
 }
 
 export function postState(post: { status: string; published_at: string | null }, now: string): PostState {

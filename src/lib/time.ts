@@ -51,6 +51,30 @@ function computeZonedParts(iso: string | Date, timeZone: string): { year: number
   return { year: get('year'), month: get('month'), day: get('day') }
 }
 
+const wallClockFormats = new Map<string, Intl.DateTimeFormat>()
+
+/** An instant on a zone's wall clock, as `2026-11-26T14:30:05` (for form inputs and WordPress's post_date). */
+export function wallClock(iso: string | Date, timeZone: string): string {
+  let format = wallClockFormats.get(timeZone)
+  if (!format) {
+    const digits = '2-digit'
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: digits,
+      day: digits,
+      hour: digits,
+      minute: digits,
+      second: digits,
+    })
+    wallClockFormats.set(timeZone, format)
+  }
+  const parts = format.formatToParts(typeof iso === 'string' ? new Date(iso) : iso)
+  const get = (type: string) => parts.find((p) => p.type === type)!.value
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`
+}
+
 /** The UTC instant at which a wall-clock time in a zone happens (for month boundaries in the blog's zone). */
 export function zonedTimeToUtc(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): Date {
   const guess = Date.UTC(year, month - 1, day, hour, minute)

@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { slugify } from '../lib/slug.ts'
+import { wallClock } from '../lib/time.ts'
 import { postPath } from '../lib/urls.ts'
 
 export interface ExportOptions {
@@ -44,18 +45,7 @@ function gmt(iso: string): string {
 
 /** The same instant on the blog's wall clock, as WordPress's post_date. */
 function local(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(iso))
-  const g = (t: string) => parts.find((p) => p.type === t)!.value
-  return `${g('year')}-${g('month')}-${g('day')} ${g('hour')}:${g('minute')}:${g('second')}`
+  return wallClock(iso, timeZone).replace('T', ' ')
 }
 
 const ZERO_DATE = '0000-00-00 00:00:00'
