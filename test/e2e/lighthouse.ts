@@ -1,4 +1,5 @@
-// Lighthouse on the home page, the seed post page (closed thread) and a post with the comment form: prints the
+// Lighthouse on the home page, the seed post page (closed thread), a post with the comment form and a post with
+// photos from the media library (its <picture>s, sizes and lazy loading): prints the
 // scores of each and exits 1 when any judged score is under 95. `npm run lighthouse` (about a minute; needs
 // /usr/bin/chromium).
 //
@@ -8,12 +9,15 @@
 // performance score is printed all the same; `--mobile-performance` judges it too, for a quiet machine.
 // A trace Lighthouse cannot read (NO_NAVSTART, NO_FCP…, its `runtimeError`) is retried; its own message is
 // printed each time, and a page whose three tries all fail fails the run.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as chromeLauncher from 'chrome-launcher'
 import lighthouse, { desktopConfig, type Flags, type Result } from 'lighthouse'
+import { createPost } from '../../src/content/posts.write.ts'
+import { markdownOf } from '../../src/media/store.ts'
 import { SEED_PATH } from '../helpers/app.ts'
+import { phonePhoto } from '../helpers/images.ts'
 import { CHROMIUM, CHROMIUM_FLAGS, pathOf, startBlog } from '../helpers/browser.ts'
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const
@@ -58,13 +62,35 @@ function explain(lhr: Result, c: Category) {
   }
 }
 
+/** A published post with three phone photos (2,400 × 1,600 before resizing) between its paragraphs. */
+async function postWithImages(): Promise<string> {
+  const images = []
+  for (const [i, alt] of ['Le port au matin', 'Les filets sèchent sur le quai', 'Un bateau rentre'].entries()) {
+    const file = join(profile, `photo-${i}.jpg`)
+    const bytes = await phonePhoto(2400 + i * 8, 1600)
+    writeFileSync(file, bytes)
+    images.push(await blog.app.media.addReceived(file, bytes.length, { alt, decorative: false }))
+  }
+  const paragraph = 'Le matin, les bateaux rentrent au port et les pêcheurs déchargent la nuit sur le quai.'
+  const title = 'Photos du port'
+  await createPost(blog.app.db, {
+    title,
+    body: images.map((image) => `${paragraph}\n\n${markdownOf(image)}`).join('\n\n'),
+    status: 'published',
+    publishedAt: new Date(Date.now() - 60_000).toISOString(),
+  })
+  return pathOf(blog, title)
+}
+
 let failed = false
 try {
   const openPost = await pathOf(blog, 'Questions de lecteurs : comment vérifier une information ?')
+  const imagesPost = await postWithImages()
   for (const [name, path] of [
     ['home', '/'],
     ['post', SEED_PATH],
     ['post with form', openPost],
+    ['post, images', imagesPost],
   ] as const) {
     const mobile = await audit(blog.url + path, `${name} (mobile)`, CATEGORIES, false)
     const desktop = await audit(blog.url + path, `${name} (desktop)`, ['performance'], true)
