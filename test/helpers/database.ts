@@ -10,9 +10,14 @@ import { createKysely, openSqlite } from '../../src/db/sqlite.ts'
 
 import { TEMPLATE } from './postgres-cluster.ts'
 
+/** The postgres project's cluster, or undefined: the sqlite project, or a script outside vitest (Lighthouse). */
+function postgresBase(): string | undefined {
+  return process.env.VITEST ? inject('postgresUrl') : undefined
+}
+
 /** Which database this test run is for. */
 export function testDialect(): 'sqlite' | 'postgres' {
-  return inject('postgresUrl') ? 'postgres' : 'sqlite'
+  return postgresBase() ? 'postgres' : 'sqlite'
 }
 
 export interface TestDatabase {
@@ -35,7 +40,7 @@ async function admin<T>(base: string, action: (client: pg.Client) => Promise<T>)
 
 /** A new, empty (migrated) database for one test; `dir` holds the SQLite file. */
 export async function createTestDatabase(dir: string): Promise<TestDatabase> {
-  const base = inject('postgresUrl')
+  const base = postgresBase()
   if (!base) return { url: join(dir, 'carnet.db'), env: {}, drop: async () => {} }
   const name = `carnet_test_${randomBytes(6).toString('hex')}`
   await admin(base, (c) => c.query(`create database ${name} template ${TEMPLATE}`))
@@ -54,7 +59,7 @@ export interface EmptyDatabase extends TestDatabase {
 
 /** A database with no table at all, for tests that migrate it themselves; `file` names the SQLite file. */
 export async function createEmptyDatabase(dir: string, file: string): Promise<EmptyDatabase> {
-  const base = inject('postgresUrl')
+  const base = postgresBase()
   if (!base) {
     const url = join(dir, file)
     const db = createKysely(openSqlite(url))
