@@ -273,6 +273,17 @@ export const en: Messages = {
     alreadyImported: (n: number) => `${n} posts and comments were imported already: left as they are.`,
     nothingNew: 'Nothing new: this file was imported already.',
     skippedHeading: 'Left out',
+    skipped: {
+      page: () => 'page: Carnet has no pages',
+      'not-a-post': (type: string) => `${type}: not a post`,
+      'post-status': (status: string) => `post with status ${status}: not kept`,
+      'link-notice': (type: string) => `${type}: Carnet keeps only comments`,
+      'comment-status': (status: string) => `comment with status ${status}: not kept`,
+      'comment-without-text': () => 'comment without text',
+      'deleted-comment': () => 'deleted comment',
+      'spam-comment': () => 'spam comment',
+      'unmatched-thread': () => 'comment on a thread that matches no post',
+    },
     unmatchedHeading: 'Disqus threads that match no post',
   },
   admin: {

@@ -287,6 +287,18 @@ export const fr = {
     alreadyImported: (n: number) => `${n} notes et commentaires étaient déjà importés : laissés tels quels.`,
     nothingNew: 'Rien de nouveau : ce fichier avait déjà été importé.',
     skippedHeading: 'Laissés de côté',
+    // What an import left out, after "n ×"; the argument is the WordPress type or status the things had.
+    skipped: {
+      page: () => 'page : Carnet n’a pas de pages',
+      'not-a-post': (type: string) => `élément « ${type} » : pas une note`,
+      'post-status': (status: string) => `note à l’état « ${status} » : non gardée`,
+      'link-notice': (type: string) => `${type} : Carnet ne garde que les commentaires`,
+      'comment-status': (status: string) => `commentaire à l’état « ${status} » : non gardé`,
+      'comment-without-text': () => 'commentaire sans texte',
+      'deleted-comment': () => 'commentaire supprimé',
+      'spam-comment': () => 'commentaire indésirable',
+      'unmatched-thread': () => 'commentaire d’un fil qui ne correspond à aucune note',
+    },
     unmatchedHeading: 'Fils Disqus sans note correspondante',
   },
   admin: {
