@@ -3,11 +3,13 @@
 // the server and prints the functions with the most self time and the server's CPU time per request.
 // With `--method POST --body '...'` it profiles a form post (the body gets a counter appended per request).
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import { startBenchPostgres } from './postgres.ts'
 import { cpuMs, freePort, serverCommand, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
@@ -26,19 +28,33 @@ const { values: args } = parseArgs({
     'every-post': { type: 'boolean', default: false },
     /** Keep the .cpuprofile (its folder is printed), e.g. to open it in Chrome's DevTools. */
     keep: { type: 'boolean', default: false },
+    /** sqlite, or postgres: the blog copied into a throwaway cluster, and PostgreSQL's busiest statements printed. */
+    database: { type: 'string', default: 'sqlite' },
+    /** PostgreSQL: DATABASE_POOL_SIZE. */
+    'pool-size': { type: 'string' },
   },
 })
+if (!['sqlite', 'postgres'].includes(args.database!)) throw new Error('--database is sqlite or postgres')
 
 const dir = mkdtempSync(join(tmpdir(), 'carnet-prof-'))
 const copy = join(dir, 'bench.db')
 copyFileSync(args.db, copy)
+const pgCluster = args.database === 'postgres' ? await startBenchPostgres({ statements: true }) : undefined
+const pgDatabase = pgCluster ? (await pgCluster.load(copy)).template : undefined
+const databaseEnv: Record<string, string> = pgCluster
+  ? {
+      DATABASE_URL: pgCluster.url(pgDatabase!),
+      SESSION_KEY: randomBytes(32).toString('hex'),
+      ...(args['pool-size'] ? { DATABASE_POOL_SIZE: args['pool-size'] } : {}),
+    }
+  : { DATABASE_URL: copy }
 const port = await freePort()
 const [command, ...commandArgs] = serverCommand()
 const proc = spawn(command!, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...commandArgs], {
   env: {
     ...process.env,
     NODE_ENV: 'production',
-    DATABASE_URL: copy,
+    ...databaseEnv,
     SITE_URL: 'http://127.0.0.1',
     LOG_LEVEL: 'warn',
     PAGE_CACHE: args['page-cache'],
@@ -77,20 +93,26 @@ const opts = {
       : {}),
 }
 await autocannon({ ...opts, duration: 1 })
+await pgCluster?.topStatements(pgDatabase!, 0) // counts from the measured seconds only
 const cpu0 = cpuMs(proc.pid!)
+const db0 = pgCluster?.cpuMs() ?? 0
 const client0 = process.cpuUsage()
 const r = await autocannon({ ...opts, duration: Number(args.seconds) })
 const cpu = cpuMs(proc.pid!) - cpu0
+const dbCpu = (pgCluster?.cpuMs() ?? 0) - db0
+const statements = pgCluster ? await pgCluster.topStatements(pgDatabase!, 15) : []
 const client = process.cpuUsage(client0)
 const clientMs = (client.user + client.system) / 1000
 const done = new Promise((resolve) => proc.once('exit', resolve))
 proc.kill('SIGTERM')
 await done
+await pgCluster?.stop()
 
 const total = r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
 console.log(
-  `${args.method} ${args.path} (cache ${args['page-cache']}): ${Math.round(total / Number(args.seconds))} req/s, 2xx ${r['2xx']}, 3xx ${r['3xx']}, 4xx ${r['4xx']}, 5xx ${r['5xx']}, p99 ${r.latency.p99} ms; server CPU ${((1000 * cpu) / total).toFixed(0)} µs per request (autocannon's: ${((1000 * clientMs) / total).toFixed(0)} µs)\n`,
+  `${args.method} ${args.path} (cache ${args['page-cache']}): ${Math.round(total / Number(args.seconds))} req/s, 2xx ${r['2xx']}, 3xx ${r['3xx']}, 4xx ${r['4xx']}, 5xx ${r['5xx']}, p99 ${r.latency.p99} ms; server CPU ${((1000 * cpu) / total).toFixed(0)} µs per request (autocannon's: ${((1000 * clientMs) / total).toFixed(0)} µs${pgCluster ? `, PostgreSQL's: ${((1000 * dbCpu) / total).toFixed(0)} µs` : ''})\n`,
 )
+if (statements.length) console.log(`PostgreSQL's statements by total time (pg_stat_statements):\n${statements.join('\n')}\n`)
 
 interface Node {
   id: number

@@ -39,7 +39,17 @@ export interface Cluster {
   stop(): void
 }
 
-export async function startCluster(bin: string): Promise<Cluster> {
+export interface ClusterOptions {
+  /**
+   * Durable like a production server (fsync, synchronous_commit and full_page_writes on, PostgreSQL's defaults):
+   * the benchmarks, which compare with SQLite's WAL. Off by default: tests need no durability, and go faster.
+   */
+  durable?: boolean
+  /** More server settings (`-c name=value`), e.g. shared_preload_libraries for the profiler. */
+  settings?: Record<string, string>
+}
+
+export async function startCluster(bin: string, options: ClusterOptions = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'carnet-pg-'))
   const asRoot = userInfo().uid === 0
   const run = (command: string, args: string[]) => {
@@ -56,10 +66,12 @@ export async function startCluster(bin: string): Promise<Cluster> {
   // Locale C: text sorts by code point, as SQLite's does, so that lists come out in the same order.
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-locale', '-E', 'UTF8', '--no-sync'])
   const port = await freePort()
-  // A test cluster: durability off (nothing here must survive a power cut), enough connections for parallel
-  // test files with a pool each.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`
-  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
+  // A test cluster: durability off unless asked (nothing here must survive a power cut), enough connections for
+  // parallel test files with a pool each.
+  const durability = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off'
+  const extra = Object.entries(options.settings ?? {}).map(([name, value]) => ` -c ${name}=${value}`)
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${durability} -c max_connections=300${extra.join('')}`
+  run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(dir, 'log'), '-w', 'start'])
   return {
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
     stop() {
