@@ -38,10 +38,51 @@ function withoutNul(value: unknown): unknown {
   return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value
 }
 
+/**
+ * Named (prepared) statements: PostgreSQL parses and plans a statement once per connection instead of at every
+ * query, as SQLite's StatementCache does. The app runs the same few dozen SQL texts over and over; texts seen
+ * after the first NAMED_STATEMENTS (lists of ids make new ones) run unnamed, so that no connection keeps an
+ * unbounded number of plans.
+ */
+const NAMED_STATEMENTS = 300
+const statementNames = new Map<string, string>()
+let generation = 0
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text)
+  if (name === undefined && statementNames.size < NAMED_STATEMENTS) {
+    name = `carnet_${generation}_${statementNames.size}`
+    statementNames.set(text, name)
+  }
+  return name
+}
+
+/**
+ * "cached plan must not change result type": another instance's migration changed a table that a prepared
+ * `select *` reads. The failed query fails once (it may be inside a transaction, which it aborts); every name is
+ * then made anew, so that the next queries are prepared again against the new tables.
+ */
+const PLAN_RESULT_CHANGED = '0A000'
+
 class CarnetClient extends pg.Client {}
 const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown
 // Kysely calls query(sql, parameters).
 CarnetClient.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  // Only queries with parameters: pg already sends those as one prepared (unnamed) statement; one without
+  // (BEGIN, a migration's DDL, which may hold several statements) stays a simple query.
+  if (typeof args[0] === 'string' && Array.isArray(args[1]) && args[1].length > 0 && args.length === 2) {
+    const values = args[1].map(withoutNul)
+    const name = statementName(args[0])
+    if (name === undefined) return clientQuery.call(this, args[0], values)
+    const result = clientQuery.call(this, { text: args[0], values, name }) as Promise<unknown>
+    return result.catch((err: unknown) => {
+      if ((err as { code?: unknown }).code === PLAN_RESULT_CHANGED) {
+        statementNames.clear()
+        generation++
+      }
+      throw err
+    })
+  }
   if (Array.isArray(args[1])) args[1] = args[1].map(withoutNul)
   return clientQuery.apply(this, args)
 } as typeof pg.Client.prototype.query
@@ -88,8 +129,13 @@ export function createPostgresKysely(pool: pg.Pool): Kysely<Database> {
 /**
  * A token that moves whenever any connection commits a write to any of our tables: `site_state.data_version`,
  * moved by a statement trigger on every table (see attachWriteTriggers). Read once per request (the request is
- * the key: the settings hook and the freshness check share one read), never shared between requests: a read
- * that began before this process's own write committed would miss it.
+ * the key: the settings hook and the freshness check share one read).
+ *
+ * Callers that ask within one turn of the event loop share one read, sent when the turn's I/O is done
+ * (setImmediate): it begins after each of them asked, so it sees every write committed before any of them asked,
+ * this process's own included, which is all a caller needs. A read already sent is never joined: it may have
+ * begun before a write that committed since. Under load the requests of a turn arrive together, and one read
+ * serves them all (bench/RESULTS.md, 2026-11-29: a cached page cost one query per request before).
  */
 export function postgresVersionReader(pool: pg.Pool): (request?: object) => Promise<string> {
   const perRequest = new WeakMap<object, Promise<string>>()
@@ -100,10 +146,17 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => Prom
     })
     return String(result.rows[0]?.v ?? 0)
   }
+  let next: Promise<string> | undefined
+  const shared = () =>
+    (next ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      // Sent now: whoever asks from here on waits for the next one.
+      next = undefined
+      return read()
+    }))
   return (request) => {
-    if (!request) return read()
+    if (!request) return shared()
     let version = perRequest.get(request)
-    if (!version) perRequest.set(request, (version = read()))
+    if (!version) perRequest.set(request, (version = shared()))
     return version
   }
 }

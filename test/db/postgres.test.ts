@@ -2,7 +2,7 @@
 // one wrote, on every table, including one a later migration adds; counts as numbers.
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { attachWriteTriggers, resetSequences } from '../../src/db/postgres.ts'
+import { attachWriteTriggers, createPool, postgresVersionReader, resetSequences } from '../../src/db/postgres.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
 import { otherConnection, type OtherConnection } from '../helpers/other-connection.ts'
 
@@ -76,6 +76,43 @@ describe('resetSequences', () => {
         .executeTakeFirstOrThrow()
       expect(next.id).toBe(42)
     } finally {
+      await blog.close()
+    }
+  })
+})
+
+describe('postgresVersionReader', () => {
+  it("gives the requests of one turn one read, and never joins a read sent before another connection's write", async () => {
+    const blog = await buildTestApp({ demo: false })
+    const other = await otherConnection(blog.config.databasePath)
+    const pool = createPool(blog.config.databasePath, 2)
+    let reads = 0
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown
+    pool.query = ((...args: unknown[]) => {
+      reads++
+      return query(...args)
+    }) as typeof pool.query
+    try {
+      const version = postgresVersionReader(pool)
+      const requests = Array.from({ length: 20 }, () => ({}))
+      const first = await Promise.all(requests.map((request) => version(request)))
+      expect(new Set(first).size).toBe(1)
+      expect(reads).toBe(1)
+      // The same request again: its own read.
+      expect(await version(requests[0])).toBe(first[0])
+      expect(reads).toBe(1)
+
+      // A read is sent, then another connection commits a write: a request that asks now gets a read of its own.
+      const sent = version({})
+      await new Promise((resolve) => setImmediate(resolve))
+      await other.run('update site_state set changed_at = changed_at where id = 1')
+      const after = await version({})
+      await sent
+      expect(reads).toBe(3)
+      expect(after).not.toBe(first[0])
+    } finally {
+      await pool.end()
+      await other.close()
       await blog.close()
     }
   })
