@@ -35,13 +35,21 @@ function statFields(pid: number): string[] | null {
   }
 }
 
-/** `statements`: load pg_stat_statements (the profiler; it costs a little on every statement, so not the benchmark). */
-export async function startBenchPostgres(options: { statements?: boolean } = {}): Promise<BenchPostgres> {
+/**
+ * `statements`: load pg_stat_statements (the profiler; it costs a little on every statement, so not the benchmark).
+ * `settings`: server settings that differ from the durable defaults (`--pg-settings`, for comparisons).
+ */
+export async function startBenchPostgres(
+  options: { statements?: boolean; settings?: Record<string, string> } = {},
+): Promise<BenchPostgres> {
   const bin = postgresBin()
   if (!bin) throw new Error('--database postgres needs PostgreSQL (apt-get install -y postgresql): no initdb found')
   const cluster: Cluster = await startCluster(bin, {
     durable: true,
-    settings: options.statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {},
+    settings: {
+      ...(options.statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {}),
+      ...options.settings,
+    },
   })
   const admin = new pg.Client({ connectionString: cluster.url('postgres') })
   try {

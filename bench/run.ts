@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     database: { type: 'string', default: 'sqlite' },
     /** PostgreSQL: the server's DATABASE_POOL_SIZE (default: the app's, 10). */
     'pool-size': { type: 'string' },
+    /** PostgreSQL: settings other than the durable defaults, `name=value` separated by `;` (to compare only). */
+    'pg-settings': { type: 'string', default: '' },
   },
 })
 if (!['sqlite', 'postgres', 'both'].includes(args.database!)) throw new Error('--database is sqlite, postgres or both')
@@ -421,7 +423,12 @@ for (const manifest of new Set(runs.map((r) => r.manifest))) {
 
 // PostgreSQL: one cluster for the run, each blog copied into it once (by the command line's `copy`, from the
 // settled SQLite file); every server then starts on a copy of that database.
-const pgCluster = DATABASES.includes('postgres') ? await startBenchPostgres() : undefined
+const pgSettings = Object.fromEntries(
+  args['pg-settings']!.split(';')
+    .filter((s) => s.trim())
+    .map((s) => s.split('=').map((v) => v.trim()) as [string, string]),
+)
+const pgCluster = DATABASES.includes('postgres') ? await startBenchPostgres({ settings: pgSettings }) : undefined
 const pgTemplates = new Map<BenchManifest, string>()
 try {
   if (pgCluster) {
