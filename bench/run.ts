@@ -284,98 +284,120 @@ async function freshTarget(database: Database, manifest: BenchManifest): Promise
   }
 }
 
-/** Runs the scenarios against one server (a fresh copy of the database, so comment posting leaves no trace). */
+/**
+ * Runs the scenarios against one server per database (each on a fresh copy of the blog, so that comment posting
+ * leaves no trace). With two databases both servers run at once and each scenario is measured on one then the
+ * other, seconds apart: a change in the machine's load touches both figures of a page alike. The idle server
+ * uses no CPU meanwhile.
+ */
 async function runCarnet(
-  database: Database,
+  databases: Database[],
   manifest: BenchManifest,
   pageCache: boolean,
   only: Set<string> | null,
   label: string,
-): Promise<{ rows: Row[]; startupMs: number; notes: string[] }> {
-  const target = await freshTarget(database, manifest)
-  const server = await start(serverCommand(), {
-    NODE_ENV: 'production',
-    DATABASE_URL: target.url,
-    SITE_URL: 'http://127.0.0.1',
-    LOG_LEVEL: 'warn',
-    PAGE_CACHE: pageCache ? 'on' : 'off',
-    COMMENT_RATE_LIMIT: '0',
-    ...target.env,
-  }).catch(async (err: unknown) => {
-    await target.drop()
-    throw err
-  })
+): Promise<{ rows: Row[]; startups: string[]; notes: string[] }> {
+  const instances: Array<{ database: Database; target: Target; server: Server; who: string }> = []
   const rows: Row[] = []
   const notes: string[] = []
-  const who = `${database}, ${label}, cache ${pageCache ? 'on' : 'off'}`
   try {
+    for (const database of databases) {
+      const target = await freshTarget(database, manifest)
+      const server = await start(serverCommand(), {
+        NODE_ENV: 'production',
+        DATABASE_URL: target.url,
+        SITE_URL: 'http://127.0.0.1',
+        LOG_LEVEL: 'warn',
+        PAGE_CACHE: pageCache ? 'on' : 'off',
+        COMMENT_RATE_LIMIT: '0',
+        ...target.env,
+      }).catch(async (err: unknown) => {
+        await target.drop()
+        throw err
+      })
+      instances.push({ database, target, server, who: `${database}, ${label}, cache ${pageCache ? 'on' : 'off'}` })
+    }
     for (const s of scenarios(manifest)) {
       if (only && !only.has(s.name)) continue
-      if (s.optional) {
-        const probe = await fetch(server.base + s.path, { method: s.method ?? 'GET', headers: s.headers, body: s.body, redirect: 'manual' })
-        await probe.arrayBuffer()
-        if (probe.status === 404 || probe.status === 405) {
-          notes.push(`${s.name}: skipped, ${s.method ?? 'GET'} ${s.path} answers ${probe.status} (route not on this branch)`)
-          continue
+      for (const { database, target, server, who } of instances) {
+        if (s.optional) {
+          const probe = await fetch(server.base + s.path, {
+            method: s.method ?? 'GET',
+            headers: s.headers,
+            body: s.body,
+            redirect: 'manual',
+          })
+          await probe.arrayBuffer()
+          if (probe.status === 404 || probe.status === 405) {
+            const note = `${s.name}: skipped, ${s.method ?? 'GET'} ${s.path} answers ${probe.status} (route not on this branch)`
+            if (!notes.includes(note)) notes.push(note)
+            continue
+          }
         }
-      }
-      // SQLite: the WAL's size, sampled every 20 ms: how far beyond the database file a burst of writes goes.
-      let peakWal = 0
-      const walFile = target.walFile
-      const sampler = walFile
-        ? setInterval(() => {
-            peakWal = Math.max(peakWal, existsSync(walFile) ? statSync(walFile).size : 0)
-          }, 20)
-        : undefined
-      const wal0 = s.method === 'POST' ? await target.postgres?.walBytes() : undefined
-      const r = await measure(
-        server,
-        s,
-        s.everyPost ? await postPaths(server.base) : undefined,
-        target.postgres ? () => target.postgres!.cpuMs() : undefined,
-      ).finally(() => clearInterval(sampler))
-      const ok = successes(r, s.ok ?? [200])
-      const total = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'] + r.errors + r.timeouts
-      const row: Row = {
-        database,
-        blog: label,
-        cache: pageCache ? 'on' : 'off',
-        name: s.name,
-        reqPerSec: ok / DURATION,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        failed: total - ok,
-        peakMb: memory(server.proc.pid!).peakMb,
-        peakWalMb: peakWal / 1e6,
-        cpuUs: r.cpuUs,
-        dbCpuUs: r.dbCpuUs,
-        load: loadavg()[0]!,
-      }
-      if (s.method === 'POST' && walFile) {
-        const dbMb = statSync(target.url).size / 1e6
-        notes.push(`${who}, ${s.name}: the WAL peaked at ${row.peakWalMb.toFixed(1)} MB beside a ${dbMb.toFixed(1)} MB database`)
-      }
-      if (wal0 !== undefined && target.postgres) {
-        const written = (await target.postgres.walBytes()) - wal0
-        notes.push(
-          `${who}, ${s.name}: ${(written / 1e6).toFixed(1)} MB of WAL written, ${(written / 1e3 / Math.max(1, ok)).toFixed(1)} KB per comment`,
+        // SQLite: the WAL's size, sampled every 20 ms: how far beyond the database file a burst of writes goes.
+        let peakWal = 0
+        const walFile = target.walFile
+        const sampler = walFile
+          ? setInterval(() => {
+              peakWal = Math.max(peakWal, existsSync(walFile) ? statSync(walFile).size : 0)
+            }, 20)
+          : undefined
+        const wal0 = s.method === 'POST' ? await target.postgres?.walBytes() : undefined
+        const r = await measure(
+          server,
+          s,
+          s.everyPost ? await postPaths(server.base) : undefined,
+          target.postgres ? () => target.postgres!.cpuMs() : undefined,
+        ).finally(() => clearInterval(sampler))
+        const ok = successes(r, s.ok ?? [200])
+        const total = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx'] + r.errors + r.timeouts
+        const row: Row = {
+          database,
+          blog: label,
+          cache: pageCache ? 'on' : 'off',
+          name: s.name,
+          reqPerSec: ok / DURATION,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          failed: total - ok,
+          peakMb: memory(server.proc.pid!).peakMb,
+          peakWalMb: peakWal / 1e6,
+          cpuUs: r.cpuUs,
+          dbCpuUs: r.dbCpuUs,
+          load: loadavg()[0]!,
+        }
+        if (s.method === 'POST' && walFile) {
+          const dbMb = statSync(target.url).size / 1e6
+          notes.push(`${who}, ${s.name}: the WAL peaked at ${row.peakWalMb.toFixed(1)} MB beside a ${dbMb.toFixed(1)} MB database`)
+        }
+        if (wal0 !== undefined && target.postgres) {
+          const written = (await target.postgres.walBytes()) - wal0
+          notes.push(
+            `${who}, ${s.name}: ${(written / 1e6).toFixed(1)} MB of WAL written, ${(written / 1e3 / Math.max(1, ok)).toFixed(1)} KB per comment`,
+          )
+        }
+        if (row.failed > 0)
+          row.note = `${row.failed} of ${total} not ${(s.ok ?? [200]).join('/')} (4xx ${r['4xx']}, 5xx ${r['5xx']}, errors ${r.errors})`
+        rows.push(row)
+        await drain(server.base)
+        console.log(
+          `  ${who} · ${s.name}: ${Math.round(row.reqPerSec)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${Math.round(row.cpuUs)} µs CPU` +
+            `${Number.isNaN(row.dbCpuUs) ? '' : ` + ${Math.round(row.dbCpuUs)} µs PostgreSQL`}, peak ${row.peakMb.toFixed(0)} MB, load ${row.load.toFixed(2)}` +
+            `${row.note ? ` · ${row.note}` : ''}`,
         )
       }
-      if (row.failed > 0)
-        row.note = `${row.failed} of ${total} not ${(s.ok ?? [200]).join('/')} (4xx ${r['4xx']}, 5xx ${r['5xx']}, errors ${r.errors})`
-      rows.push(row)
-      await drain(server.base)
-      console.log(
-        `  ${who} · ${s.name}: ${Math.round(row.reqPerSec)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${Math.round(row.cpuUs)} µs CPU` +
-          `${Number.isNaN(row.dbCpuUs) ? '' : ` + ${Math.round(row.dbCpuUs)} µs PostgreSQL`}, peak ${row.peakMb.toFixed(0)} MB, load ${row.load.toFixed(2)}` +
-          `${row.note ? ` · ${row.note}` : ''}`,
-      )
     }
   } finally {
-    await stop(server)
-    await target.drop()
+    for (const { server, target } of instances) {
+      await stop(server)
+      await target.drop()
+    }
   }
-  return { rows, startupMs: server.startupMs, notes }
+  const startups = instances.map(
+    ({ database, server }) =>
+      `${database}, ${label} (${manifest.comments.toLocaleString('en')} comments), cache ${pageCache ? 'on' : 'off'}: ${Math.round(server.startupMs)} ms`,
+  )
+  return { rows, startups, notes }
 }
 
 // ---- the run ----
@@ -451,16 +473,11 @@ try {
 
   const rows: Row[] = []
   const notes: string[] = []
-  // Each run on one database then the other, so that a change in the machine's load touches both alike.
   for (const run of runs) {
-    for (const database of DATABASES) {
-      const r = await runCarnet(database, run.manifest, run.cache, run.only, run.label)
-      rows.push(...r.rows)
-      for (const n of r.notes) if (!notes.includes(n)) notes.push(n)
-      startups.push(
-        `${database}, ${run.label} (${run.manifest.comments.toLocaleString('en')} comments), cache ${run.cache ? 'on' : 'off'}: ${Math.round(r.startupMs)} ms`,
-      )
-    }
+    const r = await runCarnet(DATABASES, run.manifest, run.cache, run.only, run.label)
+    rows.push(...r.rows)
+    for (const n of r.notes) if (!notes.includes(n)) notes.push(n)
+    startups.push(...r.startups)
   }
   report(rows, notes, { ceiling, h, helloLoad })
 } finally {
