@@ -452,6 +452,8 @@ const pgSettings = Object.fromEntries(
 )
 const pgCluster = DATABASES.includes('postgres') ? await startBenchPostgres({ settings: pgSettings }) : undefined
 const pgTemplates = new Map<BenchManifest, string>()
+// Interrupted (Ctrl-C): the cluster is a server process of its own, and must not outlive the run.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void pgCluster?.stop().finally(() => process.exit(130)))
 try {
   if (pgCluster) {
     console.log(`PostgreSQL: ${pgCluster.settings}`)
