@@ -60,7 +60,8 @@ function statementName(text: string): string | undefined {
 /**
  * "cached plan must not change result type": another instance's migration changed a table that a prepared
  * `select *` reads. The failed query fails once (it may be inside a transaction, which it aborts); every name is
- * then made anew, so that the next queries are prepared again against the new tables.
+ * then made anew, so that the next queries are prepared again against the new tables. (Its SQLSTATE, 0A000, is
+ * "feature not supported": any other error of that class only costs preparing the statements again.)
  */
 const PLAN_RESULT_CHANGED = '0A000'
 

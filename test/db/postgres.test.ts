@@ -117,3 +117,27 @@ describe('postgresVersionReader', () => {
     }
   })
 })
+
+describe('named statements', () => {
+  it("are prepared again after another instance's migration changed a table a prepared `select *` reads", async () => {
+    const blog = await buildTestApp({ demo: false })
+    const other = await otherConnection(blog.config.databasePath)
+    try {
+      const bans = () => blog.app.db.selectFrom('bans').selectAll().where('id', '>', 0).execute()
+      // Prepared on every connection of the pool that runs it.
+      await Promise.all(Array.from({ length: 12 }, bans))
+      await other.run('alter table bans add column later_feature text')
+      // A statement prepared before fails once (PostgreSQL refuses to change its result's columns)…
+      await Promise.allSettled(Array.from({ length: 12 }, bans))
+      // …then every statement is prepared again, with the new column.
+      const rows = await blog.app.db.selectFrom('bans').selectAll().execute()
+      expect(rows).toEqual([])
+      await other.run("insert into bans (kind, value, shown, created_at, created_by) values ('name', 'x', 'x', '2026-01-01', 'admin')")
+      const after = await Promise.all(Array.from({ length: 12 }, bans))
+      for (const r of after) expect(r[0]).toMatchObject({ value: 'x', later_feature: null })
+    } finally {
+      await other.close()
+      await blog.close()
+    }
+  })
+})
