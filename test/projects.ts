@@ -12,8 +12,8 @@ export const SQLITE_ONLY = [
   'test/slow/query-plans.test.ts',
   'test/slow/multi-process.test.ts',
   'test/demo/demo.test.ts',
-  // pg-ops: SQLite files and locks today; the PostgreSQL side of copy and of a stopped server is to be wired.
   'test/ops/copy.test.ts',
+  // SQLite's outages (a lock held, a read-only file); PostgreSQL's are in test/http/postgres-outage.test.ts.
   'test/http/database-unavailable.test.ts',
   'test/slow/nginx.test.ts',
 ]
@@ -29,4 +29,8 @@ export const NO_DATABASE = [
 ]
 
 /** Tests of PostgreSQL only (they need the postgres project's cluster). */
-export const POSTGRES_ONLY = ['test/db/postgres.test.ts']
+export const POSTGRES_ONLY = [
+  'test/db/postgres.test.ts',
+  // A cluster of its own that it stops and starts (the SQLite outages are in database-unavailable.test.ts).
+  'test/http/postgres-outage.test.ts',
+]

@@ -36,10 +36,25 @@ export const TEMPLATE = 'carnet_template'
 export interface Cluster {
   /** postgres://postgres@127.0.0.1:PORT/ — add a database name. */
   url: (database: string) => string
+  /**
+   * Stops the server, keeping its data folder and port (an outage): `fast` disconnects clients cleanly (57P01),
+   * `immediate` is a crash for them (no goodbye, recovery at the next start), `smart` waits for them to leave
+   * (while it waits, new connections are refused with 57P03); `wait: false` returns at once.
+   */
+  stopServer(mode: 'smart' | 'fast' | 'immediate', options?: { wait?: boolean }): void
+  /** Starts it again on the same folder and port, after stopServer; returns once it accepts connections. */
+  startServer(): void
+  /** Whether the server was started and not stopped since (a test cleans up after a failure with it). */
+  readonly running: boolean
+  /** Stops it for good and removes its folder. */
   stop(): void
 }
 
-export async function startCluster(bin: string): Promise<Cluster> {
+/**
+ * `durable`: keep PostgreSQL's defaults (a commit is on disk when it returns), for tests that crash the server
+ * (`stopServer('immediate')`) and expect what was committed to still be there; otherwise durability is off.
+ */
+export async function startCluster(bin: string, { durable = false }: { durable?: boolean } = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'carnet-pg-'))
   const asRoot = userInfo().uid === 0
   const run = (command: string, args: string[]) => {
@@ -58,13 +73,28 @@ export async function startCluster(bin: string): Promise<Cluster> {
   const port = await freePort()
   // A test cluster: durability off (nothing here must survive a power cut), enough connections for parallel
   // test files with a pool each.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`
-  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
+  const durability = durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off'
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${durability} -c max_connections=300`
+  let running = false
+  const start = () => {
+    run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
+    running = true
+  }
+  start()
   return {
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    stopServer(mode, { wait = true } = {}) {
+      running = false
+      run('pg_ctl', ['-D', data, '-m', mode, wait ? '-w' : '-W', 'stop'])
+    },
+    startServer: start,
+    get running() {
+      return running
+    },
     stop() {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+        // After stopServer({ wait: false }) it may still be on its way down: stopped for good either way.
+        if (running || existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
