@@ -12,6 +12,7 @@ export const SQLITE_ONLY = [
   'test/slow/query-plans.test.ts',
   'test/slow/multi-process.test.ts',
   'test/demo/demo.test.ts',
+  // SQLite to SQLite, read with better-sqlite3; the PostgreSQL directions are in test/ops/copy-postgres.test.ts.
   'test/ops/copy.test.ts',
   // SQLite's outages (a lock held, a read-only file); PostgreSQL's are in test/http/postgres-outage.test.ts.
   'test/http/database-unavailable.test.ts',
@@ -33,4 +34,6 @@ export const POSTGRES_ONLY = [
   'test/db/postgres.test.ts',
   // A cluster of its own that it stops and starts (the SQLite outages are in database-unavailable.test.ts).
   'test/http/postgres-outage.test.ts',
+  // SQLite → PostgreSQL, PostgreSQL → SQLite and PostgreSQL → PostgreSQL (both kinds in one test).
+  'test/ops/copy-postgres.test.ts',
 ]

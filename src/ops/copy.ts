@@ -37,9 +37,15 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
 
 /**
  * Tables not copied: kept by triggers from the copied ones (post_stats, site_state, search_queue and the search
- * index), short-lived counters (rate_limits), the migrations' own bookkeeping, and SQLite's internals.
+ * index: SQLite's posts_fts*, PostgreSQL's posts_search), short-lived counters (rate_limits), the migrations' own
+ * bookkeeping, and SQLite's internals.
  */
-const DERIVED = /^(post_stats|site_state|search_queue|posts_fts.*|rate_limits|kysely_migration.*|sqlite_.*)$/
+const DERIVED = /^(post_stats|site_state|search_queue|posts_fts.*|posts_search|rate_limits|kysely_migration.*|sqlite_.*)$/
+
+/** Whether a table of the schema is left out of a copy on purpose (see DERIVED); every other one is copied. */
+export function isDerivedTable(name: string): boolean {
+  return DERIVED.test(name)
+}
 
 /** Rows read at a time. */
 const READ_BATCH = 1000
@@ -87,11 +93,19 @@ interface Opened {
   close(): Promise<void>
 }
 
-/** Opens and migrates a database named by a URL. */
-async function open(url: DatabaseUrl): Promise<Opened> {
-  // src/db/plugin.ts opens either kind by its URL, and migrates it.
-  const { db } = await openDatabase(url.kind === 'postgres' ? url.url : url.path)
-  return { db, close: () => db.destroy() }
+/** Opens and migrates a database named by a URL; `name` (from, to) says which one in an error. */
+async function open(url: DatabaseUrl, name: string): Promise<Opened> {
+  try {
+    // src/db/plugin.ts opens either kind by its URL, and migrates it.
+    const { db } = await openDatabase(url.kind === 'postgres' ? url.url : url.path, { poolSize: 2 })
+    return { db, close: () => db.destroy() }
+  } catch (err) {
+    // A server that refuses, a database that does not exist, a wrong password: one line, the password hidden
+    // (the driver's message never holds it). A connection that fails before any migration ran reads "Migration
+    // (unknown) failed: …" from the migrator: that prefix says nothing.
+    const reason = err instanceof Error ? err.message.replace(/^Migration \(unknown\) failed: /, '') : String(err)
+    throw new CopyError(`Cannot open <${name}> ${describe(url)}: ${reason}`)
+  }
 }
 
 /**
@@ -118,13 +132,13 @@ export async function copyBlog(from: DatabaseUrl, to: DatabaseUrl, log: (line: s
   const same = from.kind === 'sqlite' && to.kind === 'sqlite' ? resolve(from.path) === resolve(to.path) : describe(from) === describe(to)
   if (same) throw new CopyError('<from> and <to> are the same database.')
   if (from.kind === 'sqlite' && !existsSync(from.path)) throw new CopyError(`No database at ${from.path}.`)
-  const source = await open(from)
+  const source = await open(from, 'from')
   try {
-    const target = await open(to)
+    const target = await open(to, 'to')
     try {
       // Every table of the source must be known here: a table this code does not know would be lost.
       const tables = (await source.db.introspection.getTables()).map((t) => t.name)
-      const unknown = tables.filter((t) => !DERIVED.test(t) && !COPIED_TABLES.some((c) => c.table === t))
+      const unknown = tables.filter((t) => !isDerivedTable(t) && !COPIED_TABLES.some((c) => c.table === t))
       if (unknown.length) throw new CopyError(`The source has tables this version cannot copy: ${unknown.join(', ')}.`)
 
       const filled: string[] = []
