@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/plugin.ts'
 import type { Database } from '../../src/db/schema.ts'
-import { COPIED_TABLES } from '../../src/ops/copy.ts'
+import { COPIED_TABLES, copyBlog, parseDatabaseUrl } from '../../src/ops/copy.ts'
 import { nowIso } from '../../src/lib/time.ts'
 import { createPost } from '../../src/content/posts.write.ts'
 import { buildTestApp, type TestBlog, useTempDir } from '../helpers/app.ts'
@@ -154,6 +154,33 @@ async function fillEveryTable(blog: TestBlog) {
     })
     .execute()
   await db.insertInto('login_failures').values({ username: 'mallory', created_at: now }).execute()
+  // An imported thread (Disqus lists an answer before its parent, src/transfer/disqus-import.ts links it after):
+  // an answer whose parent has a higher id, more than one batch of rows (1,000) and of INSERT (714) later.
+  const imported = await openPost(blog, { title: 'Un fil importé' })
+  // (Moderation is on by now: the comments' ids are read back.)
+  const idByAuthor = async (author: string) =>
+    (await db.selectFrom('comments').select('id').where('author_name', '=', author).executeTakeFirstOrThrow()).id
+  await send(blog, imported.url, { author: 'Réponse', body: 'Écrite avant son parent.' })
+  const answer = await idByAuthor('Réponse')
+  for (let start = 0; start < 1_100; start += 275) {
+    const rows = Array.from({ length: 275 }, (_, i) => ({
+      post_id: imported.id,
+      parent_id: null,
+      author_name: `Lecteur ${start + i}`,
+      author_email: null,
+      author_url: null,
+      body: `Commentaire importé ${start + i}`,
+      status: 'approved' as const,
+      created_at: now,
+      ip: null,
+      body_key: `k${start + i}`,
+    }))
+    await db.insertInto('comments').values(rows).execute()
+  }
+  await send(blog, imported.url, { author: 'Parent', body: 'Le parent, arrivé après.' })
+  const parent = await idByAuthor('Parent')
+  expect(parent - answer).toBeGreaterThan(1_000)
+  await db.updateTable('comments').set({ parent_id: parent }).where('id', '=', answer).execute()
   return { post, closed }
 }
 
@@ -240,6 +267,34 @@ describe('copy between SQLite and PostgreSQL', () => {
         await to.drop()
       }
     }, 120_000)
+  }
+
+  for (const fromKind of ['sqlite', 'postgres'] as const) {
+    it(`${fromKind} → postgres while the blog runs: a comment posted during the copy goes through at once, and is not in it`, async () => {
+      const from = await side(fromKind, tmp.path, 'from.db')
+      const to = await side('postgres', tmp.path, '')
+      const blog = await buildTestApp({ env: { DATABASE_URL: from.url, ...from.env, COMMENT_RATE_LIMIT: '0' } })
+      try {
+        const post = await openPost(blog)
+        let during: number | undefined
+        // Called after each table, inside the copy's read of the source: the blog must not wait for the copy.
+        await copyBlog(parseDatabaseUrl(from.url, 'from'), parseDatabaseUrl(to.url, 'to'), async (line) => {
+          if (line.startsWith('posts:'))
+            during = (await send(blog, post.url, { author: 'Pendant', body: 'Écrit pendant la copie.' })).statusCode
+        })
+        expect(during).toBe(303)
+        const inSource = await blog.app.db.selectFrom('comments').select('id').where('author_name', '=', 'Pendant').execute()
+        expect(inSource).toHaveLength(1)
+        const copied = (await everyRow(to.url)).comments as Array<{ author_name: string }>
+        expect(copied.length).toBeGreaterThan(0)
+        expect(copied.map((c) => c.author_name)).not.toContain('Pendant')
+        expect(copied).toEqual((await everyRow(from.url)).comments!.filter((c) => (c as { author_name: string }).author_name !== 'Pendant'))
+      } finally {
+        await blog.close()
+        await from.drop()
+        await to.drop()
+      }
+    }, 30_000)
   }
 
   it('refuses a PostgreSQL target that holds a blog, with a clear message, and leaves it untouched', async () => {
