@@ -90,6 +90,7 @@ describe('PostgreSQL stopped and started again under a running app', () => {
   it('stopped: pages 503 with Retry-After and a kind page, a comment comes back as typed; started: the same app serves and stores', async () => {
     const post = await openPost(blog, { title: 'Une note pendant la panne' })
     expect((await blog.app.inject(post.url)).statusCode).toBe(200)
+    expect((await blog.app.inject(post.url)).headers['x-page-cache']).toBe('hit')
     const before = (await commentsOf(blog, post.id)).length
 
     cluster.stopServer('fast')
