@@ -105,9 +105,9 @@ async function open(url: DatabaseUrl, name: string): Promise<Opened> {
     return { db, close: () => db.destroy() }
   } catch (err) {
     // A server that refuses, a database that does not exist, a wrong password: one line, the password hidden
-    // (the driver's message never holds it). A connection that fails before any migration ran reads "Migration
-    // (unknown) failed: …" from the migrator: that prefix says nothing.
-    const reason = err instanceof Error ? err.message.replace(/^Migration \(unknown\) failed: /, '') : String(err)
+    // (the driver's message never holds it). The migrator's "the database could not be read: " before a
+    // connection's error adds nothing to "Cannot open".
+    const reason = err instanceof Error ? err.message.replace(/^the database could not be read: /, '') : String(err)
     throw new CopyError(`Cannot open <${name}> ${describe(url)}: ${reason}`)
   }
 }
