@@ -7,7 +7,6 @@ export const SQLITE_ONLY = [
   'test/db/backup.test.ts',
   'test/db/read-only.test.ts',
   'test/db/open.test.ts',
-  'test/crash.test.ts',
   'test/reader/comments-failures.test.ts',
   'test/slow/query-plans.test.ts',
   'test/slow/multi-process.test.ts',
