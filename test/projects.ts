@@ -13,7 +13,6 @@ export const SQLITE_ONLY = [
   // pg-ops: SQLite files and locks today; the PostgreSQL side of copy and of a stopped server is to be wired.
   'test/ops/copy.test.ts',
   'test/http/database-unavailable.test.ts',
-  'test/slow/nginx.test.ts',
 ]
 
 /** Tests that open no database at all: once is enough. */
