@@ -9,7 +9,6 @@ export const SQLITE_ONLY = [
   'test/db/open.test.ts',
   'test/reader/comments-failures.test.ts',
   'test/slow/query-plans.test.ts',
-  'test/demo/demo.test.ts',
   // pg-ops: SQLite files and locks today; the PostgreSQL side of copy and of a stopped server is to be wired.
   'test/ops/copy.test.ts',
   'test/http/database-unavailable.test.ts',
