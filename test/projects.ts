@@ -7,7 +7,7 @@ export const SQLITE_ONLY = [
   'test/db/backup.test.ts',
   'test/db/read-only.test.ts',
   'test/db/open.test.ts',
-  'test/reader/comments-failures.test.ts',
+  'test/reader/comments-failures-sqlite.test.ts',
   'test/slow/query-plans.test.ts',
   // pg-ops: SQLite files and locks today; the PostgreSQL side of copy and of a stopped server is to be wired.
   'test/ops/copy.test.ts',
