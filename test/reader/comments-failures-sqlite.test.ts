@@ -3,15 +3,14 @@
 // whole, with a message; the log says what really went wrong; readers go on reading. What does not depend on
 // SQLite's files (the rate limit, a database that refuses a write) is in comments-failures.test.ts, on both
 // databases.
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKysely, openSqlite } from '../../src/db/sqlite.ts'
 import { buildTestApp, mainOf, useTempDir, visibleText, type TestBlog } from '../helpers/app.ts'
 import { commentsOf, expectFormKept, logLines, openPost, SAVE_FAILED, send } from '../helpers/comments.ts'
+import { canMountTmpfs, fillFilesystem, mountTmpfs } from '../helpers/tmpfs.ts'
 
 describe('a transaction SQLite has already rolled back', () => {
   const dir = useTempDir('rollback')
@@ -36,50 +35,26 @@ describe('a transaction SQLite has already rolled back', () => {
   })
 })
 
-/** Whether this process may mount a tmpfs (root, or a mount namespace): then a test can fill a real disk. */
-function canMountTmpfs(): boolean {
-  const dir = mkdtempSync(join(tmpdir(), 'carnet-mount-probe-'))
-  try {
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status === 0
-    if (mounted) spawnSync('umount', [dir])
-    return mounted
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
 // In CI (where `CI` is set) it must run: there a process that cannot mount fails it instead of skipping it.
 const mountable = canMountTmpfs() || Boolean(process.env.CI)
 if (!mountable) console.log('full-disk test skipped: this process cannot mount a tmpfs (the max_page_count test above still runs)')
 
 describe.skipIf(!mountable)('a comment when the disk is really full (a 4 MB tmpfs)', () => {
   let blog: TestBlog
-  let dir: string
+  let disk: ReturnType<typeof mountTmpfs>
   const log = logLines()
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'carnet-full-disk-'))
-    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir]).status).toBe(0)
-    blog = await buildTestApp({ dir, demo: false, env: { COMMENT_RATE_LIMIT: '0' }, logger: log.logger })
+    disk = mountTmpfs('full-disk', '4m')
+    blog = await buildTestApp({ dir: disk.path, demo: false, env: { COMMENT_RATE_LIMIT: '0' }, logger: log.logger })
   })
   afterAll(async () => {
     await blog?.close()
-    spawnSync('umount', [dir])
-    rmSync(dir, { recursive: true, force: true })
+    disk?.unmount()
   })
 
   it('logs the real cause (not "cannot rollback"), answers 503 with the form as typed, and pages are still read', async () => {
     const post = await openPost(blog)
-    // Fill the filesystem to the last byte.
-    const filler = join(dir, 'filler')
-    let size = 4 * 1024 * 1024
-    writeFileSync(filler, '')
-    while (size >= 1) {
-      try {
-        writeFileSync(filler, Buffer.alloc(size), { flag: 'a' })
-      } catch {
-        size = Math.floor(size / 2)
-      }
-    }
+    const filler = fillFilesystem(disk.path)
     const typed = { author: 'Disque', email: 'disque@exemple.fr', url: '', body: '😀'.repeat(10_000) }
     const res = await send(blog, post.url, typed)
     expect(res.statusCode).toBe(503)
