@@ -25,4 +25,4 @@ export const NO_DATABASE = [
 ]
 
 /** Tests of PostgreSQL only (they need the postgres project's cluster). */
-export const POSTGRES_ONLY = ['test/db/postgres.test.ts']
+export const POSTGRES_ONLY = ['test/db/postgres.test.ts', 'test/reader/comments-full-disk-postgres.test.ts']

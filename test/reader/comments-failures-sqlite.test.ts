@@ -2,7 +2,7 @@
 // real, full, tiny filesystem (where this machine lets a test mount one). The comment comes back in the form,
 // whole, with a message; the log says what really went wrong; readers go on reading. What does not depend on
 // SQLite's files (the rate limit, a database that refuses a write) is in comments-failures.test.ts, on both
-// databases.
+// databases; PostgreSQL's real full disk in comments-full-disk-postgres.test.ts.
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
