@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { messages } from '../i18n/index.ts'
 import { importDisqus } from '../transfer/disqus-import.ts'
-import type { ImportSummary } from '../transfer/summary.ts'
+import { skippedLines, type ImportSummary } from '../transfer/summary.ts'
 import { exportWxr } from '../transfer/wxr-export.ts'
 import { importWxr } from '../transfer/wxr-import.ts'
 import { ImportFileError } from '../transfer/xml-records.ts'
@@ -66,6 +66,7 @@ export default async function transferRoutes(app: FastifyInstance) {
       dryRun: data.dryRun ?? true,
       error: data.error ?? null,
       summary: data.summary ?? null,
+      skipped: data.summary ? skippedLines(data.summary, t.transfer) : [],
       fileName: data.fileName ?? '',
     })
   }

@@ -12,7 +12,7 @@ import { postParams } from '../lib/url-params.ts'
 import { viewContext, type CommentView } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
-import { PublicError, renderError } from '../http/errors.ts'
+import { PublicError, RETRY_AFTER_UNAVAILABLE, renderError } from '../http/errors.ts'
 import {
   commentForm,
   commentParams,
@@ -51,9 +51,6 @@ export function pendingUrl(postUrl: string): string {
  * bodies no form could hold are refused unread.
  */
 export const COMMENT_BODY_LIMIT = 1024 * 1024
-
-/** Seconds a commenter is asked to wait after the database failed to take a comment. */
-export const RETRY_AFTER_DB_FAILURE = 60
 
 async function commentsRoutes(app: FastifyInstance) {
   // A commenter's post pages show the form filled in with their name: theirs alone.
@@ -185,7 +182,7 @@ async function commentsRoutes(app: FastifyInstance) {
         replyTo: parent.success && parent.data !== null ? { id: parent.data, authorName: '' } : null,
       }),
     })
-    return reply.code(503).header('retry-after', String(RETRY_AFTER_DB_FAILURE)).type('text/html; charset=utf-8').send(html)
+    return reply.code(503).header('retry-after', String(RETRY_AFTER_UNAVAILABLE)).type('text/html; charset=utf-8').send(html)
   }
 
   const limit = app.config.commentRateLimit
@@ -271,7 +268,7 @@ async function commentsRoutes(app: FastifyInstance) {
         const transient = isDatabaseUnavailable(err)
         if (transient) app.databaseOutage.failed(request.log, err)
         else request.log.error({ err, post: row.id }, 'comment not saved: the database failed')
-        if (transient) reply.header('retry-after', String(RETRY_AFTER_DB_FAILURE))
+        if (transient) reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE))
         try {
           return await refused(request, reply, transient ? 503 : 500, row, t.errSaveFailed)
         } catch (pageError) {

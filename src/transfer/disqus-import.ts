@@ -92,12 +92,12 @@ export async function importDisqus(db: Kysely<Database>, source: Source, options
           },
           node,
         )
-        if (p.isDeleted) skip(summary, 'deleted comment')
-        else if (p.isSpam) skip(summary, 'spam comment')
+        if (p.isDeleted) skip(summary, 'deleted-comment')
+        else if (p.isSpam) skip(summary, 'spam-comment')
         else {
           const t = threads.get(p.threadId)
           if (!t || t.postId === undefined) {
-            skip(summary, 'comment on a thread that matches no post')
+            skip(summary, 'unmatched-thread')
             unmatched.add(t?.link || `thread ${p.threadId}`)
             continue
           }
@@ -109,7 +109,7 @@ export async function importDisqus(db: Kysely<Database>, source: Source, options
           }
           const body = htmlToText(p.message)
           if (!body) {
-            skip(summary, 'comment without text')
+            skip(summary, 'comment-without-text')
             continue
           }
           const parent = p.parentId ? comments.get(p.parentId) : undefined

@@ -1,4 +1,8 @@
 // What an import did (or, in a dry run, would do): the same object for the command line and the admin page.
+import { messages, type Messages } from '../i18n/index.ts'
+
+/** Why something was not taken in; each has its sentence in both languages (src/i18n, `transfer.skipped`). */
+export type SkipReason = keyof Messages['transfer']['skipped']
 
 export interface ImportSummary {
   dryRun: boolean
@@ -7,7 +11,7 @@ export interface ImportSummary {
   categories: number
   tags: number
   redirects: number
-  /** Things seen but not taken in, by reason ("page: Carnet has no pages" → 2). */
+  /** Things seen but not taken in, by reason and the WordPress type or status they had ("post-status:trash" → 2). */
   skipped: Record<string, number>
   /** Posts and comments already imported by an earlier run (nothing added for them). */
   alreadyImported: number
@@ -19,8 +23,18 @@ export function emptySummary(dryRun: boolean): ImportSummary {
   return { dryRun, posts: 0, comments: 0, categories: 0, tags: 0, redirects: 0, skipped: {}, alreadyImported: 0, unmatched: [] }
 }
 
-export function skip(summary: ImportSummary, reason: string): void {
-  summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1
+export function skip(summary: ImportSummary, reason: SkipReason, detail = ''): void {
+  const key = detail ? `${reason}:${detail}` : reason
+  summary.skipped[key] = (summary.skipped[key] ?? 0) + 1
+}
+
+/** What was left out, as sentences in the given language's words, with how many of each. */
+export function skippedLines(s: ImportSummary, t: Messages['transfer']): Array<{ n: number; text: string }> {
+  return Object.entries(s.skipped).map(([key, n]) => {
+    const at = key.indexOf(':')
+    const reason = (at < 0 ? key : key.slice(0, at)) as SkipReason
+    return { n, text: t.skipped[reason](at < 0 ? '' : key.slice(at + 1)) }
+  })
 }
 
 /** The summary as lines of text (the command line's output). */
@@ -30,7 +44,7 @@ export function summaryLines(s: ImportSummary): string[] {
   ]
   if (s.alreadyImported > 0) lines.push(`Already imported before, left as they are: ${s.alreadyImported} posts and comments.`)
   if (s.posts === 0 && s.comments === 0 && s.alreadyImported > 0) lines.push('Nothing new to import: this file was imported already.')
-  for (const [reason, n] of Object.entries(s.skipped)) lines.push(`Skipped ${n} × ${reason}`)
+  for (const { n, text } of skippedLines(s, messages('en').transfer)) lines.push(`Skipped ${n} × ${text}`)
   if (s.unmatched.length > 0) {
     lines.push(`Threads that match no post (${s.unmatched.length}):`)
     for (const link of s.unmatched) lines.push(`  ${link}`)

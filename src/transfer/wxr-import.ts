@@ -157,14 +157,15 @@ class WxrImport {
     if (this.version === undefined) throw new ImportFileError('not a WordPress export: no <wp:wxr_version> before the first item', line)
     const type = item.type || 'post'
     if (type !== 'post') {
-      skip(this.summary, type === 'page' ? 'page: Carnet has no pages' : `${type}: not a post`)
+      if (type === 'page') skip(this.summary, 'page')
+      else skip(this.summary, 'not-a-post', type)
       return
     }
     const status = item.status || 'publish'
     const carnetStatus =
       status === 'publish' || status === 'future' ? 'published' : ['draft', 'pending', 'private'].includes(status) ? 'draft' : null
     if (carnetStatus === null) {
-      skip(this.summary, `post with status ${status}: not kept`)
+      skip(this.summary, 'post-status', status)
       return
     }
     // A post is known by its guid; without one, by its id on its blog (named by its address, else its title).
@@ -262,12 +263,12 @@ class WxrImport {
     localIds: Map<string, number>,
   ): Promise<void> {
     if (c.type === 'pingback' || c.type === 'trackback') {
-      skip(this.summary, `${c.type}: Carnet keeps only comments`)
+      skip(this.summary, 'link-notice', c.type)
       return
     }
     const status = COMMENT_STATUS[c.approved || '1']
     if (!status) {
-      skip(this.summary, `comment with status ${c.approved}: not kept`)
+      skip(this.summary, 'comment-status', c.approved)
       return
     }
     const key = postKey && c.id ? `${postKey}#${c.id}` : ''
@@ -279,7 +280,7 @@ class WxrImport {
     }
     const body = htmlToText(c.content)
     if (!body) {
-      skip(this.summary, 'comment without text')
+      skip(this.summary, 'comment-without-text')
       return
     }
     const parentStillThere =

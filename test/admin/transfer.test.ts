@@ -65,7 +65,10 @@ describe('the Import / export page', () => {
     expect(visibleText(dry.body)).toContain(
       '5 notes, 4 commentaires, 3 nouvelles catégories, 2 étiquettes, 13 anciennes adresses redirigées.',
     )
-    expect(visibleText(dry.body)).toContain('1 × page: Carnet has no pages')
+    // What was left out, in the blog's language.
+    expect(visibleText(dry.body)).toContain('1 × page : Carnet n’a pas de pages')
+    expect(visibleText(dry.body)).toContain('1 × commentaire à l’état « trash » : non gardé')
+    expect(visibleText(dry.body)).toContain('1 × pingback : Carnet ne garde que les commentaires')
     expect(await snapshot(blog)).toEqual(before)
 
     const real = await upload({ _csrf: admin.csrf, kind: 'wxr' }, threads())

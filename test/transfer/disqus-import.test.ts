@@ -27,7 +27,7 @@ describe('importing Disqus', () => {
     const commentsBefore = (await db().selectFrom('comments').select('id').execute()).length
     const s = await importDisqus(db(), join(OWN, 'disqus.xml'), options)
     expect(s).toMatchObject({ comments: 3, unmatched: ['https://old.example.org/2012/01/01/disparu/'] })
-    expect(s.skipped).toEqual({ 'deleted comment': 1, 'spam comment': 1, 'comment on a thread that matches no post': 1 })
+    expect(s.skipped).toEqual({ 'deleted-comment': 1, 'spam-comment': 1, 'unmatched-thread': 1 })
     expect((await db().selectFrom('comments').select('id').execute()).length).toBe(commentsBefore + 3)
     const palmyre = await db()
       .selectFrom('comments')
