@@ -7,16 +7,12 @@ export const SQLITE_ONLY = [
   'test/db/backup.test.ts',
   'test/db/read-only.test.ts',
   'test/db/open.test.ts',
-  'test/crash.test.ts',
-  'test/reader/comments-failures.test.ts',
+  'test/reader/comments-failures-sqlite.test.ts',
   'test/slow/query-plans.test.ts',
-  'test/slow/multi-process.test.ts',
-  'test/demo/demo.test.ts',
   // SQLite to SQLite, read with better-sqlite3; the PostgreSQL directions are in test/ops/copy-postgres.test.ts.
   'test/ops/copy.test.ts',
   // SQLite's outages (a lock held, a read-only file); PostgreSQL's are in test/http/postgres-outage.test.ts.
   'test/http/database-unavailable.test.ts',
-  'test/slow/nginx.test.ts',
 ]
 
 /** Tests that open no database at all: once is enough. */
@@ -36,4 +32,6 @@ export const POSTGRES_ONLY = [
   'test/http/postgres-outage.test.ts',
   // SQLite → PostgreSQL, PostgreSQL → SQLite and PostgreSQL → PostgreSQL (both kinds in one test).
   'test/ops/copy-postgres.test.ts',
+  // A real full disk under PostgreSQL's comments table (a tablespace on a tmpfs); SQLite's is in -sqlite.test.ts.
+  'test/reader/comments-full-disk-postgres.test.ts',
 ]
