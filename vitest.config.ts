@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config'
 import { postgresBin } from './test/helpers/postgres-cluster.ts'
 import { NO_DATABASE, POSTGRES_ONLY, SQLITE_ONLY } from './test/projects.ts'
 
+// `npm run test:quick`: no browser and no slow tests. (A command line --exclude does not reach the projects,
+// whose own `exclude` replaces it.)
+const QUICK = process.env.QUICK_TESTS ? ['test/e2e/**', 'test/slow/**'] : []
+
 const postgres = postgresBin()
 if (!postgres) {
   const message = 'no PostgreSQL binaries in /usr/lib/postgresql/*/bin. Install them with: apt-get install -y postgresql'
@@ -22,7 +26,7 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          exclude: POSTGRES_ONLY,
+          exclude: [...POSTGRES_ONLY, ...QUICK],
           globalSetup: ['test/e2e/global-setup.ts'],
         },
       },
@@ -33,7 +37,7 @@ export default defineConfig({
               test: {
                 name: 'postgres',
                 include: ['test/**/*.test.ts'],
-                exclude: [...SQLITE_ONLY, ...NO_DATABASE],
+                exclude: [...SQLITE_ONLY, ...NO_DATABASE, ...QUICK],
                 globalSetup: ['test/e2e/global-setup.ts', 'test/postgres-setup.ts'],
               },
             },

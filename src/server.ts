@@ -20,7 +20,9 @@ let app
 try {
   app = await buildApp(config)
 } catch (err) {
-  console.error(`Carnet could not start: ${err instanceof Error ? err.message : String(err)}`)
+  // PostgreSQL's messages do not say which server refused (SQLite's name their file): the URL, without its password.
+  const where = dialectOf(config.databasePath) === 'postgres' ? ` (DATABASE_URL ${redactUrl(config.databasePath)})` : ''
+  console.error(`Carnet could not start: ${err instanceof Error ? err.message : String(err)}${where}`)
   process.exit(1)
 }
 

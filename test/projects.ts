@@ -7,15 +7,12 @@ export const SQLITE_ONLY = [
   'test/db/backup.test.ts',
   'test/db/read-only.test.ts',
   'test/db/open.test.ts',
-  'test/crash.test.ts',
-  'test/reader/comments-failures.test.ts',
+  'test/reader/comments-failures-sqlite.test.ts',
   'test/slow/query-plans.test.ts',
-  'test/slow/multi-process.test.ts',
-  'test/demo/demo.test.ts',
-  // pg-ops: SQLite files and locks today; the PostgreSQL side of copy and of a stopped server is to be wired.
+  // SQLite to SQLite, read with better-sqlite3; the PostgreSQL directions are in test/ops/copy-postgres.test.ts.
   'test/ops/copy.test.ts',
+  // SQLite's outages (a lock held, a read-only file); PostgreSQL's are in test/http/postgres-outage.test.ts.
   'test/http/database-unavailable.test.ts',
-  'test/slow/nginx.test.ts',
 ]
 
 /** Tests that open no database at all: once is enough. */
@@ -29,4 +26,12 @@ export const NO_DATABASE = [
 ]
 
 /** Tests of PostgreSQL only (they need the postgres project's cluster). */
-export const POSTGRES_ONLY = ['test/db/postgres.test.ts']
+export const POSTGRES_ONLY = [
+  'test/db/postgres.test.ts',
+  // A cluster of its own that it stops and starts (the SQLite outages are in database-unavailable.test.ts).
+  'test/http/postgres-outage.test.ts',
+  // SQLite → PostgreSQL, PostgreSQL → SQLite and PostgreSQL → PostgreSQL (both kinds in one test).
+  'test/ops/copy-postgres.test.ts',
+  // A real full disk under PostgreSQL's comments table (a tablespace on a tmpfs); SQLite's is in -sqlite.test.ts.
+  'test/reader/comments-full-disk-postgres.test.ts',
+]

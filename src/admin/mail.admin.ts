@@ -9,14 +9,19 @@ import { messages } from '../i18n/index.ts'
 import { renderCommentBody } from '../content/comment-text.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
+import { pager } from './view-models.ts'
 
 const NOTIFY = ['none', 'held', 'all'] as const satisfies readonly AdminNotify[]
 const text = z.string().catch('')
 const accountForm = z.object({ email: text.transform((s) => s.trim()), notify: z.enum(NOTIFY).catch('held') })
 const validEmail = z.email()
+const OUTBOX_TABS = ['all', 'queued', 'failed', 'sent', 'cancelled'] as const
+const PAGE_SIZE = 50
 const mailQuery = z.object({
   post: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
-  done: z.literal('removed').optional().catch(undefined),
+  status: z.enum(OUTBOX_TABS).catch('all'),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  done: z.enum(['removed', 'retried']).optional().catch(undefined),
 })
 const idParams = z.object({
   id: z
@@ -24,6 +29,9 @@ const idParams = z.object({
     .regex(/^\d{1,12}$/)
     .transform(Number),
 })
+
+/** A status, lower-case in a table cell, as a tab's first word (French and English both capitalize so). */
+const capitalized = (word: string) => word.charAt(0).toLocaleUpperCase() + word.slice(1)
 
 export default async function mailAdminRoutes(app: FastifyInstance) {
   const mt = () => messages(app.settings.get().language).mail
@@ -75,18 +83,30 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     const context = adminContext(app)
     const t = mt()
     const query = mailQuery.parse(request.query ?? {})
-    const rows = await app.db
+    let list = app.db
       .selectFrom('mail_outbox')
       .select(['id', 'recipient', 'subject', 'status', 'attempts', 'last_error', 'created_at', 'sent_at'])
       .orderBy('id', 'desc')
-      .limit(100)
-      .execute()
+      .limit(PAGE_SIZE + 1)
+      .offset((query.page - 1) * PAGE_SIZE)
+    if (query.status !== 'all') list = list.where('status', '=', query.status)
+    const [rows, counts] = await Promise.all([
+      list.execute(),
+      app.db
+        .selectFrom('mail_outbox')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute(),
+    ])
     const label: Record<OutboxStatus, string> = {
       queued: t.statusQueued,
       sent: t.statusSent,
       failed: t.statusFailed,
       cancelled: t.statusCancelled,
     }
+    const countOf = (s: (typeof OUTBOX_TABS)[number]) =>
+      counts.filter((c) => s === 'all' || c.status === s).reduce((sum, c) => sum + Number(c.n), 0)
+    const tabUrl = (s: (typeof OUTBOX_TABS)[number]) => (s === 'all' ? '/admin/mail' : `/admin/mail?status=${s}`)
     const posts = await app.db
       .selectFrom('posts')
       .select(['id', 'title'])
@@ -108,8 +128,20 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     return reply.adminPage('admin/mail', {
       heading: t.outboxHeading,
       mailOff: !app.mail.enabled,
-      notice: query.done === 'removed' ? t.removed : null,
-      outbox: rows.map((r) => ({
+      notice: query.done === 'removed' ? t.removed : query.done === 'retried' ? t.retried : null,
+      tabs: OUTBOX_TABS.map((s) => ({
+        label: `${capitalized(s === 'all' ? t.statusAll : label[s])} (${countOf(s)})`,
+        url: tabUrl(s),
+        current: s === query.status,
+      })),
+      pager: pager(
+        new URLSearchParams(query.status === 'all' ? {} : { status: query.status }),
+        '/admin/mail',
+        query.page,
+        rows.length > PAGE_SIZE,
+      ),
+      outbox: rows.slice(0, PAGE_SIZE).map((r) => ({
+        id: r.id,
         created: when(r.created_at),
         createdIso: r.created_at,
         recipient: r.recipient,
@@ -129,6 +161,26 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
           confirmed: s.confirmed_at ? t.yes : t.no,
         })) ?? null,
     })
+  })
+
+  // A mail given up on (a 5xx answer: a mailbox full, an address mistyped and since fixed on the server's side):
+  // queued again, to go with the next round of the sender, its attempts counted afresh.
+  app.post('/mail/:id/retry', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const params = idParams.safeParse(request.params)
+    if (!params.success) return reply.callNotFound()
+    const retried = await app.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('mail_outbox')
+        .set({ status: 'queued', attempts: 0, next_attempt_at: new Date().toISOString(), claimed_by: null, claimed_until: null })
+        .where('id', '=', params.data.id)
+        .where('status', '=', 'failed')
+        .returning(['id', 'kind'])
+        .executeTakeFirst()
+      if (row) await audit(trx, request.admin!, 'mail.retry', `mail ${row.id}`, { kind: row.kind })
+      return row !== undefined
+    })
+    if (retried) app.mail.wake()
+    return reply.redirect(retried ? '/admin/mail?status=queued&done=retried' : '/admin/mail?status=failed', 303)
   })
 
   app.post('/mail/subscriptions/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {

@@ -33,7 +33,8 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultS
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')
     const err = result.error instanceof Error ? result.error : new Error(String(result.error))
-    err.message = `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${err.message}`
+    // No migration failed: the database could not even be asked which ones it has (unreachable, refused).
+    err.message = failed ? `Migration ${failed.migrationName} failed: ${err.message}` : `the database could not be read: ${err.message}`
     throw err
   }
   return result

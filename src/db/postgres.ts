@@ -115,8 +115,21 @@ class CarnetPostgresDialect extends PostgresDialect {
   }
 }
 
-export function createPool(url: string, poolSize: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, Client: CarnetClient })
+/**
+ * How long a query waits for a connection (a new one to a server that does not answer, or a free one in a full
+ * pool) before it fails as "database unavailable" (a 503): without it, a server cut off by the network (no
+ * refusal, packets dropped) would hold every request for the system's TCP connect timeout, about two minutes.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000
+
+export function createPool(url: string, poolSize: number, connectTimeoutMs = CONNECT_TIMEOUT_MS): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types,
+    Client: CarnetClient,
+    connectionTimeoutMillis: connectTimeoutMs,
+  })
   // An idle connection that the server closes (a restart, a failover) must not crash the process: the pool drops
   // it and opens a new one at the next query.
   pool.on('error', () => {})

@@ -5,14 +5,17 @@
 // Everything is written in one transaction: a failed copy leaves the target as empty as it was.
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Kysely, Transaction } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import { z } from 'zod'
 import { openDatabase } from '../db/plugin.ts'
 import { resetSequences } from '../db/postgres.ts'
 import type { Database } from '../db/schema.ts'
 
-/** The blog's tables in foreign-key order, each with the columns that order its rows (its primary key). */
-export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: readonly string[] }> = [
+/**
+ * The blog's tables in foreign-key order, each with the columns that order its rows (its primary key), and the
+ * column that refers to a row of the same table, if any (see `later` in copyBlog).
+ */
+export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: readonly string[]; selfReference?: string }> = [
   { table: 'users', orderBy: ['id'] },
   { table: 'settings', orderBy: ['key'] },
   { table: 'categories', orderBy: ['id'] },
@@ -23,8 +26,9 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   { table: 'legacy_urls', orderBy: ['path'] },
   { table: 'import_origins', orderBy: ['kind', 'external_id'] },
   { table: 'bans', orderBy: ['id'] },
-  // By id: a reply's parent is an older comment, so it is always there first.
-  { table: 'comments', orderBy: ['id'] },
+  // By id: a reply's parent is nearly always an older comment, there first; not after a Disqus import, which
+  // links an answer listed before its parent afterwards (src/transfer/disqus-import.ts): see selfReference.
+  { table: 'comments', orderBy: ['id'], selfReference: 'parent_id' },
   { table: 'comment_reports', orderBy: ['id'] },
   { table: 'media', orderBy: ['id'] },
   { table: 'mail_addresses', orderBy: ['id'] },
@@ -37,9 +41,15 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
 
 /**
  * Tables not copied: kept by triggers from the copied ones (post_stats, site_state, search_queue and the search
- * index), short-lived counters (rate_limits), the migrations' own bookkeeping, and SQLite's internals.
+ * index: SQLite's posts_fts*, PostgreSQL's posts_search), short-lived counters (rate_limits), the migrations' own
+ * bookkeeping, and SQLite's internals.
  */
-const DERIVED = /^(post_stats|site_state|search_queue|posts_fts.*|rate_limits|kysely_migration.*|sqlite_.*)$/
+const DERIVED = /^(post_stats|site_state|search_queue|posts_fts.*|posts_search|rate_limits|kysely_migration.*|sqlite_.*)$/
+
+/** Whether a table of the schema is left out of a copy on purpose (see DERIVED); every other one is copied. */
+export function isDerivedTable(name: string): boolean {
+  return DERIVED.test(name)
+}
 
 /** Rows read at a time. */
 const READ_BATCH = 1000
@@ -87,11 +97,19 @@ interface Opened {
   close(): Promise<void>
 }
 
-/** Opens and migrates a database named by a URL. */
-async function open(url: DatabaseUrl): Promise<Opened> {
-  // src/db/plugin.ts opens either kind by its URL, and migrates it.
-  const { db } = await openDatabase(url.kind === 'postgres' ? url.url : url.path)
-  return { db, close: () => db.destroy() }
+/** Opens and migrates a database named by a URL; `name` (from, to) says which one in an error. */
+async function open(url: DatabaseUrl, name: string): Promise<Opened> {
+  try {
+    // src/db/plugin.ts opens either kind by its URL, and migrates it.
+    const { db } = await openDatabase(url.kind === 'postgres' ? url.url : url.path, { poolSize: 2 })
+    return { db, close: () => db.destroy() }
+  } catch (err) {
+    // A server that refuses, a database that does not exist, a wrong password: one line, the password hidden
+    // (the driver's message never holds it). The migrator's "the database could not be read: " before a
+    // connection's error adds nothing to "Cannot open".
+    const reason = err instanceof Error ? err.message.replace(/^the database could not be read: /, '') : String(err)
+    throw new CopyError(`Cannot open <${name}> ${describe(url)}: ${reason}`)
+  }
 }
 
 /**
@@ -114,17 +132,41 @@ async function count(db: Kysely<Database> | Transaction<Database>, table: string
   return Number(row.n)
 }
 
-export async function copyBlog(from: DatabaseUrl, to: DatabaseUrl, log: (line: string) => void = () => {}): Promise<CopyReport> {
+/**
+ * Runs `read` in one read-only snapshot of the source, on one connection, WITHOUT the app's write lock (its
+ * transactions are BEGIN IMMEDIATE on SQLite and take an advisory lock on PostgreSQL): the blog keeps taking
+ * comments while it is copied. SQLite in WAL mode: a deferred BEGIN reads one snapshot from its first read;
+ * PostgreSQL: REPEATABLE READ is one snapshot for the whole transaction (READ COMMITTED would be one per query).
+ */
+async function inSnapshot<T>(db: Kysely<Database>, url: DatabaseUrl, read: (src: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql.raw(url.kind === 'postgres' ? 'begin isolation level repeatable read read only' : 'begin').execute(connection)
+    try {
+      const result = await read(connection)
+      await sql.raw('commit').execute(connection)
+      return result
+    } catch (err) {
+      await sql.raw('rollback').execute(connection)
+      throw err
+    }
+  })
+}
+
+export async function copyBlog(
+  from: DatabaseUrl,
+  to: DatabaseUrl,
+  log: (line: string) => void | Promise<void> = () => {},
+): Promise<CopyReport> {
   const same = from.kind === 'sqlite' && to.kind === 'sqlite' ? resolve(from.path) === resolve(to.path) : describe(from) === describe(to)
   if (same) throw new CopyError('<from> and <to> are the same database.')
   if (from.kind === 'sqlite' && !existsSync(from.path)) throw new CopyError(`No database at ${from.path}.`)
-  const source = await open(from)
+  const source = await open(from, 'from')
   try {
-    const target = await open(to)
+    const target = await open(to, 'to')
     try {
       // Every table of the source must be known here: a table this code does not know would be lost.
       const tables = (await source.db.introspection.getTables()).map((t) => t.name)
-      const unknown = tables.filter((t) => !DERIVED.test(t) && !COPIED_TABLES.some((c) => c.table === t))
+      const unknown = tables.filter((t) => !isDerivedTable(t) && !COPIED_TABLES.some((c) => c.table === t))
       if (unknown.length) throw new CopyError(`The source has tables this version cannot copy: ${unknown.join(', ')}.`)
 
       const filled: string[] = []
@@ -135,15 +177,26 @@ export async function copyBlog(from: DatabaseUrl, to: DatabaseUrl, log: (line: s
 
       // One snapshot of the source (a read transaction), one transaction on the target.
       const report: CopyReport = { tables: [] }
-      await source.db.transaction().execute(async (src) =>
+      await inSnapshot(source.db, from, async (src) =>
         target.db.transaction().execute(async (dst) => {
-          for (const { table, orderBy } of COPIED_TABLES) {
+          for (const { table, orderBy, selfReference } of COPIED_TABLES) {
             let copied = 0
+            // Rows that refer to a row of their table not copied yet: inserted with the reference empty, which is
+            // set once the whole table is there (the foreign key is checked at each INSERT).
+            const later: Array<{ id: unknown; reference: unknown }> = []
             for (let offset = 0; ; offset += READ_BATCH) {
               let q = (src as unknown as Kysely<AnyTables>).selectFrom(table).selectAll()
               for (const column of orderBy) q = q.orderBy(column)
-              const rows = (await q.limit(READ_BATCH).offset(offset).execute()) as Array<Record<string, unknown>>
+              let rows = (await q.limit(READ_BATCH).offset(offset).execute()) as Array<Record<string, unknown>>
               if (rows.length === 0) break
+              if (selfReference) {
+                rows = rows.map((row) => {
+                  const reference = row[selfReference]
+                  if (reference === null || Number(reference) < Number(row.id)) return row
+                  later.push({ id: row.id, reference })
+                  return { ...row, [selfReference]: null }
+                })
+              }
               const chunk = Math.max(1, Math.floor(MAX_PARAMETERS / Object.keys(rows[0]!).length))
               for (let i = 0; i < rows.length; i += chunk) {
                 await (dst as unknown as Kysely<AnyTables>)
@@ -154,7 +207,14 @@ export async function copyBlog(from: DatabaseUrl, to: DatabaseUrl, log: (line: s
               copied += rows.length
               if (rows.length < READ_BATCH) break
             }
-            log(`${table}: ${copied} rows`)
+            for (const { id, reference } of later) {
+              await (dst as unknown as Kysely<AnyTables>)
+                .updateTable(table)
+                .set({ [selfReference!]: reference })
+                .where('id', '=', id)
+                .execute()
+            }
+            await log(`${table}: ${copied} rows`)
           }
           await afterCopy(dst, to)
           // Checked inside the transaction: a mismatch rolls everything back.

@@ -72,11 +72,16 @@ export async function submitComment(
   const ban = byAdmin ? undefined : await findBan(db, { email: comment.email, name: comment.author, ip: input.ip }, now.toISOString())
   if (ban && settings.banAction === 'refuse') return { kind: 'refused', ban: ban.id }
   return db.transaction().execute(async (trx): Promise<SubmitResult> => {
+    // The comment's time is read here, once the transaction holds the write lock (SQLite's BEGIN IMMEDIATE, the
+    // advisory lock on PostgreSQL), not when the request came in: times then follow the order of commits, and a
+    // comment that waited for the lock (behind another instance's writes) cannot slip in above comments already
+    // acknowledged, pushing them onto the next page away from the address their 303 gave.
+    const storedAt = input.now ?? clockNow()
     if (comment.parent !== null && !(await repo.findVisibleComment(trx, postId, comment.parent))) {
       return { kind: 'parent-gone' }
     }
 
-    const since = new Date(now.getTime() - DUPLICATE_WINDOW_MS).toISOString()
+    const since = new Date(storedAt.getTime() - DUPLICATE_WINDOW_MS).toISOString()
     const key = bodyKey(comment.body)
     const sameText = await repo.sameTextOnPost(trx, postId, key, since)
     const duplicate = sameText.some((r) => r.ip === input.ip || sameName(r.author_name, comment.author))
@@ -100,7 +105,7 @@ export async function submitComment(
       author_url: comment.url,
       body: comment.body,
       status,
-      created_at: now.toISOString(),
+      created_at: storedAt.toISOString(),
       ip: input.ip,
       body_key: key,
       user_id: input.userId ?? null,
@@ -114,6 +119,6 @@ export async function submitComment(
       body: comment.body,
       status,
     })
-    return { kind: 'stored', id, createdAt: now.toISOString(), status, held: verdict.kind === 'hold' ? verdict.reason : null }
+    return { kind: 'stored', id, createdAt: storedAt.toISOString(), status, held: verdict.kind === 'hold' ? verdict.reason : null }
   })
 }

@@ -50,8 +50,12 @@ async function settingsPlugin(app: FastifyInstance, opts: { initialSettings: Con
   app.addHook('onRequest', (request, _reply, done) => {
     const now = app.otherWrites(request)
     if (typeof now === 'string') return compare(request, now, done)
-    // PostgreSQL: the read fails when the database is down; the request goes on to meet that in its own queries.
-    now.then((v) => compare(request, v, done), done)
+    // PostgreSQL: the read fails when the database is down; the request goes on, with the last settings read, to
+    // meet that in its own queries (failing here, before the body is read, would lose a comment being posted).
+    now.then(
+      (v) => compare(request, v, done),
+      () => done(),
+    )
   })
 }
 

@@ -9,6 +9,10 @@ describe('isDatabaseUnavailable', () => {
       expect(isDatabaseUnavailable(withCode(code)), code).toBe(true)
     }
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true)
+    // pg's messages without a code, as a real server gave them (test/http/postgres-outage.test.ts): a client used
+    // after the server ended its connection, and a pool that could not connect in time.
+    expect(isDatabaseUnavailable(new Error('Client has encountered a connection error and is not queryable'))).toBe(true)
+    expect(isDatabaseUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true)
     // Kysely wraps the driver's error; Node's connect() to several addresses throws an AggregateError.
     expect(isDatabaseUnavailable(new Error('query failed', { cause: withCode('57P03') }))).toBe(true)
     expect(isDatabaseUnavailable(new AggregateError([withCode('ECONNREFUSED')]))).toBe(true)

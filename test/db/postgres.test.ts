@@ -1,7 +1,10 @@
 // PostgreSQL's own machinery (the postgres project only): the version every instance reads to know that another
-// one wrote, on every table, including one a later migration adds; counts as numbers.
+// one wrote, on every table, including one a later migration adds; counts as numbers; a server that cannot reach
+// its database says so in one line.
+import { spawnSync } from 'node:child_process'
+import { resolve } from 'node:path'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { attachWriteTriggers, createPool, postgresVersionReader, resetSequences } from '../../src/db/postgres.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
 import { otherConnection, type OtherConnection } from '../helpers/other-connection.ts'
@@ -139,5 +142,33 @@ describe('named statements', () => {
       await other.close()
       await blog.close()
     }
+  })
+})
+
+describe('a server that cannot reach its database', () => {
+  const start = (databaseUrl: string) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, DATABASE_URL: databaseUrl, SESSION_KEY: 'a'.repeat(64), PORT: '0', LOG_LEVEL: 'warn' },
+    })
+
+  it('refuses to start with one line naming the server, never its password', () => {
+    const cluster = new URL(inject('postgresUrl'))
+    cluster.username = 'carnet'
+    cluster.password = 's3cret-password'
+    cluster.pathname = '/no_such_blog'
+    const missing = start(cluster.toString())
+    expect(missing.status).toBe(1)
+    expect(missing.stderr.trim()).toMatch(
+      /^Carnet could not start: the database could not be read: .*"(carnet|no_such_blog)".* \(DATABASE_URL postgres:\/\/carnet:\*\*\*@127\.0\.0\.1:\d+\/no_such_blog\)$/,
+    )
+    expect(missing.stderr).not.toContain('s3cret-password')
+    const closed = start('postgres://carnet:s3cret-password@127.0.0.1:1/blog')
+    expect(closed.status).toBe(1)
+    expect(closed.stderr.trim()).toBe(
+      'Carnet could not start: the database could not be read: connect ECONNREFUSED 127.0.0.1:1 (DATABASE_URL postgres://carnet:***@127.0.0.1:1/blog)',
+    )
   })
 })

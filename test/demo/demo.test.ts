@@ -1,3 +1,5 @@
+// The demo blog `npm start` makes of a new, empty database, on SQLite and on PostgreSQL alike: loaded once, never
+// over someone's writing, in the blog's language.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,18 +8,25 @@ import { openBlog } from '../../src/blog.ts'
 import { seedPostEn, demoPostsEn } from '../../src/demo/posts.en.ts'
 import { demoPosts } from '../../src/demo/posts.ts'
 import { seedPost } from '../../src/demo/seed-post.ts'
-import { buildTestApp, listedTitles, mainOf, visibleText } from '../helpers/app.ts'
+import { buildTestApp, listedTitles, mainOf, SEED_PATH, visibleText } from '../helpers/app.ts'
+import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../helpers/database.ts'
+import { startServer } from '../helpers/server-process.ts'
 
 const settings = { title: 'Test', description: '', language: 'fr' as const, timezone: 'Europe/Paris' }
 
 describe('demo content', () => {
   let dir: string
-  beforeEach(() => {
+  let database: TestDatabase
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'carnet-demo-'))
+    database = await createTestDatabase(dir)
   })
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+  afterEach(async () => {
+    await database.drop()
+    rmSync(dir, { recursive: true, force: true })
+  })
 
-  const open = () => openBlog({ databasePath: join(dir, 'blog.db'), initialSettings: settings, demoContent: true })
+  const open = (demoContent = true) => openBlog({ databasePath: database.url, initialSettings: settings, demoContent })
 
   it('loads once into an empty database, with the seed post and its closed thread', async () => {
     const first = await open()
@@ -55,7 +64,7 @@ describe('demo content', () => {
   })
 
   it('never goes into a database that has posts, even without settings', async () => {
-    const first = await openBlog({ databasePath: join(dir, 'blog.db'), initialSettings: settings, demoContent: false })
+    const first = await open(false)
     await first.db
       .insertInto('posts')
       .values({
@@ -73,6 +82,28 @@ describe('demo content', () => {
     const titles = (await second.db.selectFrom('posts').select('title').execute()).map((p) => p.title)
     expect(titles).toEqual(['Le mien'])
     await second.db.destroy()
+  })
+
+  it('the server started on a database without a table migrates it and serves the demo blog', async () => {
+    const empty = await createEmptyDatabase(dir, 'nouveau.db')
+    try {
+      expect(await empty.db.introspection.getTables()).toEqual([])
+      const server = await startServer({ DATABASE_URL: empty.url, ...empty.env })
+      try {
+        const home = await fetch(server.url + '/')
+        expect(home.status).toBe(200)
+        expect(listedTitles(await home.text())).toContain('Cartes : un an de recul de l’État islamique')
+        const seed = await fetch(server.url + SEED_PATH)
+        expect(visibleText(mainOf(await seed.text()))).toContain('Les commentaires sont fermés.')
+      } finally {
+        server.child.kill('SIGTERM')
+        expect(await server.exited).toBe(0)
+      }
+      // Nothing went wrong on the way (warnings and errors are pino's levels 40 and 50).
+      expect(server.output()).not.toMatch(/"level":[45]0/)
+    } finally {
+      await empty.drop()
+    }
   })
 
   it('the app serves the demo blog on a new database', async () => {

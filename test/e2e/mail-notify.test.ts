@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)('asking for e-mail notifications (browser)', () =>
     await page.getByLabel('pour chaque nouveau commentaire (et ceux en attente)').check()
     await navigation(page, () => page.getByRole('button', { name: 'Enregistrer' }).click())
     expect(await page.locator('.notice').first().textContent()).toBe('Préférences enregistrées.')
-    for (const path of ['/admin/account', '/admin/mail?post=2', `/admin/comments/${pending.id}/approve`]) {
+    for (const path of ['/admin/account', '/admin/mail', '/admin/mail?post=2', `/admin/comments/${pending.id}/approve`]) {
       const res = await page.goto(blog.url + path)
       expect(res?.status(), path).toBe(200)
       expect(await htmlErrors(await res!.text(), path.replace(/\W+/g, '-')), path).toEqual([])

@@ -1,8 +1,9 @@
 // Helpers for the comment suites: a post with an open thread, a form post as a browser sends it, and reading the
 // comments section of a page back.
+import { expect } from 'vitest'
 import { postPath } from '../../src/lib/urls.ts'
 import { createPost } from '../../src/content/posts.write.ts'
-import type { TestBlog } from './app.ts'
+import { visibleText, type TestBlog } from './app.ts'
 
 export const DAY = 24 * 60 * 60 * 1000
 
@@ -68,4 +69,31 @@ export function decode(s: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
+}
+
+export const SAVE_FAILED =
+  'Votre commentaire n’a pas pu être enregistré : le site a un problème passager. Votre texte est ci-dessous ; réessayez dans quelques minutes.'
+
+/** A logger that keeps every line, for tests that read what was logged. */
+export function logLines() {
+  const lines: string[] = []
+  return { lines, logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } } }
+}
+
+/** The comment form as sent back (comments-failures*.test.ts): the text kept, the message, nothing stored. */
+export async function expectFormKept(
+  blog: TestBlog,
+  postId: number,
+  res: Awaited<ReturnType<typeof send>>,
+  typed: Record<string, string>,
+  message: string,
+) {
+  expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
+  const form = commentsArea(res.body)
+  expect(visibleText(form)).toContain(message)
+  expect(textareaValue(form, 'body')).toBe(typed.body)
+  for (const name of ['author', 'email', 'url'] as const) expect(inputValue(form, name)).toBe(typed[name] ?? '')
+  // The rest of the post page is there too.
+  expect(res.body).toContain('Le texte de la note.')
+  expect(await commentsOf(blog, postId)).toHaveLength(0)
 }

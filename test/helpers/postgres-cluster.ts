@@ -36,20 +36,32 @@ export const TEMPLATE = 'carnet_template'
 export interface Cluster {
   /** postgres://postgres@127.0.0.1:PORT/ — add a database name. */
   url: (database: string) => string
+  /**
+   * Stops the server, keeping its data folder and port (an outage): `fast` disconnects clients cleanly (57P01),
+   * `immediate` is a crash for them (no goodbye, recovery at the next start), `smart` waits for them to leave
+   * (while it waits, new connections are refused with 57P03); `wait: false` returns at once.
+   */
+  stopServer(mode: 'smart' | 'fast' | 'immediate', options?: { wait?: boolean }): void
+  /** Starts it again on the same folder and port, after stopServer; returns once it accepts connections. */
+  startServer(): void
+  /** Whether the server was started and not stopped since (a test cleans up after a failure with it). */
+  readonly running: boolean
+  /** Stops it for good and removes its folder. */
   stop(): void
 }
 
 export interface ClusterOptions {
   /**
-   * Durable like a production server (fsync, synchronous_commit and full_page_writes on, PostgreSQL's defaults):
-   * the benchmarks, which compare with SQLite's WAL. Off by default: tests need no durability, and go faster.
+   * Keep PostgreSQL's defaults (a commit is on disk when it returns): for tests that crash the server
+   * (`stopServer('immediate')`) and expect what was committed to still be there, and for the benchmarks, which
+   * compare with SQLite's WAL. Otherwise durability is off.
    */
   durable?: boolean
   /** More server settings (`-c name=value`), e.g. shared_preload_libraries for the profiler. */
   settings?: Record<string, string>
 }
 
-export async function startCluster(bin: string, options: ClusterOptions = {}): Promise<Cluster> {
+export async function startCluster(bin: string, { durable = false, settings = {} }: ClusterOptions = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'carnet-pg-'))
   const asRoot = userInfo().uid === 0
   const run = (command: string, args: string[]) => {
@@ -66,17 +78,31 @@ export async function startCluster(bin: string, options: ClusterOptions = {}): P
   // Locale C: text sorts by code point, as SQLite's does, so that lists come out in the same order.
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-locale', '-E', 'UTF8', '--no-sync'])
   const port = await freePort()
-  // A test cluster: durability off unless asked (nothing here must survive a power cut), enough connections for
-  // parallel test files with a pool each.
-  const durability = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off'
-  const extra = Object.entries(options.settings ?? {}).map(([name, value]) => ` -c ${name}=${value}`)
-  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${durability} -c max_connections=300${extra.join('')}`
-  run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(dir, 'log'), '-w', 'start'])
+  // A test cluster: durability off unless asked (nothing here must survive a power cut), enough connections for parallel
+  // test files with a pool each.
+  const durability = durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off'
+  const extra = Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`)
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${durability} -c max_connections=300${extra.join('')}`
+  let running = false
+  const start = () => {
+    run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
+    running = true
+  }
+  start()
   return {
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    stopServer(mode, { wait = true } = {}) {
+      running = false
+      run('pg_ctl', ['-D', data, '-m', mode, wait ? '-w' : '-W', 'stop'])
+    },
+    startServer: start,
+    get running() {
+      return running
+    },
     stop() {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+        // After stopServer({ wait: false }) it may still be on its way down: stopped for good either way.
+        if (running || existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }

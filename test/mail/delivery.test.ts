@@ -103,6 +103,26 @@ describe('mail delivery', () => {
     const page = visibleText((await admin.get('/admin/mail')).body)
     expect(page).toContain('en échec')
     expect(page).toContain('550 Mailbox unavailable')
+    expect(visibleText((await admin.get('/admin/mail?status=failed')).body)).toContain('En échec (1)')
+
+    // "Send again", once the mailbox is fixed: queued afresh, delivered once, audited. Without CSRF: refused.
+    const forged = await admin.post(`/admin/mail/${row!.id}/retry`, { _csrf: 'x' })
+    expect(forged.statusCode).toBe(403)
+    expect((await outbox(blog.app))[0]).toMatchObject({ status: 'failed' })
+    const again = await admin.post(`/admin/mail/${row!.id}/retry`, {})
+    expect(again.statusCode).toBe(303)
+    expect(again.headers.location).toBe('/admin/mail?status=queued&done=retried')
+    expect(visibleText((await admin.get(again.headers.location!)).body)).toContain('L’e-mail est de nouveau en attente')
+    await blog.app.mail.deliverNow()
+    await smtp.waitFor(1)
+    expect((await outbox(blog.app))[0]).toMatchObject({ status: 'sent' })
+    expect(smtp.received).toHaveLength(1)
+    // A mail that is not failed (sent now) is not queued again.
+    const twice = await admin.post(`/admin/mail/${row!.id}/retry`, {})
+    expect(twice.headers.location).toBe('/admin/mail?status=failed')
+    expect((await outbox(blog.app))[0]).toMatchObject({ status: 'sent' })
+    const log = await blog.app.db.selectFrom('audit_log').select('target').where('action', '=', 'mail.retry').execute()
+    expect(log).toEqual([{ target: `mail ${row!.id}` }])
   })
 
   it('sends each mail once when two instances share the database', async () => {

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { generateWxr } from '../../bench/wxr-generate.ts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { postPath } from '../../src/lib/urls.ts'
 import { importWxr } from '../../src/transfer/wxr-import.ts'
@@ -279,6 +280,28 @@ describe('npm run cli -- import wxr', () => {
     const res = cli('import', 'wxr', join(SHARED_WXR, 'malformed-simple.xml'))
     expect(res.status).toBe(1)
     expect(res.stderr).toMatch(/malformed-simple\.xml was refused, nothing imported: line 14, column \d+: unclosed tag: item/)
+  })
+
+  it('shows its progress: plain lines when piped, one line rewritten in place on a terminal', async () => {
+    const file = join(dir, 'big.xml')
+    await generateWxr(file, 2)
+    const piped = cli('import', 'wxr', file, '--dry-run')
+    expect(piped.status).toBe(0)
+    const lines = piped.stdout.split('\n').filter((l) => l.startsWith('Importing: '))
+    expect(lines.length).toBeGreaterThanOrEqual(5)
+    expect(lines[0]).toMatch(/^Importing: \d+ % of 2\.\d MB, \d+ posts, \d+ comments$/)
+    expect(piped.stdout).not.toContain('\r')
+    // A real pseudo-terminal (util-linux's script): the line is redrawn with a carriage return and cleared at the
+    // end, so that the summary starts on a clean line.
+    const command = [process.execPath, '--import', 'tsx', 'src/cli.ts', 'import', 'wxr', file, '--dry-run']
+    const tty = spawnSync('script', ['-qec', command.map((a) => `'${a}'`).join(' '), '/dev/null'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: join(dir, 'carnet.db'), DEMO_CONTENT: 'false', LOG_LEVEL: 'silent' },
+    })
+    expect(tty.status).toBe(0)
+    expect(tty.stdout).toMatch(/\r\x1b\[KImporting: \d+ % of 2\.\d MB/)
+    expect(tty.stdout).toMatch(/\r\x1b\[KWould import: \d+ posts/)
   })
 
   it('answers a missing file and missing arguments with usage', () => {
