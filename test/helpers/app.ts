@@ -19,7 +19,14 @@ export interface TestBlog {
 }
 
 export async function buildTestApp(
-  options: { demo?: boolean; env?: Record<string, string>; dir?: string; logger?: BuildOptions['logger'] } = {},
+  options: {
+    demo?: boolean
+    env?: Record<string, string>
+    dir?: string
+    logger?: BuildOptions['logger']
+    /** Routes a test adds to the real app (stand-ins for other features); called before it is ready. */
+    beforeReady?: (app: FastifyInstance) => void
+  } = {},
 ): Promise<TestBlog> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'carnet-test-'))
   // A test that names its own database keeps it; a test that gives a folder of its own reopens the same one.
@@ -38,6 +45,7 @@ export async function buildTestApp(
   let app: FastifyInstance
   try {
     app = await buildApp(config, { logger: options.logger ?? false })
+    options.beforeReady?.(app)
     await app.ready()
   } catch (err) {
     if (!options.dir) await database?.drop()
