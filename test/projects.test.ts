@@ -13,7 +13,6 @@ const ROOT = resolve(import.meta.dirname, '..')
 const ALLOWED: Record<string, string> = {
   'test/projects.ts': 'names better-sqlite3 in a comment',
   'test/helpers/database.ts': 'the helper itself: the SQLite half of createTestDatabase',
-  'test/helpers/app.ts': 'the helper itself: builds the app on createTestDatabase',
   'test/helpers/other-connection.ts': 'the helper itself: the SQLite half of the dialect-neutral connection',
   'test/crash.test.ts': "runs on both; only SQLite's integrity_check of its file is guarded by testDialect() === 'sqlite'",
   'test/shutdown.test.ts': "runs on both; only SQLite's WAL-file and integrity checks are guarded by testDialect() === 'sqlite'",

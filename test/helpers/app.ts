@@ -33,7 +33,8 @@ export async function buildTestApp(
   const database = options.env?.DATABASE_URL ? undefined : await testDatabaseFor(dir, options.dir !== undefined)
   const config = loadConfig({
     ...database?.env,
-    DATABASE_URL: database?.url ?? join(dir, 'carnet.db'),
+    // Without one of its own, the test's database (options.env names it otherwise).
+    DATABASE_URL: database?.url,
     // The test's own folder on either database (on PostgreSQL the default would be ./data/media).
     MEDIA_DIR: join(dir, 'media'),
     SITE_URL,
