@@ -13,6 +13,9 @@ export const SQLITE_ONLY = [
   'test/ops/copy.test.ts',
   // SQLite's outages (a lock held, a read-only file); PostgreSQL's are in test/http/postgres-outage.test.ts.
   'test/http/database-unavailable.test.ts',
+  // Backup and restore copy the SQLite file and the images beside it; on PostgreSQL they print pg_dump/pg_restore
+  // (test/ops/copy.test.ts). `media add` runs on both in test/media/cli.test.ts.
+  'test/media/cli-backup-sqlite.test.ts',
 ]
 
 /** Tests that open no database at all: once is enough. */
@@ -20,6 +23,8 @@ export const NO_DATABASE = [
   'test/lib/**',
   'test/db/errors.test.ts',
   'test/structure.test.ts',
+  // Reads the test files: none that runs on PostgreSQL makes its own SQLite database.
+  'test/projects.test.ts',
   'test/config.test.ts',
   'test/slow/build.test.ts',
   'test/ops/nginx-conf.test.ts',

@@ -1,9 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { buildApp } from '../../src/app.ts'
-import { loadConfig } from '../../src/config.ts'
 import { otherConnection } from '../helpers/other-connection.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from '../helpers/app.ts'
 
@@ -86,9 +81,8 @@ describe('conditional requests', () => {
     // Only Date is faked. The app's clock is put an hour behind the database's, and the blog's last change far
     // in the past, so that the process start is the newest event; then the app's clock moves ten seconds on.
     const real = Date.now()
-    const dir = mkdtempSync(join(tmpdir(), 'carnet-lm-'))
     vi.useFakeTimers({ toFake: ['Date'], now: real - 3_600_000 })
-    const old = await buildTestApp({ dir })
+    const old = await buildTestApp()
     try {
       const seed = await old.app.db.selectFrom('posts').select('id').where('title', '=', SEED_TITLE).executeTakeFirstOrThrow()
       await old.app.db.updateTable('site_state').set({ changed_at: '2020-01-01T00:00:00.000Z' }).execute()
@@ -125,8 +119,7 @@ describe('conditional requests', () => {
       expect((await ims(after.headers['last-modified'] as string)).statusCode).toBe(304)
     } finally {
       vi.useRealTimers()
-      await old.app.close()
-      rmSync(dir, { recursive: true, force: true })
+      await old.close()
     }
   })
 
@@ -175,22 +168,22 @@ describe('conditional requests', () => {
 })
 
 describe('what is never cached', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'carnet-cache-'))
-  const config = loadConfig({ DATABASE_URL: join(dir, 'carnet.db'), SITE_URL: 'http://blog.test', LOG_LEVEL: 'silent', NODE_ENV: 'test' })
-  let app: Awaited<ReturnType<typeof buildApp>>
+  let blog: TestBlog
+  let app: TestBlog['app']
   beforeAll(async () => {
-    app = await buildApp(config, { logger: false })
-    // Stand-ins for the admin and for a page that sets a cookie (both come from other features).
-    app.get('/admin/probe', async (request, reply) => reply.type('text/html; charset=utf-8').send('<p>admin</p>'))
-    app.get('/cookie-probe', async (request, reply) =>
-      reply.type('text/html; charset=utf-8').header('set-cookie', 'a=b; Path=/; HttpOnly').send('<p>personal</p>'),
-    )
-    await app.ready()
+    blog = await buildTestApp({
+      demo: false,
+      // Stand-ins for the admin and for a page that sets a cookie (both come from other features).
+      beforeReady(app) {
+        app.get('/admin/probe', async (request, reply) => reply.type('text/html; charset=utf-8').send('<p>admin</p>'))
+        app.get('/cookie-probe', async (request, reply) =>
+          reply.type('text/html; charset=utf-8').header('set-cookie', 'a=b; Path=/; HttpOnly').send('<p>personal</p>'),
+        )
+      },
+    })
+    app = blog.app
   })
-  afterAll(async () => {
-    await app.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => blog.close())
 
   it('does not add validators to the admin or to answers that set a cookie', async () => {
     for (const url of ['/admin/probe', '/cookie-probe']) {

@@ -1,14 +1,9 @@
 // The page cache must never show a page that a write or the passing of time has changed. Each test fills the
 // cache (the second request is a hit), changes something the way a feature or another process would, and
 // checks that the next request shows the change.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { buildApp } from '../../src/app.ts'
 import { CACHEABLE, cacheable } from '../../src/cache/policy.ts'
-import { loadConfig } from '../../src/config.ts'
 import { createPost } from '../../src/content/posts.write.ts'
 import { postPath } from '../../src/lib/urls.ts'
 import { otherConnection } from '../helpers/other-connection.ts'
@@ -281,29 +276,27 @@ describe('without the page cache (PAGE_CACHE=off)', () => {
 })
 
 describe('routes the page cache may keep', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'carnet-cache-'))
-  let app: Awaited<ReturnType<typeof buildApp>>
+  let blog: TestBlog
+  let app: TestBlog['app']
   let visitor = 0
   beforeAll(async () => {
-    app = await buildApp(
-      loadConfig({ DATABASE_URL: join(dir, 'carnet.db'), SITE_URL: 'http://blog.test', LOG_LEVEL: 'silent', NODE_ENV: 'test' }),
-      { logger: false },
-    )
-    // A new page that differs per visitor but sets no cookie: without the option it must never be shared.
-    app.get('/probe/personal', async (request, reply) => reply.type('text/html; charset=utf-8').send(`<p>visitor ${++visitor}</p>`))
-    app.get('/probe/public', { config: CACHEABLE }, async (request, reply) =>
-      reply.type('text/html; charset=utf-8').send(`<p>page ${++visitor}</p>`),
-    )
-    // Its own key: the query is ignored.
-    app.get('/probe/keyed', { config: cacheable(() => 'keyed') }, async (request, reply) =>
-      reply.type('text/html; charset=utf-8').send(`<p>keyed ${++visitor}</p>`),
-    )
-    await app.ready()
+    blog = await buildTestApp({
+      demo: false,
+      beforeReady(app) {
+        // A new page that differs per visitor but sets no cookie: without the option it must never be shared.
+        app.get('/probe/personal', async (request, reply) => reply.type('text/html; charset=utf-8').send(`<p>visitor ${++visitor}</p>`))
+        app.get('/probe/public', { config: CACHEABLE }, async (request, reply) =>
+          reply.type('text/html; charset=utf-8').send(`<p>page ${++visitor}</p>`),
+        )
+        // Its own key: the query is ignored.
+        app.get('/probe/keyed', { config: cacheable(() => 'keyed') }, async (request, reply) =>
+          reply.type('text/html; charset=utf-8').send(`<p>keyed ${++visitor}</p>`),
+        )
+      },
+    })
+    app = blog.app
   })
-  afterAll(async () => {
-    await app.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => blog.close())
 
   it('never stores the answer of a GET route that did not opt in', async () => {
     const first = await app.inject('/probe/personal')

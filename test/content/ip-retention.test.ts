@@ -10,6 +10,7 @@ import database from '../../src/db/plugin.ts'
 import settings from '../../src/settings/plugin.ts'
 import type { Database } from '../../src/db/schema.ts'
 import { createAdmin, signedIn } from '../helpers/admin.ts'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts'
 import { buildTestApp, mainOf, SEED_PATH, visibleText, type TestBlog } from '../helpers/app.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -177,15 +178,20 @@ describe('eraseOldIps and runIpErasure', () => {
 
 describe('the ip-retention plugin', () => {
   let dir: string
-  beforeEach(() => {
+  let testDatabase: TestDatabase
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'carnet-ip-plugin-'))
+    testDatabase = await createTestDatabase(dir)
   })
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+  afterEach(async () => {
+    await testDatabase.drop()
+    rmSync(dir, { recursive: true, force: true })
+  })
 
   it('erases again at each tick, and stops with the app', async () => {
     const warnings: string[] = []
     const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void warnings.push(line) } } })
-    await app.register(database, { databasePath: join(dir, 'carnet.db') })
+    await app.register(database, { databasePath: testDatabase.url })
     await app.register(settings, {
       initialSettings: { title: 'Carnet', description: '', language: 'fr', timezone: 'Europe/Paris' },
     })

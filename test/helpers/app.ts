@@ -19,14 +19,22 @@ export interface TestBlog {
 }
 
 export async function buildTestApp(
-  options: { demo?: boolean; env?: Record<string, string>; dir?: string; logger?: BuildOptions['logger'] } = {},
+  options: {
+    demo?: boolean
+    env?: Record<string, string>
+    dir?: string
+    logger?: BuildOptions['logger']
+    /** Routes a test adds to the real app (stand-ins for other features); called before it is ready. */
+    beforeReady?: (app: FastifyInstance) => void
+  } = {},
 ): Promise<TestBlog> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'carnet-test-'))
   // A test that names its own database keeps it; a test that gives a folder of its own reopens the same one.
   const database = options.env?.DATABASE_URL ? undefined : await testDatabaseFor(dir, options.dir !== undefined)
   const config = loadConfig({
     ...database?.env,
-    DATABASE_URL: database?.url ?? join(dir, 'carnet.db'),
+    // Without one of its own, the test's database (options.env names it otherwise).
+    DATABASE_URL: database?.url,
     // The test's own folder on either database (on PostgreSQL the default would be ./data/media).
     MEDIA_DIR: join(dir, 'media'),
     SITE_URL,
@@ -38,6 +46,7 @@ export async function buildTestApp(
   let app: FastifyInstance
   try {
     app = await buildApp(config, { logger: options.logger ?? false })
+    options.beforeReady?.(app)
     await app.ready()
   } catch (err) {
     if (!options.dir) await database?.drop()

@@ -1,37 +1,28 @@
 // Addresses the router cannot take (bad percent-encoding, a path parameter over 500 characters) are refused by
 // Fastify before routing: they must still get the usual error page, every security header, and one info line
 // in the log, no error and no stack trace.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../src/app.ts'
-import { loadConfig } from '../../src/config.ts'
-import { SITE_URL, visibleText } from '../helpers/app.ts'
+import { buildTestApp, visibleText, type TestBlog } from '../helpers/app.ts'
 
 describe('malformed addresses', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'carnet-malformed-'))
+  let blog: TestBlog
   let app: FastifyInstance
   let log: Array<Record<string, unknown>> = []
 
   beforeAll(async () => {
-    // buildTestApp silences the log: this suite reads it.
-    const config = loadConfig({ DATABASE_URL: join(dir, 'carnet.db'), SITE_URL, LOG_LEVEL: 'info', NODE_ENV: 'test' })
     const stream = new Writable({
       write(chunk, _encoding, done) {
         for (const line of String(chunk).split('\n')) if (line) log.push(JSON.parse(line) as Record<string, unknown>)
         done()
       },
     })
-    app = await buildApp(config, { logger: { level: 'info', stream } })
-    await app.ready()
+    // buildTestApp silences the log by default: this suite reads it.
+    blog = await buildTestApp({ demo: false, env: { LOG_LEVEL: 'info' }, logger: { level: 'info', stream } })
+    app = blog.app
   })
-  afterAll(async () => {
-    await app.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => blog.close())
 
   const cases = [
     ['/search%FF', '/search%FF', 400],

@@ -9,6 +9,7 @@ import { postPath } from '../../src/lib/urls.ts'
 import { importWxr } from '../../src/transfer/wxr-import.ts'
 import { ImportFileError } from '../../src/transfer/xml-records.ts'
 import { buildTestApp, mainOf, type TestBlog } from '../helpers/app.ts'
+import { otherConnection } from '../helpers/other-connection.ts'
 import { OWN, SHARED_WXR, snapshot } from '../helpers/transfer.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -251,29 +252,39 @@ describe('importing WXR', () => {
 describe('npm run cli -- import wxr', () => {
   let dir: string
   let blog: TestBlog
+  // The command runs on the test's own database (a SQLite file, or the postgres project's database).
+  let env: NodeJS.ProcessEnv
   beforeEach(async () => {
     blog = await buildTestApp({ demo: false })
     dir = blog.dir
+    env = { ...process.env, DATABASE_URL: blog.config.databasePath, DEMO_CONTENT: 'false', LOG_LEVEL: 'silent' }
     await blog.app.close()
   })
   afterEach(() => blog.close())
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: join(dir, 'carnet.db'), DEMO_CONTENT: 'false', LOG_LEVEL: 'silent' },
-    })
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', env })
 
-  it('prints a dry run, then imports with a summary, then says the file was imported already', () => {
-    const dry = cli('import', 'wxr', join(OWN, 'threads.xml'), '--dry-run')
-    expect(dry.status).toBe(0)
-    expect(dry.stdout).toContain('Would import: 5 posts, 4 comments, 3 new categories, 2 tags, 13 old addresses redirected.')
-    expect(dry.stdout).toContain('Skipped 1 × page: Carnet has no pages')
-    expect(dry.stdout).toContain('Dry run: nothing was written.')
-    const real = cli('import', 'wxr', join(OWN, 'threads.xml'))
-    expect(real.stdout).toContain('Imported: 5 posts, 4 comments')
-    const again = cli('import', 'wxr', join(OWN, 'threads.xml'))
-    expect(again.stdout).toContain('Nothing new to import: this file was imported already.')
+  it('prints a dry run, then imports with a summary, then says the file was imported already', async () => {
+    const other = await otherConnection(blog.config.databasePath)
+    const count = async (table: 'posts' | 'comments') =>
+      Number((await other.all<{ n: number }>(`select count(*) as n from ${table}`))[0]!.n)
+    try {
+      const dry = cli('import', 'wxr', join(OWN, 'threads.xml'), '--dry-run')
+      expect(dry.status).toBe(0)
+      expect(dry.stdout).toContain('Would import: 5 posts, 4 comments, 3 new categories, 2 tags, 13 old addresses redirected.')
+      expect(dry.stdout).toContain('Skipped 1 × page: Carnet has no pages')
+      expect(dry.stdout).toContain('Dry run: nothing was written.')
+      expect([await count('posts'), await count('comments')]).toEqual([0, 0])
+      const real = cli('import', 'wxr', join(OWN, 'threads.xml'))
+      expect(real.stdout).toContain('Imported: 5 posts, 4 comments')
+      // Written into the test's own database.
+      expect([await count('posts'), await count('comments')]).toEqual([5, 4])
+      const again = cli('import', 'wxr', join(OWN, 'threads.xml'))
+      expect(again.stdout).toContain('Nothing new to import: this file was imported already.')
+      expect([await count('posts'), await count('comments')]).toEqual([5, 4])
+    } finally {
+      await other.close()
+    }
   })
 
   it('refuses a malformed file with exit code 1 and where it broke', () => {
@@ -297,7 +308,7 @@ describe('npm run cli -- import wxr', () => {
     const tty = spawnSync('script', ['-qec', command.map((a) => `'${a}'`).join(' '), '/dev/null'], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: join(dir, 'carnet.db'), DEMO_CONTENT: 'false', LOG_LEVEL: 'silent' },
+      env,
     })
     expect(tty.status).toBe(0)
     expect(tty.stdout).toMatch(/\r\x1b\[KImporting: \d+ % of 2\.\d MB/)
