@@ -96,8 +96,13 @@ CarnetClient.prototype.query = function (this: pg.Client, ...args: unknown[]) {
  */
 class ImmediateTransactionDriver extends PostgresDriver {
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await super.beginTransaction(connection, settings)
-    await connection.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${WRITE_LOCK})`))
+    if (settings.isolationLevel || settings.accessMode) {
+      await super.beginTransaction(connection, settings)
+      await connection.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${WRITE_LOCK})`))
+      return
+    }
+    // One round trip: two statements in one simple query (no parameters), run in order.
+    await connection.executeQuery(CompiledQuery.raw(`begin; select pg_advisory_xact_lock(${WRITE_LOCK})`))
   }
 }
 

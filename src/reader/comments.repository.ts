@@ -16,14 +16,15 @@ export async function findVisibleComment(db: Db, postId: number, id: number) {
     .executeTakeFirst()
 }
 
-/** Who sent the same text (by fingerprint) to this post since a time, whatever its status. */
-export async function sameTextOnPost(db: Db, postId: number, bodyKey: string, since: string) {
+/** Who else sent the same text (by fingerprint) to this post since a time, whatever its status. */
+export async function sameTextOnPost(db: Db, postId: number, bodyKey: string, since: string, except: number) {
   return db
     .selectFrom('comments')
     .select(['author_name', 'ip'])
     .where('post_id', '=', postId)
     .where('body_key', '=', bodyKey)
     .where('created_at', '>=', since)
+    .where('id', '<>', except)
     .limit(100)
     .execute()
 }
@@ -38,7 +39,29 @@ export async function hasApprovedComment(db: Db, who: { email: string | null; na
   return (await q.limit(1).executeTakeFirst()) !== undefined
 }
 
-export async function insertComment(db: Db, comment: NewComment & { status: CommentStatus }): Promise<number> {
-  const row = await db.insertInto('comments').values(comment).returning('id').executeTakeFirstOrThrow()
-  return row.id
+/**
+ * Stores a comment and counts, in the same statement, the other comments with its text on its post since a time:
+ * the duplicate check's common case (none) costs no round trip of its own while the write lock is held.
+ */
+export async function insertComment(
+  db: Db,
+  comment: NewComment & { status: CommentStatus; body_key: string },
+  sameTextSince: string,
+): Promise<{ id: number; sameText: number }> {
+  const row = await db
+    .insertInto('comments')
+    .values(comment)
+    .returning((eb) => [
+      'id',
+      eb
+        .selectFrom('comments as other')
+        .select((o) => o.fn.countAll<number>().as('n'))
+        .where('other.post_id', '=', comment.post_id)
+        .where('other.body_key', '=', comment.body_key)
+        .where('other.created_at', '>=', sameTextSince)
+        .whereRef('other.id', '<>', 'comments.id')
+        .as('same_text'),
+    ])
+    .executeTakeFirstOrThrow()
+  return { id: row.id, sameText: Number(row.same_text ?? 0) }
 }

@@ -71,7 +71,19 @@ export async function submitComment(
   // A banned commenter (src/moderation/bans.ts) is refused like a refuse word, or kept as spam: told nothing more.
   const ban = byAdmin ? undefined : await findBan(db, { email: comment.email, name: comment.author, ip: input.ip }, now.toISOString())
   if (ban && settings.banAction === 'refuse') return { kind: 'refused', ban: ban.id }
-  return db.transaction().execute(async (trx): Promise<SubmitResult> => {
+
+  let status: CommentStatus = 'approved'
+  if (ban) status = 'spam'
+  else if (byAdmin) status = 'approved'
+  else if (verdict.kind === 'hold') status = 'pending'
+  else if (settings.moderation === 'all') status = 'pending'
+  // Read before the transaction, which then holds the write lock for fewer round trips (an approval landing
+  // meanwhile only means one more comment held).
+  else if (settings.moderation === 'first-time' && !(await repo.hasApprovedComment(db, { email: comment.email, name: comment.author }))) {
+    status = 'pending'
+  }
+
+  const transaction = db.transaction().execute(async (trx): Promise<SubmitResult> => {
     // The comment's time is read here, once the transaction holds the write lock (SQLite's BEGIN IMMEDIATE, the
     // advisory lock on PostgreSQL), not when the request came in: times then follow the order of commits, and a
     // comment that waited for the lock (behind another instance's writes) cannot slip in above comments already
@@ -83,33 +95,29 @@ export async function submitComment(
 
     const since = new Date(storedAt.getTime() - DUPLICATE_WINDOW_MS).toISOString()
     const key = bodyKey(comment.body)
-    const sameText = await repo.sameTextOnPost(trx, postId, key, since)
-    const duplicate = sameText.some((r) => r.ip === input.ip || sameName(r.author_name, comment.author))
-    if (duplicate) return { kind: 'duplicate' }
-
-    let status: CommentStatus = 'approved'
-    if (ban) status = 'spam'
-    else if (byAdmin) status = 'approved'
-    else if (verdict.kind === 'hold') status = 'pending'
-    else if (settings.moderation === 'all') status = 'pending'
-    else if (settings.moderation === 'first-time') {
-      const known = await repo.hasApprovedComment(trx, { email: comment.email, name: comment.author })
-      if (!known) status = 'pending'
+    const { id, sameText } = await repo.insertComment(
+      trx,
+      {
+        post_id: postId,
+        parent_id: comment.parent,
+        author_name: comment.author,
+        author_email: comment.email,
+        author_url: comment.url,
+        body: comment.body,
+        status,
+        created_at: storedAt.toISOString(),
+        ip: input.ip,
+        body_key: key,
+        user_id: input.userId ?? null,
+      },
+      since,
+    )
+    // The same text on this post lately (rare): a duplicate if it came from the same address or name, and then
+    // this comment is undone with its transaction.
+    if (sameText > 0) {
+      const others = await repo.sameTextOnPost(trx, postId, key, since, id)
+      if (others.some((r) => r.ip === input.ip || sameName(r.author_name, comment.author))) throw DUPLICATE
     }
-
-    const id = await repo.insertComment(trx, {
-      post_id: postId,
-      parent_id: comment.parent,
-      author_name: comment.author,
-      author_email: comment.email,
-      author_url: comment.url,
-      body: comment.body,
-      status,
-      created_at: storedAt.toISOString(),
-      ip: input.ip,
-      body_key: key,
-      user_id: input.userId ?? null,
-    })
     await input.afterStore?.(trx, {
       id,
       post_id: postId,
@@ -121,4 +129,11 @@ export async function submitComment(
     })
     return { kind: 'stored', id, createdAt: storedAt.toISOString(), status, held: verdict.kind === 'hold' ? verdict.reason : null }
   })
+  return transaction.catch((err: unknown) => {
+    if (err === DUPLICATE) return { kind: 'duplicate' } as const
+    throw err
+  })
 }
+
+/** Thrown inside the transaction to roll a duplicate back. */
+const DUPLICATE = new Error('duplicate comment')

@@ -21,6 +21,13 @@ describe('PostgreSQL', () => {
     await blog.close()
   })
 
+  it('takes the write lock at the start of every transaction (BEGIN and the lock in one round trip)', async () => {
+    const held = () => sql<{ n: number }>`select count(*) as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()`
+    expect(Number((await held().execute(blog.app.db)).rows[0]!.n)).toBe(0)
+    const inside = await blog.app.db.transaction().execute(async (trx) => Number((await held().execute(trx)).rows[0]!.n))
+    expect(inside).toBe(1)
+  })
+
   it('runs on PostgreSQL', () => {
     expect(blog.app.dialect).toBe('postgres')
     expect(() => blog.app.sqlite).toThrow(/only on SQLite/)
