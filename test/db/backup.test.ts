@@ -1,26 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { buildTestApp, useTempDir, type TestBlog } from '../helpers/app.ts'
+import { cliProcess, runCli } from '../helpers/cli.ts'
 import { commentIdOf, OPEN_DEMO_POST } from '../helpers/comments-client.ts'
 
-type Run = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-function cliProcess(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, ...env } })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d) => (stdout += d))
-  child.stderr!.on('data', (d) => (stderr += d))
-  const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })))
-  return { child, done }
-}
-
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  return cliProcess(args, env).done
-}
+const cli = runCli
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

@@ -1,25 +1,14 @@
 // Backup and restore carry the images beside the SQLite file they copy. SQLite only: on PostgreSQL, backup and
 // restore print the pg_dump / pg_restore commands instead (test/ops/copy.test.ts); `media add` itself runs on both
 // databases in cli.test.ts.
-import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli.ts'
 import { buildTestApp, useTempDir } from '../helpers/app.ts'
 import { phonePhoto } from '../helpers/images.ts'
 
-type Run = { code: number | null; stdout: string; stderr: string }
-
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-    env: { ...process.env, DEMO_CONTENT: 'false', ...env },
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { DEMO_CONTENT: 'false', ...env })
 
 describe('npm run cli -- backup / restore with images', () => {
   const tmp = useTempDir('media-backup')

@@ -1,27 +1,16 @@
 // `media add` from the command line (the same processing as an upload), on the test's own database. The images
 // carried by backup and restore (SQLite's file copy) are in cli-backup-sqlite.test.ts.
-import { spawn } from 'node:child_process'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli.ts'
 import { useTempDir } from '../helpers/app.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 import { ELF, phonePhoto } from '../helpers/images.ts'
 import { otherConnection } from '../helpers/other-connection.ts'
 import sharp from 'sharp'
 
-type Run = { code: number | null; stdout: string; stderr: string }
-
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-    env: { ...process.env, DEMO_CONTENT: 'false', ...env },
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { DEMO_CONTENT: 'false', ...env })
 
 describe('npm run cli -- media add', () => {
   const tmp = useTempDir('media-cli')

@@ -2,7 +2,6 @@
 // PostgreSQL (SQLite to SQLite: copy.test.ts). A blog with a row in every copied table goes through the real
 // command line; then every table is compared row for row, the copy serves the same pages byte for byte, and its
 // sequences were moved past the copied ids (a new comment posted through the app gets a fresh id).
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import { describe, expect, it } from 'vitest'
@@ -14,18 +13,10 @@ import { createPost } from '../../src/content/posts.write.ts'
 import { buildTestApp, type TestBlog, useTempDir } from '../helpers/app.ts'
 import { openPost, send } from '../helpers/comments.ts'
 import { createAdmin, signedIn } from '../helpers/admin.ts'
+import { runCli } from '../helpers/cli.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts'
 
-type Run = { code: number | null; stdout: string; stderr: string }
-
-function cli(args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: process.env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
-}
+const cli = (args: string[]) => runCli(args)
 
 /** Every copied table's rows, in key order, read through the app's own Kysely (the same types on both databases). */
 async function everyRow(url: string): Promise<Record<string, unknown[]>> {

@@ -1,6 +1,5 @@
 // `npm run cli -- copy <from> <to>`: the whole blog, row for row, into a new database; a non-empty target or a
 // bad argument is refused with a clear message and nothing written.
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -8,17 +7,9 @@ import { copyBlog, COPIED_TABLES, CopyError, parseDatabaseUrl } from '../../src/
 import { buildTestApp, useTempDir } from '../helpers/app.ts'
 import { openPost, send } from '../helpers/comments.ts'
 import { createAdmin, signedIn } from '../helpers/admin.ts'
+import { runCli } from '../helpers/cli.ts'
 
-type Run = { code: number | null; stdout: string; stderr: string }
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, ...env } })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
-}
+const cli = runCli
 
 function rowsOf(path: string, table: string, orderBy: readonly string[]): unknown[] {
   const db = new BetterSqlite3(path, { readonly: true })
