@@ -291,6 +291,8 @@ export type NewPost = Insertable<PostsTable>
 export type PostUpdate = Updateable<PostsTable>
 export type Category = Selectable<CategoriesTable>
 export type Comment = Selectable<CommentsTable>
+/** A comment just stored, as what follows it in its transaction (the mail outbox) is told of it. */
+export type StoredComment = Pick<Comment, 'id' | 'post_id' | 'parent_id' | 'author_name' | 'author_email' | 'body' | 'status'>
 export type NewComment = Insertable<CommentsTable>
 export type User = Selectable<UsersTable>
 export type Ban = Selectable<BansTable>

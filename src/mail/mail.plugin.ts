@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Kysely, Transaction } from 'kysely'
 import { z } from 'zod'
-import type { Database } from '../db/schema.ts'
+import type { Database, StoredComment } from '../db/schema.ts'
 import { messages } from '../i18n/index.ts'
 import { nowIso } from '../lib/time.ts'
 import {
@@ -17,7 +17,6 @@ import {
   unsubscribe,
   type MailSite,
   type PostInfo,
-  type StoredComment,
 } from './outbox.ts'
 import { createSender, type Sender } from './sender.ts'
 import { mailTokens, type Tokens } from './tokens.ts'

@@ -3,7 +3,7 @@
 // can neither lose the mail nor send one for a comment that was never stored. The sender (sender.ts) delivers.
 import { randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
-import type { CommentStatus, Database, OutboxKind } from '../db/schema.ts'
+import type { Database, OutboxKind, StoredComment } from '../db/schema.ts'
 import type { Language } from '../config.ts'
 import { messages } from '../i18n/index.ts'
 import { commentPath } from '../lib/urls.ts'
@@ -81,16 +81,6 @@ async function enqueue(
       created_at: now,
     })
     .execute()
-}
-
-export interface StoredComment {
-  id: number
-  post_id: number
-  parent_id: number | null
-  author_name: string
-  author_email: string | null
-  body: string
-  status: CommentStatus
 }
 
 export interface PostInfo {

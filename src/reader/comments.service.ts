@@ -3,7 +3,7 @@
 // pass the duplicate check.
 import { createHash } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
-import type { CommentStatus, Database } from '../db/schema.ts'
+import type { CommentStatus, Database, StoredComment } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
 import { judgeComment } from '../content/comment-rules.ts'
 import { now as clockNow } from '../lib/time.ts'
@@ -19,17 +19,6 @@ export type SubmitResult =
   | { kind: 'parent-gone' }
   /** A word of the refuse list, or a ban (its id): nothing is stored. */
   | { kind: 'refused'; ban?: number }
-
-/** What a stored comment is, for what follows it in its transaction. */
-export interface StoredCommentInfo {
-  id: number
-  post_id: number
-  parent_id: number | null
-  author_name: string
-  author_email: string | null
-  body: string
-  status: CommentStatus
-}
 
 /** The settings that decide what becomes of a comment. */
 export type CommentSettings = Pick<Settings, 'moderation' | 'maxLinks' | 'holdWords' | 'refuseWords' | 'banAction'>
@@ -59,7 +48,7 @@ export async function submitComment(
     /** The admin signed in who writes it (the "author" mark): no ban, word list or moderation applies. */
     userId?: number | null
     /** Runs in the comment's transaction once it is stored (the mail outbox): both are kept, or neither. */
-    afterStore?: (trx: Transaction<Database>, stored: StoredCommentInfo) => Promise<void>
+    afterStore?: (trx: Transaction<Database>, stored: StoredComment) => Promise<void>
   },
 ): Promise<SubmitResult> {
   const { comment, postId, settings } = input
