@@ -80,6 +80,12 @@ export function logLines() {
   return { lines, logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } } }
 }
 
+/** The same, each line read as the JSON record it is. */
+export function logRecords<T>() {
+  const records: T[] = []
+  return { records, logger: { level: 'info', stream: { write: (line: string) => void records.push(JSON.parse(line) as T) } } }
+}
+
 /** The comment form as sent back (comments-failures*.test.ts): the text kept, the message, nothing stored. */
 export async function expectFormKept(
   blog: TestBlog,

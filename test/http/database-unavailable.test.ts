@@ -2,7 +2,6 @@
 // timeout, an I/O error, a full disk): kind 503 pages with Retry-After, a comment comes back as typed, the log
 // says why once, and the blog recovers by itself.
 import { connect } from 'node:net'
-import { Writable } from 'node:stream'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -10,7 +9,7 @@ import { isDatabaseUnavailable } from '../../src/db/errors.ts'
 import { OutageLog, RETRY_AFTER_UNAVAILABLE } from '../../src/http/errors.ts'
 import { createPost } from '../../src/content/posts.write.ts'
 import { buildTestApp, type TestBlog, useTempDir, visibleText } from '../helpers/app.ts'
-import { commentList, inputValue, openPost, send, textareaValue } from '../helpers/comments.ts'
+import { commentList, inputValue, logRecords, openPost, send, textareaValue } from '../helpers/comments.ts'
 
 /** A real error from a real failure. */
 function errorOf(fn: () => unknown): unknown {
@@ -92,14 +91,9 @@ describe('a database locked by another process past the busy timeout', () => {
   let logs: Array<{ msg: string; err?: { message?: string } }>
   let holder: BetterSqlite3.Database | undefined
   beforeEach(async () => {
-    logs = []
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        logs.push(JSON.parse(String(chunk)))
-        done()
-      },
-    })
-    blog = await buildTestApp({ env: { COMMENT_RATE_LIMIT: '0' }, logger: { level: 'info', stream } })
+    const log = logRecords<(typeof logs)[number]>()
+    logs = log.records
+    blog = await buildTestApp({ env: { COMMENT_RATE_LIMIT: '0' }, logger: log.logger })
   })
   afterEach(async () => {
     holder?.close()

@@ -6,14 +6,13 @@
 // restart: the pool reconnects) answers again.
 import { randomBytes } from 'node:crypto'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
-import { Writable } from 'node:stream'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { isDatabaseUnavailable } from '../../src/db/errors.ts'
 import { createPool } from '../../src/db/postgres.ts'
 import { RETRY_AFTER_UNAVAILABLE } from '../../src/http/errors.ts'
 import { buildTestApp, type TestBlog, visibleText } from '../helpers/app.ts'
-import { commentList, commentsOf, inputValue, openPost, send, textareaValue } from '../helpers/comments.ts'
+import { commentList, commentsOf, inputValue, logRecords, openPost, send, textareaValue } from '../helpers/comments.ts'
 import { type Cluster, postgresBin, startCluster } from '../helpers/postgres-cluster.ts'
 import { startServer } from '../helpers/server-process.ts'
 
@@ -69,16 +68,11 @@ describe('PostgreSQL stopped and started again under a running app', () => {
   let blog: TestBlog
   let logs: Array<{ msg: string; level: number; err?: { message?: string; code?: string } }>
   beforeEach(async () => {
-    logs = []
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        logs.push(JSON.parse(String(chunk)))
-        done()
-      },
-    })
+    const log = logRecords<(typeof logs)[number]>()
+    logs = log.records
     blog = await buildTestApp({
       env: { DATABASE_URL: cluster.url(DATABASE), SESSION_KEY, COMMENT_RATE_LIMIT: '0' },
-      logger: { level: 'info', stream },
+      logger: log.logger,
     })
   })
   afterEach(async () => {

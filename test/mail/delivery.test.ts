@@ -36,6 +36,19 @@ async function outbox(app: FastifyInstance) {
   return app.db.selectFrom('mail_outbox').select(['id', 'status', 'attempts', 'last_error', 'next_attempt_at']).orderBy('id').execute()
 }
 
+/** A comment whose admin mail the SMTP server refuses with `code` at the first try: the blog, the server, the row. */
+async function commentWhileSmtpRefuses(code: number, body: string) {
+  const smtp = await smtpServer()
+  const blog = await blogWith({ SMTP_URL: smtp.url })
+  await adminWantingEverything(blog.app)
+  smtp.refuseWith(code)
+  const post = await openPost(blog)
+  await send(blog, post.url, { author: 'Ali', body })
+  await blog.app.mail.deliverNow()
+  const [row] = await outbox(blog.app)
+  return { smtp, blog, row }
+}
+
 async function until(check: () => Promise<boolean>, timeoutMs = 10_000) {
   const end = Date.now() + timeoutMs
   while (!(await check())) {
@@ -69,14 +82,7 @@ describe('mail delivery', () => {
   })
 
   it('tries again after a 4xx answer', async () => {
-    const smtp = await smtpServer()
-    const blog = await blogWith({ SMTP_URL: smtp.url })
-    await adminWantingEverything(blog.app)
-    smtp.refuseWith(451)
-    const post = await openPost(blog)
-    await send(blog, post.url, { author: 'Ali', body: 'Refusé pour un temps.' })
-    await blog.app.mail.deliverNow()
-    const [row] = await outbox(blog.app)
+    const { smtp, row } = await commentWhileSmtpRefuses(451, 'Refusé pour un temps.')
     expect(row).toMatchObject({ status: 'queued', attempts: 1 })
     expect(row!.last_error).toMatch(/^451/)
     smtp.refuseWith(null)
@@ -84,14 +90,7 @@ describe('mail delivery', () => {
   })
 
   it('gives up on a 5xx answer and shows the failure with the server’s words in the admin', async () => {
-    const smtp = await smtpServer()
-    const blog = await blogWith({ SMTP_URL: smtp.url })
-    await adminWantingEverything(blog.app)
-    smtp.refuseWith(550)
-    const post = await openPost(blog)
-    await send(blog, post.url, { author: 'Ali', body: 'Refusé pour de bon.' })
-    await blog.app.mail.deliverNow()
-    const [row] = await outbox(blog.app)
+    const { smtp, blog, row } = await commentWhileSmtpRefuses(550, 'Refusé pour de bon.')
     expect(row).toMatchObject({ status: 'failed', attempts: 1 })
     expect(row!.last_error).toMatch(/^550 Mailbox unavailable/)
     smtp.refuseWith(null)
