@@ -1,6 +1,6 @@
-// Accepting a valid comment: the word lists (src/content/comment-rules.ts), then the parent, duplicate and
-// moderation rules and the write, in one transaction so that two identical posts arriving together cannot both
-// pass the duplicate check.
+// Accepting a valid comment: the word lists (src/content/comment-rules.ts), bans and the moderation rule, then
+// the parent, the write and the duplicate check in one transaction, so that two identical posts arriving together
+// cannot both pass the duplicate check.
 import { createHash } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { CommentStatus, Database, StoredComment } from '../db/schema.ts'
