@@ -150,11 +150,11 @@ export function createPostgresKysely(pool: pg.Pool): Kysely<Database> {
  * moved by a statement trigger on every table (see attachWriteTriggers). Read once per request (the request is
  * the key: the settings hook and the freshness check share one read).
  *
- * Callers that ask within one turn of the event loop share one read, sent when the turn's I/O is done
- * (setImmediate): it begins after each of them asked, so it sees every write committed before any of them asked,
- * this process's own included, which is all a caller needs. A read already sent is never joined: it may have
- * begun before a write that committed since. Under load the requests of a turn arrive together, and one read
- * serves them all (bench/RESULTS.md, 2026-11-29: a cached page cost one query per request before).
+ * Callers share reads: one read at a time is in flight, and whoever asks meanwhile waits for the next, sent when
+ * the current one has answered and the turn's I/O is done (setImmediate). Every read a caller gets began after it
+ * asked, so it sees every write committed before it asked, this process's own included, which is all a caller
+ * needs; a read already sent is never joined, as it may have begun before a write that committed since. Under
+ * load the requests that arrive during one read's round trip all share the next (bench/RESULTS.md, 2026-11-29).
  */
 export function postgresVersionReader(pool: pg.Pool): (request?: object) => Promise<string> {
   const perRequest = new WeakMap<object, Promise<string>>()
@@ -165,13 +165,25 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => Prom
     })
     return String(result.rows[0]?.v ?? 0)
   }
+  /** Whether a read is in flight. */
+  let reading = false
+  /** The read the next callers share, not yet sent, and what lets it go once the one in flight has answered. */
   let next: Promise<string> | undefined
+  let letGo: (() => void) | undefined
+  const send = async () => {
+    // Sent now: whoever asks from here on waits for the next one.
+    next = undefined
+    reading = true
+    try {
+      return await read()
+    } finally {
+      reading = false
+      if (letGo) setImmediate(letGo)
+      letGo = undefined
+    }
+  }
   const shared = () =>
-    (next ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      // Sent now: whoever asks from here on waits for the next one.
-      next = undefined
-      return read()
-    }))
+    (next ??= new Promise<void>((resolve) => (reading ? (letGo = resolve) : setImmediate(resolve))).then(send))
   return (request) => {
     if (!request) return shared()
     let version = perRequest.get(request)

@@ -92,15 +92,18 @@ describe('resetSequences', () => {
 })
 
 describe('postgresVersionReader', () => {
-  it("gives the requests of one turn one read, and never joins a read sent before another connection's write", async () => {
+  it("gives the requests that ask together one read, and never joins a read sent before another connection's write", async () => {
     const blog = await buildTestApp({ demo: false })
     const other = await otherConnection(blog.config.databasePath)
     const pool = createPool(blog.config.databasePath, 2)
     let reads = 0
-    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown
+    // While set, reads answer only once it resolves (a slow round trip).
+    let gate: Promise<void> | undefined
+    const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>
     pool.query = ((...args: unknown[]) => {
       reads++
-      return query(...args)
+      const answer = query(...args)
+      return gate ? gate.then(() => answer) : answer
     }) as typeof pool.query
     try {
       const version = postgresVersionReader(pool)
@@ -120,6 +123,26 @@ describe('postgresVersionReader', () => {
       await sent
       expect(reads).toBe(3)
       expect(after).not.toBe(first[0])
+
+      // While a read is in flight, the requests that ask, over several turns, wait for the next one and share
+      // it; it sees a write committed after the one in flight was sent.
+      let answer!: () => void
+      gate = new Promise((resolve) => (answer = resolve))
+      const inFlight = version({})
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(reads).toBe(4)
+      const during: Promise<string>[] = []
+      for (let turn = 0; turn < 3; turn++) {
+        during.push(version({}), version({}))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await other.run('update site_state set changed_at = changed_at where id = 1')
+      gate = undefined
+      answer()
+      const versions = await Promise.all(during)
+      expect(reads).toBe(5)
+      expect(new Set(versions).size).toBe(1)
+      expect(versions[0]).not.toBe(await inFlight)
     } finally {
       await pool.end()
       await other.close()
