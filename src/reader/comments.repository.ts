@@ -5,26 +5,20 @@ import type { CommentStatus, Database, NewComment } from '../db/schema.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
-/** A comment readers can see on this post: the only kind one may answer. */
-export async function findVisibleComment(db: Db, postId: number, id: number) {
-  return db
-    .selectFrom('comments')
-    .select(['id', 'author_name'])
-    .where('id', '=', id)
-    .where('post_id', '=', postId)
-    .where('status', '=', 'approved')
-    .executeTakeFirst()
+/** Of these comments, those readers can see (the only kind one may answer), with their post. */
+export async function visibleComments(db: Db, ids: readonly number[]) {
+  return db.selectFrom('comments').select(['id', 'post_id']).where('id', 'in', ids).where('status', '=', 'approved').execute()
 }
 
-/** Who else sent the same text (by fingerprint) to this post since a time, whatever its status. */
-export async function sameTextOnPost(db: Db, postId: number, bodyKey: string, since: string, except: number) {
+/** Who sent the same text (by fingerprint) to this post since a time, before a comment (by id), whatever its status. */
+export async function sameTextBefore(db: Db, postId: number, bodyKey: string, since: string, before: number) {
   return db
     .selectFrom('comments')
-    .select(['author_name', 'ip'])
+    .select(['id', 'author_name', 'ip'])
     .where('post_id', '=', postId)
     .where('body_key', '=', bodyKey)
     .where('created_at', '>=', since)
-    .where('id', '<>', except)
+    .where('id', '<', before)
     .limit(100)
     .execute()
 }
@@ -40,28 +34,35 @@ export async function hasApprovedComment(db: Db, who: { email: string | null; na
 }
 
 /**
- * Stores a comment and counts, in the same statement, the other comments with its text on its post since a time:
- * the duplicate check's common case (none) costs no round trip of its own while the write lock is held.
+ * Stores comments (in the order given, which their ids follow) and counts, in the same statement, the comments
+ * with each one's text on its post since a time: the duplicate check's common case (none) costs no round trip of
+ * its own while the write lock is held. The count is a hint: it may include comments of the same statement.
  */
-export async function insertComment(
+export async function insertComments(
   db: Db,
-  comment: NewComment & { status: CommentStatus; body_key: string },
+  comments: ReadonlyArray<NewComment & { status: CommentStatus; body_key: string }>,
   sameTextSince: string,
-): Promise<{ id: number; sameText: number }> {
-  const row = await db
+): Promise<Array<{ id: number; sameText: number }>> {
+  const rows = await db
     .insertInto('comments')
-    .values(comment)
+    .values(comments)
     .returning((eb) => [
       'id',
       eb
         .selectFrom('comments as other')
         .select((o) => o.fn.countAll<number>().as('n'))
-        .where('other.post_id', '=', comment.post_id)
-        .where('other.body_key', '=', comment.body_key)
+        .whereRef('other.post_id', '=', 'comments.post_id')
+        .whereRef('other.body_key', '=', 'comments.body_key')
         .where('other.created_at', '>=', sameTextSince)
         .whereRef('other.id', '<>', 'comments.id')
         .as('same_text'),
     ])
-    .executeTakeFirstOrThrow()
-  return { id: row.id, sameText: Number(row.same_text ?? 0) }
+    .execute()
+  // RETURNING's order is not promised; ids are given in the order of the rows.
+  return rows.map((r) => ({ id: r.id, sameText: Number(r.same_text ?? 0) })).sort((a, b) => a.id - b.id)
+}
+
+/** Removes comments stored by this transaction after all (duplicates found once they were in). */
+export async function deleteComments(db: Db, ids: readonly number[]): Promise<void> {
+  await db.deleteFrom('comments').where('id', 'in', ids).execute()
 }

@@ -1,6 +1,6 @@
 // Accepting a valid comment: the word lists (src/content/comment-rules.ts), bans and the moderation rule, then
 // the parent, the write and the duplicate check in one transaction, so that two identical posts arriving together
-// cannot both pass the duplicate check.
+// cannot both pass the duplicate check. Comments arriving together share that transaction (writerOf).
 import { createHash } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { CommentStatus, Database, StoredComment } from '../db/schema.ts'
@@ -8,6 +8,7 @@ import type { Settings } from '../settings/settings.ts'
 import { judgeComment } from '../content/comment-rules.ts'
 import { now as clockNow } from '../lib/time.ts'
 import { findBan } from '../moderation/bans.ts'
+import { inBatches } from '../lib/batches.ts'
 import * as repo from './comments.repository.ts'
 import type { CommentInput } from './comments.schemas.ts'
 
@@ -72,57 +73,143 @@ export async function submitComment(
     status = 'pending'
   }
 
-  const transaction = db.transaction().execute(async (trx): Promise<SubmitResult> => {
-    // The comment's time is read here, once the transaction holds the write lock (SQLite's BEGIN IMMEDIATE, the
-    // advisory lock on PostgreSQL), not when the request came in: times then follow the order of commits, and a
-    // comment that waited for the lock (behind another instance's writes) cannot slip in above comments already
-    // acknowledged, pushing them onto the next page away from the address their 303 gave.
-    const storedAt = input.now ?? clockNow()
-    if (comment.parent !== null && !(await repo.findVisibleComment(trx, postId, comment.parent))) {
-      return { kind: 'parent-gone' }
-    }
-
-    const since = new Date(storedAt.getTime() - DUPLICATE_WINDOW_MS).toISOString()
-    const key = bodyKey(comment.body)
-    const { id, sameText } = await repo.insertComment(
-      trx,
-      {
-        post_id: postId,
-        parent_id: comment.parent,
-        author_name: comment.author,
-        author_email: comment.email,
-        author_url: comment.url,
-        body: comment.body,
-        status,
-        created_at: storedAt.toISOString(),
-        ip: input.ip,
-        body_key: key,
-        user_id: input.userId ?? null,
-      },
-      since,
-    )
-    // The same text on this post lately (rare): a duplicate if it came from the same address or name, and then
-    // this comment is undone with its transaction.
-    if (sameText > 0) {
-      const others = await repo.sameTextOnPost(trx, postId, key, since, id)
-      if (others.some((r) => r.ip === input.ip || sameName(r.author_name, comment.author))) throw DUPLICATE
-    }
-    await input.afterStore?.(trx, {
-      id,
-      post_id: postId,
-      parent_id: comment.parent,
-      author_name: comment.author,
-      author_email: comment.email,
-      body: comment.body,
-      status,
-    })
-    return { kind: 'stored', id, createdAt: storedAt.toISOString(), status, held: verdict.kind === 'hold' ? verdict.reason : null }
-  })
-  return transaction.catch((err: unknown) => {
-    if (err === DUPLICATE) return { kind: 'duplicate' } as const
-    throw err
+  return writerOf(db)({
+    postId,
+    comment,
+    ip: input.ip,
+    status,
+    held: verdict.kind === 'hold' ? verdict.reason : null,
+    userId: input.userId ?? null,
+    now: input.now,
+    afterStore: input.afterStore,
   })
 }
 
-/** Thrown inside the transaction to roll a duplicate back. */
-const DUPLICATE = new Error('duplicate comment')
+/** A comment that passed every check made before the write. */
+interface Accepted {
+  postId: number
+  comment: CommentInput
+  ip: string
+  status: CommentStatus
+  held: 'links' | 'words' | null
+  userId: number | null
+  now: Date | undefined
+  afterStore: ((trx: Transaction<Database>, stored: StoredComment) => Promise<void>) | undefined
+}
+
+/** The most comments one transaction writes (one INSERT, eleven parameters a row). */
+const MAX_BATCH = 50
+
+const writers = new WeakMap<Kysely<Database>, (accepted: Accepted) => Promise<SubmitResult>>()
+
+/**
+ * The comment writes of a database go in batches (group commit, src/lib/batches.ts): the comments that arrive
+ * while one transaction holds the write lock are written together by the next, so that a busy thread takes the
+ * lock once per batch rather than once per comment (bench/RESULTS.md, 2026-11-29). A comment alone is written at
+ * once, in a transaction of its own, as before.
+ */
+function writerOf(db: Kysely<Database>) {
+  let writer = writers.get(db)
+  if (!writer) writers.set(db, (writer = inBatches((batch) => storeBatch(db, batch), MAX_BATCH)))
+  return writer
+}
+
+/**
+ * Writes a batch in one transaction, each comment as if it came alone after the ones before it: the parent is
+ * checked, then the duplicate rule against the table and the comments before it in the batch; one INSERT stores
+ * those that pass. When none is stored, nothing is committed.
+ */
+async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Promise<SubmitResult[]> {
+  const results: SubmitResult[] = []
+  try {
+    return await db.transaction().execute(async (trx) => {
+      // The comments' times are read here, once the transaction holds the write lock (SQLite's BEGIN IMMEDIATE,
+      // the advisory lock on PostgreSQL), not when the requests came in: times then follow the order of commits,
+      // and a comment that waited for the lock (behind another instance's writes) cannot slip in above comments
+      // already acknowledged, pushing them onto the next page away from the address their 303 gave.
+      const at = batch.map((a) => a.now ?? clockNow())
+      const since = at.map((time) => new Date(time.getTime() - DUPLICATE_WINDOW_MS).toISOString())
+      const keys = batch.map((a) => bodyKey(a.comment.body))
+      const parentIds = [...new Set(batch.flatMap((a) => (a.comment.parent === null ? [] : [a.comment.parent])))]
+      const parents = new Map(parentIds.length ? (await repo.visibleComments(trx, parentIds)).map((r) => [r.id, r.post_id]) : [])
+
+      const passing: number[] = []
+      batch.forEach((a, i) => {
+        if (a.comment.parent !== null && parents.get(a.comment.parent) !== a.postId) {
+          results[i] = { kind: 'parent-gone' }
+        } else if (passing.some((j) => batch[j]!.postId === a.postId && keys[j] === keys[i] && sameSender(batch[j]!, a))) {
+          // The same comment twice in one batch (a double click): the second is the duplicate.
+          results[i] = { kind: 'duplicate' }
+        } else {
+          passing.push(i)
+        }
+      })
+      if (passing.length === 0) throw NOTHING_STORED
+
+      const rows = await repo.insertComments(
+        trx,
+        passing.map((i) => {
+          const a = batch[i]!
+          return {
+            post_id: a.postId,
+            parent_id: a.comment.parent,
+            author_name: a.comment.author,
+            author_email: a.comment.email,
+            author_url: a.comment.url,
+            body: a.comment.body,
+            status: a.status,
+            created_at: at[i]!.toISOString(),
+            ip: a.ip,
+            body_key: keys[i]!,
+            user_id: a.userId,
+          }
+        }),
+        since.reduce((a, b) => (a < b ? a : b)),
+      )
+      // The same text on a post lately (rare): a duplicate if it came from the same address or name, and then
+      // that comment is taken out again.
+      const duplicates = new Set<number>()
+      for (const [k, i] of passing.entries()) {
+        const { id, sameText } = rows[k]!
+        const a = batch[i]!
+        if (sameText > 0) {
+          const others = await repo.sameTextBefore(trx, a.postId, keys[i]!, since[i]!, id)
+          if (others.some((r) => !duplicates.has(r.id) && sameSender({ ip: r.ip, comment: { author: r.author_name } }, a))) {
+            duplicates.add(id)
+            results[i] = { kind: 'duplicate' }
+            continue
+          }
+        }
+        results[i] = { kind: 'stored', id, createdAt: at[i]!.toISOString(), status: a.status, held: a.held }
+      }
+      if (duplicates.size === passing.length) throw NOTHING_STORED
+      if (duplicates.size > 0) await repo.deleteComments(trx, [...duplicates])
+
+      for (const [k, i] of passing.entries()) {
+        const a = batch[i]!
+        if (duplicates.has(rows[k]!.id)) continue
+        await a.afterStore?.(trx, {
+          id: rows[k]!.id,
+          post_id: a.postId,
+          parent_id: a.comment.parent,
+          author_name: a.comment.author,
+          author_email: a.comment.email,
+          body: a.comment.body,
+          status: a.status,
+        })
+      }
+      return results
+    })
+  } catch (err) {
+    if (err === NOTHING_STORED) return results
+    throw err
+  }
+}
+
+/** Whether two comments come from the same address or the same name: with the same text, a duplicate. */
+function sameSender(a: { ip: string | null; comment: { author: string } }, b: { ip: string | null; comment: { author: string } }) {
+  return a.ip === b.ip || sameName(a.comment.author, b.comment.author)
+}
+
+/** Thrown inside the transaction to roll it back when no comment of the batch was stored. */
+const NOTHING_STORED = new Error('no comment stored')
