@@ -59,30 +59,42 @@ function statementName(text: string): string | undefined {
 
 /**
  * "cached plan must not change result type": another instance's migration changed a table that a prepared
- * `select *` reads. The failed query fails once (it may be inside a transaction, which it aborts); every name is
- * then made anew, so that the next queries are prepared again against the new tables. (Its SQLSTATE, 0A000, is
- * "feature not supported": any other error of that class only costs preparing the statements again.)
+ * `select *` reads. Every name is then made anew, so that the next queries are prepared again against the new
+ * tables, and the query is sent again at once under its new name, unless it ran in a transaction, which the
+ * failure aborted: that one fails (its request gets an error page), once. (Its SQLSTATE, 0A000, is "feature not
+ * supported": any other error of that class only costs preparing the statements again, and one more try.)
  */
 const PLAN_RESULT_CHANGED = '0A000'
 
-class CarnetClient extends pg.Client {}
+class CarnetClient extends pg.Client {
+  /** Between BEGIN and COMMIT or ROLLBACK (what the app sends: see ImmediateTransactionDriver). */
+  inTransaction = false
+}
 const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown
 // Kysely calls query(sql, parameters).
-CarnetClient.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+CarnetClient.prototype.query = function (this: CarnetClient, ...args: unknown[]) {
+  const text = args[0]
   // Only queries with parameters: pg already sends those as one prepared (unnamed) statement; one without
   // (BEGIN, a migration's DDL, which may hold several statements) stays a simple query.
-  if (typeof args[0] === 'string' && Array.isArray(args[1]) && args[1].length > 0 && args.length === 2) {
+  if (typeof text === 'string' && Array.isArray(args[1]) && args[1].length > 0 && args.length === 2) {
     const values = args[1].map(withoutNul)
-    const name = statementName(args[0])
-    if (name === undefined) return clientQuery.call(this, args[0], values)
-    const result = clientQuery.call(this, { text: args[0], values, name }) as Promise<unknown>
+    const name = statementName(text)
+    if (name === undefined) return clientQuery.call(this, text, values)
+    const result = clientQuery.call(this, { text, values, name }) as Promise<unknown>
     return result.catch((err: unknown) => {
-      if ((err as { code?: unknown }).code === PLAN_RESULT_CHANGED) {
+      if ((err as { code?: unknown }).code !== PLAN_RESULT_CHANGED) throw err
+      if (statementNames.get(text) === name) {
         statementNames.clear()
         generation++
       }
-      throw err
+      if (this.inTransaction) throw err
+      return clientQuery.call(this, { text, values, name: statementName(text) })
     })
+  }
+  if (typeof text === 'string') {
+    const start = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase()
+    if (start === 'begin' || start === 'start') this.inTransaction = true
+    else if (start === 'commit' || start === 'rollback') this.inTransaction = false
   }
   if (Array.isArray(args[1])) args[1] = args[1].map(withoutNul)
   return clientQuery.apply(this, args)
@@ -182,8 +194,7 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => Prom
       letGo = undefined
     }
   }
-  const shared = () =>
-    (next ??= new Promise<void>((resolve) => (reading ? (letGo = resolve) : setImmediate(resolve))).then(send))
+  const shared = () => (next ??= new Promise<void>((resolve) => (reading ? (letGo = resolve) : setImmediate(resolve))).then(send))
   return (request) => {
     if (!request) return shared()
     let version = perRequest.get(request)

@@ -160,14 +160,25 @@ describe('named statements', () => {
       // Prepared on every connection of the pool that runs it.
       await Promise.all(Array.from({ length: 12 }, bans))
       await other.run('alter table bans add column later_feature text')
-      // A statement prepared before fails once (PostgreSQL refuses to change its result's columns)…
-      await Promise.allSettled(Array.from({ length: 12 }, bans))
-      // …then every statement is prepared again, with the new column.
-      const rows = await blog.app.db.selectFrom('bans').selectAll().execute()
-      expect(rows).toEqual([])
       await other.run("insert into bans (kind, value, shown, created_at, created_by) values ('name', 'x', 'x', '2026-01-01', 'admin')")
+      // PostgreSQL refuses the statements prepared before (their result's columns changed): each is prepared again
+      // and sent again at once, and every query answers with the new column.
       const after = await Promise.all(Array.from({ length: 12 }, bans))
       for (const r of after) expect(r[0]).toMatchObject({ value: 'x', later_feature: null })
+
+      // In a transaction, the refusal aborted it: that query fails (once), and the next ones are prepared again.
+      await Promise.all(Array.from({ length: 12 }, bans))
+      await other.run('alter table bans add column another_feature text')
+      const inTransaction = await blog.app.db
+        .transaction()
+        .execute((trx) => trx.selectFrom('bans').selectAll().where('id', '>', 0).execute())
+        .then(
+          () => 'answered',
+          (err: { code?: string }) => err.code,
+        )
+      expect(inTransaction).toBe('0A000')
+      const again = await Promise.all(Array.from({ length: 12 }, bans))
+      for (const r of again) expect(r[0]).toMatchObject({ value: 'x', another_feature: null })
     } finally {
       await other.close()
       await blog.close()
