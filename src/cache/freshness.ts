@@ -51,8 +51,11 @@ export interface Freshness {
    * request instead of one per part, and a page whose parts all come from one generation.
    */
   generation(request?: FastifyRequest): Promise<number>
-  /** The same without waiting, when nothing has changed since the last call; undefined when it must wait. */
-  generationNow(): number | undefined
+  /**
+   * The same without waiting, when nothing has changed since the last call; undefined when it must wait (on
+   * PostgreSQL, until the request's version has been read: the settings hook, which runs first, waits for it).
+   */
+  generationNow(request?: FastifyRequest): number | undefined
   /**
    * `compute()`'s result, kept until the generation moves: for figures that cost a walk over an index (the
    * number of posts for the pager) and change only with the data. `key` must name everything the result
@@ -172,10 +175,11 @@ async function freshnessPlugin(app: FastifyInstance) {
 
   app.decorateRequest('freshnessGeneration', undefined)
   const freshness: Freshness = {
-    generationNow() {
-      // PostgreSQL's version is a query: the caller waits for generation().
-      if (app.dialect !== 'sqlite') return undefined
-      return app.dataVersion() === version && Date.now() < until && !refreshing ? generation : undefined
+    generationNow(request?: FastifyRequest) {
+      // PostgreSQL's version is a query: known at once only once the request's read has answered.
+      const seen = app.dataVersion(request)
+      if (typeof seen !== 'string') return undefined
+      return seen === version && Date.now() < until && !refreshing ? generation : undefined
     },
     async generation(request?: FastifyRequest) {
       if (request?.freshnessGeneration !== undefined) return request.freshnessGeneration

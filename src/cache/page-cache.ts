@@ -210,7 +210,7 @@ async function pageCachePlugin(app: FastifyInstance) {
     // Routing comes before onRequest hooks: the route's options are known here.
     const policy = pageCachePolicy(request)
     if (!policy || !isPublicRequest(request)) return done()
-    const generation = app.freshness.generationNow()
+    const generation = app.freshness.generationNow(request)
     if (generation !== undefined) {
       // The rest of the request builds its page from the generation checked here (Freshness.generation).
       request.freshnessGeneration = generation

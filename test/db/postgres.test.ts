@@ -105,19 +105,24 @@ describe('postgresVersionReader', () => {
       const answer = query(...args)
       return gate ? gate.then(() => answer) : answer
     }) as typeof pool.query
+    /** Waits until the n-th read has been sent (reads are spaced a few milliseconds apart). */
+    const sentRead = async (n: number) => {
+      while (reads < n) await new Promise((resolve) => setTimeout(resolve, 1))
+      expect(reads).toBe(n)
+    }
     try {
       const version = postgresVersionReader(pool)
       const requests = Array.from({ length: 20 }, () => ({}))
       const first = await Promise.all(requests.map((request) => version(request)))
       expect(new Set(first).size).toBe(1)
       expect(reads).toBe(1)
-      // The same request again: its own read.
-      expect(await version(requests[0])).toBe(first[0])
+      // The same request again: its read's answer, at once (no promise to wait for).
+      expect(version(requests[0]!)).toBe(first[0])
       expect(reads).toBe(1)
 
       // A read is sent, then another connection commits a write: a request that asks now gets a read of its own.
       const sent = version({})
-      await new Promise((resolve) => setImmediate(resolve))
+      await sentRead(2)
       await other.run('update site_state set changed_at = changed_at where id = 1')
       const after = await version({})
       await sent
@@ -129,12 +134,11 @@ describe('postgresVersionReader', () => {
       let answer!: () => void
       gate = new Promise((resolve) => (answer = resolve))
       const inFlight = version({})
-      await new Promise((resolve) => setImmediate(resolve))
-      expect(reads).toBe(4)
-      const during: Promise<string>[] = []
+      await sentRead(4)
+      const during: Array<string | Promise<string>> = []
       for (let turn = 0; turn < 3; turn++) {
         during.push(version({}), version({}))
-        await new Promise((resolve) => setImmediate(resolve))
+        await new Promise((resolve) => setTimeout(resolve, 2))
       }
       await other.run('update site_state set changed_at = changed_at where id = 1')
       gate = undefined
@@ -143,6 +147,18 @@ describe('postgresVersionReader', () => {
       expect(reads).toBe(5)
       expect(new Set(versions).size).toBe(1)
       expect(versions[0]).not.toBe(await inFlight)
+
+      // Asked without pause for 40 ms (a busy instance), reads go out at most one a millisecond.
+      const start = reads
+      const asked: Array<string | Promise<string>> = []
+      const until = performance.now() + 40
+      while (performance.now() < until) {
+        asked.push(version({}))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await Promise.all(asked)
+      expect(asked.length).toBeGreaterThan(100)
+      expect(reads - start).toBeLessThanOrEqual(42)
     } finally {
       await pool.end()
       await other.close()
