@@ -208,8 +208,7 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => stri
     if (wait > 0) setTimeout(() => later(go), Math.ceil(wait))
     else setImmediate(go)
   }
-  const shared = () =>
-    (next ??= new Promise<void>((resolve) => (reading ? (letGo = resolve) : later(resolve))).then(send))
+  const shared = () => (next ??= new Promise<void>((resolve) => (reading ? (letGo = resolve) : later(resolve))).then(send))
   return (request?: Asker) => {
     if (!request) return shared()
     // A property of the request rather than a WeakMap: no entry for the garbage collector to trace per request.
