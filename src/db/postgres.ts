@@ -164,10 +164,10 @@ export function createPostgresKysely(pool: pg.Pool): Kysely<Database> {
  * asks get the version at once, without waiting for a promise).
  *
  * Callers share reads: one read at a time is in flight, and whoever asks meanwhile waits for the next, sent when
- * the current one has answered, the turn's I/O is done (setImmediate) and READ_SPACING_MS have passed since the
- * last was sent. Every read a caller gets began after it asked, so it sees every write committed before it
- * asked, this process's own included, which is all a caller needs; a read already sent is never joined, as it
- * may have begun before a write that committed since.
+ * the current one has answered and the turn's I/O is done (setImmediate). Every read a caller gets began after it
+ * asked, so it sees every write committed before it asked, this process's own included, which is all a caller
+ * needs; a read already sent is never joined, as it may have begun before a write that committed since. (Reads
+ * spaced a millisecond apart made a third as many, but cached pages slower: bench/RESULTS.md, 2026-11-29.)
  */
 export function postgresVersionReader(pool: pg.Pool): (request?: object) => string | Promise<string> {
   const read = async () => {
@@ -177,9 +177,8 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => stri
     })
     return String(result.rows[0]?.v ?? 0)
   }
-  /** Whether a read is in flight, and when the last was sent. */
+  /** Whether a read is in flight. */
   let reading = false
-  let lastSent = -Infinity
   /** The read the next callers share, not yet sent; the requests that wait for it; what lets it go. */
   let next: Promise<string> | undefined
   let askers: Asker[] = []
@@ -187,7 +186,6 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => stri
   const send = async () => {
     // Sent now: whoever asks from here on waits for the next one.
     next = undefined
-    lastSent = performance.now()
     const these = askers
     askers = []
     reading = true
@@ -197,18 +195,11 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => stri
       return version
     } finally {
       reading = false
-      if (letGo) later(letGo)
+      if (letGo) setImmediate(letGo)
       letGo = undefined
     }
   }
-  /** Once the turn's I/O is done, and no sooner than READ_SPACING_MS after the last read was sent. */
-  const later = (go: () => void) => {
-    const wait = lastSent + READ_SPACING_MS - performance.now()
-    // Timers count whole milliseconds from the start of the loop's turn, and may fire a little early.
-    if (wait > 0) setTimeout(() => later(go), Math.ceil(wait))
-    else setImmediate(go)
-  }
-  const shared = () => (next ??= new Promise<void>((resolve) => (reading ? (letGo = resolve) : later(resolve))).then(send))
+  const shared = () => (next ??= new Promise<void>((resolve) => (reading ? (letGo = resolve) : setImmediate(resolve))).then(send))
   return (request?: Asker) => {
     if (!request) return shared()
     // A property of the request rather than a WeakMap: no entry for the garbage collector to trace per request.
@@ -218,13 +209,6 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => stri
     return (request[VERSION] = shared())
   }
 }
-
-/**
- * The least time between two reads' sending: under load a read then serves the requests of a millisecond or
- * two (a third of the reads of "as soon as the last answered", for about that much more waiting); a request
- * that comes after a quiet moment is read at once (bench/RESULTS.md, 2026-11-29 12:30).
- */
-const READ_SPACING_MS = 1
 
 /** Where a request keeps its version: the read it waits for, then its answer. */
 const VERSION = Symbol('carnet data version')

@@ -105,7 +105,7 @@ describe('postgresVersionReader', () => {
       const answer = query(...args)
       return gate ? gate.then(() => answer) : answer
     }) as typeof pool.query
-    /** Waits until the n-th read has been sent (reads are spaced a few milliseconds apart). */
+    /** Waits until the n-th read has been sent. */
     const sentRead = async (n: number) => {
       while (reads < n) await new Promise((resolve) => setTimeout(resolve, 1))
       expect(reads).toBe(n)
@@ -147,18 +147,6 @@ describe('postgresVersionReader', () => {
       expect(reads).toBe(5)
       expect(new Set(versions).size).toBe(1)
       expect(versions[0]).not.toBe(await inFlight)
-
-      // Asked without pause for 40 ms (a busy instance), reads go out at most one a millisecond.
-      const start = reads
-      const asked: Array<string | Promise<string>> = []
-      const until = performance.now() + 40
-      while (performance.now() < until) {
-        asked.push(version({}))
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-      await Promise.all(asked)
-      expect(asked.length).toBeGreaterThan(100)
-      expect(reads - start).toBeLessThanOrEqual(42)
     } finally {
       await pool.end()
       await other.close()
