@@ -3,11 +3,24 @@
 import { expect } from 'vitest'
 import { postPath } from '../../src/lib/urls.ts'
 import { createPost } from '../../src/content/posts.write.ts'
+import type { CommentInput } from '../../src/reader/comments.schemas.ts'
 import { visibleText, type TestBlog } from './app.ts'
 
 export const DAY = 24 * 60 * 60 * 1000
 
 export type Fields = Record<string, string>
+
+/** A valid comment as the form gives it to submitComment, by name and text (no e-mail, no address). */
+export const commentInput = (author: string, body: string, parent: number | null = null): CommentInput => ({
+  author,
+  email: null,
+  url: null,
+  body,
+  remember: false,
+  notify: false,
+  notify_all: false,
+  parent,
+})
 
 /** A published post with an open thread; returns its id and permanent link. */
 export async function openPost(blog: TestBlog, opts: { daysAgo?: number; commentsOpen?: boolean; title?: string } = {}) {

@@ -9,17 +9,9 @@ import type { Database } from '../../src/db/schema.ts'
 import { submitComment, type SubmitResult } from '../../src/reader/comments.service.ts'
 import type { CommentInput } from '../../src/reader/comments.schemas.ts'
 import { buildTestApp, mainOf, type TestBlog } from '../helpers/app.ts'
+import { commentInput } from '../helpers/comments.ts'
 
-const comment = (author: string, body: string, parent: number | null = null): CommentInput => ({
-  author,
-  email: null,
-  url: null,
-  body,
-  remember: false,
-  notify: false,
-  notify_all: false,
-  parent,
-})
+const comment = commentInput
 
 describe('comments arriving together', () => {
   let blog: TestBlog

@@ -9,19 +9,10 @@ import { commentPosition } from '../../src/content/posts.repository.ts'
 import { createPost } from '../../src/content/posts.write.ts'
 import { setClock } from '../../src/lib/time.ts'
 import { submitComment } from '../../src/reader/comments.service.ts'
-import type { CommentInput } from '../../src/reader/comments.schemas.ts'
 import { buildTestApp, mainOf, type TestBlog } from '../helpers/app.ts'
+import { commentInput } from '../helpers/comments.ts'
 
-const comment = (author: string, body: string): CommentInput => ({
-  author,
-  email: null,
-  url: null,
-  body,
-  remember: false,
-  notify: false,
-  notify_all: false,
-  parent: null,
-})
+const comment = commentInput
 
 describe('the order of comments stored at the same time', () => {
   let blog: TestBlog
