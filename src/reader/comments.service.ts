@@ -7,6 +7,7 @@ import type { CommentStatus, Database, StoredComment } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
 import { judgeComment } from '../content/comment-rules.ts'
 import { now as clockNow } from '../lib/time.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
 import { findBan } from '../moderation/bans.ts'
 import { inBatches } from '../lib/batches.ts'
 import * as repo from './comments.repository.ts'
@@ -73,7 +74,7 @@ export async function submitComment(
     status = 'pending'
   }
 
-  return writerOf(db)({
+  const written = await writerOf(db)({
     postId,
     comment,
     ip: input.ip,
@@ -83,6 +84,8 @@ export async function submitComment(
     now: input.now,
     afterStore: input.afterStore,
   })
+  if (written.kind === 'failed') throw written.err
+  return written
 }
 
 /** A comment that passed every check made before the write. */
@@ -100,7 +103,10 @@ interface Accepted {
 /** The most comments one transaction writes (one INSERT, eleven parameters a row). */
 const MAX_BATCH = 50
 
-const writers = new WeakMap<Kysely<Database>, (accepted: Accepted) => Promise<SubmitResult>>()
+/** What became of a comment in its batch: its answer, or the error of its write. */
+type Written = SubmitResult | { kind: 'failed'; err: unknown }
+
+const writers = new WeakMap<Kysely<Database>, (accepted: Accepted) => Promise<Written>>()
 
 /**
  * The comment writes of a database go in batches (group commit, src/lib/batches.ts): the comments that arrive
@@ -110,8 +116,30 @@ const writers = new WeakMap<Kysely<Database>, (accepted: Accepted) => Promise<Su
  */
 function writerOf(db: Kysely<Database>) {
   let writer = writers.get(db)
-  if (!writer) writers.set(db, (writer = inBatches((batch) => storeBatch(db, batch), MAX_BATCH)))
+  if (!writer) writers.set(db, (writer = inBatches((batch) => storeEach(db, batch), MAX_BATCH)))
   return writer
+}
+
+/**
+ * A batch's write, and when it fails for a reason of its own (not the database being away: then every comment
+ * of it gets the same 503), each comment written again alone: one comment's failure (its post deleted meanwhile,
+ * a broken mail hook) is its own, and the others of its batch are stored.
+ */
+async function storeEach(db: Kysely<Database>, batch: readonly Accepted[]): Promise<Written[]> {
+  try {
+    return await storeBatch(db, batch)
+  } catch (err) {
+    if (batch.length === 1 || isDatabaseUnavailable(err)) throw err
+  }
+  const written: Written[] = []
+  for (const accepted of batch) {
+    try {
+      written.push(...(await storeBatch(db, [accepted])))
+    } catch (err) {
+      written.push({ kind: 'failed', err })
+    }
+  }
+  return written
 }
 
 /**
