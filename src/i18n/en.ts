@@ -109,6 +109,7 @@ export const en: Messages = {
   searchCount: (n: number, q: string) => (n === 1 ? `1 result for “${q}”` : `${n} results for “${q}”`),
   searchNone: (q: string) => `No post matches “${q}”.`,
   searchNoneHelp: 'Try other words or fewer words, or browse the categories and archives.',
+  searchCommonWords: 'Words as common as these are not searched by themselves: add a more precise word.',
   searchHelp: 'Type one or more words: posts that contain all of them are listed, with or without accents.',
   searchPastEnd: 'This page of results does not exist.',
   searchFirstPage: 'Back to the first page of results',

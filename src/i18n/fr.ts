@@ -112,6 +112,7 @@ export const fr = {
   searchCount: (n: number, q: string) => (n === 1 ? `1 résultat pour « ${q} »` : `${n} résultats pour « ${q} »`),
   searchNone: (q: string) => `Aucune note ne correspond à « ${q} ».`,
   searchNoneHelp: 'Essayez d’autres mots ou moins de mots, ou parcourez les catégories et les archives.',
+  searchCommonWords: 'Des mots aussi courants ne sont pas cherchés seuls : ajoutez un mot plus précis.',
   searchHelp: 'Tapez un ou plusieurs mots : les notes qui les contiennent tous sont listées, avec ou sans accents.',
   searchPastEnd: 'Cette page de résultats n’existe pas.',
   searchFirstPage: 'Revenir à la première page des résultats',

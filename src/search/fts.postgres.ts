@@ -96,7 +96,13 @@ export async function searchPosts(
     select count(*) as n from posts_search s join posts p on p.id = s.post_id
     where s.document @@ ${query} and ${visibleToReadersSql('p', now)}`.execute(db)
   const total = Number(count.rows[0]?.n ?? 0)
-  if (total === 0 || offset >= total) return { total, hits: [] }
+  if (total === 0) {
+    // Every word one the configuration leaves out of the index (`le`, "to be or not to be"): the reader is told
+    // so, rather than that nothing matches.
+    const nodes = await sql<{ n: number }>`select numnode(${query}) as n`.execute(db)
+    return { total, hits: [], onlyCommonWords: Number(nodes.rows[0]?.n ?? 0) === 0 }
+  }
+  if (offset >= total) return { total, hits: [] }
   // Rank first, then build the headlines of the one page shown (ts_headline re-parses the text: costly).
   const rows = await sql<SearchHit & { body: string; excerpt_plain: string }>`
     with q as (select ${query} as query),

@@ -62,6 +62,8 @@ export interface SearchHit {
 export interface SearchResults {
   total: number
   hits: SearchHit[]
+  /** Nothing found because every word is one the language's search ignores (PostgreSQL: `le`, `the`). */
+  onlyCommonWords?: boolean
 }
 
 /** FTS5 rejects some inputs only when it runs them; our queries are quoted, but an error must never reach a reader. */

@@ -37,7 +37,14 @@ export default async function searchRoutes(app: FastifyInstance) {
     const t = messages(settings.language)
     const fmt = formatter(settings.language, settings.timezone)
     const query = cleanQuery(q)
-    const { total, hits } = await searchPosts(app.db, query, nowIso(), RESULTS_PER_PAGE, (page - 1) * RESULTS_PER_PAGE, settings.language)
+    const { total, hits, onlyCommonWords } = await searchPosts(
+      app.db,
+      query,
+      nowIso(),
+      RESULTS_PER_PAGE,
+      (page - 1) * RESULTS_PER_PAGE,
+      settings.language,
+    )
     const pages = pageCount(total, RESULTS_PER_PAGE)
     const results: SearchResult[] = hits.map((h) => ({
       url: postPath(h, settings.timezone),
@@ -51,6 +58,7 @@ export default async function searchRoutes(app: FastifyInstance) {
       noindex: true,
       query,
       total,
+      onlyCommonWords: onlyCommonWords ?? false,
       results,
       // Past the last page: the friendly empty page, with a way back to the first one.
       firstPageUrl: page > pages ? searchPath(query) : null,

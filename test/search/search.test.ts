@@ -34,6 +34,24 @@ describe('search', () => {
     expect(mainOf(res.body)).toContain('<mark>Deïr</mark>')
   })
 
+  it('says so when every word is too common to search (PostgreSQL leaves them out), and not for a word that finds nothing', async () => {
+    const common = visibleText(mainOf((await search('le la des')).body))
+    if (blog.app.dialect === 'postgres') {
+      // The language's configuration leaves `le`, `la` and `des` out of the index: nothing to search for.
+      expect(common).toContain('Aucune note ne correspond à « le la des ».')
+      expect(common).toContain('Des mots aussi courants ne sont pas cherchés seuls : ajoutez un mot plus précis.')
+    } else {
+      // FTS5 indexes every word.
+      expect(resultUrls((await search('le la des')).body).length).toBeGreaterThan(0)
+    }
+    const none = visibleText(mainOf((await search('zzyzxqq')).body))
+    expect(none).toContain('Aucune note ne correspond à « zzyzxqq ».')
+    expect(none).toContain('Essayez d’autres mots ou moins de mots')
+    expect(none).not.toContain('Des mots aussi courants')
+    // A common word beside a precise one is searched as the precise one.
+    expect(resultUrls((await search('le Qaryatayn')).body)).toContain(SEED_PATH)
+  })
+
   it('ranks a match in the title above a match in the body only', async () => {
     await createPost(blog.app.db, {
       title: 'Palmyrène, une note',
