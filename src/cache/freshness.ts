@@ -176,7 +176,9 @@ async function freshnessPlugin(app: FastifyInstance) {
   app.decorateRequest('freshnessGeneration', undefined)
   const freshness: Freshness = {
     generationNow(request?: FastifyRequest) {
-      // PostgreSQL's version is a query: known at once only once the request's read has answered.
+      // PostgreSQL's version is a query: known at once only once the request's read has answered (and never
+      // asked for here without a request: nobody would wait for that read).
+      if (!request && app.dialect !== 'sqlite') return undefined
       const seen = app.dataVersion(request)
       if (typeof seen !== 'string') return undefined
       return seen === version && Date.now() < until && !refreshing ? generation : undefined
