@@ -156,6 +156,7 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
       // and a comment that waited for the lock (behind another instance's writes) cannot slip in above comments
       // already acknowledged, pushing them onto the next page away from the address their 303 gave.
       const at = batch.map((a) => a.now ?? clockNow())
+      const createdAt = at.map((time) => time.toISOString())
       const since = at.map((time) => new Date(time.getTime() - DUPLICATE_WINDOW_MS).toISOString())
       const keys = batch.map((a) => bodyKey(a.comment.body))
       const parentIds = [...new Set(batch.flatMap((a) => (a.comment.parent === null ? [] : [a.comment.parent])))]
@@ -165,7 +166,9 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
       batch.forEach((a, i) => {
         if (a.comment.parent !== null && parents.get(a.comment.parent) !== a.postId) {
           results[i] = { kind: 'parent-gone' }
-        } else if (passing.some((j) => batch[j]!.postId === a.postId && keys[j] === keys[i] && sameSender(batch[j]!, a))) {
+        } else if (
+          passing.some((j) => batch[j]!.postId === a.postId && keys[j] === keys[i] && sameSender(batch[j]!.ip, batch[j]!.comment.author, a))
+        ) {
           // The same comment twice in one batch (a double click): the second is the duplicate.
           results[i] = { kind: 'duplicate' }
         } else {
@@ -186,7 +189,7 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
             author_url: a.comment.url,
             body: a.comment.body,
             status: a.status,
-            created_at: at[i]!.toISOString(),
+            created_at: createdAt[i]!,
             ip: a.ip,
             body_key: keys[i]!,
             user_id: a.userId,
@@ -202,13 +205,13 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
         const a = batch[i]!
         if (sameText > 0) {
           const others = await repo.sameTextBefore(trx, a.postId, keys[i]!, since[i]!, id)
-          if (others.some((r) => !duplicates.has(r.id) && sameSender({ ip: r.ip, comment: { author: r.author_name } }, a))) {
+          if (others.some((r) => !duplicates.has(r.id) && sameSender(r.ip, r.author_name, a))) {
             duplicates.add(id)
             results[i] = { kind: 'duplicate' }
             continue
           }
         }
-        results[i] = { kind: 'stored', id, createdAt: at[i]!.toISOString(), status: a.status, held: a.held }
+        results[i] = { kind: 'stored', id, createdAt: createdAt[i]!, status: a.status, held: a.held }
       }
       if (duplicates.size === passing.length) throw NOTHING_STORED
       if (duplicates.size > 0) await repo.deleteComments(trx, [...duplicates])
@@ -234,9 +237,9 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
   }
 }
 
-/** Whether two comments come from the same address or the same name: with the same text, a duplicate. */
-function sameSender(a: { ip: string | null; comment: { author: string } }, b: { ip: string | null; comment: { author: string } }) {
-  return a.ip === b.ip || sameName(a.comment.author, b.comment.author)
+/** Whether a comment sent from `ip` by `name` comes from the same address or name as `a`: with the same text, a duplicate. */
+function sameSender(ip: string | null, name: string, a: Accepted) {
+  return ip === a.ip || sameName(name, a.comment.author)
 }
 
 /** Thrown inside the transaction to roll it back when no comment of the batch was stored. */
