@@ -150,6 +150,11 @@ export function createPool(url: string, poolSize: number, connectTimeoutMs = CON
   // An idle connection that the server closes (a restart, a failover) must not crash the process: the pool drops
   // it and opens a new one at the next query.
   pool.on('error', () => {})
+  // The same for a connection checked out between two queries (inside a transaction, or a comment batch waiting on
+  // its mail hook): the pool takes its own listener off while a client is lent, and a server that terminates the
+  // connection then would be an uncaught 'error'. The next query on it fails (a 503) and the pool drops it when
+  // it comes back (pg-pool releases no client that is not queryable).
+  pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 
