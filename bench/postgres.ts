@@ -77,7 +77,7 @@ export async function startBenchPostgres(
     settings,
     async load(sqlitePath) {
       const template = `bench_${process.pid}_${++loads}`
-      // The cluster was made with --no-locale: text sorts by code point, as on SQLite (README, "Running on
+      // The cluster was made with --no-locale: text sorts by code point, as on SQLite (docs/postgresql.md, "Running on
       // PostgreSQL").
       await q(`create database ${template}`)
       const t0 = performance.now()

@@ -143,6 +143,9 @@ const envSchema = z.object({
     .default(20 * 1024 * 1024),
 })
 
+/** Every variable the configuration reads (docs/configuration.md lists them all; test/docs.test.ts checks). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape))
+
 export interface Config {
   port: number
   host: string

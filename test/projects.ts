@@ -28,6 +28,8 @@ export const NO_DATABASE = [
   'test/config.test.ts',
   'test/slow/build.test.ts',
   'test/ops/nginx-conf.test.ts',
+  // Reads the guide (README.md, docs/) and the command line's usage.
+  'test/docs.test.ts',
 ]
 
 /** Tests of PostgreSQL only (they need the postgres project's cluster). */

@@ -1,4 +1,5 @@
-// The nginx configuration the project keeps is the one the README shows, and the one the nginx test runs.
+// The nginx configuration the project keeps is the one the guide shows (docs/postgresql.md), and the one the nginx
+// test runs.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -7,9 +8,9 @@ import { carnetConf, NGINX_CONF } from '../helpers/nginx.ts'
 describe('test/nginx/carnet.conf', () => {
   const conf = readFileSync(NGINX_CONF, 'utf8')
 
-  it('is shown whole in the README', () => {
-    const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8')
-    expect(readme).toContain('```nginx\n' + conf + '```')
+  it('is shown whole in the guide', () => {
+    const page = readFileSync(resolve(import.meta.dirname, '../../docs/postgresql.md'), 'utf8')
+    expect(page).toContain('```nginx\n' + conf + '```')
   })
 
   it('is what the nginx test runs, with only the ports changed', () => {
