@@ -66,9 +66,7 @@ describe('a command whose output is closed early', () => {
       expect(run.stderr).toBe('')
       expect(run.signal).toBeNull()
       expect(run.code).toBe(0)
-      const [row] = await other.all<{ n: number | string }>(
-        "select count(*) as n from comments where author_name like 'Lecteur %'",
-      )
+      const [row] = await other.all<{ n: number | string }>("select count(*) as n from comments where author_name like 'Lecteur %'")
       expect(Number(row!.n)).toBe(COMMENTS)
     } finally {
       await other.close()

@@ -45,9 +45,11 @@ const LISTS = ['ul', 'ol', 'dl', 'menu']
 const LINES = ['br', 'li', 'dt', 'dd', 'tr', 'caption', 'legend', 'summary', 'hgroup']
 const CELLS = ['td', 'th']
 
-type Break = 'cell' | 'line' | 'paragraph'
-const STRENGTH: Record<Break, number> = { cell: 1, line: 2, paragraph: 3 }
-const SEPARATOR: Record<Break, string> = { cell: ' | ', line: '\n', paragraph: '\n\n' }
+// A <br> is a line break that keeps the commenter's indentation after it; several breaks in a row count as the
+// strongest of them.
+type Break = 'cell' | 'br' | 'line' | 'paragraph'
+const STRENGTH: Record<Break, number> = { cell: 1, br: 2, line: 3, paragraph: 4 }
+const SEPARATOR: Record<Break, string> = { cell: ' | ', br: '\n', line: '\n', paragraph: '\n\n' }
 
 /** The text of an HTML fragment: tags dropped (a link's address kept beside its words), blocks apart. */
 export function htmlToText(html: string): string {
@@ -69,11 +71,11 @@ export function htmlToText(html: string): string {
   })
 
   let out = ''
-  let pending: Break | 'br' | null = null
+  let pending: Break | null = null
   let pre = 0
   let lists = 0
-  const mark = (b: Break | 'br') => {
-    if (pending === null || b === 'paragraph' || (pending !== 'paragraph' && b !== 'cell')) pending = b
+  const mark = (b: Break) => {
+    if (pending === null || STRENGTH[b] > STRENGTH[pending]) pending = b
   }
   const text = (raw: string) => {
     // After a line break inside a paragraph, a commenter's indentation is kept; after a block, not. Outside
@@ -83,7 +85,7 @@ export function htmlToText(html: string): string {
     if (pending !== null) {
       if (pending !== 'br') t = t.replace(/^[ \t\n]+/, '')
       if (t === '') return
-      if (out !== '') out = out.replace(/[ \t\n]+$/, '') + (pending === 'br' ? '\n' : SEPARATOR[pending])
+      if (out !== '') out = out.replace(/[ \t\n]+$/, '') + SEPARATOR[pending]
       pending = null
     }
     out += t
