@@ -75,6 +75,24 @@ describe('importing Disqus', () => {
     )
   })
 
+  it('leaves out a comment with a field too long to keep, and imports the others', async () => {
+    const file = join(blog.dir, 'long.xml')
+    const { writeFileSync } = await import('node:fs')
+    const comment = (id: number, name: string) =>
+      `<post dsq:id="${id}"><message><![CDATA[<p>Bonjour</p>]]></message><createdAt>2015-06-01T10:00:00Z</createdAt><author><name>${name}</name></author><thread dsq:id="1"/></post>`
+    writeFileSync(
+      file,
+      `<?xml version="1.0" encoding="utf-8"?><disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+<thread dsq:id="1"><link>https://old.example.org/2015/05/21/arrivee-a-palmyre/</link></thread>
+${comment(2, 'x'.repeat(1001))}
+${comment(3, 'Ines')}
+</disqus>`,
+    )
+    const s = await importDisqus(db(), file, options)
+    expect(s).toMatchObject({ comments: 1, skipped: { 'unreadable-comment': 1 } })
+    expect(summaryLines(s)).toContain('Skipped 1 × comment with a field too long to be kept (name, address, text)')
+  })
+
   it('adds nothing the second time, and says so', async () => {
     await importDisqus(db(), join(OWN, 'disqus.xml'), options)
     const before = await snapshot(blog)
