@@ -12,6 +12,16 @@ import { copyMediaFiles, mediaBackupDir } from './media/backup.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
 
+// A reader that goes away (`… | head -1`) is no failure: nobody reads what comes next, so it is dropped, and the
+// command finishes its work (an import still commits) with its own exit code. Without a listener the EPIPE
+// would be an uncaught 'error' event: a stack trace, and an import stopped half-way. Any other error on these
+// streams is still thrown.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+  })
+}
+
 function megabytes(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`
 }

@@ -1,6 +1,6 @@
 // Old addresses of imported posts (WordPress: the item's <link>, /?p=<id>, /YYYY/MM/DD/slug/, /slug/) answer 301
 // to the post's permanent link. They are looked up only where no real route answers (the 404 path), and for
-// `/?p=<id>` on the home page, which is where WordPress's short links land.
+// `/?p=<id>` on the home page, which is where WordPress's short links land (one naming no visible post is a 404).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Kysely, Transaction } from 'kysely'
 import { isVisibleToReaders } from '../content/visibility.ts'
@@ -71,11 +71,17 @@ export function legacyRedirects(app: FastifyInstance) {
     return postPath(post, app.settings.get().timezone)
   }
   app.notFoundRedirects.push(target)
-  // The home page is a real route: only its `?p=<id>` form is looked up, before the page cache stores it.
+  // The home page is a real route: only its `?p=<id>` form is looked up, before the page cache stores it. A short
+  // link names one post: when that post is not for readers (a draft, nothing), the answer is the 404 page (and
+  // its limit), never the home page in its place, which search engines would keep as a duplicate.
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return
     if (!/^\/(?:index\.php)?\?(?:.*&)?(?:p|page_id)=\d/.test(request.url)) return
     const to = await target(request)
     if (to) return reply.redirect(to, 301)
+    // `/index.php?p=` is no route: the 404 handler answers it already.
+    if (request.is404) return
+    reply.callNotFound()
+    return reply
   })
 }

@@ -1,13 +1,16 @@
 // Disqus comments land on the posts their threads' addresses name, threads kept, deleted and spam skipped,
-// unmatched threads listed; a second import adds nothing.
+// unmatched threads listed; a second import adds nothing. A thread closed in Disqus closes its post; a thread
+// deleted in Disqus brings no comment; a broken comment is left out and said, the rest imported.
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createPost } from '../../src/content/posts.write.ts'
+import { createPost, setCommentsOpen } from '../../src/content/posts.write.ts'
+import { messages } from '../../src/i18n/index.ts'
 import { postPath } from '../../src/lib/urls.ts'
 import { importDisqus } from '../../src/transfer/disqus-import.ts'
+import { skippedLines, summaryLines } from '../../src/transfer/summary.ts'
 import { importWxr } from '../../src/transfer/wxr-import.ts'
 import { ImportFileError } from '../../src/transfer/xml-records.ts'
-import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+import { buildTestApp, visibleText, type TestBlog } from '../helpers/app.ts'
 import { OWN, SHARED_WXR, snapshot } from '../helpers/transfer.ts'
 
 const options = { timeZone: 'Europe/Paris', anonymous: 'Anonyme' }
@@ -72,6 +75,24 @@ describe('importing Disqus', () => {
     )
   })
 
+  it('leaves out a comment with a field too long to keep, and imports the others', async () => {
+    const file = join(blog.dir, 'long.xml')
+    const { writeFileSync } = await import('node:fs')
+    const comment = (id: number, name: string) =>
+      `<post dsq:id="${id}"><message><![CDATA[<p>Bonjour</p>]]></message><createdAt>2015-06-01T10:00:00Z</createdAt><author><name>${name}</name></author><thread dsq:id="1"/></post>`
+    writeFileSync(
+      file,
+      `<?xml version="1.0" encoding="utf-8"?><disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+<thread dsq:id="1"><link>https://old.example.org/2015/05/21/arrivee-a-palmyre/</link></thread>
+${comment(2, 'x'.repeat(1001))}
+${comment(3, 'Ines')}
+</disqus>`,
+    )
+    const s = await importDisqus(db(), file, options)
+    expect(s).toMatchObject({ comments: 1, skipped: { 'unreadable-comment': 1 } })
+    expect(summaryLines(s)).toContain('Skipped 1 × comment with a field too long to be kept (name, address, text)')
+  })
+
   it('adds nothing the second time, and says so', async () => {
     await importDisqus(db(), join(OWN, 'disqus.xml'), options)
     const before = await snapshot(blog)
@@ -87,5 +108,74 @@ describe('importing Disqus', () => {
       expect(err).toBeInstanceOf(ImportFileError)
     }
     expect(await snapshot(blog)).toEqual(before)
+  })
+
+  describe('a real export’s closed and deleted threads and broken comments', () => {
+    const file = () => join(OWN, 'disqus-states.xml')
+    /** The comments the Disqus import added to a post. */
+    const bodies = async (title: string) =>
+      db()
+        .selectFrom('comments as c')
+        .innerJoin('import_origins as o', (j) => j.onRef('o.local_id', '=', 'c.id').on('o.kind', '=', 'disqus-post'))
+        .select(['c.author_name', 'c.body', 'c.created_at', 'c.parent_id'])
+        .where('c.post_id', '=', await postId(title))
+        .orderBy('c.created_at')
+        .execute()
+
+    it('imports what is sound, leaves out the broken and the deleted thread’s comments, and says so in both languages', async () => {
+      const s = await importDisqus(db(), file(), options)
+      expect(s.comments).toBe(2)
+      expect(s.skipped).toEqual({
+        'comment-without-id': 1,
+        'comment-bad-date': 2,
+        'comment-without-thread': 1,
+        'deleted-thread': 2,
+      })
+      expect(s.unmatched).toEqual([])
+      expect(await bodies('Arrivée à Palmyre')).toEqual([
+        {
+          author_name: 'Sandy',
+          body: 'Sir,\nI constructed a sailing ship.\nSee you in the Santa Section\n\nUnited States\n\nAnchor Tag (https://example.org/anchor)',
+          created_at: '2015-05-22T09:00:00.000Z',
+          parent_id: null,
+        },
+        // A date without its zone, as Disqus documents them, is UTC; its parent was left out, so it stands alone.
+        { author_name: 'Jo', body: 'Réponse à un commentaire laissé de côté.', created_at: '2015-05-23T09:00:00.000Z', parent_id: null },
+      ])
+      expect(await bodies('Fil fermé')).toEqual([])
+      const en = summaryLines(s).join('\n')
+      expect(en).toContain('Skipped 1 × Disqus comment without its identifier (dsq:id)')
+      expect(en).toContain('Skipped 2 × comment without a readable date')
+      expect(en).toContain('Skipped 1 × comment that names no thread')
+      expect(en).toContain('Skipped 2 × comment on a thread deleted in Disqus')
+      expect(en).not.toMatch(/dsqId:|Too small|expected string/)
+      const fr = skippedLines(s, messages('fr').transfer).map((l) => `${l.n} × ${l.text}`)
+      expect(fr).toEqual(
+        expect.arrayContaining([
+          '1 × commentaire Disqus sans son identifiant (dsq:id)',
+          '2 × commentaire sans date lisible',
+          '1 × commentaire qui ne nomme aucun fil',
+          '2 × commentaire d’un fil supprimé dans Disqus',
+        ]),
+      )
+    })
+
+    it('closes the post of a thread closed in Disqus, once: a thread reopened afterwards stays open', async () => {
+      const palmyre = await postId('Arrivée à Palmyre')
+      const open = async () =>
+        (await db().selectFrom('posts').select('comments_open').where('id', '=', palmyre).executeTakeFirstOrThrow()).comments_open
+      expect(await open()).toBe(1)
+      await importDisqus(db(), file(), { ...options, dryRun: true })
+      expect(await open()).toBe(1)
+      await importDisqus(db(), file(), options)
+      expect(await open()).toBe(0)
+      const page = await blog.app.inject('/archive/2015/05/21/arrivee-a-palmyre.html')
+      expect(visibleText(page.body)).toContain(messages('fr').commentsClosed)
+      // The author reopens it; importing the same file again (to add nothing) leaves it open.
+      await setCommentsOpen(db(), palmyre, true)
+      const again = await importDisqus(db(), file(), options)
+      expect(again).toMatchObject({ comments: 0, alreadyImported: 2 })
+      expect(await open()).toBe(1)
+    })
   })
 })

@@ -1,9 +1,10 @@
 // An imported post's old WordPress addresses answer 301 to its permanent link; real routes win; drafts and
-// unknown addresses stay 404.
+// unknown addresses stay 404, short links (`/?p=<id>`) included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPost } from '../../src/content/posts.write.ts'
 import { addLegacyUrls, legacyKey } from '../../src/transfer/legacy-urls.ts'
-import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+import { messages } from '../../src/i18n/index.ts'
+import { buildTestApp, visibleText, type TestBlog } from '../helpers/app.ts'
 
 describe('legacyKey', () => {
   it('keeps WordPress short links and drops query strings, trailing slashes and hosts', () => {
@@ -64,10 +65,26 @@ describe('old addresses', () => {
     expect(res.statusCode).toBe(200)
   })
 
-  it('does not reveal a draft, and leaves unknown ids to the home page and unknown paths to the 404 page', async () => {
-    expect((await blog.app.inject({ url: '/brouillon/' })).statusCode).toBe(404)
-    expect((await blog.app.inject({ url: '/?p=13' })).statusCode).toBe(200)
-    expect((await blog.app.inject({ url: '/?p=99' })).statusCode).toBe(200)
-    expect((await blog.app.inject({ url: '/nothing-here/' })).statusCode).toBe(404)
+  it('does not reveal a draft: its old addresses, like unknown ones, answer the 404 page', async () => {
+    for (const url of ['/brouillon/', '/nothing-here/']) expect((await blog.app.inject({ url })).statusCode, url).toBe(404)
+  })
+
+  // WordPress's short links name one post or page: the home page in their place would be a soft 404 (search
+  // engines keep it as a duplicate of the home page, readers land on something else than what they followed).
+  for (const url of ['/?p=13', '/?page_id=13', '/?p=99', '/?page_id=99', '/index.php?p=13', '/index.php?p=99', '/?p=99&preview=true']) {
+    it(`${url} (a draft or no post) answers the 404 page, not the home page`, async () => {
+      const res = await blog.app.inject({ url })
+      expect(res.statusCode).toBe(404)
+      expect(res.headers['content-type']).toMatch(/^text\/html/)
+      expect(visibleText(res.body)).toContain(messages('fr').notFoundTitle)
+    })
+  }
+
+  it('leaves the home page and its other query strings alone', async () => {
+    for (const url of ['/', '/?utm_source=x', '/?page=1']) {
+      const res = await blog.app.inject({ url })
+      expect(res.statusCode, url).toBe(200)
+      expect(res.body, url).toContain('Hello world')
+    }
   })
 })
