@@ -1,8 +1,8 @@
 // What a comment form may contain, and how its text is cleaned before anything is checked or stored.
 // Messages are keys of the catalogues, so the form can show them in the blog's language.
-import { domainToASCII, domainToUnicode } from 'node:url'
 import { z } from 'zod'
 import type { Messages } from '../i18n/index.ts'
+import { isAddress, readableAddress } from '../lib/address.ts'
 
 /** Field names are a contract with the form (and with anyone scripting against it). */
 export const FIELDS = ['author', 'email', 'url', 'body'] as const
@@ -45,40 +45,6 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-// Zod's own e-mail pattern, but for the top-level domain, which may be an internationalised one in its ASCII
-// form (`.рф` is `.xn--p1ai`).
-const emailFormat = z.email({
-  pattern: /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)$/,
-})
-
-/** `local@domain` split at the last `@`, or null. */
-function splitEmail(s: string): [string, string] | null {
-  const at = s.lastIndexOf('@')
-  return at > 0 ? [s.slice(0, at), s.slice(at + 1)] : null
-}
-
-/**
- * Whether an address is well formed. An internationalised domain (`exämple.fr`) is checked in its ASCII form
- * (`xn--exmple-cua.fr`, which mail servers use): the format check alone knows only ASCII domains.
- */
-function isEmail(s: string): boolean {
-  const parts = splitEmail(s)
-  const ascii = parts && domainToASCII(parts[1])
-  return !!ascii && emailFormat.safeParse(`${parts![0]}@${ascii}`).success
-}
-
-/**
- * The address as the person typed it. Chromium sends an internationalised domain typed in an `<input
- * type="email">` as punycode (`xn--…`) whatever was typed: it is turned back into the letters people read,
- * so that both spellings of one address are stored alike.
- */
-function readableEmail(s: string): string {
-  const parts = splitEmail(s)
-  if (!parts || !/(^|\.)xn--/i.test(parts[1])) return s
-  const unicode = domainToUnicode(parts[1])
-  return unicode ? `${parts[0]}@${unicode.normalize('NFC')}` : s
-}
-
 /** Form values arrive as strings, arrays (a repeated field) or nothing: keep the first string. */
 const text = z.preprocess((v) => (Array.isArray(v) ? v[0] : v) ?? '', z.string().catch(''))
 
@@ -93,8 +59,9 @@ function field(clean: (s: string) => string, problem: (s: string) => MessageKey 
 export const commentForm = z.object({
   author: field(cleanLine, (s) => (!s ? 'errAuthorRequired' : chars(s) > LIMITS.author ? 'errAuthorTooLong' : null)),
   email: field(
-    (s) => readableEmail(cleanLine(s)),
-    (s) => (!s ? null : chars(s) > LIMITS.email ? 'errEmailTooLong' : isEmail(s) ? null : 'errEmailInvalid'),
+    // Stored as people read it (src/lib/address.ts: one rule for every form that takes an address).
+    (s) => readableAddress(cleanLine(s)),
+    (s) => (!s ? null : chars(s) > LIMITS.email ? 'errEmailTooLong' : isAddress(s) ? null : 'errEmailInvalid'),
   ).transform((s) => s || null),
   url: field(cleanLine, (s) => (!s ? null : chars(s) > LIMITS.url ? 'errUrlTooLong' : isHttpUrl(s) ? null : 'errUrlInvalid'))
     // Stored as the URL parser writes it: quotes and angle brackets percent-encoded.
