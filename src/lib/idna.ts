@@ -157,3 +157,31 @@ export function parseDomain(typed: string): Domain | null {
   if (ascii.length > 253) return null
   return { ascii, unicode: labels.map((l) => l!.unicode).join('.') }
 }
+
+/**
+ * A URL's host, as the URL parser wrote it (lower case, mapped, A-labels), judged the same way on every Node:
+ * each `xn--` label must be Punycode that decodes to something a URL parser could have encoded (not all ASCII,
+ * no controls, spaces or capitals, NFC) and encodes back to itself. Node 24 lets `xn--zz` through where Node 20
+ * refused it. Other labels are the URL parser's business (it allows `a_b`, symbols, emoji).
+ */
+export function isUrlHostValid(hostname: string): boolean {
+  return hostname.split('.').every((label) => {
+    if (!label.startsWith('xn--')) return true
+    const unicode = decodePunycode(label.slice(4))
+    return (
+      unicode !== null &&
+      /[^\x00-\x7f]/.test(unicode) &&
+      !/[\p{C}\p{Z}\p{Lu}]/u.test(unicode) &&
+      unicode === unicode.normalize('NFC') &&
+      `xn--${encodePunycode(unicode)}` === label
+    )
+  })
+}
+
+/** A URL's host with its `xn--` labels decoded (as people read it); a label that does not decode stays as it is. */
+export function urlHostToUnicode(hostname: string): string {
+  return hostname
+    .split('.')
+    .map((label) => (label.startsWith('xn--') ? (decodePunycode(label.slice(4)) ?? label) : label))
+    .join('.')
+}

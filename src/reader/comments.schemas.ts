@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import type { Messages } from '../i18n/index.ts'
 import { isAddress, readableAddress } from '../lib/address.ts'
+import { isUrlHostValid } from '../lib/idna.ts'
 
 /** Field names are a contract with the form (and with anyone scripting against it). */
 export const FIELDS = ['author', 'email', 'url', 'body'] as const
@@ -30,6 +31,14 @@ export function cleanText(value: string): string {
   return value.replace(LONE_SURROGATE, '\ufffd').normalize('NFC').replace(/\r\n?/g, '\n').replace(CONTROL_EXCEPT_NEWLINE_TAB, '').trim()
 }
 
+/**
+ * A one-line field holding a web address. Before the @ or / of its host, U+1E9E (capital sharp s) becomes ß, as
+ * Node 24's URL parser maps it; Node 20's made it "ss", so the same typed address was stored two ways.
+ */
+function cleanUrl(value: string): string {
+  return cleanLine(value).replace(/^([a-z][a-z0-9+.-]*:\/*[^/?#\\]*)/i, (authority) => authority.replace(/\u1e9e/g, '\u00df'))
+}
+
 /** Length as people count it: characters (code points), not UTF-16 units. */
 const chars = (s: string) => [...s].length
 
@@ -39,7 +48,8 @@ type MessageKey = keyof Messages
 function isHttpUrl(value: string): boolean {
   try {
     const u = new URL(value)
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== ''
+    // The URL parser's verdict on `xn--` labels changed with Node 24: Carnet's own decides (src/lib/idna.ts).
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && isUrlHostValid(u.hostname)
   } catch {
     return false
   }
@@ -63,7 +73,7 @@ export const commentForm = z.object({
     (s) => readableAddress(cleanLine(s)),
     (s) => (!s ? null : chars(s) > LIMITS.email ? 'errEmailTooLong' : isAddress(s) ? null : 'errEmailInvalid'),
   ).transform((s) => s || null),
-  url: field(cleanLine, (s) => (!s ? null : chars(s) > LIMITS.url ? 'errUrlTooLong' : isHttpUrl(s) ? null : 'errUrlInvalid'))
+  url: field(cleanUrl, (s) => (!s ? null : chars(s) > LIMITS.url ? 'errUrlTooLong' : isHttpUrl(s) ? null : 'errUrlInvalid'))
     // Stored as the URL parser writes it: quotes and angle brackets percent-encoded.
     .transform((s) => (s ? new URL(s).href : null)),
   body: field(cleanText, (s) => (!s ? 'errBodyRequired' : chars(s) > LIMITS.body ? 'errBodyTooLong' : null)),
