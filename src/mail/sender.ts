@@ -67,7 +67,8 @@ class Undeliverable extends Error {}
 function offersSmtpUtf8(options: SMTPConnection.Options): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const connection = new SMTPConnection(options)
-    connection.once('error', (err: Error) => {
+    // `on`, not `once`: a second error (the socket closing after QUIT) must not go unhandled.
+    connection.on('error', (err: Error) => {
       connection.close()
       reject(err)
     })

@@ -57,6 +57,18 @@ describe('a local part that is not ASCII', () => {
     expect(mail!.parsed.subject).toContain('Confirmez votre adresse')
   })
 
+  it('waits, like any mail, while the server cannot be asked whether it offers SMTPUTF8', async () => {
+    const { smtp, blog } = await setUp(true, { MAIL_RETRY_SECONDS: '0.2' })
+    await smtp.stop()
+    await follow(blog, 'zoë@exämple.fr')
+    const [row] = await outbox(blog)
+    expect(row).toMatchObject({ status: 'queued', attempts: 1 })
+    expect(row!.last_error).toMatch(/ECONNREFUSED|connect/i)
+    await smtp.start()
+    await smtp.waitFor(1)
+    expect(smtp.envelopeCommands).toEqual(['MAIL FROM:<noreply@blog.test> SMTPUTF8', 'RCPT TO:<zoë@exämple.fr>'])
+  })
+
   it('fails for good, unsent, with a clear reason on the admin’s mail page, when the server does not offer SMTPUTF8', async () => {
     const { smtp, blog } = await setUp(false)
     await follow(blog, 'zoë@exämple.fr')
