@@ -1,7 +1,7 @@
 // What the blog's word lists and link limit say about a comment, as WordPress's "Comment Moderation" and
 // "Disallowed Comment Keys" do: too many links or a word of the hold list, and it waits for moderation; a word of
 // the refuse list, and it is not kept. Pure: the settings and the comment in, a verdict out.
-import { domainToUnicode } from 'node:url'
+import { urlHostToUnicode } from '../lib/idna.ts'
 
 export interface CommentRules {
   /** More links than this in the text: held. */
@@ -76,7 +76,7 @@ function urlForms(url: string | null): string[] {
   if (!url) return []
   try {
     const parsed = new URL(url)
-    const unicode = domainToUnicode(parsed.hostname)
+    const unicode = urlHostToUnicode(parsed.hostname)
     return unicode && unicode !== parsed.hostname ? [url, url.replace(parsed.hostname, unicode)] : [url]
   } catch {
     return [url]

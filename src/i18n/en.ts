@@ -159,6 +159,8 @@ export const en: Messages = {
     confirmButton: 'Confirm',
     confirmedTitle: 'Address confirmed',
     confirmedText: 'Thank you: you will now receive the notifications you asked for. Every message has an unsubscribe link.',
+    confirmCrossSiteText:
+      'This confirmation can only be sent from a page of this blog: nothing was confirmed. To confirm your address, use the button below.',
     unsubscribeTitle: 'Unsubscribe',
     unsubscribeText: 'Press the button to stop receiving these messages.',
     unsubscribeButton: 'Unsubscribe me',
@@ -192,6 +194,12 @@ export const en: Messages = {
     statusSent: 'sent',
     statusFailed: 'failed',
     statusCancelled: 'cancelled',
+    // why a mail failed without the server being asked (shown in the outbox's Error column)
+    errBadRecipient: 'Not sent: the recipient’s address is not valid.',
+    errNeedsSmtpUtf8:
+      'Not sent: the address has non-ASCII characters before the @, and the mail server (SMTP_URL) does not accept such addresses (it does not offer SMTPUTF8).',
+    errSenderNeedsSmtpUtf8:
+      'Not sent: the sender’s address (MAIL_FROM) has non-ASCII characters before the @, and the mail server (SMTP_URL) does not offer SMTPUTF8.',
     statusAll: 'all',
     outboxTabs: 'E-mails by status',
     retry: 'Send again',

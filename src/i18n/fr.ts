@@ -165,6 +165,8 @@ export const fr = {
     confirmButton: 'Confirmer',
     confirmedTitle: 'Adresse confirmée',
     confirmedText: 'Merci : vous recevrez désormais les notifications demandées. Chaque message permet de se désabonner.',
+    confirmCrossSiteText:
+      'Cette confirmation ne peut être envoyée que depuis une page de ce blog : rien n’a été confirmé. Pour confirmer votre adresse, utilisez le bouton ci-dessous.',
     unsubscribeTitle: 'Se désabonner',
     unsubscribeText: 'Appuyez sur le bouton pour ne plus recevoir ces messages.',
     unsubscribeButton: 'Me désabonner',
@@ -200,6 +202,12 @@ export const fr = {
     statusSent: 'envoyé',
     statusFailed: 'en échec',
     statusCancelled: 'annulé',
+    // why a mail failed without the server being asked (shown in the outbox's Error column)
+    errBadRecipient: 'Non envoyé : l’adresse du destinataire n’est pas valide.',
+    errNeedsSmtpUtf8:
+      'Non envoyé : l’adresse a des caractères non ASCII avant le @, et le serveur d’envoi (SMTP_URL) n’accepte pas de telles adresses (il n’offre pas SMTPUTF8).',
+    errSenderNeedsSmtpUtf8:
+      'Non envoyé : l’adresse d’expédition (MAIL_FROM) a des caractères non ASCII avant le @, et le serveur d’envoi (SMTP_URL) n’offre pas SMTPUTF8.',
     statusAll: 'tous',
     outboxTabs: 'E-mails par état',
     retry: 'Renvoyer',

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import type { Kysely, Transaction } from 'kysely'
 import { z } from 'zod'
 import type { Database, StoredComment } from '../db/schema.ts'
+import { isCrossSite } from '../http/cross-site.ts'
 import { messages } from '../i18n/index.ts'
 import { nowIso } from '../lib/time.ts'
 import {
@@ -133,9 +134,17 @@ async function mailPlugin(app: FastifyInstance, opts: { sessionKey: Buffer }) {
     return page(reply, 200, t().confirmTitle, t().confirmText, { action: `/mail/confirm/${v.token}`, button: t().confirmButton })
   })
 
+  const siteOrigin = new URL(app.config.siteUrl).origin
+
+  // Only this blog's own page may confirm, as only its own pages may post a comment or a report: a post from
+  // another site is refused, nothing confirmed, and the page offers the button that does it.
   app.post('/mail/confirm/:token', async (request, reply) => {
     const v = verified(request.params, 'confirm')
     if (!v || v.subject.kind !== 'confirm') return badLink(reply)
+    if (isCrossSite(request, siteOrigin)) {
+      const form = { action: `/mail/confirm/${v.token}`, button: t().confirmButton }
+      return page(reply, 403, messages(app.settings.get().language).crossSiteTitle, t().confirmCrossSiteText, form)
+    }
     if (!(await confirmAddress(app.db, v.subject.addressId, nowIso()))) return badLink(reply)
     request.log.info({ address: v.subject.addressId }, 'mail address confirmed')
     return page(reply, 200, t().confirmedTitle, t().confirmedText)

@@ -5,14 +5,20 @@
 // row's update can send that one mail twice; nothing else can).
 // Temporary failures (4xx, connection refused or lost, timeouts) are tried again after retrySeconds, doubling
 // up to an hour; a 5xx answer is permanent: the row is marked failed, with the server's words, for the admin.
+// The envelope is ours, not left to nodemailer: an internationalised domain goes as its ASCII form, and an
+// address that needs SMTPUTF8 (a local part that is not ASCII) is sent only to a server that offers it; without
+// it the mail fails for good, with a reason the admin can read (src/lib/address.ts).
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import nodemailer, { type Transporter } from 'nodemailer'
+import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import type { Database } from '../db/schema.ts'
 import type { Language, MailConfig } from '../config.ts'
 import { messages } from '../i18n/index.ts'
+import { envelopeAddress, needsSmtpUtf8, parseAddress, type Address } from '../lib/address.ts'
+import { parseDomain } from '../lib/idna.ts'
 import { htmlDocument, textWithFooter, type Footer } from './compose.ts'
 import { unsubscribeUrl, type MailSite } from './outbox.ts'
 
@@ -51,7 +57,46 @@ export function isPermanent(err: unknown): boolean {
   return typeof code === 'number' && code >= 500 && code < 600
 }
 
+/** A failure of our own making (no server was asked): permanent, with words for the admin. */
+class Undeliverable extends Error {}
+
+/**
+ * Does the SMTP server offer SMTPUTF8? Its EHLO answer says so; nodemailer keeps that answer to itself, so a mail
+ * that needs it first asks on a connection of its own (rare: an address whose local part is not ASCII).
+ */
+function offersSmtpUtf8(options: SMTPConnection.Options): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const connection = new SMTPConnection(options)
+    // `on`, not `once`: a second error (the socket closing after QUIT) must not go unhandled.
+    connection.on('error', (err: Error) => {
+      connection.close()
+      reject(err)
+    })
+    connection.connect((err?: Error) => {
+      if (err) return reject(err)
+      const ehlo = connection.lastServerResponse || ''
+      connection.quit()
+      resolve(/^\d{3}[ -]SMTPUTF8\b/im.test(ehlo))
+    })
+  })
+}
+
+/**
+ * MAIL_FROM's address (out of `Name <address>` or a bare one) in the rule's forms. Its domain may be one the rule
+ * for readers' addresses refuses (the default `noreply@localhost`, an IP address): then it goes as configured.
+ */
+function senderAddress(from: string): Address {
+  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim()
+  const parsed = parseAddress(address)
+  if (parsed) return parsed
+  const at = address.lastIndexOf('@')
+  const domain = parseDomain(address.slice(at + 1))
+  const typed = address.slice(at + 1).toLowerCase()
+  return { local: address.slice(0, at), domain: domain?.unicode ?? typed, asciiDomain: domain?.ascii ?? typed }
+}
+
 function describe(err: unknown): string {
+  if (err instanceof Undeliverable) return err.message
   const e = err as { response?: unknown; message?: unknown; code?: unknown }
   const text = typeof e.response === 'string' ? e.response : String(e.message ?? err)
   return text.slice(0, 500)
@@ -62,9 +107,27 @@ export function createSender(opts: SenderOptions): Sender {
   const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
   // smtp:// upgrades with STARTTLS whenever the server offers it; smtps:// is TLS from the start. A server that
   // does not answer must not hold the sender for minutes (nodemailer's defaults).
-  const transport =
-    opts.transport ??
-    nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 })
+  const timeouts = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 }
+  const transport = opts.transport ?? nodemailer.createTransport({ url: config.smtpUrl, ...timeouts })
+  const sender = senderAddress(config.from)
+
+  /** The envelope for one recipient, or an Undeliverable error saying why there can be none. */
+  async function envelope(recipient: string, lang: Language) {
+    const t = messages(lang).mail
+    const to = parseAddress(recipient)
+    if (!to) throw new Undeliverable(t.errBadRecipient)
+    const utf8 = (needsSmtpUtf8(to) || needsSmtpUtf8(sender)) && (await offersSmtpUtf8(smtpOptions()))
+    const forSmtp = (a: Address) => envelopeAddress(a, utf8)
+    if (!forSmtp(to)) throw new Undeliverable(t.errNeedsSmtpUtf8)
+    if (!forSmtp(sender)) throw new Undeliverable(t.errSenderNeedsSmtpUtf8)
+    return { from: forSmtp(sender)!, to: [forSmtp(to)!] }
+  }
+
+  /** The SMTP server's connection settings, as the transport read them from SMTP_URL. */
+  function smtpOptions(): SMTPConnection.Options {
+    const own = (transport.transporter as { options?: SMTPConnection.Options }).options
+    return { ...timeouts, ...own }
+  }
 
   async function claim(rowId: number, now: Date): Promise<boolean> {
     const result = await db
@@ -192,10 +255,10 @@ export function createSender(opts: SenderOptions): Sender {
     const ids = rows.map((r) => r.id)
     const { messageId, message: mail } = message(rows)
     try {
-      await transport.sendMail(mail)
+      await transport.sendMail({ ...mail, envelope: await envelope(row.recipient, row.lang as Language) })
     } catch (err) {
       const attempts = row.attempts + 1
-      if (isPermanent(err) || attempts >= MAX_ATTEMPTS) {
+      if (err instanceof Undeliverable || isPermanent(err) || attempts >= MAX_ATTEMPTS) {
         log.warn({ err, outbox: ids }, 'mail refused for good')
         await release(ids, { status: 'failed', attempts, last_error: describe(err) })
       } else {

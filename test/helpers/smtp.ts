@@ -1,9 +1,11 @@
 // A real SMTP server on a loopback port (npm smtp-server), and what arrives read by mailparser: the tests see
 // mails as a mail client would. It can be stopped and started again on the same port (the mail-down test), or
-// made to refuse every message with a given reply (a 5xx: permanent failure).
+// made to refuse every message with a given reply (a 5xx: permanent failure). It offers SMTPUTF8 (RFC 6531) unless
+// told not to, and keeps the envelope commands as they came over the wire (smtp-server itself hands the
+// application addresses with their domain decoded from Punycode).
 import type { AddressInfo } from 'node:net'
 import { simpleParser, type ParsedMail } from 'mailparser'
-import { SMTPServer } from 'smtp-server'
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server'
 
 export interface Received {
   to: string[]
@@ -13,10 +15,17 @@ export interface Received {
   header(name: string): string | undefined
 }
 
+export interface SmtpOptions {
+  /** Offer SMTPUTF8 in the EHLO answer (default true, as smtp-server does). */
+  smtpUtf8?: boolean
+}
+
 export interface TestSmtp {
   port: number
   url: string
   received: Received[]
+  /** `MAIL FROM:<…>` and `RCPT TO:<…>` lines exactly as the client sent them, in order. */
+  envelopeCommands: string[]
   /** Waits until `n` mails have arrived (or fails after `timeoutMs`). */
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>
   /** Refuse every message with this SMTP reply code (e.g. 550), or accept again (null). */
@@ -25,8 +34,21 @@ export interface TestSmtp {
   start(): Promise<void>
 }
 
-export async function startSmtp(port = 0): Promise<TestSmtp> {
+export async function startSmtp(port = 0, options: SmtpOptions = {}): Promise<TestSmtp> {
   const received: Received[] = []
+  const envelopeCommands: string[] = []
+  const quiet = () => undefined
+  // smtp-server logs each command line at debug level ('C:', line): the only place it is seen undecoded.
+  const logger = {
+    debug(entry: { tnx?: string }, _prefix: string, line: unknown) {
+      if (entry?.tnx === 'command' && typeof line === 'string' && /^(MAIL FROM|RCPT TO):/i.test(line)) envelopeCommands.push(line)
+    },
+    info: quiet,
+    warn: quiet,
+    error: quiet,
+    trace: quiet,
+    fatal: quiet,
+  }
   let refuse: number | null = null
   let server: SMTPServer | null = null
   let boundPort = port
@@ -36,7 +58,8 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
       // Plain SMTP on loopback: no STARTTLS offered (nodemailer would otherwise upgrade and distrust the test certificate).
       disabledCommands: ['STARTTLS', 'AUTH'],
       authOptional: true,
-      logger: false,
+      hideSMTPUTF8: options.smtpUtf8 === false,
+      logger: logger as unknown as SMTPServerOptions['logger'],
       onData(stream, session, callback) {
         const chunks: Buffer[] = []
         stream.on('data', (c: Buffer) => chunks.push(c))
@@ -82,6 +105,7 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
       return `smtp://127.0.0.1:${boundPort}`
     },
     received,
+    envelopeCommands,
     async waitFor(n, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs
       while (received.length < n) {

@@ -187,6 +187,30 @@ describe('a commenter who asks to hear about replies', () => {
     expect((await blog.app.db.selectFrom('mail_addresses').select('confirmed_at').executeTakeFirstOrThrow()).confirmed_at).toBeNull()
   })
 
+  it('refuses a confirmation posted from another site, confirming nothing, with a page that offers the button', async () => {
+    const post = await openPost(blog)
+    await send(blog, post.url, { author: 'Zoë', email: 'zoe@example.org', body: 'Avec adresse.', notify: 'on' })
+    const [confirmation] = await smtp.waitFor(1)
+    const confirmPath = linkIn(confirmation!, '/mail/confirm/')
+    const confirmedAt = async () =>
+      (await blog.app.db.selectFrom('mail_addresses').select('confirmed_at').executeTakeFirstOrThrow()).confirmed_at
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.test' }]) {
+      const res = await blog.app.inject({ method: 'POST', url: confirmPath, headers })
+      expect(res.statusCode, JSON.stringify(headers)).toBe(403)
+      expect(res.headers['cache-control']).toBe('no-store')
+      const text = visibleText(res.body)
+      expect(text).toContain('Envoi refusé')
+      expect(text).toContain('Cette confirmation ne peut être envoyée que depuis une page de ce blog : rien n’a été confirmé.')
+      expect(res.body).toContain(`<form method="post" action="${confirmPath}"`)
+      expect(await htmlErrors(res.body, 'confirm-cross-site')).toEqual([])
+      expect(await confirmedAt()).toBeNull()
+    }
+    // From the blog's own page, it confirms.
+    const own = await blog.app.inject({ method: 'POST', url: confirmPath, headers: { 'sec-fetch-site': 'same-origin', origin: SITE_URL } })
+    expect(own.statusCode).toBe(200)
+    expect(await confirmedAt()).not.toBeNull()
+  })
+
   it('stores the comment and its mails together or not at all', async () => {
     const post = await openPost(blog)
     // The outbox refuses writes (a test-only trigger): the comment must not be stored without its mail.
