@@ -37,9 +37,7 @@ describe('a double click on the comment form', () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => send(blog, post.url, FORM)))
     const rows = await commentsOf(blog, post.id)
     expect(rows).toHaveLength(1)
-    expect(results.map((r) => [r.statusCode, r.headers.location])).toEqual(
-      Array(6).fill([303, `${post.url}#comment-${rows[0]!.id}`]),
-    )
+    expect(results.map((r) => [r.statusCode, r.headers.location])).toEqual(Array(6).fill([303, `${post.url}#comment-${rows[0]!.id}`]))
   })
 
   it('sends both to "awaiting moderation" when the comment is held', async () => {
@@ -47,9 +45,7 @@ describe('a double click on the comment form', () => {
     try {
       const post = await openPost(blog)
       const results = await Promise.all([send(blog, post.url, FORM), send(blog, post.url, FORM)])
-      expect(results.map((r) => [r.statusCode, r.headers.location])).toEqual(
-        Array(2).fill([303, `${post.url}?moderation=pending#respond`]),
-      )
+      expect(results.map((r) => [r.statusCode, r.headers.location])).toEqual(Array(2).fill([303, `${post.url}?moderation=pending#respond`]))
       expect(await commentsOf(blog, post.id)).toHaveLength(1)
     } finally {
       await blog.app.settings.update({ moderation: 'none' })
