@@ -66,7 +66,14 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
     // A reader's report on the approved one.
     await db
       .insertInto('comment_reports')
-      .values({ comment_id: comments[1]!.id, reason: 'other', note: `Voir ${LONG_URL}`, reporter: 'r1', created_at: new Date().toISOString(), resolved_at: null })
+      .values({
+        comment_id: comments[1]!.id,
+        reason: 'other',
+        note: `Voir ${LONG_URL}`,
+        reporter: 'r1',
+        created_at: new Date().toISOString(),
+        resolved_at: null,
+      })
       .execute()
 
     // Bans of every kind, with long values and notes.
@@ -77,7 +84,16 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
       ['ip', '2001:db8:1234:5678:9abc:def0:1234:5678'],
       ['network', '2001:db8:1234:5678::/64'],
     ] as const) {
-      await insertBan(db, { kind, value, shown: value, subaddresses: 1, note: `Note ${LONG_WORD}`, expires_at: null, created_at: created, created_by: ADMIN.username })
+      await insertBan(db, {
+        kind,
+        value,
+        shown: value,
+        subaddresses: 1,
+        note: `Note ${LONG_WORD}`,
+        expires_at: null,
+        created_at: created,
+        created_by: ADMIN.username,
+      })
     }
 
     // The audit log, as actions write it.
