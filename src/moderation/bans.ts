@@ -47,7 +47,7 @@ function zip(from: string, to: string): Array<[string, string]> {
 
 /**
  * A name as a name ban compares it. What nobody sees is removed ("Zoë\u200b Troll"); compatibility forms are
- * unfolded (NFKC: full-width and mathematical letters); case is folded fully (upper then lower case: ß is ss);
+ * unfolded (NFKC: full-width and mathematical letters); case is folded fully (lower, upper then lower case: ß and ẞ are ss);
  * accents are removed (NFKD, marks dropped); look-alike Cyrillic and Greek letters become the Latin one; every
  * run of blanks is one space. "Zoë  TROLL", "ＺＯＥ ＴＲＯＬＬ" and "Zоë Trоll" (Cyrillic о) are all "zoe troll".
  */
@@ -56,6 +56,7 @@ export function foldName(name: string): string {
     .replace(BLANKS, ' ')
     .replace(INVISIBLE, '')
     .normalize('NFKC')
+    .toLowerCase()
     .toUpperCase()
     .toLowerCase()
     .normalize('NFKD')
