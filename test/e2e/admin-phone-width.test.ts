@@ -15,6 +15,7 @@ import { postPath } from '../../src/lib/urls.ts'
 import { ADMIN, hasChromium, launchBrowser, signIn, startBlog, type Browser, type LiveBlog } from '../helpers/browser.ts'
 import { makeImage } from '../helpers/images.ts'
 import { PHONE } from '../helpers/targets.ts'
+import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
 import { createUser } from '../../src/admin/users.ts'
 
 /** Words no line can break: what a commenter pastes, what a mail server answers. */
@@ -22,6 +23,39 @@ const LONG_WORD = 'Anticonstitutionnellement'.repeat(4)
 const LONG_URL = `https://exemple.fr/${'un-chemin/'.repeat(6)}${'x'.repeat(60)}?utm_source=${'y'.repeat(40)}`
 const LONG_EMAIL = `prenom.nom.${'tres-long'.repeat(5)}@sous-domaine.${'exemple'.repeat(4)}.fr`
 const LONG_TITLE = `Une note au titre ${LONG_WORD} très long`
+
+/** Each admin GET route: the addresses that show it with its data, and a text each must show (the data is there). */
+const ADDRESSES: Record<string, (id: { post: number; comment: number; media: number }) => Array<[string, string]>> = {
+  '/admin': () => [['/admin', 'comment.approve']],
+  '/admin/login': () => [['/admin/login', 'Se connecter']],
+  '/admin/posts': () => [
+    ['/admin/posts', LONG_WORD],
+    ['/admin/posts?state=draft', 'Brouillon'],
+  ],
+  '/admin/posts/new': () => [['/admin/posts/new', 'Nouvelle note']],
+  '/admin/posts/:id': (id) => [[`/admin/posts/${id.post}`, 'Discussion']],
+  '/admin/posts/:id/delete': (id) => [[`/admin/posts/${id.post}/delete`, LONG_WORD]],
+  '/admin/comments': () => [
+    ['/admin/comments', LONG_URL],
+    ['/admin/comments?status=approved', LONG_WORD],
+    ['/admin/comments?status=spam', LONG_URL],
+  ],
+  '/admin/comments/:id/answer': (id) => [[`/admin/comments/${id.comment}/answer`, LONG_URL]],
+  '/admin/comments/:id/approve': (id) => [[`/admin/comments/${id.comment}/approve`, LONG_URL]],
+  '/admin/comments/:id/spam': (id) => [[`/admin/comments/${id.comment}/spam`, LONG_URL]],
+  '/admin/categories': () => [['/admin/categories', '/category/categorie-anticonstitutionnellement']],
+  '/admin/bans': () => [['/admin/bans', LONG_EMAIL]],
+  '/admin/account': () => [['/admin/account', 'Adresse']],
+  '/admin/mail': (id) => [
+    ['/admin/mail', LONG_EMAIL],
+    [`/admin/mail?post=${id.post}#subscriptions`, LONG_EMAIL],
+    ['/admin/mail?status=failed', 'Recipient address rejected'],
+  ],
+  '/admin/media': () => [['/admin/media', LONG_WORD]],
+  '/admin/media/:id/delete': (id) => [[`/admin/media/${id.media}/delete`, LONG_WORD]],
+  '/admin/settings': () => [['/admin/settings', 'Réglages']],
+  '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
+}
 
 describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () => {
   let blog: LiveBlog
@@ -161,42 +195,6 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
     await blog?.close()
   })
 
-  /** Each admin GET route: the addresses that show it with its data, and a text each must show (the data is there). */
-  function addresses(): Record<string, Array<[string, string]>> {
-    const { post, comment, media } = ids
-    return {
-      '/admin': [['/admin', 'comment.approve']],
-      '/admin/login': [['/admin/login', 'Se connecter']],
-      '/admin/posts': [
-        ['/admin/posts', LONG_WORD],
-        ['/admin/posts?state=draft', 'Brouillon'],
-      ],
-      '/admin/posts/new': [['/admin/posts/new', 'Nouvelle note']],
-      '/admin/posts/:id': [[`/admin/posts/${post}`, 'Discussion']],
-      '/admin/posts/:id/delete': [[`/admin/posts/${post}/delete`, LONG_WORD]],
-      '/admin/comments': [
-        ['/admin/comments', LONG_URL],
-        ['/admin/comments?status=approved', LONG_WORD],
-        ['/admin/comments?status=spam', LONG_URL],
-      ],
-      '/admin/comments/:id/answer': [[`/admin/comments/${comment}/answer`, LONG_URL]],
-      '/admin/comments/:id/approve': [[`/admin/comments/${comment}/approve`, LONG_URL]],
-      '/admin/comments/:id/spam': [[`/admin/comments/${comment}/spam`, LONG_URL]],
-      '/admin/categories': [['/admin/categories', '/category/categorie-anticonstitutionnellement']],
-      '/admin/bans': [['/admin/bans', LONG_EMAIL]],
-      '/admin/account': [['/admin/account', 'Adresse']],
-      '/admin/mail': [
-        ['/admin/mail', LONG_EMAIL],
-        [`/admin/mail?post=${post}#subscriptions`, LONG_EMAIL],
-        ['/admin/mail?status=failed', 'Recipient address rejected'],
-      ],
-      '/admin/media': [['/admin/media', LONG_WORD]],
-      '/admin/media/:id/delete': [[`/admin/media/${media}/delete`, LONG_WORD]],
-      '/admin/settings': [['/admin/settings', 'Réglages']],
-      '/admin/transfer': [['/admin/transfer', 'Importer et exporter']],
-    }
-  }
-
   /**
    * How wide the page is to scroll, and what sticks out of the page (a box, or text overflowing its box) without
    * a scrolling box of its own around it: the page's own measure passes when the page hides its overflow, which
@@ -234,28 +232,31 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
   it('lists an address for every admin page the app has, and no other', () => {
     const routes = blog.app.adminRoutes.filter((r) => r.method === 'GET').map((r) => r.url)
     expect(routes.length).toBeGreaterThan(15)
-    expect(new Set(Object.keys(addresses()))).toEqual(new Set(routes))
+    expect(new Set(Object.keys(ADDRESSES))).toEqual(new Set(routes))
   })
 
-  it('lays out every admin page within 375 px, long words and URLs wrapped, nothing cut', async () => {
+  it.each(Object.keys(ADDRESSES))('lays out %s within 375 px, long words and URLs wrapped, nothing cut', async (route) => {
     const wide: string[] = []
+    const invalid: string[] = []
     const session = await browser.context.cookies()
-    for (const [route, list] of Object.entries(addresses())) {
-      for (const [path, text] of list) {
-        // The sign-in page as a stranger sees it.
-        if (route === '/admin/login') await browser.context.clearCookies()
-        const page = await browser.context.newPage()
-        await page.setViewportSize(PHONE)
-        const res = await page.goto(blog.url + path)
-        expect(res?.status(), path).toBe(200)
-        expect(new URL(page.url()).pathname, `${path}: the page itself`).toBe(new URL(blog.url + path).pathname)
-        expect(await page.locator('main').innerText(), path).toContain(text)
-        const m = await measure(page)
-        if (m.scrollWidth > PHONE.width || m.clipped || m.outside.length) wide.push(`${path}: ${JSON.stringify(m)}`)
-        await page.close()
-        if (route === '/admin/login') await browser.context.addCookies(session)
-      }
+    for (const [path, text] of ADDRESSES[route]!(ids)) {
+      // The sign-in page as a stranger sees it.
+      if (route === '/admin/login') await browser.context.clearCookies()
+      const page = await browser.context.newPage()
+      await page.setViewportSize(PHONE)
+      const res = await page.goto(blog.url + path)
+      expect(res?.status(), path).toBe(200)
+      expect(new URL(page.url()).pathname, `${path}: the page itself`).toBe(new URL(blog.url + path).pathname)
+      expect(await page.locator('main').innerText(), path).toContain(text)
+      const m = await measure(page)
+      if (m.scrollWidth > PHONE.width || m.clipped || m.outside.length) wide.push(`${path}: ${JSON.stringify(m)}`)
+      // Filled with real data and laid out as cards, each page is still valid and accessible.
+      invalid.push(...(await htmlErrors(await res!.text(), path)).map((e) => `${path}: ${e}`))
+      invalid.push(...(await axeViolations(page)).map((e) => `${path}: ${e}`))
+      await page.close()
+      if (route === '/admin/login') await browser.context.addCookies(session)
     }
     expect(wide).toEqual([])
+    expect(invalid).toEqual([])
   })
 })
