@@ -9,6 +9,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('bans')
     .addColumn('subaddresses', 'integer', (c) => c.notNull().defaultTo(1))
     .execute()
+  // It means nothing for the other kinds, which store 0 as the app does.
+  await db.updateTable('bans').set({ subaddresses: 0 }).where('kind', '<>', 'email').execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

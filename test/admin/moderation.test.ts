@@ -3,6 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
 import { buildTestApp, listedTitles, mainOf, SEED_PATH, visibleText, type TestBlog } from '../helpers/app.ts'
 import { commentsOf, openPost, send } from '../helpers/comments.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { migrateToLatest, migrator } from '../../src/db/migrate.ts'
+import { createEmptyDatabase } from '../helpers/database.ts'
 
 describe('moderating comments', () => {
   let blog: TestBlog
@@ -383,5 +388,41 @@ describe('bans that a spelling does not evade', () => {
     await send(blog, post.url, { author: 'Caché', email: 'cache+1@exemple.fr', body: 'Un vieux commentaire.' })
     await ban({ email: 'cache@exemple.fr', subaddresses: '1', hide: '1' })
     expect((await commentsOf(blog, post.id)).map((c) => c.status)).toEqual(['spam'])
+  })
+
+  it('lets the bans made before the box cover sub-addresses too (the upgrade), and only the address bans say so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carnet-bans-upgrade-'))
+    const empty = await createEmptyDatabase(dir, 'old.db')
+    try {
+      const names = (await migrator(empty.db).getMigrations()).map((m) => m.name)
+      const mine = names.indexOf('2026_12_06_14_00_00_ban_subaddresses')
+      expect(mine).toBeGreaterThan(0)
+      expect((await migrator(empty.db).migrateTo(names[mine - 1]!)).error).toBeUndefined()
+      const old = { note: '', expires_at: null, created_at: '2026-11-30T10:00:00.000Z', created_by: 'alice' }
+      await empty.db
+        .insertInto('bans')
+        .values([
+          { kind: 'email', value: 'ancien@exemple.fr', shown: 'ancien@exemple.fr', ...old },
+          { kind: 'name', value: 'ancien troll', shown: 'Ancien Troll', ...old },
+        ])
+        .execute()
+      await migrateToLatest(empty.db)
+      expect(await empty.db.selectFrom('bans').select(['kind', 'subaddresses']).orderBy('id').execute()).toEqual([
+        { kind: 'email', subaddresses: 1 },
+        { kind: 'name', subaddresses: 0 },
+      ])
+      const upgraded = await buildTestApp({ env: { ...empty.env, DATABASE_URL: empty.url, COMMENT_RATE_LIMIT: '0' } })
+      try {
+        const post = await openPost(upgraded)
+        const res = await send(upgraded, post.url, { author: 'Revenu', email: 'ancien+nouveau@exemple.fr', body: 'Me revoilà.' })
+        expect(res.statusCode).toBe(303)
+        expect((await commentsOf(upgraded, post.id)).map((c) => c.status)).toEqual(['spam'])
+      } finally {
+        await upgraded.close()
+      }
+    } finally {
+      await empty.drop()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
