@@ -146,7 +146,7 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
       await db
         .insertInto('mail_outbox')
         .values({
-          kind: 'reply',
+          kind: 'notify',
           recipient: LONG_EMAIL,
           lang: 'fr',
           subject: `Nouvelle réponse sur « ${LONG_TITLE} »`,
@@ -212,8 +212,8 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
         }
         return false
       }
-      const ownText = (el: Element) => [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())
-      const outside = [...document.body.querySelectorAll('*')]
+      const ownText = (el: Element) => Array.from(el.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())
+      const outside = Array.from(document.body.querySelectorAll('*'))
         .filter((el) => {
           const r = el.getBoundingClientRect()
           if (r.width === 0 || contained(el)) return false
