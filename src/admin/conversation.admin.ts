@@ -23,7 +23,7 @@ import {
 import { findCommentWithPost, setPinned } from './conversation.repository.ts'
 import type { AdminContext } from './view-models.ts'
 
-const EMPTY_BAN: BanFormValues = { email: '', ip: '', network: false, name: '', expires: '', note: '', hide: false }
+const EMPTY_BAN: BanFormValues = { email: '', subaddresses: true, ip: '', network: false, name: '', expires: '', note: '', hide: false }
 
 function queueUrl(back: Back, extra: Record<string, string> = {}, anchor = ''): string {
   const params = new URLSearchParams({
@@ -41,6 +41,8 @@ function banItem(ban: Ban, context: AdminContext) {
     id: ban.id,
     kind: context.t.banKinds[ban.kind] ?? ban.kind,
     shown: ban.kind === 'network' ? ban.value : ban.shown,
+    // Whom an address ban covers, said beside it.
+    scope: ban.kind !== 'email' ? null : ban.subaddresses === 1 ? context.t.banWithSubaddresses : context.t.banExactAddress,
     note: ban.note,
     ends: ban.expires_at ? when(ban.expires_at) : context.t.banForever,
     endsIso: ban.expires_at,
@@ -110,9 +112,24 @@ export default async function conversationRoutes(app: FastifyInstance) {
     let hidden = 0
     for (const [kind, shown] of wanted) {
       const value = banValue(kind, shown)! // checked by parseBanForm
-      const ban = { kind, value, shown, note: clean.note, expires_at: expires, created_at: created, created_by: actor.username }
+      const subaddresses = kind === 'email' && clean.subaddresses ? 1 : 0
+      const ban = {
+        kind,
+        value,
+        shown,
+        subaddresses,
+        note: clean.note,
+        expires_at: expires,
+        created_at: created,
+        created_by: actor.username,
+      }
       const id = await insertBan(app.db, ban)
-      await audit(app.db, actor, 'ban.add', `ban ${id}`, { kind, value, ...(expires ? { expires } : {}) })
+      await audit(app.db, actor, 'ban.add', `ban ${id}`, {
+        kind,
+        value,
+        ...(kind === 'email' ? { subaddresses: subaddresses === 1 } : {}),
+        ...(expires ? { expires } : {}),
+      })
       if (clean.hide) {
         const ids = await hideCoveredComments(app.db, ban)
         hidden += ids.length

@@ -34,6 +34,8 @@ export const banPageQuery = z.object({
 /** What the admin typed in the ban form, kept as typed. */
 export interface BanFormValues {
   email: string
+  /** The e-mail ban covers name+anything@domain too (offered checked). */
+  subaddresses: boolean
   ip: string
   network: boolean
   name: string
@@ -44,7 +46,7 @@ export interface BanFormValues {
 
 export type BanFormErrors = Partial<Record<'email' | 'ip' | 'name' | 'expires' | 'note' | 'form', string>>
 
-const rawBanForm = z.object({ email: text, ip: text, network: flag, name: text, expires: text, note: text, hide: flag })
+const rawBanForm = z.object({ email: text, subaddresses: flag, ip: text, network: flag, name: text, expires: text, note: text, hide: flag })
 
 export const NOTE_MAX = 500
 const NAME_MAX = 100
@@ -68,7 +70,16 @@ export function parseBanForm(body: unknown, t: Messages['admin'], timeZone: stri
   return {
     values,
     errors,
-    clean: { email, ip, network: values.network, name, note, expires: expires instanceof Date ? expires : null, hide: values.hide },
+    clean: {
+      email,
+      subaddresses: values.subaddresses,
+      ip,
+      network: values.network,
+      name,
+      note,
+      expires: expires instanceof Date ? expires : null,
+      hide: values.hide,
+    },
   }
 }
 

@@ -248,6 +248,8 @@ export interface BansTable {
   value: string
   /** As the admin typed it. */
   shown: string
+  /** An e-mail ban: 1 when it also covers the address's sub-addresses (name+anything@domain); 0 otherwise. */
+  subaddresses: Generated<number>
   note: Generated<string>
   /** Null: never expires. */
   expires_at: string | null

@@ -492,11 +492,17 @@ export const en: Messages = {
     newBan: 'Ban someone',
     banHelp: 'Fill in one or more fields: each becomes a ban, with the same end and note.',
     banEmail: 'E-mail address',
+    banEmailSubaddresses: 'Also ban sub-addresses (name+anything@domain)',
+    banEmailSubaddressesHelp:
+      'When checked, a ban on name@example.com also covers name+blog@example.com and any other tag after a “+”, which most mail services deliver to the same mailbox.',
+    banWithSubaddresses: 'and its sub-addresses',
+    banExactAddress: 'exact address',
     banIp: 'IP address',
     banIpHelp: 'IPv4 or IPv6, for example 203.0.113.7 or 2001:db8::1.',
     banNetwork: 'Their whole network (/24 for IPv4, /64 for IPv6)',
     banName: 'Name',
-    banNameHelp: 'The exact name, ignoring case and accents.',
+    banNameHelp:
+      'The whole name, ignoring case, accents, spacing, invisible characters and Greek or Cyrillic letters that imitate Latin ones.',
     banExpires: 'Ban ends',
     banExpiresHelp: (zone: string) => `${zone} time. Leave empty for a ban without end.`,
     banNote: 'Note (only admins see it)',

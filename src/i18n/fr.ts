@@ -519,11 +519,17 @@ export const fr = {
     newBan: 'Bannir quelqu’un',
     banHelp: 'Remplissez un ou plusieurs champs : chacun devient un bannissement, avec la même fin et la même note.',
     banEmail: 'Adresse e-mail',
+    banEmailSubaddresses: 'Bannir aussi ses sous-adresses (nom+nimporte-quoi@domaine)',
+    banEmailSubaddressesHelp:
+      'Coché, un bannissement de nom@exemple.fr couvre aussi nom+blog@exemple.fr et toute autre étiquette après un « + », que la plupart des messageries livrent à la même boîte.',
+    banWithSubaddresses: 'et ses sous-adresses',
+    banExactAddress: 'adresse exacte',
     banIp: 'Adresse IP',
     banIpHelp: 'IPv4 ou IPv6, par exemple 203.0.113.7 ou 2001:db8::1.',
     banNetwork: 'Tout son réseau (/24 en IPv4, /64 en IPv6)',
     banName: 'Nom',
-    banNameHelp: 'Le nom exact, sans tenir compte des majuscules ni des accents.',
+    banNameHelp:
+      'Le nom entier, sans tenir compte des majuscules, des accents, des espaces, des caractères invisibles ni des lettres grecques ou cyrilliques qui imitent les latines.',
     banExpires: 'Fin du bannissement',
     banExpiresHelp: (zone: string) => `Heure de ${zone}. Laissez vide pour un bannissement sans fin.`,
     banNote: 'Note (vue des seuls administrateurs)',

@@ -2,8 +2,10 @@
 // setting `banAction`). A ban with an expiry stops applying when its time comes, with no job to run: matching
 // only reads bans whose expires_at is still ahead. Bans are few (a blog bans a handful of trolls), so every
 // comment reads the active ones and matches them here, where IP networks and folded names can be compared.
+// A ban is meant for a person, not for one spelling (issue 30): names are compared without what nobody sees and
+// with look-alike letters folded, and an address ban covers its sub-addresses (name+tag@domain) unless the admin
+// unticks it.
 import type { Kysely, Transaction } from 'kysely'
-import { fold } from '../content/comment-rules.ts'
 import type { Ban, BanKind, Database } from '../db/schema.ts'
 import { canonicalIp, inNetwork, ipMatches, networkOf } from './ip.ts'
 
@@ -18,14 +20,71 @@ export interface Commenter {
   ip: string | null
 }
 
-/** A name as a name ban compares it: accents, case and spacing do not matter ("Zoë  TROLL" is "zoe troll"). */
-export function foldName(name: string): string {
-  return fold(name).replace(/\s+/gu, ' ').trim()
+/** Blank to the eye: whitespace, controls, and the Braille blank (U+2800), which is no space to Unicode. */
+const BLANKS = /[\s\p{Cc}\u2800]+/gu
+/**
+ * Drawn as nothing: format characters (zero-width space and joiners, soft hyphen, bidi controls, word joiner),
+ * and every default-ignorable code point (variation selectors, the combining grapheme joiner, Hangul fillers).
+ */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu
+
+/**
+ * Letters of other scripts drawn exactly as a Latin letter, folded to it (after lower-casing, so that the
+ * capitals' look-alikes count too: Cyrillic В is a B, Greek Η an H). Only Cyrillic and Greek letters that are
+ * the same shape in common fonts (after Unicode's confusables.txt). Not folded, because real names differ by
+ * them: digits and letters (0/O, 1/l/I), rn/m, and Latin letters among themselves.
+ */
+const LOOK_ALIKES = new Map(
+  // Cyrillic, then Greek (final sigma as case folding does), each above the Latin letter it is drawn as.
+  zip('авекмнорстухѕіјԁԛԝ' + 'αβεζηικμνορτυχς', 'abekmhopctyxsijdqw' + 'abezhikmnoptyxσ'),
+)
+const LOOK_ALIKE = new RegExp(`[${[...LOOK_ALIKES.keys()].join('')}]`, 'gu')
+
+function zip(from: string, to: string): Array<[string, string]> {
+  const target = [...to]
+  return [...from].map((c, i) => [c, target[i]!])
 }
 
-/** An e-mail address as a ban compares it: NFC, lower case (addresses are stored in letters, NFC). */
+/**
+ * A name as a name ban compares it. What nobody sees is removed ("Zoë\u200b Troll"); compatibility forms are
+ * unfolded (NFKC: full-width and mathematical letters); case is folded fully (lower, upper then lower case: ß and ẞ are ss);
+ * accents are removed (NFKD, marks dropped); look-alike Cyrillic and Greek letters become the Latin one; every
+ * run of blanks is one space. "Zoë  TROLL", "ＺＯＥ ＴＲＯＬＬ" and "Zоë Trоll" (Cyrillic о) are all "zoe troll".
+ */
+export function foldName(name: string): string {
+  return name
+    .replace(BLANKS, ' ')
+    .replace(INVISIBLE, '')
+    .normalize('NFKC')
+    .toLowerCase()
+    .toUpperCase()
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(LOOK_ALIKE, (c) => LOOK_ALIKES.get(c)!)
+    .replace(BLANKS, ' ')
+    .trim()
+}
+
+/** An e-mail address as a ban compares it: nothing invisible, NFC, lower case (addresses are stored NFC). */
 export function foldEmail(email: string): string {
-  return email.normalize('NFC').trim().toLowerCase()
+  return email.replace(INVISIBLE, '').normalize('NFC').trim().toLowerCase()
+}
+
+/**
+ * Whether `email` is the banned address, or with `subaddresses` one of its sub-addresses: `name+anything@domain`
+ * for a ban on `name@domain` (the `+` tag that Gmail, Fastmail, Proton, Outlook and most servers deliver to the
+ * same mailbox). Other separators (`-` at some providers) and Gmail's ignored dots are not folded: they are one
+ * provider's rule, not the address's.
+ */
+function emailCovered(email: string, banned: string, subaddresses: boolean): boolean {
+  const address = foldEmail(email)
+  const value = foldEmail(banned)
+  if (address === value) return true
+  if (!subaddresses) return false
+  const at = address.lastIndexOf('@')
+  const bannedAt = value.lastIndexOf('@')
+  return address.slice(at) === value.slice(bannedAt) && address.slice(0, at).startsWith(`${value.slice(0, bannedAt)}+`)
 }
 
 /** The value a ban of this kind stores for what the admin typed; null when it cannot be one (a bad IP). */
@@ -42,13 +101,19 @@ export function banValue(kind: BanKind, typed: string): string | null {
   }
 }
 
-/** Whether a ban covers this commenter. */
-export function banCovers(ban: Pick<Ban, 'kind' | 'value'>, who: Commenter): boolean {
+/** The fields of a ban that say whom it covers (`subaddresses` only for an e-mail ban: 1 covers name+tag@). */
+export type BanRule = Pick<Ban, 'kind' | 'value'> & { subaddresses?: number }
+
+/**
+ * Whether a ban covers this commenter. The stored value is folded again: a ban stored before the folding learned
+ * something (invisible characters, ß) compares as a new one would.
+ */
+export function banCovers(ban: BanRule, who: Commenter): boolean {
   switch (ban.kind) {
     case 'email':
-      return who.email !== null && foldEmail(who.email) === ban.value
+      return who.email !== null && emailCovered(who.email, ban.value, ban.subaddresses === 1)
     case 'name':
-      return foldName(who.name) === ban.value
+      return foldName(who.name) === foldName(ban.value)
     case 'ip':
       return who.ip !== null && ipMatches(who.ip, ban.value)
     case 'network':
@@ -97,7 +162,7 @@ const BATCH = 2000
  * and networks computed here, not in SQL, so the comments are read once, in batches by id (an admin's rare
  * action). Returns the ids changed.
  */
-export async function hideCoveredComments(db: Kysely<Database>, ban: Pick<Ban, 'kind' | 'value'>): Promise<number[]> {
+export async function hideCoveredComments(db: Kysely<Database>, ban: BanRule): Promise<number[]> {
   const hidden: number[] = []
   let after = 0
   for (;;) {

@@ -14,7 +14,7 @@ export async function visibleComments(db: Db, ids: readonly number[]) {
 export async function sameTextBefore(db: Db, postId: number, bodyKey: string, since: string, before: number) {
   return db
     .selectFrom('comments')
-    .select(['id', 'author_name', 'ip'])
+    .select(['id', 'author_name', 'author_email', 'ip', 'status'])
     .where('post_id', '=', postId)
     .where('body_key', '=', bodyKey)
     .where('created_at', '>=', since)

@@ -277,6 +277,15 @@ async function commentsRoutes(app: FastifyInstance) {
           throw pageError
         }
       }
+      if (result.kind === 'duplicate' && result.resent) {
+        // The second request of a double click (or the same person sending again within the window): the answer
+        // the first got, so the browser, which follows the last answer, lands on the comment rather than on a
+        // page that reads as a failure. The right to edit it stays with the first answer (src/own-comments).
+        const { id, status } = result.resent
+        request.log.info({ post: row.id, comment: id }, 'comment sent again: answered as the first')
+        if (comment.remember) remember(reply, app.config.siteUrl, comment)
+        return reply.redirect(status === 'approved' ? await commentUrl(postUrl, id) : pendingUrl(postUrl), 303)
+      }
       if (result.kind === 'duplicate') {
         return formAgain(reply, 409, row, settings, { values: values.form, formError: t.errDuplicate, parent: comment.parent })
       }

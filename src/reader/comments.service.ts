@@ -17,7 +17,12 @@ export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000
 
 export type SubmitResult =
   | { kind: 'stored'; id: number; createdAt: string; status: CommentStatus; held: 'links' | 'words' | null }
-  | { kind: 'duplicate' }
+  /**
+   * The same text on the post lately, from the same address or name. `resent`: the comment it repeats, when that
+   * came from the same address, name and e-mail (a double click, or the same person sending again): answered as
+   * that comment was.
+   */
+  | { kind: 'duplicate'; resent: { id: number; status: CommentStatus } | null }
   | { kind: 'parent-gone' }
   /** A word of the refuse list, or a ban (its id): nothing is stored. */
   | { kind: 'refused'; ban?: number }
@@ -149,8 +154,10 @@ async function storeEach(db: Kysely<Database>, batch: readonly Accepted[]): Prom
  */
 async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Promise<SubmitResult[]> {
   const results: SubmitResult[] = []
+  /** A comment of the batch sent again in the same batch by the same person: its index → the first's. */
+  const repeats = new Map<number, number>()
   try {
-    return await db.transaction().execute(async (trx) => {
+    await db.transaction().execute(async (trx) => {
       // The comments' times are read here, once the transaction holds the write lock (SQLite's BEGIN IMMEDIATE,
       // the advisory lock on PostgreSQL), not when the requests came in: times then follow the order of commits,
       // and a comment that waited for the lock (behind another instance's writes) cannot slip in above comments
@@ -164,13 +171,16 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
 
       const passing: number[] = []
       batch.forEach((a, i) => {
+        const earlier = passing.find(
+          (j) => batch[j]!.postId === a.postId && keys[j] === keys[i] && sameSender(batch[j]!.ip, batch[j]!.comment.author, a),
+        )
         if (a.comment.parent !== null && parents.get(a.comment.parent) !== a.postId) {
           results[i] = { kind: 'parent-gone' }
-        } else if (
-          passing.some((j) => batch[j]!.postId === a.postId && keys[j] === keys[i] && sameSender(batch[j]!.ip, batch[j]!.comment.author, a))
-        ) {
-          // The same comment twice in one batch (a double click): the second is the duplicate.
-          results[i] = { kind: 'duplicate' }
+        } else if (earlier !== undefined) {
+          // The same comment twice in one batch (a double click): the second is the duplicate, and gets the
+          // first's answer once the first's is known (below).
+          results[i] = { kind: 'duplicate', resent: null }
+          if (resentBy(batch[earlier]!.ip, batch[earlier]!.comment.author, batch[earlier]!.comment.email, a)) repeats.set(i, earlier)
         } else {
           passing.push(i)
         }
@@ -204,10 +214,13 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
         const { id, sameText } = rows[k]!
         const a = batch[i]!
         if (sameText > 0) {
-          const others = await repo.sameTextBefore(trx, a.postId, keys[i]!, since[i]!, id)
-          if (others.some((r) => !duplicates.has(r.id) && sameSender(r.ip, r.author_name, a))) {
+          const others = (await repo.sameTextBefore(trx, a.postId, keys[i]!, since[i]!, id)).filter(
+            (r) => !duplicates.has(r.id) && sameSender(r.ip, r.author_name, a),
+          )
+          if (others.length > 0) {
             duplicates.add(id)
-            results[i] = { kind: 'duplicate' }
+            const resent = others.find((r) => resentBy(r.ip, r.author_name, r.author_email, a))
+            results[i] = { kind: 'duplicate', resent: resent ? { id: resent.id, status: resent.status } : null }
             continue
           }
         }
@@ -229,17 +242,32 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
           status: a.status,
         })
       }
-      return results
     })
   } catch (err) {
-    if (err === NOTHING_STORED) return results
-    throw err
+    if (err !== NOTHING_STORED) throw err
   }
+  for (const [i, first] of repeats) {
+    const answer = results[first]!
+    results[i] = {
+      kind: 'duplicate',
+      resent: answer.kind === 'stored' ? { id: answer.id, status: answer.status } : answer.kind === 'duplicate' ? answer.resent : null,
+    }
+  }
+  return results
 }
 
 /** Whether a comment sent from `ip` by `name` comes from the same address or name as `a`: with the same text, a duplicate. */
 function sameSender(ip: string | null, name: string, a: Accepted) {
   return ip === a.ip || sameName(name, a.comment.author)
+}
+
+/**
+ * Whether a comment from `ip`, `name` and `email` with the same text as `a` is `a` sent again by the same person
+ * (a double click): the same address, name and e-mail. Only then does the repeat get the first's answer, a 303 to
+ * it: someone else who happens to share the address or the name is told it was already sent (409), as before.
+ */
+function resentBy(ip: string | null, name: string, email: string | null, a: Accepted) {
+  return ip === a.ip && sameName(name, a.comment.author) && (email ?? '').toLowerCase() === (a.comment.email ?? '').toLowerCase()
 }
 
 /** Thrown inside the transaction to roll it back when no comment of the batch was stored. */

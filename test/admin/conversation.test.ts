@@ -58,8 +58,8 @@ describe('bans', () => {
     expect(res.headers.location).toBe('/admin/bans?done=added&n=1')
     const page = await admin.get(res.headers.location as string)
     expect(visibleText(mainOf(page.body))).toContain('Bannissement ajouté.')
-    // Listed as typed, with its note.
-    expect(visibleText(mainOf(page.body))).toContain('Troll@Exemple.FR insultes')
+    // Listed as typed, with whom it covers (the box was not sent: the exact address) and its note.
+    expect(visibleText(mainOf(page.body))).toContain('Troll@Exemple.FR adresse exacte insultes')
 
     const sent = await comment(post.url, { author: 'Un troll', email: 'troll@exemple.fr' })
     expect(sent.statusCode).toBe(303)

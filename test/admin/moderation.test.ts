@@ -2,6 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
 import { buildTestApp, listedTitles, mainOf, SEED_PATH, visibleText, type TestBlog } from '../helpers/app.ts'
+import { commentsOf, openPost, send } from '../helpers/comments.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { migrateToLatest, migrator } from '../../src/db/migrate.ts'
+import { createEmptyDatabase } from '../helpers/database.ts'
 
 describe('moderating comments', () => {
   let blog: TestBlog
@@ -282,5 +288,141 @@ describe('settings and categories', () => {
     expect(seed).toContain('Publié dans Abou Bakr al-Baghdadi, Al-Qaryatayn, Armée Arabe Syrienne, Etat Islamique |')
     const actions = (await blog.app.db.selectFrom('audit_log').select('action').execute()).map((r) => r.action)
     expect(actions).toEqual(expect.arrayContaining(['settings.update', 'category.create', 'category.rename', 'category.delete']))
+  })
+})
+
+// A ban is meant for a person, not for one spelling of their name or address (issue 30): names are compared
+// without the characters nobody sees, and an address ban covers its sub-addresses unless the admin says not to.
+// Every comment below goes through the real comment form.
+describe('bans that a spelling does not evade', () => {
+  let blog: TestBlog
+  let admin: AdminClient
+  let seq = 0
+  beforeAll(async () => {
+    blog = await buildTestApp({ env: { COMMENT_RATE_LIMIT: '0' } })
+    await createAdmin(blog.app)
+    admin = await signedIn(blog.app)
+  })
+  afterAll(() => blog.close())
+
+  async function ban(fields: Record<string, string>) {
+    await admin.get('/admin/bans')
+    const res = await admin.post('/admin/bans', fields)
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(303)
+  }
+  /** The status the comment form gives a comment from `author` (and `email`), each a new text. */
+  async function statusOf(author: string, email = '') {
+    const post = await openPost(blog)
+    seq += 1
+    const res = await send(blog, post.url, { author, email, body: `Un avis, numéro ${seq}.` }, { ip: `192.0.2.${seq}` })
+    expect(res.statusCode).toBe(303)
+    return (await commentsOf(blog, post.id)).at(-1)!.status
+  }
+
+  it('catches a banned name written with invisible characters, other spaces, case, compatibility forms or look-alike letters', async () => {
+    await ban({ name: 'Zoë Troll' })
+    const spellings = [
+      'Zoë\u200b Troll', // zero-width space
+      'Zo\u00ADë Troll', // soft hyphen
+      '\u2066Zoë Troll\u2069', // bidi isolates
+      'Zoë\u2060 Troll\u2060', // word joiner
+      'Zoë\u00a0\u00a0Troll', // no-break spaces
+      'Zoë\u3000Troll', // ideographic space
+      'Zoe\u0308 Troll', // the diaeresis as a combining mark
+      'Zoë Troll\ufe0f', // variation selector
+      'Zoë Tro\u034Fll', // combining grapheme joiner
+      'ＺＯＥ ＴＲＯＬＬ', // full-width
+      '𝐙𝐨𝐞 𝐓𝐫𝐨𝐥𝐥', // mathematical bold
+      'Zоë Trоll', // Cyrillic о
+      'ZΟË TRΟLL', // Greek capital omicron
+      '  zoë   troll ',
+    ]
+    for (const name of spellings) expect(await statusOf(name), JSON.stringify(name)).toBe('spam')
+    // Other names stay other names.
+    for (const name of ['Zoë Trolle', 'Zoë', 'Zoë T. Roll', 'Chloë Troll']) expect(await statusOf(name), name).toBe('approved')
+  })
+
+  it('catches a name banned with invisible characters in it, and folds ß and final sigma as case folding does', async () => {
+    await ban({ name: 'Stra\u200bße' })
+    expect(await statusOf('STRASSE')).toBe('spam')
+    await ban({ name: 'ΟΔΥΣΣΕΥΣ' })
+    expect(await statusOf('Οδυσσευς')).toBe('spam')
+  })
+
+  it('offers sub-addresses in the ban form, on by default, says so in the list, and catches name+tag@domain', async () => {
+    const form = await admin.get('/admin/bans')
+    expect(form.body).toMatch(/<input type="checkbox" id="ban-subaddresses" name="subaddresses" value="1" checked/)
+    expect(visibleText(mainOf(form.body))).toContain('Bannir aussi ses sous-adresses (nom+nimporte-quoi@domaine)')
+    await ban({ email: 'Troll@Exemple.fr', subaddresses: '1' })
+    expect(await statusOf('Un', 'troll+blog@exemple.fr')).toBe('spam')
+    expect(await statusOf('Deux', 'TROLL+a+b@EXEMPLE.FR')).toBe('spam')
+    expect(await statusOf('Trois', 'troll@exemple.fr')).toBe('spam')
+    expect(await statusOf('Quatre', 'trolls@exemple.fr')).toBe('approved')
+    expect(await statusOf('Cinq', 'troll+x@exemple.com')).toBe('approved')
+    const list = visibleText(mainOf((await admin.get('/admin/bans')).body))
+    expect(list).toContain('Troll@Exemple.fr et ses sous-adresses')
+  })
+
+  it('bans the exact address only when the box is unchecked, and says so', async () => {
+    await ban({ email: 'exact@exemple.fr' })
+    expect(await statusOf('Six', 'exact@exemple.fr')).toBe('spam')
+    expect(await statusOf('Sept', 'exact+tag@exemple.fr')).toBe('approved')
+    const list = visibleText(mainOf((await admin.get('/admin/bans')).body))
+    expect(list).toContain('exact@exemple.fr adresse exacte')
+    const rows = await blog.app.db.selectFrom('bans').select(['shown', 'subaddresses']).where('kind', '=', 'email').orderBy('id').execute()
+    expect(rows).toEqual([
+      { shown: 'Troll@Exemple.fr', subaddresses: 1 },
+      { shown: 'exact@exemple.fr', subaddresses: 0 },
+    ])
+  })
+
+  it('keeps the box as typed when the form comes back with an error', async () => {
+    await admin.get('/admin/bans')
+    const res = await admin.post('/admin/bans', { email: 'pas-une-adresse' })
+    expect(res.statusCode).toBe(400)
+    expect(res.body).toMatch(/<input type="checkbox" id="ban-subaddresses" name="subaddresses" value="1" aria-describedby/)
+  })
+
+  it('hides the existing comments of the sub-addresses too', async () => {
+    const post = await openPost(blog)
+    await send(blog, post.url, { author: 'Caché', email: 'cache+1@exemple.fr', body: 'Un vieux commentaire.' })
+    await ban({ email: 'cache@exemple.fr', subaddresses: '1', hide: '1' })
+    expect((await commentsOf(blog, post.id)).map((c) => c.status)).toEqual(['spam'])
+  })
+
+  it('lets the bans made before the box cover sub-addresses too (the upgrade), and only the address bans say so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carnet-bans-upgrade-'))
+    const empty = await createEmptyDatabase(dir, 'old.db')
+    try {
+      const names = (await migrator(empty.db).getMigrations()).map((m) => m.name)
+      const mine = names.indexOf('2026_12_06_14_00_00_ban_subaddresses')
+      expect(mine).toBeGreaterThan(0)
+      expect((await migrator(empty.db).migrateTo(names[mine - 1]!)).error).toBeUndefined()
+      const old = { note: '', expires_at: null, created_at: '2026-11-30T10:00:00.000Z', created_by: 'alice' }
+      await empty.db
+        .insertInto('bans')
+        .values([
+          { kind: 'email', value: 'ancien@exemple.fr', shown: 'ancien@exemple.fr', ...old },
+          { kind: 'name', value: 'ancien troll', shown: 'Ancien Troll', ...old },
+        ])
+        .execute()
+      await migrateToLatest(empty.db)
+      expect(await empty.db.selectFrom('bans').select(['kind', 'subaddresses']).orderBy('id').execute()).toEqual([
+        { kind: 'email', subaddresses: 1 },
+        { kind: 'name', subaddresses: 0 },
+      ])
+      const upgraded = await buildTestApp({ env: { ...empty.env, DATABASE_URL: empty.url, COMMENT_RATE_LIMIT: '0' } })
+      try {
+        const post = await openPost(upgraded)
+        const res = await send(upgraded, post.url, { author: 'Revenu', email: 'ancien+nouveau@exemple.fr', body: 'Me revoilà.' })
+        expect(res.statusCode).toBe(303)
+        expect((await commentsOf(upgraded, post.id)).map((c) => c.status)).toEqual(['spam'])
+      } finally {
+        await upgraded.close()
+      }
+    } finally {
+      await empty.drop()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { canonicalIp, inNetwork, ipMatches, networkOf, parseIp } from '../../src/moderation/ip.ts'
 import { banCovers, banValue, foldName } from '../../src/moderation/bans.ts'
@@ -58,6 +59,30 @@ describe('ban values', () => {
     const ban = { kind: 'name' as const, value: banValue('name', 'Zoë Troll')! }
     expect(banCovers(ban, { name: 'ZOE troll', email: null, ip: null })).toBe(true)
     expect(banCovers(ban, { name: 'Zoé Trolle', email: null, ip: null })).toBe(false)
+  })
+
+  it('fold a folded name to itself, so that a ban matches the name it was typed as (stored folded, compared folded again)', () => {
+    // Capital sharp s lower-cases to ß, which upper-cases to SS: one round of case folding is not enough.
+    expect(foldName('STRAẞE')).toBe('strasse')
+    const anyName = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }))
+    fc.assert(
+      fc.property(anyName, (name) => {
+        const ban = { kind: 'name' as const, value: foldName(name) }
+        return foldName(ban.value) === ban.value && (ban.value === '' || banCovers(ban, { name, email: null, ip: null }))
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
+  it('cover sub-addresses of an e-mail ban only when it says so, and only name+tag at the same domain', () => {
+    const ban = { kind: 'email' as const, value: banValue('email', 'Nom@Exemple.fr')! }
+    const covers = (email: string, subaddresses: number) => banCovers({ ...ban, subaddresses }, { name: 'x', email, ip: null })
+    expect(covers('nom+blog@exemple.fr', 1)).toBe(true)
+    expect(covers('NOM+@EXEMPLE.FR', 1)).toBe(true)
+    expect(covers('nom+blog@exemple.fr', 0)).toBe(false)
+    expect(covers('nom@exemple.fr', 0)).toBe(true)
+    for (const other of ['nomx@exemple.fr', 'nom+blog@exemple.fr.evil', 'nom+blog@autre.fr', 'x+nom@exemple.fr', 'nom-blog@exemple.fr'])
+      expect(covers(other, 1), other).toBe(false)
   })
 
   it('compare e-mail addresses without case', () => {

@@ -1,0 +1,262 @@
+/// <reference lib="dom" />
+// No admin page scrolls sideways on a 375 px phone (issue 30: the outbox table was 639 px wide, the dashboard's
+// audit log up to 630 px). Every GET route under /admin is visited, as the app itself lists them
+// (app.adminRoutes, checked against the router by test/admin/routes.test.ts): a new admin page that is not given
+// an address here fails this test. The pages hold what makes a page wide in real life: long words, URLs and
+// addresses in posts, comments, mails, the audit log, bans, images and reports.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { audit } from '../../src/admin/audit.ts'
+import { createPost } from '../../src/content/posts.write.ts'
+import { insertBan } from '../../src/moderation/bans.ts'
+import { postPath } from '../../src/lib/urls.ts'
+import { ADMIN, hasChromium, launchBrowser, signIn, startBlog, type Browser, type LiveBlog } from '../helpers/browser.ts'
+import { makeImage } from '../helpers/images.ts'
+import { PHONE } from '../helpers/targets.ts'
+import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
+import { createUser } from '../../src/admin/users.ts'
+
+/** Words no line can break: what a commenter pastes, what a mail server answers. */
+const LONG_WORD = 'Anticonstitutionnellement'.repeat(4)
+const LONG_URL = `https://exemple.fr/${'un-chemin/'.repeat(6)}${'x'.repeat(60)}?utm_source=${'y'.repeat(40)}`
+const LONG_EMAIL = `prenom.nom.${'tres-long'.repeat(5)}@sous-domaine.${'exemple'.repeat(4)}.fr`
+const LONG_TITLE = `Une note au titre ${LONG_WORD} très long`
+
+/** Each admin GET route: the addresses that show it with its data, and a text each must show (the data is there). */
+const ADDRESSES: Record<string, (id: { post: number; comment: number; media: number }) => Array<[string, string]>> = {
+  '/admin': () => [['/admin', 'comment.approve']],
+  '/admin/login': () => [['/admin/login', 'Se connecter']],
+  '/admin/posts': () => [
+    ['/admin/posts', LONG_WORD],
+    ['/admin/posts?state=draft', 'Brouillon'],
+  ],
+  '/admin/posts/new': () => [['/admin/posts/new', 'Nouvelle note']],
+  '/admin/posts/:id': (id) => [[`/admin/posts/${id.post}`, 'Discussion']],
+  '/admin/posts/:id/delete': (id) => [[`/admin/posts/${id.post}/delete`, LONG_WORD]],
+  '/admin/comments': () => [
+    ['/admin/comments', LONG_URL],
+    ['/admin/comments?status=approved', LONG_WORD],
+    ['/admin/comments?status=spam', LONG_URL],
+  ],
+  '/admin/comments/:id/answer': (id) => [[`/admin/comments/${id.comment}/answer`, LONG_URL]],
+  '/admin/comments/:id/approve': (id) => [[`/admin/comments/${id.comment}/approve`, LONG_URL]],
+  '/admin/comments/:id/spam': (id) => [[`/admin/comments/${id.comment}/spam`, LONG_URL]],
+  '/admin/categories': () => [['/admin/categories', '/category/categorie-anticonstitutionnellement']],
+  '/admin/bans': () => [['/admin/bans', LONG_EMAIL]],
+  '/admin/account': () => [['/admin/account', 'Adresse']],
+  '/admin/mail': (id) => [
+    ['/admin/mail', LONG_EMAIL],
+    [`/admin/mail?post=${id.post}#subscriptions`, LONG_EMAIL],
+    ['/admin/mail?status=failed', 'Recipient address rejected'],
+  ],
+  '/admin/media': () => [['/admin/media', LONG_WORD]],
+  '/admin/media/:id/delete': (id) => [[`/admin/media/${id.media}/delete`, LONG_WORD]],
+  '/admin/settings': () => [['/admin/settings', 'Réglages']],
+  '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
+}
+
+describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () => {
+  let blog: LiveBlog
+  let browser: Browser
+  /** Ids of what the pages show, for the addresses of the routes with parameters. */
+  const ids = { post: 0, comment: 0, media: 0 }
+
+  beforeAll(async () => {
+    blog = await startBlog()
+    const db = blog.app.db
+    await createUser(db, ADMIN.username, ADMIN.password)
+    const admin = await db.selectFrom('users').select(['id', 'username']).where('username', '=', ADMIN.username).executeTakeFirstOrThrow()
+    await db.updateTable('users').set({ email: LONG_EMAIL }).where('id', '=', admin.id).execute()
+
+    const publishedAt = new Date(Date.now() - 86_400_000).toISOString()
+    const post = await createPost(db, {
+      title: LONG_TITLE,
+      body: `Un paragraphe avec ${LONG_WORD} et ${LONG_URL}.`,
+      status: 'published',
+      publishedAt,
+      categories: [`Catégorie ${LONG_WORD}`],
+      tags: [LONG_WORD],
+    })
+    ids.post = post.id
+    await createPost(db, { title: `Brouillon ${LONG_WORD}`, body: 'x', status: 'draft' })
+    const url = postPath({ slug: post.slug, published_at: publishedAt }, blog.app.settings.get().timezone)
+
+    // Comments through the real form, as a reader's browser sends them.
+    for (const [i, body] of [`Voyez ${LONG_URL}`, `Un mot : ${LONG_WORD}`, `Encore ${LONG_WORD} ${LONG_URL}`].entries()) {
+      const res = await fetch(blog.url + url, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ author: `Lecteur ${LONG_WORD}`.slice(0, 100), email: LONG_EMAIL, url: LONG_URL, body }).toString(),
+      })
+      expect(res.status, `comment ${i}`).toBe(303)
+    }
+    const comments = await db.selectFrom('comments').select('id').where('post_id', '=', post.id).orderBy('id').execute()
+    ids.comment = comments[0]!.id
+    await db.updateTable('comments').set({ status: 'pending' }).where('id', '=', comments[0]!.id).execute()
+    await db.updateTable('comments').set({ status: 'spam' }).where('id', '=', comments[2]!.id).execute()
+    // A reader's report on the approved one.
+    await db
+      .insertInto('comment_reports')
+      .values({
+        comment_id: comments[1]!.id,
+        reason: 'other',
+        note: `Voir ${LONG_URL}`,
+        reporter: 'r1',
+        created_at: new Date().toISOString(),
+        resolved_at: null,
+      })
+      .execute()
+
+    // Bans of every kind, with long values and notes.
+    const created = new Date().toISOString()
+    for (const [kind, value] of [
+      ['email', LONG_EMAIL],
+      ['name', `lecteur ${LONG_WORD}`.toLowerCase()],
+      ['ip', '2001:db8:1234:5678:9abc:def0:1234:5678'],
+      ['network', '2001:db8:1234:5678::/64'],
+    ] as const) {
+      await insertBan(db, {
+        kind,
+        value,
+        shown: value,
+        subaddresses: 1,
+        note: `Note ${LONG_WORD}`,
+        expires_at: null,
+        created_at: created,
+        created_by: ADMIN.username,
+      })
+    }
+
+    // The audit log, as actions write it.
+    await audit(db, admin, 'ban.add', `ban 1`, { kind: 'email', value: LONG_EMAIL })
+    await audit(db, admin, 'post.update', `post ${post.id}`, { title: LONG_TITLE, url: LONG_URL })
+    await audit(db, admin, 'comment.approve', `comments ${Array.from({ length: 40 }, (_, i) => i + 1).join(', ')}`, { count: 40 })
+
+    // The outbox in every state, and a post's subscriptions.
+    const now = new Date().toISOString()
+    for (const [status, error] of [
+      ['queued', null],
+      ['failed', `550 5.1.1 <${LONG_EMAIL}>: Recipient address rejected: User unknown in virtual mailbox table`],
+      ['sent', null],
+      ['cancelled', 'unsubscribed'],
+    ] as const) {
+      await db
+        .insertInto('mail_outbox')
+        .values({
+          kind: 'notify',
+          recipient: LONG_EMAIL,
+          lang: 'fr',
+          subject: `Nouvelle réponse sur « ${LONG_TITLE} »`,
+          text_body: 'x',
+          html_body: 'x',
+          message_id: `<${status}.${LONG_WORD}@exemple.fr>`,
+          thread_id: null,
+          unsubscribe_token: null,
+          unsubscribe_all_token: null,
+          post_id: post.id,
+          comment_id: ids.comment,
+          status,
+          next_attempt_at: now,
+          claimed_by: null,
+          claimed_until: null,
+          last_error: error,
+          created_at: now,
+          sent_at: status === 'sent' ? now : null,
+          sent_message_id: null,
+        })
+        .execute()
+    }
+    const address = await db
+      .insertInto('mail_addresses')
+      .values({ email: LONG_EMAIL, confirmed_at: now, confirmation_sent_at: now, created_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await db.insertInto('mail_subscriptions').values({ address_id: address.id, post_id: post.id, kind: 'all', created_at: now }).execute()
+
+    // An image, processed as an upload is, with a long alt text.
+    const image = await makeImage(1600, 900)
+    await blog.app.media.ensureDir()
+    const upload = join(blog.app.media.dir, '.upload-phone-width')
+    writeFileSync(upload, image)
+    ids.media = (await blog.app.media.addReceived(upload, image.length, { alt: `Une image ${LONG_WORD}`, decorative: false })).id
+
+    browser = await launchBrowser()
+    const page = await browser.context.newPage()
+    await page.goto(`${blog.url}/admin/login`)
+    await signIn(page)
+    expect(new URL(page.url()).pathname).toBe('/admin')
+    await page.close()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await blog?.close()
+  })
+
+  /**
+   * How wide the page is to scroll, and what sticks out of the page (a box, or text overflowing its box) without
+   * a scrolling box of its own around it: the page's own measure passes when the page hides its overflow, which
+   * would cut what sticks out, so that is measured too.
+   */
+  function measure(page: Page) {
+    return page.evaluate(() => {
+      const width = document.documentElement.clientWidth
+      /** Inside a box that scrolls, or that is hidden on purpose (the visually-hidden pattern: 1 px, clipped). */
+      const contained = (el: Element): boolean => {
+        for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+          const style = getComputedStyle(e)
+          if (['auto', 'scroll'].includes(style.overflowX)) return true
+          if (style.overflowX !== 'visible' && e.getBoundingClientRect().width <= 1) return true
+        }
+        return false
+      }
+      const ownText = (el: Element) => Array.from(el.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())
+      const outside = Array.from(document.body.querySelectorAll('*'))
+        .filter((el) => {
+          const r = el.getBoundingClientRect()
+          if (r.width === 0 || contained(el)) return false
+          const textSticksOut = ownText(el) && getComputedStyle(el).overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1
+          return r.right > width + 0.5 || (textSticksOut && el.clientWidth > 0)
+        })
+        .map((el) => `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(' ').join('.')}` : ''}`)
+      return {
+        scrollWidth: document.scrollingElement!.scrollWidth,
+        clipped: [document.documentElement, document.body].some((e) => getComputedStyle(e).overflowX !== 'visible'),
+        outside: [...new Set(outside)].slice(0, 5),
+      }
+    })
+  }
+
+  it('lists an address for every admin page the app has, and no other', () => {
+    const routes = blog.app.adminRoutes.filter((r) => r.method === 'GET').map((r) => r.url)
+    expect(routes.length).toBeGreaterThan(15)
+    expect(new Set(Object.keys(ADDRESSES))).toEqual(new Set(routes))
+  })
+
+  it.each(Object.keys(ADDRESSES))('lays out %s within 375 px, long words and URLs wrapped, nothing cut', async (route) => {
+    const wide: string[] = []
+    const invalid: string[] = []
+    const session = await browser.context.cookies()
+    for (const [path, text] of ADDRESSES[route]!(ids)) {
+      // The sign-in page as a stranger sees it.
+      if (route === '/admin/login') await browser.context.clearCookies()
+      const page = await browser.context.newPage()
+      await page.setViewportSize(PHONE)
+      const res = await page.goto(blog.url + path)
+      expect(res?.status(), path).toBe(200)
+      expect(new URL(page.url()).pathname, `${path}: the page itself`).toBe(new URL(blog.url + path).pathname)
+      expect(await page.locator('main').innerText(), path).toContain(text)
+      const m = await measure(page)
+      if (m.scrollWidth > PHONE.width || m.clipped || m.outside.length) wide.push(`${path}: ${JSON.stringify(m)}`)
+      // Filled with real data and laid out as cards, each page is still valid and accessible.
+      invalid.push(...(await htmlErrors(await res!.text(), path)).map((e) => `${path}: ${e}`))
+      invalid.push(...(await axeViolations(page)).map((e) => `${path}: ${e}`))
+      await page.close()
+      if (route === '/admin/login') await browser.context.addCookies(session)
+    }
+    expect(wide).toEqual([])
+    expect(invalid).toEqual([])
+  })
+})
