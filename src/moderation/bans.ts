@@ -7,6 +7,7 @@
 // unticks it.
 import type { Kysely, Transaction } from 'kysely'
 import type { Ban, BanKind, Database } from '../db/schema.ts'
+import { readableAddress } from '../lib/address.ts'
 import { canonicalIp, inNetwork, ipMatches, networkOf } from './ip.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -66,9 +67,12 @@ export function foldName(name: string): string {
     .trim()
 }
 
-/** An e-mail address as a ban compares it: nothing invisible, NFC, lower case (addresses are stored NFC). */
+/**
+ * An e-mail address as a ban compares it: nothing invisible, NFC, lower case, the domain as people read it (a ban
+ * typed `troll@xn--exmple-cua.fr` covers the comment stored as `troll@exämple.fr`, and the reverse).
+ */
 export function foldEmail(email: string): string {
-  return email.replace(INVISIBLE, '').normalize('NFC').trim().toLowerCase()
+  return readableAddress(email.replace(INVISIBLE, '').normalize('NFC').trim()).toLowerCase()
 }
 
 /**

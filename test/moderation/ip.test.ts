@@ -91,6 +91,15 @@ describe('ban values', () => {
     expect(banCovers(ban, { name: 'x', email: null, ip: null })).toBe(false)
   })
 
+  it('compare an internationalised domain in either spelling (a browser sends xn--, the comment is stored readable)', () => {
+    for (const typed of ['troll@xn--exmple-cua.fr', 'Troll@EXÄMPLE.fr']) {
+      const ban = { kind: 'email' as const, value: banValue('email', typed)!, subaddresses: 1 }
+      expect(banCovers(ban, { name: 'x', email: 'troll@exämple.fr', ip: null })).toBe(true)
+      expect(banCovers(ban, { name: 'x', email: 'troll+x@xn--exmple-cua.fr', ip: null })).toBe(true)
+      expect(banCovers(ban, { name: 'x', email: 'troll@example.fr', ip: null })).toBe(false)
+    }
+  })
+
   it('refuse an IP value that is not an address', () => {
     expect(banValue('ip', '999.1.1.1')).toBeNull()
     expect(banValue('network', 'exemple')).toBeNull()
