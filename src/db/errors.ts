@@ -15,7 +15,11 @@ const SQLITE_UNAVAILABLE = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|READONLY|CANTO
  */
 const POSTGRES_UNAVAILABLE = /^(08...|53...|57P0[123]|40001|40P01|55P03|25006)$/
 
-/** Node's network errors when the PostgreSQL server cannot be reached at all. */
+/**
+ * Node's network errors when the PostgreSQL server cannot be reached at all. Only a socket's own error counts (it
+ * names the system call that failed): the "aborted" ECONNRESET of an HTTP request whose client hung up has none,
+ * and is no database's failure (issue 30: it was logged as an outage).
+ */
 const NETWORK_UNAVAILABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/
 
 /** `pg` errors that carry no code: a connection cut mid-query, a pool that could not connect in time. */
@@ -25,10 +29,15 @@ const POSTGRES_UNAVAILABLE_MESSAGE =
 /** Whether an error means the database cannot be used right now; looks through `cause` (Kysely) and AggregateErrors. */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 4) return false
-  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown }
-  if (typeof code === 'string' && (SQLITE_UNAVAILABLE.test(code) || POSTGRES_UNAVAILABLE.test(code) || NETWORK_UNAVAILABLE.test(code))) {
-    return true
+  const { code, syscall, message, cause, errors } = error as {
+    code?: unknown
+    syscall?: unknown
+    message?: unknown
+    cause?: unknown
+    errors?: unknown
   }
+  if (typeof code === 'string' && (SQLITE_UNAVAILABLE.test(code) || POSTGRES_UNAVAILABLE.test(code))) return true
+  if (typeof code === 'string' && typeof syscall === 'string' && NETWORK_UNAVAILABLE.test(code)) return true
   if (typeof message === 'string' && POSTGRES_UNAVAILABLE_MESSAGE.test(message)) return true
   if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true
   return isDatabaseUnavailable(cause, depth + 1)

@@ -118,6 +118,11 @@ async function errorsPlugin(app: FastifyInstance) {
  */
 export async function renderError(app: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const unavailable = isDatabaseUnavailable(error)
+  // The client hung up (mid-body, say): nobody to answer, nothing wrong here. A debug line, no page.
+  if (!unavailable && request.raw.aborted) {
+    request.log.debug({ code: error.code, reason: error.message }, 'request aborted by the client')
+    return reply.code(400).send()
+  }
   const status = unavailable
     ? 503
     : typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
