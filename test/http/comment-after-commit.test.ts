@@ -1,13 +1,12 @@
 // A comment is stored, and then the database fails before its page is worked out (issue 30: PostgreSQL's
 // connections exhausted right after the COMMIT answered "try again" for a comment that had been kept, and its
 // author sent it twice). Once stored, the answer is the 303 of a stored comment: to the post's address at the
-// comment's anchor when its page of comments cannot be read. The database's fault here is a real one: another
-// connection (an operator's SQL shell) moves the comments table out of the way between the commit and the read,
-// through the hook that runs there (app.commentStoredHooks). PostgreSQL's connections terminated at that moment
+// comment's anchor when its page of comments cannot be read. The database's fault here is a real one: the comments
+// table moved out of the way (as an operator's mistaken SQL would) between the commit and the read, through the
+// hook that runs there (app.commentStoredHooks). PostgreSQL's connections terminated at that moment
 // are in postgres-outage.test.ts.
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { dialectOf } from '../../src/db/dialect.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
@@ -16,19 +15,17 @@ import { postgresBin } from '../helpers/postgres-cluster.ts'
 
 type Line = { msg: string; level: number; comment?: number }
 
-/** Runs SQL on another connection, synchronously (the hook it runs in cannot wait). */
-function otherConnectionSync(databaseUrl: string, sql: string): void {
-  if (dialectOf(databaseUrl) === 'postgres') {
-    execFileSync(join(postgresBin()!, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', sql])
+/**
+ * Runs SQL synchronously (the hook it runs in cannot wait): on PostgreSQL in another session (psql); on SQLite,
+ * where a schema change is the file's whatever the connection, through the app's own.
+ */
+function alterSync(blog: TestBlog, sql: string): void {
+  const url = blog.config.databasePath
+  if (dialectOf(url) === 'postgres') {
+    execFileSync(join(postgresBin()!, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql])
     return
   }
-  const db = new BetterSqlite3(databaseUrl)
-  try {
-    db.pragma('busy_timeout = 5000')
-    db.exec(sql)
-  } finally {
-    db.close()
-  }
+  blog.app.sqlite.exec(sql)
 }
 
 let blog: TestBlog
@@ -43,17 +40,16 @@ afterEach(() => blog.close())
 describe('a comment stored, then its page cannot be read', () => {
   it('is answered 303 to the post at the comment’s anchor, stored once, and the failure logged', async () => {
     const post = await openPost(blog)
-    const url = blog.config.databasePath
     let away = false
     blog.app.commentStoredHooks.push(() => {
-      otherConnectionSync(url, 'alter table comments rename to comments_away')
+      alterSync(blog, 'alter table comments rename to comments_away')
       away = true
     })
     let res: Awaited<ReturnType<typeof send>>
     try {
       res = await send(blog, post.url, { author: 'Zoë', body: 'Gardé, même si la suite échoue.' })
     } finally {
-      if (away) otherConnectionSync(url, 'alter table comments_away rename to comments')
+      if (away) alterSync(blog, 'alter table comments_away rename to comments')
     }
     blog.app.commentStoredHooks.pop()
     const stored = await commentsOf(blog, post.id)
