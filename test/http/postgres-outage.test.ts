@@ -250,14 +250,14 @@ describe('a real server process whose idle connections the server terminates', (
 
 /** The server's processes: the postmaster (a backend's parent) and all its children. */
 async function serverPids(): Promise<number[]> {
-  const backend = await superuser(async (c) => (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid)
   const parentOf = (pid: number) =>
     Number(
       readFileSync(`/proc/${pid}/stat`, 'utf8')
         .replace(/^.*\) /, '')
         .split(' ')[1],
     )
-  const postmaster = parentOf(backend)
+  // Read while the backend lives (it ends with the connection).
+  const postmaster = await superuser(async (c) => parentOf((await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid))
   const children = readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
