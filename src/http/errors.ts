@@ -62,7 +62,9 @@ export class OutageLog {
       this.#since = now
       this.#said = false
       if (now - this.#lastBack >= OutageLog.REMIND_EVERY_MS) {
-        this.#say(log, now, { cause: causeOf(err) }, 'database unavailable: answering 503 with Retry-After until it is back')
+        // More than one failure since the last line: the failures of brief troubles not said (see above).
+        const failed = this.#failures > 1 ? { failedRequests: this.#failures } : {}
+        this.#say(log, now, { cause: causeOf(err), ...failed }, 'database unavailable: answering 503 with Retry-After until it is back')
       }
       return
     }
