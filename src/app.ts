@@ -64,7 +64,11 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
 
   // The order of the request pipeline's hooks is declared by its plugins (fastify-plugin `dependencies`: a
   // plugin registered before one it depends on is refused); src/http/README.md draws it.
-  await app.register(database, { databasePath: config.databasePath, poolSize: config.databasePoolSize })
+  await app.register(database, {
+    databasePath: config.databasePath,
+    poolSize: config.databasePoolSize,
+    timeoutMs: config.databaseTimeoutMs,
+  })
   await app.register(settings, { initialSettings: config.initialSettings })
   await app.register(demo, { enabled: config.demoContent })
   await app.register(requestPrivacy)

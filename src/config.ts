@@ -70,6 +70,16 @@ const envSchema = z.object({
     .min(1, { error: 'must be between 1 and 1000' })
     .max(1000, { error: 'must be between 1 and 1000' })
     .default(10),
+  /**
+   * PostgreSQL only: seconds a request waits for a connection, and a statement may run, before the blog answers
+   * 503 with Retry-After (a server that does not answer at all gets one second more). A request is answered within
+   * twice that (12 s by default): keep the reverse proxy's read timeout above (nginx: proxy_read_timeout 30s).
+   */
+  DATABASE_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(0.1, { error: 'must be between 0.1 and 300 seconds' })
+    .max(300, { error: 'must be between 0.1 and 300 seconds' })
+    .default(5),
   SITE_URL: z
     .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL, e.g. https://blog.example.org' })
     .transform((v) => v.replace(/\/+$/, ''))
@@ -153,6 +163,8 @@ export interface Config {
   databasePath: string
   /** PostgreSQL's pool size per instance. */
   databasePoolSize: number
+  /** PostgreSQL: a connection's wait and a statement's run before a 503, in milliseconds (DATABASE_TIMEOUT_SECONDS). */
+  databaseTimeoutMs: number
   siteUrl: string
   /** Used only to fill the settings of a new database. */
   initialSettings: { title: string; description: string; language: Language; timezone: string }
@@ -207,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     databasePath: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseTimeoutMs: Math.round(e.DATABASE_TIMEOUT_SECONDS * 1000),
     siteUrl: e.SITE_URL ?? `http://localhost:${e.PORT}`,
     initialSettings: Object.freeze({
       title: e.BLOG_TITLE,

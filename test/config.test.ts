@@ -57,6 +57,9 @@ describe('configuration', () => {
       expect(c.databasePoolSize).toBe(10)
     }
     expect(loadConfig({ DATABASE_URL: 'postgres://h/db', DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25)
+    // Below nginx's proxy_read_timeout (30 s) by default, twice over plus a second (test/ops/nginx-conf.test.ts).
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db' }).databaseTimeoutMs).toBe(5000)
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', DATABASE_TIMEOUT_SECONDS: '0.5' }).databaseTimeoutMs).toBe(500)
     for (const [given, path] of [
       ['sqlite:///srv/blog.db', '/srv/blog.db'],
       ['file:data/blog.db', 'data/blog.db'],
@@ -71,6 +74,8 @@ describe('configuration', () => {
   it.each([
     ['DATABASE_POOL_SIZE', '0', /^Invalid configuration: DATABASE_POOL_SIZE must be between 1 and 1000/],
     ['DATABASE_POOL_SIZE', 'many', /^Invalid configuration: DATABASE_POOL_SIZE must be a number/],
+    ['DATABASE_TIMEOUT_SECONDS', '0', /^Invalid configuration: DATABASE_TIMEOUT_SECONDS must be between 0.1 and 300 seconds/],
+    ['DATABASE_TIMEOUT_SECONDS', 'soon', /^Invalid configuration: DATABASE_TIMEOUT_SECONDS must be a number of seconds/],
     // The URL may hold a password: never echoed.
     [
       'DATABASE_URL',

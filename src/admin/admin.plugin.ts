@@ -70,7 +70,9 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
     expiry: SESSION_IDLE_SECONDS,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: https },
   })
-  await app.register(csrfProtection, { sessionPlugin: '@fastify/secure-session' })
+  // A refused token is an ordinary refusal, logged once at info by the error handler below: the plugin's own line
+  // (a warning by default) only at debug.
+  await app.register(csrfProtection, { sessionPlugin: '@fastify/secure-session', logLevel: 'debug' })
   app.decorateRequest('admin', null)
   // Image uploads (src/admin/uploads.ts), only here: nowhere else does the blog accept multipart bodies. A file is
   // cut at MEDIA_MAX_BYTES as it streams (and refused); the editor's text fields come with it (a post's body may

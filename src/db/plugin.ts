@@ -43,6 +43,11 @@ export interface OpenDatabase {
 export interface OpenOptions {
   /** PostgreSQL's connection pool size (DATABASE_POOL_SIZE). */
   poolSize?: number
+  /**
+   * PostgreSQL: how long a query waits for a connection, and a statement may run, before it fails as
+   * unavailable (DATABASE_TIMEOUT_SECONDS; see createPool). None by default (the command line).
+   */
+  timeoutMs?: number
 }
 
 /**
@@ -50,7 +55,7 @@ export interface OpenOptions {
  * app's plugin, src/blog.ts's openBlog, and the command line's copy between the two.
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenDatabase> {
-  return dialectOf(url) === 'postgres' ? openPostgres(url, options.poolSize ?? 10) : openSqliteDatabase(url)
+  return dialectOf(url) === 'postgres' ? openPostgres(url, options.poolSize ?? 10, options.timeoutMs) : openSqliteDatabase(url)
 }
 
 async function openSqliteDatabase(databasePath: string): Promise<OpenDatabase> {
@@ -67,12 +72,21 @@ async function openSqliteDatabase(databasePath: string): Promise<OpenDatabase> {
   }
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<OpenDatabase> {
-  const pool = createPool(url, poolSize)
+async function openPostgres(url: string, poolSize: number, timeoutMs?: number): Promise<OpenDatabase> {
+  if (timeoutMs) {
+    // A migration may run a long statement (an index on a large table): on a connection of its own, without the
+    // timeouts the blog's requests get.
+    const migrating = createPostgresKysely(createPool(url, 1))
+    try {
+      await prepareSchema(migrating)
+    } finally {
+      await migrating.destroy()
+    }
+  }
+  const pool = createPool(url, poolSize, timeoutMs ? { connectMs: timeoutMs, statementMs: timeoutMs } : {})
   const db = createPostgresKysely(pool)
   try {
-    await migrateToLatest(db)
-    await attachWriteTriggers(db)
+    if (!timeoutMs) await prepareSchema(db)
     // One version for both: this process's own writes move it too, which only costs a settings reload after
     // a write (settings.update() reloads anyway).
     const version = postgresVersionReader(pool)
@@ -83,10 +97,17 @@ async function openPostgres(url: string, poolSize: number): Promise<OpenDatabase
   }
 }
 
+async function prepareSchema(db: Kysely<Database>): Promise<void> {
+  await migrateToLatest(db)
+  await attachWriteTriggers(db)
+}
+
 export interface DatabaseOptions {
   /** DATABASE_URL: a SQLite file path or a postgres:// URL. */
   databasePath: string
   poolSize?: number
+  /** DATABASE_TIMEOUT_SECONDS, in milliseconds (PostgreSQL). */
+  timeoutMs?: number
 }
 
 function sqliteOnly(what: string): never {
@@ -94,7 +115,7 @@ function sqliteOnly(what: string): never {
 }
 
 async function databasePlugin(app: FastifyInstance, opts: DatabaseOptions) {
-  const opened = await openDatabase(opts.databasePath, { poolSize: opts.poolSize })
+  const opened = await openDatabase(opts.databasePath, { poolSize: opts.poolSize, timeoutMs: opts.timeoutMs })
   const { db, sqlite, statements } = opened
   app.decorate('dialect', opened.dialect)
   app.decorate('sqlite', { getter: () => sqlite ?? sqliteOnly('sqlite') })

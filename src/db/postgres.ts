@@ -71,8 +71,22 @@ class CarnetClient extends pg.Client {
   inTransaction = false
 }
 const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown
+/** pg's error when a query's answer did not come within `query_timeout` (see createPool). */
+export const READ_TIMEOUT = 'Query read timeout'
 // Kysely calls query(sql, parameters).
 CarnetClient.prototype.query = function (this: CarnetClient, ...args: unknown[]) {
+  const result = sendQuery.apply(this, args)
+  if (!(result instanceof Promise)) return result
+  // A server that stopped answering: the connection still waits for the answer, and every query sent on it would
+  // wait behind. Ended here (pg destroys the socket of a client with a query in flight), the pool drops it when it
+  // comes back; the server rolls back whatever it had open when it sees the connection gone.
+  return result.catch((err: unknown) => {
+    if ((err as Error).message === READ_TIMEOUT) this.end().catch(() => {})
+    throw err
+  })
+} as typeof pg.Client.prototype.query
+
+function sendQuery(this: CarnetClient, ...args: unknown[]): unknown {
   const text = args[0]
   // Only queries with parameters: pg already sends those as one prepared (unnamed) statement; one without
   // (BEGIN, a migration's DDL, which may hold several statements) stays a simple query.
@@ -98,7 +112,7 @@ CarnetClient.prototype.query = function (this: CarnetClient, ...args: unknown[])
   }
   if (Array.isArray(args[1])) args[1] = args[1].map(withoutNul)
   return clientQuery.apply(this, args)
-} as typeof pg.Client.prototype.query
+}
 
 /**
  * Every transaction the app opens writes (as on SQLite, where it is BEGIN IMMEDIATE): it takes one lock at its
@@ -136,16 +150,38 @@ class CarnetPostgresDialect extends PostgresDialect {
  * How long a query waits for a connection (a new one to a server that does not answer, or a free one in a full
  * pool) before it fails as "database unavailable" (a 503): without it, a server cut off by the network (no
  * refusal, packets dropped) would hold every request for the system's TCP connect timeout, about two minutes.
+ * The app's pool uses DATABASE_TIMEOUT_SECONDS instead (src/config.ts).
  */
 export const CONNECT_TIMEOUT_MS = 10_000
 
-export function createPool(url: string, poolSize: number, connectTimeoutMs = CONNECT_TIMEOUT_MS): pg.Pool {
+/**
+ * How much longer than a statement may run the client waits for its answer: a statement that is only slow is
+ * cancelled by the server first (statement_timeout: a clean 57014, the connection kept); no answer at all within
+ * the margin means a server that has stopped answering (frozen, or cut off mid-query).
+ */
+export const ANSWER_MARGIN_MS = 1_000
+
+export interface PoolTimeouts {
+  /** How long a query waits for a connection; CONNECT_TIMEOUT_MS by default. */
+  connectMs?: number
+  /**
+   * How long a statement may run (the server's statement_timeout), plus ANSWER_MARGIN_MS for its answer to come
+   * (pg's query_timeout), before it fails as "database unavailable". None by default: migrations and the command
+   * line's copies may run long statements; the app sets one (DATABASE_TIMEOUT_SECONDS), below the reverse proxy's
+   * read timeout, so that a database that stops answering gets the blog's own 503, the comment kept in its form,
+   * rather than the proxy's 504 after its own wait (issue 30).
+   */
+  statementMs?: number
+}
+
+export function createPool(url: string, poolSize: number, { connectMs = CONNECT_TIMEOUT_MS, statementMs }: PoolTimeouts = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     types,
     Client: CarnetClient,
-    connectionTimeoutMillis: connectTimeoutMs,
+    connectionTimeoutMillis: connectMs,
+    ...(statementMs ? { statement_timeout: statementMs, query_timeout: statementMs + ANSWER_MARGIN_MS } : {}),
   })
   // An idle connection that the server closes (a restart, a failover) must not crash the process: the pool drops
   // it and opens a new one at the next query.
@@ -188,16 +224,30 @@ export function postgresVersionReader(pool: pg.Pool): (request?: object) => stri
   let next: Promise<string> | undefined
   let askers: Asker[] = []
   let letGo: (() => void) | undefined
+  /**
+   * Why the read in flight failed, for the callers that asked meanwhile: the database did not answer after they
+   * asked, which is their answer too. Sending them another read would make each wait one more timeout behind it
+   * (a server that stopped answering: issue 30).
+   */
+  let failedMeanwhile: unknown
   const send = async () => {
     // Sent now: whoever asks from here on waits for the next one.
     next = undefined
     const these = askers
     askers = []
+    if (failedMeanwhile !== undefined) {
+      const err = failedMeanwhile
+      failedMeanwhile = undefined
+      throw err
+    }
     reading = true
     try {
       const version = await read()
       for (const request of these) request[VERSION] = version
       return version
+    } catch (err) {
+      if (letGo) failedMeanwhile = err
+      throw err
     } finally {
       reading = false
       if (letGo) setImmediate(letGo)

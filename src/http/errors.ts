@@ -24,43 +24,98 @@ export class PublicError extends Error {
 /** Seconds people are asked to wait when the database is unavailable (Retry-After). */
 export const RETRY_AFTER_UNAVAILABLE = 30
 
-/** What is logged while the database is unavailable: the cause once, then one line a minute, then the recovery. */
+/**
+ * What is logged while the database is unavailable (issue 30): one error line when it goes away, with the cause
+ * (the driver's code and message: no stack, there is nothing of ours in it); then at most one line a minute while
+ * it stays away, with how many requests failed; then one line when it is back.
+ *
+ * A database that comes and goes (its connections exhausted: a request that gets one succeeds, the next fails)
+ * is one trouble, not two lines a request: a failure less than a minute after "available again" is said only if
+ * it lasts (SETTLE_MS with no request succeeding) or at the next minute's line, and its end is then said too.
+ */
 export class OutageLog {
   static readonly REMIND_EVERY_MS = 60_000
+  /** How long a failure that comes back within the minute must last, with no request succeeding, to be said. */
+  static readonly SETTLE_MS = 5_000
+  /** When the current outage began (its first failure), or null while the database works. */
   #since: number | null = null
-  #lastLine = 0
+  /** Whether the current outage has been logged (and so its end will be). */
+  #said = false
+  #lastLine = -Infinity
+  #lastBack = -Infinity
+  /** Requests failed since the last line. */
   #failures = 0
+  /** Requests that met a failure, whatever they answered: their answer proves no recovery. */
+  readonly #failedRequests = new WeakSet<object>()
 
   get ongoing(): boolean {
     return this.#since !== null
   }
 
-  failed(log: FastifyBaseLogger, err: unknown, now = Date.now()): void {
+  /** A request (or, without one, whoever holds `log`) found the database unavailable. */
+  failed(from: FastifyRequest | FastifyBaseLogger, err: unknown, now = Date.now()): void {
+    const request = 'raw' in from ? from : undefined
+    if (request) this.#failedRequests.add(request)
+    const log = request ? request.log : (from as FastifyBaseLogger)
     this.#failures++
     if (this.#since === null) {
-      this.#since = this.#lastLine = now
-      this.#failures = 0
-      log.error({ err }, 'database unavailable: answering 503 with Retry-After until it is back')
-    } else if (now - this.#lastLine >= OutageLog.REMIND_EVERY_MS) {
-      log.error(
-        {
-          reason: err instanceof Error ? err.message : String(err),
-          failedRequests: this.#failures,
-          seconds: Math.round((now - this.#since) / 1000),
-        },
+      this.#since = now
+      this.#said = false
+      if (now - this.#lastBack >= OutageLog.REMIND_EVERY_MS) {
+        // More than one failure since the last line: the failures of brief troubles not said (see above).
+        const failed = this.#failures > 1 ? { failedRequests: this.#failures } : {}
+        this.#say(log, now, { cause: causeOf(err), ...failed }, 'database unavailable: answering 503 with Retry-After until it is back')
+      }
+      return
+    }
+    if (!this.#said && (now - this.#since >= OutageLog.SETTLE_MS || now - this.#lastLine >= OutageLog.REMIND_EVERY_MS)) {
+      this.#say(
+        log,
+        now,
+        { cause: causeOf(err), failedRequests: this.#failures, sinceBack: Math.round((now - this.#lastBack) / 1000) },
+        'database unavailable again: answering 503 with Retry-After until it is back',
+      )
+    } else if (this.#said && now - this.#lastLine >= OutageLog.REMIND_EVERY_MS) {
+      this.#say(
+        log,
+        now,
+        { cause: causeOf(err), failedRequests: this.#failures, seconds: Math.round((now - this.#since) / 1000) },
         'database still unavailable',
       )
-      this.#lastLine = now
-      this.#failures = 0
     }
   }
 
-  /** A request used the database again. */
-  recovered(log: FastifyBaseLogger, now = Date.now()): void {
-    if (this.#since === null) return
-    log.info({ seconds: Math.round((now - this.#since) / 1000) }, 'database available again')
+  /** A request used the database again (its answer came from it). */
+  recovered(from: FastifyRequest | FastifyBaseLogger, now = Date.now()): void {
+    if (this.#since === null || ('raw' in from && this.#failedRequests.has(from))) return
+    const log = 'raw' in from ? from.log : from
+    if (this.#said) {
+      log.info({ seconds: Math.round((now - this.#since) / 1000), failedRequests: this.#failures }, 'database available again')
+      this.#lastLine = this.#lastBack = now
+      this.#failures = 0
+    }
     this.#since = null
   }
+
+  #say(log: FastifyBaseLogger, now: number, fields: object, message: string): void {
+    log.error(fields, message)
+    this.#said = true
+    this.#lastLine = now
+    this.#failures = 0
+  }
+}
+
+/** What a log line says of a database error: its code and message, and its cause's (Kysely, pg-pool wrap them). */
+function causeOf(err: unknown): { code?: string; message: string } {
+  let error = err
+  for (let depth = 0; depth < 4; depth++) {
+    const { code, message, cause } = (error ?? {}) as { code?: unknown; message?: unknown; cause?: unknown }
+    if (typeof code === 'string' || cause === undefined) {
+      return { ...(typeof code === 'string' ? { code } : {}), message: typeof message === 'string' ? message : String(error) }
+    }
+    error = cause
+  }
+  return { message: String(err) }
 }
 
 /**
@@ -86,7 +141,7 @@ async function errorsPlugin(app: FastifyInstance) {
   app.decorate('databaseOutage', outage)
   // The first answer built from the database after an outage (a page-cache hit proves nothing) ends it.
   app.addHook('onResponse', (request, reply, done) => {
-    if (outage.ongoing && reply.statusCode < 500 && reply.getHeader('x-page-cache') !== 'hit') outage.recovered(request.log)
+    if (outage.ongoing && reply.statusCode < 500 && reply.getHeader('x-page-cache') !== 'hit') outage.recovered(request)
     done()
   })
 
@@ -121,12 +176,17 @@ async function errorsPlugin(app: FastifyInstance) {
  */
 export async function renderError(app: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const unavailable = isDatabaseUnavailable(error)
+  // The client hung up (mid-body, say): nobody to answer, nothing wrong here. A debug line, no page.
+  if (!unavailable && request.raw.aborted) {
+    request.log.debug({ code: error.code, reason: error.message }, 'request aborted by the client')
+    return reply.code(400).send()
+  }
   const status = unavailable
     ? 503
     : typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
       ? error.statusCode
       : 500
-  if (unavailable) app.databaseOutage.failed(request.log, error)
+  if (unavailable) app.databaseOutage.failed(request, error)
   else if (status >= 500) request.log.error({ err: error }, 'request failed')
   // A client's mistake is not ours: one info line, no stack (not under `err`, which pino prints with one).
   else request.log.info({ status, code: error.code, reason: error.message }, 'request refused')

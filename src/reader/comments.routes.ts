@@ -128,6 +128,21 @@ async function commentsRoutes(app: FastifyInstance) {
     return `${withCommentPage(postUrl, page)}#${commentAnchor(id)}`
   }
 
+  /**
+   * Where a stored comment's author is sent: its permanent link, or the post's address at the comment's anchor
+   * when the database fails now, after the commit. Never an error page: "try again" for a comment already kept
+   * would have it sent twice.
+   */
+  async function storedCommentUrl(request: FastifyRequest, postUrl: string, id: number): Promise<string> {
+    try {
+      return await commentUrl(postUrl, id)
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) app.databaseOutage.failed(request, err)
+      else request.log.error({ err, comment: id }, 'comment stored, but its page could not be read')
+      return `${postUrl}#${commentAnchor(id)}`
+    }
+  }
+
   // A stable address for every comment, whatever page of a long thread it ends up on.
   app.get('/comment/:id', async (request, reply) => {
     const params = commentParams.safeParse(request.params)
@@ -303,7 +318,7 @@ async function commentsRoutes(app: FastifyInstance) {
       if (comment.remember) remember(reply, app.config.siteUrl, comment)
       else if (request.cookies[COMMENTER_COOKIE] !== undefined) forget(reply, app.config.siteUrl)
       request.log.info({ post: row.id, comment: result.id, status: result.status, held: result.held }, 'comment posted')
-      return reply.redirect(result.status === 'approved' ? await commentUrl(postUrl, result.id) : pendingUrl(postUrl), 303)
+      return reply.redirect(result.status === 'approved' ? await storedCommentUrl(request, postUrl, result.id) : pendingUrl(postUrl), 303)
     },
   )
 }

@@ -57,7 +57,7 @@ describe('isDatabaseUnavailable', () => {
     // As pg reports them (DatabaseError with the server's SQLSTATE): shutting down, starting up, connection lost.
     for (const code of ['57P01', '57P03', '08006', '08001', '53100']) expect(isDatabaseUnavailable({ code, message: 'x' })).toBe(true)
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true)
-    expect(isDatabaseUnavailable(new Error('wrapped', { cause: { code: 'ECONNREFUSED' } }))).toBe(true)
+    expect(isDatabaseUnavailable(new Error('wrapped', { cause: { code: 'ECONNREFUSED', syscall: 'connect' } }))).toBe(true)
     // Syntax error, unique violation, an ordinary bug.
     for (const code of ['42601', '23505', 'ERR_INVALID_ARG_TYPE']) expect(isDatabaseUnavailable({ code, message: 'x' })).toBe(false)
     expect(isDatabaseUnavailable(new TypeError('x is undefined'))).toBe(false)
@@ -86,9 +86,52 @@ describe('OutageLog', () => {
   })
 })
 
+describe('OutageLog, for a database that comes and goes (issue 30: 44 lines in 25 s)', () => {
+  function recorder() {
+    const lines: Array<[number, string]> = []
+    let clock = 0
+    const log = {
+      error: (_o: unknown, msg: string) => lines.push([clock, msg]),
+      info: (_o: unknown, msg: string) => lines.push([clock, msg]),
+    } as unknown as Parameters<OutageLog['failed']>[0]
+    return { lines, log, at: (t: number) => (clock = t) }
+  }
+
+  it('flapping every second for three minutes: at most one line of each a minute', () => {
+    const { lines, log, at } = recorder()
+    const outage = new OutageLog()
+    for (let t = 0; t < 180_000; t += 1_000) {
+      outage.failed(log, new Error('too many connections'), at(t))
+      outage.recovered(log, at(t + 500))
+    }
+    for (let minute = 0; minute < 3; minute++) {
+      const inMinute = lines.filter(([t]) => t >= minute * 60_000 && t < (minute + 1) * 60_000).map(([, m]) => m)
+      expect(inMinute.filter((m) => m.startsWith('database unavailable')).length, `minute ${minute}`).toBe(1)
+      expect(inMinute.filter((m) => m === 'database available again').length, `minute ${minute}`).toBe(1)
+    }
+  })
+
+  it('a failure soon after the recovery that lasts is said at once it has lasted, and its end too', () => {
+    const { lines, log, at } = recorder()
+    const outage = new OutageLog()
+    outage.failed(log, new Error('down'), at(0))
+    outage.recovered(log, at(1_000))
+    outage.failed(log, new Error('down'), at(2_000))
+    expect(lines).toHaveLength(2)
+    outage.failed(log, new Error('down'), at(2_000 + OutageLog.SETTLE_MS))
+    expect(lines.at(-1)).toEqual([
+      2_000 + OutageLog.SETTLE_MS,
+      'database unavailable again: answering 503 with Retry-After until it is back',
+    ])
+    outage.recovered(log, at(9_000))
+    expect(lines.at(-1)).toEqual([9_000, 'database available again'])
+    expect(lines).toHaveLength(4)
+  })
+})
+
 describe('a database locked by another process past the busy timeout', () => {
   let blog: TestBlog
-  let logs: Array<{ msg: string; err?: { message?: string } }>
+  let logs: Array<{ msg: string; cause?: { message?: string } }>
   let holder: BetterSqlite3.Database | undefined
   beforeEach(async () => {
     const log = logRecords<(typeof logs)[number]>()
@@ -124,7 +167,7 @@ describe('a database locked by another process past the busy timeout', () => {
     }
     const outageLines = logs.filter((l) => l.msg.startsWith('database unavailable'))
     expect(outageLines).toHaveLength(1)
-    expect(outageLines[0]!.err?.message).toMatch(/database is locked/)
+    expect(outageLines[0]!.cause?.message).toMatch(/database is locked/)
     release()
     const res = await send(blog, post.url, fields)
     expect(res.statusCode).toBe(303)

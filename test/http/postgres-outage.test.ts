@@ -4,7 +4,10 @@
 // app's connections from the server (pg_terminate_backend). While it is away pages answer a kind 503 with
 // Retry-After and a comment comes back in its form; the log says why once; when it is back, the same app (no
 // restart: the pool reconnects) answers again.
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -14,7 +17,8 @@ import { RETRY_AFTER_UNAVAILABLE } from '../../src/http/errors.ts'
 import { buildTestApp, type TestBlog, visibleText } from '../helpers/app.ts'
 import { commentList, commentsOf, inputValue, logRecords, openPost, send, textareaValue } from '../helpers/comments.ts'
 import { type Cluster, postgresBin, startCluster } from '../helpers/postgres-cluster.ts'
-import { startServer } from '../helpers/server-process.ts'
+import { startNginx } from '../helpers/nginx.ts'
+import { startServer, type ServerProcess } from '../helpers/server-process.ts'
 
 let cluster: Cluster
 const DATABASE = 'carnet'
@@ -66,7 +70,7 @@ const SESSION_KEY = randomBytes(32).toString('hex')
 
 describe('PostgreSQL stopped and started again under a running app', () => {
   let blog: TestBlog
-  let logs: Array<{ msg: string; level: number; err?: { message?: string; code?: string } }>
+  let logs: Array<{ msg: string; level: number; err?: unknown; cause?: { message?: string; code?: string } }>
   beforeEach(async () => {
     const log = logRecords<(typeof logs)[number]>()
     logs = log.records
@@ -111,7 +115,9 @@ describe('PostgreSQL stopped and started again under a running app', () => {
     // The log says why, once for the whole outage, with the driver's error.
     const outage = logs.filter((l) => l.msg.startsWith('database unavailable'))
     expect(outage).toHaveLength(1)
-    expect(outage[0]!.err?.code ?? outage[0]!.err?.message).toMatch(/ECONNREFUSED|57P01|Connection terminated/)
+    expect(outage[0]!.cause?.code ?? outage[0]!.cause?.message).toMatch(/ECONNREFUSED|57P01|Connection terminated/)
+    // One line: the cause, no stack.
+    expect(outage[0]!.err).toBeUndefined()
     expect(logs.filter((l) => l.msg === 'request failed')).toEqual([])
 
     cluster.startServer()
@@ -126,6 +132,54 @@ describe('PostgreSQL stopped and started again under a running app', () => {
     expect(sent.statusCode).toBe(303)
     expect(commentList((await blog.app.inject(post.url)).body)).toContain('un texte que je ne veux pas perdre')
     expect(await commentsOf(blog, post.id)).toHaveLength(before + 1)
+  }, 60_000)
+
+  it('a database that comes and goes: one line when it goes (the cause, no stack), none at each flap, one when it is back', async () => {
+    const post = await openPost(blog, { title: 'Une note qui clignote' })
+    expect((await blog.app.inject(post.url)).statusCode).toBe(200)
+    for (let flap = 0; flap < 3; flap++) {
+      cluster.stopServer('fast')
+      for (const url of ['/', post.url, '/']) expect((await blog.app.inject(url)).statusCode, url).toBe(503)
+      cluster.startServer()
+      for (const url of ['/', post.url]) expect((await blog.app.inject(url)).statusCode, url).toBe(200)
+    }
+    const said = logs.filter((l) => l.level >= 40)
+    expect(said.map((l) => l.msg)).toEqual(['database unavailable: answering 503 with Retry-After until it is back'])
+    expect(said[0]!.cause?.code ?? said[0]!.cause?.message).toMatch(/ECONNREFUSED|57P01|Connection terminated/)
+    expect(said[0]!.err).toBeUndefined()
+    expect(logs.filter((l) => l.msg === 'database available again')).toHaveLength(1)
+  }, 60_000)
+
+  it('connections terminated between a comment’s commit and the read of its page: 303 to the comment, stored once', async () => {
+    const post = await openPost(blog, { title: 'Une note et un commit' })
+    // In the hook that runs once the comment is committed (synchronous: psql, waiting for the backends to end).
+    blog.app.commentStoredHooks.push(() => {
+      execFileSync(join(postgresBin()!, 'psql'), [
+        '-X',
+        '-q',
+        '-d',
+        cluster.url('postgres'),
+        '-c',
+        `select pg_terminate_backend(pid, 5000) from pg_stat_activity where datname = '${DATABASE}'`,
+      ])
+    })
+    const res = await send(blog, post.url, { author: 'Zoë', body: 'Gardé malgré les connexions coupées.' })
+    blog.app.commentStoredHooks.pop()
+    // The pool drops its other dead connections once it has read their end.
+    await new Promise((r) => setTimeout(r, 200))
+    const stored = await commentsOf(blog, post.id)
+    expect(stored).toHaveLength(1)
+    expect(res.statusCode).toBe(303)
+    expect(res.headers.location).toBe(`${post.url}#comment-${stored[0]!.id}`)
+    // The failure is said once; the 303 of a request that met it proves no recovery.
+    expect(logs.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([
+      'database unavailable: answering 503 with Retry-After until it is back',
+    ])
+    expect(logs.filter((l) => l.msg === 'database available again')).toEqual([])
+    const page = await blog.app.inject(post.url)
+    expect(page.statusCode).toBe(200)
+    expect(commentList(page.body)).toContain('Gardé malgré les connexions coupées.')
+    expect(logs.filter((l) => l.msg === 'database available again')).toHaveLength(1)
   }, 60_000)
 
   it('with the comment rate limit on (its counter is a write that fails first), the comment still comes back', async () => {
@@ -194,6 +248,162 @@ describe('a real server process whose idle connections the server terminates', (
   }, 60_000)
 })
 
+/** The server's processes: the postmaster (a backend's parent) and all its children. */
+async function serverPids(): Promise<number[]> {
+  const parentOf = (pid: number) =>
+    Number(
+      readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ')[1],
+    )
+  // Read while the backend lives (it ends with the connection).
+  const postmaster = await superuser(async (c) => parentOf((await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid))
+  const children = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return parentOf(pid) === postmaster
+      } catch {
+        return false // ended meanwhile
+      }
+    })
+  return [postmaster, ...children]
+}
+
+/**
+ * Stops every process of the server (SIGSTOP): it accepts connections (the kernel does) and answers nothing, as a
+ * server stuck on a dead disk or paused by its host would. Resumed (SIGCONT) by the function returned, and at the
+ * latest after `atMostMs` whatever the test does.
+ */
+async function freezeServer(atMostMs: number): Promise<() => void> {
+  const pids = await serverPids()
+  const signal = (name: NodeJS.Signals) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, name)
+      } catch {
+        // ended meanwhile (the superuser's own backend)
+      }
+    }
+  }
+  signal('SIGSTOP')
+  const safety = setTimeout(() => signal('SIGCONT'), atMostMs)
+  return () => {
+    clearTimeout(safety)
+    signal('SIGCONT')
+  }
+}
+
+describe('a PostgreSQL that stops answering (its processes stopped with SIGSTOP)', () => {
+  type Line = { msg: string; level: number; cause?: { code?: string; message?: string } }
+  const fields = { author: 'Zoë 🌿', body: 'Un texte écrit pendant que la base ne répond plus.' }
+  const outageLines = (lines: readonly Line[]) => lines.filter((l) => l.msg.startsWith('database unavailable'))
+
+  it('a comment gets the blog’s own 503 within the timeout, the form kept, one log line; then it goes through', async () => {
+    const log = logRecords<Line>()
+    // A short timeout keeps the test short: 0.5 s for a connection or a statement, 1.5 s for an answer.
+    const blog = await buildTestApp({
+      env: { DATABASE_URL: cluster.url(DATABASE), SESSION_KEY, COMMENT_RATE_LIMIT: '0', DATABASE_TIMEOUT_SECONDS: '0.5' },
+      logger: log.logger,
+    })
+    try {
+      const post = await openPost(blog, { title: 'Une note et une base figée' })
+      await Promise.all(Array.from({ length: 4 }, () => blog.app.inject(post.url)))
+      const thaw = await freezeServer(10_000)
+      try {
+        for (let i = 0; i < 2; i++) {
+          const started = Date.now()
+          const [res, page] = await Promise.all([send(blog, post.url, fields), blog.app.inject('/')])
+          // At most two waits of the timeout and the answer's margin (the settings' version read, then the request's
+          // own query: 3 s here), with room for a slow machine; far below nginx's proxy_read_timeout (30 s).
+          expect(Date.now() - started).toBeLessThan(4_500)
+          expect(res.statusCode).toBe(503)
+          expect(res.headers['retry-after']).toBe(String(RETRY_AFTER_UNAVAILABLE))
+          expect(textareaValue(res.body, 'body')).toBe(fields.body)
+          expect(inputValue(res.body, 'author')).toBe(fields.author)
+          expect(page.statusCode).toBe(503)
+        }
+      } finally {
+        thaw()
+      }
+      const said = outageLines(log.records)
+      expect(said).toHaveLength(1)
+      expect(said[0]!.cause?.message).toMatch(/Query read timeout|timeout exceeded when trying to connect/)
+      expect(log.records.filter((l) => l.level >= 40)).toEqual(said)
+      // Back: the comment goes through, stored once (nothing of the refused attempts was kept).
+      expect((await send(blog, post.url, fields)).statusCode).toBe(303)
+      expect(await commentsOf(blog, post.id)).toHaveLength(1)
+      expect(log.records.filter((l) => l.msg === 'database available again')).toHaveLength(1)
+    } finally {
+      await blog.close()
+    }
+  }, 60_000)
+
+  it('two instances behind the shipped nginx configuration: the blog’s 503 with the form, not nginx’s 504 or 502', async () => {
+    const blog = await buildTestApp({ env: { DATABASE_URL: cluster.url(DATABASE), SESSION_KEY } })
+    const post = await openPost(blog, { title: 'Une note derrière nginx' })
+    await blog.close()
+    const env = { DATABASE_URL: cluster.url(DATABASE), SESSION_KEY, DEMO_CONTENT: 'false', TRUST_PROXY: '127.0.0.1' }
+    const servers: ServerProcess[] = [
+      await startServer({ ...env, DATABASE_TIMEOUT_SECONDS: '1' }),
+      await startServer({ ...env, DATABASE_TIMEOUT_SECONDS: '1' }),
+    ]
+    const nginx = await startNginx(servers.map((s) => s.port))
+    try {
+      for (let i = 0; i < 4; i++) expect((await fetch(nginx.url + post.url)).status).toBe(200)
+      const thaw = await freezeServer(15_000)
+      const answers: Array<{ status: number; body: string; ms: number }> = []
+      try {
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            const started = Date.now()
+            const res = await fetch(nginx.url + post.url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams(fields).toString(),
+              redirect: 'manual',
+            })
+            answers.push({ status: res.status, body: await res.text(), ms: Date.now() - started })
+          }),
+        )
+      } finally {
+        thaw()
+      }
+      for (const answer of answers) {
+        expect(answer.status).toBe(503)
+        expect(textareaValue(answer.body, 'body')).toBe(fields.body)
+        // Two waits of 1 s and the margin: 4 s, and room for a slow machine.
+        expect(answer.ms).toBeLessThan(7_000)
+      }
+      // Neither instance was marked down: both serve at once.
+      for (let i = 0; i < 4; i++) expect((await fetch(nginx.url + post.url)).status).toBe(200)
+      expect(
+        new Set(
+          nginx
+            .accessLog()
+            .filter((l) => / GET \/archive\//.test(l))
+            .slice(-4)
+            .map((l) => l.split(' ')[1]),
+        ).size,
+      ).toBe(2)
+      // Each instance that met the outage said so once.
+      for (const server of servers) {
+        expect(server.output().match(/"msg":"database unavailable[^"]*"/g)?.length ?? 0).toBeLessThanOrEqual(1)
+      }
+      expect(
+        servers.map((s) => s.output().match(/"msg":"database unavailable[^"]*"/g)?.length ?? 0).reduce((a, b) => a + b),
+      ).toBeGreaterThan(0)
+    } finally {
+      await nginx.stop()
+      for (const server of servers) {
+        server.child.kill('SIGTERM')
+        await server.exited
+      }
+    }
+  }, 90_000)
+})
+
 describe('a server that accepts connections and never answers (cut off by the network)', () => {
   it('fails a query after the connect timeout, as "unavailable", instead of holding it for minutes', async () => {
     const sockets: Socket[] = []
@@ -201,7 +411,7 @@ describe('a server that accepts connections and never answers (cut off by the ne
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     const { port } = silent.address() as AddressInfo
     // The app's pools wait CONNECT_TIMEOUT_MS (10 s); a shorter wait here keeps the test short.
-    const pool = createPool(`postgres://postgres@127.0.0.1:${port}/carnet`, 1, 300)
+    const pool = createPool(`postgres://postgres@127.0.0.1:${port}/carnet`, 1, { connectMs: 300 })
     try {
       const started = Date.now()
       const error = await pool.query('select 1').then(
