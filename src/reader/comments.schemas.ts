@@ -64,7 +64,12 @@ function splitEmail(s: string): [string, string] | null {
 function isEmail(s: string): boolean {
   const parts = splitEmail(s)
   const ascii = parts && domainToASCII(parts[1])
-  return !!ascii && emailFormat.safeParse(`${parts![0]}@${ascii}`).success
+  if (!ascii || !emailFormat.safeParse(`${parts![0]}@${ascii}`).success) return false
+  // A punycode label that does not decode (`xn--zz`) is malformed: Node 22 refuses it, Node 24's URL parser
+  // keeps it as it is, so it is checked here, where it stays `xn--` after decoding.
+  return !domainToUnicode(ascii)
+    .split('.')
+    .some((label) => /^xn--/i.test(label))
 }
 
 /**
