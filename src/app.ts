@@ -36,6 +36,7 @@ import { databaseRateLimitStore } from './http/rate-limit.ts'
 import transfer from './transfer/plugin.ts'
 import media from './media/media.plugin.ts'
 import mail from './mail/mail.plugin.ts'
+import health from './ops/health.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -59,6 +60,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     frameworkErrors: (error, request, reply) => {
       renderFrameworkError(app, error, request, reply)
     },
+    // While closing, src/ops/health.ts answers every request 503 itself, with the reason (`shutting-down`).
+    return503OnClosing: false,
   })
   app.decorate('config', config)
 
@@ -68,6 +71,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(settings, { initialSettings: config.initialSettings })
   await app.register(demo, { enabled: config.demoContent })
   await app.register(requestPrivacy)
+  // GET /healthz, and the 503 to requests that arrive while the app closes.
+  await app.register(health)
   await app.register(freshness)
   await app.register(pageCache)
   await app.register(security)
