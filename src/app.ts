@@ -37,6 +37,7 @@ import transfer from './transfer/plugin.ts'
 import media from './media/media.plugin.ts'
 import mail from './mail/mail.plugin.ts'
 import health from './ops/health.ts'
+import { loggerOptions, prettyLogs } from './ops/logging.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,7 +51,7 @@ export interface BuildOptions {
 
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: options.logger ?? (await loggerOptions(config.logLevel, prettyLogs(process.stdout, config.production))),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,
