@@ -7,7 +7,6 @@ import { useTempDir } from '../helpers/app.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts'
 import { startServer } from '../helpers/server-process.ts'
 
-// eslint-disable-next-line no-control-regex
 const stripColors = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '')
 
 describe('the choice of log format', () => {
