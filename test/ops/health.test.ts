@@ -2,7 +2,7 @@
 // not logged at info; a real server process answers `shutting-down` (503) to a probe that arrives while it closes.
 // The database away (PostgreSQL stopped): test/http/postgres-outage.test.ts.
 import net from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestBlog, useTempDir } from '../helpers/app.ts'
 import { logRecords } from '../helpers/comments.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts'
@@ -47,10 +47,10 @@ describe('GET /healthz', () => {
 describe('a real server that is shutting down', () => {
   const tmp = useTempDir('health')
   let database: TestDatabase
-  beforeAll(async () => {
+  beforeEach(async () => {
     database = await createTestDatabase(tmp.path)
   })
-  afterAll(() => database.drop())
+  afterEach(() => database.drop())
 
   it('answers a probe on an open connection 503 shutting-down, then exits 0', async () => {
     const server = await startServer({ DATABASE_URL: database.url, ...database.env })

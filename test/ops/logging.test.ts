@@ -1,7 +1,7 @@
 // The server's log: readable lines on a developer's terminal, one JSON object a line anywhere else (a pipe, a
 // file, production). Real server processes: one under a pseudo-terminal (util-linux `script`), one piped.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { prettyLogs, requestMessage } from '../../src/ops/logging.ts'
 import { useTempDir } from '../helpers/app.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts'
@@ -30,10 +30,10 @@ describe('the choice of log format', () => {
 describe('a real server', () => {
   const tmp = useTempDir('logging')
   let database: TestDatabase
-  beforeAll(async () => {
+  beforeEach(async () => {
     database = await createTestDatabase(tmp.path)
   })
-  afterAll(() => database.drop())
+  afterEach(() => database.drop())
 
   it('piped, outside production: one JSON object a line', async () => {
     const server = await startServer({ DATABASE_URL: database.url, ...database.env, NODE_ENV: 'development' })
