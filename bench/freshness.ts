@@ -83,7 +83,7 @@ await new Promise((resolve) => setTimeout(resolve, 200))
 const lateness = [...acked].map(([id, at]) => (received.get(id) ?? Infinity) - at).sort((a, b) => a - b)
 const late = lateness.filter((d) => d > 0)
 
-console.log(`${writes} write transactions, PostgreSQL ${cluster.settings}`)
+console.log(`Node ${process.version}; ${writes} write transactions, PostgreSQL ${cluster.settings}`)
 console.log(`| what | p50 | p99 |`)
 console.log(`|---|---:|---:|`)
 console.log(`| write transaction (BEGIN, UPDATE, COMMIT) | ${µs(percentile(plain, 50))} | ${µs(percentile(plain, 99))} |`)

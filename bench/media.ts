@@ -130,7 +130,7 @@ try {
   }
   // Both pages warmed before either is measured: the first page measured would otherwise pay for the JIT.
   for (const path of [withoutImages, withImages]) await autocannon({ url: base + path, connections: CONNECTIONS, duration: 3, headers })
-  console.log(`\nPAGE_CACHE=${args['page-cache']}, c=${CONNECTIONS}, ${DURATION} s per figure\n`)
+  console.log(`\nNode ${process.version}, PAGE_CACHE=${args['page-cache']}, c=${CONNECTIONS}, ${DURATION} s per figure\n`)
   const plain = await measure(withoutImages)
   console.log(row('post page, no image', plain.r, `   ${Math.round(plain.cpuUs)} µs CPU/response`))
   const pictures = await measure(withImages)

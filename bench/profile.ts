@@ -110,7 +110,7 @@ await pgCluster?.stop()
 
 const total = r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
 console.log(
-  `${args.method} ${args.path} (cache ${args['page-cache']}): ${Math.round(total / Number(args.seconds))} req/s, 2xx ${r['2xx']}, 3xx ${r['3xx']}, 4xx ${r['4xx']}, 5xx ${r['5xx']}, p99 ${r.latency.p99} ms; server CPU ${((1000 * cpu) / total).toFixed(0)} µs per request (autocannon's: ${((1000 * clientMs) / total).toFixed(0)} µs${pgCluster ? `, PostgreSQL's: ${((1000 * dbCpu) / total).toFixed(0)} µs` : ''})\n`,
+  `Node ${process.version}: ${args.method} ${args.path} (cache ${args['page-cache']}): ${Math.round(total / Number(args.seconds))} req/s, 2xx ${r['2xx']}, 3xx ${r['3xx']}, 4xx ${r['4xx']}, 5xx ${r['5xx']}, p99 ${r.latency.p99} ms; server CPU ${((1000 * cpu) / total).toFixed(0)} µs per request (autocannon's: ${((1000 * clientMs) / total).toFixed(0)} µs${pgCluster ? `, PostgreSQL's: ${((1000 * dbCpu) / total).toFixed(0)} µs` : ''})\n`,
 )
 if (statements.length) console.log(`PostgreSQL's statements by total time (pg_stat_statements):\n${statements.join('\n')}\n`)
 

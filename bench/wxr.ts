@@ -27,7 +27,7 @@ try {
   let started = Date.now()
   const generated = await generateWxr(file, megabytes)
   console.log(
-    `generated ${mb(generated.bytes)}: ${generated.posts} posts, ${generated.comments} comments in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `Node ${process.version}: generated ${mb(generated.bytes)}: ${generated.posts} posts, ${generated.comments} comments in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   )
 
   const blog = await openBlog({ ...loadConfig({ DATABASE_URL: join(dir, 'carnet.db'), DEMO_CONTENT: 'false', LOG_LEVEL: 'silent' }) })

@@ -36,6 +36,8 @@ import { databaseRateLimitStore } from './http/rate-limit.ts'
 import transfer from './transfer/plugin.ts'
 import media from './media/media.plugin.ts'
 import mail from './mail/mail.plugin.ts'
+import health from './ops/health.ts'
+import { loggerOptions, prettyLogs } from './ops/logging.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,7 +51,7 @@ export interface BuildOptions {
 
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: options.logger ?? (await loggerOptions(config.logLevel, prettyLogs(process.stdout, config.production))),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,
@@ -59,6 +61,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     frameworkErrors: (error, request, reply) => {
       renderFrameworkError(app, error, request, reply)
     },
+    // While closing, src/ops/health.ts answers every request 503 itself, with the reason (`shutting-down`).
+    return503OnClosing: false,
   })
   app.decorate('config', config)
 
@@ -72,6 +76,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(settings, { initialSettings: config.initialSettings })
   await app.register(demo, { enabled: config.demoContent })
   await app.register(requestPrivacy)
+  // GET /healthz, and the 503 to requests that arrive while the app closes.
+  await app.register(health)
   await app.register(freshness)
   await app.register(pageCache)
   await app.register(security)

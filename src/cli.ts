@@ -9,6 +9,7 @@ import { copyBlog, CopyError, describeDatabaseUrl, parseDatabaseUrl } from './op
 import { exportWxrCommand, importDisqusCommand, importWxrCommand } from './transfer/commands.ts'
 import { mediaAdd } from './admin/media-command.ts'
 import { copyMediaFiles, mediaBackupDir } from './media/backup.ts'
+import { formatResults, runDoctor } from './ops/doctor.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
 
@@ -174,6 +175,20 @@ const commands: Record<string, Command> = {
         }
         throw err
       }
+    },
+  },
+  doctor: {
+    usage: "doctor [--nginx <file>]   check Node, folders, disk, SITE_URL, SMTP, PostgreSQL (and nginx's body size)",
+    async run(args) {
+      const at = args.indexOf('--nginx')
+      const nginx = at >= 0 ? args[at + 1] : undefined
+      if ((at >= 0 && !nginx) || args.some((a, i) => a !== '--nginx' && i !== at + 1)) {
+        console.error('Usage: npm run cli -- doctor [--nginx <file>]')
+        return 2
+      }
+      const results = await runDoctor(process.env, { nginx })
+      console.log(formatResults(results))
+      return results.every((r) => r.ok) ? 0 : 1
     },
   },
   // ---- admin ----

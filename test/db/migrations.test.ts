@@ -1,6 +1,7 @@
 // Upgrades must never lose data: a database filled under an earlier schema is migrated to the newest one and
 // every row it held is still there, unchanged.
-import { NO_MIGRATIONS, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
+import { NO_MIGRATIONS } from 'kysely/migration'
 import { describe, expect, it } from 'vitest'
 import { migrateToLatest, migrator } from '../../src/db/migrate.ts'
 import { buildTestApp, useTempDir } from '../helpers/app.ts'

@@ -212,6 +212,27 @@ describe('PostgreSQL stopped and started again under a running app', () => {
     expect((await send(blog, post.url, { author: 'Rania', body: 'Après le redémarrage.' })).statusCode).toBe(303)
   }, 60_000)
 
+  it('GET /healthz: 503 database while it is stopped (within its one-second limit), 200 ok once it is back', async () => {
+    expect((await blog.app.inject('/healthz')).body).toBe('ok')
+    cluster.stopServer('fast')
+    for (let i = 0; i < 2; i++) {
+      const started = Date.now()
+      const res = await blog.app.inject('/healthz')
+      expect(res.statusCode).toBe(503)
+      expect(res.body).toBe('database')
+      expect(res.headers['content-type']).toBe('text/plain; charset=utf-8')
+      expect(res.headers['cache-control']).toBe('no-store')
+      expect(Date.now() - started).toBeLessThan(2_000)
+    }
+    // Said once, not at every probe.
+    expect(logs.filter((l) => l.msg === 'health check: database')).toHaveLength(1)
+    cluster.startServer()
+    const back = await blog.app.inject('/healthz')
+    expect(back.statusCode).toBe(200)
+    expect(back.body).toBe('ok')
+    expect(logs.filter((l) => l.msg === 'health check: ok again')).toHaveLength(1)
+  }, 60_000)
+
   it('connections killed by the server while the pool holds them: the next requests succeed', async () => {
     const post = await openPost(blog, { title: 'Une note et des connexions coupées' })
     await Promise.all(Array.from({ length: 5 }, () => blog.app.inject(post.url)))
