@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
 import { buildTestApp, visibleText, type TestBlog } from '../helpers/app.ts'
-import { OWN, SHARED_WXR, snapshot } from '../helpers/transfer.ts'
+import { OWN, WP_WXR, snapshot } from '../helpers/transfer.ts'
 
 function multipart(fields: Record<string, string>, file?: { name: string; content: Buffer }) {
   const boundary = '----carnet-test-boundary'
@@ -94,7 +94,7 @@ describe('the Import / export page', () => {
     const before = await snapshot(blog)
     const res = await upload(
       { _csrf: admin.csrf, kind: 'wxr', dryRun: 'on' },
-      { name: 'bad.xml', content: readFileSync(join(SHARED_WXR, 'malformed-simple.xml')) },
+      { name: 'bad.xml', content: readFileSync(join(WP_WXR, 'malformed-simple.xml')) },
     )
     expect(res.statusCode).toBe(400)
     expect(visibleText(res.body)).toMatch(/Fichier refusé, rien n’a été importé : line 14, column \d+: unclosed tag: item/)
@@ -110,7 +110,7 @@ describe('the Import / export page', () => {
 
   it('refuses an upload without the CSRF token, importing nothing', async () => {
     const before = await snapshot(blog)
-    const res = await upload({ kind: 'wxr' }, { name: 'x.xml', content: readFileSync(join(SHARED_WXR, 'wxr-simple.xml')) })
+    const res = await upload({ kind: 'wxr' }, { name: 'x.xml', content: readFileSync(join(WP_WXR, 'wxr-simple.xml')) })
     expect(res.statusCode).toBe(403)
     expect(await snapshot(blog)).toEqual(before)
   })

@@ -8,7 +8,7 @@ import { importDisqus } from '../../src/transfer/disqus-import.ts'
 import { importWxr } from '../../src/transfer/wxr-import.ts'
 import { ImportFileError } from '../../src/transfer/xml-records.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
-import { OWN, SHARED_WXR, snapshot } from '../helpers/transfer.ts'
+import { OWN, WP_WXR, snapshot } from '../helpers/transfer.ts'
 
 const options = { timeZone: 'Europe/Paris', anonymous: 'Anonyme' }
 
@@ -82,7 +82,7 @@ describe('importing Disqus', () => {
 
   it('refuses a malformed file and a WXR file, changing nothing', async () => {
     const before = await snapshot(blog)
-    for (const file of [join(SHARED_WXR, 'malformed-simple.xml'), join(OWN, 'threads.xml'), join(OWN, 'billion-laughs.xml')]) {
+    for (const file of [join(WP_WXR, 'malformed-simple.xml'), join(OWN, 'threads.xml'), join(OWN, 'billion-laughs.xml')]) {
       const err = await importDisqus(db(), file, options).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ImportFileError)
     }
