@@ -20,7 +20,17 @@ import { nowIso, zonedParts, zonedTimeToUtc } from '../lib/time.ts'
 import { addLegacyUrls } from './legacy-urls.ts'
 import { emptySummary, skip, type ImportSummary } from './summary.ts'
 import { htmlToLine, htmlToText } from './text.ts'
-import { carnetTimes, isWp, readAuthor, readCategory, readItem, timesOf, type WxrComment, type WxrItem } from './wxr-schema.ts'
+import {
+  carnetTimes,
+  readAuthor,
+  readCategory,
+  readItem,
+  timesOf,
+  wxrNamespaces,
+  type WxrComment,
+  type WxrItem,
+  type WxrNamespaces,
+} from './wxr-schema.ts'
 import { ImportFileError, xmlRecords, type Source } from './xml-records.ts'
 
 type Trx = Transaction<Database>
@@ -127,8 +137,11 @@ class WxrImport {
   readonly categoryIds = new Map<string, number>()
   readonly tagNames = new Set<string>()
   version: string | undefined
+  ns: WxrNamespaces = wxrNamespaces()
   channelLink = ''
   channelTitle = ''
+  baseBlogUrl = ''
+  baseSiteUrl = ''
   progress: ImportProgress = { bytes: 0, posts: 0, comments: 0 }
 
   constructor(
@@ -154,7 +167,7 @@ class WxrImport {
   }
 
   async item(item: WxrItem, line: number): Promise<void> {
-    if (this.version === undefined) throw new ImportFileError('not a WordPress export: no <wp:wxr_version> before the first item', line)
+    if (this.version === undefined) throw new ImportFileError({ code: 'rss-feed' }, line)
     const type = item.type || 'post'
     if (type !== 'post') {
       if (type === 'page') skip(this.summary, 'page')
@@ -162,30 +175,70 @@ class WxrImport {
       return
     }
     const status = item.status || 'publish'
-    const carnetStatus =
+    let carnetStatus: 'published' | 'draft' | null =
       status === 'publish' || status === 'future' ? 'published' : ['draft', 'pending', 'private'].includes(status) ? 'draft' : null
     if (carnetStatus === null) {
       skip(this.summary, 'post-status', status)
       return
     }
-    // A post is known by its guid; without one, by its id on its blog (named by its address, else its title).
-    const blog = this.channelLink || `channel:${this.channelTitle}`
-    const key =
-      item.guid ||
-      (item.postId ? `${blog}?p=${item.postId}` : '') ||
-      item.link ||
-      // Nothing names it: what it says does.
-      `${blog}#${createHash('sha256').update(`${item.title}\n${item.date}\n${item.content}`).digest('hex')}`
-    let postId = key ? await remembered(this.trx, 'wxr-post', key) : undefined
+    // Behind a password in WordPress: never shown openly here (Carnet has no passwords), kept as a draft to read.
+    const isProtected = item.password !== ''
+    if (isProtected) carnetStatus = 'draft'
+    // A post is known by its id on its blog (WordPress's exports have posts sharing a guid); the guid is only a
+    // hint, for posts imported before ids were the key.
+    const keys = postKeys(this.blogAddress(), item)
+    let postId = await remembered(this.trx, 'wxr-post', keys.id)
+    if (postId === undefined && keys.guid) postId = await this.byGuid(keys.guid)
+    if (postId === undefined) postId = await this.sameCarnetPost(item)
     if (postId !== undefined) {
       this.summary.alreadyImported++
       const stillThere = await this.trx.selectFrom('posts').select('id').where('id', '=', postId).executeTakeFirst()
       if (!stillThere) return
+      await remember(this.trx, 'wxr-post', keys.id, postId)
     } else {
       postId = await this.post(item, carnetStatus)
-      if (key) await remember(this.trx, 'wxr-post', key, postId)
+      await remember(this.trx, 'wxr-post', keys.id, postId)
+      if (isProtected) {
+        this.summary.protectedDrafts++
+        if (this.summary.protectedTitles.length < 50) this.summary.protectedTitles.push(item.title.trim() || item.name)
+      }
     }
-    await this.comments(item, key, postId)
+    await this.comments(item, keys, postId)
+  }
+
+  /** The blog the file comes from: its address, else WordPress's blog or site address, else its title. */
+  blogAddress(): string {
+    return this.channelLink || this.baseBlogUrl || this.baseSiteUrl || `channel:${this.channelTitle}`
+  }
+
+  /** A post an earlier import remembered by this guid, unless it is known by an id already (another post's). */
+  async byGuid(guid: string): Promise<number | undefined> {
+    const local = await remembered(this.trx, 'wxr-post', guid)
+    if (local === undefined) return undefined
+    const claimed = await this.trx
+      .selectFrom('import_origins')
+      .select('external_id')
+      .where('kind', '=', 'wxr-post')
+      .where('local_id', '=', local)
+      .where('external_id', '!=', guid)
+      .executeTakeFirst()
+    return claimed ? undefined : local
+  }
+
+  /**
+   * Carnet's own export of this blog: the post with the file's id exists here, created at the very instant the
+   * file says (milliseconds: `_carnet_times`). Then it is that post, whatever address the export was made with.
+   */
+  async sameCarnetPost(item: WxrItem): Promise<number | undefined> {
+    const times = timesOf(item.meta)
+    if (!times || !item.postId) return undefined
+    const row = await this.trx
+      .selectFrom('posts')
+      .select('id')
+      .where('id', '=', Number(item.postId))
+      .where('created_at', '=', times.created_at)
+      .executeTakeFirst()
+    return row?.id
   }
 
   async post(item: WxrItem, status: 'published' | 'draft'): Promise<number> {
@@ -240,7 +293,7 @@ class WxrImport {
     return id
   }
 
-  async comments(item: WxrItem, postKey: string, postId: number): Promise<void> {
+  async comments(item: WxrItem, keys: PostKeys, postId: number): Promise<void> {
     // Parents before their answers, whatever the file's order; an answer to a skipped comment starts a thread.
     const byId = new Map(item.comments.map((c) => [c.id, c]))
     const localIds = new Map<string, number>()
@@ -250,18 +303,12 @@ class WxrImport {
       done.add(c.id)
       const parent = c.parent && c.parent !== '0' ? byId.get(c.parent) : undefined
       if (parent) await visit(parent, depth + 1)
-      await this.comment(c, postKey, postId, parent ? localIds.get(parent.id) : undefined, localIds)
+      await this.comment(c, keys, postId, parent ? localIds.get(parent.id) : undefined, localIds)
     }
     for (const c of item.comments) await visit(c, 0)
   }
 
-  async comment(
-    c: WxrComment,
-    postKey: string,
-    postId: number,
-    parentId: number | undefined,
-    localIds: Map<string, number>,
-  ): Promise<void> {
+  async comment(c: WxrComment, keys: PostKeys, postId: number, parentId: number | undefined, localIds: Map<string, number>): Promise<void> {
     if (c.type === 'pingback' || c.type === 'trackback') {
       skip(this.summary, 'link-notice', c.type)
       return
@@ -271,8 +318,11 @@ class WxrImport {
       skip(this.summary, 'comment-status', c.approved)
       return
     }
-    const key = postKey && c.id ? `${postKey}#${c.id}` : ''
-    const known = key ? await remembered(this.trx, 'wxr-comment', key) : undefined
+    const key = c.id ? `${keys.id}#${c.id}` : ''
+    let known = key ? await remembered(this.trx, 'wxr-comment', key) : undefined
+    // Remembered by the post's guid by an earlier import, or this blog's own comment in its own export.
+    if (known === undefined && keys.guid && c.id) known = await remembered(this.trx, 'wxr-comment', `${keys.guid}#${c.id}`)
+    if (known === undefined) known = await this.sameCarnetComment(c, postId)
     if (known !== undefined) {
       localIds.set(c.id, known)
       this.summary.alreadyImported++
@@ -310,6 +360,36 @@ class WxrImport {
     this.summary.comments++
     this.progress.comments++
   }
+
+  async sameCarnetComment(c: WxrComment, postId: number): Promise<number | undefined> {
+    const createdAt = c.meta.find((m) => m.key === '_carnet_created_at')?.value
+    if (!createdAt || !c.id) return undefined
+    const row = await this.trx
+      .selectFrom('comments')
+      .select('id')
+      .where('id', '=', Number(c.id))
+      .where('post_id', '=', postId)
+      .where('created_at', '=', createdAt)
+      .executeTakeFirst()
+    return row?.id
+  }
+}
+
+interface PostKeys {
+  /** The post's id on its blog: what names it. */
+  id: string
+  /** Its guid, a hint only. */
+  guid: string
+}
+
+function postKeys(blog: string, item: WxrItem): PostKeys {
+  const id =
+    (item.postId ? `${blog}?p=${item.postId}` : '') ||
+    item.guid ||
+    item.link ||
+    // Nothing names it: what it says does.
+    `${blog}#${createHash('sha256').update(`${item.title}\n${item.date}\n${item.content}`).digest('hex')}`
+  return { id, guid: item.guid !== id ? item.guid : '' }
 }
 
 function safeDecode(text: string): string {
@@ -328,29 +408,36 @@ export async function importWxr(db: Kysely<Database>, source: Source, options: I
       onBytes: (bytes) => {
         run.progress.bytes = bytes
       },
+      onRoot: (tag) => {
+        run.ns = wxrNamespaces(tag.ns)
+      },
     })
     for await (const node of records) {
       if (node.uri === '' && node.local === 'item') {
-        await run.item(readItem(node), node.line)
+        await run.item(readItem(node, run.ns), node.line)
         options.onProgress?.(run.progress)
       } else if (node.uri === '' && node.local === 'link') {
         run.channelLink = node.text.trim()
       } else if (node.uri === '' && node.local === 'title') {
         run.channelTitle = node.text.trim()
-      } else if (isWp(node.uri)) {
+      } else if (run.ns.isWp(node.uri)) {
         if (node.local === 'wxr_version') {
           run.version = node.text.trim()
-          if (!/^1\.[0-2]$/.test(run.version))
-            throw new ImportFileError(`WXR version ${run.version} is not supported (1.0, 1.1, 1.2 are)`, node.line)
+          // As WordPress's importer: any 1.x (later versions only add fields).
+          if (!/^1\.\d+$/.test(run.version)) throw new ImportFileError({ code: 'wxr-version', params: { version: run.version } }, node.line)
+        } else if (node.local === 'base_blog_url') {
+          run.baseBlogUrl = node.text.trim()
+        } else if (node.local === 'base_site_url') {
+          run.baseSiteUrl = node.text.trim()
         } else if (node.local === 'author') {
-          const a = readAuthor(node)
+          const a = readAuthor(node, run.ns)
           if (a.login && a.displayName) run.authors.set(a.login, a.displayName)
         } else if (node.local === 'category') {
-          const c = readCategory(node)
+          const c = readCategory(node, run.ns)
           if (c.name) await run.category(c.name, c.nicename)
         }
       }
     }
-    if (run.version === undefined) throw new ImportFileError('not a WordPress export: no <wp:wxr_version>')
+    if (run.version === undefined) throw new ImportFileError({ code: 'no-wxr-version' })
   })
 }
