@@ -62,7 +62,8 @@ export function importCommand(kind: 'wxr' | 'disqus', importer: Importer) {
       console.error(`No file at ${parsed.file}.`)
       return 1
     }
-    const blog = await openBlog(loadConfig())
+    // Never the demo content: an import brings the writer's own posts into a new blog, and a dry run writes nothing.
+    const blog = await openBlog({ ...loadConfig(), demoContent: false })
     const progress = progressReporter(statSync(parsed.file).size)
     try {
       const settings = blog.settings.get()

@@ -8,6 +8,8 @@ import { summaryLines } from '../../src/transfer/summary.ts'
 import { ImportFileError } from '../../src/transfer/xml-records.ts'
 import { postPath } from '../../src/lib/urls.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+import { runCli } from '../helpers/cli.ts'
+import { otherConnection } from '../helpers/other-connection.ts'
 import { OWN, WP_WXR, snapshot } from '../helpers/transfer.ts'
 
 const options = { timeZone: 'Europe/Paris', anonymous: 'Anonyme' }
@@ -99,5 +101,38 @@ describe('a file that is not a WordPress export, or is malformed', () => {
   it('says where an element left open was opened', async () => {
     const err = await refusal(join(WP_WXR, 'malformed-simple.xml'))
     expect(err.message).toMatch(/^line 14, column \d+: unclosed tag: item \(opened at line 9, column 1\)$/)
+  })
+})
+
+describe('npm run cli -- import wxr, on a new blog', () => {
+  let blog: TestBlog
+  beforeEach(async () => {
+    blog = await buildTestApp({ demo: false })
+    // A blog never started: no settings yet (what makes it new, and the demo content load).
+    await blog.app.db.deleteFrom('settings').execute()
+    await blog.app.close()
+  })
+  afterEach(() => blog.close())
+
+  it('brings no demo content: a dry run writes nothing, the import only the file’s posts', async () => {
+    const env = { DATABASE_URL: blog.config.databasePath, DEMO_CONTENT: 'true', LOG_LEVEL: 'silent' }
+    const other = await otherConnection(blog.config.databasePath)
+    const posts = async () => (await other.all<{ title: string }>('select title from posts order by title')).map((r) => r.title)
+    try {
+      const dry = await runCli(['import', 'wxr', THEME_DATA, '--dry-run'], env)
+      expect(dry.code).toBe(0)
+      expect(dry.stdout).toContain('Would import: 4 posts')
+      expect(await posts()).toEqual([])
+      const real = await runCli(['import', 'wxr', THEME_DATA], env)
+      expect(real.stdout).toContain('Imported: 4 posts')
+      expect(await posts()).toEqual([
+        'Hello World',
+        'Post Format: Image',
+        'Post Format: Image (Linked)',
+        'Template: Password Protected (the password is "enter")',
+      ])
+    } finally {
+      await other.close()
+    }
   })
 })
