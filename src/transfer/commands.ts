@@ -105,6 +105,14 @@ export async function exportWxrCommand(args: string[]): Promise<number> {
     console.error(`${file} exists; add --force to overwrite it.`)
     return 1
   }
+  // The file names every post by the blog's address (links, guids): without SITE_URL the command line would say
+  // http://localhost:3000, and the file would name posts that are not this blog's.
+  if (!process.env.SITE_URL) {
+    console.error(
+      `Set SITE_URL to the blog's address, as the server has it: SITE_URL=https://blog.example.org npm run cli -- export wxr ${file}`,
+    )
+    return 2
+  }
   const config = loadConfig()
   const blog = await openBlog({ ...config, demoContent: false })
   const partial = join(dirname(resolve(file)), `.${basename(file)}.${process.pid}.partial`)
