@@ -97,9 +97,38 @@ describe('the Import / export page', () => {
       { name: 'bad.xml', content: readFileSync(join(WP_WXR, 'malformed-simple.xml')) },
     )
     expect(res.statusCode).toBe(400)
-    expect(visibleText(res.body)).toMatch(/Fichier refusé, rien n’a été importé : line 14, column \d+: unclosed tag: item/)
+    // In the page's language, where it broke included.
+    expect(visibleText(res.body)).toMatch(
+      /Fichier refusé, rien n’a été importé : ligne 14, colonne \d+ : balise <item> ouverte ligne 9, colonne 1, jamais fermée/,
+    )
     expect(res.body).toContain('name="dryRun" value="on" checked')
     expect(await snapshot(blog)).toEqual(before)
+  })
+
+  it('keeps the file of a dry run: the real import needs no second upload', async () => {
+    const theme = { name: 'theme-unit-test.xml', content: readFileSync(join(WP_WXR, 'theme-unit-test-shape.xml')) }
+    const before = await snapshot(blog)
+    const dry = await upload({ _csrf: admin.csrf, kind: 'wxr', dryRun: 'on' }, theme)
+    expect(dry.statusCode).toBe(200)
+    expect(await snapshot(blog)).toEqual(before)
+    const text = visibleText(dry.body)
+    expect(text).toContain('Le fichier « theme-unit-test.xml » est gardé : décochez l’essai à blanc et cliquez sur « Importer »')
+    // Said in French, with the protected post by its title.
+    expect(text).toContain('1 note protégée par un mot de passe dans WordPress : importée en brouillon, jamais publiée')
+    expect(text).toContain('Template: Password Protected (the password is "enter")')
+    // The dry run is unticked, and the file input no longer required.
+    expect(dry.body).not.toContain('name="dryRun" value="on" checked')
+    expect(dry.body).not.toMatch(/<input id="file"[^>]* required/)
+    const kept = /name="kept" value="([0-9a-f]{32})"/.exec(dry.body)![1]!
+    const real = await upload({ _csrf: admin.csrf, kind: 'wxr', kept })
+    expect(real.statusCode).toBe(200)
+    expect(visibleText(real.body)).toContain('Import terminé')
+    const titles = (await blog.app.db.selectFrom('posts').select('title').execute()).map((p) => p.title)
+    expect(titles).toContain('Post Format: Image (Linked)')
+    // Imported once: the kept file is gone.
+    const again = await upload({ _csrf: admin.csrf, kind: 'wxr', kept })
+    expect(again.statusCode).toBe(400)
+    expect(visibleText(again.body)).toContain('Le fichier envoyé pour l’essai à blanc n’est plus là : choisissez-le de nouveau.')
   })
 
   it('asks for a file when none is sent', async () => {
