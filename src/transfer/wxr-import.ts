@@ -31,7 +31,8 @@ import {
   type WxrItem,
   type WxrNamespaces,
 } from './wxr-schema.ts'
-import { ImportFileError, xmlRecords, type Source } from './xml-records.ts'
+import { BATCH_UNITS, CREATED, startRun } from './import-runs.ts'
+import { ImportFileError, xmlRecords, type Source, type XmlNode } from './xml-records.ts'
 
 type Trx = Transaction<Database>
 
@@ -124,10 +125,11 @@ export async function remembered(trx: Trx, kind: string, externalId: string): Pr
   return row?.local_id
 }
 
-export async function remember(trx: Trx, kind: string, externalId: string, localId: number): Promise<void> {
+/** Remembers where a thing came from; `runId` when this import run created it (undone with the run). */
+export async function remember(trx: Trx, kind: string, externalId: string, localId: number, runId: number | null = null): Promise<void> {
   await trx
     .insertInto('import_origins')
-    .values({ kind, external_id: externalId, local_id: localId, imported_at: nowIso() })
+    .values({ kind, external_id: externalId, local_id: localId, imported_at: nowIso(), run_id: runId || null })
     .onConflict((oc) => oc.columns(['kind', 'external_id']).doNothing())
     .execute()
 }
@@ -144,11 +146,46 @@ class WxrImport {
   baseSiteUrl = ''
   progress: ImportProgress = { bytes: 0, posts: 0, comments: 0 }
 
+  /** The current batch's transaction. */
+  trx!: Trx
+  /** Categories this import created, by name (a dry run's are created again in each batch that needs them). */
+  readonly newCategories = new Set<string>()
+  /** Categories created in the current batch: forgotten when a dry run's batch is rolled back. */
+  batchCategories: string[] = []
+
   constructor(
-    readonly trx: Trx,
     readonly summary: ImportSummary,
     readonly options: ImportOptions,
+    readonly runId: number,
   ) {}
+
+  /** One record of the channel: an item, or what describes the blog (its address, authors, categories). */
+  async record(node: XmlNode): Promise<void> {
+    if (node.uri === '' && node.local === 'item') {
+      await this.item(readItem(node, this.ns), node.line)
+      this.options.onProgress?.(this.progress)
+    } else if (node.uri === '' && node.local === 'link') {
+      this.channelLink = node.text.trim()
+    } else if (node.uri === '' && node.local === 'title') {
+      this.channelTitle = node.text.trim()
+    } else if (this.ns.isWp(node.uri)) {
+      if (node.local === 'wxr_version') {
+        this.version = node.text.trim()
+        // As WordPress's importer: any 1.x (later versions only add fields).
+        if (!/^1\.\d+$/.test(this.version)) throw new ImportFileError({ code: 'wxr-version', params: { version: this.version } }, node.line)
+      } else if (node.local === 'base_blog_url') {
+        this.baseBlogUrl = node.text.trim()
+      } else if (node.local === 'base_site_url') {
+        this.baseSiteUrl = node.text.trim()
+      } else if (node.local === 'author') {
+        const a = readAuthor(node, this.ns)
+        if (a.login && a.displayName) this.authors.set(a.login, a.displayName)
+      } else if (node.local === 'category') {
+        const c = readCategory(node, this.ns)
+        if (c.name) await this.category(c.name, c.nicename)
+      }
+    }
+  }
 
   /** A category by name (created with its WordPress slug if missing); nested ones are flattened. */
   async category(name: string, nicename: string): Promise<number> {
@@ -160,7 +197,10 @@ class WxrImport {
       const slug = await uniqueCategorySlug(this.trx, safeDecode(nicename) || name)
       id = (await this.trx.insertInto('categories').values({ name, slug, created_at: nowIso() }).returning('id').executeTakeFirstOrThrow())
         .id
-      this.summary.categories++
+      await remember(this.trx, CREATED.category, `${this.runId}:${id}`, id, this.runId)
+      this.batchCategories.push(name)
+      this.newCategories.add(name)
+      this.summary.categories = this.newCategories.size
     }
     this.categoryIds.set(name, id)
     return id
@@ -197,7 +237,7 @@ class WxrImport {
       await remember(this.trx, 'wxr-post', keys.id, postId)
     } else {
       postId = await this.post(item, carnetStatus)
-      await remember(this.trx, 'wxr-post', keys.id, postId)
+      await remember(this.trx, CREATED.post, keys.id, postId, this.runId)
       if (isProtected) {
         this.summary.protectedDrafts++
         if (this.summary.protectedTitles.length < 50) this.summary.protectedTitles.push(item.title.trim() || item.name)
@@ -356,7 +396,9 @@ class WxrImport {
       .returning('id')
       .executeTakeFirstOrThrow()
     localIds.set(c.id, id)
-    if (key) await remember(this.trx, 'wxr-comment', key, id)
+    // Every comment this run creates is remembered with it: by its id in the file, else by its own.
+    if (key) await remember(this.trx, CREATED.comment, key, id, this.runId)
+    else await remember(this.trx, CREATED.anyComment, `${this.runId}:${id}`, id, this.runId)
     this.summary.comments++
     this.progress.comments++
   }
@@ -401,43 +443,49 @@ function safeDecode(text: string): string {
 }
 
 export async function importWxr(db: Kysely<Database>, source: Source, options: ImportOptions): Promise<ImportSummary> {
-  return inOneTransaction(db, options.dryRun ?? false, async (trx, summary) => {
-    const run = new WxrImport(trx, summary, options)
-    const records = xmlRecords(source, {
-      container: ['rss', 'channel'],
-      onBytes: (bytes) => {
-        run.progress.bytes = bytes
-      },
-      onRoot: (tag) => {
-        run.ns = wxrNamespaces(tag.ns)
-      },
-    })
-    for await (const node of records) {
-      if (node.uri === '' && node.local === 'item') {
-        await run.item(readItem(node, run.ns), node.line)
-        options.onProgress?.(run.progress)
-      } else if (node.uri === '' && node.local === 'link') {
-        run.channelLink = node.text.trim()
-      } else if (node.uri === '' && node.local === 'title') {
-        run.channelTitle = node.text.trim()
-      } else if (run.ns.isWp(node.uri)) {
-        if (node.local === 'wxr_version') {
-          run.version = node.text.trim()
-          // As WordPress's importer: any 1.x (later versions only add fields).
-          if (!/^1\.\d+$/.test(run.version)) throw new ImportFileError({ code: 'wxr-version', params: { version: run.version } }, node.line)
-        } else if (node.local === 'base_blog_url') {
-          run.baseBlogUrl = node.text.trim()
-        } else if (node.local === 'base_site_url') {
-          run.baseSiteUrl = node.text.trim()
-        } else if (node.local === 'author') {
-          const a = readAuthor(node, run.ns)
-          if (a.login && a.displayName) run.authors.set(a.login, a.displayName)
-        } else if (node.local === 'category') {
-          const c = readCategory(node, run.ns)
-          if (c.name) await run.category(c.name, c.nicename)
-        }
-      }
-    }
-    if (run.version === undefined) throw new ImportFileError({ code: 'no-wxr-version' })
+  const dryRun = options.dryRun ?? false
+  const summary = emptySummary(dryRun)
+  const run = await startRun(db, dryRun)
+  const wxr = new WxrImport(summary, options, run.id)
+  const records = xmlRecords(source, {
+    container: ['rss', 'channel'],
+    onBytes: (bytes) => {
+      wxr.progress.bytes = bytes
+    },
+    onRoot: (tag) => {
+      wxr.ns = wxrNamespaces(tag.ns)
+    },
   })
+  // Records are taken in small batches, each in a short transaction of its own (import-runs.ts).
+  let pending: XmlNode[] = []
+  let units = 0
+  const flush = async () => {
+    const batch = pending
+    pending = []
+    units = 0
+    try {
+      await run.batch(async (trx) => {
+        wxr.trx = trx
+        wxr.batchCategories = []
+        for (const node of batch) await wxr.record(node)
+      })
+    } finally {
+      if (dryRun) for (const name of wxr.batchCategories) wxr.categoryIds.delete(name)
+    }
+  }
+  try {
+    for await (const node of records) {
+      pending.push(node)
+      units += 1 + (node.local === 'item' ? node.children.filter((c) => c.local === 'comment').length : 0)
+      if (units >= BATCH_UNITS) await flush()
+    }
+    if (pending.length > 0) await flush()
+    if (wxr.version === undefined) throw new ImportFileError({ code: 'no-wxr-version' })
+  } catch (err) {
+    // Refused halfway: what the earlier batches wrote goes.
+    await run.undo()
+    throw err
+  }
+  await run.finish()
+  return summary
 }
