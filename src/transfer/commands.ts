@@ -10,6 +10,7 @@ import { messages } from '../i18n/index.ts'
 import { summaryLines, type ImportSummary } from './summary.ts'
 import { importWxr, type ImportOptions, type ImportProgress } from './wxr-import.ts'
 import { importDisqus } from './disqus-import.ts'
+import { undoInterruptedRuns } from './import-runs.ts'
 import { exportWxr } from './wxr-export.ts'
 import { ImportFileError } from './xml-records.ts'
 
@@ -88,6 +89,23 @@ export function importCommand(kind: 'wxr' | 'disqus', importer: Importer) {
     } finally {
       await blog.close()
     }
+  }
+}
+
+/** `import undo`: removes what imports interrupted halfway (their process gone) had written. */
+export async function importUndoCommand(args: string[]): Promise<number> {
+  if (args.length > 0) {
+    console.error('Usage: npm run cli -- import undo')
+    return 2
+  }
+  const blog = await openBlog({ ...loadConfig(), demoContent: false })
+  try {
+    const undone = await undoInterruptedRuns(blog.db)
+    if (undone.length === 0) console.log('No interrupted import to undo.')
+    for (const u of undone) console.log(`Undid interrupted import run ${u.run}: removed ${u.posts} posts and ${u.comments} comments.`)
+    return 0
+  } finally {
+    await blog.close()
   }
 }
 
