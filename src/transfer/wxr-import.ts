@@ -482,8 +482,9 @@ export async function importWxr(db: Kysely<Database>, source: Source, options: I
     if (pending.length > 0) await flush()
     if (wxr.version === undefined) throw new ImportFileError({ code: 'no-wxr-version' })
   } catch (err) {
-    // Refused halfway: what the earlier batches wrote goes.
-    await run.undo()
+    // Refused halfway: what the earlier batches wrote goes. If even that fails (the database gone), the run stays
+    // marked and is undone later (import-runs.ts); the file's reason is what the writer needs to hear.
+    await run.undo().catch(() => undefined)
     throw err
   }
   await run.finish()
