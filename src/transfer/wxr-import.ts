@@ -12,11 +12,10 @@
 // - comment status 1 → approved, 0 → held, spam → spam, trash → skipped. comment_status closed closes the thread.
 // - dates: post_date_gmt, else post_date read in the blog's time zone (drafts have a GMT date of 0000-00-00).
 // - images stay at their addresses in the content.
-import { createHash } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import { insertPost, uniqueCategorySlug } from '../content/posts.write.ts'
 import type { CommentStatus, Database, PostFormat } from '../db/schema.ts'
-import { nowIso, zonedParts, zonedTimeToUtc } from '../lib/time.ts'
+import { nowIso, zonedParts } from '../lib/time.ts'
 import { addLegacyUrls } from './legacy-urls.ts'
 import { emptySummary, skip, type ImportSummary } from './summary.ts'
 import { htmlToLine, htmlToText } from './text.ts'
@@ -33,72 +32,13 @@ import {
 } from './wxr-schema.ts'
 import { BATCH_UNITS, CREATED, startRun } from './import-runs.ts'
 import { ImportFileError, xmlRecords, type Source, type XmlNode } from './xml-records.ts'
+import { byGuid, postKeys, sameCarnetComment, sameCarnetPost, type PostKeys } from './wxr-identity.ts'
+import { gmtDate, localDate, remember, remembered, rfc822, type ImportOptions, type ImportProgress } from './import-common.ts'
+
+// Disqus's importer and the command line take these from here.
+export { inOneTransaction, remember, remembered, type ImportOptions, type ImportProgress } from './import-common.ts'
 
 type Trx = Transaction<Database>
-
-export interface ImportOptions {
-  dryRun?: boolean
-  /** The blog's zone, for local dates without a GMT one. */
-  timeZone: string
-  /** Shown for a comment without an author's name. */
-  anonymous: string
-  onProgress?: (progress: ImportProgress) => void
-}
-
-export interface ImportProgress {
-  bytes: number
-  posts: number
-  comments: number
-}
-
-/** Thrown to roll a dry run back, carrying its summary out of the transaction. */
-class DryRunDone extends Error {
-  constructor(readonly summary: ImportSummary) {
-    super('dry run')
-  }
-}
-
-/** Runs `work` in one transaction; a dry run rolls it back and still returns the summary. */
-export async function inOneTransaction(
-  db: Kysely<Database>,
-  dryRun: boolean,
-  work: (trx: Trx, summary: ImportSummary) => Promise<void>,
-): Promise<ImportSummary> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const summary = emptySummary(dryRun)
-      await work(trx, summary)
-      if (dryRun) throw new DryRunDone(summary)
-      return summary
-    })
-  } catch (err) {
-    if (err instanceof DryRunDone) return err.summary
-    throw err
-  }
-}
-
-/** `2010-10-16 20:53:18` in UTC → ISO; undefined for WordPress's zero date or nothing. */
-export function gmtDate(value: string): string | undefined {
-  if (value === '' || value.startsWith('0000')) return undefined
-  const d = new Date(`${value.replace(' ', 'T')}${value.length === 16 ? ':00' : ''}Z`)
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
-}
-
-/** `2010-10-16 22:53:18` on the blog's wall clock → ISO in UTC. */
-export function localDate(value: string, timeZone: string): string | undefined {
-  if (value === '' || value.startsWith('0000')) return undefined
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value)
-  if (!m) return undefined
-  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number]
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return undefined
-  return new Date(zonedTimeToUtc(y, mo, d, h, mi, timeZone).getTime() + s * 1000).toISOString()
-}
-
-function rfc822(value: string): string | undefined {
-  if (!value.trim()) return undefined
-  const d = new Date(value)
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
-}
 
 const pad = (n: number) => String(n).padStart(2, '0')
 
@@ -113,25 +53,6 @@ const COMMENT_STATUS: Record<string, CommentStatus> = {
 /** An author's website as Carnet keeps it: http(s) only. */
 function website(url: string): string | null {
   return /^https?:\/\/[^\s]+$/i.test(url) && url.length <= 2000 ? url : null
-}
-
-export async function remembered(trx: Trx, kind: string, externalId: string): Promise<number | undefined> {
-  const row = await trx
-    .selectFrom('import_origins')
-    .select('local_id')
-    .where('kind', '=', kind)
-    .where('external_id', '=', externalId)
-    .executeTakeFirst()
-  return row?.local_id
-}
-
-/** Remembers where a thing came from; `runId` when this import run created it (undone with the run). */
-export async function remember(trx: Trx, kind: string, externalId: string, localId: number, runId: number | null = null): Promise<void> {
-  await trx
-    .insertInto('import_origins')
-    .values({ kind, external_id: externalId, local_id: localId, imported_at: nowIso(), run_id: runId || null })
-    .onConflict((oc) => oc.columns(['kind', 'external_id']).doNothing())
-    .execute()
 }
 
 class WxrImport {
@@ -228,8 +149,8 @@ class WxrImport {
     // hint, for posts imported before ids were the key.
     const keys = postKeys(this.blogAddress(), item)
     let postId = await remembered(this.trx, 'wxr-post', keys.id)
-    if (postId === undefined && keys.guid) postId = await this.byGuid(keys.guid)
-    if (postId === undefined) postId = await this.sameCarnetPost(item)
+    if (postId === undefined && keys.guid) postId = await byGuid(this.trx, keys.guid)
+    if (postId === undefined) postId = await sameCarnetPost(this.trx, item)
     if (postId !== undefined) {
       this.summary.alreadyImported++
       const stillThere = await this.trx.selectFrom('posts').select('id').where('id', '=', postId).executeTakeFirst()
@@ -249,36 +170,6 @@ class WxrImport {
   /** The blog the file comes from: its address, else WordPress's blog or site address, else its title. */
   blogAddress(): string {
     return this.channelLink || this.baseBlogUrl || this.baseSiteUrl || `channel:${this.channelTitle}`
-  }
-
-  /** A post an earlier import remembered by this guid, unless it is known by an id already (another post's). */
-  async byGuid(guid: string): Promise<number | undefined> {
-    const local = await remembered(this.trx, 'wxr-post', guid)
-    if (local === undefined) return undefined
-    const claimed = await this.trx
-      .selectFrom('import_origins')
-      .select('external_id')
-      .where('kind', '=', 'wxr-post')
-      .where('local_id', '=', local)
-      .where('external_id', '!=', guid)
-      .executeTakeFirst()
-    return claimed ? undefined : local
-  }
-
-  /**
-   * Carnet's own export of this blog: the post with the file's id exists here, created at the very instant the
-   * file says (milliseconds: `_carnet_times`). Then it is that post, whatever address the export was made with.
-   */
-  async sameCarnetPost(item: WxrItem): Promise<number | undefined> {
-    const times = timesOf(item.meta)
-    if (!times || !item.postId) return undefined
-    const row = await this.trx
-      .selectFrom('posts')
-      .select('id')
-      .where('id', '=', Number(item.postId))
-      .where('created_at', '=', times.created_at)
-      .executeTakeFirst()
-    return row?.id
   }
 
   async post(item: WxrItem, status: 'published' | 'draft'): Promise<number> {
@@ -362,7 +253,7 @@ class WxrImport {
     let known = key ? await remembered(this.trx, 'wxr-comment', key) : undefined
     // Remembered by the post's guid by an earlier import, or this blog's own comment in its own export.
     if (known === undefined && keys.guid && c.id) known = await remembered(this.trx, 'wxr-comment', `${keys.guid}#${c.id}`)
-    if (known === undefined) known = await this.sameCarnetComment(c, postId)
+    if (known === undefined) known = await sameCarnetComment(this.trx, c, postId)
     if (known !== undefined) {
       localIds.set(c.id, known)
       this.summary.alreadyImported++
@@ -402,36 +293,6 @@ class WxrImport {
     this.summary.comments++
     this.progress.comments++
   }
-
-  async sameCarnetComment(c: WxrComment, postId: number): Promise<number | undefined> {
-    const createdAt = c.meta.find((m) => m.key === '_carnet_created_at')?.value
-    if (!createdAt || !c.id) return undefined
-    const row = await this.trx
-      .selectFrom('comments')
-      .select('id')
-      .where('id', '=', Number(c.id))
-      .where('post_id', '=', postId)
-      .where('created_at', '=', createdAt)
-      .executeTakeFirst()
-    return row?.id
-  }
-}
-
-interface PostKeys {
-  /** The post's id on its blog: what names it. */
-  id: string
-  /** Its guid, a hint only. */
-  guid: string
-}
-
-function postKeys(blog: string, item: WxrItem): PostKeys {
-  const id =
-    (item.postId ? `${blog}?p=${item.postId}` : '') ||
-    item.guid ||
-    item.link ||
-    // Nothing names it: what it says does.
-    `${blog}#${createHash('sha256').update(`${item.title}\n${item.date}\n${item.content}`).digest('hex')}`
-  return { id, guid: item.guid !== id ? item.guid : '' }
 }
 
 function safeDecode(text: string): string {
