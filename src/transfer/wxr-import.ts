@@ -1,12 +1,14 @@
-// Imports a WordPress export (WXR 1.0, 1.1, 1.2), streamed, in one transaction: a file refused halfway (malformed
-// XML, a field out of shape) leaves the database as it was. A dry run does the same work and rolls it back, so
-// its summary is exactly what the import would do. What was taken in is remembered by its id in the file
-// (import_origins): importing the same file again adds nothing, and a later export of the same blog adds only
-// what is new (new posts, new comments on known posts).
+// Imports a WordPress export (any WXR 1.x, http or https namespaces), streamed, in short transactions that let
+// the blog go on serving (import-runs.ts): a file refused halfway (malformed XML, a field out of shape) is undone,
+// and so is a run whose process died. A dry run does the same work and rolls each batch back, so its summary is
+// what the import would do. What was taken in is remembered by its id on its blog (import_origins): importing
+// the same file again adds nothing, and a later export of the same blog adds only what is new (new posts, new
+// comments on known posts); Carnet's own export of this blog matches its posts (wxr-identity.ts).
 //
 // Decisions (see README, "Import and export"):
 // - posts: publish → published; future → published at its future date (scheduled); draft, pending, private →
 //   draft; trash, auto-draft, revisions, attachments, menus → skipped. Pages are skipped: Carnet has no pages.
+// - a password-protected post is never published (Carnet has no passwords): a draft, named in the summary.
 // - nested categories are flattened: every category is a category of its own, its parent forgotten.
 // - pingbacks and trackbacks are skipped (Carnet's comments are people's words; they were link notices).
 // - comment status 1 → approved, 0 → held, spam → spam, trash → skipped. comment_status closed closes the thread.
