@@ -179,7 +179,8 @@ export async function* xmlRecords(source: Source, options: RecordOptions): Async
       try {
         text = decoder.decode(buffer, { stream: true })
       } catch {
-        throw new ImportFileError({ code: 'not-utf8' }, parser.line, parser.column + 1)
+        const at = invalidByteAt(buffer, parser.line, parser.column)
+        throw new ImportFileError({ code: 'not-utf8' }, at.line, at.column)
       }
       // An HTML page (`<!doctype html>` is not even XML): said so, rather than the XML it breaks.
       if (bytes === buffer.length && /^\uFEFF?\s*(<\?xml[^>]*>\s*)?<!doctype\s+html\b/i.test(text)) {
@@ -198,4 +199,16 @@ export async function* xmlRecords(source: Source, options: RecordOptions): Async
   } finally {
     if (typeof source === 'string') (stream as ReturnType<typeof createReadStream>).destroy()
   }
+}
+
+/**
+ * Where the first byte that is not UTF-8 lies in a chunk, from the parser's position before it (the last
+ * character it read). Latin-1 files meet this: "é" written as the single byte E9.
+ */
+function invalidByteAt(buffer: Buffer, line: number, column: number): { line: number; column: number } {
+  const text = new TextDecoder('utf-8').decode(buffer)
+  const before = [...text.slice(0, Math.max(0, text.indexOf('\uFFFD')))]
+  const lastNewline = before.lastIndexOf('\n')
+  const newlines = before.filter((c) => c === '\n').length
+  return newlines === 0 ? { line, column: column + before.length + 1 } : { line: line + newlines, column: before.length - lastNewline }
 }

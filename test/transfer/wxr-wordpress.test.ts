@@ -98,6 +98,11 @@ describe('a file that is not a WordPress export, or is malformed', () => {
     expect(err.describe('fr')).toBe('ligne 9, colonne 1 : caractère interdit en XML')
   })
 
+  it('points at the first byte that is not UTF-8 (a Latin-1 "é")', async () => {
+    const err = await refusal(join(OWN, 'latin-1.xml'))
+    expect(err.message).toBe('line 7, column 13: the file is not valid UTF-8')
+  })
+
   it('says where an element left open was opened', async () => {
     const err = await refusal(join(WP_WXR, 'malformed-simple.xml'))
     expect(err.message).toMatch(/^line 14, column \d+: unclosed tag: item \(opened at line 9, column 1\)$/)
