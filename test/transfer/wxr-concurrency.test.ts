@@ -1,6 +1,6 @@
 // An import does not stop the blog (issue 30): it goes in short transactions, so that readers are served and
 // comments stored while a large file goes in; and an import interrupted halfway (its process killed) leaves
-// nothing behind once undone, by `import undo` or by the next import.
+// nothing behind once undone: by `import undo`, at the blog's next start, or by the next import.
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { generateWxr } from '../../bench/wxr-generate.ts'
@@ -58,7 +58,7 @@ describe('npm run cli -- import wxr, killed halfway', () => {
   })
   afterEach(() => blog.close())
 
-  it('leaves nothing behind once undone, by `import undo` or by the next import', async () => {
+  it('leaves nothing behind once undone: by `import undo`, at the blog’s next start, or by the next import', async () => {
     const env = { DATABASE_URL: blog.config.databasePath, DEMO_CONTENT: 'false', LOG_LEVEL: 'silent' }
     const file = join(blog.dir, 'big.xml')
     const generated = await generateWxr(file, 4)
@@ -82,6 +82,16 @@ describe('npm run cli -- import wxr, killed halfway', () => {
       expect([await count('posts'), await count('comments'), await count('categories'), await count('import_origins')]).toEqual([
         0, 0, 0, 0,
       ])
+
+      // The blog's next start undoes it too, once it serves.
+      await killHalfway()
+      const restarted = await buildTestApp({ demo: false, dir: blog.dir })
+      try {
+        for (let i = 0; i < 600 && (await count('posts')) > 0; i++) await new Promise((r) => setTimeout(r, 50))
+        expect([await count('posts'), await count('comments'), await count('import_origins')]).toEqual([0, 0, 0])
+      } finally {
+        await restarted.close()
+      }
 
       await killHalfway()
       const again = await runCli(['import', 'wxr', file], env)
