@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
+import { htmlErrors } from '../helpers/browser-checks.ts'
 import { buildTestApp, visibleText, type TestBlog } from '../helpers/app.ts'
 import { OWN, WP_WXR, snapshot } from '../helpers/transfer.ts'
 
@@ -119,6 +120,7 @@ describe('the Import / export page', () => {
     // The dry run is unticked, and the file input no longer required.
     expect(dry.body).not.toContain('name="dryRun" value="on" checked')
     expect(dry.body).not.toMatch(/<input id="file"[^>]* required/)
+    expect(await htmlErrors(dry.body, 'transfer after a dry run')).toEqual([])
     const kept = /name="kept" value="([0-9a-f]{32})"/.exec(dry.body)![1]!
     const real = await upload({ _csrf: admin.csrf, kind: 'wxr', kept })
     expect(real.statusCode).toBe(200)
