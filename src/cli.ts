@@ -6,7 +6,7 @@ import { openBlog } from './blog.ts'
 import { backupDatabase, copyDatabase, integrityCheck, type BackupProgress } from './db/sqlite.ts'
 import { userAdd, userPassword } from './admin/user-command.ts'
 import { copyBlog, CopyError, describeDatabaseUrl, parseDatabaseUrl } from './ops/copy.ts'
-import { exportWxrCommand, importDisqusCommand, importWxrCommand } from './transfer/commands.ts'
+import { exportWxrCommand, importDisqusCommand, importUndoCommand, importWxrCommand } from './transfer/commands.ts'
 import { mediaAdd } from './admin/media-command.ts'
 import { copyMediaFiles, mediaBackupDir } from './media/backup.ts'
 import { formatResults, runDoctor } from './ops/doctor.ts'
@@ -208,6 +208,10 @@ const commands: Record<string, Command> = {
   'import disqus': {
     usage: 'import disqus <file> [--dry-run]  import Disqus comments onto the posts their threads name',
     run: importDisqusCommand,
+  },
+  'import undo': {
+    usage: 'import undo                    remove what an interrupted import (its process killed) had written',
+    run: importUndoCommand,
   },
   'export wxr': {
     usage: 'export wxr <file> [--force]    export every post, category, tag and comment as WXR 1.2',

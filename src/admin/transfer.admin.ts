@@ -2,7 +2,11 @@
 // to import it with the command line's code and summary, a dry run first if wished; download the whole blog as
 // WXR. The upload is read as it streams in, after the admin's session check and the CSRF token (the form's first
 // field, checked before any file byte is written: src/admin/uploads.ts).
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+//
+// After a dry run the file is kept (a folder of its own in the temporary directory, named by a random token the
+// form carries back), so that the real import needs no second upload; an hour later, or once imported, it goes.
+import { randomBytes } from 'node:crypto'
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -26,12 +30,56 @@ interface ExportFile {
   path: string
   name: string
   tooLarge: boolean
+  token: string
 }
 
 const importForm = z.object({
   kind: z.enum(['wxr', 'disqus']).catch('wxr'),
   dryRun: z.literal('on').optional().catch(undefined),
+  kept: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional()
+    .catch(undefined),
 })
+
+const KEPT_PREFIX = 'carnet-import-'
+const KEPT_FOR_MS = 60 * 60 * 1000
+
+/** A new folder for an upload: its name holds the token that finds it again. */
+function uploadDir(): { dir: string; token: string } {
+  const token = randomBytes(16).toString('hex')
+  const dir = join(tmpdir(), `${KEPT_PREFIX}${token}`)
+  mkdirSync(dir, { mode: 0o700 })
+  return { dir, token }
+}
+
+/** The file a dry run kept, by its token; undefined when it is gone. */
+function keptUpload(token: string): ExportFile | undefined {
+  const dir = join(tmpdir(), `${KEPT_PREFIX}${token}`)
+  const path = join(dir, 'upload.xml')
+  if (!existsSync(path)) return undefined
+  const name = z
+    .string()
+    .max(1000)
+    .catch('')
+    .parse(readFileSync(join(dir, 'name'), 'utf8'))
+  return { dir, path, name, tooLarge: false, token }
+}
+
+/** Kept files older than an hour are removed (a dry run whose import never came). */
+function sweepKept(): void {
+  const now = Date.now()
+  for (const entry of readdirSync(tmpdir())) {
+    if (!entry.startsWith(KEPT_PREFIX)) continue
+    const dir = join(tmpdir(), entry)
+    try {
+      if (now - statSync(dir).mtimeMs > KEPT_FOR_MS) rmSync(dir, { recursive: true, force: true })
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
 
 export default async function transferRoutes(app: FastifyInstance) {
   /** The form's fields and its file, streamed to disk; bytes past the limit are not kept. */
@@ -44,8 +92,9 @@ export default async function transferRoutes(app: FastifyInstance) {
       } else if (part.fieldname !== 'file' || file || !part.filename) {
         part.file.resume()
       } else {
-        const dir = mkdtempSync(join(tmpdir(), 'carnet-upload-'))
-        file = { dir, path: join(dir, 'upload.xml'), name: part.filename, tooLarge: false }
+        const { dir, token } = uploadDir()
+        file = { dir, path: join(dir, 'upload.xml'), name: part.filename, tooLarge: false, token }
+        writeFileSync(join(dir, 'name'), part.filename)
         await pipeline(part.file, createWriteStream(file.path))
         file.tooLarge = part.file.truncated
       }
@@ -55,7 +104,14 @@ export default async function transferRoutes(app: FastifyInstance) {
 
   function page(
     reply: FastifyReply,
-    data: { kind?: string; dryRun?: boolean; error?: string | null; summary?: ImportSummary | null; fileName?: string },
+    data: {
+      kind?: string
+      dryRun?: boolean
+      error?: string | null
+      summary?: ImportSummary | null
+      fileName?: string
+      kept?: ExportFile
+    },
   ) {
     const t = messages(app.settings.get().language)
     return reply.adminPage('admin/transfer', {
@@ -68,6 +124,7 @@ export default async function transferRoutes(app: FastifyInstance) {
       summary: data.summary ?? null,
       skipped: data.summary ? skippedLines(data.summary, t.transfer) : [],
       fileName: data.fileName ?? '',
+      kept: data.kept ? { token: data.kept.token, name: data.kept.name } : null,
     })
   }
 
@@ -75,19 +132,41 @@ export default async function transferRoutes(app: FastifyInstance) {
 
   const readCsrf = csrfFirst({ fileSize: UPLOAD_LIMIT_MB * 1024 * 1024, files: 1 })
   app.post('/transfer/import', { preHandler: [readCsrf, app.csrfProtection] }, async (request, reply) => {
-    const { fields, file: upload } = await readImportForm(request)
+    const { fields, file: uploaded } = await readImportForm(request)
+    const form = importForm.parse(fields)
+    // A file chosen now wins over one a dry run kept.
+    const kept = !uploaded && form.kept ? keptUpload(form.kept) : undefined
+    const upload = uploaded ?? kept ?? null
+    let keep = false
     try {
-      return await importUpload(request, reply, importForm.parse(fields), upload)
+      if (!upload && form.kept) {
+        const t = messages(app.settings.get().language)
+        return page(reply.code(400), { kind: form.kind, dryRun: false, error: t.transfer.keptFileGone })
+      }
+      const result = await importUpload(request, reply, form, upload)
+      keep = result.keep
+      return await result.reply
     } finally {
-      if (upload) rmSync(upload.dir, { recursive: true, force: true })
+      if (upload && !keep) rmSync(upload.dir, { recursive: true, force: true })
+      if (form.kept && uploaded) rmSync(join(tmpdir(), `${KEPT_PREFIX}${form.kept}`), { recursive: true, force: true })
+      sweepKept()
     }
   })
 
-  async function importUpload(request: FastifyRequest, reply: FastifyReply, form: z.infer<typeof importForm>, upload: ExportFile | null) {
+  /** The page to answer with, and whether the file is kept for the real import (after a dry run that went well). */
+  async function importUpload(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: z.infer<typeof importForm>,
+    upload: ExportFile | null,
+  ): Promise<{ reply: ReturnType<typeof page>; keep: boolean }> {
     const t = messages(app.settings.get().language)
+    const language = app.settings.get().language
     const dryRun = form.dryRun === 'on'
-    if (!upload || !upload.name) return page(reply.code(400), { kind: form.kind, dryRun, error: t.transfer.fileRequired })
-    if (upload.tooLarge) return page(reply.code(400), { kind: form.kind, dryRun, error: t.transfer.fileTooLarge(UPLOAD_LIMIT_MB) })
+    if (!upload || !upload.name)
+      return { reply: page(reply.code(400), { kind: form.kind, dryRun, error: t.transfer.fileRequired }), keep: false }
+    if (upload.tooLarge)
+      return { reply: page(reply.code(400), { kind: form.kind, dryRun, error: t.transfer.fileTooLarge(UPLOAD_LIMIT_MB) }), keep: false }
     const settings = app.settings.get()
     const importer = form.kind === 'disqus' ? importDisqus : importWxr
     try {
@@ -101,10 +180,14 @@ export default async function transferRoutes(app: FastifyInstance) {
           alreadyImported: summary.alreadyImported,
         })
       }
-      return page(reply, { kind: form.kind, dryRun, summary, fileName: upload.name })
+      // After a dry run, the real import is one click away: the file is kept, the dry run unticked.
+      if (dryRun)
+        return { reply: page(reply, { kind: form.kind, dryRun: false, summary, fileName: upload.name, kept: upload }), keep: true }
+      return { reply: page(reply, { kind: form.kind, dryRun, summary, fileName: upload.name }), keep: false }
     } catch (err) {
       if (err instanceof ImportFileError) {
-        return page(reply.code(400), { kind: form.kind, dryRun, error: t.transfer.refused(err.message), fileName: upload.name })
+        const error = t.transfer.refused(err.describe(language))
+        return { reply: page(reply.code(400), { kind: form.kind, dryRun, error, fileName: upload.name }), keep: false }
       }
       throw err
     }

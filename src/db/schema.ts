@@ -1,6 +1,6 @@
 // The database as Kysely sees it. Interfaces describe the tables only; view models live with their features.
 // Times are ISO 8601 strings in UTC (`toISOString()`), so they sort as text and read well in a SQL shell.
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 
 export type PostStatus = 'draft' | 'published'
 export type CommentStatus = 'pending' | 'approved' | 'spam'
@@ -146,6 +146,8 @@ export interface ImportOriginsTable {
   external_id: string
   local_id: number
   imported_at: string
+  /** The import run that created the row it names (undone with it if interrupted); null when it only matched. */
+  run_id: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 /** One row per data-changing admin action. Never holds a password or a session. */

@@ -304,6 +304,40 @@ export const en: Messages = {
       'unreadable-comment': () => 'comment with a field too long to be kept (name, address, text)',
     },
     unmatchedHeading: 'Disqus threads that match no post',
+    // Why a file was refused (the parser's codes and their parameters); `where` comes before, when known.
+    where: (line: number, column?: number) => (column === undefined ? `line ${line}: ` : `line ${line}, column ${column}: `),
+    problems: {
+      xml: (p: Record<string, string>) => `malformed XML (${p.detail})`,
+      other: (p: Record<string, string>) => `${p.detail}`,
+      'unclosed-tag': (p: Record<string, string>) => `unclosed tag: ${p.name}`,
+      'unclosed-tag-at': (p: Record<string, string>) => `unclosed tag: ${p.name} (opened at line ${p.line}, column ${p.column})`,
+      'unmatched-close-tag': (p: Record<string, string>) => `closing tag </${p.name}> without its opening tag`,
+      'unexpected-close-tag': () => 'unexpected closing tag',
+      'disallowed-character': () => 'a character XML does not allow',
+      'disallowed-character-in-name': () => 'a character not allowed in a tag or attribute name',
+      'duplicate-attribute': (p: Record<string, string>) => `duplicate attribute: ${p.name}`,
+      'unbound-prefix': (p: Record<string, string>) => `undeclared namespace prefix: ${p.prefix}`,
+      'unexpected-end': () => 'unexpected end of file',
+      'text-outside-root': () => 'text outside the root element',
+      doctype: () => 'a DOCTYPE is not allowed in an export file (entities are never expanded)',
+      'not-utf8': () => 'the file is not valid UTF-8',
+      empty: () => 'the file is empty',
+      root: (p: Record<string, string>) =>
+        `root element <${p.found}>: this is not a ${p.expected === 'rss' ? 'WordPress' : 'Disqus'} export`,
+      'too-long': (p: Record<string, string>) => `<${p.element}> holds more than ${p.max} characters`,
+      'rss-feed': () => 'this is an RSS feed, not a WordPress export (no <wp:wxr_version> before the first item)',
+      'no-wxr-version': () => 'not a WordPress export: no <wp:wxr_version>',
+      'wxr-version': (p: Record<string, string>) => `WXR version ${p.version} is not supported (1.x is)`,
+      field: (p: Record<string, string>) =>
+        `${p.record}: ${p.field}: ${{ date: 'a date as YYYY-MM-DD HH:MM:SS', number: 'a number', 'too-long': 'too long' }[p.problem ?? ''] ?? 'an invalid value'}`,
+    },
+    protectedHeading: 'Password-protected posts',
+    protectedDrafts: (n: number) =>
+      `${n} ${n > 1 ? 'posts were' : 'post was'} password-protected in WordPress: imported as ${n > 1 ? 'drafts' : 'a draft'}, never published; read ${n > 1 ? 'them' : 'it'} before publishing.`,
+    keptFile: (name: string) =>
+      `The file “${name}” is kept: untick the dry run and press “Import” to import it, without choosing it again.`,
+    keptFileLabel: (name: string) => `Import the file already sent (“${name}”)`,
+    keptFileGone: 'The file sent for the dry run is no longer there: choose it again.',
   },
   admin: {
     title: 'Admin',

@@ -320,6 +320,40 @@ export const fr = {
       'unreadable-comment': () => 'commentaire dont un champ est trop long pour être gardé (nom, adresse, texte)',
     },
     unmatchedHeading: 'Fils Disqus sans note correspondante',
+    // Why a file was refused (the parser's codes and their parameters); `where` comes before, when known.
+    where: (line: number, column?: number) => (column === undefined ? `ligne ${line} : ` : `ligne ${line}, colonne ${column} : `),
+    problems: {
+      xml: (p: Record<string, string>) => `XML mal formé (${p.detail})`,
+      other: (p: Record<string, string>) => `${p.detail}`,
+      'unclosed-tag': (p: Record<string, string>) => `balise <${p.name}> jamais fermée`,
+      'unclosed-tag-at': (p: Record<string, string>) => `balise <${p.name}> ouverte ligne ${p.line}, colonne ${p.column}, jamais fermée`,
+      'unmatched-close-tag': (p: Record<string, string>) => `balise fermante </${p.name}> sans balise ouvrante`,
+      'unexpected-close-tag': () => 'balise fermante inattendue',
+      'disallowed-character': () => 'caractère interdit en XML',
+      'disallowed-character-in-name': () => 'caractère interdit dans un nom de balise ou d’attribut',
+      'duplicate-attribute': (p: Record<string, string>) => `attribut « ${p.name} » en double`,
+      'unbound-prefix': (p: Record<string, string>) => `préfixe d’espace de noms « ${p.prefix} » non déclaré`,
+      'unexpected-end': () => 'fin de fichier inattendue',
+      'text-outside-root': () => 'du texte hors de l’élément racine',
+      doctype: () => 'un DOCTYPE n’est pas admis dans un fichier d’export (les entités ne sont jamais développées)',
+      'not-utf8': () => 'le fichier n’est pas en UTF-8 valide',
+      empty: () => 'le fichier est vide',
+      root: (p: Record<string, string>) =>
+        `élément racine <${p.found}> : ce n’est pas un export ${p.expected === 'rss' ? 'WordPress' : 'Disqus'}`,
+      'too-long': (p: Record<string, string>) => `<${p.element}> contient plus de ${p.max} caractères`,
+      'rss-feed': () => 'c’est un flux RSS, pas un export WordPress (aucun <wp:wxr_version> avant le premier article)',
+      'no-wxr-version': () => 'ce n’est pas un export WordPress : aucun <wp:wxr_version>',
+      'wxr-version': (p: Record<string, string>) => `la version WXR ${p.version} n’est pas prise en charge (1.x l’est)`,
+      field: (p: Record<string, string>) =>
+        `${p.record} : ${p.field} : ${{ date: 'une date AAAA-MM-JJ HH:MM:SS attendue', number: 'un nombre attendu', 'too-long': 'trop long' }[p.problem ?? ''] ?? 'valeur incorrecte'}`,
+    },
+    protectedHeading: 'Notes protégées par un mot de passe',
+    protectedDrafts: (n: number) =>
+      `${n} ${n > 1 ? 'notes protégées' : 'note protégée'} par un mot de passe dans WordPress : ${n > 1 ? 'importées' : 'importée'} en brouillon, jamais publiée${n > 1 ? 's' : ''} ; relisez-les avant de les publier.`,
+    keptFile: (name: string) =>
+      `Le fichier « ${name} » est gardé : décochez l’essai à blanc et cliquez sur « Importer » pour l’importer, sans le choisir de nouveau.`,
+    keptFileLabel: (name: string) => `Importer le fichier déjà envoyé (« ${name} »)`,
+    keptFileGone: 'Le fichier envoyé pour l’essai à blanc n’est plus là : choisissez-le de nouveau.',
   },
   admin: {
     title: 'Administration',

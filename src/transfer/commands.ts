@@ -10,6 +10,7 @@ import { messages } from '../i18n/index.ts'
 import { summaryLines, type ImportSummary } from './summary.ts'
 import { importWxr, type ImportOptions, type ImportProgress } from './wxr-import.ts'
 import { importDisqus } from './disqus-import.ts'
+import { undoInterruptedRuns } from './import-runs.ts'
 import { exportWxr } from './wxr-export.ts'
 import { ImportFileError } from './xml-records.ts'
 
@@ -62,7 +63,8 @@ export function importCommand(kind: 'wxr' | 'disqus', importer: Importer) {
       console.error(`No file at ${parsed.file}.`)
       return 1
     }
-    const blog = await openBlog(loadConfig())
+    // Never the demo content: an import brings the writer's own posts into a new blog, and a dry run writes nothing.
+    const blog = await openBlog({ ...loadConfig(), demoContent: false })
     const progress = progressReporter(statSync(parsed.file).size)
     try {
       const settings = blog.settings.get()
@@ -90,6 +92,23 @@ export function importCommand(kind: 'wxr' | 'disqus', importer: Importer) {
   }
 }
 
+/** `import undo`: removes what imports interrupted halfway (their process gone) had written. */
+export async function importUndoCommand(args: string[]): Promise<number> {
+  if (args.length > 0) {
+    console.error('Usage: npm run cli -- import undo')
+    return 2
+  }
+  const blog = await openBlog({ ...loadConfig(), demoContent: false })
+  try {
+    const undone = await undoInterruptedRuns(blog.db)
+    if (undone.length === 0) console.log('No interrupted import to undo.')
+    for (const u of undone) console.log(`Undid interrupted import run ${u.run}: removed ${u.posts} posts and ${u.comments} comments.`)
+    return 0
+  } finally {
+    await blog.close()
+  }
+}
+
 export const importWxrCommand = importCommand('wxr', importWxr)
 export const importDisqusCommand = importCommand('disqus', importDisqus)
 
@@ -103,6 +122,14 @@ export async function exportWxrCommand(args: string[]): Promise<number> {
   if (existsSync(file) && !args.includes('--force')) {
     console.error(`${file} exists; add --force to overwrite it.`)
     return 1
+  }
+  // The file names every post by the blog's address (links, guids): without SITE_URL the command line would say
+  // http://localhost:3000, and the file would name posts that are not this blog's.
+  if (!process.env.SITE_URL) {
+    console.error(
+      `Set SITE_URL to the blog's address, as the server has it: SITE_URL=https://blog.example.org npm run cli -- export wxr ${file}`,
+    )
+    return 2
   }
   const config = loadConfig()
   const blog = await openBlog({ ...config, demoContent: false })

@@ -3,10 +3,20 @@
 // and by the admin's Import / export page.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { undoInterruptedRuns } from './import-runs.ts'
 import { legacyRedirects } from './legacy-urls.ts'
 
 async function transferPlugin(app: FastifyInstance) {
   legacyRedirects(app)
+  // An import whose process died halfway (import-runs.ts) is undone when the blog starts, after it listens.
+  app.addHook('onReady', async () => {
+    undoInterruptedRuns(app.db).then(
+      (undone) => {
+        for (const u of undone) app.log.warn({ run: u.run, posts: u.posts, comments: u.comments }, 'interrupted import undone')
+      },
+      (err: unknown) => app.log.error({ err }, 'an interrupted import could not be undone'),
+    )
+  })
 }
 
 // After the page cache's lookup (its onRequest hook comes first) and the errors plugin (notFoundRedirects).

@@ -17,10 +17,25 @@ export interface ImportSummary {
   alreadyImported: number
   /** Disqus threads that match no post, by their address. */
   unmatched: string[]
+  /** Posts protected by a password in WordPress, imported as drafts; their titles (the first 50). */
+  protectedDrafts: number
+  protectedTitles: string[]
 }
 
 export function emptySummary(dryRun: boolean): ImportSummary {
-  return { dryRun, posts: 0, comments: 0, categories: 0, tags: 0, redirects: 0, skipped: {}, alreadyImported: 0, unmatched: [] }
+  return {
+    dryRun,
+    posts: 0,
+    comments: 0,
+    categories: 0,
+    tags: 0,
+    redirects: 0,
+    skipped: {},
+    alreadyImported: 0,
+    unmatched: [],
+    protectedDrafts: 0,
+    protectedTitles: [],
+  }
 }
 
 export function skip(summary: ImportSummary, reason: SkipReason, detail = ''): void {
@@ -44,6 +59,10 @@ export function summaryLines(s: ImportSummary): string[] {
   ]
   if (s.alreadyImported > 0) lines.push(`Already imported before, left as they are: ${s.alreadyImported} posts and comments.`)
   if (s.posts === 0 && s.comments === 0 && s.alreadyImported > 0) lines.push('Nothing new to import: this file was imported already.')
+  if (s.protectedDrafts > 0) {
+    lines.push(messages('en').transfer.protectedDrafts(s.protectedDrafts))
+    for (const title of s.protectedTitles) lines.push(`  ${title}`)
+  }
   for (const { n, text } of skippedLines(s, messages('en').transfer)) lines.push(`Skipped ${n} × ${text}`)
   if (s.unmatched.length > 0) {
     lines.push(`Threads that match no post (${s.unmatched.length}):`)

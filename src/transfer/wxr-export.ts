@@ -107,6 +107,7 @@ export async function exportWxr(db: Kysely<Database>, out: Writable, options: Ex
 \t<description>${xmlText(options.description)}</description>
 \t<pubDate>${new Date().toUTCString().replace('GMT', '+0000')}</pubDate>
 \t<language>${xmlText(options.language)}</language>
+\t<generator>Carnet</generator>
 \t<wp:wxr_version>1.2</wp:wxr_version>
 \t<wp:base_site_url>${xmlText(site)}</wp:base_site_url>
 \t<wp:base_blog_url>${xmlText(site)}</wp:base_blog_url>

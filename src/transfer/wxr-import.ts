@@ -1,93 +1,46 @@
-// Imports a WordPress export (WXR 1.0, 1.1, 1.2), streamed, in one transaction: a file refused halfway (malformed
-// XML, a field out of shape) leaves the database as it was. A dry run does the same work and rolls it back, so
-// its summary is exactly what the import would do. What was taken in is remembered by its id in the file
-// (import_origins): importing the same file again adds nothing, and a later export of the same blog adds only
-// what is new (new posts, new comments on known posts).
+// Imports a WordPress export (any WXR 1.x, http or https namespaces), streamed, in short transactions that let
+// the blog go on serving (import-runs.ts): a file refused halfway (malformed XML, a field out of shape) is undone,
+// and so is a run whose process died. A dry run does the same work and rolls each batch back, so its summary is
+// what the import would do. What was taken in is remembered by its id on its blog (import_origins): importing
+// the same file again adds nothing, and a later export of the same blog adds only what is new (new posts, new
+// comments on known posts); Carnet's own export of this blog matches its posts (wxr-identity.ts).
 //
 // Decisions (see README, "Import and export"):
 // - posts: publish → published; future → published at its future date (scheduled); draft, pending, private →
 //   draft; trash, auto-draft, revisions, attachments, menus → skipped. Pages are skipped: Carnet has no pages.
+// - a password-protected post is never published (Carnet has no passwords): a draft, named in the summary.
 // - nested categories are flattened: every category is a category of its own, its parent forgotten.
 // - pingbacks and trackbacks are skipped (Carnet's comments are people's words; they were link notices).
 // - comment status 1 → approved, 0 → held, spam → spam, trash → skipped. comment_status closed closes the thread.
 // - dates: post_date_gmt, else post_date read in the blog's time zone (drafts have a GMT date of 0000-00-00).
 // - images stay at their addresses in the content.
-import { createHash } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import { insertPost, uniqueCategorySlug } from '../content/posts.write.ts'
 import type { CommentStatus, Database, PostFormat } from '../db/schema.ts'
-import { nowIso, zonedParts, zonedTimeToUtc } from '../lib/time.ts'
+import { nowIso, zonedParts } from '../lib/time.ts'
 import { addLegacyUrls } from './legacy-urls.ts'
 import { emptySummary, skip, type ImportSummary } from './summary.ts'
 import { htmlToLine, htmlToText } from './text.ts'
-import { carnetTimes, isWp, readAuthor, readCategory, readItem, timesOf, type WxrComment, type WxrItem } from './wxr-schema.ts'
-import { ImportFileError, xmlRecords, type Source } from './xml-records.ts'
+import {
+  carnetTimes,
+  readAuthor,
+  readCategory,
+  readItem,
+  timesOf,
+  wxrNamespaces,
+  type WxrComment,
+  type WxrItem,
+  type WxrNamespaces,
+} from './wxr-schema.ts'
+import { BATCH_UNITS, CREATED, startRun } from './import-runs.ts'
+import { ImportFileError, xmlRecords, type Source, type XmlNode } from './xml-records.ts'
+import { byGuid, postKeys, sameCarnetComment, sameCarnetPost, type PostKeys } from './wxr-identity.ts'
+import { gmtDate, localDate, remember, remembered, rfc822, type ImportOptions, type ImportProgress } from './import-common.ts'
+
+// Disqus's importer and the command line take these from here.
+export { inOneTransaction, remember, remembered, type ImportOptions, type ImportProgress } from './import-common.ts'
 
 type Trx = Transaction<Database>
-
-export interface ImportOptions {
-  dryRun?: boolean
-  /** The blog's zone, for local dates without a GMT one. */
-  timeZone: string
-  /** Shown for a comment without an author's name. */
-  anonymous: string
-  onProgress?: (progress: ImportProgress) => void
-}
-
-export interface ImportProgress {
-  bytes: number
-  posts: number
-  comments: number
-}
-
-/** Thrown to roll a dry run back, carrying its summary out of the transaction. */
-class DryRunDone extends Error {
-  constructor(readonly summary: ImportSummary) {
-    super('dry run')
-  }
-}
-
-/** Runs `work` in one transaction; a dry run rolls it back and still returns the summary. */
-export async function inOneTransaction(
-  db: Kysely<Database>,
-  dryRun: boolean,
-  work: (trx: Trx, summary: ImportSummary) => Promise<void>,
-): Promise<ImportSummary> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const summary = emptySummary(dryRun)
-      await work(trx, summary)
-      if (dryRun) throw new DryRunDone(summary)
-      return summary
-    })
-  } catch (err) {
-    if (err instanceof DryRunDone) return err.summary
-    throw err
-  }
-}
-
-/** `2010-10-16 20:53:18` in UTC → ISO; undefined for WordPress's zero date or nothing. */
-export function gmtDate(value: string): string | undefined {
-  if (value === '' || value.startsWith('0000')) return undefined
-  const d = new Date(`${value.replace(' ', 'T')}${value.length === 16 ? ':00' : ''}Z`)
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
-}
-
-/** `2010-10-16 22:53:18` on the blog's wall clock → ISO in UTC. */
-export function localDate(value: string, timeZone: string): string | undefined {
-  if (value === '' || value.startsWith('0000')) return undefined
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value)
-  if (!m) return undefined
-  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number]
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return undefined
-  return new Date(zonedTimeToUtc(y, mo, d, h, mi, timeZone).getTime() + s * 1000).toISOString()
-}
-
-function rfc822(value: string): string | undefined {
-  if (!value.trim()) return undefined
-  const d = new Date(value)
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
-}
 
 const pad = (n: number) => String(n).padStart(2, '0')
 
@@ -104,38 +57,58 @@ function website(url: string): string | null {
   return /^https?:\/\/[^\s]+$/i.test(url) && url.length <= 2000 ? url : null
 }
 
-export async function remembered(trx: Trx, kind: string, externalId: string): Promise<number | undefined> {
-  const row = await trx
-    .selectFrom('import_origins')
-    .select('local_id')
-    .where('kind', '=', kind)
-    .where('external_id', '=', externalId)
-    .executeTakeFirst()
-  return row?.local_id
-}
-
-export async function remember(trx: Trx, kind: string, externalId: string, localId: number): Promise<void> {
-  await trx
-    .insertInto('import_origins')
-    .values({ kind, external_id: externalId, local_id: localId, imported_at: nowIso() })
-    .onConflict((oc) => oc.columns(['kind', 'external_id']).doNothing())
-    .execute()
-}
-
 class WxrImport {
   readonly authors = new Map<string, string>()
   readonly categoryIds = new Map<string, number>()
   readonly tagNames = new Set<string>()
   version: string | undefined
+  ns: WxrNamespaces = wxrNamespaces()
   channelLink = ''
   channelTitle = ''
+  baseBlogUrl = ''
+  baseSiteUrl = ''
   progress: ImportProgress = { bytes: 0, posts: 0, comments: 0 }
 
+  /** The current batch's transaction. */
+  trx!: Trx
+  /** Categories this import created, by name (a dry run's are created again in each batch that needs them). */
+  readonly newCategories = new Set<string>()
+  /** Categories created in the current batch: forgotten when a dry run's batch is rolled back. */
+  batchCategories: string[] = []
+
   constructor(
-    readonly trx: Trx,
     readonly summary: ImportSummary,
     readonly options: ImportOptions,
+    readonly runId: number,
   ) {}
+
+  /** One record of the channel: an item, or what describes the blog (its address, authors, categories). */
+  async record(node: XmlNode): Promise<void> {
+    if (node.uri === '' && node.local === 'item') {
+      await this.item(readItem(node, this.ns), node.line)
+      this.options.onProgress?.(this.progress)
+    } else if (node.uri === '' && node.local === 'link') {
+      this.channelLink = node.text.trim()
+    } else if (node.uri === '' && node.local === 'title') {
+      this.channelTitle = node.text.trim()
+    } else if (this.ns.isWp(node.uri)) {
+      if (node.local === 'wxr_version') {
+        this.version = node.text.trim()
+        // As WordPress's importer: any 1.x (later versions only add fields).
+        if (!/^1\.\d+$/.test(this.version)) throw new ImportFileError({ code: 'wxr-version', params: { version: this.version } }, node.line)
+      } else if (node.local === 'base_blog_url') {
+        this.baseBlogUrl = node.text.trim()
+      } else if (node.local === 'base_site_url') {
+        this.baseSiteUrl = node.text.trim()
+      } else if (node.local === 'author') {
+        const a = readAuthor(node, this.ns)
+        if (a.login && a.displayName) this.authors.set(a.login, a.displayName)
+      } else if (node.local === 'category') {
+        const c = readCategory(node, this.ns)
+        if (c.name) await this.category(c.name, c.nicename)
+      }
+    }
+  }
 
   /** A category by name (created with its WordPress slug if missing); nested ones are flattened. */
   async category(name: string, nicename: string): Promise<number> {
@@ -147,14 +120,17 @@ class WxrImport {
       const slug = await uniqueCategorySlug(this.trx, safeDecode(nicename) || name)
       id = (await this.trx.insertInto('categories').values({ name, slug, created_at: nowIso() }).returning('id').executeTakeFirstOrThrow())
         .id
-      this.summary.categories++
+      await remember(this.trx, CREATED.category, `${this.runId}:${id}`, id, this.runId)
+      this.batchCategories.push(name)
+      this.newCategories.add(name)
+      this.summary.categories = this.newCategories.size
     }
     this.categoryIds.set(name, id)
     return id
   }
 
   async item(item: WxrItem, line: number): Promise<void> {
-    if (this.version === undefined) throw new ImportFileError('not a WordPress export: no <wp:wxr_version> before the first item', line)
+    if (this.version === undefined) throw new ImportFileError({ code: 'rss-feed' }, line)
     const type = item.type || 'post'
     if (type !== 'post') {
       if (type === 'page') skip(this.summary, 'page')
@@ -162,30 +138,40 @@ class WxrImport {
       return
     }
     const status = item.status || 'publish'
-    const carnetStatus =
+    let carnetStatus: 'published' | 'draft' | null =
       status === 'publish' || status === 'future' ? 'published' : ['draft', 'pending', 'private'].includes(status) ? 'draft' : null
     if (carnetStatus === null) {
       skip(this.summary, 'post-status', status)
       return
     }
-    // A post is known by its guid; without one, by its id on its blog (named by its address, else its title).
-    const blog = this.channelLink || `channel:${this.channelTitle}`
-    const key =
-      item.guid ||
-      (item.postId ? `${blog}?p=${item.postId}` : '') ||
-      item.link ||
-      // Nothing names it: what it says does.
-      `${blog}#${createHash('sha256').update(`${item.title}\n${item.date}\n${item.content}`).digest('hex')}`
-    let postId = key ? await remembered(this.trx, 'wxr-post', key) : undefined
+    // Behind a password in WordPress: never shown openly here (Carnet has no passwords), kept as a draft to read.
+    const isProtected = item.password !== ''
+    if (isProtected) carnetStatus = 'draft'
+    // A post is known by its id on its blog (WordPress's exports have posts sharing a guid); the guid is only a
+    // hint, for posts imported before ids were the key.
+    const keys = postKeys(this.blogAddress(), item)
+    let postId = await remembered(this.trx, 'wxr-post', keys.id)
+    if (postId === undefined && keys.guid) postId = await byGuid(this.trx, keys.guid)
+    if (postId === undefined) postId = await sameCarnetPost(this.trx, item)
     if (postId !== undefined) {
       this.summary.alreadyImported++
       const stillThere = await this.trx.selectFrom('posts').select('id').where('id', '=', postId).executeTakeFirst()
       if (!stillThere) return
+      await remember(this.trx, 'wxr-post', keys.id, postId)
     } else {
       postId = await this.post(item, carnetStatus)
-      if (key) await remember(this.trx, 'wxr-post', key, postId)
+      await remember(this.trx, CREATED.post, keys.id, postId, this.runId)
+      if (isProtected) {
+        this.summary.protectedDrafts++
+        if (this.summary.protectedTitles.length < 50) this.summary.protectedTitles.push(item.title.trim() || item.name)
+      }
     }
-    await this.comments(item, key, postId)
+    await this.comments(item, keys, postId)
+  }
+
+  /** The blog the file comes from: its address, else WordPress's blog or site address, else its title. */
+  blogAddress(): string {
+    return this.channelLink || this.baseBlogUrl || this.baseSiteUrl || `channel:${this.channelTitle}`
   }
 
   async post(item: WxrItem, status: 'published' | 'draft'): Promise<number> {
@@ -240,7 +226,7 @@ class WxrImport {
     return id
   }
 
-  async comments(item: WxrItem, postKey: string, postId: number): Promise<void> {
+  async comments(item: WxrItem, keys: PostKeys, postId: number): Promise<void> {
     // Parents before their answers, whatever the file's order; an answer to a skipped comment starts a thread.
     const byId = new Map(item.comments.map((c) => [c.id, c]))
     const localIds = new Map<string, number>()
@@ -250,18 +236,12 @@ class WxrImport {
       done.add(c.id)
       const parent = c.parent && c.parent !== '0' ? byId.get(c.parent) : undefined
       if (parent) await visit(parent, depth + 1)
-      await this.comment(c, postKey, postId, parent ? localIds.get(parent.id) : undefined, localIds)
+      await this.comment(c, keys, postId, parent ? localIds.get(parent.id) : undefined, localIds)
     }
     for (const c of item.comments) await visit(c, 0)
   }
 
-  async comment(
-    c: WxrComment,
-    postKey: string,
-    postId: number,
-    parentId: number | undefined,
-    localIds: Map<string, number>,
-  ): Promise<void> {
+  async comment(c: WxrComment, keys: PostKeys, postId: number, parentId: number | undefined, localIds: Map<string, number>): Promise<void> {
     if (c.type === 'pingback' || c.type === 'trackback') {
       skip(this.summary, 'link-notice', c.type)
       return
@@ -271,8 +251,11 @@ class WxrImport {
       skip(this.summary, 'comment-status', c.approved)
       return
     }
-    const key = postKey && c.id ? `${postKey}#${c.id}` : ''
-    const known = key ? await remembered(this.trx, 'wxr-comment', key) : undefined
+    const key = c.id ? `${keys.id}#${c.id}` : ''
+    let known = key ? await remembered(this.trx, 'wxr-comment', key) : undefined
+    // Remembered by the post's guid by an earlier import, or this blog's own comment in its own export.
+    if (known === undefined && keys.guid && c.id) known = await remembered(this.trx, 'wxr-comment', `${keys.guid}#${c.id}`)
+    if (known === undefined) known = await sameCarnetComment(this.trx, c, postId)
     if (known !== undefined) {
       localIds.set(c.id, known)
       this.summary.alreadyImported++
@@ -306,7 +289,9 @@ class WxrImport {
       .returning('id')
       .executeTakeFirstOrThrow()
     localIds.set(c.id, id)
-    if (key) await remember(this.trx, 'wxr-comment', key, id)
+    // Every comment this run creates is remembered with it: by its id in the file, else by its own.
+    if (key) await remember(this.trx, CREATED.comment, key, id, this.runId)
+    else await remember(this.trx, CREATED.anyComment, `${this.runId}:${id}`, id, this.runId)
     this.summary.comments++
     this.progress.comments++
   }
@@ -321,36 +306,50 @@ function safeDecode(text: string): string {
 }
 
 export async function importWxr(db: Kysely<Database>, source: Source, options: ImportOptions): Promise<ImportSummary> {
-  return inOneTransaction(db, options.dryRun ?? false, async (trx, summary) => {
-    const run = new WxrImport(trx, summary, options)
-    const records = xmlRecords(source, {
-      container: ['rss', 'channel'],
-      onBytes: (bytes) => {
-        run.progress.bytes = bytes
-      },
-    })
-    for await (const node of records) {
-      if (node.uri === '' && node.local === 'item') {
-        await run.item(readItem(node), node.line)
-        options.onProgress?.(run.progress)
-      } else if (node.uri === '' && node.local === 'link') {
-        run.channelLink = node.text.trim()
-      } else if (node.uri === '' && node.local === 'title') {
-        run.channelTitle = node.text.trim()
-      } else if (isWp(node.uri)) {
-        if (node.local === 'wxr_version') {
-          run.version = node.text.trim()
-          if (!/^1\.[0-2]$/.test(run.version))
-            throw new ImportFileError(`WXR version ${run.version} is not supported (1.0, 1.1, 1.2 are)`, node.line)
-        } else if (node.local === 'author') {
-          const a = readAuthor(node)
-          if (a.login && a.displayName) run.authors.set(a.login, a.displayName)
-        } else if (node.local === 'category') {
-          const c = readCategory(node)
-          if (c.name) await run.category(c.name, c.nicename)
-        }
-      }
-    }
-    if (run.version === undefined) throw new ImportFileError('not a WordPress export: no <wp:wxr_version>')
+  const dryRun = options.dryRun ?? false
+  const summary = emptySummary(dryRun)
+  const run = await startRun(db, dryRun)
+  const wxr = new WxrImport(summary, options, run.id)
+  const records = xmlRecords(source, {
+    container: ['rss', 'channel'],
+    onBytes: (bytes) => {
+      wxr.progress.bytes = bytes
+    },
+    onRoot: (tag) => {
+      wxr.ns = wxrNamespaces(tag.ns)
+    },
   })
+  // Records are taken in small batches, each in a short transaction of its own (import-runs.ts).
+  let pending: XmlNode[] = []
+  let units = 0
+  const flush = async () => {
+    const batch = pending
+    pending = []
+    units = 0
+    try {
+      await run.batch(async (trx) => {
+        wxr.trx = trx
+        wxr.batchCategories = []
+        for (const node of batch) await wxr.record(node)
+      })
+    } finally {
+      if (dryRun) for (const name of wxr.batchCategories) wxr.categoryIds.delete(name)
+    }
+  }
+  try {
+    for await (const node of records) {
+      pending.push(node)
+      units += 1 + (node.local === 'item' ? node.children.filter((c) => c.local === 'comment').length : 0)
+      if (units >= BATCH_UNITS) await flush()
+    }
+    if (pending.length > 0) await flush()
+    if (wxr.version === undefined) throw new ImportFileError({ code: 'no-wxr-version' })
+  } catch (err) {
+    // Refused halfway: what the earlier batches wrote goes. If even that fails (the database gone), the run stays
+    // marked and is undone later (import-runs.ts); the file's reason is what the writer needs to hear.
+    await run.undo().catch(() => undefined)
+    throw err
+  }
+  await run.finish()
+  return summary
 }

@@ -3,21 +3,39 @@
 import { z } from 'zod'
 import { child, children, ImportFileError, type XmlNode } from './xml-records.ts'
 
-/** WordPress's own namespaces, in any of WXR 1.0, 1.1, 1.2 (another URI with the `wp:` prefix is not WordPress's). */
-export const isWp = (uri: string) => /^http:\/\/wordpress\.org\/export\/1\.[0-2]\/$/.test(uri)
-export const isExcerpt = (uri: string) => /^http:\/\/wordpress\.org\/export\/1\.[0-2]\/excerpt\/$/.test(uri)
+/** Which namespace URIs are WordPress's `wp:` and `excerpt:` in this file. */
+export interface WxrNamespaces {
+  isWp: (uri: string) => boolean
+  isExcerpt: (uri: string) => boolean
+}
+
+/**
+ * WordPress's namespaces: any WXR version's, http or https (the theme unit test data binds https), and whatever
+ * URI the document's root binds to the `wp` and `excerpt` prefixes, as WordPress's importer takes it. A prefix
+ * bound again further down to another URI is not WordPress's.
+ */
+export function wxrNamespaces(rootBindings: Record<string, string> = {}): WxrNamespaces {
+  const wp = rootBindings.wp
+  const excerpt = rootBindings.excerpt
+  return {
+    isWp: (uri) => uri === wp || /^https?:\/\/wordpress\.org\/export\/\d+\.\d+\/$/.test(uri),
+    isExcerpt: (uri) => uri === excerpt || /^https?:\/\/wordpress\.org\/export\/\d+\.\d+\/excerpt\/$/.test(uri),
+  }
+}
 export const CONTENT_NS = 'http://purl.org/rss/1.0/modules/content/'
 export const DC_NS = 'http://purl.org/dc/elements/1.1/'
 
+const DATE = 'date'
+const NUMBER = 'number'
 /** `2010-10-16 20:53:18`; WordPress writes `0000-00-00 00:00:00` for "none" (a draft's GMT date). */
 const wpDate = z
   .string()
   .trim()
-  .refine((s) => s === '' || /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$/.test(s), 'a date as YYYY-MM-DD HH:MM:SS')
+  .refine((s) => s === '' || /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$/.test(s), DATE)
 const id = z
   .string()
   .trim()
-  .refine((s) => s === '' || /^\d{1,18}$/.test(s), 'a number')
+  .refine((s) => s === '' || /^\d{1,18}$/.test(s), NUMBER)
 const text = (max: number) => z.string().max(max)
 
 const comment = z.object({
@@ -52,6 +70,7 @@ const item = z.object({
   name: text(2000),
   status: text(50),
   type: text(100),
+  password: text(1000),
   terms: z.array(z.object({ domain: text(100), nicename: text(2000), name: text(2000) })).max(10_000),
   meta: z.array(z.object({ key: text(1000), value: text(20_000_000) })).max(10_000),
   comments: z.array(comment).max(1_000_000),
@@ -82,10 +101,15 @@ function check<T>(schema: z.ZodType<T>, value: unknown, node: XmlNode, what: str
   const parsed = schema.safeParse(value)
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0]!
-  throw new ImportFileError(`${what}: ${issue.path.join('.') || 'value'}: ${issue.message}`, node.line, node.column)
+  const problem = issue.code === 'too_big' ? 'too-long' : issue.message === DATE ? 'date' : issue.message === NUMBER ? 'number' : 'invalid'
+  throw new ImportFileError(
+    { code: 'field', params: { record: what, field: issue.path.join('.') || 'value', problem } },
+    node.line,
+    node.column,
+  )
 }
 
-export function readItem(node: XmlNode): WxrItem {
+export function readItem(node: XmlNode, { isWp, isExcerpt }: WxrNamespaces): WxrItem {
   const wp = (local: string) => t(child(node, local, isWp))
   return check(
     item,
@@ -105,6 +129,7 @@ export function readItem(node: XmlNode): WxrItem {
       name: wp('post_name').trim(),
       status: wp('status').trim(),
       type: wp('post_type').trim(),
+      password: wp('post_password'),
       terms: children(node, 'category').map((c) => ({
         domain: c.attributes.domain ?? 'category',
         nicename: c.attributes.nicename ?? '',
@@ -137,7 +162,7 @@ export function readItem(node: XmlNode): WxrItem {
   )
 }
 
-export function readAuthor(node: XmlNode) {
+export function readAuthor(node: XmlNode, { isWp }: WxrNamespaces) {
   return check(
     author,
     { login: t(child(node, 'author_login', isWp)).trim(), displayName: t(child(node, 'author_display_name', isWp)).trim() },
@@ -146,7 +171,7 @@ export function readAuthor(node: XmlNode) {
   )
 }
 
-export function readCategory(node: XmlNode) {
+export function readCategory(node: XmlNode, { isWp }: WxrNamespaces) {
   return check(
     category,
     {

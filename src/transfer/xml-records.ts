@@ -6,6 +6,8 @@
 import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { SaxesParser, type SaxesTagNS } from 'saxes'
+import type { Language } from '../config.ts'
+import { messages } from '../i18n/index.ts'
 
 /** An element: namespace URI, local name, attributes by local name, its text (CDATA included), its children. */
 export interface XmlNode {
@@ -18,15 +20,59 @@ export interface XmlNode {
   column: number
 }
 
-/** Why a file was refused, with where (1-based line and column) when the parser knows. */
+/** Why a file was refused, as a code and its parameters: each has its sentence in both languages (`transfer.problems`). */
+export type FileProblemCode = keyof ReturnType<typeof messages>['transfer']['problems']
+export interface FileProblem {
+  code: FileProblemCode
+  params?: Record<string, string>
+}
+
+/**
+ * Why a file was refused, with where (1-based line and column of the character at fault) when the parser knows.
+ * `message` is in English (the command line's); `describe(language)` is the admin page's sentence.
+ */
 export class ImportFileError extends Error {
+  readonly problem: FileProblem
   constructor(
-    message: string,
+    problem: FileProblem | string,
     readonly line?: number,
     readonly column?: number,
   ) {
-    super(line === undefined ? message : column === undefined ? `line ${line}: ${message}` : `line ${line}, column ${column}: ${message}`)
+    const p: FileProblem = typeof problem === 'string' ? { code: 'other', params: { detail: problem } } : problem
+    super(describeProblem(p, 'en', line, column))
+    this.problem = p
   }
+
+  describe(language: Language): string {
+    return describeProblem(this.problem, language, this.line, this.column)
+  }
+}
+
+function describeProblem(problem: FileProblem, language: Language, line?: number, column?: number): string {
+  const t = messages(language).transfer
+  const text = t.problems[problem.code](problem.params ?? {})
+  return line === undefined ? text : `${t.where(line, column)}${text}`
+}
+
+/** saxes's messages (English, fixed) as codes, so that the page can say them in its language; others kept as they are. */
+const SAXES: Array<[RegExp, FileProblemCode, string[]]> = [
+  [/^unclosed tag: (.*)$/, 'unclosed-tag', ['name']],
+  [/^unmatched closing tag: (.*)\.$/, 'unmatched-close-tag', ['name']],
+  [/^unexpected close tag\.$/, 'unexpected-close-tag', []],
+  [/^disallowed character\.$/, 'disallowed-character', []],
+  [/^disallowed character in (tag|attribute|closing tag) name\.?$/, 'disallowed-character-in-name', []],
+  [/^duplicate attribute: (.*)\.$/, 'duplicate-attribute', ['name']],
+  [/^unbound namespace prefix: "(.*)"\.$/, 'unbound-prefix', ['prefix']],
+  [/^unexpected end\.$/, 'unexpected-end', []],
+  [/^text data outside of root node\.$/, 'text-outside-root', []],
+]
+
+function saxesProblem(message: string): FileProblem {
+  for (const [re, code, names] of SAXES) {
+    const m = re.exec(message)
+    if (m) return { code, params: Object.fromEntries(names.map((n, i) => [n, m[i + 1]!])) }
+  }
+  return { code: 'xml', params: { detail: message } }
 }
 
 /** The first child element with this local name whose namespace passes `uri` (a test or an exact URI). */
@@ -47,6 +93,8 @@ export interface RecordOptions {
   onBytes?: (bytes: number) => void
   /** Largest text one element may hold (a post body); beyond it the file is refused. */
   maxText?: number
+  /** Called with the root element when it opens (its namespace bindings, `tag.ns`, name what its prefixes mean). */
+  onRoot?: (tag: SaxesTagNS) => void
 }
 
 export type Source = string | Readable
@@ -61,25 +109,44 @@ export async function* xmlRecords(source: Source, options: RecordOptions): Async
   let rootSeen = false
   let failure: ImportFileError | undefined
 
-  const fail = (message: string) => {
-    failure ??= new ImportFileError(message, parser.line, parser.column + 1)
+  // saxes's column is the 1-based column of the last character it read: the one at fault when it fails.
+  const fail = (problem: FileProblem, line = parser.line, column = parser.column) => {
+    failure ??= new ImportFileError(problem, line, column)
   }
   parser.on('error', (err) => {
     // saxes prefixes its messages with "line:column: "; ours says it once, in words.
-    fail(err.message.replace(/^(?:[^:]*:)?\d+:\d+: /, ''))
+    const problem = saxesProblem(err.message.replace(/^(?:[^:]*:)?\d+:\d+: /, ''))
+    // An element left open: where it was opened says more than the end of the file.
+    const open = problem.code === 'unclosed-tag' ? openedAt.findLast((o) => o.name === problem.params?.name) : undefined
+    if (open) fail({ code: 'unclosed-tag-at', params: { name: open.name, line: String(open.line), column: String(open.column) } })
+    else fail(problem)
   })
-  parser.on('doctype', () => fail('a DOCTYPE is not allowed in an export file (entities are never expanded)'))
+  // A DOCTYPE is refused once the root is seen: an HTML page is said to be one (saxes never reads what a DOCTYPE
+  // declares, so nothing is expanded meanwhile).
+  let doctypeAt: { line: number; column: number } | undefined
+  parser.on('doctype', () => {
+    doctypeAt ??= { line: parser.line, column: parser.column }
+  })
   const atContainer = () => path.length === options.container.length && path.every((p, i) => p === options.container[i])
+  // Where each open element's `<` is (saxes tells a tag's start once its name is read).
+  const openedAt: Array<{ name: string; line: number; column: number }> = []
+  parser.on('opentagstart', (tag) => {
+    openedAt.push({ name: tag.name, line: parser.line, column: Math.max(1, parser.column - tag.name.length - 1) })
+  })
   parser.on('opentag', (tag: SaxesTagNS) => {
+    const start = openedAt.at(-1)!
     if (path.length === 0) {
-      if (rootSeen || tag.local !== options.container[0]) fail(`expected a <${options.container[0]}> document, found <${tag.name}>`)
+      if (rootSeen || tag.local !== options.container[0])
+        fail({ code: 'root', params: { expected: options.container[0]!, found: tag.name } }, start.line, start.column)
+      else if (doctypeAt) fail({ code: 'doctype' }, doctypeAt.line, doctypeAt.column)
       rootSeen = true
+      options.onRoot?.(tag)
     }
     const inRecord = stack.length > 0
     if (inRecord || atContainer()) {
       const attributes: Record<string, string> = {}
       for (const a of Object.values(tag.attributes)) attributes[a.local] = a.value
-      const node: XmlNode = { uri: tag.uri, local: tag.local, attributes, text: '', children: [], line: parser.line, column: parser.column }
+      const node: XmlNode = { uri: tag.uri, local: tag.local, attributes, text: '', children: [], line: start.line, column: start.column }
       stack.at(-1)?.children.push(node)
       stack.push(node)
     }
@@ -88,12 +155,13 @@ export async function* xmlRecords(source: Source, options: RecordOptions): Async
   const addText = (text: string) => {
     const node = stack.at(-1)
     if (!node) return
-    if (node.text.length + text.length > maxText) fail(`<${node.local}> holds more than ${maxText} characters`)
+    if (node.text.length + text.length > maxText) fail({ code: 'too-long', params: { element: node.local, max: String(maxText) } })
     else node.text += text
   }
   parser.on('text', addText)
   parser.on('cdata', addText)
   parser.on('closetag', () => {
+    openedAt.pop()
     path.pop()
     const node = stack.pop()
     if (node && stack.length === 0) ready.push(node)
@@ -111,7 +179,12 @@ export async function* xmlRecords(source: Source, options: RecordOptions): Async
       try {
         text = decoder.decode(buffer, { stream: true })
       } catch {
-        throw new ImportFileError('the file is not valid UTF-8', parser.line, parser.column + 1)
+        const at = invalidByteAt(buffer, parser.line, parser.column)
+        throw new ImportFileError({ code: 'not-utf8' }, at.line, at.column)
+      }
+      // An HTML page (`<!doctype html>` is not even XML): said so, rather than the XML it breaks.
+      if (bytes === buffer.length && /^\uFEFF?\s*(<\?xml[^>]*>\s*)?<!doctype\s+html\b/i.test(text)) {
+        throw new ImportFileError({ code: 'root', params: { expected: options.container[0]!, found: 'html' } })
       }
       parser.write(text)
       if (failure) throw failure
@@ -119,10 +192,23 @@ export async function* xmlRecords(source: Source, options: RecordOptions): Async
       while (ready.length > 0) yield ready.shift()!
     }
     parser.close()
+    if (doctypeAt) fail({ code: 'doctype' }, doctypeAt.line, doctypeAt.column)
     if (failure) throw failure
-    if (!rootSeen) throw new ImportFileError('the file is empty')
+    if (!rootSeen) throw new ImportFileError({ code: 'empty' })
     while (ready.length > 0) yield ready.shift()!
   } finally {
     if (typeof source === 'string') (stream as ReturnType<typeof createReadStream>).destroy()
   }
+}
+
+/**
+ * Where the first byte that is not UTF-8 lies in a chunk, from the parser's position before it (the last
+ * character it read). Latin-1 files meet this: "é" written as the single byte E9.
+ */
+function invalidByteAt(buffer: Buffer, line: number, column: number): { line: number; column: number } {
+  const text = new TextDecoder('utf-8').decode(buffer)
+  const before = [...text.slice(0, Math.max(0, text.indexOf('\uFFFD')))]
+  const lastNewline = before.lastIndexOf('\n')
+  const newlines = before.filter((c) => c === '\n').length
+  return newlines === 0 ? { line, column: column + before.length + 1 } : { line: line + newlines, column: before.length - lastNewline }
 }

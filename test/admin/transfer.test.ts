@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
+import { htmlErrors } from '../helpers/browser-checks.ts'
 import { buildTestApp, visibleText, type TestBlog } from '../helpers/app.ts'
-import { OWN, SHARED_WXR, snapshot } from '../helpers/transfer.ts'
+import { OWN, WP_WXR, snapshot } from '../helpers/transfer.ts'
 
 function multipart(fields: Record<string, string>, file?: { name: string; content: Buffer }) {
   const boundary = '----carnet-test-boundary'
@@ -94,12 +95,42 @@ describe('the Import / export page', () => {
     const before = await snapshot(blog)
     const res = await upload(
       { _csrf: admin.csrf, kind: 'wxr', dryRun: 'on' },
-      { name: 'bad.xml', content: readFileSync(join(SHARED_WXR, 'malformed-simple.xml')) },
+      { name: 'bad.xml', content: readFileSync(join(WP_WXR, 'malformed-simple.xml')) },
     )
     expect(res.statusCode).toBe(400)
-    expect(visibleText(res.body)).toMatch(/Fichier refusé, rien n’a été importé : line 14, column \d+: unclosed tag: item/)
+    // In the page's language, where it broke included.
+    expect(visibleText(res.body)).toMatch(
+      /Fichier refusé, rien n’a été importé : ligne 14, colonne \d+ : balise <item> ouverte ligne 9, colonne 1, jamais fermée/,
+    )
     expect(res.body).toContain('name="dryRun" value="on" checked')
     expect(await snapshot(blog)).toEqual(before)
+  })
+
+  it('keeps the file of a dry run: the real import needs no second upload', async () => {
+    const theme = { name: 'theme-unit-test.xml', content: readFileSync(join(WP_WXR, 'theme-unit-test-shape.xml')) }
+    const before = await snapshot(blog)
+    const dry = await upload({ _csrf: admin.csrf, kind: 'wxr', dryRun: 'on' }, theme)
+    expect(dry.statusCode).toBe(200)
+    expect(await snapshot(blog)).toEqual(before)
+    const text = visibleText(dry.body)
+    expect(text).toContain('Le fichier « theme-unit-test.xml » est gardé : décochez l’essai à blanc et cliquez sur « Importer »')
+    // Said in French, with the protected post by its title.
+    expect(text).toContain('1 note protégée par un mot de passe dans WordPress : importée en brouillon, jamais publiée')
+    expect(text).toContain('Template: Password Protected (the password is "enter")')
+    // The dry run is unticked, and the file input no longer required.
+    expect(dry.body).not.toContain('name="dryRun" value="on" checked')
+    expect(dry.body).not.toMatch(/<input id="file"[^>]* required/)
+    expect(await htmlErrors(dry.body, 'transfer after a dry run')).toEqual([])
+    const kept = /name="kept" value="([0-9a-f]{32})"/.exec(dry.body)![1]!
+    const real = await upload({ _csrf: admin.csrf, kind: 'wxr', kept })
+    expect(real.statusCode).toBe(200)
+    expect(visibleText(real.body)).toContain('Import terminé')
+    const titles = (await blog.app.db.selectFrom('posts').select('title').execute()).map((p) => p.title)
+    expect(titles).toContain('Post Format: Image (Linked)')
+    // Imported once: the kept file is gone.
+    const again = await upload({ _csrf: admin.csrf, kind: 'wxr', kept })
+    expect(again.statusCode).toBe(400)
+    expect(visibleText(again.body)).toContain('Le fichier envoyé pour l’essai à blanc n’est plus là : choisissez-le de nouveau.')
   })
 
   it('asks for a file when none is sent', async () => {
@@ -110,7 +141,7 @@ describe('the Import / export page', () => {
 
   it('refuses an upload without the CSRF token, importing nothing', async () => {
     const before = await snapshot(blog)
-    const res = await upload({ kind: 'wxr' }, { name: 'x.xml', content: readFileSync(join(SHARED_WXR, 'wxr-simple.xml')) })
+    const res = await upload({ kind: 'wxr' }, { name: 'x.xml', content: readFileSync(join(WP_WXR, 'wxr-simple.xml')) })
     expect(res.statusCode).toBe(403)
     expect(await snapshot(blog)).toEqual(before)
   })

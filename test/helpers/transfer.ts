@@ -3,10 +3,12 @@ import { resolve } from 'node:path'
 import type { TestBlog } from './app.ts'
 
 /**
- * Real WordPress exports from the WordPress importer's own tests, kept beside the project (in `../shared/`, as CI
- * has it), not in it: they are other people's files (GPL-2.0). A missing folder fails the tests that read it.
+ * WordPress exports: the WordPress importer's own test files (GPL-2.0, origin in the folder's README) and
+ * Carnet's imitations of real exports. In the repository, so that a clone alone runs its tests.
  */
-export const SHARED_WXR = resolve(import.meta.dirname, '../../../shared/fixtures/wxr')
+export const WP_WXR = resolve(import.meta.dirname, '../fixtures/wxr')
+/** Its former name, for tests written before the files moved into the repository. */
+export const SHARED_WXR = WP_WXR
 export const OWN = resolve(import.meta.dirname, '../transfer/fixtures')
 
 /** Every row of every table an import writes, to show that a refused file changed nothing. */

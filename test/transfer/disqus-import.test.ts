@@ -11,7 +11,7 @@ import { skippedLines, summaryLines } from '../../src/transfer/summary.ts'
 import { importWxr } from '../../src/transfer/wxr-import.ts'
 import { ImportFileError } from '../../src/transfer/xml-records.ts'
 import { buildTestApp, visibleText, type TestBlog } from '../helpers/app.ts'
-import { OWN, SHARED_WXR, snapshot } from '../helpers/transfer.ts'
+import { OWN, WP_WXR, snapshot } from '../helpers/transfer.ts'
 
 const options = { timeZone: 'Europe/Paris', anonymous: 'Anonyme' }
 
@@ -103,7 +103,7 @@ ${comment(3, 'Ines')}
 
   it('refuses a malformed file and a WXR file, changing nothing', async () => {
     const before = await snapshot(blog)
-    for (const file of [join(SHARED_WXR, 'malformed-simple.xml'), join(OWN, 'threads.xml'), join(OWN, 'billion-laughs.xml')]) {
+    for (const file of [join(WP_WXR, 'malformed-simple.xml'), join(OWN, 'threads.xml'), join(OWN, 'billion-laughs.xml')]) {
       const err = await importDisqus(db(), file, options).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ImportFileError)
     }

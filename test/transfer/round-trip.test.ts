@@ -1,7 +1,7 @@
 // Export a blog with everything (the demo content, generated threads with every status, a closed thread, a
 // draft, a scheduled and an HTML post, awkward text) and import it into an empty database: the same posts,
 // categories, tags, comments, threads, statuses and closed threads, compared row by row.
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +12,7 @@ import { cdata, exportWxr } from '../../src/transfer/wxr-export.ts'
 import { importWxr } from '../../src/transfer/wxr-import.ts'
 import { xmlRecords } from '../../src/transfer/xml-records.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+import { runCli } from '../helpers/cli.ts'
 
 const AWKWARD = 'Fin de CDATA ]]> ici, <b>pas du HTML</b> & &amp;lt; 🙂 مرحبا\nDeuxième ligne'
 
@@ -147,10 +148,47 @@ describe('export then import', () => {
     for (let i = 0; i < before.comments.length; i++) expect(after.comments[i]).toEqual(before.comments[i])
     expect(after.categories).toEqual(before.categories)
   })
+
+  it('imported into the blog it came from, adds nothing: Carnet knows its own posts and comments', async () => {
+    const before = await contents(source.app.db)
+    const summary = await importWxr(source.app.db, file, { timeZone: 'Europe/Paris', anonymous: 'Anonyme' })
+    expect(summary).toMatchObject({ posts: 0, comments: 0, categories: 0 })
+    expect(summary.alreadyImported).toBe(before.posts.length + before.comments.length)
+    expect(await contents(source.app.db)).toEqual(before)
+  })
 })
 
 describe('cdata', () => {
   it('splits "]]>" so that the text comes back whole', () => {
     expect(cdata('a]]>b')).toBe('<![CDATA[a]]]]><![CDATA[>b]]>')
+  })
+})
+
+describe('npm run cli -- export wxr', () => {
+  let blog: TestBlog
+  beforeAll(async () => {
+    blog = await buildTestApp({ demo: false })
+    await createPost(blog.app.db, { title: 'Une note', body: 'Texte', status: 'published' })
+    await blog.app.close()
+  })
+  afterAll(() => blog.close())
+  const env = () => ({ DATABASE_URL: blog.config.databasePath, LOG_LEVEL: 'silent', SITE_URL: '' })
+
+  it('asks for the blog’s address rather than naming posts http://localhost:3000', async () => {
+    const file = join(blog.dir, 'no-address.xml')
+    const res = await runCli(['export', 'wxr', file], env())
+    expect(res.code).toBe(2)
+    expect(res.stderr).toContain('Set SITE_URL to the blog’s address'.replace('’', "'"))
+    expect(existsSync(file)).toBe(false)
+  })
+
+  it('names posts by SITE_URL, and says the file is Carnet’s', async () => {
+    const file = join(blog.dir, 'export.xml')
+    const res = await runCli(['export', 'wxr', file], { ...env(), SITE_URL: 'https://carnet.example.org' })
+    expect(res.code).toBe(0)
+    const text = readFileSync(file, 'utf8')
+    expect(text).toMatch(/<guid isPermaLink="false">https:\/\/carnet\.example\.org\/\?p=\d+<\/guid>/)
+    expect(text).toContain('<generator>Carnet</generator>')
+    expect(text).not.toContain('localhost')
   })
 })

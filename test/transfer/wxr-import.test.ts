@@ -10,7 +10,7 @@ import { importWxr } from '../../src/transfer/wxr-import.ts'
 import { ImportFileError } from '../../src/transfer/xml-records.ts'
 import { buildTestApp, mainOf, type TestBlog } from '../helpers/app.ts'
 import { otherConnection } from '../helpers/other-connection.ts'
-import { OWN, SHARED_WXR, snapshot } from '../helpers/transfer.ts'
+import { OWN, WP_WXR, snapshot } from '../helpers/transfer.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -26,17 +26,17 @@ describe('importing WXR', () => {
   const post = (title: string) => db().selectFrom('posts').selectAll().where('title', '=', title).executeTakeFirstOrThrow()
 
   describe('the WordPress importer’s files', () => {
-    const files = readdirSync(SHARED_WXR).filter((f) => f.endsWith('.xml') && f !== 'malformed-simple.xml')
+    const files = readdirSync(WP_WXR).filter((f) => f.endsWith('.xml') && f !== 'malformed-simple.xml')
     it('are all there', () => expect(files.length).toBeGreaterThanOrEqual(8))
     for (const file of files) {
       it(`${file} imports, and importing it again adds nothing`, async () => {
-        const first = await importWxr(db(), join(SHARED_WXR, file), options)
+        const first = await importWxr(db(), join(WP_WXR, file), options)
         expect(first.posts).toBeGreaterThan(0)
         const rows = await db().selectFrom('posts').select(['title', 'body_html', 'format']).execute()
         expect(rows.length).toBe(first.posts)
         expect(rows.every((r) => r.format === 'html')).toBe(true)
         const before = await snapshot(blog)
-        const second = await importWxr(db(), join(SHARED_WXR, file), options)
+        const second = await importWxr(db(), join(WP_WXR, file), options)
         expect(second).toMatchObject({ posts: 0, comments: 0, categories: 0, redirects: 0 })
         expect(second.alreadyImported).toBeGreaterThan(0)
         expect(await snapshot(blog)).toEqual(before)
@@ -44,7 +44,7 @@ describe('importing WXR', () => {
     }
 
     it('valid-wxr-1.1.xml: posts, categories, tags, comments, author, pages skipped', async () => {
-      const s = await importWxr(db(), join(SHARED_WXR, 'valid-wxr-1.1.xml'), options)
+      const s = await importWxr(db(), join(WP_WXR, 'valid-wxr-1.1.xml'), options)
       expect(s.skipped['page']).toBe(1)
       const hello = await post('Hello world!')
       expect(hello).toMatchObject({
@@ -63,19 +63,19 @@ describe('importing WXR', () => {
     })
 
     it('slashes.xml keeps backslashes and quotes as they are', async () => {
-      await importWxr(db(), join(SHARED_WXR, 'slashes.xml'), options)
+      await importWxr(db(), join(WP_WXR, 'slashes.xml'), options)
       const row = await db().selectFrom('posts').select('body_source').executeTakeFirstOrThrow()
       expect(row.body_source).toContain('\\')
     })
 
     it('cdata-edge.xml keeps a "]] >" inside CDATA', async () => {
-      await importWxr(db(), join(SHARED_WXR, 'cdata-edge.xml'), options)
+      await importWxr(db(), join(WP_WXR, 'cdata-edge.xml'), options)
       const row = await db().selectFrom('posts').select('body_source').executeTakeFirstOrThrow()
       expect(row.body_source).toBe('ends with sequence ]] >')
     })
 
     it('namespace-edge-cases.xml reads only WordPress’s own namespace as wp:', async () => {
-      await importWxr(db(), join(SHARED_WXR, 'namespace-edge-cases.xml'), options)
+      await importWxr(db(), join(WP_WXR, 'namespace-edge-cases.xml'), options)
       const rows = await db().selectFrom('posts').select(['title', 'signature']).execute()
       expect(rows.length).toBeGreaterThan(0)
       expect(rows.map((r) => r.signature)).not.toContain('fake_ns_user')
@@ -84,7 +84,7 @@ describe('importing WXR', () => {
     it('malformed-simple.xml is refused with its line and column, and changes nothing', async () => {
       await importWxr(db(), join(OWN, 'threads.xml'), options)
       const before = await snapshot(blog)
-      const err = await importWxr(db(), join(SHARED_WXR, 'malformed-simple.xml'), options).catch((e: unknown) => e)
+      const err = await importWxr(db(), join(WP_WXR, 'malformed-simple.xml'), options).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ImportFileError)
       expect((err as ImportFileError).line).toBe(14)
       expect((err as Error).message).toMatch(/^line 14, column \d+: unclosed tag: item/)
@@ -288,7 +288,7 @@ describe('npm run cli -- import wxr', () => {
   })
 
   it('refuses a malformed file with exit code 1 and where it broke', () => {
-    const res = cli('import', 'wxr', join(SHARED_WXR, 'malformed-simple.xml'))
+    const res = cli('import', 'wxr', join(WP_WXR, 'malformed-simple.xml'))
     expect(res.status).toBe(1)
     expect(res.stderr).toMatch(/malformed-simple\.xml was refused, nothing imported: line 14, column \d+: unclosed tag: item/)
   })
