@@ -7,8 +7,6 @@ import type { TestBlog } from './app.ts'
  * Carnet's imitations of real exports. In the repository, so that a clone alone runs its tests.
  */
 export const WP_WXR = resolve(import.meta.dirname, '../fixtures/wxr')
-/** Its former name, for tests written before the files moved into the repository. */
-export const SHARED_WXR = WP_WXR
 export const OWN = resolve(import.meta.dirname, '../transfer/fixtures')
 
 /** Every row of every table an import writes, to show that a refused file changed nothing. */
