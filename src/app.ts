@@ -73,7 +73,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     poolSize: config.databasePoolSize,
     timeoutMs: config.databaseTimeoutMs,
   })
-  await app.register(settings, { initialSettings: config.initialSettings })
+  await app.register(settings, { initialSettings: config.initialSettings, siteUrl: config.siteUrl })
   await app.register(demo, { enabled: config.demoContent })
   await app.register(requestPrivacy)
   // GET /healthz, and the 503 to requests that arrive while the app closes.

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/schema.ts'
-import { DEFAULT_SETTINGS, SettingsStore } from './settings.ts'
+import { DEFAULT_SETTINGS, recordSiteUrl, SettingsStore } from './settings.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,9 +20,10 @@ export async function openSettings(db: Kysely<Database>, initial: Config['initia
   return settings
 }
 
-async function settingsPlugin(app: FastifyInstance, opts: { initialSettings: Config['initialSettings'] }) {
+async function settingsPlugin(app: FastifyInstance, opts: { initialSettings: Config['initialSettings']; siteUrl?: string }) {
   const settings = await openSettings(app.db, opts.initialSettings)
   app.decorate('settings', settings)
+  if (opts.siteUrl) await recordSiteUrl(app.db, opts.siteUrl)
 
   // app.otherWrites() moves when ANOTHER connection commits (SQLite's PRAGMA data_version; on PostgreSQL the
   // data_version row, read once per request): then the settings row is read again, before anything of the

@@ -97,6 +97,29 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
 }
 
 /**
+ * The address the server last ran under (SITE_URL, or its default), kept in the settings table beside the settings
+ * (not one of them: the admin does not edit it). The command line, which may run without SITE_URL, names the
+ * blog's posts by it (export wxr) rather than by http://localhost:3000.
+ */
+const SITE_URL_KEY = 'siteUrl'
+
+export async function recordSiteUrl(db: Kysely<Database>, siteUrl: string): Promise<void> {
+  const value = JSON.stringify(siteUrl)
+  await db
+    .insertInto('settings')
+    .values({ key: SITE_URL_KEY, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute()
+}
+
+/** The address recorded by recordSiteUrl(), or null for a blog no server has run yet. */
+export async function storedSiteUrl(db: Kysely<Database>): Promise<string | null> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', SITE_URL_KEY).executeTakeFirst()
+  const value = row ? (JSON.parse(row.value) as unknown) : null
+  return typeof value === 'string' ? value : null
+}
+
+/**
  * The blog's settings, read from the database and kept frozen: a change (here, or by another process, seen by
  * the settings plugin) replaces the object, so what is derived from one (memo keys) never outlives it.
  */

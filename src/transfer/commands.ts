@@ -6,6 +6,7 @@ import { finished } from 'node:stream/promises'
 import { z } from 'zod'
 import { loadConfig } from '../config.ts'
 import { openBlog } from '../blog.ts'
+import { storedSiteUrl } from '../settings/settings.ts'
 import { messages } from '../i18n/index.ts'
 import { summaryLines, type ImportSummary } from './summary.ts'
 import { importWxr, type ImportOptions, type ImportProgress } from './wxr-import.ts'
@@ -123,23 +124,25 @@ export async function exportWxrCommand(args: string[]): Promise<number> {
     console.error(`${file} exists; add --force to overwrite it.`)
     return 1
   }
-  // The file names every post by the blog's address (links, guids): without SITE_URL the command line would say
-  // http://localhost:3000, and the file would name posts that are not this blog's.
-  if (!process.env.SITE_URL) {
+  const config = loadConfig()
+  const blog = await openBlog({ ...config, demoContent: false })
+  // The file names every post by the blog's address (links, guids): SITE_URL when the command line has it, else
+  // the address the server last ran under, never the command line's default http://localhost:3000.
+  const siteUrl = process.env.SITE_URL ? config.siteUrl : await storedSiteUrl(blog.db)
+  if (!siteUrl) {
+    await blog.close()
     console.error(
-      `Set SITE_URL to the blog's address, as the server has it: SITE_URL=https://blog.example.org npm run cli -- export wxr ${file}`,
+      `No server has run this blog yet, so its address is unknown: set SITE_URL, as the server will have it: SITE_URL=https://blog.example.org npm run cli -- export wxr ${file}`,
     )
     return 2
   }
-  const config = loadConfig()
-  const blog = await openBlog({ ...config, demoContent: false })
   const partial = join(dirname(resolve(file)), `.${basename(file)}.${process.pid}.partial`)
   try {
     const settings = blog.settings.get()
     const started = Date.now()
     const out = createWriteStream(partial)
     const counts = await exportWxr(blog.db, out, {
-      siteUrl: config.siteUrl,
+      siteUrl,
       title: settings.title,
       description: settings.description,
       language: settings.language,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Kysely } from 'kysely'
 import { createPost } from '../../src/content/posts.write.ts'
 import type { Database } from '../../src/db/schema.ts'
+import { openDatabase } from '../../src/db/plugin.ts'
 import { cdata, exportWxr } from '../../src/transfer/wxr-export.ts'
 import { importWxr } from '../../src/transfer/wxr-import.ts'
 import { xmlRecords } from '../../src/transfer/xml-records.ts'
@@ -174,12 +175,29 @@ describe('npm run cli -- export wxr', () => {
   afterAll(() => blog.close())
   const env = () => ({ DATABASE_URL: blog.config.databasePath, LOG_LEVEL: 'silent', SITE_URL: '' })
 
-  it('asks for the blog’s address rather than naming posts http://localhost:3000', async () => {
-    const file = join(blog.dir, 'no-address.xml')
+  it('names posts by the address the server last ran under, not http://localhost:3000, when SITE_URL is unset', async () => {
+    const file = join(blog.dir, 'stored-address.xml')
     const res = await runCli(['export', 'wxr', file], env())
-    expect(res.code).toBe(2)
-    expect(res.stderr).toContain('Set SITE_URL to the blog’s address'.replace('’', "'"))
-    expect(existsSync(file)).toBe(false)
+    expect(res.code).toBe(0)
+    const text = readFileSync(file, 'utf8')
+    expect(text).toMatch(/<guid isPermaLink="false">http:\/\/blog\.test\/\?p=\d+<\/guid>/)
+    expect(text).not.toContain('localhost')
+  })
+
+  it('asks for the blog’s address when no server has run the blog yet', async () => {
+    // A blog made by the command line alone (import into a new database) has no recorded address.
+    const opened = await openDatabase(blog.config.databasePath, { poolSize: 1 })
+    const stored = await opened.db.deleteFrom('settings').where('key', '=', 'siteUrl').returningAll().execute()
+    try {
+      const file = join(blog.dir, 'no-address.xml')
+      const res = await runCli(['export', 'wxr', file], env())
+      expect(res.code).toBe(2)
+      expect(res.stderr).toContain('set SITE_URL')
+      expect(existsSync(file)).toBe(false)
+    } finally {
+      await opened.db.insertInto('settings').values(stored).execute()
+      await opened.db.destroy()
+    }
   })
 
   it('names posts by SITE_URL, and says the file is Carnet’s', async () => {
