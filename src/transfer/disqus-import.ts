@@ -1,17 +1,17 @@
 // Imports comments from a Disqus export (Admin › Community › Export: one XML file of <category>, <thread> and
 // <post> elements), streamed, in short transactions like the WXR import (import-runs.ts), so that the blog goes on
 // serving meanwhile; a file refused halfway, or a run whose process died, is undone: its comments deleted, the
-// threads it closed opened again, what it remembered forgotten. A thread is matched to a post by its
-// address: an imported post's old address (legacy_urls: WordPress links, /?p=<id>, /YYYY/MM/DD/slug/, /slug/) or
-// Carnet's own permanent link (or a renamed post's old one), with or without query string and trailing slash.
-// Threads that match no post are listed in the summary; their comments are skipped. Deleted and spam comments are
-// skipped; the others are approved (Disqus exports only what its moderators let through). Answers keep their
-// parent, even when the parent comes later in the file (linked once the whole file is in), if both are on the
-// same post.
+// threads it closed opened again, what it remembered forgotten.
+// A thread is matched to a post by its address: an imported post's old address (legacy_urls: WordPress links,
+// /?p=<id>, /YYYY/MM/DD/slug/, /slug/) or Carnet's own permanent link (or a renamed post's old one), with or
+// without query string and trailing slash. Threads that match no post are listed in the summary; their comments
+// are skipped. Deleted and spam comments are skipped; the others are approved (Disqus exports only what its
+// moderators let through). Answers keep their parent if both are on the same post, even when the parent comes
+// later in the file (linked once the whole file is in).
 // A thread deleted in Disqus brings none of its comments. A thread closed in Disqus closes its post's comments,
 // once: a later import of the same thread leaves the post as its author has set it since; the summary counts the
-// threads an import closed. A comment Disqus wrote
-// incompletely (no dsq:id, no readable date, no thread) is left out and counted; the rest of the file is imported.
+// threads an import closed. A comment Disqus wrote incompletely (no dsq:id, no readable date, no thread) is left
+// out and counted; the rest of the file is imported.
 import type { Kysely, Transaction } from 'kysely'
 import { z } from 'zod'
 import type { Database } from '../db/schema.ts'
@@ -106,6 +106,8 @@ class DisqusImport {
   /** The current batch's transaction, and the posts seen still there in it (the blog is live between batches). */
   trx!: Trx
   livePosts = new Map<number, boolean>()
+  /** Posts this run closed (a dry run's batch reopens them when rolled back: counted once all the same). */
+  readonly closedPosts = new Set<number>()
 
   constructor(
     readonly summary: ImportSummary,
@@ -143,7 +145,8 @@ class DisqusImport {
       .executeTakeFirst()
     await remember(this.trx, CREATED.closedThread, threadId, postId, this.runId)
     // Only a post this run closed is opened again by its undo (one closed already stays closed).
-    if (Number(closed.numUpdatedRows) > 0) {
+    if (Number(closed.numUpdatedRows) > 0 && !this.closedPosts.has(postId)) {
+      this.closedPosts.add(postId)
       this.summary.closedThreads++
       await remember(this.trx, CREATED.closedPost, `${this.runId}:${postId}`, postId, this.runId)
     }

@@ -1,6 +1,6 @@
 // What both importers (WXR and Disqus) share: their options, the record of what was taken in (import_origins),
 // and WordPress's date formats. Both go in short transactions: import-runs.ts.
-import type { Kysely, Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { nowIso, zonedTimeToUtc } from '../lib/time.ts'
 
