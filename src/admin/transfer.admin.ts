@@ -178,6 +178,7 @@ export default async function transferRoutes(app: FastifyInstance) {
           categories: summary.categories,
           redirects: summary.redirects,
           alreadyImported: summary.alreadyImported,
+          closedThreads: summary.closedThreads,
         })
       }
       // After a dry run, the real import is one click away: the file is kept, the dry run unticked.

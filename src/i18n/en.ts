@@ -286,6 +286,10 @@ export const en: Messages = {
       `${s.posts} posts, ${s.comments} comments, ${s.categories} new categories, ${s.tags} tags, ${s.redirects} old addresses redirected.`,
     alreadyImported: (n: number) => `${n} posts and comments were imported already: left as they are.`,
     nothingNew: 'Nothing new: this file was imported already.',
+    closedThreads: (n: number, dryRun: boolean) =>
+      dryRun
+        ? `Would close ${n} comment ${n > 1 ? 'threads, as they are' : 'thread, as it is'} in Disqus.`
+        : `Closed ${n} comment ${n > 1 ? 'threads, as they were' : 'thread, as it was'} in Disqus.`,
     skippedHeading: 'Left out',
     skipped: {
       page: () => 'page: Carnet has no pages',
@@ -308,7 +312,6 @@ export const en: Messages = {
     where: (line: number, column?: number) => (column === undefined ? `line ${line}: ` : `line ${line}, column ${column}: `),
     problems: {
       xml: (p: Record<string, string>) => `malformed XML (${p.detail})`,
-      other: (p: Record<string, string>) => `${p.detail}`,
       'unclosed-tag': (p: Record<string, string>) => `unclosed tag: ${p.name}`,
       'unclosed-tag-at': (p: Record<string, string>) => `unclosed tag: ${p.name} (opened at line ${p.line}, column ${p.column})`,
       'unmatched-close-tag': (p: Record<string, string>) => `closing tag </${p.name}> without its opening tag`,
@@ -328,6 +331,7 @@ export const en: Messages = {
       'rss-feed': () => 'this is an RSS feed, not a WordPress export (no <wp:wxr_version> before the first item)',
       'no-wxr-version': () => 'not a WordPress export: no <wp:wxr_version>',
       'wxr-version': (p: Record<string, string>) => `WXR version ${p.version} is not supported (1.x is)`,
+      'disqus-element': (p: Record<string, string>) => `unexpected <${p.element}> in a Disqus export`,
       field: (p: Record<string, string>) =>
         `${p.record}: ${p.field}: ${{ date: 'a date as YYYY-MM-DD HH:MM:SS', number: 'a number', 'too-long': 'too long' }[p.problem ?? ''] ?? 'an invalid value'}`,
     },

@@ -301,6 +301,10 @@ export const fr = {
       `${s.posts} notes, ${s.comments} commentaires, ${s.categories} nouvelles catégories, ${s.tags} étiquettes, ${s.redirects} anciennes adresses redirigées.`,
     alreadyImported: (n: number) => `${n} notes et commentaires étaient déjà importés : laissés tels quels.`,
     nothingNew: 'Rien de nouveau : ce fichier avait déjà été importé.',
+    closedThreads: (n: number, dryRun: boolean) =>
+      n > 1
+        ? `${n} fils de commentaires ${dryRun ? 'seraient fermés' : 'fermés'}, comme dans Disqus.`
+        : `${n} fil de commentaires ${dryRun ? 'serait fermé' : 'fermé'}, comme dans Disqus.`,
     skippedHeading: 'Laissés de côté',
     // What an import left out, after "n ×"; the argument is the WordPress type or status the things had.
     skipped: {
@@ -324,7 +328,6 @@ export const fr = {
     where: (line: number, column?: number) => (column === undefined ? `ligne ${line} : ` : `ligne ${line}, colonne ${column} : `),
     problems: {
       xml: (p: Record<string, string>) => `XML mal formé (${p.detail})`,
-      other: (p: Record<string, string>) => `${p.detail}`,
       'unclosed-tag': (p: Record<string, string>) => `balise <${p.name}> jamais fermée`,
       'unclosed-tag-at': (p: Record<string, string>) => `balise <${p.name}> ouverte ligne ${p.line}, colonne ${p.column}, jamais fermée`,
       'unmatched-close-tag': (p: Record<string, string>) => `balise fermante </${p.name}> sans balise ouvrante`,
@@ -344,6 +347,7 @@ export const fr = {
       'rss-feed': () => 'c’est un flux RSS, pas un export WordPress (aucun <wp:wxr_version> avant le premier article)',
       'no-wxr-version': () => 'ce n’est pas un export WordPress : aucun <wp:wxr_version>',
       'wxr-version': (p: Record<string, string>) => `la version WXR ${p.version} n’est pas prise en charge (1.x l’est)`,
+      'disqus-element': (p: Record<string, string>) => `élément <${p.element}> inattendu dans un export Disqus`,
       field: (p: Record<string, string>) =>
         `${p.record} : ${p.field} : ${{ date: 'une date AAAA-MM-JJ HH:MM:SS attendue', number: 'un nombre attendu', 'too-long': 'trop long' }[p.problem ?? ''] ?? 'valeur incorrecte'}`,
     },

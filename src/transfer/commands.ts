@@ -103,7 +103,10 @@ export async function importUndoCommand(args: string[]): Promise<number> {
   try {
     const undone = await undoInterruptedRuns(blog.db)
     if (undone.length === 0) console.log('No interrupted import to undo.')
-    for (const u of undone) console.log(`Undid interrupted import run ${u.run}: removed ${u.posts} posts and ${u.comments} comments.`)
+    for (const u of undone) {
+      const reopened = u.threads > 0 ? `, reopened ${u.threads} comment thread${u.threads > 1 ? 's' : ''} it had closed` : ''
+      console.log(`Undid interrupted import run ${u.run}: removed ${u.posts} posts and ${u.comments} comments${reopened}.`)
+    }
     return 0
   } finally {
     await blog.close()

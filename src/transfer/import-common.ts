@@ -1,9 +1,8 @@
 // What both importers (WXR and Disqus) share: their options, the record of what was taken in (import_origins),
-// one-transaction runs (Disqus's; WXR's go in batches: import-runs.ts), and WordPress's date formats.
-import type { Kysely, Transaction } from 'kysely'
+// and WordPress's date formats. Both go in short transactions: import-runs.ts.
+import type { Transaction } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { nowIso, zonedTimeToUtc } from '../lib/time.ts'
-import { emptySummary, type ImportSummary } from './summary.ts'
 
 type Trx = Transaction<Database>
 
@@ -20,32 +19,6 @@ export interface ImportProgress {
   bytes: number
   posts: number
   comments: number
-}
-
-/** Thrown to roll a dry run back, carrying its summary out of the transaction. */
-class DryRunDone extends Error {
-  constructor(readonly summary: ImportSummary) {
-    super('dry run')
-  }
-}
-
-/** Runs `work` in one transaction; a dry run rolls it back and still returns the summary. */
-export async function inOneTransaction(
-  db: Kysely<Database>,
-  dryRun: boolean,
-  work: (trx: Trx, summary: ImportSummary) => Promise<void>,
-): Promise<ImportSummary> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const summary = emptySummary(dryRun)
-      await work(trx, summary)
-      if (dryRun) throw new DryRunDone(summary)
-      return summary
-    })
-  } catch (err) {
-    if (err instanceof DryRunDone) return err.summary
-    throw err
-  }
 }
 
 /** `2010-10-16 20:53:18` in UTC → ISO; undefined for WordPress's zero date or nothing. */

@@ -7,7 +7,8 @@
 // process in external_id). A file refused halfway undoes its run at once; a run whose process died (killed,
 // power cut) is undone by the next import, at the blog's next start, or by `npm run cli -- import undo`.
 // Undoing deletes the posts and comments the run created (their tags, categories' links, old addresses and
-// comments go with them: foreign keys cascade), the categories it created, and its import_origins rows.
+// comments go with them: foreign keys cascade), the categories it created, opens again the comment threads it
+// closed (a Disqus import), and removes its import_origins rows.
 //
 // A dry run goes through the same batches, each rolled back, so it never holds the database either and writes
 // nothing at all.
@@ -29,8 +30,19 @@ export const BATCH_UNITS = 20
 const STALE_MS = 2 * 60 * 1000
 const RUN = 'import-run'
 
-/** What an import created, in the run's rows of import_origins (by kind). */
-export const CREATED = { post: 'wxr-post', comment: 'wxr-comment', category: 'run-category', anyComment: 'run-comment' } as const
+/**
+ * What an import created, in the run's rows of import_origins (by kind); and Disqus's closed threads: the thread
+ * (remembered so that it is closed once only) and the post the run closed (opened again by its undo).
+ */
+export const CREATED = {
+  post: 'wxr-post',
+  comment: 'wxr-comment',
+  category: 'run-category',
+  anyComment: 'run-comment',
+  disqusComment: 'disqus-post',
+  closedThread: 'disqus-closed-thread',
+  closedPost: 'run-closed-post',
+} as const
 
 export interface ImportRun {
   id: number
@@ -92,7 +104,7 @@ export async function startRun(db: Kysely<Database>, dryRun: boolean): Promise<I
       if (!dryRun) await db.deleteFrom('import_origins').where('kind', '=', RUN).where('local_id', '=', id).execute()
     },
     async undo() {
-      return dryRun ? { posts: 0, comments: 0 } : undoRun(db, id)
+      return dryRun ? { posts: 0, comments: 0, threads: 0 } : undoRun(db, id)
     },
   }
 }
@@ -100,11 +112,13 @@ export async function startRun(db: Kysely<Database>, dryRun: boolean): Promise<I
 export interface UndoCounts {
   posts: number
   comments: number
+  /** Comment threads the run had closed, open again. */
+  threads: number
 }
 
 /** Deletes what run `id` created, in short transactions too, then the run itself. */
 export async function undoRun(db: Kysely<Database>, id: number): Promise<UndoCounts> {
-  const counts = { posts: 0, comments: 0 }
+  const counts = { posts: 0, comments: 0, threads: 0 }
   const take = async (kinds: string[]) =>
     db
       .selectFrom('import_origins')
@@ -115,7 +129,7 @@ export async function undoRun(db: Kysely<Database>, id: number): Promise<UndoCou
       .execute()
   // Comments first (those on posts the run did not create), then posts, then categories.
   for (const [kinds, table] of [
-    [[CREATED.comment, CREATED.anyComment], 'comments'],
+    [[CREATED.comment, CREATED.anyComment, CREATED.disqusComment], 'comments'],
     [[CREATED.post], 'posts'],
     [[CREATED.category], 'categories'],
   ] as const) {
@@ -134,6 +148,34 @@ export async function undoRun(db: Kysely<Database>, id: number): Promise<UndoCou
         }
       })
     }
+  }
+  // Threads the run closed: open again, unless their post has gone meanwhile.
+  for (;;) {
+    await yieldToEventLoop()
+    const rows = await take([CREATED.closedPost])
+    if (rows.length === 0) break
+    await db.transaction().execute(async (trx) => {
+      const reopened = await trx
+        .updateTable('posts')
+        .set({ comments_open: 1 })
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.local_id),
+        )
+        .where('comments_open', '=', 0)
+        .executeTakeFirst()
+      counts.threads += Number(reopened.numUpdatedRows)
+      await trx
+        .deleteFrom('import_origins')
+        .where('kind', '=', CREATED.closedPost)
+        .where(
+          'external_id',
+          'in',
+          rows.map((r) => r.external_id),
+        )
+        .execute()
+    })
   }
   await db.deleteFrom('import_origins').where('run_id', '=', id).execute()
   return counts

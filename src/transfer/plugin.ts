@@ -12,7 +12,8 @@ async function transferPlugin(app: FastifyInstance) {
   app.addHook('onReady', async () => {
     undoInterruptedRuns(app.db).then(
       (undone) => {
-        for (const u of undone) app.log.warn({ run: u.run, posts: u.posts, comments: u.comments }, 'interrupted import undone')
+        for (const u of undone)
+          app.log.warn({ run: u.run, posts: u.posts, comments: u.comments, threads: u.threads }, 'interrupted import undone')
       },
       (err: unknown) => app.log.error({ err }, 'an interrupted import could not be undone'),
     )

@@ -17,6 +17,8 @@ export interface ImportSummary {
   alreadyImported: number
   /** Disqus threads that match no post, by their address. */
   unmatched: string[]
+  /** Posts whose comments the import closed, their Disqus threads being closed (posts closed already not counted). */
+  closedThreads: number
   /** Posts protected by a password in WordPress, imported as drafts; their titles (the first 50). */
   protectedDrafts: number
   protectedTitles: string[]
@@ -33,6 +35,7 @@ export function emptySummary(dryRun: boolean): ImportSummary {
     skipped: {},
     alreadyImported: 0,
     unmatched: [],
+    closedThreads: 0,
     protectedDrafts: 0,
     protectedTitles: [],
   }
@@ -59,6 +62,7 @@ export function summaryLines(s: ImportSummary): string[] {
   ]
   if (s.alreadyImported > 0) lines.push(`Already imported before, left as they are: ${s.alreadyImported} posts and comments.`)
   if (s.posts === 0 && s.comments === 0 && s.alreadyImported > 0) lines.push('Nothing new to import: this file was imported already.')
+  if (s.closedThreads > 0) lines.push(messages('en').transfer.closedThreads(s.closedThreads, s.dryRun))
   if (s.protectedDrafts > 0) {
     lines.push(messages('en').transfer.protectedDrafts(s.protectedDrafts))
     for (const title of s.protectedTitles) lines.push(`  ${title}`)

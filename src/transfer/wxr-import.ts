@@ -37,8 +37,8 @@ import { ImportFileError, xmlRecords, type Source, type XmlNode } from './xml-re
 import { byGuid, postKeys, sameCarnetComment, sameCarnetPost, type PostKeys } from './wxr-identity.ts'
 import { gmtDate, localDate, remember, remembered, rfc822, type ImportOptions, type ImportProgress } from './import-common.ts'
 
-// Disqus's importer and the command line take these from here.
-export { inOneTransaction, remember, remembered, type ImportOptions, type ImportProgress } from './import-common.ts'
+// The command line takes these from here.
+export { remember, remembered, type ImportOptions, type ImportProgress } from './import-common.ts'
 
 type Trx = Transaction<Database>
 

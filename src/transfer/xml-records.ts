@@ -29,18 +29,18 @@ export interface FileProblem {
 
 /**
  * Why a file was refused, with where (1-based line and column of the character at fault) when the parser knows.
- * `message` is in English (the command line's); `describe(language)` is the admin page's sentence.
+ * Always a code, never a sentence: `message` is in English (the command line's); `describe(language)` is the
+ * admin page's sentence.
  */
 export class ImportFileError extends Error {
   readonly problem: FileProblem
   constructor(
-    problem: FileProblem | string,
+    problem: FileProblem,
     readonly line?: number,
     readonly column?: number,
   ) {
-    const p: FileProblem = typeof problem === 'string' ? { code: 'other', params: { detail: problem } } : problem
-    super(describeProblem(p, 'en', line, column))
-    this.problem = p
+    super(describeProblem(problem, 'en', line, column))
+    this.problem = problem
   }
 
   describe(language: Language): string {

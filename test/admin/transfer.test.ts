@@ -91,6 +91,27 @@ describe('the Import / export page', () => {
     expect(res.body).toContain('https://old.example.org/2012/01/01/disparu/')
   })
 
+  it('says in French how many threads a Disqus import closed, and why it refuses a file', async () => {
+    const states = { name: 'disqus-states.xml', content: readFileSync(join(OWN, 'disqus-states.xml')) }
+    const dry = await upload({ _csrf: admin.csrf, kind: 'disqus', dryRun: 'on' }, states)
+    expect(visibleText(dry.body)).toContain('1 fil de commentaires serait fermé, comme dans Disqus.')
+    const res = await upload({ _csrf: admin.csrf, kind: 'disqus' }, states)
+    expect(res.statusCode).toBe(200)
+    expect(visibleText(res.body)).toContain('1 fil de commentaires fermé, comme dans Disqus.')
+
+    const before = await snapshot(blog)
+    const odd = Buffer.from(
+      '<?xml version="1.0" encoding="utf-8"?>\n<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">\n  <forum>x</forum>\n</disqus>\n',
+    )
+    const refused = await upload({ _csrf: admin.csrf, kind: 'disqus' }, { name: 'odd.xml', content: odd })
+    expect(refused.statusCode).toBe(400)
+    expect(visibleText(refused.body)).toContain(
+      'Fichier refusé, rien n’a été importé : ligne 3, colonne 3 : élément <forum> inattendu dans un export Disqus',
+    )
+    expect(refused.body).toContain('name="kind" value="disqus" checked')
+    expect(await snapshot(blog)).toEqual(before)
+  })
+
   it('refuses a malformed file with its line, changing nothing, the choices kept', async () => {
     const before = await snapshot(blog)
     const res = await upload(
