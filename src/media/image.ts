@@ -70,13 +70,17 @@ async function readHead(path: string, length = 512): Promise<Buffer> {
 
 const SHARP_FORMAT: Record<MediaExtension, string> = { jpg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp', avif: 'heif' }
 
-/** Encoder settings: good-looking at a fraction of the size; AVIF effort kept low, its encoder is slow. */
-function encode(pipeline: Sharp, ext: MediaExtension): Sharp {
+/**
+ * Encoder settings: good-looking at a fraction of the size; AVIF effort kept low, its encoder is slow. A PNG is
+ * made a palette only when its source has 256 colours or fewer (a drawing, a screenshot): sharp's `effort` (or
+ * `colours`) quantises to 256 colours, which bands a photo or a gradient.
+ */
+function encode(pipeline: Sharp, ext: MediaExtension, fewColours = false): Sharp {
   switch (ext) {
     case 'jpg':
       return pipeline.jpeg({ quality: 82, mozjpeg: true })
     case 'png':
-      return pipeline.png({ compressionLevel: 9, effort: 4 })
+      return fewColours ? pipeline.png({ compressionLevel: 9, palette: true, effort: 4 }) : pipeline.png({ compressionLevel: 9 })
     case 'gif':
       return pipeline.gif({ effort: 4 })
     case 'webp':
@@ -94,6 +98,20 @@ export interface ProcessedImage extends MediaRef {
   bytes: number
   /** Every file written (or found already there) in the media folder. */
   files: string[]
+}
+
+/** Whether raw pixels (8 bits a channel) hold 256 colours or fewer: then a PNG palette loses nothing. */
+export function hasFewColours(data: Buffer, channels: number): boolean {
+  const seen = new Set<number>()
+  for (let i = 0; i < data.length; i += channels) {
+    let colour = 0
+    for (let c = 0; c < channels; c++) colour = colour * 256 + data[i + c]!
+    if (!seen.has(colour)) {
+      seen.add(colour)
+      if (seen.size > 256) return false
+    }
+  }
+  return true
 }
 
 /** A name no reader can ask for (the server serves only MEDIA_FILE names) and the sweep recognises. */
@@ -156,27 +174,25 @@ export async function processImage(input: string, dir: string, bytes: number): P
     let full: { data: Buffer; info: OutputInfo } | null = null
     let width: number
     let height: number
-    if (frames > 1) {
-      width = Math.max(1, Math.round(oriented.width * scale))
-      height = Math.max(1, Math.round(oriented.height * scale))
-    } else {
-      full = await decode()
-        .resize({ width: Math.round(oriented.width * scale), height: Math.round(oriented.height * scale), fit: 'fill' })
-        .raw()
-        .toBuffer({ resolveWithObject: true })
-      width = full.info.width
-      height = full.info.height
+    // A very long image (1 × 20,000) keeps at least a pixel on its short side, in every copy.
+    width = Math.max(1, Math.round(oriented.width * scale))
+    height = Math.max(1, Math.round(oriented.height * scale))
+    if (frames === 1) {
+      full = await decode().resize({ width, height, fit: 'fill' }).raw().toBuffer({ resolveWithObject: true })
     }
-    const ref: MediaRef = { hash, width, height, ext }
+    // An animated WebP keeps its frames, in WebP only (see names.ts); its name says so.
+    const ref: MediaRef = frames > 1 && ext === 'webp' ? { hash, width, height, ext, animated: true } : { hash, width, height, ext }
+    const fewColours = ext === 'png' && full !== null && hasFewColours(full.data, full.info.channels)
     const source = (w: number) => {
+      const h = Math.max(1, Math.round((height * w) / width))
       if (!full) return decode().resize({ width: w })
       const { data, info } = full
       const base = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-      return w === info.width ? base : base.resize({ width: w })
+      return w === info.width ? base : base.resize({ width: w, height: h, fit: 'fill' })
     }
-    for (const format of formatsOf(ext)) {
-      for (const w of widthsBelow(width)) await write(encode(source(w), format), widthName(ref, w, format))
-      await write(encode(source(width), format), fullName(ref, format))
+    for (const format of formatsOf(ref)) {
+      for (const w of widthsBelow(width)) await write(encode(source(w), format, fewColours), widthName(ref, w, format))
+      await write(encode(source(width), format, fewColours), fullName(ref, format))
     }
     return { ...ref, name: fullName(ref), type: MIME_TYPES[ext], bytes, files: filesOf(ref) }
   } catch (err) {
