@@ -49,13 +49,15 @@ export class MediaStore {
 
   /**
    * Writes an upload stream to a temporary file in the media folder, at most `maxBytes`. `truncated()` says
-   * whether the source stopped at the limit (busboy cuts the stream there and drops the rest).
+   * whether the source stopped at the limit. Busboy announces the limit with `limit` and would then read the rest
+   * of the part to drop it: the stream is destroyed there, so that the caller answers without reading further.
    */
   async receive(stream: Readable, truncated: () => boolean): Promise<{ path: string; bytes: number }> {
     await this.ensureDir()
     const path = join(this.dir, `.upload-${Date.now()}-${randomBytes(6).toString('hex')}`)
     let bytes = 0
     stream.on('data', (chunk: Buffer) => (bytes += chunk.length))
+    stream.once('limit', () => stream.destroy(new MediaError('too-large')))
     try {
       await pipeline(stream, createWriteStream(path, { flags: 'wx' }))
       if (truncated() || bytes > this.maxBytes) throw new MediaError('too-large')
