@@ -71,6 +71,8 @@ describe('adding an image from the editor without JavaScript', () => {
     // Nothing saved yet: the author still has to save or publish.
     expect(await blog.app.db.selectFrom('posts').select('id').execute()).toEqual([])
     expect(mediaFiles()).toContain(row!.name)
+    // Its other sizes are made in the background; then nothing temporary is left.
+    await blog.app.media.settled()
     expect(mediaFiles().filter((f) => f.startsWith('.'))).toEqual([])
     const log = await blog.app.db.selectFrom('audit_log').select(['action', 'target']).where('action', '=', 'media.upload').execute()
     expect(log).toEqual([{ action: 'media.upload', target: `media ${row!.id}` }])

@@ -153,7 +153,10 @@ describe('animated images get animated copies only', () => {
     const result = await process(await animatedWebp(600, 400, 6))
     expect(result).toMatchObject({ width: 600, height: 400, ext: 'webp', type: 'image/webp' })
     const files = readdirSync(out).sort()
-    expect(files.filter((f) => f.endsWith('.avif')), 'no AVIF: sharp writes no animated AVIF').toEqual([])
+    expect(
+      files.filter((f) => f.endsWith('.avif')),
+      'no AVIF: sharp writes no animated AVIF',
+    ).toEqual([])
     expect(files).toContain(result.name)
     expect(files.length).toBe(2)
     for (const file of files) {
@@ -216,7 +219,12 @@ describe('PNG copies keep their colours', () => {
         raw[i + 1] = y >> 1
         raw[i + 2] = (x + y) >> 2
       }
-    return { png: await sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer(), raw }
+    return {
+      png: await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+        .png()
+        .toBuffer(),
+      raw,
+    }
   }
 
   async function meanError(file: string, expected: Buffer): Promise<number> {
@@ -238,7 +246,11 @@ describe('PNG copies keep their colours', () => {
   })
 
   it('a PNG of few colours may still be made a palette', async () => {
-    const result = await process(await sharp({ create: { width: 600, height: 300, channels: 3, background: '#3366cc' } }).png().toBuffer())
+    const result = await process(
+      await sharp({ create: { width: 600, height: 300, channels: 3, background: '#3366cc' } })
+        .png()
+        .toBuffer(),
+    )
     expect((await sharp(join(out, result.name)).metadata()).isPalette).toBe(true)
   })
 })
