@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { UPLOAD_LIMIT_MB } from '../../src/admin/transfer.admin.ts'
+import { loadConfig } from '../../src/config.ts'
 import { carnetConf, NGINX_CONF } from '../helpers/nginx.ts'
 
 describe('test/nginx/carnet.conf', () => {
@@ -23,5 +25,20 @@ describe('test/nginx/carnet.conf', () => {
     const unchanged = (text: string) => text.replace(/^ {4}(server 127\.0\.0\.1:\d+ .*;|listen .*;)\n/gm, '')
     expect(unchanged(run)).toBe(unchanged(conf))
     expect(conf).toContain('proxy_set_header X-Forwarded-For $remote_addr;')
+  })
+
+  it('lets through the largest upload Carnet takes with its default settings, so that Carnet answers, not nginx', () => {
+    const sizes = [...conf.matchAll(/^\s*client_max_body_size (\d+)([km]?);$/gm)].map(
+      ([, n, unit]) => Number(n) * (unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1),
+    )
+    expect(sizes).toHaveLength(1)
+    const limit = sizes[0]!
+    // A multipart body's boundaries, headers and small fields (the CSRF token, the alt text).
+    const overhead = 64 * 1024
+    // The WordPress export to import (the transfer page's limit).
+    expect(limit).toBeGreaterThanOrEqual(UPLOAD_LIMIT_MB * 1024 ** 2 + overhead)
+    // An image at MEDIA_MAX_BYTES, from the editor without JavaScript: the whole post's text goes with it.
+    const POST_TEXT = 2 * 1024 ** 2
+    expect(limit).toBeGreaterThanOrEqual(loadConfig({}).mediaMaxBytes + POST_TEXT + overhead)
   })
 })
