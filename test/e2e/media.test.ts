@@ -108,7 +108,7 @@ describe.skipIf(!hasChromium)('images in a post', () => {
   }, 60_000)
 
   /** Drops files (name, type, bytes) on the editor's text, as a person would drag them there. */
-  async function drop(page: import('playwright').Page, files: Array<{ name: string; type: string; data: Buffer }>) {
+  async function drop(page: import('playwright-core').Page, files: Array<{ name: string; type: string; data: Buffer }>) {
     await page.getByLabel('Texte', { exact: true }).evaluate(
       (textarea: HTMLTextAreaElement, list: Array<{ name: string; type: string; data: string }>) => {
         const transfer = new DataTransfer()
