@@ -5,7 +5,7 @@
 //   2. the same post page for DURATION seconds, alone, then again while IMAGES photos (12 megapixels by default)
 //      are uploaded together in one request and processed (checked and written at full size while the request
 //      waits, their other sizes and formats made in the background, one image at a time): req/s and p99 meanwhile,
-//      when the upload was answered, and when every image was ready (asked as the editor does, /admin/media/progress).
+//      when the upload was answered, and when every image was ready (asked as the editor does, /admin/media?progress=…).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -86,9 +86,9 @@ class Session {
   }
   /** Asks where the images stand, as the editor's script does, until all are ready. */
   async ready(names: string[]): Promise<void> {
-    const query = names.map((n) => `name=${encodeURIComponent(n)}`).join('&')
+    const query = names.map((n) => `progress=${encodeURIComponent(n)}`).join('&')
     for (;;) {
-      const res = await this.request(`/admin/media/progress?${query}`, { headers: { accept: 'application/json' } })
+      const res = await this.request(`/admin/media?${query}`, { headers: { accept: 'application/json' } })
       if (((await res.json()) as { ready: boolean }).ready) return
       await new Promise((r) => setTimeout(r, 250))
     }

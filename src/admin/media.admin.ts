@@ -1,6 +1,6 @@
 // The media page (/admin/media): every image with its thumbnail, size, dimensions, alt text, the posts that use
 // it and, while its sizes are being made, where it stands; upload (a form, or a script's fetch from the editor,
-// answered in JSON, then asking /admin/media/progress until its images are ready); edit the alt text; delete,
+// answered in JSON, then asking `/admin/media?progress=<file>` in JSON until its images are ready); edit the alt text; delete,
 // with a confirmation that says which posts would show it broken.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -20,7 +20,7 @@ const altForm = z.object({
 const deleteForm = z.object({ force: z.string().optional().catch(undefined) })
 const doneQuery = z.object({ done: z.enum(['added', 'deleted', 'alt']).optional().catch(undefined) })
 const progressQuery = z.object({
-  name: z
+  progress: z
     .union([z.string(), z.array(z.string())])
     .transform((v) => [v].flat().slice(0, 50))
     .catch([]),
@@ -85,6 +85,13 @@ export default async function mediaRoutes(app: FastifyInstance) {
   }
 
   app.get('/media', async (request, reply) => {
+    // The editor's script asks where its images stand: `?progress=<file>&progress=<file>`, in JSON.
+    if ((request.headers.accept ?? '').includes('application/json')) {
+      const names = progressQuery.parse(request.query ?? {}).progress
+      const rows = [...(await app.media.byNames(names)).values()]
+      if (rows.length === 0) return reply.code(404).send({ error: 'unknown images' })
+      return reply.header('cache-control', 'no-store').send(await progressOf(rows))
+    }
     const t = adminContext(app).t
     const done = doneQuery.parse(request.query ?? {}).done
     return page(reply, {
@@ -116,14 +123,6 @@ export default async function mediaRoutes(app: FastifyInstance) {
       })
     }
     return reply.redirect('/admin/media?done=added', 303)
-  })
-
-  // The editor's script asks until its images are ready: `?name=<file>&name=<file>`.
-  app.get('/media/progress', async (request, reply) => {
-    const names = progressQuery.parse(request.query ?? {}).name
-    const rows = [...(await app.media.byNames(names)).values()]
-    if (rows.length === 0) return reply.code(404).send({ error: 'unknown images' })
-    return reply.header('cache-control', 'no-store').send(await progressOf(rows))
   })
 
   async function found(request: FastifyRequest): Promise<MediaRow | undefined> {

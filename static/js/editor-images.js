@@ -3,7 +3,7 @@
 // this script the file input and its button do the same through the server.
 //
 // Several images go one request each, one after the other ("image 2 of 5"); then the script asks the server
-// where their other sizes stand until they are ready. A file over the limit is refused here, before it is sent;
+// where their other sizes stand (GET /admin/media?progress=<file>, in JSON) until they are ready. A file over the limit is refused here, before it is sent;
 // an answer that is not JSON (a proxy's own 413 or 502 page) is told apart by its status.
 ;(function () {
   'use strict'
@@ -74,7 +74,7 @@
   function follow(names) {
     var query = names
       .map(function (n) {
-        return 'name=' + encodeURIComponent(n)
+        return 'progress=' + encodeURIComponent(n)
       })
       .join('&')
     fetch(fieldset.getAttribute('data-progress-url') + '?' + query, { credentials: 'same-origin', headers: { accept: 'application/json' } })

@@ -49,7 +49,10 @@ async function upload(admin: AdminClient, data: Buffer, alt: string) {
 }
 
 async function progress(admin: AdminClient, names: string[]) {
-  const res = await admin.get(`/admin/media/progress?${names.map((n) => `name=${encodeURIComponent(n)}`).join('&')}`)
+  const res = await admin.app.inject({
+    url: `/admin/media?${names.map((n) => `progress=${encodeURIComponent(n)}`).join('&')}`,
+    headers: { cookie: admin.cookie, accept: 'application/json' },
+  })
   expect(res.statusCode, res.body).toBe(200)
   return res.json() as { ready: boolean; message: string }
 }
