@@ -52,22 +52,27 @@ export interface Progress {
 class Cancelled extends Error {}
 
 /**
- * While pages keep the event loop busy (over half the time during the last copy), the background work rests
- * REST times as long as its last copy took before the next: a third of a core for images, the rest for readers.
- * With no readers, copies follow each other at once. (bench/media.ts: without it, a post page kept 0.42 of its
- * rate while 20 photos were processed.)
+ * Image work (an upload's check, each copy) goes in steps. While pages keep the event loop busy (over half the
+ * time since the last step began), a step first rests REST times as long as the last one took: about a third of
+ * a core for images, the rest for readers. With no readers, steps follow each other at once. (bench/media.ts:
+ * without it, a post page kept 0.39 of its rate while 20 photos were processed.)
  */
 const REST = 2
 const BUSY = 0.5
 
-function pacer(): () => Promise<void> {
-  let since = performance.now()
-  let loop = performance.eventLoopUtilization()
-  return async () => {
-    const took = performance.now() - since
-    if (performance.eventLoopUtilization(loop).utilization > BUSY) await new Promise((r) => setTimeout(r, took * REST))
-    since = performance.now()
-    loop = performance.eventLoopUtilization()
+class Pacer {
+  #rest = 0
+  #loop = performance.eventLoopUtilization()
+
+  /** Waits for the step's turn; returns the function to call when the step ends. */
+  async begin(): Promise<() => void> {
+    if (this.#rest > 0 && performance.eventLoopUtilization(this.#loop).utilization > BUSY) {
+      await new Promise((resolve) => setTimeout(resolve, this.#rest))
+    }
+    this.#rest = 0
+    const start = performance.now()
+    this.#loop = performance.eventLoopUtilization()
+    return () => (this.#rest = Math.max(this.#rest, (performance.now() - start) * REST))
   }
 }
 
@@ -78,6 +83,7 @@ export class MediaStore {
   readonly copies = new WorkQueue(1)
   /** Images whose copies this instance is making, by hash. */
   readonly #making = new Map<string, { cancelled: boolean; done: Promise<void> }>()
+  readonly #pacer = new Pacer()
 
   constructor(
     readonly db: Kysely<Database>,
@@ -124,7 +130,14 @@ export class MediaStore {
   async addReceived(path: string, bytes: number, options: AddOptions): Promise<MediaRow> {
     let queued = false
     try {
-      const processed = await this.uploads.run(() => prepareImage(path, this.dir, bytes))
+      const processed = await this.uploads.run(async () => {
+        const end = await this.#pacer.begin()
+        try {
+          return await prepareImage(path, this.dir, bytes)
+        } finally {
+          end()
+        }
+      })
       const alt = options.decorative ? '' : options.alt.trim()
       await this.db
         .insertInto('media')
@@ -158,15 +171,16 @@ export class MediaStore {
   #queueCopies(image: PreparedImage, ownsInput: boolean): boolean {
     if (this.#making.has(image.hash)) return false
     const state = { cancelled: false, done: Promise.resolve() }
-    const pace = pacer()
+    let endStep = () => {}
     const between = async () => {
-      // Readers first (see REST), then uploads waiting for their check; an image deleted meanwhile stops here.
-      await pace()
+      endStep()
+      // Uploads waiting for their check first, then readers (see Pacer); an image deleted meanwhile stops here.
       await this.uploads.idle()
+      endStep = await this.#pacer.begin()
       if (state.cancelled) throw new Cancelled()
     }
     state.done = this.copies
-      .run(() => makeCopies(image, this.dir, between), image.hash)
+      .run(() => makeCopies(image, this.dir, between).finally(() => endStep()), image.hash)
       .catch((err: unknown) => {
         if (!(err instanceof Cancelled)) this.onCopyError(err, image.name)
       })
