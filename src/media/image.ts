@@ -228,9 +228,14 @@ export async function prepareImage(input: string, dir: string, bytes: number): P
     () => false,
   )
   try {
-    const full = await decodeFull(input, ref, decoding)
-    decoding.fewColours = ext === 'png' && full !== null && (await hasFewColours(full.data, full.info.channels))
-    await writeFile(encode(copySource(input, ref, decoding, full, width), ext, decoding.fewColours), dir, name)
+    // Decoded to raw pixels here only for a PNG, whose colours are counted; anything else goes straight from the
+    // upload to its full size, without megabytes of pixels through JavaScript.
+    const full = ext === 'png' ? await decodeFull(input, ref, decoding) : null
+    decoding.fewColours = full !== null && (await hasFewColours(full.data, full.info.channels))
+    const pipeline = full
+      ? copySource(input, ref, decoding, full, width)
+      : sharp(input, options).autoOrient().resize({ width, height, fit: 'fill' })
+    await writeFile(encode(pipeline, ext, decoding.fewColours), dir, name)
   } catch (err) {
     // A same-named file written by another instance is identical (same bytes in, same name): only ours goes.
     if (!existed) await rm(join(dir, name), { force: true })
