@@ -576,7 +576,8 @@ export const fr = {
     imageState: 'État',
     imageProcessing: (ahead: number | null) =>
       `Tailles et formats en préparation${ahead ? ` : ${ahead} image(s) avant celle-ci` : ''}. L’image est déjà utilisable en pleine taille.`,
-    imagesReady: (n: number) => (n <= 1 ? 'Image prête : toutes ses tailles sont faites.' : `${n} images prêtes : toutes leurs tailles sont faites.`),
+    imagesReady: (n: number) =>
+      n <= 1 ? 'Image prête : toutes ses tailles sont faites.' : `${n} images prêtes : toutes leurs tailles sont faites.`,
     dropHint: 'Vous pouvez aussi glisser une image dans le texte ou l’y coller.',
     uploading: 'Envoi de l’image…',
     uploadingOf: 'Envoi de l’image {n} sur {total}…',
