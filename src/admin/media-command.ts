@@ -57,12 +57,16 @@ export async function mediaAdd(args: string[]): Promise<number> {
   }
   const blog = await openBlog({ ...config, demoContent: false })
   try {
-    const store = new MediaStore(blog.db, config.mediaDir, config.mediaMaxBytes)
+    let failed: unknown = null
+    const store = new MediaStore(blog.db, config.mediaDir, config.mediaMaxBytes, (err) => (failed = err))
     await store.ensureDir()
     // Processed from a copy in the media folder, as an upload is: the processing deletes its input.
     const copy = join(config.mediaDir, `.upload-cli-${process.pid}-${Date.now()}`)
     await copyFile(parsed.file, copy)
     const row = await store.addReceived(copy, info.size, { alt: parsed.alt, decorative: parsed.decorative })
+    // Its other sizes and formats, made before the command ends (a server would make them in the background).
+    await store.settled()
+    if (failed) console.error(`Warning: some sizes or formats could not be made (${String(failed)}); the full size is served instead.`)
     await audit(blog.db, { id: null, username: 'cli' }, 'media.upload', `media ${row.id}`, { name: row.name, by: 'command line' })
     if (!row.alt && row.decorative !== 1)
       console.error('Warning: this image has no alt text; give it one with --alt, or on the admin’s Images page.')

@@ -1,10 +1,11 @@
-// The media page (/admin/media): every image with its thumbnail, size, dimensions, alt text and the posts that
-// use it; upload (a form, or a script's fetch from the editor, answered in JSON); edit the alt text; delete, with
-// a confirmation that says which posts would show it broken.
+// The media page (/admin/media): every image with its thumbnail, size, dimensions, alt text, the posts that use
+// it and, while its sizes are being made, where it stands; upload (a form, or a script's fetch from the editor,
+// answered in JSON, then asking `/admin/media?progress=<file>` in JSON until its images are ready); edit the alt text; delete,
+// with a confirmation that says which posts would show it broken.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { fullName, parseMediaUrl, widthName, widthsBelow } from '../media/names.ts'
-import { markdownOf, type MediaRow } from '../media/store.ts'
+import { markdownOf, type MediaRow, type Progress } from '../media/store.ts'
 import { idParams } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
@@ -18,6 +19,12 @@ const altForm = z.object({
 })
 const deleteForm = z.object({ force: z.string().optional().catch(undefined) })
 const doneQuery = z.object({ done: z.enum(['added', 'deleted', 'alt']).optional().catch(undefined) })
+const progressQuery = z.object({
+  progress: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => [v].flat().slice(0, 50))
+    .catch([]),
+})
 
 function sizeOf(bytes: number, language: string): string {
   const units = language === 'fr' ? ['o', 'ko', 'Mo'] : ['B', 'KB', 'MB']
@@ -29,7 +36,8 @@ function sizeOf(bytes: number, language: string): string {
 
 export default async function mediaRoutes(app: FastifyInstance) {
   /** What the page shows of one image. */
-  async function item(row: MediaRow) {
+  async function item(row: MediaRow, progress?: Progress) {
+    const t = adminContext(app).t
     const ref = parseMediaUrl(`/media/${row.name}`)!
     const small = widthsBelow(ref.width)[0]
     const thumbWidth = small ?? ref.width
@@ -46,7 +54,18 @@ export default async function mediaRoutes(app: FastifyInstance) {
       decorative: row.decorative === 1,
       markdown: markdownOf(row),
       posts: (await app.media.usedBy(row)).map((p) => ({ title: p.title, url: `/admin/posts/${p.id}` })),
+      processing: progress && !progress.ready ? t.imageProcessing(progress.ahead) : null,
     }
+  }
+
+  /** Where a set of images stands, for the editor's script: one message for all, ready once every one is. */
+  async function progressOf(rows: MediaRow[]) {
+    const t = adminContext(app).t
+    const states = [...(await app.media.progress(rows)).values()]
+    const waiting = states.filter((s) => !s.ready)
+    if (waiting.length === 0) return { ready: true, message: t.imagesReady(rows.length) }
+    const ahead = waiting.map((s) => s.ahead).filter((a): a is number => a !== null)
+    return { ready: false, message: t.imageProcessing(ahead.length ? Math.min(...ahead) : null) }
   }
 
   async function page(
@@ -55,9 +74,10 @@ export default async function mediaRoutes(app: FastifyInstance) {
   ) {
     const context = adminContext(app)
     const rows = await app.media.list()
+    const progress = await app.media.progress(rows)
     return reply.adminPage('admin/media', {
       heading: context.t.media,
-      items: await Promise.all(rows.map(item)),
+      items: await Promise.all(rows.map((row) => item(row, progress.get(row.id)))),
       notice: extra.notice ?? null,
       upload: { error: extra.error ?? null, alt: extra.alt ?? '', decorative: extra.decorative ?? false },
       maxImageMb: Math.round((app.config.mediaMaxBytes / (1024 * 1024)) * 10) / 10,
@@ -65,6 +85,13 @@ export default async function mediaRoutes(app: FastifyInstance) {
   }
 
   app.get('/media', async (request, reply) => {
+    // The editor's script asks where its images stand: `?progress=<file>&progress=<file>`, in JSON.
+    if ((request.headers.accept ?? '').includes('application/json')) {
+      const names = progressQuery.parse(request.query ?? {}).progress
+      const rows = [...(await app.media.byNames(names)).values()]
+      if (rows.length === 0) return reply.code(404).send({ error: 'unknown images' })
+      return reply.header('cache-control', 'no-store').send(await progressOf(rows))
+    }
     const t = adminContext(app).t
     const done = doneQuery.parse(request.query ?? {}).done
     return page(reply, {
@@ -83,7 +110,9 @@ export default async function mediaRoutes(app: FastifyInstance) {
       if (result.error) {
         return reply.code(uploadStatus(result.error)).send({ error: uploadMessage(t, result.error, app.config.mediaMaxBytes), markdown })
       }
-      return reply.code(201).send({ markdown, message: t.imageAdded, names: result.added.map((r) => r.name) })
+      const progress = await progressOf(result.added)
+      const message = progress.ready ? t.imageAdded : `${t.imageAdded} ${progress.message}`
+      return reply.code(201).send({ markdown, message, names: result.added.map((r) => r.name), ready: progress.ready })
     }
     if (result.error) {
       const typed = typeof result.fields.imageAlt === 'string' ? result.fields.imageAlt : ''

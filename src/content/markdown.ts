@@ -39,7 +39,7 @@ marked.use({
         }
         return `<img src="${escapeHtml(href)}" alt="${alt}"${title}${loading}>`
       }
-      const sources = formatsOf(ref.ext)
+      const sources = formatsOf(ref)
         .filter((ext) => ext !== ref.ext)
         .map((ext) => `<source type="${MIME_TYPES[ext]}" srcset="${srcsetOf(ref, ext)}" sizes="${IMAGE_SIZES}">`)
       const img = `<img src="${token.href}" srcset="${srcsetOf(ref, ref.ext)}" sizes="${IMAGE_SIZES}" alt="${alt}"${title} width="${ref.width}" height="${ref.height}"${loading}>`

@@ -601,8 +601,13 @@ export const en: Messages = {
     addImage: 'Add',
     imageInserted: (n: number) => (n <= 1 ? 'Image added at the end of the text.' : `${n} images added at the end of the text.`),
     imageAdded: 'Image added.',
+    imageState: 'State',
+    imageProcessing: (ahead: number | null) =>
+      `Sizes and formats being made${ahead ? `: ${ahead} image(s) before this one` : ''}. The image can already be used at full size.`,
+    imagesReady: (n: number) => (n <= 1 ? 'Image ready: all its sizes are made.' : `${n} images ready: all their sizes are made.`),
     dropHint: 'You can also drop an image on the text or paste it there.',
     uploading: 'Uploading the image…',
+    uploadingOf: 'Uploading image {n} of {total}…',
     missingAlt: (names: string) =>
       `Image without alt text: ${names}. Describe it between the brackets ![…], or mark it decorative on the Images page.`,
     noFile: 'Choose an image file.',
@@ -633,5 +638,6 @@ export const en: Messages = {
     altSaved: 'Alt text saved.',
     markdownOf: 'Markdown',
     uploadFailed: 'The upload failed: check the connection and try again.',
+    uploadRefused: 'The server refused the upload (error {status}).',
   },
 }

@@ -630,8 +630,14 @@ export const fr = {
     addImage: 'Ajouter',
     imageInserted: (n: number) => (n <= 1 ? 'Image ajoutée à la fin du texte.' : `${n} images ajoutées à la fin du texte.`),
     imageAdded: 'Image ajoutée.',
+    imageState: 'État',
+    imageProcessing: (ahead: number | null) =>
+      `Tailles et formats en préparation${ahead ? ` : ${ahead} image(s) avant celle-ci` : ''}. L’image est déjà utilisable en pleine taille.`,
+    imagesReady: (n: number) =>
+      n <= 1 ? 'Image prête : toutes ses tailles sont faites.' : `${n} images prêtes : toutes leurs tailles sont faites.`,
     dropHint: 'Vous pouvez aussi glisser une image dans le texte ou l’y coller.',
     uploading: 'Envoi de l’image…',
+    uploadingOf: 'Envoi de l’image {n} sur {total}…',
     missingAlt: (names: string) =>
       `Image sans texte alternatif : ${names}. Décrivez-la dans les crochets ![…], ou marquez-la décorative dans la page Images.`,
     noFile: 'Choisissez un fichier image.',
@@ -662,6 +668,7 @@ export const fr = {
     altSaved: 'Texte alternatif enregistré.',
     markdownOf: 'Markdown',
     uploadFailed: 'L’envoi a échoué : vérifiez la connexion et réessayez.',
+    uploadRefused: 'L’envoi a été refusé par le serveur (erreur {status}).',
   },
 }
 

@@ -4,7 +4,7 @@
 // file name or the browser's word; the pixel count is read from the header before anything is decoded.
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
+import { access, open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp, { type Metadata, type OutputInfo, type Sharp, type SharpOptions } from 'sharp'
 import { filesOf, formatsOf, fullName, MAX_SIDE, MIME_TYPES, widthName, widthsBelow, type MediaExtension, type MediaRef } from './names.ts'
@@ -70,13 +70,17 @@ async function readHead(path: string, length = 512): Promise<Buffer> {
 
 const SHARP_FORMAT: Record<MediaExtension, string> = { jpg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp', avif: 'heif' }
 
-/** Encoder settings: good-looking at a fraction of the size; AVIF effort kept low, its encoder is slow. */
-function encode(pipeline: Sharp, ext: MediaExtension): Sharp {
+/**
+ * Encoder settings: good-looking at a fraction of the size; AVIF effort kept low, its encoder is slow. A PNG is
+ * made a palette only when its source has 256 colours or fewer (a drawing, a screenshot): sharp's `effort` (or
+ * `colours`) quantises to 256 colours, which bands a photo or a gradient.
+ */
+function encode(pipeline: Sharp, ext: MediaExtension, fewColours = false): Sharp {
   switch (ext) {
     case 'jpg':
       return pipeline.jpeg({ quality: 82, mozjpeg: true })
     case 'png':
-      return pipeline.png({ compressionLevel: 9, effort: 4 })
+      return fewColours ? pipeline.png({ compressionLevel: 9, palette: true, effort: 4 }) : pipeline.png({ compressionLevel: 9 })
     case 'gif':
       return pipeline.gif({ effort: 4 })
     case 'webp':
@@ -96,17 +100,95 @@ export interface ProcessedImage extends MediaRef {
   files: string[]
 }
 
+/**
+ * Whether raw pixels (8 bits a channel) hold 256 colours or fewer: then a PNG palette loses nothing. A photo is
+ * told within its first pixels; a flat drawing is read whole, a slice at a time so that pages are served between
+ * (5.8 million pixels take about 100 ms).
+ */
+export async function hasFewColours(data: Buffer, channels: number): Promise<boolean> {
+  const seen = new Set<number>()
+  const slice = 256 * 1024 * channels
+  for (let start = 0; start < data.length; start += slice) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve))
+    const end = Math.min(data.length, start + slice)
+    for (let i = start; i < end; i += channels) {
+      let colour = 0
+      for (let c = 0; c < channels; c++) colour = colour * 256 + data[i + c]!
+      if (!seen.has(colour)) {
+        seen.add(colour)
+        if (seen.size > 256) return false
+      }
+    }
+  }
+  return true
+}
+
 /** A name no reader can ask for (the server serves only MEDIA_FILE names) and the sweep recognises. */
 export function tempName(): string {
   return `.tmp-${Date.now()}-${randomBytes(6).toString('hex')}`
 }
 
 /**
- * Checks the file at `input` and writes its published versions into `dir`. Each file is written under a temporary
- * name and renamed, so a reader (or another instance) never sees half a file. Throws MediaError for a file that
- * is not an acceptable image.
+ * An image checked and its full size written in its own format (the file Markdown points to): enough to show it.
+ * Its other sizes and formats are made afterwards from the same upload (`makeCopies`).
  */
-export async function processImage(input: string, dir: string, bytes: number): Promise<ProcessedImage> {
+export interface PreparedImage extends ProcessedImage {
+  /** The uploaded file, still needed by `makeCopies`. */
+  input: string
+  /** The decoding options and the published size, as checked. */
+  decoding: Decoding
+}
+
+interface Decoding {
+  options: SharpOptions
+  frames: number
+  /** A PNG of 256 colours or fewer: its PNG copies may be palettes. */
+  fewColours: boolean
+}
+
+/** Decoded once into raw pixels at the full published size (a still image), or null for an animation. */
+async function decodeFull(input: string, ref: MediaRef, decoding: Decoding): Promise<{ data: Buffer; info: OutputInfo } | null> {
+  if (decoding.frames > 1) return null
+  return sharp(input, decoding.options)
+    .autoOrient()
+    .resize({ width: ref.width, height: ref.height, fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+}
+
+/** The pixels of one copy `w` wide, from the raw full size (or, for an animation, from the upload). */
+function copySource(input: string, ref: MediaRef, decoding: Decoding, full: { data: Buffer; info: OutputInfo } | null, w: number): Sharp {
+  if (!full) return sharp(input, decoding.options).autoOrient().resize({ width: w })
+  const { data, info } = full
+  const base = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+  // The height given, at least a pixel: a 2,400 × 1 image's 480 px copy is 480 × 1, not 480 × 0.
+  const h = Math.max(1, Math.round((ref.height * w) / ref.width))
+  return w === info.width ? base : base.resize({ width: w, height: h, fit: 'fill' })
+}
+
+/** Writes under a temporary name and renames, so that a reader (or another instance) never sees half a file. */
+async function writeFile(pipeline: Sharp, dir: string, name: string): Promise<void> {
+  const temp = join(dir, tempName())
+  try {
+    await pipeline.toFile(temp)
+    await rename(temp, join(dir, name))
+  } catch (err) {
+    await rm(temp, { force: true })
+    throw err
+  }
+}
+
+/** libvips' words for a truncated or corrupt file, which only decoding finds. */
+function asMediaError(err: unknown): MediaError {
+  return err instanceof MediaError ? err : new MediaError('corrupt', err instanceof Error ? err.message : String(err))
+}
+
+/**
+ * Checks the file at `input` and writes its full size, in its own format, into `dir`: the whole image is decoded,
+ * so a truncated file is refused here. Throws MediaError for a file that is not an acceptable image. The input is
+ * left in place for `makeCopies`.
+ */
+export async function prepareImage(input: string, dir: string, bytes: number): Promise<PreparedImage> {
   if (bytes === 0) throw new MediaError('empty')
   const head = await readHead(input)
   const ext = sniff(head)
@@ -134,74 +216,110 @@ export async function processImage(input: string, dir: string, bytes: number): P
   // (An animation's autoOrient counts every frame's height; animations carry no EXIF orientation anyway.)
   const oriented = frames === 1 && meta.autoOrient ? meta.autoOrient : { width: meta.width, height: frameHeight }
   const scale = Math.min(1, MAX_SIDE / Math.max(oriented.width, oriented.height))
-  const decode = () => sharp(input, options).autoOrient()
-
-  const written: string[] = []
-  const write = async (pipeline: Sharp, name: string) => {
-    const temp = join(dir, tempName())
-    try {
-      const info = await pipeline.toFile(temp)
-      await rename(temp, join(dir, name))
-      written.push(name)
-      return info
-    } catch (err) {
-      await rm(temp, { force: true })
-      throw err
-    }
-  }
-
+  // A very long image (1 × 20,000) keeps at least a pixel on its short side, in every copy.
+  const width = Math.max(1, Math.round(oriented.width * scale))
+  const height = Math.max(1, Math.round(oriented.height * scale))
+  // An animated WebP keeps its frames, in WebP only (see names.ts); its name says so.
+  const ref: MediaRef = frames > 1 && ext === 'webp' ? { hash, width, height, ext, animated: true } : { hash, width, height, ext }
+  const decoding: Decoding = { options, frames, fewColours: false }
+  const name = fullName(ref)
+  const existed = await access(join(dir, name)).then(
+    () => true,
+    () => false,
+  )
   try {
-    // Decoded once into raw pixels at the full published size; every version is encoded from those (a 24 MP JPEG
-    // decoded twelve times would take seconds). Animated images keep their frames: they are resized per file.
-    let full: { data: Buffer; info: OutputInfo } | null = null
-    let width: number
-    let height: number
-    if (frames > 1) {
-      width = Math.max(1, Math.round(oriented.width * scale))
-      height = Math.max(1, Math.round(oriented.height * scale))
-    } else {
-      full = await decode()
-        .resize({ width: Math.round(oriented.width * scale), height: Math.round(oriented.height * scale), fit: 'fill' })
-        .raw()
-        .toBuffer({ resolveWithObject: true })
-      width = full.info.width
-      height = full.info.height
-    }
-    const ref: MediaRef = { hash, width, height, ext }
-    const source = (w: number) => {
-      if (!full) return decode().resize({ width: w })
-      const { data, info } = full
-      const base = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-      return w === info.width ? base : base.resize({ width: w })
-    }
-    for (const format of formatsOf(ext)) {
-      for (const w of widthsBelow(width)) await write(encode(source(w), format), widthName(ref, w, format))
-      await write(encode(source(width), format), fullName(ref, format))
-    }
-    return { ...ref, name: fullName(ref), type: MIME_TYPES[ext], bytes, files: filesOf(ref) }
+    // Decoded to raw pixels here only for a PNG, whose colours are counted; anything else goes straight from the
+    // upload to its full size, without megabytes of pixels through JavaScript.
+    const full = ext === 'png' ? await decodeFull(input, ref, decoding) : null
+    decoding.fewColours = full !== null && (await hasFewColours(full.data, full.info.channels))
+    const pipeline = full
+      ? copySource(input, ref, decoding, full, width)
+      : sharp(input, options).autoOrient().resize({ width, height, fit: 'fill' })
+    await writeFile(encode(pipeline, ext, decoding.fewColours), dir, name)
   } catch (err) {
-    // A same-named file written by another instance is identical (same bytes in, same name): only ours go.
-    await Promise.all(written.map((name) => rm(join(dir, name), { force: true })))
-    if (err instanceof MediaError) throw err
-    // libvips' words for a truncated or corrupt file, which only decoding finds.
-    throw new MediaError('corrupt', err instanceof Error ? err.message : String(err))
+    // A same-named file written by another instance is identical (same bytes in, same name): only ours goes.
+    if (!existed) await rm(join(dir, name), { force: true })
+    throw asMediaError(err)
+  }
+  return { ...ref, name, type: MIME_TYPES[ext], bytes, files: filesOf(ref), input, decoding }
+}
+
+/**
+ * Writes every other size and format of a prepared image (those not already in `dir`). `between` is awaited before
+ * each file: the queue lets uploads waiting for their check go first, and may stop the work (an image deleted
+ * meanwhile) by throwing.
+ */
+export async function makeCopies(image: PreparedImage, dir: string, between: () => Promise<void> = async () => {}): Promise<void> {
+  const ref: MediaRef = image
+  const todo: Array<[number, MediaExtension, string]> = []
+  const present = new Set(await readdir(dir))
+  for (const format of formatsOf(ref)) {
+    for (const w of widthsBelow(ref.width)) todo.push([w, format, widthName(ref, w, format)])
+    todo.push([ref.width, format, fullName(ref, format)])
+  }
+  const missing = todo.filter(([, , name]) => !present.has(name))
+  if (missing.length === 0) return
+  await between()
+  const full = await decodeFull(image.input, ref, image.decoding)
+  for (const [w, format, name] of missing) {
+    await between()
+    await writeFile(encode(copySource(image.input, ref, image.decoding, full, w), format, image.decoding.fewColours), dir, name)
   }
 }
 
-/** One (or a few) images processed at a time: an upload of a big photo must not take every core from pages. */
+/**
+ * Checks the file at `input` and writes all its published versions into `dir` (prepareImage, then makeCopies).
+ * Throws MediaError for a file that is not an acceptable image, leaving nothing of it.
+ */
+export async function processImage(input: string, dir: string, bytes: number): Promise<ProcessedImage> {
+  const prepared = await prepareImage(input, dir, bytes)
+  try {
+    await makeCopies(prepared, dir)
+  } catch (err) {
+    await Promise.all(prepared.files.map((name) => rm(join(dir, name), { force: true })))
+    throw asMediaError(err)
+  }
+  const { input: _input, decoding: _decoding, ...processed } = prepared
+  return processed
+}
+
+/**
+ * Jobs run one (or a few) at a time, in the order they came: an upload of a big photo must not take every core
+ * from pages. A job may carry a key (an image's hash), to say how many jobs are before it.
+ */
 export class WorkQueue {
-  #active = 0
-  readonly #waiting: Array<() => void> = []
+  readonly #running: Array<string | undefined> = []
+  readonly #waiting: Array<{ key: string | undefined; start: () => void }> = []
+  #idle: Array<() => void> = []
   constructor(readonly concurrency: number) {}
 
-  async run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.concurrency) await new Promise<void>((resolve) => this.#waiting.push(resolve))
-    this.#active++
+  async run<T>(job: () => Promise<T>, key?: string): Promise<T> {
+    // A finished job hands its place to the next one itself: no newcomer takes it in between.
+    if (this.#running.length >= this.concurrency) await new Promise<void>((start) => this.#waiting.push({ key, start }))
+    else this.#running.push(key)
     try {
       return await job()
     } finally {
-      this.#active--
-      this.#waiting.shift()?.()
+      this.#running.splice(this.#running.indexOf(key), 1)
+      const next = this.#waiting.shift()
+      if (next) {
+        this.#running.push(next.key)
+        next.start()
+      } else if (this.#running.length === 0) {
+        for (const resolve of this.#idle.splice(0)) resolve()
+      }
     }
+  }
+
+  /** The number of jobs before the one of `key` (the running ones included: 0 when it runs), or null. */
+  ahead(key: string): number | null {
+    const index = [...this.#running, ...this.#waiting.map((w) => w.key)].indexOf(key)
+    return index < 0 ? null : index
+  }
+
+  /** Resolves once no job runs or waits. */
+  idle(): Promise<void> {
+    if (this.#running.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idle.push(resolve))
   }
 }

@@ -1,8 +1,15 @@
 // The media library: the folder of published files and the `media` table, kept in step. Used by the admin
 // (uploads, the media page), the command line (`media add`) and the app's start-up sweep.
+//
+// An upload is checked and its full size written while the uploader waits (one upload at a time: `uploads`); the
+// row is then written and the answer given. Its other sizes and formats are made afterwards, in the background,
+// one image at a time (`copies`), each copy waiting for the uploads being checked: pages keep their pace and 20
+// images uploaded together are each usable within a second or two, not after the 19 others. Until its copy is
+// written, a size or format is answered with a temporary redirect to the full size (`standIn`), so that a post
+// published meanwhile shows its images. The media page and the editor say where an image stands (`progress`).
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { access, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -10,8 +17,10 @@ import type { Kysely } from 'kysely'
 import type { Database, MediaTable } from '../db/schema.ts'
 import type { Selectable } from 'kysely'
 import { nowIso } from '../lib/time.ts'
-import { MediaError, processImage, WorkQueue } from './image.ts'
-import { filesOf, MEDIA_FILE, parseMediaUrl } from './names.ts'
+import { performance } from 'node:perf_hooks'
+import sharp from 'sharp'
+import { makeCopies, MediaError, prepareImage, WorkQueue, type PreparedImage } from './image.ts'
+import { filesOf, MEDIA_FILE, MIME_TYPES, parseMediaUrl } from './names.ts'
 
 export type MediaRow = Selectable<MediaTable>
 
@@ -32,16 +41,57 @@ export function markdownOf(row: Pick<MediaRow, 'name' | 'alt'>): string {
   return `![${alt}](/media/${row.name})`
 }
 
+/** Where an image stands: ready (every size and format written), or its copies still to be made. */
+export interface Progress {
+  ready: boolean
+  /** Images whose copies are made before this one's here (0: being made now); null if not queued here. */
+  ahead: number | null
+}
+
+/** Thrown between two copies of an image deleted meanwhile: its copies stop. */
+class Cancelled extends Error {}
+
+/**
+ * Image work (an upload's check, each copy) goes in steps. While pages keep the event loop busy (over half the
+ * time since the last step began), a step first rests REST times as long as the last one took: about a third of
+ * a core for images, the rest for readers. With no readers, steps follow each other at once. (bench/media.ts:
+ * without it, a post page kept 0.39 of its rate while 20 photos were processed.)
+ */
+const REST = 2
+const BUSY = 0.5
+
+class Pacer {
+  #rest = 0
+  #loop = performance.eventLoopUtilization()
+
+  /** Waits for the step's turn; returns the function to call when the step ends. */
+  async begin(): Promise<() => void> {
+    if (this.#rest > 0 && performance.eventLoopUtilization(this.#loop).utilization > BUSY) {
+      await new Promise((resolve) => setTimeout(resolve, this.#rest))
+    }
+    this.#rest = 0
+    const start = performance.now()
+    this.#loop = performance.eventLoopUtilization()
+    return () => (this.#rest = Math.max(this.#rest, (performance.now() - start) * REST))
+  }
+}
+
 export class MediaStore {
-  readonly queue: WorkQueue
+  /** Uploads being checked (and their full size written), one at a time, while their uploader waits. */
+  readonly uploads = new WorkQueue(1)
+  /** Images whose other sizes and formats are being made, in the background, one at a time. */
+  readonly copies = new WorkQueue(1)
+  /** Images whose copies this instance is making, by hash. */
+  readonly #making = new Map<string, { cancelled: boolean; done: Promise<void> }>()
+  readonly #pacer = new Pacer()
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dir: string,
     readonly maxBytes: number,
-    concurrency = 1,
-  ) {
-    this.queue = new WorkQueue(concurrency)
-  }
+    /** Told of a failure while making copies (the image stays usable at full size). */
+    readonly onCopyError: (err: unknown, name: string) => void = () => {},
+  ) {}
 
   async ensureDir(): Promise<void> {
     await mkdir(this.dir, { recursive: true })
@@ -49,13 +99,15 @@ export class MediaStore {
 
   /**
    * Writes an upload stream to a temporary file in the media folder, at most `maxBytes`. `truncated()` says
-   * whether the source stopped at the limit (busboy cuts the stream there and drops the rest).
+   * whether the source stopped at the limit. Busboy announces the limit with `limit` and would then read the rest
+   * of the part to drop it: the stream is destroyed there, so that the caller answers without reading further.
    */
   async receive(stream: Readable, truncated: () => boolean): Promise<{ path: string; bytes: number }> {
     await this.ensureDir()
     const path = join(this.dir, `.upload-${Date.now()}-${randomBytes(6).toString('hex')}`)
     let bytes = 0
     stream.on('data', (chunk: Buffer) => (bytes += chunk.length))
+    stream.once('limit', () => stream.destroy(new MediaError('too-large')))
     try {
       await pipeline(stream, createWriteStream(path, { flags: 'wx' }))
       if (truncated() || bytes > this.maxBytes) throw new MediaError('too-large')
@@ -71,10 +123,21 @@ export class MediaStore {
     await rm(path, { force: true })
   }
 
-  /** Processes a received file (then deletes it) and records the image; the same bytes again give the same row. */
+  /**
+   * Checks a received file, writes its full size and records the image (the same bytes again give the same row);
+   * its other copies are then made in the background from the file, which is deleted after (see `settled`).
+   */
   async addReceived(path: string, bytes: number, options: AddOptions): Promise<MediaRow> {
+    let queued = false
     try {
-      const processed = await this.queue.run(() => processImage(path, this.dir, bytes))
+      const processed = await this.uploads.run(async () => {
+        const end = await this.#pacer.begin()
+        try {
+          return await prepareImage(path, this.dir, bytes)
+        } finally {
+          end()
+        }
+      })
       const alt = options.decorative ? '' : options.alt.trim()
       await this.db
         .insertInto('media')
@@ -92,6 +155,7 @@ export class MediaStore {
         .onConflict((oc) => oc.column('hash').doNothing())
         .execute()
       const row = await this.db.selectFrom('media').selectAll().where('hash', '=', processed.hash).executeTakeFirstOrThrow()
+      queued = this.#queueCopies(processed, true)
       // Uploaded again with an alt text where the first time had none: keep the words.
       if (!row.alt && alt) {
         await this.db.updateTable('media').set({ alt, decorative: 0 }).where('id', '=', row.id).execute()
@@ -99,8 +163,106 @@ export class MediaStore {
       }
       return row
     } finally {
-      await rm(path, { force: true })
+      if (!queued) await rm(path, { force: true })
     }
+  }
+
+  /** Queues the making of an image's copies, unless already on the way here; true if queued. */
+  #queueCopies(image: PreparedImage, ownsInput: boolean): boolean {
+    if (this.#making.has(image.hash)) return false
+    const state = { cancelled: false, done: Promise.resolve() }
+    let endStep = () => {}
+    const between = async () => {
+      endStep()
+      // Uploads waiting for their check first, then readers (see Pacer); an image deleted meanwhile stops here.
+      await this.uploads.idle()
+      endStep = await this.#pacer.begin()
+      if (state.cancelled) throw new Cancelled()
+    }
+    state.done = this.copies
+      .run(() => makeCopies(image, this.dir, between).finally(() => endStep()), image.hash)
+      .catch((err: unknown) => {
+        if (!(err instanceof Cancelled)) this.onCopyError(err, image.name)
+      })
+      .finally(async () => {
+        this.#making.delete(image.hash)
+        if (ownsInput) await rm(image.input, { force: true })
+      })
+    this.#making.set(image.hash, state)
+    return true
+  }
+
+  /** Stops the making of copies (between two files) and waits for it: the app is closing. */
+  async stop(): Promise<void> {
+    for (const making of this.#making.values()) making.cancelled = true
+    await this.settled()
+  }
+
+  /** Resolves once every image's copies queued here are made (the command line waits for it before exiting). */
+  async settled(): Promise<void> {
+    while (this.#making.size > 0) await Promise.all([...this.#making.values()].map((s) => s.done))
+  }
+
+  /** Where each image stands, by id. */
+  async progress(rows: MediaRow[]): Promise<Map<number, Progress>> {
+    const present = new Set(await readdir(this.dir).catch(() => []))
+    return new Map(
+      rows.map((row) => {
+        const ahead = this.copies.ahead(row.hash)
+        const ref = parseMediaUrl(`/media/${row.name}`)
+        const ready = ahead === null && (!ref || filesOf(ref).every((name) => present.has(name)))
+        return [row.id, { ready, ahead }]
+      }),
+    )
+  }
+
+  /**
+   * The address to answer, for a while, instead of a copy not yet written (`<hash>-960w.avif`): the image's full
+   * size, if the image is known and that file is there; else null (a 404).
+   */
+  async standIn(name: string): Promise<string | null> {
+    const file = MEDIA_FILE.exec(name)
+    if (!file) return null
+    const row = await this.db.selectFrom('media').select('name').where('hash', '=', file[1]!).executeTakeFirst()
+    const ref = row && parseMediaUrl(`/media/${row.name}`)
+    if (!row || !ref || row.name === name || !filesOf(ref).includes(name)) return null
+    const there = await access(join(this.dir, row.name)).then(
+      () => true,
+      () => false,
+    )
+    return there ? `/media/${row.name}` : null
+  }
+
+  /**
+   * Makes the copies an interrupted instance left unmade (a crash or a restart while images were queued), from
+   * each image's full size: the upload itself is gone by then.
+   */
+  async resumeCopies(): Promise<number> {
+    await this.ensureDir()
+    const present = new Set(await readdir(this.dir))
+    let queued = 0
+    for (const row of await this.db.selectFrom('media').selectAll().execute()) {
+      const ref = parseMediaUrl(`/media/${row.name}`)
+      if (!ref || !present.has(row.name) || filesOf(ref).every((name) => present.has(name)) || this.#making.has(ref.hash)) continue
+      const input = join(this.dir, row.name)
+      const animated = ref.ext === 'gif' || ref.ext === 'webp'
+      const meta = await sharp(input, { animated })
+        .metadata()
+        .catch(() => null)
+      if (!meta) continue
+      const options = { failOn: 'truncated' as const, animated }
+      const image: PreparedImage = {
+        ...ref,
+        name: row.name,
+        type: MIME_TYPES[ref.ext],
+        bytes: row.bytes,
+        files: filesOf(ref),
+        input,
+        decoding: { options, frames: meta.pages ?? 1, fewColours: ref.ext === 'png' && meta.isPalette === true },
+      }
+      if (this.#queueCopies(image, false)) queued++
+    }
+    return queued
   }
 
   list(): Promise<MediaRow[]> {
@@ -131,9 +293,17 @@ export class MediaStore {
       .execute()
   }
 
-  /** Deletes the row, then the files (a reader may still be fetching one: the OS keeps it until then). */
+  /**
+   * Deletes the row, stops the making of its copies, then deletes the files (a reader may still be fetching one:
+   * the OS keeps it until then).
+   */
   async remove(row: MediaRow): Promise<void> {
     await this.db.deleteFrom('media').where('id', '=', row.id).execute()
+    const making = this.#making.get(row.hash)
+    if (making) {
+      making.cancelled = true
+      await making.done
+    }
     const ref = parseMediaUrl(`/media/${row.name}`)
     if (ref) await Promise.all(filesOf(ref).map((name) => rm(join(this.dir, name), { force: true })))
   }

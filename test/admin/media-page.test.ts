@@ -31,6 +31,8 @@ async function setUp(): Promise<{ admin: AdminClient; name: string; id: number }
   expect(res.statusCode, res.body).toBe(303)
   expect(res.headers.location).toBe('/admin/media?done=added')
   const row = await blog.app.db.selectFrom('media').selectAll().executeTakeFirstOrThrow()
+  // Its other sizes and formats, made in the background (test/admin/media-progress.test.ts).
+  await blog.app.media.settled()
   return { admin, name: row.name, id: row.id }
 }
 

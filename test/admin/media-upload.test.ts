@@ -1,6 +1,7 @@
 // Uploading images through the admin: from the editor without JavaScript (the whole form comes back with the
 // Markdown appended), from a script (JSON), and every refusal storing nothing.
 import { existsSync, readdirSync } from 'node:fs'
+import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { LightMyRequestResponse } from 'fastify'
 import { signedIn, createAdmin, type AdminClient } from '../helpers/admin.ts'
@@ -70,6 +71,8 @@ describe('adding an image from the editor without JavaScript', () => {
     // Nothing saved yet: the author still has to save or publish.
     expect(await blog.app.db.selectFrom('posts').select('id').execute()).toEqual([])
     expect(mediaFiles()).toContain(row!.name)
+    // Its other sizes are made in the background; then nothing temporary is left.
+    await blog.app.media.settled()
     expect(mediaFiles().filter((f) => f.startsWith('.'))).toEqual([])
     const log = await blog.app.db.selectFrom('audit_log').select(['action', 'target']).where('action', '=', 'media.upload').execute()
     expect(log).toEqual([{ action: 'media.upload', target: `media ${row!.id}` }])
@@ -211,6 +214,55 @@ describe('an oversized upload over a real connection', () => {
     const html = await res.text()
     expect(html).toContain('Ce fichier dépasse 1 Mo')
     expect(html).toContain('value="Vacances à Marseille"')
+    expect(await mediaRows()).toEqual([])
+    expect(mediaFiles()).toEqual([])
+  })
+
+  /**
+   * Sends a request head and a body of `length` bytes over a raw socket, 64 KB at a time, as fast as the server
+   * takes them; returns what the server answered and how much of the body it had taken when it answered or closed.
+   */
+  async function rawUpload(port: number, head: string, body: Buffer): Promise<{ response: string; written: number; closed: boolean }> {
+    const socket = connect(port, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    const received: Buffer[] = []
+    const answered = () => Buffer.concat(received).includes('\r\n\r\n')
+    let closed = false
+    socket.on('data', (chunk: Buffer) => received.push(chunk))
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve(void (closed = true))))
+    socket.on('error', () => {})
+    socket.write(head)
+    let written = 0
+    while (written < body.length && !closed && !answered()) {
+      const chunk = body.subarray(written, written + 64 * 1024)
+      written += chunk.length
+      if (!socket.write(chunk)) await Promise.race([new Promise((r) => socket.once('drain', r)), ended])
+    }
+    // Whatever the client could send, the server's answer and its closing come within a few seconds.
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 5000))])
+    socket.destroy()
+    return { response: Buffer.concat(received).toString('utf8'), written, closed }
+  }
+
+  it('stops reading at the limit: 413 with the message and Connection: close, the socket closed long before 30 MB are sent', async () => {
+    const admin = await setUp({ MEDIA_MAX_BYTES: String(1024 * 1024) })
+    await blog.app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = blog.app.server.address() as { port: number }
+    const huge = Buffer.concat([await makeImage(64, 64), Buffer.alloc(30 * 1024 * 1024, 7)])
+    for (const [url, headers] of [
+      ['/admin/posts/upload', ''],
+      ['/admin/media', `x-csrf-token: ${admin.csrf}\r\naccept: application/json\r\n`],
+    ] as const) {
+      const parts = editorParts(admin, { filename: 'huge.jpg', type: 'image/jpeg', data: huge })
+      const { payload, contentType } = multipart(headers ? parts.slice(8) : parts)
+      const head = `POST ${url} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${contentType}\r\ncontent-length: ${payload.length}\r\ncookie: ${admin.cookie}\r\n${headers}\r\n`
+      const { response, written, closed } = await rawUpload(port, head, payload)
+      expect(response, url).toMatch(/^HTTP\/1\.1 413 /)
+      expect(response.toLowerCase(), url).toContain('connection: close')
+      expect(response, url).toContain('Ce fichier dépasse 1 Mo')
+      expect(closed, `${url}: the server closed the connection`).toBe(true)
+      expect(written, `${url}: body bytes sent before the answer or the close`).toBeLessThan(8 * 1024 * 1024)
+    }
     expect(await mediaRows()).toEqual([])
     expect(mediaFiles()).toEqual([])
   })

@@ -71,6 +71,8 @@ async function postWithImages(): Promise<string> {
     writeFileSync(file, bytes)
     images.push(await blog.app.media.addReceived(file, bytes.length, { alt, decorative: false }))
   }
+  // Every size and format made (they are made in the background), as readers would find them.
+  await blog.app.media.settled()
   const paragraph = 'Le matin, les bateaux rentrent au port et les pêcheurs déchargent la nuit sur le quai.'
   const title = 'Photos du port'
   await createPost(blog.app.db, {

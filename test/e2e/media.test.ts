@@ -106,4 +106,58 @@ describe.skipIf(!hasChromium)('images in a post', () => {
     }
     expect(problems).toEqual([])
   }, 60_000)
+
+  /** Drops files (name, type, bytes) on the editor's text, as a person would drag them there. */
+  async function drop(page: import('playwright-core').Page, files: Array<{ name: string; type: string; data: Buffer }>) {
+    await page.getByLabel('Texte', { exact: true }).evaluate(
+      (textarea: HTMLTextAreaElement, list: Array<{ name: string; type: string; data: string }>) => {
+        const transfer = new DataTransfer()
+        for (const f of list)
+          transfer.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
+        textarea.selectionStart = textarea.selectionEnd = textarea.value.length
+        textarea.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }))
+      },
+      files.map((f) => ({ name: f.name, type: f.type, data: f.data.toString('base64') })),
+    )
+  }
+
+  it('the editor says where dropped images stand (processing, then ready), and reads an error that is not JSON', async () => {
+    const page = await browser.context.newPage()
+    await page.goto(`${blog.url}/admin/posts/new`)
+    if (page.url().includes('/login')) await signIn(page)
+    const status = page.locator('#images-fieldset .upload-status')
+    const body = page.getByLabel('Texte', { exact: true })
+
+    // Two images while another image's copies are being made: each sent, inserted, then "being made", then ready.
+    let release = () => {}
+    void blog.app.media.copies.run(() => new Promise<void>((resolve) => (release = resolve)), 'another image')
+    await drop(page, [
+      { name: 'a.png', type: 'image/png', data: await makeImage(700, 500, 'png') },
+      { name: 'b.jpg', type: 'image/jpeg', data: await makeImage(900, 600) },
+    ])
+    await expect.poll(() => body.inputValue(), { timeout: 30_000 }).toMatch(/700x500\.png[\s\S]*900x600\.jpg/)
+    await expect
+      .poll(() => status.textContent(), { timeout: 10_000 })
+      .toContain('Tailles et formats en préparation : 1 image(s) avant celle-ci')
+    release()
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe('2 images prêtes : toutes leurs tailles sont faites.')
+
+    // A proxy's own HTML 413 (nginx's client_max_body_size) or 502: a readable message, not "check the connection".
+    for (const [code, message] of [
+      [413, 'Ce fichier dépasse 20 Mo : réduisez-le avant de l’envoyer.'],
+      [502, 'L’envoi a été refusé par le serveur (erreur 502).'],
+    ] as const) {
+      await page.route(`${blog.url}/admin/media`, (route) =>
+        route.fulfill({
+          status: code,
+          contentType: 'text/html',
+          body: `<html><body><center><h1>${code}</h1></center><hr><center>nginx</center></body></html>`,
+        }),
+      )
+      await drop(page, [{ name: 'c.png', type: 'image/png', data: await makeImage(300, 200, 'png') }])
+      await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe(message)
+      expect(await status.getAttribute('class')).toContain('field-error')
+      await page.unroute(`${blog.url}/admin/media`)
+    }
+  }, 60_000)
 })

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MediaError, processImage, sniff } from '../../src/media/image.ts'
+import { renderMarkdown } from '../../src/content/markdown.ts'
 import { parseMediaUrl } from '../../src/media/names.ts'
 import { ELF, makeImage, phonePhoto, pngBomb, POLYGLOT_GIF_JS, SVG_WITH_SCRIPT } from '../helpers/images.ts'
 
@@ -128,5 +129,128 @@ describe('sniffing', () => {
       expect(sniff(await makeImage(16, 16, format)), format).toBe(ext)
     }
     expect(sniff(ELF)).toBeNull()
+  })
+})
+
+/** An animated WebP of `frames` distinct frames of width × height. */
+async function animatedWebp(width: number, height: number, frames: number): Promise<Buffer> {
+  const base = await makeImage(width, height, 'png')
+  const pages = await Promise.all(
+    Array.from({ length: frames }, (_, i) =>
+      sharp(base)
+        .modulate({ hue: i * 50 })
+        .png()
+        .toBuffer(),
+    ),
+  )
+  return sharp(pages, { join: { animated: true } })
+    .webp()
+    .toBuffer()
+}
+
+describe('animated images get animated copies only', () => {
+  it('an animated WebP (6 frames of 600 × 400) gives animated WebP copies of 600 × 400 and 480 × 320, no still AVIF', async () => {
+    const result = await process(await animatedWebp(600, 400, 6))
+    expect(result).toMatchObject({ width: 600, height: 400, ext: 'webp', type: 'image/webp' })
+    const files = readdirSync(out).sort()
+    expect(
+      files.filter((f) => f.endsWith('.avif')),
+      'no AVIF: sharp writes no animated AVIF',
+    ).toEqual([])
+    expect(files).toContain(result.name)
+    expect(files.length).toBe(2)
+    for (const file of files) {
+      const meta = await sharp(join(out, file), { animated: true }).metadata()
+      const width = file.includes('-480w.') ? 480 : 600
+      expect({ file, pages: meta.pages, width: meta.width, frameHeight: meta.pageHeight }).toEqual({
+        file,
+        pages: 6,
+        width,
+        frameHeight: (width * 2) / 3,
+      })
+    }
+    // The markup: no AVIF source, and the box of one frame.
+    const html = renderMarkdown(`![Animation](/media/${result.name})`)
+    expect(html).not.toContain('avif')
+    expect(html).toContain('width="600" height="400"')
+    expect(html).toContain(`srcset="/media/${result.hash}-480w.webp 480w, /media/${result.name} 600w"`)
+    for (const [, url] of html.matchAll(/\/media\/([^ ",]+)/g)) expect(files, url).toContain(url)
+  })
+
+  it('a still WebP still gets AVIF copies', async () => {
+    const result = await process(await makeImage(600, 400, 'webp'))
+    expect(readdirSync(out).filter((f) => f.endsWith('.avif'))).toHaveLength(2)
+    expect(renderMarkdown(`![x](/media/${result.name})`)).toContain('image/avif')
+  })
+})
+
+describe('very long images', () => {
+  for (const [w, h, published] of [
+    [1, 4801, [1, 2400]],
+    [1, 20000, [1, 2400]],
+    [20000, 1, [2400, 1]],
+    [3, 9000, [1, 2400]],
+  ] as const) {
+    it(`${w} × ${h} is accepted, ${published.join(' × ')} published, every copy at least 1 px on each side`, async () => {
+      const result = await process(await makeImage(w, h, 'png'))
+      expect([result.width, result.height]).toEqual(published)
+      const files = readdirSync(out)
+      expect(files.length).toBeGreaterThan(0)
+      for (const file of files) {
+        const meta = await sharp(join(out, file)).metadata()
+        expect(meta.width, file).toBeGreaterThanOrEqual(1)
+        expect(meta.height, file).toBeGreaterThanOrEqual(1)
+        const sized = /-(\d+)w\./.exec(file)
+        expect(meta.width, file).toBe(sized ? Number(sized[1]) : published[0])
+      }
+    })
+  }
+})
+
+describe('PNG copies keep their colours', () => {
+  /** 512 × 512, every pixel a different colour of a smooth gradient (65,536 colours). */
+  async function gradient(): Promise<{ png: Buffer; raw: Buffer }> {
+    const size = 512
+    const raw = Buffer.alloc(size * size * 3)
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const i = (y * size + x) * 3
+        raw[i] = x >> 1
+        raw[i + 1] = y >> 1
+        raw[i + 2] = (x + y) >> 2
+      }
+    return {
+      png: await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+        .png()
+        .toBuffer(),
+      raw,
+    }
+  }
+
+  async function meanError(file: string, expected: Buffer): Promise<number> {
+    const { data } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+    expect(data.length).toBe(expected.length)
+    let sum = 0
+    for (let i = 0; i < data.length; i++) sum += Math.abs(data[i]! - expected[i]!)
+    return sum / data.length
+  }
+
+  it('a 65,536-colour gradient keeps a mean error under 0.5/255 in its PNG copies', async () => {
+    const { png, raw } = await gradient()
+    const result = await process(png)
+    const full = join(out, result.name)
+    expect((await sharp(full).metadata()).isPalette).toBe(false)
+    expect(await meanError(full, raw)).toBeLessThan(0.5)
+    const small = await sharp(png).resize({ width: 480 }).raw().toBuffer()
+    expect(await meanError(join(out, `${result.hash}-480w.png`), small)).toBeLessThan(0.5)
+  })
+
+  it('a PNG of few colours may still be made a palette', async () => {
+    const result = await process(
+      await sharp({ create: { width: 600, height: 300, channels: 3, background: '#3366cc' } })
+        .png()
+        .toBuffer(),
+    )
+    expect((await sharp(join(out, result.name)).metadata()).isPalette).toBe(true)
   })
 })

@@ -36,6 +36,8 @@ beforeAll(async () => {
   }
   const lead = await upload(await makeImage(2000, 1500), 'Le port au lever du jour')
   const second = await upload(await makeImage(400, 300, 'png'), 'Un plan')
+  // Their other sizes and formats, made in the background (test/admin/media-progress.test.ts).
+  await blog.app.media.settled()
   name = /\/media\/([^)]+)\)/.exec(lead)![1]!
   hash = name.slice(0, 32)
   const res = await admin.post('/admin/posts', {

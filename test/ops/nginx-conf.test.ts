@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { UPLOAD_LIMIT_MB } from '../../src/admin/transfer.admin.ts'
 import { loadConfig } from '../../src/config.ts'
 import { ANSWER_MARGIN_MS } from '../../src/db/postgres.ts'
 import { carnetConf, NGINX_CONF } from '../helpers/nginx.ts'
@@ -36,5 +37,20 @@ describe('test/nginx/carnet.conf', () => {
     for (const [, fails] of conf.matchAll(/max_fails=(\d+)/g)) expect(Number(fails)).toBeGreaterThan(1)
     // A POST nginx has sent is never sent again to another instance (no `non_idempotent`).
     expect(conf).not.toMatch(/proxy_next_upstream [^;]*non_idempotent/)
+  })
+
+  it('lets through the largest upload Carnet takes with its default settings, so that Carnet answers, not nginx', () => {
+    const sizes = [...conf.matchAll(/^\s*client_max_body_size (\d+)([km]?);$/gm)].map(
+      ([, n, unit]) => Number(n) * (unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1),
+    )
+    expect(sizes).toHaveLength(1)
+    const limit = sizes[0]!
+    // A multipart body's boundaries, headers and small fields (the CSRF token, the alt text).
+    const overhead = 64 * 1024
+    // The WordPress export to import (the transfer page's limit).
+    expect(limit).toBeGreaterThanOrEqual(UPLOAD_LIMIT_MB * 1024 ** 2 + overhead)
+    // An image at MEDIA_MAX_BYTES, from the editor without JavaScript: the whole post's text goes with it.
+    const POST_TEXT = 2 * 1024 ** 2
+    expect(limit).toBeGreaterThanOrEqual(loadConfig({}).mediaMaxBytes + POST_TEXT + overhead)
   })
 })
