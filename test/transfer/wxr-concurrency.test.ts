@@ -7,8 +7,9 @@ import { generateWxr } from '../../bench/wxr-generate.ts'
 import { importWxr } from '../../src/transfer/wxr-import.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
 import { cliProcess, runCli } from '../helpers/cli.ts'
-import { openPost, send } from '../helpers/comments.ts'
+import { openPost } from '../helpers/comments.ts'
 import { otherConnection } from '../helpers/other-connection.ts'
+import { trafficDuringImport } from '../helpers/transfer.ts'
 
 const options = { timeZone: 'Europe/Paris', anonymous: 'Anonyme' }
 
@@ -23,28 +24,9 @@ describe('an import under way', () => {
     const post = await openPost(blog, { title: 'Une note d’avant' })
     const file = join(blog.dir, 'big.xml')
     const generated = await generateWxr(file, 3)
-    const events: string[] = []
-    let started!: () => void
-    const underWay = new Promise<void>((resolve) => (started = resolve))
-    const importing = importWxr(blog.app.db, file, {
-      ...options,
-      onProgress: (p) => {
-        if (p.posts > 0) started()
-      },
-    }).then((summary) => {
-      events.push('import finished')
-      return summary
-    })
-    await underWay
-    const page = await blog.app.inject({ url: post.url })
-    expect(page.statusCode).toBe(200)
-    events.push('page served')
-    const comment = await send(blog, post.url, { author: 'Lina', body: 'Écrit pendant l’import.' })
-    expect(comment.statusCode).toBe(303)
-    const stored = await blog.app.db.selectFrom('comments').select('id').where('post_id', '=', post.id).execute()
-    expect(stored).toHaveLength(1)
-    events.push('comment stored')
-    const summary = await importing
+    const { events, summary } = await trafficDuringImport(blog, post, (underWay) =>
+      importWxr(blog.app.db, file, { ...options, onProgress: (p) => p.posts > 0 && underWay() }),
+    )
     expect(events).toEqual(['page served', 'comment stored', 'import finished'])
     expect(summary).toMatchObject({ posts: generated.posts })
   })
