@@ -128,5 +128,5 @@ describe('npm run cli -- import disqus, killed halfway', () => {
     } finally {
       await other.close()
     }
-  })
+  }, 120_000) // three processes killed halfway and a whole import of 30,000 comments: ~15 s alone, twice that on a busy machine
 })
