@@ -69,7 +69,9 @@ describe('npm run cli -- import wxr, killed halfway', () => {
       await killHalfway()
       const restarted = await buildTestApp({ demo: false, dir: blog.dir })
       try {
-        for (let i = 0; i < 600 && (await count('posts')) > 0; i++) await new Promise((r) => setTimeout(r, 50))
+        // Posts go before the run's records of them: wait for both.
+        for (let i = 0; i < 600 && (await count('posts')) + (await count('import_origins')) > 0; i++)
+          await new Promise((r) => setTimeout(r, 50))
         expect([await count('posts'), await count('comments'), await count('import_origins')]).toEqual([0, 0, 0])
       } finally {
         await restarted.close()
