@@ -299,7 +299,7 @@ async function commentsRoutes(app: FastifyInstance) {
         const { id, status } = result.resent
         request.log.info({ post: row.id, comment: id }, 'comment sent again: answered as the first')
         if (comment.remember) remember(reply, app.config.siteUrl, comment)
-        return reply.redirect(status === 'approved' ? await commentUrl(postUrl, id) : pendingUrl(postUrl), 303)
+        return reply.redirect(status === 'approved' ? await storedCommentUrl(request, postUrl, id) : pendingUrl(postUrl), 303)
       }
       if (result.kind === 'duplicate') {
         return formAgain(reply, 409, row, settings, { values: values.form, formError: t.errDuplicate, parent: comment.parent })
