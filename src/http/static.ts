@@ -17,10 +17,12 @@ async function staticPlugin(app: FastifyInstance) {
   const theme = app.theme
   const themePrefix = theme ? `/theme/${theme.name}/` : null
   if (theme?.staticDir) {
-    // @fastify/static (send) refuses `..` and dotfiles; the root is the theme's static/ and nothing above it.
+    // @fastify/static (send) refuses `..`; dotfiles (.git, .env…) are not served: a folder copied with its
+    // tools' files must not publish them.
     await app.register(fastifyStatic, {
       root: theme.staticDir,
       prefix: themePrefix!,
+      dotfiles: 'ignore',
       cacheControl: false,
       wildcard: true,
       index: false,

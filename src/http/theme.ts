@@ -40,18 +40,23 @@ const NOT_THEMABLE = /^(admin)\//
 
 export class ThemeError extends Error {}
 
-const manifestSchema = z.object({
-  name: z
-    .string({ error: 'must be a text' })
-    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { error: 'must be 1 to 40 lowercase letters, digits or hyphens (it is part of the theme’s addresses)' }),
-  version: z
-    .string({ error: 'must be a text' })
-    .regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { error: 'must be a version number such as 1.0.0' }),
-  carnet: z.number({ error: 'must be the number of the Carnet theme API the theme was written for, e.g. 1' }).int({
-    error: 'must be a whole number, e.g. 1',
-  }),
-  description: z.string({ error: 'must be a text' }).max(500).optional(),
-})
+const manifestSchema = z.object(
+  {
+    name: z
+      .string({ error: 'must be a text' })
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
+        error: 'must be 1 to 40 lowercase letters, digits or hyphens (it is part of the theme’s addresses)',
+      }),
+    version: z
+      .string({ error: 'must be a text' })
+      .regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { error: 'must be a version number such as 1.0.0' }),
+    carnet: z.number({ error: 'must be the number of the Carnet theme API the theme was written for, e.g. 1' }).int({
+      error: 'must be a whole number, e.g. 1',
+    }),
+    description: z.string({ error: 'must be a text' }).max(500).optional(),
+  },
+  { error: 'must be a JSON object with name, version and carnet' },
+)
 
 export interface Theme {
   name: string
@@ -94,7 +99,11 @@ export function loadTheme(dir: string, carnetViews: string): Theme {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const field = issue.path.length ? `"${issue.path.join('.')}"` : 'the file'
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is missing' : issue.message
+    const given = issue.path.reduce<unknown>(
+      (v, key) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined),
+      json,
+    )
+    const message = issue.code === 'invalid_type' && issue.path.length && given === undefined ? 'is missing' : issue.message
     throw new ThemeError(`${file}: ${field} ${message}`)
   }
   const manifest = parsed.data
@@ -128,8 +137,14 @@ export function loadTheme(dir: string, carnetViews: string): Theme {
 
   const staticDir = join(dir, 'static')
   const assets = new Map<string, string>()
-  for (const rel of filesUnder(staticDir)) {
-    assets.set(rel, createHash('sha256').update(readFileSync(join(staticDir, rel))).digest('hex').slice(0, 12))
+  for (const rel of filesUnder(staticDir).filter((f) => !/(^|\/)\./.test(f))) {
+    assets.set(
+      rel,
+      createHash('sha256')
+        .update(readFileSync(join(staticDir, rel)))
+        .digest('hex')
+        .slice(0, 12),
+    )
   }
   return {
     name: manifest.name,
@@ -177,7 +192,10 @@ export function themeReport(theme: Theme): { info: string; warnings: string[] } 
     ),
     ...used
       .filter((t) => !stable.has(t))
-      .map((t) => `theme ${theme.name}: views/${t} is not one of the stable override points (docs/themes.md); it may break when Carnet changes`),
+      .map(
+        (t) =>
+          `theme ${theme.name}: views/${t} is not one of the stable override points (docs/themes.md); it may break when Carnet changes`,
+      ),
   ]
   return { info, warnings }
 }
