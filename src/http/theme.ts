@@ -42,11 +42,9 @@ export class ThemeError extends Error {}
 
 const manifestSchema = z.object(
   {
-    name: z
-      .string({ error: 'must be a text' })
-      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
-        error: 'must be 1 to 40 lowercase letters, digits or hyphens (it is part of the theme’s addresses)',
-      }),
+    name: z.string({ error: 'must be a text' }).regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
+      error: 'must be 1 to 40 lowercase letters, digits or hyphens (it is part of the theme’s addresses)',
+    }),
     version: z
       .string({ error: 'must be a text' })
       .regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, { error: 'must be a version number such as 1.0.0' }),

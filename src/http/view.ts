@@ -182,7 +182,10 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean; t
     useTheme(eta, theme, (template, file, err) => {
       if (failed.has(template)) return
       failed.add(template)
-      app.log.error({ err, theme: theme.name, template, file }, `theme ${theme.name}: ${template} failed to render; Carnet's own is used instead`)
+      app.log.error(
+        { err, theme: theme.name, template, file },
+        `theme ${theme.name}: ${template} failed to render; Carnet's own is used instead`,
+      )
     })
   }
   if (opts.production) keepResolvedPaths(eta)

@@ -56,7 +56,10 @@ describe.skipIf(!hasChromium)('the classic theme in a browser', () => {
     await screenshots(page, 'theme-classic-post')
 
     await page.setViewportSize({ width: 375, height: 800 })
-    for (const [name, path] of [...PAGES.map(([n, p]) => [n, p] as const), ['post, open thread', await pathOf(live.blog, OPEN_POST)] as const]) {
+    for (const [name, path] of [
+      ...PAGES.map(([n, p]) => [n, p] as const),
+      ['post, open thread', await pathOf(live.blog, OPEN_POST)] as const,
+    ]) {
       await page.goto(live.blog.url + path)
       expect(await sidewaysScroll(page), name).toBeLessThanOrEqual(0)
     }
@@ -95,7 +98,11 @@ describe.skipIf(!hasChromium)('the classic theme in a browser', () => {
   it('every page has no axe violation and valid HTML', async () => {
     const page = await live.browser.context.newPage()
     const open = await pathOf(live.blog, OPEN_POST)
-    for (const [name, path, status] of [...PAGES, ['post, open thread', open, 200] as const, ['replying', `${open}?reply=5`, 200] as const]) {
+    for (const [name, path, status] of [
+      ...PAGES,
+      ['post, open thread', open, 200] as const,
+      ['replying', `${open}?reply=5`, 200] as const,
+    ]) {
       const res = await page.goto(live.blog.url + path)
       expect(res?.status(), name).toBe(status)
       expect(await axeViolations(page), name).toEqual([])
@@ -123,9 +130,13 @@ describe.skipIf(!hasChromium)('the classic theme in a browser', () => {
         expect(lhr?.runtimeError, path).toBeUndefined()
         for (const category of ['accessibility', 'best-practices', 'seo']) {
           const failing = Object.values(lhr!.audits)
-            .filter((a) => a.score !== null && a.score < 1 && lhr!.categories[category]!.auditRefs.some((r) => r.id === a.id && r.weight > 0))
+            .filter(
+              (a) => a.score !== null && a.score < 1 && lhr!.categories[category]!.auditRefs.some((r) => r.id === a.id && r.weight > 0),
+            )
             .map((a) => a.id)
-          expect(Math.round(lhr!.categories[category]!.score! * 100), `${path} ${category}: ${failing.join(', ')}`).toBeGreaterThanOrEqual(95)
+          expect(Math.round(lhr!.categories[category]!.score! * 100), `${path} ${category}: ${failing.join(', ')}`).toBeGreaterThanOrEqual(
+            95,
+          )
         }
       }
     } finally {

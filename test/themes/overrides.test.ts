@@ -23,7 +23,8 @@ describe('a theme from THEME_DIR', () => {
     const theme = writeTheme(tmp.path, {
       'views/partials/footer.eta': '<footer class="theme-footer"><p>Pied du thème de <%= it.site.title %></p></footer>\n',
       'views/posts/meta.eta': '<p class="theme-meta">Le <%= it.post.dateHeader %><% if (it.full) { %> (page de la note)<% } %></p>\n',
-      'views/comments/comment.eta': '<article id="<%= it.comment.anchor %>"><p class="theme-comment"><%= it.comment.authorName %> a écrit</p></article>\n',
+      'views/comments/comment.eta':
+        '<article id="<%= it.comment.anchor %>"><p class="theme-comment"><%= it.comment.authorName %> a écrit</p></article>\n',
       // A relative include from a theme's file: Carnet's menu, the theme having none.
       'views/partials/header.eta': '<header class="theme-header"><p><%= it.site.title %></p><%~ include(\'./menu\', it) %></header>\n',
     })
@@ -78,9 +79,9 @@ describe('a theme from THEME_DIR', () => {
     const warnings = records.filter((r) => r.level === 40).map((r) => r.msg)
     expect(warnings).toEqual(
       expect.arrayContaining([
-        'theme essai: views/partials/footr.eta matches no template of Carnet\'s, so it is not used',
-        'theme essai: views/notes.txt matches no template of Carnet\'s, so it is not used',
-        'theme essai: views/admin/home.eta matches no template of Carnet\'s, so it is not used',
+        "theme essai: views/partials/footr.eta matches no template of Carnet's, so it is not used",
+        "theme essai: views/notes.txt matches no template of Carnet's, so it is not used",
+        "theme essai: views/admin/home.eta matches no template of Carnet's, so it is not used",
         expect.stringContaining('views/posts/show.eta is not one of the stable override points'),
       ]),
     )
