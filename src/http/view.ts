@@ -2,7 +2,7 @@
 // route handlers only say which template and what content.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { isAbsolute, join, normalize, relative } from 'node:path'
+import { isAbsolute, join, normalize, relative, sep } from 'node:path'
 import fastifyView from '@fastify/view'
 import { Eta, EtaParseError } from 'eta'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -125,7 +125,7 @@ function keepResolvedPaths(eta: Eta): void {
 function templateName(template: string, base: string | undefined, theme: Theme | null): string {
   let name = template.endsWith('.eta') ? template : `${template}.eta`
   if (!name.startsWith('/') && base) {
-    const root = theme && base.startsWith(join(theme.dir, 'views')) ? join(theme.dir, 'views') : VIEWS_DIR
+    const root = theme && base.startsWith(join(theme.dir, 'views') + sep) ? join(theme.dir, 'views') : VIEWS_DIR
     name = join(relative(root, base), '..', name)
   }
   name = normalize(name.replace(/^\/+/, ''))
