@@ -97,7 +97,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     },
     zlibOptions: { level: 6 },
   })
-  await app.register(render, { production: config.production })
+  await app.register(render, { production: config.production, themeDir: config.themeDir })
   await app.register(sidebar)
   await app.register(staticFiles)
   // Uploaded images: the library (app.media) and /media/ files, before the admin that uploads them.

@@ -151,6 +151,9 @@ const envSchema = z.object({
     .min(1024, { error: 'must be at least 1024 bytes' })
     .max(1024 * 1024 * 1024, { error: 'must be at most 1 GB' })
     .default(20 * 1024 * 1024),
+  // ---- themes ----
+  /** A theme's folder (theme.json, views/, static/; docs/themes.md); unset: Carnet's own look. */
+  THEME_DIR: z.string().min(1).optional(),
 })
 
 /** Every variable the configuration reads (docs/configuration.md lists them all; test/docs.test.ts checks). */
@@ -187,6 +190,9 @@ export interface Config {
   // ---- media ----
   mediaDir: string
   mediaMaxBytes: number
+  // ---- themes ----
+  /** Absolute path of the theme's folder, or null for Carnet's own look. */
+  themeDir: string | null
 }
 
 export interface MailConfig {
@@ -248,5 +254,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.MEDIA_DIR ?? (/^postgres(ql)?:\/\//.test(e.DATABASE_URL) ? join('data', 'media') : join(dirname(e.DATABASE_URL), 'media')),
     ),
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
+    themeDir: e.THEME_DIR ? resolve(e.THEME_DIR) : null,
   })
 }

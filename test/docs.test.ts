@@ -55,7 +55,7 @@ describe('the guide', () => {
         guide['docs/install.md'] +
         '\nSee [nothing](nowhere.md), [no heading](operations.md#no-such-heading) and [here](#nor-here).\n' +
         '```sh\nCARNET_COLOUR=blue npm start\nnpm run cli -- frobnicate --now\nnpm run cli -- user remove alice\nnpm run deploy\n```\n',
-      'docs/configuration.md': guide['docs/configuration.md']!.replace(/^\| `SMTP_URL` .*\n/m, '') + '\n| `THEME_DIR` | unset | themes |\n',
+      'docs/configuration.md': guide['docs/configuration.md']!.replace(/^\| `SMTP_URL` .*\n/m, '') + '\n| `SKIN_DIR` | unset | skins |\n',
     }
     const before = checkGuide(guide, await facts())
     const problems = checkGuide(spoiled, await facts())
@@ -70,9 +70,9 @@ describe('the guide', () => {
         'docs/install.md: npm run cli -- frobnicate: the command line has no such command',
         'docs/install.md: npm run cli -- user remove: the command line has no such command',
         'docs/install.md: npm run deploy: package.json has no such script',
-        'docs/configuration.md: THEME_DIR is not an environment variable Carnet reads (src/config.ts)',
+        'docs/configuration.md: SKIN_DIR is not an environment variable Carnet reads (src/config.ts)',
         'docs/configuration.md: SMTP_URL is read by src/config.ts but missing from the table',
-        'docs/configuration.md: the table lists THEME_DIR, which src/config.ts does not read',
+        'docs/configuration.md: the table lists SKIN_DIR, which src/config.ts does not read',
       ].sort(),
     )
   })

@@ -2,14 +2,15 @@
 // route handlers only say which template and what content.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { isAbsolute, join, normalize, relative, sep } from 'node:path'
 import fastifyView from '@fastify/view'
-import { Eta } from 'eta'
+import { Eta, EtaParseError } from 'eta'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { formatter, messages, type Formatter, type Messages } from '../i18n/index.ts'
 import { PROJECT_ROOT } from '../lib/root.ts'
 import { keptWith, type KeptKey } from '../cache/kept-with.ts'
+import { loadTheme, themeData, themeReport, type Theme, type ThemeData } from './theme.ts'
 
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views')
 export const STATIC_DIR = join(PROJECT_ROOT, 'static')
@@ -38,6 +39,8 @@ export interface LayoutData {
   noindex: boolean
   /** The sidebar's HTML, added last (see SidebarProvider). */
   sidebarHtml?: string
+  /** The theme in use (THEME_DIR), or null for Carnet's own look. */
+  theme: ThemeData | null
 }
 
 /**
@@ -82,6 +85,8 @@ declare module 'fastify' {
     renderFragment(template: string, data: object): string
     /** Hooks that add data to every page (feeds add their links here). */
     pageDataHooks: Array<(request: FastifyRequest, data: PageData) => void>
+    /** The theme named by THEME_DIR, read at start; null without one. */
+    theme: Theme | null
   }
   interface FastifyReply {
     /** Renders a template as an HTML response. */
@@ -116,8 +121,73 @@ function keepResolvedPaths(eta: Eta): void {
   }
 }
 
-async function renderPlugin(app: FastifyInstance, opts: { production: boolean }) {
+/** A template's path relative to the views it belongs to (Carnet's or the theme's), as `partials/header.eta`. */
+function templateName(template: string, base: string | undefined, theme: Theme | null): string {
+  let name = template.endsWith('.eta') ? template : `${template}.eta`
+  if (!name.startsWith('/') && base) {
+    const root = theme && base.startsWith(join(theme.dir, 'views') + sep) ? join(theme.dir, 'views') : VIEWS_DIR
+    name = join(relative(root, base), '..', name)
+  }
+  name = normalize(name.replace(/^\/+/, ''))
+  if (name.startsWith('..') || isAbsolute(name)) throw new Error(`Template '${template}' is not in the views folder`)
+  return name
+}
+
+/**
+ * Templates are looked up in the theme first, then in Carnet's views. A theme's template that fails (a syntax
+ * error, a runtime error) is replaced by Carnet's own for that render, and logged once per template.
+ */
+function useTheme(eta: Eta, theme: Theme, onFailure: (template: string, file: string, err: unknown) => void): void {
+  const themeFiles = new Map([...theme.overrides].map(([name, file]) => [file, name]))
+  eta.resolvePath = (template, options) => {
+    const name = templateName(template, options?.filepath, theme)
+    return theme.overrides.get(name) ?? join(VIEWS_DIR, name)
+  }
+  // Files that do not compile are left for good (until a restart); others are tried on each render.
+  const broken = new Set<string>()
+  const carnetOwn = new Map<string, ReturnType<Eta['compile']>>()
+  const render = eta.render
+  eta.render = function (template, data, meta) {
+    if (typeof template !== 'string') return render.call(this, template, data, meta)
+    const file = this.resolvePath!(template, { ...meta })
+    const name = themeFiles.get(file)
+    if (name === undefined) return render.call(this, template, data, meta)
+    if (!broken.has(file)) {
+      try {
+        return render.call(this, template, data, meta)
+      } catch (err) {
+        if (err instanceof EtaParseError) broken.add(file)
+        onFailure(name, file, err)
+      }
+    }
+    const own = join(VIEWS_DIR, name)
+    let fn = carnetOwn.get(own)
+    if (!fn) {
+      fn = this.compile(this.readFile!(own), { filepath: own })
+      if (this.config.cache) carnetOwn.set(own, fn)
+    }
+    return fn.call(this, data, { ...meta, async: false, filepath: own })
+  }
+}
+
+async function renderPlugin(app: FastifyInstance, opts: { production: boolean; themeDir: string | null }) {
+  const theme = opts.themeDir ? loadTheme(opts.themeDir, VIEWS_DIR) : null
+  app.decorate('theme', theme)
   const eta = new Eta({ autoEscape: true, autoTrim: [false, 'nl'], cache: opts.production, views: VIEWS_DIR })
+  if (theme) {
+    const report = themeReport(theme)
+    app.log.info({ theme: theme.name, version: theme.version, overrides: [...theme.overrides.keys()].sort() }, report.info)
+    for (const warning of report.warnings) app.log.warn({ theme: theme.name }, warning)
+    const failed = new Set<string>()
+    useTheme(eta, theme, (template, file, err) => {
+      if (failed.has(template)) return
+      failed.add(template)
+      app.log.error(
+        { err, theme: theme.name, template, file },
+        `theme ${theme.name}: ${template} failed to render; Carnet's own is used instead`,
+      )
+    })
+  }
   if (opts.production) keepResolvedPaths(eta)
   await app.register(fastifyView, {
     engine: { eta },
@@ -126,6 +196,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   })
   const assets = { css: fingerprint('css/carnet.css'), editorImages: fingerprint('js/editor-images.js') }
   app.decorate('pageDataHooks', [])
+  const themeInfo = theme ? themeData(theme) : null
 
   let sidebarProvider: SidebarProvider | undefined
   app.decorate('setSidebar', (provider: SidebarProvider) => {
@@ -160,6 +231,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
       sidebar: null,
       feeds: [],
       noindex: false,
+      theme: themeInfo,
     }
     if (data?.sidebar === undefined && sidebarProvider) {
       base.sidebar = await sidebarProvider.load(request, fmt)

@@ -9,6 +9,8 @@ import pg from 'pg'
 import { ConfigError, loadConfig, type Config } from '../config.ts'
 import { dialectOf } from '../db/dialect.ts'
 import { redactUrl } from '../db/postgres.ts'
+import { loadTheme, themeReport, ThemeError } from '../http/theme.ts'
+import { VIEWS_DIR } from '../http/view.ts'
 
 export interface CheckResult {
   name: string
@@ -249,8 +251,26 @@ export async function runDoctor(env: Record<string, string | undefined>, options
   results.push(freeSpace('media disk', config.mediaDir))
   results.push(siteUrlCheck(env.SITE_URL || undefined, config))
   results.push(config.mail ? await smtpCheck(config.mail.smtpUrl) : ok('SMTP', 'SMTP_URL is not set: no mail is sent (nothing to check)'))
+  if (config.themeDir) results.push(themeCheck(config.themeDir))
   if (options.nginx) results.push(nginxCheck(options.nginx, config))
   return results
+}
+
+/** THEME_DIR: theme.json as the server reads it at start, and what the theme replaces or holds unused. */
+export function themeCheck(dir: string): CheckResult {
+  try {
+    const theme = loadTheme(dir, VIEWS_DIR)
+    const { warnings } = themeReport(theme)
+    const replaced = [...theme.overrides.keys()].sort()
+    const what = `${theme.name} ${theme.version} replaces ${replaced.length ? replaced.join(', ') : 'no template'}`
+    // Files not used (a typo, an old name) are mistakes to fix; replacing a template that is not a stable override
+    // point is a choice, said but not failed.
+    const detail = [what, ...warnings].join('; ')
+    return theme.unmatched.length || theme.aliased.length ? fail('theme', detail) : ok('theme', detail)
+  } catch (err) {
+    if (err instanceof ThemeError) return fail('theme', err.message)
+    throw err
+  }
 }
 
 /** `ok    name: detail` or `FAIL  name: detail`, one line each. */

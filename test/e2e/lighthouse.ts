@@ -9,6 +9,7 @@
 // performance score is printed all the same; `--mobile-performance` judges it too, for a quiet machine.
 // A trace Lighthouse cannot read (NO_NAVSTART, NO_FCP…, its `runtimeError`) is retried; its own message is
 // printed each time, and a page whose three tries all fail fails the run.
+// `THEME_DIR=themes/classic npm run lighthouse` judges a theme's pages the same way.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,7 +32,7 @@ if (load > cpus().length / 2) {
   console.log(`Note: the machine is busy (load ${load.toFixed(1)} on ${cpus().length} cores); mobile performance scores will be low.`)
 }
 
-const blog = await startBlog({ env: { NODE_ENV: 'production' } })
+const blog = await startBlog({ env: { NODE_ENV: 'production', ...(process.env.THEME_DIR ? { THEME_DIR: process.env.THEME_DIR } : {}) } })
 const profile = mkdtempSync(join(tmpdir(), 'carnet-lighthouse-'))
 const chrome = await chromeLauncher.launch({
   chromePath: CHROMIUM,
