@@ -123,7 +123,8 @@ export default async function appearanceRoutes(app: FastifyInstance) {
   app.post('/appearance/design', { preHandler: app.csrfProtection }, async (request, reply) => {
     const look = lookMessages()
     const body = (request.body ?? {}) as Body
-    const values = Object.fromEntries(DESIGN_FIELDS.map((k) => [k, str(body, k)]))
+    // As typed; colours as a colour field holds them (#rrggbb in lower case).
+    const values = Object.fromEntries(DESIGN_FIELDS.map((k) => [k, k.startsWith('accent') ? str(body, k).trim().toLowerCase() : str(body, k)]))
     const checked = checkDesign(body, look, lang())
     const action = str(body, 'action')
     if (!checked.design) return page(reply.code(400), { design: { values, errors: checked.errors, ratios: checked.ratios } })
@@ -154,7 +155,8 @@ export default async function appearanceRoutes(app: FastifyInstance) {
     return reply.type('text/css; charset=utf-8').send(designCss(parsed.data))
   })
 
-  app.post('/appearance/css', { preHandler: app.csrfProtection }, async (request, reply) => {
+  // A form body up to four times the cap: a stylesheet too big gets its message and is kept, not a bare 413.
+  app.post('/appearance/css', { preHandler: app.csrfProtection, bodyLimit: 4 * CUSTOM_CSS_MAX_BYTES }, async (request, reply) => {
     const look = lookMessages()
     const body = (request.body ?? {}) as Body
     const css = str(body, 'customCss').replace(/\r\n?/g, '\n')
