@@ -3,7 +3,7 @@
 // refused one comes back as typed, with its messages beside the fields, and changes nothing.
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { messages, type Messages } from '../i18n/index.ts'
-import { designCss } from '../look/design.ts'
+import { PREVIEW_CSS } from '../look/look.plugin.ts'
 import {
   CUSTOM_CSS_MAX_BYTES,
   DARK_BACKGROUNDS,
@@ -130,7 +130,7 @@ export default async function appearanceRoutes(app: FastifyInstance) {
     if (!checked.design) return page(reply.code(400), { design: { values, errors: checked.errors, ratios: checked.ratios } })
     if (action === 'edit') return page(reply, { design: { values, errors: {}, ratios: checked.ratios } })
     if (action === 'preview') {
-      // The public layout with the proposed stylesheet (an admin address: nothing public changes) and a form
+      // The public layout with the proposed stylesheet (made from the address: nothing public changes) and a form
       // carrying the values to save them, or to go back to them.
       const query = new URLSearchParams(Object.entries(checked.design)).toString()
       const current = app.lookView()
@@ -138,7 +138,7 @@ export default async function appearanceRoutes(app: FastifyInstance) {
         title: look.previewHeading,
         noindex: true,
         csrf: reply.generateCsrf(),
-        look: { ...current, designHref: `/admin/appearance/preview.css?${query}` },
+        look: { ...current, designHref: `${PREVIEW_CSS}?${query}` },
         design: checked.design,
       })
     }
@@ -146,13 +146,6 @@ export default async function appearanceRoutes(app: FastifyInstance) {
     await app.settings.update({ design: checked.design })
     await audit(app.db, request.admin!, 'look.design', '', { before, after: checked.design })
     return reply.redirect('/admin/appearance?done=design', 303)
-  })
-
-  // The proposed design's stylesheet, for the preview only (admins: no cache keeps it).
-  app.get('/appearance/preview.css', async (request, reply) => {
-    const parsed = designSchema.safeParse(request.query)
-    if (!parsed.success) return reply.code(400).type('text/plain; charset=utf-8').send('invalid design')
-    return reply.type('text/css; charset=utf-8').send(designCss(parsed.data))
   })
 
   // A form body up to four times the cap: a stylesheet too big gets its message and is kept, not a bare 413.

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Settings } from '../settings/settings.ts'
-import type { LookImage } from '../settings/look.ts'
+import { designSchema, type LookImage } from '../settings/look.ts'
 import { contentHash, designCss, isDefaultDesign } from './design.ts'
 import { makeIcons, type Icons } from './icons.ts'
 
@@ -58,6 +58,9 @@ export function lookState(settings: Readonly<Settings>): LookState {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
+/** A proposed design's stylesheet, made from its address (the Appearance screen's preview). */
+export const PREVIEW_CSS = '/look/preview.css'
+
 async function lookPlugin(app: FastifyInstance) {
   // One state per settings object: the settings are replaced as a whole by any change (SettingsStore).
   const states = new WeakMap<object, LookState>()
@@ -97,6 +100,14 @@ async function lookPlugin(app: FastifyInstance) {
     const state = current()
     if (request.params.hash !== state.customHash || !state.view.customHref) return reply.callNotFound()
     return css(reply, app.settings.get().customCss)
+  })
+
+  // The preview's: every value checked (colours, names from the lists), so nothing but a design can come out;
+  // kept by nobody, it is made per request.
+  app.get(PREVIEW_CSS, (request, reply) => {
+    const parsed = designSchema.safeParse(request.query)
+    if (!parsed.success) return reply.code(400).type('text/plain; charset=utf-8').send('invalid design')
+    return reply.header('cache-control', 'no-store').type('text/css; charset=utf-8').send(designCss(parsed.data))
   })
 
   const icon = (kind: 'icon' | 'apple') => async (request: FastifyRequest<{ Params: { hash: string } }>, reply: FastifyReply) => {

@@ -90,7 +90,7 @@ describe('design settings', () => {
   it('refuses values outside the lists, and never answers 500 to odd input', async () => {
     const { blog, admin } = await adminBlog()
     const before = blog.app.settings.get()
-    for (const bad of [
+    const bads: Array<Record<string, string>> = [
       { accent: 'red' },
       { accent: '#12345' },
       { bodyFont: 'Comic Sans' },
@@ -98,7 +98,8 @@ describe('design settings', () => {
       { width: '999' },
       { mode: 'sepia' },
       { accent: '#000000; } body { display: none' },
-    ]) {
+    ]
+    for (const bad of bads) {
       const res = await admin.post('/admin/appearance/design', design(bad))
       expect(res.statusCode, JSON.stringify(bad)).toBe(400)
       expect(res.body).toContain('The form has errors')
@@ -113,15 +114,16 @@ describe('design settings', () => {
     expect(preview.statusCode).toBe(200)
     expect(preview.body).toContain('Preview: nothing is saved yet.')
     expect(preview.body).toContain('<aside class="sidebar">')
-    const href = stylesheets(preview.body).find((h) => h.startsWith('/admin/appearance/preview.css?'))!
+    const href = stylesheets(preview.body).find((h) => h.startsWith('/look/preview.css?'))!
     expect(href).toBeDefined()
     const css = await admin.get(href.replace(/&amp;/g, '&'))
     expect(css.statusCode).toBe(200)
     expect(css.headers['cache-control']).toBe('no-store')
     expect(css.body).toContain('--accent: #0b5d1e;')
     expect(css.body).toContain('color-scheme: dark;')
-    // Strangers get nothing there.
-    expect((await blog.app.inject(href.replace(/&amp;/g, '&'))).statusCode).not.toBe(200)
+    // Only a design comes out of it: anything else in the address is refused.
+    const forged = href.replace(/&amp;/g, '&').replace('%230b5d1e', encodeURIComponent('red;} body{display:none'))
+    expect((await blog.app.inject(forged)).statusCode).toBe(400)
     expect((await blog.app.inject('/')).body).toBe(homeBefore)
     expect(blog.app.settings.get().design).toEqual(DEFAULT_DESIGN)
 
