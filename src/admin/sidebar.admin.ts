@@ -23,7 +23,8 @@ type Body = Record<string, unknown>
 type Errors = Record<string, string>
 
 const str = (body: Body, key: string): string => (typeof body[key] === 'string' ? (body[key] as string) : '')
-const newId = () => randomBytes(5).toString('hex')
+// Starts with a letter: it is part of element ids on the admin's pages.
+const newId = () => `k${randomBytes(5).toString('hex')}`
 
 /** Moves the item with this id one place up or down; the list unchanged at either end. */
 export function moved<T extends { id: string }>(list: readonly T[], id: string, by: -1 | 1): T[] {
