@@ -27,7 +27,8 @@ const str = (body: Body, key: string): string => (typeof body[key] === 'string' 
 const DESIGN_FIELDS = ['accent', 'accentDark', 'bodyFont', 'headingFont', 'width', 'mode'] as const
 
 /** The ratio shown beside a colour field: "3.21". */
-const ratioText = (ratio: number, lang: 'fr' | 'en') => ratio.toLocaleString(lang === 'fr' ? 'fr-FR' : 'en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+const ratioText = (ratio: number, lang: 'fr' | 'en') =>
+  ratio.toLocaleString(lang === 'fr' ? 'fr-FR' : 'en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
 
 /**
  * Checks a design as typed: each field, then each colour's contrast against the backgrounds it will sit on (the
@@ -85,13 +86,21 @@ export default async function appearanceRoutes(app: FastifyInstance) {
   }
 
   const mediaChoices = () =>
-    app.db.selectFrom('media').select(['id', 'name', 'alt', 'width', 'height']).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(500).execute()
+    app.db
+      .selectFrom('media')
+      .select(['id', 'name', 'alt', 'width', 'height'])
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(500)
+      .execute()
 
   const page = async (reply: FastifyReply, options: PageOptions = {}) => {
     const settings = app.settings.get()
     const current = Object.fromEntries(DESIGN_FIELDS.map((k) => [k, settings.design[k]]))
     const hasErrors = Boolean(
-      (options.design && Object.keys(options.design.errors).length) || options.css?.error || (options.images && Object.keys(options.images.errors).length),
+      (options.design && Object.keys(options.design.errors).length) ||
+      options.css?.error ||
+      (options.images && Object.keys(options.images.errors).length),
     )
     return reply.adminPage('admin/appearance', {
       heading: lookMessages().navAppearance,
@@ -103,7 +112,10 @@ export default async function appearanceRoutes(app: FastifyInstance) {
       modes: MODES,
       css: options.css ?? { value: settings.customCss, error: '' },
       cssMaxKb: CUSTOM_CSS_MAX_BYTES / 1024,
-      images: options.images ?? { values: { logo: String(settings.logo?.id ?? ''), favicon: String(settings.favicon?.id ?? '') }, errors: {} },
+      images: options.images ?? {
+        values: { logo: String(settings.logo?.id ?? ''), favicon: String(settings.favicon?.id ?? '') },
+        errors: {},
+      },
       media: await mediaChoices(),
     })
   }
@@ -124,7 +136,9 @@ export default async function appearanceRoutes(app: FastifyInstance) {
     const look = lookMessages()
     const body = (request.body ?? {}) as Body
     // As typed; colours as a colour field holds them (#rrggbb in lower case).
-    const values = Object.fromEntries(DESIGN_FIELDS.map((k) => [k, k.startsWith('accent') ? str(body, k).trim().toLowerCase() : str(body, k)]))
+    const values = Object.fromEntries(
+      DESIGN_FIELDS.map((k) => [k, k.startsWith('accent') ? str(body, k).trim().toLowerCase() : str(body, k)]),
+    )
     const checked = checkDesign(body, look, lang())
     const action = str(body, 'action')
     if (!checked.design) return page(reply.code(400), { design: { values, errors: checked.errors, ratios: checked.ratios } })

@@ -129,7 +129,9 @@ export default async function sidebarRoutes(app: FastifyInstance) {
     } else if (action === 'edit' && found.type === 'text') {
       const text = textFields(body, look)
       if (Object.keys(text.errors).length > 0) {
-        return sidebarPage(reply.code(400), { form: { id, title: str(body, 'title'), markdown: str(body, 'markdown'), errors: text.errors } })
+        return sidebarPage(reply.code(400), {
+          form: { id, title: str(body, 'title'), markdown: str(body, 'markdown'), errors: text.errors },
+        })
       }
       next = blocks.map((b) => (b.id === id ? { ...b, title: text.title, markdown: text.markdown } : b))
     } else {

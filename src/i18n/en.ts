@@ -436,7 +436,8 @@ export const en: Messages = {
     saveCustomCss: 'Save the CSS',
     customCssSaved: 'Custom CSS saved.',
     imagesHeading: 'Logo and favicon',
-    imagesHelp: 'Chosen from the image library (Images). The logo replaces the title in the header (its alternative text is the blog’s title); the favicon is made 32×32, 180×180 (home screen) and favicon.ico.',
+    imagesHelp:
+      'Chosen from the image library (Images). The logo replaces the title in the header (its alternative text is the blog’s title); the favicon is made 32×32, 180×180 (home screen) and favicon.ico.',
     logo: 'Logo',
     favicon: 'Favicon',
     noImage: 'None',

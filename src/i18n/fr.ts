@@ -452,7 +452,8 @@ export const fr = {
     saveCustomCss: 'Enregistrer la CSS',
     customCssSaved: 'CSS personnalisée enregistrée.',
     imagesHeading: 'Logo et favicon',
-    imagesHelp: 'Choisis dans la bibliothèque d’images (Images). Le logo remplace le titre dans l’en-tête (son texte de remplacement est le titre du blog) ; le favicon est réduit en 32×32, 180×180 (écran d’accueil) et favicon.ico.',
+    imagesHelp:
+      'Choisis dans la bibliothèque d’images (Images). Le logo remplace le titre dans l’en-tête (son texte de remplacement est le titre du blog) ; le favicon est réduit en 32×32, 180×180 (écran d’accueil) et favicon.ico.',
     logo: 'Logo',
     favicon: 'Favicon',
     noImage: 'Aucun',

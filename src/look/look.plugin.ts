@@ -86,8 +86,7 @@ async function lookPlugin(app: FastifyInstance) {
     return icons.made
   }
 
-  const css = (reply: FastifyReply, text: string) =>
-    reply.header('cache-control', IMMUTABLE).type('text/css; charset=utf-8').send(text)
+  const css = (reply: FastifyReply, text: string) => reply.header('cache-control', IMMUTABLE).type('text/css; charset=utf-8').send(text)
 
   // An address whose hash is not the current one's is a 404: its content is gone, and serving today's under it
   // would let a cache keep the wrong one for a year.

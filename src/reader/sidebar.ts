@@ -36,8 +36,7 @@ export interface Sidebar {
 
 /** A block as its template gets it: a text block's Markdown already made safe HTML. */
 export type SidebarBlockView =
-  | { type: Exclude<SidebarBlock['type'], 'text'>; id: string }
-  | { type: 'text'; id: string; title: string; html: string }
+  { type: Exclude<SidebarBlock['type'], 'text'>; id: string } | { type: 'text'; id: string; title: string; html: string }
 
 /** How many tags the tags block lists (the most used ones). */
 export const SIDEBAR_TAGS = 30
@@ -58,9 +57,7 @@ const tagsQuery = compiled((db, p: { now: string; limit: number }) =>
 /** The most used tags of visible posts, in alphabetical order; each links to a search for it. */
 export async function loadTags(db: Kysely<Database>, now: string): Promise<Sidebar['tags']> {
   const rows = await tagsQuery(db, { now, limit: SIDEBAR_TAGS })
-  return rows
-    .map((r) => ({ name: r.name, url: searchPath(r.name), count: Number(r.count) }))
-    .sort((a, b) => a.name.localeCompare(b.name))
+  return rows.map((r) => ({ name: r.name, url: searchPath(r.name), count: Number(r.count) })).sort((a, b) => a.name.localeCompare(b.name))
 }
 
 /** The blocks as the templates get them: text blocks' Markdown rendered (and sanitised) like a post's. */

@@ -7,7 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { createUser } from '../../src/admin/users.ts'
 import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
-import { ADMIN, hasChromium, launchBrowser, navigation, screenshots, signIn, startBlog, watchPage, type Browser, type LiveBlog } from '../helpers/browser.ts'
+import {
+  ADMIN,
+  hasChromium,
+  launchBrowser,
+  navigation,
+  screenshots,
+  signIn,
+  startBlog,
+  watchPage,
+  type Browser,
+  type LiveBlog,
+} from '../helpers/browser.ts'
 
 const PHONE = { width: 375, height: 800 }
 
@@ -68,8 +79,18 @@ describe.skipIf(!hasChromium)('the look, from the admin to the reader', () => {
     await click(page, 'Ajouter')
     const items = page.locator('.look-item')
     const count = await items.count()
-    expect(await items.nth(count - 1).locator('h2').innerText()).toContain('À propos')
-    await navigation(page, () => items.nth(count - 1).getByRole('button', { name: 'Monter' }).click())
+    expect(
+      await items
+        .nth(count - 1)
+        .locator('h2')
+        .innerText(),
+    ).toContain('À propos')
+    await navigation(page, () =>
+      items
+        .nth(count - 1)
+        .getByRole('button', { name: 'Monter' })
+        .click(),
+    )
     await checkPage(page, 'admin-sidebar')
 
     // A colour too light for text is refused, with its ratio beside the field and the other choices kept.
@@ -94,7 +115,12 @@ describe.skipIf(!hasChromium)('the look, from the admin to the reader', () => {
     // Nothing public has changed yet.
     const before = await reader.context.newPage()
     await before.goto(blog.url)
-    expect(await before.locator('.sidebar a').first().evaluate((a) => getComputedStyle(a).color)).toBe('rgb(138, 43, 14)')
+    expect(
+      await before
+        .locator('.sidebar a')
+        .first()
+        .evaluate((a) => getComputedStyle(a).color),
+    ).toBe('rgb(138, 43, 14)')
     await before.close()
 
     await click(page, 'Enregistrer l’apparence')

@@ -37,7 +37,10 @@ describe('design settings', () => {
     other = await buildTestApp({ demo: false, dir: blog.dir, env: { SESSION_KEY: blog.config.sessionKey ?? '' } })
     await other.app.inject('/')
     expect((await other.app.inject('/')).headers['x-page-cache']).toBe('hit')
-    const res = await admin.post('/admin/appearance/design', design({ accent: '#1D4E89', bodyFont: 'oldstyle', headingFont: 'humanist', width: 'wide', mode: 'system' }))
+    const res = await admin.post(
+      '/admin/appearance/design',
+      design({ accent: '#1D4E89', bodyFont: 'oldstyle', headingFont: 'humanist', width: 'wide', mode: 'system' }),
+    )
     expect(res.statusCode, res.body).toBe(303)
     expect((await admin.get(res.headers.location as string)).body).toContain('Appearance saved')
 
@@ -69,7 +72,9 @@ describe('design settings', () => {
     // #ffcc00 on #fdfcfa: 1.45:1 (1.38 on the header's panel, the lower one is shown).
     const ratio = contrast('#ffcc00', LIGHT_BACKGROUNDS.panel)
     expect(res.body).toContain(`Contrast too low: ${(Math.floor(ratio * 100) / 100).toFixed(2)}:1 against the background`)
-    expect(res.body).toMatch(/<input id="accent" name="accent" type="color" class="colour" value="#ffcc00" aria-describedby="accent-error" aria-invalid="true">/)
+    expect(res.body).toMatch(
+      /<input id="accent" name="accent" type="color" class="colour" value="#ffcc00" aria-describedby="accent-error" aria-invalid="true">/,
+    )
     expect(res.body).toMatch(/<option value="geometric" selected>/)
     expect(res.body).toMatch(/value="narrow" checked/)
     expect(blog.app.settings.get()).toBe(before)
@@ -80,10 +85,14 @@ describe('design settings', () => {
     const darkFail = await admin.post('/admin/appearance/design', design({ accentDark: '#5a2010', mode: 'dark' }))
     expect(darkFail.statusCode).toBe(400)
     const ratio = Math.floor(contrast('#5a2010', DARK_BACKGROUNDS.panel) * 100) / 100
-    expect(darkFail.body).toContain(`Contraste trop faible : ${ratio.toFixed(2).replace('.', ',')}:1 contre le fond, il faut au moins 4,5:1`)
+    expect(darkFail.body).toContain(
+      `Contraste trop faible : ${ratio.toFixed(2).replace('.', ',')}:1 contre le fond, il faut au moins 4,5:1`,
+    )
     expect(darkFail.body).toContain('aria-describedby="accentDark-help accentDark-error" aria-invalid="true"')
     // Light only: the dark accent is never shown, not checked.
-    expect((await admin.post('/admin/appearance/design', design({ accentDark: '#5a2010', mode: 'light', width: 'narrow' }))).statusCode).toBe(303)
+    expect(
+      (await admin.post('/admin/appearance/design', design({ accentDark: '#5a2010', mode: 'light', width: 'narrow' }))).statusCode,
+    ).toBe(303)
     expect(blog.app.settings.get().design.width).toBe('narrow')
   })
 
@@ -128,7 +137,9 @@ describe('design settings', () => {
     expect(blog.app.settings.get().design).toEqual(DEFAULT_DESIGN)
 
     // Save from the preview: the hidden fields carry the values.
-    const fields = Object.fromEntries([...preview.body.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]))
+    const fields = Object.fromEntries(
+      [...preview.body.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+    )
     expect((await admin.post('/admin/appearance/design', { ...fields, action: 'save' })).statusCode).toBe(303)
     expect(blog.app.settings.get().design).toMatchObject({ accent: '#0b5d1e', mode: 'dark' })
   })

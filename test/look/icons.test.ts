@@ -68,7 +68,9 @@ describe('logo and favicon', () => {
     expect(res.statusCode, res.body).toBe(303)
 
     const home = (await blog.app.inject('/')).body
-    expect(home).toContain(`<a href="/"><img class="site-logo" src="/media/${photo.name}" alt="My &lt;Blog&gt;" width="800" height="600"></a>`)
+    expect(home).toContain(
+      `<a href="/"><img class="site-logo" src="/media/${photo.name}" alt="My &lt;Blog&gt;" width="800" height="600"></a>`,
+    )
     const iconHref = linkHref(home, 'icon')!
     expect(iconHref).toMatch(/^\/look\/icon-[0-9a-f]{16}\.png$/)
     const small = await blog.app.inject(iconHref)

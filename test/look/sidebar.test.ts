@@ -31,7 +31,9 @@ async function adminBlog(): Promise<{ blog: TestBlog; admin: AdminClient }> {
 /** The sidebar's headings, in order. */
 function sidebarHeadings(html: string): string[] {
   const aside = /<aside class="sidebar">([\s\S]*?)<\/aside>/.exec(html)?.[1] ?? ''
-  return [...aside.matchAll(/<h2[^>]*>([\s\S]*?)<\/h2>|<form class="search-form"/g)].map((m) => (m[1] === undefined ? 'search' : visibleText(m[1])))
+  return [...aside.matchAll(/<h2[^>]*>([\s\S]*?)<\/h2>|<form class="search-form"/g)].map((m) =>
+    m[1] === undefined ? 'search' : visibleText(m[1]),
+  )
 }
 
 /** The id of the block of this type, read from the Sidebar screen (the hidden field of its buttons' form). */
@@ -123,8 +125,13 @@ describe('the blogroll', () => {
   it('keeps links in the admin’s order, with their descriptions, in the Links block', async () => {
     const { blog, admin } = await adminBlog()
     await admin.post('/admin/sidebar', { action: 'add', type: 'links' })
-    expect((await admin.post('/admin/links', { action: 'add', name: 'Alpha', url: 'https://alpha.example/', description: 'First friend' })).statusCode).toBe(303)
-    expect((await admin.post('/admin/links', { action: 'add', name: 'Beta', url: 'http://beta.example/blog', description: '' })).statusCode).toBe(303)
+    expect(
+      (await admin.post('/admin/links', { action: 'add', name: 'Alpha', url: 'https://alpha.example/', description: 'First friend' }))
+        .statusCode,
+    ).toBe(303)
+    expect(
+      (await admin.post('/admin/links', { action: 'add', name: 'Beta', url: 'http://beta.example/blog', description: '' })).statusCode,
+    ).toBe(303)
     const ids = blog.app.settings.get().links.map((l) => l.id)
     expect((await admin.post('/admin/links', { action: 'up', id: ids[1]! })).statusCode).toBe(303)
     const home = (await blog.app.inject('/')).body
@@ -134,13 +141,23 @@ describe('the blogroll', () => {
     expect(blogroll).toContain('href="https://alpha.example/"')
 
     // Edited in place.
-    expect((await admin.post('/admin/links', { action: 'edit', id: ids[0]!, name: 'Alpha 2', url: 'https://alpha.example/2', description: '' })).statusCode).toBe(303)
+    expect(
+      (await admin.post('/admin/links', { action: 'edit', id: ids[0]!, name: 'Alpha 2', url: 'https://alpha.example/2', description: '' }))
+        .statusCode,
+    ).toBe(303)
     expect((await blog.app.inject('/')).body).toContain('<a href="https://alpha.example/2" dir="auto">Alpha 2</a>')
   })
 
   it('refuses an address that is not http or https, with the form kept, and changes nothing', async () => {
     const { blog, admin } = await adminBlog()
-    for (const url of ['javascript:alert(1)', 'ftp://files.example/', 'data:text/html,hi', 'example.com', 'https://', 'http://a b.example/']) {
+    for (const url of [
+      'javascript:alert(1)',
+      'ftp://files.example/',
+      'data:text/html,hi',
+      'example.com',
+      'https://',
+      'http://a b.example/',
+    ]) {
       const res = await admin.post('/admin/links', { action: 'add', name: 'Bad', url, description: 'kept' })
       expect(res.statusCode, url).toBe(400)
       expect(res.body).toContain('Give a full http:// or https:// address')
