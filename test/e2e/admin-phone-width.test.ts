@@ -56,7 +56,7 @@ const ADDRESSES: Record<string, (id: { post: number; comment: number; media: num
   '/admin/media/:id/delete': (id) => [[`/admin/media/${id.media}/delete`, LONG_WORD]],
   '/admin/settings': () => [['/admin/settings', 'Réglages']],
   '/admin/sidebar': () => [['/admin/sidebar', LONG_WORD]],
-  '/admin/links': () => [['/admin/links', LONG_URL]],
+  '/admin/links': () => [['/admin/links', LONG_WORD]],
   '/admin/appearance': () => [['/admin/appearance', 'Apparence']],
   '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
 }
