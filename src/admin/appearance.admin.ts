@@ -42,12 +42,10 @@ export function checkDesign(
   const values = Object.fromEntries(DESIGN_FIELDS.map((k) => [k, str(body, k).trim().toLowerCase()]))
   const errors: Errors = {}
   const ratios: Record<string, string> = {}
-  const colour = /^#[0-9a-f]{6}$/
-  for (const k of ['accent', 'accentDark'] as const) if (!colour.test(values[k]!)) errors[k] = look.invalidColour
-  if (!(FONT_KEYS as readonly string[]).includes(values.bodyFont!)) errors.bodyFont = look.invalidChoice
-  if (!(FONT_KEYS as readonly string[]).includes(values.headingFont!)) errors.headingFont = look.invalidChoice
-  if (!(WIDTH_KEYS as readonly string[]).includes(values.width!)) errors.width = look.invalidChoice
-  if (!(MODES as readonly string[]).includes(values.mode!)) errors.mode = look.invalidChoice
+  // Each field through its own zod schema (src/settings/look.ts): every wrong field is named, not only the first.
+  for (const k of DESIGN_FIELDS) {
+    if (!designSchema.shape[k].safeParse(values[k]).success) errors[k] = k.startsWith('accent') ? look.invalidColour : look.invalidChoice
+  }
   const min = ratioText(MIN_CONTRAST, lang).replace(/[,.]?0+$/, '')
   const checkContrast = (field: 'accent' | 'accentDark', backgrounds: Record<string, string>) => {
     if (errors[field]) return
