@@ -153,6 +153,20 @@ describe('logo and favicon', () => {
     expect(blog.app.settings.get().favicon).toBeNull()
   })
 
+  it('are forgotten when their image is deleted from the library: the title and Carnet’s favicon come back', async () => {
+    const { blog, admin } = await adminBlog()
+    const photo = await addImage(blog, await makeImage(400, 100))
+    await admin.post('/admin/appearance/images', { logo: String(photo.id), favicon: String(photo.id) })
+    expect((await blog.app.inject('/')).body).toContain('class="site-logo"')
+    await admin.get(`/admin/media/${photo.id}/delete`)
+    expect((await admin.post(`/admin/media/${photo.id}/delete`)).statusCode).toBe(303)
+    const home = (await blog.app.inject('/')).body
+    expect(home).not.toContain('class="site-logo"')
+    expect(home).toContain('<a href="/">My &lt;Blog&gt;</a>')
+    expect(linkHref(home, 'apple-touch-icon')).toBeUndefined()
+    expect(blog.app.settings.get().logo).toBeNull()
+  })
+
   it('falls back to Carnet’s favicon.ico when the chosen image’s file is gone', async () => {
     const { blog, admin } = await adminBlog()
     const defaultIco = (await blog.app.inject('/favicon.ico')).rawPayload
