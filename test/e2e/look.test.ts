@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { createUser } from '../../src/admin/users.ts'
+import { DEFAULT_DESIGN, SIDEBAR_BLOCK_TYPES } from '../../src/settings/look.ts'
 import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
 import {
   ADMIN,
@@ -173,4 +174,35 @@ describe.skipIf(!hasChromium)('the look, from the admin to the reader', () => {
     await post.setViewportSize(PHONE)
     expect(await post.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0)
   }, 180_000)
+
+  it('shows every block, long words and all, within 375 px, valid and accessible, light and dark', async () => {
+    const long = 'Anticonstitutionnellement'.repeat(3)
+    await blog.app.settings.update({
+      sidebarBlocks: SIDEBAR_BLOCK_TYPES.map((type, i) =>
+        type === 'text'
+          ? { id: `k${i}`, type, title: long, markdown: `${long} https://exemple.fr/${'x'.repeat(80)}` }
+          : { id: `k${i}`, type },
+      ),
+      links: [{ id: 'klong', name: long, url: `https://exemple.fr/${'y'.repeat(80)}`, description: long }],
+      design: { ...DEFAULT_DESIGN, mode: 'dark' },
+    })
+    await blog.app.db.insertInto('post_tags').values({ post_id: 2, position: 9, name: long }).execute()
+    const page = await reader.context.newPage()
+    await page.setViewportSize(PHONE)
+    for (const mode of ['dark', 'light'] as const) {
+      await blog.app.settings.update({ design: { ...DEFAULT_DESIGN, mode } })
+      await page.goto(blog.url)
+      expect(await page.locator('.sidebar h2').count()).toBe(7)
+      expect(await page.locator('.tag-cloud').innerText()).toContain(long)
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+          .map((el) => `${el.tagName}.${el.className}`)
+          .slice(0, 8),
+      )
+      expect(wide, mode).toEqual([])
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), mode).toBe(0)
+      await checkPage(page, `home-every-block-${mode}`)
+    }
+  }, 120_000)
 })
