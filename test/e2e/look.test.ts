@@ -109,7 +109,10 @@ describe.skipIf(!hasChromium)('the look, from the admin to the reader', () => {
     await page.getByLabel('Police des titres').selectOption('geometric')
     await page.getByLabel('Étroite (36 rem)').check()
     await page.getByLabel('Selon le réglage du lecteur').check()
-    await click(page, 'Aperçu')
+    const previewed = await click(page, 'Aperçu')
+    // The preview page is a POST's answer: its source is that answer's.
+    expect(await htmlErrors(await previewed!.text(), 'preview'), 'preview').toEqual([])
+    expect(await axeViolations(page), 'preview').toEqual([])
     expect(await page.getByRole('status').first().innerText()).toContain('Aperçu : rien n’est encore enregistré.')
     expect(await page.locator('.post-body a').evaluate((a) => getComputedStyle(a).color)).toBe('rgb(29, 78, 137)')
     await screenshots(page, 'look-preview')
