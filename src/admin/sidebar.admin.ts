@@ -21,6 +21,7 @@ import { messages, type Messages } from '../i18n/index.ts'
 
 type Body = Record<string, unknown>
 type Errors = Record<string, string>
+type LookMessages = Messages['look']
 
 const str = (body: Body, key: string): string => (typeof body[key] === 'string' ? (body[key] as string) : '')
 // Starts with a letter: it is part of element ids on the admin's pages.
@@ -46,8 +47,6 @@ function textFields(body: Body, look: LookMessages) {
   else if (markdown.length > TEXT_BLOCK_MAX) errors.markdown = look.textTooLong(TEXT_BLOCK_MAX)
   return { title, markdown, errors }
 }
-
-type LookMessages = Messages['look']
 
 /** A link's fields as typed, checked. */
 function linkFields(body: Body, look: LookMessages) {
