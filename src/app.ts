@@ -35,6 +35,7 @@ import staticFiles from './http/static.ts'
 import { databaseRateLimitStore } from './http/rate-limit.ts'
 import transfer from './transfer/plugin.ts'
 import media from './media/media.plugin.ts'
+import look from './look/look.plugin.ts'
 import mail from './mail/mail.plugin.ts'
 import health from './ops/health.ts'
 import { loggerOptions, prettyLogs } from './ops/logging.ts'
@@ -102,6 +103,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(staticFiles)
   // Uploaded images: the library (app.media) and /media/ files, before the admin that uploads them.
   await app.register(media)
+  // The blog's look: design and custom stylesheets, logo, favicon (after the media library its images come from).
+  await app.register(look)
   await app.register(errors)
   await app.register(httpCache)
   await app.register(pageCacheStore)

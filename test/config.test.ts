@@ -119,7 +119,7 @@ describe('configuration', () => {
       // Nothing was created for a configuration that was refused.
       expect(() => statSync(join(dir, 'x.db'))).toThrow()
     } finally {
-      rmSync(dir, { recursive: true, force: true })
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     }
   })
 
@@ -134,7 +134,7 @@ describe('configuration', () => {
       expect(sqlite!.pragma('foreign_keys', { simple: true })).toBe(1)
       await db.destroy()
     } finally {
-      rmSync(dir, { recursive: true, force: true })
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     }
   })
 })

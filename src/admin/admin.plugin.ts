@@ -20,6 +20,8 @@ import mediaRoutes from './media.admin.ts'
 import postsRoutes from './posts.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
+import sidebarRoutes from './sidebar.admin.ts'
+import appearanceRoutes from './appearance.admin.ts'
 import transferRoutes from './transfer.admin.ts'
 import mailAdminRoutes from './mail.admin.ts'
 import { findUserById } from './users.ts'
@@ -165,6 +167,8 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(reportsRoutes)
   await app.register(categoriesRoutes)
   await app.register(settingsRoutes)
+  await app.register(sidebarRoutes)
+  await app.register(appearanceRoutes)
   await app.register(transferRoutes)
   await app.register(mediaRoutes)
   await app.register(mailAdminRoutes)

@@ -162,6 +162,11 @@ export default async function mediaRoutes(app: FastifyInstance) {
       return confirmPage(reply.code(409), row, adminContext(app).t.deleteImageUsed(posts.length))
     }
     await app.media.remove(row)
+    // The blog's logo or favicon (Appearance) no longer: the header shows the title, /favicon.ico Carnet's own.
+    const { logo, favicon } = app.settings.get()
+    if (logo?.id === row.id || favicon?.id === row.id) {
+      await app.settings.update({ logo: logo?.id === row.id ? null : logo, favicon: favicon?.id === row.id ? null : favicon })
+    }
     await audit(app.db, request.admin!, 'media.delete', `media ${row.id}`, { name: row.name, usedBy: posts.map((p) => p.id) })
     return reply.redirect('/admin/media?done=deleted', 303)
   })

@@ -38,7 +38,10 @@ export default async function settingsRoutes(app: FastifyInstance) {
     }
     const before = context.settings
     const after = await app.settings.update(parsed.data)
-    const changed = Object.keys(after).filter((k) => after[k as keyof typeof after] !== before[k as keyof typeof before])
+    // Compared as JSON: the look's settings are objects, new at each reload.
+    const changed = Object.keys(after).filter(
+      (k) => JSON.stringify(after[k as keyof typeof after]) !== JSON.stringify(before[k as keyof typeof before]),
+    )
     if (changed.length > 0) await audit(app.db, request.admin!, 'settings.update', '', { changed })
     // A shorter retention applies at once, not at the next hourly run.
     if (changed.includes('ipRetentionDays')) await runIpErasure(app.db, after.ipRetentionDays, request.log)

@@ -3,9 +3,14 @@ import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { messages, type Formatter } from '../i18n/index.ts'
-import { categoryPath, commentPath, monthPath, postPath, yearPath } from '../lib/urls.ts'
+import { categoryPath, commentPath, monthPath, postPath, searchPath, yearPath } from '../lib/urls.ts'
 import { monthRange, zonedParts } from '../lib/time.ts'
 import * as posts from '../content/posts.repository.ts'
+import { compiled } from '../db/compiled.ts'
+import { visibleToReaders } from '../content/visibility.ts'
+import { renderMarkdown } from '../content/markdown.ts'
+import type { SidebarBlock } from '../settings/look.ts'
+import type { Settings } from '../settings/settings.ts'
 
 /** How many months the archives widget lists before it goes by year. */
 export const ARCHIVE_MONTHS = 12
@@ -21,6 +26,43 @@ export interface Sidebar {
   archives: Archives
   recentPosts: Array<{ title: string; url: string }>
   recentComments: Array<{ author: string; postTitle: string; url: string }>
+  /** The blocks the admin chose, in their order (Sidebar screen); each is views/partials/sidebar/<type>.eta. */
+  blocks: SidebarBlockView[]
+  /** The most used tags, by name, each a search for it. */
+  tags: Array<{ name: string; url: string; count: number }>
+  /** The blogroll, in the admin's order. */
+  links: Settings['links']
+}
+
+/** A block as its template gets it: a text block's Markdown already made safe HTML. */
+export type SidebarBlockView =
+  { type: Exclude<SidebarBlock['type'], 'text'>; id: string } | { type: 'text'; id: string; title: string; html: string }
+
+/** How many tags the tags block lists (the most used ones). */
+export const SIDEBAR_TAGS = 30
+
+const tagsQuery = compiled((db, p: { now: string; limit: number }) =>
+  db
+    .selectFrom('post_tags as t')
+    .innerJoin('posts as p', 'p.id', 't.post_id')
+    .select('t.name')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where((eb) => visibleToReaders(eb, p.now))
+    .groupBy('t.name')
+    .orderBy('count', 'desc')
+    .orderBy('t.name')
+    .limit(p.limit),
+)
+
+/** The most used tags of visible posts, in alphabetical order; each links to a search for it. */
+export async function loadTags(db: Kysely<Database>, now: string): Promise<Sidebar['tags']> {
+  const rows = await tagsQuery(db, { now, limit: SIDEBAR_TAGS })
+  return rows.map((r) => ({ name: r.name, url: searchPath(r.name), count: Number(r.count) })).sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** The blocks as the templates get them: text blocks' Markdown rendered (and sanitised) like a post's. */
+export function blockViews(blocks: readonly SidebarBlock[]): SidebarBlockView[] {
+  return blocks.map((b) => (b.type === 'text' ? { type: 'text', id: b.id, title: b.title, html: renderMarkdown(b.markdown) } : b))
 }
 
 /**
@@ -32,7 +74,7 @@ export async function loadPostsSidebar(
   now: string,
   timeZone: string,
   fmt: Formatter,
-): Promise<Omit<Sidebar, 'recentComments'>> {
+): Promise<Omit<Sidebar, 'recentComments' | 'blocks' | 'tags' | 'links'>> {
   const [categories, archives, recent] = await Promise.all([
     posts.categoriesWithCounts(db, { now }),
     archiveLinks(db, now, timeZone, fmt),
@@ -106,16 +148,20 @@ async function sidebarPlugin(app: FastifyInstance) {
   app.setSidebar({
     template: '/partials/sidebar',
     load(request: FastifyRequest, fmt: Formatter): Promise<Sidebar> {
-      const { timezone } = app.settings.get()
+      const { timezone, sidebarBlocks, links } = app.settings.get()
       return app.freshness.memo(
         { name: 'sidebar' },
         async () => {
           const now = new Date().toISOString()
-          const [postsPart, recentComments] = await Promise.all([
+          // Tags are not counted in posts_version (post_tags has no trigger): counted at each generation, and
+          // only when the block is shown.
+          const showsTags = sidebarBlocks.some((b) => b.type === 'tags')
+          const [postsPart, recentComments, tags] = await Promise.all([
             app.freshness.postsMemo({ name: 'sidebar' }, () => loadPostsSidebar(app.db, now, timezone, fmt)),
             loadRecentComments(app.db, now),
+            showsTags ? loadTags(app.db, now) : [],
           ])
-          return { ...postsPart, recentComments }
+          return { ...postsPart, recentComments, tags, links, blocks: blockViews(sidebarBlocks) }
         },
         request,
       )

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import type { Database } from '../db/schema.ts'
+import { DEFAULT_LOOK, lookSettings } from './look.ts'
 
 /**
  * The site's image: an absolute http(s) URL, or a path on the site (`/static/logo.png`, read from SITE_URL);
@@ -78,6 +79,8 @@ export const settingsSchema = z.object({
   commentEditMinutes: z.coerce.number().int().min(0).max(1440),
   /** This many readers' reports hold a comment for moderation; 0 = reports never hold. */
   reportHoldThreshold: z.coerce.number().int().min(0).max(1000),
+  /** The sidebar's blocks, the blogroll, the design, custom CSS, logo and favicon (src/settings/look.ts). */
+  ...lookSettings,
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -94,6 +97,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   banAction: 'spam',
   commentEditMinutes: 15,
   reportHoldThreshold: 3,
+  ...DEFAULT_LOOK,
 }
 
 /**

@@ -33,7 +33,7 @@ describe('npm run cli -- user add / user password', () => {
   })
   afterAll(async () => {
     await blog.close()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   })
   const users = () => blog.app.db.selectFrom('users').selectAll().orderBy('id').execute()
 
@@ -412,7 +412,7 @@ describe('passwords and the session key', () => {
     expect(readFileSync(path, 'utf8').trim()).toBe(key)
     expect((await again.app.inject({ url: '/admin', headers: { cookie: client.cookie } })).statusCode).toBe(200)
     await again.close()
-    rmSync(blog.dir, { recursive: true, force: true })
+    rmSync(blog.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   })
 
   it('uses SESSION_KEY when set, and marks the cookie Secure on an https site', async () => {

@@ -422,7 +422,7 @@ describe('bans that a spelling does not evade', () => {
       }
     } finally {
       await empty.drop()
-      rmSync(dir, { recursive: true, force: true })
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     }
   })
 })

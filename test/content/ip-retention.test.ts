@@ -49,7 +49,7 @@ describe('erasing old IP addresses', () => {
   afterEach(async () => {
     await blog?.close()
     blog = undefined
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   })
 
   /** Comments 100 and 10 days old, written with the given settings; then the app starts again. */
@@ -185,7 +185,7 @@ describe('the ip-retention plugin', () => {
   })
   afterEach(async () => {
     await testDatabase.drop()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   })
 
   it('erases again at each tick, and stops with the app', async () => {

@@ -23,7 +23,7 @@ describe('demo content', () => {
   })
   afterEach(async () => {
     await database.drop()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   })
 
   const open = (demoContent = true) => openBlog({ databasePath: database.url, initialSettings: settings, demoContent })

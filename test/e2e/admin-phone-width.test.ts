@@ -17,6 +17,7 @@ import { makeImage } from '../helpers/images.ts'
 import { PHONE } from '../helpers/targets.ts'
 import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
 import { createUser } from '../../src/admin/users.ts'
+import { DEFAULT_SIDEBAR } from '../../src/settings/look.ts'
 
 /** Words no line can break: what a commenter pastes, what a mail server answers. */
 const LONG_WORD = 'Anticonstitutionnellement'.repeat(4)
@@ -54,6 +55,9 @@ const ADDRESSES: Record<string, (id: { post: number; comment: number; media: num
   '/admin/media': () => [['/admin/media', LONG_WORD]],
   '/admin/media/:id/delete': (id) => [[`/admin/media/${id.media}/delete`, LONG_WORD]],
   '/admin/settings': () => [['/admin/settings', 'Réglages']],
+  '/admin/sidebar': () => [['/admin/sidebar', LONG_WORD]],
+  '/admin/links': () => [['/admin/links', LONG_WORD]],
+  '/admin/appearance': () => [['/admin/appearance', 'Apparence']],
   '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
 }
 
@@ -81,6 +85,11 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
     })
     ids.post = post.id
     await createPost(db, { title: `Brouillon ${LONG_WORD}`, body: 'x', status: 'draft' })
+    // The look's lists with long words: a text block and a link of the blogroll.
+    await blog.app.settings.update({
+      sidebarBlocks: [...DEFAULT_SIDEBAR, { id: 'klong', type: 'text', title: LONG_WORD, markdown: `${LONG_WORD} ${LONG_URL}` }],
+      links: [{ id: 'klink', name: LONG_WORD, url: LONG_URL, description: LONG_WORD }],
+    })
     const url = postPath({ slug: post.slug, published_at: publishedAt }, blog.app.settings.get().timezone)
 
     // Comments through the real form, as a reader's browser sends them.

@@ -29,6 +29,9 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['bans', '/admin/bans', 'Bannir quelqu’un'],
   ['answer a comment', '/admin/comments/1/answer', 'Votre réponse à'],
   ['settings', '/admin/settings', 'Réglages'],
+  ['sidebar', '/admin/sidebar', 'Barre latérale'],
+  ['links', '/admin/links', 'Aucun lien pour le moment.'],
+  ['appearance', '/admin/appearance', 'Apparence'],
   ['import / export', '/admin/transfer', 'Importer et exporter'],
 ]
 
@@ -38,6 +41,7 @@ const ERROR_PAGES: Array<[string, string, (page: Page) => Promise<Response | nul
   ['post editor with errors', '/admin/posts/new', (page) => submitBlank(page, '.post-form', '#title', 'Publier maintenant')],
   ['settings with errors', '/admin/settings', (page) => submitBlank(page, '.settings-form', '#title', 'Enregistrer')],
   ['categories with errors', '/admin/categories', (page) => submitBlank(page, '.rename-form', 'input[name="name"]', 'Renommer')],
+  ['links with errors', '/admin/links', (page) => submitBlank(page, '.admin-form', 'input[name="url"]', 'Ajouter')],
 ]
 
 async function submitBlank(page: Page, form: string, field: string, button: string): Promise<Response | null> {

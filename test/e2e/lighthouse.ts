@@ -120,7 +120,7 @@ try {
 } finally {
   await chrome.kill()
   await blog.close()
-  rmSync(profile, { recursive: true, force: true })
+  rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
 }
 console.log(failed ? `Some judged scores are under ${MIN}.` : `All judged scores are ${MIN} or more.`)
 process.exit(failed ? 1 : 0)

@@ -50,6 +50,9 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['bans', '/admin/bans', 'Bannir quelqu’un'],
   ['answer a comment', '/admin/comments/1/answer', 'Votre réponse à'],
   ['settings', '/admin/settings', 'Réglages'],
+  ['sidebar', '/admin/sidebar', 'Barre latérale'],
+  ['links', '/admin/links', 'Aucun lien pour le moment.'],
+  ['appearance', '/admin/appearance', 'Apparence'],
   ['a missing post', '/admin/posts/9999', 'introuvable'],
 ]
 

@@ -59,7 +59,7 @@ export async function buildTestApp(
     async close() {
       await app.close()
       if (!options.dir) {
-        rmSync(dir, { recursive: true, force: true })
+        rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
         await database?.drop()
       }
     },
@@ -92,7 +92,7 @@ export function useTempDir(name: string): { readonly path: string } {
   beforeEach(() => {
     dir.path = mkdtempSync(join(tmpdir(), `carnet-${name}-`))
   })
-  afterEach(() => rmSync(dir.path, { recursive: true, force: true }))
+  afterEach(() => rmSync(dir.path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }))
   return dir
 }
 

@@ -43,7 +43,7 @@ export async function launchBrowser(): Promise<Browser> {
     context,
     async close() {
       await context.close()
-      rmSync(profile, { recursive: true, force: true })
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     },
   }
 }

@@ -105,7 +105,7 @@ http {
       // SIGQUIT: graceful stop (the access log is flushed).
       child.kill('SIGQUIT')
       await exited
-      rmSync(dir, { recursive: true, force: true })
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     },
   }
 }

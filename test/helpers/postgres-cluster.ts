@@ -104,7 +104,7 @@ export async function startCluster(bin: string, { durable = false, settings = {}
         // After stopServer({ wait: false }) it may still be on its way down: stopped for good either way.
         if (running || existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
       } finally {
-        rmSync(dir, { recursive: true, force: true })
+        rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
       }
     },
   }

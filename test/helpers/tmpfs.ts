@@ -13,7 +13,7 @@ export function canMountTmpfs(): boolean {
     if (mounted) spawnSync('umount', [dir])
     return mounted
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   }
 }
 
@@ -26,7 +26,7 @@ export function mountTmpfs(name: string, size: string, options: string[] = []): 
     path,
     unmount() {
       spawnSync('umount', [path])
-      rmSync(path, { recursive: true, force: true })
+      rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     },
   }
 }

@@ -25,7 +25,7 @@ describe('two instances on one database', () => {
   afterEach(async () => {
     await a.close()
     await b.close()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   })
 
   it('a comment rate limit reached through one instance holds on the other', async () => {

@@ -205,7 +205,7 @@ describe('node:net', () => {
 
 describe('streams (uploads, imports, exports)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'carnet-runtime-'))
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }))
 
   it('pipeline() writes every byte of an upload to its file and resolves once the file is closed', async () => {
     const path = join(dir, 'ok.bin')

@@ -17,7 +17,7 @@ beforeEach(() => {
   out = join(dir, 'out')
   mkdirSync(out)
 })
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
+afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }))
 
 async function process(bytes: Buffer) {
   const input = join(dir, 'upload')

@@ -22,7 +22,7 @@ describe('the compiled server (npm start)', () => {
   afterAll(async () => {
     server?.child.kill('SIGTERM')
     await server?.exited
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   })
 
   it('migrates a new database and serves the pages', async () => {

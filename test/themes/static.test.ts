@@ -26,7 +26,7 @@ describe("a theme's static files", () => {
   })
   afterAll(async () => {
     await blog.close()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   })
 
   it('are linked from the page with their hash, and served under the theme’s prefix for a year', async () => {
