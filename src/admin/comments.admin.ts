@@ -18,7 +18,7 @@ function queueUrl(status: CommentStatus, post: number | undefined, extra: Record
 }
 
 export default async function commentsRoutes(app: FastifyInstance) {
-  app.get('/comments', async (request, reply) => {
+  app.get('/comments', { config: { permission: 'moderation' } }, async (request, reply) => {
     const context = adminContext(app)
     const query = commentListQuery.parse(request.query ?? {})
     const postId = query.post ?? null
@@ -55,7 +55,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.post('/comments', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/comments', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const form = moderationForm.parse(request.body ?? {})
     const back = form.back
     const pageExtra: Record<string, string> = back.page > 1 ? { page: String(back.page) } : {}

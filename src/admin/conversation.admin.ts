@@ -69,7 +69,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     })
   }
 
-  app.get('/bans', async (request, reply) => {
+  app.get('/bans', { config: { permission: 'moderation' } }, async (request, reply) => {
     const t = adminContext(app).t
     const query = banPageQuery.parse(request.query ?? {})
     let values = EMPTY_BAN
@@ -94,7 +94,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return bansPage(reply, { values, errors: {} }, notice)
   })
 
-  app.post('/bans', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/bans', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const context = adminContext(app)
     const form = parseBanForm(request.body, context.t, context.settings.timezone, clockNow())
     if (Object.keys(form.errors).length > 0) {
@@ -143,7 +143,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return reply.redirect(`/admin/bans?${done}`, 303)
   })
 
-  app.post('/bans/:id/lift', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/bans/:id/lift', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const ban = params.success ? await findBanById(app.db, params.data.id) : undefined
     if (!ban) return reply.redirect('/admin/bans?done=gone', 303)
@@ -152,7 +152,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/bans?done=lifted', 303)
   })
 
-  app.post('/bans/:id/hide', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/bans/:id/hide', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const ban = params.success ? await findBanById(app.db, params.data.id) : undefined
     if (!ban) return reply.redirect('/admin/bans?done=gone', 303)
@@ -170,7 +170,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     ['pin', true],
     ['unpin', false],
   ] as const) {
-    app.post(`/comments/:id/${path}`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    app.post(`/comments/:id/${path}`, { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
       const params = idParams.safeParse(request.params)
       const back = backFields.parse(request.body ?? {})
       if (!params.success) return reply.redirect(queueUrl(back, { done: '0' }), 303)
@@ -209,14 +209,14 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return postSignature.trim() || (await lastSignature(app.db))?.trim() || username
   }
 
-  app.get('/comments/:id/answer', async (request, reply) => {
+  app.get('/comments/:id/answer', { config: { permission: 'moderation' } }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const back = backFields.parse(request.query ?? {})
     if (!params.success) return reply.callNotFound()
     return answerPage(reply, params.data.id, { body: '', error: null, back })
   })
 
-  app.post('/comments/:id/answer', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/comments/:id/answer', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const t = adminContext(app).t
     const params = idParams.safeParse(request.params)
     const back = backFields.parse(request.body ?? {})

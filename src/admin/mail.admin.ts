@@ -57,12 +57,12 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     })
   }
 
-  app.get('/account', async (request, reply) => {
+  app.get('/account', { config: { permission: 'signed-in' } }, async (request, reply) => {
     const saved = (request.query as Record<string, unknown> | undefined)?.saved === '1'
     return accountPage(request.admin!.id!, reply, { saved })
   })
 
-  app.post('/account', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/account', { config: { permission: 'signed-in' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const form = accountForm.parse(request.body ?? {})
     // The comment form's rule (src/lib/address.ts), and stored as it stores addresses: `xn--` domains as read.
     if (form.email && !isAddress(form.email)) {
@@ -77,7 +77,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/account?saved=1', 303)
   })
 
-  app.get('/mail', async (request, reply) => {
+  app.get('/mail', { config: { permission: 'settings' } }, async (request, reply) => {
     const context = adminContext(app)
     const t = mt()
     const query = mailQuery.parse(request.query ?? {})
@@ -163,7 +163,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
 
   // A mail given up on (a 5xx answer: a mailbox full, an address mistyped and since fixed on the server's side):
   // queued again, to go with the next round of the sender, its attempts counted afresh.
-  app.post('/mail/:id/retry', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/mail/:id/retry', { config: { permission: 'settings' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const retried = await app.db.transaction().execute(async (trx) => {
@@ -181,7 +181,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     return reply.redirect(retried ? '/admin/mail?status=queued&done=retried' : '/admin/mail?status=failed', 303)
   })
 
-  app.post('/mail/subscriptions/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/mail/subscriptions/:id/delete', { config: { permission: 'settings' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const sub = await app.db
@@ -199,7 +199,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
 
   // The "approve" and "mark as spam" links of a held-comment mail.
   for (const verb of ['approve', 'spam'] as const) {
-    app.get(`/comments/:id/${verb}`, (request, reply) => moderatePage(request, reply, verb))
+    app.get(`/comments/:id/${verb}`, { config: { permission: 'moderation' } }, (request, reply) => moderatePage(request, reply, verb))
   }
 
   async function moderatePage(request: FastifyRequest, reply: FastifyReply, verb: 'approve' | 'spam') {

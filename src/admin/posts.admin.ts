@@ -34,7 +34,7 @@ const PAGE_SIZE = 50
 const POST_BODY_LIMIT = 2 * 1024 * 1024
 
 export default async function postsRoutes(app: FastifyInstance) {
-  app.get('/posts', async (request, reply) => {
+  app.get('/posts', { config: { permission: 'posts.write' } }, async (request, reply) => {
     const context = adminContext(app)
     const query = postListQuery.parse(request.query ?? {})
     const rows = await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE)
@@ -138,18 +138,18 @@ export default async function postsRoutes(app: FastifyInstance) {
     return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length) })
   }
 
-  app.post('/posts/upload', { preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
+  app.post('/posts/upload', { config: { permission: 'posts.write' },  preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
     upload(request, reply, undefined),
   )
 
-  app.post('/posts/:id/upload', { preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) => {
+  app.post('/posts/:id/upload', { config: { permission: 'posts.write' },  preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const post = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!post) return reply.callNotFound()
     return upload(request, reply, post)
   })
 
-  app.get('/posts/new', async (request, reply) => {
+  app.get('/posts/new', { config: { permission: 'posts.write' } }, async (request, reply) => {
     const signature = (await lastSignature(app.db)) ?? request.admin!.username
     return editor(reply, undefined, {
       title: '',
@@ -163,7 +163,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.get('/posts/:id', async (request, reply) => {
+  app.get('/posts/:id', { config: { permission: 'posts.write' } }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const post = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!post) return reply.callNotFound()
@@ -259,11 +259,11 @@ export default async function postsRoutes(app: FastifyInstance) {
     return reply.redirect(`/admin/posts/${id}?done=saved`, 303)
   }
 
-  app.post('/posts', { bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) =>
+  app.post('/posts', { config: { permission: 'posts.write' },  bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) =>
     save(request, reply, undefined),
   )
 
-  app.post('/posts/:id', { bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/posts/:id', { config: { permission: 'posts.write' },  bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const post = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!post) return reply.callNotFound()
@@ -271,7 +271,7 @@ export default async function postsRoutes(app: FastifyInstance) {
   })
 
   // One click, from the list or the editor: `open=1` reopens, `open=0` closes; then back where it came from.
-  app.post('/posts/:id/thread', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/posts/:id/thread', { config: { permission: 'posts.write' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const post = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!post) return reply.callNotFound()
@@ -283,7 +283,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     return reply.redirect(back.startsWith('/admin') ? back : `/admin/posts/${post.id}`, 303)
   })
 
-  app.get('/posts/:id/delete', async (request, reply) => {
+  app.get('/posts/:id/delete', { config: { permission: 'posts.write' } }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const post = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!post) return reply.callNotFound()
@@ -296,7 +296,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.post('/posts/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/posts/:id/delete', { config: { permission: 'posts.write' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const post = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!post) return reply.callNotFound()

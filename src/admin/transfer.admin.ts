@@ -128,10 +128,10 @@ export default async function transferRoutes(app: FastifyInstance) {
     })
   }
 
-  app.get('/transfer', async (_request, reply) => page(reply, {}))
+  app.get('/transfer', { config: { permission: 'transfer' } }, async (_request, reply) => page(reply, {}))
 
   const readCsrf = csrfFirst({ fileSize: UPLOAD_LIMIT_MB * 1024 * 1024, files: 1 })
-  app.post('/transfer/import', { preHandler: [readCsrf, app.csrfProtection] }, async (request, reply) => {
+  app.post('/transfer/import', { config: { permission: 'transfer' },  preHandler: [readCsrf, app.csrfProtection] }, async (request, reply) => {
     const { fields, file: uploaded } = await readImportForm(request)
     const form = importForm.parse(fields)
     // A file chosen now wins over one a dry run kept.
@@ -195,7 +195,7 @@ export default async function transferRoutes(app: FastifyInstance) {
   }
 
   // A POST (with the CSRF token), not a link: the download is an admin action, written to the audit log.
-  app.post('/transfer/export', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/transfer/export', { config: { permission: 'transfer' },  preHandler: app.csrfProtection }, async (request, reply) => {
     const settings = app.settings.get()
     await audit(app.db, request.admin!, 'export.wxr')
     const out = new PassThrough()
