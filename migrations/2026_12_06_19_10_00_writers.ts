@@ -31,6 +31,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('posts')
     .addColumn('author_id', 'integer', (c) => c.references('users.id').onDelete('set null'))
     .execute()
+  // A contributor's draft submitted for review (editors see it marked); null otherwise.
+  await db.schema.alterTable('posts').addColumn('submitted_at', 'text').execute()
   await db.schema.createIndex('posts_author').on('posts').columns(['author_id', 'published_at']).execute()
   const first = await db.selectFrom('users').select('id').orderBy('id').limit(1).executeTakeFirst()
   if (first) await db.updateTable('posts').set({ author_id: first.id }).execute()
@@ -52,6 +54,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('invitations').execute()
   await db.schema.dropIndex('posts_author').execute()
+  await db.schema.alterTable('posts').dropColumn('submitted_at').execute()
   await db.schema.alterTable('posts').dropColumn('author_id').execute()
   await db.schema.dropIndex('users_slug').execute()
   for (const column of ['portrait_media_id', 'bio', 'slug', 'display_name', 'role']) {

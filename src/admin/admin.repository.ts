@@ -23,13 +23,15 @@ function inState(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, state
   return visibleToReaders(eb, now)
 }
 
-export async function listPosts(db: Db, now: string, state: PostState | null, limit: number, offset: number) {
+export async function listPosts(db: Db, now: string, state: PostState | null, limit: number, offset: number, authorId: number | null = null) {
   let q = db
     .selectFrom('posts as p')
-    .select(['p.id', 'p.slug', 'p.title', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at'])
+    .select(['p.id', 'p.slug', 'p.title', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at', 'p.submitted_at'])
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))
   if (state) q = q.where((eb) => inState(eb, state, now))
+  // An author's or a contributor's list: their own posts (src/admin/permissions.ts).
+  if (authorId !== null) q = q.where('p.author_id', '=', authorId)
   // Newest first; drafts without a date sort by their last change.
   return q
     .orderBy(sql`coalesce(p.published_at, p.updated_at)`, 'desc')
@@ -94,6 +96,8 @@ export async function findPostById(db: Db, id: number) {
       'p.published_at',
       'p.comments_open',
       'p.updated_at',
+      'p.author_id',
+      'p.submitted_at',
     ])
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))

@@ -27,7 +27,7 @@ export const loginForm = z.object({ username: text, password: text, next: text }
 
 // ---- Posts ----
 
-export const POST_ACTIONS = ['draft', 'publish', 'schedule', 'preview'] as const
+export const POST_ACTIONS = ['draft', 'publish', 'schedule', 'preview', 'review'] as const
 export type PostAction = (typeof POST_ACTIONS)[number]
 
 export const postListQuery = z.object({

@@ -27,6 +27,8 @@ export interface PostsTable {
   updated_at: string
   /** The writer shown in its byline (users.id); null when nobody (a blog's demo before its first account). */
   author_id: Generated<number | null>
+  /** When a contributor submitted this draft for review; null when not waiting for an editor. */
+  submitted_at: Generated<string | null>
 }
 
 export interface CategoriesTable {
