@@ -6,7 +6,7 @@ import { adminContext } from './context.ts'
 import { toAuditItem } from './view-models.ts'
 
 export default async function dashboardRoutes(app: FastifyInstance) {
-  app.get('/', async (request, reply) => {
+  app.get('/', { config: { permission: 'signed-in' } }, async (request, reply) => {
     const context = adminContext(app)
     const [counts, pending, log] = await Promise.all([
       countPostsByState(app.db, context.now),

@@ -139,7 +139,6 @@ export default async function postsRoutes(app: FastifyInstance) {
    */
   async function upload(request: FastifyRequest, reply: FastifyReply, post: AdminPost | undefined) {
     const context = adminContext(app)
-    if (!can(request.admin!.role, 'media')) throw refusal(403, 'no media permission')
     const result = await readUpload(app, request)
     const form = parsePostForm(result.fields, context.t, context.settings.timezone)
     const values = form.values
@@ -162,11 +161,11 @@ export default async function postsRoutes(app: FastifyInstance) {
     return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length) })
   }
 
-  app.post('/posts/upload', { config: { permission: 'posts.write' },  preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
+  app.post('/posts/upload', { config: { permission: 'media' },  preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
     upload(request, reply, undefined),
   )
 
-  app.post('/posts/:id/upload', { config: { permission: 'posts.write' },  preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) => {
+  app.post('/posts/:id/upload', { config: { permission: 'media' },  preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const found = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!found) return reply.callNotFound()

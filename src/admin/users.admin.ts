@@ -192,7 +192,8 @@ export default async function usersRoutes(app: FastifyInstance) {
   app.get('/users/:id/delete', { config: { permission: 'users' } }, async (request, reply) => {
     const user = await target(request.params, request.admin!)
     if (!user) return reply.callNotFound()
-    if (user.role === 'owner' && (await ownerCount(app)) <= 1) return usersPage(reply.code(409), request.admin!, { error: wt().lastOwner })
+    // Said at once (the page a GET asks for is there; only the removal is refused).
+    if (user.role === 'owner' && (await ownerCount(app)) <= 1) return usersPage(reply, request.admin!, { error: wt().lastOwner })
     return removePage(reply, user)
   })
 
