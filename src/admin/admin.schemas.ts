@@ -219,6 +219,7 @@ export function settingsForm(t: Messages['admin']) {
     banAction: z.enum(['spam', 'refuse'], { error: t.invalidChoice }).default('spam'),
     commentEditMinutes: intField(0, 1440, t.invalidEditMinutes),
     reportHoldThreshold: intField(0, 1000, t.invalidReportThreshold),
+    bylines: z.enum(['auto', 'always', 'never'], { error: t.invalidChoice }).default('auto'),
   })
 }
 

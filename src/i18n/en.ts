@@ -710,7 +710,9 @@ export const en: Messages = {
     // Public pages
     by: 'by',
     authorTitle: (name: string) => `Posts by ${name}`,
-    authorFeeds: 'Feeds of their posts',
+    authorFeeds: 'Feeds of their posts:',
+    feedLink: (name: string, format: string) => `Posts by ${name} (${format})`,
+    feedChannel: (site: string, name: string) => `${site} – ${name}`,
     bylinesSetting: 'Bylines',
     bylines: { auto: 'Shown when the blog has several writers', always: 'Always shown', never: 'Never shown' } as Record<string, string>,
   },

@@ -740,7 +740,9 @@ export const fr = {
     // Public pages
     by: 'par',
     authorTitle: (name: string) => `Articles de ${name}`,
-    authorFeeds: 'Flux de ses articles',
+    authorFeeds: 'Flux de ses articles :',
+    feedLink: (name: string, format: string) => `Notes de ${name} (${format})`,
+    feedChannel: (site: string, name: string) => `${site} – ${name}`,
     bylinesSetting: 'Signature des articles',
     bylines: { auto: 'Affichée quand le blog a plusieurs rédacteurs', always: 'Toujours affichée', never: 'Jamais affichée' } as Record<
       string,

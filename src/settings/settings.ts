@@ -78,6 +78,8 @@ export const settingsSchema = z.object({
   commentEditMinutes: z.coerce.number().int().min(0).max(1440),
   /** This many readers' reports hold a comment for moderation; 0 = reports never hold. */
   reportHoldThreshold: z.coerce.number().int().min(0).max(1000),
+  /** Posts' bylines: auto shows them once two writers or more have published posts (src/reader/authors.ts). */
+  bylines: z.enum(['auto', 'always', 'never']),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -94,6 +96,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   banAction: 'spam',
   commentEditMinutes: 15,
   reportHoldThreshold: 3,
+  bylines: 'auto',
 }
 
 /**
