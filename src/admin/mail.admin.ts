@@ -11,6 +11,7 @@ import { isAddress, readableAddress } from '../lib/address.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { pager } from './view-models.ts'
+import { loadProfile, saveProfile, type ProfileForm } from './profile.ts'
 
 const NOTIFY = ['none', 'held', 'all'] as const satisfies readonly AdminNotify[]
 const text = z.string().catch('')
@@ -39,7 +40,14 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
   async function accountPage(
     userId: number,
     reply: FastifyReply,
-    opts: { values?: { email: string; notify: AdminNotify }; error?: string | null; saved?: boolean; status?: number } = {},
+    opts: {
+      values?: { email: string; notify: AdminNotify }
+      error?: string | null
+      saved?: boolean
+      status?: number
+      /** The public profile's form (src/admin/profile.ts), as typed, with its errors. */
+      profile?: ProfileForm
+    } = {},
   ) {
     const user = await app.db.selectFrom('users').select(['email', 'notify']).where('id', '=', userId).executeTakeFirstOrThrow()
     const t = mt()
@@ -50,6 +58,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
       error: opts.error ?? null,
       notice: opts.saved ? t.accountSaved : null,
       mailOff: !app.mail.enabled,
+      profile: opts.profile ?? (await loadProfile(app.db, userId)),
       choices: NOTIFY.map((value) => ({
         value,
         label: value === 'none' ? t.notifyNone : value === 'held' ? t.notifyHeld : t.notifyAllAdmin,
@@ -74,6 +83,13 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
       // The address is the admin's own business: the log says what changed, not to what.
       await audit(trx, request.admin!, 'account.mail', request.admin!.username, { notify: form.notify, email: email ? 'set' : 'none' })
     })
+    return reply.redirect('/admin/account?saved=1', 303)
+  })
+
+  // The writer's public profile: display name, page address, bio, portrait (src/admin/profile.ts).
+  app.post('/account/profile', { config: { permission: 'signed-in' }, preHandler: app.csrfProtection }, async (request, reply) => {
+    const outcome = await saveProfile(app.db, request.admin!, request.body, messages(app.settings.get().language).writers)
+    if (outcome.errors) return accountPage(request.admin!.id, reply, { profile: outcome.form, status: 400 })
     return reply.redirect('/admin/account?saved=1', 303)
   })
 
