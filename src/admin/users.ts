@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { nowIso } from '../lib/time.ts'
-import { slugify } from '../lib/slug.ts'
+import { uniqueUserSlug } from '../content/authors.repository.ts'
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password.ts'
 import type { Role } from './permissions.ts'
 
@@ -42,22 +42,7 @@ export async function findUserByUsername(db: Db, username: string) {
 }
 
 export async function findUserById(db: Db, id: number) {
-  return db
-    .selectFrom('users')
-    .select(['id', 'username', 'updated_at', 'role', 'display_name'])
-    .where('id', '=', id)
-    .executeTakeFirst()
-}
-
-/** A free address on the blog for a writer, from their name (`-2`, `-3`… when taken by another writer). */
-export async function uniqueUserSlug(db: Db, name: string, exceptId?: number): Promise<string> {
-  const base = slugify(name, 60) || 'auteur'
-  for (let n = 1; ; n++) {
-    const slug = n === 1 ? base : `${base}-${n}`
-    let query = db.selectFrom('users').select('id').where('slug', '=', slug)
-    if (exceptId !== undefined) query = query.where('id', '<>', exceptId)
-    if (!(await query.executeTakeFirst())) return slug
-  }
+  return db.selectFrom('users').select(['id', 'username', 'updated_at', 'role', 'display_name']).where('id', '=', id).executeTakeFirst()
 }
 
 export interface NewUser {

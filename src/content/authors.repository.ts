@@ -1,6 +1,7 @@
 // Writers as readers meet them: a post's byline, an author's page and feeds. Queries only; the byline's rule (shown
 // or not) is here too, as it is a question about the posts: how many writers have published any.
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
+import { slugify } from '../lib/slug.ts'
 import { compiled } from '../db/compiled.ts'
 import { jsonNumbers } from '../db/portable.ts'
 import type { Database } from '../db/schema.ts'
@@ -82,3 +83,43 @@ export const countPublishedByAuthor = compiled((db, p: { now: string; authorId: 
     .where('p.author_id', '=', p.authorId)
     .where((eb) => visibleToReaders(eb, p.now)),
 )
+
+/** A free address on the blog for a writer, from their name (`-2`, `-3`… when taken by another writer). */
+export async function uniqueUserSlug(db: Db | Transaction<Database>, name: string, exceptId?: number): Promise<string> {
+  const base = slugify(name, 60) || 'auteur'
+  for (let n = 1; ; n++) {
+    const slug = n === 1 ? base : `${base}-${n}`
+    let query = db.selectFrom('users').select('id').where('slug', '=', slug)
+    if (exceptId !== undefined) query = query.where('id', '<>', exceptId)
+    if (!(await query.executeTakeFirst())) return slug
+  }
+}
+
+/**
+ * A writer who cannot sign in (no password), for an imported post's author: WordPress's login when Carnet can take
+ * it as a username (else its slug, made unique), and its display name. Readers see them like any writer.
+ */
+export async function insertWriterWithoutSignIn(trx: Transaction<Database>, login: string, displayName: string): Promise<number> {
+  const lower = login.trim().toLowerCase()
+  const base = /^[a-z0-9][a-z0-9._-]{0,49}$/.test(lower) ? lower : slugify(login, 40) || 'auteur'
+  let username = base
+  for (let n = 2; await trx.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst(); n++) {
+    username = `${base.slice(0, 44)}-${n}`
+  }
+  const name = displayName.trim() || login
+  const now = new Date().toISOString()
+  const row = await trx
+    .insertInto('users')
+    .values({
+      username,
+      password_hash: '',
+      created_at: now,
+      updated_at: now,
+      role: 'author',
+      display_name: name,
+      slug: await uniqueUserSlug(trx, name),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
