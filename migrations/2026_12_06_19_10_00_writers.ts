@@ -24,7 +24,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('users')
     .addColumn('portrait_media_id', 'integer', (c) => c.references('media.id').onDelete('set null'))
     .execute()
-  await db.updateTable('users').set({ display_name: sql`username`, slug: sql`username` }).execute()
+  await db
+    .updateTable('users')
+    .set({ display_name: sql`username`, slug: sql`username` })
+    .execute()
   await db.schema.createIndex('users_slug').on('users').column('slug').unique().execute()
 
   await db.schema

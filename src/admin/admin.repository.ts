@@ -23,7 +23,14 @@ function inState(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, state
   return visibleToReaders(eb, now)
 }
 
-export async function listPosts(db: Db, now: string, state: PostState | null, limit: number, offset: number, authorId: number | null = null) {
+export async function listPosts(
+  db: Db,
+  now: string,
+  state: PostState | null,
+  limit: number,
+  offset: number,
+  authorId: number | null = null,
+) {
   let q = db
     .selectFrom('posts as p')
     .select(['p.id', 'p.slug', 'p.title', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at', 'p.submitted_at'])

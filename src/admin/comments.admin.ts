@@ -55,7 +55,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.post('/comments', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/comments', { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const form = moderationForm.parse(request.body ?? {})
     const back = form.back
     const pageExtra: Record<string, string> = back.page > 1 ? { page: String(back.page) } : {}

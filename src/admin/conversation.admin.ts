@@ -94,7 +94,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return bansPage(reply, { values, errors: {} }, notice)
   })
 
-  app.post('/bans', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/bans', { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const context = adminContext(app)
     const form = parseBanForm(request.body, context.t, context.settings.timezone, clockNow())
     if (Object.keys(form.errors).length > 0) {
@@ -143,7 +143,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return reply.redirect(`/admin/bans?${done}`, 303)
   })
 
-  app.post('/bans/:id/lift', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/bans/:id/lift', { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const ban = params.success ? await findBanById(app.db, params.data.id) : undefined
     if (!ban) return reply.redirect('/admin/bans?done=gone', 303)
@@ -152,7 +152,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/bans?done=lifted', 303)
   })
 
-  app.post('/bans/:id/hide', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/bans/:id/hide', { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const ban = params.success ? await findBanById(app.db, params.data.id) : undefined
     if (!ban) return reply.redirect('/admin/bans?done=gone', 303)
@@ -170,7 +170,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     ['pin', true],
     ['unpin', false],
   ] as const) {
-    app.post(`/comments/:id/${path}`, { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
+    app.post(`/comments/:id/${path}`, { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
       const params = idParams.safeParse(request.params)
       const back = backFields.parse(request.body ?? {})
       if (!params.success) return reply.redirect(queueUrl(back, { done: '0' }), 303)
@@ -216,7 +216,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return answerPage(reply, params.data.id, { body: '', error: null, back })
   })
 
-  app.post('/comments/:id/answer', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/comments/:id/answer', { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const t = adminContext(app).t
     const params = idParams.safeParse(request.params)
     const back = backFields.parse(request.body ?? {})

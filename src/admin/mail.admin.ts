@@ -71,7 +71,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     return accountPage(request.admin!.id!, reply, { saved })
   })
 
-  app.post('/account', { config: { permission: 'signed-in' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/account', { config: { permission: 'signed-in' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const form = accountForm.parse(request.body ?? {})
     // The comment form's rule (src/lib/address.ts), and stored as it stores addresses: `xn--` domains as read.
     if (form.email && !isAddress(form.email)) {
@@ -179,7 +179,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
 
   // A mail given up on (a 5xx answer: a mailbox full, an address mistyped and since fixed on the server's side):
   // queued again, to go with the next round of the sender, its attempts counted afresh.
-  app.post('/mail/:id/retry', { config: { permission: 'settings' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/mail/:id/retry', { config: { permission: 'settings' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const retried = await app.db.transaction().execute(async (trx) => {
@@ -197,21 +197,25 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     return reply.redirect(retried ? '/admin/mail?status=queued&done=retried' : '/admin/mail?status=failed', 303)
   })
 
-  app.post('/mail/subscriptions/:id/delete', { config: { permission: 'settings' },  preHandler: app.csrfProtection }, async (request, reply) => {
-    const params = idParams.safeParse(request.params)
-    if (!params.success) return reply.callNotFound()
-    const sub = await app.db
-      .selectFrom('mail_subscriptions')
-      .select(['id', 'post_id', 'kind'])
-      .where('id', '=', params.data.id)
-      .executeTakeFirst()
-    if (!sub) return reply.redirect('/admin/mail', 303)
-    await app.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('mail_subscriptions').where('id', '=', sub.id).execute()
-      await audit(trx, request.admin!, 'subscription.delete', `subscription ${sub.id}`, { post: sub.post_id, kind: sub.kind })
-    })
-    return reply.redirect(`/admin/mail?post=${sub.post_id}&done=removed`, 303)
-  })
+  app.post(
+    '/mail/subscriptions/:id/delete',
+    { config: { permission: 'settings' }, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const params = idParams.safeParse(request.params)
+      if (!params.success) return reply.callNotFound()
+      const sub = await app.db
+        .selectFrom('mail_subscriptions')
+        .select(['id', 'post_id', 'kind'])
+        .where('id', '=', params.data.id)
+        .executeTakeFirst()
+      if (!sub) return reply.redirect('/admin/mail', 303)
+      await app.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('mail_subscriptions').where('id', '=', sub.id).execute()
+        await audit(trx, request.admin!, 'subscription.delete', `subscription ${sub.id}`, { post: sub.post_id, kind: sub.kind })
+      })
+      return reply.redirect(`/admin/mail?post=${sub.post_id}&done=removed`, 303)
+    },
+  )
 
   // The "approve" and "mark as spam" links of a held-comment mail.
   for (const verb of ['approve', 'spam'] as const) {

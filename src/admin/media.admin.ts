@@ -100,37 +100,41 @@ export default async function mediaRoutes(app: FastifyInstance) {
   })
 
   // From the media page's form (answered with the page) or the editor's script (answered in JSON).
-  app.post('/media', { config: { permission: 'media' },  preHandler: [readCsrfField, app.csrfProtection] }, async (request: FastifyRequest, reply) => {
-    const t = adminContext(app).t
-    const json = (request.headers.accept ?? '').includes('application/json')
-    const result = await readUpload(app, request)
-    for (const row of result.added) await audit(app.db, request.admin!, 'media.upload', `media ${row.id}`, { name: row.name })
-    if (json) {
-      const markdown = result.added.map(markdownOf)
-      if (result.error) {
-        return reply.code(uploadStatus(result.error)).send({ error: uploadMessage(t, result.error, app.config.mediaMaxBytes), markdown })
+  app.post(
+    '/media',
+    { config: { permission: 'media' }, preHandler: [readCsrfField, app.csrfProtection] },
+    async (request: FastifyRequest, reply) => {
+      const t = adminContext(app).t
+      const json = (request.headers.accept ?? '').includes('application/json')
+      const result = await readUpload(app, request)
+      for (const row of result.added) await audit(app.db, request.admin!, 'media.upload', `media ${row.id}`, { name: row.name })
+      if (json) {
+        const markdown = result.added.map(markdownOf)
+        if (result.error) {
+          return reply.code(uploadStatus(result.error)).send({ error: uploadMessage(t, result.error, app.config.mediaMaxBytes), markdown })
+        }
+        const progress = await progressOf(result.added)
+        const message = progress.ready ? t.imageAdded : `${t.imageAdded} ${progress.message}`
+        return reply.code(201).send({ markdown, message, names: result.added.map((r) => r.name), ready: progress.ready })
       }
-      const progress = await progressOf(result.added)
-      const message = progress.ready ? t.imageAdded : `${t.imageAdded} ${progress.message}`
-      return reply.code(201).send({ markdown, message, names: result.added.map((r) => r.name), ready: progress.ready })
-    }
-    if (result.error) {
-      const typed = typeof result.fields.imageAlt === 'string' ? result.fields.imageAlt : ''
-      return page(reply.code(uploadStatus(result.error)), {
-        error: uploadMessage(t, result.error, app.config.mediaMaxBytes),
-        alt: typed,
-        decorative: 'imageDecorative' in result.fields,
-      })
-    }
-    return reply.redirect('/admin/media?done=added', 303)
-  })
+      if (result.error) {
+        const typed = typeof result.fields.imageAlt === 'string' ? result.fields.imageAlt : ''
+        return page(reply.code(uploadStatus(result.error)), {
+          error: uploadMessage(t, result.error, app.config.mediaMaxBytes),
+          alt: typed,
+          decorative: 'imageDecorative' in result.fields,
+        })
+      }
+      return reply.redirect('/admin/media?done=added', 303)
+    },
+  )
 
   async function found(request: FastifyRequest): Promise<MediaRow | undefined> {
     const params = idParams.safeParse(request.params)
     return params.success ? app.media.find(params.data.id) : undefined
   }
 
-  app.post('/media/:id', { config: { permission: 'media' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/media/:id', { config: { permission: 'media' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const row = await found(request)
     if (!row) return reply.callNotFound()
     const t = adminContext(app).t
@@ -153,7 +157,7 @@ export default async function mediaRoutes(app: FastifyInstance) {
     return confirmPage(reply, row)
   })
 
-  app.post('/media/:id/delete', { config: { permission: 'media' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/media/:id/delete', { config: { permission: 'media' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const row = await found(request)
     if (!row) return reply.callNotFound()
     const posts = await app.media.usedBy(row)

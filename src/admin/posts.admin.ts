@@ -161,17 +161,21 @@ export default async function postsRoutes(app: FastifyInstance) {
     return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length) })
   }
 
-  app.post('/posts/upload', { config: { permission: 'media' },  preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
+  app.post('/posts/upload', { config: { permission: 'media' }, preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
     upload(request, reply, undefined),
   )
 
-  app.post('/posts/:id/upload', { config: { permission: 'media' },  preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) => {
-    const params = idParams.safeParse(request.params)
-    const found = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!found) return reply.callNotFound()
-    const post = editable(request, found)
-    return upload(request, reply, post)
-  })
+  app.post(
+    '/posts/:id/upload',
+    { config: { permission: 'media' }, preHandler: [readCsrfField, app.csrfProtection] },
+    async (request, reply) => {
+      const params = idParams.safeParse(request.params)
+      const found = params.success ? await findPostById(app.db, params.data.id) : undefined
+      if (!found) return reply.callNotFound()
+      const post = editable(request, found)
+      return upload(request, reply, post)
+    },
+  )
 
   app.get('/posts/new', { config: { permission: 'posts.write' } }, async (request, reply) => {
     const signature = (await lastSignature(app.db)) ?? request.admin!.username
@@ -295,20 +299,26 @@ export default async function postsRoutes(app: FastifyInstance) {
     return reply.redirect(`/admin/posts/${id}?done=saved`, 303)
   }
 
-  app.post('/posts', { config: { permission: 'posts.write' },  bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) =>
-    save(request, reply, undefined),
+  app.post(
+    '/posts',
+    { config: { permission: 'posts.write' }, bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection },
+    async (request, reply) => save(request, reply, undefined),
   )
 
-  app.post('/posts/:id', { config: { permission: 'posts.write' },  bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) => {
-    const params = idParams.safeParse(request.params)
-    const found = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!found) return reply.callNotFound()
-    const post = editable(request, found)
-    return save(request, reply, post)
-  })
+  app.post(
+    '/posts/:id',
+    { config: { permission: 'posts.write' }, bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const params = idParams.safeParse(request.params)
+      const found = params.success ? await findPostById(app.db, params.data.id) : undefined
+      if (!found) return reply.callNotFound()
+      const post = editable(request, found)
+      return save(request, reply, post)
+    },
+  )
 
   // One click, from the list or the editor: `open=1` reopens, `open=0` closes; then back where it came from.
-  app.post('/posts/:id/thread', { config: { permission: 'posts.write' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/posts/:id/thread', { config: { permission: 'posts.write' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const found = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!found) return reply.callNotFound()
@@ -335,7 +345,7 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.post('/posts/:id/delete', { config: { permission: 'posts.write' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/posts/:id/delete', { config: { permission: 'posts.write' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const found = params.success ? await findPostById(app.db, params.data.id) : undefined
     if (!found) return reply.callNotFound()

@@ -74,7 +74,7 @@ export async function reportedSection(app: FastifyInstance, context: AdminContex
 }
 
 export default async function reportsRoutes(app: FastifyInstance) {
-  app.post('/comments/reports', { config: { permission: 'moderation' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/comments/reports', { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const parsed = reportDecision.safeParse(request.body ?? {})
     if (!parsed.success) return reply.redirect('/admin/comments', 303)
     const { action, id, back } = parsed.data

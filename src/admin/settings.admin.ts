@@ -19,7 +19,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.post('/settings', { config: { permission: 'settings' },  preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/settings', { config: { permission: 'settings' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const context = adminContext(app)
     const body = (request.body ?? {}) as Record<string, unknown>
     const form = settingsForm(context.t)

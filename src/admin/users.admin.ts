@@ -18,7 +18,12 @@ import { loadSessionKey } from './session.ts'
 import { createWriter, findUserByUsername, normalizeUsername, USERNAME_PATTERN } from './users.ts'
 
 const text = z.string().catch('')
-const idParams = z.object({ id: z.string().regex(/^\d{1,12}$/).transform(Number) })
+const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .transform(Number),
+})
 const inviteForm = z.object({ email: text.transform((s) => s.normalize('NFC').trim()), role: text })
 const roleForm = z.object({ role: text })
 const removeForm = z.object({ heir: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).catch(0) })
@@ -30,7 +35,14 @@ async function listWriters(app: FastifyInstance) {
   const rows = await app.db
     .selectFrom('users')
     .leftJoin('posts', 'posts.author_id', 'users.id')
-    .select((eb) => ['users.id', 'users.username', 'users.display_name', 'users.role', 'users.password_hash', eb.fn.count<string>('posts.id').as('posts')])
+    .select((eb) => [
+      'users.id',
+      'users.username',
+      'users.display_name',
+      'users.role',
+      'users.password_hash',
+      eb.fn.count<string>('posts.id').as('posts'),
+    ])
     .groupBy(['users.id', 'users.username', 'users.display_name', 'users.role', 'users.password_hash'])
     .orderBy('users.id')
     .execute()
@@ -40,7 +52,11 @@ async function listWriters(app: FastifyInstance) {
 }
 
 async function ownerCount(app: FastifyInstance): Promise<number> {
-  const row = await app.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).where('role', '=', 'owner').executeTakeFirstOrThrow()
+  const row = await app.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('role', '=', 'owner')
+    .executeTakeFirstOrThrow()
   return Number(row.n)
 }
 
@@ -52,7 +68,13 @@ export default async function usersRoutes(app: FastifyInstance) {
   async function usersPage(
     reply: FastifyReply,
     actor: { id: number; role: Role },
-    opts: { values?: { email: string; role: string }; errors?: Record<string, string>; notice?: string | null; link?: string | null; error?: string | null } = {},
+    opts: {
+      values?: { email: string; role: string }
+      errors?: Record<string, string>
+      notice?: string | null
+      link?: string | null
+      error?: string | null
+    } = {},
   ) {
     const context = adminContext(app)
     const t = wt()
@@ -88,7 +110,8 @@ export default async function usersRoutes(app: FastifyInstance) {
   app.get('/users', { config: { permission: 'users' } }, async (request, reply) => {
     const q = (request.query ?? {}) as Record<string, unknown>
     const t = wt()
-    const notice = q.done === 'role' ? t.roleChanged : q.done === 'removed' ? t.removed : typeof q.sent === 'string' ? t.inviteSent(q.sent) : null
+    const notice =
+      q.done === 'role' ? t.roleChanged : q.done === 'removed' ? t.removed : typeof q.sent === 'string' ? t.inviteSent(q.sent) : null
     return usersPage(reply, request.admin!, { notice })
   })
 
@@ -141,7 +164,11 @@ export default async function usersRoutes(app: FastifyInstance) {
   async function target(params: unknown, actor: { role: Role }) {
     const parsed = idParams.safeParse(params)
     const user = parsed.success
-      ? await app.db.selectFrom('users').select(['id', 'username', 'display_name', 'role']).where('id', '=', parsed.data.id).executeTakeFirst()
+      ? await app.db
+          .selectFrom('users')
+          .select(['id', 'username', 'display_name', 'role'])
+          .where('id', '=', parsed.data.id)
+          .executeTakeFirst()
       : undefined
     if (!user || !isRole(user.role)) return null
     if (!canManage(actor.role, user.role)) throw refusal(403, wt().notYours)
@@ -176,9 +203,17 @@ export default async function usersRoutes(app: FastifyInstance) {
     return (await listWriters(app)).filter((w) => w.id !== userId)
   }
 
-  async function removePage(reply: FastifyReply, user: { id: number; username: string; display_name: string }, error: string | null = null) {
+  async function removePage(
+    reply: FastifyReply,
+    user: { id: number; username: string; display_name: string },
+    error: string | null = null,
+  ) {
     const t = wt()
-    const posts = await app.db.selectFrom('posts').select((eb) => eb.fn.countAll<string>().as('n')).where('author_id', '=', user.id).executeTakeFirstOrThrow()
+    const posts = await app.db
+      .selectFrom('posts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('author_id', '=', user.id)
+      .executeTakeFirstOrThrow()
     const name = user.display_name || user.username
     return reply.adminPage('admin/user-delete', {
       heading: t.removeHeading(name),
@@ -211,7 +246,11 @@ export default async function usersRoutes(app: FastifyInstance) {
       }
       const moved = await trx.updateTable('posts').set({ author_id: heir.id }).where('author_id', '=', user.id).executeTakeFirst()
       await trx.deleteFrom('users').where('id', '=', user.id).execute()
-      await audit(trx, actor, 'user.remove', user.username, { role: user.role, postsTo: heir.username, posts: Number(moved.numUpdatedRows) })
+      await audit(trx, actor, 'user.remove', user.username, {
+        role: user.role,
+        postsTo: heir.username,
+        posts: Number(moved.numUpdatedRows),
+      })
       return 'done' as const
     })
     if (outcome === 'last-owner') return usersPage(reply.code(409), actor, { error: wt().lastOwner })
@@ -259,7 +298,9 @@ export default async function usersRoutes(app: FastifyInstance) {
   app.get('/invite/:token', { config: { public: true } }, async (request, reply) => {
     const open = await opened(request.params, reply)
     if ('page' in open) return open.page
-    const local = normalizeUsername(open.invitation.email.split('@')[0] ?? '').replace(/[^a-z0-9._-]/g, '').slice(0, 50)
+    const local = normalizeUsername(open.invitation.email.split('@')[0] ?? '')
+      .replace(/[^a-z0-9._-]/g, '')
+      .slice(0, 50)
     return acceptPage(reply, open.token, open.invitation.role, { displayName: '', username: local })
   })
 
@@ -285,19 +326,19 @@ export default async function usersRoutes(app: FastifyInstance) {
     const outcome = await app.db
       .transaction()
       .execute(async (trx) => {
-      const now = nowIso()
-      if (!(await takeInvitation(trx, invitation.id, now))) return 'used' as const
-      const id = await createWriter(trx, username, form.password, {
-        role: invitation.role as Role,
-        displayName,
-        email: invitation.email,
+        const now = nowIso()
+        if (!(await takeInvitation(trx, invitation.id, now))) return 'used' as const
+        const id = await createWriter(trx, username, form.password, {
+          role: invitation.role as Role,
+          displayName,
+          email: invitation.email,
+        })
+        // Thrown, so that the invitation taken above is given back with the rest.
+        if (id === null) throw taken
+        await trx.updateTable('invitations').set({ user_id: id }).where('id', '=', invitation.id).execute()
+        await audit(trx, { id, username }, 'user.create', username, { role: invitation.role, invitation: invitation.id })
+        return 'done' as const
       })
-      // Thrown, so that the invitation taken above is given back with the rest.
-      if (id === null) throw taken
-      await trx.updateTable('invitations').set({ user_id: id }).where('id', '=', invitation.id).execute()
-      await audit(trx, { id, username }, 'user.create', username, { role: invitation.role, invitation: invitation.id })
-      return 'done' as const
-    })
       .catch((err: unknown) => {
         if (err === taken) return 'taken' as const
         throw err

@@ -667,8 +667,7 @@ export const en: Messages = {
     pending: 'Pending invitations',
     expires: (date: string) => `valid until ${date}`,
     inviteSent: (email: string) => `Invitation sent to ${email}.`,
-    linkToCopy: (email: string) =>
-      `No mail server is configured: copy this link and send it to ${email} yourself (valid 7 days, once).`,
+    linkToCopy: (email: string) => `No mail server is configured: copy this link and send it to ${email} yourself (valid 7 days, once).`,
     errEmail: 'Enter a valid e-mail address.',
     errRole: 'Choose a role you may give.',
     roleChanged: 'Role changed.',

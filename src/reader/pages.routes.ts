@@ -4,8 +4,24 @@ import type { MemoArg } from '../cache/freshness.ts'
 import { CACHEABLE } from '../cache/policy.ts'
 import { threadIsOpen } from '../content/policy.ts'
 import { messages } from '../i18n/index.ts'
-import { authorFeedPath, authorPath, categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage, yearPath } from '../lib/urls.ts'
-import { authorsOfPosts, bylinesShown, countPublishedByAuthor, findAuthorBySlug, listPublishedByAuthor } from '../content/authors.repository.ts'
+import {
+  authorFeedPath,
+  authorPath,
+  categoryPath,
+  COMMENTS_PER_PAGE,
+  monthPath,
+  postPath,
+  withCommentPage,
+  withPage,
+  yearPath,
+} from '../lib/urls.ts'
+import {
+  authorsOfPosts,
+  bylinesShown,
+  countPublishedByAuthor,
+  findAuthorBySlug,
+  listPublishedByAuthor,
+} from '../content/authors.repository.ts'
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'

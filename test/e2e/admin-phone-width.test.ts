@@ -194,7 +194,11 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
     // A writer with a long name, and an invitation to a long address (pending on /admin/users).
     await createUser(db, 'redactrice', ADMIN.password, 'author')
     ids.writer = (await db.selectFrom('users').select('id').where('username', '=', 'redactrice').executeTakeFirstOrThrow()).id
-    await db.updateTable('users').set({ display_name: `Rédactrice ${LONG_WORD}` }).where('id', '=', ids.writer).execute()
+    await db
+      .updateTable('users')
+      .set({ display_name: `Rédactrice ${LONG_WORD}` })
+      .where('id', '=', ids.writer)
+      .execute()
     const invitation = await createInvitation(db, LONG_EMAIL, 'editor', admin.id, new Date())
     ids.invite = invitationTokens(loadSessionKey(blog.config)).sign(invitation.id, invitation.expiresAt)
 

@@ -7,7 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { createUser } from '../../src/admin/users.ts'
 import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
-import { ADMIN, hasChromium, launchBrowser, navigation, pathOf, signIn, startBlog, watchPage, type Browser, type LiveBlog } from '../helpers/browser.ts'
+import {
+  ADMIN,
+  hasChromium,
+  launchBrowser,
+  navigation,
+  pathOf,
+  signIn,
+  startBlog,
+  watchPage,
+  type Browser,
+  type LiveBlog,
+} from '../helpers/browser.ts'
 
 const PASSWORD = 'une autre phrase assez longue'
 
@@ -85,7 +96,7 @@ describe.skipIf(!hasChromium)('several writers', () => {
     expect(await byline.innerText()).toBe('Inès Martin')
     await navigation(r, () => byline.click())
     expect(new URL(r.url()).pathname).toBe('/author/ines-martin')
-    expect(await r.locator('h1').innerText()).toBe('Articles de Inès Martin')
+    expect(await r.locator('h1').innerText()).toBe('Notes de Inès Martin')
     expect(await r.locator('.post-summary .post-title').allInnerTexts()).toEqual(['Beyrouth, un an après'])
     expect(await axeViolations(r)).toEqual([])
     const source = await (await r.request.get(`${blog.url}/author/ines-martin`)).text()
@@ -113,7 +124,9 @@ describe.skipIf(!hasChromium)('several writers', () => {
     await cleo.getByLabel('Titre').fill('Notes de terrain')
     await cleo.getByLabel('Texte', { exact: true }).fill('Premier jet.')
     await navigation(cleo, () => cleo.getByRole('button', { name: 'Proposer à la relecture' }).click())
-    expect((await blog.app.db.selectFrom('posts').select('status').where('title', '=', 'Notes de terrain').executeTakeFirstOrThrow()).status).toBe('draft')
+    expect(
+      (await blog.app.db.selectFrom('posts').select('status').where('title', '=', 'Notes de terrain').executeTakeFirstOrThrow()).status,
+    ).toBe('draft')
     await context.clearCookies()
 
     const eve = await context.newPage()

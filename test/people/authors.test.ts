@@ -22,7 +22,11 @@ describe('authors in public', () => {
     const ids = await blog.app.db.selectFrom('users').select(['id', 'username']).execute()
     zoeId = ids.find((u) => u.username === 'zoe')!.id
     hugoId = ids.find((u) => u.username === 'hugo')!.id
-    await blog.app.db.updateTable('users').set({ display_name: 'Zoé Lambert', slug: 'zoe-lambert', bio: 'Journaliste à Beyrouth.' }).where('id', '=', zoeId).execute()
+    await blog.app.db
+      .updateTable('users')
+      .set({ display_name: 'Zoé Lambert', slug: 'zoe-lambert', bio: 'Journaliste à Beyrouth.' })
+      .where('id', '=', zoeId)
+      .execute()
     await blog.app.db.updateTable('users').set({ display_name: 'Hugo', slug: 'hugo' }).where('id', '=', hugoId).execute()
     const day = (n: number) => new Date(Date.UTC(2026, 0, n, 12)).toISOString()
     for (let n = 1; n <= 12; n++) {
@@ -36,7 +40,13 @@ describe('authors in public', () => {
     expect(home.body).not.toContain('rel="author"')
     // The post's metadata line is as before: time, categories, links.
     expect(home.body).toMatch(/<p class="post-footer">\d{2}:\d{2} \| <a href="[^"]+#comments">/)
-    await createPost(blog.app.db, { title: 'Note de Hugo', body: 'texte', status: 'published', publishedAt: new Date(Date.UTC(2026, 0, 20)).toISOString(), authorId: hugoId })
+    await createPost(blog.app.db, {
+      title: 'Note de Hugo',
+      body: 'texte',
+      status: 'published',
+      publishedAt: new Date(Date.UTC(2026, 0, 20)).toISOString(),
+      authorId: hugoId,
+    })
     const after = await get(blog, '/')
     expect(after.body).toContain(
       'par <span class="p-author h-card"><a class="p-name u-url" href="/author/zoe-lambert" rel="author" dir="auto">Zoé Lambert</a></span>',
@@ -49,7 +59,9 @@ describe('authors in public', () => {
     const url = /<h2 class="post-title"><a href="([^"]+)"/.exec(list.body)![1]!
     const page = await get(blog, url)
     expect(page.statusCode).toBe(200)
-    expect(page.body).toContain('<span class="p-author h-card"><a class="p-name u-url" href="/author/hugo" rel="author" dir="auto">Hugo</a></span>')
+    expect(page.body).toContain(
+      '<span class="p-author h-card"><a class="p-name u-url" href="/author/hugo" rel="author" dir="auto">Hugo</a></span>',
+    )
     const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(page.body)![1]!)
     expect(ld.author).toEqual({ '@type': 'Person', name: 'Hugo', url: 'http://blog.test/author/hugo' })
   })
@@ -57,10 +69,12 @@ describe('authors in public', () => {
   it('the author page: bio, h-card, posts paged, its feeds advertised', async () => {
     const page = await get(blog, '/author/zoe-lambert')
     expect(page.statusCode).toBe(200)
-    expect(page.body).toContain('<h1 class="page-heading">Articles de Zoé Lambert</h1>')
+    expect(page.body).toContain('<h1 class="page-heading">Notes de Zoé Lambert</h1>')
     expect(page.body).toContain('<p class="p-note author-bio" dir="auto">Journaliste à Beyrouth.</p>')
     expect(page.body).toContain('class="author-card h-card"')
-    expect(page.body).toContain('<link rel="alternate" type="application/rss+xml" title="Notes de Zoé Lambert (RSS)" href="http://blog.test/author/zoe-lambert/feed.rss">')
+    expect(page.body).toContain(
+      '<link rel="alternate" type="application/rss+xml" title="Notes de Zoé Lambert (RSS)" href="http://blog.test/author/zoe-lambert/feed.rss">',
+    )
     // Only hers (the sidebar's recent posts name Hugo's).
     const titles = [...page.body.matchAll(/<h2 class="post-title"><a href="[^"]+" dir="auto">([^<]+)</g)].map((m) => m[1])
     expect(titles.every((t) => t!.startsWith('Note de Zoé'))).toBe(true)
@@ -76,22 +90,42 @@ describe('authors in public', () => {
   it('a portrait from the media library', async () => {
     const media = await blog.app.db
       .insertInto('media')
-      .values({ hash: 'b'.repeat(32), name: `${'b'.repeat(32)}-300x400.jpg`, type: 'image/jpeg', width: 300, height: 400, bytes: 1, created_at: new Date().toISOString() })
+      .values({
+        hash: 'b'.repeat(32),
+        name: `${'b'.repeat(32)}-300x400.jpg`,
+        type: 'image/jpeg',
+        width: 300,
+        height: 400,
+        bytes: 1,
+        created_at: new Date().toISOString(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     const zoe = new AdminClient(blog.app)
     await zoe.signIn('zoe', PASSWORD)
     const account = await zoe.get('/admin/account')
     expect(account.body).toContain(`<option value="${media.id}">`)
-    const bad = await zoe.post('/admin/account/profile', { displayName: 'Zoé Lambert', slug: 'hugo', bio: 'Journaliste à Beyrouth.', portrait: '999' })
+    const bad = await zoe.post('/admin/account/profile', {
+      displayName: 'Zoé Lambert',
+      slug: 'hugo',
+      bio: 'Journaliste à Beyrouth.',
+      portrait: '999',
+    })
     expect(bad.statusCode).toBe(400)
     expect(bad.body).toContain('id="slug-error"')
     expect(bad.body).toContain('id="portrait-error"')
     expect(bad.body).toContain('value="hugo"')
-    const ok = await zoe.post('/admin/account/profile', { displayName: 'Zoé Lambert', slug: 'zoe-lambert', bio: 'Journaliste à Beyrouth.', portrait: String(media.id) })
+    const ok = await zoe.post('/admin/account/profile', {
+      displayName: 'Zoé Lambert',
+      slug: 'zoe-lambert',
+      bio: 'Journaliste à Beyrouth.',
+      portrait: String(media.id),
+    })
     expect(ok.statusCode).toBe(303)
     const page = await get(blog, '/author/zoe-lambert')
-    expect(page.body).toContain(`<img class="u-photo author-portrait" src="/media/${'b'.repeat(32)}-300x400.jpg" width="300" height="400" alt="">`)
+    expect(page.body).toContain(
+      `<img class="u-photo author-portrait" src="/media/${'b'.repeat(32)}-300x400.jpg" width="300" height="400" alt="">`,
+    )
   })
 
   it('RSS and Atom feeds of a writer’s posts only', async () => {
@@ -178,7 +212,16 @@ describe('writers and posts in the admin', () => {
     expect(list.body).toMatch(/Par Cléo[\s\S]*?Brouillon \(à relire\)/)
     const page = await eve.get(`/admin/posts/${draft.id}`)
     expect(page.body).toMatch(/<option value="\d+" selected>cleo<\/option>/)
-    expect((await eve.post(`/admin/posts/${draft.id}`, { title: 'Par Cléo', body: 'texte relu', action: 'publish', authorId: String(draft.author_id) })).statusCode).toBe(303)
+    expect(
+      (
+        await eve.post(`/admin/posts/${draft.id}`, {
+          title: 'Par Cléo',
+          body: 'texte relu',
+          action: 'publish',
+          authorId: String(draft.author_id),
+        })
+      ).statusCode,
+    ).toBe(303)
     const published = await post('Par Cléo')
     expect(published).toMatchObject({ status: 'published', submitted_at: null, author_id: draft.author_id })
     // Published, it is no longer the contributor's to change.

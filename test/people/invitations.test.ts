@@ -186,7 +186,12 @@ describe('invitations with SMTP_URL', () => {
     expect(mail!.to).toEqual(['nora@example.fr'])
     expect(mail!.parsed.subject).toBe('Invitation à écrire sur Carnet')
     const link = /http:\/\/blog\.test\/admin\/invite\/[^\s<"]+/.exec(mail!.parsed.text ?? '')![0]
-    const { res: done } = await accept(blog.app, link, { displayName: 'Nora', username: 'nora', password: PASSWORD, passwordAgain: PASSWORD })
+    const { res: done } = await accept(blog.app, link, {
+      displayName: 'Nora',
+      username: 'nora',
+      password: PASSWORD,
+      passwordAgain: PASSWORD,
+    })
     expect(done.statusCode).toBe(303)
     expect((await users(blog)).find((u) => u.username === 'nora')?.role).toBe('editor')
   })

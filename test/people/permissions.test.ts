@@ -48,7 +48,8 @@ describe('permissions, every admin route for every role', () => {
       for (const r of routes) {
         const before = await snapshot(blog)
         const url = concrete(r.url)
-        const res = r.method === 'GET' ? await client.get(url) : await client.post(url, { title: 'x', body: 'y', role: 'owner', email: 'a@b.fr' })
+        const res =
+          r.method === 'GET' ? await client.get(url) : await client.post(url, { title: 'x', body: 'y', role: 'owner', email: 'a@b.fr' })
         const label = `${role} ${r.method} ${url}`
         const denied = res.statusCode === 403 && res.body.includes(forbidden)
         if (can(role as Role, r.permission!)) {

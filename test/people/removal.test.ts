@@ -28,7 +28,7 @@ describe('removing and changing writers', () => {
   it('asks to whom the posts go, gives them, removes the writer and says so in the audit log', async () => {
     const page = await owner.get(`/admin/users/${await idOf('bea')}/delete`)
     expect(page.statusCode).toBe(200)
-    expect(page.body).toContain('Ses 2 articles iront à :')
+    expect(page.body).toContain('Ses 2 notes iront à :')
     expect(page.body).toMatch(/<select id="heir" name="heir" required>[\s\S]*alice \(Propriétaire\)[\s\S]*carl \(Éditeur\)/)
     expect(page.body).not.toMatch(/<option value="\d+">bea/)
     const carl = await idOf('carl')
@@ -41,7 +41,11 @@ describe('removing and changing writers', () => {
       { title: 'Un', author_id: carl },
       { title: 'Deux', author_id: carl },
     ])
-    const log = await blog.app.db.selectFrom('audit_log').select(['action', 'target', 'details']).where('action', '=', 'user.remove').execute()
+    const log = await blog.app.db
+      .selectFrom('audit_log')
+      .select(['action', 'target', 'details'])
+      .where('action', '=', 'user.remove')
+      .execute()
     expect(log).toEqual([{ action: 'user.remove', target: 'bea', details: JSON.stringify({ role: 'author', postsTo: 'carl', posts: 2 }) }])
   })
 
@@ -94,6 +98,8 @@ describe('removing and changing writers', () => {
     expect((await adm.get(`/admin/users/${await idOf('alice')}/delete`)).statusCode).toBe(403)
     expect((await adm.post(`/admin/users/${await idOf('bea')}/role`, { role: 'owner' })).statusCode).toBe(400)
     expect((await adm.post(`/admin/users/${await idOf('bea')}/role`, { role: 'editor' })).statusCode).toBe(303)
-    expect((await blog.app.db.selectFrom('users').select('role').where('username', '=', 'alice').executeTakeFirstOrThrow()).role).toBe('owner')
+    expect((await blog.app.db.selectFrom('users').select('role').where('username', '=', 'alice').executeTakeFirstOrThrow()).role).toBe(
+      'owner',
+    )
   })
 })

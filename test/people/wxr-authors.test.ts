@@ -83,11 +83,19 @@ describe('WordPress authors, imported and exported', () => {
   it('export wxr writes the writers back; a re-import elsewhere finds the same writers', async () => {
     const out = join(dir, 'export.xml')
     const stream = createWriteStream(out)
-    await exportWxr(blog.app.db, stream, { siteUrl: 'http://blog.test', title: 'Carnet', description: '', language: 'fr', timeZone: 'Europe/Paris' })
+    await exportWxr(blog.app.db, stream, {
+      siteUrl: 'http://blog.test',
+      title: 'Carnet',
+      description: '',
+      language: 'fr',
+      timeZone: 'Europe/Paris',
+    })
     stream.end()
     await finished(stream)
     const xml = readFileSync(out, 'utf8')
-    expect(xml).toContain('<wp:author_login><![CDATA[jdupont]]></wp:author_login><wp:author_email><![CDATA[]]></wp:author_email><wp:author_display_name><![CDATA[Jean Dupont]]></wp:author_display_name>')
+    expect(xml).toContain(
+      '<wp:author_login><![CDATA[jdupont]]></wp:author_login><wp:author_email><![CDATA[]]></wp:author_email><wp:author_display_name><![CDATA[Jean Dupont]]></wp:author_display_name>',
+    )
     expect(xml).toContain('<wp:author_login><![CDATA[olga]]></wp:author_login>')
     expect(xml).toMatch(/<title><!\[CDATA\[Note jean\]\]><\/title>[\s\S]*?<dc:creator><!\[CDATA\[jdupont\]\]><\/dc:creator>/)
     expect(xml).toMatch(/<title><!\[CDATA\[Note marie\]\]><\/title>[\s\S]*?<dc:creator><!\[CDATA\[marie-curie\]\]><\/dc:creator>/)
