@@ -10,7 +10,7 @@ import { messages } from '../i18n/index.ts'
 import { isSessionRevoked, pendingCount } from './admin.repository.ts'
 import { refusal } from './http.ts'
 import type { Actor } from './audit.ts'
-import { can, isRole, type Permission, type Role } from './permissions.ts'
+import { can, isRole, moderatesEveryComment, type Permission, type Role } from './permissions.ts'
 import usersRoutes from './users.admin.ts'
 import authRoutes from './auth.routes.ts'
 import categoriesRoutes from './categories.admin.ts'
@@ -156,12 +156,15 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
       user: this.request.admin,
       // What the menu offers: only what this writer's role allows.
       may: Object.fromEntries(
-        (['media', 'moderation', 'categories', 'settings', 'transfer', 'users'] as const).map((p) => [
+        (['media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users'] as const).map((p) => [
           p,
           this.request.admin ? can(this.request.admin.role, p) : false,
         ]),
       ),
-      pending: this.request.admin && can(this.request.admin.role, 'moderation') ? await pendingCount(app.db) : 0,
+      pending:
+        this.request.admin && can(this.request.admin.role, 'comments')
+          ? await pendingCount(app.db, moderatesEveryComment(this.request.admin.role) ? null : this.request.admin.id)
+          : 0,
       path: this.request.url.split('?')[0],
       mailNav: app.mail.enabled,
       ...data,

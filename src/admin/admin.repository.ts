@@ -162,7 +162,14 @@ export async function findCategoryById(db: Db, id: number) {
 
 // ---- Comment moderation ----
 
-export async function listComments(db: Db, status: CommentStatus, postId: number | null, limit: number, offset: number) {
+export async function listComments(
+  db: Db,
+  status: CommentStatus,
+  postId: number | null,
+  limit: number,
+  offset: number,
+  authorId: number | null = null,
+) {
   let q = db
     .selectFrom('comments as c')
     .innerJoin('posts as p', 'p.id', 'c.post_id')
@@ -186,6 +193,8 @@ export async function listComments(db: Db, status: CommentStatus, postId: number
     ])
     .where('c.status', '=', status)
   if (postId !== null) q = q.where('c.post_id', '=', postId)
+  // An author's queue: comments on their own posts (src/admin/permissions.ts).
+  if (authorId !== null) q = q.where('p.author_id', '=', authorId)
   // The queue is read oldest first, like a mailbox worked through; the other tabs newest first.
   return q
     .orderBy('c.created_at', status === 'pending' ? 'asc' : 'desc')
@@ -197,23 +206,28 @@ export async function listComments(db: Db, status: CommentStatus, postId: number
 
 export type AdminCommentRow = Awaited<ReturnType<typeof listComments>>[number]
 
-export async function countCommentsByStatus(db: Db, postId: number | null): Promise<Record<CommentStatus, number>> {
+export async function countCommentsByStatus(
+  db: Db,
+  postId: number | null,
+  authorId: number | null = null,
+): Promise<Record<CommentStatus, number>> {
   let q = db
     .selectFrom('comments')
     .select(['status'])
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .groupBy('status')
   if (postId !== null) q = q.where('post_id', '=', postId)
+  if (authorId !== null) q = q.where('post_id', 'in', (eb) => eb.selectFrom('posts').select('id').where('author_id', '=', authorId))
   const counts: Record<CommentStatus, number> = { pending: 0, approved: 0, spam: 0 }
   for (const row of await q.execute()) counts[row.status] = Number(row.n)
   return counts
 }
 
 /** Posts that have comments, for the queue's filter. */
-export async function postsWithComments(db: Db) {
-  return db
-    .selectFrom('posts as p')
-    .select(['p.id', 'p.title'])
+export async function postsWithComments(db: Db, authorId: number | null = null) {
+  let q = db.selectFrom('posts as p').select(['p.id', 'p.title'])
+  if (authorId !== null) q = q.where('p.author_id', '=', authorId)
+  return q
     .where((eb) => eb.exists(eb.selectFrom('comments as c').select('c.id').whereRef('c.post_id', '=', 'p.id')))
     .orderBy(sql`coalesce(p.published_at, p.updated_at)`, 'desc')
     .execute()
@@ -244,12 +258,13 @@ export async function deleteComments(db: Db, ids: readonly number[]): Promise<nu
   })
 }
 
-export async function pendingCount(db: Db): Promise<number> {
-  const row = await db
+export async function pendingCount(db: Db, authorId: number | null = null): Promise<number> {
+  let q = db
     .selectFrom('comments')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('status', '=', 'pending')
-    .executeTakeFirstOrThrow()
+  if (authorId !== null) q = q.where('post_id', 'in', (eb) => eb.selectFrom('posts').select('id').where('author_id', '=', authorId))
+  const row = await q.executeTakeFirstOrThrow()
   return Number(row.n)
 }
 

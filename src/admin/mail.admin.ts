@@ -10,6 +10,7 @@ import { renderCommentBody } from '../content/comment-text.ts'
 import { isAddress, readableAddress } from '../lib/address.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
+import { ownComment } from './comment-scope.ts'
 import { pager } from './view-models.ts'
 import { loadProfile, saveProfile, type ProfileForm } from './profile.ts'
 
@@ -219,7 +220,9 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
 
   // The "approve" and "mark as spam" links of a held-comment mail.
   for (const verb of ['approve', 'spam'] as const) {
-    app.get(`/comments/:id/${verb}`, { config: { permission: 'moderation' } }, (request, reply) => moderatePage(request, reply, verb))
+    app.get(`/comments/:id/${verb}`, { config: { permission: 'comments' }, preValidation: ownComment(app) }, (request, reply) =>
+      moderatePage(request, reply, verb),
+    )
   }
 
   async function moderatePage(request: FastifyRequest, reply: FastifyReply, verb: 'approve' | 'spam') {

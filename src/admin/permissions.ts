@@ -17,7 +17,9 @@ export type Permission =
   | 'posts.write'
   /** Upload images to the media library and see it. */
   | 'media'
-  /** Comments, bans, readers' reports. */
+  /** Moderate comments and readers' reports (an author: on their own posts only, see moderatesEveryComment). */
+  | 'comments'
+  /** Bans (they reach every post). */
   | 'moderation'
   | 'categories'
   /** The blog's settings and the mail outbox. */
@@ -28,10 +30,10 @@ export type Permission =
   | 'users'
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set(['signed-in', 'posts.write', 'media', 'moderation', 'categories', 'settings', 'transfer', 'users']),
-  administrator: new Set(['signed-in', 'posts.write', 'media', 'moderation', 'categories', 'settings', 'transfer', 'users']),
-  editor: new Set(['signed-in', 'posts.write', 'media', 'moderation', 'categories']),
-  author: new Set(['signed-in', 'posts.write', 'media']),
+  owner: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users']),
+  administrator: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users']),
+  editor: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories']),
+  author: new Set(['signed-in', 'posts.write', 'media', 'comments']),
   contributor: new Set(['signed-in', 'posts.write']),
 }
 
@@ -42,6 +44,11 @@ export function can(role: Role, permission: Permission): boolean {
 /** Edits posts and pages written by others (and publishes contributors' drafts). */
 export function editsEveryPost(role: Role): boolean {
   return role === 'owner' || role === 'administrator' || role === 'editor'
+}
+
+/** Moderates comments on every post; an author moderates those on their own posts only. */
+export function moderatesEveryComment(role: Role): boolean {
+  return editsEveryPost(role)
 }
 
 /** Publishes or schedules (a contributor only saves drafts and submits them for review). */

@@ -196,6 +196,38 @@ describe('writers and posts in the admin', () => {
     expect(list.body).not.toContain('Par Olga')
   })
 
+  it('an author moderates the comments on their own posts only', async () => {
+    const abelPost = await post('Par Abel')
+    const olgaPost = await post('Par Olga')
+    const comment = async (postId: number, body: string) =>
+      (
+        await blog.app.db
+          .insertInto('comments')
+          .values({ post_id: postId, parent_id: null, author_name: 'Lina', body, status: 'pending', created_at: new Date().toISOString() })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id
+    const mine = await comment(abelPost.id, 'Sur la note d’Abel')
+    const theirs = await comment(olgaPost.id, 'Sur la note d’Olga')
+    const abel = await client('abel')
+    const queue = await abel.get('/admin/comments?status=pending')
+    expect(queue.statusCode).toBe(200)
+    expect(queue.body).toContain('Sur la note d’Abel')
+    expect(queue.body).not.toContain('Sur la note d’Olga')
+    expect((await abel.get('/admin')).body).toContain('Commentaires (1)')
+    expect((await abel.post('/admin/comments', { action: 'approve', 'ids[]': [String(mine), String(theirs)] })).statusCode).toBe(403)
+    expect((await abel.post('/admin/comments', { row: `spam:${theirs}` })).statusCode).toBe(403)
+    expect((await abel.get(`/admin/comments/${theirs}/answer`)).statusCode).toBe(403)
+    expect((await abel.post(`/admin/comments/${theirs}/pin`)).statusCode).toBe(403)
+    const status = async (id: number) =>
+      (await blog.app.db.selectFrom('comments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status
+    expect([await status(mine), await status(theirs)]).toEqual(['pending', 'pending'])
+    expect((await abel.post('/admin/comments', { row: `approve:${mine}` })).statusCode).toBe(303)
+    expect(await status(mine)).toBe('approved')
+    // Bans reach every post: not an author's.
+    expect((await abel.get('/admin/bans')).statusCode).toBe(403)
+  })
+
   it('a contributor submits a draft for review; an editor sees it marked and publishes it; it stays the contributor’s', async () => {
     const cleo = await client('cleo')
     const editor = await cleo.get('/admin/posts/new')

@@ -83,13 +83,13 @@ describe('permissions, every admin route for every role', () => {
 
 describe('the roles, as the issue states them', () => {
   const expected: Record<Role, string[]> = {
-    owner: ['signed-in', 'posts.write', 'media', 'moderation', 'categories', 'settings', 'transfer', 'users'],
-    administrator: ['signed-in', 'posts.write', 'media', 'moderation', 'categories', 'settings', 'transfer', 'users'],
-    editor: ['signed-in', 'posts.write', 'media', 'moderation', 'categories'],
-    author: ['signed-in', 'posts.write', 'media'],
+    owner: ['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users'],
+    administrator: ['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users'],
+    editor: ['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories'],
+    author: ['signed-in', 'posts.write', 'media', 'comments'],
     contributor: ['signed-in', 'posts.write'],
   }
-  const all = ['signed-in', 'posts.write', 'media', 'moderation', 'categories', 'settings', 'transfer', 'users'] as const
+  const all = ['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users'] as const
   for (const role of ROLES) {
     it(`${role}`, () => {
       expect(all.filter((p) => can(role, p))).toEqual(expected[role])
