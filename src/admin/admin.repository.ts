@@ -129,10 +129,11 @@ export async function countComments(db: Db, postId: number): Promise<number> {
 }
 
 /** The signature of the most recently written post that has one: the default for a new post. */
-export async function lastSignature(db: Db): Promise<string | null> {
-  const row = await db
-    .selectFrom('posts')
-    .select('signature')
+/** The newest post's signature (of one writer's posts when `authorId` is given). */
+export async function lastSignature(db: Db, authorId: number | null = null): Promise<string | null> {
+  let q = db.selectFrom('posts').select('signature')
+  if (authorId !== null) q = q.where('author_id', '=', authorId)
+  const row = await q
     .where('signature', '!=', '')
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')

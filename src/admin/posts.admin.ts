@@ -178,7 +178,9 @@ export default async function postsRoutes(app: FastifyInstance) {
   )
 
   app.get('/posts/new', { config: { permission: 'posts.write' } }, async (request, reply) => {
-    const signature = (await lastSignature(app.db)) ?? request.admin!.username
+    // With several writers, a new post is signed as the writer signed their last one, else with their name.
+    const actor = request.admin!
+    const signature = (await lastSignature(app.db, actor.id)) ?? actor.displayName
     return editor(reply, undefined, {
       title: '',
       slug: '',

@@ -232,6 +232,8 @@ describe('writers and posts in the admin', () => {
     const cleo = await client('cleo')
     const editor = await cleo.get('/admin/posts/new')
     expect(editor.body).toContain('value="review"')
+    // Signed with her own name, not the last post's signature (Abel's, Olga's).
+    expect(editor.body).toContain('<input id="signature" name="signature" type="text" value="cleo"')
     expect(editor.body).not.toContain('value="publish"')
     expect(editor.body).not.toContain('id="images-fieldset"')
     // Even a forged "publish" only submits it: nothing typed is lost, nothing is published.
