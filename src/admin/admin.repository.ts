@@ -133,12 +133,7 @@ export async function countComments(db: Db, postId: number): Promise<number> {
 export async function lastSignature(db: Db, authorId: number | null = null): Promise<string | null> {
   let q = db.selectFrom('posts').select('signature')
   if (authorId !== null) q = q.where('author_id', '=', authorId)
-  const row = await q
-    .where('signature', '!=', '')
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst()
+  const row = await q.where('signature', '!=', '').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst()
   return row?.signature ?? null
 }
 
