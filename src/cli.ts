@@ -193,7 +193,8 @@ const commands: Record<string, Command> = {
   },
   // ---- admin ----
   'user add': {
-    usage: 'user add <username>       create an admin (password read from stdin, or prompted)',
+    usage:
+      'user add <username> [--role owner|administrator|editor|author|contributor]  create a writer, an owner unless --role says (password read from stdin, or prompted)',
     run: userAdd,
   },
   'user password': {

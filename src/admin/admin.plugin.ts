@@ -10,6 +10,8 @@ import { messages } from '../i18n/index.ts'
 import { isSessionRevoked, pendingCount } from './admin.repository.ts'
 import { refusal } from './http.ts'
 import type { Actor } from './audit.ts'
+import { can, isRole, moderatesEveryComment, type Permission, type Role } from './permissions.ts'
+import usersRoutes from './users.admin.ts'
 import authRoutes from './auth.routes.ts'
 import categoriesRoutes from './categories.admin.ts'
 import commentsRoutes from './comments.admin.ts'
@@ -26,10 +28,20 @@ import transferRoutes from './transfer.admin.ts'
 import mailAdminRoutes from './mail.admin.ts'
 import { findUserById } from './users.ts'
 
+/** A signed-in writer: who they are and what their role lets them do (src/admin/permissions.ts). */
+export interface Writer extends Actor {
+  id: number
+  role: Role
+  displayName: string
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Every route under /admin, as the router has it (the tests check each one refuses strangers). */
-    adminRoutes: Array<{ method: string; url: string }>
+    /**
+     * Every route under /admin, as the router has it, with the permission its config declares (the tests check
+     * each one refuses strangers, and every role what its permissions do not grant).
+     */
+    adminRoutes: Array<{ method: string; url: string; permission?: Permission; public?: boolean }>
     /**
      * The admin signed in who sent this request, read from the session cookie without touching it: for public
      * routes (a comment posted signed in carries the "author" mark). Null for everyone else.
@@ -37,16 +49,18 @@ declare module 'fastify' {
     signedInAdmin(request: FastifyRequest): Promise<Actor | null>
   }
   interface FastifyRequest {
-    /** The signed-in admin (set on every non-public admin route). */
-    admin: Actor | null
+    /** The signed-in writer (set on every non-public admin route). */
+    admin: Writer | null
   }
   interface FastifyReply {
     /** Renders an admin page (admin layout, CSRF token, no index, no cache). */
     adminPage(template: string, data?: Record<string, unknown>): Promise<FastifyReply>
   }
   interface FastifyContextConfig {
-    /** An admin route that needs no session (sign-in). */
+    /** An admin route that needs no session (sign-in, an invitation's page). */
     public?: boolean
+    /** What a signed-in writer needs to use this admin route; a route without one is refused to everyone. */
+    permission?: Permission
   }
 }
 
@@ -85,7 +99,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   })
 
   /** The signed-in admin, or null. A password reset or a deleted account ends the session. */
-  async function authenticate(request: FastifyRequest): Promise<Actor | null> {
+  async function authenticate(request: FastifyRequest): Promise<Writer | null> {
     return authenticateSession(request.session)
   }
 
@@ -95,7 +109,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
     return session ? authenticateSession(session, false) : null
   }
 
-  async function authenticateSession(session: FastifyRequest['session'], slide = true): Promise<Actor | null> {
+  async function authenticateSession(session: FastifyRequest['session'], slide = true): Promise<Writer | null> {
     const uid: unknown = session.get('uid')
     const stamp: unknown = session.get('stamp')
     const since: unknown = session.get('since')
@@ -108,12 +122,19 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
     // Sliding expiry: a working admin is not signed out after SESSION_IDLE_SECONDS.
     const ts: unknown = session.get('__ts')
     if (slide && typeof ts === 'number' && Date.now() / 1000 - ts > SESSION_REFRESH_SECONDS) session.touch()
-    return { id: user.id, username: user.username }
+    if (!isRole(user.role)) return null
+    return { id: user.id, username: user.username, role: user.role, displayName: user.display_name || user.username }
   }
 
   app.addHook('onRequest', async (request, reply) => {
     request.admin = await authenticate(request)
-    if (request.admin || request.routeOptions.config.public) return
+    const config = request.routeOptions.config
+    if (request.admin && !config.public) {
+      // Undeclared means nobody: a route someone forgot to declare is closed, not open.
+      if (config.permission && can(request.admin.role, config.permission)) return
+      throw refusal(403, `role ${request.admin.role} lacks ${config.permission ?? 'an undeclared permission'}`)
+    }
+    if (request.admin || config.public) return
     if (SAFE_METHODS.has(request.method)) {
       return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303)
     }
@@ -135,7 +156,17 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
       noindex: true,
       csrf: this.generateCsrf(),
       user: this.request.admin,
-      pending: this.request.admin ? await pendingCount(app.db) : 0,
+      // What the menu offers: only what this writer's role allows.
+      may: Object.fromEntries(
+        (['media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users'] as const).map((p) => [
+          p,
+          this.request.admin ? can(this.request.admin.role, p) : false,
+        ]),
+      ),
+      pending:
+        this.request.admin && can(this.request.admin.role, 'comments')
+          ? await pendingCount(app.db, moderatesEveryComment(this.request.admin.role) ? null : this.request.admin.id)
+          : 0,
       path: this.request.url.split('?')[0],
       mailNav: app.mail.enabled,
       ...data,
@@ -149,6 +180,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
     let message: string | null = null
     if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') message = t.csrfFailed
     else if (status === 401) message = t.unauthorized
+    else if (status === 403 && error.code === 'CARNET_ADMIN_403') message = t.forbidden
     else if (status === 429) message = t.tooMany
     // Anything else is the app's error handler's business (it hides 5xx details).
     if (!message) throw error
@@ -172,18 +204,22 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(transferRoutes)
   await app.register(mediaRoutes)
   await app.register(mailAdminRoutes)
+  await app.register(usersRoutes)
 }
 
 async function adminPlugin(app: FastifyInstance) {
   // Admin pages are personal: no cache keeps or validates them, nor a signed-in admin's view of the blog.
   app.requestPrivacy.declarePrivatePrefix('/admin')
   app.requestPrivacy.declarePrivateCookie(SESSION_COOKIE)
-  const routes: Array<{ method: string; url: string }> = []
+  const routes: FastifyInstance['adminRoutes'] = []
   app.decorate('adminRoutes', routes)
   // Collected at the root, so that an /admin route registered by any plugin after this one is listed too.
   app.addHook('onRoute', (route) => {
     if (route.url !== '/admin' && !route.url.startsWith('/admin/')) return
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+    const config = (route.config ?? {}) as { permission?: Permission; public?: boolean }
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, permission: config.permission, public: config.public })
+    }
   })
   const reader: SessionReader = { read: async () => null }
   app.decorate('signedInAdmin', (request: FastifyRequest) => reader.read(request))

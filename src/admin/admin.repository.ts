@@ -23,13 +23,22 @@ function inState(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, state
   return visibleToReaders(eb, now)
 }
 
-export async function listPosts(db: Db, now: string, state: PostState | null, limit: number, offset: number) {
+export async function listPosts(
+  db: Db,
+  now: string,
+  state: PostState | null,
+  limit: number,
+  offset: number,
+  authorId: number | null = null,
+) {
   let q = db
     .selectFrom('posts as p')
-    .select(['p.id', 'p.slug', 'p.title', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at'])
+    .select(['p.id', 'p.slug', 'p.title', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at', 'p.submitted_at'])
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))
   if (state) q = q.where((eb) => inState(eb, state, now))
+  // An author's or a contributor's list: their own posts (src/admin/permissions.ts).
+  if (authorId !== null) q = q.where('p.author_id', '=', authorId)
   // Newest first; drafts without a date sort by their last change.
   return q
     .orderBy(sql`coalesce(p.published_at, p.updated_at)`, 'desc')
@@ -94,6 +103,8 @@ export async function findPostById(db: Db, id: number) {
       'p.published_at',
       'p.comments_open',
       'p.updated_at',
+      'p.author_id',
+      'p.submitted_at',
     ])
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))
@@ -118,15 +129,11 @@ export async function countComments(db: Db, postId: number): Promise<number> {
 }
 
 /** The signature of the most recently written post that has one: the default for a new post. */
-export async function lastSignature(db: Db): Promise<string | null> {
-  const row = await db
-    .selectFrom('posts')
-    .select('signature')
-    .where('signature', '!=', '')
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst()
+/** The newest post's signature (of one writer's posts when `authorId` is given). */
+export async function lastSignature(db: Db, authorId: number | null = null): Promise<string | null> {
+  let q = db.selectFrom('posts').select('signature')
+  if (authorId !== null) q = q.where('author_id', '=', authorId)
+  const row = await q.where('signature', '!=', '').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst()
   return row?.signature ?? null
 }
 
@@ -151,7 +158,14 @@ export async function findCategoryById(db: Db, id: number) {
 
 // ---- Comment moderation ----
 
-export async function listComments(db: Db, status: CommentStatus, postId: number | null, limit: number, offset: number) {
+export async function listComments(
+  db: Db,
+  status: CommentStatus,
+  postId: number | null,
+  limit: number,
+  offset: number,
+  authorId: number | null = null,
+) {
   let q = db
     .selectFrom('comments as c')
     .innerJoin('posts as p', 'p.id', 'c.post_id')
@@ -175,6 +189,8 @@ export async function listComments(db: Db, status: CommentStatus, postId: number
     ])
     .where('c.status', '=', status)
   if (postId !== null) q = q.where('c.post_id', '=', postId)
+  // An author's queue: comments on their own posts (src/admin/permissions.ts).
+  if (authorId !== null) q = q.where('p.author_id', '=', authorId)
   // The queue is read oldest first, like a mailbox worked through; the other tabs newest first.
   return q
     .orderBy('c.created_at', status === 'pending' ? 'asc' : 'desc')
@@ -186,23 +202,28 @@ export async function listComments(db: Db, status: CommentStatus, postId: number
 
 export type AdminCommentRow = Awaited<ReturnType<typeof listComments>>[number]
 
-export async function countCommentsByStatus(db: Db, postId: number | null): Promise<Record<CommentStatus, number>> {
+export async function countCommentsByStatus(
+  db: Db,
+  postId: number | null,
+  authorId: number | null = null,
+): Promise<Record<CommentStatus, number>> {
   let q = db
     .selectFrom('comments')
     .select(['status'])
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .groupBy('status')
   if (postId !== null) q = q.where('post_id', '=', postId)
+  if (authorId !== null) q = q.where('post_id', 'in', (eb) => eb.selectFrom('posts').select('id').where('author_id', '=', authorId))
   const counts: Record<CommentStatus, number> = { pending: 0, approved: 0, spam: 0 }
   for (const row of await q.execute()) counts[row.status] = Number(row.n)
   return counts
 }
 
 /** Posts that have comments, for the queue's filter. */
-export async function postsWithComments(db: Db) {
-  return db
-    .selectFrom('posts as p')
-    .select(['p.id', 'p.title'])
+export async function postsWithComments(db: Db, authorId: number | null = null) {
+  let q = db.selectFrom('posts as p').select(['p.id', 'p.title'])
+  if (authorId !== null) q = q.where('p.author_id', '=', authorId)
+  return q
     .where((eb) => eb.exists(eb.selectFrom('comments as c').select('c.id').whereRef('c.post_id', '=', 'p.id')))
     .orderBy(sql`coalesce(p.published_at, p.updated_at)`, 'desc')
     .execute()
@@ -233,12 +254,13 @@ export async function deleteComments(db: Db, ids: readonly number[]): Promise<nu
   })
 }
 
-export async function pendingCount(db: Db): Promise<number> {
-  const row = await db
+export async function pendingCount(db: Db, authorId: number | null = null): Promise<number> {
+  let q = db
     .selectFrom('comments')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('status', '=', 'pending')
-    .executeTakeFirstOrThrow()
+  if (authorId !== null) q = q.where('post_id', 'in', (eb) => eb.selectFrom('posts').select('id').where('author_id', '=', authorId))
+  const row = await q.executeTakeFirstOrThrow()
   return Number(row.n)
 }
 

@@ -27,7 +27,7 @@ export const loginForm = z.object({ username: text, password: text, next: text }
 
 // ---- Posts ----
 
-export const POST_ACTIONS = ['draft', 'publish', 'schedule', 'preview'] as const
+export const POST_ACTIONS = ['draft', 'publish', 'schedule', 'preview', 'review'] as const
 export type PostAction = (typeof POST_ACTIONS)[number]
 
 export const postListQuery = z.object({
@@ -219,6 +219,7 @@ export function settingsForm(t: Messages['admin']) {
     banAction: z.enum(['spam', 'refuse'], { error: t.invalidChoice }).default('spam'),
     commentEditMinutes: intField(0, 1440, t.invalidEditMinutes),
     reportHoldThreshold: intField(0, 1000, t.invalidReportThreshold),
+    bylines: z.enum(['auto', 'always', 'never'], { error: t.invalidChoice }).default('auto'),
   })
 }
 

@@ -124,13 +124,13 @@ export default async function appearanceRoutes(app: FastifyInstance) {
     images: (l) => l.imagesSaved,
   }
 
-  app.get('/appearance', async (request, reply) => {
+  app.get('/appearance', { config: { permission: 'settings' } }, async (request, reply) => {
     const done = String((request.query as Record<string, unknown>).done ?? '')
     return page(reply, { notice: notices[done]?.(lookMessages()) ?? null })
   })
 
   // Preview, save, or back to the form from the preview: one form, its button says which.
-  app.post('/appearance/design', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/appearance/design', { config: { permission: 'settings' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const look = lookMessages()
     const body = (request.body ?? {}) as Body
     // As typed; colours as a colour field holds them (#rrggbb in lower case).
@@ -161,7 +161,7 @@ export default async function appearanceRoutes(app: FastifyInstance) {
   })
 
   // A form body up to four times the cap: a stylesheet too big gets its message and is kept, not a bare 413.
-  app.post('/appearance/css', { preHandler: app.csrfProtection, bodyLimit: 4 * CUSTOM_CSS_MAX_BYTES }, async (request, reply) => {
+  app.post('/appearance/css', { config: { permission: 'settings' }, preHandler: app.csrfProtection, bodyLimit: 4 * CUSTOM_CSS_MAX_BYTES }, async (request, reply) => {
     const look = lookMessages()
     const body = (request.body ?? {}) as Body
     const css = str(body, 'customCss').replace(/\r\n?/g, '\n')
@@ -172,7 +172,7 @@ export default async function appearanceRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/appearance?done=css', 303)
   })
 
-  app.post('/appearance/images', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/appearance/images', { config: { permission: 'settings' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const look = lookMessages()
     const body = (request.body ?? {}) as Body
     const values = { logo: str(body, 'logo'), favicon: str(body, 'favicon') }

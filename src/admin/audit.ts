@@ -29,12 +29,9 @@ export async function audit(
     .execute()
 }
 
-export async function recentAudit(db: Kysely<Database>, limit: number) {
-  return db
-    .selectFrom('audit_log')
-    .select(['id', 'username', 'action', 'target', 'details', 'created_at'])
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute()
+/** The latest entries; of one writer only when `userId` is given (writers who do not manage the blog see their own). */
+export async function recentAudit(db: Kysely<Database>, limit: number, userId: number | null = null) {
+  let q = db.selectFrom('audit_log').select(['id', 'username', 'action', 'target', 'details', 'created_at'])
+  if (userId !== null) q = q.where('user_id', '=', userId)
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
 }

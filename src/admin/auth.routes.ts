@@ -28,7 +28,7 @@ export default async function authRoutes(app: FastifyInstance) {
       heading: t().loginTitle,
       next: safeNext(query.next),
       username: '',
-      notice: query.out === '1' ? t().signedOut : null,
+      notice: query.out === '1' ? t().signedOut : query.welcome === '1' ? messages(app.settings.get().language).writers.welcome : null,
       error: null,
     })
   })
@@ -68,7 +68,7 @@ export default async function authRoutes(app: FastifyInstance) {
     },
   )
 
-  app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/logout', { config: { permission: 'signed-in' }, preHandler: app.csrfProtection }, async (request, reply) => {
     await audit(app.db, request.admin!, 'user.logout')
     // The cookie is stateless: remember that this one is over, in case a copy of it is replayed.
     const since = request.session.get('since') as number

@@ -51,13 +51,13 @@ export default async function categoriesRoutes(app: FastifyInstance) {
     return { raw, name, slug, errors }
   }
 
-  app.get('/categories', async (request, reply) => {
+  app.get('/categories', { config: { permission: 'categories' } }, async (request, reply) => {
     const done = (request.query as Record<string, unknown>).done
     const t = adminContext(app).t
     return page(reply, null, done === 'saved' ? t.categorySaved : done === 'deleted' ? t.categoryDeleted : null)
   })
 
-  app.post('/categories', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/categories', { config: { permission: 'categories' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const v = await validate(request.body)
     if (Object.keys(v.errors).length > 0) {
       return page(reply.code(400), { id: 'new', name: v.raw.name, slug: v.raw.slug, errors: v.errors }, null)
@@ -67,7 +67,7 @@ export default async function categoriesRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/categories?done=saved', 303)
   })
 
-  app.post('/categories/:id', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/categories/:id', { config: { permission: 'categories' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const category = params.success ? await findCategoryById(app.db, params.data.id) : undefined
     if (!category) return reply.callNotFound()
@@ -83,7 +83,7 @@ export default async function categoriesRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/categories?done=saved', 303)
   })
 
-  app.post('/categories/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/categories/:id/delete', { config: { permission: 'categories' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const category = params.success ? await findCategoryById(app.db, params.data.id) : undefined
     if (!category) return reply.callNotFound()

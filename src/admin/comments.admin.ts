@@ -8,6 +8,7 @@ import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { pager, toAdminCommentItem } from './view-models.ts'
 import { reportedSection } from './reports.admin.ts'
+import { assertOwnComments, authorScope } from './comment-scope.ts'
 
 const PAGE_SIZE = 50
 const STATUS_OF: Record<Exclude<ModerationAction, 'delete'>, CommentStatus> = { approve: 'approved', spam: 'spam' }
@@ -18,16 +19,17 @@ function queueUrl(status: CommentStatus, post: number | undefined, extra: Record
 }
 
 export default async function commentsRoutes(app: FastifyInstance) {
-  app.get('/comments', async (request, reply) => {
+  app.get('/comments', { config: { permission: 'comments' } }, async (request, reply) => {
     const context = adminContext(app)
     const query = commentListQuery.parse(request.query ?? {})
     const postId = query.post ?? null
+    const author = authorScope(request.admin!)
     const [rows, counts, posts, reported] = await Promise.all([
-      listComments(app.db, query.status, postId, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE),
-      countCommentsByStatus(app.db, postId),
-      postsWithComments(app.db),
+      listComments(app.db, query.status, postId, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE, author),
+      countCommentsByStatus(app.db, postId, author),
+      postsWithComments(app.db, author),
       // Readers' reports come first (src/admin/reports.admin.ts).
-      reportedSection(app, context, postId),
+      reportedSection(app, context, postId, author),
     ])
     const labels: Record<CommentStatus, string> = { pending: context.t.pending, approved: context.t.approved, spam: context.t.spam }
     const base = new URLSearchParams({ status: query.status, ...(postId !== null ? { post: String(postId) } : {}) })
@@ -55,7 +57,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.post('/comments', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/comments', { config: { permission: 'comments' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const form = moderationForm.parse(request.body ?? {})
     const back = form.back
     const pageExtra: Record<string, string> = back.page > 1 ? { page: String(back.page) } : {}
@@ -63,6 +65,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       return reply.redirect(queueUrl(back.status, back.post, { ...pageExtra, none: '1' }), 303)
     }
     const action = form.action
+    await assertOwnComments(app, request.admin!, form.ids)
     let changed: number
     if (action === 'delete') changed = await deleteComments(app.db, form.ids)
     else {

@@ -10,6 +10,7 @@ import { lastSignature } from './admin.repository.ts'
 import { idParams } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
+import { ownComment } from './comment-scope.ts'
 import {
   answerForm,
   backFields,
@@ -69,7 +70,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     })
   }
 
-  app.get('/bans', async (request, reply) => {
+  app.get('/bans', { config: { permission: 'moderation' } }, async (request, reply) => {
     const t = adminContext(app).t
     const query = banPageQuery.parse(request.query ?? {})
     let values = EMPTY_BAN
@@ -94,7 +95,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return bansPage(reply, { values, errors: {} }, notice)
   })
 
-  app.post('/bans', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/bans', { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const context = adminContext(app)
     const form = parseBanForm(request.body, context.t, context.settings.timezone, clockNow())
     if (Object.keys(form.errors).length > 0) {
@@ -143,7 +144,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return reply.redirect(`/admin/bans?${done}`, 303)
   })
 
-  app.post('/bans/:id/lift', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/bans/:id/lift', { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const ban = params.success ? await findBanById(app.db, params.data.id) : undefined
     if (!ban) return reply.redirect('/admin/bans?done=gone', 303)
@@ -152,7 +153,7 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/bans?done=lifted', 303)
   })
 
-  app.post('/bans/:id/hide', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/bans/:id/hide', { config: { permission: 'moderation' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const ban = params.success ? await findBanById(app.db, params.data.id) : undefined
     if (!ban) return reply.redirect('/admin/bans?done=gone', 303)
@@ -170,14 +171,18 @@ export default async function conversationRoutes(app: FastifyInstance) {
     ['pin', true],
     ['unpin', false],
   ] as const) {
-    app.post(`/comments/:id/${path}`, { preHandler: app.csrfProtection }, async (request, reply) => {
-      const params = idParams.safeParse(request.params)
-      const back = backFields.parse(request.body ?? {})
-      if (!params.success) return reply.redirect(queueUrl(back, { done: '0' }), 303)
-      const changed = await setPinned(app.db, params.data.id, pinned)
-      if (changed) await audit(app.db, request.admin!, `comment.${path}`, `comment ${params.data.id}`)
-      return reply.redirect(queueUrl(back, { done: changed ? '1' : '0' }, `#c${params.data.id}`), 303)
-    })
+    app.post(
+      `/comments/:id/${path}`,
+      { config: { permission: 'comments' }, preValidation: ownComment(app), preHandler: app.csrfProtection },
+      async (request, reply) => {
+        const params = idParams.safeParse(request.params)
+        const back = backFields.parse(request.body ?? {})
+        if (!params.success) return reply.redirect(queueUrl(back, { done: '0' }), 303)
+        const changed = await setPinned(app.db, params.data.id, pinned)
+        if (changed) await audit(app.db, request.admin!, `comment.${path}`, `comment ${params.data.id}`)
+        return reply.redirect(queueUrl(back, { done: changed ? '1' : '0' }, `#c${params.data.id}`), 303)
+      },
+    )
   }
 
   // ---- Answers ----
@@ -209,65 +214,69 @@ export default async function conversationRoutes(app: FastifyInstance) {
     return postSignature.trim() || (await lastSignature(app.db))?.trim() || username
   }
 
-  app.get('/comments/:id/answer', async (request, reply) => {
+  app.get('/comments/:id/answer', { config: { permission: 'comments' }, preValidation: ownComment(app) }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     const back = backFields.parse(request.query ?? {})
     if (!params.success) return reply.callNotFound()
     return answerPage(reply, params.data.id, { body: '', error: null, back })
   })
 
-  app.post('/comments/:id/answer', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const t = adminContext(app).t
-    const params = idParams.safeParse(request.params)
-    const back = backFields.parse(request.body ?? {})
-    if (!params.success) return reply.callNotFound()
-    // `answer-<id>` from the moderation list's box, `body` from the answer page.
-    const fields = (request.body ?? {}) as Record<string, unknown>
-    const form = answerForm.parse({ ...fields, body: fields[`answer-${params.data.id}`] ?? fields.body })
-    const parent = await findCommentWithPost(app.db, params.data.id)
-    if (!parent) return reply.redirect(queueUrl(back, { done: '0' }), 303)
-    const answer = cleanAnswer(form.body, t)
-    // A spam comment is not answered: the answer would hang under a comment readers never see.
-    const error = parent.status === 'spam' ? t.answerNotHere : answer.error
-    if (error) {
-      reply.code(400)
-      return answerPage(reply, parent.id, { body: form.body, error, back })
-    }
-    const actor = request.admin!
-    const name = await answerName(parent.post_signature, actor.username)
-    const id = await app.db.transaction().execute(async (trx) => {
-      // Answering a waiting comment approves it: an answer under a hidden comment would stand alone.
-      if (parent.status === 'pending') {
-        await trx.updateTable('comments').set({ status: 'approved' }).where('id', '=', parent.id).execute()
-        await audit(trx, actor, 'comment.approve', `comments ${parent.id}`, { count: 1 })
+  app.post(
+    '/comments/:id/answer',
+    { config: { permission: 'comments' }, preValidation: ownComment(app), preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const t = adminContext(app).t
+      const params = idParams.safeParse(request.params)
+      const back = backFields.parse(request.body ?? {})
+      if (!params.success) return reply.callNotFound()
+      // `answer-<id>` from the moderation list's box, `body` from the answer page.
+      const fields = (request.body ?? {}) as Record<string, unknown>
+      const form = answerForm.parse({ ...fields, body: fields[`answer-${params.data.id}`] ?? fields.body })
+      const parent = await findCommentWithPost(app.db, params.data.id)
+      if (!parent) return reply.redirect(queueUrl(back, { done: '0' }), 303)
+      const answer = cleanAnswer(form.body, t)
+      // A spam comment is not answered: the answer would hang under a comment readers never see.
+      const error = parent.status === 'spam' ? t.answerNotHere : answer.error
+      if (error) {
+        reply.code(400)
+        return answerPage(reply, parent.id, { body: form.body, error, back })
       }
-      const row = await trx
-        .insertInto('comments')
-        .values({
-          post_id: parent.post_id,
-          parent_id: parent.id,
-          author_name: name,
-          author_email: null,
-          author_url: null,
-          body: answer.text,
-          status: 'approved',
-          created_at: nowIso(),
-          ip: null,
-          body_key: null,
-          user_id: actor.id,
+      const actor = request.admin!
+      const name = await answerName(parent.post_signature, actor.username)
+      const id = await app.db.transaction().execute(async (trx) => {
+        // Answering a waiting comment approves it: an answer under a hidden comment would stand alone.
+        if (parent.status === 'pending') {
+          await trx.updateTable('comments').set({ status: 'approved' }).where('id', '=', parent.id).execute()
+          await audit(trx, actor, 'comment.approve', `comments ${parent.id}`, { count: 1 })
+        }
+        const row = await trx
+          .insertInto('comments')
+          .values({
+            post_id: parent.post_id,
+            parent_id: parent.id,
+            author_name: name,
+            author_email: null,
+            author_url: null,
+            body: answer.text,
+            status: 'approved',
+            created_at: nowIso(),
+            ip: null,
+            body_key: null,
+            user_id: actor.id,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        await audit(trx, actor, 'comment.answer', `comment ${parent.id}`, {
+          answer: row.id,
+          ...(parent.status === 'pending' ? { approved: true } : {}),
         })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      await audit(trx, actor, 'comment.answer', `comment ${parent.id}`, {
-        answer: row.id,
-        ...(parent.status === 'pending' ? { approved: true } : {}),
+        // The approved comment's followers, and the commenter answered, hear of it (src/mail/), in this transaction.
+        await app.mail.commentsApproved(trx, parent.status === 'pending' ? [parent.id, row.id] : [row.id])
+        return row.id
       })
-      // The approved comment's followers, and the commenter answered, hear of it (src/mail/), in this transaction.
-      await app.mail.commentsApproved(trx, parent.status === 'pending' ? [parent.id, row.id] : [row.id])
-      return row.id
-    })
-    app.mail.wake()
-    request.log.info({ comment: parent.id, answer: id }, 'comment answered by an admin')
-    return reply.redirect(queueUrl(back, { done: parent.status === 'pending' ? '2' : '1' }, `#c${parent.id}`), 303)
-  })
+      app.mail.wake()
+      request.log.info({ comment: parent.id, answer: id }, 'comment answered by an admin')
+      return reply.redirect(queueUrl(back, { done: parent.status === 'pending' ? '2' : '1' }, `#c${parent.id}`), 303)
+    },
+  )
 }

@@ -10,7 +10,9 @@ import { renderCommentBody } from '../content/comment-text.ts'
 import { isAddress, readableAddress } from '../lib/address.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
+import { ownComment } from './comment-scope.ts'
 import { pager } from './view-models.ts'
+import { loadProfile, saveProfile, type ProfileForm } from './profile.ts'
 
 const NOTIFY = ['none', 'held', 'all'] as const satisfies readonly AdminNotify[]
 const text = z.string().catch('')
@@ -39,7 +41,14 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
   async function accountPage(
     userId: number,
     reply: FastifyReply,
-    opts: { values?: { email: string; notify: AdminNotify }; error?: string | null; saved?: boolean; status?: number } = {},
+    opts: {
+      values?: { email: string; notify: AdminNotify }
+      error?: string | null
+      saved?: boolean
+      status?: number
+      /** The public profile's form (src/admin/profile.ts), as typed, with its errors. */
+      profile?: ProfileForm
+    } = {},
   ) {
     const user = await app.db.selectFrom('users').select(['email', 'notify']).where('id', '=', userId).executeTakeFirstOrThrow()
     const t = mt()
@@ -50,6 +59,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
       error: opts.error ?? null,
       notice: opts.saved ? t.accountSaved : null,
       mailOff: !app.mail.enabled,
+      profile: opts.profile ?? (await loadProfile(app.db, userId)),
       choices: NOTIFY.map((value) => ({
         value,
         label: value === 'none' ? t.notifyNone : value === 'held' ? t.notifyHeld : t.notifyAllAdmin,
@@ -57,12 +67,12 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     })
   }
 
-  app.get('/account', async (request, reply) => {
+  app.get('/account', { config: { permission: 'signed-in' } }, async (request, reply) => {
     const saved = (request.query as Record<string, unknown> | undefined)?.saved === '1'
     return accountPage(request.admin!.id!, reply, { saved })
   })
 
-  app.post('/account', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/account', { config: { permission: 'signed-in' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const form = accountForm.parse(request.body ?? {})
     // The comment form's rule (src/lib/address.ts), and stored as it stores addresses: `xn--` domains as read.
     if (form.email && !isAddress(form.email)) {
@@ -77,7 +87,14 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     return reply.redirect('/admin/account?saved=1', 303)
   })
 
-  app.get('/mail', async (request, reply) => {
+  // The writer's public profile: display name, page address, bio, portrait (src/admin/profile.ts).
+  app.post('/account/profile', { config: { permission: 'signed-in' }, preHandler: app.csrfProtection }, async (request, reply) => {
+    const outcome = await saveProfile(app.db, request.admin!, request.body, messages(app.settings.get().language).writers)
+    if (outcome.errors) return accountPage(request.admin!.id, reply, { profile: outcome.form, status: 400 })
+    return reply.redirect('/admin/account?saved=1', 303)
+  })
+
+  app.get('/mail', { config: { permission: 'settings' } }, async (request, reply) => {
     const context = adminContext(app)
     const t = mt()
     const query = mailQuery.parse(request.query ?? {})
@@ -163,7 +180,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
 
   // A mail given up on (a 5xx answer: a mailbox full, an address mistyped and since fixed on the server's side):
   // queued again, to go with the next round of the sender, its attempts counted afresh.
-  app.post('/mail/:id/retry', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/mail/:id/retry', { config: { permission: 'settings' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
     if (!params.success) return reply.callNotFound()
     const retried = await app.db.transaction().execute(async (trx) => {
@@ -181,25 +198,31 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     return reply.redirect(retried ? '/admin/mail?status=queued&done=retried' : '/admin/mail?status=failed', 303)
   })
 
-  app.post('/mail/subscriptions/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const params = idParams.safeParse(request.params)
-    if (!params.success) return reply.callNotFound()
-    const sub = await app.db
-      .selectFrom('mail_subscriptions')
-      .select(['id', 'post_id', 'kind'])
-      .where('id', '=', params.data.id)
-      .executeTakeFirst()
-    if (!sub) return reply.redirect('/admin/mail', 303)
-    await app.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('mail_subscriptions').where('id', '=', sub.id).execute()
-      await audit(trx, request.admin!, 'subscription.delete', `subscription ${sub.id}`, { post: sub.post_id, kind: sub.kind })
-    })
-    return reply.redirect(`/admin/mail?post=${sub.post_id}&done=removed`, 303)
-  })
+  app.post(
+    '/mail/subscriptions/:id/delete',
+    { config: { permission: 'settings' }, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const params = idParams.safeParse(request.params)
+      if (!params.success) return reply.callNotFound()
+      const sub = await app.db
+        .selectFrom('mail_subscriptions')
+        .select(['id', 'post_id', 'kind'])
+        .where('id', '=', params.data.id)
+        .executeTakeFirst()
+      if (!sub) return reply.redirect('/admin/mail', 303)
+      await app.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('mail_subscriptions').where('id', '=', sub.id).execute()
+        await audit(trx, request.admin!, 'subscription.delete', `subscription ${sub.id}`, { post: sub.post_id, kind: sub.kind })
+      })
+      return reply.redirect(`/admin/mail?post=${sub.post_id}&done=removed`, 303)
+    },
+  )
 
   // The "approve" and "mark as spam" links of a held-comment mail.
   for (const verb of ['approve', 'spam'] as const) {
-    app.get(`/comments/:id/${verb}`, (request, reply) => moderatePage(request, reply, verb))
+    app.get(`/comments/:id/${verb}`, { config: { permission: 'comments' }, preValidation: ownComment(app) }, (request, reply) =>
+      moderatePage(request, reply, verb),
+    )
   }
 
   async function moderatePage(request: FastifyRequest, reply: FastifyReply, verb: 'approve' | 'spam') {

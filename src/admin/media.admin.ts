@@ -84,7 +84,7 @@ export default async function mediaRoutes(app: FastifyInstance) {
     })
   }
 
-  app.get('/media', async (request, reply) => {
+  app.get('/media', { config: { permission: 'media' } }, async (request, reply) => {
     // The editor's script asks where its images stand: `?progress=<file>&progress=<file>`, in JSON.
     if ((request.headers.accept ?? '').includes('application/json')) {
       const names = progressQuery.parse(request.query ?? {}).progress
@@ -100,37 +100,41 @@ export default async function mediaRoutes(app: FastifyInstance) {
   })
 
   // From the media page's form (answered with the page) or the editor's script (answered in JSON).
-  app.post('/media', { preHandler: [readCsrfField, app.csrfProtection] }, async (request: FastifyRequest, reply) => {
-    const t = adminContext(app).t
-    const json = (request.headers.accept ?? '').includes('application/json')
-    const result = await readUpload(app, request)
-    for (const row of result.added) await audit(app.db, request.admin!, 'media.upload', `media ${row.id}`, { name: row.name })
-    if (json) {
-      const markdown = result.added.map(markdownOf)
-      if (result.error) {
-        return reply.code(uploadStatus(result.error)).send({ error: uploadMessage(t, result.error, app.config.mediaMaxBytes), markdown })
+  app.post(
+    '/media',
+    { config: { permission: 'media' }, preHandler: [readCsrfField, app.csrfProtection] },
+    async (request: FastifyRequest, reply) => {
+      const t = adminContext(app).t
+      const json = (request.headers.accept ?? '').includes('application/json')
+      const result = await readUpload(app, request)
+      for (const row of result.added) await audit(app.db, request.admin!, 'media.upload', `media ${row.id}`, { name: row.name })
+      if (json) {
+        const markdown = result.added.map(markdownOf)
+        if (result.error) {
+          return reply.code(uploadStatus(result.error)).send({ error: uploadMessage(t, result.error, app.config.mediaMaxBytes), markdown })
+        }
+        const progress = await progressOf(result.added)
+        const message = progress.ready ? t.imageAdded : `${t.imageAdded} ${progress.message}`
+        return reply.code(201).send({ markdown, message, names: result.added.map((r) => r.name), ready: progress.ready })
       }
-      const progress = await progressOf(result.added)
-      const message = progress.ready ? t.imageAdded : `${t.imageAdded} ${progress.message}`
-      return reply.code(201).send({ markdown, message, names: result.added.map((r) => r.name), ready: progress.ready })
-    }
-    if (result.error) {
-      const typed = typeof result.fields.imageAlt === 'string' ? result.fields.imageAlt : ''
-      return page(reply.code(uploadStatus(result.error)), {
-        error: uploadMessage(t, result.error, app.config.mediaMaxBytes),
-        alt: typed,
-        decorative: 'imageDecorative' in result.fields,
-      })
-    }
-    return reply.redirect('/admin/media?done=added', 303)
-  })
+      if (result.error) {
+        const typed = typeof result.fields.imageAlt === 'string' ? result.fields.imageAlt : ''
+        return page(reply.code(uploadStatus(result.error)), {
+          error: uploadMessage(t, result.error, app.config.mediaMaxBytes),
+          alt: typed,
+          decorative: 'imageDecorative' in result.fields,
+        })
+      }
+      return reply.redirect('/admin/media?done=added', 303)
+    },
+  )
 
   async function found(request: FastifyRequest): Promise<MediaRow | undefined> {
     const params = idParams.safeParse(request.params)
     return params.success ? app.media.find(params.data.id) : undefined
   }
 
-  app.post('/media/:id', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/media/:id', { config: { permission: 'media' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const row = await found(request)
     if (!row) return reply.callNotFound()
     const t = adminContext(app).t
@@ -147,13 +151,13 @@ export default async function mediaRoutes(app: FastifyInstance) {
     return reply.adminPage('admin/media-delete', { heading: t.deleteImageTitle, item: await item(row), error })
   }
 
-  app.get('/media/:id/delete', async (request, reply) => {
+  app.get('/media/:id/delete', { config: { permission: 'media' } }, async (request, reply) => {
     const row = await found(request)
     if (!row) return reply.callNotFound()
     return confirmPage(reply, row)
   })
 
-  app.post('/media/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/media/:id/delete', { config: { permission: 'media' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const row = await found(request)
     if (!row) return reply.callNotFound()
     const posts = await app.media.usedBy(row)

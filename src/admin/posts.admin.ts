@@ -25,8 +25,12 @@ import {
 } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
+import { messages } from '../i18n/index.ts'
 import { safeNext } from './http.ts'
 import { readCsrfField, readUpload, uploadMessage, uploadStatus } from './uploads.ts'
+import { refusal } from './http.ts'
+import { can, editsEveryPost, mayEditPost, publishes } from './permissions.ts'
+import { authorChoices, chosenAuthor } from './post-author.ts'
 import { pager, postState, stateLabel, threadLabel, threadState, toAdminPostItem, toLocalInput } from './view-models.ts'
 
 const PAGE_SIZE = 50
@@ -34,10 +38,13 @@ const PAGE_SIZE = 50
 const POST_BODY_LIMIT = 2 * 1024 * 1024
 
 export default async function postsRoutes(app: FastifyInstance) {
-  app.get('/posts', async (request, reply) => {
+  app.get('/posts', { config: { permission: 'posts.write' } }, async (request, reply) => {
     const context = adminContext(app)
     const query = postListQuery.parse(request.query ?? {})
-    const rows = await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE)
+    const actor = request.admin!
+    const own = editsEveryPost(actor.role) ? null : actor.id
+    const rows = await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE, own)
+    const review = messages(context.settings.language).writers.awaitingReview
     const base = new URLSearchParams(query.state ? { state: query.state } : {})
     return reply.adminPage('admin/posts', {
       heading: context.t.posts,
@@ -48,7 +55,10 @@ export default async function postsRoutes(app: FastifyInstance) {
         { label: context.t.scheduled, url: '/admin/posts?state=scheduled', current: query.state === 'scheduled' },
         { label: context.t.published, url: '/admin/posts?state=published', current: query.state === 'published' },
       ],
-      posts: rows.slice(0, PAGE_SIZE).map((r) => toAdminPostItem(r, context)),
+      posts: rows.slice(0, PAGE_SIZE).map((r) => {
+        const item = toAdminPostItem(r, context)
+        return r.submitted_at && r.status === 'draft' ? { ...item, stateLabel: `${item.stateLabel} (${review})` } : item
+      }),
       pager: pager(base, '/admin/posts', query.page, rows.length > PAGE_SIZE),
       back: request.url,
       notice: query.done === 'deleted' ? context.t.deleted : null,
@@ -56,6 +66,12 @@ export default async function postsRoutes(app: FastifyInstance) {
   })
 
   /** The editor page, for a new post (`post` undefined) or an existing one. */
+  /** The post, if this writer may open it (their own, or anyone's for an editor); else a 403 page. */
+  function editable(request: FastifyRequest, post: AdminPost): AdminPost {
+    if (!mayEditPost(request.admin!, post)) throw refusal(403, 'not this writer’s post')
+    return post
+  }
+
   async function editor(
     reply: FastifyReply,
     post: AdminPost | undefined,
@@ -65,9 +81,12 @@ export default async function postsRoutes(app: FastifyInstance) {
       previewHtml?: string | null
       notice?: string | null
       upload?: { error: string | null; alt: string; decorative: boolean }
+      /** The author chosen in the form (editors), kept as typed. */
+      authorId?: number | null
     } = {},
   ) {
     const context = adminContext(app)
+    const actor = reply.request.admin!
     const categories = await listCategories(app.db)
     const state = post ? postState(post, context.now) : null
     const thread = post ? threadState(post, context.settings) : null
@@ -98,6 +117,10 @@ export default async function postsRoutes(app: FastifyInstance) {
       upload: extra.upload ?? { error: null, alt: '', decorative: false },
       maxImageMb: Math.round((app.config.mediaMaxBytes / (1024 * 1024)) * 10) / 10,
       missingAlt: await imagesWithoutAlt(values.body),
+      // Writers (src/admin/permissions.ts): who may choose the author, upload, publish.
+      authors: editsEveryPost(actor.role) ? await authorChoices(app.db, extra.authorId ?? post?.author_id ?? actor.id) : null,
+      mayUpload: can(actor.role, 'media'),
+      publishes: publishes(actor.role),
     })
   }
 
@@ -138,19 +161,26 @@ export default async function postsRoutes(app: FastifyInstance) {
     return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length) })
   }
 
-  app.post('/posts/upload', { preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
+  app.post('/posts/upload', { config: { permission: 'media' }, preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
     upload(request, reply, undefined),
   )
 
-  app.post('/posts/:id/upload', { preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) => {
-    const params = idParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!post) return reply.callNotFound()
-    return upload(request, reply, post)
-  })
+  app.post(
+    '/posts/:id/upload',
+    { config: { permission: 'media' }, preHandler: [readCsrfField, app.csrfProtection] },
+    async (request, reply) => {
+      const params = idParams.safeParse(request.params)
+      const found = params.success ? await findPostById(app.db, params.data.id) : undefined
+      if (!found) return reply.callNotFound()
+      const post = editable(request, found)
+      return upload(request, reply, post)
+    },
+  )
 
-  app.get('/posts/new', async (request, reply) => {
-    const signature = (await lastSignature(app.db)) ?? request.admin!.username
+  app.get('/posts/new', { config: { permission: 'posts.write' } }, async (request, reply) => {
+    // With several writers, a new post is signed as the writer signed their last one, else with their name.
+    const actor = request.admin!
+    const signature = (await lastSignature(app.db, actor.id)) ?? actor.displayName
     return editor(reply, undefined, {
       title: '',
       slug: '',
@@ -163,10 +193,11 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.get('/posts/:id', async (request, reply) => {
+  app.get('/posts/:id', { config: { permission: 'posts.write' } }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!post) return reply.callNotFound()
+    const found = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!found) return reply.callNotFound()
+    const post = editable(request, found)
     const context = adminContext(app)
     const [categoryIds, tags] = await Promise.all([
       categoryIdsOfPost(app.db, post.id),
@@ -218,15 +249,24 @@ export default async function postsRoutes(app: FastifyInstance) {
   /** Create (post undefined) or update from the submitted form; preview and errors re-render the editor. */
   async function save(request: FastifyRequest, reply: FastifyReply, post: AdminPost | undefined) {
     const context = adminContext(app)
+    const actor = request.admin!
     const form = parsePostForm(request.body, context.t, context.settings.timezone)
+    // Editors and above choose the author; a new post is otherwise its writer's own.
+    const authorId = editsEveryPost(actor.role) ? await chosenAuthor(app.db, request.body) : undefined
+    // A contributor's draft goes to an editor: what would publish it submits it for review instead (nothing lost).
+    if (!publishes(actor.role) && (form.action === 'publish' || form.action === 'schedule')) form.action = 'review'
     if (form.action === 'preview') {
-      return editor(reply, post, form.values, { errors: form.errors, previewHtml: renderBody(form.values.format, form.values.body) })
+      return editor(reply, post, form.values, {
+        errors: form.errors,
+        previewHtml: renderBody(form.values.format, form.values.body),
+        authorId,
+      })
     }
     const errors: FieldErrors = { ...form.errors }
     if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = context.t.slugTaken
     const when = publication(form, post, new Date())
     if ('error' in when) errors.publishedAt = when.error
-    if (Object.keys(errors).length > 0 || 'error' in when) return editor(reply.code(400), post, form.values, { errors })
+    if (Object.keys(errors).length > 0 || 'error' in when) return editor(reply.code(400), post, form.values, { errors, authorId })
 
     // Only categories that exist (a stale form may name a deleted one).
     const known = new Set((await listCategories(app.db)).map((c) => c.id))
@@ -242,39 +282,49 @@ export default async function postsRoutes(app: FastifyInstance) {
       publishedAt: when.publishedAt,
       categoryIds,
       tags: form.clean.tags,
+      // Submitted for review: kept until an editor publishes it (or it is submitted again).
+      submittedAt: form.action === 'review' ? new Date().toISOString() : when.status === 'published' ? null : undefined,
     }
     let id: number
     if (post) {
       const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post.id))
-      await updatePost(app.db, post.id, { ...fields, slug })
+      await updatePost(app.db, post.id, { ...fields, slug, authorId })
       id = post.id
       const details: Record<string, unknown> = { title: form.clean.title, state }
       if (slug !== post.slug) details.slug = `${post.slug} → ${slug}`
       await audit(app.db, request.admin!, 'post.update', `post ${id}`, details)
     } else {
-      const created = await createPost(app.db, { ...fields, slug: form.clean.slug || undefined })
+      const created = await createPost(app.db, { ...fields, slug: form.clean.slug || undefined, authorId: authorId ?? actor.id })
       id = created.id
       await audit(app.db, request.admin!, 'post.create', `post ${id}`, { title: form.clean.title, state, slug: created.slug })
     }
     return reply.redirect(`/admin/posts/${id}?done=saved`, 303)
   }
 
-  app.post('/posts', { bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) =>
-    save(request, reply, undefined),
+  app.post(
+    '/posts',
+    { config: { permission: 'posts.write' }, bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection },
+    async (request, reply) => save(request, reply, undefined),
   )
 
-  app.post('/posts/:id', { bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection }, async (request, reply) => {
-    const params = idParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!post) return reply.callNotFound()
-    return save(request, reply, post)
-  })
+  app.post(
+    '/posts/:id',
+    { config: { permission: 'posts.write' }, bodyLimit: POST_BODY_LIMIT, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const params = idParams.safeParse(request.params)
+      const found = params.success ? await findPostById(app.db, params.data.id) : undefined
+      if (!found) return reply.callNotFound()
+      const post = editable(request, found)
+      return save(request, reply, post)
+    },
+  )
 
   // One click, from the list or the editor: `open=1` reopens, `open=0` closes; then back where it came from.
-  app.post('/posts/:id/thread', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/posts/:id/thread', { config: { permission: 'posts.write' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!post) return reply.callNotFound()
+    const found = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!found) return reply.callNotFound()
+    const post = editable(request, found)
     const form = threadForm.parse(request.body ?? {})
     const open = form.open === '1'
     await setCommentsOpen(app.db, post.id, open)
@@ -283,10 +333,11 @@ export default async function postsRoutes(app: FastifyInstance) {
     return reply.redirect(back.startsWith('/admin') ? back : `/admin/posts/${post.id}`, 303)
   })
 
-  app.get('/posts/:id/delete', async (request, reply) => {
+  app.get('/posts/:id/delete', { config: { permission: 'posts.write' } }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!post) return reply.callNotFound()
+    const found = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!found) return reply.callNotFound()
+    const post = editable(request, found)
     const context = adminContext(app)
     return reply.adminPage('admin/post-delete', {
       heading: context.t.deleteTitle(post.title),
@@ -296,10 +347,11 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.post('/posts/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/posts/:id/delete', { config: { permission: 'posts.write' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const params = idParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!post) return reply.callNotFound()
+    const found = params.success ? await findPostById(app.db, params.data.id) : undefined
+    if (!found) return reply.callNotFound()
+    const post = editable(request, found)
     await deletePost(app.db, post.id)
     await audit(app.db, request.admin!, 'post.delete', `post ${post.id}`, { title: post.title, slug: post.slug })
     return reply.redirect('/admin/posts?done=deleted', 303)

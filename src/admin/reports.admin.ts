@@ -8,6 +8,7 @@ import { postPath } from '../lib/urls.ts'
 import { reportedComments, resolveReports, type ReportedComment } from '../reports/reports.repository.ts'
 import { deleteComments, setCommentStatus } from './admin.repository.ts'
 import { audit } from './audit.ts'
+import { assertOwnComments } from './comment-scope.ts'
 import { postState, type AdminContext } from './view-models.ts'
 
 const REPORT_ACTIONS = ['dismiss', 'approve', 'spam', 'delete'] as const
@@ -69,15 +70,16 @@ function toReportedItem(row: ReportedComment, context: AdminContext): ReportedIt
 }
 
 /** The reported comments the comment list shows first (of one post, when the list is filtered). */
-export async function reportedSection(app: FastifyInstance, context: AdminContext, postId: number | null) {
-  return (await reportedComments(app.db, postId)).map((r) => toReportedItem(r, context))
+export async function reportedSection(app: FastifyInstance, context: AdminContext, postId: number | null, authorId: number | null = null) {
+  return (await reportedComments(app.db, postId, 50, authorId)).map((r) => toReportedItem(r, context))
 }
 
 export default async function reportsRoutes(app: FastifyInstance) {
-  app.post('/comments/reports', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/comments/reports', { config: { permission: 'comments' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const parsed = reportDecision.safeParse(request.body ?? {})
     if (!parsed.success) return reply.redirect('/admin/comments', 303)
     const { action, id, back } = parsed.data
+    await assertOwnComments(app, request.admin!, [id])
     const now = new Date().toISOString()
     const result = await app.db.transaction().execute(async (trx) => {
       const resolved = await resolveReports(trx, id, now)

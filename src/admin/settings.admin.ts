@@ -6,7 +6,7 @@ import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 
 export default async function settingsRoutes(app: FastifyInstance) {
-  app.get('/settings', async (request, reply) => {
+  app.get('/settings', { config: { permission: 'settings' } }, async (request, reply) => {
     const context = adminContext(app)
     const settings = context.settings
     const saved = (request.query as Record<string, unknown>).done === 'saved'
@@ -19,7 +19,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.post('/settings', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/settings', { config: { permission: 'settings' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const context = adminContext(app)
     const body = (request.body ?? {}) as Record<string, unknown>
     const form = settingsForm(context.t)

@@ -89,12 +89,12 @@ export default async function sidebarRoutes(app: FastifyInstance) {
     })
   }
 
-  app.get('/sidebar', async (request, reply) => {
+  app.get('/sidebar', { config: { permission: 'settings' } }, async (request, reply) => {
     const done = (request.query as Record<string, unknown>).done === 'saved'
     return sidebarPage(reply, { notice: done ? lookMessages().sidebarSaved : null })
   })
 
-  app.post('/sidebar', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/sidebar', { config: { permission: 'settings' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const look = lookMessages()
     const body = (request.body ?? {}) as Body
     const blocks = app.settings.get().sidebarBlocks
@@ -161,12 +161,12 @@ export default async function sidebarRoutes(app: FastifyInstance) {
       form: options.form ?? null,
     })
 
-  app.get('/links', async (request, reply) => {
+  app.get('/links', { config: { permission: 'settings' } }, async (request, reply) => {
     const done = (request.query as Record<string, unknown>).done === 'saved'
     return linksPage(reply, { notice: done ? lookMessages().linksSaved : null })
   })
 
-  app.post('/links', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/links', { config: { permission: 'settings' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const look = lookMessages()
     const body = (request.body ?? {}) as Body
     const links = app.settings.get().links

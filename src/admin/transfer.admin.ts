@@ -128,30 +128,34 @@ export default async function transferRoutes(app: FastifyInstance) {
     })
   }
 
-  app.get('/transfer', async (_request, reply) => page(reply, {}))
+  app.get('/transfer', { config: { permission: 'transfer' } }, async (_request, reply) => page(reply, {}))
 
   const readCsrf = csrfFirst({ fileSize: UPLOAD_LIMIT_MB * 1024 * 1024, files: 1 })
-  app.post('/transfer/import', { preHandler: [readCsrf, app.csrfProtection] }, async (request, reply) => {
-    const { fields, file: uploaded } = await readImportForm(request)
-    const form = importForm.parse(fields)
-    // A file chosen now wins over one a dry run kept.
-    const kept = !uploaded && form.kept ? keptUpload(form.kept) : undefined
-    const upload = uploaded ?? kept ?? null
-    let keep = false
-    try {
-      if (!upload && form.kept) {
-        const t = messages(app.settings.get().language)
-        return page(reply.code(400), { kind: form.kind, dryRun: false, error: t.transfer.keptFileGone })
+  app.post(
+    '/transfer/import',
+    { config: { permission: 'transfer' }, preHandler: [readCsrf, app.csrfProtection] },
+    async (request, reply) => {
+      const { fields, file: uploaded } = await readImportForm(request)
+      const form = importForm.parse(fields)
+      // A file chosen now wins over one a dry run kept.
+      const kept = !uploaded && form.kept ? keptUpload(form.kept) : undefined
+      const upload = uploaded ?? kept ?? null
+      let keep = false
+      try {
+        if (!upload && form.kept) {
+          const t = messages(app.settings.get().language)
+          return page(reply.code(400), { kind: form.kind, dryRun: false, error: t.transfer.keptFileGone })
+        }
+        const result = await importUpload(request, reply, form, upload)
+        keep = result.keep
+        return await result.reply
+      } finally {
+        if (upload && !keep) rmSync(upload.dir, { recursive: true, force: true })
+        if (form.kept && uploaded) rmSync(join(tmpdir(), `${KEPT_PREFIX}${form.kept}`), { recursive: true, force: true })
+        sweepKept()
       }
-      const result = await importUpload(request, reply, form, upload)
-      keep = result.keep
-      return await result.reply
-    } finally {
-      if (upload && !keep) rmSync(upload.dir, { recursive: true, force: true })
-      if (form.kept && uploaded) rmSync(join(tmpdir(), `${KEPT_PREFIX}${form.kept}`), { recursive: true, force: true })
-      sweepKept()
-    }
-  })
+    },
+  )
 
   /** The page to answer with, and whether the file is kept for the real import (after a dry run that went well). */
   async function importUpload(
@@ -195,7 +199,7 @@ export default async function transferRoutes(app: FastifyInstance) {
   }
 
   // A POST (with the CSRF token), not a link: the download is an admin action, written to the audit log.
-  app.post('/transfer/export', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/transfer/export', { config: { permission: 'transfer' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const settings = app.settings.get()
     await audit(app.db, request.admin!, 'export.wxr')
     const out = new PassThrough()

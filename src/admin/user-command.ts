@@ -1,10 +1,11 @@
-// `npm run cli -- user add <username>` creates an admin account; `user password <username>` gives an existing
+// `npm run cli -- user add <username> [--role <role>]` creates a writer's account (an owner unless told); `user password <username>` gives an existing
 // one a new password (which ends its sessions). Two commands, so that creating an account can never quietly
 // reset someone's password. The password comes from standard input when it is piped (first line), or is typed
 // twice, hidden, at a terminal. It is never printed, logged, or written anywhere but as a scrypt hash.
 import { loadConfig } from '../config.ts'
 import { openBlog } from '../blog.ts'
 import { audit } from './audit.ts'
+import { isRole, ROLES, type Role } from './permissions.ts'
 import { changePassword, createUser, findUserByUsername, passwordProblem, usernameProblem } from './users.ts'
 
 async function readPipedPassword(): Promise<string> {
@@ -75,7 +76,7 @@ async function readNewPassword(username: string): Promise<string | null> {
 function usernameArgument(args: string[], command: string): string | null {
   const [raw, ...extra] = args
   if (raw === undefined || extra.length > 0) {
-    console.error(`Usage: npm run cli -- ${command} <username>`)
+    console.error(`Usage: npm run cli -- ${command} <username>${command === 'user add' ? ' [--role <role>]' : ''}`)
     return null
   }
   const problem = usernameProblem(raw)
@@ -86,8 +87,27 @@ function usernameArgument(args: string[], command: string): string | null {
   return raw
 }
 
+/** `--role <role>` or `--role=<role>` taken out of the arguments; owner when absent; null (after saying why) if unknown. */
+function roleOption(args: string[]): { role: Role; rest: string[] } | null {
+  const rest: string[] = []
+  let role: string = 'owner'
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === '--role') role = args[++i] ?? ''
+    else if (arg.startsWith('--role=')) role = arg.slice('--role='.length)
+    else rest.push(arg)
+  }
+  if (!isRole(role)) {
+    console.error(`Unknown role "${role}": one of ${ROLES.join(', ')}.`)
+    return null
+  }
+  return { role, rest }
+}
+
 export async function userAdd(args: string[]): Promise<number> {
-  const username = usernameArgument(args, 'user add')
+  const option = roleOption(args)
+  if (option === null) return 2
+  const username = usernameArgument(option.rest, 'user add')
   if (username === null) return 2
   const { db } = await openBlog(loadConfig())
   try {
@@ -100,12 +120,12 @@ export async function userAdd(args: string[]): Promise<number> {
     }
     const password = await readNewPassword(username)
     if (password === null) return 1
-    if (!(await createUser(db, username, password))) {
+    if (!(await createUser(db, username, password, option.role))) {
       console.error(`Admin "${username}" already exists; nothing was changed.`)
       return 1
     }
-    await audit(db, { id: null, username: 'cli' }, 'user.create', username)
-    console.log(`Admin "${username}" created.`)
+    await audit(db, { id: null, username: 'cli' }, 'user.create', username, option.role === 'owner' ? undefined : { role: option.role })
+    console.log(option.role === 'owner' ? `Admin "${username}" created.` : `Writer "${username}" created (${option.role}).`)
     return 0
   } finally {
     await db.destroy()

@@ -1,8 +1,10 @@
-// Admin accounts: the table's queries, for sign-in and for the `user add` / `user password` commands.
+// Writers' accounts: the table's queries, for sign-in, invitations and the `user add` / `user password` commands.
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { nowIso } from '../lib/time.ts'
+import { uniqueUserSlug } from '../content/authors.repository.ts'
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password.ts'
+import type { Role } from './permissions.ts'
 
 type Db = Kysely<Database>
 
@@ -40,20 +42,52 @@ export async function findUserByUsername(db: Db, username: string) {
 }
 
 export async function findUserById(db: Db, id: number) {
-  return db.selectFrom('users').select(['id', 'username', 'updated_at']).where('id', '=', id).executeTakeFirst()
+  return db.selectFrom('users').select(['id', 'username', 'updated_at', 'role', 'display_name']).where('id', '=', id).executeTakeFirst()
+}
+
+export interface NewUser {
+  role?: Role
+  displayName?: string
+  email?: string | null
+  /** No password: a writer who cannot sign in (an imported post's author). */
+  noSignIn?: boolean
+}
+
+/**
+ * Creates the account (an owner unless told otherwise: the first account of a blog must be able to do
+ * everything); its id, or null (and nothing written) when the name is taken. The first account also becomes the
+ * author of the posts that have none (a blog's demo posts).
+ */
+export async function createWriter(db: Db, username: string, password: string, options: NewUser = {}): Promise<number | null> {
+  const hash = options.noSignIn ? '' : await hashPassword(password)
+  const now = nowIso()
+  const displayName = options.displayName?.trim() || username
+  const slug = await uniqueUserSlug(db, displayName)
+  // The unique index decides, so two commands racing for one name cannot both succeed.
+  const row = await db
+    .insertInto('users')
+    .values({
+      username,
+      password_hash: hash,
+      created_at: now,
+      updated_at: now,
+      role: options.role ?? 'owner',
+      display_name: displayName,
+      slug,
+      email: options.email ?? null,
+    })
+    .onConflict((oc) => oc.column('username').doNothing())
+    .returning('id')
+    .executeTakeFirst()
+  if (!row) return null
+  const others = await db.selectFrom('users').select('id').where('id', '<>', row.id).limit(1).executeTakeFirst()
+  if (!others) await db.updateTable('posts').set({ author_id: row.id }).where('author_id', 'is', null).execute()
+  return row.id
 }
 
 /** Creates the account; false (and nothing written) when the name is taken. */
-export async function createUser(db: Db, username: string, password: string): Promise<boolean> {
-  const hash = await hashPassword(password)
-  const now = nowIso()
-  // The unique index decides, so two commands racing for one name cannot both succeed.
-  const result = await db
-    .insertInto('users')
-    .values({ username, password_hash: hash, created_at: now, updated_at: now })
-    .onConflict((oc) => oc.column('username').doNothing())
-    .executeTakeFirst()
-  return result.numInsertedOrUpdatedRows === 1n
+export async function createUser(db: Db, username: string, password: string, role: Role = 'owner'): Promise<boolean> {
+  return (await createWriter(db, username, password, { role })) !== null
 }
 
 /** Sets a new password on an existing account; false when there is none of that name. */

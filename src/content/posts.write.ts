@@ -25,6 +25,10 @@ export interface PostInput {
   tags?: string[]
   /** When the post was written (imports and demo content keep their own dates); default: now. */
   createdAt?: string
+  /** Its writer (users.id); none for demo content before the blog's first account. */
+  authorId?: number | null
+  /** A contributor's draft submitted for review. */
+  submittedAt?: string | null
 }
 
 /** `base`, then `base-2`, `base-3`…: the first slug no other row of `table` has. */
@@ -113,6 +117,8 @@ export async function insertPost(
       comments_open: input.commentsOpen === false ? 0 : 1,
       created_at: now,
       updated_at: input.updatedAt ?? now,
+      author_id: input.authorId ?? null,
+      submitted_at: input.submittedAt ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()
@@ -136,6 +142,10 @@ export interface PostUpdateInput {
   publishedAt: string | null
   categoryIds: number[]
   tags: string[]
+  /** Its writer; undefined: unchanged. */
+  authorId?: number
+  /** Submitted for review at; undefined: unchanged. */
+  submittedAt?: string | null
 }
 
 /**
@@ -161,6 +171,8 @@ export async function updatePost(db: Kysely<Database>, id: number, input: PostUp
         status: input.status,
         published_at: input.publishedAt,
         updated_at: nowIso(),
+        ...(input.authorId !== undefined ? { author_id: input.authorId } : {}),
+        ...(input.submittedAt !== undefined ? { submitted_at: input.submittedAt } : {}),
       })
       .where('id', '=', id)
       .execute()

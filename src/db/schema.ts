@@ -25,6 +25,10 @@ export interface PostsTable {
   comments_open: Generated<number>
   created_at: string
   updated_at: string
+  /** The writer shown in its byline (users.id); null when nobody (a blog's demo before its first account). */
+  author_id: Generated<number | null>
+  /** When a contributor submitted this draft for review; null when not waiting for an editor. */
+  submitted_at: Generated<string | null>
 }
 
 export interface CategoriesTable {
@@ -93,6 +97,27 @@ export interface UsersTable {
   email: Generated<string | null>
   /** none | held (comments awaiting moderation) | all (every new comment). */
   notify: Generated<AdminNotify>
+  // ---- writers (src/admin/permissions.ts) ----
+  /** owner | administrator | editor | author | contributor. */
+  role: Generated<string>
+  /** The name readers see in bylines. */
+  display_name: Generated<string>
+  /** Its page's address, /author/<slug>. */
+  slug: string | null
+  bio: Generated<string>
+  portrait_media_id: Generated<number | null>
+}
+
+/** An invitation sent to a new writer (src/admin/invitations.ts); the link is signed, never stored. */
+export interface InvitationsTable {
+  id: Generated<number>
+  email: string
+  role: string
+  invited_by: number | null
+  created_at: string
+  expires_at: string
+  used_at: string | null
+  user_id: number | null
 }
 
 export type AdminNotify = 'none' | 'held' | 'all'
@@ -267,6 +292,7 @@ export interface Database {
   comments: CommentsTable
   comment_reports: CommentReportsTable
   users: UsersTable
+  invitations: InvitationsTable
   settings: SettingsTable
   // feeds & search (posts_fts, the FTS5 table, is reached only through src/search/fts.sqlite.ts)
   site_state: SiteStateTable

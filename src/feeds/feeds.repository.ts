@@ -8,8 +8,8 @@ type Db = Kysely<Database>
 
 export const FEED_SIZE = 20
 
-/** The newest visible posts, with everything an entry shows; optionally those of one category. */
-export async function latestPosts(db: Db, now: string, limit: number, categoryId?: number) {
+/** The newest visible posts, with everything an entry shows; optionally those of one category, or of one writer. */
+export async function latestPosts(db: Db, now: string, limit: number, categoryId?: number, authorId?: number) {
   let q = db
     .selectFrom('posts as p')
     .select(['p.id', 'p.slug', 'p.title', 'p.body_html', 'p.excerpt', 'p.signature', 'p.published_at', 'p.created_at', 'p.updated_at'])
@@ -25,6 +25,7 @@ export async function latestPosts(db: Db, now: string, limit: number, categoryId
       ),
     )
   }
+  if (authorId !== undefined) q = q.where('p.author_id', '=', authorId)
   return q.orderBy('p.published_at', 'desc').orderBy('p.id', 'desc').limit(limit).execute()
 }
 

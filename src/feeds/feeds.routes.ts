@@ -12,6 +12,8 @@ import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
 import { messages, type Messages } from '../i18n/index.ts'
 import { later, nowIso } from '../lib/time.ts'
 import {
+  authorFeedPath,
+  authorPath,
   blogFeedPath,
   categoryFeedPath,
   categoryPath,
@@ -22,6 +24,7 @@ import {
   type FeedFormat,
 } from '../lib/urls.ts'
 import { findCategoryBySlug, findPostBySlug } from '../content/posts.repository.ts'
+import { findAuthorBySlug } from '../content/authors.repository.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
 import type { FeedLink } from '../http/view.ts'
 import { entryId, FEED_CONTENT_TYPES, renderFeed, type FeedDocument, type FeedEntry } from './feed-xml.ts'
@@ -48,7 +51,13 @@ export default async function feedsRoutes(app: FastifyInstance) {
     return { settings, t: messages(settings.language), tz: settings.timezone }
   }
 
-  function postEntries(rows: repo.FeedPostRow[], categories: Map<number, string[]>, tz: string, siteTitle: string): FeedEntry[] {
+  function postEntries(
+    rows: repo.FeedPostRow[],
+    categories: Map<number, string[]>,
+    tz: string,
+    siteTitle: string,
+    writer?: { name: string; url: string },
+  ): FeedEntry[] {
     return rows.map((r) => ({
       id: entryId(app.config.siteUrl, r.created_at, 'post', r.id),
       title: r.title,
@@ -58,7 +67,8 @@ export default async function feedsRoutes(app: FastifyInstance) {
       updated: new Date(later(r.updated_at, r.published_at)),
       contentHtml: r.body_html,
       summary: r.excerpt,
-      author: { name: r.signature || siteTitle },
+      // A writer's own feed names them, with their page; the others keep the post's signature.
+      author: writer ?? { name: r.signature || siteTitle },
       categories: categories.get(r.id) ?? [],
       enclosure: leadImage(r.body_html),
     }))
@@ -119,9 +129,14 @@ export default async function feedsRoutes(app: FastifyInstance) {
     return reply.type(FEED_CONTENT_TYPES[format]).send(renderFeed(full, format))
   }
 
-  async function postsFeed(format: FeedFormat, reply: FastifyReply, category?: { id: number; name: string; slug: string }) {
+  async function postsFeed(
+    format: FeedFormat,
+    reply: FastifyReply,
+    category?: { id: number; name: string; slug: string },
+    writer?: { id: number; name: string; slug: string },
+  ) {
     const { settings, t, tz } = context()
-    const rows = await repo.latestPosts(app.db, nowIso(), repo.FEED_SIZE, category?.id)
+    const rows = await repo.latestPosts(app.db, nowIso(), repo.FEED_SIZE, category?.id, writer?.id)
     const categories = await repo.categoriesOf(
       app.db,
       rows.map((r) => r.id),
@@ -130,12 +145,16 @@ export default async function feedsRoutes(app: FastifyInstance) {
       reply,
       format,
       {
-        title: category ? t.feedCategoryChannel(settings.title, category.name) : settings.title,
+        title: category
+          ? t.feedCategoryChannel(settings.title, category.name)
+          : writer
+            ? t.writers.feedChannel(settings.title, writer.name)
+            : settings.title,
         description: settings.description || settings.title,
-        link: abs(category ? categoryPath(category.slug) : '/'),
-        entries: postEntries(rows, categories, tz, settings.title),
+        link: abs(category ? categoryPath(category.slug) : writer ? authorPath(writer.slug) : '/'),
+        entries: postEntries(rows, categories, tz, settings.title, writer && { name: writer.name, url: abs(authorPath(writer.slug)) }),
       },
-      (f) => (category ? categoryFeedPath(category.slug, f) : blogFeedPath(f)),
+      (f) => (category ? categoryFeedPath(category.slug, f) : writer ? authorFeedPath(writer.slug, f) : blogFeedPath(f)),
     )
   }
 
@@ -148,6 +167,14 @@ export default async function feedsRoutes(app: FastifyInstance) {
       const category = await findCategoryBySlug.first(app.db, { slug: params.data.slug })
       if (!category) return reply.callNotFound()
       return postsFeed(format, reply, category)
+    })
+
+    app.get(`/author/:slug/feed.${format}`, { config: CACHEABLE }, async (request, reply) => {
+      const params = categoryFeedParams.safeParse(request.params)
+      if (!params.success) return reply.callNotFound()
+      const author = await findAuthorBySlug.first(app.db, { slug: params.data.slug })
+      if (!author || !author.slug) return reply.callNotFound()
+      return postsFeed(format, reply, undefined, { id: author.id, name: author.display_name || author.username, slug: author.slug })
     })
 
     app.get(commentsFeedPath(format), { config: CACHEABLE }, async (request, reply) => {
@@ -204,6 +231,14 @@ export default async function feedsRoutes(app: FastifyInstance) {
         (f) => t.feedCategory(category.name, f),
         (f) => categoryFeedPath(category.slug, f),
       )
+    // A writer's page (src/reader/pages.routes.ts) advertises their feeds.
+    const author = (data as { author?: { name: string; feeds: Record<FeedFormat, string> } }).author
+    if (author && typeof author.feeds === 'object') {
+      add(
+        (f) => t.writers.feedLink(author.name, f),
+        (f) => author.feeds[f],
+      )
+    }
     const post = data.post
     if (post) {
       add(

@@ -14,6 +14,11 @@ export function categoryPath(slug: string): string {
   return `/category/${encodeURIComponent(slug)}`
 }
 
+/** A writer's page: `/author/<slug>`. */
+export function authorPath(slug: string): string {
+  return `/author/${encodeURIComponent(slug)}`
+}
+
 export function monthPath(year: number, month: number): string {
   return `/archive/${year}/${pad(month)}/`
 }
@@ -55,6 +60,11 @@ export function blogFeedPath(format: FeedFormat): string {
 /** A category's posts: `/category/<slug>/feed.rss`. */
 export function categoryFeedPath(slug: string, format: FeedFormat): string {
   return `${categoryPath(slug)}/feed.${format}`
+}
+
+/** A writer's posts: `/author/<slug>/feed.rss`. */
+export function authorFeedPath(slug: string, format: FeedFormat): string {
+  return `${authorPath(slug)}/feed.${format}`
 }
 
 /** Approved comments on every visible post: `/comments/feed.rss`. */

@@ -46,7 +46,7 @@ export function confirmUrl(site: MailSite, token: string): string {
   return `${site.siteUrl}/mail/confirm/${token}`
 }
 
-async function enqueue(
+export async function enqueue(
   db: Db,
   site: MailSite,
   mail: {

@@ -4,7 +4,24 @@ import type { MemoArg } from '../cache/freshness.ts'
 import { CACHEABLE } from '../cache/policy.ts'
 import { threadIsOpen } from '../content/policy.ts'
 import { messages } from '../i18n/index.ts'
-import { categoryPath, COMMENTS_PER_PAGE, monthPath, postPath, withCommentPage, withPage, yearPath } from '../lib/urls.ts'
+import {
+  authorFeedPath,
+  authorPath,
+  categoryPath,
+  COMMENTS_PER_PAGE,
+  monthPath,
+  postPath,
+  withCommentPage,
+  withPage,
+  yearPath,
+} from '../lib/urls.ts'
+import {
+  authorsOfPosts,
+  bylinesShown,
+  countPublishedByAuthor,
+  findAuthorBySlug,
+  listPublishedByAuthor,
+} from '../content/authors.repository.ts'
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
@@ -35,6 +52,8 @@ export default async function postsRoutes(app: FastifyInstance) {
     category?: { name: string; slug: string }
     /** An archive (a month, a year) with no post a reader can see is no page at all: 404, not an empty list. */
     missingWhenEmpty?: boolean
+    /** On a writer's page: who they are (bio, portrait, h-card) and their feeds. */
+    author?: AuthorHeader
   }
 
   /** One page of a list of posts, or undefined for a page past the end (or an empty archive). */
@@ -53,13 +72,19 @@ export default async function postsRoutes(app: FastifyInstance) {
       app.db,
       rows.map((r) => r.id),
     )
+    const authors = await bylines(
+      app,
+      rows.map((r) => r.id),
+      now,
+    )
     return {
       title: page > 1 ? messages(app.settings.get().language).titleWithPage(opts.title, page) : opts.title,
       ...(opts.description ? { description: opts.description } : {}),
       canonical: app.config.siteUrl + withPage(opts.path, page),
       heading: opts.heading,
       category: opts.category ?? null,
-      posts: rows.map((r) => toListItem(r, categories, context)),
+      ...(opts.author ? { author: opts.author } : {}),
+      posts: rows.map((r) => ({ ...toListItem(r, categories, context), author: authors.get(r.id) ?? null })),
       pagination,
     }
   }
@@ -159,6 +184,36 @@ export default async function postsRoutes(app: FastifyInstance) {
     })
   })
 
+  // A writer's page: their bio, portrait and h-card, then their posts, paged, with their own feeds.
+  app.get('/author/:slug', { config: CACHEABLE }, async (request, reply) => {
+    const params = categoryParams.safeParse(request.params)
+    if (!params.success) return reply.callNotFound()
+    const slug = params.data.slug
+    return listPage(request, reply, ['author', slug], async () => {
+      const author = await findAuthorBySlug.first(app.db, { slug })
+      if (!author || !author.slug) return undefined
+      const t = messages(app.settings.get().language)
+      const name = author.display_name || author.username
+      const path = authorPath(author.slug)
+      return {
+        path,
+        count: async (now) => (await countPublishedByAuthor.firstOrThrow(app.db, { now, authorId: author.id })).n,
+        list: (now, limit, offset) => listPublishedByAuthor(app.db, { now, authorId: author.id, limit, offset }),
+        heading: t.writers.authorTitle(name),
+        title: t.writers.authorTitle(name),
+        ...(author.bio ? { description: author.bio } : {}),
+        author: {
+          name,
+          url: path,
+          absoluteUrl: app.config.siteUrl + path,
+          bio: author.bio,
+          portrait: author.portrait ? { src: `/media/${author.portrait}`, width: author.width!, height: author.height! } : null,
+          feeds: { rss: authorFeedPath(author.slug, 'rss'), atom: authorFeedPath(author.slug, 'atom') },
+        },
+      }
+    })
+  })
+
   type PostAnswer =
     { kind: 'missing' } | { kind: 'moved'; to: string } | { kind: 'page'; canonicalPath: string; data: PostPageData | undefined }
 
@@ -203,6 +258,24 @@ export default async function postsRoutes(app: FastifyInstance) {
   })
 }
 
+/** What a writer's page shows above their posts. */
+export interface AuthorHeader {
+  name: string
+  url: string
+  absoluteUrl: string
+  bio: string
+  portrait: { src: string; width: number; height: number } | null
+  feeds: { rss: string; atom: string }
+}
+
+/** The bylines of these posts, or none when the blog hides them (its setting; auto: fewer than two writers). */
+export async function bylines(app: FastifyInstance, postIds: number[], now: string): Promise<Map<number, { name: string; url: string }>> {
+  const out = new Map<number, { name: string; url: string }>()
+  if (!(await bylinesShown(app.db, app.settings.get().bylines, now))) return out
+  for (const [id, a] of await authorsOfPosts(app.db, postIds)) out.set(id, { name: a.name, url: authorPath(a.slug) })
+  return out
+}
+
 /** The post page's data (posts/show): the same for every reader of a freshness generation. */
 export interface PostPageData {
   title: string
@@ -243,7 +316,8 @@ export async function postPageData(
     repo.neighbours(app.db, now, { id: row.id, published_at: row.published_at! }),
   ])
   const settings = app.settings.get()
-  const post = toPostView(row, categories.get(row.id), tags, context, threadIsOpen(row, settings))
+  const author = (await bylines(app, [row.id], now)).get(row.id) ?? null
+  const post = { ...toPostView(row, categories.get(row.id), tags, context, threadIsOpen(row, settings)), author }
   const t = messages(settings.language)
   // Answers whose parent is on another page link to it (a held or removed parent is not linked).
   const onPage = new Set(comments.map((r) => r.id))

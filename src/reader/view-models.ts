@@ -20,6 +20,8 @@ export interface PostListItem {
   time: string
   categories: CategoryLink[]
   commentCount: number
+  /** Its writer, in the byline (src/content/authors.repository.ts says when bylines show); null when hidden. */
+  author?: { name: string; url: string } | null
 }
 
 export interface ViewContext {

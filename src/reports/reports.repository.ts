@@ -67,7 +67,7 @@ export async function addReport(
 }
 
 /** Comments with open reports, most reported first, with their reports (the admin's comment list). */
-export async function reportedComments(db: Db, postId: number | null, limit = 50) {
+export async function reportedComments(db: Db, postId: number | null, limit = 50, authorId: number | null = null) {
   let q = db
     .selectFrom('comment_reports as r')
     .innerJoin('comments as c', 'c.id', 'r.comment_id')
@@ -101,6 +101,7 @@ export async function reportedComments(db: Db, postId: number | null, limit = 50
       'p.published_at',
     ])
   if (postId !== null) q = q.where('c.post_id', '=', postId)
+  if (authorId !== null) q = q.where('p.author_id', '=', authorId)
   const comments = await q.orderBy('reports', 'desc').orderBy('last_report', 'desc').limit(limit).execute()
   if (comments.length === 0) return []
   const reports = await db

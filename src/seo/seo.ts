@@ -1,8 +1,9 @@
 // What a post page tells search engines and social sites: Open Graph, Twitter card and a schema.org
 // BlogPosting in JSON-LD. Built here as data; views/seo/post-head.eta only prints it into the page's head block.
 // The image a link preview shows is the post's first image, else the site image of the settings; a post with
-// neither says nothing (no og:image, no twitter:image, no JSON-LD image) rather than something wrong. The author's
-// `url` is the blog's home page: Carnet has no author pages (a signature is free text).
+// neither says nothing (no og:image, no twitter:image, no JSON-LD image) rather than something wrong. The author is
+// the post's writer with their page (/author/<slug>) when the byline shows them; else the signature (free text)
+// with the blog's home page.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import sanitizeHtml from 'sanitize-html'
@@ -30,6 +31,8 @@ interface PostForMeta {
   tags: string[]
   /** The post's HTML, where its first image is found. */
   bodyHtml: string
+  /** Its writer, when the byline shows them. */
+  author?: { name: string; url: string } | null
 }
 
 export interface SiteForMeta {
@@ -85,9 +88,11 @@ export function postMeta(post: PostForMeta, site: SiteForMeta, lang: 'fr' | 'en'
   const siteImage = absoluteUrl(site.image, { site: site.url, page: home })
   const image: MetaImage | null =
     firstImage(post.bodyHtml, { site: site.url, page: url }) ?? (siteImage ? { url: siteImage, alt: '' } : null)
-  const author = post.signature
-    ? { '@type': 'Person', name: post.signature, url: home }
-    : { '@type': 'Organization', name: site.title, url: home }
+  const author = post.author
+    ? { '@type': 'Person', name: post.author.name, url: site.url + post.author.url }
+    : post.signature
+      ? { '@type': 'Person', name: post.signature, url: home }
+      : { '@type': 'Organization', name: site.title, url: home }
   const publisher = {
     '@type': 'Organization',
     name: site.title,

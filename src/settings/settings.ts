@@ -81,6 +81,8 @@ export const settingsSchema = z.object({
   reportHoldThreshold: z.coerce.number().int().min(0).max(1000),
   /** The sidebar's blocks, the blogroll, the design, custom CSS, logo and favicon (src/settings/look.ts). */
   ...lookSettings,
+  /** Posts' bylines: auto shows them once two writers or more have published posts (src/reader/authors.ts). */
+  bylines: z.enum(['auto', 'always', 'never']),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -98,6 +100,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   commentEditMinutes: 15,
   reportHoldThreshold: 3,
   ...DEFAULT_LOOK,
+  bylines: 'auto',
 }
 
 /**

@@ -56,10 +56,10 @@ async function put(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain')
 }
 
-/** A login for each signature (WordPress wants one per author): its slug, made unique. */
-function authorLogins(signatures: string[]): Map<string, string> {
+/** A login for each signature of a post without a writer (WordPress wants one per author): its slug, made unique. */
+function authorLogins(signatures: string[], taken: Iterable<string>): Map<string, string> {
   const logins = new Map<string, string>()
-  const used = new Set<string>()
+  const used = new Set<string>(taken)
   for (const signature of signatures) {
     if (!signature) continue
     const base = slugify(signature) || 'auteur'
@@ -74,8 +74,21 @@ function authorLogins(signatures: string[]): Map<string, string> {
 export async function exportWxr(db: Kysely<Database>, out: Writable, options: ExportOptions): Promise<{ posts: number; comments: number }> {
   const site = options.siteUrl.replace(/\/+$/, '')
   const pageSize = options.pageSize ?? 200
-  const signatures = (await db.selectFrom('posts').select('signature').distinct().orderBy('signature').execute()).map((r) => r.signature)
-  const logins = authorLogins(signatures)
+  // The writers of the posts, by their username (WordPress's login); posts without one by their signature.
+  const writers = await db
+    .selectFrom('users as u')
+    .select(['u.id', 'u.username', 'u.display_name', 'u.email'])
+    .where((eb) => eb.exists(eb.selectFrom('posts as p').select('p.id').whereRef('p.author_id', '=', 'u.id')))
+    .orderBy('u.id')
+    .execute()
+  const writerLogin = new Map(writers.map((w) => [w.id, w.username]))
+  const signatures = (
+    await db.selectFrom('posts').select('signature').distinct().where('author_id', 'is', null).orderBy('signature').execute()
+  ).map((r) => r.signature)
+  const logins = authorLogins(
+    signatures,
+    writers.map((w) => w.username),
+  )
   const categories = await db.selectFrom('categories').select(['id', 'name', 'slug']).orderBy('id').execute()
   const tagNames = (await db.selectFrom('post_tags').select('name').distinct().orderBy('name').execute()).map((r) => r.name)
   const tagSlug = new Map<string, string>()
@@ -114,6 +127,12 @@ export async function exportWxr(db: Kysely<Database>, out: Writable, options: Ex
 `,
   )
   let authorId = 0
+  for (const w of writers) {
+    await put(
+      out,
+      `\t<wp:author><wp:author_id>${++authorId}</wp:author_id><wp:author_login>${cdata(w.username)}</wp:author_login><wp:author_email>${cdata(w.email ?? '')}</wp:author_email><wp:author_display_name>${cdata(w.display_name || w.username)}</wp:author_display_name><wp:author_first_name></wp:author_first_name><wp:author_last_name></wp:author_last_name></wp:author>\n`,
+    )
+  }
   for (const [signature, login] of logins) {
     await put(
       out,
@@ -175,6 +194,7 @@ export async function exportWxr(db: Kysely<Database>, out: Writable, options: Ex
       const meta = [
         p.format === 'markdown' ? ['_carnet_markdown', p.body_source] : null,
         ['_carnet_times', JSON.stringify({ created_at: p.created_at, updated_at: p.updated_at, published_at: p.published_at })],
+        p.author_id !== null ? ['_carnet_signature', p.signature] : null,
       ]
         .filter((m) => m !== null)
         .map(
@@ -213,7 +233,7 @@ export async function exportWxr(db: Kysely<Database>, out: Writable, options: Ex
 \t\t<title>${cdata(p.title)}</title>
 \t\t<link>${xmlText(link)}</link>
 \t\t<pubDate>${new Date(date).toUTCString().replace('GMT', '+0000')}</pubDate>
-\t\t<dc:creator>${cdata(logins.get(p.signature) ?? '')}</dc:creator>
+\t\t<dc:creator>${cdata((p.author_id !== null ? writerLogin.get(p.author_id) : logins.get(p.signature)) ?? '')}</dc:creator>
 \t\t<guid isPermaLink="false">${xmlText(`${site}/?p=${p.id}`)}</guid>
 \t\t<description></description>
 \t\t<content:encoded>${cdata(p.format === 'html' ? p.body_source : p.body_html)}</content:encoded>

@@ -16,6 +16,7 @@
 // - images stay at their addresses in the content.
 import type { Kysely, Transaction } from 'kysely'
 import { insertPost, uniqueCategorySlug } from '../content/posts.write.ts'
+import { insertWriterWithoutSignIn } from '../content/authors.repository.ts'
 import type { CommentStatus, Database, PostFormat } from '../db/schema.ts'
 import { nowIso, zonedParts } from '../lib/time.ts'
 import { addLegacyUrls } from './legacy-urls.ts'
@@ -75,6 +76,9 @@ class WxrImport {
   readonly newCategories = new Set<string>()
   /** Categories created in the current batch: forgotten when a dry run's batch is rolled back. */
   batchCategories: string[] = []
+  /** Writers by WordPress login (dc:creator), and those created in the current batch (same reason). */
+  readonly writerIds = new Map<string, number>()
+  batchWriters: string[] = []
 
   constructor(
     readonly summary: ImportSummary,
@@ -169,6 +173,21 @@ class WxrImport {
     await this.comments(item, keys, postId)
   }
 
+  /**
+   * The writer of an item by its WordPress login (dc:creator, described by wp:author): the account of that
+   * username if the blog has one, else a writer made without sign-in (no password) under that name.
+   */
+  async writer(login: string): Promise<number | null> {
+    if (!login) return null
+    const known = this.writerIds.get(login)
+    if (known !== undefined) return known
+    const existing = await this.trx.selectFrom('users').select('id').where('username', '=', login.trim().toLowerCase()).executeTakeFirst()
+    const id = existing?.id ?? (await insertWriterWithoutSignIn(this.trx, login, this.authors.get(login) ?? login))
+    if (!existing) this.batchWriters.push(login)
+    this.writerIds.set(login, id)
+    return id
+  }
+
   /** The blog the file comes from: its address, else WordPress's blog or site address, else its title. */
   blogAddress(): string {
     return this.channelLink || this.baseBlogUrl || this.baseSiteUrl || `channel:${this.channelTitle}`
@@ -180,6 +199,8 @@ class WxrImport {
     const times = timesOf(item.meta)
     // A Carnet export carries the Markdown source beside the HTML WordPress reads.
     const markdown = item.meta.find((m) => m.key === '_carnet_markdown')
+    // Carnet's export keeps a signature apart from its writer; WordPress's author is both.
+    const signature = item.meta.find((m) => m.key === '_carnet_signature')
     const format: PostFormat = markdown ? 'markdown' : 'html'
     const categoryIds: number[] = []
     const tags: string[] = []
@@ -197,7 +218,8 @@ class WxrImport {
       body: markdown ? markdown.value : item.content,
       format,
       excerpt: htmlToLine(item.excerpt),
-      signature: this.authors.get(item.creator) ?? item.creator,
+      signature: signature ? signature.value : (this.authors.get(item.creator) ?? item.creator),
+      authorId: await this.writer(item.creator),
       status,
       publishedAt: times ? times.published_at : status === 'published' ? date : null,
       commentsOpen: item.commentStatus !== 'closed',
@@ -330,10 +352,12 @@ export async function importWxr(db: Kysely<Database>, source: Source, options: I
       await run.batch(async (trx) => {
         wxr.trx = trx
         wxr.batchCategories = []
+        wxr.batchWriters = []
         for (const node of batch) await wxr.record(node)
       })
     } finally {
       if (dryRun) for (const name of wxr.batchCategories) wxr.categoryIds.delete(name)
+      if (dryRun) for (const login of wxr.batchWriters) wxr.writerIds.delete(login)
     }
   }
   try {

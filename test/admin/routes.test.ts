@@ -92,6 +92,8 @@ describe('the admin routes', () => {
       const label = `${r.method} ${url}`
       if (r.url === '/admin/login' && (r.method === 'GET' || r.method === 'HEAD')) {
         expect(res.statusCode, label).toBe(200) // the sign-in page itself
+      } else if (r.url === '/admin/invite/:token' && (r.method === 'GET' || r.method === 'HEAD')) {
+        expect(res.statusCode, label).toBe(404) // an invitation's page, public: this made-up link is not one
       } else if (r.method === 'GET' || r.method === 'HEAD') {
         expect(res.statusCode, label).toBe(303)
         expect(res.headers.location, label).toBe(`/admin/login?next=${encodeURIComponent(url)}`)
@@ -147,7 +149,8 @@ describe('the admin routes', () => {
     for (const r of routes.filter((r) => r.method === 'GET')) {
       const res = await client.get(concrete(r.url))
       // A signed-in admin asking for the sign-in page is sent on to the dashboard.
-      expect(res.statusCode, r.url).toBe(r.url === '/admin/login' ? 303 : 200)
+      // A signed-in admin asking for an invitation's page with a made-up link: not one (404), in the admin layout.
+      expect(res.statusCode, r.url).toBe(r.url === '/admin/login' ? 303 : r.url === '/admin/invite/:token' ? 404 : 200)
       if (res.statusCode === 303) continue
       expect(res.headers['x-robots-tag']).toBe('noindex, nofollow')
       expect(res.headers['cache-control']).toBe('no-store')

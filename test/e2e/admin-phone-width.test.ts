@@ -18,6 +18,8 @@ import { PHONE } from '../helpers/targets.ts'
 import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
 import { createUser } from '../../src/admin/users.ts'
 import { DEFAULT_SIDEBAR } from '../../src/settings/look.ts'
+import { createInvitation, invitationTokens } from '../../src/admin/invitations.ts'
+import { loadSessionKey } from '../../src/admin/session.ts'
 
 /** Words no line can break: what a commenter pastes, what a mail server answers. */
 const LONG_WORD = 'Anticonstitutionnellement'.repeat(4)
@@ -26,7 +28,10 @@ const LONG_EMAIL = `prenom.nom.${'tres-long'.repeat(5)}@sous-domaine.${'exemple'
 const LONG_TITLE = `Une note au titre ${LONG_WORD} très long`
 
 /** Each admin GET route: the addresses that show it with its data, and a text each must show (the data is there). */
-const ADDRESSES: Record<string, (id: { post: number; comment: number; media: number }) => Array<[string, string]>> = {
+const ADDRESSES: Record<
+  string,
+  (id: { post: number; comment: number; media: number; writer: number; invite: string }) => Array<[string, string]>
+> = {
   '/admin': () => [['/admin', 'comment.approve']],
   '/admin/login': () => [['/admin/login', 'Se connecter']],
   '/admin/posts': () => [
@@ -59,13 +64,16 @@ const ADDRESSES: Record<string, (id: { post: number; comment: number; media: num
   '/admin/links': () => [['/admin/links', LONG_WORD]],
   '/admin/appearance': () => [['/admin/appearance', 'Apparence']],
   '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
+  '/admin/users': () => [['/admin/users', LONG_EMAIL]],
+  '/admin/users/:id/delete': (id) => [[`/admin/users/${id.writer}/delete`, LONG_WORD]],
+  '/admin/invite/:token': (id) => [[`/admin/invite/${id.invite}`, 'Nom affiché']],
 }
 
 describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () => {
   let blog: LiveBlog
   let browser: Browser
   /** Ids of what the pages show, for the addresses of the routes with parameters. */
-  const ids = { post: 0, comment: 0, media: 0 }
+  const ids = { post: 0, comment: 0, media: 0, writer: 0, invite: '' }
 
   beforeAll(async () => {
     blog = await startBlog()
@@ -191,6 +199,17 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
     const upload = join(blog.app.media.dir, '.upload-phone-width')
     writeFileSync(upload, image)
     ids.media = (await blog.app.media.addReceived(upload, image.length, { alt: `Une image ${LONG_WORD}`, decorative: false })).id
+
+    // A writer with a long name, and an invitation to a long address (pending on /admin/users).
+    await createUser(db, 'redactrice', ADMIN.password, 'author')
+    ids.writer = (await db.selectFrom('users').select('id').where('username', '=', 'redactrice').executeTakeFirstOrThrow()).id
+    await db
+      .updateTable('users')
+      .set({ display_name: `Rédactrice ${LONG_WORD}` })
+      .where('id', '=', ids.writer)
+      .execute()
+    const invitation = await createInvitation(db, LONG_EMAIL, 'editor', admin.id, new Date())
+    ids.invite = invitationTokens(loadSessionKey(blog.config)).sign(invitation.id, invitation.expiresAt)
 
     browser = await launchBrowser()
     const page = await browser.context.newPage()

@@ -7,6 +7,7 @@ import { finished } from 'node:stream/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Kysely } from 'kysely'
 import { createPost } from '../../src/content/posts.write.ts'
+import { createUser } from '../../src/admin/users.ts'
 import type { Database } from '../../src/db/schema.ts'
 import { openDatabase } from '../../src/db/plugin.ts'
 import { cdata, exportWxr } from '../../src/transfer/wxr-export.ts'
@@ -76,9 +77,12 @@ async function contents(db: Kysely<Database>) {
   // Ids differ between the two blogs: ties in time are broken by what the comment says.
   const comments = await db.selectFrom('comments').selectAll().orderBy('created_at').orderBy('author_name').orderBy('body').execute()
   const identity = new Map(comments.map((c) => [c.id, `${c.author_name} @ ${c.created_at}`]))
+  // Writers' ids differ too: a post's writer by their username.
+  const usernames = new Map((await db.selectFrom('users').select(['id', 'username']).execute()).map((u) => [u.id, u.username]))
   return {
-    posts: posts.map(({ id, ...p }) => ({
+    posts: posts.map(({ id, author_id, ...p }) => ({
       ...p,
+      author: author_id === null ? null : usernames.get(author_id),
       categories: cats
         .filter((c) => c.post_id === id)
         .map((c) => `${c.name} (${c.slug})`)
@@ -100,6 +104,8 @@ describe('export then import', () => {
   let file: string
   beforeAll(async () => {
     source = await buildTestApp()
+    // The blog's first writer: the demo's posts are theirs, and the export names them (issue 29).
+    await createUser(source.app.db, 'redac', 'correct horse battery')
     await generateThreads(source.app.db)
     target = await buildTestApp({ demo: false })
     file = join(target.dir, 'export.xml')
