@@ -18,6 +18,7 @@ import dashboardRoutes from './dashboard.admin.ts'
 import reportsRoutes from './reports.admin.ts'
 import mediaRoutes from './media.admin.ts'
 import postsRoutes from './posts.admin.ts'
+import pagesAdminRoutes from './pages.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
 import transferRoutes from './transfer.admin.ts'
@@ -160,6 +161,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(authRoutes)
   await app.register(dashboardRoutes)
   await app.register(postsRoutes)
+  await app.register(pagesAdminRoutes)
   await app.register(commentsRoutes)
   await app.register(conversationRoutes)
   await app.register(reportsRoutes)

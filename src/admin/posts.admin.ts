@@ -3,6 +3,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { renderBody } from '../content/markdown.ts'
 import { createPost, deletePost, setCommentsOpen, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
+import type { PostKind } from '../db/schema.ts'
+import { messages } from '../i18n/index.ts'
+import { pageSlugProblem } from '../pages/pages.repository.ts'
 import { postPath } from '../lib/urls.ts'
 import { markdownOf } from '../media/store.ts'
 import {
@@ -65,14 +68,24 @@ export default async function postsRoutes(app: FastifyInstance) {
       previewHtml?: string | null
       notice?: string | null
       upload?: { error: string | null; alt: string; decorative: boolean }
+      /** A new page's editor (an existing row says what it is). */
+      kind?: PostKind
+      /** A page's "comments open" box as sent (default: as stored, or closed for a new page). */
+      commentsOpen?: boolean
     } = {},
   ) {
     const context = adminContext(app)
     const categories = await listCategories(app.db)
     const state = post ? postState(post, context.now) : null
     const thread = post ? threadState(post, context.settings) : null
+    // A static page (src/pages/): the same editor, without categories and labels, with its comments box.
+    const kind = post?.kind ?? extra.kind ?? 'post'
+    const pages = messages(context.settings.language).pages
     return reply.adminPage('admin/post-edit', {
-      heading: post ? context.t.editPost : context.t.newPost,
+      kind,
+      pageCommentsOpen: extra.commentsOpen ?? post?.comments_open === 1,
+      siteUrl: app.config.siteUrl,
+      heading: kind === 'page' ? (post ? pages.editPage : pages.newPage) : post ? context.t.editPost : context.t.newPost,
       action: post ? `/admin/posts/${post.id}` : '/admin/posts',
       post: post
         ? {
@@ -119,6 +132,8 @@ export default async function postsRoutes(app: FastifyInstance) {
     const result = await readUpload(app, request)
     const form = parsePostForm(result.fields, context.t, context.settings.timezone)
     const values = form.values
+    // A new page's upload keeps it a page, with its comments box as ticked.
+    const page = (post?.kind ?? result.fields.kind) === 'page' ? { kind: 'page' as const, commentsOpen: result.fields.commentsOpen === '1' } : {}
     for (const row of result.added) {
       await audit(app.db, request.admin!, 'media.upload', `media ${row.id}`, { name: row.name, post: post?.id ?? null })
     }
@@ -133,9 +148,10 @@ export default async function postsRoutes(app: FastifyInstance) {
           decorative: 'imageDecorative' in result.fields,
         },
         notice: result.added.length > 0 ? context.t.imageInserted(result.added.length) : null,
+        ...page,
       })
     }
-    return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length) })
+    return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length), ...page })
   }
 
   app.post('/posts/upload', { preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
@@ -151,6 +167,7 @@ export default async function postsRoutes(app: FastifyInstance) {
 
   app.get('/posts/new', async (request, reply) => {
     const signature = (await lastSignature(app.db)) ?? request.admin!.username
+    const kind = (request.query as Record<string, unknown>).kind === 'page' ? 'page' : 'post'
     return editor(reply, undefined, {
       title: '',
       slug: '',
@@ -160,7 +177,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       signature,
       publishedAt: '',
       categoryIds: [],
-    })
+    }, { kind })
   })
 
   app.get('/posts/:id', async (request, reply) => {
@@ -219,14 +236,26 @@ export default async function postsRoutes(app: FastifyInstance) {
   async function save(request: FastifyRequest, reply: FastifyReply, post: AdminPost | undefined) {
     const context = adminContext(app)
     const form = parsePostForm(request.body, context.t, context.settings.timezone)
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const kind: PostKind = post?.kind ?? (body.kind === 'page' ? 'page' : 'post')
+    const page: { kind?: PostKind; commentsOpen?: boolean } = kind === 'page' ? { kind, commentsOpen: body.commentsOpen === '1' } : {}
     if (form.action === 'preview') {
-      return editor(reply, post, form.values, { errors: form.errors, previewHtml: renderBody(form.values.format, form.values.body) })
+      return editor(reply, post, form.values, {
+        ...page,
+        errors: form.errors,
+        previewHtml: renderBody(form.values.format, form.values.body),
+      })
     }
     const errors: FieldErrors = { ...form.errors }
-    if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = context.t.slugTaken
+    if (kind === 'page' && !errors.slug) {
+      // A page's address is /<slug>.html: neither another row's nor one of the blog's own (/feed.rss, /admin…).
+      const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post?.id))
+      const problem = await pageSlugProblem(app.db, app.routeNames, slug, post?.id)
+      if (problem) errors.slug = problem === 'reserved' ? messages(context.settings.language).pages.slugReserved(slug) : messages(context.settings.language).pages.slugTaken
+    } else if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = context.t.slugTaken
     const when = publication(form, post, new Date())
     if ('error' in when) errors.publishedAt = when.error
-    if (Object.keys(errors).length > 0 || 'error' in when) return editor(reply.code(400), post, form.values, { errors })
+    if (Object.keys(errors).length > 0 || 'error' in when) return editor(reply.code(400), post, form.values, { ...page, errors })
 
     // Only categories that exist (a stale form may name a deleted one).
     const known = new Set((await listCategories(app.db)).map((c) => c.id))
@@ -240,19 +269,22 @@ export default async function postsRoutes(app: FastifyInstance) {
       signature: form.clean.signature,
       status: when.status,
       publishedAt: when.publishedAt,
-      categoryIds,
-      tags: form.clean.tags,
+      categoryIds: kind === 'page' ? [] : categoryIds,
+      tags: kind === 'page' ? [] : form.clean.tags,
     }
     let id: number
     if (post) {
       const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post.id))
       await updatePost(app.db, post.id, { ...fields, slug })
+      if (page.commentsOpen !== undefined && page.commentsOpen !== (post.comments_open === 1)) {
+        await setCommentsOpen(app.db, post.id, page.commentsOpen)
+      }
       id = post.id
       const details: Record<string, unknown> = { title: form.clean.title, state }
       if (slug !== post.slug) details.slug = `${post.slug} → ${slug}`
       await audit(app.db, request.admin!, 'post.update', `post ${id}`, details)
     } else {
-      const created = await createPost(app.db, { ...fields, slug: form.clean.slug || undefined })
+      const created = await createPost(app.db, { ...fields, ...page, slug: form.clean.slug || undefined })
       id = created.id
       await audit(app.db, request.admin!, 'post.create', `post ${id}`, { title: form.clean.title, state, slug: created.slug })
     }
@@ -302,6 +334,6 @@ export default async function postsRoutes(app: FastifyInstance) {
     if (!post) return reply.callNotFound()
     await deletePost(app.db, post.id)
     await audit(app.db, request.admin!, 'post.delete', `post ${post.id}`, { title: post.title, slug: post.slug })
-    return reply.redirect('/admin/posts?done=deleted', 303)
+    return reply.redirect(post.kind === 'page' ? '/admin/pages?done=deleted' : '/admin/posts?done=deleted', 303)
   })
 }

@@ -82,6 +82,8 @@ declare module 'fastify' {
     renderFragment(template: string, data: object): string
     /** Hooks that add data to every page (feeds add their links here). */
     pageDataHooks: Array<(request: FastifyRequest, data: PageData) => void>
+    /** Like pageDataHooks, for data read from the database (the header's menu), run before them. */
+    pageDataLoaders: Array<(request: FastifyRequest, data: PageData) => Promise<void>>
   }
   interface FastifyReply {
     /** Renders a template as an HTML response. */
@@ -126,6 +128,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
   })
   const assets = { css: fingerprint('css/carnet.css'), editorImages: fingerprint('js/editor-images.js') }
   app.decorate('pageDataHooks', [])
+  app.decorate('pageDataLoaders', [])
 
   let sidebarProvider: SidebarProvider | undefined
   app.decorate('setSidebar', (provider: SidebarProvider) => {
@@ -166,6 +169,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
     }
     // Object.assign, not a spread: V8 copies two spreads of this size on a slow path, on every page.
     const full: PageData = Object.assign({}, base, data)
+    for (const load of app.pageDataLoaders) await load(request, full)
     for (const hook of app.pageDataHooks) hook(request, full)
     if (full.sidebar && sidebarProvider) full.sidebarHtml = sidebarHtml(sidebarProvider, full.sidebar, full)
     return app.view(template, full) as Promise<string>

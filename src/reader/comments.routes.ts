@@ -8,7 +8,7 @@ import { commentAnchor, COMMENTS_PER_PAGE, postPath, withCommentPage } from '../
 import { nowIso } from '../lib/time.ts'
 import { commentPosition, findPostById, findPostBySlug, type PostRow } from '../content/posts.repository.ts'
 import { postPageData } from './pages.routes.ts'
-import { postParams } from '../lib/url-params.ts'
+import { pageParams as pageSlugParams, postParams } from '../lib/url-params.ts'
 import { viewContext, type CommentView } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
@@ -159,10 +159,13 @@ async function commentsRoutes(app: FastifyInstance) {
 
   /** The published post a comment is sent to, if any. */
   async function postOf(request: FastifyRequest): Promise<PostRow | undefined> {
+    // A static page's address, /<slug>.html (src/pages/), or a post's.
+    const page = pageSlugParams.safeParse(request.params)
     const params = postParams.safeParse(request.params)
-    if (!params.success) return undefined
-    const row = await findPostBySlug.first(app.db, { slug: params.data.file.slice(0, -'.html'.length) })
-    if (!row || !isVisibleToReaders(row, nowIso())) return undefined
+    if (!page.success && !params.success) return undefined
+    const slug = page.success ? page.data.slug : params.data!.file.slice(0, -'.html'.length)
+    const row = await findPostBySlug.first(app.db, { slug })
+    if (!row || !isVisibleToReaders(row, nowIso()) || (row.kind === 'page') !== page.success) return undefined
     return row
   }
 
@@ -201,8 +204,10 @@ async function commentsRoutes(app: FastifyInstance) {
   }
 
   const limit = app.config.commentRateLimit
+  // A post's comments, and a static page's (when its comments are on).
+  for (const path of ['/archive/:year/:month/:day/:file', '/:slug.html'])
   app.post(
-    '/archive/:year/:month/:day/:file',
+    path,
     {
       // Before the body is read: a refused post costs nothing.
       onRequest: async (request) => {

@@ -149,6 +149,8 @@ export interface PostView extends PostListItem {
   tags: string[]
   commentsOpen: boolean
   updatedAt: string
+  /** A static page (`/<slug>.html`): no date, categories, neighbours or comment feed. */
+  isPage: boolean
 }
 
 export function toPostView(
@@ -166,5 +168,6 @@ export function toPostView(
     tags,
     commentsOpen,
     updatedAt: row.updated_at,
+    isPage: row.kind === 'page',
   }
 }
