@@ -21,7 +21,7 @@ describe('the menu', () => {
     for (const [title, slug] of [
       ['À propos', 'about'],
       ['Contact', 'contact'],
-    ]) {
+    ] as const) {
       const res = await admin.post('/admin/posts', {
         kind: 'page',
         title,
