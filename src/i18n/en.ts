@@ -286,6 +286,9 @@ export const en: Messages = {
       `${s.posts} posts, ${s.comments} comments, ${s.categories} new categories, ${s.tags} tags, ${s.redirects} old addresses redirected.`,
     alreadyImported: (n: number) => `${n} posts and comments were imported already: left as they are.`,
     nothingNew: 'Nothing new: this file was imported already.',
+    // ---- pages ----
+    pagesLine: (n: number, dryRun: boolean) =>
+      `${dryRun ? 'Would import' : 'Imported'} ${n} page${n > 1 ? 's' : ''} (about, contact…), each at its own /<slug>.html address, outside the lists of posts.`,
     closedThreads: (n: number, dryRun: boolean) =>
       dryRun
         ? `Would close ${n} comment ${n > 1 ? 'threads, as they are' : 'thread, as it is'} in Disqus.`

@@ -301,6 +301,9 @@ export const fr = {
       `${s.posts} notes, ${s.comments} commentaires, ${s.categories} nouvelles catégories, ${s.tags} étiquettes, ${s.redirects} anciennes adresses redirigées.`,
     alreadyImported: (n: number) => `${n} notes et commentaires étaient déjà importés : laissés tels quels.`,
     nothingNew: 'Rien de nouveau : ce fichier avait déjà été importé.',
+    // ---- pages ----
+    pagesLine: (n: number, dryRun: boolean) =>
+      `${n} page${n > 1 ? 's' : ''} (à propos, contact…) ${dryRun ? (n > 1 ? 'seraient importées' : 'serait importée') : n > 1 ? 'importées' : 'importée'}, chacune à son adresse /<adresse>.html, hors des listes de notes.`,
     closedThreads: (n: number, dryRun: boolean) =>
       n > 1
         ? `${n} fils de commentaires ${dryRun ? 'seraient fermés' : 'fermés'}, comme dans Disqus.`
