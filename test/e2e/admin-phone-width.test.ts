@@ -33,6 +33,8 @@ const ADDRESSES: Record<string, (id: { post: number; comment: number; media: num
     ['/admin/posts?state=draft', 'Brouillon'],
   ],
   '/admin/posts/new': () => [['/admin/posts/new', 'Nouvelle note']],
+  '/admin/pages': () => [['/admin/pages', 'Nouvelle page']],
+  '/admin/menu': () => [['/admin/menu', 'Menu du blog']],
   '/admin/posts/:id': (id) => [[`/admin/posts/${id.post}`, 'Discussion']],
   '/admin/posts/:id/delete': (id) => [[`/admin/posts/${id.post}/delete`, LONG_WORD]],
   '/admin/comments': () => [
