@@ -160,3 +160,78 @@ describe('static pages', () => {
     expect(res.headers.location).toMatch(/^\/archive\/\d{4}\/\d{2}\/\d{2}\//)
   })
 })
+
+describe('a page in every list’s way', () => {
+  let blog: TestBlog
+  beforeAll(async () => {
+    blog = await buildTestApp({ demo: true })
+  })
+  afterAll(() => blog.close())
+
+  it('is left out of categories, month counts, recent posts and comments, neighbours and the comments feed', async () => {
+    const { createPost } = await import('../../src/content/posts.write.ts')
+    // The demo's October 2017 holds 3 posts in the sidebar; a page dated then, in a category, with a comment.
+    const before = await blog.app.inject('/')
+    const octoberCount = (html: string) => /href="\/archive\/2017\/10\/">Octobre 2017<\/a> <span class="count">\((\d+)\)/.exec(html)?.[1]
+    expect(octoberCount(before.body)).toBe('3')
+    const { id } = await createPost(blog.app.db, {
+      kind: 'page',
+      title: 'Page cachée des listes',
+      slug: 'cachee',
+      body: 'Texte.',
+      status: 'published',
+      publishedAt: '2017-10-15T10:00:00.000Z',
+      categories: ['Syrie'],
+      commentsOpen: true,
+    })
+    await blog.app.db
+      .insertInto('comments')
+      .values({ post_id: id, author_name: 'Visiteuse', body: 'Sur la page.', status: 'approved', created_at: new Date().toISOString() })
+      .execute()
+    const home = await blog.app.inject('/')
+    expect(octoberCount(home.body)).toBe('3')
+    expect(home.body).not.toContain('Page cachée des listes')
+    expect(home.body).not.toContain('Visiteuse')
+    const category = await blog.app.inject('/category/syrie')
+    expect(category.body).not.toContain('Page cachée des listes')
+    const month = await blog.app.inject('/archive/2017/10/')
+    expect(month.body).not.toContain('Page cachée des listes')
+    const comments = await blog.app.inject('/comments/feed.rss')
+    expect(comments.body).not.toContain('Sur la page.')
+    const sitemap = await blog.app.inject('/sitemap.xml')
+    expect(sitemap.body).toContain('/cachee.html</loc>')
+    // A post published next to it does not lead to it.
+    const neighbour = await blog.app.db.selectFrom('posts').select(['slug', 'published_at']).where('kind', '=', 'post').where('published_at', '<', '2017-10-15').orderBy('published_at', 'desc').executeTakeFirstOrThrow()
+    const { postPath } = await import('../../src/lib/urls.ts')
+    const post = await blog.app.inject(postPath(neighbour, 'Europe/Paris'))
+    expect(post.statusCode).toBe(200)
+    expect(post.body).not.toContain('/cachee.html')
+    // Its own page shows its comment, and the comment's address leads there.
+    const page = await blog.app.inject('/cachee.html')
+    expect(page.body).toContain('Sur la page.')
+    const comment = await blog.app.db.selectFrom('comments').select('id').where('post_id', '=', id).executeTakeFirstOrThrow()
+    const link = await blog.app.inject(`/comment/${comment.id}`)
+    expect(link.headers.location).toBe(`/cachee.html#comment-${comment.id}`)
+  })
+
+  it('answers its old address with a 301 once renamed', async () => {
+    const { createAdmin, signedIn } = await import('../helpers/admin.ts')
+    await createAdmin(blog.app)
+    const admin = await signedIn(blog.app)
+    const row = await blog.app.db.selectFrom('posts').select('id').where('slug', '=', 'cachee').executeTakeFirstOrThrow()
+    const res = await admin.post(`/admin/posts/${row.id}`, {
+      title: 'Page cachée des listes',
+      slug: 'visible',
+      body: 'Texte.',
+      format: 'markdown',
+      signature: '',
+      publishedAt: '2017-10-15T12:00',
+      action: 'publish',
+      commentsOpen: '1',
+    })
+    expect(res.statusCode, res.body).toBe(303)
+    const old = await blog.app.inject('/cachee.html')
+    expect(old.statusCode).toBe(301)
+    expect(old.headers.location).toBe('/visible.html')
+  })
+})
