@@ -9,7 +9,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema
     .alterTable('posts')
-    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('post').check(sql`kind in ('post', 'page')`))
+    .addColumn('kind', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('post')
+        .check(sql`kind in ('post', 'page')`),
+    )
     .execute()
   // PostgreSQL's ends with the id, as posts_status_published_at_id does (2026_11_29_15_00_00).
   await db.schema

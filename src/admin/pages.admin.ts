@@ -139,7 +139,8 @@ export default async function pagesAdminRoutes(app: FastifyInstance) {
       const errors: Record<string, string> = {}
       if (label.length > LABEL_MAX) errors.label = t.labelTooLong
       if (!label && row.type === 'url') errors.label = t.urlLabelRequired
-      if (Object.keys(errors).length > 0) return menuPage(reply, { form: String(row.id), values: { label: parsed.data.label }, errors }, null)
+      if (Object.keys(errors).length > 0)
+        return menuPage(reply, { form: String(row.id), values: { label: parsed.data.label }, errors }, null)
       await setMenuLabel(app.db, row.id, label)
     } else if (op === 'remove') {
       await removeMenuItem(app.db, row.id)

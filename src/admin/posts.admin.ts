@@ -79,7 +79,9 @@ export default async function postsRoutes(app: FastifyInstance) {
     const state = post ? postState(post, context.now) : null
     const thread = post ? threadState(post, context.settings) : null
     // A static page (src/pages/): the same editor, without categories and labels, with its comments box.
-    const kind = post?.kind ?? extra.kind ?? 'post'
+    // A new one is a page when the admin asked for one (/admin/posts/new?kind=page, linked from Pages).
+    const asked = (reply.request.query as Record<string, unknown> | undefined)?.kind === 'page' ? 'page' : 'post'
+    const kind = post?.kind ?? extra.kind ?? asked
     const pages = messages(context.settings.language).pages
     return reply.adminPage('admin/post-edit', {
       kind,
@@ -133,7 +135,8 @@ export default async function postsRoutes(app: FastifyInstance) {
     const form = parsePostForm(result.fields, context.t, context.settings.timezone)
     const values = form.values
     // A new page's upload keeps it a page, with its comments box as ticked.
-    const page = (post?.kind ?? result.fields.kind) === 'page' ? { kind: 'page' as const, commentsOpen: result.fields.commentsOpen === '1' } : {}
+    const page =
+      (post?.kind ?? result.fields.kind) === 'page' ? { kind: 'page' as const, commentsOpen: result.fields.commentsOpen === '1' } : {}
     for (const row of result.added) {
       await audit(app.db, request.admin!, 'media.upload', `media ${row.id}`, { name: row.name, post: post?.id ?? null })
     }
@@ -167,7 +170,6 @@ export default async function postsRoutes(app: FastifyInstance) {
 
   app.get('/posts/new', async (request, reply) => {
     const signature = (await lastSignature(app.db)) ?? request.admin!.username
-    const kind = (request.query as Record<string, unknown>).kind === 'page' ? 'page' : 'post'
     return editor(reply, undefined, {
       title: '',
       slug: '',
@@ -177,7 +179,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       signature,
       publishedAt: '',
       categoryIds: [],
-    }, { kind })
+    })
   })
 
   app.get('/posts/:id', async (request, reply) => {
@@ -251,7 +253,11 @@ export default async function postsRoutes(app: FastifyInstance) {
       // A page's address is /<slug>.html: neither another row's nor one of the blog's own (/feed.rss, /admin…).
       const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post?.id))
       const problem = await pageSlugProblem(app.db, app.routeNames, slug, post?.id)
-      if (problem) errors.slug = problem === 'reserved' ? messages(context.settings.language).pages.slugReserved(slug) : messages(context.settings.language).pages.slugTaken
+      if (problem)
+        errors.slug =
+          problem === 'reserved'
+            ? messages(context.settings.language).pages.slugReserved(slug)
+            : messages(context.settings.language).pages.slugTaken
     } else if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = context.t.slugTaken
     const when = publication(form, post, new Date())
     if ('error' in when) errors.publishedAt = when.error

@@ -352,7 +352,8 @@ export const en: Messages = {
     newPage: 'New page',
     editPage: 'Edit page',
     noPages: 'No pages yet: about, legal notice, contact…',
-    pagesHelp: 'A page (about, legal notice, colophon) is written like a post, but appears in no list and no feed: readers find it at its address, and in the menu if you put it there.',
+    pagesHelp:
+      'A page (about, legal notice, colophon) is written like a post, but appears in no list and no feed: readers find it at its address, and in the menu if you put it there.',
     address: 'Address',
     slugHelpPage: (site: string) => `The page will be at ${site}/<address>.html; empty: made from the title.`,
     slugReserved: (slug: string) => `“${slug}” is already one of the blog’s own addresses (/${slug}…): choose another.`,

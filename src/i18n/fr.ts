@@ -368,7 +368,8 @@ export const fr = {
     newPage: 'Nouvelle page',
     editPage: 'Modifier la page',
     noPages: 'Aucune page pour le moment : « à propos », mentions légales, contact…',
-    pagesHelp: 'Une page (à propos, mentions légales, colophon) s’écrit comme une note, mais n’apparaît dans aucune liste ni aucun flux : on la trouve à son adresse, et dans le menu si vous l’y mettez.',
+    pagesHelp:
+      'Une page (à propos, mentions légales, colophon) s’écrit comme une note, mais n’apparaît dans aucune liste ni aucun flux : on la trouve à son adresse, et dans le menu si vous l’y mettez.',
     address: 'Adresse',
     slugHelpPage: (site: string) => `La page sera à ${site}/<adresse>.html ; vide : faite à partir du titre.`,
     slugReserved: (slug: string) => `« ${slug} » est déjà une adresse du blog lui-même (/${slug}…) : choisissez-en une autre.`,

@@ -1,7 +1,7 @@
 // Posting comments. The form posts to the post's own permanent link; success is a 303 back to it
 // (post/redirect/get), errors re-render the post page with the form as typed. Post pages carry no per-visitor
 // token (so they stay cacheable): cross-site posts are refused from the Origin / Sec-Fetch-Site headers instead.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
 import { commentAnchor, COMMENTS_PER_PAGE, postPath, withCommentPage } from '../lib/urls.ts'
@@ -204,10 +204,12 @@ async function commentsRoutes(app: FastifyInstance) {
   }
 
   const limit = app.config.commentRateLimit
-  // A post's comments, and a static page's (when its comments are on).
-  for (const path of ['/archive/:year/:month/:day/:file', '/:slug.html'])
-  app.post(
-    path,
+  /** The same route for a post's comments and a static page's (/<slug>.html, src/pages/), when its comments are on. */
+  const commentRoutes = (options: RouteShorthandOptions, handler: RouteHandlerMethod) => {
+    app.post('/archive/:year/:month/:day/:file', options, handler)
+    app.post('/:slug.html', options, handler)
+  }
+  commentRoutes(
     {
       // Before the body is read: a refused post costs nothing.
       onRequest: async (request) => {

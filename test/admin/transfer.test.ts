@@ -67,7 +67,9 @@ describe('the Import / export page', () => {
       '5 notes, 4 commentaires, 3 nouvelles catégories, 2 étiquettes, 15 anciennes adresses redirigées.',
     )
     // What was left out, in the blog's language.
-    expect(visibleText(dry.body)).toContain('1 page (à propos, contact…) serait importée, chacune à son adresse /<adresse>.html, hors des listes de notes.')
+    expect(visibleText(dry.body)).toContain(
+      '1 page (à propos, contact…) serait importée, chacune à son adresse /<adresse>.html, hors des listes de notes.',
+    )
     expect(visibleText(dry.body)).toContain('1 × commentaire à l’état « trash » : non gardé')
     expect(visibleText(dry.body)).toContain('1 × pingback : Carnet ne garde que les commentaires')
     expect(await snapshot(blog)).toEqual(before)

@@ -6,7 +6,17 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUser } from '../../src/admin/users.ts'
 import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
-import { ADMIN, hasChromium, launchBrowser, navigation, signIn, startBlog, watchPage, type Browser, type LiveBlog } from '../helpers/browser.ts'
+import {
+  ADMIN,
+  hasChromium,
+  launchBrowser,
+  navigation,
+  signIn,
+  startBlog,
+  watchPage,
+  type Browser,
+  type LiveBlog,
+} from '../helpers/browser.ts'
 import { PHONE, sidewaysScroll } from '../helpers/targets.ts'
 
 describe.skipIf(!hasChromium)('an about page in the menu, from the admin alone', () => {
@@ -63,7 +73,11 @@ describe.skipIf(!hasChromium)('an about page in the menu, from the admin alone',
     const items = await page.locator('.menu-items > li').allInnerTexts()
     expect(items.map((t) => t.split('\n')[0])).toEqual([expect.stringContaining('Archives'), expect.stringContaining('À propos')])
     expect(await axeViolations(page)).toEqual([])
-    const html = await (await fetch(`${blog.url}/admin/menu`, { headers: { cookie: (await browser.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).text()
+    const html = await (
+      await fetch(`${blog.url}/admin/menu`, {
+        headers: { cookie: (await browser.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') },
+      })
+    ).text()
     expect(await htmlErrors(html, 'admin menu')).toEqual([])
   })
 

@@ -10,7 +10,13 @@ describe('npm run cli -- page add', () => {
   let blog: TestBlog
   let env: Record<string, string>
   const tmp = useTempDir('page-cli')
-  const pages = () => blog.app.db.selectFrom('posts').select(['slug', 'title', 'kind', 'status', 'format', 'comments_open']).where('kind', '=', 'page').orderBy('id').execute()
+  const pages = () =>
+    blog.app.db
+      .selectFrom('posts')
+      .select(['slug', 'title', 'kind', 'status', 'format', 'comments_open'])
+      .where('kind', '=', 'page')
+      .orderBy('id')
+      .execute()
   beforeAll(async () => {
     blog = await buildTestApp({ demo: false })
     env = { DATABASE_URL: blog.config.databasePath, MEDIA_DIR: join(blog.dir, 'media'), DEMO_CONTENT: 'false', LOG_LEVEL: 'silent' }
@@ -24,7 +30,9 @@ describe('npm run cli -- page add', () => {
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^Published .*\/about\.html\n$/)
-    expect(await pages()).toEqual([{ slug: 'about', title: 'À propos', kind: 'page', status: 'published', format: 'markdown', comments_open: 0 }])
+    expect(await pages()).toEqual([
+      { slug: 'about', title: 'À propos', kind: 'page', status: 'published', format: 'markdown', comments_open: 0 },
+    ])
     const res = await blog.app.inject('/about.html')
     expect(res.statusCode).toBe(200)
     expect(visibleText(mainOf(res.body))).toContain('Qui écrit ici.')
@@ -52,7 +60,10 @@ describe('npm run cli -- page add', () => {
     writeFileSync(file, 'Texte.')
     const before = await pages()
     for (const [args, message] of [
-      [['--title', 'Plan', '--slug', 'sitemap'], '"sitemap" is one of the blog\'s own addresses (/sitemap…): choose another with --slug. Nothing was added.'],
+      [
+        ['--title', 'Plan', '--slug', 'sitemap'],
+        '"sitemap" is one of the blog\'s own addresses (/sitemap…): choose another with --slug. Nothing was added.',
+      ],
       [['--title', 'Flux', '--slug', 'feed'], '"feed" is one of the blog\'s own addresses'],
       [['--title', 'Admin'], '"admin" is one of the blog\'s own addresses'],
       [['--title', 'Autre', '--slug', 'about'], 'Another page or post already has the address "about"'],
@@ -68,7 +79,12 @@ describe('npm run cli -- page add', () => {
     const noFile = await runCli(['page', 'add', join(tmp.path, 'nope.md'), '--title', 'X'], env)
     expect(noFile.code).toBe(1)
     expect(noFile.stderr).toContain('No file at')
-    for (const args of [[], [join(tmp.path, 'x.md')], [join(tmp.path, 'x.md'), '--title'], [join(tmp.path, 'x.md'), '--title', 'X', '--bogus']]) {
+    for (const args of [
+      [],
+      [join(tmp.path, 'x.md')],
+      [join(tmp.path, 'x.md'), '--title'],
+      [join(tmp.path, 'x.md'), '--title', 'X', '--bogus'],
+    ]) {
       const run = await runCli(['page', 'add', ...args], env)
       expect(run.code, args.join(' ')).toBe(2)
       expect(run.stderr).toContain('Usage: npm run cli -- page add <file.md> --title <title> [--slug <slug>] [--draft]')

@@ -44,7 +44,14 @@ describe('pages and the menu on two instances', () => {
 
   it('publishes a scheduled page, and its menu item, when its time comes, with no write', async () => {
     const at = new Date(Date.now() + 1500).toISOString()
-    const { id } = await createPost(a.app.db, { kind: 'page', title: 'Bientôt', slug: 'bientot', body: 'Là.', status: 'published', publishedAt: at })
+    const { id } = await createPost(a.app.db, {
+      kind: 'page',
+      title: 'Bientôt',
+      slug: 'bientot',
+      body: 'Là.',
+      status: 'published',
+      publishedAt: at,
+    })
     await addMenuItem(a.app.db, { type: 'page', postId: id })
     expect((await get(b, '/bientot.html')).statusCode).toBe(404)
     expect((await get(b, '/')).body).not.toContain('/bientot.html')

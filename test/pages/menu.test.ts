@@ -8,7 +8,11 @@ import { buildTestApp, type TestBlog } from '../helpers/app.ts'
 function menuOf(html: string): Array<[string, string, boolean]> {
   const nav = /<nav class="site-menu" aria-label="([^"]+)">([\s\S]*?)<\/nav>/.exec(html)
   if (!nav) return []
-  return [...nav[2]!.matchAll(/<a href="([^"]+)" dir="auto"( aria-current="page")?>([^<]*)<\/a>/g)].map((m) => [m[3]!, m[1]!, m[2] !== undefined])
+  return [...nav[2]!.matchAll(/<a href="([^"]+)" dir="auto"( aria-current="page")?>([^<]*)<\/a>/g)].map((m) => [
+    m[3]!,
+    m[1]!,
+    m[2] !== undefined,
+  ])
 }
 
 describe('the menu', () => {
@@ -50,7 +54,9 @@ describe('the menu', () => {
   it('takes pages, a category, the archives and an address, in the order added', async () => {
     expect((await admin.post('/admin/menu/add', { type: 'page', postId: await pageId('about'), label: '' })).statusCode).toBe(303)
     const category = await blog.app.db.selectFrom('categories').select(['id', 'slug']).orderBy('id').executeTakeFirstOrThrow()
-    expect((await admin.post('/admin/menu/add', { type: 'category', categoryId: String(category.id), label: 'Sujets' })).statusCode).toBe(303)
+    expect((await admin.post('/admin/menu/add', { type: 'category', categoryId: String(category.id), label: 'Sujets' })).statusCode).toBe(
+      303,
+    )
     expect((await admin.post('/admin/menu/add', { type: 'archives' })).statusCode).toBe(303)
     expect((await admin.post('/admin/menu/add', { type: 'url', url: 'https://example.org/amis', label: 'Les amis' })).statusCode).toBe(303)
     const home = await blog.app.inject('/')

@@ -56,7 +56,10 @@ describe('static pages', () => {
   })
 
   it('keeps pages out of the home page, archives, categories, feeds, search, counts and the sidebar', async () => {
-    await admin.post('/admin/posts', pageForm({ title: 'Mentions légales', slug: 'mentions', body: 'Zanzibarmotunique hébergé chez nous.' }))
+    await admin.post(
+      '/admin/posts',
+      pageForm({ title: 'Mentions légales', slug: 'mentions', body: 'Zanzibarmotunique hébergé chez nous.' }),
+    )
     expect((await row('mentions'))?.kind).toBe('page')
     const home = await blog.app.inject('/')
     expect(home.body).not.toContain('Mentions légales')
@@ -108,7 +111,10 @@ describe('static pages', () => {
   })
 
   it('opens comments on one page when asked, and takes a comment there', async () => {
-    const res = await admin.post('/admin/posts', pageForm({ title: 'Livre d’or', slug: 'livre-or', body: 'Laissez un mot.', commentsOpen: '1' }))
+    const res = await admin.post(
+      '/admin/posts',
+      pageForm({ title: 'Livre d’or', slug: 'livre-or', body: 'Laissez un mot.', commentsOpen: '1' }),
+    )
     expect(res.statusCode).toBe(303)
     expect((await row('livre-or'))?.comments_open).toBe(1)
     const page = await blog.app.inject('/livre-or.html')
@@ -154,7 +160,12 @@ describe('static pages', () => {
 
   it('answers an unknown page 404 and a post’s slug at a page address with a 301 to the post', async () => {
     expect((await blog.app.inject('/nulle-part.html')).statusCode).toBe(404)
-    const post = await blog.app.db.selectFrom('posts').select('slug').where('kind', '=', 'post').where('status', '=', 'published').executeTakeFirstOrThrow()
+    const post = await blog.app.db
+      .selectFrom('posts')
+      .select('slug')
+      .where('kind', '=', 'post')
+      .where('status', '=', 'published')
+      .executeTakeFirstOrThrow()
     const res = await blog.app.inject(`/${post.slug}.html`)
     expect(res.statusCode).toBe(301)
     expect(res.headers.location).toMatch(/^\/archive\/\d{4}\/\d{2}\/\d{2}\//)
@@ -201,7 +212,13 @@ describe('a page in every list’s way', () => {
     const sitemap = await blog.app.inject('/sitemap.xml')
     expect(sitemap.body).toContain('/cachee.html</loc>')
     // A post published next to it does not lead to it.
-    const neighbour = await blog.app.db.selectFrom('posts').select(['slug', 'published_at']).where('kind', '=', 'post').where('published_at', '<', '2017-10-15').orderBy('published_at', 'desc').executeTakeFirstOrThrow()
+    const neighbour = await blog.app.db
+      .selectFrom('posts')
+      .select(['slug', 'published_at'])
+      .where('kind', '=', 'post')
+      .where('published_at', '<', '2017-10-15')
+      .orderBy('published_at', 'desc')
+      .executeTakeFirstOrThrow()
     const { postPath } = await import('../../src/lib/urls.ts')
     const post = await blog.app.inject(postPath(neighbour, 'Europe/Paris'))
     expect(post.statusCode).toBe(200)

@@ -26,7 +26,9 @@ describe('WordPress pages', () => {
   it('come in as pages with their text, flattened, a child renamed parent-child only on a clash', async () => {
     const s = await importWxr(blog.app.db, FIXTURE, options)
     expect(s).toMatchObject({ posts: 1, pages: 4, comments: 1 })
-    expect(summaryLines(s)).toContain('Imported 4 pages (about, contact…), each at its own /<slug>.html address, outside the lists of posts.')
+    expect(summaryLines(s)).toContain(
+      'Imported 4 pages (about, contact…), each at its own /<slug>.html address, outside the lists of posts.',
+    )
     expect(await rows()).toEqual([
       { slug: 'contact', title: 'Contact', kind: 'post', status: 'published', comments_open: 1 },
       { slug: 'about', title: 'À propos', kind: 'page', status: 'published', comments_open: 0 },

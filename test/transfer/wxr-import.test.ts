@@ -274,7 +274,9 @@ describe('npm run cli -- import wxr', () => {
       const dry = cli('import', 'wxr', join(OWN, 'threads.xml'), '--dry-run')
       expect(dry.status).toBe(0)
       expect(dry.stdout).toContain('Would import: 5 posts, 4 comments, 3 new categories, 2 tags, 15 old addresses redirected.')
-      expect(dry.stdout).toContain('Would import 1 page (about, contact…), each at its own /<slug>.html address, outside the lists of posts.')
+      expect(dry.stdout).toContain(
+        'Would import 1 page (about, contact…), each at its own /<slug>.html address, outside the lists of posts.',
+      )
       expect(dry.stdout).toContain('Dry run: nothing was written.')
       expect([await count('posts'), await count('comments')]).toEqual([0, 0])
       const real = cli('import', 'wxr', join(OWN, 'threads.xml'))
