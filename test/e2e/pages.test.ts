@@ -17,7 +17,7 @@ import {
   type Browser,
   type LiveBlog,
 } from '../helpers/browser.ts'
-import { PHONE, sidewaysScroll } from '../helpers/targets.ts'
+import { PHONE, sidewaysScroll, smallTargets } from '../helpers/targets.ts'
 
 describe.skipIf(!hasChromium)('an about page in the menu, from the admin alone', () => {
   let blog: LiveBlog
@@ -94,6 +94,8 @@ describe.skipIf(!hasChromium)('an about page in the menu, from the admin alone',
     expect(await nav.getByRole('link', { name: 'Archives' }).getAttribute('aria-current')).toBeNull()
     expect(await phone.locator('main').innerText()).toContain('Je tiens ce carnet depuis 2006.')
     expect(await sidewaysScroll(phone)).toBe(0)
+    // Every link of the menu is a target a thumb can hit (24 × 24 px at least).
+    expect(await smallTargets(phone)).toEqual([])
     expect(await axeViolations(phone)).toEqual([])
     const html = await (await fetch(`${blog.url}/about.html`)).text()
     expect(await htmlErrors(html, 'about page')).toEqual([])
