@@ -253,7 +253,8 @@ export default async function postsRoutes(app: FastifyInstance) {
       // A page's address is /<slug>.html: neither another row's nor one of the blog's own (/feed.rss, /admin…).
       const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post?.id))
       const problem = await pageSlugProblem(app.db, app.routeNames, slug, post?.id)
-      if (problem)
+      // A page that has it already (imported, or older than a route) keeps its address until the admin changes it.
+      if (problem && !(problem === 'reserved' && slug === post?.slug))
         errors.slug =
           problem === 'reserved'
             ? messages(context.settings.language).pages.slugReserved(slug)

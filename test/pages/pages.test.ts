@@ -252,3 +252,23 @@ describe('a page in every list’s way', () => {
     expect(old.headers.location).toBe('/visible.html')
   })
 })
+
+describe('a page whose slug a route took later (an imported one)', () => {
+  it('keeps its address when edited, and may not take another route’s name', async () => {
+    const blog = await buildTestApp({ demo: false })
+    try {
+      const { createPost } = await import('../../src/content/posts.write.ts')
+      const { createAdmin, signedIn } = await import('../helpers/admin.ts')
+      const { id } = await createPost(blog.app.db, { kind: 'page', title: 'Recherche', slug: 'search', body: 'x', status: 'published' })
+      await createAdmin(blog.app)
+      const admin = await signedIn(blog.app)
+      const form = { title: 'Recherche', body: 'y', format: 'markdown', signature: '', publishedAt: '', action: 'publish' }
+      expect((await admin.post(`/admin/posts/${id}`, { ...form, slug: 'search' })).statusCode).toBe(303)
+      const moved = await admin.post(`/admin/posts/${id}`, { ...form, slug: 'feed' })
+      expect(moved.statusCode).toBe(400)
+      expect(visibleText(moved.body)).toContain('« feed » est déjà une adresse du blog lui-même')
+    } finally {
+      await blog.close()
+    }
+  })
+})
