@@ -46,6 +46,11 @@ describe('static pages', () => {
     expect(page.body).toContain('<title>À propos</title>')
     expect(page.body).toContain('<meta name="description" content="Qui écrit ici, et pourquoi.">')
     expect(page.body).toContain('<link rel="canonical" href="http://blog.test/about.html">')
+    // Link previews: a page of the blog, not a dated post.
+    expect(page.body).toContain('<meta property="og:type" content="website">')
+    expect(page.body).toContain('<meta property="og:url" content="http://blog.test/about.html">')
+    expect(page.body).toContain('"@type":"WebPage"')
+    expect(page.body).not.toContain('article:published_time')
     const main = visibleText(mainOf(page.body))
     expect(main).toContain('Qui écrit ici, et pourquoi.')
     // No date line, no neighbours, no comment section, no comment feed.
