@@ -17,6 +17,8 @@ import ipRetention from './content/ip-retention.ts'
 import demo from './demo/plugin.ts'
 import settings from './settings/plugin.ts'
 import postsRoutes from './reader/pages.routes.ts'
+import pagesRoutes from './pages/pages.routes.ts'
+import routeNames from './pages/route-names.ts'
 import sidebar from './reader/sidebar.ts'
 // feeds & search
 import feedsRoutes from './feeds/feeds.routes.ts'
@@ -66,6 +68,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     return503OnClosing: false,
   })
   app.decorate('config', config)
+  // First: it reads every route as it is added (a static page's slug may take none of their names).
+  await app.register(routeNames)
 
   // The order of the request pipeline's hooks is declared by its plugins (fastify-plugin `dependencies`: a
   // plugin registered before one it depends on is refused); src/http/README.md draws it.
@@ -118,6 +122,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)
+  // Static pages (/<slug>.html), the archives page and the header's menu.
+  await app.register(pagesRoutes)
   await app.register(commentsRoutes)
   await app.register(ownComments, { sessionKey })
   await app.register(reports, { sessionKey })

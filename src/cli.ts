@@ -1,4 +1,5 @@
 // The command line: `npm run cli -- <command> [arguments]`.
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { loadConfig, ConfigError } from './config.ts'
@@ -10,6 +11,7 @@ import { exportWxrCommand, importDisqusCommand, importUndoCommand, importWxrComm
 import { mediaAdd } from './admin/media-command.ts'
 import { copyMediaFiles, mediaBackupDir } from './media/backup.ts'
 import { formatResults, runDoctor } from './ops/doctor.ts'
+import { pageAdd } from './pages/page-command.ts'
 
 type Command = { usage: string; run: (args: string[]) => Promise<number> }
 
@@ -218,11 +220,34 @@ const commands: Record<string, Command> = {
     usage: 'export wxr <file> [--force]    export every post, category, tag and comment as WXR 1.2',
     run: exportWxrCommand,
   },
+  // ---- pages ----
+  'page add': {
+    usage: 'page add <file.md> --title <title> [--slug <slug>] [--draft]  add a static page at /<slug>.html (published unless --draft)',
+    run: (args) => pageAdd(args, appRouteNames),
+  },
   // ---- media ----
   'media add': {
     usage: 'media add <file> [--alt "text" | --decorative]  add an image to the library; prints its Markdown',
     run: mediaAdd,
   },
+}
+
+/**
+ * The first segments of the app's own addresses, read from the app itself (built, never started: no timer, no
+ * port), so that a page's slug is checked against the same list the admin's editor uses.
+ */
+async function appRouteNames(): Promise<ReadonlySet<string>> {
+  const { buildApp } = await import('./app.ts')
+  const config = loadConfig()
+  // The routes depend on neither the database's content nor the session key: an empty one in memory (closing an app
+  // on the blog's file that was never started waits for its checkpointer forever) and a throwaway key.
+  const app = await buildApp(
+    { ...config, databasePath: ':memory:', demoContent: false, sessionKey: randomBytes(32).toString('hex') },
+    { logger: false },
+  )
+  const names = new Set(app.routeNames)
+  await app.close()
+  return names
 }
 
 function usage(): string {

@@ -20,6 +20,7 @@ import dashboardRoutes from './dashboard.admin.ts'
 import reportsRoutes from './reports.admin.ts'
 import mediaRoutes from './media.admin.ts'
 import postsRoutes from './posts.admin.ts'
+import pagesAdminRoutes from './pages.admin.ts'
 import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
 import settingsRoutes from './settings.admin.ts'
 import sidebarRoutes from './sidebar.admin.ts'
@@ -158,7 +159,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
       user: this.request.admin,
       // What the menu offers: only what this writer's role allows.
       may: Object.fromEntries(
-        (['media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users'] as const).map((p) => [
+        (['media', 'comments', 'moderation', 'categories', 'pages', 'settings', 'transfer', 'users'] as const).map((p) => [
           p,
           this.request.admin ? can(this.request.admin.role, p) : false,
         ]),
@@ -194,6 +195,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(authRoutes)
   await app.register(dashboardRoutes)
   await app.register(postsRoutes)
+  await app.register(pagesAdminRoutes)
   await app.register(commentsRoutes)
   await app.register(conversationRoutes)
   await app.register(reportsRoutes)

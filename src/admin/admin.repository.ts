@@ -1,6 +1,6 @@
 // The admin's queries. Unlike the public ones they see every post, whatever its status or date.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
-import type { CommentStatus, Database, PostsTable } from '../db/schema.ts'
+import type { CommentStatus, Database, PostKind, PostsTable } from '../db/schema.ts'
 import { visibleToReaders } from '../content/visibility.ts'
 
 type Db = Kysely<Database>
@@ -30,10 +30,12 @@ export async function listPosts(
   limit: number,
   offset: number,
   authorId: number | null = null,
+  kind: PostKind = 'post',
 ) {
   let q = db
     .selectFrom('posts as p')
-    .select(['p.id', 'p.slug', 'p.title', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at', 'p.submitted_at'])
+    .select(['p.id', 'p.slug', 'p.title', 'p.status', 'p.published_at', 'p.comments_open', 'p.updated_at', 'p.submitted_at', 'p.kind'])
+    .where('p.kind', '=', kind)
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))
   if (state) q = q.where((eb) => inState(eb, state, now))
@@ -85,6 +87,7 @@ export async function countPostsByState(db: Db, now: string): Promise<Record<Pos
         )
         .as('scheduled'),
     ])
+    .where('p.kind', '=', 'post')
     .executeTakeFirstOrThrow()
   return { draft: Number(row.draft ?? 0), published: Number(row.published ?? 0), scheduled: Number(row.scheduled ?? 0) }
 }
@@ -105,6 +108,7 @@ export async function findPostById(db: Db, id: number) {
       'p.updated_at',
       'p.author_id',
       'p.submitted_at',
+      'p.kind',
     ])
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))
@@ -186,6 +190,7 @@ export async function listComments(
       'p.slug as post_slug',
       'p.status as post_status',
       'p.published_at as post_published_at',
+      'p.kind as post_kind',
     ])
     .where('c.status', '=', status)
   if (postId !== null) q = q.where('c.post_id', '=', postId)

@@ -22,6 +22,8 @@ export type Permission =
   /** Bans (they reach every post). */
   | 'moderation'
   | 'categories'
+  /** Static pages (about, legal notice): the blog's own, so editors and above. */
+  | 'pages'
   /** The blog's settings and the mail outbox. */
   | 'settings'
   /** Import and export. */
@@ -30,9 +32,9 @@ export type Permission =
   | 'users'
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users']),
-  administrator: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'settings', 'transfer', 'users']),
-  editor: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories']),
+  owner: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'pages', 'settings', 'transfer', 'users']),
+  administrator: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'pages', 'settings', 'transfer', 'users']),
+  editor: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'pages']),
   author: new Set(['signed-in', 'posts.write', 'media', 'comments']),
   contributor: new Set(['signed-in', 'posts.write']),
 }

@@ -3,6 +3,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { renderBody } from '../content/markdown.ts'
 import { createPost, deletePost, setCommentsOpen, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
+import type { PostKind } from '../db/schema.ts'
+import { messages } from '../i18n/index.ts'
+import { pageSlugProblem } from '../pages/pages.repository.ts'
 import { postPath } from '../lib/urls.ts'
 import { markdownOf } from '../media/store.ts'
 import {
@@ -25,7 +28,6 @@ import {
 } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
-import { messages } from '../i18n/index.ts'
 import { safeNext } from './http.ts'
 import { readCsrfField, readUpload, uploadMessage, uploadStatus } from './uploads.ts'
 import { refusal } from './http.ts'
@@ -69,6 +71,7 @@ export default async function postsRoutes(app: FastifyInstance) {
   /** The post, if this writer may open it (their own, or anyone's for an editor); else a 403 page. */
   function editable(request: FastifyRequest, post: AdminPost): AdminPost {
     if (!mayEditPost(request.admin!, post)) throw refusal(403, 'not this writer’s post')
+    if (post.kind === 'page' && !can(request.admin!.role, 'pages')) throw refusal(403, 'pages are for editors and above')
     return post
   }
 
@@ -83,6 +86,10 @@ export default async function postsRoutes(app: FastifyInstance) {
       upload?: { error: string | null; alt: string; decorative: boolean }
       /** The author chosen in the form (editors), kept as typed. */
       authorId?: number | null
+      /** A new page's editor (an existing row says what it is). */
+      kind?: PostKind
+      /** A page's "comments open" box as sent (default: as stored, or closed for a new page). */
+      commentsOpen?: boolean
     } = {},
   ) {
     const context = adminContext(app)
@@ -90,8 +97,16 @@ export default async function postsRoutes(app: FastifyInstance) {
     const categories = await listCategories(app.db)
     const state = post ? postState(post, context.now) : null
     const thread = post ? threadState(post, context.settings) : null
+    // A static page (src/pages/): the same editor, without categories and labels, with its comments box.
+    // A new one is a page when the admin asked for one (/admin/posts/new?kind=page, linked from Pages).
+    const asked = (reply.request.query as Record<string, unknown> | undefined)?.kind === 'page' ? 'page' : 'post'
+    const kind = post?.kind ?? extra.kind ?? asked
+    const pages = messages(context.settings.language).pages
     return reply.adminPage('admin/post-edit', {
-      heading: post ? context.t.editPost : context.t.newPost,
+      kind,
+      pageCommentsOpen: extra.commentsOpen ?? post?.comments_open === 1,
+      siteUrl: app.config.siteUrl,
+      heading: kind === 'page' ? (post ? pages.editPage : pages.newPage) : post ? context.t.editPost : context.t.newPost,
       action: post ? `/admin/posts/${post.id}` : '/admin/posts',
       post: post
         ? {
@@ -142,6 +157,9 @@ export default async function postsRoutes(app: FastifyInstance) {
     const result = await readUpload(app, request)
     const form = parsePostForm(result.fields, context.t, context.settings.timezone)
     const values = form.values
+    // A new page's upload keeps it a page, with its comments box as ticked.
+    const page =
+      (post?.kind ?? result.fields.kind) === 'page' ? { kind: 'page' as const, commentsOpen: result.fields.commentsOpen === '1' } : {}
     for (const row of result.added) {
       await audit(app.db, request.admin!, 'media.upload', `media ${row.id}`, { name: row.name, post: post?.id ?? null })
     }
@@ -156,9 +174,10 @@ export default async function postsRoutes(app: FastifyInstance) {
           decorative: 'imageDecorative' in result.fields,
         },
         notice: result.added.length > 0 ? context.t.imageInserted(result.added.length) : null,
+        ...page,
       })
     }
-    return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length) })
+    return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length), ...page })
   }
 
   app.post('/posts/upload', { config: { permission: 'media' }, preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
@@ -180,6 +199,7 @@ export default async function postsRoutes(app: FastifyInstance) {
   app.get('/posts/new', { config: { permission: 'posts.write' } }, async (request, reply) => {
     // With several writers, a new post is signed as the writer signed their last one, else with their name.
     const actor = request.admin!
+    if ((request.query as Record<string, unknown>)?.kind === 'page' && !can(actor.role, 'pages')) throw refusal(403, 'pages are for editors and above')
     const signature = (await lastSignature(app.db, actor.id)) ?? actor.displayName
     return editor(reply, undefined, {
       title: '',
@@ -251,22 +271,38 @@ export default async function postsRoutes(app: FastifyInstance) {
     const context = adminContext(app)
     const actor = request.admin!
     const form = parsePostForm(request.body, context.t, context.settings.timezone)
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const kind: PostKind = post?.kind ?? (body.kind === 'page' ? 'page' : 'post')
+    // Pages are the blog's own (about, legal notice): editors and above.
+    if (kind === 'page' && !can(actor.role, 'pages')) throw refusal(403, 'pages are for editors and above')
+    const page: { kind?: PostKind; commentsOpen?: boolean } = kind === 'page' ? { kind, commentsOpen: body.commentsOpen === '1' } : {}
     // Editors and above choose the author; a new post is otherwise its writer's own.
     const authorId = editsEveryPost(actor.role) ? await chosenAuthor(app.db, request.body) : undefined
     // A contributor's draft goes to an editor: what would publish it submits it for review instead (nothing lost).
     if (!publishes(actor.role) && (form.action === 'publish' || form.action === 'schedule')) form.action = 'review'
     if (form.action === 'preview') {
       return editor(reply, post, form.values, {
+        ...page,
         errors: form.errors,
         previewHtml: renderBody(form.values.format, form.values.body),
         authorId,
       })
     }
     const errors: FieldErrors = { ...form.errors }
-    if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = context.t.slugTaken
+    if (kind === 'page' && !errors.slug) {
+      // A page's address is /<slug>.html: neither another row's nor one of the blog's own (/feed.rss, /admin…).
+      const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post?.id))
+      const problem = await pageSlugProblem(app.db, app.routeNames, slug, post?.id)
+      // A page that has it already (imported, or older than a route) keeps its address until the admin changes it.
+      if (problem && !(problem === 'reserved' && slug === post?.slug))
+        errors.slug =
+          problem === 'reserved'
+            ? messages(context.settings.language).pages.slugReserved(slug)
+            : messages(context.settings.language).pages.slugTaken
+    } else if (form.clean.slug && !errors.slug && (await slugTaken(app.db, form.clean.slug, post?.id))) errors.slug = context.t.slugTaken
     const when = publication(form, post, new Date())
     if ('error' in when) errors.publishedAt = when.error
-    if (Object.keys(errors).length > 0 || 'error' in when) return editor(reply.code(400), post, form.values, { errors, authorId })
+    if (Object.keys(errors).length > 0 || 'error' in when) return editor(reply.code(400), post, form.values, { ...page, errors, authorId })
 
     // Only categories that exist (a stale form may name a deleted one).
     const known = new Set((await listCategories(app.db)).map((c) => c.id))
@@ -280,8 +316,8 @@ export default async function postsRoutes(app: FastifyInstance) {
       signature: form.clean.signature,
       status: when.status,
       publishedAt: when.publishedAt,
-      categoryIds,
-      tags: form.clean.tags,
+      categoryIds: kind === 'page' ? [] : categoryIds,
+      tags: kind === 'page' ? [] : form.clean.tags,
       // Submitted for review: kept until an editor publishes it (or it is submitted again).
       submittedAt: form.action === 'review' ? new Date().toISOString() : when.status === 'published' ? null : undefined,
     }
@@ -289,12 +325,15 @@ export default async function postsRoutes(app: FastifyInstance) {
     if (post) {
       const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post.id))
       await updatePost(app.db, post.id, { ...fields, slug, authorId })
+      if (page.commentsOpen !== undefined && page.commentsOpen !== (post.comments_open === 1)) {
+        await setCommentsOpen(app.db, post.id, page.commentsOpen)
+      }
       id = post.id
       const details: Record<string, unknown> = { title: form.clean.title, state }
       if (slug !== post.slug) details.slug = `${post.slug} → ${slug}`
       await audit(app.db, request.admin!, 'post.update', `post ${id}`, details)
     } else {
-      const created = await createPost(app.db, { ...fields, slug: form.clean.slug || undefined, authorId: authorId ?? actor.id })
+      const created = await createPost(app.db, { ...fields, ...page, slug: form.clean.slug || undefined, authorId: authorId ?? actor.id })
       id = created.id
       await audit(app.db, request.admin!, 'post.create', `post ${id}`, { title: form.clean.title, state, slug: created.slug })
     }
@@ -354,6 +393,6 @@ export default async function postsRoutes(app: FastifyInstance) {
     const post = editable(request, found)
     await deletePost(app.db, post.id)
     await audit(app.db, request.admin!, 'post.delete', `post ${post.id}`, { title: post.title, slug: post.slug })
-    return reply.redirect('/admin/posts?done=deleted', 303)
+    return reply.redirect(post.kind === 'page' ? '/admin/pages?done=deleted' : '/admin/posts?done=deleted', 303)
   })
 }

@@ -41,7 +41,7 @@ export interface ReportedItem {
 
 function toReportedItem(row: ReportedComment, context: AdminContext): ReportedItem {
   const { t, fmt } = context
-  const post = { slug: row.post_slug, status: row.post_status, published_at: row.post_published_at }
+  const post = { slug: row.post_slug, status: row.post_status, published_at: row.post_published_at, kind: row.post_kind }
   return {
     id: row.id,
     authorName: row.author_name,

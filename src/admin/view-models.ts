@@ -104,7 +104,7 @@ export interface AdminCommentItem {
 }
 
 export function toAdminCommentItem(row: AdminCommentRow, context: AdminContext): AdminCommentItem {
-  const post = { slug: row.post_slug, status: row.post_status, published_at: row.post_published_at }
+  const post = { slug: row.post_slug, status: row.post_status, published_at: row.post_published_at, kind: row.post_kind }
   return {
     id: row.id,
     authorName: row.author_name,

@@ -5,7 +5,7 @@ import { slugify } from '../lib/slug.ts'
 import { compiled } from '../db/compiled.ts'
 import { jsonNumbers } from '../db/portable.ts'
 import type { Database } from '../db/schema.ts'
-import { visibleToReaders } from './visibility.ts'
+import { listedToReaders } from './visibility.ts'
 
 type Db = Kysely<Database>
 
@@ -38,7 +38,7 @@ const publishingWritersQuery = compiled((db, p: { now: string }) =>
     .selectFrom('posts as p')
     .select('p.author_id')
     .distinct()
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .where('p.author_id', 'is not', null)
     .limit(2),
 )
@@ -69,7 +69,7 @@ export const listPublishedByAuthor = compiled((db, p: { now: string; authorId: n
         .as('comment_count'),
     )
     .where('p.author_id', '=', p.authorId)
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
     .limit(p.limit)
@@ -81,7 +81,7 @@ export const countPublishedByAuthor = compiled((db, p: { now: string; authorId: 
     .selectFrom('posts as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('p.author_id', '=', p.authorId)
-    .where((eb) => visibleToReaders(eb, p.now)),
+    .where((eb) => listedToReaders(eb, p.now)),
 )
 
 /** A free address on the blog for a writer, from their name (`-2`, `-3`… when taken by another writer). */

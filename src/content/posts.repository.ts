@@ -5,7 +5,7 @@ import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
 import { jsonNumbers, jsonPairs } from '../db/portable.ts'
 import type { Database, PostsTable } from '../db/schema.ts'
-import { visibleToReaders } from './visibility.ts'
+import { listedToReaders, visibleToReaders } from './visibility.ts'
 
 type Db = Kysely<Database>
 
@@ -30,7 +30,7 @@ export const listPublished = compiled((db, p: { now: string; limit: number; offs
     .selectFrom('posts as p')
     .select(LIST_COLUMNS)
     .select((eb) => approvedCount(eb).as('comment_count'))
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
     .limit(p.limit)
@@ -41,7 +41,7 @@ export const countPublished = compiled((db, p: { now: string }) =>
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => visibleToReaders(eb, p.now)),
+    .where((eb) => listedToReaders(eb, p.now)),
 )
 
 export const listPublishedInRange = compiled((db, p: { now: string; from: string; to: string; limit: number; offset: number }) =>
@@ -49,7 +49,7 @@ export const listPublishedInRange = compiled((db, p: { now: string; from: string
     .selectFrom('posts as p')
     .select(LIST_COLUMNS)
     .select((eb) => approvedCount(eb).as('comment_count'))
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .where('p.published_at', '>=', p.from)
     .where('p.published_at', '<', p.to)
     .orderBy('p.published_at', 'desc')
@@ -62,7 +62,7 @@ export const countPublishedInRange = compiled((db, p: { now: string; from: strin
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .where('p.published_at', '>=', p.from)
     .where('p.published_at', '<', p.to),
 )
@@ -78,7 +78,7 @@ export const listPublishedInCategory = compiled((db, p: { now: string; categoryI
     .select(LIST_COLUMNS)
     .select((eb) => approvedCount(eb).as('comment_count'))
     .where('pc.category_id', '=', p.categoryId)
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
     .limit(p.limit)
@@ -94,7 +94,7 @@ export const countPublishedInCategory = compiled((db, p: { now: string; category
     .whereRef('p.id', '=', 'pc.post_id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('pc.category_id', '=', p.categoryId)
-    .where((eb) => visibleToReaders(eb, p.now)),
+    .where((eb) => listedToReaders(eb, p.now)),
 )
 
 /** Any post by slug, whatever its status: the route decides who may see it. */
@@ -112,6 +112,7 @@ export const findPostBySlug = compiled((db, p: { slug: string }) =>
       'p.published_at',
       'p.comments_open',
       'p.updated_at',
+      'p.kind',
     ])
     .select((eb) => approvedCount(eb).as('comment_count'))
     .where('p.slug', '=', p.slug),
@@ -124,7 +125,7 @@ export async function findPostByOldSlug(db: Db, oldSlug: string) {
   return db
     .selectFrom('post_redirects as r')
     .innerJoin('posts as p', 'p.id', 'r.post_id')
-    .select(['p.slug', 'p.status', 'p.published_at'])
+    .select(['p.slug', 'p.status', 'p.published_at', 'p.kind'])
     .where('r.old_slug', '=', oldSlug)
     .executeTakeFirst()
 }
@@ -166,6 +167,7 @@ const neighbourBase = (db: Db, p: NeighbourParams) =>
   db
     .selectFrom('posts as p')
     .select(['p.id', 'p.slug', 'p.title', 'p.published_at'])
+    .where('p.kind', '=', 'post')
     .where('p.status', '=', 'published')
     .where('p.id', '!=', p.id)
     .limit(1)
@@ -308,7 +310,7 @@ export async function visibleCommentAuthors(db: Db, postId: number, ids: readonl
 
 /** A post by id, with what its permanent link needs. */
 export async function findPostById(db: Db, id: number) {
-  return db.selectFrom('posts').select(['id', 'slug', 'status', 'published_at']).where('id', '=', id).executeTakeFirst()
+  return db.selectFrom('posts').select(['id', 'slug', 'status', 'published_at', 'kind']).where('id', '=', id).executeTakeFirst()
 }
 
 export type CommentRow = Awaited<ReturnType<typeof approvedComments>>[number]
@@ -322,7 +324,7 @@ export const categoriesWithCounts = compiled((db, p: { now: string }) =>
     .innerJoin('posts as p', 'p.id', 'pc.post_id')
     .select(['c.name', 'c.slug'])
     .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .groupBy(['c.id', 'c.name', 'c.slug'])
     .orderBy('c.name'),
 )
@@ -331,7 +333,7 @@ const firstPublishedQuery = compiled((db, p: { now: string }) =>
   db
     .selectFrom('posts as p')
     .select((eb) => eb.fn.min('p.published_at').as('first'))
-    .where((eb) => visibleToReaders(eb, p.now)),
+    .where((eb) => listedToReaders(eb, p.now)),
 )
 
 /** Publication time of the oldest visible post (where the month archive starts), or null. */
@@ -349,7 +351,7 @@ const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
       eb
         .selectFrom('posts as p')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where((eb) => visibleToReaders(eb, p.now))
+        .where((eb) => listedToReaders(eb, p.now))
         .whereRef('p.published_at', '>=', 'r.first')
         .whereRef('p.published_at', '<', 'r.second')
         .as('count'),
@@ -370,7 +372,7 @@ export const recentPosts = compiled((db, p: { now: string; limit: number }) =>
   db
     .selectFrom('posts as p')
     .select(['p.slug', 'p.title', 'p.published_at'])
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
     .limit(p.limit),
@@ -382,7 +384,7 @@ export const recentComments = compiled((db, p: { now: string; limit: number }) =
     .innerJoin('posts as p', 'p.id', 'c.post_id')
     .select(['c.id', 'c.author_name', 'p.slug', 'p.title', 'p.published_at'])
     .where('c.status', '=', 'approved')
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .orderBy('c.created_at', 'desc')
     .orderBy('c.id', 'desc')
     .limit(p.limit),

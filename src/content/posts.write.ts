@@ -1,7 +1,7 @@
 // Writing posts: the one place that turns an author's Markdown into stored HTML and keeps categories and tags
 // in step. Used by the demo loader and by the admin.
 import type { Kysely, Transaction } from 'kysely'
-import type { Database, PostFormat, PostStatus } from '../db/schema.ts'
+import type { Database, PostFormat, PostKind, PostStatus } from '../db/schema.ts'
 import { slugify } from '../lib/slug.ts'
 import { nowIso } from '../lib/time.ts'
 import { excerptOf, renderBody } from './markdown.ts'
@@ -29,6 +29,8 @@ export interface PostInput {
   authorId?: number | null
   /** A contributor's draft submitted for review. */
   submittedAt?: string | null
+  /** 'page': a static page (comments closed unless commentsOpen says otherwise). Default 'post'. */
+  kind?: PostKind
 }
 
 /** `base`, then `base-2`, `base-3`…: the first slug no other row of `table` has. */
@@ -114,7 +116,9 @@ export async function insertPost(
       signature: input.signature ?? '',
       status: input.status,
       published_at: publishedAt,
-      comments_open: input.commentsOpen === false ? 0 : 1,
+      // A page's comments are off unless asked for; a post's on unless closed.
+      comments_open: (input.kind === 'page' ? input.commentsOpen === true : input.commentsOpen !== false) ? 1 : 0,
+      kind: input.kind ?? 'post',
       created_at: now,
       updated_at: input.updatedAt ?? now,
       author_id: input.authorId ?? null,

@@ -5,6 +5,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 export type PostStatus = 'draft' | 'published'
 export type CommentStatus = 'pending' | 'approved' | 'spam'
 export type PostFormat = 'markdown' | 'html'
+/** 'page': a static page (about, legal notice) at `/<slug>.html`, outside every list of posts. */
+export type PostKind = 'post' | 'page'
 
 export interface PostsTable {
   id: Generated<number>
@@ -29,6 +31,8 @@ export interface PostsTable {
   author_id: Generated<number | null>
   /** When a contributor submitted this draft for review; null when not waiting for an editor. */
   submitted_at: Generated<string | null>
+  // ---- pages ----
+  kind: Generated<PostKind>
 }
 
 export interface CategoriesTable {
@@ -310,6 +314,8 @@ export interface Database {
   import_origins: ImportOriginsTable
   // ---- media ----
   media: MediaTable
+  // ---- pages ----
+  menu_items: MenuItemsTable
   // ---- mail ----
   mail_addresses: MailAddressesTable
   mail_subscriptions: MailSubscriptionsTable
@@ -326,6 +332,21 @@ export type StoredComment = Pick<Comment, 'id' | 'post_id' | 'parent_id' | 'auth
 export type NewComment = Insertable<CommentsTable>
 export type User = Selectable<UsersTable>
 export type Ban = Selectable<BansTable>
+
+// ---- pages ----
+export type MenuItemType = 'page' | 'category' | 'archives' | 'url'
+
+/** One link of the header's menu (src/pages/menu.ts), in `position` order. */
+export interface MenuItemsTable {
+  id: Generated<number>
+  position: number
+  type: MenuItemType
+  post_id: number | null
+  category_id: number | null
+  url: string | null
+  /** As the admin typed it; empty: the page's title, the category's name, "Archives". */
+  label: Generated<string>
+}
 
 /** An uploaded image. Its files in the media folder are named from `hash` (see src/media/names.ts). */
 export interface MediaTable {

@@ -1,8 +1,8 @@
 // Queries for feeds and the sitemap. Only what readers may see: published posts whose time has come, and
-// approved comments on them.
+// approved comments on them. Static pages (kind 'page') are in the sitemap only.
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { visibleToReaders } from '../content/visibility.ts'
+import { listedToReaders, visibleToReaders } from '../content/visibility.ts'
 
 type Db = Kysely<Database>
 
@@ -13,7 +13,7 @@ export async function latestPosts(db: Db, now: string, limit: number, categoryId
   let q = db
     .selectFrom('posts as p')
     .select(['p.id', 'p.slug', 'p.title', 'p.body_html', 'p.excerpt', 'p.signature', 'p.published_at', 'p.created_at', 'p.updated_at'])
-    .where((eb) => visibleToReaders(eb, now))
+    .where((eb) => listedToReaders(eb, now))
   if (categoryId !== undefined) {
     q = q.where((eb) =>
       eb.exists(
@@ -38,7 +38,7 @@ export async function latestComments(db: Db, now: string, limit: number, postId?
     .innerJoin('posts as p', 'p.id', 'c.post_id')
     .select(['c.id', 'c.author_name', 'c.author_url', 'c.body', 'c.created_at', 'p.slug', 'p.title', 'p.published_at'])
     .where('c.status', '=', 'approved')
-    .where((eb) => visibleToReaders(eb, now))
+    .where((eb) => listedToReaders(eb, now))
   if (postId !== undefined) q = q.where('c.post_id', '=', postId)
   return q.orderBy('c.created_at', 'desc').orderBy('c.id', 'desc').limit(limit).execute()
 }
@@ -58,9 +58,28 @@ export async function sitemapPosts(db: Db, now: string) {
         .where('c.status', '=', 'approved')
         .as('last_comment_at'),
     )
-    .where((eb) => visibleToReaders(eb, now))
+    .where((eb) => listedToReaders(eb, now))
     .orderBy('p.published_at', 'desc')
     .orderBy('p.id', 'desc')
+    .execute()
+}
+
+/** Every visible static page with its last change (an edit or an approved comment): in the sitemap, in no list. */
+export async function sitemapPages(db: Db, now: string) {
+  return db
+    .selectFrom('posts as p')
+    .select(['p.id', 'p.slug', 'p.published_at', 'p.updated_at', 'p.kind'])
+    .select((eb) =>
+      eb
+        .selectFrom('comments as c')
+        .select((eb) => eb.fn.max('c.created_at').as('m'))
+        .whereRef('c.post_id', '=', 'p.id')
+        .where('c.status', '=', 'approved')
+        .as('last_comment_at'),
+    )
+    .where('p.kind', '=', 'page')
+    .where((eb) => visibleToReaders(eb, now))
+    .orderBy('p.slug')
     .execute()
 }
 
@@ -71,7 +90,7 @@ export async function visiblePostCategories(db: Db, now: string) {
     .innerJoin('posts as p', 'p.id', 'pc.post_id')
     .innerJoin('categories as c', 'c.id', 'pc.category_id')
     .select(['pc.post_id', 'c.slug'])
-    .where((eb) => visibleToReaders(eb, now))
+    .where((eb) => listedToReaders(eb, now))
     .execute()
 }
 

@@ -198,7 +198,8 @@ export default async function feedsRoutes(app: FastifyInstance) {
       if (!params.success) return reply.callNotFound()
       const now = nowIso()
       const post = await findPostBySlug.first(app.db, { slug: params.data.slug })
-      if (!post || !isVisibleToReaders(post, now)) return reply.callNotFound()
+      // A static page's comments are in no feed.
+      if (!post || post.kind === 'page' || !isVisibleToReaders(post, now)) return reply.callNotFound()
       const { t, tz } = context()
       const canonical = postCommentsFeedPath(post, tz, format)
       if (canonical !== request.url.split('?')[0]) return reply.redirect(canonical, 301)
@@ -240,7 +241,8 @@ export default async function feedsRoutes(app: FastifyInstance) {
       )
     }
     const post = data.post
-    if (post) {
+    // A static page has no comment feed (it is in no list, its comments in no feed).
+    if (post && !post.isPage) {
       add(
         (f) => t.feedPostComments(post.title, f),
         (f) => postCommentsFeedPath({ slug: post.slug, published_at: post.publishedAt }, tz, f),

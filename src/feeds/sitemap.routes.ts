@@ -17,7 +17,11 @@ export interface SitemapUrl {
 export async function sitemapUrls(app: FastifyInstance): Promise<SitemapUrl[]> {
   const now = nowIso()
   const tz = app.settings.get().timezone
-  const [posts, pairs] = await Promise.all([repo.sitemapPosts(app.db, now), repo.visiblePostCategories(app.db, now)])
+  const [posts, pairs, pages] = await Promise.all([
+    repo.sitemapPosts(app.db, now),
+    repo.visiblePostCategories(app.db, now),
+    repo.sitemapPages(app.db, now),
+  ])
   const postLastmod = new Map<number, string>()
   const months = new Map<string, SitemapUrl>()
   let home: string | undefined
@@ -41,6 +45,8 @@ export async function sitemapUrls(app: FastifyInstance): Promise<SitemapUrl[]> {
   return [
     { path: '/', lastmod: home ?? (await repo.contentChangedAt(app.db)) ?? now },
     ...postUrls,
+    // Static pages (/about.html): their last edit or approved comment.
+    ...pages.map((p) => ({ path: postPath(p, tz), lastmod: later(later(p.published_at!, p.updated_at), p.last_comment_at) })),
     ...[...categories.values()].sort(byPath),
     ...[...months.values()].sort(byPath).reverse(),
   ]

@@ -87,6 +87,8 @@ declare module 'fastify' {
     pageDataHooks: Array<(request: FastifyRequest, data: PageData) => void>
     /** The theme named by THEME_DIR, read at start; null without one. */
     theme: Theme | null
+    /** Like pageDataHooks, for data read from the database (the header's menu), run before them. */
+    pageDataLoaders: Array<(request: FastifyRequest, data: PageData) => Promise<void>>
   }
   interface FastifyReply {
     /** Renders a template as an HTML response. */
@@ -197,6 +199,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean; t
   const assets = { css: fingerprint('css/carnet.css'), editorImages: fingerprint('js/editor-images.js') }
   app.decorate('pageDataHooks', [])
   const themeInfo = theme ? themeData(theme) : null
+  app.decorate('pageDataLoaders', [])
 
   let sidebarProvider: SidebarProvider | undefined
   app.decorate('setSidebar', (provider: SidebarProvider) => {
@@ -238,6 +241,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean; t
     }
     // Object.assign, not a spread: V8 copies two spreads of this size on a slow path, on every page.
     const full: PageData = Object.assign({}, base, data)
+    for (const load of app.pageDataLoaders) await load(request, full)
     for (const hook of app.pageDataHooks) hook(request, full)
     if (full.sidebar && sidebarProvider) full.sidebarHtml = sidebarHtml(sidebarProvider, full.sidebar, full)
     return app.view(template, full) as Promise<string>

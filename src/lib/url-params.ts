@@ -25,6 +25,9 @@ export const postParams = monthParams.extend({
   file: z.string().regex(/^[^/]{1,200}\.html$/),
 })
 
+/** A static page, `/<slug>.html` (src/pages/): the slug as the router decoded it. */
+export const pageParams = z.object({ slug: z.string().min(1).max(200) })
+
 export const categoryParams = z.object({ slug: z.string().min(1).max(200) })
 
 /** `?cpage=N` on a post page: which page of its comments. */

@@ -3,11 +3,20 @@ import { zonedParts } from './time.ts'
 
 const pad = (n: number) => String(n).padStart(2, '0')
 
-/** `/archive/2017/10/01/<slug>.html`: the date is the publication day in the blog's time zone. */
-export function postPath(post: { slug: string; published_at: string | null }, timeZone: string): string {
+/**
+ * `/archive/2017/10/01/<slug>.html`: the date is the publication day in the blog's time zone. A static page
+ * (kind 'page') is at `/<slug>.html`, dated or not.
+ */
+export function postPath(post: { slug: string; published_at: string | null; kind?: string }, timeZone: string): string {
+  if (post.kind === 'page') return pagePath(post.slug)
   if (!post.published_at) return `/archive/draft/${encodeURIComponent(post.slug)}.html`
   const { year, month, day } = zonedParts(post.published_at, timeZone)
   return `/archive/${year}/${pad(month)}/${pad(day)}/${encodeURIComponent(post.slug)}.html`
+}
+
+/** A static page: `/about.html`, as Hautetfort has it. */
+export function pagePath(slug: string): string {
+  return `/${encodeURIComponent(slug)}.html`
 }
 
 export function categoryPath(slug: string): string {

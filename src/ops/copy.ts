@@ -23,6 +23,8 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   { table: 'post_categories', orderBy: ['post_id', 'category_id'] },
   { table: 'post_tags', orderBy: ['post_id', 'position'] },
   { table: 'post_redirects', orderBy: ['old_slug'] },
+  // ---- pages ----
+  { table: 'menu_items', orderBy: ['id'] },
   { table: 'legacy_urls', orderBy: ['path'] },
   { table: 'import_origins', orderBy: ['kind', 'external_id'] },
   { table: 'bans', orderBy: ['id'] },

@@ -23,6 +23,7 @@ export async function findOwnTarget(db: Db, id: number) {
       'p.status as post_status',
       'p.published_at',
       'p.comments_open',
+      'p.kind',
     ])
     .where('c.id', '=', id)
     .executeTakeFirst()

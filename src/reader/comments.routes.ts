@@ -1,14 +1,14 @@
 // Posting comments. The form posts to the post's own permanent link; success is a 303 back to it
 // (post/redirect/get), errors re-render the post page with the form as typed. Post pages carry no per-visitor
 // token (so they stay cacheable): cross-site posts are refused from the Origin / Sec-Fetch-Site headers instead.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
 import { commentAnchor, COMMENTS_PER_PAGE, postPath, withCommentPage } from '../lib/urls.ts'
 import { nowIso } from '../lib/time.ts'
 import { commentPosition, findPostById, findPostBySlug, type PostRow } from '../content/posts.repository.ts'
 import { postPageData } from './pages.routes.ts'
-import { postParams } from '../lib/url-params.ts'
+import { pageParams as pageSlugParams, postParams } from '../lib/url-params.ts'
 import { viewContext, type CommentView } from './view-models.ts'
 import type { Settings } from '../settings/settings.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
@@ -159,10 +159,13 @@ async function commentsRoutes(app: FastifyInstance) {
 
   /** The published post a comment is sent to, if any. */
   async function postOf(request: FastifyRequest): Promise<PostRow | undefined> {
+    // A static page's address, /<slug>.html (src/pages/), or a post's.
+    const page = pageSlugParams.safeParse(request.params)
     const params = postParams.safeParse(request.params)
-    if (!params.success) return undefined
-    const row = await findPostBySlug.first(app.db, { slug: params.data.file.slice(0, -'.html'.length) })
-    if (!row || !isVisibleToReaders(row, nowIso())) return undefined
+    if (!page.success && !params.success) return undefined
+    const slug = page.success ? page.data.slug : params.data!.file.slice(0, -'.html'.length)
+    const row = await findPostBySlug.first(app.db, { slug })
+    if (!row || !isVisibleToReaders(row, nowIso()) || (row.kind === 'page') !== page.success) return undefined
     return row
   }
 
@@ -201,8 +204,12 @@ async function commentsRoutes(app: FastifyInstance) {
   }
 
   const limit = app.config.commentRateLimit
-  app.post(
-    '/archive/:year/:month/:day/:file',
+  /** The same route for a post's comments and a static page's (/<slug>.html, src/pages/), when its comments are on. */
+  const commentRoutes = (options: RouteShorthandOptions, handler: RouteHandlerMethod) => {
+    app.post('/archive/:year/:month/:day/:file', options, handler)
+    app.post('/:slug.html', options, handler)
+  }
+  commentRoutes(
     {
       // Before the body is read: a refused post costs nothing.
       onRequest: async (request) => {

@@ -309,11 +309,13 @@ export async function postPageData(
   }
   if (page > pages) return undefined
   const offset = (page - 1) * COMMENTS_PER_PAGE
+  // A static page has no categories, labels or neighbours (it is in no list).
+  const isPage = row.kind === 'page'
   const [categories, tags, comments, around] = await Promise.all([
-    repo.categoriesOfPosts(app.db, [row.id]),
-    repo.tagsOfPost(app.db, row.id),
+    isPage ? new Map<number, Array<{ name: string; slug: string }>>() : repo.categoriesOfPosts(app.db, [row.id]),
+    isPage ? [] : repo.tagsOfPost(app.db, row.id),
     repo.approvedComments(app.db, { postId: row.id, limit: COMMENTS_PER_PAGE, offset }),
-    repo.neighbours(app.db, now, { id: row.id, published_at: row.published_at! }),
+    isPage ? { previous: undefined, next: undefined } : repo.neighbours(app.db, now, { id: row.id, published_at: row.published_at! }),
   ])
   const settings = app.settings.get()
   const author = (await bylines(app, [row.id], now)).get(row.id) ?? null

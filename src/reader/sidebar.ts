@@ -7,7 +7,7 @@ import { categoryPath, commentPath, monthPath, postPath, searchPath, yearPath } 
 import { monthRange, zonedParts } from '../lib/time.ts'
 import * as posts from '../content/posts.repository.ts'
 import { compiled } from '../db/compiled.ts'
-import { visibleToReaders } from '../content/visibility.ts'
+import { listedToReaders } from '../content/visibility.ts'
 import { renderMarkdown } from '../content/markdown.ts'
 import type { SidebarBlock } from '../settings/look.ts'
 import type { Settings } from '../settings/settings.ts'
@@ -47,7 +47,7 @@ const tagsQuery = compiled((db, p: { now: string; limit: number }) =>
     .innerJoin('posts as p', 'p.id', 't.post_id')
     .select('t.name')
     .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where((eb) => visibleToReaders(eb, p.now))
+    .where((eb) => listedToReaders(eb, p.now))
     .groupBy('t.name')
     .orderBy('count', 'desc')
     .orderBy('t.name')
@@ -106,7 +106,14 @@ export async function loadRecentComments(db: Kysely<Database>, now: string): Pro
  * blog of fifteen years would otherwise put 180 months on every page, a wall of links (and half of each page's
  * weight) that nobody reads past the first screen; each year's page lists its posts.
  */
-async function archiveLinks(db: Kysely<Database>, now: string, timeZone: string, fmt: Formatter): Promise<Archives> {
+export async function archiveLinks(
+  db: Kysely<Database>,
+  now: string,
+  timeZone: string,
+  fmt: Formatter,
+  /** The archives page (src/pages/) lists every month. */
+  monthsShown = ARCHIVE_MONTHS,
+): Promise<Archives> {
   const first = await posts.firstPublished(db, now)
   if (!first) return { months: [], years: [] }
   const months: Array<{ year: number; month: number }> = []
@@ -128,7 +135,7 @@ async function archiveLinks(db: Kysely<Database>, now: string, timeZone: string,
     const count = counts.get(i)
     if (!count) return
     yearCounts.set(m.year, (yearCounts.get(m.year) ?? 0) + count)
-    if (archives.months.length < ARCHIVE_MONTHS) {
+    if (archives.months.length < monthsShown) {
       archives.months.push({ label: fmt.monthYear(m.year, m.month), url: monthPath(m.year, m.month), count })
     } else if (!listedYears.has(m.year)) {
       listedYears.add(m.year)

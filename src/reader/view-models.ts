@@ -151,6 +151,8 @@ export interface PostView extends PostListItem {
   tags: string[]
   commentsOpen: boolean
   updatedAt: string
+  /** A static page (`/<slug>.html`): no date, categories, neighbours or comment feed. */
+  isPage: boolean
 }
 
 export function toPostView(
@@ -168,5 +170,6 @@ export function toPostView(
     tags,
     commentsOpen,
     updatedAt: row.updated_at,
+    isPage: row.kind === 'page',
   }
 }

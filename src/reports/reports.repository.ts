@@ -13,7 +13,7 @@ export async function findReportable(db: Db, id: number, opts: { approvedOnly: b
   let q = db
     .selectFrom('comments as c')
     .innerJoin('posts as p', 'p.id', 'c.post_id')
-    .select(['c.id', 'c.author_name', 'c.body', 'p.slug', 'p.title as post_title', 'p.status as post_status', 'p.published_at'])
+    .select(['c.id', 'c.author_name', 'c.body', 'p.slug', 'p.title as post_title', 'p.status as post_status', 'p.published_at', 'p.kind'])
     .where('c.id', '=', id)
   if (opts.approvedOnly) q = q.where('c.status', '=', 'approved')
   return q.executeTakeFirst()
@@ -84,6 +84,7 @@ export async function reportedComments(db: Db, postId: number | null, limit = 50
       'p.slug as post_slug',
       'p.status as post_status',
       'p.published_at as post_published_at',
+      'p.kind as post_kind',
     ])
     .select((eb) => [eb.fn.countAll<number>().as('reports'), eb.fn.max('r.created_at').as('last_report')])
     .where('r.resolved_at', 'is', null)
@@ -99,6 +100,7 @@ export async function reportedComments(db: Db, postId: number | null, limit = 50
       'p.slug',
       'p.status',
       'p.published_at',
+      'p.kind',
     ])
   if (postId !== null) q = q.where('c.post_id', '=', postId)
   if (authorId !== null) q = q.where('p.author_id', '=', authorId)

@@ -4,7 +4,7 @@
 // ts_headline marks `Deïr` in the excerpt.
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { visibleToReadersSql } from '../content/visibility.ts'
+import { listedToReadersSql } from '../content/visibility.ts'
 import type { Language } from '../config.ts'
 import { CONTROL_CHARS, htmlToText } from './text.ts'
 import { HIT_END, HIT_START, type SearchHit, type SearchResults } from './fts.sqlite.ts'
@@ -94,7 +94,7 @@ export async function searchPosts(
   const query = tsquery(words, config)
   const count = await sql<{ n: number }>`
     select count(*) as n from posts_search s join posts p on p.id = s.post_id
-    where s.document @@ ${query} and ${visibleToReadersSql('p', now)}`.execute(db)
+    where s.document @@ ${query} and ${listedToReadersSql('p', now)}`.execute(db)
   const total = Number(count.rows[0]?.n ?? 0)
   if (total === 0) {
     // Every word one the configuration leaves out of the index (`le`, "to be or not to be"): the reader is told
@@ -109,7 +109,7 @@ export async function searchPosts(
     page as (
       select s.post_id as id, ts_rank(s.document, q.query) as score, p.published_at
       from posts_search s join posts p on p.id = s.post_id cross join q
-      where s.document @@ q.query and ${visibleToReadersSql('p', now)}
+      where s.document @@ q.query and ${listedToReadersSql('p', now)}
       order by score desc, p.published_at desc, p.id desc
       limit ${limit} offset ${offset}
     )

@@ -2,7 +2,7 @@
 // sibling is fts.postgres.ts; engine.ts picks one.
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { visibleToReadersSql } from '../content/visibility.ts'
+import { listedToReadersSql } from '../content/visibility.ts'
 import { CONTROL_CHARS, htmlToText } from './text.ts'
 
 type Db = Kysely<Database>
@@ -78,7 +78,7 @@ export async function searchPosts(db: Db, match: string, now: string, limit: num
     const count = await sql<{ n: number }>`
       select count(*) as n
       from posts_fts cross join posts p on p.id = posts_fts.rowid
-      where posts_fts match ${match} and ${visibleToReadersSql('p', now)}`.execute(db)
+      where posts_fts match ${match} and ${listedToReadersSql('p', now)}`.execute(db)
     const total = Number(count.rows[0]?.n ?? 0)
     if (total === 0 || offset >= total) return { total, hits: [] }
     // CROSS JOIN keeps the full-text match as the outer loop: left to itself, the planner may walk every visible
@@ -89,7 +89,7 @@ export async function searchPosts(db: Db, match: string, now: string, limit: num
       with page as (
         select posts_fts.rowid as id, bm25(posts_fts, ${WEIGHTS}) as score, p.published_at
         from posts_fts cross join posts p on p.id = posts_fts.rowid
-        where posts_fts match ${match} and ${visibleToReadersSql('p', now)}
+        where posts_fts match ${match} and ${listedToReadersSql('p', now)}
         order by score, p.published_at desc, p.id desc
         limit ${limit} offset ${offset}
       )

@@ -33,6 +33,8 @@ interface PostForMeta {
   bodyHtml: string
   /** Its writer, when the byline shows them. */
   author?: { name: string; url: string } | null
+  /** A static page (/<slug>.html): a WebPage of the blog, not a dated BlogPosting. */
+  isPage?: boolean
 }
 
 export interface SiteForMeta {
@@ -99,6 +101,7 @@ export function postMeta(post: PostForMeta, site: SiteForMeta, lang: 'fr' | 'en'
     url: home,
     ...(siteImage ? { logo: { '@type': 'ImageObject', url: siteImage } } : {}),
   }
+  if (post.isPage) return pageMeta(post, site, lang, { url, home, modified, description, image, publisher })
   const jsonLd = {
     '@context': 'https://schema.org',
     '@type': 'BlogPosting',
@@ -137,6 +140,47 @@ export function postMeta(post: PostForMeta, site: SiteForMeta, lang: 'fr' | 'en'
       ['twitter:description', description],
       ...(image ? [['twitter:image', image.url] as [string, string]] : []),
       ...(image?.alt ? [['twitter:image:alt', image.alt] as [string, string]] : []),
+    ],
+    jsonLd: jsonForScript(jsonLd),
+  }
+}
+
+/** A static page's metadata: a web page of the blog (og:type website), with no date of publication or section. */
+function pageMeta(
+  post: PostForMeta,
+  site: SiteForMeta,
+  lang: 'fr' | 'en',
+  p: { url: string; home: string; modified: string; description: string; image: MetaImage | null; publisher: object },
+): PostMeta {
+  const jsonLd = {
+    '@context': 'https://schema.org',
+    '@type': 'WebPage',
+    name: post.title,
+    description: p.description,
+    url: p.url,
+    dateModified: p.modified,
+    ...(p.image ? { image: [p.image.url] } : {}),
+    isPartOf: { '@type': 'WebSite', name: site.title, url: p.home },
+    publisher: p.publisher,
+    inLanguage: lang,
+  }
+  return {
+    openGraph: [
+      ['og:type', 'website'],
+      ['og:site_name', site.title],
+      ['og:locale', OG_LOCALES[lang]],
+      ['og:title', post.title],
+      ['og:description', p.description],
+      ['og:url', p.url],
+      ...(p.image ? [['og:image', p.image.url] as [string, string]] : []),
+      ...(p.image?.alt ? [['og:image:alt', p.image.alt] as [string, string]] : []),
+    ],
+    twitter: [
+      ['twitter:card', p.image ? 'summary_large_image' : 'summary'],
+      ['twitter:title', post.title],
+      ['twitter:description', p.description],
+      ...(p.image ? [['twitter:image', p.image.url] as [string, string]] : []),
+      ...(p.image?.alt ? [['twitter:image:alt', p.image.alt] as [string, string]] : []),
     ],
     jsonLd: jsonForScript(jsonLd),
   }

@@ -58,7 +58,7 @@ export async function postOfLegacyUrl(db: Db, address: string) {
   return db
     .selectFrom('legacy_urls as l')
     .innerJoin('posts as p', 'p.id', 'l.post_id')
-    .select(['p.id', 'p.slug', 'p.status', 'p.published_at'])
+    .select(['p.id', 'p.slug', 'p.status', 'p.published_at', 'p.kind'])
     .where('l.path', '=', key)
     .executeTakeFirst()
 }

@@ -7,6 +7,8 @@ export type SkipReason = keyof Messages['transfer']['skipped']
 export interface ImportSummary {
   dryRun: boolean
   posts: number
+  /** Static pages (WordPress's `page` items), counted apart from posts. */
+  pages: number
   comments: number
   categories: number
   tags: number
@@ -28,6 +30,7 @@ export function emptySummary(dryRun: boolean): ImportSummary {
   return {
     dryRun,
     posts: 0,
+    pages: 0,
     comments: 0,
     categories: 0,
     tags: 0,
@@ -60,6 +63,7 @@ export function summaryLines(s: ImportSummary): string[] {
   const lines = [
     `${s.dryRun ? 'Would import' : 'Imported'}: ${s.posts} posts, ${s.comments} comments, ${s.categories} new categories, ${s.tags} tags, ${s.redirects} old addresses redirected.`,
   ]
+  if (s.pages > 0) lines.push(messages('en').transfer.pagesLine(s.pages, s.dryRun))
   if (s.alreadyImported > 0) lines.push(`Already imported before, left as they are: ${s.alreadyImported} posts and comments.`)
   if (s.posts === 0 && s.comments === 0 && s.alreadyImported > 0) lines.push('Nothing new to import: this file was imported already.')
   if (s.closedThreads > 0) lines.push(messages('en').transfer.closedThreads(s.closedThreads, s.dryRun))

@@ -1,5 +1,5 @@
-// Writes the whole blog as WXR 1.2, the file WordPress's own importer reads: every post (drafts and scheduled
-// ones too), category, tag, comment (threads, statuses, e-mails, IP addresses, GMT dates) and closed thread.
+// Writes the whole blog as WXR 1.2, the file WordPress's own importer reads: every post and static page (post_type
+// page), drafts and scheduled ones too, category, tag, comment (threads, statuses, e-mails, IP addresses, GMT dates) and closed thread.
 // Streamed: posts are read a page at a time and written as they come, waiting when the destination is slow,
 // so memory stays flat whatever the size of the blog.
 //
@@ -249,7 +249,7 @@ export async function exportWxr(db: Kysely<Database>, out: Writable, options: Ex
 \t\t<wp:status>${cdata(status)}</wp:status>
 \t\t<wp:post_parent>0</wp:post_parent>
 \t\t<wp:menu_order>0</wp:menu_order>
-\t\t<wp:post_type>${cdata('post')}</wp:post_type>
+\t\t<wp:post_type>${cdata(p.kind)}</wp:post_type>
 \t\t<wp:post_password>${cdata('')}</wp:post_password>
 \t\t<wp:is_sticky>0</wp:is_sticky>
 ${terms}${meta}${thread}\t</item>

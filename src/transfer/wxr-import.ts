@@ -7,7 +7,10 @@
 //
 // Decisions (see README, "Import and export"):
 // - posts: publish → published; future → published at its future date (scheduled); draft, pending, private →
-//   draft; trash, auto-draft, revisions, attachments, menus → skipped. Pages are skipped: Carnet has no pages.
+//   draft; trash, auto-draft, revisions, attachments, menus → skipped.
+// - pages become Carnet's static pages (/<slug>.html), same statuses, comments as WordPress had them. Their
+//   hierarchy is flattened: a child keeps its own slug (`team`), and becomes `parent-child` (`about-team`) only
+//   when that slug is taken; its old addresses (the link, /parent/child/, ?page_id=) answer 301.
 // - a password-protected post is never published (Carnet has no passwords): a draft, named in the summary.
 // - nested categories are flattened: every category is a category of its own, its parent forgotten.
 // - pingbacks and trackbacks are skipped (Carnet's comments are people's words; they were link notices).
@@ -15,7 +18,7 @@
 // - dates: post_date_gmt, else post_date read in the blog's time zone (drafts have a GMT date of 0000-00-00).
 // - images stay at their addresses in the content.
 import type { Kysely, Transaction } from 'kysely'
-import { insertPost, uniqueCategorySlug } from '../content/posts.write.ts'
+import { insertPost, slugTaken, uniqueCategorySlug } from '../content/posts.write.ts'
 import { insertWriterWithoutSignIn } from '../content/authors.repository.ts'
 import type { CommentStatus, Database, PostFormat } from '../db/schema.ts'
 import { nowIso, zonedParts } from '../lib/time.ts'
@@ -62,6 +65,8 @@ class WxrImport {
   readonly authors = new Map<string, string>()
   readonly categoryIds = new Map<string, number>()
   readonly tagNames = new Set<string>()
+  /** Pages' slugs by their WordPress id, for their children's. */
+  readonly pageNames = new Map<string, string>()
   version: string | undefined
   ns: WxrNamespaces = wxrNamespaces()
   channelLink = ''
@@ -136,11 +141,12 @@ class WxrImport {
   async item(item: WxrItem, line: number): Promise<void> {
     if (this.version === undefined) throw new ImportFileError({ code: 'rss-feed' }, line)
     const type = item.type || 'post'
-    if (type !== 'post') {
-      if (type === 'page') skip(this.summary, 'page')
-      else skip(this.summary, 'not-a-post', type)
+    if (type !== 'post' && type !== 'page') {
+      skip(this.summary, 'not-a-post', type)
       return
     }
+    // Known before its status is read: a child page names its parent by id, whatever the parent became.
+    if (type === 'page' && item.postId && item.name) this.pageNames.set(item.postId, safeDecode(item.name))
     const status = item.status || 'publish'
     let carnetStatus: 'published' | 'draft' | null =
       status === 'publish' || status === 'future' ? 'published' : ['draft', 'pending', 'private'].includes(status) ? 'draft' : null
@@ -163,7 +169,7 @@ class WxrImport {
       if (!stillThere) return
       await remember(this.trx, 'wxr-post', keys.id, postId)
     } else {
-      postId = await this.post(item, carnetStatus)
+      postId = await this.post(item, carnetStatus, type)
       await remember(this.trx, CREATED.post, keys.id, postId, this.runId)
       if (isProtected) {
         this.summary.protectedDrafts++
@@ -193,7 +199,7 @@ class WxrImport {
     return this.channelLink || this.baseBlogUrl || this.baseSiteUrl || `channel:${this.channelTitle}`
   }
 
-  async post(item: WxrItem, status: 'published' | 'draft'): Promise<number> {
+  async post(item: WxrItem, status: 'published' | 'draft', kind: 'post' | 'page' = 'post'): Promise<number> {
     const { timeZone } = this.options
     const date = gmtDate(item.dateGmt) ?? localDate(item.date, timeZone) ?? rfc822(item.pubDate) ?? nowIso()
     const times = timesOf(item.meta)
@@ -211,8 +217,12 @@ class WxrImport {
     }
     for (const tag of tags) this.tagNames.add(tag)
     this.summary.tags = this.tagNames.size
-    const slug = safeDecode(item.name)
+    let slug = safeDecode(item.name)
+    // A child page whose slug another row has: `parent-child` rather than `child-2`.
+    const parentName = kind === 'page' && item.parent && item.parent !== '0' ? this.pageNames.get(item.parent) : undefined
+    if (parentName && slug && (await slugTaken(this.trx, slug))) slug = `${parentName}-${slug}`
     const { id } = await insertPost(this.trx, {
+      kind,
       title: item.title.trim() || item.name || '(sans titre)',
       slug: slug || undefined,
       body: markdown ? markdown.value : item.content,
@@ -222,13 +232,15 @@ class WxrImport {
       authorId: await this.writer(item.creator),
       status,
       publishedAt: times ? times.published_at : status === 'published' ? date : null,
-      commentsOpen: item.commentStatus !== 'closed',
+      // A page's comments are off unless WordPress had them open; a post's on unless closed.
+      commentsOpen: kind === 'page' ? item.commentStatus === 'open' : item.commentStatus !== 'closed',
       categoryIds,
       tags,
       createdAt: times?.created_at ?? date,
       updatedAt: times?.updated_at ?? gmtDate(item.modifiedGmt) ?? date,
     })
-    this.summary.posts++
+    if (kind === 'page') this.summary.pages++
+    else this.summary.posts++
     this.progress.posts++
     // Old addresses: the item's link, WordPress's short link and the two usual permalink forms.
     const addresses = [item.link]
@@ -242,7 +254,8 @@ class WxrImport {
           const p = zonedParts(date, timeZone)
           return { y: String(p.year), m: pad(p.month), d: pad(p.day) }
         })()
-      addresses.push(`/${parts.y}/${parts.m}/${parts.d}/${item.name}/`, `/${item.name}/`)
+      if (kind === 'page') addresses.push(`/${item.name}/`, ...(parentName ? [`/${parentName}/${item.name}/`] : []))
+      else addresses.push(`/${parts.y}/${parts.m}/${parts.d}/${item.name}/`, `/${item.name}/`)
     }
     this.summary.redirects += await addLegacyUrls(this.trx, id, addresses)
     return id

@@ -63,6 +63,8 @@ const item = z.object({
   content: text(20_000_000),
   excerpt: text(1_000_000),
   postId: id,
+  /** A page's parent page (WordPress's hierarchy; Carnet's pages are flat). */
+  parent: id,
   date: wpDate,
   dateGmt: wpDate,
   modifiedGmt: wpDate,
@@ -122,6 +124,7 @@ export function readItem(node: XmlNode, { isWp, isExcerpt }: WxrNamespaces): Wxr
       content: t(child(node, 'encoded', CONTENT_NS)),
       excerpt: t(child(node, 'encoded', isExcerpt)),
       postId: wp('post_id'),
+      parent: wp('post_parent'),
       date: wp('post_date'),
       dateGmt: wp('post_date_gmt'),
       modifiedGmt: wp('post_modified_gmt'),

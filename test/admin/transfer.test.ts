@@ -64,10 +64,12 @@ describe('the Import / export page', () => {
     expect(dry.statusCode).toBe(200)
     expect(visibleText(dry.body)).toContain('Essai à blanc : rien n’a été écrit')
     expect(visibleText(dry.body)).toContain(
-      '5 notes, 4 commentaires, 3 nouvelles catégories, 2 étiquettes, 13 anciennes adresses redirigées.',
+      '5 notes, 4 commentaires, 3 nouvelles catégories, 2 étiquettes, 15 anciennes adresses redirigées.',
     )
     // What was left out, in the blog's language.
-    expect(visibleText(dry.body)).toContain('1 × page : Carnet n’a pas de pages')
+    expect(visibleText(dry.body)).toContain(
+      '1 page (à propos, contact…) serait importée, chacune à son adresse /<adresse>.html, hors des listes de notes.',
+    )
     expect(visibleText(dry.body)).toContain('1 × commentaire à l’état « trash » : non gardé')
     expect(visibleText(dry.body)).toContain('1 × pingback : Carnet ne garde que les commentaires')
     expect(await snapshot(blog)).toEqual(before)
@@ -75,7 +77,7 @@ describe('the Import / export page', () => {
     const real = await upload({ _csrf: admin.csrf, kind: 'wxr' }, threads())
     expect(real.statusCode).toBe(200)
     expect(visibleText(real.body)).toContain('Import terminé')
-    expect((await blog.app.db.selectFrom('posts').select('id').execute()).length).toBe(5)
+    expect((await blog.app.db.selectFrom('posts').select('id').where('kind', '=', 'post').execute()).length).toBe(5)
     const log = await blog.app.db.selectFrom('audit_log').selectAll().where('action', '=', 'import.wxr').execute()
     expect(log).toHaveLength(1)
     expect(log[0]).toMatchObject({ username: 'alice', target: 'threads.xml' })

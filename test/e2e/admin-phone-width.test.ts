@@ -39,6 +39,8 @@ const ADDRESSES: Record<
     ['/admin/posts?state=draft', 'Brouillon'],
   ],
   '/admin/posts/new': () => [['/admin/posts/new', 'Nouvelle note']],
+  '/admin/pages': () => [['/admin/pages', 'Nouvelle page']],
+  '/admin/menu': () => [['/admin/menu', 'Menu du blog']],
   '/admin/posts/:id': (id) => [[`/admin/posts/${id.post}`, 'Discussion']],
   '/admin/posts/:id/delete': (id) => [[`/admin/posts/${id.post}/delete`, LONG_WORD]],
   '/admin/comments': () => [

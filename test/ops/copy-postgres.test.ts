@@ -61,6 +61,8 @@ async function fillEveryTable(blog: TestBlog) {
   await blog.app.settings.update({ moderation: 'first-time' })
   const now = nowIso()
   await db.insertInto('post_redirects').values({ old_slug: 'ancienne-adresse', post_id: post.id }).execute()
+  // ---- pages ----
+  await db.insertInto('menu_items').values({ position: 1, type: 'url', url: '/archive', label: 'Archives' }).execute()
   await db.insertInto('legacy_urls').values({ path: '/2015/01/vieux-billet/', post_id: post.id }).execute()
   await db.insertInto('import_origins').values({ kind: 'wxr-post', external_id: '42', local_id: post.id, imported_at: now }).execute()
   await db

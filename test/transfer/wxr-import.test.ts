@@ -33,19 +33,22 @@ describe('importing WXR', () => {
         const first = await importWxr(db(), join(WP_WXR, file), options)
         expect(first.posts).toBeGreaterThan(0)
         const rows = await db().selectFrom('posts').select(['title', 'body_html', 'format']).execute()
-        expect(rows.length).toBe(first.posts)
+        // Pages (WordPress's `page` items) are rows of posts too (kind 'page').
+        expect(rows.length).toBe(first.posts + first.pages)
         expect(rows.every((r) => r.format === 'html')).toBe(true)
         const before = await snapshot(blog)
         const second = await importWxr(db(), join(WP_WXR, file), options)
-        expect(second).toMatchObject({ posts: 0, comments: 0, categories: 0, redirects: 0 })
+        expect(second).toMatchObject({ posts: 0, pages: 0, comments: 0, categories: 0, redirects: 0 })
         expect(second.alreadyImported).toBeGreaterThan(0)
         expect(await snapshot(blog)).toEqual(before)
       })
     }
 
-    it('valid-wxr-1.1.xml: posts, categories, tags, comments, author, pages skipped', async () => {
+    it('valid-wxr-1.1.xml: posts, categories, tags, comments, author; its page as a page', async () => {
       const s = await importWxr(db(), join(WP_WXR, 'valid-wxr-1.1.xml'), options)
-      expect(s.skipped['page']).toBe(1)
+      expect(s.pages).toBe(1)
+      expect(s.skipped['page']).toBeUndefined()
+      expect((await db().selectFrom('posts').select('kind').where('kind', '=', 'page').execute()).length).toBe(1)
       const hello = await post('Hello world!')
       expect(hello).toMatchObject({
         slug: 'hello-world',
@@ -95,11 +98,10 @@ describe('importing WXR', () => {
   describe('Carnet’s own fixture', () => {
     beforeEach(async () => {
       const s = await importWxr(db(), join(OWN, 'threads.xml'), options)
-      expect(s).toMatchObject({ posts: 5, comments: 4, categories: 3, tags: 2, dryRun: false })
+      expect(s).toMatchObject({ posts: 5, pages: 1, comments: 4, categories: 3, tags: 2, dryRun: false })
       expect(s.skipped).toEqual({
         'comment-status:trash': 1,
         'link-notice:pingback': 1,
-        page: 1,
       })
     })
 
@@ -211,7 +213,7 @@ describe('importing WXR', () => {
     it('says so when the same file comes again, and adds nothing', async () => {
       const before = await snapshot(blog)
       const again = await importWxr(db(), join(OWN, 'threads.xml'), options)
-      expect(again).toMatchObject({ posts: 0, comments: 0, categories: 0, tags: 0, redirects: 0, alreadyImported: 9 })
+      expect(again).toMatchObject({ posts: 0, pages: 0, comments: 0, categories: 0, tags: 0, redirects: 0, alreadyImported: 10 })
       expect(await snapshot(blog)).toEqual(before)
     })
   })
@@ -271,17 +273,19 @@ describe('npm run cli -- import wxr', () => {
     try {
       const dry = cli('import', 'wxr', join(OWN, 'threads.xml'), '--dry-run')
       expect(dry.status).toBe(0)
-      expect(dry.stdout).toContain('Would import: 5 posts, 4 comments, 3 new categories, 2 tags, 13 old addresses redirected.')
-      expect(dry.stdout).toContain('Skipped 1 × page: Carnet has no pages')
+      expect(dry.stdout).toContain('Would import: 5 posts, 4 comments, 3 new categories, 2 tags, 15 old addresses redirected.')
+      expect(dry.stdout).toContain(
+        'Would import 1 page (about, contact…), each at its own /<slug>.html address, outside the lists of posts.',
+      )
       expect(dry.stdout).toContain('Dry run: nothing was written.')
       expect([await count('posts'), await count('comments')]).toEqual([0, 0])
       const real = cli('import', 'wxr', join(OWN, 'threads.xml'))
       expect(real.stdout).toContain('Imported: 5 posts, 4 comments')
-      // Written into the test's own database.
-      expect([await count('posts'), await count('comments')]).toEqual([5, 4])
+      // Written into the test's own database (the page is a row of posts).
+      expect([await count('posts'), await count('comments')]).toEqual([6, 4])
       const again = cli('import', 'wxr', join(OWN, 'threads.xml'))
       expect(again.stdout).toContain('Nothing new to import: this file was imported already.')
-      expect([await count('posts'), await count('comments')]).toEqual([5, 4])
+      expect([await count('posts'), await count('comments')]).toEqual([6, 4])
     } finally {
       await other.close()
     }
