@@ -17,6 +17,7 @@ import ipRetention from './content/ip-retention.ts'
 import demo from './demo/plugin.ts'
 import settings from './settings/plugin.ts'
 import postsRoutes from './reader/pages.routes.ts'
+import previewRoutes from './reader/preview.routes.ts'
 import sidebar from './reader/sidebar.ts'
 // feeds & search
 import feedsRoutes from './feeds/feeds.routes.ts'
@@ -115,6 +116,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)
+  await app.register(previewRoutes)
   await app.register(commentsRoutes)
   await app.register(ownComments, { sessionKey })
   await app.register(reports, { sessionKey })

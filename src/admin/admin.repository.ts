@@ -94,6 +94,7 @@ export async function findPostById(db: Db, id: number) {
       'p.published_at',
       'p.comments_open',
       'p.updated_at',
+      'p.version',
     ])
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))
