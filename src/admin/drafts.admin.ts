@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { updatePost } from '../content/posts.write.ts'
 import { findRevision, KEEP_ALL, listRevisions, revisionLists } from '../content/revisions.ts'
-import { findPostById } from './admin.repository.ts'
+import { findPostById, type AdminPost } from './admin.repository.ts'
 import { idParams, parsePostForm } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
@@ -15,17 +15,15 @@ import { postEditing } from './posts.admin.ts'
 /** Posts may be long (as the editor's own save). */
 const POST_BODY_LIMIT = 2 * 1024 * 1024
 
-const revisionParams = z.object({
-  id: z.string().regex(/^\d{1,12}$/).transform(Number),
-  rev: z.string().regex(/^\d{1,12}$/).transform(Number),
-})
+/** A revision picked by its id (?rev= or a form's field); 0 when absent or malformed. */
+const revisionPick = z.object({ rev: z.coerce.number().int().min(1).max(1e12).catch(0) })
 const linkParams = z.object({
   id: z.string().regex(/^\d{1,12}$/).transform(Number),
   link: z.string().regex(/^\d{1,12}$/).transform(Number),
 })
 const compareQuery = z.object({
-  from: z.coerce.number().int().min(1).catch(0),
-  to: z.coerce.number().int().min(1).catch(0),
+  from: z.coerce.number().int().min(1).max(1e12).catch(0),
+  to: z.coerce.number().int().min(1).max(1e12).catch(0),
 })
 const resumeForm = z.object({ resume: z.string().catch('') })
 
@@ -100,18 +98,18 @@ export default async function draftsRoutes(app: FastifyInstance) {
 
   // ---- revisions ----
 
-  app.get('/posts/:id/revisions', async (request, reply) => {
-    const post = await postOf(request)
-    if (!post) return reply.callNotFound()
+  /** The list of a post's revisions, to pick one to read or two to compare. */
+  async function revisionsPage(reply: FastifyReply, post: AdminPost) {
     const context = adminContext(app)
     const rows = await listRevisions(app.db, post.id)
     return reply.adminPage('admin/revisions', {
       heading: context.t.revisionsOf(post.title),
+      title: `${context.t.revisions} – ${context.t.title}`,
       post: { id: post.id, title: post.title, editUrl: `/admin/posts/${post.id}` },
       keepAll: KEEP_ALL,
       revisions: rows.map((r, i) => ({
         id: r.id,
-        url: `/admin/posts/${post.id}/revisions/${r.id}`,
+        url: `/admin/posts/${post.id}/revision?rev=${r.id}`,
         when: `${context.fmt.dateHeader(r.created_at)} ${context.fmt.time(r.created_at)}`,
         iso: r.created_at,
         who: r.user_name || context.t.revisionNobody,
@@ -124,6 +122,12 @@ export default async function draftsRoutes(app: FastifyInstance) {
         checkedTo: i === 0,
       })),
     })
+  }
+
+  app.get('/posts/:id/revisions', async (request, reply) => {
+    const post = await postOf(request)
+    if (!post) return reply.callNotFound()
+    return revisionsPage(reply, post)
   })
 
   app.get('/posts/:id/revisions/compare', async (request, reply) => {
@@ -131,8 +135,12 @@ export default async function draftsRoutes(app: FastifyInstance) {
     if (!post) return reply.callNotFound()
     const context = adminContext(app)
     const query = compareQuery.parse(request.query ?? {})
-    const [a, b] = await Promise.all([findRevision(app.db, post.id, query.from), findRevision(app.db, post.id, query.to)])
-    if (!a || !b) return reply.callNotFound()
+    // Without a choice (or a wrong one): the last two.
+    const latest = await listRevisions(app.db, post.id)
+    const pick = async (id: number, fallback: number) =>
+      (await findRevision(app.db, post.id, id)) ?? (latest[fallback] ? await findRevision(app.db, post.id, latest[fallback].id) : undefined)
+    const [a, b] = [await pick(query.from, Math.min(1, latest.length - 1)), await pick(query.to, 0)]
+    if (!a || !b) return revisionsPage(reply, post)
     // Older first, whichever order they were picked in.
     const [from, to] = a.id <= b.id ? [a, b] : [b, a]
     const label = (r: typeof a) => `${context.fmt.dateHeader(r.created_at)} ${context.fmt.time(r.created_at)} (${r.user_name || context.t.revisionNobody})`
@@ -146,11 +154,13 @@ export default async function draftsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.get('/posts/:id/revisions/:rev', async (request, reply) => {
-    const params = revisionParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    const revision = post && params.success ? await findRevision(app.db, post.id, params.data.rev) : undefined
-    if (!post || !revision) return reply.callNotFound()
+  app.get('/posts/:id/revision', async (request, reply) => {
+    const post = await postOf(request)
+    if (!post) return reply.callNotFound()
+    const { rev } = revisionPick.parse(request.query ?? {})
+    // Without a choice (or a wrong one): the list to pick from.
+    const revision = await findRevision(app.db, post.id, rev)
+    if (!revision) return revisionsPage(reply, post)
     const context = adminContext(app)
     const lists = revisionLists(revision)
     return reply.adminPage('admin/revision', {
@@ -163,7 +173,7 @@ export default async function draftsRoutes(app: FastifyInstance) {
         body: revision.body_source,
         tags: lists.tags.join(', '),
         status: revision.status,
-        restoreAction: `/admin/posts/${post.id}/revisions/${revision.id}/restore`,
+        restoreAction: `/admin/posts/${post.id}/revisions/restore`,
       },
       version: post.version,
       // What restoring would change in the text: from the post as it is now to this revision.
@@ -173,11 +183,11 @@ export default async function draftsRoutes(app: FastifyInstance) {
     })
   })
 
-  app.post('/posts/:id/revisions/:rev/restore', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const params = revisionParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    const revision = post && params.success ? await findRevision(app.db, post.id, params.data.rev) : undefined
-    if (!post || !revision) return reply.callNotFound()
+  app.post('/posts/:id/revisions/restore', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const post = await postOf(request)
+    if (!post) return reply.callNotFound()
+    const revision = await findRevision(app.db, post.id, revisionPick.parse(request.body ?? {}).rev)
+    if (!revision) return reply.callNotFound()
     const context = adminContext(app)
     const form = parsePostForm({ version: (request.body as Record<string, unknown> | undefined)?.version }, context.t, context.settings.timezone)
     const lists = revisionLists(revision)
@@ -198,7 +208,7 @@ export default async function draftsRoutes(app: FastifyInstance) {
       by: request.admin!,
       restoredFrom: revision.id,
     })
-    if (!restored) return reply.redirect(`/admin/posts/${post.id}/revisions/${revision.id}?moved=1`, 303)
+    if (!restored) return reply.redirect(`/admin/posts/${post.id}/revision?rev=${revision.id}&moved=1`, 303)
     await audit(app.db, request.admin!, 'post.restore', `post ${post.id}`, { revision: revision.id, title: revision.title })
     return reply.redirect(`/admin/posts/${post.id}?done=restored`, 303)
   })

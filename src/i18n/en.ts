@@ -443,6 +443,7 @@ export const en: Messages = {
     revisionsCount: (n: number) => (n === 1 ? '1 revision' : `${n} revisions`),
     revisionsOf: (title: string) => `Revisions of “${title}”`,
     revisionsHelp: (n: number) => `Every save keeps a revision. The last ${n} are all kept; older ones, the last of each day.`,
+    noRevisions: 'No revisions yet: the first will be kept at the next save.',
     revisionNobody: 'unknown (before revisions, or imported)',
     revisionWhen: 'Date',
     revisionWho: 'By',

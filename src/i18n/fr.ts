@@ -466,6 +466,7 @@ export const fr = {
     revisionsOf: (title: string) => `Révisions de « ${title} »`,
     revisionsHelp: (n: number) =>
       `Chaque enregistrement garde une révision. Les ${n} dernières sont toutes gardées ; au-delà, la dernière de chaque jour.`,
+    noRevisions: 'Aucune révision pour l’instant : la première sera gardée au prochain enregistrement.',
     revisionNobody: 'inconnu (avant les révisions, ou importée)',
     revisionWhen: 'Date',
     revisionWho: 'Par',
