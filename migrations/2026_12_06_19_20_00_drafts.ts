@@ -7,7 +7,10 @@ import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter } from 'kyse
 
 /** An integer primary key numbered by the database: SQLite's `autoincrement`, PostgreSQL's `serial`. */
 function idColumn(postgres: boolean) {
-  return [postgres ? 'serial' : 'integer', (c: ColumnDefinitionBuilder) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement())] as const
+  return [
+    postgres ? 'serial' : 'integer',
+    (c: ColumnDefinitionBuilder) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()),
+  ] as const
 }
 
 export async function up(db: Kysely<any>): Promise<void> {

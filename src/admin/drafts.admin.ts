@@ -8,7 +8,15 @@ import { findPostById, type AdminPost } from './admin.repository.ts'
 import { idParams, parsePostForm } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
-import { createPreviewLink, deleteAutosave, findPendingSave, forgetPendingSave, postKey, putAutosave, revokePreviewLink } from './drafts.repository.ts'
+import {
+  createPreviewLink,
+  deleteAutosave,
+  findPendingSave,
+  forgetPendingSave,
+  postKey,
+  putAutosave,
+  revokePreviewLink,
+} from './drafts.repository.ts'
 import { diffRows } from './drafts.view.ts'
 import { postEditing } from './posts.admin.ts'
 
@@ -18,8 +26,14 @@ const POST_BODY_LIMIT = 2 * 1024 * 1024
 /** A revision picked by its id (?rev= or a form's field); 0 when absent or malformed. */
 const revisionPick = z.object({ rev: z.coerce.number().int().min(1).max(1e12).catch(0) })
 const linkParams = z.object({
-  id: z.string().regex(/^\d{1,12}$/).transform(Number),
-  link: z.string().regex(/^\d{1,12}$/).transform(Number),
+  id: z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .transform(Number),
+  link: z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .transform(Number),
 })
 const compareQuery = z.object({
   from: z.coerce.number().int().min(1).max(1e12).catch(0),
@@ -143,7 +157,8 @@ export default async function draftsRoutes(app: FastifyInstance) {
     if (!a || !b) return revisionsPage(reply, post)
     // Older first, whichever order they were picked in.
     const [from, to] = a.id <= b.id ? [a, b] : [b, a]
-    const label = (r: typeof a) => `${context.fmt.dateHeader(r.created_at)} ${context.fmt.time(r.created_at)} (${r.user_name || context.t.revisionNobody})`
+    const label = (r: typeof a) =>
+      `${context.fmt.dateHeader(r.created_at)} ${context.fmt.time(r.created_at)} (${r.user_name || context.t.revisionNobody})`
     return reply.adminPage('admin/revision-compare', {
       heading: context.t.compareRevisions,
       post: { id: post.id, title: post.title, editUrl: `/admin/posts/${post.id}`, revisionsUrl: `/admin/posts/${post.id}/revisions` },
@@ -189,7 +204,11 @@ export default async function draftsRoutes(app: FastifyInstance) {
     const revision = await findRevision(app.db, post.id, revisionPick.parse(request.body ?? {}).rev)
     if (!revision) return reply.callNotFound()
     const context = adminContext(app)
-    const form = parsePostForm({ version: (request.body as Record<string, unknown> | undefined)?.version }, context.t, context.settings.timezone)
+    const form = parsePostForm(
+      { version: (request.body as Record<string, unknown> | undefined)?.version },
+      context.t,
+      context.settings.timezone,
+    )
     const lists = revisionLists(revision)
     const known = new Set((await app.db.selectFrom('categories').select('id').execute()).map((c) => c.id))
     // The text, title, tags and categories come back; the address and publication stay as they are now (restoring

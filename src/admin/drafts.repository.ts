@@ -32,7 +32,13 @@ export async function putAutosave(
   row: { userId: number; postKey: number; baseVersion: number; title: string; body: string; form: Record<string, unknown> },
 ): Promise<string> {
   const savedAt = nowIso()
-  const values = { base_version: row.baseVersion, title: row.title, body_source: row.body, form: JSON.stringify(row.form), saved_at: savedAt }
+  const values = {
+    base_version: row.baseVersion,
+    title: row.title,
+    body_source: row.body,
+    form: JSON.stringify(row.form),
+    saved_at: savedAt,
+  }
   await db
     .insertInto('post_autosaves')
     .values({ user_id: row.userId, post_key: row.postKey, ...values })
@@ -55,7 +61,10 @@ export async function deleteAutosave(db: Db, userId: number, key: number): Promi
 export async function holdPendingSave(db: Db, postId: number | null, form: Record<string, unknown>): Promise<string> {
   const token = newToken()
   const now = Date.now()
-  await db.deleteFrom('pending_saves').where('created_at', '<', new Date(now - PENDING_SAVE_MS).toISOString()).execute()
+  await db
+    .deleteFrom('pending_saves')
+    .where('created_at', '<', new Date(now - PENDING_SAVE_MS).toISOString())
+    .execute()
   await db
     .insertInto('pending_saves')
     .values({ token_hash: hashOf(token), post_id: postId, form: JSON.stringify(form), created_at: new Date(now).toISOString() })

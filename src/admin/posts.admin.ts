@@ -150,7 +150,11 @@ export function postEditing(app: FastifyInstance) {
     const form = parsePostForm(body, context.t, context.settings.timezone)
     const version = form.baseVersion
     if (form.action === 'preview') {
-      return editor(reply, post, form.values, { errors: form.errors, previewHtml: renderBody(form.values.format, form.values.body), version })
+      return editor(reply, post, form.values, {
+        errors: form.errors,
+        previewHtml: renderBody(form.values.format, form.values.body),
+        version,
+      })
     }
     if (post && version !== undefined && version !== post.version) return conflict(reply, post.id, form)
     const errors: FieldErrors = { ...form.errors }
@@ -275,16 +279,21 @@ export default async function postsRoutes(app: FastifyInstance) {
     const restored = await restoredAutosave(request, reply, undefined)
     if (restored) return restored
     const signature = (await lastSignature(app.db)) ?? request.admin!.username
-    return editor(reply, undefined, {
-      title: '',
-      slug: '',
-      body: '',
-      format: 'markdown',
-      tags: '',
-      signature,
-      publishedAt: '',
-      categoryIds: [],
-    }, { offerAutosave: true })
+    return editor(
+      reply,
+      undefined,
+      {
+        title: '',
+        slug: '',
+        body: '',
+        format: 'markdown',
+        tags: '',
+        signature,
+        publishedAt: '',
+        categoryIds: [],
+      },
+      { offerAutosave: true },
+    )
   })
 
   app.get('/posts/:id', async (request, reply) => {
@@ -320,12 +329,16 @@ export default async function postsRoutes(app: FastifyInstance) {
     save(request, reply, undefined),
   )
 
-  app.post('/posts/:id', { bodyLimit: POST_BODY_LIMIT, config: { keepsText: true }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const params = idParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!post) return reply.callNotFound()
-    return save(request, reply, post)
-  })
+  app.post(
+    '/posts/:id',
+    { bodyLimit: POST_BODY_LIMIT, config: { keepsText: true }, preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const params = idParams.safeParse(request.params)
+      const post = params.success ? await findPostById(app.db, params.data.id) : undefined
+      if (!post) return reply.callNotFound()
+      return save(request, reply, post)
+    },
+  )
 
   // One click, from the list or the editor: `open=1` reopens, `open=0` closes; then back where it came from.
   app.post('/posts/:id/thread', { preHandler: app.csrfProtection }, async (request, reply) => {

@@ -124,7 +124,11 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean })
     root: VIEWS_DIR,
     production: opts.production,
   })
-  const assets = { css: fingerprint('css/carnet.css'), editorImages: fingerprint('js/editor-images.js'), editorDrafts: fingerprint('js/editor-drafts.js') }
+  const assets = {
+    css: fingerprint('css/carnet.css'),
+    editorImages: fingerprint('js/editor-images.js'),
+    editorDrafts: fingerprint('js/editor-drafts.js'),
+  }
   app.decorate('pageDataHooks', [])
 
   let sidebarProvider: SidebarProvider | undefined

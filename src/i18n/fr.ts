@@ -455,7 +455,8 @@ export const fr = {
       'Votre session a expiré : votre texte est gardé dans ce navigateur. Reconnectez-vous dans un autre onglet, puis enregistrez.',
     unsavedChanges: (date: string, time: string) => `Modifications non enregistrées du ${date} à ${time}`,
     unsavedChangesLocal: 'Modifications non enregistrées gardées dans ce navigateur',
-    unsavedChangesStale: 'La note a été enregistrée depuis par quelqu’un : si vous restaurez, l’enregistrement vous montrera les deux versions.',
+    unsavedChangesStale:
+      'La note a été enregistrée depuis par quelqu’un : si vous restaurez, l’enregistrement vous montrera les deux versions.',
     restoreChanges: 'Restaurer',
     discardChanges: 'Abandonner',
     autosaveRestored: 'Modifications restaurées : relisez-les, puis enregistrez.',

@@ -154,7 +154,12 @@ describe('a save posted after the session ended', () => {
     const wrong = await client.post('/admin/login', { username: 'alice', password: 'wrong password!', next: `/admin/posts/${id}`, resume })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.body).toContain(`name="resume" value="${resume}"`)
-    const signIn = await client.post('/admin/login', { username: 'alice', password: 'correct horse battery', next: `/admin/posts/${id}`, resume })
+    const signIn = await client.post('/admin/login', {
+      username: 'alice',
+      password: 'correct horse battery',
+      next: `/admin/posts/${id}`,
+      resume,
+    })
     expect(signIn.statusCode).toBe(303)
     expect(signIn.headers.location).toBe(`/admin/posts/${id}?done=saved`)
     const after = await post()
@@ -163,7 +168,12 @@ describe('a save posted after the session ended', () => {
     expect(after.version).toBe(before.version + 1)
     // Used once.
     expect(await blog.app.db.selectFrom('pending_saves').selectAll().execute()).toEqual([])
-    const again = await new AdminClient(blog.app).post('/admin/login', { _csrf: client.csrf, username: 'alice', password: 'correct horse battery', resume })
+    const again = await new AdminClient(blog.app).post('/admin/login', {
+      _csrf: client.csrf,
+      username: 'alice',
+      password: 'correct horse battery',
+      resume,
+    })
     expect(again.statusCode).not.toBe(200)
     expect((await post()).version).toBe(after.version)
     // The new session works.
@@ -172,7 +182,12 @@ describe('a save posted after the session ended', () => {
 
   it('resumed after signing in, a save based on a version replaced meanwhile shows both versions', async () => {
     const { version } = await post()
-    const res = await postExpired(`/admin/posts/${id}`, { title: 'Vieille base', body: 'Mon texte.', action: 'draft', version: String(version - 1) })
+    const res = await postExpired(`/admin/posts/${id}`, {
+      title: 'Vieille base',
+      body: 'Mon texte.',
+      action: 'draft',
+      version: String(version - 1),
+    })
     expect(res.statusCode).toBe(401)
     const client = new AdminClient(blog.app)
     client.cookie = sessionCookieOf(res)!
@@ -204,14 +219,26 @@ describe('a save posted after the session ended', () => {
   it('holds a save whose token predates signing in again in another tab, until confirmed', async () => {
     const client = await signedIn(blog.app)
     const { version } = await post()
-    const res = await client.post(`/admin/posts/${id}`, { _csrf: 'token-of-an-older-session', title: 'Autre onglet', body: 'Gardé.', action: 'draft', version: String(version) })
+    const res = await client.post(`/admin/posts/${id}`, {
+      _csrf: 'token-of-an-older-session',
+      title: 'Autre onglet',
+      body: 'Gardé.',
+      action: 'draft',
+      version: String(version),
+    })
     // inject sends no Origin: without it, no hold (plain refusal) …
     expect(res.statusCode).toBe(403)
     const held = await blog.app.inject({
       method: 'POST',
       url: `/admin/posts/${id}`,
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE_URL, cookie: client.cookie },
-      payload: new URLSearchParams({ _csrf: 'token-of-an-older-session', title: 'Autre onglet', body: 'Gardé.', action: 'draft', version: String(version) }).toString(),
+      payload: new URLSearchParams({
+        _csrf: 'token-of-an-older-session',
+        title: 'Autre onglet',
+        body: 'Gardé.',
+        action: 'draft',
+        version: String(version),
+      }).toString(),
     })
     // … with it, the text is held and the page offers to save it.
     expect(held.statusCode).toBe(403)
@@ -230,10 +257,14 @@ describe('a save posted after the session ended', () => {
 
   it('does not hold a save posted from another site', async () => {
     const before = await post()
-    const res = await postExpired(`/admin/posts/${id}`, { title: 'Planté', body: 'Par un autre site.', action: 'draft' }, {
-      origin: 'https://evil.example',
-      'sec-fetch-site': 'cross-site',
-    })
+    const res = await postExpired(
+      `/admin/posts/${id}`,
+      { title: 'Planté', body: 'Par un autre site.', action: 'draft' },
+      {
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+      },
+    )
     expect(res.statusCode).toBe(401)
     expect(res.body).not.toContain('name="resume"')
     expect(sessionCookieOf(res)).toBeUndefined()

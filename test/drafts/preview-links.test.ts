@@ -52,7 +52,12 @@ describe('preview links', () => {
     expect((await blog.app.inject('/')).body).not.toContain('Brouillon à relire')
     // Edited: the link shows the new text at once, on both instances.
     const { version } = await blog.app.db.selectFrom('posts').select('version').where('id', '=', id).executeTakeFirstOrThrow()
-    await alice.post(`/admin/posts/${id}`, { title: 'Brouillon à relire', body: 'Second jet, *corrigé*.', action: 'draft', version: String(version) })
+    await alice.post(`/admin/posts/${id}`, {
+      title: 'Brouillon à relire',
+      body: 'Second jet, *corrigé*.',
+      action: 'draft',
+      version: String(version),
+    })
     for (const app of [blog.app, other.app]) expect((await app.inject(path)).body).toContain('<em>corrigé</em>')
   })
 

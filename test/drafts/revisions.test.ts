@@ -70,8 +70,12 @@ describe('revisions', () => {
     expect(res.statusCode).toBe(200)
     const main = mainOf(res.body)
     // Older first whatever the order picked.
-    expect(main).toMatch(/<del><span class="diff-mark" aria-hidden="true">−<\/span><span class="visually-hidden">retiré : <\/span>Deuxième ligne.<\/del>/)
-    expect(main).toMatch(/<ins><span class="diff-mark" aria-hidden="true">\+<\/span><span class="visually-hidden">ajouté : <\/span>Ligne changée par Bob.<\/ins>/)
+    expect(main).toMatch(
+      /<del><span class="diff-mark" aria-hidden="true">−<\/span><span class="visually-hidden">retiré : <\/span>Deuxième ligne.<\/del>/,
+    )
+    expect(main).toMatch(
+      /<ins><span class="diff-mark" aria-hidden="true">\+<\/span><span class="visually-hidden">ajouté : <\/span>Ligne changée par Bob.<\/ins>/,
+    )
     expect(visibleText(main)).toContain('Première ligne.')
     expect(visibleText(main)).toContain('Lignes ajoutées : « + », soulignées ; lignes retirées : « − », barrées.')
   })

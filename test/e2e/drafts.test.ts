@@ -7,7 +7,17 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUser } from '../../src/admin/users.ts'
 import { axeViolations } from '../helpers/browser-checks.ts'
-import { ADMIN, hasChromium, launchBrowser, navigation, signIn, startBlog, watchPage, type Browser, type LiveBlog } from '../helpers/browser.ts'
+import {
+  ADMIN,
+  hasChromium,
+  launchBrowser,
+  navigation,
+  signIn,
+  startBlog,
+  watchPage,
+  type Browser,
+  type LiveBlog,
+} from '../helpers/browser.ts'
 
 const BOB = { username: 'bob', password: 'une autre phrase de passe' }
 
@@ -30,7 +40,7 @@ describe.skipIf(!hasChromium)('nothing a writer types is lost', () => {
   const post = (title: string) => blog.app.db.selectFrom('posts').selectAll().where('title', '=', title).executeTakeFirstOrThrow()
   const body = (page: Page) => page.getByLabel('Texte', { exact: true })
 
-  async function open(browser: Browser, path: string, who = ADMIN) {
+  async function open(browser: Browser, path: string, who: { username: string; password: string } = ADMIN) {
     const page = await browser.context.newPage()
     await page.goto(`${blog.url}${path}`)
     if (new URL(page.url()).pathname === '/admin/login') {
