@@ -82,6 +82,23 @@ describe('autosave', () => {
     expect((await alice.get('/admin/posts/new?restore=autosave')).body).toContain('Un début.</textarea>')
   })
 
+  it('speaks English on an English blog', async () => {
+    await blog.app.settings.update({ language: 'en' })
+    try {
+      const { version } = await post()
+      await alice.get(`/admin/posts/${id}`)
+      const res = await alice.post(`/admin/posts/${id}/autosave`, { title: 'Publiée', body: 'Typed in English.', version: String(version) })
+      expect(res.json().label).toMatch(/^Working copy kept at \d{1,2}:\d\d\s?[AP]M\.$/u)
+      const text = visibleText(mainOf((await alice.get(`/admin/posts/${id}`)).body))
+      expect(text).toMatch(/Unsaved changes from .+ at \d{1,2}:\d\d\s?[AP]M Restore Discard/u)
+      expect(text).toContain('Revisions:')
+      expect(text).toContain('Preview links')
+    } finally {
+      await blog.app.settings.update({ language: 'fr' })
+      await alice.post(`/admin/posts/${id}/autosave/discard`)
+    }
+  })
+
   it('refuses an autosave without a session or a valid token, changing nothing', async () => {
     const stranger = await blog.app.inject({
       method: 'POST',

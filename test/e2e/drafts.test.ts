@@ -6,7 +6,8 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUser } from '../../src/admin/users.ts'
-import { axeViolations } from '../helpers/browser-checks.ts'
+import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
+import { PHONE } from '../helpers/targets.ts'
 import {
   ADMIN,
   hasChromium,
@@ -127,11 +128,14 @@ describe.skipIf(!hasChromium)('nothing a writer types is lost', () => {
     await body(mine).fill('La version de Claire, écrite en même temps.')
     const refused = await navigation(mine, () => mine.getByRole('button', { name: 'Enregistrer le brouillon' }).click())
     expect(refused?.status()).toBe(409)
+    expect(await htmlErrors(await refused!.text(), 'conflict')).toEqual([])
     expect(await mine.getByRole('alert').first().innerText()).toContain('Quelqu’un a enregistré cette note pendant que vous écriviez')
     expect(await mine.locator('#theirs-body').inputValue()).toBe('La version de Bob.')
     expect(await mine.locator('.conflict-theirs').innerText()).toContain('Enregistrée par bob le')
     expect(await body(mine).inputValue()).toBe('La version de Claire, écrite en même temps.')
     expect(await axeViolations(mine)).toEqual([])
+    await mine.setViewportSize(PHONE)
+    expect(await mine.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
     expect((await post('Écrit avant la panne')).body_source).toBe('La version de Bob.')
     await body(mine).fill('La version de Claire, avec une phrase de Bob : La version de Bob.')
     await navigation(mine, () => mine.getByRole('button', { name: 'Enregistrer le brouillon' }).click())
@@ -166,10 +170,13 @@ describe.skipIf(!hasChromium)('nothing a writer types is lost', () => {
     const link = await page.locator('.preview-link input[type="url"]').inputValue()
     const reviewer = await bob.context.newPage()
     await bob.context.clearCookies()
+    await reviewer.setViewportSize(PHONE)
     const res = await reviewer.goto(link)
     expect(res?.headers()['cache-control']).toBe('no-store')
     expect(await reviewer.locator('.post-body').innerText()).toBe('La version de Bob.')
     expect(await axeViolations(reviewer)).toEqual([])
+    expect(await htmlErrors(await res!.text(), 'preview')).toEqual([])
+    expect(await reviewer.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
     await reviewer.close()
     await page.close()
   })
