@@ -53,6 +53,25 @@ export function autosaveForm(row: { form: string }): Record<string, unknown> {
   }
 }
 
+/** Whether two forms say the same (tags and categories compared as lists, not as typed). */
+function sameContent(a: PostFormValues, b: PostFormValues): boolean {
+  const norm = (v: PostFormValues) =>
+    JSON.stringify([
+      v.title.trim(),
+      v.body.replace(/\s+$/, ''),
+      v.format,
+      v.slug.trim(),
+      v.signature.trim(),
+      v.publishedAt.trim(),
+      v.tags
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+      [...v.categoryIds].sort((x, y) => x - y),
+    ])
+  return norm(a) === norm(b)
+}
+
 /** "Unsaved changes from <date> at 14:03: restore or discard", when the writer's kept copy differs from the form. */
 export async function autosaveOffer(
   app: FastifyInstance,
@@ -64,7 +83,7 @@ export async function autosaveOffer(
   const row = await findAutosave(app.db, user.id!, postKey(post?.id))
   if (!row) return null
   const kept = parsePostForm(autosaveForm(row), context.t, context.settings.timezone).values
-  if (JSON.stringify(kept) === JSON.stringify(values)) return null
+  if (sameContent(kept, values)) return null
   const edit = post ? `/admin/posts/${post.id}` : '/admin/posts/new'
   return {
     label: context.t.unsavedChanges(context.fmt.dateHeader(row.saved_at), context.fmt.time(row.saved_at)),

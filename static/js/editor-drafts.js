@@ -147,6 +147,9 @@
 
   // A save sent: once its page says it was saved, the browser's copy has served.
   form.addEventListener('submit', function (event) {
+    // The form itself is on its way: no working copy after it.
+    clearTimeout(idleTimer)
+    clearTimeout(localTimer)
     var button = event.submitter
     if (!button || button.value !== 'preview') sessionStorage.setItem('carnet-submitted', key)
   })

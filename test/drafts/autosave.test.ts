@@ -63,6 +63,59 @@ describe('autosave', () => {
     expect(visibleText(mainOf((await alice.get(`/admin/posts/${id}`)).body))).not.toContain('Modifications non enregistrées du')
   })
 
+  it('says when a working copy was typed over a version saved since; restored and saved, it shows both', async () => {
+    const { version, slug } = await post()
+    await alice.post(`/admin/posts/${id}/autosave`, {
+      title: 'Publiée, en cours',
+      body: 'Typé sur l’ancienne version.',
+      slug,
+      version: String(version),
+    })
+    // Someone saves meanwhile.
+    const other = await alice.post(`/admin/posts/${id}`, {
+      title: 'Publiée, en cours',
+      body: 'Enregistré entre-temps.',
+      slug,
+      action: 'publish',
+      version: String(version),
+    })
+    expect(other.statusCode).toBe(303)
+    // (That save was alice's own: her copy is gone; put it back as a crashed tab would have left it.)
+    await alice.post(`/admin/posts/${id}/autosave`, {
+      title: 'Publiée, en cours',
+      body: 'Typé sur l’ancienne version.',
+      slug,
+      version: String(version),
+    })
+    const editor = visibleText(mainOf((await alice.get(`/admin/posts/${id}`)).body))
+    expect(editor).toContain('La note a été enregistrée depuis par quelqu’un')
+    const restored = await alice.get(`/admin/posts/${id}?restore=autosave`)
+    expect(restored.body).toContain(`name="version" value="${version}"`)
+    const save = await alice.post(`/admin/posts/${id}`, {
+      title: 'Publiée, en cours',
+      body: 'Typé sur l’ancienne version.',
+      slug,
+      action: 'publish',
+      version: String(version),
+    })
+    expect(save.statusCode).toBe(409)
+    expect((await post()).body_source).toBe('Enregistré entre-temps.')
+    await alice.post(`/admin/posts/${id}/autosave/discard`)
+  })
+
+  it('offers nothing when the working copy says what the post says', async () => {
+    const { version, slug, title, body_source } = await post()
+    const page = (await alice.get(`/admin/posts/${id}`)).body
+    const publishedAt = /name="publishedAt" type="datetime-local" value="([^"]*)"/.exec(page)![1]!
+    // The whole form as the editor sends it, tags typed differently.
+    const form = { title, body: body_source, format: 'markdown', slug, tags: ' ', signature: '', publishedAt, version: String(version) }
+    await alice.post(`/admin/posts/${id}/autosave`, form)
+    expect(visibleText(mainOf((await alice.get(`/admin/posts/${id}`)).body))).not.toContain('Modifications non enregistrées du')
+    await alice.post(`/admin/posts/${id}/autosave`, { ...form, body: `${body_source} Et un mot de plus.` })
+    expect(visibleText(mainOf((await alice.get(`/admin/posts/${id}`)).body))).toContain('Modifications non enregistrées du')
+    await alice.post(`/admin/posts/${id}/autosave/discard`)
+  })
+
   it('discards a working copy on request', async () => {
     const { version } = await post()
     await alice.post(`/admin/posts/${id}/autosave`, { title: 'Autre', body: 'À jeter', version: String(version) })
