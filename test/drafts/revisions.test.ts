@@ -2,6 +2,7 @@
 // the difference between two as marked lines, restores one (a new revision, the current one kept), and thins them
 // beyond the last 50 to one a day. Two writers on one post: a save based on an older version is refused, both shown.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { updatePost } from '../../src/content/posts.write.ts'
 import { KEEP_ALL, thinRevisions } from '../../src/content/revisions.ts'
 import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
 import { buildTestApp, mainOf, visibleText, type TestBlog } from '../helpers/app.ts'
@@ -137,6 +138,22 @@ describe('revisions', () => {
     ])
     expect([a.statusCode, b.statusCode].sort()).toEqual([303, 409])
     expect((await post()).version).toBe(version + 1)
+    // The write itself checks the version (the page's check before it could pass for both).
+    const before = await post()
+    const fields = {
+      title: 'x',
+      slug: before.slug,
+      body: 'Écrasé ?',
+      signature: '',
+      status: 'draft' as const,
+      publishedAt: null,
+      categoryIds: [],
+      tags: [],
+    }
+    expect(await updatePost(blog.app.db, id, { ...fields, expectedVersion: version })).toBe(false)
+    expect(await post()).toEqual(before)
+    expect(await updatePost(blog.app.db, id, { ...fields, expectedVersion: before.version })).toBe(true)
+    expect((await post()).version).toBe(before.version + 1)
   })
 
   it('keeps the last 50, then one a day', async () => {
