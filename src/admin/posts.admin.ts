@@ -87,6 +87,8 @@ export function postEditing(app: FastifyInstance) {
       version: extra.version ?? post?.version ?? 0,
       conflict: extra.conflict ?? null,
       autosave: extra.offerAutosave ? await autosaveOffer(app, context, user, post, values) : null,
+      // Opened afresh (not sent back with what was posted): the browser's copy may be offered.
+      fresh: extra.offerAutosave === true,
       autosaveUrl: post ? `/admin/posts/${post.id}/autosave` : '/admin/posts/autosave',
       draftKey: `${user.id}:${postKey(post?.id)}`,
       revisions: post ? { count: await revisionCount(app.db, post.id), url: `/admin/posts/${post.id}/revisions` } : null,

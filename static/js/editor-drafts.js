@@ -160,7 +160,8 @@
   }
 
   // ---- the browser's copy, offered when it is newer than what the page holds ----
-  var copy = loadLocal()
+  // Not on a page that came back with what was posted (a conflict, errors, a preview): it holds the text already.
+  var copy = form.hasAttribute('data-fresh') ? loadLocal() : null
   if (copy) {
     var current = read()
     var serverOffer = document.getElementById('autosave-offer')

@@ -133,6 +133,8 @@ describe.skipIf(!hasChromium)('nothing a writer types is lost', () => {
     expect(await mine.locator('#theirs-body').inputValue()).toBe('La version de Bob.')
     expect(await mine.locator('.conflict-theirs').innerText()).toContain('Enregistrée par bob le')
     expect(await body(mine).inputValue()).toBe('La version de Claire, écrite en même temps.')
+    // The page holds her text already: the browser's copy is not offered on top of it.
+    expect(await mine.locator('#local-offer').isHidden()).toBe(true)
     expect(await axeViolations(mine)).toEqual([])
     await mine.setViewportSize(PHONE)
     expect(await mine.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
