@@ -1,8 +1,9 @@
 // Progressive enhancement of the post editor: nothing typed is lost (issue 29). While the writer types, the form
 // is sent to the server as a working copy (POST …/autosave, never the post itself) 5 s after the last keystroke,
-// and at least every 10 s while typing goes on; a copy is also kept in this browser (localStorage) for when the
-// server cannot be reached. Coming back, the server offers its copy in the page; the browser's copy is offered
-// here, the same way, when it is newer than the server's. Without this script, saving works as before.
+// at least every 10 s while typing goes on, and never more often than that; a copy is also kept in this browser
+// (localStorage) for when the server cannot be reached. Coming back, the server offers its copy in the page; the
+// browser's copy is offered here, the same way, when it is newer than the server's. Without this script, saving
+// works as before.
 ;(function () {
   'use strict'
   var form = document.querySelector('form.post-form')
@@ -89,6 +90,7 @@
   var firstUnsent = 0
   var sending = false
   var again = false
+  var lastSent = 0
 
   function send() {
     clearTimeout(idleTimer)
@@ -99,6 +101,7 @@
     }
     sending = true
     firstUnsent = 0
+    lastSent = Date.now()
     var body = new URLSearchParams()
     body.append('_csrf', form.elements.namedItem('_csrf').value)
     var values = read()
@@ -131,8 +134,10 @@
     var now = Date.now()
     if (!firstUnsent) firstUnsent = now
     clearTimeout(idleTimer)
-    // 5 s after the last keystroke, but no later than 10 s after the first change not yet sent.
-    idleTimer = setTimeout(send, Math.max(0, Math.min(IDLE_MS, firstUnsent + MAX_WAIT_MS - now)))
+    // 5 s after the last keystroke, but no later than 10 s after the first change not yet sent; and never
+    // sooner than 10 s after the last copy sent.
+    var wait = Math.min(IDLE_MS, firstUnsent + MAX_WAIT_MS - now)
+    idleTimer = setTimeout(send, Math.max(0, wait, lastSent + MAX_WAIT_MS - now))
   }
 
   var localTimer = null

@@ -182,4 +182,48 @@ describe.skipIf(!hasChromium)('nothing a writer types is lost', () => {
     await reviewer.close()
     await page.close()
   })
+
+  it('sends the working copy 5 s after the last keystroke, every 10 s while typing goes on, never more often', async () => {
+    const { id } = await post('Écrit avant la panne')
+    const page = await claire.context.newPage()
+    await page.clock.install()
+    // When the page sends each working copy, on its own (fake) clock.
+    await page.addInitScript(() => {
+      const w = window as unknown as { sent: number[] }
+      w.sent = []
+      const original = window.fetch
+      window.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+        if (String(input).endsWith('/autosave')) w.sent.push(Date.now())
+        return original.call(this, input, init)
+      } as typeof fetch
+    })
+    await page.goto(`${blog.url}/admin/posts/${id}`)
+    const sent = async () => {
+      const times = await page.evaluate(() => (window as unknown as { sent: number[] }).sent)
+      return times.map((t) => t - start)
+    }
+    const start = await page.evaluate(() => Date.now())
+    await body(page).press('End')
+    await body(page).pressSequentially('x')
+    await page.clock.runFor(4800)
+    expect(await sent()).toEqual([])
+    await page.clock.runFor(400)
+    expect(await sent()).toHaveLength(1)
+    // Then a key every second for 21 s: typing never pauses 5 s, a copy goes all the same, every 10 s.
+    for (let s = 0; s < 21; s++) {
+      await body(page).pressSequentially('y')
+      await page.clock.runFor(1000)
+    }
+    expect((await sent()).length).toBe(3)
+    // Then a key every 6 s: each pause is long enough, but copies are never sent less than 10 s apart.
+    for (let s = 0; s < 6; s++) {
+      await body(page).pressSequentially('z')
+      await page.clock.runFor(6000)
+    }
+    const times = await sent()
+    expect(times.length).toBeGreaterThanOrEqual(5)
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(10_000)
+    await page.close()
+    await blog.app.db.deleteFrom('post_autosaves').execute()
+  })
 })
