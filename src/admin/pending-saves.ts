@@ -31,7 +31,10 @@ export async function holdSave(app: FastifyInstance, request: FastifyRequest, re
   if (request.params && typeof request.params === 'object' && 'id' in request.params) {
     const params = idParams.safeParse(request.params)
     const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!post) return reply.callNotFound()
+    if (!post) {
+      reply.callNotFound()
+      return reply
+    }
     postId = post.id
   }
   const { _csrf: _, ...form } = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>

@@ -325,6 +325,12 @@ describe('a save posted after the session ended', () => {
     expect((await post()).body_source).toBe('Gardé.')
   })
 
+  it('answers 404 for a post deleted meanwhile, holding nothing', async () => {
+    const res = await postExpired('/admin/posts/99999', { title: 'Perdue ?', body: 'x', action: 'draft' })
+    expect(res.statusCode).toBe(404)
+    expect(await blog.app.db.selectFrom('pending_saves').selectAll().execute()).toEqual([])
+  })
+
   it('does not hold a save posted from another site', async () => {
     const before = await post()
     const res = await postExpired(
