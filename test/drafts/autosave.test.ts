@@ -313,6 +313,9 @@ describe('a save posted after the session ended', () => {
     // … with it, the text is held and the page offers to save it.
     expect(held.statusCode).toBe(403)
     expect(visibleText(mainOf(held.body))).toContain('Votre texte est gardé')
+    const { HtmlValidate } = await import('html-validate')
+    const report = await new HtmlValidate({ extends: ['html-validate:recommended'] }).validateString(held.body)
+    expect(report.results.flatMap((r) => r.messages.map((m) => m.message))).toEqual([])
     const resume = /name="resume" value="([^"]+)"/.exec(held.body)![1]!
     const cookie = sessionCookieOf(held) ?? client.cookie
     const confirm = await blog.app.inject({
