@@ -10,6 +10,11 @@ type Db = Kysely<Database>
 
 /** A pending save waits this long for its writer to sign in again. */
 export const PENDING_SAVE_MS = 7 * 24 * 60 * 60 * 1000
+/**
+ * Pending saves kept at most, the oldest forgotten first: anyone can post a form signed out, so their room is
+ * bounded (a few expire a week on a real blog; a flood only pushes the oldest out).
+ */
+export const MAX_PENDING_SAVES = 100
 
 /** 32 random bytes, URL-safe. */
 export function newToken(): string {
@@ -69,6 +74,24 @@ export async function holdPendingSave(db: Db, postId: number | null, form: Recor
     .insertInto('pending_saves')
     .values({ token_hash: hashOf(token), post_id: postId, form: JSON.stringify(form), created_at: new Date(now).toISOString() })
     .execute()
+  const beyond = await db
+    .selectFrom('pending_saves')
+    .select('token_hash')
+    .orderBy('created_at', 'desc')
+    .orderBy('token_hash')
+    .offset(MAX_PENDING_SAVES)
+    .limit(1_000)
+    .execute()
+  if (beyond.length > 0) {
+    await db
+      .deleteFrom('pending_saves')
+      .where(
+        'token_hash',
+        'in',
+        beyond.map((r) => r.token_hash),
+      )
+      .execute()
+  }
   return token
 }
 

@@ -10,6 +10,9 @@ import { idParams } from './admin.schemas.ts'
 import { holdPendingSave } from './drafts.repository.ts'
 import { letRefusalWriteSession } from './session.ts'
 
+/** The fields of the editor's form that a held save keeps. */
+const EDITOR_FIELDS = ['title', 'slug', 'body', 'format', 'tags', 'signature', 'publishedAt', 'categories[]', 'version', 'action']
+
 /** A form the browser says it sent from one of the blog's own pages. Without either header: no. */
 export function isSameOrigin(request: FastifyRequest, siteUrl: string): boolean {
   const fetchSite = request.headers['sec-fetch-site']
@@ -37,7 +40,14 @@ export async function holdSave(app: FastifyInstance, request: FastifyRequest, re
     }
     postId = post.id
   }
-  const { _csrf: _, ...form } = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>
+  const upload = request.isMultipart()
+  const posted = upload ? await typedFields(request) : request.body && typeof request.body === 'object' ? request.body : {}
+  // Only the editor's own fields are kept (anyone can post here: nothing else is stored).
+  const form: Record<string, unknown> = {}
+  for (const name of EDITOR_FIELDS) if (name in posted) form[name] = (posted as Record<string, unknown>)[name]
+  // "Add the image" (the editor's multipart form): its text comes back in the editor, not saved; the image is
+  // added again (its file is not kept).
+  if (upload) form.action = 'preview'
   const token = await holdPendingSave(app.db, postId, form)
   request.log.info({ post: postId }, 'save held until its writer signs in')
   // The page's form needs the CSRF secret its answer puts in the session.
@@ -50,8 +60,27 @@ export async function holdSave(app: FastifyInstance, request: FastifyRequest, re
     heading: t.loginTitle,
     next,
     username: '',
-    notice: t.sessionExpiredKept,
+    notice: upload ? t.sessionExpiredKeptUpload : t.sessionExpiredKept,
     error: null,
     resume: token,
   })
+}
+
+/**
+ * The text fields of the editor's multipart form, up to its first file (the text fields come before it, in page
+ * order): the files are not read.
+ */
+async function typedFields(request: FastifyRequest): Promise<Record<string, unknown>> {
+  const fields: Record<string, string | string[]> = {}
+  // After a refused token, `_csrf` has been read already (readCsrfField): the rest.
+  for await (const part of request.uploadParts ?? request.parts()) {
+    if (part.type === 'file') {
+      part.file.resume()
+      break
+    }
+    const value = String(part.value)
+    const known = fields[part.fieldname]
+    fields[part.fieldname] = known === undefined ? value : [...[known].flat(), value]
+  }
+  return fields
 }

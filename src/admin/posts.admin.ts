@@ -256,16 +256,20 @@ export default async function postsRoutes(app: FastifyInstance) {
     return editor(reply, post, values, { notice: context.t.imageInserted(result.added.length) })
   }
 
-  app.post('/posts/upload', { preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
+  app.post('/posts/upload', { config: { keepsText: true }, preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) =>
     upload(request, reply, undefined),
   )
 
-  app.post('/posts/:id/upload', { preHandler: [readCsrfField, app.csrfProtection] }, async (request, reply) => {
-    const params = idParams.safeParse(request.params)
-    const post = params.success ? await findPostById(app.db, params.data.id) : undefined
-    if (!post) return reply.callNotFound()
-    return upload(request, reply, post)
-  })
+  app.post(
+    '/posts/:id/upload',
+    { config: { keepsText: true }, preHandler: [readCsrfField, app.csrfProtection] },
+    async (request, reply) => {
+      const params = idParams.safeParse(request.params)
+      const post = params.success ? await findPostById(app.db, params.data.id) : undefined
+      if (!post) return reply.callNotFound()
+      return upload(request, reply, post)
+    },
+  )
 
   /** `?restore=autosave`: the editor filled with the copy kept while typing (not saved until the writer saves). */
   async function restoredAutosave(request: FastifyRequest, reply: FastifyReply, post: AdminPost | undefined) {

@@ -487,6 +487,7 @@ export const en: Messages = {
     previewLinkRevoked: 'Preview link revoked: it leads nowhere now.',
     previewLinkLabel: (n: number) => `Preview link ${n}`,
     sessionExpiredKept: 'Your session has expired. Your text is kept: sign in again and it will be saved.',
+    sessionExpiredKeptUpload: 'Your session has expired. Your text is kept: sign in again to find it, then add the image again.',
     resumeTitle: 'Your text is kept',
     resumeExplain: 'This form came from a page opened before you last signed in: it was not saved, but nothing is lost.',
     resumeSave: 'Save now',

@@ -511,6 +511,8 @@ export const fr = {
     previewLinkRevoked: 'Lien d’aperçu révoqué : il ne mène plus nulle part.',
     previewLinkLabel: (n: number) => `Lien d’aperçu ${n}`,
     sessionExpiredKept: 'Votre session a expiré. Votre texte est gardé : reconnectez-vous et il sera enregistré.',
+    sessionExpiredKeptUpload:
+      'Votre session a expiré. Votre texte est gardé : reconnectez-vous pour le retrouver, puis ajoutez l’image de nouveau.',
     resumeTitle: 'Votre texte est gardé',
     resumeExplain:
       'Ce formulaire venait d’une page ouverte avant votre dernière connexion : il n’a pas été enregistré, mais rien n’est perdu.',

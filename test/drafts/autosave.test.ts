@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AdminClient, createAdmin, csrfOf, signedIn, sessionCookieOf } from '../helpers/admin.ts'
 import { buildTestApp, mainOf, SITE_URL, visibleText, type TestBlog } from '../helpers/app.ts'
+import { multipart } from '../helpers/multipart.ts'
 
 describe('autosave', () => {
   let blog: TestBlog
@@ -326,6 +327,63 @@ describe('a save posted after the session ended', () => {
     })
     expect(confirm.statusCode).toBe(303)
     expect((await post()).body_source).toBe('Gardé.')
+  })
+
+  it('keeps the text of "Add the image" sent after the session ended (without JavaScript), shown again after signing in', async () => {
+    const before = await post()
+    const form = multipart([
+      ['_csrf', 'old-token'],
+      ['title', 'Avec une image'],
+      ['body', 'Le texte autour de l’image.'],
+      ['version', String(before.version)],
+      ['images', { filename: 'photo.jpg', type: 'image/jpeg', data: Buffer.from('not really an image') }],
+    ])
+    const res = await blog.app.inject({
+      method: 'POST',
+      url: `/admin/posts/${id}/upload`,
+      headers: { 'content-type': form.contentType, origin: SITE_URL, cookie: 'carnet_session=expired' },
+      payload: form.payload,
+    })
+    expect(res.statusCode).toBe(401)
+    expect(visibleText(mainOf(res.body))).toContain('reconnectez-vous pour le retrouver, puis ajoutez l’image de nouveau')
+    const client = new AdminClient(blog.app)
+    client.cookie = sessionCookieOf(res)!
+    client.csrf = csrfOf(res.body)
+    const resume = /name="resume" value="([^"]+)"/.exec(res.body)![1]!
+    const signIn = await client.post('/admin/login', { username: 'alice', password: 'correct horse battery', next: '/admin', resume })
+    // The editor with the text as typed, not saved.
+    expect(signIn.statusCode).toBe(200)
+    expect(signIn.body).toContain('Le texte autour de l’image.</textarea>')
+    expect(signIn.body).toContain('value="Avec une image"')
+    expect(await post()).toEqual(before)
+    expect(await blog.app.db.selectFrom('media').selectAll().execute()).toEqual([])
+  })
+
+  it('keeps only the editor’s fields, and at most the last 100 held saves', async () => {
+    await blog.app.db.deleteFrom('pending_saves').execute()
+    await postExpired(`/admin/posts/${id}`, { title: 'T', body: 'B', action: 'draft', other: 'x'.repeat(10_000) })
+    const [row] = await blog.app.db.selectFrom('pending_saves').selectAll().execute()
+    expect(JSON.parse(row!.form)).toEqual({ title: 'T', body: 'B', action: 'draft' })
+    // 100 older ones, then one more: the oldest goes.
+    await blog.app.db.deleteFrom('pending_saves').execute()
+    await blog.app.db
+      .insertInto('pending_saves')
+      .values(
+        Array.from({ length: 100 }, (_, i) => ({
+          token_hash: `h${String(i).padStart(3, '0')}`,
+          post_id: id,
+          form: JSON.stringify({ title: `T${i}` }),
+          created_at: new Date(Date.now() - 3_600_000 + i * 1000).toISOString(),
+        })),
+      )
+      .execute()
+    await postExpired(`/admin/posts/${id}`, { title: 'La plus récente', body: 'B', action: 'draft' })
+    const titles = (await blog.app.db.selectFrom('pending_saves').select('form').execute()).map((r) => JSON.parse(r.form).title)
+    expect(titles).toHaveLength(100)
+    expect(titles).toContain('La plus récente')
+    expect(titles).not.toContain('T0')
+    expect(titles).toContain('T1')
+    await blog.app.db.deleteFrom('pending_saves').execute()
   })
 
   it('answers 404 for a post deleted meanwhile, holding nothing', async () => {
