@@ -19,6 +19,7 @@ import settings from './settings/plugin.ts'
 import postsRoutes from './reader/pages.routes.ts'
 import pagesRoutes from './pages/pages.routes.ts'
 import routeNames from './pages/route-names.ts'
+import previewRoutes from './reader/preview.routes.ts'
 import sidebar from './reader/sidebar.ts'
 // feeds & search
 import feedsRoutes from './feeds/feeds.routes.ts'
@@ -124,6 +125,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(postsRoutes)
   // Static pages (/<slug>.html), the archives page and the header's menu.
   await app.register(pagesRoutes)
+  await app.register(previewRoutes)
   await app.register(commentsRoutes)
   await app.register(ownComments, { sessionKey })
   await app.register(reports, { sessionKey })

@@ -21,7 +21,16 @@ import reportsRoutes from './reports.admin.ts'
 import mediaRoutes from './media.admin.ts'
 import postsRoutes from './posts.admin.ts'
 import pagesAdminRoutes from './pages.admin.ts'
-import { loadSessionKey, SESSION_COOKIE, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_MS, SESSION_REFRESH_SECONDS } from './session.ts'
+import draftsRoutes from './drafts.admin.ts'
+import { holdSave, isSameOrigin } from './pending-saves.ts'
+import {
+  loadSessionKey,
+  mayRefusalWriteSession,
+  SESSION_COOKIE,
+  SESSION_IDLE_SECONDS,
+  SESSION_MAX_AGE_MS,
+  SESSION_REFRESH_SECONDS,
+} from './session.ts'
 import settingsRoutes from './settings.admin.ts'
 import sidebarRoutes from './sidebar.admin.ts'
 import appearanceRoutes from './appearance.admin.ts'
@@ -62,6 +71,11 @@ declare module 'fastify' {
     public?: boolean
     /** What a signed-in writer needs to use this admin route; a route without one is refused to everyone. */
     permission?: Permission
+    /**
+     * The editor's save: posted from the blog's own page without a valid session (or with a stale token), its
+     * form is held until the writer signs in again instead of refused (src/admin/pending-saves.ts).
+     */
+    keepsText?: boolean
   }
 }
 
@@ -79,7 +93,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   // that would replace the admin's cookie (a cross-site POST, sent without it, would sign the admin out).
   // Added before secure-session's own onSend hook, which runs after it and writes the cookie when `changed`.
   app.addHook('onSend', async (request, reply) => {
-    if (reply.statusCode >= 400 && request.session) request.session.changed = false
+    if (reply.statusCode >= 400 && request.session && !mayRefusalWriteSession(request)) request.session.changed = false
   })
   await app.register(secureSession, {
     key: loadSessionKey(app.config),
@@ -136,10 +150,17 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
       throw refusal(403, `role ${request.admin.role} lacks ${config.permission ?? 'an undeclared permission'}`)
     }
     if (request.admin || config.public) return
+    // Held once its body is read (preValidation below).
+    if (request.routeOptions.config.keepsText && isSameOrigin(request, app.config.siteUrl)) return
     if (SAFE_METHODS.has(request.method)) {
       return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303)
     }
     throw refusal(401, 'not signed in')
+  })
+
+  app.addHook('preValidation', async (request, reply) => {
+    if (request.admin || request.routeOptions.config.public || !request.routeOptions.config.keepsText) return
+    return holdSave(app, request, reply)
   })
 
   app.addHook('onSend', async (request, reply) => {
@@ -179,7 +200,10 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
     const t = messages(app.settings.get().language).admin
     const status = error.statusCode ?? 500
     let message: string | null = null
-    if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') message = t.csrfFailed
+    const csrf = error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN'
+    // A save with a token from before the writer signed in again (in another tab): its text is held, not lost.
+    if (csrf && request.routeOptions.config.keepsText && isSameOrigin(request, app.config.siteUrl)) return holdSave(app, request, reply)
+    if (csrf) message = t.csrfFailed
     else if (status === 401) message = t.unauthorized
     else if (status === 403 && error.code === 'CARNET_ADMIN_403') message = t.forbidden
     else if (status === 429) message = t.tooMany
@@ -196,6 +220,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(dashboardRoutes)
   await app.register(postsRoutes)
   await app.register(pagesAdminRoutes)
+  await app.register(draftsRoutes)
   await app.register(commentsRoutes)
   await app.register(conversationRoutes)
   await app.register(reportsRoutes)

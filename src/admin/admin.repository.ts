@@ -109,6 +109,7 @@ export async function findPostById(db: Db, id: number) {
       'p.author_id',
       'p.submitted_at',
       'p.kind',
+      'p.version',
     ])
     .select((eb) => commentCount(eb, 'approved').as('approved_count'))
     .select((eb) => commentCount(eb, 'pending').as('pending_count'))

@@ -23,7 +23,7 @@ export const idParams = z.object({
     .transform(Number),
 })
 
-export const loginForm = z.object({ username: text, password: text, next: text })
+export const loginForm = z.object({ username: text, password: text, next: text, resume: text })
 
 // ---- Posts ----
 
@@ -48,6 +48,13 @@ const rawPostForm = z.object({
   // Repeated checkboxes are named `x[]`, as HTML checkers expect of fields meant to repeat.
   'categories[]': ids,
   action: z.enum(POST_ACTIONS).catch('draft'),
+  // The post's version the form was opened on (the conflict check); absent from forms older than it.
+  version: z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .transform(Number)
+    .optional()
+    .catch(undefined),
 })
 
 /** What the author typed, kept as typed so that a form with errors comes back intact. */
@@ -66,6 +73,8 @@ export type FieldErrors = Partial<Record<'title' | 'slug' | 'body' | 'tags' | 's
 
 export interface ParsedPostForm {
   action: PostAction
+  /** The version the writer's form was based on (undefined: not said, no check). */
+  baseVersion: number | undefined
   values: PostFormValues
   errors: FieldErrors
   /** Cleaned values, meaningful when `errors` is empty. */
@@ -123,6 +132,7 @@ export function parsePostForm(body: unknown, t: Messages['admin'], timeZone: str
   if (date === 'invalid') errors.publishedAt = t.dateInvalid
   return {
     action: raw.action,
+    baseVersion: raw.version,
     values,
     errors,
     clean: { title, slug, body: values.body, format: values.format, tags, signature, publishedAt: date === 'invalid' ? null : date },

@@ -161,16 +161,20 @@ export default async function appearanceRoutes(app: FastifyInstance) {
   })
 
   // A form body up to four times the cap: a stylesheet too big gets its message and is kept, not a bare 413.
-  app.post('/appearance/css', { config: { permission: 'settings' }, preHandler: app.csrfProtection, bodyLimit: 4 * CUSTOM_CSS_MAX_BYTES }, async (request, reply) => {
-    const look = lookMessages()
-    const body = (request.body ?? {}) as Body
-    const css = str(body, 'customCss').replace(/\r\n?/g, '\n')
-    const problem = customCssProblem(css, look, lang())
-    if (problem) return page(reply.code(400), { css: { value: css, error: problem } })
-    await app.settings.update({ customCss: css })
-    await audit(app.db, request.admin!, 'look.css', '', { bytes: Buffer.byteLength(css) })
-    return reply.redirect('/admin/appearance?done=css', 303)
-  })
+  app.post(
+    '/appearance/css',
+    { config: { permission: 'settings' }, preHandler: app.csrfProtection, bodyLimit: 4 * CUSTOM_CSS_MAX_BYTES },
+    async (request, reply) => {
+      const look = lookMessages()
+      const body = (request.body ?? {}) as Body
+      const css = str(body, 'customCss').replace(/\r\n?/g, '\n')
+      const problem = customCssProblem(css, look, lang())
+      if (problem) return page(reply.code(400), { css: { value: css, error: problem } })
+      await app.settings.update({ customCss: css })
+      await audit(app.db, request.admin!, 'look.css', '', { bytes: Buffer.byteLength(css) })
+      return reply.redirect('/admin/appearance?done=css', 303)
+    },
+  )
 
   app.post('/appearance/images', { config: { permission: 'settings' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const look = lookMessages()

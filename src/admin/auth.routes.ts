@@ -8,7 +8,9 @@ import { clearLoginFailures, recentLoginFailures, recordLoginFailure, revokeSess
 import { loginForm } from './admin.schemas.ts'
 import { safeNext } from './http.ts'
 import { audit } from './audit.ts'
-import { SESSION_MAX_AGE_MS, startSession } from './session.ts'
+import { isRole } from './permissions.ts'
+import { resumePendingSave } from './drafts.admin.ts'
+import { letRefusalWriteSession, SESSION_MAX_AGE_MS, startSession } from './session.ts'
 import { decoyHash, verifyPassword } from './password.ts'
 import { findUserByUsername, normalizeUsername } from './users.ts'
 
@@ -30,6 +32,7 @@ export default async function authRoutes(app: FastifyInstance) {
       username: '',
       notice: query.out === '1' ? t().signedOut : query.welcome === '1' ? messages(app.settings.get().language).writers.welcome : null,
       error: null,
+      resume: null,
     })
   })
 
@@ -44,7 +47,15 @@ export default async function authRoutes(app: FastifyInstance) {
       const username = normalizeUsername(form.username)
       const next = safeNext(form.next)
       const fail = (status: number, error: string) =>
-        reply.code(status).adminPage('admin/login', { heading: t().loginTitle, next, username: form.username, notice: null, error })
+        reply.code(status).adminPage('admin/login', {
+          heading: t().loginTitle,
+          next,
+          username: form.username,
+          // A held save waits for the next attempt.
+          notice: form.resume ? t().sessionExpiredKept : null,
+          error,
+          resume: form.resume || null,
+        })
 
       const now = Date.now()
       const since = new Date(now - LOGIN_WINDOW_MS).toISOString()
@@ -64,6 +75,12 @@ export default async function authRoutes(app: FastifyInstance) {
       // A fresh session (new CSRF secret too): nothing from before sign-in carries over.
       startSession(request.session, { sid: randomUUID(), uid: user.id, stamp: user.updated_at, since: now })
       await audit(app.db, { id: user.id, username: user.username }, 'user.login')
+      if (form.resume && isRole(user.role)) {
+        // The save posted when the session had ended goes through now, as this writer (with their role's rights).
+        request.admin = { id: user.id, username: user.username, role: user.role, displayName: user.display_name || user.username }
+        letRefusalWriteSession(request)
+        if (await resumePendingSave(app, request, reply, form.resume)) return reply
+      }
       return reply.redirect(next, 303)
     },
   )

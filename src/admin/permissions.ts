@@ -33,7 +33,18 @@ export type Permission =
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   owner: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'pages', 'settings', 'transfer', 'users']),
-  administrator: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'pages', 'settings', 'transfer', 'users']),
+  administrator: new Set([
+    'signed-in',
+    'posts.write',
+    'media',
+    'comments',
+    'moderation',
+    'categories',
+    'pages',
+    'settings',
+    'transfer',
+    'users',
+  ]),
   editor: new Set(['signed-in', 'posts.write', 'media', 'comments', 'moderation', 'categories', 'pages']),
   author: new Set(['signed-in', 'posts.write', 'media', 'comments']),
   contributor: new Set(['signed-in', 'posts.write']),

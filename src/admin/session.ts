@@ -70,3 +70,18 @@ export function startSession(session: { regenerate(): void }, data: SessionData)
   const s = session as unknown as { set(key: string, value: unknown): void }
   for (const [key, value] of Object.entries(data)) s.set(key, value)
 }
+
+/**
+ * Refused answers never write the session cookie (admin.plugin.ts), except these: a sign-in page shown in answer to
+ * a save posted after the session ended (its form needs the fresh CSRF secret), and a save resumed right after
+ * signing in whose answer is a refusal (a conflict: the new session must still reach the browser).
+ */
+const sessionWriters = new WeakSet<object>()
+
+export function letRefusalWriteSession(request: object): void {
+  sessionWriters.add(request)
+}
+
+export function mayRefusalWriteSession(request: object): boolean {
+  return sessionWriters.has(request)
+}

@@ -5,6 +5,7 @@ import type { Database, PostFormat, PostKind, PostStatus } from '../db/schema.ts
 import { slugify } from '../lib/slug.ts'
 import { nowIso } from '../lib/time.ts'
 import { excerptOf, renderBody } from './markdown.ts'
+import { keepStateBeforeFirstSave, recordRevision, type Saver } from './revisions.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -31,6 +32,8 @@ export interface PostInput {
   submittedAt?: string | null
   /** 'page': a static page (comments closed unless commentsOpen says otherwise). Default 'post'. */
   kind?: PostKind
+  /** Who wrote it in the editor: its first revision is kept (imports and demo content keep none). */
+  by?: Saver
 }
 
 /** `base`, then `base-2`, `base-3`…: the first slug no other row of `table` has. */
@@ -130,6 +133,7 @@ export async function insertPost(
   const byName = await ensureCategories(trx, input.categories ?? [])
   await setPostCategories(trx, id, [...byName, ...(input.categoryIds ?? [])])
   await setPostTags(trx, id, input.tags ?? [])
+  if (input.by) await recordRevision(trx, id, input.by)
   return { id, slug }
 }
 
@@ -150,19 +154,26 @@ export interface PostUpdateInput {
   authorId?: number
   /** Submitted for review at; undefined: unchanged. */
   submittedAt?: string | null
+  /** The version the writer's form was based on: the save is refused (false) if the post has moved since. */
+  expectedVersion?: number
+  /** Who saves: the new state is kept as a revision (the state before too, for a post that has none yet). */
+  by?: Saver
+  /** The revision this save restores. */
+  restoredFrom?: number
 }
 
 /**
- * Saves an edited post. When the slug changes, the old one is kept in post_redirects so that its address
+ * Saves an edited post; false (nothing written) when `expectedVersion` is given and no longer the post's. When the slug changes, the old one is kept in post_redirects so that its address
  * answers 301 to the new one; a slug that becomes a post's own again stops being a redirect (no loops).
  * The caller has checked that `slug` is free (see `slugTaken`).
  */
-export async function updatePost(db: Kysely<Database>, id: number, input: PostUpdateInput): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function updatePost(db: Kysely<Database>, id: number, input: PostUpdateInput): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('posts').select(['slug', 'format']).where('id', '=', id).executeTakeFirstOrThrow()
     const format = input.format ?? before.format
     const html = renderBody(format, input.body)
-    await trx
+    if (input.by) await keepStateBeforeFirstSave(trx, id)
+    let update = trx
       .updateTable('posts')
       .set({
         slug: input.slug,
@@ -177,9 +188,13 @@ export async function updatePost(db: Kysely<Database>, id: number, input: PostUp
         updated_at: nowIso(),
         ...(input.authorId !== undefined ? { author_id: input.authorId } : {}),
         ...(input.submittedAt !== undefined ? { submitted_at: input.submittedAt } : {}),
+        version: (eb) => eb('version', '+', 1),
       })
       .where('id', '=', id)
-      .execute()
+    // Checked by the write itself: two saves based on the same version cannot both pass.
+    if (input.expectedVersion !== undefined) update = update.where('version', '=', input.expectedVersion)
+    const result = await update.executeTakeFirst()
+    if (Number(result.numUpdatedRows) === 0) return false
     if (before.slug !== input.slug) {
       await trx
         .insertInto('post_redirects')
@@ -191,6 +206,8 @@ export async function updatePost(db: Kysely<Database>, id: number, input: PostUp
     await trx.deleteFrom('post_redirects').where('old_slug', '=', input.slug).execute()
     await setPostCategories(trx, id, input.categoryIds)
     await setPostTags(trx, id, input.tags)
+    if (input.by) await recordRevision(trx, id, input.by, input.restoredFrom ?? null)
+    return true
   })
 }
 

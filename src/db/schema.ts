@@ -33,6 +33,8 @@ export interface PostsTable {
   submitted_at: Generated<string | null>
   // ---- pages ----
   kind: Generated<PostKind>
+  /** Moves with every save from the editor: a save based on an older version is refused (issue 29). */
+  version: Generated<number>
 }
 
 export interface CategoriesTable {
@@ -309,6 +311,11 @@ export interface Database {
   revoked_sessions: RevokedSessionsTable
   rate_limits: RateLimitsTable
   bans: BansTable
+  // ---- drafts (src/content/revisions.ts, src/admin/drafts.repository.ts) ----
+  post_revisions: PostRevisionsTable
+  post_autosaves: PostAutosavesTable
+  pending_saves: PendingSavesTable
+  preview_links: PreviewLinksTable
   // ---- import ----
   legacy_urls: LegacyUrlsTable
   import_origins: ImportOriginsTable
@@ -364,5 +371,62 @@ export interface MediaTable {
   alt: Generated<string>
   /** 1: the author said the image is decorative (empty alt on purpose). */
   decorative: Generated<number>
+  created_at: string
+}
+
+/** A saved version of a post: what it was after a save from the editor, who saved it, when. */
+export interface PostRevisionsTable {
+  id: Generated<number>
+  post_id: number
+  version: number
+  title: string
+  slug: string
+  body_source: string
+  format: PostFormat
+  excerpt: Generated<string>
+  signature: Generated<string>
+  status: PostStatus
+  published_at: string | null
+  /** JSON list of category ids. */
+  category_ids: Generated<string>
+  /** JSON list of tags. */
+  tags: Generated<string>
+  /** Null: saved before revisions were kept, by an import, or by an account since removed. */
+  user_id: number | null
+  user_name: Generated<string>
+  /** The revision this one restored, if it is a restore. */
+  restored_from: number | null
+  created_at: string
+}
+
+/** The editor's copy of what a writer is typing, kept every few seconds; post_key is 0 for a post not saved yet. */
+export interface PostAutosavesTable {
+  user_id: number
+  post_key: number
+  base_version: Generated<number>
+  title: string
+  body_source: string
+  /** Every field of the editor as typed (JSON). */
+  form: string
+  saved_at: string
+}
+
+/** A save posted after its session ended, held until its writer signs in again (its token in the sign-in form). */
+export interface PendingSavesTable {
+  /** SHA-256 of the one-time token (hex). */
+  token_hash: string
+  /** Null: a new post. */
+  post_id: number | null
+  /** The posted form (JSON). */
+  form: string
+  created_at: string
+}
+
+/** A secret address that shows a post's current draft to reviewers, until it is revoked (the row deleted). */
+export interface PreviewLinksTable {
+  id: Generated<number>
+  post_id: number
+  token: string
+  created_by: Generated<string>
   created_at: string
 }

@@ -196,7 +196,11 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean; t
     root: VIEWS_DIR,
     production: opts.production,
   })
-  const assets = { css: fingerprint('css/carnet.css'), editorImages: fingerprint('js/editor-images.js') }
+  const assets = {
+    css: fingerprint('css/carnet.css'),
+    editorImages: fingerprint('js/editor-images.js'),
+    editorDrafts: fingerprint('js/editor-drafts.js'),
+  }
   app.decorate('pageDataHooks', [])
   const themeInfo = theme ? themeData(theme) : null
   app.decorate('pageDataLoaders', [])

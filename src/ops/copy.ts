@@ -17,6 +17,7 @@ import type { Database } from '../db/schema.ts'
  */
 export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: readonly string[]; selfReference?: string }> = [
   { table: 'users', orderBy: ['id'] },
+  { table: 'invitations', orderBy: ['id'] },
   { table: 'settings', orderBy: ['key'] },
   { table: 'categories', orderBy: ['id'] },
   { table: 'posts', orderBy: ['id'] },
@@ -25,6 +26,10 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   { table: 'post_redirects', orderBy: ['old_slug'] },
   // ---- pages ----
   { table: 'menu_items', orderBy: ['id'] },
+  { table: 'post_revisions', orderBy: ['id'] },
+  { table: 'post_autosaves', orderBy: ['user_id', 'post_key'] },
+  { table: 'pending_saves', orderBy: ['token_hash'] },
+  { table: 'preview_links', orderBy: ['id'] },
   { table: 'legacy_urls', orderBy: ['path'] },
   { table: 'import_origins', orderBy: ['kind', 'external_id'] },
   { table: 'bans', orderBy: ['id'] },

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { audit } from '../../src/admin/audit.ts'
-import { createPost } from '../../src/content/posts.write.ts'
+import { createPost, updatePost } from '../../src/content/posts.write.ts'
 import { insertBan } from '../../src/moderation/bans.ts'
 import { postPath } from '../../src/lib/urls.ts'
 import { ADMIN, hasChromium, launchBrowser, signIn, startBlog, type Browser, type LiveBlog } from '../helpers/browser.ts'
@@ -30,7 +30,7 @@ const LONG_TITLE = `Une note au titre ${LONG_WORD} très long`
 /** Each admin GET route: the addresses that show it with its data, and a text each must show (the data is there). */
 const ADDRESSES: Record<
   string,
-  (id: { post: number; comment: number; media: number; writer: number; invite: string }) => Array<[string, string]>
+  (id: { post: number; comment: number; media: number; writer: number; invite: string; revision: number }) => Array<[string, string]>
 > = {
   '/admin': () => [['/admin', 'comment.approve']],
   '/admin/login': () => [['/admin/login', 'Se connecter']],
@@ -43,6 +43,9 @@ const ADDRESSES: Record<
   '/admin/menu': () => [['/admin/menu', 'Menu du blog']],
   '/admin/posts/:id': (id) => [[`/admin/posts/${id.post}`, 'Discussion']],
   '/admin/posts/:id/delete': (id) => [[`/admin/posts/${id.post}/delete`, LONG_WORD]],
+  '/admin/posts/:id/revisions': (id) => [[`/admin/posts/${id.post}/revisions`, LONG_WORD]],
+  '/admin/posts/:id/revisions/compare': (id) => [[`/admin/posts/${id.post}/revisions/compare`, LONG_URL]],
+  '/admin/posts/:id/revision': (id) => [[`/admin/posts/${id.post}/revision?rev=${id.revision}`, LONG_URL]],
   '/admin/comments': () => [
     ['/admin/comments', LONG_URL],
     ['/admin/comments?status=approved', LONG_WORD],
@@ -75,7 +78,7 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
   let blog: LiveBlog
   let browser: Browser
   /** Ids of what the pages show, for the addresses of the routes with parameters. */
-  const ids = { post: 0, comment: 0, media: 0, writer: 0, invite: '' }
+  const ids = { post: 0, comment: 0, media: 0, writer: 0, invite: '', revision: 0 }
 
   beforeAll(async () => {
     blog = await startBlog()
@@ -100,6 +103,23 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
       sidebarBlocks: [...DEFAULT_SIDEBAR, { id: 'klong', type: 'text', title: LONG_WORD, markdown: `${LONG_WORD} ${LONG_URL}` }],
       links: [{ id: 'klink', name: LONG_WORD, url: LONG_URL, description: LONG_WORD }],
     })
+    // Two saves from the editor: revisions to list, compare and read, their lines long.
+    for (const body of [`Première version, ${LONG_URL}`, `Seconde version, ${LONG_WORD} ${LONG_URL}`]) {
+      await updatePost(db, post.id, {
+        title: LONG_TITLE,
+        slug: post.slug,
+        body,
+        signature: '',
+        status: 'published',
+        publishedAt,
+        categoryIds: [],
+        tags: [LONG_WORD],
+        by: admin,
+      })
+    }
+    ids.revision = (
+      await db.selectFrom('post_revisions').select('id').where('post_id', '=', post.id).orderBy('id').executeTakeFirstOrThrow()
+    ).id
     const url = postPath({ slug: post.slug, published_at: publishedAt }, blog.app.settings.get().timezone)
 
     // Comments through the real form, as a reader's browser sends them.

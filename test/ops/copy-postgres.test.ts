@@ -147,6 +147,47 @@ async function fillEveryTable(blog: TestBlog) {
     })
     .execute()
   await db.insertInto('login_failures').values({ username: 'mallory', created_at: now }).execute()
+  // Drafts (issue 29): a revision, a working copy, a save held across an expired session, a preview link.
+  const alice = await db.selectFrom('users').select('id').executeTakeFirstOrThrow()
+  await db
+    .insertInto('post_revisions')
+    .values({
+      post_id: post.id,
+      version: 1,
+      title: 'Une version, 🌿',
+      slug: 'une-version',
+      body_source: 'مرحبا',
+      format: 'markdown',
+      status: 'draft',
+      published_at: null,
+      category_ids: '[1]',
+      tags: '["Syrie"]',
+      user_id: alice.id,
+      user_name: 'alice',
+      restored_from: null,
+      created_at: now,
+    })
+    .execute()
+  await db
+    .insertInto('post_autosaves')
+    .values({
+      user_id: alice.id,
+      post_key: post.id,
+      base_version: 1,
+      title: 'En cours',
+      body_source: 'Tapé 🌿',
+      form: '{"title":"En cours"}',
+      saved_at: now,
+    })
+    .execute()
+  await db
+    .insertInto('pending_saves')
+    .values({ token_hash: 'b'.repeat(64), post_id: post.id, form: '{"body":"Gardé"}', created_at: now })
+    .execute()
+  await db
+    .insertInto('preview_links')
+    .values({ post_id: post.id, token: 'c'.repeat(43), created_by: 'alice', created_at: now })
+    .execute()
   // An imported thread (Disqus lists an answer before its parent, src/transfer/disqus-import.ts links it after):
   // an answer whose parent has a higher id, more than one batch of rows (1,000) and of INSERT (714) later.
   const imported = await openPost(blog, { title: 'Un fil importé' })
