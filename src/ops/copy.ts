@@ -16,6 +16,8 @@ import type { Database } from '../db/schema.ts'
  * column that refers to a row of the same table, if any (see `later` in copyBlog).
  */
 export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: readonly string[]; selfReference?: string }> = [
+  // Before users: a writer's portrait is an image of the library.
+  { table: 'media', orderBy: ['id'] },
   { table: 'users', orderBy: ['id'] },
   { table: 'invitations', orderBy: ['id'] },
   { table: 'settings', orderBy: ['key'] },
@@ -37,7 +39,6 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   // links an answer listed before its parent afterwards (src/transfer/disqus-import.ts): see selfReference.
   { table: 'comments', orderBy: ['id'], selfReference: 'parent_id' },
   { table: 'comment_reports', orderBy: ['id'] },
-  { table: 'media', orderBy: ['id'] },
   { table: 'mail_addresses', orderBy: ['id'] },
   { table: 'mail_subscriptions', orderBy: ['id'] },
   { table: 'mail_outbox', orderBy: ['id'] },
