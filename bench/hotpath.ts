@@ -110,15 +110,12 @@ http {
 }
 `
   writeFileSync(join(dir, 'nginx.conf'), conf)
-  const proc = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', join(dir, 'nginx-error.log')], { stdio: ['ignore', 'ignore', 'inherit'] })
+  const proc = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', join(dir, 'nginx-error.log')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   const base = `http://127.0.0.1:${port}`
   await waitForServer(proc, base)
-  const children = () =>
-    readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number)
+  const children = () => readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
   return { name: 'nginx', base, proc, pids: () => [proc.pid!, ...children()] }
 }
 
@@ -180,5 +177,7 @@ console.log(
 )
 const lines = readFileSync(join(dir, 'carnet.log'), 'utf8').split('\n').filter(Boolean)
 const access = lines.filter((l) => l.includes('"msg":"access"') || l.includes('"msg":"request completed"')).length
-console.log(`Carnet's log: ${lines.length} lines, ${access} access lines for ~${carnetRequests} requests (autocannon's count; its last in-flight requests may add a few)`)
+console.log(
+  `Carnet's log: ${lines.length} lines, ${access} access lines for ~${carnetRequests} requests (autocannon's count; its last in-flight requests may add a few)`,
+)
 rmSync(dir, { recursive: true, force: true })

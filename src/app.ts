@@ -37,7 +37,7 @@ import transfer from './transfer/plugin.ts'
 import media from './media/media.plugin.ts'
 import mail from './mail/mail.plugin.ts'
 import health from './ops/health.ts'
-import { AccessLog, loggerOptions, prettyLogs, type LogStream } from './ops/logging.ts'
+import { AccessLog, lazyChildLogger, loggerOptions, prettyLogs, type LogStream } from './ops/logging.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,6 +58,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
     logController: new AccessLog(
       logging?.output ?? (typeof logger === 'object' && 'stream' in logger ? ((logger.stream as LogStream | undefined) ?? null) : null),
     ),
+    childLoggerFactory: lazyChildLogger,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,

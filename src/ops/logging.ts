@@ -7,7 +7,7 @@
 // Lines are gathered and written by the thread pool (LogOutput), never by the event loop, and whatever is
 // gathered is written out when the app closes and when the process exits.
 import { writeSync, write as writeAsync } from 'node:fs'
-import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 
 /** Readable lines only for a person: a terminal, and not production (whose output a machine reads). */
 export function prettyLogs(output: { isTTY?: boolean }, production: boolean): boolean {
@@ -212,4 +212,28 @@ export async function loggerOptions(level: string, pretty: boolean): Promise<Log
     },
   }
   return { logger: { level, stream: output }, output, flush: async () => {} }
+}
+
+type Logger = FastifyBaseLogger
+const METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/**
+ * A request's logger, made (pino's `child()`, a few µs) only when the request logs something besides its access
+ * line: most never do. Fastify's `childLoggerFactory`.
+ */
+export const lazyChildLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = function (logger, bindings, options) {
+  let child: Logger | undefined
+  const real = () => (child ??= logger.child(bindings, options))
+  const lazy = {
+    get level() {
+      return child?.level ?? options.level ?? logger.level
+    },
+    set level(level: string) {
+      real().level = level
+    },
+    child: (...args: Parameters<Logger['child']>) => real().child(...args),
+  } as unknown as Logger
+  for (const method of METHODS)
+    (lazy as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => (real()[method] as (...a: unknown[]) => void)(...args)
+  return lazy
 }
