@@ -25,9 +25,10 @@ import {
 } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
+import { pageOf, parsePosition } from './keyset.ts'
 import { safeNext } from './http.ts'
 import { readCsrfField, readUpload, uploadMessage, uploadStatus } from './uploads.ts'
-import { pager, postState, stateLabel, threadLabel, threadState, toAdminPostItem, toLocalInput } from './view-models.ts'
+import { postState, stateLabel, threadLabel, threadState, toAdminPostItem, toLocalInput } from './view-models.ts'
 
 const PAGE_SIZE = 50
 /** Posts may be long; the app's 64 KB limit is for readers' comment forms. */
@@ -37,8 +38,17 @@ export default async function postsRoutes(app: FastifyInstance) {
   app.get('/posts', async (request, reply) => {
     const context = adminContext(app)
     const query = postListQuery.parse(request.query ?? {})
-    const rows = await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE)
-    const base = new URLSearchParams(query.state ? { state: query.state } : {})
+    const at = parsePosition(query.page)
+    const page = pageOf(
+      await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, at),
+      PAGE_SIZE,
+      at,
+      (r) => ({ key: r.order_key, id: r.id }),
+      (position) => {
+        const params = new URLSearchParams({ ...(query.state ? { state: query.state } : {}), ...(position ? { page: position } : {}) })
+        return params.size ? `/admin/posts?${params.toString()}` : '/admin/posts'
+      },
+    )
     return reply.adminPage('admin/posts', {
       heading: context.t.posts,
       state: query.state ?? null,
@@ -48,8 +58,8 @@ export default async function postsRoutes(app: FastifyInstance) {
         { label: context.t.scheduled, url: '/admin/posts?state=scheduled', current: query.state === 'scheduled' },
         { label: context.t.published, url: '/admin/posts?state=published', current: query.state === 'published' },
       ],
-      posts: rows.slice(0, PAGE_SIZE).map((r) => toAdminPostItem(r, context)),
-      pager: pager(base, '/admin/posts', query.page, rows.length > PAGE_SIZE),
+      posts: page.rows.map((r) => toAdminPostItem(r, context)),
+      pager: page.pager,
       back: request.url,
       notice: query.done === 'deleted' ? context.t.deleted : null,
     })
