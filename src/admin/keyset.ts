@@ -45,9 +45,11 @@ export function keyset(
   const direction = backwards ? (order === 'asc' ? 'desc' : 'asc') : order
   if (!at) return { where: null, direction }
   const op = sql.raw(direction === 'desc' ? '<' : '>')
-  // Spelled out rather than as a row value `(key, id) < (?, ?)`: both databases then use the index's range.
+  const opOrEqual = sql.raw(direction === 'desc' ? '<=' : '>=')
+  // The first condition alone is an index range on both databases (an OR, or SQLite's row values here, were
+  // read as a filter over every row from the list's start); the second only drops the cursor's ties.
   return {
-    where: sql<SqlBool>`(${key} ${op} ${at.cursor.key} or (${key} = ${at.cursor.key} and ${id} ${op} ${at.cursor.id}))`,
+    where: sql<SqlBool>`(${key} ${opOrEqual} ${at.cursor.key} and (${key} ${op} ${at.cursor.key} or ${id} ${op} ${at.cursor.id}))`,
     direction,
   }
 }
