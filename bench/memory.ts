@@ -45,10 +45,14 @@ process.on('exit', () => proc.exitCode === null && proc.kill('SIGTERM'))
 const base = `http://127.0.0.1:${port}`
 await waitForServer(proc, base)
 const posts = [
-  ...(await (await fetch(`${base}/sitemap.xml`)).text()).matchAll(/<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g),
+  ...(await (await fetch(`${base}/sitemap.xml`)).text()).matchAll(
+    /<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g,
+  ),
 ].map((m) => m[1]!)
 const startMb = memory(proc.pid!).rssMb
-console.log(`Node ${process.version}; ${manifest.posts} posts, ${manifest.comments} comments; ${posts.length} posts in the sitemap; RSS at start ${startMb.toFixed(0)} MB`)
+console.log(
+  `Node ${process.version}; ${manifest.posts} posts, ${manifest.comments} comments; ${posts.length} posts in the sitemap; RSS at start ${startMb.toFixed(0)} MB`,
+)
 
 let n = 0
 const endAt = Date.now() + Number(args.minutes) * 60_000
@@ -76,12 +80,15 @@ const commenting = (async () => {
   }
 })()
 const samples: string[] = []
-const sampler = setInterval(() => {
-  const m = memory(proc.pid!)
-  const line = `${Math.round((Date.now() - (endAt - Number(args.minutes) * 60_000)) / 1000)} s: RSS ${m.rssMb.toFixed(0)} MB (peak ${m.peakMb.toFixed(0)} MB)`
-  samples.push(line)
-  console.log(line)
-}, Number(args.every) * 1000)
+const sampler = setInterval(
+  () => {
+    const m = memory(proc.pid!)
+    const line = `${Math.round((Date.now() - (endAt - Number(args.minutes) * 60_000)) / 1000)} s: RSS ${m.rssMb.toFixed(0)} MB (peak ${m.peakMb.toFixed(0)} MB)`
+    samples.push(line)
+    console.log(line)
+  },
+  Number(args.every) * 1000,
+)
 const r = await reads
 await commenting
 clearInterval(sampler)

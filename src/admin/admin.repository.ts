@@ -222,7 +222,9 @@ export async function findPostsForFilter(db: Db, typed: string, limit: number) {
   let q = base
   for (const w of words) {
     const pattern = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    q = q.where(sql<SqlBool>`p.title ${sql.raw(db.getExecutor().adapter instanceof PostgresAdapter ? 'ilike' : 'like')} ${pattern} escape '\\'`)
+    q = q.where(
+      sql<SqlBool>`p.title ${sql.raw(db.getExecutor().adapter instanceof PostgresAdapter ? 'ilike' : 'like')} ${pattern} escape '\\'`,
+    )
   }
   return q.orderBy(postOrderKey, 'desc').orderBy('p.id', 'desc').limit(limit).execute()
 }

@@ -2,7 +2,15 @@
 // buttons (approve / spam / delete one comment) and the bulk action on the checked ones.
 import type { FastifyInstance } from 'fastify'
 import type { CommentStatus } from '../db/schema.ts'
-import { COUNT_CAP, countCommentsByStatus, deleteComments, findPostsForFilter, findPostTitle, listComments, setCommentStatus } from './admin.repository.ts'
+import {
+  COUNT_CAP,
+  countCommentsByStatus,
+  deleteComments,
+  findPostsForFilter,
+  findPostTitle,
+  listComments,
+  setCommentStatus,
+} from './admin.repository.ts'
 import { commentListQuery, moderationForm, type ModerationAction } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'

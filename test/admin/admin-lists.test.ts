@@ -80,7 +80,12 @@ describe('admin lists of a big blog', () => {
 
   it('filters by a post given by its id, its slug, its address or words of its title', async () => {
     const id = postIds[123]!
-    for (const typed of [String(id), 'note-numero-123', 'http://blog.test/archive/2024/01/06/note-numero-123.html', 'carnet 123 PLUVIEUX']) {
+    for (const typed of [
+      String(id),
+      'note-numero-123',
+      'http://blog.test/archive/2024/01/06/note-numero-123.html',
+      'carnet 123 PLUVIEUX',
+    ]) {
       const res = await admin.get(`/admin/comments?status=approved&find=${encodeURIComponent(typed)}`)
       expect(res.statusCode, typed).toBe(303)
       expect(res.headers.location).toBe(`/admin/comments?status=approved&post=${id}`)
@@ -131,6 +136,11 @@ describe('admin lists of a big blog', () => {
     expect(new Set(ids).size).toBe(POSTS)
     expect(ids).toEqual([...postIds].sort((a, b) => b - a))
     const backwards = await walk(forwards.urls.at(-1)!, item, 'previous')
-    expect(backwards.pages.flat().map(Number).sort((a, b) => a - b)).toEqual([...postIds].sort((a, b) => a - b))
+    expect(
+      backwards.pages
+        .flat()
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([...postIds].sort((a, b) => a - b))
   })
 })

@@ -7,7 +7,15 @@ import { PageStore, type Entry } from '../../src/cache/page-cache.ts'
 import { StatementCache } from '../../src/db/sqlite.ts'
 import { MemoryStore } from '../../src/http/rate-limit.ts'
 
-const entry = (bytes: number): Entry => ({ headers: {}, etag: '"x"', lastModified: null, length: bytes, identity: Buffer.alloc(bytes), bytes, answers: {} })
+const entry = (bytes: number): Entry => ({
+  headers: {},
+  etag: '"x"',
+  lastModified: null,
+  length: bytes,
+  identity: Buffer.alloc(bytes),
+  bytes,
+  answers: {},
+})
 
 describe('cache bounds', () => {
   it('freshness memos: at most their number of results, the oldest dropped first', async () => {
