@@ -143,4 +143,36 @@ describe('admin lists of a big blog', () => {
         .sort((a, b) => a - b),
     ).toEqual([...postIds].sort((a, b) => a - b))
   })
+
+  it('pages the outbox by key, and finds the post whose subscriptions to show by what is typed', async () => {
+    await blog.app.db
+      .insertInto('mail_outbox')
+      .values(
+        Array.from({ length: 120 }, (_, i) => ({
+          kind: 'notify' as const,
+          recipient: `r${i}@example.org`,
+          lang: 'fr',
+          subject: `Courrier ${i}`,
+          text_body: '',
+          html_body: '',
+          message_id: `<m${i}@blog.test>`,
+          status: i % 3 ? ('sent' as const) : ('cancelled' as const),
+          next_attempt_at: iso(0),
+          created_at: iso(i),
+          sent_at: iso(i),
+        })),
+      )
+      .execute()
+    const subject = /dir="auto">Courrier (\d+)</g
+    const all = await walk('/admin/mail', subject, 'next')
+    expect(all.pages.flat().map(Number)).toEqual(Array.from({ length: 120 }, (_, i) => 119 - i))
+    const cancelled = await walk('/admin/mail?status=cancelled', subject, 'next')
+    expect(cancelled.pages.flat().map(Number)).toEqual(Array.from({ length: 40 }, (_, i) => 117 - 3 * i))
+    // No list of posts to choose from: a field, and the post found by its slug.
+    const page = await admin.get('/admin/mail')
+    expect([...page.body.matchAll(/<option /g)]).toHaveLength(0)
+    const found = await admin.get('/admin/mail?find=note-numero-42')
+    expect(found.statusCode).toBe(303)
+    expect(found.headers.location).toBe(`/admin/mail?post=${postIds[42]}#subscriptions`)
+  })
 })
