@@ -175,4 +175,33 @@ describe('admin lists of a big blog', () => {
     expect(found.statusCode).toBe(303)
     expect(found.headers.location).toBe(`/admin/mail?post=${postIds[42]}#subscriptions`)
   })
+
+  it('pages the media library by key, 30 images a page', async () => {
+    await blog.app.db
+      .insertInto('media')
+      .values(
+        Array.from({ length: 70 }, (_, i) => {
+          const hash = i.toString(16).padStart(32, '0')
+          // Some added at the same instant: the id orders them.
+          return {
+            hash,
+            name: `${hash}-640x480.jpg`,
+            type: 'image/jpeg',
+            width: 640,
+            height: 480,
+            bytes: 1,
+            created_at: iso(Math.floor(i / 2)),
+          }
+        }),
+      )
+      .execute()
+    const item = /<li class="media-item" id="media-(\d+)"/g
+    const forwards = await walk('/admin/media', item, 'next')
+    expect(forwards.pages.map((p) => p.length)).toEqual([30, 30, 10])
+    const ids = forwards.pages.flat().map(Number)
+    const expected = await blog.app.db.selectFrom('media').select('id').orderBy('created_at', 'desc').orderBy('id', 'desc').execute()
+    expect(ids).toEqual(expected.map((r) => r.id))
+    const backwards = await walk(forwards.urls.at(-1)!, item, 'previous')
+    expect(backwards.pages.map((p) => p.map(Number))).toEqual(forwards.pages.map((p) => p.map(Number)).reverse())
+  })
 })
