@@ -4,7 +4,7 @@
 // With `--method POST --body '...'` it profiles a form post (the body gets a counter appended per request).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     /** sqlite, or postgres: the blog copied into a throwaway cluster, and PostgreSQL's busiest statements printed. */
     database: { type: 'string', default: 'sqlite' },
+    /** The server's LOG_LEVEL (its output then goes to a file, as a service manager takes it). */
+    'log-level': { type: 'string', default: 'warn' },
     /** PostgreSQL: DATABASE_POOL_SIZE. */
     'pool-size': { type: 'string' },
   },
@@ -56,13 +58,13 @@ const proc = spawn(command!, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...commandA
     NODE_ENV: 'production',
     ...databaseEnv,
     SITE_URL: 'http://127.0.0.1',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: args['log-level'],
     PAGE_CACHE: args['page-cache'],
     COMMENT_RATE_LIMIT: '0',
     PORT: String(port),
     HOST: '127.0.0.1',
   },
-  stdio: ['ignore', 'inherit', 'inherit'],
+  stdio: ['ignore', args['log-level'] === 'warn' ? 'inherit' : openSync(join(dir, 'server.log'), 'w'), 'inherit'],
 })
 const base = `http://127.0.0.1:${port}`
 await waitForServer(proc, base)

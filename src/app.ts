@@ -41,7 +41,7 @@ import media from './media/media.plugin.ts'
 import look from './look/look.plugin.ts'
 import mail from './mail/mail.plugin.ts'
 import health from './ops/health.ts'
-import { loggerOptions, prettyLogs } from './ops/logging.ts'
+import { AccessLog, lazyChildLogger, loggerOptions, prettyLogs, type LogStream } from './ops/logging.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,8 +54,15 @@ export interface BuildOptions {
 }
 
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const logging = options.logger === undefined ? await loggerOptions(config.logLevel, prettyLogs(process.stdout, config.production)) : null
+  const logger = logging?.logger ?? options.logger!
   const app = Fastify({
-    logger: options.logger ?? (await loggerOptions(config.logLevel, prettyLogs(process.stdout, config.production))),
+    logger,
+    // One access line per answered request instead of Fastify's two (src/ops/logging.ts).
+    logController: new AccessLog(
+      logging?.output ?? (typeof logger === 'object' && 'stream' in logger ? ((logger.stream as LogStream | undefined) ?? null) : null),
+    ),
+    childLoggerFactory: lazyChildLogger,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Comment forms are small; anything bigger is refused before it is read.
     bodyLimit: 64 * 1024,
@@ -71,6 +78,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   app.decorate('config', config)
   // First: it reads every route as it is added (a static page's slug may take none of their names).
   await app.register(routeNames)
+  // The lines gathered go out before the process ends (and at its exit, what is logged after this: logging.ts).
+  if (logging) app.addHook('onClose', () => logging.flush())
 
   // The order of the request pipeline's hooks is declared by its plugins (fastify-plugin `dependencies`: a
   // plugin registered before one it depends on is refused); src/http/README.md draws it.

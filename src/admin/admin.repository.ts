@@ -1,7 +1,8 @@
 // The admin's queries. Unlike the public ones they see every post, whatever its status or date.
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql, type SqlBool } from 'kysely'
 import type { CommentStatus, Database, PostKind, PostsTable } from '../db/schema.ts'
 import { visibleToReaders } from '../content/visibility.ts'
+import { keyset, type Position } from './keyset.ts'
 
 type Db = Kysely<Database>
 
@@ -23,12 +24,15 @@ function inState(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>, state
   return visibleToReaders(eb, now)
 }
 
+/** The admin's post list's order: newest first; drafts without a date by their last change (an index: a migration). */
+const postOrderKey = sql<string>`coalesce(p.published_at, p.updated_at)`
+
 export async function listPosts(
   db: Db,
   now: string,
   state: PostState | null,
   limit: number,
-  offset: number,
+  at: Position | null,
   authorId: number | null = null,
   kind: PostKind = 'post',
 ) {
@@ -41,13 +45,9 @@ export async function listPosts(
   if (state) q = q.where((eb) => inState(eb, state, now))
   // An author's or a contributor's list: their own posts (src/admin/permissions.ts).
   if (authorId !== null) q = q.where('p.author_id', '=', authorId)
-  // Newest first; drafts without a date sort by their last change.
-  return q
-    .orderBy(sql`coalesce(p.published_at, p.updated_at)`, 'desc')
-    .orderBy('p.id', 'desc')
-    .limit(limit)
-    .offset(offset)
-    .execute()
+  const page = keyset(postOrderKey, sql.ref('p.id'), 'desc', at)
+  if (page.where) q = q.where(page.where)
+  return q.select(postOrderKey.as('order_key')).orderBy(postOrderKey, page.direction).orderBy('p.id', page.direction).limit(limit).execute()
 }
 
 export type AdminPostRow = Awaited<ReturnType<typeof listPosts>>[number]
@@ -168,7 +168,7 @@ export async function listComments(
   status: CommentStatus,
   postId: number | null,
   limit: number,
-  offset: number,
+  at: Position | null,
   authorId: number | null = null,
 ) {
   let q = db
@@ -198,41 +198,69 @@ export async function listComments(
   // An author's queue: comments on their own posts (src/admin/permissions.ts).
   if (authorId !== null) q = q.where('p.author_id', '=', authorId)
   // The queue is read oldest first, like a mailbox worked through; the other tabs newest first.
-  return q
-    .orderBy('c.created_at', status === 'pending' ? 'asc' : 'desc')
-    .orderBy('c.id', status === 'pending' ? 'asc' : 'desc')
-    .limit(limit)
-    .offset(offset)
-    .execute()
+  const page = keyset(sql.ref('c.created_at'), sql.ref('c.id'), status === 'pending' ? 'asc' : 'desc', at)
+  if (page.where) q = q.where(page.where)
+  return q.orderBy('c.created_at', page.direction).orderBy('c.id', page.direction).limit(limit).execute()
 }
 
 export type AdminCommentRow = Awaited<ReturnType<typeof listComments>>[number]
 
+/** Counted up to this many per status: beyond, a tab says "10,000+" (a count of a million rows costs every page). */
+export const COUNT_CAP = 10_000
+
+/** Comments per status, each counted up to COUNT_CAP + 1 (more means "more than COUNT_CAP"). */
 export async function countCommentsByStatus(
   db: Db,
   postId: number | null,
   authorId: number | null = null,
 ): Promise<Record<CommentStatus, number>> {
-  let q = db
-    .selectFrom('comments')
-    .select(['status'])
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .groupBy('status')
-  if (postId !== null) q = q.where('post_id', '=', postId)
-  if (authorId !== null) q = q.where('post_id', 'in', (eb) => eb.selectFrom('posts').select('id').where('author_id', '=', authorId))
-  const counts: Record<CommentStatus, number> = { pending: 0, approved: 0, spam: 0 }
-  for (const row of await q.execute()) counts[row.status] = Number(row.n)
-  return counts
+  const count = async (status: CommentStatus) => {
+    let inner = db.selectFrom('comments').select('id').where('status', '=', status)
+    if (postId !== null) inner = inner.where('post_id', '=', postId)
+    // An author's queue: comments on their own posts (src/admin/permissions.ts).
+    if (authorId !== null)
+      inner = inner.where('post_id', 'in', (eb) => eb.selectFrom('posts').select('id').where('author_id', '=', authorId))
+    const row = await db
+      .selectFrom(inner.limit(COUNT_CAP + 1).as('x'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+  const [pending, approved, spam] = await Promise.all([count('pending'), count('approved'), count('spam')])
+  return { pending, approved, spam }
 }
 
-/** Posts that have comments, for the queue's filter. */
-export async function postsWithComments(db: Db, authorId: number | null = null) {
-  let q = db.selectFrom('posts as p').select(['p.id', 'p.title'])
-  if (authorId !== null) q = q.where('p.author_id', '=', authorId)
-  return q
-    .where((eb) => eb.exists(eb.selectFrom('comments as c').select('c.id').whereRef('c.post_id', '=', 'p.id')))
-    .orderBy(sql`coalesce(p.published_at, p.updated_at)`, 'desc')
-    .execute()
+/**
+ * The posts the queue's filter may mean by what the admin typed: an id, a slug (or a post's address), or words of
+ * its title; at most `limit`, newest first. Never a list of every post: a blog may have a hundred thousand.
+ */
+export async function findPostsForFilter(db: Db, typed: string, limit: number, authorId: number | null = null) {
+  const text = typed.trim()
+  let base = db.selectFrom('posts as p').select(['p.id', 'p.title', 'p.slug'])
+  if (authorId !== null) base = base.where('p.author_id', '=', authorId)
+  if (/^\d{1,12}$/.test(text)) {
+    const byId = await base.where('p.id', '=', Number(text)).execute()
+    if (byId.length) return byId
+  }
+  // A post's address pasted whole: its last part is the slug.
+  const slug = /([^/]+?)(?:\.html)?\/?$/.exec(text)?.[1] ?? text
+  const bySlug = await base.where('p.slug', '=', slug.toLowerCase()).execute()
+  if (bySlug.length) return bySlug
+  // Words of the title, each anywhere in it, case aside (SQLite's like ignores ASCII case; PostgreSQL's ilike).
+  const words = text.split(/\s+/).filter(Boolean).slice(0, 8)
+  if (words.length === 0) return []
+  let q = base
+  for (const w of words) {
+    const pattern = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    q = q.where(
+      sql<SqlBool>`p.title ${sql.raw(db.getExecutor().adapter instanceof PostgresAdapter ? 'ilike' : 'like')} ${pattern} escape '\\'`,
+    )
+  }
+  return q.orderBy(postOrderKey, 'desc').orderBy('p.id', 'desc').limit(limit).execute()
+}
+
+export async function findPostTitle(db: Db, id: number) {
+  return db.selectFrom('posts').select(['id', 'title']).where('id', '=', id).executeTakeFirst()
 }
 
 export async function setCommentStatus(db: Db, ids: readonly number[], status: CommentStatus): Promise<number> {

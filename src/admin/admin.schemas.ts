@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { PostFormat } from '../db/schema.ts'
 import type { Messages } from '../i18n/index.ts'
 import { slugify } from '../lib/slug.ts'
+import { positionParam } from './keyset.ts'
 import { zonedTimeToUtc } from '../lib/time.ts'
 import { cleanWordList, isSiteImage, isWordListWithinLimits, SITE_IMAGE_MAX_LENGTH } from '../settings/settings.ts'
 
@@ -32,7 +33,7 @@ export type PostAction = (typeof POST_ACTIONS)[number]
 
 export const postListQuery = z.object({
   state: z.enum(['draft', 'published', 'scheduled']).optional().catch(undefined),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
+  page: positionParam,
   done: text.optional(),
 })
 
@@ -155,7 +156,9 @@ const optionalId = z
 export const commentListQuery = z.object({
   status: z.enum(COMMENT_STATUSES).catch('pending').default('pending'),
   post: optionalId,
-  page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
+  /** What the admin typed in the post filter (an id, a slug or address, words of a title). */
+  find: z.string().max(500).catch('').default(''),
+  page: positionParam,
   done: z.coerce.number().int().min(0).optional().catch(undefined),
   none: text.optional(),
 })
@@ -168,7 +171,7 @@ export const moderationForm = z
     row: text.optional(),
     status: z.enum(COMMENT_STATUSES).catch('pending'),
     post: optionalId,
-    page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
+    page: positionParam,
   })
   .transform((f) => {
     const row = /^(approve|spam|delete):(\d{1,12})$/.exec(f.row ?? '')

@@ -2,16 +2,28 @@
 // buttons (approve / spam / delete one comment) and the bulk action on the checked ones.
 import type { FastifyInstance } from 'fastify'
 import type { CommentStatus } from '../db/schema.ts'
-import { countCommentsByStatus, deleteComments, listComments, postsWithComments, setCommentStatus } from './admin.repository.ts'
+import {
+  COUNT_CAP,
+  countCommentsByStatus,
+  deleteComments,
+  findPostsForFilter,
+  findPostTitle,
+  listComments,
+  setCommentStatus,
+} from './admin.repository.ts'
 import { commentListQuery, moderationForm, type ModerationAction } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
-import { pager, toAdminCommentItem } from './view-models.ts'
+import { pageOf, parsePosition } from './keyset.ts'
+import { toAdminCommentItem } from './view-models.ts'
 import { reportedSection } from './reports.admin.ts'
 import { assertOwnComments, authorScope } from './comment-scope.ts'
 
 const PAGE_SIZE = 50
 const STATUS_OF: Record<Exclude<ModerationAction, 'delete'>, CommentStatus> = { approve: 'approved', spam: 'spam' }
+
+/** Posts offered when the filter's text matches several. */
+const FILTER_MATCHES = 20
 
 function queueUrl(status: CommentStatus, post: number | undefined, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams({ status, ...(post !== undefined ? { post: String(post) } : {}), ...extra })
@@ -22,17 +34,27 @@ export default async function commentsRoutes(app: FastifyInstance) {
   app.get('/comments', { config: { permission: 'comments' } }, async (request, reply) => {
     const context = adminContext(app)
     const query = commentListQuery.parse(request.query ?? {})
+    // What was typed in the post filter: one post found is the filter; several are offered as links.
+    const found = query.find.trim() ? await findPostsForFilter(app.db, query.find, FILTER_MATCHES + 1, authorScope(request.admin!)) : null
+    if (found?.length === 1) return reply.redirect(queueUrl(query.status, found[0]!.id), 303)
     const postId = query.post ?? null
     const author = authorScope(request.admin!)
-    const [rows, counts, posts, reported] = await Promise.all([
-      listComments(app.db, query.status, postId, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE, author),
+    const at = parsePosition(query.page)
+    const [rows, counts, filtered, reported] = await Promise.all([
+      listComments(app.db, query.status, postId, PAGE_SIZE + 1, at, author),
       countCommentsByStatus(app.db, postId, author),
-      postsWithComments(app.db, author),
+      postId !== null ? findPostTitle(app.db, postId) : undefined,
       // Readers' reports come first (src/admin/reports.admin.ts).
       reportedSection(app, context, postId, author),
     ])
     const labels: Record<CommentStatus, string> = { pending: context.t.pending, approved: context.t.approved, spam: context.t.spam }
-    const base = new URLSearchParams({ status: query.status, ...(postId !== null ? { post: String(postId) } : {}) })
+    const page = pageOf(
+      rows,
+      PAGE_SIZE,
+      at,
+      (r) => ({ key: r.created_at, id: r.id }),
+      (position) => queueUrl(query.status, query.post, position ? { page: position } : {}),
+    )
     return reply.adminPage('admin/comments', {
       heading: context.t.comments,
       status: query.status,
@@ -40,17 +62,23 @@ export default async function commentsRoutes(app: FastifyInstance) {
       page: query.page,
       tabs: (['pending', 'approved', 'spam'] as const).map((s) => ({
         status: s,
-        label: `${labels[s]} (${counts[s]})`,
+        label: `${labels[s]} (${counts[s] > COUNT_CAP ? `${COUNT_CAP.toLocaleString(context.settings.language)}+` : counts[s]})`,
         url: queueUrl(s, query.post),
         current: s === query.status,
       })),
-      posts: posts.map((p) => ({ id: p.id, title: p.title, selected: p.id === postId })),
-      comments: rows.slice(0, PAGE_SIZE).map((r) => toAdminCommentItem(r, context)),
+      filter: {
+        typed: query.find,
+        current: filtered ? { title: filtered.title, clearUrl: queueUrl(query.status, undefined) } : null,
+        matches: found
+          ? found.slice(0, FILTER_MATCHES).map((p) => ({ title: p.title, slug: p.slug, url: queueUrl(query.status, p.id) }))
+          : null,
+      },
+      comments: page.rows.map((r) => toAdminCommentItem(r, context)),
       // Each tab offers the actions that change something there.
       actions: (['approve', 'spam', 'delete'] as const)
         .filter((a) => a === 'delete' || STATUS_OF[a] !== query.status)
         .map((a) => ({ value: a, label: a === 'approve' ? context.t.approve : a === 'spam' ? context.t.markSpam : context.t.delete })),
-      pager: pager(base, '/admin/comments', query.page, rows.length > PAGE_SIZE),
+      pager: page.pager,
       reported,
       reportsDone: (request.query as Record<string, unknown> | undefined)?.reports === 'done',
       notice: query.done !== undefined ? context.t.moderated(query.done) : query.none === '1' ? context.t.nothingSelected : null,
@@ -60,7 +88,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
   app.post('/comments', { config: { permission: 'comments' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const form = moderationForm.parse(request.body ?? {})
     const back = form.back
-    const pageExtra: Record<string, string> = back.page > 1 ? { page: String(back.page) } : {}
+    const pageExtra: Record<string, string> = back.page ? { page: back.page } : {}
     if (!form.action || form.ids.length === 0) {
       return reply.redirect(queueUrl(back.status, back.post, { ...pageExtra, none: '1' }), 303)
     }

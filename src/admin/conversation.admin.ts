@@ -30,7 +30,7 @@ function queueUrl(back: Back, extra: Record<string, string> = {}, anchor = ''): 
   const params = new URLSearchParams({
     status: back.status,
     ...(back.post !== undefined ? { post: String(back.post) } : {}),
-    ...(back.page > 1 ? { page: String(back.page) } : {}),
+    ...(back.page ? { page: back.page } : {}),
     ...extra,
   })
   return `/admin/comments?${params.toString()}${anchor}`

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Messages } from '../i18n/index.ts'
 import { canonicalIp } from '../moderation/ip.ts'
 import { COMMENT_STATUSES, parseLocalDateTime } from './admin.schemas.ts'
+import { positionParam } from './keyset.ts'
 
 const text = z.string().catch('')
 const flag = z
@@ -21,7 +22,7 @@ const optionalId = z
 export const backFields = z.object({
   status: z.enum(COMMENT_STATUSES).catch('pending'),
   post: optionalId,
-  page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
+  page: positionParam,
 })
 export type Back = z.infer<typeof backFields>
 

@@ -3,6 +3,7 @@
 // open (/admin/comments/:id/approve|spam: a GET only shows the comment and a button; the POST, with its CSRF
 // token, goes to the moderation form like the queue's own buttons).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { sql } from 'kysely'
 import { z } from 'zod'
 import type { AdminNotify, OutboxStatus } from '../db/schema.ts'
 import { messages } from '../i18n/index.ts'
@@ -11,18 +12,23 @@ import { isAddress, readableAddress } from '../lib/address.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { ownComment } from './comment-scope.ts'
-import { pager } from './view-models.ts'
 import { loadProfile, saveProfile, type ProfileForm } from './profile.ts'
+import { COUNT_CAP, findPostsForFilter, findPostTitle } from './admin.repository.ts'
+import { keyset, pageOf, parsePosition, positionParam } from './keyset.ts'
 
 const NOTIFY = ['none', 'held', 'all'] as const satisfies readonly AdminNotify[]
 const text = z.string().catch('')
 const accountForm = z.object({ email: text.transform((s) => s.normalize('NFC').trim()), notify: z.enum(NOTIFY).catch('held') })
 const OUTBOX_TABS = ['all', 'queued', 'failed', 'sent', 'cancelled'] as const
 const PAGE_SIZE = 50
+/** Posts offered when the subscriptions' post field matches several. */
+const FILTER_MATCHES = 20
 const mailQuery = z.object({
   post: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
   status: z.enum(OUTBOX_TABS).catch('all'),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  /** What was typed in the subscriptions' post field (an id, a slug or address, words of a title). */
+  find: z.string().max(500).catch('').default(''),
+  page: positionParam,
   done: z.enum(['removed', 'retried']).optional().catch(undefined),
 })
 const idParams = z.object({
@@ -98,36 +104,54 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     const context = adminContext(app)
     const t = mt()
     const query = mailQuery.parse(request.query ?? {})
+    // Paged by id (src/admin/keyset.ts); each tab counted up to COUNT_CAP.
+    const at = parsePosition(query.page)
+    const keys = keyset(sql.ref('id'), sql.ref('id'), 'desc', at)
     let list = app.db
       .selectFrom('mail_outbox')
       .select(['id', 'recipient', 'subject', 'status', 'attempts', 'last_error', 'created_at', 'sent_at'])
-      .orderBy('id', 'desc')
+      .orderBy('id', keys.direction)
       .limit(PAGE_SIZE + 1)
-      .offset((query.page - 1) * PAGE_SIZE)
+    if (keys.where) list = list.where(keys.where)
     if (query.status !== 'all') list = list.where('status', '=', query.status)
-    const [rows, counts] = await Promise.all([
-      list.execute(),
-      app.db
-        .selectFrom('mail_outbox')
-        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-        .groupBy('status')
-        .execute(),
-    ])
+    const countUpTo = async (status: OutboxStatus | null) => {
+      let inner = app.db.selectFrom('mail_outbox').select('id')
+      if (status) inner = inner.where('status', '=', status)
+      const row = await app.db
+        .selectFrom(inner.limit(COUNT_CAP + 1).as('x'))
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+      return Number(row.n)
+    }
+    const [rows, ...tabCounts] = await Promise.all([list.execute(), ...OUTBOX_TABS.map((s) => countUpTo(s === 'all' ? null : s))])
     const label: Record<OutboxStatus, string> = {
       queued: t.statusQueued,
       sent: t.statusSent,
       failed: t.statusFailed,
       cancelled: t.statusCancelled,
     }
-    const countOf = (s: (typeof OUTBOX_TABS)[number]) =>
-      counts.filter((c) => s === 'all' || c.status === s).reduce((sum, c) => sum + Number(c.n), 0)
+    const countOf = (s: (typeof OUTBOX_TABS)[number]) => {
+      const n = tabCounts[OUTBOX_TABS.indexOf(s)]!
+      return n > COUNT_CAP ? `${COUNT_CAP.toLocaleString(context.settings.language)}+` : String(n)
+    }
     const tabUrl = (s: (typeof OUTBOX_TABS)[number]) => (s === 'all' ? '/admin/mail' : `/admin/mail?status=${s}`)
-    const posts = await app.db
-      .selectFrom('posts')
-      .select(['id', 'title'])
-      .where('id', 'in', app.db.selectFrom('mail_subscriptions').select('post_id'))
-      .orderBy('title')
-      .execute()
+    const page = pageOf(
+      rows,
+      PAGE_SIZE,
+      at,
+      (r) => ({ key: String(r.id), id: r.id }),
+      (position) => {
+        const params = new URLSearchParams({
+          ...(query.status === 'all' ? {} : { status: query.status }),
+          ...(position ? { page: position } : {}),
+        })
+        return params.size ? `/admin/mail?${params.toString()}` : '/admin/mail'
+      },
+    )
+    // The subscriptions' post: typed, never chosen from a list of every post (a blog may have a hundred thousand).
+    const found = query.find.trim() ? await findPostsForFilter(app.db, query.find, FILTER_MATCHES + 1) : null
+    if (found?.length === 1) return reply.redirect(`/admin/mail?post=${found[0]!.id}#subscriptions`, 303)
+    const shown = query.post !== undefined ? await findPostTitle(app.db, query.post) : undefined
     const subscriptions =
       query.post === undefined
         ? null
@@ -149,13 +173,8 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
         url: tabUrl(s),
         current: s === query.status,
       })),
-      pager: pager(
-        new URLSearchParams(query.status === 'all' ? {} : { status: query.status }),
-        '/admin/mail',
-        query.page,
-        rows.length > PAGE_SIZE,
-      ),
-      outbox: rows.slice(0, PAGE_SIZE).map((r) => ({
+      pager: page.pager,
+      outbox: page.rows.map((r) => ({
         id: r.id,
         created: when(r.created_at),
         createdIso: r.created_at,
@@ -166,7 +185,13 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
         attempts: r.attempts,
         error: r.status === 'sent' ? null : r.last_error,
       })),
-      posts: posts.map((p) => ({ id: p.id, title: p.title, selected: p.id === query.post })),
+      filter: {
+        typed: query.find,
+        current: shown?.title ?? null,
+        matches: found
+          ? found.slice(0, FILTER_MATCHES).map((p) => ({ title: p.title, slug: p.slug, url: `/admin/mail?post=${p.id}#subscriptions` }))
+          : null,
+      },
       postId: query.post ?? null,
       subscriptions:
         subscriptions?.map((s) => ({

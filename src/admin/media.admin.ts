@@ -3,7 +3,9 @@
 // answered in JSON, then asking `/admin/media?progress=<file>` in JSON until its images are ready); edit the alt text; delete,
 // with a confirmation that says which posts would show it broken.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { sql } from 'kysely'
 import { z } from 'zod'
+import { keyset, pageOf, parsePosition, positionParam } from './keyset.ts'
 import { fullName, parseMediaUrl, widthName, widthsBelow } from '../media/names.ts'
 import { markdownOf, type MediaRow, type Progress } from '../media/store.ts'
 import { idParams } from './admin.schemas.ts'
@@ -18,7 +20,9 @@ const altForm = z.object({
   decorative: z.string().optional().catch(undefined),
 })
 const deleteForm = z.object({ force: z.string().optional().catch(undefined) })
-const doneQuery = z.object({ done: z.enum(['added', 'deleted', 'alt']).optional().catch(undefined) })
+const doneQuery = z.object({ done: z.enum(['added', 'deleted', 'alt']).optional().catch(undefined), page: positionParam })
+/** Images a page shows (each with the posts that use it). */
+const PAGE_SIZE = 30
 const progressQuery = z.object({
   progress: z
     .union([z.string(), z.array(z.string())])
@@ -71,12 +75,24 @@ export default async function mediaRoutes(app: FastifyInstance) {
   async function page(
     reply: FastifyReply,
     extra: { notice?: string | null; error?: string | null; alt?: string; decorative?: boolean } = {},
+    position = '',
   ) {
     const context = adminContext(app)
-    const rows = await app.media.list()
+    // Paged by key (src/admin/keyset.ts): a page of images, each with the posts that use it.
+    const at = parsePosition(position)
+    const keys = keyset(sql.ref('created_at'), sql.ref('id'), 'desc', at)
+    const listed = pageOf(
+      await app.media.list({ limit: PAGE_SIZE + 1, ...keys }),
+      PAGE_SIZE,
+      at,
+      (r) => ({ key: r.created_at, id: r.id }),
+      (p) => (p ? `/admin/media?page=${encodeURIComponent(p)}` : '/admin/media'),
+    )
+    const rows = listed.rows
     const progress = await app.media.progress(rows)
     return reply.adminPage('admin/media', {
       heading: context.t.media,
+      pager: listed.pager,
       items: await Promise.all(rows.map((row) => item(row, progress.get(row.id)))),
       notice: extra.notice ?? null,
       upload: { error: extra.error ?? null, alt: extra.alt ?? '', decorative: extra.decorative ?? false },
@@ -93,10 +109,12 @@ export default async function mediaRoutes(app: FastifyInstance) {
       return reply.header('cache-control', 'no-store').send(await progressOf(rows))
     }
     const t = adminContext(app).t
-    const done = doneQuery.parse(request.query ?? {}).done
-    return page(reply, {
-      notice: done === 'added' ? t.imageAdded : done === 'deleted' ? t.imageDeleted : done === 'alt' ? t.altSaved : null,
-    })
+    const { done, page: position } = doneQuery.parse(request.query ?? {})
+    return page(
+      reply,
+      { notice: done === 'added' ? t.imageAdded : done === 'deleted' ? t.imageDeleted : done === 'alt' ? t.altSaved : null },
+      position,
+    )
   })
 
   // From the media page's form (answered with the page) or the editor's script (answered in JSON).

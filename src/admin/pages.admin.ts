@@ -11,7 +11,8 @@ import { listCategories, listPosts } from './admin.repository.ts'
 import { idParams, postListQuery } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
-import { pager, toAdminPostItem } from './view-models.ts'
+import { toAdminPostItem } from './view-models.ts'
+import { pageOf, parsePosition } from './keyset.ts'
 
 const PAGE_SIZE = 50
 const LABEL_MAX = 100
@@ -49,12 +50,19 @@ export default async function pagesAdminRoutes(app: FastifyInstance) {
   app.get('/pages', { config: { permission: 'pages' } }, async (request, reply) => {
     const context = adminContext(app)
     const query = postListQuery.parse(request.query ?? {})
-    const rows = await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE, null, 'page')
+    const at = parsePosition(query.page)
+    const page = pageOf(
+      await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, at, null, 'page'),
+      PAGE_SIZE,
+      at,
+      (r) => ({ key: r.order_key, id: r.id }),
+      (position) => (position ? `/admin/pages?page=${encodeURIComponent(position)}` : '/admin/pages'),
+    )
     const t = messages(context.settings.language).pages
     return reply.adminPage('admin/pages', {
       heading: t.pages,
-      pages: rows.slice(0, PAGE_SIZE).map((r) => toAdminPostItem(r, context)),
-      pager: pager(new URLSearchParams(), '/admin/pages', query.page, rows.length > PAGE_SIZE),
+      pages: page.rows.map((r) => toAdminPostItem(r, context)),
+      pager: page.pager,
       notice: query.done === 'deleted' ? t.pageDeleted : null,
     })
   })

@@ -31,10 +31,11 @@ import { adminContext } from './context.ts'
 import { autosaveForm, autosaveOffer, conflictView, doneNotices, previewLinks, revisionCount } from './drafts.view.ts'
 import { deleteAutosave, findAutosave, postKey } from './drafts.repository.ts'
 import { refusal, safeNext } from './http.ts'
+import { pageOf, parsePosition } from './keyset.ts'
 import { readCsrfField, readUpload, uploadMessage, uploadStatus } from './uploads.ts'
 import { can, editsEveryPost, mayEditPost, publishes } from './permissions.ts'
 import { authorChoices, chosenAuthor } from './post-author.ts'
-import { pager, postState, stateLabel, threadLabel, threadState, toAdminPostItem, toLocalInput } from './view-models.ts'
+import { postState, stateLabel, threadLabel, threadState, toAdminPostItem, toLocalInput } from './view-models.ts'
 
 const PAGE_SIZE = 50
 /** Posts may be long; the app's 64 KB limit is for readers' comment forms. */
@@ -273,9 +274,18 @@ export default async function postsRoutes(app: FastifyInstance) {
     const query = postListQuery.parse(request.query ?? {})
     const actor = request.admin!
     const own = editsEveryPost(actor.role) ? null : actor.id
-    const rows = await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, (query.page - 1) * PAGE_SIZE, own)
     const review = messages(context.settings.language).writers.awaitingReview
-    const base = new URLSearchParams(query.state ? { state: query.state } : {})
+    const at = parsePosition(query.page)
+    const page = pageOf(
+      await listPosts(app.db, context.now, query.state ?? null, PAGE_SIZE + 1, at, own),
+      PAGE_SIZE,
+      at,
+      (r) => ({ key: r.order_key, id: r.id }),
+      (position) => {
+        const params = new URLSearchParams({ ...(query.state ? { state: query.state } : {}), ...(position ? { page: position } : {}) })
+        return params.size ? `/admin/posts?${params.toString()}` : '/admin/posts'
+      },
+    )
     return reply.adminPage('admin/posts', {
       heading: context.t.posts,
       state: query.state ?? null,
@@ -285,11 +295,11 @@ export default async function postsRoutes(app: FastifyInstance) {
         { label: context.t.scheduled, url: '/admin/posts?state=scheduled', current: query.state === 'scheduled' },
         { label: context.t.published, url: '/admin/posts?state=published', current: query.state === 'published' },
       ],
-      posts: rows.slice(0, PAGE_SIZE).map((r) => {
+      posts: page.rows.map((r) => {
         const item = toAdminPostItem(r, context)
         return r.submitted_at && r.status === 'draft' ? { ...item, stateLabel: `${item.stateLabel} (${review})` } : item
       }),
-      pager: pager(base, '/admin/posts', query.page, rows.length > PAGE_SIZE),
+      pager: page.pager,
       back: request.url,
       notice: query.done === 'deleted' ? context.t.deleted : null,
     })

@@ -67,6 +67,9 @@ function parseAcceptEncoding(accept: string): Record<Encoding, boolean> {
  */
 export const CELLS = 64
 export const CELL_IN = 128 * 1024
+/** The worker's V8 heap, in MB: old and young generations. */
+export const WORKER_OLD_MB = 16
+export const WORKER_YOUNG_MB = 2
 /** Compressed data can be a little bigger than its input (stored blocks, headers). */
 const CELL_OUT = CELL_IN + 4096
 const CELL_BYTES = CELL_IN + CELL_OUT
@@ -106,6 +109,9 @@ export class Compressor {
     const thread = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { memory, cellBytes: CELL_BYTES, cellIn: CELL_IN, cellOut: CELL_OUT, gzip: GZIP_OPTIONS, brotli: BROTLI_OPTIONS },
+      // Its JavaScript holds one answer at a time: a small heap, collected often, instead of V8's default that
+      // let it grow by tens of megabytes under load (bench/RESULTS.md). Should it run out, it is started again.
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
     })
     // Never what keeps the process alive.
     thread.unref()
@@ -145,6 +151,11 @@ export class Compressor {
       worker.pending.set(id, { cell, resolve, reject })
       worker.thread.postMessage({ id, cell, length: body.length, encoding })
     })
+  }
+
+  /** The running worker's heap limits (tests check its bound). */
+  get resourceLimits() {
+    return this.#worker?.thread.resourceLimits
   }
 
   /** Stops the worker; what it was compressing is rejected at once (its callers compress it themselves). */

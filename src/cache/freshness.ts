@@ -108,6 +108,11 @@ export class Memos {
     this.#max = max
   }
 
+  /** Results kept (tests check the bound). */
+  get size(): number {
+    return this.#values.size
+  }
+
   get<T>(generation: number, key: string, compute: () => Promise<T>): Promise<T> {
     // A request that began before the latest write asks with the generation it began in: it gets what it asks
     // for, but does not empty the newer generation's results to keep its own.

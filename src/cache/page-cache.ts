@@ -35,7 +35,7 @@ const TRANSFER_HEADERS = new Set([
 
 type Answer = 'identity' | 'br' | 'gzip' | 'notModified'
 
-interface Entry {
+export interface Entry {
   /** The headers recorded with the page (security, caching, type), without the ETag. */
   headers: Record<string, string>
   etag: string
@@ -64,10 +64,18 @@ declare module 'fastify' {
   }
 }
 
-class PageStore {
+/** Exported for tests (the bounds). */
+export class PageStore {
   #entries = new Map<string, Entry>()
   #bytes = 0
+  readonly #maxEntries: number
+  readonly #maxBytes: number
   generation = -1
+
+  constructor(maxEntries = MAX_ENTRIES, maxBytes = MAX_BYTES) {
+    this.#maxEntries = maxEntries
+    this.#maxBytes = maxBytes
+  }
 
   get(key: string): Entry | undefined {
     const e = this.#entries.get(key)
@@ -114,7 +122,7 @@ class PageStore {
   }
 
   #trim() {
-    while (this.#entries.size > MAX_ENTRIES || this.#bytes > MAX_BYTES) {
+    while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
       this.delete(this.#entries.keys().next().value!)
     }
   }

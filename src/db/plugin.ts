@@ -8,7 +8,7 @@ import { migrateToLatest } from './migrate.ts'
 import type { Database } from './schema.ts'
 import { dialectOf, type Dialect } from './dialect.ts'
 import { attachWriteTriggers, createPool, createPostgresKysely, postgresVersionReader } from './postgres.ts'
-import { createKysely, dataVersionReader, openSqlite, otherWritesReader, StatementCache, truncateWal, type SqliteHandle } from './sqlite.ts'
+import { createKysely, dataVersionReader, openSqlite, StatementCache, truncateWal, type SqliteHandle } from './sqlite.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,8 +64,7 @@ async function openSqliteDatabase(databasePath: string): Promise<OpenDatabase> {
   const db = createKysely(sqlite, statements)
   try {
     await migrateToLatest(db)
-    const otherWrites = otherWritesReader(sqlite)
-    return { dialect: 'sqlite', sqlite, db, statements, dataVersion: dataVersionReader(sqlite), otherWrites: () => String(otherWrites()) }
+    return { dialect: 'sqlite', sqlite, db, statements, ...dataVersionReader(sqlite) }
   } catch (err) {
     await db.destroy()
     throw err

@@ -145,13 +145,29 @@ export class StatementCache implements SqliteDatabase {
  * (another process sharing the file, a command-line tool). Two cheap reads: `PRAGMA data_version` moves when
  * another connection commits; `total_changes()` counts the rows this connection has inserted, updated or
  * deleted (it may also move for a write that was rolled back: that only costs a cache refill).
+ * Given a request, `PRAGMA data_version` is read once for it: its hooks (the settings', then the page cache's)
+ * ask one after the other as it comes in, and each read is a statement with its own WAL read lock, a few µs of
+ * a cached page. Its own writes are seen at once all the same (total_changes() is read at every call).
  */
-export function dataVersionReader(sqlite: SqliteHandle): () => string {
+export function dataVersionReader(sqlite: SqliteHandle): {
+  dataVersion: (request?: object) => string
+  otherWrites: (request?: object) => string
+} {
   // Two statements rather than one select of both: the pragma on its own skips the table-valued pragma's
   // virtual table, on every page served from the cache.
-  const otherWrites = otherWritesReader(sqlite)
+  const read = otherWritesReader(sqlite)
   const totalChanges = sqlite.prepare('select total_changes()').pluck(true)
-  return () => `${otherWrites()}.${totalChanges.get() as number}`
+  const seen = new WeakMap<object, number>()
+  const otherWrites = (request?: object): number => {
+    if (!request) return read()
+    let v = seen.get(request)
+    if (v === undefined) seen.set(request, (v = read()))
+    return v
+  }
+  return {
+    dataVersion: (request) => `${otherWrites(request)}.${totalChanges.get() as number}`,
+    otherWrites: (request) => String(otherWrites(request)),
+  }
 }
 
 /** `PRAGMA data_version`: a number that moves when another connection commits, not at this one's writes. */

@@ -79,10 +79,15 @@ class DatabaseStore implements FastifyRateLimitStore {
   }
 }
 
-/** Fixed windows in memory, bounded: for limiters that are per instance on purpose. */
-class MemoryStore implements FastifyRateLimitStore {
+/** Fixed windows in memory, bounded: for limiters that are per instance on purpose. Exported for tests. */
+export class MemoryStore implements FastifyRateLimitStore {
   static readonly MAX_KEYS = 10_000
   readonly #counts = new Map<string, { count: number; expires: number }>()
+
+  /** Clients counted (tests check the bound). */
+  get size(): number {
+    return this.#counts.size
+  }
 
   incr(key: string, callback: Callback, timeWindow: number): void {
     const now = Date.now()

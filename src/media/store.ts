@@ -13,7 +13,7 @@ import { access, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { Kysely } from 'kysely'
+import type { Expression, Kysely, SqlBool } from 'kysely'
 import type { Database, MediaTable } from '../db/schema.ts'
 import type { Selectable } from 'kysely'
 import { nowIso } from '../lib/time.ts'
@@ -265,8 +265,19 @@ export class MediaStore {
     return queued
   }
 
-  list(): Promise<MediaRow[]> {
-    return this.db.selectFrom('media').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').execute()
+  /**
+   * Images newest first: every one, or `limit` from a page's position (`where` and `direction` made by the admin's
+   * src/admin/keyset.ts).
+   */
+  list(page?: { limit: number; where: Expression<SqlBool> | null; direction: 'asc' | 'desc' }): Promise<MediaRow[]> {
+    let q = this.db
+      .selectFrom('media')
+      .selectAll()
+      .orderBy('created_at', page?.direction ?? 'desc')
+      .orderBy('id', page?.direction ?? 'desc')
+    if (page?.where) q = q.where(page.where)
+    if (page) q = q.limit(page.limit)
+    return q.execute()
   }
 
   find(id: number): Promise<MediaRow | undefined> {

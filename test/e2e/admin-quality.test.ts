@@ -28,6 +28,8 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['post delete confirmation', '/admin/posts/1/delete', 'Supprimer'],
   ['comments queue', '/admin/comments', 'Un commentaire qui attend.'],
   ['comments, approved', '/admin/comments?status=approved', 'Marc'],
+  ['comments of one post', '/admin/comments?status=approved&post=1', 'Toutes les notes'],
+  ['comments, posts a filter matches', '/admin/comments?status=approved&find=e', 'Notes correspondantes'],
   ['categories', '/admin/categories', '/category/syrie'],
   ['bans', '/admin/bans', 'Bannir quelqu’un'],
   ['answer a comment', '/admin/comments/1/answer', 'Votre réponse à'],

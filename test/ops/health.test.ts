@@ -40,7 +40,7 @@ describe('GET /healthz', () => {
     expect(logs.filter((l) => JSON.stringify(l).includes('/healthz'))).toEqual([])
     // Other requests still are.
     await blog.app.inject('/')
-    expect(logs.filter((l) => l.msg === 'request completed')).toHaveLength(1)
+    expect(logs.filter((l) => l.msg === 'access')).toHaveLength(1)
   })
 })
 

@@ -19,10 +19,8 @@ describe('the choice of log format', () => {
     expect(prettyLogs(output, production)).toBe(expected)
   })
 
-  it('a finished request reads as its method, address, status and duration', () => {
-    expect(requestMessage({ msg: 'request completed', res: { statusCode: 404, method: 'GET', url: '/nope' }, responseTime: 3.14159 })).toBe(
-      'GET /nope 404 3.1 ms',
-    )
+  it('an access line reads as its method, address, status and duration', () => {
+    expect(requestMessage({ msg: 'access', method: 'GET', path: '/nope', status: 404, ms: 3.14159 })).toBe('GET /nope 404 3.1 ms')
     expect(requestMessage({ msg: 'shutting down' })).toBe('shutting down')
   })
 })
@@ -45,8 +43,8 @@ describe('a real server', () => {
       await server.exited
     }
     const lines = server.output().trimEnd().split('\n')
-    const records = lines.map((l) => JSON.parse(l) as { msg: string; res?: { statusCode: number } })
-    expect(records.find((r) => r.msg === 'request completed')?.res?.statusCode).toBe(404)
+    const records = lines.map((l) => JSON.parse(l) as { msg: string; status?: number })
+    expect(records.find((r) => r.msg === 'access')?.status).toBe(404)
   })
 
   it('on a terminal: readable lines with the time, the level, and each request’s line, status and duration', async () => {

@@ -1,0 +1,183 @@
+// The hot path side by side: `node --import tsx bench/hotpath.ts [--rounds 3 --seconds 5 --log-level info]`.
+// One cached page (the generated blog's ordinary post page), answered by Carnet with its access log on (stdout
+// to a file, as a service manager or container takes it), beside a bare Fastify hello-world and nginx serving
+// the same bytes (Carnet's br copy, from a file, with its own access log on), each measured in turn, `--rounds`
+// times, with autocannon (c=50, GET, the Accept-Encoding Chromium sends). Prints each server's CPU time per
+// response (user + system, every thread: a logging worker counts) and the ratios the issue's targets are about;
+// then checks that Carnet's log holds one access line per response it answered.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import { cpuMs, freePort, memory, serverCommand, waitForServer } from './process.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'bench/out/bench.db' },
+    path: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    'log-level': { type: 'string', default: 'info' },
+    'accept-encoding': { type: 'string', default: 'gzip, deflate, br, zstd' },
+  },
+})
+const manifest = JSON.parse(readFileSync(`${args.db}.json`, 'utf8')) as { post: string }
+const path = args.path ?? manifest.post
+const dir = mkdtempSync(join(tmpdir(), 'carnet-hotpath-'))
+copyFileSync(args.db!, join(dir, 'bench.db'))
+const headers: Record<string, string> = args['accept-encoding'] === 'identity' ? {} : { 'accept-encoding': args['accept-encoding']! }
+
+interface Server {
+  name: string
+  base: string
+  proc: ChildProcess
+  /** The processes whose CPU counts (nginx: its worker). */
+  pids: () => number[]
+}
+
+async function startCarnet(): Promise<Server> {
+  const port = await freePort()
+  const log = openSync(join(dir, 'carnet.log'), 'w')
+  const [command, ...rest] = serverCommand()
+  const proc = spawn(command!, rest, {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: join(dir, 'bench.db'),
+      SITE_URL: 'http://127.0.0.1',
+      LOG_LEVEL: args['log-level'],
+      PAGE_CACHE: 'on',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', log, 'inherit'],
+  })
+  const base = `http://127.0.0.1:${port}`
+  await waitForServer(proc, base)
+  return { name: 'Carnet', base, proc, pids: () => [proc.pid!] }
+}
+
+async function startHello(): Promise<Server> {
+  const port = await freePort()
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/hello.ts'], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const base = `http://127.0.0.1:${port}`
+  await waitForServer(proc, base)
+  return { name: 'bare Fastify', base, proc, pids: () => [proc.pid!] }
+}
+
+/** The raw bytes and headers Carnet answers for `path` (its br copy when the client offers br). */
+async function rawAnswer(base: string): Promise<{ body: Buffer; type: string; encoding?: string }> {
+  return new Promise((resolve, reject) => {
+    request(`${base}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () =>
+        resolve({ body: Buffer.concat(chunks), type: String(res.headers['content-type']), encoding: res.headers['content-encoding'] }),
+      )
+    })
+      .on('error', reject)
+      .end()
+  })
+}
+
+async function startNginx(answer: { body: Buffer; type: string; encoding?: string }): Promise<Server> {
+  const port = await freePort()
+  writeFileSync(join(dir, 'page'), answer.body)
+  const conf = `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log ${dir}/nginx-access.log combined;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  server {
+    listen 127.0.0.1:${port};
+    root ${dir};
+    location / {
+      default_type "${answer.type}";
+      ${answer.encoding ? `add_header content-encoding ${answer.encoding};` : ''}
+      try_files /page =404;
+    }
+  }
+}
+`
+  writeFileSync(join(dir, 'nginx.conf'), conf)
+  const proc = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', join(dir, 'nginx-error.log')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const base = `http://127.0.0.1:${port}`
+  await waitForServer(proc, base)
+  const children = () => readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  return { name: 'nginx', base, proc, pids: () => [proc.pid!, ...children()] }
+}
+
+async function measure(server: Server, url: string): Promise<{ cpuUs: number; reqPerSec: number; answered: number }> {
+  const opts = { url, connections: Number(args.connections), headers }
+  await autocannon({ ...opts, duration: 1 })
+  const cpu = () => server.pids().reduce((sum, pid) => sum + cpuMs(pid), 0)
+  const cpu0 = cpu()
+  const r = await autocannon({ ...opts, duration: Number(args.seconds) })
+  const answered = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
+  if (r['2xx'] !== answered) throw new Error(`${server.name}: ${answered - r['2xx']} answers were not 200`)
+  return { cpuUs: ((cpu() - cpu0) * 1000) / answered, reqPerSec: answered / Number(args.seconds), answered }
+}
+
+async function stop(server: Server): Promise<void> {
+  if (server.proc.exitCode !== null) return
+  const exited = new Promise((r) => server.proc.once('exit', r))
+  server.proc.kill(server.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM')
+  await exited
+}
+
+const started: Server[] = []
+process.on('exit', () => started.forEach((s) => s.proc.exitCode === null && s.proc.kill(s.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM')))
+const hello = await startHello()
+started.push(hello)
+const carnet = await startCarnet()
+started.push(carnet)
+const nginx = await startNginx(await rawAnswer(carnet.base))
+started.push(nginx)
+const figures: Record<string, { cpuUs: number; reqPerSec: number }[]> = { 'bare Fastify': [], Carnet: [], nginx: [] }
+let carnetRequests = 0
+// The log holds the requests of start-up (waitForServer, rawAnswer) and the warm-ups too: counted here.
+carnetRequests += 2
+for (let round = 0; round < Number(args.rounds); round++) {
+  for (const server of [hello, carnet, nginx]) {
+    const url = server === hello ? `${hello.base}/` : `${server.base}${path}`
+    const f = await measure(server, url)
+    figures[server.name]!.push(f)
+    if (server === carnet) carnetRequests += f.answered
+  }
+}
+const carnetPeakMb = memory(carnet.proc.pid!).peakMb
+await Promise.all([stop(hello), stop(carnet), stop(nginx)])
+spawnSync('sync')
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const range = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`
+console.log(
+  `\nNode ${process.version}, ${path} (page cache on, LOG_LEVEL=${args['log-level']}, Accept-Encoding: ${args['accept-encoding']}), c=${args.connections}, ${args.rounds} rounds of ${args.seconds} s each\n`,
+)
+console.log('| server | req/s (median) | CPU µs per response (median, range) |\n| --- | --- | --- |')
+for (const [name, fs] of Object.entries(figures))
+  console.log(
+    `| ${name} | ${Math.round(median(fs.map((f) => f.reqPerSec)))} | ${Math.round(median(fs.map((f) => f.cpuUs)))} (${range(fs.map((f) => f.cpuUs))}) |`,
+  )
+const m = (name: string) => median(figures[name]!.map((f) => f.cpuUs))
+console.log(
+  `\nCarnet / bare Fastify: ${(m('Carnet') / m('bare Fastify')).toFixed(2)}x (goal ≤ 1.5x); Carnet / nginx: ${(m('Carnet') / m('nginx')).toFixed(2)}x (goal ≤ 2x); Carnet's peak RSS ${carnetPeakMb.toFixed(0)} MB`,
+)
+const lines = readFileSync(join(dir, 'carnet.log'), 'utf8').split('\n').filter(Boolean)
+const access = lines.filter((l) => l.includes('"msg":"access"') || l.includes('"msg":"request completed"')).length
+console.log(
+  `Carnet's log: ${lines.length} lines, ${access} access lines for ~${carnetRequests} requests (autocannon's count; its last in-flight requests may add a few)`,
+)
+rmSync(dir, { recursive: true, force: true })

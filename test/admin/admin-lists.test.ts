@@ -1,0 +1,207 @@
+// The admin's long lists at any size (issue 27): the comment list's post filter is a text field, never a list
+// of every post; the comment and post lists are paged by key (each page after the last row of the one before),
+// and walking them forwards and backwards shows every row once, in order.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
+import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+
+const POSTS = 300
+const base = Date.parse('2024-01-01T00:00:00Z')
+const iso = (minutes: number) => new Date(base + minutes * 60_000).toISOString()
+
+describe('admin lists of a big blog', () => {
+  let blog: TestBlog
+  let admin: AdminClient
+  const postIds: number[] = []
+  beforeAll(async () => {
+    blog = await buildTestApp({ demo: false })
+    await createAdmin(blog.app)
+    admin = await signedIn(blog.app)
+    for (let i = 0; i < POSTS; i++) {
+      const { id } = await blog.app.db
+        .insertInto('posts')
+        .values({
+          slug: `note-numero-${i}`,
+          title: `Carnet ${i} ${i % 2 ? 'pluvieux' : 'ensoleillé'}`,
+          status: 'published',
+          // Some share a date: the id orders them.
+          published_at: iso(Math.floor(i / 3) * 60),
+          created_at: iso(0),
+          updated_at: iso(0),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      postIds.push(id)
+    }
+    // One approved comment per post, several at the same instant.
+    await blog.app.db
+      .insertInto('comments')
+      .values(
+        postIds.map((postId, i) => ({
+          post_id: postId,
+          parent_id: null,
+          author_name: `Lecteur ${i}`,
+          author_email: null,
+          author_url: null,
+          body: `Commentaire ${i}`,
+          status: 'approved' as const,
+          created_at: iso(Math.floor(i / 4)),
+          ip: null,
+        })),
+      )
+      .execute()
+  })
+  afterAll(() => blog.close())
+
+  /** Follows a list's "next" links from `url`; returns each page's items. */
+  async function walk(url: string, itemOf: RegExp, link: 'next' | 'previous'): Promise<{ pages: string[][]; urls: string[] }> {
+    const pages: string[][] = []
+    const urls: string[] = []
+    let next: string | null = url
+    while (next && pages.length < 50) {
+      urls.push(next)
+      const res = await admin.get(next)
+      expect(res.statusCode).toBe(200)
+      pages.push([...res.body.matchAll(itemOf)].map((m) => m[1]!))
+      next = new RegExp(`<a class="${link}"[^>]* href="([^"]+)"`).exec(res.body)?.[1]?.replaceAll('&amp;', '&') ?? null
+    }
+    return { pages, urls }
+  }
+
+  it("the comment list's post filter lists no posts: it is a text field", async () => {
+    const page = await admin.get('/admin/comments?status=approved')
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toMatch(/<input type="search" id="post-filter" name="find"/)
+    // No <option> per post (there are 300 with comments): only the bulk actions' few.
+    expect([...page.body.matchAll(/<option /g)].length).toBeLessThan(5)
+    // A post whose comment is not on this page is named nowhere on it.
+    expect(page.body).not.toContain('Carnet 3 pluvieux')
+  })
+
+  it('filters by a post given by its id, its slug, its address or words of its title', async () => {
+    const id = postIds[123]!
+    for (const typed of [
+      String(id),
+      'note-numero-123',
+      'http://blog.test/archive/2024/01/06/note-numero-123.html',
+      'carnet 123 PLUVIEUX',
+    ]) {
+      const res = await admin.get(`/admin/comments?status=approved&find=${encodeURIComponent(typed)}`)
+      expect(res.statusCode, typed).toBe(303)
+      expect(res.headers.location).toBe(`/admin/comments?status=approved&post=${id}`)
+    }
+    const filtered = await admin.get(`/admin/comments?status=approved&post=${id}`)
+    expect([...filtered.body.matchAll(/<li class="moderation-item"/g)]).toHaveLength(1)
+    expect(filtered.body).toContain('Commentaire 123')
+    expect(filtered.body).toContain('Carnet 123 pluvieux')
+  })
+
+  it('offers the posts a few words match, and says so when none does', async () => {
+    const several = await admin.get(`/admin/comments?status=approved&find=${encodeURIComponent('carnet 12')}`)
+    expect(several.statusCode).toBe(200)
+    // Carnet 12, 112, 120–129 and 212: 13 posts, newest first, as links that filter.
+    const links = [...several.body.matchAll(/<li><a href="\/admin\/comments\?status=approved&amp;post=(\d+)">/g)].map((m) => Number(m[1]))
+    expect(links).toEqual([212, 129, 128, 127, 126, 125, 124, 123, 122, 121, 120, 112, 12].map((i) => postIds[i]))
+    // What was typed stays in the field.
+    expect(several.body).toContain('name="find" value="carnet 12"')
+    const none = await admin.get('/admin/comments?status=approved&find=introuvable')
+    expect(none.body).toContain('Aucune note ne correspond.')
+  })
+
+  it('pages the comment list by key: every comment once, newest first, forwards and backwards', async () => {
+    const item = /<li class="moderation-item" id="c(\d+)"/g
+    const forwards = await walk('/admin/comments?status=approved', item, 'next')
+    expect(forwards.pages.map((p) => p.length)).toEqual([50, 50, 50, 50, 50, 50])
+    const ids = forwards.pages.flat().map(Number)
+    const expected = await blog.app.db
+      .selectFrom('comments')
+      .select('id')
+      .where('status', '=', 'approved')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute()
+    expect(ids).toEqual(expected.map((r) => r.id))
+    // Back from the last page to the first: the same pages, in reverse.
+    const backwards = await walk(forwards.urls.at(-1)!, item, 'previous')
+    expect(backwards.pages.map((p) => p.map(Number))).toEqual(forwards.pages.map((p) => p.map(Number)).reverse())
+    // A page's address is where it starts, not an OFFSET: an old numbered address shows the first page.
+    const old = await admin.get('/admin/comments?status=approved&page=3')
+    expect([...old.body.matchAll(item)].map((m) => Number(m[1]))).toEqual(ids.slice(0, 50))
+  })
+
+  it('pages the post list by key the same way', async () => {
+    const item = /<td class="col-title"><a href="\/admin\/posts\/(\d+)"/g
+    const forwards = await walk('/admin/posts', item, 'next')
+    const ids = forwards.pages.flat().map(Number)
+    expect(new Set(ids).size).toBe(POSTS)
+    expect(ids).toEqual([...postIds].sort((a, b) => b - a))
+    const backwards = await walk(forwards.urls.at(-1)!, item, 'previous')
+    expect(
+      backwards.pages
+        .flat()
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([...postIds].sort((a, b) => a - b))
+  })
+
+  it('pages the outbox by key, and finds the post whose subscriptions to show by what is typed', async () => {
+    await blog.app.db
+      .insertInto('mail_outbox')
+      .values(
+        Array.from({ length: 120 }, (_, i) => ({
+          kind: 'notify' as const,
+          recipient: `r${i}@example.org`,
+          lang: 'fr',
+          subject: `Courrier ${i}`,
+          text_body: '',
+          html_body: '',
+          message_id: `<m${i}@blog.test>`,
+          status: i % 3 ? ('sent' as const) : ('cancelled' as const),
+          next_attempt_at: iso(0),
+          created_at: iso(i),
+          sent_at: iso(i),
+        })),
+      )
+      .execute()
+    const subject = /dir="auto">Courrier (\d+)</g
+    const all = await walk('/admin/mail', subject, 'next')
+    expect(all.pages.flat().map(Number)).toEqual(Array.from({ length: 120 }, (_, i) => 119 - i))
+    const cancelled = await walk('/admin/mail?status=cancelled', subject, 'next')
+    expect(cancelled.pages.flat().map(Number)).toEqual(Array.from({ length: 40 }, (_, i) => 117 - 3 * i))
+    // No list of posts to choose from: a field, and the post found by its slug.
+    const page = await admin.get('/admin/mail')
+    expect([...page.body.matchAll(/<option /g)]).toHaveLength(0)
+    const found = await admin.get('/admin/mail?find=note-numero-42')
+    expect(found.statusCode).toBe(303)
+    expect(found.headers.location).toBe(`/admin/mail?post=${postIds[42]}#subscriptions`)
+  })
+
+  it('pages the media library by key, 30 images a page', async () => {
+    await blog.app.db
+      .insertInto('media')
+      .values(
+        Array.from({ length: 70 }, (_, i) => {
+          const hash = i.toString(16).padStart(32, '0')
+          // Some added at the same instant: the id orders them.
+          return {
+            hash,
+            name: `${hash}-640x480.jpg`,
+            type: 'image/jpeg',
+            width: 640,
+            height: 480,
+            bytes: 1,
+            created_at: iso(Math.floor(i / 2)),
+          }
+        }),
+      )
+      .execute()
+    const item = /<li class="media-item" id="media-(\d+)"/g
+    const forwards = await walk('/admin/media', item, 'next')
+    expect(forwards.pages.map((p) => p.length)).toEqual([30, 30, 10])
+    const ids = forwards.pages.flat().map(Number)
+    const expected = await blog.app.db.selectFrom('media').select('id').orderBy('created_at', 'desc').orderBy('id', 'desc').execute()
+    expect(ids).toEqual(expected.map((r) => r.id))
+    const backwards = await walk(forwards.urls.at(-1)!, item, 'previous')
+    expect(backwards.pages.map((p) => p.map(Number))).toEqual(forwards.pages.map((p) => p.map(Number)).reverse())
+  })
+})
