@@ -37,13 +37,6 @@ export const listPublished = compiled((db, p: { now: string; limit: number; offs
     .offset(p.offset),
 )
 
-export const countPublished = compiled((db, p: { now: string }) =>
-  db
-    .selectFrom('posts as p')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => visibleToReaders(eb, p.now)),
-)
-
 export const listPublishedInRange = compiled((db, p: { now: string; from: string; to: string; limit: number; offset: number }) =>
   db
     .selectFrom('posts as p')
@@ -56,15 +49,6 @@ export const listPublishedInRange = compiled((db, p: { now: string; from: string
     .orderBy('p.id', 'desc')
     .limit(p.limit)
     .offset(p.offset),
-)
-
-export const countPublishedInRange = compiled((db, p: { now: string; from: string; to: string }) =>
-  db
-    .selectFrom('posts as p')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => visibleToReaders(eb, p.now))
-    .where('p.published_at', '>=', p.from)
-    .where('p.published_at', '<', p.to),
 )
 
 export const findCategoryBySlug = compiled((db, p: { slug: string }) =>
@@ -83,18 +67,6 @@ export const listPublishedInCategory = compiled((db, p: { now: string; categoryI
     .orderBy('p.id', 'desc')
     .limit(p.limit)
     .offset(p.offset),
-)
-
-export const countPublishedInCategory = compiled((db, p: { now: string; categoryId: number }) =>
-  db
-    .selectFrom('post_categories as pc')
-    // CROSS JOIN keeps this order in SQLite: walk the category's rows, then look each post up by id. With an
-    // inner join the planner may walk every published post and probe the category for each.
-    .crossJoin('posts as p')
-    .whereRef('p.id', '=', 'pc.post_id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('pc.category_id', '=', p.categoryId)
-    .where((eb) => visibleToReaders(eb, p.now)),
 )
 
 /** Any post by slug, whatever its status: the route decides who may see it. */
@@ -315,18 +287,6 @@ export type CommentRow = Awaited<ReturnType<typeof approvedComments>>[number]
 
 // ---- Sidebar ----
 
-export const categoriesWithCounts = compiled((db, p: { now: string }) =>
-  db
-    .selectFrom('categories as c')
-    .innerJoin('post_categories as pc', 'pc.category_id', 'c.id')
-    .innerJoin('posts as p', 'p.id', 'pc.post_id')
-    .select(['c.name', 'c.slug'])
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where((eb) => visibleToReaders(eb, p.now))
-    .groupBy(['c.id', 'c.name', 'c.slug'])
-    .orderBy('c.name'),
-)
-
 const firstPublishedQuery = compiled((db, p: { now: string }) =>
   db
     .selectFrom('posts as p')
@@ -358,8 +318,8 @@ const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
 
 /**
  * How many visible posts fall in each [from, to) range, in one statement: for each range SQLite counts a slice
- * of the (status, published_at) index. The sidebar asks for the months of
- * the blog's time zone, which SQL cannot compute portably but JavaScript can give as UTC ranges.
+ * of the (status, published_at) index. Only for short ranges (src/content/post-counts.ts asks for the hours
+ * between a UTC month's start and the blog's time zone's): a long one walks every post in it.
  */
 export async function countsInRanges(db: Db, now: string, ranges: ReadonlyArray<readonly [string, string]>) {
   const rows = await countsInRangesQuery(db, { now, ranges: jsonList(ranges) })
