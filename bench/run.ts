@@ -10,7 +10,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import autocannon, { type Options, type Result } from 'autocannon'
 import { startBenchPostgres, type BenchPostgres } from './postgres.ts'
-import { cpuMs, freePort, memory, serverCommand, waitForServer } from './process.ts'
+import { cpuMs, freePort, memory, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
 import type { BenchManifest } from './seed.ts'
 
 const { values: args } = parseArgs({
@@ -235,13 +235,8 @@ async function settle(manifest: BenchManifest): Promise<number> {
   return server.startupMs
 }
 
-/** The addresses of every post, from the sitemap (absolute URLs on SITE_URL, http://127.0.0.1). */
-async function postPaths(base: string): Promise<string[]> {
-  const xml = await (await fetch(`${base}/sitemap.xml`)).text()
-  const paths = [...xml.matchAll(/<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g)].map((m) => m[1]!)
-  if (paths.length === 0) throw new Error('no post in /sitemap.xml')
-  return paths
-}
+/** The addresses of every post, from the sitemap index and its files. */
+const postPaths = sitemapPostPaths
 
 /** Where one server's figures run: a fresh copy of the blog, so that comment posting leaves no trace. */
 interface Target {
