@@ -3,7 +3,7 @@
 // and compiling them anew on every request cost more than running them.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
-import { jsonNumbers, jsonPairs } from '../db/portable.ts'
+import { jsonNumbers } from '../db/portable.ts'
 import type { Database, PostsTable } from '../db/schema.ts'
 import { visibleToReaders } from './visibility.ts'
 
@@ -297,33 +297,6 @@ const firstPublishedQuery = compiled((db, p: { now: string }) =>
 /** Publication time of the oldest visible post (where the month archive starts), or null. */
 export async function firstPublished(db: Db, now: string): Promise<string | null> {
   return (await firstPublishedQuery.first(db, { now }))?.first ?? null
-}
-
-const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
-  db
-    .selectFrom(jsonPairs(db, p.ranges).as('r'))
-    .select('r.key as range')
-    // A correlated count per range, so that SQLite walks the ranges and searches the index for each (a join
-    // would let it walk every published post and test each range).
-    .select((eb) =>
-      eb
-        .selectFrom('posts as p')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where((eb) => visibleToReaders(eb, p.now))
-        .whereRef('p.published_at', '>=', 'r.first')
-        .whereRef('p.published_at', '<', 'r.second')
-        .as('count'),
-    ),
-)
-
-/**
- * How many visible posts fall in each [from, to) range, in one statement: for each range SQLite counts a slice
- * of the (status, published_at) index. Only for short ranges (src/content/post-counts.ts asks for the hours
- * between a UTC month's start and the blog's time zone's): a long one walks every post in it.
- */
-export async function countsInRanges(db: Db, now: string, ranges: ReadonlyArray<readonly [string, string]>) {
-  const rows = await countsInRangesQuery(db, { now, ranges: jsonList(ranges) })
-  return new Map(rows.map((r) => [Number(r.range), Number(r.count)]))
 }
 
 export const recentPosts = compiled((db, p: { now: string; limit: number }) =>
