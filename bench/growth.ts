@@ -405,10 +405,12 @@ function report(results: Measured[]) {
       const r = (a: Array<number | undefined>) => (a[0] && a[1] ? ` | ${(a[1] / a[0]).toFixed(1)}×` : ratio ? ' | –' : '')
       console.log(`| ${name} | ${cold.map(cell).join(' | ')}${r(cold)} | ${after.map(cell).join(' | ')}${r(after)} |`)
     }
+    const cols = (label: string) => head.map((h) => `${h}: ${label}`).join(' | ')
+    const align = head.map(() => '---:').join('|')
     console.log(
-      `\n| moment | ${head.map((h) => `${h}: event loop max`).join(' | ')} | ${head.map((h) => `${h}: robots.txt meanwhile`).join(' | ')} | ${head.map((h) => `${h}: home after`).join(' | ')} |`,
+      `\n| moment | ${cols('event loop max')} | ${cols('during search')} | ${cols('robots.txt meanwhile')} | ${cols('home after')} |`,
     )
-    console.log(`|---|${head.map(() => '---:').join('|')}|${head.map(() => '---:').join('|')}|${head.map(() => '---:').join('|')}|`)
+    console.log(`|---|${align}|${align}|${align}|${align}|`)
     for (const name of mine[0]!.moments.map((m) => m.name)) {
       const ms = mine.map((r) => r.moments.find((m) => m.name === name)!)
       console.log(

@@ -4,7 +4,7 @@
 // - /sitemap-posts-<n>.xml: the visible posts, oldest first, numbered: a new post changes only the last file, and
 //   older files keep their lastmod (a crawler skips them).
 // Each address comes with the time its page last changed (a post: its publication, edit or last approved comment;
-// a list: the latest of its posts'). Paged lists (?page=N) are left out: they only repeat the posts' own pages.
+// the home page and a month: the latest of their posts'; a category: the latest of those on its first page). Paged lists (?page=N) are left out: they only repeat the posts' own pages.
 // Every file is a CACHEABLE route of its own (kept by the page cache until the next write). What the index and
 // the lists need, the files' lastmods, comes from one walk over the visible posts per freshness generation, in
 // batches with a rest between them: a blog of 100,000 posts never holds the event loop for more than one batch.
@@ -15,7 +15,8 @@ import { setImmediate as rest } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { CACHEABLE } from '../cache/policy.ts'
 import { compiled } from '../db/compiled.ts'
-import { categoriesOfPosts } from '../content/posts.repository.ts'
+import { categoriesWithCounts } from '../content/post-counts.ts'
+import { listPublishedInCategory } from '../content/posts.repository.ts'
 import { visibleToReaders } from '../content/visibility.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { categoryPath, monthPath, postPath } from '../lib/urls.ts'
@@ -111,13 +112,12 @@ function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
     let home: string | undefined
     let previous: Cursor = { at: '', id: 0 }
     let n = 0
+    // Each post's last change, for the categories below: held only while this runs.
+    const changed = new Map<number, string>()
     for await (const rows of walkPosts(app, now)) {
-      const categoriesOf = await categoriesOfPosts(
-        app.db,
-        rows.map((r) => r.id),
-      )
       for (const p of rows) {
         const lastmod = postLastmod(p)
+        changed.set(p.id, lastmod)
         if (n++ % perFile === 0) postFiles.push({ from: previous, lastmod })
         const file = postFiles.at(-1)!
         file.lastmod = later(file.lastmod, lastmod)
@@ -125,12 +125,17 @@ function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
         const { year, month } = zonedParts(p.published_at!, tz)
         const path = monthPath(year, month)
         months.set(path, later(lastmod, months.get(path)))
-        for (const c of categoriesOf.get(p.id) ?? []) {
-          const path = categoryPath(c.slug)
-          categories.set(path, later(lastmod, categories.get(path)))
-        }
         previous = { at: p.published_at!, id: p.id }
       }
+    }
+    // A category's address is its first page: it changes with the posts listed there (their titles, excerpts,
+    // comment counts), read from the kept counts and one page of the category each.
+    const perPage = app.settings.get().postsPerPage
+    for (const c of await categoriesWithCounts(app.db, now)) {
+      const listed = await listPublishedInCategory(app.db, { now, categoryId: c.id, limit: perPage, offset: 0 })
+      const lastmod = listed.reduce<string | undefined>((m, p) => later(changed.get(p.id) ?? p.published_at!, m), undefined)
+      if (lastmod) categories.set(categoryPath(c.slug), lastmod)
+      await rest()
     }
     const byPath = (a: SitemapUrl, b: SitemapUrl) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
     const urls = (m: Map<string, string>) => [...m].map(([path, lastmod]) => ({ path, lastmod }))

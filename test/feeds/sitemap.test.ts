@@ -14,8 +14,8 @@ describe('sitemap index', () => {
   let blog: TestBlog
   const paths: string[] = []
 
-  const publish = async (title: string, at: string) => {
-    const { slug } = await createPost(blog.app.db, { title, body: 'x', status: 'published', publishedAt: at, createdAt: at })
+  const publish = async (title: string, at: string, categories: string[] = []) => {
+    const { slug } = await createPost(blog.app.db, { title, body: 'x', status: 'published', publishedAt: at, createdAt: at, categories })
     paths.push(postPath({ slug, published_at: at }, TZ))
     return slug
   }
@@ -23,7 +23,7 @@ describe('sitemap index', () => {
   beforeAll(async () => {
     blog = await buildTestApp({ demo: false, build: { sitemapUrlsPerFile: PER_FILE } })
     // PER_FILE + 1 visible posts, oldest first, in three months; a draft and a scheduled post that no file lists.
-    await publish('Premier', '2016-01-05T10:00:00.000Z')
+    await publish('Premier', '2016-01-05T10:00:00.000Z', ['Voyages'])
     await publish('Deuxième', '2016-01-20T10:00:00.000Z')
     await publish('Troisième', '2016-02-10T10:00:00.000Z')
     await publish('Quatrième', '2016-03-01T10:00:00.000Z')
@@ -70,8 +70,8 @@ describe('sitemap index', () => {
 
   it('points to files of at most N addresses each, every visible page once, with their last changes', async () => {
     expect(await index()).toEqual([
-      // The home page and the three months (newest first): four addresses, two files; January's last change is
-      // the comment's.
+      // The home page, the category and the three months (newest first): five addresses, two files; January's
+      // last change is the comment's.
       { path: '/sitemap-lists-1.xml', lastmod: '2016-04-01T08:00:00Z' },
       { path: '/sitemap-lists-2.xml', lastmod: '2016-04-01T08:00:00Z' },
       // N + 1 posts: two files, the first with the comment's time.
@@ -86,13 +86,15 @@ describe('sitemap index', () => {
     expect(await file('/sitemap-posts-2.xml')).toEqual([{ path: paths[3], lastmod: '2016-03-01T10:00:00Z' }])
     expect([...(await file('/sitemap-lists-1.xml')), ...(await file('/sitemap-lists-2.xml'))]).toEqual([
       { path: '/', lastmod: '2016-04-01T08:00:00Z' },
+      // A category changes with the posts on its first page.
+      { path: '/category/voyages', lastmod: '2016-01-05T10:00:00Z' },
       { path: '/archive/2016/03/', lastmod: '2016-03-01T10:00:00Z' },
       { path: '/archive/2016/02/', lastmod: '2016-02-10T10:00:00Z' },
       { path: '/archive/2016/01/', lastmod: '2016-04-01T08:00:00Z' },
     ])
     // Every address answers, and none is a hidden post.
     const all = await allSitemapUrls(blog.app)
-    expect(all).toHaveLength(8)
+    expect(all).toHaveLength(9)
     for (const u of all) expect((await blog.app.inject(u.loc.replace(SITE, ''))).statusCode, u.loc).toBe(200)
     expect(JSON.stringify(all)).not.toMatch(/cache/)
   })
