@@ -2,6 +2,7 @@
 // (perf_hooks.monitorEventLoopDelay, 10 ms resolution), read and reset over the IPC channel the bench opened.
 // Plain JavaScript: the server runs compiled code, without tsx. It holds nothing open (the channel is unref'd).
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import process from 'node:process'
 
 const histogram = monitorEventLoopDelay({ resolution: 10 })
 histogram.enable()

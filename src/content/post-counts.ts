@@ -137,5 +137,7 @@ export async function categoriesWithCounts(db: Db, now: string) {
   const [rows, future] = await Promise.all([categoryCountsQuery(db, {}), scheduled(db, now)])
   const notDue = new Map<number, number>()
   for (const r of future) if (r.category_id !== null) notDue.set(r.category_id, (notDue.get(r.category_id) ?? 0) + 1)
-  return rows.map((c) => ({ id: c.id, name: c.name, slug: c.slug, count: Number(c.posts) - (notDue.get(c.id) ?? 0) })).filter((c) => c.count > 0)
+  return rows
+    .map((c) => ({ id: c.id, name: c.name, slug: c.slug, count: Number(c.posts) - (notDue.get(c.id) ?? 0) }))
+    .filter((c) => c.count > 0)
 }
