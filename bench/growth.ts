@@ -142,9 +142,14 @@ async function startServer(env: Record<string, string>): Promise<Server> {
       PORT: String(port),
       HOST: '127.0.0.1',
     },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })
-  proc.on('exit', (code, signal) => code !== 0 && signal !== 'SIGTERM' && console.error(`the server on ${port} exited: ${code ?? signal}`))
+  // Its log (warnings and errors only) is kept to tell why, should it exit.
+  let log = ''
+  proc.stdout!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-2000)))
+  proc.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM') console.error(`the server on ${port} exited: ${code ?? signal}\n${log}`)
+  })
   // Listening, without asking for a page: the first page asked is then measured cold.
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`the server exited with ${proc.exitCode}`)
