@@ -68,3 +68,18 @@ export function memory(pid: number): { peakMb: number; rssMb: number } {
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN)
   return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 }
 }
+
+/**
+ * The addresses of every post, from the sitemap index (/sitemap.xml) and its posts' files (absolute URLs on
+ * SITE_URL, http://127.0.0.1), oldest first.
+ */
+export async function sitemapPostPaths(base: string): Promise<string[]> {
+  const index = await (await fetch(`${base}/sitemap.xml`)).text()
+  const paths: string[] = []
+  for (const [, file] of index.matchAll(/<loc>https?:\/\/[^/<]+(\/sitemap-posts-\d+\.xml)<\/loc>/g)) {
+    const xml = await (await fetch(base + file)).text()
+    paths.push(...[...xml.matchAll(/<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g)].map((m) => m[1]!))
+  }
+  if (paths.length === 0) throw new Error('no post in /sitemap.xml')
+  return paths
+}

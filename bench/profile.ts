@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { startBenchPostgres } from './postgres.ts'
-import { cpuMs, freePort, serverCommand, waitForServer } from './process.ts'
+import { cpuMs, freePort, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -70,13 +70,7 @@ const base = `http://127.0.0.1:${port}`
 await waitForServer(proc, base)
 let n = 0
 let next = 0
-const everyPost = args['every-post']
-  ? [
-      ...(await (await fetch(`${base}/sitemap.xml`)).text()).matchAll(
-        /<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g,
-      ),
-    ].map((m) => m[1]!)
-  : null
+const everyPost = args['every-post'] ? await sitemapPostPaths(base) : null
 const opts = {
   url: base + args.path,
   connections: Number(args.connections),

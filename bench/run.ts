@@ -10,7 +10,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import autocannon, { type Options, type Result } from 'autocannon'
 import { startBenchPostgres, type BenchPostgres } from './postgres.ts'
-import { cpuMs, freePort, memory, serverCommand, waitForServer } from './process.ts'
+import { cpuMs, freePort, memory, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
 import type { BenchManifest } from './seed.ts'
 
 const { values: args } = parseArgs({
@@ -20,8 +20,10 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'bench/out/bench.db' },
     /** on, off, or both (the uncached figures of the post, home and heavy post pages beside the cached ones). */
     'page-cache': { type: 'string', default: 'both' },
-    /** Compare 1,000 posts / 20,000 comments with 100,000 posts / 1,000,000 comments. */
+    /** The growth benchmark (bench/growth.ts): first answers, event loop and memory, demo beside 100k posts. */
     growth: { type: 'boolean', default: false },
+    /** With --growth: instead, req/s of the same pages at 1,000 posts and at 100,000 posts / 1,000,000 comments. */
+    throughput: { type: 'boolean', default: false },
     /** Scenario names to run, separated by `;` (names hold commas), default: all. */
     only: { type: 'string', default: '' },
     /** What GET requests accept, as Chromium sends it; `identity` measures uncompressed pages. */
@@ -35,6 +37,11 @@ const { values: args } = parseArgs({
   },
 })
 if (!['sqlite', 'postgres', 'both'].includes(args.database!)) throw new Error('--database is sqlite, postgres or both')
+if (args.growth && !args.throughput) {
+  // The growth benchmark is a script of its own; this command runs it with the same database choice.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/growth.ts', '--database', args.database!], { stdio: 'inherit' })
+  process.exit(r.status ?? 1)
+}
 const DATABASES: Database[] = args.database === 'both' ? ['sqlite', 'postgres'] : [args.database as Database]
 const DURATION = Number(args.duration)
 const CONNECTIONS = Number(args.connections)
@@ -235,13 +242,8 @@ async function settle(manifest: BenchManifest): Promise<number> {
   return server.startupMs
 }
 
-/** The addresses of every post, from the sitemap (absolute URLs on SITE_URL, http://127.0.0.1). */
-async function postPaths(base: string): Promise<string[]> {
-  const xml = await (await fetch(`${base}/sitemap.xml`)).text()
-  const paths = [...xml.matchAll(/<loc>https?:\/\/[^/<]+(\/archive\/\d{4}\/\d\d\/\d\d\/[^<]+\.html)<\/loc>/g)].map((m) => m[1]!)
-  if (paths.length === 0) throw new Error('no post in /sitemap.xml')
-  return paths
-}
+/** The addresses of every post, from the sitemap index and its files. */
+const postPaths = sitemapPostPaths
 
 /** Where one server's figures run: a fresh copy of the blog, so that comment posting leaves no trace. */
 interface Target {

@@ -1,12 +1,15 @@
 // Generates a blog for the benchmarks: `npm run bench:seed -- --posts N --comments M [--db path]`.
 // French text from word lists, categories, tags, comment threads with replies, a post with 10,000 comments and a
-// few with thousands, a post with exactly 2, drafts and scheduled posts. Rows go in through better-sqlite3's
-// prepared statements in large transactions (the app's Kysely layer is for pages, not for a million rows).
-// Deterministic: the same arguments give the same blog. Writes `<db>.json` with the addresses the benchmark
-// requests.
+// few with thousands, a post with exactly 2, drafts and scheduled posts. Rows go in through bench/seed-sink.ts, into
+// a SQLite file or straight into an empty PostgreSQL database (`--db postgres://…`), in large transactions with the
+// triggers and secondary indexes set aside until the end (the app's Kysely layer is for pages, not for a million
+// rows). Deterministic: the same arguments give the same blog. Writes `<db>.json` (PostgreSQL: `--manifest`,
+// default bench/out/postgres.json) with the addresses the benchmark requests.
 import { rmSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { openBlog } from '../src/blog.ts'
+import { redactUrl } from '../src/db/postgres.ts'
+import { postgresSink, sqliteSink } from './seed-sink.ts'
 import { slugify } from '../src/lib/slug.ts'
 import { categoryPath, monthPath, postPath } from '../src/lib/urls.ts'
 import { zonedParts } from '../src/lib/time.ts'
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     comments: { type: 'string', default: '' },
     db: { type: 'string', default: 'bench/out/bench.db' },
     quiet: { type: 'boolean', default: false },
+    manifest: { type: 'string' },
   },
 })
 const POSTS = Number(args.posts)
@@ -66,41 +70,23 @@ const person = () => `${pick(FIRST_NAMES)} ${pick(LAST_NAMES)}`
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 // ---- the database ----
-rmSync(args.db, { force: true })
-rmSync(`${args.db}-wal`, { force: true })
-rmSync(`${args.db}-shm`, { force: true })
+const postgres = /^postgres(ql)?:\/\//.test(args.db!)
+if (!postgres) for (const f of [args.db!, `${args.db}-wal`, `${args.db}-shm`]) rmSync(f, { force: true })
 const started = Date.now()
-const { sqlite: maybeSqlite, db } = await openBlog({
-  databasePath: args.db,
+const { sqlite, db } = await openBlog({
+  databasePath: args.db!,
   initialSettings: { title: 'Carnet de bord', description: 'Un blog généré pour les mesures.', language: 'fr', timezone: TIME_ZONE },
   demoContent: false,
 })
-// The seed writes straight into a SQLite file (the bench copies it to PostgreSQL with the copy command).
-if (!maybeSqlite) throw new Error('bench:seed writes a SQLite file: give it a path')
-const sqlite = maybeSqlite
-// A throwaway database: no need to survive a crash while it is filled.
-sqlite.pragma('synchronous = OFF')
-
-const insertCategory = sqlite.prepare('insert into categories (name, slug, created_at) values (?, ?, ?)')
-const insertPost = sqlite.prepare(
-  `insert into posts (slug, title, body_source, body_html, excerpt, signature, status, published_at, comments_open,
-   created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-)
-const insertPostCategory = sqlite.prepare('insert into post_categories (post_id, category_id) values (?, ?)')
-const insertTag = sqlite.prepare('insert into post_tags (post_id, position, name) values (?, ?, ?)')
-const insertComment = sqlite.prepare(
-  `insert into comments (post_id, parent_id, author_name, author_email, author_url, body, status, created_at, ip)
-   values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-)
-
+const sink = sqlite ? sqliteSink(sqlite) : await postgresSink(args.db!)
 const epoch = Date.UTC(2010, 0, 1)
 const now = Date.now()
 const nowIso = new Date(now).toISOString()
 const categoryIds: number[] = []
-sqlite.transaction(() => {
-  for (const name of CATEGORIES)
-    categoryIds.push(Number(insertCategory.run(name, slugify(name), new Date(epoch).toISOString()).lastInsertRowid))
-})()
+for (const name of CATEGORIES) {
+  categoryIds.push(categoryIds.length + 1)
+  await sink.add('categories', [categoryIds.length, name, slugify(name), new Date(epoch).toISOString()])
+}
 
 // Posts, oldest first, spread evenly from 2010 to yesterday; 1 in 200 is a draft, the last 3 are scheduled.
 interface PostInfo {
@@ -112,8 +98,9 @@ interface PostInfo {
 const posts: PostInfo[] = []
 const span = now - 86_400_000 - epoch
 const BATCH = 5_000
+await sink.commit() // the categories
 for (let from = 0; from < POSTS; from += BATCH) {
-  sqlite.transaction(() => {
+  {
     for (let i = from; i < Math.min(POSTS, from + BATCH); i++) {
       const title = cap(
         `${pick(NOUNS)} ${pick(ADJECTIVES)} : ${pick(['le', 'la', 'un', 'une'])} ${pick(NOUNS)} ${pick(VERBS)} ${pick(NOUNS)}`,
@@ -125,30 +112,31 @@ for (let from = 0; from < POSTS; from += BATCH) {
       const publishedAt = scheduled
         ? new Date(now + (i - POSTS + 4) * 86_400_000).toISOString()
         : new Date(epoch + Math.floor((span * i) / POSTS) + int(3_600_000)).toISOString()
-      const id = Number(
-        insertPost.run(
-          slug,
-          title,
-          paragraphs.join('\n\n'),
-          paragraphs.map((p) => `<p>${escape(p)}</p>`).join('\n'),
-          paragraphs[0]!.slice(0, 240),
-          'La rédaction',
-          draft ? 'draft' : 'published',
-          draft ? null : publishedAt,
-          1,
-          publishedAt,
-          publishedAt,
-        ).lastInsertRowid,
-      )
+      const id = i + 1
+      await sink.add('posts', [
+        id,
+        slug,
+        title,
+        paragraphs.join('\n\n'),
+        paragraphs.map((p) => `<p>${escape(p)}</p>`).join('\n'),
+        paragraphs[0]!.slice(0, 240),
+        'La rédaction',
+        draft ? 'draft' : 'published',
+        draft ? null : publishedAt,
+        1,
+        publishedAt,
+        publishedAt,
+      ])
       const cats = new Set([pick(categoryIds)])
       if (random() < 0.4) cats.add(pick(categoryIds))
-      for (const c of cats) insertPostCategory.run(id, c)
+      for (const c of cats) await sink.add('post_categories', [id, c])
       const tags = new Set(Array.from({ length: int(4) }, () => pick(TAGS)))
       let position = 0
-      for (const t of tags) insertTag.run(id, position++, t)
+      for (const t of tags) await sink.add('post_tags', [id, position++, t])
       posts.push({ id, slug, publishedAt, visible: !draft && !scheduled })
     }
-  })()
+  }
+  await sink.commit()
 }
 log(`${POSTS} posts in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 
@@ -182,8 +170,9 @@ while (left > 0) {
 let written = 0
 const entries = [...plan]
 let i = 0
+let commentId = 0
 while (i < entries.length) {
-  sqlite.transaction(() => {
+  {
     let inBatch = 0
     while (i < entries.length && inBatch < 50_000) {
       const [post, n] = entries[i++]!
@@ -195,28 +184,31 @@ while (i < entries.length) {
         const r = random()
         const status = post === light || post === heavy ? 'approved' : r < 0.95 ? 'approved' : r < 0.98 ? 'pending' : 'spam'
         const name = person()
-        const id = Number(
-          insertComment.run(
-            post.id,
-            reply ? ids[ids.length - 1 - int(Math.min(ids.length, 5))]! : null,
-            name,
-            `${slugify(name)}@example.org`,
-            random() < 0.2 ? `https://${slugify(name)}.example.org/` : null,
-            paragraph(1 + int(4)),
-            status,
-            new Date(Math.min(now - 1000, t0 + step * (k + 1))).toISOString(),
-            '127.0.0.1',
-          ).lastInsertRowid,
-        )
+        const id = ++commentId
+        await sink.add('comments', [
+          id,
+          post.id,
+          reply ? ids[ids.length - 1 - int(Math.min(ids.length, 5))]! : null,
+          name,
+          `${slugify(name)}@example.org`,
+          random() < 0.2 ? `https://${slugify(name)}.example.org/` : null,
+          paragraph(1 + int(4)),
+          status,
+          new Date(Math.min(now - 1000, t0 + step * (k + 1))).toISOString(),
+          '127.0.0.1',
+        ])
         if (status === 'approved') ids.push(id)
       }
       inBatch += n
       written += n
     }
-  })()
+  }
+  await sink.commit()
   log(`${written} comments…`)
 }
-sqlite.pragma('wal_checkpoint(TRUNCATE)')
+const rebuilt = Date.now()
+await sink.finish()
+log(`indexes, triggers and kept tables rebuilt in ${((Date.now() - rebuilt) / 1000).toFixed(1)} s`)
 await db.destroy()
 
 const tz = TIME_ZONE
@@ -232,5 +224,7 @@ const manifest: BenchManifest = {
   category: categoryPath(slugify(CATEGORIES[0]!)),
   month: monthPath(year, month),
 }
-writeFileSync(`${args.db}.json`, `${JSON.stringify(manifest, null, 2)}\n`)
-log(`${POSTS} posts, ${written} comments in ${((Date.now() - started) / 1000).toFixed(1)} s → ${args.db} (as of ${nowIso})`)
+writeFileSync(args.manifest ?? (postgres ? 'bench/out/postgres.json' : `${args.db}.json`), `${JSON.stringify(manifest, null, 2)}\n`)
+log(
+  `${POSTS} posts, ${written} comments in ${((Date.now() - started) / 1000).toFixed(1)} s → ${postgres ? redactUrl(args.db!) : args.db} (as of ${nowIso})`,
+)

@@ -51,6 +51,8 @@ declare module 'fastify' {
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
+  /** Addresses per sitemap file (src/feeds/sitemap.routes.ts; tests lower it). */
+  sitemapUrlsPerFile?: number
 }
 
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -140,7 +142,7 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(reports, { sessionKey })
   await app.register(seo)
   await app.register(feedsRoutes)
-  await app.register(sitemapRoutes)
+  await app.register(sitemapRoutes, { urlsPerFile: options.sitemapUrlsPerFile })
   await app.register(searchRoutes)
   // Imported posts' old addresses (WordPress links) answer 301 where no real route does.
   await app.register(transfer)

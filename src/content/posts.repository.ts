@@ -3,7 +3,7 @@
 // and compiling them anew on every request cost more than running them.
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { compiled } from '../db/compiled.ts'
-import { jsonNumbers, jsonPairs } from '../db/portable.ts'
+import { jsonNumbers } from '../db/portable.ts'
 import type { Database, PostsTable } from '../db/schema.ts'
 import { listedToReaders, visibleToReaders } from './visibility.ts'
 
@@ -37,13 +37,6 @@ export const listPublished = compiled((db, p: { now: string; limit: number; offs
     .offset(p.offset),
 )
 
-export const countPublished = compiled((db, p: { now: string }) =>
-  db
-    .selectFrom('posts as p')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => listedToReaders(eb, p.now)),
-)
-
 export const listPublishedInRange = compiled((db, p: { now: string; from: string; to: string; limit: number; offset: number }) =>
   db
     .selectFrom('posts as p')
@@ -56,15 +49,6 @@ export const listPublishedInRange = compiled((db, p: { now: string; from: string
     .orderBy('p.id', 'desc')
     .limit(p.limit)
     .offset(p.offset),
-)
-
-export const countPublishedInRange = compiled((db, p: { now: string; from: string; to: string }) =>
-  db
-    .selectFrom('posts as p')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => listedToReaders(eb, p.now))
-    .where('p.published_at', '>=', p.from)
-    .where('p.published_at', '<', p.to),
 )
 
 export const findCategoryBySlug = compiled((db, p: { slug: string }) =>
@@ -83,18 +67,6 @@ export const listPublishedInCategory = compiled((db, p: { now: string; categoryI
     .orderBy('p.id', 'desc')
     .limit(p.limit)
     .offset(p.offset),
-)
-
-export const countPublishedInCategory = compiled((db, p: { now: string; categoryId: number }) =>
-  db
-    .selectFrom('post_categories as pc')
-    // CROSS JOIN keeps this order in SQLite: walk the category's rows, then look each post up by id. With an
-    // inner join the planner may walk every published post and probe the category for each.
-    .crossJoin('posts as p')
-    .whereRef('p.id', '=', 'pc.post_id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('pc.category_id', '=', p.categoryId)
-    .where((eb) => listedToReaders(eb, p.now)),
 )
 
 /** Any post by slug, whatever its status: the route decides who may see it. */
@@ -317,18 +289,6 @@ export type CommentRow = Awaited<ReturnType<typeof approvedComments>>[number]
 
 // ---- Sidebar ----
 
-export const categoriesWithCounts = compiled((db, p: { now: string }) =>
-  db
-    .selectFrom('categories as c')
-    .innerJoin('post_categories as pc', 'pc.category_id', 'c.id')
-    .innerJoin('posts as p', 'p.id', 'pc.post_id')
-    .select(['c.name', 'c.slug'])
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where((eb) => listedToReaders(eb, p.now))
-    .groupBy(['c.id', 'c.name', 'c.slug'])
-    .orderBy('c.name'),
-)
-
 const firstPublishedQuery = compiled((db, p: { now: string }) =>
   db
     .selectFrom('posts as p')
@@ -339,33 +299,6 @@ const firstPublishedQuery = compiled((db, p: { now: string }) =>
 /** Publication time of the oldest visible post (where the month archive starts), or null. */
 export async function firstPublished(db: Db, now: string): Promise<string | null> {
   return (await firstPublishedQuery.first(db, { now }))?.first ?? null
-}
-
-const countsInRangesQuery = compiled((db, p: { now: string; ranges: string }) =>
-  db
-    .selectFrom(jsonPairs(db, p.ranges).as('r'))
-    .select('r.key as range')
-    // A correlated count per range, so that SQLite walks the ranges and searches the index for each (a join
-    // would let it walk every published post and test each range).
-    .select((eb) =>
-      eb
-        .selectFrom('posts as p')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where((eb) => listedToReaders(eb, p.now))
-        .whereRef('p.published_at', '>=', 'r.first')
-        .whereRef('p.published_at', '<', 'r.second')
-        .as('count'),
-    ),
-)
-
-/**
- * How many visible posts fall in each [from, to) range, in one statement: for each range SQLite counts a slice
- * of the (status, published_at) index. The sidebar asks for the months of
- * the blog's time zone, which SQL cannot compute portably but JavaScript can give as UTC ranges.
- */
-export async function countsInRanges(db: Db, now: string, ranges: ReadonlyArray<readonly [string, string]>) {
-  const rows = await countsInRangesQuery(db, { now, ranges: jsonList(ranges) })
-  return new Map(rows.map((r) => [Number(r.range), Number(r.count)]))
 }
 
 export const recentPosts = compiled((db, p: { now: string; limit: number }) =>

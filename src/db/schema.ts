@@ -152,6 +152,21 @@ export interface PostStatsTable {
   approved_comments: number
 }
 
+/**
+ * Published posts (due or not) per UTC month of published_at ('2017-10'), kept by triggers
+ * (migrations/2026_12_06_19_30_00_post_counts.ts; read by src/content/post-counts.ts).
+ */
+export interface MonthCountsTable {
+  month: string
+  posts: number
+}
+
+/** Published posts (due or not) per category, kept by the same triggers. */
+export interface CategoryCountsTable {
+  category_id: number
+  posts: number
+}
+
 /** Posts whose search text must be rebuilt; filled by triggers, drained by src/search/fts.sqlite.ts. */
 export interface SearchQueueTable {
   post_id: number
@@ -303,6 +318,8 @@ export interface Database {
   // feeds & search (posts_fts, the FTS5 table, is reached only through src/search/fts.sqlite.ts)
   site_state: SiteStateTable
   post_stats: PostStatsTable
+  month_counts: MonthCountsTable
+  category_counts: CategoryCountsTable
   search_queue: SearchQueueTable
   // ---- admin ----
   post_redirects: PostRedirectsTable

@@ -83,6 +83,24 @@ export async function sitemapPages(db: Db, now: string) {
     .execute()
 }
 
+/** Writers with posts readers see, each with their newest post's dates (an index walk from the newest post). */
+export async function sitemapAuthors(db: Db, now: string) {
+  const writers = await db.selectFrom('users as u').select(['u.id', 'u.slug']).where('u.slug', 'is not', null).orderBy('u.slug').execute()
+  const found: Array<{ slug: string; published_at: string; updated_at: string }> = []
+  for (const w of writers) {
+    const newest = await db
+      .selectFrom('posts as p')
+      .select(['p.published_at', 'p.updated_at'])
+      .where('p.author_id', '=', w.id)
+      .where((eb) => listedToReaders(eb, now))
+      .orderBy('p.published_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    if (newest && w.slug) found.push({ slug: w.slug, published_at: newest.published_at!, updated_at: newest.updated_at })
+  }
+  return found
+}
+
 /** (post, category) pairs of visible posts, for the categories of the sitemap. */
 export async function visiblePostCategories(db: Db, now: string) {
   return db

@@ -24,6 +24,7 @@ import {
 } from '../content/authors.repository.ts'
 import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
+import * as counts from '../content/post-counts.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
 import { pageCount, pager, type Pager } from '../lib/pager.ts'
 import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
@@ -60,8 +61,8 @@ export default async function postsRoutes(app: FastifyInstance) {
   async function listData(page: number, opts: ListOptions) {
     const context = listContext()
     const now = nowIso()
-    // Counting walks an index over every matching post: kept until posts or categories change or a timed change
-    // comes (a month's range depends on the time zone, a setting: part of every memo's key).
+    // Read from the counts the database keeps (src/content/post-counts.ts), and kept until posts or categories
+    // change or a timed change comes (a month's range depends on the time zone, a setting: part of every memo's key).
     const total = await app.freshness.postsMemo({ name: 'count', args: [opts.path] }, () => opts.count(now))
     if (total === 0 && opts.missingWhenEmpty) return undefined
     const pages = pageCount(total, context.perPage)
@@ -120,7 +121,7 @@ export default async function postsRoutes(app: FastifyInstance) {
   app.get('/', { config: CACHEABLE }, async (request, reply) => {
     return listPage(request, reply, ['home'], async () => ({
       path: '/',
-      count: async (now) => (await repo.countPublished.firstOrThrow(app.db, { now })).n,
+      count: (now) => counts.countVisible(app.db, now),
       list: (now, limit, offset) => repo.listPublished(app.db, { now, limit, offset }),
       heading: null,
       title: app.settings.get().title,
@@ -137,7 +138,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       const t = messages(app.settings.get().language)
       return {
         path: categoryPath(category.slug),
-        count: async (now) => (await repo.countPublishedInCategory.firstOrThrow(app.db, { now, categoryId: category.id })).n,
+        count: (now) => counts.countVisibleInCategory(app.db, now, category.id),
         list: (now, limit, offset) => repo.listPublishedInCategory(app.db, { now, categoryId: category.id, limit, offset }),
         heading: t.categoryTitle(category.name),
         title: t.categoryTitle(category.name),
@@ -156,7 +157,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       const label = messages(app.settings.get().language).yearTitle(year)
       return {
         path: yearPath(year),
-        count: async (now) => (await repo.countPublishedInRange.firstOrThrow(app.db, { now, from, to })).n,
+        count: async (now) => (await counts.countsVisibleInRanges(app.db, now, [[from, to]]))[0]!,
         list: (now, limit, offset) => repo.listPublishedInRange(app.db, { now, from, to, limit, offset }),
         heading: label,
         title: label,
@@ -175,7 +176,7 @@ export default async function postsRoutes(app: FastifyInstance) {
       const label = messages(app.settings.get().language).monthTitle(context.fmt.monthYear(year, month))
       return {
         path: monthPath(year, month),
-        count: async (now) => (await repo.countPublishedInRange.firstOrThrow(app.db, { now, from, to })).n,
+        count: async (now) => (await counts.countsVisibleInRanges(app.db, now, [[from, to]]))[0]!,
         list: (now, limit, offset) => repo.listPublishedInRange(app.db, { now, from, to, limit, offset }),
         heading: label,
         title: label,

@@ -11,6 +11,7 @@ import { listedToReaders } from '../content/visibility.ts'
 import { renderMarkdown } from '../content/markdown.ts'
 import type { SidebarBlock } from '../settings/look.ts'
 import type { Settings } from '../settings/settings.ts'
+import * as counts from '../content/post-counts.ts'
 
 /** How many months the archives widget lists before it goes by year. */
 export const ARCHIVE_MONTHS = 12
@@ -66,8 +67,9 @@ export function blockViews(blocks: readonly SidebarBlock[]): SidebarBlockView[] 
 }
 
 /**
- * The parts that depend only on posts, categories and the clock: the costly ones (the counts walk every published
- * post), which the caller keeps until one of those changes, not at every comment (freshness.postsMemo).
+ * The parts that depend only on posts, categories and the clock, which the caller keeps until one of those
+ * changes, not at every comment (freshness.postsMemo). Their counts are read from those the database keeps
+ * (src/content/post-counts.ts): a few dozen rows, whatever the blog's size.
  */
 export async function loadPostsSidebar(
   db: Kysely<Database>,
@@ -76,12 +78,12 @@ export async function loadPostsSidebar(
   fmt: Formatter,
 ): Promise<Omit<Sidebar, 'recentComments' | 'blocks' | 'tags' | 'links'>> {
   const [categories, archives, recent] = await Promise.all([
-    posts.categoriesWithCounts(db, { now }),
+    counts.categoriesWithCounts(db, now),
     archiveLinks(db, now, timeZone, fmt),
     posts.recentPosts(db, { now, limit: 5 }),
   ])
   return {
-    categories: categories.map((c) => ({ name: c.name, url: categoryPath(c.slug), count: Number(c.count) })),
+    categories: categories.map((c) => ({ name: c.name, url: categoryPath(c.slug), count: c.count })),
     archives,
     recentPosts: recent.map((p) => ({ title: p.title, url: postPath(p, timeZone) })),
   }
@@ -99,9 +101,8 @@ export async function loadRecentComments(db: Kysely<Database>, now: string): Pro
 }
 
 /**
- * The months that have posts, newest first, counted in the blog's time zone. The database counts (one statement,
- * a slice of the status/published_at index per month): the months are computed here as UTC ranges, from the
- * oldest visible post to now, so no post's time is read into JavaScript.
+ * The months that have posts, newest first, counted in the blog's time zone: the months are computed here as UTC
+ * ranges, from the oldest visible post to now, and counted from the kept counts (src/content/post-counts.ts).
  * The widget lists the latest ARCHIVE_MONTHS of them, then one link per earlier year (with all its posts): a
  * blog of fifteen years would otherwise put 180 months on every page, a wall of links (and half of each page's
  * weight) that nobody reads past the first screen; each year's page lists its posts.
@@ -123,7 +124,7 @@ export async function archiveLinks(
     months.push({ year, month })
     if (--month === 0) [year, month] = [year - 1, 12]
   }
-  const counts = await posts.countsInRanges(
+  const monthCounts = await counts.countsVisibleInRanges(
     db,
     now,
     months.map((m) => monthRange(m.year, m.month, timeZone)),
@@ -132,7 +133,7 @@ export async function archiveLinks(
   const yearCounts = new Map<number, number>()
   const listedYears = new Set<number>()
   months.forEach((m, i) => {
-    const count = counts.get(i)
+    const count = monthCounts[i]
     if (!count) return
     yearCounts.set(m.year, (yearCounts.get(m.year) ?? 0) + count)
     if (archives.months.length < monthsShown) {

@@ -24,6 +24,8 @@ export async function buildTestApp(
     env?: Record<string, string>
     dir?: string
     logger?: BuildOptions['logger']
+    /** buildApp's options other than the logger (a lowered limit). */
+    build?: Omit<BuildOptions, 'logger'>
     /** Routes a test adds to the real app (stand-ins for other features); called before it is ready. */
     beforeReady?: (app: FastifyInstance) => void
   } = {},
@@ -45,7 +47,7 @@ export async function buildTestApp(
   })
   let app: FastifyInstance
   try {
-    app = await buildApp(config, { logger: options.logger ?? false })
+    app = await buildApp(config, { ...options.build, logger: options.logger ?? false })
     options.beforeReady?.(app)
     await app.ready()
   } catch (err) {

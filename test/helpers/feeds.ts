@@ -2,6 +2,7 @@
 // the specs require.
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import sanitizeHtml from 'sanitize-html'
+import type { FastifyInstance } from 'fastify'
 import { expect } from 'vitest'
 
 const ARRAYS = new Set([
@@ -12,6 +13,7 @@ const ARRAYS = new Set([
   'feed.entry.link',
   'feed.entry.category',
   'urlset.url',
+  'sitemapindex.sitemap',
 ])
 
 /** Parses a document after checking that it is well-formed XML. */
@@ -26,6 +28,23 @@ export function parseXml(xml: string): any {
     trimValues: true,
     isArray: (_name, jpath) => ARRAYS.has(String(jpath)),
   }).parse(xml)
+}
+
+/**
+ * Every address of the blog's sitemaps, in the order of the index (/sitemap.xml) and its files, each file checked
+ * to be a valid urlset answered 200.
+ */
+export async function allSitemapUrls(app: FastifyInstance): Promise<Array<{ loc: string; lastmod: string }>> {
+  const index = parseXml((await app.inject('/sitemap.xml')).body)
+  const urls: Array<{ loc: string; lastmod: string }> = []
+  for (const file of index.sitemapindex.sitemap ?? []) {
+    const res = await app.inject(String(file.loc).replace(/^https?:\/\/[^/]+/, ''))
+    expect(res.statusCode, file.loc).toBe(200)
+    const doc = parseXml(res.body)
+    expect(doc.urlset['@_xmlns']).toBe('http://www.sitemaps.org/schemas/sitemap/0.9')
+    urls.push(...doc.urlset.url)
+  }
+  return urls
 }
 
 /** RFC 822 as RSS 2.0 uses it (four-digit years): `Sun, 01 Oct 2017 17:08:00 GMT`. */

@@ -33,7 +33,7 @@ describe('the tables copy knows', () => {
         ),
       ]
       const searchIndex = testDialect() === 'postgres' ? 'posts_search' : 'posts_fts'
-      expect(derived).toEqual(['post_stats', searchIndex, 'rate_limits', 'search_queue', 'site_state'])
+      expect(derived).toEqual(['category_counts', 'month_counts', 'post_stats', searchIndex, 'rate_limits', 'search_queue', 'site_state'])
 
       const references =
         testDialect() === 'postgres'

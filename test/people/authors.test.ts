@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AdminClient } from '../helpers/admin.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
-import { atomTitle, checkAtom, checkRss, parseXml, titleText } from '../helpers/feeds.ts'
+import { allSitemapUrls, atomTitle, checkAtom, checkRss, parseXml, titleText } from '../helpers/feeds.ts'
 import { createUser } from '../../src/admin/users.ts'
 import { createPost } from '../../src/content/posts.write.ts'
 
@@ -52,6 +52,16 @@ describe('authors in public', () => {
       'par <span class="p-author h-card"><a class="p-name u-url" href="/author/zoe-lambert" rel="author" dir="auto">Zoé Lambert</a></span>',
     )
     expect(after.body).toContain('href="/author/hugo" rel="author" dir="auto">Hugo</a>')
+  })
+
+  it('lists the authors’ pages in the sitemap (a sitemap of their own), with their newest post’s change', async () => {
+    const index = await get(blog, '/sitemap.xml')
+    expect(index.body).toContain('<loc>http://blog.test/sitemap-authors-1.xml</loc>')
+    const urls = await allSitemapUrls(blog.app)
+    const zoe = urls.find((u) => u.loc === 'http://blog.test/author/zoe-lambert')
+    // Her newest post's publication or last edit (these were written today, dated January).
+    expect(zoe!.lastmod >= '2026-01-12T12:00:00Z').toBe(true)
+    expect(urls.some((u) => u.loc === 'http://blog.test/author/hugo')).toBe(true)
   })
 
   it('the post page: byline, h-card and a JSON-LD Person with the writer’s page', async () => {
