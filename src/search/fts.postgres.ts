@@ -59,7 +59,12 @@ export async function indexBatch(db: Db, max: number, language: Language, wait: 
     if (posts.length > 0) {
       const texts = posts.map((post) => {
         const { categories, tags } = labels(post.id)
-        return { id: post.id, title: plain(post.title), body: htmlToText(post.body_html), labels: plain([...categories, ...tags].join(', ')) }
+        return {
+          id: post.id,
+          title: plain(post.title),
+          body: htmlToText(post.body_html),
+          labels: plain([...categories, ...tags].join(', ')),
+        }
       })
       // Weights: A for the title (ranked first), B for categories and tags, D for the body.
       await sql`

@@ -16,9 +16,13 @@ import { indexBatch, queuedPosts } from './engine.ts'
 /** What one batch may take, in milliseconds: well under the 100 ms a request may wait behind other work. */
 const BATCH_TARGET_MS = 40
 const FIRST_BATCH = 50
+/** A batch this small is always quick; a busy machine (a slow batch) must not shrink them below it. */
+const MIN_BATCH = 10
 const MAX_BATCH = 2000
 /** A queue this short is indexed by the search that finds it (one batch), so that a write is found at once. */
 export const CATCH_UP_LIMIT = 100
+/** A queue this short at start-up is indexed before the server listens (a fraction of a second). */
+const START_UP_LIMIT = 500
 /** How often progress is logged while indexing. */
 const PROGRESS_EVERY_MS = 5000
 /** How long to wait before trying again when another instance holds the indexing lock. */
@@ -46,11 +50,22 @@ export class SearchIndexer {
     this.#log = options.log
   }
 
+  /**
+   * At start-up: a short queue (a new blog's demo posts, what was written while the server was down) is indexed
+   * before the server listens, as a search would; a longer one in the background.
+   */
+  async start(): Promise<void> {
+    if ((await queuedPosts(this.#db, this.#language(), START_UP_LIMIT + 1)) > START_UP_LIMIT) return this.wake()
+    while (!this.#stopped && (await this.#batch(START_UP_LIMIT, true)) !== 0);
+  }
+
   /** Starts indexing in the background if it is not running already (never waits for it). */
   wake(): void {
     if (this.#running || this.#stopped) return
     this.#running = this.#run()
-      .catch((err: unknown) => this.#log.error({ err }, 'search index: indexing stopped by an error; it resumes at the next search or start'))
+      .catch((err: unknown) =>
+        this.#log.error({ err }, 'search index: indexing stopped by an error; it resumes at the next search or start'),
+      )
       .finally(() => (this.#running = undefined))
   }
 
@@ -112,7 +127,10 @@ export class SearchIndexer {
       // tiny posts does not make the next one of long posts too long).
       if (done === this.#batchSize) {
         const perPost = took / done
-        this.#batchSize = Math.max(1, Math.min(MAX_BATCH, this.#batchSize * 2, Math.floor(BATCH_TARGET_MS / Math.max(perPost, 0.001))))
+        this.#batchSize = Math.max(
+          MIN_BATCH,
+          Math.min(MAX_BATCH, this.#batchSize * 2, Math.floor(BATCH_TARGET_MS / Math.max(perPost, 0.001))),
+        )
       }
       if (performance.now() - lastLog >= PROGRESS_EVERY_MS) {
         lastLog = performance.now()

@@ -27,11 +27,12 @@ export function markHits(marked: string): string {
 }
 
 export default async function searchRoutes(app: FastifyInstance) {
-  // Posts written before this process started (or while it was down) are indexed in the background from the
-  // start: the server listens meanwhile (src/search/indexer.ts).
+  // Posts written before this process started (or while it was down) are indexed now when they are few, else in
+  // the background while the server listens (src/search/indexer.ts).
   const indexer = new SearchIndexer({ db: app.db, language: () => app.settings.get().language, log: app.log })
-  app.addHook('onReady', async () => indexer.wake())
-  app.addHook('onClose', () => indexer.stop())
+  app.addHook('onReady', () => indexer.start())
+  // preClose: before any onClose hook, the database's among them, closes what the batch under way uses.
+  app.addHook('preClose', () => indexer.stop())
 
   app.get('/search', { config: CACHEABLE }, async (request, reply) => {
     const { q, page } = searchQuery.parse(request.query)

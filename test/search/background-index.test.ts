@@ -30,7 +30,14 @@ async function addPosts(db: Kysely<Database>, n: number): Promise<void> {
 }
 
 const queued = async (db: Kysely<Database>) =>
-  Number((await db.selectFrom('search_queue').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n)
+  Number(
+    (
+      await db
+        .selectFrom('search_queue')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 
 /** Entries in the index: posts_fts on SQLite, posts_search on PostgreSQL. */
 async function indexed(blog: TestBlog): Promise<number> {
@@ -85,7 +92,14 @@ describe('the search index, built in the background', () => {
       expect(left).toBeGreaterThan(0)
       expect(left).toBeLessThan(BACKLOG)
       // Nothing indexed before the restart is queued again: every post is either in the index or in the queue.
-      const posts = Number((await second.app.db.selectFrom('posts').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n)
+      const posts = Number(
+        (
+          await second.app.db
+            .selectFrom('posts')
+            .select((eb) => eb.fn.countAll<number | string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
       expect(done + left).toBe(posts)
 
       await until(async () => (await queued(second.app.db)) === 0, 'the backlog indexed')
@@ -111,7 +125,9 @@ describe('the search index, built in the background', () => {
       expect(text).toContain('Note numéro 5999')
       const last = await blog.app.inject('/search?q=commun&page=100')
       expect(mainOf(last.body).match(/<li class="search-result">/g)).toHaveLength(10)
-      expect(visibleText(mainOf((await blog.app.inject('/search?q=commun&page=101')).body))).toContain('Cette page de résultats n’existe pas.')
+      expect(visibleText(mainOf((await blog.app.inject('/search?q=commun&page=101')).body))).toContain(
+        'Cette page de résultats n’existe pas.',
+      )
       const en = await blog.app.inject({ url: '/search?q=commun', headers: { 'accept-language': 'en' } })
       expect(en.statusCode).toBe(200)
     } finally {
