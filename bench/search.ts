@@ -162,7 +162,7 @@ function report(database: string, small: SizeResult, big: SizeResult, sizes: [st
       `| ${word} | ${b.shown} | ${ms(s.medianMs)} | ${ms(b.medianMs)} | ${ms(b.maxMs)} | ${(b.medianMs / s.medianMs).toFixed(1)} |`,
     )
   }
-  console.log(`\nbig blog's log: ${big.logLines[0]} … ${big.logLines.at(-1)}`)
+  console.log(`\nbig blog's log:\n${big.logLines.join("\n")}`)
 }
 
 const sizes: [string, string] = [args.small!, args.big!]

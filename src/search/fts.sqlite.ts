@@ -111,23 +111,29 @@ export async function searchPosts(db: Db, match: string, now: string, limit: num
     const total = Math.min(window.rows.length, cap)
     if (total === 0 || offset >= total) return { total, capped, hits: [] }
     const oldest = window.rows[total - 1]!.id
-    // Rank the window, then build excerpts for the one page shown: SQLite computes the selected columns of every
-    // matching row before it sorts, and snippet() over thousands of rows is what would make a search slow.
-    const rows = await sql<SearchHit>`
-      with page as (
-        select posts_fts.rowid as id, bm25(posts_fts, ${WEIGHTS}) as score, p.published_at
-        from posts_fts cross join posts p on p.id = posts_fts.rowid
-        where posts_fts match ${match} and posts_fts.rowid >= ${oldest} and ${visibleToReadersSql('p', now)}
-        order by score, p.published_at desc, p.id desc
-        limit ${limit} offset ${offset}
-      )
+    // Rank the window (posts_fts.rowid >= oldest: FTS5 seeks there), then mark the hits of the one page shown:
+    // SQLite computes the selected columns of every matching row before it sorts, and snippet() over thousands of
+    // rows is what would make a search slow.
+    const ranked = await sql<{ id: number }>`
+      select posts_fts.rowid as id
+      from posts_fts cross join posts p on p.id = posts_fts.rowid
+      where posts_fts match ${match} and posts_fts.rowid >= ${oldest} and ${visibleToReadersSql('p', now)}
+      order by bm25(posts_fts, ${WEIGHTS}), p.published_at desc, p.id desc
+      limit ${limit} offset ${offset}`.execute(db)
+    const ids = ranked.rows.map((r) => r.id)
+    if (ids.length === 0) return { total, capped, hits: [] }
+    // The page's posts read in one pass over the range they span. Not `rowid = ?` per post (a join): FTS5 would
+    // merge the lists of every word a prefix begins once per post. `+` keeps the IN list a filter, not a lookup.
+    const marked = await sql<SearchHit>`
       select p.id, p.slug, p.published_at,
         highlight(posts_fts, 0, ${HIT_START}, ${HIT_END}) as title_marked,
         snippet(posts_fts, 1, ${HIT_START}, ${HIT_END}, '…', 40) as excerpt_marked
-      from page cross join posts_fts on posts_fts.rowid = page.id cross join posts p on p.id = page.id
-      where posts_fts match ${match}
-      order by page.score, page.published_at desc, page.id desc`.execute(db)
-    return { total, capped, hits: rows.rows }
+      from posts_fts cross join posts p on p.id = posts_fts.rowid
+      where posts_fts match ${match} and posts_fts.rowid between ${Math.min(...ids)} and ${Math.max(...ids)}
+        and +posts_fts.rowid in (${sql.join(ids)})`.execute(db)
+    const byId = new Map(marked.rows.map((hit) => [hit.id, hit]))
+    const hits = ids.flatMap((id) => byId.get(id) ?? [])
+    return { total, capped, hits }
   } catch (err) {
     if (isFtsQueryError(err)) return { total: 0, hits: [] }
     throw err
