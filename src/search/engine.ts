@@ -29,6 +29,14 @@ export async function indexBatch(db: Db, language: Language, max: number, wait: 
   return sqlite.indexBatch(db, max)
 }
 
+/**
+ * After a long backlog: PostgreSQL's planner statistics on the index (autovacuum would take them, later), so that
+ * searches choose between the GIN index and the primary key on what the index now holds.
+ */
+export async function afterBacklog(db: Db): Promise<void> {
+  if (dialectOfDb(db) === 'postgres') await postgres.analyzeIndex(db)
+}
+
 /** Posts waiting to be indexed, counted up to `upTo` (enough to tell "a few" from "a backlog"). */
 export async function queuedPosts(db: Db, language: Language, upTo = Infinity): Promise<number> {
   if (dialectOfDb(db) === 'postgres') await postgres.queueOtherLanguage(db, language)

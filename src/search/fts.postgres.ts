@@ -83,6 +83,10 @@ export async function indexBatch(db: Db, max: number, language: Language, wait: 
   })
 }
 
+export async function analyzeIndex(db: Db): Promise<void> {
+  await sql`analyze posts_search`.execute(db)
+}
+
 /**
  * The words ANDed. The last one also matches as a prefix (a reader still typing `qaryat` finds `Qaryatayn`), as
  * FTS5 does on SQLite: the prefix is the word as typed (lower case, accents folded), not its stem, so that `ville`

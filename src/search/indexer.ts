@@ -11,7 +11,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Language } from '../config.ts'
 import type { Database } from '../db/schema.ts'
-import { indexBatch, queuedPosts } from './engine.ts'
+import { afterBacklog, indexBatch, queuedPosts } from './engine.ts'
 
 /** What one batch may take, in milliseconds: well under the 100 ms a request may wait behind other work. */
 const BATCH_TARGET_MS = 40
@@ -139,6 +139,7 @@ export class SearchIndexer {
       }
       await yieldToEventLoop()
     }
+    if (!this.#stopped && indexed >= START_UP_LIMIT) await afterBacklog(this.#db)
     const seconds = Math.round((performance.now() - started) / 100) / 10
     if (this.#stopped) this.#log.info({ indexed, seconds }, `search index: paused after ${indexed} posts; the next start resumes`)
     else this.#log.info({ indexed, seconds, slowestBatchMs: Math.round(slowest) }, `search index: done, ${indexed} posts in ${seconds} s`)
