@@ -25,6 +25,8 @@ export const CATCH_UP_LIMIT = 100
 const START_UP_LIMIT = 500
 /** How often progress is logged while indexing. */
 const PROGRESS_EVERY_MS = 5000
+/** How long to wait before trying a failed batch again. */
+const ERROR_RETRY_MS = 5000
 /** How long to wait before trying again when another instance holds the indexing lock. */
 const BUSY_RETRY_MS = 500
 
@@ -40,6 +42,8 @@ export class SearchIndexer {
   readonly #log: FastifyBaseLogger
   #running: Promise<void> | undefined
   #stopped = false
+  /** Ends the waits between batches at once when the server closes. */
+  readonly #closing = new AbortController()
   /** Batches of this process run one at a time (the background's and a search's catch-up). */
   #batchTurn: Promise<unknown> = Promise.resolve()
   #batchSize = FIRST_BATCH
@@ -72,6 +76,7 @@ export class SearchIndexer {
   /** Stops after the batch under way (committed, so that the next start resumes after it). */
   async stop(): Promise<void> {
     this.#stopped = true
+    this.#closing.abort()
     await this.#running
     await this.#batchTurn.catch(() => {})
   }
@@ -92,9 +97,8 @@ export class SearchIndexer {
     return false
   }
 
-  /** Resolves when the background indexing under way has ended (at once when none is). For tests and tools. */
-  async idle(): Promise<void> {
-    await this.#running
+  #pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.#closing.signal }).catch(() => {})
   }
 
   #batch(max: number, wait: boolean): Promise<number | null> {
@@ -113,11 +117,20 @@ export class SearchIndexer {
     let lastLog = started
     while (!this.#stopped) {
       const t0 = performance.now()
-      const done = await this.#batch(this.#batchSize, false)
+      let done: number | null
+      try {
+        done = await this.#batch(this.#batchSize, false)
+      } catch (err) {
+        // The database unavailable for a moment (PostgreSQL restarting, a lock held too long): the batch was rolled
+        // back whole, and is tried again a little later.
+        this.#log.warn({ err }, 'search index: a batch failed; trying again in a few seconds')
+        await this.#pause(ERROR_RETRY_MS)
+        continue
+      }
       const took = performance.now() - t0
       if (done === null) {
         // Another instance is indexing: it goes on, this one checks back (and takes over if that one stops).
-        await sleep(BUSY_RETRY_MS)
+        await this.#pause(BUSY_RETRY_MS)
         continue
       }
       if (done === 0) break
