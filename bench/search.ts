@@ -139,7 +139,10 @@ async function measure(databaseUrl: string, dir: string): Promise<SizeResult> {
       words,
     }
   } finally {
-    await app.close()
+    // src/db/checkpointer.ts's thread is unref()'d: while it finishes a long checkpoint at close (a WAL grown by
+    // indexing), nothing else would keep this process alive, and it would exit in the middle of close.
+    const keepAlive = setInterval(() => {}, 1000)
+    await app.close().finally(() => clearInterval(keepAlive))
   }
 }
 
