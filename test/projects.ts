@@ -41,4 +41,6 @@ export const POSTGRES_ONLY = [
   'test/ops/copy-postgres.test.ts',
   // A real full disk under PostgreSQL's comments table (a tablespace on a tmpfs); SQLite's is in -sqlite.test.ts.
   'test/reader/comments-full-disk-postgres.test.ts',
+  // Two instances taking turns at indexing for search (an advisory lock); SQLite's writers queue by themselves.
+  'test/search/index-lock-postgres.test.ts',
 ]

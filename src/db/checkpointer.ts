@@ -44,8 +44,13 @@ export function startCheckpointer(path: string, everyMs = 20): Checkpointer {
   const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()))
   return {
     async stop() {
+      // Kept alive while it finishes a checkpoint: an unref'd worker awaited at exit ends the process mid-close.
+      thread.ref()
       thread.postMessage('stop')
+      // A worker that never answers (stuck opening the file) is ended rather than awaited for ever.
+      const stuck = setTimeout(() => void thread.terminate(), 10_000)
       await exited
+      clearTimeout(stuck)
     },
   }
 }

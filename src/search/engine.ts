@@ -11,17 +11,50 @@ export { HIT_END, HIT_START, type SearchHit, type SearchResults } from './fts.sq
 
 type Db = Kysely<Database>
 
-/** Indexes what the triggers queued (at start-up; every search does it first too). */
-export async function refreshIndex(db: Db, language: Language): Promise<number> {
-  return dialectOfDb(db) === 'postgres' ? postgres.refreshIndex(db, language) : sqlite.refreshIndex(db)
+/**
+ * How many matching posts a search ranks and counts at most: the newest ones. Beyond it the page says "more
+ * than 1,000 results" and the pager stops; a word in 60,000 posts then costs what one in 1,000 costs.
+ */
+export const RESULTS_CAP = 1000
+
+/**
+ * Indexes at most `max` queued posts in one short transaction; gives how many it took from the queue, or null when
+ * another instance is indexing (PostgreSQL) and `wait` is false.
+ */
+export async function indexBatch(db: Db, language: Language, max: number, wait: boolean): Promise<number | null> {
+  if (dialectOfDb(db) === 'postgres') {
+    await postgres.queueOtherLanguage(db, language)
+    return postgres.indexBatch(db, max, language, wait)
+  }
+  return sqlite.indexBatch(db, max)
+}
+
+/**
+ * After a long backlog: PostgreSQL's planner statistics on the index (autovacuum would take them, later), so that
+ * searches choose between the GIN index and the primary key on what the index now holds.
+ */
+export async function afterBacklog(db: Db): Promise<void> {
+  if (dialectOfDb(db) === 'postgres') await postgres.analyzeIndex(db)
+}
+
+/** Posts waiting to be indexed, counted up to `upTo` (enough to tell "a few" from "a backlog"). */
+export async function queuedPosts(db: Db, language: Language, upTo = Infinity): Promise<number> {
+  if (dialectOfDb(db) === 'postgres') await postgres.queueOtherLanguage(db, language)
+  let query = db.selectFrom('search_queue').select('post_id')
+  if (Number.isFinite(upTo)) query = query.limit(upTo)
+  const row = await db
+    .selectFrom(query.as('q'))
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
 }
 
 /** Visible posts matching every word of what a reader typed, best first; nothing for a query with no word. */
 export async function searchPosts(db: Db, query: string, now: string, limit: number, offset: number, language: Language) {
   if (dialectOfDb(db) === 'postgres') {
     const words = queryWords(query)
-    return words.length ? postgres.searchPosts(db, words, now, limit, offset, language) : { total: 0, hits: [] }
+    return words.length ? postgres.searchPosts(db, words, now, limit, offset, language, RESULTS_CAP) : { total: 0, hits: [] }
   }
   const match = toMatchExpression(query)
-  return match ? sqlite.searchPosts(db, match, now, limit, offset) : { total: 0, hits: [] }
+  return match ? sqlite.searchPosts(db, match, now, limit, offset, RESULTS_CAP) : { total: 0, hits: [] }
 }

@@ -18,36 +18,53 @@ export const HIT_END = '\u0003'
 const WEIGHTS = sql.raw('10.0, 1.0, 4.0, 4.0')
 
 /**
- * Rebuilds the index entries of the posts the triggers queued. Called before every search and at start-up, so
- * the index always reflects every committed write, whichever process made it.
+ * Indexes at most `max` of the posts the triggers queued, newest first, in one short transaction, and says how
+ * many it took from the queue. better-sqlite3 is synchronous: the whole batch holds the event loop, so the
+ * caller keeps `max` small enough (src/search/indexer.ts sizes it by the time the previous batch took).
  */
-export async function refreshIndex(db: Db): Promise<number> {
-  const pending = await db.selectFrom('search_queue').select('post_id').limit(1).executeTakeFirst()
-  if (!pending) return 0
+export async function indexBatch(db: Db, max: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    // A write first, so that the transaction takes the write lock before it reads (no stale snapshot when
-    // another process writes meanwhile); a concurrent refresh finds the queue already empty.
-    const queued = await trx.deleteFrom('search_queue').returning('post_id').execute()
-    for (const { post_id: id } of queued) {
-      await sql`delete from posts_fts where rowid = ${id}`.execute(trx)
-      const post = await trx.selectFrom('posts').select(['title', 'body_html']).where('id', '=', id).executeTakeFirst()
-      if (!post) continue
-      const [categories, tags] = await Promise.all([
-        trx
-          .selectFrom('post_categories as pc')
-          .innerJoin('categories as c', 'c.id', 'pc.category_id')
-          .select('c.name')
-          .where('pc.post_id', '=', id)
-          .execute(),
-        trx.selectFrom('post_tags').select('name').where('post_id', '=', id).orderBy('position').execute(),
-      ])
+    // The transaction is BEGIN IMMEDIATE (src/db/sqlite.ts): another process indexing at the same time waits for
+    // this batch and then finds its ids gone from the queue.
+    const queued = await trx.selectFrom('search_queue').select('post_id').orderBy('post_id', 'desc').limit(max).execute()
+    const ids = queued.map((q) => q.post_id)
+    if (ids.length === 0) return 0
+    await trx.deleteFrom('search_queue').where('post_id', 'in', ids).execute()
+    await sql`delete from posts_fts where rowid in (${sql.join(ids)})`.execute(trx)
+    const { posts, labels } = await textsOf(trx, ids)
+    for (const post of posts) {
+      const { categories, tags } = labels(post.id)
       await sql`
         insert into posts_fts (rowid, title, body, categories, tags)
-        values (${id}, ${plain(post.title)}, ${htmlToText(post.body_html)},
-                ${plain(categories.map((c) => c.name).join(', '))}, ${plain(tags.map((t) => t.name).join(', '))})`.execute(trx)
+        values (${post.id}, ${plain(post.title)}, ${htmlToText(post.body_html)},
+                ${plain(categories.join(', '))}, ${plain(tags.join(', '))})`.execute(trx)
     }
-    return queued.length
+    return ids.length
   })
+}
+
+/** The posts of a batch with their category and tag names (three queries, whatever the batch's size). */
+export async function textsOf(db: Db, ids: readonly number[]) {
+  const [posts, categories, tags] = await Promise.all([
+    db.selectFrom('posts').select(['id', 'title', 'body_html']).where('id', 'in', ids).execute(),
+    db
+      .selectFrom('post_categories as pc')
+      .innerJoin('categories as c', 'c.id', 'pc.category_id')
+      .select(['pc.post_id', 'c.name'])
+      .where('pc.post_id', 'in', ids)
+      .orderBy('pc.post_id')
+      .orderBy('c.name')
+      .execute(),
+    db.selectFrom('post_tags').select(['post_id', 'name']).where('post_id', 'in', ids).orderBy('post_id').orderBy('position').execute(),
+  ])
+  const byPost = (rows: ReadonlyArray<{ post_id: number; name: string }>) => {
+    const map = new Map<number, string[]>()
+    for (const { post_id, name } of rows) map.set(post_id, [...(map.get(post_id) ?? []), name])
+    return map
+  }
+  const categoriesOf = byPost(categories)
+  const tagsOf = byPost(tags)
+  return { posts, labels: (id: number) => ({ categories: categoriesOf.get(id) ?? [], tags: tagsOf.get(id) ?? [] }) }
 }
 
 export interface SearchHit {
@@ -60,7 +77,10 @@ export interface SearchHit {
 }
 
 export interface SearchResults {
+  /** Visible posts that match, counted up to the cap and no further (see engine.ts). */
   total: number
+  /** More than `total` match: the count stopped at the cap. */
+  capped?: boolean
   hits: SearchHit[]
   /** Nothing found because every word is one the language's search ignores (PostgreSQL: `le`, `the`). */
   onlyCommonWords?: boolean
@@ -71,35 +91,49 @@ function isFtsQueryError(err: unknown): boolean {
   return err instanceof Error && /fts5:|malformed MATCH|unterminated string/i.test(err.message)
 }
 
-/** Visible posts matching an FTS5 expression (built by query.ts), best first, with the total count. */
-export async function searchPosts(db: Db, match: string, now: string, limit: number, offset: number): Promise<SearchResults> {
-  await refreshIndex(db)
+/**
+ * Visible posts matching an FTS5 expression (built by query.ts), best first, among the `cap` newest matching posts
+ * (by id: the order FTS5 keeps its lists in, read without sorting). A word found in 60,000 posts therefore costs
+ * what a word found in 1,000 costs: the window is read in index order and stops at the cap, and only the window
+ * is ranked.
+ */
+export async function searchPosts(db: Db, match: string, now: string, limit: number, offset: number, cap: number): Promise<SearchResults> {
   try {
-    const count = await sql<{ n: number }>`
-      select count(*) as n
-      from posts_fts cross join posts p on p.id = posts_fts.rowid
-      where posts_fts match ${match} and ${listedToReadersSql('p', now)}`.execute(db)
-    const total = Number(count.rows[0]?.n ?? 0)
-    if (total === 0 || offset >= total) return { total, hits: [] }
     // CROSS JOIN keeps the full-text match as the outer loop: left to itself, the planner may walk every visible
     // post through the date index and run the match once per post, which grows with the number of posts.
-    // Rank first, then build excerpts for the one page shown: SQLite computes the selected columns of every
-    // matching row before it sorts, and snippet() over thousands of rows is what would make a search slow.
-    const rows = await sql<SearchHit>`
-      with page as (
-        select posts_fts.rowid as id, bm25(posts_fts, ${WEIGHTS}) as score, p.published_at
-        from posts_fts cross join posts p on p.id = posts_fts.rowid
-        where posts_fts match ${match} and ${listedToReadersSql('p', now)}
-        order by score, p.published_at desc, p.id desc
-        limit ${limit} offset ${offset}
-      )
+    const window = await sql<{ id: number }>`
+      select posts_fts.rowid as id
+      from posts_fts cross join posts p on p.id = posts_fts.rowid
+      where posts_fts match ${match} and ${listedToReadersSql('p', now)}
+      order by posts_fts.rowid desc
+      limit ${cap + 1}`.execute(db)
+    const capped = window.rows.length > cap
+    const total = Math.min(window.rows.length, cap)
+    if (total === 0 || offset >= total) return { total, capped, hits: [] }
+    const oldest = window.rows[total - 1]!.id
+    // Rank the window (posts_fts.rowid >= oldest: FTS5 seeks there), then mark the hits of the one page shown:
+    // SQLite computes the selected columns of every matching row before it sorts, and snippet() over thousands of
+    // rows is what would make a search slow.
+    const ranked = await sql<{ id: number }>`
+      select posts_fts.rowid as id
+      from posts_fts cross join posts p on p.id = posts_fts.rowid
+      where posts_fts match ${match} and posts_fts.rowid >= ${oldest} and ${listedToReadersSql('p', now)}
+      order by bm25(posts_fts, ${WEIGHTS}), p.published_at desc, p.id desc
+      limit ${limit} offset ${offset}`.execute(db)
+    const ids = ranked.rows.map((r) => r.id)
+    if (ids.length === 0) return { total, capped, hits: [] }
+    // The page's posts read in one pass over the range they span. Not `rowid = ?` per post (a join): FTS5 would
+    // merge the lists of every word a prefix begins once per post. `+` keeps the IN list a filter, not a lookup.
+    const marked = await sql<SearchHit>`
       select p.id, p.slug, p.published_at,
         highlight(posts_fts, 0, ${HIT_START}, ${HIT_END}) as title_marked,
         snippet(posts_fts, 1, ${HIT_START}, ${HIT_END}, '…', 40) as excerpt_marked
-      from page cross join posts_fts on posts_fts.rowid = page.id cross join posts p on p.id = page.id
-      where posts_fts match ${match}
-      order by page.score, page.published_at desc, page.id desc`.execute(db)
-    return { total, hits: rows.rows }
+      from posts_fts cross join posts p on p.id = posts_fts.rowid
+      where posts_fts match ${match} and posts_fts.rowid between ${Math.min(...ids)} and ${Math.max(...ids)}
+        and +posts_fts.rowid in (${sql.join(ids)})`.execute(db)
+    const byId = new Map(marked.rows.map((hit) => [hit.id, hit]))
+    const hits = ids.flatMap((id) => byId.get(id) ?? [])
+    return { total, capped, hits }
   } catch (err) {
     if (isFtsQueryError(err)) return { total: 0, hits: [] }
     throw err

@@ -6,7 +6,8 @@ import { formatter, messages } from '../i18n/index.ts'
 import { pageCount, pager } from '../lib/pager.ts'
 import { postPath, searchPath } from '../lib/urls.ts'
 import { nowIso } from '../lib/time.ts'
-import { HIT_END, HIT_START, refreshIndex, searchPosts } from './engine.ts'
+import { HIT_END, HIT_START, RESULTS_CAP, searchPosts } from './engine.ts'
+import { SearchIndexer } from './indexer.ts'
 import { cleanQuery } from './query.ts'
 import { searchQuery } from './search.schemas.ts'
 
@@ -26,10 +27,12 @@ export function markHits(marked: string): string {
 }
 
 export default async function searchRoutes(app: FastifyInstance) {
-  // Posts written before this process started (or while it was down) are indexed now, not at the first search.
-  app.addHook('onReady', async () => {
-    await refreshIndex(app.db, app.settings.get().language)
-  })
+  // Posts written before this process started (or while it was down) are indexed now when they are few, else in
+  // the background while the server listens (src/search/indexer.ts).
+  const indexer = new SearchIndexer({ db: app.db, language: () => app.settings.get().language, log: app.log })
+  app.addHook('onReady', () => indexer.start())
+  // preClose: before any onClose hook, the database's among them, closes what the batch under way uses.
+  app.addHook('preClose', () => indexer.stop())
 
   app.get('/search', { config: CACHEABLE }, async (request, reply) => {
     const { q, page } = searchQuery.parse(request.query)
@@ -37,7 +40,8 @@ export default async function searchRoutes(app: FastifyInstance) {
     const t = messages(settings.language)
     const fmt = formatter(settings.language, settings.timezone)
     const query = cleanQuery(q)
-    const { total, hits, onlyCommonWords } = await searchPosts(
+    const complete = query ? await indexer.catchUp() : true
+    const { total, capped, hits, onlyCommonWords } = await searchPosts(
       app.db,
       query,
       nowIso(),
@@ -58,6 +62,9 @@ export default async function searchRoutes(app: FastifyInstance) {
       noindex: true,
       query,
       total,
+      capped: capped ?? false,
+      cap: RESULTS_CAP,
+      incomplete: !complete,
       onlyCommonWords: onlyCommonWords ?? false,
       results,
       // Past the last page: the friendly empty page, with a way back to the first one.
