@@ -185,6 +185,10 @@ async function fillEveryTable(blog: TestBlog) {
     .values({ token_hash: 'b'.repeat(64), post_id: post.id, form: '{"body":"Gardé"}', created_at: now })
     .execute()
   await db
+    .insertInto('invitations')
+    .values({ email: 'zoe@exemple.fr', role: 'author', invited_by: null, created_at: now, expires_at: now })
+    .execute()
+  await db
     .insertInto('preview_links')
     .values({ post_id: post.id, token: 'c'.repeat(43), created_by: 'alice', created_at: now })
     .execute()
