@@ -1,6 +1,7 @@
 // Readers' side of static pages and the menu: `/<slug>.html` (about, legal notice: rows of posts with kind
 // 'page', shown like a post without date, categories or neighbours), the archives page the menu may link to
 // (`/archive`: every month), and the header's menu on every page (views/partials/menu.eta).
+import { isDatabaseUnavailable } from '../db/errors.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { CACHEABLE } from '../cache/policy.ts'
@@ -54,12 +55,18 @@ async function pagesRoutes(app: FastifyInstance) {
   // The menu: one read per freshness generation (a page published, renamed or deleted moves it too).
   app.pageDataLoaders.push(async (request: FastifyRequest, data) => {
     if (data.menu !== undefined) return
-    data.menu = await app.freshness.memo(
-      { name: 'menu' },
-      async () => menuLinks(await menuRows(app.db), nowIso(), messages(app.settings.get().language).archives),
-      request,
-    )
     data.menuPath = request.url.split('?')[0]!
+    try {
+      data.menu = await app.freshness.memo(
+        { name: 'menu' },
+        async () => menuLinks(await menuRows(app.db), nowIso(), messages(app.settings.get().language).archives),
+        request,
+      )
+    } catch (error) {
+      // The blog's 503 page (a comment kept as typed) is rendered while the database is away: without the menu.
+      if (!isDatabaseUnavailable(error)) throw error
+      data.menu = []
+    }
   })
 
   /** What `/<slug>.html` shows: the same for every reader of a generation. */
