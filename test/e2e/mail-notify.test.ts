@@ -84,7 +84,7 @@ describe.skipIf(!hasChromium)('asking for e-mail notifications (browser)', () =>
     expect(new URL(page.url()).pathname).toBe('/admin/account')
     await page.getByLabel('Adresse e-mail pour les notifications').fill('claire@blog.test')
     await page.getByLabel('pour chaque nouveau commentaire (et ceux en attente)').check()
-    await navigation(page, () => page.getByRole('button', { name: 'Enregistrer' }).click())
+    await navigation(page, () => page.getByRole('button', { name: 'Enregistrer', exact: true }).click())
     expect(await page.locator('.notice').first().textContent()).toBe('Préférences enregistrées.')
     for (const path of ['/admin/account', '/admin/mail', '/admin/mail?post=2', `/admin/comments/${pending.id}/approve`]) {
       const res = await page.goto(blog.url + path)
