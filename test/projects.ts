@@ -16,6 +16,8 @@ export const SQLITE_ONLY = [
   // Backup and restore copy the SQLite file and the images beside it; on PostgreSQL they print pg_dump/pg_restore
   // (test/ops/copy.test.ts). `media add` runs on both in test/media/cli.test.ts.
   'test/media/cli-backup-sqlite.test.ts',
+  // Bounds of in-memory caches; one of them is SQLite's prepared-statement cache, checked on an in-memory SQLite.
+  'test/cache/bounds.test.ts',
 ]
 
 /** Tests that open no database at all: once is enough. */
