@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from './config.ts'
 
 // V8 lets its heap grow up to 4× what its last full collection left, and only such a collection frees the page
 // cache's dropped copies (Buffers outside the heap): on the demo blog under reads and a comment every 250 ms the
-// server sat at 320–340 MB for 45–95 MB of heap in use. Growing by half at most: 240–260 MB, the cached page's CPU
+// server sat at 320–340 MB for 45–95 MB of heap in use. Growing by half at most: 240–270 MB, the cached page's CPU
 // per answer unchanged (src/cache/README.md, Bounds). V8 reads the flag at each collection: set here, it holds
 // however node is started.
 setFlagsFromString('--heap-growing-percent=50')
