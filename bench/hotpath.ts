@@ -23,6 +23,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     'log-level': { type: 'string', default: 'info' },
     'accept-encoding': { type: 'string', default: 'gzip, deflate, br, zstd' },
+    /** Extra arguments for Carnet's node, before the script (e.g. `--node-args=--optimize-for-size`). */
+    'node-args': { type: 'string', default: '' },
   },
 })
 const manifest = JSON.parse(readFileSync(`${args.db}.json`, 'utf8')) as { post: string }
@@ -43,7 +45,7 @@ async function startCarnet(): Promise<Server> {
   const port = await freePort()
   const log = openSync(join(dir, 'carnet.log'), 'w')
   const [command, ...rest] = serverCommand()
-  const proc = spawn(command!, rest, {
+  const proc = spawn(command!, [...args['node-args']!.split(/\s+/).filter(Boolean), ...rest], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
