@@ -167,19 +167,23 @@ function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
   })
 }
 
+/** A whole list of addresses cut into files of `perFile`: each file's lastmod, the latest of its addresses'. */
+function fileLastmods(urls: readonly SitemapUrl[], perFile: number): string[] {
+  const files: string[] = []
+  for (let i = 0; i < urls.length; i += perFile) files.push(urls.slice(i, i + perFile).reduce((m, u) => later(m, u.lastmod), ''))
+  return files
+}
+
+/** File `n` (1-based) of a whole list cut into files of `perFile`; undefined past the end. */
+function fileOf(urls: readonly SitemapUrl[], perFile: number, n: number): SitemapUrl[] | undefined {
+  const file = urls.slice((n - 1) * perFile, n * perFile)
+  return file.length ? file : undefined
+}
+
 const lists: SitemapSource = {
   name: 'lists',
-  async files(app, perFile) {
-    const { lists } = await summary(app, perFile)
-    const files: string[] = []
-    for (let i = 0; i < lists.length; i += perFile) files.push(lists.slice(i, i + perFile).reduce((m, u) => later(m, u.lastmod), ''))
-    return files
-  },
-  async urls(app, perFile, n) {
-    const { lists } = await summary(app, perFile)
-    const urls = lists.slice((n - 1) * perFile, n * perFile)
-    return urls.length ? urls : undefined
-  },
+  files: async (app, perFile) => fileLastmods((await summary(app, perFile)).lists, perFile),
+  urls: async (app, perFile, n) => fileOf((await summary(app, perFile)).lists, perFile, n),
 }
 
 const posts: SitemapSource = {
@@ -204,16 +208,8 @@ function smallSource(name: string, read: (app: FastifyInstance, now: string) => 
   const all = (app: FastifyInstance) => app.freshness.memo({ name: `sitemap-${name}`, args: [] }, () => read(app, nowIso()))
   return {
     name,
-    async files(app, perFile) {
-      const urls = await all(app)
-      const files: string[] = []
-      for (let i = 0; i < urls.length; i += perFile) files.push(urls.slice(i, i + perFile).reduce((m, u) => later(m, u.lastmod), ''))
-      return files
-    },
-    async urls(app, perFile, n) {
-      const urls = (await all(app)).slice((n - 1) * perFile, n * perFile)
-      return urls.length ? urls : undefined
-    },
+    files: async (app, perFile) => fileLastmods(await all(app), perFile),
+    urls: async (app, perFile, n) => fileOf(await all(app), perFile, n),
   }
 }
 
