@@ -75,6 +75,51 @@ export interface CommentsTable {
   user_id: Generated<number | null>
   /** When its author last changed the text (shown as "modifié"); null if never. */
   edited_at: Generated<string | null>
+  /** Where it came from (src/comments/): the form, an import, the fediverse, a webmention. */
+  origin: Generated<CommentOrigin>
+  /** A comment from elsewhere: that site's address of it (the Note's id, the webmention's source). */
+  origin_url: Generated<string | null>
+  /** Its author there: an ActivityPub actor's id or an h-card's address (bans by actor and domain match it). */
+  author_actor: Generated<string | null>
+  /** A fediverse author's handle, `@name@host`. */
+  author_handle: Generated<string | null>
+}
+
+export type CommentOrigin = 'form' | 'import' | 'fediverse' | 'webmention'
+
+export type ReactionKind = 'like' | 'boost' | 'bookmark' | 'mention'
+
+/** A like, boost/repost, bookmark or mention of a post from elsewhere (src/comments/): counted, not a comment. */
+export interface ReactionsTable {
+  id: Generated<number>
+  post_id: number
+  origin: 'fediverse' | 'webmention'
+  kind: ReactionKind
+  /** The activity's id or the webmention's source: unique per post and kind. */
+  source_url: string
+  author_name: Generated<string>
+  author_url: string | null
+  author_actor: string | null
+  created_at: string
+}
+
+export type JobState = 'pending' | 'done' | 'failed'
+
+/** Work done later, at most once across instances (src/jobs/). */
+export interface JobsTable {
+  id: Generated<number>
+  kind: string
+  /** JSON. */
+  payload: string
+  key: string | null
+  run_at: string
+  attempts: Generated<number>
+  claimed_by: string | null
+  claimed_until: string | null
+  last_error: string | null
+  state: Generated<JobState>
+  created_at: string
+  finished_at: string | null
 }
 
 export type ReportReason = 'spam' | 'abuse' | 'other'
@@ -328,6 +373,9 @@ export interface Database {
   revoked_sessions: RevokedSessionsTable
   rate_limits: RateLimitsTable
   bans: BansTable
+  // ---- the open web (src/comments/, src/jobs/) ----
+  reactions: ReactionsTable
+  jobs: JobsTable
   // ---- drafts (src/content/revisions.ts, src/admin/drafts.repository.ts) ----
   post_revisions: PostRevisionsTable
   post_autosaves: PostAutosavesTable
