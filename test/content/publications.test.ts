@@ -182,7 +182,7 @@ describe('publications', () => {
     clock += 1000
     for (let i = 0; i < 12; i++) await addPost(one.app, `billet-${i}`)
     // On PostgreSQL both check at once. SQLite's instances are processes whose writes the file's lock takes in
-    // turn; two in one process would block each other (better-sqlite3 waits synchronously for the lock): in turn.
+    // turn; two in one process would block each other (the driver waits for the lock synchronously): in turn.
     if (testDialect() === 'postgres') await Promise.all([one.app.publications.check(), two.app.publications.check()])
     else for (const blog of [two, one]) await blog.app.publications.check()
     expect(heard.filter((h) => h[0] === 'published')).toHaveLength(12)
