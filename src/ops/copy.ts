@@ -39,6 +39,12 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   // links an answer listed before its parent afterwards (src/transfer/disqus-import.ts): see selfReference.
   { table: 'comments', orderBy: ['id'], selfReference: 'parent_id' },
   { table: 'comment_reports', orderBy: ['id'] },
+  // ---- the open web ----
+  { table: 'reactions', orderBy: ['id'] },
+  { table: 'publication_channels', orderBy: ['name'] },
+  { table: 'post_channels', orderBy: ['channel', 'post_id'] },
+  // Pending work goes on from the copy (and what was done stays readable in the admin).
+  { table: 'jobs', orderBy: ['id'] },
   { table: 'mail_addresses', orderBy: ['id'] },
   { table: 'mail_subscriptions', orderBy: ['id'] },
   { table: 'mail_outbox', orderBy: ['id'] },

@@ -69,6 +69,7 @@ const ADDRESSES: Record<
   '/admin/links': () => [['/admin/links', LONG_WORD]],
   '/admin/appearance': () => [['/admin/appearance', 'Apparence']],
   '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
+  '/admin/jobs': () => [['/admin/jobs', LONG_URL]],
   '/admin/users': () => [['/admin/users', LONG_EMAIL]],
   '/admin/users/:id/delete': (id) => [[`/admin/users/${id.writer}/delete`, LONG_WORD]],
   '/admin/invite/:token': (id) => [[`/admin/invite/${id.invite}`, 'Nom affiché']],
@@ -176,6 +177,23 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
 
     // The outbox in every state, and a post's subscriptions.
     const now = new Date().toISOString()
+    // A background job given up, with a long error (an address in it).
+    await db
+      .insertInto('jobs')
+      .values({
+        kind: 'webmention-send',
+        payload: '{}',
+        key: null,
+        run_at: now,
+        attempts: 8,
+        state: 'failed',
+        claimed_by: null,
+        claimed_until: null,
+        last_error: `endpoint ${LONG_URL} answered 500`,
+        created_at: now,
+        finished_at: now,
+      })
+      .execute()
     for (const [status, error] of [
       ['queued', null],
       ['failed', `550 5.1.1 <${LONG_EMAIL}>: Recipient address rejected: User unknown in virtual mailbox table`],
