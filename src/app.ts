@@ -40,6 +40,7 @@ import transfer from './transfer/plugin.ts'
 import media from './media/media.plugin.ts'
 import look from './look/look.plugin.ts'
 import mail from './mail/mail.plugin.ts'
+import newsletter from './newsletter/newsletter.plugin.ts'
 import health from './ops/health.ts'
 import { AccessLog, lazyChildLogger, loggerOptions, prettyLogs, type LogStream } from './ops/logging.ts'
 
@@ -131,6 +132,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const sessionKey = loadSessionKey(config)
   // E-mail (the outbox and its sender, confirm and unsubscribe pages): before the features that queue mails.
   await app.register(mail, { sessionKey })
+  // Readers who follow the blog by e-mail: the subscribe form, a new post's mails, the weekly digest.
+  await app.register(newsletter)
   // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)
