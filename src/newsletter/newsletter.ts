@@ -9,7 +9,7 @@ import { listedToReaders } from '../content/visibility.ts'
 import { messages } from '../i18n/index.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { postPath } from '../lib/urls.ts'
-import { zonedParts, zonedTimeToUtc } from '../lib/time.ts'
+import { nowIso as clockIso, zonedParts, zonedTimeToUtc } from '../lib/time.ts'
 import { confirmUrl, enqueue, normalizeAddress, type MailSite } from '../mail/outbox.ts'
 import { htmlToText, mailSafeHtml } from './mail-html.ts'
 
@@ -229,7 +229,8 @@ export async function queueDigests(
         unsubscribeAllToken: token,
         dedupeKey: `digest:${week}:${r.email}`,
       },
-      nowIso,
+      // Due now, whatever instant the schedule was computed for.
+      clockIso(),
     )
     if (added) queued++
   }
