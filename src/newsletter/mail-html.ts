@@ -3,7 +3,7 @@
 // no wider than the mail's column (600 px, the width mail clients are designed for) and shrinking with it on a
 // phone; figures and their captions kept. A text part is made from the same HTML for clients that show no HTML.
 import sanitizeHtml from 'sanitize-html'
-import { absoluteHtml, type UrlBase } from '../feeds/absolute-urls.ts'
+import { absoluteHtml, type UrlBase } from '../lib/absolute-urls.ts'
 
 /** The width of a mail's column, which images never exceed. */
 export const MAIL_IMAGE_WIDTH = 600
