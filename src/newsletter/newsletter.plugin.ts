@@ -13,6 +13,7 @@ import { PublicError, renderError } from '../http/errors.ts'
 import { messages, type Messages } from '../i18n/index.ts'
 import { isAddress, readableAddress } from '../lib/address.ts'
 import { now as clockNow, nowIso } from '../lib/time.ts'
+import { CHANNEL } from './editor.ts'
 import { NAME_MAX, queueDigests, queuePost, subscribeReader, type NewPost } from './newsletter.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -74,6 +75,17 @@ async function newsletterPlugin(app: FastifyInstance) {
   }
   app.decorate('newsletter', newsletter)
   if (!enabled) return
+
+  // A post is mailed when it first becomes public, whatever made it so (the editor, its scheduled minute, the
+  // command line), and never again: neither an edit nor a withdrawal and return sends anything.
+  app.publications.channel(CHANNEL, {
+    async published(trx, post) {
+      const queued = await newsletter.published(trx, { id: post.id, title: post.title, body_html: post.bodyHtml, url: post.url })
+      if (queued > 0) app.mail.wake()
+    },
+    async updated() {},
+    async withdrawn() {},
+  })
 
   let timer: NodeJS.Timeout | undefined
   app.addHook('onReady', async () => {
@@ -158,4 +170,4 @@ async function newsletterPlugin(app: FastifyInstance) {
   )
 }
 
-export default fp(newsletterPlugin, { name: 'newsletter', dependencies: ['mail', 'settings', 'render', 'errors'] })
+export default fp(newsletterPlugin, { name: 'newsletter', dependencies: ['mail', 'settings', 'render', 'errors', 'publications'] })
