@@ -91,7 +91,10 @@ export async function subscribeReader(
   )
 }
 
-/** Confirmed subscribers who take this cadence and whose address the server has not refused. */
+/**
+ * Confirmed subscribers (their subscription's own state: confirmed by its link, or imported as confirmed) who take
+ * this cadence and whose address the server has not refused.
+ */
 function subscribers(db: Db, cadence: BlogCadence) {
   return db
     .selectFrom('blog_subscriptions as b')
@@ -100,7 +103,6 @@ function subscribers(db: Db, cadence: BlogCadence) {
     .where('b.status', '=', 'active')
     .where('b.cadence', '=', cadence)
     .where('b.bounced_at', 'is', null)
-    .where('a.confirmed_at', 'is not', null)
 }
 
 /** The mail of a new post: its text made mail-safe, and the way back to the blog. */
