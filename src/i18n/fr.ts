@@ -284,7 +284,8 @@ export const fr = {
     readOnBlog: 'Lire sur le blog',
     readOnBlogLine: (url: string) => `Lire sur le blog : ${url}`,
     footer: (blog: string) => `Vous recevez ce message parce que vous êtes abonné à « ${blog} ».`,
-    digestSubject: (blog: string, n: number) => (n === 1 ? `« ${blog} » : le billet de la semaine` : `« ${blog} » : les ${n} billets de la semaine`),
+    digestSubject: (blog: string, n: number) =>
+      n === 1 ? `« ${blog} » : le billet de la semaine` : `« ${blog} » : les ${n} billets de la semaine`,
     digestIntro: (blog: string) => `Les billets publiés cette semaine sur « ${blog} » :`,
     // admin
     nav: 'Abonnés',
