@@ -198,6 +198,19 @@ export async function queueDigests(
     .where('p.kind', '=', 'post')
     .where('p.published_at', '>', start.toISOString())
     .where('p.published_at', '<=', end.toISOString())
+    // Published without mailing (the editor's box): not in the digest either.
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('post_channels as c')
+            .select('c.post_id')
+            .whereRef('c.post_id', '=', 'p.id')
+            .where('c.channel', '=', 'newsletter')
+            .where('c.state', '=', 'skipped'),
+        ),
+      ),
+    )
     .orderBy('p.published_at')
     .orderBy('p.id')
     .execute()

@@ -173,5 +173,13 @@ describe('the editor’s “send to subscribers” box', () => {
     await new Promise((r) => setTimeout(r, 200))
     expect(smtp.received.map((m) => m.parsed.subject)).toEqual(['À tous', 'À tous'])
     expect(mails.map((m) => m.to[0]).sort()).toEqual(['dora@example.org', 'fred@example.org'])
+
+    // Nor is it in the weekly digest.
+    await importCsv(fixture('ghost-members.csv'), { cadence: 'weekly' })
+    expect(await blog.app.newsletter.digests(new Date(Date.now() + 7 * 86_400_000))).toBe(2)
+    await blog.app.mail.deliverNow()
+    const digests = (await smtp.waitFor(4)).slice(2)
+    expect(digests[0]!.parsed.text).toContain('À tous')
+    expect(digests[0]!.parsed.text).not.toContain('En silence')
   })
 })

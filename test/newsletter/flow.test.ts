@@ -152,6 +152,24 @@ describe('following the blog by e-mail', () => {
   })
 })
 
+describe('the rate limit', () => {
+  it('refuses a subscription past COMMENT_RATE_LIMIT a minute, giving the form back as typed', async () => {
+    const limited = await buildTestApp({ demo: false, env: { SMTP_URL: smtp.url, COMMENT_RATE_LIMIT: '2' } })
+    try {
+      for (const n of [1, 2]) expect((await subscribe(limited, { email: `r${n}@example.org` })).statusCode).toBe(303)
+      const third = await subscribe(limited, { email: 'r3@example.org', name: 'Trois', cadence: 'weekly' })
+      expect(third.statusCode).toBe(429)
+      expect(visibleText(third.body)).toContain('Trop de demandes en peu de temps')
+      expect(third.body).toContain('value="r3@example.org"')
+      expect(third.body).toContain('value="Trois"')
+      const emails = await limited.app.db.selectFrom('mail_addresses').select('email').orderBy('email').execute()
+      expect(emails.map((e) => e.email)).toEqual(['r1@example.org', 'r2@example.org'])
+    } finally {
+      await limited.close()
+    }
+  })
+})
+
 describe('without SMTP_URL', () => {
   it('shows no subscribe form anywhere and has no /subscribe', async () => {
     const plain = await buildTestApp({ demo: false })
