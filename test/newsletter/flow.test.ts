@@ -152,6 +152,27 @@ describe('following the blog by e-mail', () => {
   })
 })
 
+describe('an address the mail server refuses', () => {
+  it('is marked bounced after a permanent failure and gets no more posts until it subscribes again', async () => {
+    await confirmedSubscriber(blog, smtp, 'gone@example.org')
+    smtp.refuseWith(550)
+    await publish(blog, { title: 'Refusé', body: 'Texte.' })
+    await blog.app.mail.deliverNow()
+    const row = () => blog.app.db.selectFrom('blog_subscriptions').select(['status', 'bounced_at']).executeTakeFirstOrThrow()
+    expect((await row()).bounced_at).not.toBeNull()
+    smtp.refuseWith(null)
+    await publish(blog, { title: 'Suivant', body: 'Texte.' })
+    await blog.app.mail.deliverNow()
+    await new Promise((r) => setTimeout(r, 200))
+    expect(smtp.received.map((m) => m.parsed.subject)).toEqual([expect.stringContaining('Confirmez')])
+    const queued = await blog.app.db.selectFrom('mail_outbox').select('subject').where('kind', '=', 'newsletter').execute()
+    expect(queued.map((q) => q.subject)).toEqual(['Refusé'])
+    // Subscribing again asks for a confirmation again.
+    await subscribe(blog, { email: 'gone@example.org', cadence: 'post' })
+    expect(await row()).toEqual({ status: 'pending', bounced_at: null })
+  })
+})
+
 describe('the rate limit', () => {
   it('refuses a subscription past COMMENT_RATE_LIMIT a minute, giving the form back as typed', async () => {
     const limited = await buildTestApp({ demo: false, env: { SMTP_URL: smtp.url, COMMENT_RATE_LIMIT: '2' } })
