@@ -120,7 +120,7 @@ describe('the Subscribers page', () => {
     expect(text).toContain('waiting@example.org')
     expect(text).toContain('en attente de confirmation')
 
-    const csv = await admin.get('/admin/subscribers/export.csv')
+    const csv = await admin.post('/admin/subscribers/export')
     expect(csv.statusCode).toBe(200)
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8')
     expect(csv.headers['content-disposition']).toContain('attachment')
