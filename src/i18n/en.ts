@@ -274,7 +274,7 @@ export const en: Messages = {
     // mails
     readOnBlog: 'Read on the blog',
     readOnBlogLine: (url: string) => `Read on the blog: ${url}`,
-    footer: (blog: string) => `You receive this message because you subscribed to “${blog}”.`,
+    footer: (blog: string) => `You receive this message because you subscribed (or asked to subscribe) to “${blog}”.`,
     digestSubject: (blog: string, n: number) => (n === 1 ? `“${blog}”: this week’s post` : `“${blog}”: this week’s ${n} posts`),
     digestIntro: (blog: string) => `The posts published this week on “${blog}”:`,
     // admin

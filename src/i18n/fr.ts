@@ -283,7 +283,7 @@ export const fr = {
     // mails
     readOnBlog: 'Lire sur le blog',
     readOnBlogLine: (url: string) => `Lire sur le blog : ${url}`,
-    footer: (blog: string) => `Vous recevez ce message parce que vous êtes abonné à « ${blog} ».`,
+    footer: (blog: string) => `Vous recevez ce message parce que vous êtes abonné (ou demandez à l’être) à « ${blog} ».`,
     digestSubject: (blog: string, n: number) =>
       n === 1 ? `« ${blog} » : le billet de la semaine` : `« ${blog} » : les ${n} billets de la semaine`,
     digestIntro: (blog: string) => `Les billets publiés cette semaine sur « ${blog} » :`,

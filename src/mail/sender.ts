@@ -180,7 +180,8 @@ export function createSender(opts: SenderOptions): Sender {
     const t = messages(row.lang as Language).mail
     const blog = opts.site().blogTitle
     const url = token ? unsubscribeUrl(opts.site(), token) : null
-    const subscriber = row.kind === 'newsletter' || row.kind === 'digest'
+    // A blog subscription's confirmation (src/newsletter/) is about the blog too.
+    const subscriber = row.kind === 'newsletter' || row.kind === 'digest' || row.dedupe_key?.startsWith('blog-confirm:') === true
     return {
       why:
         row.kind === 'admin'

@@ -86,10 +86,15 @@ export async function subscribeReader(
       commentId: null,
       unsubscribeToken: site.tokens.sign({ kind: 'address', addressId: address.id }),
       unsubscribeAllToken: site.tokens.sign({ kind: 'address', addressId: address.id }),
+      // Also tells the sender whose confirmation it is (its footer speaks of the blog, not of comments).
+      dedupeKey: `${BLOG_CONFIRM}${address.id}:${opts.now}`,
     },
     opts.now,
   )
 }
+
+/** The key prefix of a blog subscription's confirmation mail (see subscribeReader). */
+export const BLOG_CONFIRM = 'blog-confirm:'
 
 /**
  * Confirmed subscribers (their subscription's own state: confirmed by its link, or imported as confirmed) who take

@@ -43,6 +43,7 @@ describe('following the blog by e-mail', () => {
     const [confirmation] = await smtp.waitFor(1)
     expect(confirmation!.to).toEqual(['zoe@example.org'])
     expect(confirmation!.parsed.subject).toContain('Confirmez votre abonnement')
+    expect(confirmation!.parsed.text).toContain('parce que vous êtes abonné (ou demandez à l’être) à « Carnet »')
 
     // Before the confirmation, a new post mails nobody.
     await publish(blog, { title: 'Trop tôt', body: 'Rien.' })
