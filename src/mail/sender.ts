@@ -340,6 +340,12 @@ export function createSender(opts: SenderOptions): Sender {
   let closed = false
 
   async function round(): Promise<void> {
+    // The pace's past minutes are of no use: a few rows at most stay.
+    if (opts.perMinute)
+      await db
+        .deleteFrom('mail_pace')
+        .where('minute', '<', new Date(clockNow().getTime() - HOUR_MS).toISOString())
+        .execute()
     do {
       again = false
       const due = await db
