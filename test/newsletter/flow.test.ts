@@ -192,6 +192,26 @@ describe('the rate limit', () => {
   })
 })
 
+describe('in English', () => {
+  it('offers the form and writes the mails in the blog’s language', async () => {
+    const en = await buildTestApp({ demo: false, env: { SMTP_URL: smtp.url, COMMENT_RATE_LIMIT: '0', BLOG_LANGUAGE: 'en' } })
+    try {
+      const page = visibleText((await en.app.inject('/subscribe')).body)
+      expect(page).toContain('Subscribe by e-mail')
+      expect(page).toContain('a weekly digest')
+      await confirmedSubscriber(en, smtp, 'ann@example.org')
+      expect(smtp.received[0]!.parsed.subject).toBe('Confirm your subscription to “Carnet”')
+      const post = await publish(en, { title: 'Storks', body: 'Text.' })
+      await en.app.mail.deliverNow()
+      const [, mail] = await smtp.waitFor(2)
+      expect(mail!.parsed.text).toContain(`Read on the blog: ${post.url}`)
+      expect(mail!.parsed.text).toContain('You receive this message because you subscribed')
+    } finally {
+      await en.close()
+    }
+  })
+})
+
 describe('without SMTP_URL', () => {
   it('shows no subscribe form anywhere and has no /subscribe', async () => {
     const plain = await buildTestApp({ demo: false })
