@@ -71,6 +71,7 @@ const ADDRESSES: Record<
   '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
   '/admin/jobs': () => [['/admin/jobs', LONG_URL]],
   '/admin/users': () => [['/admin/users', LONG_EMAIL]],
+  '/admin/subscribers': () => [['/admin/subscribers', LONG_EMAIL]],
   '/admin/users/:id/delete': (id) => [[`/admin/users/${id.writer}/delete`, LONG_WORD]],
   '/admin/invite/:token': (id) => [[`/admin/invite/${id.invite}`, 'Nom affiché']],
 }
@@ -232,6 +233,10 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
       .returning('id')
       .executeTakeFirstOrThrow()
     await db.insertInto('mail_subscriptions').values({ address_id: address.id, post_id: post.id, kind: 'all', created_at: now }).execute()
+    await db
+      .insertInto('blog_subscriptions')
+      .values({ address_id: address.id, name: LONG_WORD, cadence: 'post', status: 'active', created_at: now, confirmed_at: now })
+      .execute()
 
     // An image, processed as an upload is, with a long alt text.
     const image = await makeImage(1600, 900)

@@ -146,6 +146,19 @@ async function fillEveryTable(blog: TestBlog) {
       sent_message_id: null,
     })
     .execute()
+  // A reader who follows the blog by e-mail (src/newsletter/).
+  await db
+    .insertInto('blog_subscriptions')
+    .values({
+      address_id: address.id,
+      name: 'Zoé 🌿',
+      cadence: 'weekly',
+      status: 'active',
+      source: 'form',
+      created_at: now,
+      confirmed_at: now,
+    })
+    .execute()
   await db.insertInto('login_failures').values({ username: 'mallory', created_at: now }).execute()
   // Drafts (issue 29): a revision, a working copy, a save held across an expired session, a preview link.
   const alice = await db.selectFrom('users').select('id').executeTakeFirstOrThrow()
