@@ -2,10 +2,10 @@
 // moderation list as the blog's author, approving it in the same step when it waits. Every change is audited.
 // The moderation list (comments.admin.ts) only shows the buttons: their forms post here.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { renderCommentBody } from '../content/comment-text.ts'
+import { renderCommentBody } from '../comments/text.ts'
 import type { Ban, BanKind } from '../db/schema.ts'
 import { now as clockNow, nowIso } from '../lib/time.ts'
-import { banValue, deleteBan, findBanById, hideCoveredComments, insertBan, listBans } from '../moderation/bans.ts'
+import { banValue, deleteBan, findBanById, hideCoveredComments, insertBan, listBans } from '../comments/bans.ts'
 import { lastSignature } from './admin.repository.ts'
 import { idParams } from './admin.schemas.ts'
 import { audit } from './audit.ts'

@@ -2,7 +2,7 @@
 // hand-made request gets its form back with messages, never a 500.
 import { z } from 'zod'
 import type { Messages } from '../i18n/index.ts'
-import { canonicalIp } from '../moderation/ip.ts'
+import { canonicalIp } from '../comments/ip.ts'
 import { COMMENT_STATUSES, parseLocalDateTime } from './admin.schemas.ts'
 import { positionParam } from './keyset.ts'
 

@@ -333,7 +333,7 @@ export interface RateLimitsTable {
 
 export type BanKind = 'email' | 'ip' | 'network' | 'name'
 
-/** A banned commenter (src/moderation/bans.ts). */
+/** A banned commenter (src/comments/bans.ts). */
 export interface BansTable {
   id: Generated<number>
   kind: BanKind

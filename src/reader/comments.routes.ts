@@ -21,8 +21,8 @@ import {
   typedValues,
   type FieldErrors,
   type FormValues,
-} from './comments.schemas.ts'
-import { submitComment } from './comments.service.ts'
+} from '../comments/comments.schemas.ts'
+import { submitComment } from '../comments/comments.service.ts'
 import { forget, readRemembered, remember, COMMENTER_COOKIE } from './commenter-cookie.ts'
 import { commentFormView, findComment } from './comment-form.ts'
 import { threadIsOpen } from '../content/policy.ts'

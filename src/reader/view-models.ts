@@ -1,5 +1,5 @@
 // Rows become view models here, in one place, so that templates get exactly what they show.
-import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
+import { renderCommentBody, safeWebsite } from '../comments/text.ts'
 import { formatter, type Formatter } from '../i18n/index.ts'
 import type { Settings } from '../settings/settings.ts'
 import { categoryPath, commentAnchor, commentPath, postPath } from '../lib/urls.ts'

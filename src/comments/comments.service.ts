@@ -1,14 +1,14 @@
-// Accepting a valid comment: the word lists (src/content/comment-rules.ts), bans and the moderation rule, then
+// Accepting a valid comment: the word lists (src/comments/rules.ts), bans and the moderation rule, then
 // the parent, the write and the duplicate check in one transaction, so that two identical posts arriving together
 // cannot both pass the duplicate check. Comments arriving together share that transaction (writerOf).
 import { createHash } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { CommentStatus, Database, StoredComment } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
-import { judgeComment } from '../content/comment-rules.ts'
+import { judgeComment } from './rules.ts'
 import { now as clockNow } from '../lib/time.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
-import { findBan } from '../moderation/bans.ts'
+import { findBan } from './bans.ts'
 import { inBatches } from '../lib/batches.ts'
 import * as repo from './comments.repository.ts'
 import type { CommentInput } from './comments.schemas.ts'
@@ -64,7 +64,7 @@ export async function submitComment(
   // Before anything is read: a refused comment costs no query.
   const verdict = byAdmin ? ({ kind: 'pass' } as const) : judgeComment({ ...comment, ip: input.ip }, settings)
   if (verdict.kind === 'refuse') return { kind: 'refused' }
-  // A banned commenter (src/moderation/bans.ts) is refused like a refuse word, or kept as spam: told nothing more.
+  // A banned commenter (src/comments/bans.ts) is refused like a refuse word, or kept as spam: told nothing more.
   const ban = byAdmin ? undefined : await findBan(db, { email: comment.email, name: comment.author, ip: input.ip }, now.toISOString())
   if (ban && settings.banAction === 'refuse') return { kind: 'refused', ban: ban.id }
 
