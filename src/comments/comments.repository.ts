@@ -23,14 +23,58 @@ export async function sameTextBefore(db: Db, postId: number, bodyKey: string, si
     .execute()
 }
 
-/** Whether this commenter (by e-mail, or by name when there is no e-mail) already has an approved comment. */
-export async function hasApprovedComment(db: Db, who: { email: string | null; name: string }): Promise<boolean> {
+/**
+ * Whether this commenter already has an approved comment: by e-mail, or by name when there is no e-mail; a remote
+ * author by their actor.
+ */
+export async function hasApprovedComment(db: Db, who: { email: string | null; name: string } | { actor: string }): Promise<boolean> {
   let q = db
     .selectFrom('comments')
     .select(sql<number>`1`.as('one'))
     .where('status', '=', 'approved')
-  q = who.email ? q.where(sql<string>`lower(author_email)`, '=', sql<string>`lower(${who.email})`) : q.where('author_name', '=', who.name)
+  if ('actor' in who) q = q.where('author_actor', '=', who.actor)
+  else
+    q = who.email ? q.where(sql<string>`lower(author_email)`, '=', sql<string>`lower(${who.email})`) : q.where('author_name', '=', who.name)
   return (await q.limit(1).executeTakeFirst()) !== undefined
+}
+
+/** The comments from elsewhere stored under these addresses of theirs (on any post). */
+export async function remoteComments(db: Db, originUrls: readonly string[]) {
+  return db
+    .selectFrom('comments')
+    .select(['id', 'post_id', 'origin_url', 'status', 'author_actor', 'body'])
+    .where('origin_url', 'in', originUrls)
+    .execute()
+}
+
+export interface RemoteChange {
+  body: string
+  bodyKey: string
+  status: CommentStatus
+  /** Null: the text did not change (edited_at stays). */
+  editedAt: string | null
+  authorName: string
+  authorUrl: string | null
+  handle: string | null
+  permalink: string | null
+}
+
+/** A comment from elsewhere sent again: its text, its status as judged again, and its author's profile. */
+export async function updateRemoteComment(db: Db, id: number, change: RemoteChange): Promise<void> {
+  await db
+    .updateTable('comments')
+    .set({
+      body: change.body,
+      body_key: change.bodyKey,
+      status: change.status,
+      author_name: change.authorName,
+      author_url: change.authorUrl,
+      author_handle: change.handle,
+      origin_permalink: change.permalink,
+      ...(change.editedAt ? { edited_at: change.editedAt } : {}),
+    })
+    .where('id', '=', id)
+    .execute()
 }
 
 /**
@@ -65,4 +109,26 @@ export async function insertComments(
 /** Removes comments stored by this transaction after all (duplicates found once they were in). */
 export async function deleteComments(db: Db, ids: readonly number[]): Promise<void> {
   await db.deleteFrom('comments').where('id', 'in', ids).execute()
+}
+
+/** What deciding on a comment needs of its post: whether readers see it, whether its thread is open. */
+export async function postForComment(db: Db, id: number) {
+  return db.selectFrom('posts').select(['id', 'title', 'status', 'published_at', 'comments_open']).where('id', '=', id).executeTakeFirst()
+}
+
+/**
+ * Removes the comments stored under this address of another site (by `actor` only, when given). Their replies
+ * stay, moved up to the removed comment's parent, as when an admin deletes one. Returns how many went.
+ */
+export async function deleteRemoteComments(db: Kysely<Database>, originUrl: string, actor: string | null): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('comments').select(['id', 'parent_id']).where('origin_url', '=', originUrl)
+    if (actor !== null) q = q.where('author_actor', '=', actor)
+    let deleted = 0
+    for (const row of await q.execute()) {
+      await trx.updateTable('comments').set({ parent_id: row.parent_id }).where('parent_id', '=', row.id).execute()
+      deleted += Number((await trx.deleteFrom('comments').where('id', '=', row.id).executeTakeFirst()).numDeletedRows)
+    }
+    return deleted
+  })
 }

@@ -319,6 +319,8 @@ async function commentsRoutes(app: FastifyInstance) {
       if (result.kind === 'parent-gone') {
         return formAgain(reply, 400, row, settings, { values: values.form, parent: comment.parent })
       }
+      // Only a comment from elsewhere (src/comments/remote.ts) is ever an update.
+      if (result.kind !== 'stored') throw new Error(`a form comment cannot be ${result.kind}`)
 
       for (const hook of app.commentStoredHooks) hook(request, reply, { id: result.id, createdAt: result.createdAt })
       app.mail.wake()
