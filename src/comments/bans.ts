@@ -53,7 +53,7 @@ export function domainValue(typed: string): string | null {
     const url = new URL(text)
     const host = url.hostname.replace(/\.$/u, '')
     if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !host.includes('.') || host.startsWith('[')) return null
-    if (/^[\d.]+$/u.test(host) || !isUrlHostValid(host)) return null
+    if (/^[\d.]+$/u.test(host) || host.split('.').includes('') || !isUrlHostValid(host)) return null
     return host
   } catch {
     return null
