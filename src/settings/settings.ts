@@ -79,6 +79,8 @@ export const settingsSchema = z.object({
   commentEditMinutes: z.coerce.number().int().min(0).max(1440),
   /** This many readers' reports hold a comment for moderation; 0 = reports never hold. */
   reportHoldThreshold: z.coerce.number().int().min(0).max(1000),
+  /** Likes, boosts, bookmarks and mentions from elsewhere shown under the post (src/comments/reactions.ts). */
+  showReactions: z.boolean(),
   /** The sidebar's blocks, the blogroll, the design, custom CSS, logo and favicon (src/settings/look.ts). */
   ...lookSettings,
   /** Posts' bylines: auto shows them once two writers or more have published posts (src/reader/authors.ts). */
@@ -99,6 +101,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   banAction: 'spam',
   commentEditMinutes: 15,
   reportHoldThreshold: 3,
+  showReactions: true,
   ...DEFAULT_LOOK,
   bylines: 'auto',
 }
