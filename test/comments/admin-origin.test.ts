@@ -54,3 +54,21 @@ it('shows the origin, handle and original of remote comments, and filters by ori
   expect(approved.headers.location).toBe('/admin/comments?status=pending&origin=fediverse&done=1')
   await blog.app.settings.update({ moderation: 'none' })
 })
+
+it('offers showReactions on the settings page (shown by default), saves it, and refuses a bad value keeping the rest', async () => {
+  const page = await admin.get('/admin/settings')
+  expect(page.body).toContain('<input type="radio" name="showReactions" value="true" checked>')
+  expect(visibleText(mainOf(page.body))).toContain('Réactions venues d’ailleurs (fédivers, webmentions)')
+  const form = Object.fromEntries(Object.entries({ ...blog.app.settings.get() }).map(([k, v]) => [k, String(v)]))
+  const bad = await admin.post('/admin/settings', { ...form, showReactions: 'peut-être' })
+  expect(bad.statusCode).toBe(400)
+  expect(blog.app.settings.get().showReactions).toBe(true)
+  const off = await admin.post('/admin/settings', { ...form, showReactions: 'false' })
+  expect(off.statusCode).toBe(303)
+  expect(blog.app.settings.get().showReactions).toBe(false)
+  expect((await admin.get('/admin/settings')).body).toContain('<input type="radio" name="showReactions" value="false" checked>')
+  // A form without the field (from before it existed) shows them again, the default.
+  const { showReactions: _omitted, ...without } = form
+  expect((await admin.post('/admin/settings', without)).statusCode).toBe(303)
+  expect(blog.app.settings.get().showReactions).toBe(true)
+})
