@@ -36,6 +36,7 @@ import sidebarRoutes from './sidebar.admin.ts'
 import appearanceRoutes from './appearance.admin.ts'
 import transferRoutes from './transfer.admin.ts'
 import mailAdminRoutes from './mail.admin.ts'
+import webmentionsAdminRoutes from './webmentions.admin.ts'
 import { findUserById } from './users.ts'
 
 /** A signed-in writer: who they are and what their role lets them do (src/admin/permissions.ts). */
@@ -231,6 +232,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(transferRoutes)
   await app.register(mediaRoutes)
   await app.register(mailAdminRoutes)
+  await app.register(webmentionsAdminRoutes)
   await app.register(usersRoutes)
 }
 
