@@ -295,6 +295,8 @@ export const en: Messages = {
     // ---- pages ----
     pagesLine: (n: number, dryRun: boolean) =>
       `${dryRun ? 'Would import' : 'Imported'} ${n} page${n > 1 ? 's' : ''} (about, contact…), each at its own /<slug>.html address, outside the lists of posts.`,
+    mentionsLine: (n: number, dryRun: boolean) =>
+      `${dryRun ? 'Would keep' : 'Kept'} ${n} pingback${n > 1 ? 's and trackbacks' : ' or trackback'} as mention${n > 1 ? 's' : ''} of the posts.`,
     closedThreads: (n: number, dryRun: boolean) =>
       dryRun
         ? `Would close ${n} comment ${n > 1 ? 'threads, as they are' : 'thread, as it is'} in Disqus.`

@@ -310,6 +310,8 @@ export const fr = {
     // ---- pages ----
     pagesLine: (n: number, dryRun: boolean) =>
       `${n} page${n > 1 ? 's' : ''} (à propos, contact…) ${dryRun ? (n > 1 ? 'seraient importées' : 'serait importée') : n > 1 ? 'importées' : 'importée'}, chacune à son adresse /<adresse>.html, hors des listes de notes.`,
+    mentionsLine: (n: number, dryRun: boolean) =>
+      `${n} rétrolien${n > 1 ? 's' : ''} (pingbacks, trackbacks) ${dryRun ? (n > 1 ? 'seraient gardés' : 'serait gardé') : n > 1 ? 'gardés' : 'gardé'} comme mention${n > 1 ? 's' : ''} des notes.`,
     closedThreads: (n: number, dryRun: boolean) =>
       n > 1
         ? `${n} fils de commentaires ${dryRun ? 'seraient fermés' : 'fermés'}, comme dans Disqus.`
