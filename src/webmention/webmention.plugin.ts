@@ -54,7 +54,7 @@ function sourceHost(request: FastifyRequest): string {
 /** Tells every page this post links to, and every page it linked to before (they see the link gone). */
 async function announce(app: FastifyInstance, trx: Transaction<Database>, post: PublishedPost, event: string): Promise<void> {
   const now = nowIso()
-  const linked = outboundLinks(post.body_html, post.url, app.config.siteUrl).slice(0, MAX_TARGETS)
+  const linked = outboundLinks(post.bodyHtml, post.url, app.config.siteUrl).slice(0, MAX_TARGETS)
   const before = await trx.selectFrom('webmention_sends').select('target').where('post_id', '=', post.id).execute()
   const targets = [...new Set([...linked, ...before.map((r) => r.target)])]
   for (const target of targets) {
@@ -67,7 +67,7 @@ async function announce(app: FastifyInstance, trx: Transaction<Database>, post: 
     await enqueueJob(trx, {
       kind: SEND_JOB,
       payload: { postId: post.id, source: post.url, target },
-      key: `${SEND_JOB}:${post.id}:${event}:${post.version}:${post.updated_at}:${target}`,
+      key: `${SEND_JOB}:${post.id}:${event}:${post.version}:${post.updatedAt}:${target}`,
     })
   }
 }
@@ -155,6 +155,8 @@ async function webmentionPlugin(app: FastifyInstance) {
   app.publications.channel('webmention', {
     published: (trx, post) => announce(app, trx, post, 'published'),
     updated: (trx, post) => announce(app, trx, post, 'updated'),
+    // Public again: the pages it links to fetch it again and find it back.
+    republished: (trx, post) => announce(app, trx, post, 'republished'),
     // The spec's deletion: the same targets are told again; fetching the post, they find it gone (404/410).
     async withdrawn(trx, postId) {
       const rows = await trx.selectFrom('webmention_sends').select(['source', 'target']).where('post_id', '=', postId).execute()
