@@ -184,18 +184,20 @@ describe('receiving webmentions', () => {
     const mention = sites.set('/mention', { body: `<p>Lisez <a href="${target}">ce billet</a>.</p>` })
     for (const source of [like, repost, bookmark, mention, like]) expect((await send(app, { source, target })).statusCode).toBe(202)
     await app.jobs.runDue()
-    expect(await reactions()).toEqual([
-      { kind: 'like', source_url: like, author_name: '127.0.0.1:' + new URL(sites.base).port },
-      { kind: 'boost', source_url: repost, author_name: expect.any(String) },
-      { kind: 'bookmark', source_url: bookmark, author_name: expect.any(String) },
-      { kind: 'mention', source_url: mention, author_name: expect.any(String) },
+    // Verified side by side (the jobs' batch): in any order. A page naming nobody is named by its host.
+    const host = new URL(sites.base).host
+    expect((await reactions()).sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+      { kind: 'bookmark', source_url: bookmark, author_name: host },
+      { kind: 'boost', source_url: repost, author_name: host },
+      { kind: 'like', source_url: like, author_name: host },
+      { kind: 'mention', source_url: mention, author_name: host },
     ])
     expect(await comments()).toEqual([])
 
     sites.set('/like', { body: replyTo(target, 'Finalement, une réponse.') })
     await send(app, { source: like, target })
     await app.jobs.runDue()
-    expect((await reactions()).map((r) => r.kind)).toEqual(['boost', 'bookmark', 'mention'])
+    expect((await reactions()).map((r) => r.kind).sort()).toEqual(['bookmark', 'boost', 'mention'])
     expect(await comments()).toMatchObject([{ body: 'Finalement, une réponse.', origin_url: like }])
   })
 
