@@ -35,7 +35,7 @@ describe('right-to-left text is isolated in the markup', () => {
     expect(html).toContain(`<h1 class="post-title p-name" dir="auto">${RTL.title}</h1>`)
     expect(html).toContain(`<li class="p-category" dir="auto">${RTL.tag}</li>`)
     expect(html).toMatch(/<div class="post-body e-content" dir="auto">\s*<p>هذه ملاحظة/)
-    expect(html).toMatch(new RegExp(`<bdi><a href="/category/[^"]+">${RTL.category}</a></bdi>`))
+    expect(html).toMatch(new RegExp(`<bdi><a class="p-category" href="/category/[^"]+">${RTL.category}</a></bdi>`))
     expect(html).toMatch(/<div class="comment-body e-content" dir="auto">\s*<p>شكرا/)
     expect(html).toContain(`Écrit par : <bdi><span class="comment-author p-author h-card">${RTL.author}</span></bdi> | `)
     // The sidebar's latest comments: "<name> sur <title>", each isolated.

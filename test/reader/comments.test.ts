@@ -308,8 +308,8 @@ describe('replies', () => {
     expect(html).not.toContain('depth-4')
     const article = (id: number) =>
       html.slice(html.indexOf(`<article id="comment-${id}" class="h-entry">`), html.indexOf('</article>', html.indexOf(`<article id="comment-${id}" class="h-entry">`)))
-    expect(article(ids[3]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[2]}">Trois</a></p>`)
-    expect(article(ids[4]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[3]}">Quatre</a></p>`)
+    expect(article(ids[3]!)).toContain(`<p class="comment-context">en réponse à <a class="u-in-reply-to" href="#comment-${ids[2]}">Trois</a></p>`)
+    expect(article(ids[4]!)).toContain(`<p class="comment-context">en réponse à <a class="u-in-reply-to" href="#comment-${ids[3]}">Quatre</a></p>`)
     expect(visibleText(article(ids[4]!))).toMatch(/^en réponse à Quatre Niveau 5/)
     // Answers shown under their own parent need no such line.
     for (const id of ids.slice(0, 3)) expect(article(id!)).not.toContain('comment-context')
