@@ -50,7 +50,7 @@ describe('the seed post page', () => {
     expect(html).toContain("<h3>Des attaques qui coïncident avec la dernière intervention audio d'Abou Bakr al-Baghdadi</h3>")
     expect(html).toContain("<h3>L'Armée Arabe Syrienne lance une contre-attaque pour reprendre la ville</h3>")
     expect(html).toContain('<a class="p-category" href="/category/abou-bakr-al-baghdadi">Abou Bakr al-Baghdadi</a>')
-    expect(html).toContain('<a href="/category/armee-arabe-syrienne">Armée Arabe Syrienne</a>')
+    expect(html).toContain('<a class="p-category" href="/category/armee-arabe-syrienne">Armée Arabe Syrienne</a>')
     expect(html).toContain(`<a class="u-url u-uid" href="${SEED_PATH}" rel="bookmark">Lien permanent</a>`)
     expect(html).toContain('<a href="#comments">Commentaires (2)</a>')
     expect(html).toContain('id="comments"')
