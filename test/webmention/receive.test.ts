@@ -70,7 +70,6 @@ describe('receiving webmentions', () => {
   let blog: TestBlog
   let app: FastifyInstance
   let target: string
-  let postId: number
 
   beforeAll(async () => {
     await sites.start()
@@ -82,7 +81,6 @@ describe('receiving webmentions', () => {
     blog = await buildTestApp({ demo: false, env: { OUTBOUND_ALLOW_PRIVATE: '1' } })
     app = blog.app
     const post = await createPost(app.db, { title: 'Le billet', body: 'Du texte.', status: 'published', publishedAt: '2026-12-01T10:00:00.000Z' })
-    postId = post.id
     target = SITE_URL + postPath({ slug: post.slug, published_at: '2026-12-01T10:00:00.000Z' }, app.settings.get().timezone)
     return () => blog.close()
   })
