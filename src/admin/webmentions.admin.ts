@@ -28,7 +28,20 @@ export default async function webmentionsAdminRoutes(app: FastifyInstance) {
     const rows = await app.db
       .selectFrom('webmentions as m')
       .innerJoin('posts as p', 'p.id', 'm.post_id')
-      .select(['m.id', 'm.source', 'm.state', 'm.result', 'm.detail', 'm.author_name', 'm.created_at', 'm.checked_at', 'p.title', 'p.slug', 'p.published_at', 'p.kind'])
+      .select([
+        'm.id',
+        'm.source',
+        'm.state',
+        'm.result',
+        'm.detail',
+        'm.author_name',
+        'm.created_at',
+        'm.checked_at',
+        'p.title',
+        'p.slug',
+        'p.published_at',
+        'p.kind',
+      ])
       .orderBy('m.id', 'desc')
       .limit(SHOWN)
       .execute()
@@ -55,7 +68,18 @@ export default async function webmentionsAdminRoutes(app: FastifyInstance) {
     const rows = await app.db
       .selectFrom('webmention_sends as s')
       .leftJoin('posts as p', 'p.id', 's.post_id')
-      .select(['s.id', 's.source', 's.target', 's.endpoint', 's.state', 's.status_code', 's.answer', 's.sent_at', 's.created_at', 'p.title'])
+      .select([
+        's.id',
+        's.source',
+        's.target',
+        's.endpoint',
+        's.state',
+        's.status_code',
+        's.answer',
+        's.sent_at',
+        's.created_at',
+        'p.title',
+      ])
       .orderBy('s.id', 'desc')
       .limit(SHOWN)
       .execute()

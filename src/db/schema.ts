@@ -106,15 +106,7 @@ export interface ReactionsTable {
 export type WebmentionState = 'pending' | 'accepted' | 'refused'
 /** What a verified source turned out to be, or why it was refused. */
 export type WebmentionResult =
-  | 'reply'
-  | 'like'
-  | 'boost'
-  | 'bookmark'
-  | 'mention'
-  | 'gone'
-  | 'no-link'
-  | 'refused-fetch'
-  | 'comment-refused'
+  'reply' | 'like' | 'boost' | 'bookmark' | 'mention' | 'gone' | 'no-link' | 'refused-fetch' | 'comment-refused'
 
 /** A webmention received (src/webmention/): one per (source, target), verified by a job. */
 export interface WebmentionsTable {

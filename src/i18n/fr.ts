@@ -1038,7 +1038,8 @@ export const fr = {
     receivedHeading: 'Webmentions reçues',
     sentHeading: 'Webmentions envoyées',
     tabs: 'Webmentions reçues et envoyées',
-    receivedIntro: 'Les sites qui ont cité vos billets. Une réponse devient un commentaire, soumis à la modération ; les autres sont comptées sous le billet.',
+    receivedIntro:
+      'Les sites qui ont cité vos billets. Une réponse devient un commentaire, soumis à la modération ; les autres sont comptées sous le billet.',
     sentIntro: 'Les sites cités par vos billets, prévenus à chaque publication ou modification.',
     noneReceived: 'Aucune webmention reçue.',
     noneSent: 'Aucune webmention envoyée.',

@@ -35,11 +35,7 @@ export function parseLinkHeader(header: string): Array<{ url: string; rels: stri
     let rels: string[] = []
     for (const p of params.matchAll(/;\s*([^;,=\s]+)(?:\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,]*)))?/g)) {
       if (p[1]!.toLowerCase() !== 'rel') continue
-      rels = (p[2] ?? p[3] ?? '')
-        .trim()
-        .toLowerCase()
-        .split(/\s+/)
-        .filter(Boolean)
+      rels = (p[2] ?? p[3] ?? '').trim().toLowerCase().split(/\s+/).filter(Boolean)
       break
     }
     out.push({ url: m[1]!.trim(), rels })

@@ -17,7 +17,10 @@ const ANSWER_CHARS = 300
 
 export async function sendWebmention(app: FastifyInstance, payload: unknown, job: { attempts: number }): Promise<void> {
   const { postId, source, target } = payloadSchema.parse(payload)
-  const record = (state: WebmentionSendState, fields: { endpoint?: string | null; status_code?: number | null; answer?: string | null } = {}) =>
+  const record = (
+    state: WebmentionSendState,
+    fields: { endpoint?: string | null; status_code?: number | null; answer?: string | null } = {},
+  ) =>
     app.db
       .updateTable('webmention_sends')
       .set({ state, ...fields, attempts: job.attempts + 1, sent_at: nowIso() })

@@ -159,7 +159,10 @@ function cardOf(v: Mf2Value | undefined, pageUrl: string): { name: string; url: 
   }
   if (!isRoot(v)) return null
   const name = stringOf(v.properties.name?.[0])?.trim() ?? ''
-  const url = urlsOf(v.properties.url).map((u) => comparableUrl(u, pageUrl)).find(Boolean) ?? null
+  const url =
+    urlsOf(v.properties.url)
+      .map((u) => comparableUrl(u, pageUrl))
+      .find(Boolean) ?? null
   if (!name && !url) return null
   return { name: name || (url ? new URL(url).host : ''), url }
 }
@@ -171,7 +174,11 @@ function cardOf(v: Mf2Value | undefined, pageUrl: string): { name: string; url: 
 function representativeCard(items: Mf2Root[], pageUrl: string): Mf2Root | null {
   const cards = items.filter((i) => hasType(i, 'h-card'))
   const is = (values: Mf2Value[] | undefined) => urlsOf(values).some((u) => comparableUrl(u, pageUrl) === pageUrl)
-  return cards.find((c) => is(c.properties.url) && is(c.properties.uid)) ?? cards.find((c) => is(c.properties.url)) ?? (cards.length === 1 ? cards[0]! : null)
+  return (
+    cards.find((c) => is(c.properties.url) && is(c.properties.uid)) ??
+    cards.find((c) => is(c.properties.url)) ??
+    (cards.length === 1 ? cards[0]! : null)
+  )
 }
 
 function clip(text: string, max: number): string {
@@ -222,7 +229,10 @@ export function readSource(html: string, pageUrl: string, targetUrl: string): So
   else if (content) text = stringOf(content) ?? ''
   if (!text.trim() && entry) text = stringOf(entry.properties.summary?.[0]) ?? stringOf(entry.properties.name?.[0]) ?? ''
 
-  const permalink = urlsOf(entry?.properties.url).map((u) => comparableUrl(u, page)).find(Boolean) ?? null
+  const permalink =
+    urlsOf(entry?.properties.url)
+      .map((u) => comparableUrl(u, page))
+      .find(Boolean) ?? null
   return {
     linksToTarget,
     kind,

@@ -42,7 +42,14 @@ async function forget(app: FastifyInstance, row: Row, keep?: ReactionKind | 'rep
   await reactions.execute()
 }
 
-async function settle(app: FastifyInstance, row: Row, state: 'accepted' | 'refused', result: WebmentionResult, detail: string | null, authorName: string | null = null) {
+async function settle(
+  app: FastifyInstance,
+  row: Row,
+  state: 'accepted' | 'refused',
+  result: WebmentionResult,
+  detail: string | null,
+  authorName: string | null = null,
+) {
   await app.db
     .updateTable('webmentions')
     .set({ state, result, detail, author_name: authorName, checked_at: nowIso() })
@@ -71,11 +78,19 @@ export async function verifyWebmention(app: FastifyInstance, payload: unknown): 
       await settle(app, row, 'refused', 'refused-fetch', err.message)
       return
     }
-    await app.db.updateTable('webmentions').set({ detail: errorText(err), checked_at: nowIso() }).where('id', '=', id).execute()
+    await app.db
+      .updateTable('webmentions')
+      .set({ detail: errorText(err), checked_at: nowIso() })
+      .where('id', '=', id)
+      .execute()
     throw err
   }
   if (page.status >= 500 || page.status === 429) {
-    await app.db.updateTable('webmentions').set({ detail: `HTTP ${page.status}`, checked_at: nowIso() }).where('id', '=', id).execute()
+    await app.db
+      .updateTable('webmentions')
+      .set({ detail: `HTTP ${page.status}`, checked_at: nowIso() })
+      .where('id', '=', id)
+      .execute()
     throw new Error(`source answered ${page.status}`)
   }
   if (page.status >= 400) {

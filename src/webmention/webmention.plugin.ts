@@ -34,7 +34,12 @@ const MAX_TARGETS = 100
 const ADVERTISED_ROUTES = new Set(['/archive/:year/:month/:day/:file', '/:slug.html'])
 
 const form = z.object({ source: z.string().max(2000), target: z.string().max(2000) })
-const statusParams = z.object({ id: z.string().regex(/^\d{1,12}$/).transform(Number) })
+const statusParams = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .transform(Number),
+})
 
 function httpUrl(value: string): URL | null {
   try {
@@ -143,7 +148,9 @@ async function webmentionPlugin(app: FastifyInstance) {
         result: row.result ? (words.results[row.result] ?? row.result) : null,
         checkedAt: row.checked_at,
         checked: row.checked_at
-          ? new Intl.DateTimeFormat(settings.language, { dateStyle: 'long', timeStyle: 'short', timeZone: settings.timezone }).format(new Date(row.checked_at))
+          ? new Intl.DateTimeFormat(settings.language, { dateStyle: 'long', timeStyle: 'short', timeZone: settings.timezone }).format(
+              new Date(row.checked_at),
+            )
           : null,
       },
     })
@@ -162,8 +169,17 @@ async function webmentionPlugin(app: FastifyInstance) {
       const rows = await trx.selectFrom('webmention_sends').select(['source', 'target']).where('post_id', '=', postId).execute()
       const at = nowIso()
       for (const r of rows) {
-        await trx.updateTable('webmention_sends').set({ state: 'pending' }).where('post_id', '=', postId).where('target', '=', r.target).execute()
-        await enqueueJob(trx, { kind: SEND_JOB, payload: { postId, source: r.source, target: r.target }, key: `${SEND_JOB}:${postId}:withdrawn:${at}:${r.target}` })
+        await trx
+          .updateTable('webmention_sends')
+          .set({ state: 'pending' })
+          .where('post_id', '=', postId)
+          .where('target', '=', r.target)
+          .execute()
+        await enqueueJob(trx, {
+          kind: SEND_JOB,
+          payload: { postId, source: r.source, target: r.target },
+          key: `${SEND_JOB}:${postId}:withdrawn:${at}:${r.target}`,
+        })
       }
     },
   })

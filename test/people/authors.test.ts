@@ -86,7 +86,9 @@ describe('authors in public', () => {
       '<link rel="alternate" type="application/rss+xml" title="Notes de Zoé Lambert (RSS)" href="http://blog.test/author/zoe-lambert/feed.rss">',
     )
     // Only hers (the sidebar's recent posts name Hugo's).
-    const titles = [...page.body.matchAll(/<h2 class="post-title"><a class="p-name u-url" href="[^"]+" dir="auto">([^<]+)</g)].map((m) => m[1])
+    const titles = [...page.body.matchAll(/<h2 class="post-title"><a class="p-name u-url" href="[^"]+" dir="auto">([^<]+)</g)].map(
+      (m) => m[1],
+    )
     expect(titles.every((t) => t!.startsWith('Note de Zoé'))).toBe(true)
     expect((page.body.match(/class="post post-summary h-entry"/g) ?? []).length).toBe(10)
     const second = await get(blog, '/author/zoe-lambert?page=2')

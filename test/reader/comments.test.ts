@@ -304,12 +304,20 @@ describe('replies', () => {
     expect(rows.map((r) => r.parent_id)).toEqual([null, ids[0], ids[1], ids[2], ids[3]])
     const html = mainOf((await blog.app.inject(post.url)).body)
     // Quatre and Cinq stand beside Trois, at the third level; each names (and links) the comment it answers.
-    for (const id of [ids[3], ids[4]]) expect(html).toMatch(new RegExp(`<li class="comment depth-3">\\s*<article id="comment-${id}" class="h-entry">`))
+    for (const id of [ids[3], ids[4]])
+      expect(html).toMatch(new RegExp(`<li class="comment depth-3">\\s*<article id="comment-${id}" class="h-entry">`))
     expect(html).not.toContain('depth-4')
     const article = (id: number) =>
-      html.slice(html.indexOf(`<article id="comment-${id}" class="h-entry">`), html.indexOf('</article>', html.indexOf(`<article id="comment-${id}" class="h-entry">`)))
-    expect(article(ids[3]!)).toContain(`<p class="comment-context">en réponse à <a class="u-in-reply-to" href="#comment-${ids[2]}">Trois</a></p>`)
-    expect(article(ids[4]!)).toContain(`<p class="comment-context">en réponse à <a class="u-in-reply-to" href="#comment-${ids[3]}">Quatre</a></p>`)
+      html.slice(
+        html.indexOf(`<article id="comment-${id}" class="h-entry">`),
+        html.indexOf('</article>', html.indexOf(`<article id="comment-${id}" class="h-entry">`)),
+      )
+    expect(article(ids[3]!)).toContain(
+      `<p class="comment-context">en réponse à <a class="u-in-reply-to" href="#comment-${ids[2]}">Trois</a></p>`,
+    )
+    expect(article(ids[4]!)).toContain(
+      `<p class="comment-context">en réponse à <a class="u-in-reply-to" href="#comment-${ids[3]}">Quatre</a></p>`,
+    )
     expect(visibleText(article(ids[4]!))).toMatch(/^en réponse à Quatre Niveau 5/)
     // Answers shown under their own parent need no such line.
     for (const id of ids.slice(0, 3)) expect(article(id!)).not.toContain('comment-context')
@@ -766,7 +774,9 @@ describe('hostile text', () => {
     expect(row!.author_url).toBe('https://example.org/%22%3E%3Csvg%20onload=alert(1)%3E')
     const list = commentList((await blog.app.inject(post.url)).body)
     expectInert(list)
-    expect(list).toContain('<a class="p-author h-card" href="https://example.org/%22%3E%3Csvg%20onload=alert(1)%3E" rel="nofollow ugc noopener">Malin</a>')
+    expect(list).toContain(
+      '<a class="p-author h-card" href="https://example.org/%22%3E%3Csvg%20onload=alert(1)%3E" rel="nofollow ugc noopener">Malin</a>',
+    )
   })
 
   it('never links a javascript: website stored by other means', async () => {

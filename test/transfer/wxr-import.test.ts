@@ -181,7 +181,13 @@ describe('importing WXR', () => {
       expect(names).not.toContain('Un autre blog')
       const mentions = await db().selectFrom('reactions').select(['kind', 'origin', 'source_url', 'author_name', 'created_at']).execute()
       expect(mentions).toEqual([
-        { kind: 'mention', origin: 'webmention', source_url: 'https://other.example.net/post', author_name: 'Un autre blog', created_at: '2015-05-23T10:00:00.000Z' },
+        {
+          kind: 'mention',
+          origin: 'webmention',
+          source_url: 'https://other.example.net/post',
+          author_name: 'Un autre blog',
+          created_at: '2015-05-23T10:00:00.000Z',
+        },
       ])
     })
 

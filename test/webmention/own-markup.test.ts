@@ -48,8 +48,18 @@ describe('microformats2 on Carnet’s pages', () => {
         .values({ post_id: post.id, parent_id: null, author_email: null, status: 'approved', ip: null, body_key: null, ...values })
         .returning('id')
         .executeTakeFirstOrThrow()
-    first = (await comment({ author_name: 'Marc', author_url: 'https://marc.example/', body: 'Superbe.', created_at: '2026-11-22T10:00:00.000Z' })).id
-    second = (await comment({ parent_id: first, author_name: 'Léa', author_url: null, body: 'Je confirme.', created_at: '2026-11-22T11:00:00.000Z' })).id
+    first = (
+      await comment({ author_name: 'Marc', author_url: 'https://marc.example/', body: 'Superbe.', created_at: '2026-11-22T10:00:00.000Z' })
+    ).id
+    second = (
+      await comment({
+        parent_id: first,
+        author_name: 'Léa',
+        author_url: null,
+        body: 'Je confirme.',
+        created_at: '2026-11-22T11:00:00.000Z',
+      })
+    ).id
     await createPost(app.db, { title: 'À propos', body: 'Qui écrit ici.', status: 'published', kind: 'page', slug: 'a-propos' })
   })
   afterAll(() => blog.close())
@@ -98,7 +108,11 @@ describe('microformats2 on Carnet’s pages', () => {
     expect(feed).toBeDefined()
     const entries = (feed!.children ?? []).filter((i) => i.type?.includes('h-entry'))
     expect(entries.map((e) => props(e).name)).toEqual([['Arrivée à Palmyre']])
-    expect(props(entries[0])).toMatchObject({ url: [url], published: ['2026-11-20T08:30:00.000Z'], summary: [expect.stringContaining('colonnes')] })
+    expect(props(entries[0])).toMatchObject({
+      url: [url],
+      published: ['2026-11-20T08:30:00.000Z'],
+      summary: [expect.stringContaining('colonnes')],
+    })
     const card = items.find((i) => i.type?.includes('h-card'))
     expect(props(card)).toMatchObject({ name: ['Carnet'], url: [`${SITE_URL}/`] })
   })
@@ -120,7 +134,17 @@ describe('microformats2 on Carnet’s pages', () => {
     expect(await htmlErrors(status.body, 'status'), 'status').toEqual([])
     await blog.app.db
       .insertInto('webmention_sends')
-      .values({ post_id: 1, source: url, target: 'https://ailleurs.example/x', endpoint: 'https://ailleurs.example/wm', state: 'sent', status_code: 201, answer: 'https://ailleurs.example/wm/1', created_at: '2026-11-22T10:00:00.000Z', sent_at: '2026-11-22T10:00:00.000Z' })
+      .values({
+        post_id: 1,
+        source: url,
+        target: 'https://ailleurs.example/x',
+        endpoint: 'https://ailleurs.example/wm',
+        state: 'sent',
+        status_code: 201,
+        answer: 'https://ailleurs.example/wm/1',
+        created_at: '2026-11-22T10:00:00.000Z',
+        sent_at: '2026-11-22T10:00:00.000Z',
+      })
       .execute()
     await createAdmin(blog.app)
     const admin = await signedIn(blog.app)

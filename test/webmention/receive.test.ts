@@ -80,13 +80,23 @@ describe('receiving webmentions', () => {
     sites.pages.clear()
     blog = await buildTestApp({ demo: false, env: { OUTBOUND_ALLOW_PRIVATE: '1' } })
     app = blog.app
-    const post = await createPost(app.db, { title: 'Le billet', body: 'Du texte.', status: 'published', publishedAt: '2026-12-01T10:00:00.000Z' })
+    const post = await createPost(app.db, {
+      title: 'Le billet',
+      body: 'Du texte.',
+      status: 'published',
+      publishedAt: '2026-12-01T10:00:00.000Z',
+    })
     target = SITE_URL + postPath({ slug: post.slug, published_at: '2026-12-01T10:00:00.000Z' }, app.settings.get().timezone)
     return () => blog.close()
   })
 
   const mentions = () => app.db.selectFrom('webmentions').selectAll().orderBy('id').execute()
-  const comments = () => app.db.selectFrom('comments').select(['id', 'body', 'author_name', 'author_url', 'status', 'origin', 'origin_url']).orderBy('id').execute()
+  const comments = () =>
+    app.db
+      .selectFrom('comments')
+      .select(['id', 'body', 'author_name', 'author_url', 'status', 'origin', 'origin_url'])
+      .orderBy('id')
+      .execute()
   const reactions = () => app.db.selectFrom('reactions').select(['kind', 'source_url', 'author_name']).orderBy('id').execute()
 
   it('posts and pages advertise the endpoint in a Link header and in the head, from the page cache too', async () => {
@@ -249,7 +259,11 @@ describe('receiving webmentions', () => {
     const job = await app.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow()
     expect(job).toMatchObject({ state: 'pending', attempts: 1 })
     sites.set('/flaky', { body: `<a href="${target}">x</a>` })
-    await app.db.updateTable('jobs').set({ run_at: new Date(0).toISOString() }).where('id', '=', job.id).execute()
+    await app.db
+      .updateTable('jobs')
+      .set({ run_at: new Date(0).toISOString() })
+      .where('id', '=', job.id)
+      .execute()
     await app.jobs.runDue()
     expect(await mentions()).toMatchObject([{ state: 'accepted', result: 'mention' }])
   })
@@ -285,7 +299,9 @@ describe('a source on a private address, without OUTBOUND_ALLOW_PRIVATE', () => 
     const source = sites.set('/inside', { body: `<a href="${target}">x</a>` })
     expect((await send(blog.app, { source, target })).statusCode).toBe(202)
     await blog.app.jobs.runDue()
-    expect(await blog.app.db.selectFrom('webmentions').select(['state', 'result']).execute()).toEqual([{ state: 'refused', result: 'refused-fetch' }])
+    expect(await blog.app.db.selectFrom('webmentions').select(['state', 'result']).execute()).toEqual([
+      { state: 'refused', result: 'refused-fetch' },
+    ])
     expect(await blog.app.db.selectFrom('reactions').selectAll().execute()).toEqual([])
     expect(asked).toBe(0)
   })

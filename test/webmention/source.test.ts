@@ -12,14 +12,19 @@ const BASE = 'http://example.com/'
 const html = (name: string) => readFileSync(join(MF2, `${name}.html`), 'utf8')
 
 describe('the microformats test suite', () => {
-  it.each(['h-entry-impliedvalue-nested', 'h-entry-impliedname', 'h-entry-summarycontent', 'h-entry-urlincontent', 'h-card-impliedname', 'h-card-hcard', 'h-card-nested'])(
-    '%s: microformats-parser gives the suite’s JSON',
-    (name) => {
-      const expected = JSON.parse(readFileSync(join(MF2, `${name}.json`), 'utf8'))
-      const parsed = mf2(html(name), { baseUrl: BASE })
-      expect(parsed.items).toEqual(expected.items)
-    },
-  )
+  it.each([
+    'h-entry-impliedvalue-nested',
+    'h-entry-impliedname',
+    'h-entry-summarycontent',
+    'h-entry-urlincontent',
+    'h-card-impliedname',
+    'h-card-hcard',
+    'h-card-nested',
+  ])('%s: microformats-parser gives the suite’s JSON', (name) => {
+    const expected = JSON.parse(readFileSync(join(MF2, `${name}.json`), 'utf8'))
+    const parsed = mf2(html(name), { baseUrl: BASE })
+    expect(parsed.items).toEqual(expected.items)
+  })
 
   it('an h-entry in reply to the target is a reply; the cited post’s author is not the replier', () => {
     const r = readSource(html('h-entry-impliedvalue-nested'), BASE, 'http://example.com/post')
@@ -51,7 +56,11 @@ describe('the microformats test suite', () => {
   it('a page with one h-card and no h-entry author: that h-card speaks for it', () => {
     const page = `${html('h-card-hcard')}<p><a href="http://blog.test/post.html">a post</a></p>`
     const r = readSource(page, BASE, 'http://blog.test/post.html')
-    expect(r).toMatchObject({ linksToTarget: true, kind: 'mention', author: { name: 'Mitchell Baker', url: 'http://blog.lizardwrangler.com/' } })
+    expect(r).toMatchObject({
+      linksToTarget: true,
+      kind: 'mention',
+      author: { name: 'Mitchell Baker', url: 'http://blog.lizardwrangler.com/' },
+    })
   })
 })
 
@@ -71,13 +80,19 @@ describe('reading a source', () => {
   })
 
   it('a reply to something else that links to the target is a mention', () => {
-    const r = readSource(page(`<a class="u-in-reply-to" href="https://x.test/">x</a><div class="e-content"><a href="${target}">see</a></div>`), 'https://other.test/n/1', target)
+    const r = readSource(
+      page(`<a class="u-in-reply-to" href="https://x.test/">x</a><div class="e-content"><a href="${target}">see</a></div>`),
+      'https://other.test/n/1',
+      target,
+    )
     expect(r.kind).toBe('mention')
   })
 
   it('the target in a fragment-less form, a relative href, a <base>: all link', () => {
     expect(linkedUrls(`<a href="/archive/2026/12/06/a.html#comments">x</a>`, 'https://blog.test/elsewhere').has(target)).toBe(true)
-    expect(linkedUrls(`<base href="https://blog.test/archive/2026/12/06/"><a href="a.html">x</a>`, 'https://other.test/').has(target)).toBe(true)
+    expect(linkedUrls(`<base href="https://blog.test/archive/2026/12/06/"><a href="a.html">x</a>`, 'https://other.test/').has(target)).toBe(
+      true,
+    )
     expect(linkedUrls(`<img src="${target}" alt="">`, 'https://other.test/').has(target)).toBe(true)
     expect(linkedUrls(`<p>${target}</p>`, 'https://other.test/').has(target)).toBe(false)
     expect(linkedUrls(`<a href="javascript:alert(1)">x</a>`, 'https://other.test/').size).toBe(0)
@@ -85,16 +100,26 @@ describe('reading a source', () => {
 
   it('the author from a p-author h-card, else from an address alone; content clipped, scripts dropped', () => {
     const r = readSource(
-      page(`<span class="p-author h-card"><a class="p-name u-url" href="/me">Zoé</a></span><div class="e-content"><script>alert(1)</script><p>Bonjour <b>toi</b></p><p><a href="${target}">ton billet</a></p></div><time class="dt-published" datetime="2026-12-06T10:00:00Z">hier</time>`),
+      page(
+        `<span class="p-author h-card"><a class="p-name u-url" href="/me">Zoé</a></span><div class="e-content"><script>alert(1)</script><p>Bonjour <b>toi</b></p><p><a href="${target}">ton billet</a></p></div><time class="dt-published" datetime="2026-12-06T10:00:00Z">hier</time>`,
+      ),
       'https://other.test/n/1',
       target,
     )
     expect(r.author).toEqual({ name: 'Zoé', url: 'https://other.test/me' })
     expect(r.text).toBe(`Bonjour toi\n\nton billet (${target})`)
     expect(r.published?.toISOString()).toBe('2026-12-06T10:00:00.000Z')
-    const bare = readSource(page(`<a class="u-author" href="https://zoe.test/">Z</a><a href="${target}">x</a>`), 'https://other.test/n/1', target)
+    const bare = readSource(
+      page(`<a class="u-author" href="https://zoe.test/">Z</a><a href="${target}">x</a>`),
+      'https://other.test/n/1',
+      target,
+    )
     expect(bare.author).toEqual({ name: 'zoe.test', url: 'https://zoe.test/' })
-    const long = readSource(page(`<div class="e-content">${'mot '.repeat(5000)}<a href="${target}">x</a></div>`), 'https://other.test/n/1', target)
+    const long = readSource(
+      page(`<div class="e-content">${'mot '.repeat(5000)}<a href="${target}">x</a></div>`),
+      'https://other.test/n/1',
+      target,
+    )
     expect(long.text.length).toBe(10_000)
   })
 
@@ -136,7 +161,11 @@ describe('endpoint discovery (the spec’s rules, as webmention.rocks tests them
 
 describe('a post’s outbound links', () => {
   it('absolute, once each, not the blog’s own, without fragments', () => {
-    const body = '<p><a href="https://a.test/x#y">a</a> <a href="/own">own</a> <a href="https://blog.test/p">own too</a> <a href="https://a.test/x">again</a> <a href="mailto:z@a.test">m</a> <a href="https://b.test/">b</a></p>'
-    expect(outboundLinks(body, 'https://blog.test/archive/2026/12/06/a.html', 'https://blog.test')).toEqual(['https://a.test/x', 'https://b.test/'])
+    const body =
+      '<p><a href="https://a.test/x#y">a</a> <a href="/own">own</a> <a href="https://blog.test/p">own too</a> <a href="https://a.test/x">again</a> <a href="mailto:z@a.test">m</a> <a href="https://b.test/">b</a></p>'
+    expect(outboundLinks(body, 'https://blog.test/archive/2026/12/06/a.html', 'https://blog.test')).toEqual([
+      'https://a.test/x',
+      'https://b.test/',
+    ])
   })
 })

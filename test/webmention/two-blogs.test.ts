@@ -66,7 +66,11 @@ describe('two blogs on loopback', () => {
   }
 
   const aComments = () =>
-    a.app.db.selectFrom('comments').select(['id', 'body', 'author_name', 'author_url', 'status', 'origin_url']).where('post_id', '=', aPost.id).execute()
+    a.app.db
+      .selectFrom('comments')
+      .select(['id', 'body', 'author_name', 'author_url', 'status', 'origin_url'])
+      .where('post_id', '=', aPost.id)
+      .execute()
 
   it('a post of B that links to A’s post: A keeps a mention, B records A’s answer', async () => {
     const mention = await createPost(b.app.db, {
@@ -76,7 +80,12 @@ describe('two blogs on loopback', () => {
       authorId: writer,
     })
     await exchange()
-    const bUrl = b.url + postPath((await b.app.db.selectFrom('posts').selectAll().where('id', '=', mention.id).executeTakeFirstOrThrow()), b.app.settings.get().timezone)
+    const bUrl =
+      b.url +
+      postPath(
+        await b.app.db.selectFrom('posts').selectAll().where('id', '=', mention.id).executeTakeFirstOrThrow(),
+        b.app.settings.get().timezone,
+      )
     expect(await a.app.db.selectFrom('reactions').select(['post_id', 'kind', 'source_url', 'author_name']).execute()).toEqual([
       { post_id: aPost.id, kind: 'mention', source_url: bUrl, author_name: 'Bertrand Martin' },
     ])

@@ -30,7 +30,15 @@ describe('pingbacks and trackbacks in a WXR import', () => {
     const rows = await blog.app.db
       .selectFrom('reactions')
       .innerJoin('posts', 'posts.id', 'reactions.post_id')
-      .select(['posts.title', 'reactions.origin', 'reactions.kind', 'reactions.source_url', 'reactions.author_name', 'reactions.author_url', 'reactions.created_at'])
+      .select([
+        'posts.title',
+        'reactions.origin',
+        'reactions.kind',
+        'reactions.source_url',
+        'reactions.author_name',
+        'reactions.author_url',
+        'reactions.created_at',
+      ])
       .orderBy('reactions.created_at')
       .execute()
     expect(rows).toEqual([
