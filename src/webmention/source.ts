@@ -15,6 +15,8 @@ export interface SourceReading {
   /** The page has an <a href>, <link href>, media src or mf2 URL property that is the target. */
   linksToTarget: boolean
   kind: SourceKind
+  /** The entry's in-reply-to addresses, fragments kept (a reply to one of our comments names it). */
+  inReplyTo: string[]
   /** From the h-entry's author, else the page's representative h-card; null when the page names nobody. */
   author: { name: string; url: string | null } | null
   /** The entry's content (e-content, else its summary, else its name) as plain text; '' for none. */
@@ -233,9 +235,17 @@ export function readSource(html: string, pageUrl: string, targetUrl: string): So
     urlsOf(entry?.properties.url)
       .map((u) => comparableUrl(u, page))
       .find(Boolean) ?? null
+  const inReplyTo = urlsOf(entry?.properties['in-reply-to']).flatMap((u) => {
+    try {
+      return [new URL(u, page).href]
+    } catch {
+      return []
+    }
+  })
   return {
     linksToTarget,
     kind,
+    inReplyTo,
     author,
     text: clip(text.trim(), MAX_TEXT),
     permalink,

@@ -12,6 +12,7 @@ import { receiveRemoteComment, recordReaction, removeRemoteComment } from '../co
 import { outboundFetch, OutboundRefused } from '../lib/outbound.ts'
 import { nowIso } from '../lib/time.ts'
 import { comparableUrl, readSource } from './source.ts'
+import { commentIdIn } from './target.ts'
 
 export const VERIFY_JOB = 'webmention-verify'
 export const FETCH_TIMEOUT_MS = 10_000
@@ -55,6 +56,20 @@ async function settle(
     .set({ state, result, detail, author_name: authorName, checked_at: nowIso() })
     .where('id', '=', row.id)
     .execute()
+}
+
+/**
+ * The comment of ours a reply answers: the target itself when it is a comment's address (/comment/<id>), else
+ * the first of its in-reply-to addresses that names one of this post's comments (/comment/<id>, #comment-<id>).
+ */
+async function parentOf(app: FastifyInstance, row: Row, inReplyTo: string[]): Promise<number | null> {
+  for (const url of [row.target, ...inReplyTo]) {
+    const id = commentIdIn(app, url)
+    if (id === null) continue
+    const comment = await app.db.selectFrom('comments').select('post_id').where('id', '=', id).executeTakeFirst()
+    if (comment?.post_id === row.post_id) return id
+  }
+  return null
 }
 
 export async function verifyWebmention(app: FastifyInstance, payload: unknown): Promise<void> {
@@ -107,7 +122,15 @@ export async function verifyWebmention(app: FastifyInstance, payload: unknown): 
   const reading = isHtml
     ? readSource(body, page.url, target)
     : // Plain text and other documents: the target's address written in them.
-      { linksToTarget: body.includes(target), kind: 'mention' as const, author: null, text: '', permalink: null, published: null }
+      {
+        linksToTarget: body.includes(target),
+        kind: 'mention' as const,
+        inReplyTo: [],
+        author: null,
+        text: '',
+        permalink: null,
+        published: null,
+      }
   if (!reading.linksToTarget) {
     await forget(app, row)
     await settle(app, row, 'refused', 'no-link', null)
@@ -120,7 +143,7 @@ export async function verifyWebmention(app: FastifyInstance, payload: unknown): 
     await forget(app, row, 'reply')
     const answer = await receiveRemoteComment(app, {
       postId: row.post_id,
-      parentId: null,
+      parentId: await parentOf(app, row, reading.inReplyTo),
       origin: 'webmention',
       originUrl: row.source,
       permalink: reading.permalink ?? row.source,

@@ -227,6 +227,44 @@ describe('receiving webmentions', () => {
     expect(await reactions()).toEqual([])
   })
 
+  it('a reply to one of our comments answers it: its address as the target, or its anchor in in-reply-to', async () => {
+    const { id: parent } = await app.db
+      .insertInto('comments')
+      .values({
+        post_id: (await app.db.selectFrom('posts').select('id').executeTakeFirstOrThrow()).id,
+        parent_id: null,
+        author_name: 'Marc',
+        author_email: null,
+        author_url: null,
+        body: 'Premier.',
+        status: 'approved',
+        created_at: '2026-12-02T10:00:00.000Z',
+        ip: null,
+        body_key: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const commentUrl = `${SITE_URL}/comment/${parent}`
+    const one = sites.set('/r1', { body: replyTo(commentUrl, 'Réponse à Marc.') })
+    expect((await send(app, { source: one, target: commentUrl })).statusCode).toBe(202)
+    const two = sites.set('/r2', { body: replyTo(`${target}#comment-${parent}`, 'Moi aussi, Marc.') })
+    expect((await send(app, { source: two, target })).statusCode).toBe(202)
+    await app.jobs.runDue()
+    const rows = await app.db
+      .selectFrom('comments')
+      .select(['body', 'parent_id'])
+      .where('origin', '=', 'webmention')
+      .orderBy('body')
+      .execute()
+    expect(rows).toEqual([
+      { body: 'Moi aussi, Marc.', parent_id: parent },
+      { body: 'Réponse à Marc.', parent_id: parent },
+    ])
+    // A comment readers cannot see is no target.
+    await app.db.updateTable('comments').set({ status: 'pending' }).where('id', '=', parent).execute()
+    expect((await send(app, { source: one, target: commentUrl })).statusCode).toBe(400)
+  })
+
   it('the same source sent twice before it is verified: one comment', async () => {
     const source = sites.set('/twice', { body: replyTo(target, 'Une seule fois.') })
     await send(app, { source, target })

@@ -125,7 +125,7 @@ describe('reading a source', () => {
 
   it('no microformats at all: a mention by nobody, still linked', () => {
     const r = readSource(`<p>Voir <a href="${target}">ce billet</a>.</p>`, 'https://other.test/', target)
-    expect(r).toEqual({ linksToTarget: true, kind: 'mention', author: null, text: '', permalink: null, published: null })
+    expect(r).toEqual({ linksToTarget: true, kind: 'mention', inReplyTo: [], author: null, text: '', permalink: null, published: null })
   })
 })
 
