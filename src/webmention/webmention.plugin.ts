@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { z } from 'zod'
-import type { Kysely, Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { enqueueJob } from '../jobs/jobs.ts'
 import type { PublishedPost } from '../content/publications.ts'
@@ -184,8 +184,6 @@ async function webmentionPlugin(app: FastifyInstance) {
     },
   })
 }
-
-export type Db = Kysely<Database> | Transaction<Database>
 
 export default fp(webmentionPlugin, {
   name: 'webmention',
