@@ -201,6 +201,10 @@ describe('receiving webmentions', () => {
       { kind: 'mention', source_url: mention, author_name: host },
     ])
     expect(await comments()).toEqual([])
+    // Counted under the post, the mention listed.
+    const page = (await app.inject({ url: new URL(target).pathname })).body
+    expect(page).toContain('1 j’aime · 1 partage · 1 signet')
+    expect(page).toContain(`<a href="${mention}" rel="nofollow ugc noopener"><bdi>${host}</bdi></a>`)
 
     sites.set('/like', { body: replyTo(target, 'Finalement, une réponse.') })
     await send(app, { source: like, target })

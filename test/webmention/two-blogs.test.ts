@@ -89,6 +89,10 @@ describe('two blogs on loopback', () => {
     expect(await a.app.db.selectFrom('reactions').select(['post_id', 'kind', 'source_url', 'author_name']).execute()).toEqual([
       { post_id: aPost.id, kind: 'mention', source_url: bUrl, author_name: 'Bertrand Martin' },
     ])
+    // A's readers see who mentioned the post, linked to B's post.
+    const aPage = (await a.app.inject({ url: aPost.path })).body
+    expect(aPage).toContain('Mentionné par')
+    expect(aPage).toContain(`<a href="${bUrl}" rel="nofollow ugc noopener"><bdi>Bertrand Martin</bdi></a>`)
     const sent = await b.app.db.selectFrom('webmention_sends').selectAll().execute()
     // Links to its own blog are not sent.
     expect(sent).toHaveLength(1)
