@@ -233,6 +233,10 @@ export function settingsForm(t: Messages['admin']) {
     commentEditMinutes: intField(0, 1440, t.invalidEditMinutes),
     reportHoldThreshold: intField(0, 1000, t.invalidReportThreshold),
     bylines: z.enum(['auto', 'always', 'never'], { error: t.invalidChoice }).default('auto'),
+    // A form from before these settings keeps the defaults (src/settings/settings.ts).
+    mailsPerMinute: z.union([z.undefined().transform(() => 60), intField(1, 10_000, t.invalidMailsPerMinute)]),
+    digestDay: z.union([z.undefined().transform(() => 1), intField(0, 6, t.invalidChoice)]),
+    digestHour: z.union([z.undefined().transform(() => 8), intField(0, 23, t.invalidChoice)]),
   })
 }
 

@@ -83,6 +83,11 @@ export const settingsSchema = z.object({
   ...lookSettings,
   /** Posts' bylines: auto shows them once two writers or more have published posts (src/reader/authors.ts). */
   bylines: z.enum(['auto', 'always', 'never']),
+  /** Mails the sender sends a minute at most, every instance together (what the mail server accepts). */
+  mailsPerMinute: z.coerce.number().int().min(1).max(10_000),
+  /** The weekly digest's day (0 Sunday … 6 Saturday) and hour, in the blog's time zone (src/newsletter/). */
+  digestDay: z.coerce.number().int().min(0).max(6),
+  digestHour: z.coerce.number().int().min(0).max(23),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -101,6 +106,9 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   reportHoldThreshold: 3,
   ...DEFAULT_LOOK,
   bylines: 'auto',
+  mailsPerMinute: 60,
+  digestDay: 1,
+  digestHour: 8,
 }
 
 /**
