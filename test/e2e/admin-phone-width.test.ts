@@ -141,7 +141,7 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
     await db.updateTable('comments').set({ status: 'pending' }).where('id', '=', comments[0]!.id).execute()
     await db.updateTable('comments').set({ status: 'spam' }).where('id', '=', comments[2]!.id).execute()
     // A webmention received from a long address, and one sent to it with a long answer (src/webmention/).
-    const now = new Date().toISOString()
+    const mentionedAt = new Date().toISOString()
     await db
       .insertInto('webmentions')
       .values({
@@ -152,8 +152,8 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
         result: 'no-link',
         detail: LONG_WORD,
         author_name: LONG_WORD,
-        created_at: now,
-        checked_at: now,
+        created_at: mentionedAt,
+        checked_at: mentionedAt,
       })
       .execute()
     await db
@@ -166,8 +166,8 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
         state: 'refused',
         status_code: 400,
         answer: `${LONG_WORD} ${LONG_URL}`,
-        created_at: now,
-        sent_at: now,
+        created_at: mentionedAt,
+        sent_at: mentionedAt,
       })
       .execute()
     // A reader's report on the approved one.
