@@ -227,7 +227,16 @@ describe('importing WXR', () => {
     it('says so when the same file comes again, and adds nothing', async () => {
       const before = await snapshot(blog)
       const again = await importWxr(db(), join(OWN, 'threads.xml'), options)
-      expect(again).toMatchObject({ posts: 0, pages: 0, comments: 0, categories: 0, tags: 0, redirects: 0, mentions: 0, alreadyImported: 11 })
+      expect(again).toMatchObject({
+        posts: 0,
+        pages: 0,
+        comments: 0,
+        categories: 0,
+        tags: 0,
+        redirects: 0,
+        mentions: 0,
+        alreadyImported: 11,
+      })
       expect(await snapshot(blog)).toEqual(before)
     })
   })
