@@ -375,7 +375,7 @@ export const en: Messages = {
   errTooManyReports: 'You sent too many reports in a short time: this one was not recorded. Wait a while, then send it again.',
   reportThanksTitle: 'Thank you for your report',
   reportThanks: 'Thank you! Your report was passed on to the blog’s author, who will decide what becomes of this comment.',
-  // ---- conversation marks (src/moderation) ----
+  // ---- conversation marks (src/comments) ----
   pinnedMark: 'Pinned',
   authorMark: 'author',
   /** Read by screen readers before "author": whose mark it is. */

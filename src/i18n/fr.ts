@@ -390,7 +390,7 @@ export const fr = {
     'Vous avez envoyé trop de signalements en peu de temps : celui-ci n’a pas été enregistré. Patientez, puis envoyez-le de nouveau.',
   reportThanksTitle: 'Merci pour votre signalement',
   reportThanks: 'Merci ! Votre signalement a été transmis à l’auteur du blog, qui décidera du sort de ce commentaire.',
-  // ---- conversation marks (src/moderation) ----
+  // ---- conversation marks (src/comments) ----
   pinnedMark: 'Épinglé',
   authorMark: 'auteur',
   /** Read by screen readers before "auteur": whose mark it is. */
