@@ -37,6 +37,7 @@ import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
 import { databaseRateLimitStore } from './http/rate-limit.ts'
 import transfer from './transfer/plugin.ts'
+import webmention from './webmention/webmention.plugin.ts'
 import media from './media/media.plugin.ts'
 import look from './look/look.plugin.ts'
 import mail from './mail/mail.plugin.ts'
@@ -157,6 +158,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(transfer)
   // Erases comments' old IP addresses at start-up and every hour (ipRetentionDays).
   await app.register(ipRetention)
+  // Webmention (src/webmention/): the endpoint, its verification jobs, and the webmentions posts send.
+  await app.register(webmention)
 
   return app
 }

@@ -105,6 +105,45 @@ export interface ReactionsTable {
   created_at: string
 }
 
+export type WebmentionState = 'pending' | 'accepted' | 'refused'
+/** What a verified source turned out to be, or why it was refused. */
+export type WebmentionResult =
+  'reply' | 'like' | 'boost' | 'bookmark' | 'mention' | 'gone' | 'no-link' | 'refused-fetch' | 'comment-refused'
+
+/** A webmention received (src/webmention/): one per (source, target), verified by a job. */
+export interface WebmentionsTable {
+  id: Generated<number>
+  source: string
+  target: string
+  post_id: number
+  state: Generated<WebmentionState>
+  result: WebmentionResult | null
+  /** A refusal's details (the status the source answered, the comment rules' reason). */
+  detail: string | null
+  author_name: string | null
+  created_at: string
+  checked_at: string | null
+}
+
+export type WebmentionSendState = 'pending' | 'sent' | 'refused' | 'no-endpoint' | 'failed'
+
+/** A webmention sent (src/webmention/): one per (post, target), updated at each send. */
+export interface WebmentionSendsTable {
+  id: Generated<number>
+  /** No foreign key: a deleted post's targets are told again (they then see it gone). */
+  post_id: number
+  source: string
+  target: string
+  endpoint: string | null
+  state: Generated<WebmentionSendState>
+  status_code: number | null
+  /** The answer's Location, or its first words. */
+  answer: string | null
+  attempts: Generated<number>
+  created_at: string
+  sent_at: string | null
+}
+
 /** An open-web channel (src/content/publications.ts) and when it began: older posts are never announced. */
 export interface PublicationChannelsTable {
   name: string
@@ -431,6 +470,8 @@ export interface Database {
   jobs: JobsTable
   publication_channels: PublicationChannelsTable
   post_channels: PostChannelsTable
+  webmentions: WebmentionsTable
+  webmention_sends: WebmentionSendsTable
   // ---- drafts (src/content/revisions.ts, src/admin/drafts.repository.ts) ----
   post_revisions: PostRevisionsTable
   post_autosaves: PostAutosavesTable

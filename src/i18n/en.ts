@@ -406,6 +406,8 @@ export const en: Messages = {
     // ---- pages ----
     pagesLine: (n: number, dryRun: boolean) =>
       `${dryRun ? 'Would import' : 'Imported'} ${n} page${n > 1 ? 's' : ''} (about, contact…), each at its own /<slug>.html address, outside the lists of posts.`,
+    mentionsLine: (n: number, dryRun: boolean) =>
+      `${dryRun ? 'Would keep' : 'Kept'} ${n} pingback${n > 1 ? 's and trackbacks' : ' or trackback'} as mention${n > 1 ? 's' : ''} of the posts.`,
     closedThreads: (n: number, dryRun: boolean) =>
       dryRun
         ? `Would close ${n} comment ${n > 1 ? 'threads, as they are' : 'thread, as it is'} in Disqus.`
@@ -1074,5 +1076,52 @@ export const en: Messages = {
     feedChannel: (site: string, name: string) => `${site} – ${name}`,
     bylinesSetting: 'Bylines',
     bylines: { auto: 'Shown when the blog has several writers', always: 'Always shown', never: 'Never shown' } as Record<string, string>,
+  },
+  webmention: {
+    badUrls: 'The source and the target must be absolute http(s) addresses (source=…&target=…).',
+    sameUrl: 'The source and the target are the same address.',
+    notOurs: 'The target is not a published post or page of this blog.',
+    accepted: (status: string) => `Received: the source will be verified shortly. Status: ${status}`,
+    tooMany: 'Too many webmentions from this site: try again in a minute.',
+    statusTitle: 'Webmention status',
+    source: 'Source',
+    target: 'Target',
+    checkedAt: 'Last checked',
+    states: { pending: 'Waiting to be verified', accepted: 'Accepted', refused: 'Refused' },
+    results: {
+      reply: 'a reply (a comment, moderated)',
+      like: 'a like',
+      boost: 'a repost',
+      bookmark: 'a bookmark',
+      mention: 'a mention',
+      gone: 'the source is gone',
+      'no-link': 'the source does not link to the target',
+      'refused-fetch': 'the source could not be read',
+      'comment-refused': 'the reply was refused by the comment rules',
+    },
+    nav: 'Webmentions',
+    receivedHeading: 'Webmentions received',
+    sentHeading: 'Webmentions sent',
+    tabs: 'Webmentions received and sent',
+    receivedIntro: 'Sites that cited your posts. A reply becomes a comment, moderated; the others are counted under the post.',
+    sentIntro: 'Sites your posts cite, told at each publication or edit.',
+    noneReceived: 'No webmention received.',
+    noneSent: 'No webmention sent.',
+    colWhen: 'Date',
+    colPost: 'Post',
+    colSource: 'Source',
+    colState: 'Status',
+    colKind: 'Kind',
+    colAuthor: 'Author',
+    colTarget: 'Page cited',
+    colEndpoint: 'Endpoint',
+    colAnswer: 'Answer',
+    sendStates: {
+      pending: 'in progress',
+      sent: 'sent',
+      refused: 'refused',
+      'no-endpoint': 'the site takes no webmentions',
+      failed: 'failed',
+    },
   },
 }

@@ -423,6 +423,8 @@ export const fr = {
     // ---- pages ----
     pagesLine: (n: number, dryRun: boolean) =>
       `${n} page${n > 1 ? 's' : ''} (à propos, contact…) ${dryRun ? (n > 1 ? 'seraient importées' : 'serait importée') : n > 1 ? 'importées' : 'importée'}, chacune à son adresse /<adresse>.html, hors des listes de notes.`,
+    mentionsLine: (n: number, dryRun: boolean) =>
+      `${n} rétrolien${n > 1 ? 's' : ''} (pingbacks, trackbacks) ${dryRun ? (n > 1 ? 'seraient gardés' : 'serait gardé') : n > 1 ? 'gardés' : 'gardé'} comme mention${n > 1 ? 's' : ''} des notes.`,
     closedThreads: (n: number, dryRun: boolean) =>
       n > 1
         ? `${n} fils de commentaires ${dryRun ? 'seraient fermés' : 'fermés'}, comme dans Disqus.`
@@ -1115,6 +1117,57 @@ export const fr = {
       string,
       string
     >,
+  },
+  webmention: {
+    // The endpoint's answers (plain text: other sites' software reads them)
+    badUrls: 'La source et la cible doivent être des adresses http(s) complètes (source=…&target=…).',
+    sameUrl: 'La source et la cible sont la même adresse.',
+    notOurs: 'La cible n’est pas un billet ni une page publiés de ce blog.',
+    accepted: (status: string) => `Reçu : la source sera vérifiée sous peu. État : ${status}`,
+    tooMany: 'Trop de webmentions de ce site : réessayez dans une minute.',
+    // The status page
+    statusTitle: 'État d’une webmention',
+    source: 'Source',
+    target: 'Cible',
+    checkedAt: 'Dernière vérification',
+    states: { pending: 'En attente de vérification', accepted: 'Acceptée', refused: 'Refusée' } as Record<string, string>,
+    results: {
+      reply: 'une réponse (un commentaire, soumis à la modération)',
+      like: 'un « j’aime »',
+      boost: 'un partage',
+      bookmark: 'un signet',
+      mention: 'une mention',
+      gone: 'la source n’existe plus',
+      'no-link': 'la source ne contient pas de lien vers la cible',
+      'refused-fetch': 'la source n’a pas pu être lue',
+      'comment-refused': 'la réponse a été refusée par les règles des commentaires',
+    } as Record<string, string>,
+    // Admin
+    nav: 'Webmentions',
+    receivedHeading: 'Webmentions reçues',
+    sentHeading: 'Webmentions envoyées',
+    tabs: 'Webmentions reçues et envoyées',
+    receivedIntro:
+      'Les sites qui ont cité vos billets. Une réponse devient un commentaire, soumis à la modération ; les autres sont comptées sous le billet.',
+    sentIntro: 'Les sites cités par vos billets, prévenus à chaque publication ou modification.',
+    noneReceived: 'Aucune webmention reçue.',
+    noneSent: 'Aucune webmention envoyée.',
+    colWhen: 'Date',
+    colPost: 'Billet',
+    colSource: 'Source',
+    colState: 'État',
+    colKind: 'Nature',
+    colAuthor: 'Auteur',
+    colTarget: 'Page citée',
+    colEndpoint: 'Point de réception',
+    colAnswer: 'Réponse',
+    sendStates: {
+      pending: 'en cours',
+      sent: 'envoyée',
+      refused: 'refusée',
+      'no-endpoint': 'le site ne reçoit pas de webmentions',
+      failed: 'échec',
+    } as Record<string, string>,
   },
 }
 

@@ -43,6 +43,9 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   { table: 'reactions', orderBy: ['id'] },
   { table: 'publication_channels', orderBy: ['name'] },
   { table: 'post_channels', orderBy: ['channel', 'post_id'] },
+  // Webmentions received (after their posts) and sent (src/webmention/).
+  { table: 'webmentions', orderBy: ['id'] },
+  { table: 'webmention_sends', orderBy: ['id'] },
   // Pending work goes on from the copy (and what was done stays readable in the admin).
   { table: 'jobs', orderBy: ['id'] },
   { table: 'mail_addresses', orderBy: ['id'] },

@@ -75,7 +75,9 @@ describe('comments from elsewhere on the post page', () => {
     const text = visibleText(list)
     expect(text).toContain('Alice <b>Liddell</b> @alice@mastodon.example (via le fédivers) | voir l’original')
     expect(text).toContain('Bob (mentionné sur blög.example) | voir l’original')
-    expect(list).toContain('<a href="https://mastodon.example/@alice" rel="nofollow ugc noopener">Alice &lt;b&gt;Liddell&lt;/b&gt;</a>')
+    expect(list).toContain(
+      '<a class="p-author h-card" href="https://mastodon.example/@alice" rel="nofollow ugc noopener">Alice &lt;b&gt;Liddell&lt;/b&gt;</a>',
+    )
     expect(list).toContain('<a class="comment-original" href="https://mastodon.example/@alice/42" rel="nofollow ugc noopener">')
     // Without a page of its own, the original is the address it came from.
     expect(list).toContain('<a class="comment-original" href="https://xn--blg-tna.example/2026/reponse" rel="nofollow ugc noopener">')

@@ -70,6 +70,8 @@ const ADDRESSES: Record<
   '/admin/appearance': () => [['/admin/appearance', 'Apparence']],
   '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
   '/admin/jobs': () => [['/admin/jobs', LONG_URL]],
+  '/admin/webmentions': () => [['/admin/webmentions', LONG_URL]],
+  '/admin/webmentions/sent': () => [['/admin/webmentions/sent', LONG_URL]],
   '/admin/users': () => [['/admin/users', LONG_EMAIL]],
   '/admin/subscribers': () => [['/admin/subscribers', LONG_EMAIL]],
   '/admin/users/:id/delete': (id) => [[`/admin/users/${id.writer}/delete`, LONG_WORD]],
@@ -138,6 +140,36 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
     ids.comment = comments[0]!.id
     await db.updateTable('comments').set({ status: 'pending' }).where('id', '=', comments[0]!.id).execute()
     await db.updateTable('comments').set({ status: 'spam' }).where('id', '=', comments[2]!.id).execute()
+    // A webmention received from a long address, and one sent to it with a long answer (src/webmention/).
+    const mentionedAt = new Date().toISOString()
+    await db
+      .insertInto('webmentions')
+      .values({
+        source: LONG_URL,
+        target: blog.url + url,
+        post_id: post.id,
+        state: 'refused',
+        result: 'no-link',
+        detail: LONG_WORD,
+        author_name: LONG_WORD,
+        created_at: mentionedAt,
+        checked_at: mentionedAt,
+      })
+      .execute()
+    await db
+      .insertInto('webmention_sends')
+      .values({
+        post_id: post.id,
+        source: blog.url + url,
+        target: LONG_URL,
+        endpoint: LONG_URL,
+        state: 'refused',
+        status_code: 400,
+        answer: `${LONG_WORD} ${LONG_URL}`,
+        created_at: mentionedAt,
+        sent_at: mentionedAt,
+      })
+      .execute()
     // A reader's report on the approved one.
     await db
       .insertInto('comment_reports')

@@ -225,6 +225,34 @@ async function fillEveryTable(blog: TestBlog) {
     .values({ channel: 'fediverse', post_id: post.id, state: 'announced', version: 1, changed_at: now })
     .execute()
   await db
+    .insertInto('webmentions')
+    .values({
+      source: 'https://ailleurs.exemple/note',
+      target: 'http://blog.test/x.html',
+      post_id: post.id,
+      state: 'accepted',
+      result: 'mention',
+      detail: null,
+      author_name: 'Zoé',
+      created_at: now,
+      checked_at: now,
+    })
+    .execute()
+  await db
+    .insertInto('webmention_sends')
+    .values({
+      post_id: post.id,
+      source: 'http://blog.test/x.html',
+      target: 'https://ailleurs.exemple/',
+      endpoint: 'https://ailleurs.exemple/wm',
+      state: 'sent',
+      status_code: 202,
+      answer: 'https://ailleurs.exemple/wm/1',
+      created_at: now,
+      sent_at: now,
+    })
+    .execute()
+  await db
     .insertInto('jobs')
     .values({
       kind: 'fedify',
