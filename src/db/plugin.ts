@@ -7,8 +7,8 @@ import { startCheckpointer } from './checkpointer.ts'
 import { migrateToLatest } from './migrate.ts'
 import type { Database } from './schema.ts'
 import { dialectOf, type Dialect } from './dialect.ts'
-import { attachWriteTriggers, createPool, createPostgresKysely, postgresVersionReader } from './postgres.ts'
 import { createKysely, dataVersionReader, openSqlite, StatementCache, truncateWal, type SqliteHandle } from './sqlite.ts'
+import { lazy } from '../lib/lazy.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -71,7 +71,11 @@ async function openSqliteDatabase(databasePath: string): Promise<OpenDatabase> {
   }
 }
 
+// pg and the code around it are loaded only for a PostgreSQL database (src/lib/lazy.ts).
+const loadPostgres = lazy(() => import('./postgres.ts'))
+
 async function openPostgres(url: string, poolSize: number, timeoutMs?: number): Promise<OpenDatabase> {
+  const { createPool, createPostgresKysely, postgresVersionReader } = await loadPostgres()
   if (timeoutMs) {
     // A migration may run a long statement (an index on a large table): on a connection of its own, without the
     // timeouts the blog's requests get.
@@ -98,7 +102,7 @@ async function openPostgres(url: string, poolSize: number, timeoutMs?: number): 
 
 async function prepareSchema(db: Kysely<Database>): Promise<void> {
   await migrateToLatest(db)
-  await attachWriteTriggers(db)
+  await (await loadPostgres()).attachWriteTriggers(db)
 }
 
 export interface DatabaseOptions {

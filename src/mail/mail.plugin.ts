@@ -19,7 +19,7 @@ import {
   type MailSite,
   type PostInfo,
 } from './outbox.ts'
-import { createSender, type Sender } from './sender.ts'
+import type { Sender } from './sender.ts'
 import { mailTokens, type Tokens } from './tokens.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -65,7 +65,8 @@ async function mailPlugin(app: FastifyInstance, opts: { sessionKey: Buffer }) {
   }
 
   let sender: Sender | null = null
-  if (config) sender = createSender({ db: app.db, config, log: app.log.child({ module: 'mail' }), site })
+  // nodemailer only when mail is configured (src/lib/lazy.ts).
+  if (config) sender = (await import('./sender.ts')).createSender({ db: app.db, config, log: app.log.child({ module: 'mail' }), site })
 
   const mail: Mail = {
     enabled: config !== null,
