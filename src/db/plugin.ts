@@ -46,6 +46,7 @@ export interface OpenOptions {
   /**
    * PostgreSQL: how long a query waits for a connection, and a statement may run, before it fails as
    * unavailable (DATABASE_TIMEOUT_SECONDS; see createPool). None by default (the command line).
+   * SQLite: how long a write waits for another connection's lock (busy_timeout; 5 s by default).
    */
   timeoutMs?: number
 }
@@ -55,11 +56,13 @@ export interface OpenOptions {
  * app's plugin, src/blog.ts's openBlog, and the command line's copy between the two.
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenDatabase> {
-  return dialectOf(url) === 'postgres' ? openPostgres(url, options.poolSize ?? 10, options.timeoutMs) : openSqliteDatabase(url)
+  return dialectOf(url) === 'postgres'
+    ? openPostgres(url, options.poolSize ?? 10, options.timeoutMs)
+    : openSqliteDatabase(url, options.timeoutMs)
 }
 
-async function openSqliteDatabase(databasePath: string): Promise<OpenDatabase> {
-  const sqlite = openSqlite(databasePath)
+async function openSqliteDatabase(databasePath: string, busyTimeoutMs?: number): Promise<OpenDatabase> {
+  const sqlite = openSqlite(databasePath, busyTimeoutMs)
   const statements = new StatementCache(sqlite)
   const db = createKysely(sqlite, statements)
   try {
