@@ -37,10 +37,14 @@ import compression from './cache/compression.ts'
 import staticFiles from './http/static.ts'
 import { databaseRateLimitStore } from './http/rate-limit.ts'
 import transfer from './transfer/plugin.ts'
+import webmention from './webmention/webmention.plugin.ts'
 import media from './media/media.plugin.ts'
 import look from './look/look.plugin.ts'
 import mail from './mail/mail.plugin.ts'
+import newsletter from './newsletter/newsletter.plugin.ts'
 import health from './ops/health.ts'
+import jobs from './jobs/jobs.plugin.ts'
+import publications from './content/publications.ts'
 import { AccessLog, lazyChildLogger, loggerOptions, prettyLogs, type LogStream } from './ops/logging.ts'
 
 declare module 'fastify' {
@@ -131,6 +135,12 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const sessionKey = loadSessionKey(config)
   // E-mail (the outbox and its sender, confirm and unsubscribe pages): before the features that queue mails.
   await app.register(mail, { sessionKey })
+  // Background work (deliveries, webmentions, mails by the post) and the announcements of posts made public,
+  // changed or withdrawn that cause it: before the features that register handlers and channels.
+  await app.register(jobs)
+  await app.register(publications)
+  // Readers who follow the blog by e-mail: the subscribe form, a new post's mails, the weekly digest.
+  await app.register(newsletter)
   // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)
@@ -148,6 +158,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(transfer)
   // Erases comments' old IP addresses at start-up and every hour (ipRetentionDays).
   await app.register(ipRetention)
+  // Webmention (src/webmention/): the endpoint, its verification jobs, and the webmentions posts send.
+  await app.register(webmention)
 
   return app
 }

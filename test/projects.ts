@@ -36,6 +36,8 @@ export const NO_DATABASE = [
   'test/ops/nginx-conf.test.ts',
   // Reads the guide (README.md, docs/) and the command line's usage.
   'test/docs.test.ts',
+  // Reading webmention sources and endpoints: pure functions on HTML.
+  'test/webmention/source.test.ts',
 ]
 
 /** Tests of PostgreSQL only (they need the postgres project's cluster). */

@@ -35,7 +35,10 @@ import settingsRoutes from './settings.admin.ts'
 import sidebarRoutes from './sidebar.admin.ts'
 import appearanceRoutes from './appearance.admin.ts'
 import transferRoutes from './transfer.admin.ts'
+import jobsAdminRoutes from './jobs.admin.ts'
 import mailAdminRoutes from './mail.admin.ts'
+import subscribersAdminRoutes from './subscribers.admin.ts'
+import webmentionsAdminRoutes from './webmentions.admin.ts'
 import { findUserById } from './users.ts'
 
 /** A signed-in writer: who they are and what their role lets them do (src/admin/permissions.ts). */
@@ -231,6 +234,9 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(transferRoutes)
   await app.register(mediaRoutes)
   await app.register(mailAdminRoutes)
+  await app.register(subscribersAdminRoutes)
+  await app.register(jobsAdminRoutes)
+  await app.register(webmentionsAdminRoutes)
   await app.register(usersRoutes)
 }
 

@@ -103,7 +103,9 @@ const SANITIZE: sanitizeHtml.IOptions = {
     ol: ['start'],
     code: ['class'],
   },
-  allowedClasses: { code: [/^language-[\w-]+$/] },
+  // A link may say what the post does to the page it names (microformats2): answers it, likes, reposts or
+  // bookmarks it. Carnet's own pages carry them, and the webmention sent to that page tells it (src/webmention/).
+  allowedClasses: { code: [/^language-[\w-]+$/], a: ['u-in-reply-to', 'u-like-of', 'u-repost-of', 'u-bookmark-of'] },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesByTag: { img: ['http', 'https'] },
   allowProtocolRelative: false,

@@ -83,6 +83,8 @@ export interface CommentsTable {
   author_actor: Generated<string | null>
   /** A fediverse author's handle, `@name@host`. */
   author_handle: Generated<string | null>
+  /** A comment from elsewhere: the page readers open to see the original (null: origin_url is that page). */
+  origin_permalink: Generated<string | null>
 }
 
 export type CommentOrigin = 'form' | 'import' | 'fediverse' | 'webmention'
@@ -101,6 +103,63 @@ export interface ReactionsTable {
   author_url: string | null
   author_actor: string | null
   created_at: string
+}
+
+export type WebmentionState = 'pending' | 'accepted' | 'refused'
+/** What a verified source turned out to be, or why it was refused. */
+export type WebmentionResult =
+  'reply' | 'like' | 'boost' | 'bookmark' | 'mention' | 'gone' | 'no-link' | 'refused-fetch' | 'comment-refused'
+
+/** A webmention received (src/webmention/): one per (source, target), verified by a job. */
+export interface WebmentionsTable {
+  id: Generated<number>
+  source: string
+  target: string
+  post_id: number
+  state: Generated<WebmentionState>
+  result: WebmentionResult | null
+  /** A refusal's details (the status the source answered, the comment rules' reason). */
+  detail: string | null
+  author_name: string | null
+  created_at: string
+  checked_at: string | null
+}
+
+export type WebmentionSendState = 'pending' | 'sent' | 'refused' | 'no-endpoint' | 'failed'
+
+/** A webmention sent (src/webmention/): one per (post, target), updated at each send. */
+export interface WebmentionSendsTable {
+  id: Generated<number>
+  /** No foreign key: a deleted post's targets are told again (they then see it gone). */
+  post_id: number
+  source: string
+  target: string
+  endpoint: string | null
+  state: Generated<WebmentionSendState>
+  status_code: number | null
+  /** The answer's Location, or its first words. */
+  answer: string | null
+  attempts: Generated<number>
+  created_at: string
+  sent_at: string | null
+}
+
+/** An open-web channel (src/content/publications.ts) and when it began: older posts are never announced. */
+export interface PublicationChannelsTable {
+  name: string
+  started_at: string
+}
+
+export type PostChannelState = 'announced' | 'skipped' | 'withdrawn'
+
+/** What a channel was told of a post. */
+export interface PostChannelsTable {
+  channel: string
+  post_id: number
+  state: PostChannelState
+  /** posts.version when last announced. */
+  version: Generated<number>
+  changed_at: string
 }
 
 export type JobState = 'pending' | 'done' | 'failed'
@@ -291,7 +350,7 @@ export interface MailSubscriptionsTable {
 }
 
 export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'cancelled'
-export type OutboxKind = 'confirm' | 'notify' | 'admin'
+export type OutboxKind = 'confirm' | 'notify' | 'admin' | 'newsletter' | 'digest'
 
 /** A mail to send, sent, or given up on (src/mail/outbox.ts). Bodies are stored without the footer. */
 export interface MailOutboxTable {
@@ -319,6 +378,31 @@ export interface MailOutboxTable {
   created_at: string
   sent_at: string | null
   sent_message_id: string | null
+  /** Makes a mail exist once (`newsletter:<post>:<address>`, `digest:<week>:<address>`); null: no such guard. */
+  dedupe_key: string | null
+}
+
+export type BlogSubscriptionStatus = 'pending' | 'active' | 'unsubscribed'
+export type BlogCadence = 'post' | 'weekly'
+
+/** A reader who follows the blog by e-mail (src/newsletter/): each new post, or a weekly digest. */
+export interface BlogSubscriptionsTable {
+  id: Generated<number>
+  address_id: number
+  name: Generated<string>
+  cadence: BlogCadence
+  status: BlogSubscriptionStatus
+  source: Generated<'form' | 'import'>
+  created_at: string
+  confirmed_at: string | null
+  unsubscribed_at: string | null
+  bounced_at: string | null
+}
+
+/** Mails every sender took in one minute (its start, ISO): the pace shared by every instance. */
+export interface MailPaceTable {
+  minute: string
+  count: Generated<number>
 }
 
 /**
@@ -331,9 +415,17 @@ export interface RateLimitsTable {
   expires_at: string
 }
 
-export type BanKind = 'email' | 'ip' | 'network' | 'name'
+export type BanKind =
+  | 'email'
+  | 'ip'
+  | 'network'
+  | 'name'
+  /** A remote author (src/comments/remote.ts): an ActivityPub actor's id or an h-card's address. */
+  | 'actor'
+  /** Every remote author of an instance or site: a host name and its subdomains (stored as punycode). */
+  | 'domain'
 
-/** A banned commenter (src/moderation/bans.ts). */
+/** A banned commenter (src/comments/bans.ts). */
 export interface BansTable {
   id: Generated<number>
   kind: BanKind
@@ -376,6 +468,10 @@ export interface Database {
   // ---- the open web (src/comments/, src/jobs/) ----
   reactions: ReactionsTable
   jobs: JobsTable
+  publication_channels: PublicationChannelsTable
+  post_channels: PostChannelsTable
+  webmentions: WebmentionsTable
+  webmention_sends: WebmentionSendsTable
   // ---- drafts (src/content/revisions.ts, src/admin/drafts.repository.ts) ----
   post_revisions: PostRevisionsTable
   post_autosaves: PostAutosavesTable
@@ -392,6 +488,8 @@ export interface Database {
   mail_addresses: MailAddressesTable
   mail_subscriptions: MailSubscriptionsTable
   mail_outbox: MailOutboxTable
+  blog_subscriptions: BlogSubscriptionsTable
+  mail_pace: MailPaceTable
 }
 
 export type Post = Selectable<PostsTable>

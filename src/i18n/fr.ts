@@ -136,6 +136,29 @@ export const fr = {
   feedCommentItem: (author: string, title: string) => `${author} sur « ${title} »`,
 
   // ---- mail ----
+  jobs: {
+    nav: 'Tâches de fond',
+    heading: 'Tâches de fond',
+    intro:
+      'Le travail fait en arrière-plan : envois vers le fédivers, webmentions, e-mails des nouveaux billets. Une tâche qui échoue est retentée de plus en plus tard (30 s, 2 min, 10 min, 1 h, 6 h, puis chaque jour), puis abandonnée.',
+    colKind: 'Tâche',
+    colWaiting: 'En attente',
+    colRetrying: 'À retenter',
+    colFailed: 'Abandonnées',
+    colDone: 'Faites (24 h)',
+    summary: 'Tâches par sorte',
+    problems: 'Échecs récents',
+    colCreated: 'Créée',
+    colAttempts: 'Essais',
+    colNext: 'Prochain essai',
+    colError: 'Dernière erreur',
+    abandoned: 'abandonnée',
+    retry: 'Retenter',
+    retryLabel: (kind: string, id: number) => `Retenter la tâche ${kind} n° ${id}`,
+    retried: 'La tâche sera retentée dans un instant.',
+    none: 'Aucune tâche pour le moment.',
+    noProblems: 'Aucun échec.',
+  },
   mail: {
     notifyReplies: 'M’avertir par e-mail des réponses',
     notifyAll: 'M’avertir aussi de chaque nouveau commentaire sur cette note',
@@ -237,6 +260,84 @@ export const fr = {
     moderateConfirm: 'Confirmez l’action sur ce commentaire :',
     moderateGone: 'Ce commentaire n’existe plus.',
   },
+  // ---- readers who follow the blog by e-mail (src/newsletter/) ----
+  newsletter: {
+    formHeading: 'Recevoir les billets par e-mail',
+    email: 'Adresse e-mail',
+    name: 'Nom (facultatif)',
+    cadence: 'Recevoir',
+    cadencePost: 'chaque nouveau billet',
+    cadenceWeekly: 'un résumé par semaine',
+    submit: 'S’abonner',
+    hint: 'Un e-mail de confirmation vous sera d’abord envoyé ; chaque message permet de se désabonner.',
+    pageTitle: 'S’abonner par e-mail',
+    pageIntro: (blog: string) => `Recevez les nouveaux billets de « ${blog} » par e-mail, à chaque parution ou une fois par semaine.`,
+    errEmail: 'Indiquez une adresse e-mail valide (exemple : nom@exemple.fr).',
+    errName: 'Le nom ne doit pas dépasser 100 caractères.',
+    errTooMany: 'Trop de demandes en peu de temps : rien n’a été enregistré. Patientez, puis envoyez de nouveau.',
+    sentTitle: 'Vérifiez votre boîte aux lettres',
+    sentText:
+      'Si cette adresse n’est pas déjà abonnée, un e-mail vient de lui être envoyé : ouvrez le lien qu’il contient pour confirmer l’abonnement.',
+    confirmSubject: (blog: string) => `Confirmez votre abonnement à « ${blog} »`,
+    confirmIntro: (blog: string) => `Quelqu’un, vous sans doute, a demandé à recevoir les nouveaux billets de « ${blog} » par e-mail.`,
+    // mails
+    readOnBlog: 'Lire sur le blog',
+    readOnBlogLine: (url: string) => `Lire sur le blog : ${url}`,
+    footer: (blog: string) => `Vous recevez ce message parce que vous êtes abonné (ou demandez à l’être) à « ${blog} ».`,
+    digestSubject: (blog: string, n: number) =>
+      n === 1 ? `« ${blog} » : le billet de la semaine` : `« ${blog} » : les ${n} billets de la semaine`,
+    digestIntro: (blog: string) => `Les billets publiés cette semaine sur « ${blog} » :`,
+    // admin
+    nav: 'Abonnés',
+    heading: 'Abonnés',
+    intro: 'Les lecteurs qui reçoivent les nouveaux billets par e-mail (après confirmation de leur adresse).',
+    mailOff: 'L’envoi d’e-mails n’est pas configuré (SMTP_URL) : le formulaire d’abonnement n’est pas affiché et rien n’est envoyé.',
+    counts: (active: number, pending: number, unsubscribed: number, bounced: number) =>
+      `${active} confirmé(s), ${pending} en attente de confirmation, ${unsubscribed} désabonné(s), ${bounced} en échec`,
+    colEmail: 'Adresse',
+    colName: 'Nom',
+    colStatus: 'État',
+    colCadence: 'Reçoit',
+    colSince: 'Depuis',
+    colSource: 'Origine',
+    statusActive: 'confirmé',
+    statusPending: 'en attente de confirmation',
+    statusUnsubscribed: 'désabonné',
+    statusBounced: 'en échec (adresse refusée)',
+    sourceForm: 'formulaire',
+    sourceImport: 'import',
+    remove: 'Supprimer',
+    removeLabel: (email: string) => `Supprimer ${email}`,
+    removed: 'Abonné supprimé.',
+    empty: 'Aucun abonné pour l’instant.',
+    exportLink: 'Exporter en CSV',
+    importHeading: 'Importer des abonnés (CSV)',
+    importHint:
+      'Un fichier CSV avec une colonne « email » et, si vous voulez, « name » ; les exports de Ghost et de Substack sont reconnus tels quels. Les adresses importées reçoivent les billets sans e-mail de confirmation.',
+    importFile: 'Fichier CSV',
+    importCadence: 'Les abonnés importés reçoivent',
+    importConsent: 'Ces personnes ont déjà confirmé leur abonnement (sur l’autre plateforme)',
+    importSubmit: 'Importer',
+    errImportConsent:
+      'Cochez la case si ces personnes ont bien confirmé leur abonnement ailleurs : sans elle, rien n’est importé. Le navigateur ne garde pas le fichier choisi : choisissez-le de nouveau.',
+    errImportFile: 'Choisissez un fichier CSV (2 Mo au plus).',
+    errImportEmpty: 'Ce fichier ne contient aucune adresse (il faut une colonne « email »).',
+    imported: (added: number, skipped: number) => `${added} abonné(s) importé(s), ${skipped} ligne(s) ignorée(s).`,
+    lineInvalid: (line: number, value: string) => `Ligne ${line} : « ${value} » n’est pas une adresse e-mail valide.`,
+    lineDuplicate: (line: number, value: string) => `Ligne ${line} : ${value} figure déjà plus haut dans le fichier.`,
+    lineExisting: (line: number, value: string) => `Ligne ${line} : ${value} est déjà abonné.`,
+    lineNotSubscribed: (line: number, value: string) => `Ligne ${line} : ${value} n’était plus abonné sur l’autre plateforme.`,
+    auditImport: (n: number) => `${n} abonné(s) importé(s), déclarés déjà confirmés par l’administrateur`,
+    auditRemove: (email: string) => `abonné supprimé : ${email}`,
+    // settings
+    mailsPerMinute: 'E-mails par minute au plus',
+    mailsPerMinuteHint: 'Ce que votre serveur d’envoi accepte (1 à 10 000) ; les envois aux abonnés attendent leur tour.',
+    digestDay: 'Jour du résumé hebdomadaire',
+    digestHour: 'Heure du résumé (fuseau du blog)',
+    days: ['dimanche', 'lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi'],
+    // editor
+    sendToSubscribers: 'Envoyer ce billet aux abonnés par e-mail à sa publication',
+  },
 
   // ---- admin ----
   // ---- own comments (edit, delete) and reports ----
@@ -245,6 +346,18 @@ export const fr = {
   ownCommentContext: (name: string) => ` le commentaire de ${name}`,
   editWindowLeft: (minutes: number) => (minutes > 1 ? `encore ${minutes} minutes` : 'encore une minute'),
   commentEdited: 'modifié',
+  // A comment from elsewhere (src/comments/remote.ts): where it came from, and its original.
+  commentViaFediverse: 'via le fédivers',
+  commentMentionedOn: (host: string) => `mentionné sur ${host}`,
+  commentOriginal: 'voir l’original',
+  commentOriginalContext: (name: string) => ` du commentaire de ${name}`,
+  // Reactions under a post (src/comments/reactions.ts, setting showReactions).
+  reactionsLabel: 'Réactions',
+  reactionLikes: (n: number) => `${n.toLocaleString('fr-FR')} j’aime`,
+  reactionBoosts: (n: number) => `${n.toLocaleString('fr-FR')} ${n > 1 ? 'partages' : 'partage'}`,
+  reactionBookmarks: (n: number) => `${n.toLocaleString('fr-FR')} ${n > 1 ? 'signets' : 'signet'}`,
+  reactionMentionedBy: 'Mentionné par',
+  reactionMoreMentions: (n: number) => `et ${n.toLocaleString('fr-FR')} ${n > 1 ? 'autres' : 'autre'}`,
   editTitle: 'Modifier votre commentaire',
   editIntro: (minutes: number) =>
     `Vous pouvez modifier ou supprimer ce commentaire pendant ${minutes > 1 ? `encore ${minutes} minutes` : 'encore une minute'}.`,
@@ -277,7 +390,7 @@ export const fr = {
     'Vous avez envoyé trop de signalements en peu de temps : celui-ci n’a pas été enregistré. Patientez, puis envoyez-le de nouveau.',
   reportThanksTitle: 'Merci pour votre signalement',
   reportThanks: 'Merci ! Votre signalement a été transmis à l’auteur du blog, qui décidera du sort de ce commentaire.',
-  // ---- conversation marks (src/moderation) ----
+  // ---- conversation marks (src/comments) ----
   pinnedMark: 'Épinglé',
   authorMark: 'auteur',
   /** Read by screen readers before "auteur": whose mark it is. */
@@ -310,6 +423,8 @@ export const fr = {
     // ---- pages ----
     pagesLine: (n: number, dryRun: boolean) =>
       `${n} page${n > 1 ? 's' : ''} (à propos, contact…) ${dryRun ? (n > 1 ? 'seraient importées' : 'serait importée') : n > 1 ? 'importées' : 'importée'}, chacune à son adresse /<adresse>.html, hors des listes de notes.`,
+    mentionsLine: (n: number, dryRun: boolean) =>
+      `${n} rétrolien${n > 1 ? 's' : ''} (pingbacks, trackbacks) ${dryRun ? (n > 1 ? 'seraient gardés' : 'serait gardé') : n > 1 ? 'gardés' : 'gardé'} comme mention${n > 1 ? 's' : ''} des notes.`,
     closedThreads: (n: number, dryRun: boolean) =>
       n > 1
         ? `${n} fils de commentaires ${dryRun ? 'seraient fermés' : 'fermés'}, comme dans Disqus.`
@@ -696,6 +811,11 @@ export const fr = {
     filterByPost: 'Filtrer par note',
     allPostsOption: 'Toutes les notes',
     postFilterHelp: 'Son numéro, son adresse ou des mots de son titre.',
+    // Where comments came from (src/comments/): the list shows it and filters by it.
+    filterByOrigin: 'Origine',
+    allOrigins: 'Toutes',
+    commentOrigins: { form: 'Formulaire', import: 'Import', fediverse: 'Fédivers', webmention: 'Webmention' } as Record<string, string>,
+    commentOriginal: 'original',
     postFilterMatches: 'Notes correspondantes :',
     postFilterNone: 'Aucune note ne correspond.',
     postFilterCurrent: (title: string) => `Commentaires de la note « ${title} »`,
@@ -758,7 +878,12 @@ export const fr = {
     invalidEditMinutes: 'Un nombre entier de minutes entre 0 et 1440.',
     reportHoldThreshold: 'Nombre de signalements qui mettent un commentaire en attente de modération',
     reportHoldThresholdHelp: 'Signalements de lecteurs différents. 0 : les signalements ne retirent jamais un commentaire.',
+    showReactions: 'Réactions venues d’ailleurs (fédivers, webmentions)',
+    showReactionsOn: 'Afficher sous la note les j’aime, partages, signets et mentions',
+    showReactionsOff: 'Ne pas les afficher (ils restent comptés)',
+    showReactionsHelp: 'Les réponses, elles, sont des commentaires et suivent la modération.',
     invalidReportThreshold: 'Un nombre entier entre 0 et 1000.',
+    invalidMailsPerMinute: 'Un nombre entier entre 1 et 10 000.',
     reported: (n: number) => `Commentaires signalés (${n})`,
     reportedHelp: 'Les signalements des lecteurs, les plus signalés d’abord. Décidez pour chacun : vos décisions closent ses signalements.',
     reportCount: (n: number) => (n > 1 ? `${n} signalements` : '1 signalement'),
@@ -801,12 +926,18 @@ export const fr = {
     banName: 'Nom',
     banNameHelp:
       'Le nom entier, sans tenir compte des majuscules, des accents, des espaces, des caractères invisibles ni des lettres grecques ou cyrilliques qui imitent les latines.',
+    banActor: 'Compte distant (fédivers, webmention)',
+    banActorHelp: 'L’adresse de son compte, par exemple https://mastodon.social/users/alice : ses réponses et réactions sont refusées.',
+    banDomain: 'Domaine (toute une instance ou un site)',
+    banDomainHelp: 'Par exemple mastodon.example : tous les comptes de ce domaine et de ses sous-domaines.',
+    banInvalidActor: 'Adresse de compte invalide : une adresse http(s), par exemple https://mastodon.social/users/alice.',
+    banInvalidDomain: 'Domaine invalide (exemple : mastodon.example).',
     banExpires: 'Fin du bannissement',
     banExpiresHelp: (zone: string) => `Heure de ${zone}. Laissez vide pour un bannissement sans fin.`,
     banNote: 'Note (vue des seuls administrateurs)',
     banHideNow: 'Masquer aussi tous ses commentaires existants (ils passent en indésirables)',
     banSubmit: 'Bannir',
-    banNeedOne: 'Remplissez au moins un des champs : adresse e-mail, adresse IP ou nom.',
+    banNeedOne: 'Remplissez au moins un des champs : adresse e-mail, adresse IP, nom, compte distant ou domaine.',
     banInvalidEmail: 'Adresse e-mail invalide (exemple : nom@exemple.fr).',
     banInvalidIp: 'Adresse IP invalide (exemple : 203.0.113.7 ou 2001:db8::1).',
     banInvalidName: 'Le nom doit faire 1 à 100 caractères.',
@@ -815,7 +946,10 @@ export const fr = {
     activeBans: 'Bannissements en cours',
     endedBans: 'Bannissements expirés',
     noBans: 'Aucun.',
-    banKinds: { email: 'E-mail', ip: 'Adresse IP', network: 'Réseau', name: 'Nom' } as Record<string, string>,
+    banKinds: { email: 'E-mail', ip: 'Adresse IP', network: 'Réseau', name: 'Nom', actor: 'Compte distant', domain: 'Domaine' } as Record<
+      string,
+      string
+    >,
     banKind: 'Type',
     banValue: 'Banni',
     banEnds: 'Fin',
@@ -983,6 +1117,57 @@ export const fr = {
       string,
       string
     >,
+  },
+  webmention: {
+    // The endpoint's answers (plain text: other sites' software reads them)
+    badUrls: 'La source et la cible doivent être des adresses http(s) complètes (source=…&target=…).',
+    sameUrl: 'La source et la cible sont la même adresse.',
+    notOurs: 'La cible n’est pas un billet ni une page publiés de ce blog.',
+    accepted: (status: string) => `Reçu : la source sera vérifiée sous peu. État : ${status}`,
+    tooMany: 'Trop de webmentions de ce site : réessayez dans une minute.',
+    // The status page
+    statusTitle: 'État d’une webmention',
+    source: 'Source',
+    target: 'Cible',
+    checkedAt: 'Dernière vérification',
+    states: { pending: 'En attente de vérification', accepted: 'Acceptée', refused: 'Refusée' } as Record<string, string>,
+    results: {
+      reply: 'une réponse (un commentaire, soumis à la modération)',
+      like: 'un « j’aime »',
+      boost: 'un partage',
+      bookmark: 'un signet',
+      mention: 'une mention',
+      gone: 'la source n’existe plus',
+      'no-link': 'la source ne contient pas de lien vers la cible',
+      'refused-fetch': 'la source n’a pas pu être lue',
+      'comment-refused': 'la réponse a été refusée par les règles des commentaires',
+    } as Record<string, string>,
+    // Admin
+    nav: 'Webmentions',
+    receivedHeading: 'Webmentions reçues',
+    sentHeading: 'Webmentions envoyées',
+    tabs: 'Webmentions reçues et envoyées',
+    receivedIntro:
+      'Les sites qui ont cité vos billets. Une réponse devient un commentaire, soumis à la modération ; les autres sont comptées sous le billet.',
+    sentIntro: 'Les sites cités par vos billets, prévenus à chaque publication ou modification.',
+    noneReceived: 'Aucune webmention reçue.',
+    noneSent: 'Aucune webmention envoyée.',
+    colWhen: 'Date',
+    colPost: 'Billet',
+    colSource: 'Source',
+    colState: 'État',
+    colKind: 'Nature',
+    colAuthor: 'Auteur',
+    colTarget: 'Page citée',
+    colEndpoint: 'Point de réception',
+    colAnswer: 'Réponse',
+    sendStates: {
+      pending: 'en cours',
+      sent: 'envoyée',
+      refused: 'refusée',
+      'no-endpoint': 'le site ne reçoit pas de webmentions',
+      failed: 'échec',
+    } as Record<string, string>,
   },
 }
 

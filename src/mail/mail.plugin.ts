@@ -65,8 +65,12 @@ async function mailPlugin(app: FastifyInstance, opts: { sessionKey: Buffer }) {
   }
 
   let sender: Sender | null = null
-  // nodemailer only when mail is configured (src/lib/lazy.ts).
-  if (config) sender = (await import('./sender.ts')).createSender({ db: app.db, config, log: app.log.child({ module: 'mail' }), site })
+  if (config) {
+    const perMinute = () => app.settings.get().mailsPerMinute
+    // nodemailer only when mail is configured (src/lib/lazy.ts).
+    const { createSender } = await import('./sender.ts')
+    sender = createSender({ db: app.db, config, log: app.log.child({ module: 'mail' }), site, perMinute })
+  }
 
   const mail: Mail = {
     enabled: config !== null,

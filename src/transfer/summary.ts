@@ -10,6 +10,8 @@ export interface ImportSummary {
   /** Static pages (WordPress's `page` items), counted apart from posts. */
   pages: number
   comments: number
+  /** Pingbacks and trackbacks kept as mentions (src/webmention/). */
+  mentions: number
   categories: number
   tags: number
   redirects: number
@@ -32,6 +34,7 @@ export function emptySummary(dryRun: boolean): ImportSummary {
     posts: 0,
     pages: 0,
     comments: 0,
+    mentions: 0,
     categories: 0,
     tags: 0,
     redirects: 0,
@@ -64,6 +67,7 @@ export function summaryLines(s: ImportSummary): string[] {
     `${s.dryRun ? 'Would import' : 'Imported'}: ${s.posts} posts, ${s.comments} comments, ${s.categories} new categories, ${s.tags} tags, ${s.redirects} old addresses redirected.`,
   ]
   if (s.pages > 0) lines.push(messages('en').transfer.pagesLine(s.pages, s.dryRun))
+  if (s.mentions > 0) lines.push(messages('en').transfer.mentionsLine(s.mentions, s.dryRun))
   if (s.alreadyImported > 0) lines.push(`Already imported before, left as they are: ${s.alreadyImported} posts and comments.`)
   if (s.posts === 0 && s.comments === 0 && s.alreadyImported > 0) lines.push('Nothing new to import: this file was imported already.')
   if (s.closedThreads > 0) lines.push(messages('en').transfer.closedThreads(s.closedThreads, s.dryRun))

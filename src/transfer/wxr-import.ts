@@ -13,7 +13,9 @@
 //   when that slug is taken; its old addresses (the link, /parent/child/, ?page_id=) answer 301.
 // - a password-protected post is never published (Carnet has no passwords): a draft, named in the summary.
 // - nested categories are flattened: every category is a category of its own, its parent forgotten.
-// - pingbacks and trackbacks are skipped (Carnet's comments are people's words; they were link notices).
+// - approved pingbacks and trackbacks become mentions (reactions, as a webmention's mention: src/webmention/), by
+//   their author's address and name; held, spam or without an address, skipped (Carnet's comments are people's
+//   words; they were link notices).
 // - comment status 1 → approved, 0 → held, spam → spam, trash → skipped. comment_status closed closes the thread.
 // - dates: post_date_gmt, else post_date read in the blog's time zone (drafts have a GMT date of 0000-00-00).
 // - images stay at their addresses in the content.
@@ -27,6 +29,7 @@ import { emptySummary, skip, type ImportSummary } from './summary.ts'
 import { htmlToLine, htmlToText } from './text.ts'
 import {
   carnetTimes,
+  originOf,
   readAuthor,
   readCategory,
   readItem,
@@ -276,11 +279,34 @@ class WxrImport {
     for (const c of item.comments) await visit(c, 0)
   }
 
-  async comment(c: WxrComment, keys: PostKeys, postId: number, parentId: number | undefined, localIds: Map<string, number>): Promise<void> {
-    if (c.type === 'pingback' || c.type === 'trackback') {
+  /** A pingback or trackback: the page that linked to the post, kept as a mention (once per post and page). */
+  async linkNotice(c: WxrComment, postId: number): Promise<void> {
+    const source = website(c.url)
+    if ((c.approved || '1') !== '1' || !source) {
       skip(this.summary, 'link-notice', c.type)
       return
     }
+    const inserted = await this.trx
+      .insertInto('reactions')
+      .values({
+        post_id: postId,
+        origin: 'webmention',
+        kind: 'mention',
+        source_url: source,
+        author_name: htmlToLine(c.author).slice(0, 100),
+        author_url: source,
+        author_actor: null,
+        created_at: gmtDate(c.dateGmt) ?? localDate(c.date, this.options.timeZone) ?? nowIso(),
+      })
+      .onConflict((oc) => oc.columns(['post_id', 'kind', 'source_url']).doNothing())
+      .returning('id')
+      .executeTakeFirst()
+    if (inserted) this.summary.mentions++
+    else this.summary.alreadyImported++
+  }
+
+  async comment(c: WxrComment, keys: PostKeys, postId: number, parentId: number | undefined, localIds: Map<string, number>): Promise<void> {
+    if (c.type === 'pingback' || c.type === 'trackback') return this.linkNotice(c, postId)
     const status = COMMENT_STATUS[c.approved || '1']
     if (!status) {
       skip(this.summary, 'comment-status', c.approved)
@@ -320,6 +346,9 @@ class WxrImport {
           nowIso(),
         ip: c.ip || null,
         body_key: null,
+        // One thread, one count, one feed with the form's and the fediverse's (src/comments/): origin says which.
+        // A Carnet export says where each came from (a blog moved keeps them as they were); others are imports.
+        ...(originOf(c.meta) ?? { origin: 'import' }),
       })
       .returning('id')
       .executeTakeFirstOrThrow()

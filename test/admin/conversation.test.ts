@@ -268,7 +268,7 @@ describe('pinned comments', () => {
       String(order),
     ).toBe(true)
     // The mark is text, inside the pinned comment's own article.
-    const chloe = /<article id="comment-(\d+)" class="comment-pinned">([\s\S]*?)<\/article>/.exec(list)!
+    const chloe = /<article id="comment-(\d+)" class="h-entry comment-pinned">([\s\S]*?)<\/article>/.exec(list)!
     expect(Number(chloe[1])).toBe(ids.Chloé)
     expect(visibleText(chloe[2]!)).toContain('Épinglé')
     expect(await commentPosition(blog.app.db, ids.Chloé!)).toMatchObject({ position: 0 })

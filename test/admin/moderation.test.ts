@@ -250,7 +250,7 @@ describe('settings and categories', () => {
 
   it('closes threads automatically after N days when set', async () => {
     const other = (await blog.app.inject('/')).body
-    const path = /<h2 class="post-title"><a href="([^"]+)"/.exec(other)![1]!
+    const path = /<h2 class="post-title"><a class="p-name u-url" href="([^"]+)"/.exec(other)![1]!
     expect((await blog.app.inject(path)).body).not.toContain('Les commentaires sont fermés.')
     await admin.post('/admin/settings', settingsForm({ commentsAutoCloseDays: '1' }))
     // The demo posts are older than a day.

@@ -5,7 +5,7 @@ import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
 import { buildTestApp, listedTitles, mainOf, SEED_PATH, visibleText, type TestBlog } from '../helpers/app.ts'
 
 function permalinkOf(html: string, title: string): string {
-  const m = new RegExp(`<h2 class="post-title"><a href="([^"]+)"[^>]*>${title}</a>`).exec(html)
+  const m = new RegExp(`<h2 class="post-title"><a class="p-name u-url" href="([^"]+)"[^>]*>${title}</a>`).exec(html)
   if (!m) throw new Error(`${title} is not listed`)
   return m[1]!
 }
@@ -322,7 +322,7 @@ describe('closing a thread from the admin', () => {
       .orderBy('published_at', 'desc')
       .executeTakeFirstOrThrow()
     const home = (await blog.app.inject('/')).body
-    const path = /<h2 class="post-title"><a href="([^"]+)"/.exec(home)![1]!
+    const path = /<h2 class="post-title"><a class="p-name u-url" href="([^"]+)"/.exec(home)![1]!
     const open = await blog.app.inject(path)
     const section = (html: string) => /<section id="comments"[\s\S]*?<\/section>/.exec(html)?.[0] ?? ''
     const formTag = /<form\b[^>]*>/i.exec(section(open.body))?.[0]

@@ -71,7 +71,9 @@ describe('the Import / export page', () => {
       '1 page (à propos, contact…) serait importée, chacune à son adresse /<adresse>.html, hors des listes de notes.',
     )
     expect(visibleText(dry.body)).toContain('1 × commentaire à l’état « trash » : non gardé')
-    expect(visibleText(dry.body)).toContain('1 × pingback : Carnet ne garde que les commentaires')
+    // Its pingback, kept as a mention of its post (src/webmention/).
+    expect(visibleText(dry.body)).toContain('1 rétrolien (pingbacks, trackbacks) serait gardé comme mention des notes.')
+    expect(visibleText(dry.body)).not.toContain('pingback : Carnet ne garde que les commentaires')
     expect(await snapshot(blog)).toEqual(before)
 
     const real = await upload({ _csrf: admin.csrf, kind: 'wxr' }, threads())

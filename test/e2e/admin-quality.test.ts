@@ -38,6 +38,8 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['links', '/admin/links', 'Aucun lien pour le moment.'],
   ['appearance', '/admin/appearance', 'Apparence'],
   ['import / export', '/admin/transfer', 'Importer et exporter'],
+  ['webmentions received', '/admin/webmentions', 'Aucune webmention reçue.'],
+  ['webmentions sent', '/admin/webmentions/sent', 'Aucune webmention envoyée.'],
 ]
 
 /** Forms the server sends back with errors: [name, page, what to do there]. The browser's own checks are

@@ -69,7 +69,7 @@ describe('logo and favicon', () => {
 
     const home = (await blog.app.inject('/')).body
     expect(home).toContain(
-      `<a href="/"><img class="site-logo" src="/media/${photo.name}" alt="My &lt;Blog&gt;" width="800" height="600"></a>`,
+      `<a class="h-card" href="/"><img class="site-logo" src="/media/${photo.name}" alt="My &lt;Blog&gt;" width="800" height="600"></a>`,
     )
     const iconHref = linkHref(home, 'icon')!
     expect(iconHref).toMatch(/^\/look\/icon-[0-9a-f]{16}\.png$/)
@@ -104,7 +104,7 @@ describe('logo and favicon', () => {
     // None again: the title, Carnet's own favicon.ico, and the old icon's address gone.
     await admin.post('/admin/appearance/images', { logo: '', favicon: '' })
     const after = (await blog.app.inject('/')).body
-    expect(after).toContain('<a href="/">My &lt;Blog&gt;</a>')
+    expect(after).toContain('<a class="h-card" href="/">My &lt;Blog&gt;</a>')
     expect(linkHref(after, 'apple-touch-icon')).toBeUndefined()
     expect((await blog.app.inject('/favicon.ico')).rawPayload.equals(defaultIco)).toBe(true)
     expect((await blog.app.inject(iconHref)).statusCode).toBe(404)
@@ -162,7 +162,7 @@ describe('logo and favicon', () => {
     expect((await admin.post(`/admin/media/${photo.id}/delete`)).statusCode).toBe(303)
     const home = (await blog.app.inject('/')).body
     expect(home).not.toContain('class="site-logo"')
-    expect(home).toContain('<a href="/">My &lt;Blog&gt;</a>')
+    expect(home).toContain('<a class="h-card" href="/">My &lt;Blog&gt;</a>')
     expect(linkHref(home, 'apple-touch-icon')).toBeUndefined()
     expect(blog.app.settings.get().logo).toBeNull()
   })

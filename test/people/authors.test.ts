@@ -66,7 +66,7 @@ describe('authors in public', () => {
 
   it('the post page: byline, h-card and a JSON-LD Person with the writer’s page', async () => {
     const list = await get(blog, '/author/hugo')
-    const url = /<h2 class="post-title"><a href="([^"]+)"/.exec(list.body)![1]!
+    const url = /<h2 class="post-title"><a class="p-name u-url" href="([^"]+)"/.exec(list.body)![1]!
     const page = await get(blog, url)
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain(
@@ -86,12 +86,14 @@ describe('authors in public', () => {
       '<link rel="alternate" type="application/rss+xml" title="Notes de Zoé Lambert (RSS)" href="http://blog.test/author/zoe-lambert/feed.rss">',
     )
     // Only hers (the sidebar's recent posts name Hugo's).
-    const titles = [...page.body.matchAll(/<h2 class="post-title"><a href="[^"]+" dir="auto">([^<]+)</g)].map((m) => m[1])
+    const titles = [...page.body.matchAll(/<h2 class="post-title"><a class="p-name u-url" href="[^"]+" dir="auto">([^<]+)</g)].map(
+      (m) => m[1],
+    )
     expect(titles.every((t) => t!.startsWith('Note de Zoé'))).toBe(true)
-    expect((page.body.match(/class="post post-summary"/g) ?? []).length).toBe(10)
+    expect((page.body.match(/class="post post-summary h-entry"/g) ?? []).length).toBe(10)
     const second = await get(blog, '/author/zoe-lambert?page=2')
     expect(second.statusCode).toBe(200)
-    expect((second.body.match(/class="post post-summary"/g) ?? []).length).toBe(2)
+    expect((second.body.match(/class="post post-summary h-entry"/g) ?? []).length).toBe(2)
     expect(second.body).toContain('Note de Zoé 1<')
     expect((await get(blog, '/author/zoe-lambert?page=3')).statusCode).toBe(404)
     expect((await get(blog, '/author/nobody')).statusCode).toBe(404)

@@ -32,12 +32,12 @@ describe('right-to-left text is isolated in the markup', () => {
 
   it('on the post page: title, tags, body, categories, the comment and its author, the form', async () => {
     const html = await get(postUrl)
-    expect(html).toContain(`<h1 class="post-title" dir="auto">${RTL.title}</h1>`)
-    expect(html).toContain(`<li dir="auto">${RTL.tag}</li>`)
-    expect(html).toMatch(/<div class="post-body" dir="auto">\s*<p>هذه ملاحظة/)
-    expect(html).toMatch(new RegExp(`<bdi><a href="/category/[^"]+">${RTL.category}</a></bdi>`))
-    expect(html).toMatch(/<div class="comment-body" dir="auto">\s*<p>شكرا/)
-    expect(html).toContain(`Écrit par : <bdi><span class="comment-author">${RTL.author}</span></bdi> | `)
+    expect(html).toContain(`<h1 class="post-title p-name" dir="auto">${RTL.title}</h1>`)
+    expect(html).toContain(`<li class="p-category" dir="auto">${RTL.tag}</li>`)
+    expect(html).toMatch(/<div class="post-body e-content" dir="auto">\s*<p>هذه ملاحظة/)
+    expect(html).toMatch(new RegExp(`<bdi><a class="p-category" href="/category/[^"]+">${RTL.category}</a></bdi>`))
+    expect(html).toMatch(/<div class="comment-body e-content" dir="auto">\s*<p>شكرا/)
+    expect(html).toContain(`Écrit par : <bdi><span class="comment-author p-author h-card">${RTL.author}</span></bdi> | `)
     // The sidebar's latest comments: "<name> sur <title>", each isolated.
     expect(html).toContain(`<bdi>${RTL.author}</bdi> sur <bdi>${RTL.title}</bdi>`)
     for (const field of ['author', 'email', 'url']) expect(html).toMatch(new RegExp(`<input [^>]*id="comment-${field}"[^>]* dir="auto">`))
@@ -46,8 +46,8 @@ describe('right-to-left text is isolated in the markup', () => {
 
   it('on lists: the title link, the excerpt, the category in the heading and in the sidebar', async () => {
     const home = await get('/')
-    expect(home).toMatch(new RegExp(`<h2 class="post-title"><a href="${postUrl}" dir="auto">${RTL.title}</a></h2>`))
-    expect(home).toContain(`<p class="post-excerpt" dir="auto">${RTL.body}</p>`)
+    expect(home).toMatch(new RegExp(`<h2 class="post-title"><a class="p-name u-url" href="${postUrl}" dir="auto">${RTL.title}</a></h2>`))
+    expect(home).toContain(`<p class="post-excerpt p-summary" dir="auto">${RTL.body}</p>`)
     expect(home).toMatch(new RegExp(`<li><a href="/category/[^"]+" dir="auto">${RTL.category}</a> <span class="count">\\(1\\)</span></li>`))
     expect(home).toContain(`<li dir="auto"><a href="${postUrl}">${RTL.title}</a></li>`)
     const slug = (await blog.app.db.selectFrom('categories').select('slug').where('name', '=', RTL.category).executeTakeFirstOrThrow()).slug

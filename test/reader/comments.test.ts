@@ -82,8 +82,8 @@ describe('posting a comment', () => {
 
     const page = await blog.app.inject(post.url)
     const html = mainOf(page.body)
-    expect(html).toContain(`<article id="comment-${rows[0]!.id}">`)
-    expect(html).toContain('<a href="https://camille.example.org/" rel="nofollow ugc noopener">Camille</a>')
+    expect(html).toContain(`<article id="comment-${rows[0]!.id}" class="h-entry">`)
+    expect(html).toContain('<a class="p-author h-card" href="https://camille.example.org/" rel="nofollow ugc noopener">Camille</a>')
     expect(html).toContain('<p>Merci pour cette note.</p>')
     expect(html).toContain('<a href="https://example.org/a?b=1" rel="nofollow ugc noopener">https://example.org/a?b=1</a>')
     const text = visibleText(html)
@@ -108,7 +108,7 @@ describe('posting a comment', () => {
     const [row] = await commentsOf(blog, post.id)
     expect(row).toMatchObject({ author_name: 'José', author_email: null, author_url: null, body: 'Café ok\nligne 2\t(tab)' })
     const html = mainOf((await blog.app.inject(post.url)).body)
-    expect(html).toContain('<span class="comment-author">José</span>')
+    expect(html).toContain('<span class="comment-author p-author h-card">José</span>')
     expect(html).toContain('<p>Café ok<br>\nligne 2\t(tab)</p>')
   })
 
@@ -280,10 +280,10 @@ describe('replies', () => {
     expect(res.headers.location).toBe(`${post.url}#comment-${reply.id}`)
 
     const html = mainOf((await blog.app.inject(post.url)).body)
-    const parentItem = html.slice(html.indexOf(`<article id="comment-${first!.id}">`))
+    const parentItem = html.slice(html.indexOf(`<article id="comment-${first!.id}" class="h-entry">`))
     expect(parentItem).toMatch(
       new RegExp(
-        `^<article id="comment-${first!.id}">[\\s\\S]*?</article>\\s*<ol class="comment-replies">\\s*<li class="comment depth-2">\\s*<article id="comment-${reply.id}">`,
+        `^<article id="comment-${first!.id}" class="h-entry">[\\s\\S]*?</article>\\s*<ol class="comment-replies">\\s*<li class="comment depth-2">\\s*<article id="comment-${reply.id}" class="h-entry">`,
       ),
     )
     expect(visibleText(html)).toContain('Commentaires (2)')
@@ -304,12 +304,20 @@ describe('replies', () => {
     expect(rows.map((r) => r.parent_id)).toEqual([null, ids[0], ids[1], ids[2], ids[3]])
     const html = mainOf((await blog.app.inject(post.url)).body)
     // Quatre and Cinq stand beside Trois, at the third level; each names (and links) the comment it answers.
-    for (const id of [ids[3], ids[4]]) expect(html).toMatch(new RegExp(`<li class="comment depth-3">\\s*<article id="comment-${id}">`))
+    for (const id of [ids[3], ids[4]])
+      expect(html).toMatch(new RegExp(`<li class="comment depth-3">\\s*<article id="comment-${id}" class="h-entry">`))
     expect(html).not.toContain('depth-4')
     const article = (id: number) =>
-      html.slice(html.indexOf(`<article id="comment-${id}">`), html.indexOf('</article>', html.indexOf(`<article id="comment-${id}">`)))
-    expect(article(ids[3]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[2]}">Trois</a></p>`)
-    expect(article(ids[4]!)).toContain(`<p class="comment-context">en réponse à <a href="#comment-${ids[3]}">Quatre</a></p>`)
+      html.slice(
+        html.indexOf(`<article id="comment-${id}" class="h-entry">`),
+        html.indexOf('</article>', html.indexOf(`<article id="comment-${id}" class="h-entry">`)),
+      )
+    expect(article(ids[3]!)).toContain(
+      `<p class="comment-context">en réponse à <a class="u-in-reply-to" href="#comment-${ids[2]}">Trois</a></p>`,
+    )
+    expect(article(ids[4]!)).toContain(
+      `<p class="comment-context">en réponse à <a class="u-in-reply-to" href="#comment-${ids[3]}">Quatre</a></p>`,
+    )
     expect(visibleText(article(ids[4]!))).toMatch(/^en réponse à Quatre Niveau 5/)
     // Answers shown under their own parent need no such line.
     for (const id of ids.slice(0, 3)) expect(article(id!)).not.toContain('comment-context')
@@ -766,7 +774,9 @@ describe('hostile text', () => {
     expect(row!.author_url).toBe('https://example.org/%22%3E%3Csvg%20onload=alert(1)%3E')
     const list = commentList((await blog.app.inject(post.url)).body)
     expectInert(list)
-    expect(list).toContain('<a href="https://example.org/%22%3E%3Csvg%20onload=alert(1)%3E" rel="nofollow ugc noopener">Malin</a>')
+    expect(list).toContain(
+      '<a class="p-author h-card" href="https://example.org/%22%3E%3Csvg%20onload=alert(1)%3E" rel="nofollow ugc noopener">Malin</a>',
+    )
   })
 
   it('never links a javascript: website stored by other means', async () => {
@@ -785,6 +795,6 @@ describe('hostile text', () => {
       .execute()
     const list = commentList((await blog.app.inject(post.url)).body)
     expectInert(list)
-    expect(list).toContain('<span class="comment-author">Ancien</span>')
+    expect(list).toContain('<span class="comment-author p-author h-card">Ancien</span>')
   })
 })

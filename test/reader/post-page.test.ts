@@ -45,13 +45,13 @@ describe('the seed post page', () => {
 
   it('puts the title in the h1, the sub-headings in h2/h3, and links the footer', async () => {
     const html = mainOf((await blog.app.inject(SEED_PATH)).body)
-    expect(html).toMatch(/<h1 class="post-title"[^>]*>Syrie : Daech s&#39;empare/)
+    expect(html).toMatch(/<h1 class="post-title p-name"[^>]*>Syrie : Daech s&#39;empare/)
     expect(html).toContain("<h2>Daech s'empare d'Al-Qaryatayn, ville symbolique dans le centre de la Syrie</h2>")
     expect(html).toContain("<h3>Des attaques qui coïncident avec la dernière intervention audio d'Abou Bakr al-Baghdadi</h3>")
     expect(html).toContain("<h3>L'Armée Arabe Syrienne lance une contre-attaque pour reprendre la ville</h3>")
-    expect(html).toContain('<a href="/category/abou-bakr-al-baghdadi">Abou Bakr al-Baghdadi</a>')
-    expect(html).toContain('<a href="/category/armee-arabe-syrienne">Armée Arabe Syrienne</a>')
-    expect(html).toContain(`<a href="${SEED_PATH}" rel="bookmark">Lien permanent</a>`)
+    expect(html).toContain('<a class="p-category" href="/category/abou-bakr-al-baghdadi">Abou Bakr al-Baghdadi</a>')
+    expect(html).toContain('<a class="p-category" href="/category/armee-arabe-syrienne">Armée Arabe Syrienne</a>')
+    expect(html).toContain(`<a class="u-url u-uid" href="${SEED_PATH}" rel="bookmark">Lien permanent</a>`)
     expect(html).toContain('<a href="#comments">Commentaires (2)</a>')
     expect(html).toContain('id="comments"')
     // URLs in comments are links that search engines do not follow.

@@ -55,7 +55,7 @@ describe('the classic theme', () => {
     const res = await blog.app.inject('/category/syrie')
     const main = mainOf(res.body)
     const lines = main.match(/<p class="post-footer classic-meta">/g) ?? []
-    expect(lines.length).toBe((main.match(/<article class="post post-summary">/g) ?? []).length)
+    expect(lines.length).toBe((main.match(/<article class="post post-summary h-entry">/g) ?? []).length)
     expect(visibleText(main)).toMatch(/\d\d:\d\d Publié dans [^|]*\| Lien permanent : [^|]*\| Commentaires \(\d+\)/)
   })
 

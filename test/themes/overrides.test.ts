@@ -43,7 +43,7 @@ describe('a theme from THEME_DIR', () => {
     expect(post.body).not.toContain('Écrit par : ')
     expect(post.body).toContain('<ol class="comment-list">')
     // Carnet's own templates where the theme has none: the post, the sidebar.
-    expect(post.body).toContain('<h1 class="post-title" dir="auto">Syrie : Daech')
+    expect(post.body).toContain('<h1 class="post-title p-name" dir="auto">Syrie : Daech')
     expect(post.body).toContain('<aside class="sidebar">')
 
     const home = await blog.app.inject('/')

@@ -58,7 +58,12 @@ describe('importing WXR', () => {
       })
       const comments = await db().selectFrom('comments').selectAll().where('post_id', '=', hello.id).execute()
       expect(comments).toHaveLength(1)
-      expect(comments[0]).toMatchObject({ author_name: 'Mr WordPress', author_url: 'http://wordpress.org/', status: 'approved' })
+      expect(comments[0]).toMatchObject({
+        author_name: 'Mr WordPress',
+        author_url: 'http://wordpress.org/',
+        status: 'approved',
+        origin: 'import',
+      })
       expect(comments[0]!.body).toContain("view the post's comments")
       expect(comments[0]!.body).toContain('comment.\nTo delete')
       const cats = await db().selectFrom('categories').select('name').execute()
@@ -98,10 +103,9 @@ describe('importing WXR', () => {
   describe('Carnet’s own fixture', () => {
     beforeEach(async () => {
       const s = await importWxr(db(), join(OWN, 'threads.xml'), options)
-      expect(s).toMatchObject({ posts: 5, pages: 1, comments: 4, categories: 3, tags: 2, dryRun: false })
+      expect(s).toMatchObject({ posts: 5, pages: 1, comments: 4, mentions: 1, categories: 3, tags: 2, dryRun: false })
       expect(s.skipped).toEqual({
         'comment-status:trash': 1,
-        'link-notice:pingback': 1,
       })
     })
 
@@ -174,12 +178,22 @@ describe('importing WXR', () => {
       expect(page.body).not.toContain('En attente de modération.')
     })
 
-    it('imports spam as spam, and not the trash nor the pingback', async () => {
+    it('imports spam as spam, not the trash, and the pingback as a mention (not a comment)', async () => {
       const spam = await db().selectFrom('comments').selectAll().where('status', '=', 'spam').execute()
       expect(spam.map((c) => [c.author_name, c.ip])).toEqual([['Spammeur', '198.51.100.9']])
       const names = (await db().selectFrom('comments').select('author_name').execute()).map((c) => c.author_name)
       expect(names).not.toContain('Corbeille')
       expect(names).not.toContain('Un autre blog')
+      const mentions = await db().selectFrom('reactions').select(['kind', 'origin', 'source_url', 'author_name', 'created_at']).execute()
+      expect(mentions).toEqual([
+        {
+          kind: 'mention',
+          origin: 'webmention',
+          source_url: 'https://other.example.net/post',
+          author_name: 'Un autre blog',
+          created_at: '2015-05-23T10:00:00.000Z',
+        },
+      ])
     })
 
     it('closes a closed thread, keeps drafts (private too) as drafts and scheduled posts scheduled', async () => {
@@ -213,7 +227,16 @@ describe('importing WXR', () => {
     it('says so when the same file comes again, and adds nothing', async () => {
       const before = await snapshot(blog)
       const again = await importWxr(db(), join(OWN, 'threads.xml'), options)
-      expect(again).toMatchObject({ posts: 0, pages: 0, comments: 0, categories: 0, tags: 0, redirects: 0, alreadyImported: 10 })
+      expect(again).toMatchObject({
+        posts: 0,
+        pages: 0,
+        comments: 0,
+        categories: 0,
+        tags: 0,
+        redirects: 0,
+        mentions: 0,
+        alreadyImported: 11,
+      })
       expect(await snapshot(blog)).toEqual(before)
     })
   })
