@@ -30,7 +30,8 @@ copyFileSync(args.db!, join(dir, 'bench.db'))
 const port = await freePort()
 const [command, ...rest] = serverCommand()
 const nodeArgs = args['node-args']!.split(/\s+/).filter(Boolean)
-const proc = spawn(command!, [...nodeArgs, ...rest], {
+// After the start script's own flags (the last of a flag given twice counts), before the script.
+const proc = spawn(command!, [...rest.slice(0, -1), ...nodeArgs, ...rest.slice(-1)], {
   env: {
     ...process.env,
     NODE_ENV: 'production',

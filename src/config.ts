@@ -177,6 +177,7 @@ export interface Config {
   /** PostgreSQL's pool size per instance. */
   databasePoolSize: number
   /** PostgreSQL: a connection's wait and a statement's run before a 503, in milliseconds (DATABASE_TIMEOUT_SECONDS). */
+  // SQLite: a write's wait for another process's lock before a 503 (its busy timeout).
   databaseTimeoutMs: number
   siteUrl: string
   /** Used only to fill the settings of a new database. */

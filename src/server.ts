@@ -1,8 +1,7 @@
 // Starts Carnet: configuration, app, listen; on SIGTERM or SIGINT, stops accepting, finishes the requests in
 // flight, closes the database and exits.
 import { setFlagsFromString } from 'node:v8'
-import { dialectOf } from './db/dialect.ts'
-import { redactUrl } from './db/postgres.ts'
+import { dialectOf, redactUrl } from './db/dialect.ts'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 

@@ -18,6 +18,10 @@ export const SQLITE_ONLY = [
   'test/media/cli-backup-sqlite.test.ts',
   // Bounds of in-memory caches; one of them is SQLite's prepared-statement cache, checked on an in-memory SQLite.
   'test/cache/bounds.test.ts',
+  // The browser tests: what a browser checks (markup, axe, layout at each width, scripts, the flows' pages) is the
+  // same whatever the database, and every request they make is also tested on both databases through inject()
+  // (the PostgreSQL outages, full disk and concurrent writes in their own files). Twice, they cost CI 190 s.
+  'test/e2e/**',
 ]
 
 /** Tests that open no database at all: once is enough. */

@@ -7,8 +7,8 @@ import { startCheckpointer } from './checkpointer.ts'
 import { migrateToLatest } from './migrate.ts'
 import type { Database } from './schema.ts'
 import { dialectOf, type Dialect } from './dialect.ts'
-import { attachWriteTriggers, createPool, createPostgresKysely, postgresVersionReader } from './postgres.ts'
 import { createKysely, dataVersionReader, openSqlite, StatementCache, truncateWal, type SqliteHandle } from './sqlite.ts'
+import { lazy } from '../lib/lazy.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,6 +46,7 @@ export interface OpenOptions {
   /**
    * PostgreSQL: how long a query waits for a connection, and a statement may run, before it fails as
    * unavailable (DATABASE_TIMEOUT_SECONDS; see createPool). None by default (the command line).
+   * SQLite: how long a write waits for another connection's lock (busy_timeout; 5 s by default).
    */
   timeoutMs?: number
 }
@@ -55,11 +56,13 @@ export interface OpenOptions {
  * app's plugin, src/blog.ts's openBlog, and the command line's copy between the two.
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenDatabase> {
-  return dialectOf(url) === 'postgres' ? openPostgres(url, options.poolSize ?? 10, options.timeoutMs) : openSqliteDatabase(url)
+  return dialectOf(url) === 'postgres'
+    ? openPostgres(url, options.poolSize ?? 10, options.timeoutMs)
+    : openSqliteDatabase(url, options.timeoutMs)
 }
 
-async function openSqliteDatabase(databasePath: string): Promise<OpenDatabase> {
-  const sqlite = openSqlite(databasePath)
+async function openSqliteDatabase(databasePath: string, busyTimeoutMs?: number): Promise<OpenDatabase> {
+  const sqlite = openSqlite(databasePath, busyTimeoutMs)
   const statements = new StatementCache(sqlite)
   const db = createKysely(sqlite, statements)
   try {
@@ -71,7 +74,11 @@ async function openSqliteDatabase(databasePath: string): Promise<OpenDatabase> {
   }
 }
 
+// pg and the code around it are loaded only for a PostgreSQL database (src/lib/lazy.ts).
+const loadPostgres = lazy(() => import('./postgres.ts'))
+
 async function openPostgres(url: string, poolSize: number, timeoutMs?: number): Promise<OpenDatabase> {
+  const { createPool, createPostgresKysely, postgresVersionReader } = await loadPostgres()
   if (timeoutMs) {
     // A migration may run a long statement (an index on a large table): on a connection of its own, without the
     // timeouts the blog's requests get.
@@ -98,7 +105,7 @@ async function openPostgres(url: string, poolSize: number, timeoutMs?: number): 
 
 async function prepareSchema(db: Kysely<Database>): Promise<void> {
   await migrateToLatest(db)
-  await attachWriteTriggers(db)
+  await (await loadPostgres()).attachWriteTriggers(db)
 }
 
 export interface DatabaseOptions {

@@ -300,16 +300,7 @@ export async function attachWriteTriggers(db: Kysely<Database>): Promise<void> {
   })
 }
 
-/** A URL that can be written to a log: the password replaced. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return 'postgres://(unparsable URL)'
-  }
-}
+export { redactUrl } from './dialect.ts'
 
 /**
  * After rows were inserted with their ids given (a copy from another database), moves every serial column's

@@ -24,7 +24,8 @@ export const WAL_SIZE_LIMIT = 4 * 1024 * 1024
 /** The database cannot be written: the server refuses to start rather than fail at every comment. */
 export class DatabaseNotWritableError extends Error {}
 
-export function openSqlite(path: string): SqliteHandle {
+/** `busyTimeoutMs`: how long a write waits for another connection's lock (DATABASE_TIMEOUT_SECONDS for the app). */
+export function openSqlite(path: string, busyTimeoutMs = 5000): SqliteHandle {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   let sqlite: SqliteHandle | undefined
   try {
@@ -37,11 +38,11 @@ export function openSqlite(path: string): SqliteHandle {
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
     // Several processes may share the file: wait for a writer rather than answer "database is locked".
-    sqlite.pragma('busy_timeout = 5000')
+    sqlite.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`)
     // Checkpoints (copying the WAL back into the database file) at SQLite's default of 1,000 pages, ~4 MB of WAL.
     // A comment writes ~12 pages (~48 KB) to the WAL: at 10,000 pages the WAL reached 41 MB beside a 27 MB blog,
-    // enough to fill a small volume, for ~10 % more comments a second; with most of the copying done by a
-    // background thread (checkpointer.ts) the difference is ~5 % (bench/RESULTS.md, 2026-11-28).
+    // enough to fill a small volume, for ~10 % more comments a second at saturation (bench/RESULTS.md,
+    // 2026-11-28). checkpointer.ts copies between requests what was written, once a second.
     sqlite.pragma('wal_autocheckpoint = 1000')
     // SQLite reuses the WAL file after a checkpoint rather than shrinking it: when a reader held checkpoints back
     // (a backup's snapshot, another process) and the WAL grew, it is cut back at its next reuse instead of

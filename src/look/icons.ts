@@ -3,7 +3,7 @@
 // reader reads). Any image gives a square: a long one (1×5000) is fitted whole and centred on transparency, an
 // animated one gives its first frame, transparency is kept (but the apple icon is flattened on white: iOS
 // would show it on black).
-import sharp from 'sharp'
+import { loadSharp } from '../media/sharp.ts'
 
 export const ICON_SIZES = { icon: 32, apple: 180 } as const
 export type IconKind = keyof typeof ICON_SIZES
@@ -13,6 +13,7 @@ const ICO_SIZES = [16, 32, 48] as const
 const MAX_INPUT_PIXELS = 100_000_000
 
 export async function iconPng(file: string, size: number, flattenOnWhite = false): Promise<Buffer> {
+  const sharp = await loadSharp()
   let image = sharp(file, { pages: 1, limitInputPixels: MAX_INPUT_PIXELS })
     .rotate()
     .resize(size, size, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 0 } })

@@ -19,7 +19,7 @@ import {
   type MailSite,
   type PostInfo,
 } from './outbox.ts'
-import { createSender, type Sender } from './sender.ts'
+import type { Sender } from './sender.ts'
 import { mailTokens, type Tokens } from './tokens.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -67,6 +67,8 @@ async function mailPlugin(app: FastifyInstance, opts: { sessionKey: Buffer }) {
   let sender: Sender | null = null
   if (config) {
     const perMinute = () => app.settings.get().mailsPerMinute
+    // nodemailer only when mail is configured (src/lib/lazy.ts).
+    const { createSender } = await import('./sender.ts')
     sender = createSender({ db: app.db, config, log: app.log.child({ module: 'mail' }), site, perMinute })
   }
 

@@ -6,8 +6,11 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { access, open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import sharp, { type Metadata, type OutputInfo, type Sharp, type SharpOptions } from 'sharp'
+import type { Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp'
 import { filesOf, formatsOf, fullName, MAX_SIDE, MIME_TYPES, widthName, widthsBelow, type MediaExtension, type MediaRef } from './names.ts'
+import { loadSharp } from './sharp.ts'
+
+type SharpModule = Awaited<ReturnType<typeof loadSharp>>
 
 /** 24-megapixel photos are common; 100 MP covers panoramas. A bigger image would need gigabytes to decode. */
 export const MAX_PIXELS = 100_000_000
@@ -149,6 +152,7 @@ interface Decoding {
 /** Decoded once into raw pixels at the full published size (a still image), or null for an animation. */
 async function decodeFull(input: string, ref: MediaRef, decoding: Decoding): Promise<{ data: Buffer; info: OutputInfo } | null> {
   if (decoding.frames > 1) return null
+  const sharp = await loadSharp()
   return sharp(input, decoding.options)
     .autoOrient()
     .resize({ width: ref.width, height: ref.height, fit: 'fill' })
@@ -157,7 +161,14 @@ async function decodeFull(input: string, ref: MediaRef, decoding: Decoding): Pro
 }
 
 /** The pixels of one copy `w` wide, from the raw full size (or, for an animation, from the upload). */
-function copySource(input: string, ref: MediaRef, decoding: Decoding, full: { data: Buffer; info: OutputInfo } | null, w: number): Sharp {
+function copySource(
+  sharp: SharpModule,
+  input: string,
+  ref: MediaRef,
+  decoding: Decoding,
+  full: { data: Buffer; info: OutputInfo } | null,
+  w: number,
+): Sharp {
   if (!full) return sharp(input, decoding.options).autoOrient().resize({ width: w })
   const { data, info } = full
   const base = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
@@ -190,6 +201,7 @@ function asMediaError(err: unknown): MediaError {
  */
 export async function prepareImage(input: string, dir: string, bytes: number): Promise<PreparedImage> {
   if (bytes === 0) throw new MediaError('empty')
+  const sharp = await loadSharp()
   const head = await readHead(input)
   const ext = sniff(head)
   if (!ext) throw new MediaError(looksLikeSvg(head) ? 'svg' : 'not-image')
@@ -233,7 +245,7 @@ export async function prepareImage(input: string, dir: string, bytes: number): P
     const full = ext === 'png' ? await decodeFull(input, ref, decoding) : null
     decoding.fewColours = full !== null && (await hasFewColours(full.data, full.info.channels))
     const pipeline = full
-      ? copySource(input, ref, decoding, full, width)
+      ? copySource(sharp, input, ref, decoding, full, width)
       : sharp(input, options).autoOrient().resize({ width, height, fit: 'fill' })
     await writeFile(encode(pipeline, ext, decoding.fewColours), dir, name)
   } catch (err) {
@@ -260,10 +272,11 @@ export async function makeCopies(image: PreparedImage, dir: string, between: () 
   const missing = todo.filter(([, , name]) => !present.has(name))
   if (missing.length === 0) return
   await between()
+  const sharp = await loadSharp()
   const full = await decodeFull(image.input, ref, image.decoding)
   for (const [w, format, name] of missing) {
     await between()
-    await writeFile(encode(copySource(image.input, ref, image.decoding, full, w), format, image.decoding.fewColours), dir, name)
+    await writeFile(encode(copySource(sharp, image.input, ref, image.decoding, full, w), format, image.decoding.fewColours), dir, name)
   }
 }
 

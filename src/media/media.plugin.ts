@@ -1,12 +1,10 @@
 // The `media` plugin: the media library (app.media), the /media/ files straight from disk, and the start-up sweep
 // of what an interrupted upload or a crash left in the folder (and the copies it left unmade).
 import { access } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import sharp from 'sharp'
 import { MEDIA_FILE, MIME_TYPES, type MediaExtension } from './names.ts'
 import { MediaStore } from './store.ts'
 
@@ -17,9 +15,6 @@ declare module 'fastify' {
 }
 
 async function mediaPlugin(app: FastifyInstance) {
-  // libvips would use every core for one image; half of them (one on a 2-core machine) leaves the rest to the
-  // event loop and the page compression worker, so that readers barely notice an upload (bench/media.ts).
-  sharp.concurrency(Math.max(1, Math.floor(availableParallelism() / 2)))
   const store = new MediaStore(app.db, app.config.mediaDir, app.config.mediaMaxBytes, (err, name) =>
     app.log.warn({ err, name }, 'media: copies not made (the full size is served instead)'),
   )

@@ -18,9 +18,9 @@ import type { Database, MediaTable } from '../db/schema.ts'
 import type { Selectable } from 'kysely'
 import { nowIso } from '../lib/time.ts'
 import { performance } from 'node:perf_hooks'
-import sharp from 'sharp'
 import { makeCopies, MediaError, prepareImage, WorkQueue, type PreparedImage } from './image.ts'
 import { filesOf, MEDIA_FILE, MIME_TYPES, parseMediaUrl } from './names.ts'
+import { loadSharp } from './sharp.ts'
 
 export type MediaRow = Selectable<MediaTable>
 
@@ -246,7 +246,9 @@ export class MediaStore {
       if (!ref || !present.has(row.name) || filesOf(ref).every((name) => present.has(name)) || this.#making.has(ref.hash)) continue
       const input = join(this.dir, row.name)
       const animated = ref.ext === 'gif' || ref.ext === 'webp'
-      const meta = await sharp(input, { animated })
+      const meta = await (
+        await loadSharp()
+      )(input, { animated })
         .metadata()
         .catch(() => null)
       if (!meta) continue

@@ -5,7 +5,8 @@
 // nothing is ever read from disk or the network on the file's say-so).
 import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
-import { SaxesParser, type SaxesTagNS } from 'saxes'
+import type { SaxesTagNS } from 'saxes'
+import { lazy } from '../lib/lazy.ts'
 import type { Language } from '../config.ts'
 import { messages } from '../i18n/index.ts'
 
@@ -99,9 +100,13 @@ export interface RecordOptions {
 
 export type Source = string | Readable
 
+// The XML parser is loaded by the first import, not at start-up (src/lib/lazy.ts).
+const loadSaxes = lazy(() => import('saxes'))
+
 /** The container's child elements, one by one, as they close. Throws ImportFileError on malformed XML. */
 export async function* xmlRecords(source: Source, options: RecordOptions): AsyncGenerator<XmlNode> {
   const maxText = options.maxText ?? 20_000_000
+  const { SaxesParser } = await loadSaxes()
   const parser = new SaxesParser({ xmlns: true, position: true })
   const ready: XmlNode[] = []
   const path: string[] = []

@@ -4,7 +4,6 @@
 // as typed). Each page passes html-validate and axe. The three tests run in this order: the rate limit (3 a
 // minute) counts the earlier ones.
 import type { FastifyInstance } from 'fastify'
-import { sql } from 'kysely'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { axeViolations, htmlErrors } from '../helpers/browser-checks.ts'
@@ -14,27 +13,15 @@ const POST = 'Questions de lecteurs : comment vérifier une information ?'
 const SUBMIT = '.comment-form button[type="submit"]'
 
 /**
- * A full disk. SQLite: the file may not grow by one more page. PostgreSQL (whose disk the test cannot fill): a
- * trigger answers every new comment with PostgreSQL's own disk-full error (SQLSTATE 53100).
+ * A full disk: the SQLite file may not grow by one more page (browser tests run on SQLite only, test/projects.ts;
+ * PostgreSQL's full disk is test/reader/comments-full-disk-postgres.test.ts).
  */
-async function fillDisk(app: FastifyInstance) {
-  if (app.dialect === 'sqlite') {
-    app.sqlite.pragma(`max_page_count = ${app.sqlite.pragma('page_count', { simple: true })}`)
-    return
-  }
-  await sql`
-    create function test_disk_full() returns trigger language plpgsql as $$
-    begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(app.db)
-  await sql`create trigger test_disk_full before insert on comments for each row execute function test_disk_full()`.execute(app.db)
+function fillDisk(app: FastifyInstance) {
+  app.sqlite.pragma(`max_page_count = ${app.sqlite.pragma('page_count', { simple: true })}`)
 }
 
-async function emptyDisk(app: FastifyInstance) {
-  if (app.dialect === 'sqlite') {
-    app.sqlite.pragma('max_page_count = 1073741823')
-    return
-  }
-  await sql`drop trigger test_disk_full on comments`.execute(app.db)
-  await sql`drop function test_disk_full()`.execute(app.db)
+function emptyDisk(app: FastifyInstance) {
+  app.sqlite.pragma('max_page_count = 1073741823')
 }
 
 describe.skipIf(!hasChromium)('refused comments in the browser', () => {
@@ -73,7 +60,7 @@ describe.skipIf(!hasChromium)('refused comments in the browser', () => {
     const page = await live.browser.context.newPage()
     const body = 'Un commentaire écrit pendant que le disque se remplissait.\n'.repeat(60)
     await fill(page, 'Disque plein', body)
-    await fillDisk(live.blog.app)
+    fillDisk(live.blog.app)
     try {
       const res = await navigation(page, () => page.locator(SUBMIT).click())
       expect(res?.status()).toBe(503)
@@ -86,7 +73,7 @@ describe.skipIf(!hasChromium)('refused comments in the browser', () => {
       for (const path of ['/', await pathOf(live.blog, POST)])
         expect((await page.request.get(live.blog.url + path)).status(), path).toBe(200)
     } finally {
-      await emptyDisk(live.blog.app)
+      emptyDisk(live.blog.app)
     }
     // Sent again once there is room: it is published.
     const posted = await navigation(page, () => page.locator(SUBMIT).click())

@@ -93,6 +93,8 @@ export function useBlogAndBrowser(options: Parameters<typeof startBlog>[0] = {})
 
 /** Saves the page at a phone and a desktop width. */
 export async function screenshots(page: Page, name: string): Promise<void> {
+  // For a person to look at; CI keeps none of them (27 a run, each at two widths: ~20 s of a CI run).
+  if (process.env.CI && !process.env.SCREENSHOTS) return
   mkdirSync(SCREENSHOTS, { recursive: true })
   const original = page.viewportSize() ?? VIEWPORTS.desktop
   for (const [label, size] of Object.entries(VIEWPORTS)) {

@@ -85,5 +85,5 @@ describe('npm run cli -- import wxr, killed halfway', () => {
     } finally {
       await other.close()
     }
-  })
+  }, 120_000) // three import processes killed halfway and a whole import: 9 s in CI, 46 s on a machine at load 15 (as disqus-concurrency)
 })
