@@ -33,7 +33,16 @@ describe('the tables copy knows', () => {
         ),
       ]
       const searchIndex = testDialect() === 'postgres' ? 'posts_search' : 'posts_fts'
-      expect(derived).toEqual(['category_counts', 'month_counts', 'post_stats', searchIndex, 'rate_limits', 'search_queue', 'site_state'])
+      expect(derived).toEqual([
+        'category_counts',
+        'month_counts',
+        'post_stats',
+        searchIndex,
+        'rate_limits',
+        'search_queue',
+        'site_state',
+        'sitemap_days',
+      ])
 
       const references =
         testDialect() === 'postgres'
