@@ -82,5 +82,16 @@ describe('the sitemap index after a write', () => {
     const rows = read.reduce((n, r) => n + r.rows, 0)
     expect(read.filter((r) => r.rows > 80).map((r) => `${r.rows}: ${r.sql}`)).toEqual([])
     expect(rows).toBeLessThan(POSTS / 3)
+    // No statement of the index, the lists or a file of posts walks the posts: each reads them by key or by a
+    // range of dates (a plan with only the kind and the status to go on reads every published post).
+    for (const path of ['/sitemap-lists-1.xml', '/sitemap-posts-2.xml']) expect((await blog.app.inject(path)).statusCode).toBe(200)
+    for (const sql of new Set(read.map((r) => r.sql))) {
+      const params = Array.from({ length: sql.split('?').length - 1 }, () => null)
+      const plan = blog.app.sqlite.prepare(`explain query plan ${sql}`).all(...params) as Array<{ detail: string }>
+      expect(
+        plan.map((r) => r.detail).filter((d) => /^SCAN p\b|\(kind=\? AND status=\?\)$/.test(d)),
+        sql,
+      ).toEqual([])
+    }
   })
 })
