@@ -145,13 +145,15 @@ describe('admin lists of a big blog', () => {
     ).toEqual([...postIds].sort((a, b) => a - b))
   })
 
-  it('pages the published posts by key from the index, without sorting them all', async () => {
+  it('pages every post and the published ones by key from an index, without sorting them all', async () => {
     const item = /<td class="col-title"><a href="\/admin\/posts\/(\d+)"/g
     if (testDialect() === 'sqlite') blog.app.statements.clear()
-    const forwards = await walk('/admin/posts?state=published', item, 'next')
-    expect(forwards.pages.flat().map(Number)).toEqual([...postIds].sort((a, b) => b - a))
+    for (const list of ['/admin/posts', '/admin/posts?state=published']) {
+      const forwards = await walk(list, item, 'next')
+      expect(forwards.pages.flat().map(Number)).toEqual([...postIds].sort((a, b) => b - a))
+    }
     if (testDialect() !== 'sqlite') return
-    // SQLite's plans: the list reads the index in order (a sort of every published post took 2 s at 100,000).
+    // SQLite's plans: the lists read an index in order (a sort of every post took 0.2 to 2 s at 100,000).
     const lists = blog.app.statements.sqlTexts().filter((s) => s.includes('as "order_key"'))
     expect(lists.length).toBeGreaterThan(0)
     for (const sql of lists) {
