@@ -6,7 +6,7 @@
 // 5 ms). Its histogram still gives the p99.
 // Plain JavaScript: the server runs compiled code, without tsx. It holds nothing open (the channel and the timer
 // are unref'd).
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import process from 'node:process'
 
 const RESOLUTION_MS = 5
