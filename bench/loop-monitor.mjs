@@ -8,6 +8,7 @@
 // are unref'd).
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import process from 'node:process'
+import { setInterval } from 'node:timers'
 
 const RESOLUTION_MS = 5
 const histogram = monitorEventLoopDelay({ resolution: 10 })
