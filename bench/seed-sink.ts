@@ -33,10 +33,10 @@ const COLUMNS: Record<Table, string[]> = {
 const TABLES = Object.keys(COLUMNS) as Table[]
 
 /** The tables triggers keep, filled whole once the rows are in (the migrations' own statements). */
-const KEPT = `
+const KEPT = (greatest: 'max' | 'greatest') => `
   delete from post_stats;
-  insert into post_stats (post_id, approved_comments)
-    select post_id, count(*) from comments where status = 'approved' group by post_id;
+  insert into post_stats (post_id, approved_comments, last_comment_at)
+    select post_id, count(*), max(created_at) from comments where status = 'approved' group by post_id;
   delete from month_counts;
   insert into month_counts (month, posts)
     select substr(published_at, 1, 7), count(*) from posts where status = 'published' and published_at is not null
@@ -45,6 +45,11 @@ const KEPT = `
   insert into category_counts (category_id, posts)
     select pc.category_id, count(*) from post_categories pc join posts p on p.id = pc.post_id
     where p.status = 'published' and p.published_at is not null group by pc.category_id;
+  delete from sitemap_days;
+  insert into sitemap_days (day, changed_at)
+    select substr(p.published_at, 1, 10), max(${greatest}(p.published_at, p.updated_at, coalesce(ps.last_comment_at, p.published_at)))
+    from posts p left join post_stats ps on ps.post_id = p.id where p.status = 'published' and p.published_at is not null
+    group by substr(p.published_at, 1, 10);
   delete from search_queue;
   insert into search_queue (post_id) select id from posts;`
 
@@ -82,7 +87,7 @@ export function sqliteSink(sqlite: SqliteHandle): Sink {
       sqlite.transaction(() => {
         // Indexes first: the kept tables' statements use them.
         for (const { sql } of setAside.filter((o) => o.type === 'index')) sqlite.exec(sql)
-        sqlite.exec(KEPT)
+        sqlite.exec(KEPT('max'))
         for (const { sql } of setAside.filter((o) => o.type === 'trigger')) sqlite.exec(sql)
       })()
       sqlite.pragma('wal_checkpoint(TRUNCATE)')
@@ -141,7 +146,7 @@ export async function postgresSink(url: string): Promise<Sink> {
       await flush('comments')
       await client.query('commit')
       for (const { def } of indexes) await client.query(def)
-      await client.query(`begin; ${KEPT} commit`)
+      await client.query(`begin; ${KEPT('greatest')} commit`)
       for (const t of TABLES) await client.query(`alter table ${t} enable trigger user`)
       // Ids were given: the sequences go on after them.
       for (const t of ['categories', 'posts', 'comments']) {

@@ -9,6 +9,8 @@ export const SQLITE_ONLY = [
   'test/db/open.test.ts',
   'test/reader/comments-failures-sqlite.test.ts',
   'test/slow/query-plans.test.ts',
+  // Counts the rows each statement gives back, from SQLite's statement cache.
+  'test/feeds/sitemap-reads.test.ts',
   // SQLite to SQLite, read with better-sqlite3; the PostgreSQL directions are in test/ops/copy-postgres.test.ts.
   'test/ops/copy.test.ts',
   // SQLite's outages (a lock held, a read-only file); PostgreSQL's are in test/http/postgres-outage.test.ts.

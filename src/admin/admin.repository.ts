@@ -45,9 +45,12 @@ export async function listPosts(
   if (state) q = q.where((eb) => inState(eb, state, now))
   // An author's or a contributor's list: their own posts (src/admin/permissions.ts).
   if (authorId !== null) q = q.where('p.author_id', '=', authorId)
-  const page = keyset(postOrderKey, sql.ref('p.id'), 'desc', at)
+  // Published and scheduled posts all have a date: the same order by published_at itself reads the (kind, status,
+  // published_at) index in order (by the coalesce, SQLite sorted every published post: 2 s at 100,000).
+  const orderKey = state === 'published' || state === 'scheduled' ? sql<string>`p.published_at` : postOrderKey
+  const page = keyset(orderKey, sql.ref('p.id'), 'desc', at)
   if (page.where) q = q.where(page.where)
-  return q.select(postOrderKey.as('order_key')).orderBy(postOrderKey, page.direction).orderBy('p.id', page.direction).limit(limit).execute()
+  return q.select(orderKey.as('order_key')).orderBy(orderKey, page.direction).orderBy('p.id', page.direction).limit(limit).execute()
 }
 
 export type AdminPostRow = Awaited<ReturnType<typeof listPosts>>[number]

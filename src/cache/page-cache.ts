@@ -8,7 +8,8 @@
 // public (isPublicRequest: anything but GET/HEAD, a cookie or an address a feature declared private);
 // responses that are not 200, set a cookie, or are not text (isTextAnswer). Bounded in entries and bytes,
 // least recently used dropped first. PAGE_CACHE=off turns it off.
-import { brotliCompressSync, brotliDecompressSync, constants as zlib, gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { brotliCompress, brotliCompressSync, brotliDecompress, brotliDecompressSync, constants as zlib, gzip, gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { chooseEncoding, COMPRESS_MIN_BYTES } from './compression.ts'
@@ -20,6 +21,12 @@ const MAX_ENTRIES = 2000
 const MAX_BYTES = 48 * 1024 * 1024
 /** Bigger pages are not kept (they would crowd out hundreds of others). */
 const MAX_ENTRY_BYTES = 8 * 1024 * 1024
+/**
+ * Pages from this size on get their copies made off the event loop, by zlib on libuv's threads: a sitemap file of
+ * 1.5 MB took 40 to 110 ms of brotli on the loop, during which no other request was answered. Smaller ones
+ * (nearly every page) are compressed on the spot: a hand-over to another thread would cost more.
+ */
+export const ASYNC_COPY_BYTES = 64 * 1024
 /** Headers that describe one transfer, not the page: never replayed. */
 const TRANSFER_HEADERS = new Set([
   'content-length',
@@ -52,6 +59,8 @@ export interface Entry {
   bytes: number
   /** Complete header sets, built once per entry and kind of answer: a hit only looks one up. */
   answers: Partial<Record<Answer, Readonly<Record<string, string | number>>>>
+  /** Copies of a big page being made off the event loop: requests that arrive meanwhile wait for the same one. */
+  making?: Partial<Record<'identity' | 'br' | 'gzip', Promise<Buffer>>>
 }
 
 declare module 'fastify' {
@@ -67,6 +76,8 @@ declare module 'fastify' {
 /** Exported for tests (the bounds). */
 export class PageStore {
   #entries = new Map<string, Entry>()
+  /** The entries kept now: a copy finished off the loop after its entry was dropped counts for nothing. */
+  #held = new WeakSet<Entry>()
   #bytes = 0
   readonly #maxEntries: number
   readonly #maxBytes: number
@@ -89,12 +100,19 @@ export class PageStore {
   set(key: string, entry: Entry): void {
     this.delete(key)
     this.#entries.set(key, entry)
+    this.#held.add(entry)
     this.#bytes += entry.bytes
     this.#trim()
   }
 
+  /** Whether `entry` is kept now (not dropped since it was read). */
+  holds(entry: Entry): boolean {
+    return this.#held.has(entry)
+  }
+
   grow(entry: Entry, bytes: number): void {
     entry.bytes += bytes
+    if (!this.#held.has(entry)) return
     this.#bytes += bytes
     this.#trim()
   }
@@ -104,11 +122,13 @@ export class PageStore {
     if (e) {
       this.#bytes -= e.bytes
       this.#entries.delete(key)
+      this.#held.delete(e)
     }
   }
 
   clear(): void {
     this.#entries.clear()
+    this.#held = new WeakSet()
     this.#bytes = 0
   }
 
@@ -129,40 +149,72 @@ export class PageStore {
 }
 
 /** The page uncompressed: the copy kept, or decoded from the br copy (then kept only when `keep`). */
-function identityOf(store: PageStore, entry: Entry, keep: boolean): Buffer {
+function identityOf(store: PageStore, entry: Entry, keep: boolean): Buffer | Promise<Buffer> {
   if (entry.identity) return entry.identity
-  const identity = brotliDecompressSync(entry.br!)
-  if (keep) {
+  if (entry.length < ASYNC_COPY_BYTES) return keepIdentity(store, entry, keep, brotliDecompressSync(entry.br!))
+  const making = (entry.making ??= {})
+  const decoding = (making.identity ??= brotliDecompressAsync(entry.br!).finally(() => delete making.identity))
+  return decoding.then((identity) => keepIdentity(store, entry, keep, identity))
+}
+
+function keepIdentity(store: PageStore, entry: Entry, keep: boolean, identity: Buffer): Buffer {
+  if (keep && !entry.identity) {
     entry.identity = identity
     store.grow(entry, identity.length)
   }
   return identity
 }
 
-function compressedCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffer {
-  let body = entry[encoding]
-  if (!body) {
-    // Once per page and generation, on the event loop: a better compression than per answer, but not the
-    // best. Brotli quality 5 was measured nearly as small as quality 9 for a small part of its time, and every
-    // request waits meanwhile, after each write.
-    const identity = identityOf(store, entry, false)
-    body =
-      encoding === 'br'
-        ? brotliCompressSync(identity, {
-            params: {
-              [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
-              [zlib.BROTLI_PARAM_QUALITY]: 5,
-              [zlib.BROTLI_PARAM_SIZE_HINT]: identity.length,
-            },
-          })
-        : gzipSync(identity, { level: 6 })
-    entry[encoding] = body
-    store.grow(entry, body.length)
-    if (encoding === 'br' && entry.identity) {
-      // Browsers get this copy from now on; the uncompressed one comes back if a client asks for it.
-      store.grow(entry, -entry.identity.length)
-      entry.identity = undefined
-    }
+const brotliCompressAsync = promisify(brotliCompress)
+const brotliDecompressAsync = promisify(brotliDecompress)
+const gzipAsync = promisify(gzip)
+
+// Once per page and generation: a better compression than per answer, but not the best. Brotli quality 5 was
+// measured nearly as small as quality 9 for a small part of its time, and every request for the page waits
+// meanwhile, after each write.
+const brotliOptions = (length: number) => ({
+  params: {
+    [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+    [zlib.BROTLI_PARAM_QUALITY]: 5,
+    [zlib.BROTLI_PARAM_SIZE_HINT]: length,
+  },
+})
+const GZIP_COPY = { level: 6 }
+
+/**
+ * The page's br or gzip copy: the one kept, or made now, on the event loop for a small page, off it for a big one
+ * (the caller then waits for it; requests that come meanwhile share it).
+ */
+function compressedCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip'): Buffer | Promise<Buffer> {
+  const kept = entry[encoding]
+  if (kept) return kept
+  if (entry.length < ASYNC_COPY_BYTES) {
+    const identity = identityOf(store, entry, false) as Buffer
+    return keepCopy(
+      store,
+      entry,
+      encoding,
+      encoding === 'br' ? brotliCompressSync(identity, brotliOptions(identity.length)) : gzipSync(identity, GZIP_COPY),
+    )
+  }
+  const making = (entry.making ??= {})
+  const compressing = (making[encoding] ??= (async () => {
+    const identity = await identityOf(store, entry, false)
+    const body =
+      encoding === 'br' ? await brotliCompressAsync(identity, brotliOptions(identity.length)) : await gzipAsync(identity, GZIP_COPY)
+    return keepCopy(store, entry, encoding, body)
+  })().finally(() => delete making[encoding]))
+  return compressing
+}
+
+function keepCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip', body: Buffer): Buffer {
+  if (entry[encoding]) return entry[encoding]
+  entry[encoding] = body
+  store.grow(entry, body.length)
+  if (encoding === 'br' && entry.identity) {
+    // Browsers get this copy from now on; the uncompressed one comes back if a client asks for it.
+    store.grow(entry, -entry.identity.length)
+    entry.identity = undefined
   }
   return body
 }
@@ -206,11 +258,19 @@ async function pageCachePlugin(app: FastifyInstance) {
     const encoding = notModified || entry.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'], 'br')
     const kind: Answer = notModified ? 'notModified' : (encoding ?? 'identity')
     const body = notModified ? null : encoding ? compressedCopy(store, entry, encoding) : identityOf(store, entry, true)
-    const headers = entry.answers[kind] ?? (entry.answers[kind] = answerHeaders(entry, kind, body))
     reply.hijack()
-    reply.raw.writeHead(notModified ? 304 : 200, headers)
-    // Node sends no body for HEAD.
-    reply.raw.end(body ?? undefined)
+    const write = (body: Buffer | null) => {
+      const headers = entry.answers[kind] ?? (entry.answers[kind] = answerHeaders(entry, kind, body))
+      reply.raw.writeHead(notModified ? 304 : 200, headers)
+      // Node sends no body for HEAD.
+      reply.raw.end(body ?? undefined)
+    }
+    if (body instanceof Promise) {
+      body.then(write, (err: Error) => {
+        request.log.error({ err }, 'page cache: a copy could not be made')
+        reply.raw.destroy(err)
+      })
+    } else write(body)
     return true
   }
 

@@ -33,13 +33,24 @@ export async function authorsOfPosts(db: Db, postIds: readonly number[]): Promis
   return out
 }
 
+/**
+ * Two writers with a post readers see, if there are: the writers (a few rows) each with one seek into their posts
+ * (posts_author). Asked as the distinct authors of the visible posts, it walked every visible post on each page
+ * of a blog whose posts have no writer (an import): 90 to 120 ms at 100,000 posts.
+ */
 const publishingWritersQuery = compiled((db, p: { now: string }) =>
   db
-    .selectFrom('posts as p')
-    .select('p.author_id')
-    .distinct()
-    .where((eb) => listedToReaders(eb, p.now))
-    .where('p.author_id', 'is not', null)
+    .selectFrom('users as u')
+    .select('u.id')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('posts as p')
+          .select('p.id')
+          .whereRef('p.author_id', '=', 'u.id')
+          .where((eb) => listedToReaders(eb, p.now)),
+      ),
+    )
     .limit(2),
 )
 

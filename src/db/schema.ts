@@ -254,6 +254,8 @@ export interface SiteStateTable {
 export interface PostStatsTable {
   post_id: number
   approved_comments: number
+  /** Its latest approved comment's created_at (migrations/2026_12_06_21_00_00_sitemap_days.ts). */
+  last_comment_at: string | null
 }
 
 /**
@@ -269,6 +271,16 @@ export interface MonthCountsTable {
 export interface CategoryCountsTable {
   category_id: number
   posts: number
+}
+
+/**
+ * Per UTC day of published_at ('2017-10-01'), the latest change (publication, edit, approved comment) among that
+ * day's published posts, due or not; kept by triggers (migrations/2026_12_06_21_00_00_sitemap_days.ts) for the
+ * sitemap's last changes (src/feeds/sitemap.routes.ts).
+ */
+export interface SitemapDaysTable {
+  day: string
+  changed_at: string
 }
 
 /** Posts whose search text must be rebuilt; filled by triggers, drained by src/search/fts.sqlite.ts. */
@@ -455,6 +467,7 @@ export interface Database {
   // feeds & search (posts_fts, the FTS5 table, is reached only through src/search/fts.sqlite.ts)
   site_state: SiteStateTable
   post_stats: PostStatsTable
+  sitemap_days: SitemapDaysTable
   month_counts: MonthCountsTable
   category_counts: CategoryCountsTable
   search_queue: SearchQueueTable

@@ -6,17 +6,20 @@
 // Each address comes with the time its page last changed (a post: its publication, edit or last approved comment;
 // the home page and a month: the latest of their posts'; a category: the latest of those on its first page). Paged lists (?page=N) are left out: they only repeat the posts' own pages.
 // Every file is a CACHEABLE route of its own (kept by the page cache until the next write). What the index and
-// the lists need, the files' lastmods, comes from one walk over the visible posts per freshness generation, in
-// batches of 1,000 posts with a rest between them: a blog of 100,000 posts never holds the event loop for more than one batch.
+// the lists need, the files' starts and lastmods, comes from what the database keeps at each write (the counts per
+// month, the latest change per day: see summary()), never from a walk over every post; a file of posts is read in
+// batches of 1,000 with a rest between them.
 //
 // Another kind of page gets its own sitemap by adding a SitemapSource to SOURCES (its name makes its files'
 // addresses, /sitemap-<name>-<n>.xml); the index lists a source's files only when it has any.
 import { setImmediate as rest } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
+import type { ExpressionBuilder } from 'kysely'
 import { CACHEABLE } from '../cache/policy.ts'
 import { compiled } from '../db/compiled.ts'
-import { categoriesWithCounts } from '../content/post-counts.ts'
-import { listPublishedInCategory } from '../content/posts.repository.ts'
+import { jsonPairs } from '../db/portable.ts'
+import type { Database, PostsTable } from '../db/schema.ts'
+import { categoriesWithCounts, countVisible } from '../content/post-counts.ts'
 import { listedToReaders } from '../content/visibility.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { authorPath, categoryPath, monthPath, postPath } from '../lib/urls.ts'
@@ -54,19 +57,23 @@ export interface SitemapSource {
 
 type Cursor = { at: string; id: number }
 
-/** Visible posts after a cursor, oldest first, with the last approved comment of each (an index seek each). */
+/** Whether a post at cursor `a` comes before one at `b` (oldest first, ties by id). */
+const precedes = (a: Cursor, b: Cursor) => a.at < b.at || (a.at === b.at && a.id < b.id)
+
+/** Past any id (PostgreSQL's ids are integers). */
+const LAST_ID = 2 ** 31 - 1
+
+/** A post's latest approved comment, kept in post_stats by triggers (a primary-key lookup). */
+function lastComment(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>) {
+  return eb.selectFrom('post_stats as ps').select('ps.last_comment_at').whereRef('ps.post_id', '=', 'p.id').as('last_comment_at')
+}
+
+/** Visible posts after a cursor, oldest first, each with its latest approved comment. */
 const postsAfter = compiled((db, p: { now: string; at: string; id: number; limit: number }) =>
   db
     .selectFrom('posts as p')
     .select(['p.id', 'p.slug', 'p.published_at', 'p.updated_at'])
-    .select((eb) =>
-      eb
-        .selectFrom('comments as c')
-        .select((eb) => eb.fn.max('c.created_at').as('m'))
-        .whereRef('c.post_id', '=', 'p.id')
-        .where('c.status', '=', 'approved')
-        .as('last_comment_at'),
-    )
+    .select(lastComment)
     .where((eb) => listedToReaders(eb, p.now))
     // The bound on published_at alone keeps this an index range; the OR only settles ties.
     .where('p.published_at', '>=', p.at)
@@ -76,9 +83,9 @@ const postsAfter = compiled((db, p: { now: string; at: string; id: number; limit
     .limit(p.limit),
 )
 
-type PostRow = Awaited<ReturnType<typeof postsAfter>>[number]
-
-const postLastmod = (p: PostRow) => later(later(p.published_at!, p.updated_at), p.last_comment_at)
+/** A post's page's last change: its publication, its last edit or its latest approved comment. */
+const postLastmod = (p: { published_at: string | null; updated_at: string; last_comment_at: string | null }) =>
+  later(later(p.published_at!, p.updated_at), p.last_comment_at)
 
 /** Every visible post from a cursor on, a batch at a time, with a rest between batches. */
 async function* walkPosts(app: FastifyInstance, now: string, from: Cursor = { at: '', id: 0 }, max = Infinity) {
@@ -94,76 +101,218 @@ async function* walkPosts(app: FastifyInstance, now: string, from: Cursor = { at
   }
 }
 
-interface Summary {
-  /** Per file of posts: where it starts and its lastmod. */
-  postFiles: Array<{ from: Cursor; lastmod: string }>
-  /** The home page, then the categories by address, then the months, newest first. */
-  lists: SitemapUrl[]
+// ---- the last changes, from what the database keeps (migrations/2026_12_06_21_00_00_sitemap_days.ts) ----
+
+/** Per UTC day ('2017-10-01'), the latest change among that day's published posts (due or not), oldest first. */
+const keptDays = compiled((db) => db.selectFrom('sitemap_days').select(['day', 'changed_at']).orderBy('day'))
+type KeptDay = Awaited<ReturnType<typeof keptDays>>[number]
+
+/** Published posts (due or not) in [from, to) ranges of time, one index range each, in one statement. */
+const postsInRanges = compiled((db, p: { ranges: string }) =>
+  db
+    .selectFrom(jsonPairs(db, p.ranges).as('r'))
+    // CROSS JOIN: SQLite then walks the ranges first, and reads one index range of posts for each (given an
+    // inner join, it walked every published post and tried each range on it).
+    .crossJoin('posts as p')
+    .select(['p.id', 'p.published_at', 'p.updated_at'])
+    .select(lastComment)
+    .where('p.kind', '=', 'post')
+    .where('p.status', '=', 'published')
+    .whereRef('p.published_at', '>=', 'r.first')
+    .whereRef('p.published_at', '<', 'r.second'),
+)
+
+/** A post readers see, where it sorts and its page's last change. */
+interface Change extends Cursor {
+  lastmod: string
 }
 
-/** One walk over the visible posts, kept for the freshness generation: everything but the posts' own lines. */
+/**
+ * The posts readers see on some UTC days, oldest first, each with its last change: those of the days a file or a
+ * month begins in (a day's kept figure cannot be split) and of today (some of its posts may not be due).
+ */
+async function postsOfDays(app: FastifyInstance, days: Iterable<string>, now: string): Promise<Change[]> {
+  const ranges = [...new Set(days)].map((day) => [day, `${day}T99`])
+  if (ranges.length === 0) return []
+  const rows = await postsInRanges(app.db, { ranges: JSON.stringify(ranges) })
+  return rows
+    .filter((r) => r.published_at! <= now)
+    .map((r) => ({ at: r.published_at!, id: r.id, lastmod: postLastmod(r) }))
+    .sort((a, b) => (precedes(a, b) ? -1 : precedes(b, a) ? 1 : 0))
+}
+
+/** The first kept day not before `day` (days are sorted). */
+function firstDayFrom(days: readonly KeptDay[], day: string): number {
+  let lo = 0
+  let hi = days.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (days[mid]!.day < day) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The published post (due or not) at a position, oldest first, from its UTC month's start (a short offset). */
+const postAt = compiled((db, p: { from: string; offset: number }) =>
+  db
+    .selectFrom('posts as p')
+    .select(['p.published_at', 'p.id'])
+    .where('p.kind', '=', 'post')
+    .where('p.status', '=', 'published')
+    .where('p.published_at', '>=', p.from)
+    .orderBy('p.published_at')
+    .orderBy('p.id')
+    .limit(1)
+    .offset(p.offset),
+)
+
+const keptMonths = compiled((db) => db.selectFrom('month_counts').select(['month', 'posts']).where('posts', '>', 0).orderBy('month'))
+
+/**
+ * Where each file of posts starts: the posts at positions 0, perFile, 2 × perFile… of the visible ones, found from
+ * the kept counts per UTC month (the published posts before each month) and a short offset into one month. Posts
+ * not yet due all come after the visible ones, so they move no position below `visible`.
+ */
+async function fileStarts(app: FastifyInstance, now: string, perFile: number): Promise<Cursor[]> {
+  const [months, visible] = await Promise.all([keptMonths(app.db, {}), countVisible(app.db, now)])
+  const starts: Cursor[] = []
+  let i = 0
+  let before = 0
+  for (let position = 0; position < visible; position += perFile) {
+    while (i < months.length - 1 && before + Number(months[i]!.posts) <= position) before += Number(months[i++]!.posts)
+    const row = await postAt.first(app.db, { from: months[i]?.month ?? '', offset: position - before })
+    if (!row) break
+    starts.push({ at: row.published_at!, id: row.id })
+  }
+  return starts
+}
+
+interface Summary {
+  now: string
+  /** Per file of posts: its first post and its lastmod. */
+  postFiles: Array<{ from: Cursor; lastmod: string }>
+  /** The latest change of every visible post (the home page's), when there is any. */
+  home: string | undefined
+  /** The first visible post, when there is one. */
+  first: Cursor | undefined
+  days: KeptDay[]
+}
+
+/**
+ * What the index needs, kept for the freshness generation: each file of posts' start and last change, from kept
+ * data. A file's last change is the latest of its whole days' (sitemap_days) and of its posts on the days at its
+ * ends (read one by one). At 100,000 posts: a dozen statements, the longest the kept days (one row per day with
+ * posts), and no statement reads every post.
+ */
+function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
+  return app.freshness.memo({ name: 'sitemap', args: [perFile] }, async () => {
+    const now = nowIso()
+    const today = now.slice(0, 10)
+    const [starts, days] = await Promise.all([fileStarts(app, now, perFile), keptDays(app.db, {})])
+    const edges = await postsOfDays(app, [...starts.map((s) => s.at.slice(0, 10)), today], now)
+    const postFiles: Summary['postFiles'] = []
+    for (const [i, from] of starts.entries()) {
+      const to: Cursor = starts[i + 1] ?? { at: now, id: LAST_ID }
+      let lastmod = ''
+      // The whole days between its ends (all before today: every post of theirs is due).
+      const [fromDay, toDay] = [from.at.slice(0, 10), to.at.slice(0, 10)]
+      for (let d = firstDayFrom(days, fromDay); d < days.length && days[d]!.day < toDay; d++) {
+        if (days[d]!.day > fromDay) lastmod = later(lastmod, days[d]!.changed_at)
+      }
+      // Its posts on the days at its ends (the last file's: today).
+      for (const e of edges) if (!precedes(e, from) && precedes(e, to)) lastmod = later(lastmod, e.lastmod)
+      postFiles.push({ from, lastmod })
+    }
+    const home = postFiles.reduce<string | undefined>((m, f) => later(f.lastmod, m), undefined)
+    return { now, postFiles, home, first: starts[0], days }
+  })
+}
+
 /**
  * The blog's months in its time zone, oldest first, as UTC ranges, from the month of `first` to the month of
- * `now`: the walk below finds each post's month by moving along them (posts come oldest first), without asking
- * Intl for each of 100,000 posts.
+ * `now`.
  */
-function monthsFrom(first: string, now: string, timeZone: string): Array<{ path: string; to: string }> {
-  const months: Array<{ path: string; to: string }> = []
+function monthsFrom(first: string, now: string, timeZone: string): Array<{ path: string; from: string; to: string }> {
+  const months: Array<{ path: string; from: string; to: string }> = []
   const end = zonedParts(now, timeZone)
   for (let { year, month } = zonedParts(first, timeZone); year < end.year || (year === end.year && month <= end.month);) {
-    months.push({ path: monthPath(year, month), to: monthRange(year, month, timeZone)[1] })
+    const [from, to] = monthRange(year, month, timeZone)
+    months.push({ path: monthPath(year, month), from, to })
     if (++month === 13) [year, month] = [year + 1, 1]
   }
   return months
 }
 
-/** One walk over the visible posts, kept for the freshness generation: everything but the posts' own lines. */
-function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
-  return app.freshness.memo({ name: 'sitemap', args: [perFile] }, async () => {
-    const now = nowIso()
+/** A category's first page's posts (as its page lists them), each with its last change. */
+const categoryFirstPage = compiled((db, p: { now: string; categoryId: number; limit: number }) =>
+  db
+    .selectFrom('post_categories as pc')
+    .innerJoin('posts as p', 'p.id', 'pc.post_id')
+    .select(['p.published_at', 'p.updated_at'])
+    .select(lastComment)
+    .where('pc.category_id', '=', p.categoryId)
+    .where((eb) => listedToReaders(eb, p.now))
+    .orderBy('p.published_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(p.limit),
+)
+
+/** Statements run between two rests. */
+const STATEMENTS_PER_REST = 25
+
+/**
+ * The lists' addresses with their last changes: the home page, then the categories by address, then the months,
+ * newest first. A month's last change is the latest of its whole UTC days' and of its posts on the days its ends
+ * fall in (a time zone's month starts at some hour of a UTC day), so never a walk over every post.
+ */
+function listUrls(app: FastifyInstance, perFile: number): Promise<SitemapUrl[]> {
+  return app.freshness.memo({ name: 'sitemap-lists', args: [perFile] }, async () => {
+    const s = await summary(app, perFile)
+    const { now, first, days } = s
     const tz = app.settings.get().timezone
-    const postFiles: Summary['postFiles'] = []
-    const months = new Map<string, string>()
-    const categories = new Map<string, string>()
-    let home: string | undefined
-    let previous: Cursor = { at: '', id: 0 }
-    let n = 0
     // A category's address is its first page: it changes with the posts listed there (their titles, excerpts,
-    // comment counts). Those posts (from the kept counts and one page of each category) are noted before the walk.
+    // comment counts).
     const perPage = app.settings.get().postsPerPage
-    const firstPages = new Map<number, string[]>()
+    const categories: SitemapUrl[] = []
+    let statements = 0
     for (const c of await categoriesWithCounts(app.db, now)) {
-      for (const p of await listPublishedInCategory(app.db, { now, categoryId: c.id, limit: perPage, offset: 0 })) {
-        firstPages.set(p.id, [...(firstPages.get(p.id) ?? []), categoryPath(c.slug)])
-      }
+      const rows = await categoryFirstPage(app.db, { now, categoryId: c.id, limit: perPage })
+      if (rows.length) categories.push({ path: categoryPath(c.slug), lastmod: rows.map(postLastmod).reduce((m, l) => later(m, l)) })
+      if (++statements % STATEMENTS_PER_REST === 0) await rest()
     }
-    let calendar: Array<{ path: string; to: string }> | undefined
-    let m = 0
-    for await (const rows of walkPosts(app, now)) {
-      calendar ??= monthsFrom(rows[0]!.published_at!, now, tz)
-      for (const p of rows) {
-        const lastmod = postLastmod(p)
-        if (n++ % perFile === 0) postFiles.push({ from: previous, lastmod })
-        const file = postFiles.at(-1)!
-        file.lastmod = later(file.lastmod, lastmod)
-        home = later(lastmod, home)
-        while (m < calendar.length - 1 && p.published_at! >= calendar[m]!.to) m++
-        const month = calendar[m]!.path
-        months.set(month, later(lastmod, months.get(month)))
-        for (const path of firstPages.get(p.id) ?? []) categories.set(path, later(lastmod, categories.get(path)))
-        previous = { at: p.published_at!, id: p.id }
+    const months = new Map<string, string>()
+    if (first) {
+      const calendar = monthsFrom(first.at, now, tz)
+      const today = now.slice(0, 10)
+      // The days a month of the time zone begins in, unless at midnight UTC, and today: read post by post.
+      const split = new Set([today, ...calendar.filter((m) => !m.from.endsWith('T00:00:00.000Z')).map((m) => m.from.slice(0, 10))])
+      const monthOf = (at: string) => {
+        let lo = 0
+        let hi = calendar.length - 1
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1
+          if (calendar[mid]!.from <= at) lo = mid
+          else hi = mid - 1
+        }
+        return calendar[lo]!.path
       }
+      const note = (at: string, lastmod: string) => {
+        const path = monthOf(at)
+        months.set(path, later(lastmod, months.get(path)))
+      }
+      for (const d of days) if (d.day < today && !split.has(d.day)) note(`${d.day}T00:00:00.000Z`, d.changed_at)
+      for (const e of await postsOfDays(app, split, now)) note(e.at, e.lastmod)
     }
     const byPath = (a: SitemapUrl, b: SitemapUrl) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
-    const urls = (m: Map<string, string>) => [...m].map(([path, lastmod]) => ({ path, lastmod }))
-    return {
-      postFiles,
-      lists: [
-        { path: '/', lastmod: home ?? (await repo.contentChangedAt(app.db)) ?? now },
-        ...urls(categories).sort(byPath),
-        ...urls(months).sort(byPath).reverse(),
-      ],
-    }
+    return [
+      { path: '/', lastmod: await homeLastmod(app, s) },
+      ...categories.sort(byPath),
+      ...[...months]
+        .map(([path, lastmod]) => ({ path, lastmod }))
+        .sort(byPath)
+        .reverse(),
+    ]
   })
 }
 
@@ -180,10 +329,24 @@ function fileOf(urls: readonly SitemapUrl[], perFile: number, n: number): Sitema
   return file.length ? file : undefined
 }
 
+/** The home page's last change: its newest post's, or the blog's last change when it has none. */
+async function homeLastmod(app: FastifyInstance, s: Summary): Promise<string> {
+  return s.home ?? (await repo.contentChangedAt(app.db)) ?? s.now
+}
+
 const lists: SitemapSource = {
   name: 'lists',
-  files: async (app, perFile) => fileLastmods((await summary(app, perFile)).lists, perFile),
-  urls: async (app, perFile, n) => fileOf((await summary(app, perFile)).lists, perFile, n),
+  async files(app, perFile) {
+    const s = await summary(app, perFile)
+    // The usual case, one file (the home page, the categories and the months: a few hundred addresses): its last
+    // change is the home page's, the latest of all, known without the months'.
+    const months = s.first
+      ? 12 * (Number(s.now.slice(0, 4)) - Number(s.first.at.slice(0, 4))) + Number(s.now.slice(5, 7)) - Number(s.first.at.slice(5, 7)) + 2
+      : 0
+    if (1 + (await categoriesWithCounts(app.db, s.now)).length + months <= perFile) return [await homeLastmod(app, s)]
+    return fileLastmods(await listUrls(app, perFile), perFile)
+  },
+  urls: async (app, perFile, n) => fileOf(await listUrls(app, perFile), perFile, n),
 }
 
 const posts: SitemapSource = {
@@ -192,11 +355,13 @@ const posts: SitemapSource = {
     return (await summary(app, perFile)).postFiles.map((f) => f.lastmod)
   },
   async urls(app, perFile, n) {
-    const file = (await summary(app, perFile)).postFiles[n - 1]
+    const s = await summary(app, perFile)
+    const file = s.postFiles[n - 1]
     if (!file) return undefined
     const tz = app.settings.get().timezone
     const urls: SitemapUrl[] = []
-    for await (const rows of walkPosts(app, nowIso(), file.from, perFile)) {
+    // The walk starts after its cursor: one id before the file's first post is the same place.
+    for await (const rows of walkPosts(app, s.now, { at: file.from.at, id: file.from.id - 1 }, perFile)) {
       for (const p of rows) urls.push({ path: postPath(p, tz), lastmod: postLastmod(p) })
     }
     return urls

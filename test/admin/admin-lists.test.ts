@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+import { testDialect } from '../helpers/database.ts'
 
 const POSTS = 300
 const base = Date.parse('2024-01-01T00:00:00Z')
@@ -143,6 +144,27 @@ describe('admin lists of a big blog', () => {
         .map(Number)
         .sort((a, b) => a - b),
     ).toEqual([...postIds].sort((a, b) => a - b))
+  })
+
+  it('pages every post and the published ones by key from an index, without sorting them all', async () => {
+    const item = /<td class="col-title"><a href="\/admin\/posts\/(\d+)"/g
+    if (testDialect() === 'sqlite') blog.app.statements.clear()
+    for (const list of ['/admin/posts', '/admin/posts?state=published']) {
+      const forwards = await walk(list, item, 'next')
+      expect(forwards.pages.flat().map(Number)).toEqual([...postIds].sort((a, b) => b - a))
+    }
+    if (testDialect() !== 'sqlite') return
+    // SQLite's plans: the lists read an index in order (a sort of every post took 0.2 to 2 s at 100,000).
+    const lists = blog.app.statements.sqlTexts().filter((s) => s.includes('as "order_key"'))
+    expect(lists.length).toBeGreaterThan(0)
+    for (const sql of lists) {
+      const params = Array.from({ length: sql.split('?').length - 1 }, () => null)
+      const plan = blog.app.sqlite.prepare(`explain query plan ${sql}`).all(...params) as Array<{ detail: string }>
+      expect(
+        plan.map((r) => r.detail).filter((d) => d.includes('TEMP B-TREE')),
+        sql,
+      ).toEqual([])
+    }
   })
 
   it('pages the outbox by key, and finds the post whose subscriptions to show by what is typed', async () => {

@@ -28,6 +28,10 @@ describe('PostgreSQL', () => {
     expect(inside).toBe(1)
   })
 
+  it('runs its statements without JIT compilation (it cost hundreds of ms on short reads the planner overestimates)', async () => {
+    expect((await sql<{ jit: string }>`show jit`.execute(blog.app.db)).rows[0]!.jit).toBe('off')
+  })
+
   it('runs on PostgreSQL', () => {
     expect(blog.app.dialect).toBe('postgres')
     expect(() => blog.app.sqlite).toThrow(/only on SQLite/)

@@ -116,6 +116,54 @@ describe('sitemap index', () => {
     expect((await file('/sitemap-posts-2.xml')).map((u) => u.path)).toEqual([paths[3], paths[4]])
   })
 
+  it('follows the comments: approved, held back, approved again, deleted', async () => {
+    const lastmod = async () => (await index()).find((f) => f.path === '/sitemap-posts-1.xml')!.lastmod
+    const comment = () => blog.app.db.updateTable('comments').where('author_name', '=', 'Lucie')
+    await comment().set({ status: 'pending' }).execute()
+    expect(await lastmod()).toBe('2016-02-10T10:00:00Z')
+    await comment().set({ status: 'approved' }).execute()
+    expect(await lastmod()).toBe('2016-04-01T08:00:00Z')
+    await blog.app.db.deleteFrom('comments').where('author_name', '=', 'Lucie').execute()
+    expect(await lastmod()).toBe('2016-02-10T10:00:00Z')
+  })
+
+  it('moves the lastmod of the file of a post commented or edited, and only that one; a comment leaves the posts’ figures', async () => {
+    const version = async () =>
+      (await blog.app.db.selectFrom('site_state').select('posts_version').where('id', '=', 1).executeTakeFirstOrThrow()).posts_version
+    const lastmods = async () => Object.fromEntries((await index()).map((f) => [f.path, f.lastmod]))
+    const before = await lastmods()
+    const posts = await blog.app.db.selectFrom('posts').select(['id', 'title']).execute()
+    const id = (title: string) => posts.find((p) => p.title === title)!.id
+    // A comment on the fourth post (second file): that file moves; the posts' version (what the sidebar's and
+    // the pagers' counts are kept by) does not.
+    const v = await version()
+    await blog.app.db
+      .insertInto('comments')
+      .values({
+        post_id: id('Quatrième'),
+        parent_id: null,
+        author_name: 'Marc',
+        body: 'Oui',
+        status: 'approved',
+        created_at: '2016-06-01T08:00:00.000Z',
+      })
+      .execute()
+    expect(await version()).toBe(v)
+    // (The home page, in the first file of lists, and March, in the second, list it too.)
+    const changed = {
+      '/sitemap-posts-2.xml': '2016-06-01T08:00:00Z',
+      '/sitemap-lists-1.xml': '2016-06-01T08:00:00Z',
+      '/sitemap-lists-2.xml': '2016-06-01T08:00:00Z',
+    }
+    expect(await lastmods()).toEqual({ ...before, ...changed })
+    // An edit of the first post: the first file moves.
+    await blog.app.db.updateTable('posts').set({ updated_at: '2016-07-01T08:00:00.000Z' }).where('id', '=', id('Premier')).execute()
+    const after = await lastmods()
+    expect(after['/sitemap-posts-1.xml']).toBe('2016-07-01T08:00:00Z')
+    expect(after['/sitemap-posts-2.xml']).toBe('2016-06-01T08:00:00Z')
+    expect((await file('/sitemap-posts-1.xml'))[0]).toEqual({ path: paths[0], lastmod: '2016-07-01T08:00:00Z' })
+  })
+
   it('is named in robots.txt', async () => {
     const res = await blog.app.inject('/robots.txt')
     expect(res.body.split('\n')).toContain(`Sitemap: ${SITE}/sitemap.xml`)

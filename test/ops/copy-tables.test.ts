@@ -42,6 +42,7 @@ describe('the tables copy knows', () => {
         'rate_limits',
         'search_queue',
         'site_state',
+        'sitemap_days',
       ])
 
       const references =

@@ -63,6 +63,12 @@ describe('query plans of the public pages', () => {
     expect(statements.size).toBeGreaterThanOrEqual(15)
   })
 
+  it("asks whether bylines show through the writers, one seek into each one's posts", () => {
+    const [sql, plan] = [...statements].find(([sql]) => sql.includes('from "users" as "u" where exists')) ?? []
+    expect(sql, 'the bylines statement').toBeDefined()
+    expect(plan!.map((r) => r.detail).join('\n')).toMatch(/SEARCH p (EXISTS )?USING (COVERING )?INDEX posts_author \(author_id=\?/)
+  })
+
   it('never scans the posts or comments tables', () => {
     const scans: string[] = []
     for (const [sql, plan] of statements) {
@@ -77,6 +83,8 @@ describe('query plans of the public pages', () => {
         // - menu_items (m): the header's menu, a handful of rows the admin arranged, read whole once per
         //   freshness generation (src/pages/pages.routes.ts).
         if (/^SCAN m\b/.test(row.detail) && sql.includes('from "menu_items" as "m"')) continue
+        // - users (u): the writers, a handful, each with one seek into their posts (whether bylines show).
+        if (/^SCAN u\b/.test(row.detail) && sql.includes('from "users" as "u" where exists')) continue
         scans.push(`${row.detail}\n    in: ${sql}`)
       }
     }
