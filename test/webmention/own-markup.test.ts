@@ -3,6 +3,7 @@
 // h-card and categories; its comments are h-entries in reply to it (or to the comment they answer), each with its
 // author's h-card; the home page is an h-feed of h-entries; the blog has a representative h-card. The markup stays
 // valid HTML (html-validate), the webmention pages too.
+import { resolve } from 'node:path'
 import { mf2 } from 'microformats-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUser } from '../../src/admin/users.ts'
@@ -16,7 +17,14 @@ type Item = ReturnType<typeof mf2>['items'][number]
 const props = (item: Item | undefined) => item?.properties ?? {}
 const cardOf = (value: unknown) => (value as Item).properties
 
-describe('microformats2 on Carnet’s pages', () => {
+// Carnet's look and the shipped classic theme, whose overrides (a comment, a post's metadata, the header) carry
+// the same classes.
+const THEMES: Array<[string, Record<string, string>]> = [
+  ['Carnet’s look', {}],
+  ['the classic theme', { THEME_DIR: resolve(import.meta.dirname, '../../themes/classic') }],
+]
+
+describe.each(THEMES)('microformats2 on Carnet’s pages (%s)', (_name, env) => {
   let blog: TestBlog
   let path: string
   let url: string
@@ -24,7 +32,7 @@ describe('microformats2 on Carnet’s pages', () => {
   let second: number
 
   beforeAll(async () => {
-    blog = await buildTestApp({ demo: false })
+    blog = await buildTestApp({ demo: false, env })
     const { app } = blog
     expect(await createUser(app.db, 'zoe', 'correct horse battery')).toBe(true)
     const user = await app.db.selectFrom('users').select('id').where('username', '=', 'zoe').executeTakeFirstOrThrow()
