@@ -4,7 +4,14 @@
 // Addresses: the actor is /fediverse/users/blog whatever its handle (the handle is a setting: WebFinger maps it),
 // so that renaming the handle loses no follower. The home page and a post's page answer ActivityPub clients too
 // (content negotiation, src/fediverse/fediverse.plugin.ts).
-import { createFederation, type Federation, type InboxListenerSetters, type MessageQueue, type KvStore } from '@fedify/fedify'
+import {
+  createFederation,
+  type Federation,
+  type InboxContext,
+  type InboxListenerSetters,
+  type MessageQueue,
+  type KvStore,
+} from '@fedify/fedify'
 import { Accept, Article, Endpoints, Follow, Image, Person, Reject, Undo, type Recipient } from '@fedify/vocab'
 import type { FastifyInstance } from 'fastify'
 import { articlePostOf, createOf, loadArticlePost, toArticle } from './articles.ts'
@@ -47,7 +54,21 @@ function iconUrl(app: FastifyInstance): URL | null {
   return new URL(path.startsWith('/') ? `${app.config.siteUrl}${path}` : path)
 }
 
-export function buildFederation(parts: FederationParts): { federation: CarnetFederation; inbox: InboxListenerSetters<FastifyInstance> } {
+/**
+ * Another undoing than a Follow's (a Like's, an Announce's): handlers added by other parts of the inbox
+ * (app.fediverseInbox.onUndo), since Fedify takes one listener per activity type. `object` is the activity undone.
+ */
+export type UndoHandler = (ctx: InboxContext<FastifyInstance>, undo: Undo, object: unknown) => Promise<void>
+
+/** The inbox, for the parts of Carnet that listen to more activities (replies, likes: src/fediverse/…). */
+export interface FediverseInbox {
+  /** Fedify's setters: `.on(Create, handler)`… (Follow and Undo are taken: use onUndo). */
+  listeners: InboxListenerSetters<FastifyInstance>
+  onUndo(handler: UndoHandler): void
+}
+
+export function buildFederation(parts: FederationParts): { federation: CarnetFederation; inbox: FediverseInbox } {
+  const undoHandlers: UndoHandler[] = []
   const federation = createFederation<FastifyInstance>({
     kv: parts.kv,
     queue: parts.queue,
@@ -201,13 +222,17 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
     })
     .on(Undo, async (ctx, undo) => {
       const object = await undo.getObject(ctx)
-      if (!(object instanceof Follow) || !undo.actorId) return
+      if (!(object instanceof Follow)) {
+        for (const handler of undoHandlers) await handler(ctx, undo, object)
+        return
+      }
+      if (!undo.actorId) return
       // Only its author undoes a Follow.
       if (object.actorId && object.actorId.href !== undo.actorId.href) return
       await removeFollower(ctx.data.db, undo.actorId.href)
     })
 
-  return { federation, inbox }
+  return { federation, inbox: { listeners: inbox, onUndo: (handler) => void undoHandlers.push(handler) } }
 }
 
 /** A new activity's id: unique (never derived from its actor and object: a Follow can be undone and made again). */

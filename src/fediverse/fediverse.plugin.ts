@@ -12,13 +12,15 @@ import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { PROJECT_ROOT } from '../lib/root.ts'
-import { BLOG_ACTOR, buildFederation, type CarnetFederation } from './federation.ts'
+import { BLOG_ACTOR, buildFederation, type CarnetFederation, type FediverseInbox } from './federation.ts'
 import { DatabaseKvStore } from './kv.ts'
 import { fediverseQueue } from './queue.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     federation: CarnetFederation
+    /** Where other parts of Carnet add inbox listeners (replies, likes): register them in your plugin. */
+    fediverseInbox: FediverseInbox
   }
 }
 
@@ -68,7 +70,7 @@ async function send(reply: FastifyReply, response: Response): Promise<FastifyRep
 
 async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) {
   const origin = new URL(app.config.siteUrl).origin
-  const { federation } = buildFederation({
+  const { federation, inbox } = buildFederation({
     kv: new DatabaseKvStore(app.db),
     queue: fediverseQueue(app),
     allowPrivate: app.config.outboundAllowPrivate,
@@ -76,6 +78,7 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
     version: VERSION,
   })
   app.decorate('federation', federation)
+  app.decorate('fediverseInbox', inbox)
 
   // Fedify's answers, or undefined where it has none (Carnet's own route answers instead).
   const passed = new WeakSet<Response>()
