@@ -11,6 +11,11 @@ import {
   type InboxListenerSetters,
   type MessageQueue,
   type KvStore,
+  type DocumentLoader,
+  getAuthenticatedDocumentLoader,
+  getDocumentLoader,
+  UrlError,
+  validatePublicUrl,
 } from '@fedify/fedify'
 import { Accept, Article, Endpoints, Follow, Image, Person, Reject, Undo, type Recipient } from '@fedify/vocab'
 import type { FastifyInstance } from 'fastify'
@@ -67,14 +72,45 @@ export interface FediverseInbox {
   onUndo(handler: UndoHandler): void
 }
 
+/** How long fetching one remote document (an actor, its key, a note) may take. */
+const FETCH_TIMEOUT_MS = 10_000
+
+/**
+ * Remote documents are fetched over https only, from public addresses only (Fedify checks those), within
+ * FETCH_TIMEOUT_MS; OUTBOUND_ALLOW_PRIVATE lifts the first two (tests on loopback, intranets).
+ */
+export function guarded(load: DocumentLoader, allowPrivate: boolean): DocumentLoader {
+  return (url, options) => {
+    if (!allowPrivate && !url.startsWith('https:')) return Promise.reject(new UrlError(`refused (not https): ${url}`))
+    return load(url, { ...options, signal: options?.signal ?? AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+  }
+}
+
+/** Whether an address activities may be delivered to: https at a public address (unless allowPrivate). */
+export async function isDeliverable(url: URL, allowPrivate: boolean): Promise<boolean> {
+  if (allowPrivate) return url.protocol === 'https:' || url.protocol === 'http:'
+  if (url.protocol !== 'https:') return false
+  try {
+    await validatePublicUrl(url.href)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function buildFederation(parts: FederationParts): { federation: CarnetFederation; inbox: FediverseInbox } {
   const undoHandlers: UndoHandler[] = []
+  const userAgent = { software: `Carnet/${parts.version}`, url: new URL(parts.origin) }
   const federation = createFederation<FastifyInstance>({
     kv: parts.kv,
     queue: parts.queue,
     origin: parts.origin,
-    allowPrivateAddress: parts.allowPrivate,
-    userAgent: { software: `Carnet/${parts.version}`, url: new URL(parts.origin) },
+    // Our own loaders (Fedify then takes no allowPrivateAddress or userAgent of its own): https only, time-limited.
+    // Remote documents are not cached in the database (every write there would empty the page caches); keys are,
+    // by Fedify.
+    documentLoaderFactory: () => guarded(getDocumentLoader({ allowPrivateAddress: parts.allowPrivate, userAgent }), parts.allowPrivate),
+    authenticatedDocumentLoaderFactory: (identity) =>
+      guarded(getAuthenticatedDocumentLoader(identity, { allowPrivateAddress: parts.allowPrivate, userAgent }), parts.allowPrivate),
   })
 
   federation
@@ -198,6 +234,17 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
       if (target?.type !== 'actor' || target.identifier !== BLOG_ACTOR) return
       const follower = await follow.getActor(ctx)
       if (!follower?.id || !follower.inboxId) return
+      // Deliveries go where the follower says: never into the blog's own network.
+      const sharedInbox = follower.endpoints?.sharedInbox ?? null
+      for (const inbox of [follower.inboxId, sharedInbox]) {
+        if (inbox && !(await isDeliverable(inbox, parts.allowPrivate))) {
+          app.log.warn(
+            { follower: follower.id.href, inbox: inbox.href },
+            'fediverse: a Follow refused: its inbox is not a public https address',
+          )
+          return
+        }
+      }
       if (await isBannedRemote(app.db, follower.id.href)) {
         await ctx.sendActivity(
           { identifier: BLOG_ACTOR },
@@ -209,7 +256,7 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
       await addFollower(app.db, {
         actorId: follower.id.href,
         inbox: follower.inboxId.href,
-        sharedInbox: follower.endpoints?.sharedInbox?.href ?? null,
+        sharedInbox: sharedInbox?.href ?? null,
         handle: `@${follower.preferredUsername ?? '?'}@${follower.id.host}`,
         followId: follow.id.href,
       })
@@ -230,6 +277,20 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
       // Only its author undoes a Follow.
       if (object.actorId && object.actorId.href !== undo.actorId.href) return
       await removeFollower(ctx.data.db, undo.actorId.href)
+    })
+
+  inbox
+    // A forged, altered or replayed activity (a bad signature, a Date outside the hour Fedify allows): 401, and
+    // one log line saying who it claimed to be.
+    .onUnverifiedActivity((ctx, activity, reason) => {
+      ctx.data.log.warn(
+        { activity: activity.id?.href ?? null, actor: activity.actorId?.href ?? null, reason: reason.type },
+        'fediverse: an activity with a signature that does not verify was refused',
+      )
+      return new Response('Signature not verified', { status: 401, headers: { 'content-type': 'text/plain' } })
+    })
+    .onError((ctx, error) => {
+      ctx.data.log.error({ err: error }, 'fediverse: an activity could not be processed')
     })
 
   return { federation, inbox: { listeners: inbox, onUndo: (handler) => void undoHandlers.push(handler) } }

@@ -32,7 +32,13 @@ export interface FediBlog extends TestBlog {
  * keeps an address (a restart keeps its SITE_URL).
  */
 export async function startFediBlog(
-  options: { dir?: string; port?: number; env?: Record<string, string>; build?: Omit<BuildOptions, 'logger'> } = {},
+  options: {
+    dir?: string
+    port?: number
+    env?: Record<string, string>
+    build?: Omit<BuildOptions, 'logger'>
+    logger?: BuildOptions['logger']
+  } = {},
 ): Promise<FediBlog> {
   const port = options.port ?? (await freePort())
   const origin = `http://${BLOG_HOST}:${port}`
@@ -40,6 +46,7 @@ export async function startFediBlog(
     demo: false,
     dir: options.dir,
     build: options.build,
+    logger: options.logger,
     env: { SITE_URL: origin, OUTBOUND_ALLOW_PRIVATE: '1', ...options.env },
   })
   await blog.app.listen({ host: BLOG_HOST, port })
