@@ -151,12 +151,19 @@ const envSchema = z.object({
     .min(1024, { error: 'must be at least 1024 bytes' })
     .max(1024 * 1024 * 1024, { error: 'must be at most 1 GB' })
     .default(20 * 1024 * 1024),
-  // ---- the open web ----
-  /** Let the blog fetch from http and private/loopback addresses (tests on loopback, intranets); off: https to public addresses only. */
-  OUTBOUND_ALLOW_PRIVATE: boolish.default(false),
   // ---- themes ----
   /** A theme's folder (theme.json, views/, static/; docs/themes.md); unset: Carnet's own look. */
   THEME_DIR: z.string().min(1).optional(),
+  // ---- the open web ----
+  /** Let requests to other sites reach loopback and private addresses (tests on 127.0.0.x, intranets); off by default. */
+  OUTBOUND_ALLOW_PRIVATE: boolish.default(false),
+  /** How often each instance looks for due background jobs (src/jobs/), in milliseconds; 0: never by itself. */
+  JOBS_POLL_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int({ error: 'must be a whole number of milliseconds' })
+    .min(0, { error: 'must be 0 or more' })
+    .max(3_600_000, { error: 'must be at most 3600000 (an hour)' })
+    .default(2000),
 })
 
 /** Every variable the configuration reads (docs/configuration.md lists them all; test/docs.test.ts checks). */
@@ -193,12 +200,14 @@ export interface Config {
   // ---- media ----
   mediaDir: string
   mediaMaxBytes: number
-  // ---- the open web ----
-  /** Requests to other sites may go over http and to private, loopback and link-local addresses. */
-  outboundAllowPrivate: boolean
   // ---- themes ----
   /** Absolute path of the theme's folder, or null for Carnet's own look. */
   themeDir: string | null
+  // ---- the open web ----
+  /** Requests to other sites may reach loopback and private addresses (src/lib/outbound.ts). */
+  outboundAllowPrivate: boolean
+  /** 0: the jobs worker never polls by itself (tests run due jobs themselves). */
+  jobsPollMs: number
 }
 
 export interface MailConfig {
@@ -260,7 +269,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.MEDIA_DIR ?? (/^postgres(ql)?:\/\//.test(e.DATABASE_URL) ? join('data', 'media') : join(dirname(e.DATABASE_URL), 'media')),
     ),
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
-    outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE,
     themeDir: e.THEME_DIR ? resolve(e.THEME_DIR) : null,
+    outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE,
+    jobsPollMs: e.JOBS_POLL_MS,
   })
 }

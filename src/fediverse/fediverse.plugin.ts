@@ -14,7 +14,9 @@ import fp from 'fastify-plugin'
 import { PROJECT_ROOT } from '../lib/root.ts'
 import { BLOG_ACTOR, buildFederation, type CarnetFederation, type FediverseInbox } from './federation.ts'
 import { DatabaseKvStore } from './kv.ts'
-import { fediverseQueue } from './queue.ts'
+import { registerPublishing } from './publishing.ts'
+import { FEDIFY_JOB, fediverseQueue } from './queue.ts'
+import type { Message } from '@fedify/fedify'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -135,12 +137,12 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
     }
   })
 
-  // Deliveries and received activities are processed from the app's start to its close.
-  const stop = new AbortController()
-  app.addHook('onReady', async () => {
-    void federation.startQueue(app, { signal: stop.signal })
-  })
-  app.addHook('onClose', async () => stop.abort())
+  // Fedify's queued work (deliveries, received activities) runs as jobs, on whichever instance claims them.
+  app.jobs.handle(FEDIFY_JOB, (payload) => federation.processQueuedTask(app, payload as Message))
+  registerPublishing(app, federation, origin)
 }
 
-export default fp(fediversePlugin, { name: 'fediverse', dependencies: ['database', 'settings', 'request-privacy', 'page-cache'] })
+export default fp(fediversePlugin, {
+  name: 'fediverse',
+  dependencies: ['database', 'settings', 'request-privacy', 'page-cache', 'jobs', 'publications'],
+})

@@ -47,7 +47,8 @@ export async function startFediBlog(
     dir: options.dir,
     build: options.build,
     logger: options.logger,
-    env: { SITE_URL: origin, OUTBOUND_ALLOW_PRIVATE: '1', ...options.env },
+    // Jobs polled as in production (tests elsewhere run them by hand): deliveries and received activities flow.
+    env: { SITE_URL: origin, OUTBOUND_ALLOW_PRIVATE: '1', JOBS_POLL_MS: '100', ...options.env },
   })
   await blog.app.listen({ host: BLOG_HOST, port })
   return { ...blog, origin, port, handle: `@${blog.app.settings.get().fediverseHandle}@${BLOG_HOST}:${port}` }
