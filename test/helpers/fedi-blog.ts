@@ -35,13 +35,15 @@ export async function startFediBlog(
   options: {
     dir?: string
     port?: number
+    /** Another instance's address (two instances behind one): its SITE_URL, listening on a port of its own. */
+    siteUrl?: string
     env?: Record<string, string>
     build?: Omit<BuildOptions, 'logger'>
     logger?: BuildOptions['logger']
   } = {},
 ): Promise<FediBlog> {
   const port = options.port ?? (await freePort())
-  const origin = `http://${BLOG_HOST}:${port}`
+  const origin = options.siteUrl ?? `http://${BLOG_HOST}:${port}`
   const blog = await buildTestApp({
     demo: false,
     dir: options.dir,
