@@ -26,6 +26,13 @@ declare module 'fastify' {
   }
 }
 
+declare module '../http/view.ts' {
+  interface PageFields {
+    /** The blog's address in the fediverse, @handle@host, shown in the footer to copy. */
+    fediverse: string
+  }
+}
+
 export interface FediverseOptions {
   /** Activities one remote instance may post to the inboxes per minute. */
   inboxPerMinute?: number
@@ -98,6 +105,12 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
     return passed.has(response) ? undefined : response
   }
 
+  // The footer's "Follow on the fediverse" line (views/partials/footer.eta).
+  const host = new URL(app.config.siteUrl).host
+  app.pageDataHooks.push((_request, data) => {
+    data.fediverse = `@${app.settings.get().fediverseHandle}@${host}`
+  })
+
   // The caches keep the HTML; a request for JSON at the same address is answered here, never from them.
   app.requestPrivacy.declareOtherRepresentation((request) => WANTS_ACTIVITY_JSON.test(request.headers.accept ?? ''))
 
@@ -144,5 +157,5 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
 
 export default fp(fediversePlugin, {
   name: 'fediverse',
-  dependencies: ['database', 'settings', 'request-privacy', 'page-cache', 'jobs', 'publications'],
+  dependencies: ['database', 'settings', 'request-privacy', 'page-cache', 'jobs', 'publications', 'render'],
 })

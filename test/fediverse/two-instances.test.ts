@@ -1,10 +1,12 @@
 // The blog and another ActivityPub server, each on its own loopback address and real port: the peer
 // (test/helpers/fedi-peer.ts, a real Fedify server with its own actor @alice and keys) finds the blog by its
 // handle, follows it, and receives what it publishes, with signatures checked on both sides.
-import { Accept, Article, Create, Delete, Hashtag, Person, Tombstone, Update } from '@fedify/vocab'
+import { Accept, Article, Create, Delete, Hashtag, Person, Reject, Tombstone, Update } from '@fedify/vocab'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPost, updatePost } from '../../src/content/posts.write.ts'
 import { setClock } from '../../src/lib/time.ts'
+import { createAdmin, signedIn } from '../helpers/admin.ts'
+import { visibleText } from '../helpers/app.ts'
 import { startFediBlog, type FediBlog } from '../helpers/fedi-blog.ts'
 import { startFediPeer, type FediPeer, type ReceivedActivity } from '../helpers/fedi-peer.ts'
 
@@ -52,6 +54,13 @@ describe('the blog and a fediverse server on loopback', () => {
         instance: '127.0.0.3',
       },
     ])
+    // The admin's Fediverse page lists her.
+    await createAdmin(blog.app)
+    const admin = await signedIn(blog.app)
+    const page = visibleText((await admin.get('/admin/fediverse')).body)
+    expect(page).toContain(`@blog@127.0.0.2:${blog.port}`)
+    expect(page).toContain('1 abonné')
+    expect(page).toContain(`${peer.handle} 127.0.0.3`)
     await peer.unfollow(actor, follow)
     // Received activities are processed after the inbox's 202 (Fedify's queue).
     await expect.poll(() => blog.app.db.selectFrom('fedi_followers').selectAll().execute()).toEqual([])
@@ -94,6 +103,31 @@ async function edit(blog: FediBlog, id: number, changes: { title?: string; body?
     tags,
   })
 }
+
+it('lets the admin remove a follower: her server gets a Reject of her Follow', async () => {
+  const blog = await startFediBlog()
+  const peer = await startFediPeer()
+  try {
+    const actor = (await peer.lookupHandle(blog.handle))!
+    const sent = await peer.follow(actor)
+    await peer.waitFor((r) => r.activity instanceof Accept)
+    await createAdmin(blog.app)
+    const admin = await signedIn(blog.app)
+    const page = await admin.get('/admin/fediverse')
+    const action = /action="(\/admin\/fediverse\/followers\/\d+\/remove)"/.exec(page.body)![1]!
+    const res = await admin.post(action)
+    expect(res.statusCode).toBe(303)
+    expect(visibleText((await admin.get(res.headers.location as string)).body)).toContain('L’abonné est retiré')
+    const rejected = await peer.waitFor((r) => r.activity instanceof Reject)
+    expect((rejected.activity as Reject).objectId?.href).toBe(sent.id!.href)
+    expect(await blog.app.db.selectFrom('fedi_followers').selectAll().execute()).toEqual([])
+    const audit = await blog.app.db.selectFrom('audit_log').select(['action', 'target']).where('action', 'like', 'fediverse%').execute()
+    expect(audit).toEqual([{ action: 'fediverse.follower.remove', target: peer.handle }])
+  } finally {
+    await peer.close()
+    await blog.close()
+  }
+})
 
 describe('publishing to the followers', () => {
   const open: Array<{ close(): Promise<void> }> = []
