@@ -3,10 +3,10 @@
 for (const button of document.querySelectorAll('button[data-copy]')) {
   const source = document.getElementById(button.dataset.copy)
   const status = button.parentElement && button.parentElement.querySelector('.copy-status')
-  if (!source || !navigator.clipboard) continue
+  if (!source || !window.navigator.clipboard) continue
   button.hidden = false
   button.addEventListener('click', () => {
-    navigator.clipboard.writeText(source.textContent.trim()).then(
+    window.navigator.clipboard.writeText(source.textContent.trim()).then(
       () => {
         if (status) status.textContent = button.dataset.copied
       },
