@@ -36,7 +36,7 @@ import sidebarRoutes from './sidebar.admin.ts'
 import appearanceRoutes from './appearance.admin.ts'
 import transferRoutes from './transfer.admin.ts'
 import jobsAdminRoutes from './jobs.admin.ts'
-import fediverseAdminRoutes from '../fediverse/fediverse.admin.ts'
+import fediverseAdminRoutes from './fediverse.admin.ts'
 import mailAdminRoutes from './mail.admin.ts'
 import { findUserById } from './users.ts'
 

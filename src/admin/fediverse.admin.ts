@@ -5,12 +5,12 @@
 import { Follow, Reject } from '@fedify/vocab'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { audit } from '../admin/audit.ts'
-import { adminContext } from '../admin/context.ts'
+import { audit } from './audit.ts'
+import { adminContext } from './context.ts'
 import { messages } from '../i18n/index.ts'
-import { activityId } from './federation.ts'
-import { BLOG_ACTOR } from './federation-paths.ts'
-import { countFollowers, findFollower, followersPage, removeFollower } from './followers.ts'
+import { activityId } from '../fediverse/federation.ts'
+import { BLOG_ACTOR } from '../fediverse/federation-paths.ts'
+import { countFollowers, findFollower, followersPage, removeFollower } from '../fediverse/followers.ts'
 
 const PAGE = 50
 const listQuery = z.object({
