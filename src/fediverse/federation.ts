@@ -214,7 +214,7 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
       .where('published_at', '<=', nowIso())
       .executeTakeFirstOrThrow()
     return {
-      software: { name: 'carnet', version: parts.version, homepage: new URL('https://github.com/') },
+      software: { name: 'carnet', version: parts.version },
       protocols: ['activitypub'],
       openRegistrations: false,
       usage: { users: { total: 1, activeMonth: 1, activeHalfyear: 1 }, localPosts: Number(posts.n), localComments: 0 },

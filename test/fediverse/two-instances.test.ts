@@ -129,6 +129,33 @@ it('lets the admin remove a follower: her server gets a Reject of her Follow', a
   }
 })
 
+it('refuses a follow from a banned instance with a Reject, and keeps no follower', async () => {
+  const blog = await startFediBlog()
+  const peer = await startFediPeer()
+  try {
+    await blog.app.db
+      .insertInto('bans')
+      .values({
+        kind: 'domain' as never,
+        value: '127.0.0.3',
+        shown: '127.0.0.3',
+        expires_at: null,
+        created_at: new Date().toISOString(),
+        created_by: 'test',
+      })
+      .execute()
+    const actor = (await peer.lookupHandle(blog.handle))!
+    const sent = await peer.follow(actor)
+    const rejected = await peer.waitFor((r) => r.activity instanceof Reject)
+    expect((rejected.activity as Reject).objectId?.href).toBe(sent.id!.href)
+    expect(peer.received.some((r) => r.activity instanceof Accept)).toBe(false)
+    expect(await blog.app.db.selectFrom('fedi_followers').selectAll().execute()).toEqual([])
+  } finally {
+    await peer.close()
+    await blog.close()
+  }
+})
+
 describe('publishing to the followers', () => {
   const open: Array<{ close(): Promise<void> }> = []
   afterEach(async () => {
