@@ -80,6 +80,15 @@ describe('content negotiation and the page cache, on two instances', () => {
     expect(res.headers.location).toBe('/')
   })
 
+  it('lists the recent posts in the outbox, as Creates of their Articles', async () => {
+    const outbox = JSON.parse((await get(a, '/fediverse/users/blog/outbox', AP)).body)
+    expect(outbox.type).toBe('OrderedCollection')
+    expect(outbox.totalItems).toBe(1)
+    expect(outbox.orderedItems).toMatchObject([
+      { type: 'Create', object: { type: 'Article', id: `http://blog.test${post}`, name: 'Négociation' } },
+    ])
+  })
+
   it('answers NodeInfo with the software, its version and the number of posts', async () => {
     const links = JSON.parse((await get(a, '/.well-known/nodeinfo')).body)
     expect(links.links[0].href).toBe('http://blog.test/nodeinfo/2.1')
@@ -87,6 +96,43 @@ describe('content negotiation and the page cache, on two instances', () => {
     expect(info.software).toMatchObject({ name: 'carnet', version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
     expect(info.protocols).toEqual(['activitypub'])
     expect(info.usage.localPosts).toBe(1)
+  })
+})
+
+describe('the admin’s list of followers', () => {
+  it('counts them and shows 50 a page, oldest first, with the next page after the last one shown', async () => {
+    const blog = await buildTestApp({ demo: false })
+    try {
+      await blog.app.db
+        .insertInto('fedi_followers')
+        .values(
+          Array.from({ length: 51 }, (_, i) => ({
+            actor_id: `https://social${i}.example/users/u${i}`,
+            inbox: `https://social${i}.example/users/u${i}/inbox`,
+            shared_inbox: null,
+            handle: `@u${i}@social${i}.example`,
+            instance: `social${i}.example`,
+            follow_id: null,
+            followed_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+          })),
+        )
+        .execute()
+      await createAdmin(blog.app)
+      const admin = await signedIn(blog.app)
+      const first = await admin.get('/admin/fediverse')
+      expect(visibleText(first.body)).toContain('51 abonnés')
+      expect(first.body).toContain('@u0@social0.example')
+      expect(first.body).toContain('@u49@social49.example')
+      expect(first.body).not.toContain('@u50@')
+      const next = /href="(\/admin\/fediverse\?after=\d+)" rel="next"/.exec(first.body)![1]!
+      const second = await admin.get(next)
+      expect(second.body).toContain('@u50@social50.example')
+      expect(second.body).not.toContain('@u49@')
+      expect(second.body).not.toContain('rel="next"')
+      expect(second.body).toContain('href="/admin/fediverse"')
+    } finally {
+      await blog.close()
+    }
   })
 })
 
