@@ -153,9 +153,14 @@ const optionalId = z
   .optional()
   .catch(undefined)
 
+export const COMMENT_ORIGINS = ['form', 'import', 'fediverse', 'webmention'] as const
+const originParam = z.enum(COMMENT_ORIGINS).optional().catch(undefined)
+
 export const commentListQuery = z.object({
   status: z.enum(COMMENT_STATUSES).catch('pending').default('pending'),
   post: optionalId,
+  /** Only the comments of one origin (src/comments/): the form, imports, the fediverse, webmentions. */
+  origin: originParam,
   /** What the admin typed in the post filter (an id, a slug or address, words of a title). */
   find: z.string().max(500).catch('').default(''),
   page: positionParam,
@@ -171,12 +176,13 @@ export const moderationForm = z
     row: text.optional(),
     status: z.enum(COMMENT_STATUSES).catch('pending'),
     post: optionalId,
+    origin: originParam,
     page: positionParam,
   })
   .transform((f) => {
     const row = /^(approve|spam|delete):(\d{1,12})$/.exec(f.row ?? '')
     const target = row ? { action: row[1] as ModerationAction, ids: [Number(row[2])] } : { action: f.action, ids: f['ids[]'] }
-    return { ...target, back: { status: f.status, post: f.post, page: f.page } }
+    return { ...target, back: { status: f.status, post: f.post, page: f.page }, origin: f.origin }
   })
 
 // ---- Settings ----
@@ -232,6 +238,11 @@ export function settingsForm(t: Messages['admin']) {
     banAction: z.enum(['spam', 'refuse'], { error: t.invalidChoice }).default('spam'),
     commentEditMinutes: intField(0, 1440, t.invalidEditMinutes),
     reportHoldThreshold: intField(0, 1000, t.invalidReportThreshold),
+    // Radio buttons (a form without the field keeps them shown): 'true' or 'false', as the form shows settings.
+    showReactions: z
+      .enum(['true', 'false'], { error: t.invalidChoice })
+      .default('true')
+      .transform((v) => v === 'true'),
     bylines: z.enum(['auto', 'always', 'never'], { error: t.invalidChoice }).default('auto'),
     // A form without it (from before this setting) keeps the handle the blog has.
     fediverseHandle: z
@@ -239,6 +250,10 @@ export function settingsForm(t: Messages['admin']) {
       .transform((s) => s.trim().toLowerCase())
       .pipe(z.string().regex(FEDIVERSE_HANDLE, t.invalidFediverseHandle))
       .optional(),
+    // A form from before these settings keeps the defaults (src/settings/settings.ts).
+    mailsPerMinute: z.union([z.undefined().transform(() => 60), intField(1, 10_000, t.invalidMailsPerMinute)]),
+    digestDay: z.union([z.undefined().transform(() => 1), intField(0, 6, t.invalidChoice)]),
+    digestHour: z.union([z.undefined().transform(() => 8), intField(0, 23, t.invalidChoice)]),
   })
 }
 
