@@ -18,7 +18,7 @@ import {
   validatePublicUrl,
 } from '@fedify/fedify'
 import { Accept, Article, Endpoints, Follow, Image, Person, Reject, Undo, type Recipient } from '@fedify/vocab'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { createOf, loadArticlePost, recentArticlePosts, toArticle } from './articles.ts'
 import { isBannedRemote } from '../comments/bans.ts'
 import { ACTOR_PATH, ARTICLE_PATH, BLOG_ACTOR, SHARED_INBOX_PATH } from './federation-paths.ts'
@@ -42,6 +42,8 @@ export interface FederationParts {
   /** The site's origin: every id Fedify makes starts with it, whatever Host a request came with. */
   origin: string
   version: string
+  /** Where failed deliveries are logged (Fedify retries them itself). */
+  log: FastifyBaseLogger
 }
 
 /** The blog's own address on the site (the home page). */
@@ -103,6 +105,9 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
   const federation = createFederation<FastifyInstance>({
     kv: parts.kv,
     queue: parts.queue,
+    onOutboxError: (error, activity) => {
+      parts.log.warn({ err: error, activity: activity?.id?.href ?? null }, 'fediverse: a delivery failed (it will be tried again later)')
+    },
     // The jobs' workers hand Fedify its messages (fediverse.plugin.ts): its own listener never starts.
     manuallyStartQueue: true,
     origin: parts.origin,

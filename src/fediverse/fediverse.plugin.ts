@@ -85,6 +85,7 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
     allowPrivate: app.config.outboundAllowPrivate,
     origin,
     version: VERSION,
+    log: app.log,
   })
   app.decorate('federation', federation)
   app.decorate('fediverseInbox', inbox)

@@ -7,6 +7,7 @@ import { banValue } from '../../src/comments/bans.ts'
 import { createPost, updatePost } from '../../src/content/posts.write.ts'
 import { setClock } from '../../src/lib/time.ts'
 import { createAdmin, signedIn } from '../helpers/admin.ts'
+import { logRecords } from '../helpers/comments.ts'
 import { visibleText } from '../helpers/app.ts'
 import { startFediBlog, type FediBlog } from '../helpers/fedi-blog.ts'
 import { startFediPeer, type FediPeer, type ReceivedActivity } from '../helpers/fedi-peer.ts'
@@ -244,6 +245,26 @@ describe('publishing to the followers', () => {
       await blog.app.jobs.runDue()
     }
     expect(creates(peer)).toHaveLength(1)
+  })
+
+  it('logs a delivery that failed (a follower’s server down), and keeps it for a later attempt', async () => {
+    const { records, logger } = logRecords<{ msg: string; activity?: string }>()
+    const blog = started(await startFediBlog({ logger }))
+    const peer = await startFediPeer()
+    await follow(blog, peer)
+    await peer.close()
+    await createPost(blog.app.db, { title: 'Personne pour le lire', body: 'Texte.', status: 'published' })
+    await expect
+      .poll(() => records.filter((r) => r.msg.startsWith('fediverse: a delivery failed')).length, { timeout: 15_000 })
+      .toBeGreaterThan(0)
+    // Fedify queued the delivery again, for later.
+    const later = await blog.app.db
+      .selectFrom('jobs')
+      .select('run_at')
+      .where('kind', '=', 'fedify')
+      .where('state', '=', 'pending')
+      .execute()
+    expect(later.some((j) => j.run_at > new Date().toISOString())).toBe(true)
   })
 
   it('delivers what was queued before a restart', async () => {
