@@ -36,6 +36,7 @@ import sidebarRoutes from './sidebar.admin.ts'
 import appearanceRoutes from './appearance.admin.ts'
 import transferRoutes from './transfer.admin.ts'
 import jobsAdminRoutes from './jobs.admin.ts'
+import fediverseAdminRoutes from './fediverse.admin.ts'
 import mailAdminRoutes from './mail.admin.ts'
 import subscribersAdminRoutes from './subscribers.admin.ts'
 import webmentionsAdminRoutes from './webmentions.admin.ts'
@@ -237,6 +238,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(subscribersAdminRoutes)
   await app.register(jobsAdminRoutes)
   await app.register(webmentionsAdminRoutes)
+  await app.register(fediverseAdminRoutes)
   await app.register(usersRoutes)
 }
 

@@ -48,6 +48,9 @@ export function isWordListWithinLimits(value: string): boolean {
   return value.length <= WORD_LIST_MAX_CHARS && (value === '' || value.split('\n').length <= WORD_LIST_MAX_LINES)
 }
 
+/** A fediverse handle: what comes before @host in @blog@example.org. */
+export const FEDIVERSE_HANDLE = /^[a-z0-9_]{1,30}$/
+
 const wordList = z.string().transform(cleanWordList).refine(isWordListWithinLimits)
 
 export const settingsSchema = z.object({
@@ -85,6 +88,8 @@ export const settingsSchema = z.object({
   ...lookSettings,
   /** Posts' bylines: auto shows them once two writers or more have published posts (src/reader/authors.ts). */
   bylines: z.enum(['auto', 'always', 'never']),
+  /** The blog's name in the fediverse: @<fediverseHandle>@<host> (src/fediverse/). */
+  fediverseHandle: z.string().regex(FEDIVERSE_HANDLE),
   /** Mails the sender sends a minute at most, every instance together (what the mail server accepts). */
   mailsPerMinute: z.coerce.number().int().min(1).max(10_000),
   /** The weekly digest's day (0 Sunday … 6 Saturday) and hour, in the blog's time zone (src/newsletter/). */
@@ -109,6 +114,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   showReactions: true,
   ...DEFAULT_LOOK,
   bylines: 'auto',
+  fediverseHandle: 'blog',
   mailsPerMinute: 60,
   digestDay: 1,
   digestHour: 8,

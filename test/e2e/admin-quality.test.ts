@@ -40,6 +40,7 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['import / export', '/admin/transfer', 'Importer et exporter'],
   ['webmentions received', '/admin/webmentions', 'Aucune webmention reçue.'],
   ['webmentions sent', '/admin/webmentions/sent', 'Aucune webmention envoyée.'],
+  ['fediverse', '/admin/fediverse', 'Personne ne suit encore le blog.'],
 ]
 
 /** Forms the server sends back with errors: [name, page, what to do there]. The browser's own checks are
