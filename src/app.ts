@@ -41,6 +41,8 @@ import media from './media/media.plugin.ts'
 import look from './look/look.plugin.ts'
 import mail from './mail/mail.plugin.ts'
 import health from './ops/health.ts'
+import jobs from './jobs/jobs.plugin.ts'
+import publications from './content/publications.ts'
 import { AccessLog, lazyChildLogger, loggerOptions, prettyLogs, type LogStream } from './ops/logging.ts'
 
 declare module 'fastify' {
@@ -131,6 +133,10 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   const sessionKey = loadSessionKey(config)
   // E-mail (the outbox and its sender, confirm and unsubscribe pages): before the features that queue mails.
   await app.register(mail, { sessionKey })
+  // Background work (deliveries, webmentions, mails by the post) and the announcements of posts made public,
+  // changed or withdrawn that cause it: before the features that register handlers and channels.
+  await app.register(jobs)
+  await app.register(publications)
   // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)

@@ -154,6 +154,16 @@ const envSchema = z.object({
   // ---- themes ----
   /** A theme's folder (theme.json, views/, static/; docs/themes.md); unset: Carnet's own look. */
   THEME_DIR: z.string().min(1).optional(),
+  // ---- the open web ----
+  /** Let requests to other sites reach loopback and private addresses (tests on 127.0.0.x, intranets); off by default. */
+  OUTBOUND_ALLOW_PRIVATE: boolish.default(false),
+  /** How often each instance looks for due background jobs (src/jobs/), in milliseconds; 0: never by itself. */
+  JOBS_POLL_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int({ error: 'must be a whole number of milliseconds' })
+    .min(0, { error: 'must be 0 or more' })
+    .max(3_600_000, { error: 'must be at most 3600000 (an hour)' })
+    .default(2000),
 })
 
 /** Every variable the configuration reads (docs/configuration.md lists them all; test/docs.test.ts checks). */
@@ -193,6 +203,11 @@ export interface Config {
   // ---- themes ----
   /** Absolute path of the theme's folder, or null for Carnet's own look. */
   themeDir: string | null
+  // ---- the open web ----
+  /** Requests to other sites may reach loopback and private addresses (src/lib/outbound.ts). */
+  outboundAllowPrivate: boolean
+  /** 0: the jobs worker never polls by itself (tests run due jobs themselves). */
+  jobsPollMs: number
 }
 
 export interface MailConfig {
@@ -255,5 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
     themeDir: e.THEME_DIR ? resolve(e.THEME_DIR) : null,
+    outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE,
+    jobsPollMs: e.JOBS_POLL_MS,
   })
 }

@@ -35,6 +35,7 @@ import settingsRoutes from './settings.admin.ts'
 import sidebarRoutes from './sidebar.admin.ts'
 import appearanceRoutes from './appearance.admin.ts'
 import transferRoutes from './transfer.admin.ts'
+import jobsAdminRoutes from './jobs.admin.ts'
 import mailAdminRoutes from './mail.admin.ts'
 import { findUserById } from './users.ts'
 
@@ -231,6 +232,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(transferRoutes)
   await app.register(mediaRoutes)
   await app.register(mailAdminRoutes)
+  await app.register(jobsAdminRoutes)
   await app.register(usersRoutes)
 }
 

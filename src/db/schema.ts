@@ -103,6 +103,24 @@ export interface ReactionsTable {
   created_at: string
 }
 
+/** An open-web channel (src/content/publications.ts) and when it began: older posts are never announced. */
+export interface PublicationChannelsTable {
+  name: string
+  started_at: string
+}
+
+export type PostChannelState = 'announced' | 'skipped' | 'withdrawn'
+
+/** What a channel was told of a post. */
+export interface PostChannelsTable {
+  channel: string
+  post_id: number
+  state: PostChannelState
+  /** posts.version when last announced. */
+  version: Generated<number>
+  changed_at: string
+}
+
 export type JobState = 'pending' | 'done' | 'failed'
 
 /** Work done later, at most once across instances (src/jobs/). */
@@ -376,6 +394,8 @@ export interface Database {
   // ---- the open web (src/comments/, src/jobs/) ----
   reactions: ReactionsTable
   jobs: JobsTable
+  publication_channels: PublicationChannelsTable
+  post_channels: PostChannelsTable
   // ---- drafts (src/content/revisions.ts, src/admin/drafts.repository.ts) ----
   post_revisions: PostRevisionsTable
   post_autosaves: PostAutosavesTable

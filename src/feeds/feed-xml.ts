@@ -1,7 +1,7 @@
 // RSS 2.0 and Atom 1.0 documents from one description of a feed, through the `feed` library. The library writes
 // the XML; this module feeds it only text that is safe for it:
 // - characters XML 1.0 forbids (control characters, lone surrogates) are removed from every string;
-// - every address in the content is made absolute from SITE_URL (absolute-urls.ts), here, for every feed;
+// - every address in the content is made absolute from SITE_URL (src/lib/absolute-urls.ts), here, for every feed;
 // - `]]>` inside HTML becomes `]]&gt;` (the same HTML), because the library escapes only the first one in CDATA;
 // - titles are text. Atom titles are declared as HTML by the library, so they are HTML-escaped here. RSS leaves
 //   it open, and readers guess: Universal Feed Parser, SimplePie and most web readers take a title that looks
@@ -14,7 +14,7 @@
 import { Feed } from 'feed'
 import { escapeHtml } from '../lib/html.ts'
 import type { FeedFormat } from '../lib/urls.ts'
-import { absoluteHtml } from './absolute-urls.ts'
+import { absoluteHtml } from '../lib/absolute-urls.ts'
 
 export interface FeedEntry {
   /** Never changes, even when the post is edited: see entryId(). */

@@ -133,6 +133,29 @@ export const en: Messages = {
   feedCommentItem: (author: string, title: string) => `${author} on “${title}”`,
 
   // ---- mail ----
+  jobs: {
+    nav: 'Background work',
+    heading: 'Background work',
+    intro:
+      'Work done in the background: deliveries to the fediverse, webmentions, mails of new posts. A job that fails is tried again later and later (30 s, 2 min, 10 min, 1 h, 6 h, then daily), then given up.',
+    colKind: 'Job',
+    colWaiting: 'Waiting',
+    colRetrying: 'To retry',
+    colFailed: 'Given up',
+    colDone: 'Done (24 h)',
+    summary: 'Jobs by kind',
+    problems: 'Recent failures',
+    colCreated: 'Created',
+    colAttempts: 'Attempts',
+    colNext: 'Next attempt',
+    colError: 'Last error',
+    abandoned: 'given up',
+    retry: 'Retry',
+    retryLabel: (kind: string, id: number) => `Retry ${kind} job #${id}`,
+    retried: 'The job will be tried again in a moment.',
+    none: 'No jobs yet.',
+    noProblems: 'No failures.',
+  },
   mail: {
     notifyReplies: 'E-mail me replies',
     notifyAll: 'Also e-mail me every new comment on this post',

@@ -136,6 +136,29 @@ export const fr = {
   feedCommentItem: (author: string, title: string) => `${author} sur « ${title} »`,
 
   // ---- mail ----
+  jobs: {
+    nav: 'Tâches de fond',
+    heading: 'Tâches de fond',
+    intro:
+      'Le travail fait en arrière-plan : envois vers le fédivers, webmentions, e-mails des nouveaux billets. Une tâche qui échoue est retentée de plus en plus tard (30 s, 2 min, 10 min, 1 h, 6 h, puis chaque jour), puis abandonnée.',
+    colKind: 'Tâche',
+    colWaiting: 'En attente',
+    colRetrying: 'À retenter',
+    colFailed: 'Abandonnées',
+    colDone: 'Faites (24 h)',
+    summary: 'Tâches par sorte',
+    problems: 'Échecs récents',
+    colCreated: 'Créée',
+    colAttempts: 'Essais',
+    colNext: 'Prochain essai',
+    colError: 'Dernière erreur',
+    abandoned: 'abandonnée',
+    retry: 'Retenter',
+    retryLabel: (kind: string, id: number) => `Retenter la tâche ${kind} n° ${id}`,
+    retried: 'La tâche sera retentée dans un instant.',
+    none: 'Aucune tâche pour le moment.',
+    noProblems: 'Aucun échec.',
+  },
   mail: {
     notifyReplies: 'M’avertir par e-mail des réponses',
     notifyAll: 'M’avertir aussi de chaque nouveau commentaire sur cette note',

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import sanitizeHtml from 'sanitize-html'
-import { absoluteUrl, type UrlBase } from '../feeds/absolute-urls.ts'
+import { absoluteUrl, type UrlBase } from '../lib/absolute-urls.ts'
 import { keptWith } from '../cache/kept-with.ts'
 
 export interface PostMeta {

@@ -43,6 +43,8 @@ export async function buildTestApp(
     DEMO_CONTENT: options.demo === false ? 'false' : 'true',
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
+    // Background jobs run when a test says so (app.jobs.runDue()), not on a timer.
+    JOBS_POLL_MS: '0',
     ...options.env,
   })
   let app: FastifyInstance
