@@ -43,6 +43,7 @@ import mail from './mail/mail.plugin.ts'
 import health from './ops/health.ts'
 import jobs from './jobs/jobs.plugin.ts'
 import publications from './content/publications.ts'
+import fediverse from './fediverse/fediverse.plugin.ts'
 import { AccessLog, lazyChildLogger, loggerOptions, prettyLogs, type LogStream } from './ops/logging.ts'
 
 declare module 'fastify' {
@@ -55,6 +56,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** Addresses per sitemap file (src/feeds/sitemap.routes.ts; tests lower it). */
   sitemapUrlsPerFile?: number
+  /** Activities one remote instance may post to the inboxes a minute (src/fediverse/; tests lower it). */
+  fediverseInboxPerMinute?: number
 }
 
 export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -150,6 +153,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(feedsRoutes)
   await app.register(sitemapRoutes, { urlsPerFile: options.sitemapUrlsPerFile })
   await app.register(searchRoutes)
+  // The blog in the fediverse: its actor, inbox, followers; posts as Articles (content negotiation).
+  await app.register(fediverse, { inboxPerMinute: options.fediverseInboxPerMinute })
   // Imported posts' old addresses (WordPress links) answer 301 where no real route does.
   await app.register(transfer)
   // Erases comments' old IP addresses at start-up and every hour (ipRetentionDays).

@@ -29,7 +29,6 @@ const TRANSFER_HEADERS = new Set([
   'connection',
   'keep-alive',
   'set-cookie',
-  'vary',
   'x-page-cache',
 ])
 
@@ -171,7 +170,8 @@ function answerHeaders(entry: Entry, kind: Answer, body: Buffer | null): Record<
   const headers: Record<string, string | number> = {
     ...entry.headers,
     etag: entry.etag,
-    vary: 'accept-encoding',
+    // What the page's route said it varies with (Accept, for a page that is also ActivityPub JSON), and encoding.
+    vary: entry.headers.vary ? `${entry.headers.vary}, accept-encoding` : 'accept-encoding',
     'x-page-cache': 'hit',
   }
   if (kind === 'br' || kind === 'gzip') headers['content-encoding'] = kind
@@ -255,6 +255,13 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
     for (const [name, value] of Object.entries(reply.getHeaders())) {
       if (value !== undefined && !TRANSFER_HEADERS.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : String(value)
     }
+    // Accept-Encoding is added to each answer's Vary; what else the page varies with is kept.
+    const vary = headers.vary
+      ?.split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '' && v.toLowerCase() !== 'accept-encoding')
+    if (vary?.length) headers.vary = vary.join(', ')
+    else delete headers.vary
     // The same ETag as http-cache would give the body, so a client's copy stays valid across a refill.
     const etag = (headers.etag as string | undefined) ?? etagOf(identity)
     delete headers.etag

@@ -41,6 +41,7 @@ export function pageCachePolicy(request: FastifyRequest): PageCachePolicy | unde
 export class RequestPrivacy {
   readonly #cookies = new Set<string>()
   readonly #prefixes = new Set<string>()
+  readonly #otherRepresentations: Array<(request: FastifyRequest) => boolean> = []
 
   /** A request that carries this cookie gets a page of its own (a pre-filled form, admin links). */
   declarePrivateCookie(name: string): void {
@@ -52,8 +53,17 @@ export class RequestPrivacy {
     this.#prefixes.add(prefix.replace(/\/+$/, ''))
   }
 
+  /**
+   * A request for another representation of a page (ActivityPub JSON of the home page or a post, asked by
+   * Accept): answered by its feature, never from the caches, which keep the HTML.
+   */
+  declareOtherRepresentation(test: (request: FastifyRequest) => boolean): void {
+    this.#otherRepresentations.push(test)
+  }
+
   isPublic(request: FastifyRequest): boolean {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false
+    for (const test of this.#otherRepresentations) if (test(request)) return false
     const url = request.url
     for (const prefix of this.#prefixes) {
       if (url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`)) return false

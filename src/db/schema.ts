@@ -140,6 +140,28 @@ export interface JobsTable {
   finished_at: string | null
 }
 
+/** Fedify's key-value state (src/fediverse/kv.ts): key = JSON array, value = JSON. */
+export interface FediKvTable {
+  key: string
+  value: string
+  expires_at: string | null
+}
+
+/** A fediverse account that follows the blog (src/fediverse/followers.ts). */
+export interface FediFollowersTable {
+  id: Generated<number>
+  actor_id: string
+  inbox: string
+  shared_inbox: string | null
+  /** @name@host */
+  handle: string
+  /** The instance's host name. */
+  instance: string
+  /** The Follow activity's id (an Undo names it). */
+  follow_id: string | null
+  followed_at: string
+}
+
 export type ReportReason = 'spam' | 'abuse' | 'other'
 
 /** A reader's report of a comment (src/reports/). */
@@ -396,6 +418,9 @@ export interface Database {
   jobs: JobsTable
   publication_channels: PublicationChannelsTable
   post_channels: PostChannelsTable
+  // ---- the fediverse (src/fediverse/) ----
+  fedi_kv: FediKvTable
+  fedi_followers: FediFollowersTable
   // ---- drafts (src/content/revisions.ts, src/admin/drafts.repository.ts) ----
   post_revisions: PostRevisionsTable
   post_autosaves: PostAutosavesTable

@@ -48,6 +48,9 @@ export function isWordListWithinLimits(value: string): boolean {
   return value.length <= WORD_LIST_MAX_CHARS && (value === '' || value.split('\n').length <= WORD_LIST_MAX_LINES)
 }
 
+/** A fediverse handle: what comes before @host in @blog@example.org. */
+export const FEDIVERSE_HANDLE = /^[a-z0-9_]{1,30}$/
+
 const wordList = z.string().transform(cleanWordList).refine(isWordListWithinLimits)
 
 export const settingsSchema = z.object({
@@ -83,6 +86,8 @@ export const settingsSchema = z.object({
   ...lookSettings,
   /** Posts' bylines: auto shows them once two writers or more have published posts (src/reader/authors.ts). */
   bylines: z.enum(['auto', 'always', 'never']),
+  /** The blog's name in the fediverse: @<fediverseHandle>@<host> (src/fediverse/). */
+  fediverseHandle: z.string().regex(FEDIVERSE_HANDLE),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -101,6 +106,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   reportHoldThreshold: 3,
   ...DEFAULT_LOOK,
   bylines: 'auto',
+  fediverseHandle: 'blog',
 }
 
 /**

@@ -1,0 +1,146 @@
+// Mounts Fedify (src/fediverse/federation.ts) in Fastify: there is no adapter, so each request Fedify may answer
+// becomes a WHATWG Request and its Response is written back. What Fedify does not answer (onNotFound,
+// onNotAcceptable) falls through to Carnet's own routes: the HTML pages stay as they are.
+// - /fediverse/… (actor, inboxes, collections), /.well-known/webfinger, /.well-known/nodeinfo, /nodeinfo/2.1:
+//   routes of their own.
+// - The home page and a post's page asked for ActivityPub JSON (Accept): answered by Fedify in an onRequest hook;
+//   the caches leave such requests alone, and the HTML answers say `Vary: Accept`.
+// - Inboxes: the body is kept as received (the signature covers its digest), at most 256 KB (413), and each
+//   remote instance may post so many activities a minute (429), counted in the database like every limit.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { PROJECT_ROOT } from '../lib/root.ts'
+import { BLOG_ACTOR, buildFederation, type CarnetFederation, type FediverseInbox } from './federation.ts'
+import { DatabaseKvStore } from './kv.ts'
+import { fediverseQueue } from './queue.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    federation: CarnetFederation
+    /** Where other parts of Carnet add inbox listeners (replies, likes): register them in your plugin. */
+    fediverseInbox: FediverseInbox
+  }
+}
+
+export interface FediverseOptions {
+  /** Activities one remote instance may post to the inboxes per minute. */
+  inboxPerMinute?: number
+}
+
+export const INBOX_MAX_BYTES = 256 * 1024
+const ACTIVITY_TYPES = ['application/activity+json', 'application/ld+json', 'application/json']
+/** What an ActivityPub client asks for (Mastodon: activity+json; the spec: ld+json with the AS profile). */
+const WANTS_ACTIVITY_JSON = /application\/(?:activity\+json|ld\+json)/i
+/** A post's address (src/lib/urls.ts postPath). */
+const POST_PATH = /^\/archive\/\d{4}\/\d{2}\/\d{2}\/[^/?]+\.html$/
+
+const VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+
+/** The instance a signed request comes from: the host of its signature's keyId, else the client's address. */
+function remoteInstance(request: FastifyRequest): string {
+  const signature = String(request.headers.signature ?? request.headers['signature-input'] ?? '')
+  const keyId = /keyid="([^"]+)"/i.exec(signature)?.[1]
+  if (keyId && URL.canParse(keyId)) return new URL(keyId).host.toLowerCase()
+  return request.ip
+}
+
+function toRequest(request: FastifyRequest, origin: string, path: string, body: Buffer | undefined): Request {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v)
+  }
+  return new Request(`${origin}${path}`, {
+    method: request.method,
+    headers,
+    body: body && request.method !== 'GET' && request.method !== 'HEAD' ? new Uint8Array(body) : undefined,
+  })
+}
+
+async function send(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+  reply.code(response.status)
+  response.headers.forEach((value, name) => {
+    if (name !== 'content-length') reply.header(name, value)
+  })
+  const body = Buffer.from(await response.arrayBuffer())
+  return reply.send(body)
+}
+
+async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) {
+  const origin = new URL(app.config.siteUrl).origin
+  const { federation, inbox } = buildFederation({
+    kv: new DatabaseKvStore(app.db),
+    queue: fediverseQueue(app),
+    allowPrivate: app.config.outboundAllowPrivate,
+    origin,
+    version: VERSION,
+  })
+  app.decorate('federation', federation)
+  app.decorate('fediverseInbox', inbox)
+
+  // Fedify's answers, or undefined where it has none (Carnet's own route answers instead).
+  const passed = new WeakSet<Response>()
+  const pass = () => {
+    const response = new Response(null, { status: 404 })
+    passed.add(response)
+    return response
+  }
+  async function fedify(request: FastifyRequest, path: string, body?: Buffer): Promise<Response | undefined> {
+    const response = await federation.fetch(toRequest(request, origin, path, body), {
+      contextData: app,
+      onNotFound: pass,
+      onNotAcceptable: pass,
+    })
+    return passed.has(response) ? undefined : response
+  }
+
+  // The caches keep the HTML; a request for JSON at the same address is answered here, never from them.
+  app.requestPrivacy.declareOtherRepresentation((request) => WANTS_ACTIVITY_JSON.test(request.headers.accept ?? ''))
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return
+    const path = request.url.split('?')[0]!
+    const home = path === '/'
+    if (!home && !POST_PATH.test(path)) return
+    reply.header('vary', 'Accept')
+    if (!WANTS_ACTIVITY_JSON.test(request.headers.accept ?? '')) return
+    const response = await fedify(request, home ? `/fediverse/users/${BLOG_ACTOR}` : request.url)
+    if (response) return send(reply, response)
+  })
+
+  const answer = async (request: FastifyRequest, reply: FastifyReply) => {
+    const response = await fedify(request, request.url, request.body as Buffer | undefined)
+    if (response) return send(reply, response)
+    // A person following the actor's address in a browser gets the blog itself.
+    if (request.url.startsWith('/fediverse/users/')) return reply.redirect('/', 303)
+    return reply.callNotFound()
+  }
+  for (const path of ['/.well-known/webfinger', '/.well-known/nodeinfo', '/nodeinfo/2.1', '/fediverse/*']) app.get(path, answer)
+
+  await app.register(async (inboxes) => {
+    // The signature covers the body's digest: it is kept as the bytes received.
+    inboxes.removeContentTypeParser('application/json')
+    inboxes.addContentTypeParser(ACTIVITY_TYPES, { parseAs: 'buffer', bodyLimit: INBOX_MAX_BYTES }, (_request, body, done) =>
+      done(null, body),
+    )
+    const limit = options.inboxPerMinute ?? 600
+    for (const path of [`/fediverse/inbox`, `/fediverse/users/:identifier/inbox`]) {
+      inboxes.post(
+        path,
+        { bodyLimit: INBOX_MAX_BYTES, config: { rateLimit: { max: limit, timeWindow: 60_000, keyGenerator: remoteInstance } } },
+        answer,
+      )
+    }
+  })
+
+  // Deliveries and received activities are processed from the app's start to its close.
+  const stop = new AbortController()
+  app.addHook('onReady', async () => {
+    void federation.startQueue(app, { signal: stop.signal })
+  })
+  app.addHook('onClose', async () => stop.abort())
+}
+
+export default fp(fediversePlugin, { name: 'fediverse', dependencies: ['database', 'settings', 'request-privacy', 'page-cache'] })
