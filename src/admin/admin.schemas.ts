@@ -232,6 +232,11 @@ export function settingsForm(t: Messages['admin']) {
     banAction: z.enum(['spam', 'refuse'], { error: t.invalidChoice }).default('spam'),
     commentEditMinutes: intField(0, 1440, t.invalidEditMinutes),
     reportHoldThreshold: intField(0, 1000, t.invalidReportThreshold),
+    // Radio buttons (a form without the field keeps them shown): 'true' or 'false', as the form shows settings.
+    showReactions: z
+      .enum(['true', 'false'], { error: t.invalidChoice })
+      .default('true')
+      .transform((v) => v === 'true'),
     bylines: z.enum(['auto', 'always', 'never'], { error: t.invalidChoice }).default('auto'),
   })
 }

@@ -2,10 +2,10 @@
 // moderation list as the blog's author, approving it in the same step when it waits. Every change is audited.
 // The moderation list (comments.admin.ts) only shows the buttons: their forms post here.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { renderCommentBody } from '../content/comment-text.ts'
+import { renderCommentBody } from '../comments/text.ts'
 import type { Ban, BanKind } from '../db/schema.ts'
 import { now as clockNow, nowIso } from '../lib/time.ts'
-import { banValue, deleteBan, findBanById, hideCoveredComments, insertBan, listBans } from '../moderation/bans.ts'
+import { banValue, deleteBan, findBanById, hideCoveredComments, insertBan, listBans } from '../comments/bans.ts'
 import { lastSignature } from './admin.repository.ts'
 import { idParams } from './admin.schemas.ts'
 import { audit } from './audit.ts'
@@ -24,7 +24,18 @@ import {
 import { findCommentWithPost, setPinned } from './conversation.repository.ts'
 import type { AdminContext } from './view-models.ts'
 
-const EMPTY_BAN: BanFormValues = { email: '', subaddresses: true, ip: '', network: false, name: '', expires: '', note: '', hide: false }
+const EMPTY_BAN: BanFormValues = {
+  email: '',
+  subaddresses: true,
+  ip: '',
+  network: false,
+  name: '',
+  actor: '',
+  domain: '',
+  expires: '',
+  note: '',
+  hide: false,
+}
 
 function queueUrl(back: Back, extra: Record<string, string> = {}, anchor = ''): string {
   const params = new URLSearchParams({
@@ -78,7 +89,14 @@ export default async function conversationRoutes(app: FastifyInstance) {
     if (query.comment !== undefined) {
       const comment = await findCommentWithPost(app.db, query.comment)
       if (comment && comment.user_id === null) {
-        values = { ...EMPTY_BAN, email: comment.author_email ?? '', ip: comment.ip ?? '', name: comment.author_name }
+        // A comment from elsewhere: its actor too (its domain is left for the admin to type: a whole instance).
+        values = {
+          ...EMPTY_BAN,
+          email: comment.author_email ?? '',
+          ip: comment.ip ?? '',
+          name: comment.author_name,
+          actor: comment.author_actor ?? '',
+        }
       }
     }
     const n = query.n ?? 0
@@ -107,6 +125,8 @@ export default async function conversationRoutes(app: FastifyInstance) {
     if (clean.email) wanted.push(['email', clean.email])
     if (clean.ip) wanted.push([clean.network ? 'network' : 'ip', clean.ip])
     if (clean.name) wanted.push(['name', clean.name])
+    if (clean.actor) wanted.push(['actor', clean.actor])
+    if (clean.domain) wanted.push(['domain', clean.domain])
     const actor = request.admin!
     const created = nowIso()
     const expires = clean.expires?.toISOString() ?? null

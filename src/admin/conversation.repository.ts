@@ -16,6 +16,7 @@ export async function findCommentWithPost(db: Db, id: number) {
       'c.author_name',
       'c.author_email',
       'c.ip',
+      'c.author_actor',
       'c.body',
       'c.status',
       'c.pinned',

@@ -2,7 +2,8 @@
 // hand-made request gets its form back with messages, never a 500.
 import { z } from 'zod'
 import type { Messages } from '../i18n/index.ts'
-import { canonicalIp } from '../moderation/ip.ts'
+import { actorValue, domainValue } from '../comments/bans.ts'
+import { canonicalIp } from '../comments/ip.ts'
 import { COMMENT_STATUSES, parseLocalDateTime } from './admin.schemas.ts'
 import { positionParam } from './keyset.ts'
 
@@ -40,14 +41,29 @@ export interface BanFormValues {
   ip: string
   network: boolean
   name: string
+  /** A remote author's actor id (or h-card address). */
+  actor: string
+  /** An instance's or site's host name. */
+  domain: string
   expires: string
   note: string
   hide: boolean
 }
 
-export type BanFormErrors = Partial<Record<'email' | 'ip' | 'name' | 'expires' | 'note' | 'form', string>>
+export type BanFormErrors = Partial<Record<'email' | 'ip' | 'name' | 'actor' | 'domain' | 'expires' | 'note' | 'form', string>>
 
-const rawBanForm = z.object({ email: text, subaddresses: flag, ip: text, network: flag, name: text, expires: text, note: text, hide: flag })
+const rawBanForm = z.object({
+  email: text,
+  subaddresses: flag,
+  ip: text,
+  network: flag,
+  name: text,
+  actor: text,
+  domain: text,
+  expires: text,
+  note: text,
+  hide: flag,
+})
 
 export const NOTE_MAX = 500
 const NAME_MAX = 100
@@ -60,14 +76,18 @@ export function parseBanForm(body: unknown, t: Messages['admin'], timeZone: stri
   const ip = values.ip.trim()
   const name = values.name.normalize('NFC').trim()
   const note = values.note.normalize('NFC').trim()
+  const actor = values.actor.trim()
+  const domain = values.domain.normalize('NFC').trim()
   if (email && (email.length > 254 || !/^[^\s@]+@[^\s@]+$/u.test(email))) errors.email = t.banInvalidEmail
   if (ip && canonicalIp(ip) === null) errors.ip = t.banInvalidIp
   if (name && [...name].length > NAME_MAX) errors.name = t.banInvalidName
+  if (actor && (actor.length > 2000 || actorValue(actor) === null)) errors.actor = t.banInvalidActor
+  if (domain && (domain.length > 300 || domainValue(domain) === null)) errors.domain = t.banInvalidDomain
   if ([...note].length > NOTE_MAX) errors.note = t.banNoteTooLong
   const expires = parseLocalDateTime(values.expires, timeZone)
   if (expires === 'invalid') errors.expires = t.dateInvalid
   else if (expires && expires.getTime() <= now.getTime()) errors.expires = t.banExpiryPast
-  if (!email && !ip && !name) errors.form = t.banNeedOne
+  if (!email && !ip && !name && !actor && !domain) errors.form = t.banNeedOne
   return {
     values,
     errors,
@@ -77,6 +97,8 @@ export function parseBanForm(body: unknown, t: Messages['admin'], timeZone: stri
       ip,
       network: values.network,
       name,
+      actor,
+      domain,
       note,
       expires: expires instanceof Date ? expires : null,
       hide: values.hide,

@@ -3,7 +3,7 @@
 // reports and goes to the audit log.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { renderCommentBody } from '../content/comment-text.ts'
+import { renderCommentBody } from '../comments/text.ts'
 import { postPath } from '../lib/urls.ts'
 import { reportedComments, resolveReports, type ReportedComment } from '../reports/reports.repository.ts'
 import { deleteComments, setCommentStatus } from './admin.repository.ts'

@@ -1,6 +1,6 @@
 // Admin rows become view models here, so that the admin templates only render.
 import { threadIsOpen } from '../content/policy.ts'
-import { renderCommentBody } from '../content/comment-text.ts'
+import { renderCommentBody } from '../comments/text.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
 import type { Formatter, Messages } from '../i18n/index.ts'
 import { uncountedPager } from '../lib/pager.ts'

@@ -87,6 +87,8 @@ export const findPostBySlug = compiled((db, p: { slug: string }) =>
       'p.kind',
     ])
     .select((eb) => approvedCount(eb).as('comment_count'))
+    // Whether any reaction from elsewhere exists (src/comments/reactions.ts): read only for the posts that have some.
+    .select((eb) => eb.exists(eb.selectFrom('reactions as r').select('r.id').whereRef('r.post_id', '=', 'p.id')).as('has_reactions'))
     .where('p.slug', '=', p.slug),
 )
 
@@ -172,7 +174,22 @@ export async function neighbours(db: Db, now: string, post: { id: number; publis
 }
 
 /** One page of a post's approved comments, oldest first. */
-const COMMENT_COLUMNS = ['id', 'parent_id', 'author_name', 'author_url', 'body', 'created_at', 'pinned', 'user_id', 'edited_at'] as const
+const COMMENT_COLUMNS = [
+  'id',
+  'parent_id',
+  'author_name',
+  'author_url',
+  'body',
+  'created_at',
+  'pinned',
+  'user_id',
+  'edited_at',
+  // A comment from elsewhere: where it came from, its original, its author's handle (src/comments/remote.ts).
+  'origin',
+  'origin_url',
+  'origin_permalink',
+  'author_handle',
+] as const
 
 /** The approved comments of a post that are not pinned roots, oldest first (the index's own order). */
 const unpinnedComments = compiled((db, p: { postId: number; limit: number; offset: number }) =>

@@ -83,6 +83,8 @@ export interface CommentsTable {
   author_actor: Generated<string | null>
   /** A fediverse author's handle, `@name@host`. */
   author_handle: Generated<string | null>
+  /** A comment from elsewhere: the page readers open to see the original (null: origin_url is that page). */
+  origin_permalink: Generated<string | null>
 }
 
 export type CommentOrigin = 'form' | 'import' | 'fediverse' | 'webmention'
@@ -371,9 +373,17 @@ export interface RateLimitsTable {
   expires_at: string
 }
 
-export type BanKind = 'email' | 'ip' | 'network' | 'name'
+export type BanKind =
+  | 'email'
+  | 'ip'
+  | 'network'
+  | 'name'
+  /** A remote author (src/comments/remote.ts): an ActivityPub actor's id or an h-card's address. */
+  | 'actor'
+  /** Every remote author of an instance or site: a host name and its subdomains (stored as punycode). */
+  | 'domain'
 
-/** A banned commenter (src/moderation/bans.ts). */
+/** A banned commenter (src/comments/bans.ts). */
 export interface BansTable {
   id: Generated<number>
   kind: BanKind

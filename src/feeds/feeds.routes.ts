@@ -8,7 +8,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { CACHEABLE } from '../cache/policy.ts'
-import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
+import { renderCommentBody, safeWebsite } from '../comments/text.ts'
 import { messages, type Messages } from '../i18n/index.ts'
 import { later, nowIso } from '../lib/time.ts'
 import {

@@ -1,5 +1,5 @@
 // Group commit: work that arrives while a batch is running waits and goes together in the next one. A write that
-// must hold a lock across round trips (the comment write, src/reader/comments.service.ts) then takes the lock
+// must hold a lock across round trips (the comment write, src/comments/comments.service.ts) then takes the lock
 // once per batch instead of once per item: a busy moment makes larger batches, a quiet one runs each item at once.
 
 /**

@@ -6,7 +6,7 @@
 import type { Messages } from '../i18n/index.ts'
 import { commentAnchor } from '../lib/urls.ts'
 import type { CommentView } from './view-models.ts'
-import { HONEYPOT_FIELD, type Field, type FieldErrors, type FormValues } from './comments.schemas.ts'
+import { HONEYPOT_FIELD, type Field, type FieldErrors, type FormValues } from '../comments/comments.schemas.ts'
 
 export interface FormFieldView {
   name: Field

@@ -3,7 +3,7 @@
 // Page caches must not serve a cached page to a request carrying it (the page shows its values).
 import type { CookieSerializeOptions } from '@fastify/cookie'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { rememberedCommenter, type FormValues } from './comments.schemas.ts'
+import { rememberedCommenter, type FormValues } from '../comments/comments.schemas.ts'
 
 export const COMMENTER_COOKIE = 'carnet_commenter'
 

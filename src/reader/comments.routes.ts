@@ -21,8 +21,8 @@ import {
   typedValues,
   type FieldErrors,
   type FormValues,
-} from './comments.schemas.ts'
-import { submitComment } from './comments.service.ts'
+} from '../comments/comments.schemas.ts'
+import { submitComment } from '../comments/comments.service.ts'
 import { forget, readRemembered, remember, COMMENTER_COOKIE } from './commenter-cookie.ts'
 import { commentFormView, findComment } from './comment-form.ts'
 import { threadIsOpen } from '../content/policy.ts'
@@ -319,6 +319,8 @@ async function commentsRoutes(app: FastifyInstance) {
       if (result.kind === 'parent-gone') {
         return formAgain(reply, 400, row, settings, { values: values.form, parent: comment.parent })
       }
+      // Only a comment from elsewhere (src/comments/remote.ts) is ever an update.
+      if (result.kind !== 'stored') throw new Error(`a form comment cannot be ${result.kind}`)
 
       for (const hook of app.commentStoredHooks) hook(request, reply, { id: result.id, createdAt: result.createdAt })
       app.mail.wake()

@@ -26,6 +26,7 @@ import { monthRange, nowIso, yearRange } from '../lib/time.ts'
 import * as repo from '../content/posts.repository.ts'
 import * as counts from '../content/post-counts.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
+import { reactionsOf, type PostReactions } from '../comments/reactions.ts'
 import { pageCount, pager, type Pager } from '../lib/pager.ts'
 import { categoryParams, commentPageQuery, monthParams, pageQuery, postParams, yearParams } from '../lib/url-params.ts'
 import { commentTree, toListItem, toPostView, viewContext, type CommentView, type PostView, type ViewContext } from './view-models.ts'
@@ -285,6 +286,8 @@ export interface PostPageData {
   post: PostView
   comments: CommentView[]
   commentsPagination: Pager
+  /** Likes, boosts, bookmarks and mentions from elsewhere (setting showReactions); null when none or hidden. */
+  reactions: PostReactions | null
   previous: { title: string; url: string } | null
   next: { title: string; url: string } | null
 }
@@ -312,11 +315,13 @@ export async function postPageData(
   const offset = (page - 1) * COMMENTS_PER_PAGE
   // A static page has no categories, labels or neighbours (it is in no list).
   const isPage = row.kind === 'page'
-  const [categories, tags, comments, around] = await Promise.all([
+  const showReactions = app.settings.get().showReactions && Boolean(row.has_reactions)
+  const [categories, tags, comments, around, reactions] = await Promise.all([
     isPage ? new Map<number, Array<{ name: string; slug: string }>>() : repo.categoriesOfPosts(app.db, [row.id]),
     isPage ? [] : repo.tagsOfPost(app.db, row.id),
     repo.approvedComments(app.db, { postId: row.id, limit: COMMENTS_PER_PAGE, offset }),
     isPage ? { previous: undefined, next: undefined } : repo.neighbours(app.db, now, { id: row.id, published_at: row.published_at! }),
+    showReactions ? reactionsOf(app.db, row.id) : null,
   ])
   const settings = app.settings.get()
   const author = (await bylines(app, [row.id], now)).get(row.id) ?? null
@@ -334,6 +339,7 @@ export async function postPageData(
     post,
     comments: commentTree(comments, context, (id) => visibleElsewhere.get(id)),
     commentsPagination,
+    reactions,
     previous: around.previous ? { title: around.previous.title, url: postPath(around.previous, context.timeZone) } : null,
     next: around.next ? { title: around.next.title, url: postPath(around.next, context.timeZone) } : null,
   }

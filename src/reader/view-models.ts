@@ -1,6 +1,7 @@
 // Rows become view models here, in one place, so that templates get exactly what they show.
-import { renderCommentBody, safeWebsite } from '../content/comment-text.ts'
+import { renderCommentBody, safeWebsite } from '../comments/text.ts'
 import { formatter, type Formatter } from '../i18n/index.ts'
+import { urlHostToUnicode } from '../lib/idna.ts'
 import type { Settings } from '../settings/settings.ts'
 import { categoryPath, commentAnchor, commentPath, postPath } from '../lib/urls.ts'
 import type { CommentRow, PostListRow, PostRow } from '../content/posts.repository.ts'
@@ -87,7 +88,20 @@ export interface CommentView {
   pinned: boolean
   /** Written by an admin signed in: marked "auteur" (never from the name typed). */
   byAuthor: boolean
+  /**
+   * A comment from the fediverse or a webmention: its author's handle (`@name@host`), its original's address,
+   * and the host it was written on. Null for the form's and imports'. Never an image from the author's server.
+   */
+  remote: { origin: 'fediverse' | 'webmention'; handle: string | null; originalUrl: string; host: string } | null
   replies: CommentView[]
+}
+
+/** What a comment from elsewhere shows of where it came from (null for the form's and imports'). */
+function remoteOf(row: Pick<CommentRow, 'origin' | 'origin_url' | 'origin_permalink' | 'author_handle'>): CommentView['remote'] {
+  if ((row.origin !== 'fediverse' && row.origin !== 'webmention') || !row.origin_url) return null
+  const originalUrl = safeWebsite(row.origin_permalink) ?? safeWebsite(row.origin_url)
+  if (!originalUrl) return null
+  return { origin: row.origin, handle: row.author_handle, originalUrl, host: urlHostToUnicode(new URL(originalUrl).hostname) }
 }
 
 /** Comments nest under their parent, at most three levels deep; deeper answers join the third level. */
@@ -116,6 +130,7 @@ export function commentTree(
       inReplyTo: null,
       pinned: row.pinned === 1,
       byAuthor: row.user_id !== null,
+      remote: remoteOf(row),
       replies: [],
     }
     byId.set(row.id, view)

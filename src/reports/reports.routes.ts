@@ -13,7 +13,7 @@ import { PublicError, renderError } from '../http/errors.ts'
 import { messages, type Messages } from '../i18n/index.ts'
 import { now as clockNow } from '../lib/time.ts'
 import { commentPath, postPath } from '../lib/urls.ts'
-import { cleanText, commentParams } from '../reader/comments.schemas.ts'
+import { cleanText, commentParams } from '../comments/comments.schemas.ts'
 import { addReport, findReportable } from './reports.repository.ts'
 
 export const REPORT_REASONS = ['spam', 'abuse', 'other'] as const satisfies readonly ReportReason[]

@@ -65,7 +65,7 @@ export const settingsSchema = z.object({
   commentsAutoCloseDays: z.coerce.number().int().min(0).max(36500),
   /** See isSiteImage(). */
   siteImage: z.string().trim().max(SITE_IMAGE_MAX_LENGTH).refine(isSiteImage),
-  /** A comment with more links than this in its text is held for moderation (src/content/comment-rules.ts). */
+  /** A comment with more links than this in its text is held for moderation (src/comments/rules.ts). */
   maxLinks: z.coerce.number().int().min(0).max(100),
   /** Words, addresses or IPs, one a line: a comment whose author, e-mail, site, text or IP holds one is held. */
   holdWords: wordList,
@@ -76,12 +76,14 @@ export const settingsSchema = z.object({
    * They serve the duplicate check, rate limiting and spotting abuse.
    */
   ipRetentionDays: z.coerce.number().int().min(0).max(3650),
-  /** What becomes of a banned commenter's new comment (src/moderation/bans.ts): kept as spam, or refused. */
+  /** What becomes of a banned commenter's new comment (src/comments/bans.ts): kept as spam, or refused. */
   banAction: z.enum(['spam', 'refuse']),
   /** A commenter may edit or delete their comment, from the same browser, this many minutes; 0 = never. */
   commentEditMinutes: z.coerce.number().int().min(0).max(1440),
   /** This many readers' reports hold a comment for moderation; 0 = reports never hold. */
   reportHoldThreshold: z.coerce.number().int().min(0).max(1000),
+  /** Likes, boosts, bookmarks and mentions from elsewhere shown under the post (src/comments/reactions.ts). */
+  showReactions: z.boolean(),
   /** The sidebar's blocks, the blogroll, the design, custom CSS, logo and favicon (src/settings/look.ts). */
   ...lookSettings,
   /** Posts' bylines: auto shows them once two writers or more have published posts (src/reader/authors.ts). */
@@ -104,6 +106,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   banAction: 'spam',
   commentEditMinutes: 15,
   reportHoldThreshold: 3,
+  showReactions: true,
   ...DEFAULT_LOOK,
   bylines: 'auto',
   fediverseHandle: 'blog',

@@ -3,7 +3,7 @@
 import { expect } from 'vitest'
 import { postPath } from '../../src/lib/urls.ts'
 import { createPost } from '../../src/content/posts.write.ts'
-import type { CommentInput } from '../../src/reader/comments.schemas.ts'
+import type { CommentInput } from '../../src/comments/comments.schemas.ts'
 import { visibleText, type TestBlog } from './app.ts'
 
 export const DAY = 24 * 60 * 60 * 1000

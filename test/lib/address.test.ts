@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { envelopeAddress, isAddress, parseAddress, readableAddress } from '../../src/lib/address.ts'
 import { decodePunycode, encodePunycode, parseDomain } from '../../src/lib/idna.ts'
-import { commentForm } from '../../src/reader/comments.schemas.ts'
+import { commentForm } from '../../src/comments/comments.schemas.ts'
 
 const commentEmail = (email: string) => {
   const parsed = commentForm.safeParse({ author: 'Jean', body: 'Bonjour.', email })

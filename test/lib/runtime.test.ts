@@ -26,7 +26,7 @@ import { parseAddress } from '../../src/lib/address.ts'
 import { parseDomain } from '../../src/lib/idna.ts'
 import { mailTokens } from '../../src/mail/tokens.ts'
 import { capabilityKey, sign } from '../../src/own-comments/capability.ts'
-import { commentForm } from '../../src/reader/comments.schemas.ts'
+import { commentForm } from '../../src/comments/comments.schemas.ts'
 import { PROJECT_ROOT } from '../../src/lib/root.ts'
 
 describe('internationalised domain names', () => {
@@ -72,7 +72,7 @@ describe('internationalised domain names', () => {
   })
 })
 
-describe('the URL parser, on the web addresses the comment form takes (src/reader/comments.schemas.ts)', () => {
+describe('the URL parser, on the web addresses the comment form takes (src/comments/comments.schemas.ts)', () => {
   const stored = (url: string) => {
     const parsed = commentForm.safeParse({ author: 'Jean', body: 'Bonjour.', url })
     return parsed.success ? parsed.data.url : 'refused'

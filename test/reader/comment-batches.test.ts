@@ -1,13 +1,13 @@
 // Group commit: comments that arrive while one transaction holds the write lock are written together by the next
-// (src/reader/comments.service.ts). What each commenter gets must not depend on who else came at that moment:
+// (src/comments/comments.service.ts). What each commenter gets must not depend on who else came at that moment:
 // each comment is judged as if it came alone after the ones before it.
 import type { Transaction } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUser } from '../../src/admin/users.ts'
 import { createPost } from '../../src/content/posts.write.ts'
 import type { Database } from '../../src/db/schema.ts'
-import { submitComment, type SubmitResult } from '../../src/reader/comments.service.ts'
-import type { CommentInput } from '../../src/reader/comments.schemas.ts'
+import { submitComment, type SubmitResult } from '../../src/comments/comments.service.ts'
+import type { CommentInput } from '../../src/comments/comments.schemas.ts'
 import { buildTestApp, mainOf, type TestBlog } from '../helpers/app.ts'
 import { commentInput } from '../helpers/comments.ts'
 

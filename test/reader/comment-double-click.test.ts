@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, mainOf, type TestBlog } from '../helpers/app.ts'
 import { commentsOf, openPost, send } from '../helpers/comments.ts'
-import { DUPLICATE_WINDOW_MS } from '../../src/reader/comments.service.ts'
+import { DUPLICATE_WINDOW_MS } from '../../src/comments/comments.service.ts'
 
 const FORM = { author: 'Camille', email: 'camille@example.org', body: 'Merci pour cette note, vraiment.' }
 

@@ -8,7 +8,7 @@ import { createUser } from '../../src/admin/users.ts'
 import { commentPosition } from '../../src/content/posts.repository.ts'
 import { createPost } from '../../src/content/posts.write.ts'
 import { setClock } from '../../src/lib/time.ts'
-import { submitComment } from '../../src/reader/comments.service.ts'
+import { submitComment } from '../../src/comments/comments.service.ts'
 import { buildTestApp, mainOf, type TestBlog } from '../helpers/app.ts'
 import { commentInput } from '../helpers/comments.ts'
 

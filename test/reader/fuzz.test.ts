@@ -2,7 +2,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { commentForm } from '../../src/reader/comments.schemas.ts'
+import { commentForm } from '../../src/comments/comments.schemas.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from '../helpers/app.ts'
 
 /** An open thread of the demo blog, and the sign-in form. */

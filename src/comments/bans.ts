@@ -1,5 +1,6 @@
 // Bans: an e-mail address, an IP address or network, or a name whose new comments go to spam (or are refused,
-// setting `banAction`). A ban with an expiry stops applying when its time comes, with no job to run: matching
+// setting `banAction`); for comments from elsewhere (src/comments/remote.ts), an actor (an ActivityPub actor's id,
+// an h-card's address) or a domain (an instance or site: the host and its subdomains). A ban with an expiry stops applying when its time comes, with no job to run: matching
 // only reads bans whose expires_at is still ahead. Bans are few (a blog bans a handful of trolls), so every
 // comment reads the active ones and matches them here, where IP networks and folded names can be compared.
 // A ban is meant for a person, not for one spelling (issue 30): names are compared without what nobody sees and
@@ -8,17 +9,79 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Ban, BanKind, Database } from '../db/schema.ts'
 import { readableAddress } from '../lib/address.ts'
+import { isUrlHostValid } from '../lib/idna.ts'
+import { nowIso } from '../lib/time.ts'
 import { canonicalIp, inNetwork, ipMatches, networkOf } from './ip.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
-export const BAN_KINDS: readonly BanKind[] = ['email', 'ip', 'network', 'name']
+export const BAN_KINDS: readonly BanKind[] = ['email', 'ip', 'network', 'name', 'actor', 'domain']
 
 /** Who wrote a comment, as bans look at it. */
 export interface Commenter {
   email: string | null
   name: string
   ip: string | null
+  /** A comment from elsewhere: its author's actor id (or h-card address). */
+  actor?: string | null
+  /** A comment from elsewhere: the hosts it came from (the actor's, the author's page's, the comment's own). */
+  hosts?: readonly string[]
+}
+
+/** An actor as an actor ban compares it: an http(s) address, without its fragment; null when it is none. */
+export function actorValue(typed: string): string | null {
+  try {
+    const url = new URL(typed.trim())
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null
+    url.hash = ''
+    return url.href
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A domain as a domain ban stores it: the host name in punycode and lower case, with no trailing dot. Typed as a
+ * host (`mastodon.social`, `exämple.fr`), an address (`https://mastodon.social/@x`) or a handle (`@x@mastodon.social`).
+ */
+export function domainValue(typed: string): string | null {
+  let text = typed.trim()
+  const handle = /^@?[^@\s/]+@([^@\s/]+)$/u.exec(text)
+  if (handle) text = handle[1]!
+  if (!/^[a-z][a-z\d+.-]*:\/\//iu.test(text)) text = `https://${text}`
+  try {
+    const url = new URL(text)
+    const host = url.hostname.replace(/\.$/u, '')
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !host.includes('.') || host.startsWith('[')) return null
+    if (/^[\d.]+$/u.test(host) || host.split('.').includes('') || !isUrlHostValid(host)) return null
+    return host
+  } catch {
+    return null
+  }
+}
+
+/** The host of an address, as domainValue writes it; null when it is not an http(s) address. */
+export function hostOf(url: string | null | undefined): string | null {
+  if (!url) return null
+  try {
+    const parsed = new URL(url)
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.hostname.replace(/\.$/u, '') : null
+  } catch {
+    return null
+  }
+}
+
+/** A stored comment as bans look at it: a remote one with its actor and the hosts it came from. */
+export function commenterOf(row: {
+  author_name: string
+  author_email: string | null
+  ip: string | null
+  author_actor: string | null
+  author_url: string | null
+  origin_url: string | null
+}): Commenter {
+  const hosts = [row.author_actor, row.origin_url, row.author_url].map(hostOf).filter((h) => h !== null)
+  return { email: row.author_email, name: row.author_name, ip: row.ip, actor: row.author_actor, hosts: row.origin_url ? hosts : [] }
 }
 
 /** Blank to the eye: whitespace, controls, and the Braille blank (U+2800), which is no space to Unicode. */
@@ -102,6 +165,10 @@ export function banValue(kind: BanKind, typed: string): string | null {
       return canonicalIp(typed)
     case 'network':
       return networkOf(typed)
+    case 'actor':
+      return actorValue(typed)
+    case 'domain':
+      return domainValue(typed)
   }
 }
 
@@ -122,6 +189,12 @@ export function banCovers(ban: BanRule, who: Commenter): boolean {
       return who.ip !== null && ipMatches(who.ip, ban.value)
     case 'network':
       return who.ip !== null && inNetwork(who.ip, ban.value)
+    case 'actor':
+      return who.actor != null && actorValue(who.actor) === actorValue(ban.value)
+    case 'domain': {
+      const domain = domainValue(ban.value)
+      return domain !== null && (who.hosts ?? []).some((host) => host === domain || host.endsWith(`.${domain}`))
+    }
   }
 }
 
@@ -138,6 +211,16 @@ export async function activeBans(db: Db, now: string): Promise<Ban[]> {
 /** The first ban in force that covers this commenter, if any. */
 export async function findBan(db: Db, who: Commenter, now: string): Promise<Ban | undefined> {
   return (await activeBans(db, now)).find((ban) => banCovers(ban, who))
+}
+
+/**
+ * Whether a remote actor, or anyone of a domain (an address or a host), is banned now: the fediverse and
+ * webmention code ask before doing any work for them (fetching an actor, a source page).
+ */
+export async function isBannedRemote(db: Db, who: { actor?: string | null; domain?: string | null }): Promise<boolean> {
+  const host = who.domain ? (hostOf(who.domain) ?? domainValue(who.domain)) : null
+  const hosts = [hostOf(who.actor), host].filter((h) => h !== null)
+  return (await findBan(db, { email: null, name: '', ip: null, actor: who.actor ?? null, hosts }, nowIso())) !== undefined
 }
 
 export async function listBans(db: Db): Promise<Ban[]> {
@@ -172,7 +255,7 @@ export async function hideCoveredComments(db: Kysely<Database>, ban: BanRule): P
   for (;;) {
     const rows = await db
       .selectFrom('comments')
-      .select(['id', 'author_name', 'author_email', 'ip'])
+      .select(['id', 'author_name', 'author_email', 'ip', 'author_actor', 'author_url', 'origin_url'])
       .where('id', '>', after)
       .where('status', '!=', 'spam')
       // The blog's own answers (written signed in) are never "theirs".
@@ -182,7 +265,7 @@ export async function hideCoveredComments(db: Kysely<Database>, ban: BanRule): P
       .execute()
     if (rows.length === 0) break
     after = rows.at(-1)!.id
-    const ids = rows.filter((r) => banCovers(ban, { email: r.author_email, name: r.author_name, ip: r.ip })).map((r) => r.id)
+    const ids = rows.filter((r) => banCovers(ban, commenterOf(r))).map((r) => r.id)
     if (ids.length > 0) {
       await db.updateTable('comments').set({ status: 'spam' }).where('id', 'in', ids).where('status', '!=', 'spam').execute()
       hidden.push(...ids)

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonicalIp, inNetwork, ipMatches, networkOf, parseIp } from '../../src/moderation/ip.ts'
-import { banCovers, banValue, foldName } from '../../src/moderation/bans.ts'
+import { canonicalIp, inNetwork, ipMatches, networkOf, parseIp } from '../../src/comments/ip.ts'
+import { banCovers, banValue, foldName } from '../../src/comments/bans.ts'
 
 describe('IP addresses as bans read them', () => {
   it('writes one canonical form for every spelling', () => {

@@ -1,6 +1,6 @@
 // The word lists and the link limit, without the app: what counts as a link, what a list entry matches.
 import { describe, expect, it } from 'vitest'
-import { countLinks, findListed, fold, judgeComment, wordListEntries, type CommentRules } from '../../src/content/comment-rules.ts'
+import { countLinks, findListed, fold, judgeComment, wordListEntries, type CommentRules } from '../../src/comments/rules.ts'
 import { cleanWordList, isWordListWithinLimits, WORD_LIST_MAX_CHARS, WORD_LIST_MAX_LINES } from '../../src/settings/settings.ts'
 
 const RULES: CommentRules = { maxLinks: 2, holdWords: '', refuseWords: '' }

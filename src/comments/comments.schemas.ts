@@ -45,7 +45,7 @@ const chars = (s: string) => [...s].length
 /** Issues carry a catalogue key; `fieldErrors` turns it into the message. */
 type MessageKey = keyof Messages
 
-function isHttpUrl(value: string): boolean {
+export function isHttpUrl(value: string): boolean {
   try {
     const u = new URL(value)
     // The URL parser's verdict on `xn--` labels changed with Node 24: Carnet's own decides (src/lib/idna.ts).

@@ -18,6 +18,9 @@ export interface RuledComment {
   url: string | null
   body: string
   ip: string
+  /** A comment from elsewhere: its author's handle and actor, which the lists look at too. */
+  handle?: string | null
+  actor?: string | null
 }
 
 export type Verdict = { kind: 'pass' } | { kind: 'hold'; reason: 'links' | 'words' } | { kind: 'refuse' }
@@ -85,7 +88,15 @@ function urlForms(url: string | null): string[] {
 
 /** Refused if a refuse word is found; else held for a hold word or too many links; else it passes. */
 export function judgeComment(comment: RuledComment, rules: CommentRules): Verdict {
-  const texts = [comment.author, comment.email ?? '', ...urlForms(comment.url), comment.body, comment.ip]
+  const texts = [
+    comment.author,
+    comment.email ?? '',
+    ...urlForms(comment.url),
+    comment.body,
+    comment.ip,
+    comment.handle ?? '',
+    ...urlForms(comment.actor ?? null),
+  ]
   if (findListed(rules.refuseWords, texts) !== null) return { kind: 'refuse' }
   if (findListed(rules.holdWords, texts) !== null) return { kind: 'hold', reason: 'words' }
   if (countLinks(comment.body) > rules.maxLinks) return { kind: 'hold', reason: 'links' }

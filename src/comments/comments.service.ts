@@ -1,14 +1,16 @@
-// Accepting a valid comment: the word lists (src/content/comment-rules.ts), bans and the moderation rule, then
-// the parent, the write and the duplicate check in one transaction, so that two identical posts arriving together
-// cannot both pass the duplicate check. Comments arriving together share that transaction (writerOf).
+// Accepting a valid comment, whatever it came from (the form, the fediverse, a webmention: src/comments/remote.ts):
+// the word lists (src/comments/rules.ts), bans and the moderation rule, then the parent, the write and the duplicate
+// check in one transaction, so that two identical posts arriving together cannot both pass the duplicate check.
+// Comments arriving together share that transaction (writerOf). A comment from elsewhere sent again (the same
+// address on its site, origin_url) changes the one stored: an edit.
 import { createHash } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
-import type { CommentStatus, Database, StoredComment } from '../db/schema.ts'
+import type { CommentOrigin, CommentStatus, Database, StoredComment } from '../db/schema.ts'
 import type { Settings } from '../settings/settings.ts'
-import { judgeComment } from '../content/comment-rules.ts'
+import { judgeComment } from './rules.ts'
 import { now as clockNow } from '../lib/time.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
-import { findBan } from '../moderation/bans.ts'
+import { findBan, hostOf } from './bans.ts'
 import { inBatches } from '../lib/batches.ts'
 import * as repo from './comments.repository.ts'
 import type { CommentInput } from './comments.schemas.ts'
@@ -26,6 +28,20 @@ export type SubmitResult =
   | { kind: 'parent-gone' }
   /** A word of the refuse list, or a ban (its id): nothing is stored. */
   | { kind: 'refused'; ban?: number }
+  /** A comment from elsewhere sent again: the stored one's text changed (remote only). */
+  | { kind: 'updated'; id: number; status: CommentStatus }
+  /** A comment from elsewhere sent again by someone other than its author: nothing changed (remote only). */
+  | { kind: 'not-author' }
+
+/** Where a comment from elsewhere came from and who wrote it there. */
+export interface RemoteSource {
+  origin: Exclude<CommentOrigin, 'form' | 'import'>
+  /** That site's address of the comment (a Note's id, a webmention's source): unique on a post. */
+  originUrl: string
+  permalink: string | null
+  actor: string | null
+  handle: string | null
+}
 
 /** The settings that decide what becomes of a comment. */
 export type CommentSettings = Pick<Settings, 'moderation' | 'maxLinks' | 'holdWords' | 'refuseWords' | 'banAction'>
@@ -49,8 +65,11 @@ export async function submitComment(
   input: {
     postId: number
     comment: CommentInput
-    ip: string
+    /** Null for a comment from elsewhere: no address of ours saw it. */
+    ip: string | null
     settings: CommentSettings
+    /** A comment from elsewhere: judged as the form's, its first time by its actor, never a duplicate. */
+    remote?: RemoteSource
     now?: Date
     /** The admin signed in who writes it (the "author" mark): no ban, word list or moderation applies. */
     userId?: number | null
@@ -62,10 +81,25 @@ export async function submitComment(
   const now = input.now ?? clockNow()
   const byAdmin = input.userId != null
   // Before anything is read: a refused comment costs no query.
-  const verdict = byAdmin ? ({ kind: 'pass' } as const) : judgeComment({ ...comment, ip: input.ip }, settings)
+  const remote = input.remote
+  const verdict = byAdmin
+    ? ({ kind: 'pass' } as const)
+    : judgeComment({ ...comment, ip: input.ip ?? '', handle: remote?.handle ?? null, actor: remote?.actor ?? null }, settings)
   if (verdict.kind === 'refuse') return { kind: 'refused' }
-  // A banned commenter (src/moderation/bans.ts) is refused like a refuse word, or kept as spam: told nothing more.
-  const ban = byAdmin ? undefined : await findBan(db, { email: comment.email, name: comment.author, ip: input.ip }, now.toISOString())
+  // A banned commenter (src/comments/bans.ts) is refused like a refuse word, or kept as spam: told nothing more.
+  const ban = byAdmin
+    ? undefined
+    : await findBan(
+        db,
+        {
+          email: comment.email,
+          name: comment.author,
+          ip: input.ip,
+          actor: remote?.actor ?? null,
+          hosts: remote ? [remote.actor, remote.originUrl, comment.url].map(hostOf).filter((h) => h !== null) : [],
+        },
+        now.toISOString(),
+      )
   if (ban && settings.banAction === 'refuse') return { kind: 'refused', ban: ban.id }
 
   let status: CommentStatus = 'approved'
@@ -75,7 +109,14 @@ export async function submitComment(
   else if (settings.moderation === 'all') status = 'pending'
   // Read before the transaction, which then holds the write lock for fewer round trips (an approval landing
   // meanwhile only means one more comment held).
-  else if (settings.moderation === 'first-time' && !(await repo.hasApprovedComment(db, { email: comment.email, name: comment.author }))) {
+  // A remote author's first time is judged by their actor (their name is theirs to change, they have no e-mail)
+  else if (
+    settings.moderation === 'first-time' &&
+    // (one with no actor, a webmention without an h-card, is always a first time).
+    !(remote
+      ? remote.actor !== null && (await repo.hasApprovedComment(db, { actor: remote.actor }))
+      : await repo.hasApprovedComment(db, { email: comment.email, name: comment.author }))
+  ) {
     status = 'pending'
   }
 
@@ -88,6 +129,7 @@ export async function submitComment(
     userId: input.userId ?? null,
     now: input.now,
     afterStore: input.afterStore,
+    remote: remote ?? null,
   })
   if (written.kind === 'failed') throw written.err
   return written
@@ -97,12 +139,13 @@ export async function submitComment(
 interface Accepted {
   postId: number
   comment: CommentInput
-  ip: string
+  ip: string | null
   status: CommentStatus
   held: 'links' | 'words' | null
   userId: number | null
   now: Date | undefined
   afterStore: ((trx: Transaction<Database>, stored: StoredComment) => Promise<void>) | undefined
+  remote: RemoteSource | null
 }
 
 /** The most comments one transaction writes (one INSERT, eleven parameters a row). */
@@ -168,13 +211,36 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
       const keys = batch.map((a) => bodyKey(a.comment.body))
       const parentIds = [...new Set(batch.flatMap((a) => (a.comment.parent === null ? [] : [a.comment.parent])))]
       const parents = new Map(parentIds.length ? (await repo.visibleComments(trx, parentIds)).map((r) => [r.id, r.post_id]) : [])
+      // Comments from elsewhere already here (sent again: an edit), read under the lock so two deliveries of one
+      // cannot both be new.
+      const remoteUrls = [...new Set(batch.flatMap((a) => (a.remote ? [a.remote.originUrl] : [])))]
+      const known = remoteUrls.length ? await repo.remoteComments(trx, remoteUrls) : []
+      const knownOf = (a: Accepted) => known.find((r) => r.post_id === a.postId && r.origin_url === a.remote?.originUrl)
 
       const passing: number[] = []
+      /** A comment from elsewhere sent twice in one batch: the second's index → the first's, whose text it updates. */
+      const resentRemote = new Map<number, number>()
+      const edits: Array<[number, { id: number; status: CommentStatus; author_actor: string | null; body: string }]> = []
       batch.forEach((a, i) => {
-        const earlier = passing.find(
-          (j) => batch[j]!.postId === a.postId && keys[j] === keys[i] && sameSender(batch[j]!.ip, batch[j]!.comment.author, a),
-        )
-        if (a.comment.parent !== null && parents.get(a.comment.parent) !== a.postId) {
+        const stored = a.remote ? knownOf(a) : undefined
+        const first = a.remote
+          ? passing.find((j) => batch[j]!.postId === a.postId && batch[j]!.remote?.originUrl === a.remote!.originUrl)
+          : undefined
+        // Never a duplicate: two people of the fediverse may well say "Merci !" within ten minutes.
+        const earlier = a.remote
+          ? undefined
+          : passing.find(
+              (j) =>
+                !batch[j]!.remote &&
+                batch[j]!.postId === a.postId &&
+                keys[j] === keys[i] &&
+                sameSender(batch[j]!.ip, batch[j]!.comment.author, a),
+            )
+        if (stored) {
+          edits.push([i, stored])
+        } else if (first !== undefined) {
+          resentRemote.set(i, first)
+        } else if (a.comment.parent !== null && parents.get(a.comment.parent) !== a.postId) {
           results[i] = { kind: 'parent-gone' }
         } else if (earlier !== undefined) {
           // The same comment twice in one batch (a double click): the second is the duplicate, and gets the
@@ -185,7 +251,22 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
           passing.push(i)
         }
       })
-      if (passing.length === 0) throw NOTHING_STORED
+      for (const [i, stored] of edits) {
+        const a = batch[i]!
+        if (stored.author_actor !== null && a.remote!.actor !== stored.author_actor) {
+          results[i] = { kind: 'not-author' }
+          continue
+        }
+        // The same text (an Update of the author's name, a webmention sent again): not an edit to show.
+        const edited = a.comment.body !== stored.body
+        const status = edited ? editedStatus(stored.status, a.status) : stored.status
+        await repo.updateRemoteComment(trx, stored.id, remoteChange(a, keys[i]!, status, edited ? createdAt[i]! : null))
+        results[i] = { kind: 'updated', id: stored.id, status }
+      }
+      if (passing.length === 0) {
+        if (edits.length === 0) throw NOTHING_STORED
+        return
+      }
 
       const rows = await repo.insertComments(
         trx,
@@ -203,6 +284,15 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
             ip: a.ip,
             body_key: keys[i]!,
             user_id: a.userId,
+            ...(a.remote
+              ? {
+                  origin: a.remote.origin,
+                  origin_url: a.remote.originUrl,
+                  origin_permalink: a.remote.permalink,
+                  author_actor: a.remote.actor,
+                  author_handle: a.remote.handle,
+                }
+              : {}),
           }
         }),
         since.reduce((a, b) => (a < b ? a : b)),
@@ -213,7 +303,7 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
       for (const [k, i] of passing.entries()) {
         const { id, sameText } = rows[k]!
         const a = batch[i]!
-        if (sameText > 0) {
+        if (sameText > 0 && !a.remote) {
           const others = (await repo.sameTextBefore(trx, a.postId, keys[i]!, since[i]!, id)).filter(
             (r) => !duplicates.has(r.id) && sameSender(r.ip, r.author_name, a),
           )
@@ -226,8 +316,18 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
         }
         results[i] = { kind: 'stored', id, createdAt: createdAt[i]!, status: a.status, held: a.held }
       }
-      if (duplicates.size === passing.length) throw NOTHING_STORED
+      if (duplicates.size === passing.length && edits.length === 0) throw NOTHING_STORED
       if (duplicates.size > 0) await repo.deleteComments(trx, [...duplicates])
+
+      // The same remote comment twice in one batch (two deliveries of it): the later text is an edit of the first.
+      for (const [i, first] of resentRemote) {
+        const k = passing.indexOf(first)
+        const a = batch[i]!
+        const status = editedStatus(batch[first]!.status, a.status)
+        const edited = a.comment.body !== batch[first]!.comment.body
+        await repo.updateRemoteComment(trx, rows[k]!.id, remoteChange(a, keys[i]!, status, edited ? createdAt[i]! : null))
+        results[i] = { kind: 'updated', id: rows[k]!.id, status }
+      }
 
       for (const [k, i] of passing.entries()) {
         const a = batch[i]!
@@ -254,6 +354,30 @@ async function storeBatch(db: Kysely<Database>, batch: readonly Accepted[]): Pro
     }
   }
   return results
+}
+
+/** What a remote comment sent again changes of the stored one: its text and what its author's profile says. */
+function remoteChange(a: Accepted, bodyKey: string, status: CommentStatus, editedAt: string | null): repo.RemoteChange {
+  return {
+    body: a.comment.body,
+    bodyKey,
+    status,
+    editedAt,
+    authorName: a.comment.author,
+    authorUrl: a.comment.url,
+    handle: a.remote!.handle,
+    permalink: a.remote!.permalink,
+  }
+}
+
+/**
+ * What a remote comment's edit leaves it: one held or kept as spam stays so (unless now spam); an approved one
+ * takes what the new text would get as a new comment (held for a hold word, too many links or `moderation: all`;
+ * spam for a ban). A refuse word refuses the edit before this: the text shown stays the one approved.
+ */
+function editedStatus(was: CommentStatus, judged: CommentStatus): CommentStatus {
+  if (judged === 'spam' || was === 'spam') return 'spam'
+  return was === 'pending' ? 'pending' : judged
 }
 
 /** Whether a comment sent from `ip` by `name` comes from the same address or name as `a`: with the same text, a duplicate. */
