@@ -152,8 +152,6 @@ const envSchema = z.object({
     .max(1024 * 1024 * 1024, { error: 'must be at most 1 GB' })
     .default(20 * 1024 * 1024),
   // ---- the open web ----
-  /** Let the blog fetch from http and private/loopback addresses (tests on loopback, intranets); off: https to public addresses only. */
-  OUTBOUND_ALLOW_PRIVATE: boolish.default(false),
   // ---- themes ----
   /** A theme's folder (theme.json, views/, static/; docs/themes.md); unset: Carnet's own look. */
   THEME_DIR: z.string().min(1).optional(),
@@ -203,9 +201,6 @@ export interface Config {
   // ---- media ----
   mediaDir: string
   mediaMaxBytes: number
-  // ---- the open web ----
-  /** Requests to other sites may go over http and to private, loopback and link-local addresses. */
-  outboundAllowPrivate: boolean
   // ---- themes ----
   /** Absolute path of the theme's folder, or null for Carnet's own look. */
   themeDir: string | null
@@ -275,7 +270,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.MEDIA_DIR ?? (/^postgres(ql)?:\/\//.test(e.DATABASE_URL) ? join('data', 'media') : join(dirname(e.DATABASE_URL), 'media')),
     ),
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
-    outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE,
     themeDir: e.THEME_DIR ? resolve(e.THEME_DIR) : null,
     outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE,
     jobsPollMs: e.JOBS_POLL_MS,

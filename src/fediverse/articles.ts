@@ -6,7 +6,7 @@ import { Article, Create, Hashtag, Image, PUBLIC_COLLECTION } from '@fedify/voca
 import type { Context } from '@fedify/fedify'
 import type { FastifyInstance } from 'fastify'
 import { Temporal } from '@js-temporal/polyfill'
-import { absoluteHtml, absoluteUrl } from '../feeds/absolute-urls.ts'
+import { absoluteHtml, absoluteUrl } from '../lib/absolute-urls.ts'
 import { listedToReaders } from '../content/visibility.ts'
 import { nowIso } from '../lib/time.ts'
 import { categoryPath, postPath, searchPath } from '../lib/urls.ts'

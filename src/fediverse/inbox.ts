@@ -3,29 +3,37 @@
 // one never reaches these listeners) and that its actor owns the key; what is checked here is what a signature
 // cannot say — that a Note belongs to the actor who sends it, that an edit or a deletion comes from the
 // comment's own author, that the actor or their instance is not banned.
-import type { InboxContext, InboxListenerSetters } from '@fedify/fedify'
+import type { InboxContext } from '@fedify/fedify'
 import { Announce, Create, Delete, Like, Note, Update, type Activity, type Actor, type Undo } from '@fedify/vocab'
 import type { FastifyInstance } from 'fastify'
-import { isBannedRemote, receiveRemoteComment, recordReaction, removeReaction, removeRemoteComment } from '../comments/remote.ts'
+import { isBannedRemote } from '../comments/bans.ts'
+import { receiveRemoteComment, recordReaction, removeReaction, removeRemoteComment } from '../comments/remote.ts'
+import type { FediverseInbox } from './federation.ts'
 import { audienceOf, handleOf, noteToComment, replyTarget } from './replies.ts'
 
 type Ctx = InboxContext<FastifyInstance>
 
-/** Adds the conversation's listeners to the blog's inbox (src/fediverse/federation.ts calls it once). */
-export function registerConversation(inbox: InboxListenerSetters<FastifyInstance>): void {
-  inbox
+/** Adds the conversation's listeners to the blog's inbox (app.fediverseInbox, src/fediverse/federation.ts). */
+export function registerConversation(inbox: FediverseInbox): void {
+  inbox.listeners
     .on(Create, (ctx, create) => noteReceived(ctx, create))
     .on(Update, (ctx, update) => noteReceived(ctx, update))
     .on(Delete, (ctx, del) => noteDeleted(ctx, del))
     .on(Like, (ctx, like) => reaction(ctx, like, 'like'))
     .on(Announce, (ctx, announce) => reaction(ctx, announce, 'boost'))
+  inbox.onUndo(async (ctx, undo) => void (await undoReaction(ctx, undo)))
+}
+
+/** What Fedify needs to fetch a remote object in a listener, errors turned into null. */
+function loaders(ctx: Ctx) {
+  return { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader, suppressError: true }
 }
 
 /** Refused before anything is fetched or stored: a banned actor, or any actor of a banned instance. */
 async function banned(ctx: Ctx, activity: Activity): Promise<boolean> {
   const actorId = activity.actorId
   if (!actorId) return true
-  if (!(await isBannedRemote(ctx.data.db, actorId.href))) return false
+  if (!(await isBannedRemote(ctx.data.db, { actor: actorId.href }))) return false
   ctx.data.log.info({ actor: actorId.href, activity: activity.id?.href }, 'fediverse: activity from a banned actor or instance refused')
   return true
 }
@@ -35,7 +43,7 @@ async function noteReceived(ctx: Ctx, activity: Create | Update): Promise<void> 
   const app = ctx.data
   if (await banned(ctx, activity)) return
   const actorId = activity.actorId!
-  const note = await activity.getObject({ ...ctx, suppressError: true })
+  const note = await activity.getObject(loaders(ctx))
   if (!(note instanceof Note) || !note.id) return
   // A Note is its author's: on their server, attributed to them. Anything else is someone speaking for another.
   if (note.id.origin !== actorId.origin || (note.attributionId && note.attributionId.href !== actorId.href)) {
@@ -46,7 +54,7 @@ async function noteReceived(ctx: Ctx, activity: Create | Update): Promise<void> 
   if (!inReplyTo) return
   const target = await replyTarget(app, inReplyTo)
   if (!target) return
-  const actor = await activity.getActor({ ...ctx, suppressError: true })
+  const actor = await activity.getActor(loaders(ctx))
   if (!actor?.id || actor.id.href !== actorId.href) return
   const audience = audienceOf(note, actor.followersId)
   if (audience === 'followers' || audience === 'direct') {
@@ -82,7 +90,7 @@ async function reaction(ctx: Ctx, activity: Like | Announce, kind: 'like' | 'boo
   const target = await replyTarget(app, activity.objectId)
   // A post only: a like of a comment is the comment's, and comments have no counts.
   if (!target || target.parentId !== null) return
-  const actor: Actor | null = await activity.getActor({ ...ctx, suppressError: true })
+  const actor: Actor | null = await activity.getActor(loaders(ctx))
   if (!actor?.id || actor.id.href !== activity.actorId!.href) return
   await recordReaction(app, {
     postId: target.postId,
@@ -99,7 +107,7 @@ async function reaction(ctx: Ctx, activity: Like | Announce, kind: 'like' | 'boo
 
 /**
  * An Undo of a Like or an Announce: its count goes back. Called by the inbox's one Undo listener
- * (src/fediverse/federation.ts, which also undoes Follows); true when the Undo was one of these.
+ * (src/fediverse/federation.ts, which undoes Follows itself); true when the Undo was one of these.
  */
 export async function undoReaction(ctx: Ctx, undo: Undo): Promise<boolean> {
   const app = ctx.data

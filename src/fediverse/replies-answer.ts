@@ -6,7 +6,8 @@
 // The sending is a job (src/jobs/): queued in the transaction that stores the answer, so that an answer is sent
 // once whatever instance runs it, after a restart too, and retried while the other server is away. The job sends
 // at once (Fedify's `immediate`): a failure is the job's, retried by it.
-import { Create, Delete, Mention, Note, PUBLIC_COLLECTION, Tombstone, Update } from '@fedify/vocab'
+import { Create, Delete, Mention, Note, PUBLIC_COLLECTION, Tombstone, Update, isActor, type Recipient } from '@fedify/vocab'
+import type { Context } from '@fedify/fedify'
 import type { FastifyInstance } from 'fastify'
 import type { Kysely, Transaction } from 'kysely'
 import { Temporal } from '@js-temporal/polyfill'
@@ -16,6 +17,10 @@ import { escapeHtml } from '../lib/html.ts'
 import { commentPath } from '../lib/urls.ts'
 import { enqueueJob, PermanentJobError } from '../jobs/jobs.ts'
 import { BLOG_ACTOR, activityId } from './federation.ts'
+
+/** Fedify's instants (typed as the coming global Temporal; Node 24 has only its polyfill, which Fedify uses). */
+type Instant = NonNullable<ConstructorParameters<typeof Note>[0]['published']>
+const instant = (t: Temporal.Instant) => t as unknown as Instant
 
 export const ANSWER_JOB = 'fediverse.answer'
 
@@ -73,8 +78,7 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
 
   if (payload.action === 'delete') {
     if (!payload.to) throw new PermanentJobError('a deletion without its recipient')
-    const recipient = await ctx.lookupObject(payload.to.actor)
-    if (!recipient || !('inboxId' in recipient) || !recipient.inboxId) throw new Error(`actor ${payload.to.actor} not found`)
+    const recipient = await recipientOf(ctx, payload.to.actor)
     const del = new Delete({
       id: activityId(ctx),
       actor: blog,
@@ -82,7 +86,7 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
       tos: [new URL(payload.to.actor)],
       ccs: [PUBLIC_COLLECTION, ctx.getFollowersUri(BLOG_ACTOR)],
     })
-    await ctx.sendActivity({ identifier: BLOG_ACTOR }, { id: recipient.id, inboxId: recipient.inboxId }, del, { immediate: true })
+    await ctx.sendActivity({ identifier: BLOG_ACTOR }, recipient, del, { immediate: true })
     return
   }
 
@@ -95,17 +99,14 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
   if (!answer || answer.status !== 'approved') return
   const parent = await fediverseParent(app.db, answer)
   if (!parent) return
-  const recipient = await ctx.lookupObject(parent.author_actor!)
-  // Not found now (their server away): the job tries again later.
-  if (!recipient || !('inboxId' in recipient) || !recipient.inboxId || !recipient.id) throw new Error(`actor ${parent.author_actor} not found`)
-
+  const recipient = await recipientOf(ctx, parent.author_actor!)
   const handle = parent.author_handle ?? `@${recipient.id.host}`
-  const mentionHref = recipient.url instanceof URL ? recipient.url.href : (recipient.id.href)
+  const mentionHref = recipient.url ?? recipient.id.href
   // The mention first, as every server writes a reply: their server shows it as a link to them.
   const content =
     `<p><span class="h-card"><a href="${escapeHtml(mentionHref)}" class="u-url mention">${escapeHtml(handle)}</a></span></p>` +
     renderCommentBody(answer.body)
-  const published = Temporal.Instant.from(answer.created_at)
+  const published = instant(Temporal.Instant.from(answer.created_at))
   const note = new Note({
     id: noteId,
     attribution: blog,
@@ -113,7 +114,7 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
     content,
     mediaType: 'text/html',
     published,
-    updated: payload.action === 'update' ? Temporal.Now.instant() : null,
+    updated: payload.action === 'update' ? instant(Temporal.Now.instant()) : null,
     url: noteId,
     tos: [recipient.id],
     ccs: [PUBLIC_COLLECTION, ctx.getFollowersUri(BLOG_ACTOR)],
@@ -128,6 +129,17 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
     tos: [recipient.id],
     ccs: [PUBLIC_COLLECTION, ctx.getFollowersUri(BLOG_ACTOR)],
   })
-  await ctx.sendActivity({ identifier: BLOG_ACTOR }, { id: recipient.id, inboxId: recipient.inboxId }, activity, { immediate: true })
+  await ctx.sendActivity({ identifier: BLOG_ACTOR }, recipient, activity, { immediate: true })
   app.log.info({ comment: answer.id, to: recipient.id.href, action: payload.action }, 'fediverse: an answer sent')
+}
+
+/** The answered person's actor, fetched now (their inbox may have moved); not found: the job tries again later. */
+async function recipientOf(
+  ctx: Context<FastifyInstance>,
+  actorId: string,
+): Promise<Recipient & { id: URL; url: string | null }> {
+  const actor = await ctx.lookupObject(actorId)
+  if (!isActor(actor) || !actor.inboxId || !actor.id) throw new Error(`actor ${actorId} not found`)
+  const url = actor.url instanceof URL ? actor.url.href : (actor.url?.href?.href ?? null)
+  return { id: actor.id, inboxId: actor.inboxId, endpoints: null, url }
 }

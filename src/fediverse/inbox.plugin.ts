@@ -1,0 +1,32 @@
+// The conversation with the fediverse (issue 31), on top of the federation (fediverse.plugin.ts): replies,
+// edits, deletions, likes and boosts received (inbox.ts), and the admin's answers sent back (replies-answer.ts).
+// Features that store an admin's comment call app.fediverseAnswer in their transaction; they need not know
+// more of the fediverse than that name.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../db/schema.ts'
+import { registerConversation } from './inbox.ts'
+import { answerStored, registerAnswers } from './replies-answer.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * A comment was stored (or edited, or is about to be deleted) in `trx`: when it is an admin's answer to a
+     * comment from the fediverse, its sending is queued in the same transaction. Anything else: nothing.
+     */
+    fediverseAnswer(
+      trx: Kysely<Database> | Transaction<Database>,
+      comment: { id: number; parent_id: number | null; user_id: number | null },
+      action?: 'create' | 'update' | 'delete',
+    ): Promise<void>
+  }
+}
+
+async function conversationPlugin(app: FastifyInstance) {
+  registerConversation(app.fediverseInbox)
+  registerAnswers(app)
+  app.decorate('fediverseAnswer', answerStored)
+}
+
+export default fp(conversationPlugin, { name: 'fediverse-conversation', dependencies: ['fediverse', 'jobs'] })
