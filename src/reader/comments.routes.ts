@@ -285,7 +285,7 @@ async function commentsRoutes(app: FastifyInstance) {
           afterStore: async (trx, stored) => {
             await app.mail.commentStored(trx, stored, { id: row.id, title: row.title }, choice)
             // An admin's answer to a comment from the fediverse goes back there (src/fediverse/); nobody else's.
-            await app.fediverseAnswer(trx, stored)
+            await app.fediverseAnswer(trx, { id: stored.id, parent_id: stored.parent_id, user_id: userId })
           },
         })
       } catch (err) {
