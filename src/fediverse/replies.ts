@@ -101,10 +101,10 @@ async function selfMentions(app: FastifyInstance, note: Note): Promise<string[]>
     if (!(tag instanceof Mention) || tag.href?.origin !== site.origin) continue
     const name = tag.name?.toString()
     if (!name) continue
-    names.push(name)
-    // "@blog@example.org" is often shown "@blog" (Mastodon, for an account it knows only one of).
-    const local = /^(@[^@]+)@/.exec(name)?.[1]
-    if (local) names.push(local)
+    // "@blog@example.org" is often shown "@blog" (Mastodon, for an account it knows only one of); Misskey's tag
+    // may say "@blog" where its text says "@blog@example.org".
+    const local = /^(@[^@]+)@/.exec(name)?.[1] ?? name
+    names.push(name, local, `${local}@${site.host}`, `${local}@${site.hostname}`)
   }
   return names
 }
