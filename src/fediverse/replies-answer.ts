@@ -78,6 +78,9 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
 
   if (payload.action === 'delete') {
     if (!payload.to) throw new PermanentJobError('a deletion without its recipient')
+    // Queued before the deletion: sent only if it happened.
+    const still = await app.db.selectFrom('comments').select('id').where('id', '=', payload.commentId).executeTakeFirst()
+    if (still) return
     const recipient = await recipientOf(ctx, payload.to.actor)
     const del = new Delete({
       id: activityId(ctx),

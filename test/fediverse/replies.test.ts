@@ -3,7 +3,7 @@
 // waits for moderation (first-time rule), is approved, shows under the post; the admin's answer reaches her
 // server as a Note in reply to hers; a visitor's words stay on the blog; a closed thread, a banned instance and a
 // forged signature change nothing; and a restart loses neither the reply nor the answer's delivery.
-import { Article, Create, Mention, PUBLIC_COLLECTION, type Actor } from '@fedify/vocab'
+import { Article, Create, Delete, Mention, PUBLIC_COLLECTION, type Actor } from '@fedify/vocab'
 import { afterEach, describe, expect, it } from 'vitest'
 import { insertBan } from '../../src/comments/bans.ts'
 import { ANSWER_JOB } from '../../src/fediverse/replies-answer.ts'
@@ -205,6 +205,26 @@ describe('replies from the fediverse and the answers that go back', () => {
     }, { wrongKey: true })
     expect(forged.status).toBe(401)
     expect((await commentRows(blog, post.id)).map((c) => c.body)).toEqual(['Premier passage.'])
+  })
+
+  it('an answer the admin deletes is deleted on alice’s server too', async () => {
+    const { blog, peer, blogActor, admin, post, postUrl } = await conversation()
+    await blog.app.settings.update({ moderation: 'none' })
+    const note = await reply(peer, blogActor, postUrl, 'Une remarque.', blog)
+    await expect.poll(() => commentRows(blog, post.id)).toHaveLength(1)
+    const [first] = await commentRows(blog, post.id)
+    await admin.get(`/admin/comments/${first!.id}/answer`)
+    await admin.post(`/admin/comments/${first!.id}/answer`, { body: 'Une réponse regrettée.', status: 'approved' })
+    await blog.app.jobs.runDue()
+    await peer.waitFor((r) => answersTo(peer, note.id!.href).includes(r))
+    const answer = (await commentRows(blog, post.id))[1]!
+
+    await admin.get('/admin/comments?status=approved')
+    expect((await admin.post('/admin/comments', { row: `delete:${answer.id}`, status: 'approved' })).statusCode).toBe(303)
+    expect(await commentRows(blog, post.id)).toHaveLength(1)
+    await blog.app.jobs.runDue()
+    const deleted = await peer.waitFor((r) => r.activity instanceof Delete)
+    expect((deleted.activity as Delete).objectId?.href).toBe(`${blog.origin}/comment/${answer.id}`)
   })
 
   it('a restart keeps the reply, and delivers an answer queued before it', async () => {
