@@ -101,8 +101,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       const doomed = await app.db.selectFrom('comments').select(['id', 'parent_id', 'user_id']).where('id', 'in', form.ids).execute()
       for (const comment of doomed) await app.fediverseAnswer(app.db, comment, 'delete')
       changed = await deleteComments(app.db, form.ids)
-    }
-    else {
+    } else {
       // Approving is what lets a comment's mails go: they are queued in the same transaction (src/mail/).
       changed = await app.db.transaction().execute(async (trx) => {
         const newlyApproved =

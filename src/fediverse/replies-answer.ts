@@ -38,7 +38,10 @@ export function answerNoteId(app: FastifyInstance, commentId: number): URL {
 }
 
 /** The comment an admin's comment answers, when it came from the fediverse: whom to send it to. */
-async function fediverseParent(db: Kysely<Database> | Transaction<Database>, comment: { parent_id: number | null; user_id: number | null }) {
+async function fediverseParent(
+  db: Kysely<Database> | Transaction<Database>,
+  comment: { parent_id: number | null; user_id: number | null },
+) {
   if (comment.user_id === null || comment.parent_id === null) return null
   const parent = await db
     .selectFrom('comments')
@@ -137,10 +140,7 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
 }
 
 /** The answered person's actor, fetched now (their inbox may have moved); not found: the job tries again later. */
-async function recipientOf(
-  ctx: Context<FastifyInstance>,
-  actorId: string,
-): Promise<Recipient & { id: URL; url: string | null }> {
+async function recipientOf(ctx: Context<FastifyInstance>, actorId: string): Promise<Recipient & { id: URL; url: string | null }> {
   const actor = await ctx.lookupObject(actorId)
   if (!isActor(actor) || !actor.inboxId || !actor.id) throw new Error(`actor ${actorId} not found`)
   const url = actor.url instanceof URL ? actor.url.href : (actor.url?.href?.href ?? null)

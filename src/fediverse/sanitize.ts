@@ -31,7 +31,10 @@ export function remoteHtmlToText(html: string, options: { selfMentions?: readonl
   let text = htmlToText(unlinked)
   const names = (options.selfMentions ?? []).filter((n) => n.startsWith('@'))
   if (names.length) {
-    const alternatives = [...names].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')
+    const alternatives = [...names]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join('|')
     text = text.replace(new RegExp(`^(?:(?:${alternatives})(?![\\w@.-])[\\s,:]*)+`, 'iu'), '')
   }
   const summary = options.summary ? htmlToText(options.summary).trim() : ''

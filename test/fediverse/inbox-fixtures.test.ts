@@ -186,7 +186,13 @@ describe('payloads real servers send, through the inbox', () => {
     const mallory = await startFediPeer({ host: '127.0.0.4', name: 'mallory' })
     try {
       const noteId = `${peer.actorId.href}/statuses/107224289116410645`
-      const del = { '@context': 'https://www.w3.org/ns/activitystreams', id: mallory.newId('delete').href, type: 'Delete', actor: mallory.actorId.href, object: noteId }
+      const del = {
+        '@context': 'https://www.w3.org/ns/activitystreams',
+        id: mallory.newId('delete').href,
+        type: 'Delete',
+        actor: mallory.actorId.href,
+        object: noteId,
+      }
       expect((await mallory.post(`${blog.origin}/fediverse/inbox`, del)).status).toBe(202)
       const edit = { ...madrid(), type: 'Update', id: mallory.newId('update').href, actor: mallory.actorId.href }
       expect((await mallory.post(`${blog.origin}/fediverse/inbox`, edit)).status).toBe(202)
@@ -221,7 +227,9 @@ describe('payloads real servers send, through the inbox', () => {
     expect(shown).toContain('1 partage')
 
     // Mastodon's Undo names its Like by id: here the Like above (the captured pair had two different likes).
-    await deliver(rewrite(fixture('mastodon/undo-like.json'), [['likes/212341', 'likes/212340'], ['https://ds9.lemmy.ml/post/147', postUrl], ...actor]))
+    await deliver(
+      rewrite(fixture('mastodon/undo-like.json'), [['likes/212341', 'likes/212340'], ['https://ds9.lemmy.ml/post/147', postUrl], ...actor]),
+    )
     // This 2018 Undo names its contexts with http:// (an old Mastodon's): the blog, offline here, reads them
     // as the https:// ones Fedify has preloaded (fetched from w3.org in production).
     await deliver(

@@ -42,7 +42,9 @@ describe('replies from the fediverse and the answers that go back', () => {
     const blogActor = (await peer.lookupHandle(blog.handle))!
     expect(blogActor.id?.href).toBe(`${blog.origin}/fediverse/users/blog`)
     await peer.follow(blogActor)
-    await expect.poll(() => blog.app.db.selectFrom('fedi_followers').select('actor_id').execute()).toEqual([{ actor_id: peer.actorId.href }])
+    await expect
+      .poll(() => blog.app.db.selectFrom('fedi_followers').select('actor_id').execute())
+      .toEqual([{ actor_id: peer.actorId.href }])
     const post = await openPost(blog, { title: 'Des nouvelles du jardin' })
     const postUrl = `${blog.origin}${post.url}`
     // The post is an Article on the fediverse, at its own address.
@@ -69,7 +71,10 @@ describe('replies from the fediverse and the answers that go back', () => {
       ccs: [new URL(`${peer.actorId.href}/followers`), blogActor.id!],
       url: new URL(`/@alice/${replies}`, peer.origin),
     })
-    await peer.send(blogActor, new Create({ id: peer.newId('create'), actor: peer.actorId, object: note, tos: [PUBLIC_COLLECTION], ccs: [blogActor.id!] }))
+    await peer.send(
+      blogActor,
+      new Create({ id: peer.newId('create'), actor: peer.actorId, object: note, tos: [PUBLIC_COLLECTION], ccs: [blogActor.id!] }),
+    )
     return note
   }
 
@@ -110,13 +115,21 @@ describe('replies from the fediverse and the answers that go back', () => {
 
     // The admin answers from the conversation view: the answer is a comment here and a Note there.
     await admin.get(`/admin/comments/${held!.id}/answer`)
-    const answered = await admin.post(`/admin/comments/${held!.id}/answer`, { body: 'Merci Alice, à bientôt au jardin.', status: 'approved' })
+    const answered = await admin.post(`/admin/comments/${held!.id}/answer`, {
+      body: 'Merci Alice, à bientôt au jardin.',
+      status: 'approved',
+    })
     expect(answered.statusCode).toBe(303)
     const answer = (await commentRows(blog, post.id)).find((c) => c.parent_id === held!.id)!
     expect(answer.user_id).not.toBeNull()
     expect(await blog.app.jobs.runDue()).toBeGreaterThan(0)
     const received = await peer.waitFor((r) => answersTo(peer, note.id!.href).includes(r))
-    const sent = received.json.object as { id: string; content: string; tag: Array<{ type: string; href: string }> | { type: string; href: string }; to: unknown }
+    const sent = received.json.object as {
+      id: string
+      content: string
+      tag: Array<{ type: string; href: string }> | { type: string; href: string }
+      to: unknown
+    }
     expect(sent.id).toBe(`${blog.origin}/comment/${answer.id}`)
     expect(sent.content).toContain(`@alice@${new URL(peer.origin).host}`)
     expect(sent.content.indexOf('@alice')).toBeLessThan(sent.content.indexOf('Merci Alice, à bientôt au jardin.'))
@@ -195,14 +208,25 @@ describe('replies from the fediverse and the answers that go back', () => {
     await reply(peer, blogActor, postUrl, 'Banni ?', blog)
     await expect.poll(() => records.filter((r) => r.msg.includes('banned actor or instance'))).toHaveLength(1)
 
-    const forged = await peer.post(`${blog.origin}/fediverse/inbox`, {
-      '@context': 'https://www.w3.org/ns/activitystreams',
-      id: peer.newId('create').href,
-      type: 'Create',
-      actor: peer.actorId.href,
-      to: [PUBLIC_COLLECTION.href],
-      object: { id: peer.newId('note').href, type: 'Note', attributedTo: peer.actorId.href, inReplyTo: postUrl, content: 'Faux', to: [PUBLIC_COLLECTION.href] },
-    }, { wrongKey: true })
+    const forged = await peer.post(
+      `${blog.origin}/fediverse/inbox`,
+      {
+        '@context': 'https://www.w3.org/ns/activitystreams',
+        id: peer.newId('create').href,
+        type: 'Create',
+        actor: peer.actorId.href,
+        to: [PUBLIC_COLLECTION.href],
+        object: {
+          id: peer.newId('note').href,
+          type: 'Note',
+          attributedTo: peer.actorId.href,
+          inReplyTo: postUrl,
+          content: 'Faux',
+          to: [PUBLIC_COLLECTION.href],
+        },
+      },
+      { wrongKey: true },
+    )
     expect(forged.status).toBe(401)
     expect((await commentRows(blog, post.id)).map((c) => c.body)).toEqual(['Premier passage.'])
   })
@@ -234,7 +258,9 @@ describe('replies from the fediverse and the answers that go back', () => {
     await expect.poll(() => commentRows(blog, post.id)).toHaveLength(1)
     const [first] = await commentRows(blog, post.id)
     await admin.get(`/admin/comments/${first!.id}/answer`)
-    expect((await admin.post(`/admin/comments/${first!.id}/answer`, { body: 'Réponse envoyée après.', status: 'approved' })).statusCode).toBe(303)
+    expect(
+      (await admin.post(`/admin/comments/${first!.id}/answer`, { body: 'Réponse envoyée après.', status: 'approved' })).statusCode,
+    ).toBe(303)
 
     // Stopped before the job ran; the same blog (database, address) starts again.
     const { dir, port } = blog
