@@ -7,7 +7,7 @@ import fp from 'fastify-plugin'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { registerConversation } from './inbox.ts'
-import { answerStored, registerAnswers } from './replies-answer.ts'
+import { answerStored, registerAnswers, serveAnswers } from './replies-answer.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +26,7 @@ declare module 'fastify' {
 async function conversationPlugin(app: FastifyInstance) {
   registerConversation(app.fediverseInbox)
   registerAnswers(app)
+  serveAnswers(app)
   app.decorate('fediverseAnswer', answerStored)
 }
 

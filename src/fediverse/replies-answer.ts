@@ -74,6 +74,42 @@ export function registerAnswers(app: FastifyInstance): void {
   app.jobs.handle(ANSWER_JOB, async (payload) => deliverAnswer(app, payload as AnswerPayload))
 }
 
+/** `/comment/<id>` (src/lib/urls.ts commentPath). */
+const ANSWER_PATH = /^\/comment\/(\d{1,15})$/
+/** What an ActivityPub client asks for (as src/fediverse/fediverse.plugin.ts reads it). */
+const WANTS_ACTIVITY_JSON = /application\/(?:activity\+json|ld\+json)/i
+
+/**
+ * An answer's Note at its address, for the servers that fetch it (to check it, or to build the thread when
+ * someone replies to it). A browser at the same address still gets the comment on its post's page; any other
+ * comment is not a Note (404).
+ */
+export function serveAnswers(app: FastifyInstance): void {
+  app.federation.setObjectDispatcher(Note, '/comment/{id}', async (ctx, values) => {
+    const id = Number(values.id)
+    return Number.isSafeInteger(id) ? ((await answerNote(ctx.data, ctx, id))?.note ?? null) : null
+  })
+  const origin = new URL(app.config.siteUrl).origin
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return
+    const path = request.url.split('?')[0]!
+    if (!ANSWER_PATH.test(path)) return
+    reply.header('vary', 'Accept')
+    const accept = request.headers.accept ?? ''
+    if (!WANTS_ACTIVITY_JSON.test(accept)) return
+    const response = await app.federation.fetch(new Request(`${origin}${path}`, { method: request.method, headers: { accept } }), {
+      contextData: app,
+      onNotFound: () => new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } }),
+      onNotAcceptable: () => new Response('Not acceptable', { status: 406, headers: { 'content-type': 'text/plain' } }),
+    })
+    reply.code(response.status)
+    response.headers.forEach((value, name) => {
+      if (name !== 'content-length') reply.header(name, value)
+    })
+    return reply.send(Buffer.from(await response.arrayBuffer()))
+  })
+}
+
 async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Promise<void> {
   const ctx = app.federation.createContext(new URL(app.config.siteUrl), app)
   const blog = ctx.getActorUri(BLOG_ACTOR)
@@ -96,36 +132,11 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
     return
   }
 
-  const answer = await app.db
-    .selectFrom('comments')
-    .select(['id', 'parent_id', 'user_id', 'body', 'status', 'created_at', 'post_id'])
-    .where('id', '=', payload.commentId)
-    .executeTakeFirst()
+  const answer = await answerNote(app, ctx, payload.commentId, payload.action === 'update')
   // Deleted or hidden since: nothing to say (a deletion has its own job).
-  if (!answer || answer.status !== 'approved') return
-  const parent = await fediverseParent(app.db, answer)
-  if (!parent) return
-  const recipient = await recipientOf(ctx, parent.author_actor!)
-  const handle = parent.author_handle ?? `@${recipient.id.host}`
-  const mentionHref = recipient.url ?? recipient.id.href
-  // The mention first, as every server writes a reply: their server shows it as a link to them.
-  const content =
-    `<p><span class="h-card"><a href="${escapeHtml(mentionHref)}" class="u-url mention">${escapeHtml(handle)}</a></span></p>` +
-    renderCommentBody(answer.body)
-  const published = instant(Temporal.Instant.from(answer.created_at))
-  const note = new Note({
-    id: noteId,
-    attribution: blog,
-    replyTarget: new URL(parent.origin_url!),
-    content,
-    mediaType: 'text/html',
-    published,
-    updated: payload.action === 'update' ? instant(Temporal.Now.instant()) : null,
-    url: noteId,
-    tos: [recipient.id],
-    ccs: [PUBLIC_COLLECTION, ctx.getFollowersUri(BLOG_ACTOR)],
-    tags: [new Mention({ href: recipient.id, name: handle })],
-  })
+  if (!answer) return
+  const { note, published, recipientId } = answer
+  const recipient = await recipientOf(ctx, recipientId)
   const Activity = payload.action === 'update' ? Update : Create
   const activity = new Activity({
     id: payload.action === 'update' ? activityId(ctx) : new URL(`${noteId.href}#create`),
@@ -136,13 +147,50 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
     ccs: [PUBLIC_COLLECTION, ctx.getFollowersUri(BLOG_ACTOR)],
   })
   await ctx.sendActivity({ identifier: BLOG_ACTOR }, recipient, activity, { immediate: true })
-  app.log.info({ comment: answer.id, to: recipient.id.href, action: payload.action }, 'fediverse: an answer sent')
+  app.log.info({ comment: payload.commentId, to: recipient.id.href, action: payload.action }, 'fediverse: an answer sent')
+}
+
+/**
+ * An admin's answer to a fediverse comment as its Note (sent, and served at its address to whoever asks for it:
+ * a server building the thread), or null for any other comment — those are never federated.
+ */
+export async function answerNote(app: FastifyInstance, ctx: Context<FastifyInstance>, commentId: number, edited = false) {
+  const answer = await app.db
+    .selectFrom('comments')
+    .select(['id', 'parent_id', 'user_id', 'body', 'status', 'created_at'])
+    .where('id', '=', commentId)
+    .executeTakeFirst()
+  if (!answer || answer.status !== 'approved') return null
+  const parent = await fediverseParent(app.db, answer)
+  if (!parent) return null
+  const blog = ctx.getActorUri(BLOG_ACTOR)
+  const noteId = answerNoteId(app, commentId)
+  const recipientId = new URL(parent.author_actor!)
+  const handle = parent.author_handle ?? `@${recipientId.host}`
+  // The mention first, as every server writes a reply: their server shows it as a link to them.
+  const content =
+    `<p><span class="h-card"><a href="${escapeHtml(recipientId.href)}" class="u-url mention">${escapeHtml(handle)}</a></span></p>` +
+    renderCommentBody(answer.body)
+  const published = instant(Temporal.Instant.from(answer.created_at))
+  const note = new Note({
+    id: noteId,
+    attribution: blog,
+    replyTarget: new URL(parent.origin_url!),
+    content,
+    mediaType: 'text/html',
+    published,
+    updated: edited ? instant(Temporal.Now.instant()) : null,
+    url: noteId,
+    tos: [recipientId],
+    ccs: [PUBLIC_COLLECTION, ctx.getFollowersUri(BLOG_ACTOR)],
+    tags: [new Mention({ href: recipientId, name: handle })],
+  })
+  return { note, published, recipientId: recipientId.href }
 }
 
 /** The answered person's actor, fetched now (their inbox may have moved); not found: the job tries again later. */
-async function recipientOf(ctx: Context<FastifyInstance>, actorId: string): Promise<Recipient & { id: URL; url: string | null }> {
+async function recipientOf(ctx: Context<FastifyInstance>, actorId: string): Promise<Recipient & { id: URL }> {
   const actor = await ctx.lookupObject(actorId)
   if (!isActor(actor) || !actor.inboxId || !actor.id) throw new Error(`actor ${actorId} not found`)
-  const url = actor.url instanceof URL ? actor.url.href : (actor.url?.href?.href ?? null)
-  return { id: actor.id, inboxId: actor.inboxId, endpoints: null, url }
+  return { id: actor.id, inboxId: actor.inboxId, endpoints: null }
 }

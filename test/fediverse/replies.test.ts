@@ -3,7 +3,7 @@
 // waits for moderation (first-time rule), is approved, shows under the post; the admin's answer reaches her
 // server as a Note in reply to hers; a visitor's words stay on the blog; a closed thread, a banned instance and a
 // forged signature change nothing; and a restart loses neither the reply nor the answer's delivery.
-import { Article, Create, Delete, Mention, PUBLIC_COLLECTION, type Actor } from '@fedify/vocab'
+import { Article, Create, Delete, Mention, Note, PUBLIC_COLLECTION, type Actor } from '@fedify/vocab'
 import { afterEach, describe, expect, it } from 'vitest'
 import { insertBan } from '../../src/comments/bans.ts'
 import { ANSWER_JOB } from '../../src/fediverse/replies-answer.ts'
@@ -136,6 +136,11 @@ describe('replies from the fediverse and the answers that go back', () => {
     expect([sent.tag].flat()).toContainEqual(expect.objectContaining({ type: 'Mention', href: peer.actorId.href }))
     expect([sent.to].flat()).toContain(peer.actorId.href)
     expect((received.activity as Create).actorId?.href).toBe(`${blog.origin}/fediverse/users/blog`)
+    // Its address gives the Note to a server that asks for it, and the comment's page to a browser.
+    const fetched = await peer.lookup(sent.id)
+    expect(fetched).toBeInstanceOf(Note)
+    expect((fetched as Note).replyTargetId?.href).toBe(note.id!.href)
+    expect((await blog.app.inject({ method: 'GET', url: `/comment/${answer.id}` })).statusCode).toBe(302)
 
     // A visitor answers alice's comment from the public form: the comment is kept here, nothing is sent.
     const before = peer.received.length
@@ -153,6 +158,10 @@ describe('replies from the fediverse and the answers that go back', () => {
     expect(jobs).toHaveLength(1)
     await new Promise((r) => setTimeout(r, 300))
     expect(peer.received.length).toBe(before)
+    // Nor is it a Note at its address, nor is alice's comment (it is hers).
+    const bob = (await commentRows(blog, post.id)).find((c) => c.author_name === 'Bob')!
+    expect(await peer.lookup(`${blog.origin}/comment/${bob.id}`)).toBeNull()
+    expect(await peer.lookup(`${blog.origin}/comment/${held!.id}`)).toBeNull()
   })
 
   it('an admin answering from the public form, signed in, answers alice there too; her reply to the answer is threaded under it', async () => {
