@@ -151,7 +151,6 @@ const envSchema = z.object({
     .min(1024, { error: 'must be at least 1024 bytes' })
     .max(1024 * 1024 * 1024, { error: 'must be at most 1 GB' })
     .default(20 * 1024 * 1024),
-  // ---- the open web ----
   // ---- themes ----
   /** A theme's folder (theme.json, views/, static/; docs/themes.md); unset: Carnet's own look. */
   THEME_DIR: z.string().min(1).optional(),

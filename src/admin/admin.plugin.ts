@@ -36,6 +36,7 @@ import sidebarRoutes from './sidebar.admin.ts'
 import appearanceRoutes from './appearance.admin.ts'
 import transferRoutes from './transfer.admin.ts'
 import jobsAdminRoutes from './jobs.admin.ts'
+import fediverseAdminRoutes from './fediverse.admin.ts'
 import mailAdminRoutes from './mail.admin.ts'
 import { findUserById } from './users.ts'
 
@@ -233,6 +234,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(mediaRoutes)
   await app.register(mailAdminRoutes)
   await app.register(jobsAdminRoutes)
+  await app.register(fediverseAdminRoutes)
   await app.register(usersRoutes)
 }
 

@@ -7,7 +7,7 @@ import type { Messages } from '../i18n/index.ts'
 import { slugify } from '../lib/slug.ts'
 import { positionParam } from './keyset.ts'
 import { zonedTimeToUtc } from '../lib/time.ts'
-import { cleanWordList, isSiteImage, isWordListWithinLimits, SITE_IMAGE_MAX_LENGTH } from '../settings/settings.ts'
+import { cleanWordList, FEDIVERSE_HANDLE, isSiteImage, isWordListWithinLimits, SITE_IMAGE_MAX_LENGTH } from '../settings/settings.ts'
 
 const text = z.string().catch('')
 /** A field that may repeat (checkboxes): always a list of strings. */
@@ -238,6 +238,12 @@ export function settingsForm(t: Messages['admin']) {
       .default('true')
       .transform((v) => v === 'true'),
     bylines: z.enum(['auto', 'always', 'never'], { error: t.invalidChoice }).default('auto'),
+    // A form without it (from before this setting) keeps the handle the blog has.
+    fediverseHandle: z
+      .string()
+      .transform((s) => s.trim().toLowerCase())
+      .pipe(z.string().regex(FEDIVERSE_HANDLE, t.invalidFediverseHandle))
+      .optional(),
   })
 }
 

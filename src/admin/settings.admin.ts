@@ -16,6 +16,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
       values: Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, String(value)])),
       errors: {},
       notice: saved ? context.t.settingsSaved : null,
+      siteHost: new URL(app.config.siteUrl).host,
     })
   })
 
@@ -34,6 +35,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
         values: Object.fromEntries(Object.keys(form.shape).map((k) => [k, str(k)])),
         errors,
         notice: null,
+        siteHost: new URL(app.config.siteUrl).host,
       })
     }
     const before = context.settings

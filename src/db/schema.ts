@@ -426,11 +426,11 @@ export interface Database {
   // ---- the open web (src/comments/, src/jobs/) ----
   reactions: ReactionsTable
   jobs: JobsTable
-  publication_channels: PublicationChannelsTable
-  post_channels: PostChannelsTable
   // ---- the fediverse (src/fediverse/) ----
   fedi_kv: FediKvTable
   fedi_followers: FediFollowersTable
+  publication_channels: PublicationChannelsTable
+  post_channels: PostChannelsTable
   // ---- drafts (src/content/revisions.ts, src/admin/drafts.repository.ts) ----
   post_revisions: PostRevisionsTable
   post_autosaves: PostAutosavesTable

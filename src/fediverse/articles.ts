@@ -6,33 +6,15 @@ import { Article, Create, Hashtag, Image, PUBLIC_COLLECTION } from '@fedify/voca
 import type { Context } from '@fedify/fedify'
 import type { FastifyInstance } from 'fastify'
 import { Temporal } from '@js-temporal/polyfill'
-import { absoluteHtml, absoluteUrl } from '../lib/absolute-urls.ts'
+import { publishedPosts, type PublishedPost } from '../content/publications.ts'
 import { listedToReaders } from '../content/visibility.ts'
 import { nowIso } from '../lib/time.ts'
-import { categoryPath, postPath, searchPath } from '../lib/urls.ts'
+import { searchPath } from '../lib/urls.ts'
 import { BLOG_ACTOR } from './federation-paths.ts'
 
 /** Fedify's instants (typed as the coming global Temporal; Node 24 has only its polyfill, which Fedify uses). */
 type Instant = NonNullable<ConstructorParameters<typeof Article>[0]['published']>
-const instant = (iso: string) => Temporal.Instant.from(iso) as unknown as Instant
-
-/** What an Article is made of: the shape of the publications channel's PublishedPost (src/content/publications.ts). */
-export interface ArticlePost {
-  id: number
-  slug: string
-  title: string
-  body_html: string
-  excerpt: string
-  published_at: string
-  updated_at: string
-  version: number
-  language: string
-  /** Absolute. */
-  url: string
-  categories: string[]
-  tags: string[]
-  firstImage: string | null
-}
+export const instant = (iso: string) => Temporal.Instant.from(iso) as unknown as Instant
 
 /** A hashtag's name: letters and digits only, words joined with capitals (`Vie quotidienne` → `#VieQuotidienne`). */
 export function hashtagName(label: string): string {
@@ -40,74 +22,27 @@ export function hashtagName(label: string): string {
   return `#${words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('')}`
 }
 
-/** The first image of rendered HTML, absolute. */
-export function firstImageOf(html: string, base: { site: string; page: string }): string | null {
-  const src = /<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(html)
-  const value = src?.[1] ?? src?.[2] ?? src?.[3]
-  return value ? absoluteUrl(value.replace(/&amp;/g, '&'), base) : null
-}
-
-/** A visible post (kind 'post') by its slug, as an ArticlePost; undefined if readers cannot see it. */
-export async function loadArticlePost(app: FastifyInstance, where: { slug: string } | { id: number }): Promise<ArticlePost | undefined> {
-  const now = nowIso()
-  let query = app.db
+/** A post readers can see (kind 'post'), by its slug, as channels see it; undefined otherwise. */
+export async function loadArticlePost(app: FastifyInstance, slug: string): Promise<PublishedPost | undefined> {
+  const row = await app.db
     .selectFrom('posts as p')
-    .select(['p.id', 'p.slug', 'p.title', 'p.body_html', 'p.excerpt', 'p.published_at', 'p.updated_at', 'p.version', 'p.kind'])
-    .where((eb) => listedToReaders(eb, now))
-  query = 'slug' in where ? query.where('p.slug', '=', where.slug) : query.where('p.id', '=', where.id)
-  const row = await query.executeTakeFirst()
-  if (!row?.published_at) return undefined
-  return articlePostOf(app, { ...row, published_at: row.published_at })
+    .select('p.id')
+    .where((eb) => listedToReaders(eb, nowIso()))
+    .where('p.slug', '=', slug)
+    .executeTakeFirst()
+  return row ? (await recentArticlePosts(app, [row.id]))[0] : undefined
 }
 
-export async function articlePostOf(
-  app: FastifyInstance,
-  row: {
-    id: number
-    slug: string
-    title: string
-    body_html: string
-    excerpt: string
-    published_at: string
-    updated_at: string
-    version: number
-  },
-): Promise<ArticlePost> {
+export async function recentArticlePosts(app: FastifyInstance, ids: number[]): Promise<PublishedPost[]> {
   const settings = app.settings.get()
-  const url = `${app.config.siteUrl}${postPath(row, settings.timezone)}`
-  const [categories, tags] = await Promise.all([
-    app.db
-      .selectFrom('post_categories as pc')
-      .innerJoin('categories as c', 'c.id', 'pc.category_id')
-      .select('c.name')
-      .where('pc.post_id', '=', row.id)
-      .orderBy('c.name')
-      .execute(),
-    app.db.selectFrom('post_tags').select('name').where('post_id', '=', row.id).orderBy('position').execute(),
-  ])
-  return {
-    ...row,
-    language: settings.language,
-    url,
-    categories: categories.map((c) => c.name),
-    tags: tags.map((t) => t.name),
-    firstImage: firstImageOf(row.body_html, { site: app.config.siteUrl, page: url }),
-  }
+  return publishedPosts(app.db, ids, { siteUrl: app.config.siteUrl, timezone: settings.timezone, language: settings.language })
 }
 
-export async function toArticle(ctx: Context<FastifyInstance>, post: ArticlePost): Promise<Article> {
-  const app = ctx.data
-  const site = app.config.siteUrl
-  const slugs = new Map<string, string>()
-  if (post.categories.length > 0) {
-    const rows = await app.db.selectFrom('categories').select(['name', 'slug']).where('name', 'in', post.categories).execute()
-    for (const r of rows) slugs.set(r.name, r.slug)
-  }
+export function toArticle(ctx: Context<FastifyInstance>, post: PublishedPost): Article {
+  const site = ctx.data.config.siteUrl
+  // Categories link to their page; tags (which have none) to a search for them, as the sidebar's do.
   const tags = [
-    ...post.categories.map((name) => ({
-      name,
-      href: slugs.has(name) ? `${site}${categoryPath(slugs.get(name)!)}` : `${site}${searchPath(name)}`,
-    })),
+    ...post.categories.map((c) => ({ name: c.name, href: c.url })),
     ...post.tags.map((name) => ({ name, href: `${site}${searchPath(name)}` })),
   ]
   const seen = new Set<string>()
@@ -115,7 +50,7 @@ export async function toArticle(ctx: Context<FastifyInstance>, post: ArticlePost
     .map((t) => ({ ...t, name: hashtagName(t.name) }))
     .filter((t) => t.name.length > 1 && !seen.has(t.name.toLowerCase()) && seen.add(t.name.toLowerCase()))
     .map((t) => new Hashtag({ name: t.name, href: new URL(t.href) }))
-  const content = absoluteHtml(post.body_html, { site, page: post.url })
+  const content = post.bodyHtml
   const image = post.firstImage ? new Image({ url: new URL(post.firstImage) }) : null
   return new Article({
     id: new URL(post.url),
@@ -124,8 +59,8 @@ export async function toArticle(ctx: Context<FastifyInstance>, post: ArticlePost
     summary: post.excerpt || null,
     contents: [content, new LanguageString(content, post.language)],
     url: new URL(post.url),
-    published: instant(post.published_at),
-    updated: post.updated_at > post.published_at ? instant(post.updated_at) : null,
+    published: instant(post.publishedAt),
+    updated: post.updatedAt > post.publishedAt ? instant(post.updatedAt) : null,
     tags: hashtags,
     attachments: image ? [image] : [],
     image,

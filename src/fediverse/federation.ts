@@ -19,12 +19,11 @@ import {
 } from '@fedify/fedify'
 import { Accept, Article, Endpoints, Follow, Image, Person, Reject, Undo, type Recipient } from '@fedify/vocab'
 import type { FastifyInstance } from 'fastify'
-import { articlePostOf, createOf, loadArticlePost, toArticle } from './articles.ts'
+import { createOf, loadArticlePost, recentArticlePosts, toArticle } from './articles.ts'
 import { isBannedRemote } from './bans.ts'
 import { ACTOR_PATH, ARTICLE_PATH, BLOG_ACTOR, SHARED_INBOX_PATH } from './federation-paths.ts'
 import { listedToReaders } from '../content/visibility.ts'
 import { nowIso } from '../lib/time.ts'
-import { postPath } from '../lib/urls.ts'
 import { loadKeyPairs } from './keys.ts'
 import { addFollower, countFollowers, followersPage, removeFollower } from './followers.ts'
 
@@ -104,6 +103,8 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
   const federation = createFederation<FastifyInstance>({
     kv: parts.kv,
     queue: parts.queue,
+    // The jobs' workers hand Fedify its messages (fediverse.plugin.ts): its own listener never starts.
+    manuallyStartQueue: true,
     origin: parts.origin,
     // Our own loaders (Fedify then takes no allowPrivateAddress or userAgent of its own): https only, time-limited.
     // Remote documents are not cached in the database (every write there would empty the page caches); keys are,
@@ -171,18 +172,18 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
       if (identifier !== BLOG_ACTOR) return null
       const rows = await ctx.data.db
         .selectFrom('posts as p')
-        .select(['p.id', 'p.slug', 'p.title', 'p.body_html', 'p.excerpt', 'p.published_at', 'p.updated_at', 'p.version'])
+        .select('p.id')
         .where((eb) => listedToReaders(eb, nowIso()))
         .orderBy('p.published_at', 'desc')
         .orderBy('p.id', 'desc')
         .limit(OUTBOX_POSTS)
         .execute()
-      const items = []
-      for (const row of rows) {
-        const post = await articlePostOf(ctx.data, { ...row, published_at: row.published_at! })
-        items.push(createOf(ctx, await toArticle(ctx, post), new URL(`${post.url}#create`)))
-      }
-      return { items }
+      const posts = await recentArticlePosts(
+        ctx.data,
+        rows.map((r) => r.id),
+      )
+      posts.sort((a, b) => (a.publishedAt < b.publishedAt ? 1 : a.publishedAt > b.publishedAt ? -1 : b.id - a.id))
+      return { items: posts.map((post) => createOf(ctx, toArticle(ctx, post), new URL(`${post.url}#create`))) }
     })
     .setCounter(async (ctx, identifier) => {
       if (identifier !== BLOG_ACTOR) return null
@@ -197,14 +198,10 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
   // A post's page asked for ActivityPub JSON: its Article, at its canonical address only (any other date in the
   // address falls through to the page's route, which redirects).
   federation.setObjectDispatcher(Article, ARTICLE_PATH, async (ctx, values) => {
-    const post = await loadArticlePost(ctx.data, { slug: decodeURIComponent(values.slug) })
-    if (
-      !post ||
-      new URL(post.url).pathname !== postPath({ slug: post.slug, published_at: post.published_at }, ctx.data.settings.get().timezone)
-    )
-      return null
-    const expected = `/archive/${values.year}/${values.month}/${values.day}/`
-    if (!new URL(post.url).pathname.startsWith(expected)) return null
+    const post = await loadArticlePost(ctx.data, decodeURIComponent(values.slug))
+    // At its canonical address only: another date falls through to the page's route, which redirects.
+    const slug = encodeURIComponent(decodeURIComponent(values.slug))
+    if (!post || new URL(post.url).pathname !== `/archive/${values.year}/${values.month}/${values.day}/${slug}.html`) return null
     return toArticle(ctx, post)
   })
 
@@ -217,7 +214,7 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
       .where('published_at', '<=', nowIso())
       .executeTakeFirstOrThrow()
     return {
-      software: { name: 'carnet', version: parts.version, homepage: new URL('https://github.com/') },
+      software: { name: 'carnet', version: parts.version },
       protocols: ['activitypub'],
       openRegistrations: false,
       usage: { users: { total: 1, activeMonth: 1, activeHalfyear: 1 }, localPosts: Number(posts.n), localComments: 0 },

@@ -14,13 +14,22 @@ import fp from 'fastify-plugin'
 import { PROJECT_ROOT } from '../lib/root.ts'
 import { BLOG_ACTOR, buildFederation, type CarnetFederation, type FediverseInbox } from './federation.ts'
 import { DatabaseKvStore } from './kv.ts'
-import { fediverseQueue } from './queue.ts'
+import { registerPublishing } from './publishing.ts'
+import { FEDIFY_JOB, fediverseQueue } from './queue.ts'
+import type { Message } from '@fedify/fedify'
 
 declare module 'fastify' {
   interface FastifyInstance {
     federation: CarnetFederation
     /** Where other parts of Carnet add inbox listeners (replies, likes): register them in your plugin. */
     fediverseInbox: FediverseInbox
+  }
+}
+
+declare module '../http/view.ts' {
+  interface PageFields {
+    /** The blog's address in the fediverse, @handle@host, shown in the footer to copy. */
+    fediverse: string
   }
 }
 
@@ -96,6 +105,12 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
     return passed.has(response) ? undefined : response
   }
 
+  // The footer's "Follow on the fediverse" line (views/partials/footer.eta).
+  const host = new URL(app.config.siteUrl).host
+  app.pageDataHooks.push((_request, data) => {
+    data.fediverse = `@${app.settings.get().fediverseHandle}@${host}`
+  })
+
   // The caches keep the HTML; a request for JSON at the same address is answered here, never from them.
   app.requestPrivacy.declareOtherRepresentation((request) => WANTS_ACTIVITY_JSON.test(request.headers.accept ?? ''))
 
@@ -135,12 +150,12 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
     }
   })
 
-  // Deliveries and received activities are processed from the app's start to its close.
-  const stop = new AbortController()
-  app.addHook('onReady', async () => {
-    void federation.startQueue(app, { signal: stop.signal })
-  })
-  app.addHook('onClose', async () => stop.abort())
+  // Fedify's queued work (deliveries, received activities) runs as jobs, on whichever instance claims them.
+  app.jobs.handle(FEDIFY_JOB, (payload) => federation.processQueuedTask(app, payload as Message))
+  registerPublishing(app, federation, origin)
 }
 
-export default fp(fediversePlugin, { name: 'fediverse', dependencies: ['database', 'settings', 'request-privacy', 'page-cache'] })
+export default fp(fediversePlugin, {
+  name: 'fediverse',
+  dependencies: ['database', 'settings', 'request-privacy', 'page-cache', 'jobs', 'publications', 'render'],
+})

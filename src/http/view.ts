@@ -200,6 +200,7 @@ async function renderPlugin(app: FastifyInstance, opts: { production: boolean; t
     css: fingerprint('css/carnet.css'),
     editorImages: fingerprint('js/editor-images.js'),
     editorDrafts: fingerprint('js/editor-drafts.js'),
+    copyHandle: fingerprint('js/copy-handle.js'),
   }
   app.decorate('pageDataHooks', [])
   const themeInfo = theme ? themeData(theme) : null

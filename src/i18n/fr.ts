@@ -135,6 +135,31 @@ export const fr = {
   feedPostCommentsChannel: (title: string) => `Commentaires sur « ${title} »`,
   feedCommentItem: (author: string, title: string) => `${author} sur « ${title} »`,
 
+  // ---- fediverse ----
+  fediverse: {
+    nav: 'Fédivers',
+    heading: 'Fédivers',
+    intro:
+      'Le blog a un compte dans le fédivers (Mastodon et les autres) : on peut le suivre, et chaque nouveau billet arrive dans le fil de ses abonnés ; une modification ou une dépublication les suit.',
+    handleIs: 'Son adresse :',
+    settingsHint: 'Le nom avant le @ se change dans les',
+    followers: (n: number) => (n === 0 ? 'Aucun abonné' : n === 1 ? '1 abonné' : `${n} abonnés`),
+    colHandle: 'Compte',
+    colInstance: 'Instance',
+    colSince: 'Depuis le',
+    colActions: 'Actions',
+    remove: 'Retirer',
+    removeLabel: (handle: string) => `Retirer l’abonné ${handle}`,
+    removed: 'L’abonné est retiré ; son serveur en est averti.',
+    none: 'Personne ne suit encore le blog.',
+    pages: 'Pages d’abonnés',
+    firstPage: 'Premiers abonnés',
+    nextPage: 'Abonnés suivants',
+    follow: 'Suivre dans le fédivers',
+    followHint: 'Copiez cette adresse dans la recherche de Mastodon ou d’un autre serveur du fédivers.',
+    copy: 'Copier',
+    copied: 'Adresse copiée',
+  },
   // ---- mail ----
   jobs: {
     nav: 'Tâches de fond',
@@ -798,6 +823,9 @@ export const fr = {
     showReactionsOff: 'Ne pas les afficher (ils restent comptés)',
     showReactionsHelp: 'Les réponses, elles, sont des commentaires et suivent la modération.',
     invalidReportThreshold: 'Un nombre entier entre 0 et 1000.',
+    fediverseHandle: 'Nom du blog dans le fédivers',
+    fediverseHandleHelp: (host: string) => `On le suit depuis Mastodon et ailleurs sous @nom@${host}. Le changer ne perd aucun abonné.`,
+    invalidFediverseHandle: 'De 1 à 30 caractères : lettres minuscules sans accent, chiffres ou _.',
     reported: (n: number) => `Commentaires signalés (${n})`,
     reportedHelp: 'Les signalements des lecteurs, les plus signalés d’abord. Décidez pour chacun : vos décisions closent ses signalements.',
     reportCount: (n: number) => (n > 1 ? `${n} signalements` : '1 signalement'),

@@ -38,6 +38,7 @@ const ADMIN_PAGES: Array<[string, string, string]> = [
   ['links', '/admin/links', 'Aucun lien pour le moment.'],
   ['appearance', '/admin/appearance', 'Apparence'],
   ['import / export', '/admin/transfer', 'Importer et exporter'],
+  ['fediverse', '/admin/fediverse', 'Personne ne suit encore le blog.'],
 ]
 
 /** Forms the server sends back with errors: [name, page, what to do there]. The browser's own checks are

@@ -35,19 +35,22 @@ export async function startFediBlog(
   options: {
     dir?: string
     port?: number
+    /** Another instance's address (two instances behind one): its SITE_URL, listening on a port of its own. */
+    siteUrl?: string
     env?: Record<string, string>
     build?: Omit<BuildOptions, 'logger'>
     logger?: BuildOptions['logger']
   } = {},
 ): Promise<FediBlog> {
   const port = options.port ?? (await freePort())
-  const origin = `http://${BLOG_HOST}:${port}`
+  const origin = options.siteUrl ?? `http://${BLOG_HOST}:${port}`
   const blog = await buildTestApp({
     demo: false,
     dir: options.dir,
     build: options.build,
     logger: options.logger,
-    env: { SITE_URL: origin, OUTBOUND_ALLOW_PRIVATE: '1', ...options.env },
+    // Jobs polled as in production (tests elsewhere run them by hand): deliveries and received activities flow.
+    env: { SITE_URL: origin, OUTBOUND_ALLOW_PRIVATE: '1', JOBS_POLL_MS: '100', ...options.env },
   })
   await blog.app.listen({ host: BLOG_HOST, port })
   return { ...blog, origin, port, handle: `@${blog.app.settings.get().fediverseHandle}@${BLOG_HOST}:${port}` }
