@@ -1,6 +1,6 @@
 // The admin's queries. Unlike the public ones they see every post, whatever its status or date.
 import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql, type SqlBool } from 'kysely'
-import type { CommentStatus, Database, PostKind, PostsTable } from '../db/schema.ts'
+import type { CommentOrigin, CommentStatus, Database, PostKind, PostsTable } from '../db/schema.ts'
 import { visibleToReaders } from '../content/visibility.ts'
 import { keyset, type Position } from './keyset.ts'
 
@@ -170,6 +170,7 @@ export async function listComments(
   limit: number,
   at: Position | null,
   authorId: number | null = null,
+  origin: CommentOrigin | null = null,
 ) {
   let q = db
     .selectFrom('comments as c')
@@ -186,6 +187,10 @@ export async function listComments(
       'c.parent_id',
       'c.pinned',
       'c.user_id',
+      'c.origin',
+      'c.origin_url',
+      'c.origin_permalink',
+      'c.author_handle',
       'p.id as post_id',
       'p.title as post_title',
       'p.slug as post_slug',
@@ -195,6 +200,7 @@ export async function listComments(
     ])
     .where('c.status', '=', status)
   if (postId !== null) q = q.where('c.post_id', '=', postId)
+  if (origin !== null) q = q.where('c.origin', '=', origin)
   // An author's queue: comments on their own posts (src/admin/permissions.ts).
   if (authorId !== null) q = q.where('p.author_id', '=', authorId)
   // The queue is read oldest first, like a mailbox worked through; the other tabs newest first.

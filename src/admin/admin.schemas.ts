@@ -153,9 +153,14 @@ const optionalId = z
   .optional()
   .catch(undefined)
 
+export const COMMENT_ORIGINS = ['form', 'import', 'fediverse', 'webmention'] as const
+const originParam = z.enum(COMMENT_ORIGINS).optional().catch(undefined)
+
 export const commentListQuery = z.object({
   status: z.enum(COMMENT_STATUSES).catch('pending').default('pending'),
   post: optionalId,
+  /** Only the comments of one origin (src/comments/): the form, imports, the fediverse, webmentions. */
+  origin: originParam,
   /** What the admin typed in the post filter (an id, a slug or address, words of a title). */
   find: z.string().max(500).catch('').default(''),
   page: positionParam,
@@ -171,12 +176,13 @@ export const moderationForm = z
     row: text.optional(),
     status: z.enum(COMMENT_STATUSES).catch('pending'),
     post: optionalId,
+    origin: originParam,
     page: positionParam,
   })
   .transform((f) => {
     const row = /^(approve|spam|delete):(\d{1,12})$/.exec(f.row ?? '')
     const target = row ? { action: row[1] as ModerationAction, ids: [Number(row[2])] } : { action: f.action, ids: f['ids[]'] }
-    return { ...target, back: { status: f.status, post: f.post, page: f.page } }
+    return { ...target, back: { status: f.status, post: f.post, page: f.page }, origin: f.origin }
   })
 
 // ---- Settings ----

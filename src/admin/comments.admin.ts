@@ -11,7 +11,7 @@ import {
   listComments,
   setCommentStatus,
 } from './admin.repository.ts'
-import { commentListQuery, moderationForm, type ModerationAction } from './admin.schemas.ts'
+import { COMMENT_ORIGINS, commentListQuery, moderationForm, type ModerationAction } from './admin.schemas.ts'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { pageOf, parsePosition } from './keyset.ts'
@@ -25,8 +25,9 @@ const STATUS_OF: Record<Exclude<ModerationAction, 'delete'>, CommentStatus> = { 
 /** Posts offered when the filter's text matches several. */
 const FILTER_MATCHES = 20
 
-function queueUrl(status: CommentStatus, post: number | undefined, extra: Record<string, string> = {}): string {
-  const params = new URLSearchParams({ status, ...(post !== undefined ? { post: String(post) } : {}), ...extra })
+function queueUrl(status: CommentStatus, post: number | undefined, extra: Record<string, string | undefined> = {}): string {
+  const defined = Object.entries(extra).filter((e): e is [string, string] => e[1] !== undefined)
+  const params = new URLSearchParams({ status, ...(post !== undefined ? { post: String(post) } : {}), ...Object.fromEntries(defined) })
   return `/admin/comments?${params.toString()}`
 }
 
@@ -36,12 +37,13 @@ export default async function commentsRoutes(app: FastifyInstance) {
     const query = commentListQuery.parse(request.query ?? {})
     // What was typed in the post filter: one post found is the filter; several are offered as links.
     const found = query.find.trim() ? await findPostsForFilter(app.db, query.find, FILTER_MATCHES + 1, authorScope(request.admin!)) : null
-    if (found?.length === 1) return reply.redirect(queueUrl(query.status, found[0]!.id), 303)
+    const origin = query.origin
+    if (found?.length === 1) return reply.redirect(queueUrl(query.status, found[0]!.id, { origin }), 303)
     const postId = query.post ?? null
     const author = authorScope(request.admin!)
     const at = parsePosition(query.page)
     const [rows, counts, filtered, reported] = await Promise.all([
-      listComments(app.db, query.status, postId, PAGE_SIZE + 1, at, author),
+      listComments(app.db, query.status, postId, PAGE_SIZE + 1, at, author, origin ?? null),
       countCommentsByStatus(app.db, postId, author),
       postId !== null ? findPostTitle(app.db, postId) : undefined,
       // Readers' reports come first (src/admin/reports.admin.ts).
@@ -53,24 +55,26 @@ export default async function commentsRoutes(app: FastifyInstance) {
       PAGE_SIZE,
       at,
       (r) => ({ key: r.created_at, id: r.id }),
-      (position) => queueUrl(query.status, query.post, position ? { page: position } : {}),
+      (position) => queueUrl(query.status, query.post, { origin, ...(position ? { page: position } : {}) }),
     )
     return reply.adminPage('admin/comments', {
       heading: context.t.comments,
       status: query.status,
+      origin: origin ?? null,
+      origins: COMMENT_ORIGINS,
       postId,
       page: query.page,
       tabs: (['pending', 'approved', 'spam'] as const).map((s) => ({
         status: s,
         label: `${labels[s]} (${counts[s] > COUNT_CAP ? `${COUNT_CAP.toLocaleString(context.settings.language)}+` : counts[s]})`,
-        url: queueUrl(s, query.post),
+        url: queueUrl(s, query.post, { origin }),
         current: s === query.status,
       })),
       filter: {
         typed: query.find,
-        current: filtered ? { title: filtered.title, clearUrl: queueUrl(query.status, undefined) } : null,
+        current: filtered ? { title: filtered.title, clearUrl: queueUrl(query.status, undefined, { origin }) } : null,
         matches: found
-          ? found.slice(0, FILTER_MATCHES).map((p) => ({ title: p.title, slug: p.slug, url: queueUrl(query.status, p.id) }))
+          ? found.slice(0, FILTER_MATCHES).map((p) => ({ title: p.title, slug: p.slug, url: queueUrl(query.status, p.id, { origin }) }))
           : null,
       },
       comments: page.rows.map((r) => toAdminCommentItem(r, context)),
@@ -88,7 +92,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
   app.post('/comments', { config: { permission: 'comments' }, preHandler: app.csrfProtection }, async (request, reply) => {
     const form = moderationForm.parse(request.body ?? {})
     const back = form.back
-    const pageExtra: Record<string, string> = back.page ? { page: back.page } : {}
+    const pageExtra: Record<string, string | undefined> = { origin: form.origin, ...(back.page ? { page: back.page } : {}) }
     if (!form.action || form.ids.length === 0) {
       return reply.redirect(queueUrl(back.status, back.post, { ...pageExtra, none: '1' }), 303)
     }

@@ -1,6 +1,6 @@
 // Admin rows become view models here, so that the admin templates only render.
 import { threadIsOpen } from '../content/policy.ts'
-import { renderCommentBody } from '../comments/text.ts'
+import { renderCommentBody, safeWebsite } from '../comments/text.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
 import type { Formatter, Messages } from '../i18n/index.ts'
 import { uncountedPager } from '../lib/pager.ts'
@@ -101,6 +101,10 @@ export interface AdminCommentItem {
   pinned: boolean
   /** Written by an admin signed in (marked "auteur"). */
   byAuthor: boolean
+  /** Where it came from (src/comments/), its author's handle and its original there (remote comments). */
+  origin: string
+  handle: string | null
+  originalUrl: string | null
 }
 
 export function toAdminCommentItem(row: AdminCommentRow, context: AdminContext): AdminCommentItem {
@@ -122,6 +126,9 @@ export function toAdminCommentItem(row: AdminCommentRow, context: AdminContext):
     status: row.status,
     pinned: row.pinned === 1,
     byAuthor: row.user_id !== null,
+    origin: row.origin,
+    handle: row.author_handle,
+    originalUrl: safeWebsite(row.origin_permalink) ?? safeWebsite(row.origin_url),
   }
 }
 

@@ -32,7 +32,8 @@ export async function hasApprovedComment(db: Db, who: { email: string | null; na
     .selectFrom('comments')
     .select(sql<number>`1`.as('one'))
     .where('status', '=', 'approved')
-  if ('actor' in who) q = q.where('author_actor', '=', who.actor)
+  // `is not null` said, so that SQLite uses the partial index of remote authors (comments_author_actor).
+  if ('actor' in who) q = q.where('author_actor', 'is not', null).where('author_actor', '=', who.actor)
   else
     q = who.email ? q.where(sql<string>`lower(author_email)`, '=', sql<string>`lower(${who.email})`) : q.where('author_name', '=', who.name)
   return (await q.limit(1).executeTakeFirst()) !== undefined

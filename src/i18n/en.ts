@@ -727,6 +727,11 @@ export const en: Messages = {
     filterByPost: 'Filter by post',
     allPostsOption: 'All posts',
     postFilterHelp: 'Its number, its address or words of its title.',
+    // Where comments came from (src/comments/): the list shows it and filters by it.
+    filterByOrigin: 'Origin',
+    allOrigins: 'All',
+    commentOrigins: { form: 'Form', import: 'Import', fediverse: 'Fediverse', webmention: 'Webmention' } as Record<string, string>,
+    commentOriginal: 'original',
     postFilterMatches: 'Matching posts:',
     postFilterNone: 'No post matches.',
     postFilterCurrent: (title: string) => `Comments on “${title}”`,

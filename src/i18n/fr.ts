@@ -756,6 +756,11 @@ export const fr = {
     filterByPost: 'Filtrer par note',
     allPostsOption: 'Toutes les notes',
     postFilterHelp: 'Son numéro, son adresse ou des mots de son titre.',
+    // Where comments came from (src/comments/): the list shows it and filters by it.
+    filterByOrigin: 'Origine',
+    allOrigins: 'Toutes',
+    commentOrigins: { form: 'Formulaire', import: 'Import', fediverse: 'Fédivers', webmention: 'Webmention' } as Record<string, string>,
+    commentOriginal: 'original',
     postFilterMatches: 'Notes correspondantes :',
     postFilterNone: 'Aucune note ne correspond.',
     postFilterCurrent: (title: string) => `Commentaires de la note « ${title} »`,

@@ -202,6 +202,8 @@ class DisqusImport {
         created_at: p.createdAt,
         ip: p.ip || null,
         body_key: null,
+        // One thread, one count, one feed with the form's and the fediverse's (src/comments/): origin says which.
+        origin: 'import',
       })
       .returning('id')
       .executeTakeFirstOrThrow()

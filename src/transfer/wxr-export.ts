@@ -9,7 +9,7 @@
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.ts'
+import type { Comment, Database } from '../db/schema.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { slugify } from '../lib/slug.ts'
 import { wallClock } from '../lib/time.ts'
@@ -223,6 +223,10 @@ export async function exportWxr(db: Kysely<Database>, out: Writable, options: Ex
 \t\t\t\t<wp:meta_key>${cdata('_carnet_created_at')}</wp:meta_key>
 \t\t\t\t<wp:meta_value>${cdata(c.created_at)}</wp:meta_value>
 \t\t\t</wp:commentmeta>
+\t\t\t<wp:commentmeta>
+\t\t\t\t<wp:meta_key>${cdata('_carnet_origin')}</wp:meta_key>
+\t\t\t\t<wp:meta_value>${cdata(originJson(c))}</wp:meta_value>
+\t\t\t</wp:commentmeta>
 \t\t</wp:comment>
 `
         })
@@ -260,4 +264,10 @@ ${terms}${meta}${thread}\t</item>
   }
   await put(out, '</channel>\n</rss>\n')
   return { posts, comments }
+}
+
+/** Where a comment came from and who wrote it there (src/comments/), as `_carnet_origin` keeps it. */
+function originJson(c: Pick<Comment, 'origin' | 'origin_url' | 'origin_permalink' | 'author_actor' | 'author_handle'>): string {
+  const { origin, origin_url, origin_permalink, author_actor, author_handle } = c
+  return JSON.stringify({ origin, origin_url, origin_permalink, author_actor, author_handle })
 }

@@ -27,6 +27,7 @@ import { emptySummary, skip, type ImportSummary } from './summary.ts'
 import { htmlToLine, htmlToText } from './text.ts'
 import {
   carnetTimes,
+  originOf,
   readAuthor,
   readCategory,
   readItem,
@@ -320,6 +321,9 @@ class WxrImport {
           nowIso(),
         ip: c.ip || null,
         body_key: null,
+        // One thread, one count, one feed with the form's and the fediverse's (src/comments/): origin says which.
+        // A Carnet export says where each came from (a blog moved keeps them as they were); others are imports.
+        ...(originOf(c.meta) ?? { origin: 'import' }),
       })
       .returning('id')
       .executeTakeFirstOrThrow()

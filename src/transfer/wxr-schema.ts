@@ -83,6 +83,33 @@ const isoTime = z.iso.datetime()
 /** Exact times a Carnet export keeps beside WordPress's (which have whole seconds). */
 export const carnetTimes = z.object({ created_at: isoTime, updated_at: isoTime, published_at: isoTime.nullable() })
 
+const remoteUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .nullable()
+/**
+ * Where a comment came from, as a Carnet export keeps it (`_carnet_origin`): a blog moved to another server keeps
+ * its form's, imports', fediverse's and webmentions' comments for what they are (src/comments/).
+ */
+export const carnetOrigin = z.object({
+  origin: z.enum(['form', 'import', 'fediverse', 'webmention']),
+  origin_url: remoteUrl,
+  origin_permalink: remoteUrl,
+  author_actor: remoteUrl,
+  author_handle: z.string().max(300).nullable(),
+})
+
+/** A Carnet export's `_carnet_origin` comment field, if there is one and it is well formed. */
+export function originOf(meta: ReadonlyArray<{ key: string; value: string }>) {
+  const value = meta.find((m) => m.key === '_carnet_origin')?.value
+  if (value === undefined) return undefined
+  try {
+    return carnetOrigin.safeParse(JSON.parse(value)).data
+  } catch {
+    return undefined
+  }
+}
+
 /** A Carnet export's `_carnet_times` field, if there is one and it is well formed. */
 export function timesOf(meta: WxrItem['meta']) {
   const value = meta.find((m) => m.key === '_carnet_times')?.value

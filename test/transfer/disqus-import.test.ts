@@ -69,6 +69,7 @@ describe('importing Disqus', () => {
     const eve = palmyre.find((c) => c.author_name === 'Eve')!
     expect(dana).toMatchObject({
       status: 'approved',
+      origin: 'import',
       author_email: 'dana@example.org',
       ip: '203.0.113.4',
       created_at: '2015-05-21T18:00:00.000Z',

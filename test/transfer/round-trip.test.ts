@@ -39,6 +39,18 @@ async function generateThreads(db: Kysely<Database>) {
           created_at: new Date(Date.UTC(2020, 0, 1, 10, n, 7, 123 + n)).toISOString(),
           ip: i % 2 ? `192.0.2.${n}` : null,
           body_key: null,
+          // One from the fediverse, one from a webmention: where they came from travels too.
+          ...(i === 4
+            ? {
+                origin: 'fediverse' as const,
+                origin_url: `https://mastodon.example/users/a/statuses/${n}`,
+                origin_permalink: `https://mastodon.example/@a/${n}`,
+                author_actor: 'https://mastodon.example/users/a',
+                author_handle: '@a@mastodon.example',
+              }
+            : i === 5
+              ? { origin: 'webmention' as const, origin_url: `https://blog.example/${n}`, author_actor: 'https://blog.example/' }
+              : {}),
         })
         .returning('id')
         .executeTakeFirstOrThrow()

@@ -58,7 +58,12 @@ describe('importing WXR', () => {
       })
       const comments = await db().selectFrom('comments').selectAll().where('post_id', '=', hello.id).execute()
       expect(comments).toHaveLength(1)
-      expect(comments[0]).toMatchObject({ author_name: 'Mr WordPress', author_url: 'http://wordpress.org/', status: 'approved' })
+      expect(comments[0]).toMatchObject({
+        author_name: 'Mr WordPress',
+        author_url: 'http://wordpress.org/',
+        status: 'approved',
+        origin: 'import',
+      })
       expect(comments[0]!.body).toContain("view the post's comments")
       expect(comments[0]!.body).toContain('comment.\nTo delete')
       const cats = await db().selectFrom('categories').select('name').execute()
