@@ -4,6 +4,7 @@
 // server as a Note in reply to hers; a visitor's words stay on the blog; a closed thread, a banned instance and a
 // forged signature change nothing; and a restart loses neither the reply nor the answer's delivery.
 import { Article, Create, Delete, Mention, Note, PUBLIC_COLLECTION, type Actor } from '@fedify/vocab'
+import { rmSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { insertBan } from '../../src/comments/bans.ts'
 import { ANSWER_JOB } from '../../src/fediverse/replies-answer.ts'
@@ -43,7 +44,10 @@ describe('replies from the fediverse and the answers that go back', () => {
     expect(blogActor.id?.href).toBe(`${blog.origin}/fediverse/users/blog`)
     await peer.follow(blogActor)
     await expect
-      .poll(() => blog.app.db.selectFrom('fedi_followers').select('actor_id').execute())
+      .poll(async () => {
+        await blog.app.jobs.runDue()
+        return blog.app.db.selectFrom('fedi_followers').select('actor_id').execute()
+      })
       .toEqual([{ actor_id: peer.actorId.href }])
     const post = await openPost(blog, { title: 'Des nouvelles du jardin' })
     const postUrl = `${blog.origin}${post.url}`
@@ -78,8 +82,11 @@ describe('replies from the fediverse and the answers that go back', () => {
     return note
   }
 
-  const commentRows = (blog: FediBlog, postId: number) =>
-    blog.app.db.selectFrom('comments').selectAll().where('post_id', '=', postId).orderBy('id').execute()
+  /** The post's comments, once the activities received so far are processed (jobs; some tests do not poll). */
+  const commentRows = async (blog: FediBlog, postId: number) => {
+    await blog.app.jobs.runDue()
+    return blog.app.db.selectFrom('comments').selectAll().where('post_id', '=', postId).orderBy('id').execute()
+  }
   const pageOf = async (blog: FediBlog, url: string) => {
     const res = await blog.app.inject({ method: 'GET', url })
     expect(res.statusCode).toBe(200)
@@ -261,7 +268,8 @@ describe('replies from the fediverse and the answers that go back', () => {
   })
 
   it('a restart keeps the reply, and delivers an answer queued before it', async () => {
-    const { blog, peer, blogActor, admin, post, postUrl } = await conversation()
+    // Jobs run only when the test says: the answer is still queued when the blog stops.
+    const { blog, peer, blogActor, admin, post, postUrl } = await conversation({ env: { JOBS_POLL_MS: '0' } })
     await blog.app.settings.update({ moderation: 'none' })
     const note = await reply(peer, blogActor, postUrl, 'Avant le redémarrage.', blog)
     await expect.poll(() => commentRows(blog, post.id)).toHaveLength(1)
@@ -273,10 +281,10 @@ describe('replies from the fediverse and the answers that go back', () => {
 
     // Stopped before the job ran; the same blog (database, address) starts again.
     const { dir, port } = blog
-    open.splice(open.indexOf(blog), 1)
+    open.splice(open.indexOf(blog), 1, { close: async () => rmSync(dir, { recursive: true, force: true }) })
     await blog.app.close()
     expect(answersTo(peer, note.id!.href)).toEqual([])
-    const again = await start({ dir, port })
+    const again = await start({ dir, port, env: { JOBS_POLL_MS: '0' } })
     expect(visibleText(commentList(await pageOf(again, post.url)))).toContain('Avant le redémarrage.')
     expect(await again.app.jobs.runDue()).toBeGreaterThan(0)
     const received = await peer.waitFor((r) => answersTo(peer, note.id!.href).includes(r))
