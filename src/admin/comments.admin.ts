@@ -100,11 +100,10 @@ export default async function commentsRoutes(app: FastifyInstance) {
     await assertOwnComments(app, request.admin!, form.ids)
     let changed: number
     if (action === 'delete') {
-      // An admin's answer sent to the fediverse is withdrawn there too (src/fediverse/): queued first, sent once
-      // the comment is gone here.
-      const doomed = await app.db.selectFrom('comments').select(['id', 'parent_id', 'user_id']).where('id', 'in', form.ids).execute()
-      for (const comment of doomed) await app.fediverseAnswer(app.db, comment, 'delete')
+      // An admin's answer sent to the fediverse is deleted there too (src/fediverse/), once it is gone here.
+      const withdraw = await app.fediverseAnswersWithdrawn(app.db, form.ids)
       changed = await deleteComments(app.db, form.ids)
+      await withdraw()
     } else {
       // Approving is what lets a comment's mails go: they are queued in the same transaction (src/mail/).
       changed = await app.db.transaction().execute(async (trx) => {

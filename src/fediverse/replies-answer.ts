@@ -58,15 +58,33 @@ async function fediverseParent(
 export async function answerStored(
   trx: Kysely<Database> | Transaction<Database>,
   comment: { id: number; parent_id: number | null; user_id: number | null },
-  action: Action = 'create',
+  action: 'create' | 'update' = 'create',
 ): Promise<void> {
   const parent = await fediverseParent(trx, comment)
   if (!parent) return
   const payload: AnswerPayload = { commentId: comment.id, action }
-  if (action === 'delete') payload.to = { actor: parent.author_actor!, noteId: parent.origin_url! }
-  // An edit may be sent again after another edit: each has its own key; a creation or a deletion only once.
+  // An edit may be sent again after another edit: each has its own key; a creation only once.
   const key = action === 'update' ? undefined : `${ANSWER_JOB}:${comment.id}:${action}`
   await enqueueJob(trx, { kind: ANSWER_JOB, payload, key })
+}
+
+/**
+ * Deleting comments: read before (the answered comment may go in the same deletion), queued after (a job run in
+ * between would find the answer still there). Returns what to call once the deletion is committed.
+ */
+export async function answersWithdrawn(db: Kysely<Database>, ids: readonly number[]): Promise<() => Promise<void>> {
+  if (ids.length === 0) return async () => {}
+  const rows = await db.selectFrom('comments').select(['id', 'parent_id', 'user_id']).where('id', 'in', ids).execute()
+  const payloads: AnswerPayload[] = []
+  for (const row of rows) {
+    const parent = await fediverseParent(db, row)
+    if (parent) payloads.push({ commentId: row.id, action: 'delete', to: { actor: parent.author_actor!, noteId: parent.origin_url! } })
+  }
+  return async () => {
+    for (const payload of payloads) {
+      await enqueueJob(db, { kind: ANSWER_JOB, payload, key: `${ANSWER_JOB}:${payload.commentId}:delete` })
+    }
+  }
 }
 
 /** The job's handler (registered by the fediverse plugin). */
@@ -117,7 +135,7 @@ async function deliverAnswer(app: FastifyInstance, payload: AnswerPayload): Prom
 
   if (payload.action === 'delete') {
     if (!payload.to) throw new PermanentJobError('a deletion without its recipient')
-    // Queued before the deletion: sent only if it happened.
+    // Queued once the deletion was committed; should the comment be back (restored from a backup), nothing.
     const still = await app.db.selectFrom('comments').select('id').where('id', '=', payload.commentId).executeTakeFirst()
     if (still) return
     const recipient = await recipientOf(ctx, payload.to.actor)

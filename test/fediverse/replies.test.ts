@@ -129,7 +129,7 @@ describe('replies from the fediverse and the answers that go back', () => {
     expect(answered.statusCode).toBe(303)
     const answer = (await commentRows(blog, post.id)).find((c) => c.parent_id === held!.id)!
     expect(answer.user_id).not.toBeNull()
-    expect(await blog.app.jobs.runDue()).toBeGreaterThan(0)
+    await blog.app.jobs.runDue()
     const received = await peer.waitFor((r) => answersTo(peer, note.id!.href).includes(r))
     const sent = received.json.object as {
       id: string
