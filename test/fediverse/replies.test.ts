@@ -15,6 +15,10 @@ import { commentList, logRecords, openPost } from '../helpers/comments.ts'
 import { startFediBlog, type FediBlog } from '../helpers/fedi-blog.ts'
 import { startFediPeer, type FediPeer } from '../helpers/fedi-peer.ts'
 
+// Waits (up to 15 s) for what the blog does in the background: received activities and deliveries are jobs,
+// and a busy machine may take seconds.
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 })
+
 interface LogRecord {
   msg: string
   result?: { kind: string; reason?: string }
@@ -43,12 +47,10 @@ describe('replies from the fediverse and the answers that go back', () => {
     const blogActor = (await peer.lookupHandle(blog.handle))!
     expect(blogActor.id?.href).toBe(`${blog.origin}/fediverse/users/blog`)
     await peer.follow(blogActor)
-    await expect
-      .poll(async () => {
-        await blog.app.jobs.runDue()
-        return blog.app.db.selectFrom('fedi_followers').select('actor_id').execute()
-      })
-      .toEqual([{ actor_id: peer.actorId.href }])
+    await poll(async () => {
+      await blog.app.jobs.runDue()
+      return blog.app.db.selectFrom('fedi_followers').select('actor_id').execute()
+    }).toEqual([{ actor_id: peer.actorId.href }])
     const post = await openPost(blog, { title: 'Des nouvelles du jardin' })
     const postUrl = `${blog.origin}${post.url}`
     // The post is an Article on the fediverse, at its own address.
@@ -101,7 +103,7 @@ describe('replies from the fediverse and the answers that go back', () => {
     const note = await reply(peer, blogActor, postUrl, 'Très belle note, merci !', blog)
 
     // First time: held, not shown.
-    await expect.poll(() => commentRows(blog, post.id)).toHaveLength(1)
+    await poll(() => commentRows(blog, post.id)).toHaveLength(1)
     const [held] = await commentRows(blog, post.id)
     expect(held).toMatchObject({ status: 'pending', origin: 'fediverse', origin_url: note.id!.href, body: 'Très belle note, merci !' })
     expect(visibleText(commentList(await pageOf(blog, post.url)))).not.toContain('Très belle note')
@@ -159,7 +161,7 @@ describe('replies from the fediverse and the answers that go back', () => {
       remoteAddress: '203.0.113.9',
     })
     expect(visitor.statusCode, visitor.body).toBe(303)
-    await expect.poll(async () => (await commentRows(blog, post.id)).map((c) => c.author_name)).toContain('Bob')
+    await poll(async () => (await commentRows(blog, post.id)).map((c) => c.author_name)).toContain('Bob')
     await blog.app.jobs.runDue()
     const jobs = await blog.app.db.selectFrom('jobs').select('payload').where('kind', '=', ANSWER_JOB).execute()
     expect(jobs).toHaveLength(1)
@@ -175,7 +177,7 @@ describe('replies from the fediverse and the answers that go back', () => {
     const { blog, peer, blogActor, admin, post, postUrl } = await conversation()
     await blog.app.settings.update({ moderation: 'none' })
     const note = await reply(peer, blogActor, postUrl, 'Une question sur les tomates.', blog)
-    await expect.poll(() => commentRows(blog, post.id)).toHaveLength(1)
+    await poll(() => commentRows(blog, post.id)).toHaveLength(1)
     const [first] = await commentRows(blog, post.id)
 
     const sent = await blog.app.inject({
@@ -185,7 +187,7 @@ describe('replies from the fediverse and the answers that go back', () => {
       payload: new URLSearchParams({ author: 'Admin', body: 'Elles aiment le soleil.', parent: String(first!.id) }).toString(),
     })
     expect(sent.statusCode, sent.body).toBe(303)
-    await expect.poll(() => commentRows(blog, post.id)).toHaveLength(2)
+    await poll(() => commentRows(blog, post.id)).toHaveLength(2)
     const answer = (await commentRows(blog, post.id))[1]!
     expect(answer.user_id).not.toBeNull()
     await blog.app.jobs.runDue()
@@ -193,7 +195,7 @@ describe('replies from the fediverse and the answers that go back', () => {
 
     // Alice answers the answer: its Note id is the comment's address on the blog.
     await reply(peer, blogActor, `${blog.origin}/comment/${answer.id}`, 'Merci !', blog)
-    await expect.poll(() => commentRows(blog, post.id)).toHaveLength(3)
+    await poll(() => commentRows(blog, post.id)).toHaveLength(3)
     expect((await commentRows(blog, post.id))[2]).toMatchObject({ parent_id: answer.id, body: 'Merci !' })
   })
 
@@ -202,11 +204,11 @@ describe('replies from the fediverse and the answers that go back', () => {
     const { blog, peer, blogActor, post, postUrl } = await conversation({ logger })
     await blog.app.settings.update({ moderation: 'none' })
     await reply(peer, blogActor, postUrl, 'Premier passage.', blog)
-    await expect.poll(() => commentRows(blog, post.id)).toHaveLength(1)
+    await poll(() => commentRows(blog, post.id)).toHaveLength(1)
 
     await blog.app.db.updateTable('posts').set({ comments_open: 0 }).where('id', '=', post.id).execute()
     await reply(peer, blogActor, postUrl, 'Fermé ?', blog)
-    await expect.poll(() => records.filter((r) => r.result?.reason === 'closed')).toHaveLength(1)
+    await poll(() => records.filter((r) => r.result?.reason === 'closed')).toHaveLength(1)
 
     await blog.app.db.updateTable('posts').set({ comments_open: 1 }).where('id', '=', post.id).execute()
     // Alice's account is banned. (A ban of her instance is a domain ban, which names a host name: here the
@@ -222,7 +224,7 @@ describe('replies from the fediverse and the answers that go back', () => {
       created_by: 'admin',
     })
     await reply(peer, blogActor, postUrl, 'Banni ?', blog)
-    await expect.poll(() => records.filter((r) => r.msg.includes('banned actor or instance'))).toHaveLength(1)
+    await poll(() => records.filter((r) => r.msg.includes('banned actor or instance'))).toHaveLength(1)
 
     const forged = await peer.post(
       `${blog.origin}/fediverse/inbox`,
@@ -251,7 +253,7 @@ describe('replies from the fediverse and the answers that go back', () => {
     const { blog, peer, blogActor, admin, post, postUrl } = await conversation()
     await blog.app.settings.update({ moderation: 'none' })
     const note = await reply(peer, blogActor, postUrl, 'Une remarque.', blog)
-    await expect.poll(() => commentRows(blog, post.id)).toHaveLength(1)
+    await poll(() => commentRows(blog, post.id)).toHaveLength(1)
     const [first] = await commentRows(blog, post.id)
     await admin.get(`/admin/comments/${first!.id}/answer`)
     await admin.post(`/admin/comments/${first!.id}/answer`, { body: 'Une réponse regrettée.', status: 'approved' })
@@ -272,7 +274,7 @@ describe('replies from the fediverse and the answers that go back', () => {
     const { blog, peer, blogActor, admin, post, postUrl } = await conversation({ env: { JOBS_POLL_MS: '0' } })
     await blog.app.settings.update({ moderation: 'none' })
     const note = await reply(peer, blogActor, postUrl, 'Avant le redémarrage.', blog)
-    await expect.poll(() => commentRows(blog, post.id)).toHaveLength(1)
+    await poll(() => commentRows(blog, post.id)).toHaveLength(1)
     const [first] = await commentRows(blog, post.id)
     await admin.get(`/admin/comments/${first!.id}/answer`)
     expect(
