@@ -40,6 +40,7 @@ import transfer from './transfer/plugin.ts'
 import media from './media/media.plugin.ts'
 import look from './look/look.plugin.ts'
 import mail from './mail/mail.plugin.ts'
+import newsletter from './newsletter/newsletter.plugin.ts'
 import health from './ops/health.ts'
 import fediverse from './fediverse/fediverse.plugin.ts'
 import jobs from './jobs/jobs.plugin.ts'
@@ -141,6 +142,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   // changed or withdrawn that cause it: before the features that register handlers and channels.
   await app.register(jobs)
   await app.register(publications)
+  // Readers who follow the blog by e-mail: the subscribe form, a new post's mails, the weekly digest.
+  await app.register(newsletter)
   // Features. Admin first, so that its route list sees every /admin route the others add.
   await app.register(adminPlugin)
   await app.register(postsRoutes)

@@ -38,6 +38,7 @@ import transferRoutes from './transfer.admin.ts'
 import jobsAdminRoutes from './jobs.admin.ts'
 import fediverseAdminRoutes from './fediverse.admin.ts'
 import mailAdminRoutes from './mail.admin.ts'
+import subscribersAdminRoutes from './subscribers.admin.ts'
 import { findUserById } from './users.ts'
 
 /** A signed-in writer: who they are and what their role lets them do (src/admin/permissions.ts). */
@@ -233,6 +234,7 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
   await app.register(transferRoutes)
   await app.register(mediaRoutes)
   await app.register(mailAdminRoutes)
+  await app.register(subscribersAdminRoutes)
   await app.register(jobsAdminRoutes)
   await app.register(fediverseAdminRoutes)
   await app.register(usersRoutes)

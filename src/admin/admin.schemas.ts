@@ -250,6 +250,10 @@ export function settingsForm(t: Messages['admin']) {
       .transform((s) => s.trim().toLowerCase())
       .pipe(z.string().regex(FEDIVERSE_HANDLE, t.invalidFediverseHandle))
       .optional(),
+    // A form from before these settings keeps the defaults (src/settings/settings.ts).
+    mailsPerMinute: z.union([z.undefined().transform(() => 60), intField(1, 10_000, t.invalidMailsPerMinute)]),
+    digestDay: z.union([z.undefined().transform(() => 1), intField(0, 6, t.invalidChoice)]),
+    digestHour: z.union([z.undefined().transform(() => 8), intField(0, 23, t.invalidChoice)]),
   })
 }
 

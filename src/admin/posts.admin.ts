@@ -2,6 +2,7 @@
 // draft / publishing / scheduling, closing a thread in one click, and deleting with a confirmation page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { renderBody } from '../content/markdown.ts'
+import { applyNewsletterChoice, newsletterBox } from '../newsletter/editor.ts'
 import { createPost, deletePost, setCommentsOpen, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
 import type { PostKind } from '../db/schema.ts'
 import { messages } from '../i18n/index.ts'
@@ -124,6 +125,12 @@ export function postEditing(app: FastifyInstance) {
       authors: editsEveryPost(user.role) ? await authorChoices(app.db, extra.authorId ?? post?.author_id ?? user.id) : null,
       mayUpload: can(user.role, 'media'),
       publishes: publishes(user.role),
+      newsletterBox: await newsletterBox(
+        app,
+        post,
+        kind,
+        extra.errors || extra.previewHtml ? (reply.request.body as Record<string, unknown>) : undefined,
+      ),
     })
   }
 
@@ -243,6 +250,8 @@ export function postEditing(app: FastifyInstance) {
     let id: number
     if (post) {
       const slug = form.clean.slug || (await uniqueSlug(app.db, form.clean.title, post.id))
+      // "Send to subscribers" unticked: said before the write that may make the post public.
+      await applyNewsletterChoice(app, post.id, body)
       // Checked again by the write itself: a save that came in meanwhile wins, this one gets the conflict page.
       if (!(await updatePost(app.db, post.id, { ...fields, slug, authorId, expectedVersion: version })))
         return conflict(reply, post.id, form)
@@ -256,6 +265,7 @@ export function postEditing(app: FastifyInstance) {
     } else {
       const created = await createPost(app.db, { ...fields, ...page, slug: form.clean.slug || undefined, authorId: authorId ?? actor.id })
       id = created.id
+      await applyNewsletterChoice(app, id, body)
       await audit(app.db, by, 'post.create', `post ${id}`, { title: form.clean.title, state, slug: created.slug })
     }
     // Saved: the copy kept while typing has served.

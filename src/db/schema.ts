@@ -333,7 +333,7 @@ export interface MailSubscriptionsTable {
 }
 
 export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'cancelled'
-export type OutboxKind = 'confirm' | 'notify' | 'admin'
+export type OutboxKind = 'confirm' | 'notify' | 'admin' | 'newsletter' | 'digest'
 
 /** A mail to send, sent, or given up on (src/mail/outbox.ts). Bodies are stored without the footer. */
 export interface MailOutboxTable {
@@ -361,6 +361,31 @@ export interface MailOutboxTable {
   created_at: string
   sent_at: string | null
   sent_message_id: string | null
+  /** Makes a mail exist once (`newsletter:<post>:<address>`, `digest:<week>:<address>`); null: no such guard. */
+  dedupe_key: string | null
+}
+
+export type BlogSubscriptionStatus = 'pending' | 'active' | 'unsubscribed'
+export type BlogCadence = 'post' | 'weekly'
+
+/** A reader who follows the blog by e-mail (src/newsletter/): each new post, or a weekly digest. */
+export interface BlogSubscriptionsTable {
+  id: Generated<number>
+  address_id: number
+  name: Generated<string>
+  cadence: BlogCadence
+  status: BlogSubscriptionStatus
+  source: Generated<'form' | 'import'>
+  created_at: string
+  confirmed_at: string | null
+  unsubscribed_at: string | null
+  bounced_at: string | null
+}
+
+/** Mails every sender took in one minute (its start, ISO): the pace shared by every instance. */
+export interface MailPaceTable {
+  minute: string
+  count: Generated<number>
 }
 
 /**
@@ -447,6 +472,8 @@ export interface Database {
   mail_addresses: MailAddressesTable
   mail_subscriptions: MailSubscriptionsTable
   mail_outbox: MailOutboxTable
+  blog_subscriptions: BlogSubscriptionsTable
+  mail_pace: MailPaceTable
 }
 
 export type Post = Selectable<PostsTable>

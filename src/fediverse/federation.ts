@@ -20,7 +20,7 @@ import {
 import { Accept, Article, Endpoints, Follow, Image, Person, Reject, Undo, type Recipient } from '@fedify/vocab'
 import type { FastifyInstance } from 'fastify'
 import { createOf, loadArticlePost, recentArticlePosts, toArticle } from './articles.ts'
-import { isBannedRemote } from './bans.ts'
+import { isBannedRemote } from '../comments/bans.ts'
 import { ACTOR_PATH, ARTICLE_PATH, BLOG_ACTOR, SHARED_INBOX_PATH } from './federation-paths.ts'
 import { listedToReaders } from '../content/visibility.ts'
 import { nowIso } from '../lib/time.ts'
@@ -242,7 +242,7 @@ export function buildFederation(parts: FederationParts): { federation: CarnetFed
           return
         }
       }
-      if (await isBannedRemote(app.db, follower.id.href)) {
+      if (await isBannedRemote(app.db, { actor: follower.id.href })) {
         await ctx.sendActivity(
           { identifier: BLOG_ACTOR },
           follower,

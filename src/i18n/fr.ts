@@ -285,6 +285,84 @@ export const fr = {
     moderateConfirm: 'Confirmez l’action sur ce commentaire :',
     moderateGone: 'Ce commentaire n’existe plus.',
   },
+  // ---- readers who follow the blog by e-mail (src/newsletter/) ----
+  newsletter: {
+    formHeading: 'Recevoir les billets par e-mail',
+    email: 'Adresse e-mail',
+    name: 'Nom (facultatif)',
+    cadence: 'Recevoir',
+    cadencePost: 'chaque nouveau billet',
+    cadenceWeekly: 'un résumé par semaine',
+    submit: 'S’abonner',
+    hint: 'Un e-mail de confirmation vous sera d’abord envoyé ; chaque message permet de se désabonner.',
+    pageTitle: 'S’abonner par e-mail',
+    pageIntro: (blog: string) => `Recevez les nouveaux billets de « ${blog} » par e-mail, à chaque parution ou une fois par semaine.`,
+    errEmail: 'Indiquez une adresse e-mail valide (exemple : nom@exemple.fr).',
+    errName: 'Le nom ne doit pas dépasser 100 caractères.',
+    errTooMany: 'Trop de demandes en peu de temps : rien n’a été enregistré. Patientez, puis envoyez de nouveau.',
+    sentTitle: 'Vérifiez votre boîte aux lettres',
+    sentText:
+      'Si cette adresse n’est pas déjà abonnée, un e-mail vient de lui être envoyé : ouvrez le lien qu’il contient pour confirmer l’abonnement.',
+    confirmSubject: (blog: string) => `Confirmez votre abonnement à « ${blog} »`,
+    confirmIntro: (blog: string) => `Quelqu’un, vous sans doute, a demandé à recevoir les nouveaux billets de « ${blog} » par e-mail.`,
+    // mails
+    readOnBlog: 'Lire sur le blog',
+    readOnBlogLine: (url: string) => `Lire sur le blog : ${url}`,
+    footer: (blog: string) => `Vous recevez ce message parce que vous êtes abonné (ou demandez à l’être) à « ${blog} ».`,
+    digestSubject: (blog: string, n: number) =>
+      n === 1 ? `« ${blog} » : le billet de la semaine` : `« ${blog} » : les ${n} billets de la semaine`,
+    digestIntro: (blog: string) => `Les billets publiés cette semaine sur « ${blog} » :`,
+    // admin
+    nav: 'Abonnés',
+    heading: 'Abonnés',
+    intro: 'Les lecteurs qui reçoivent les nouveaux billets par e-mail (après confirmation de leur adresse).',
+    mailOff: 'L’envoi d’e-mails n’est pas configuré (SMTP_URL) : le formulaire d’abonnement n’est pas affiché et rien n’est envoyé.',
+    counts: (active: number, pending: number, unsubscribed: number, bounced: number) =>
+      `${active} confirmé(s), ${pending} en attente de confirmation, ${unsubscribed} désabonné(s), ${bounced} en échec`,
+    colEmail: 'Adresse',
+    colName: 'Nom',
+    colStatus: 'État',
+    colCadence: 'Reçoit',
+    colSince: 'Depuis',
+    colSource: 'Origine',
+    statusActive: 'confirmé',
+    statusPending: 'en attente de confirmation',
+    statusUnsubscribed: 'désabonné',
+    statusBounced: 'en échec (adresse refusée)',
+    sourceForm: 'formulaire',
+    sourceImport: 'import',
+    remove: 'Supprimer',
+    removeLabel: (email: string) => `Supprimer ${email}`,
+    removed: 'Abonné supprimé.',
+    empty: 'Aucun abonné pour l’instant.',
+    exportLink: 'Exporter en CSV',
+    importHeading: 'Importer des abonnés (CSV)',
+    importHint:
+      'Un fichier CSV avec une colonne « email » et, si vous voulez, « name » ; les exports de Ghost et de Substack sont reconnus tels quels. Les adresses importées reçoivent les billets sans e-mail de confirmation.',
+    importFile: 'Fichier CSV',
+    importCadence: 'Les abonnés importés reçoivent',
+    importConsent: 'Ces personnes ont déjà confirmé leur abonnement (sur l’autre plateforme)',
+    importSubmit: 'Importer',
+    errImportConsent:
+      'Cochez la case si ces personnes ont bien confirmé leur abonnement ailleurs : sans elle, rien n’est importé. Le navigateur ne garde pas le fichier choisi : choisissez-le de nouveau.',
+    errImportFile: 'Choisissez un fichier CSV (2 Mo au plus).',
+    errImportEmpty: 'Ce fichier ne contient aucune adresse (il faut une colonne « email »).',
+    imported: (added: number, skipped: number) => `${added} abonné(s) importé(s), ${skipped} ligne(s) ignorée(s).`,
+    lineInvalid: (line: number, value: string) => `Ligne ${line} : « ${value} » n’est pas une adresse e-mail valide.`,
+    lineDuplicate: (line: number, value: string) => `Ligne ${line} : ${value} figure déjà plus haut dans le fichier.`,
+    lineExisting: (line: number, value: string) => `Ligne ${line} : ${value} est déjà abonné.`,
+    lineNotSubscribed: (line: number, value: string) => `Ligne ${line} : ${value} n’était plus abonné sur l’autre plateforme.`,
+    auditImport: (n: number) => `${n} abonné(s) importé(s), déclarés déjà confirmés par l’administrateur`,
+    auditRemove: (email: string) => `abonné supprimé : ${email}`,
+    // settings
+    mailsPerMinute: 'E-mails par minute au plus',
+    mailsPerMinuteHint: 'Ce que votre serveur d’envoi accepte (1 à 10 000) ; les envois aux abonnés attendent leur tour.',
+    digestDay: 'Jour du résumé hebdomadaire',
+    digestHour: 'Heure du résumé (fuseau du blog)',
+    days: ['dimanche', 'lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi'],
+    // editor
+    sendToSubscribers: 'Envoyer ce billet aux abonnés par e-mail à sa publication',
+  },
 
   // ---- admin ----
   // ---- own comments (edit, delete) and reports ----
@@ -337,7 +415,7 @@ export const fr = {
     'Vous avez envoyé trop de signalements en peu de temps : celui-ci n’a pas été enregistré. Patientez, puis envoyez-le de nouveau.',
   reportThanksTitle: 'Merci pour votre signalement',
   reportThanks: 'Merci ! Votre signalement a été transmis à l’auteur du blog, qui décidera du sort de ce commentaire.',
-  // ---- conversation marks (src/moderation) ----
+  // ---- conversation marks (src/comments) ----
   pinnedMark: 'Épinglé',
   authorMark: 'auteur',
   /** Read by screen readers before "auteur": whose mark it is. */
@@ -831,6 +909,7 @@ export const fr = {
     fediverseHandle: 'Nom du blog dans le fédivers',
     fediverseHandleHelp: (host: string) => `On le suit depuis Mastodon et ailleurs sous @nom@${host}. Le changer ne perd aucun abonné.`,
     invalidFediverseHandle: 'De 1 à 30 caractères : lettres minuscules sans accent, chiffres ou _.',
+    invalidMailsPerMinute: 'Un nombre entier entre 1 et 10 000.',
     reported: (n: number) => `Commentaires signalés (${n})`,
     reportedHelp: 'Les signalements des lecteurs, les plus signalés d’abord. Décidez pour chacun : vos décisions closent ses signalements.',
     reportCount: (n: number) => (n > 1 ? `${n} signalements` : '1 signalement'),

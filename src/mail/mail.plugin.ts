@@ -65,7 +65,10 @@ async function mailPlugin(app: FastifyInstance, opts: { sessionKey: Buffer }) {
   }
 
   let sender: Sender | null = null
-  if (config) sender = createSender({ db: app.db, config, log: app.log.child({ module: 'mail' }), site })
+  if (config) {
+    const perMinute = () => app.settings.get().mailsPerMinute
+    sender = createSender({ db: app.db, config, log: app.log.child({ module: 'mail' }), site, perMinute })
+  }
 
   const mail: Mail = {
     enabled: config !== null,

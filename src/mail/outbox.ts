@@ -58,18 +58,22 @@ export async function enqueue(
     commentId: number | null
     unsubscribeToken: string | null
     unsubscribeAllToken: string | null
+    /** A mail that must exist once (see MailOutboxTable.dedupe_key): queued again, it is not. */
+    dedupeKey?: string
+    /** Bodies already written (a post's own HTML, src/newsletter/) rather than blocks. */
+    bodies?: { text: string; html: string }
   },
   now: string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .insertInto('mail_outbox')
     .values({
       kind: mail.kind,
       recipient: mail.recipient,
       lang: site.language,
       subject: mail.subject,
-      text_body: toText(mail.blocks),
-      html_body: toHtml(mail.blocks),
+      text_body: mail.bodies?.text ?? toText(mail.blocks),
+      html_body: mail.bodies?.html ?? toHtml(mail.blocks),
       message_id: newMessageId(site),
       thread_id: mail.postId === null ? null : threadId(site, mail.postId),
       unsubscribe_token: mail.unsubscribeToken,
@@ -79,8 +83,11 @@ export async function enqueue(
       status: 'queued',
       next_attempt_at: now,
       created_at: now,
+      dedupe_key: mail.dedupeKey ?? null,
     })
-    .execute()
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
 }
 
 export interface PostInfo {
@@ -281,6 +288,13 @@ export async function confirmAddress(db: Db, addressId: number, now: string): Pr
   const address = await db.selectFrom('mail_addresses').select(['id', 'confirmed_at']).where('id', '=', addressId).executeTakeFirst()
   if (!address) return false
   if (!address.confirmed_at) await db.updateTable('mail_addresses').set({ confirmed_at: now }).where('id', '=', addressId).execute()
+  // The same link confirms a subscription to the blog that waits for it (src/newsletter/).
+  await db
+    .updateTable('blog_subscriptions')
+    .set({ status: 'active', confirmed_at: now })
+    .where('address_id', '=', addressId)
+    .where('status', '=', 'pending')
+    .execute()
   return true
 }
 
@@ -298,6 +312,7 @@ export async function unsubscribe(db: Kysely<Database>, token: string, subject: 
         await trx.deleteFrom('mail_subscriptions').where('address_id', '=', subject.addressId).execute()
         // Confirming again takes a new request and a new confirmation mail.
         await trx.updateTable('mail_addresses').set({ confirmed_at: null }).where('id', '=', subject.addressId).execute()
+        await stopFollowingBlog(trx, subject.addressId)
         if (address) await cancel.where('recipient', '=', address.email).where('kind', '!=', 'admin').execute()
         break
       }
@@ -307,8 +322,24 @@ export async function unsubscribe(db: Kysely<Database>, token: string, subject: 
         if (user?.email) await cancel.where('recipient', '=', normalizeAddress(user.email)).where('kind', '=', 'admin').execute()
         break
       }
+      case 'blog': {
+        const address = await trx.selectFrom('mail_addresses').select('email').where('id', '=', subject.addressId).executeTakeFirst()
+        await stopFollowingBlog(trx, subject.addressId)
+        if (address) await cancel.where('recipient', '=', address.email).where('kind', 'in', ['newsletter', 'digest']).execute()
+        break
+      }
       case 'confirm':
         break
     }
   })
+}
+
+/** The address stops following the blog (its row stays, unsubscribed, for the admin's counts). */
+async function stopFollowingBlog(db: Db, addressId: number): Promise<void> {
+  await db
+    .updateTable('blog_subscriptions')
+    .set({ status: 'unsubscribed', unsubscribed_at: new Date().toISOString() })
+    .where('address_id', '=', addressId)
+    .where('status', '!=', 'unsubscribed')
+    .execute()
 }

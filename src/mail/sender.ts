@@ -8,15 +8,19 @@
 // The envelope is ours, not left to nodemailer: an internationalised domain goes as its ASCII form, and an
 // address that needs SMTPUTF8 (a local part that is not ASCII) is sent only to a server that offers it; without
 // it the mail fails for good, with a reason the admin can read (src/lib/address.ts).
+// Pace: every message takes a slot of the current minute in `mail_pace` (an update that succeeds only under the
+// `mailsPerMinute` setting), shared by every instance; without one the round stops until the next minute. Mails
+// to one person (confirmations, notifications) go before those to every subscriber (src/newsletter/).
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import nodemailer, { type Transporter } from 'nodemailer'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
-import type { Database } from '../db/schema.ts'
+import type { Database, OutboxKind } from '../db/schema.ts'
 import type { Language, MailConfig } from '../config.ts'
 import { messages } from '../i18n/index.ts'
+import { now as clockNow } from '../lib/time.ts'
 import { envelopeAddress, needsSmtpUtf8, parseAddress, type Address } from '../lib/address.ts'
 import { parseDomain } from '../lib/idna.ts'
 import { htmlDocument, textWithFooter, type Footer } from './compose.ts'
@@ -28,6 +32,8 @@ const MAX_DELAY_MS = 60 * 60 * 1000
 const MAX_ATTEMPTS = 60
 const HOUR_MS = 60 * 60 * 1000
 const BATCH = 20
+/** The kinds the per-address hourly limit (config.perHour) and its digest apply to: mails about comments. */
+const LIMITED: readonly OutboxKind[] = ['notify', 'admin']
 
 type Row = Awaited<ReturnType<typeof loadRow>>
 
@@ -40,6 +46,8 @@ export interface SenderOptions {
   config: Readonly<MailConfig>
   log: FastifyBaseLogger
   site: () => MailSite
+  /** Messages a minute at most, all senders together (the mailsPerMinute setting). */
+  perMinute?: () => number
   /** For tests: a transport of one's own (otherwise SMTP_URL). */
   transport?: Transporter
 }
@@ -160,7 +168,7 @@ export function createSender(opts: SenderOptions): Sender {
       .select(['sent_message_id', 'sent_at'])
       .where('recipient', '=', recipient)
       .where('status', '=', 'sent')
-      .where('kind', '!=', 'confirm')
+      .where('kind', 'in', LIMITED)
       .where('sent_at', '>', since)
       .orderBy('sent_at')
       .execute()
@@ -172,8 +180,15 @@ export function createSender(opts: SenderOptions): Sender {
     const t = messages(row.lang as Language).mail
     const blog = opts.site().blogTitle
     const url = token ? unsubscribeUrl(opts.site(), token) : null
+    // A blog subscription's confirmation (src/newsletter/) is about the blog too.
+    const subscriber = row.kind === 'newsletter' || row.kind === 'digest' || row.dedupe_key?.startsWith('blog-confirm:') === true
     return {
-      why: row.kind === 'admin' ? t.footerAdmin(blog) : t.footerWhy(blog),
+      why:
+        row.kind === 'admin'
+          ? t.footerAdmin(blog)
+          : subscriber
+            ? messages(row.lang as Language).newsletter.footer(blog)
+            : t.footerWhy(blog),
       unsubscribeLabel: t.unsubscribe,
       unsubscribeLine: url ? t.unsubscribeLine(url) : null,
       unsubscribeUrl: url,
@@ -223,12 +238,36 @@ export function createSender(opts: SenderOptions): Sender {
     }
   }
 
-  async function deliver(rowId: number): Promise<void> {
+  /** A slot in the current minute's count, or false when every sender together has used them all. */
+  async function takeSlot(): Promise<boolean> {
+    if (!opts.perMinute) return true
+    const at = clockNow().getTime()
+    const minute = new Date(at - (at % 60_000)).toISOString()
+    await db
+      .insertInto('mail_pace')
+      .values({ minute, count: 0 })
+      .onConflict((oc) => oc.column('minute').doNothing())
+      .execute()
+    const taken = await db
+      .updateTable('mail_pace')
+      .set((eb) => ({ count: eb('count', '+', 1) }))
+      .where('minute', '=', minute)
+      .where('count', '<', opts.perMinute())
+      .executeTakeFirst()
+    return Number(taken.numUpdatedRows) === 1
+  }
+
+  /** 'paced': this minute's slots are gone (the row goes back to the queue as it was). */
+  async function deliver(rowId: number): Promise<'paced' | void> {
     const now = new Date()
     if (!(await claim(rowId, now))) return
+    if (!(await takeSlot())) {
+      await release([rowId], {})
+      return 'paced'
+    }
     const row = await loadRow(db, rowId)
     const rows = [row]
-    if (row.kind !== 'confirm') {
+    if (LIMITED.includes(row.kind)) {
       const { count, oldest } = await sentWithinHour(row.recipient, now)
       if (count >= config.perHour) {
         // Over the limit: wait until the oldest mail of the hour is an hour old; what waits then goes as one digest.
@@ -243,7 +282,7 @@ export function createSender(opts: SenderOptions): Sender {
           .select('id')
           .where('recipient', '=', row.recipient)
           .where('status', '=', 'queued')
-          .where('kind', '!=', 'confirm')
+          .where('kind', 'in', LIMITED)
           .where('id', '!=', row.id)
           .where('next_attempt_at', '<=', now.toISOString())
           .orderBy('id')
@@ -261,6 +300,7 @@ export function createSender(opts: SenderOptions): Sender {
       if (err instanceof Undeliverable || isPermanent(err) || attempts >= MAX_ATTEMPTS) {
         log.warn({ err, outbox: ids }, 'mail refused for good')
         await release(ids, { status: 'failed', attempts, last_error: describe(err) })
+        if (row.kind === 'newsletter' || row.kind === 'digest') await bounced(row.recipient)
       } else {
         const delay = Math.min(MAX_DELAY_MS, config.retrySeconds * 1000 * 2 ** (attempts - 1))
         log.info({ err: describe(err), outbox: ids, attempts, delay }, 'mail not sent; will try again')
@@ -284,11 +324,28 @@ export function createSender(opts: SenderOptions): Sender {
     log.info({ outbox: ids, kind: row.kind }, 'mail sent')
   }
 
+  /** A subscriber's address the server refused for good: no more mails to it until it subscribes again. */
+  async function bounced(recipient: string) {
+    const address = db.selectFrom('mail_addresses').select('id').where('email', '=', recipient)
+    await db
+      .updateTable('blog_subscriptions')
+      .set({ bounced_at: new Date().toISOString() })
+      .where('address_id', 'in', address)
+      .where('bounced_at', 'is', null)
+      .execute()
+  }
+
   let running: Promise<void> | undefined
   let again = false
   let closed = false
 
   async function round(): Promise<void> {
+    // The pace's past minutes are of no use: a few rows at most stay.
+    if (opts.perMinute)
+      await db
+        .deleteFrom('mail_pace')
+        .where('minute', '<', new Date(clockNow().getTime() - HOUR_MS).toISOString())
+        .execute()
     do {
       again = false
       const due = await db
@@ -298,13 +355,15 @@ export function createSender(opts: SenderOptions): Sender {
         .where('next_attempt_at', '<=', new Date().toISOString())
         // Rows another sender holds are its business (and would make this loop spin).
         .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', new Date().toISOString())]))
+        // One person's mails first: a confirmation does not wait behind a post mailed to every subscriber.
+        .orderBy(sql`case when kind in ('newsletter', 'digest') then 1 else 0 end`)
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(BATCH)
         .execute()
       for (const r of due) {
         if (closed) return
-        await deliver(r.id)
+        if ((await deliver(r.id)) === 'paced') return
       }
       if (due.length === BATCH) again = true
     } while (again && !closed)

@@ -3,14 +3,18 @@
 // store, nothing to look up, and the address itself never appears in a link.
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
-/** c<address id>: confirm; s<subscription id>, a<address id>, u<user id>: unsubscribe from one, all, admin mails. */
+/**
+ * c<address id>: confirm; s<subscription id>, a<address id>, u<user id>: unsubscribe from one, all, admin mails;
+ * b<address id>: stop following the blog by e-mail (src/newsletter/), the rest kept.
+ */
 export type TokenSubject =
   | { kind: 'confirm'; addressId: number }
   | { kind: 'subscription'; subscriptionId: number }
   | { kind: 'address'; addressId: number }
   | { kind: 'user'; userId: number }
+  | { kind: 'blog'; addressId: number }
 
-const PREFIX = { confirm: 'c', subscription: 's', address: 'a', user: 'u' } as const
+const PREFIX = { confirm: 'c', subscription: 's', address: 'a', user: 'u', blog: 'b' } as const
 
 export interface Tokens {
   sign(subject: TokenSubject): string
@@ -27,7 +31,7 @@ export function mailTokens(sessionKey: Buffer): Tokens {
       return `${payload}.${mac(payload)}`
     },
     verify(token) {
-      const m = /^([csau])(\d{1,15})\.([A-Za-z0-9_-]{27})$/.exec(token)
+      const m = /^([csaub])(\d{1,15})\.([A-Za-z0-9_-]{27})$/.exec(token)
       if (!m) return null
       const expected = Buffer.from(mac(`${m[1]}${m[2]}`))
       const given = Buffer.from(m[3]!)
@@ -40,6 +44,8 @@ export function mailTokens(sessionKey: Buffer): Tokens {
           return { kind: 'subscription', subscriptionId: id }
         case 'a':
           return { kind: 'address', addressId: id }
+        case 'b':
+          return { kind: 'blog', addressId: id }
         default:
           return { kind: 'user', userId: id }
       }

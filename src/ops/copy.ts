@@ -39,9 +39,16 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   // links an answer listed before its parent afterwards (src/transfer/disqus-import.ts): see selfReference.
   { table: 'comments', orderBy: ['id'], selfReference: 'parent_id' },
   { table: 'comment_reports', orderBy: ['id'] },
+  // ---- the open web ----
+  { table: 'reactions', orderBy: ['id'] },
+  { table: 'publication_channels', orderBy: ['name'] },
+  { table: 'post_channels', orderBy: ['channel', 'post_id'] },
+  // Pending work goes on from the copy (and what was done stays readable in the admin).
+  { table: 'jobs', orderBy: ['id'] },
   { table: 'mail_addresses', orderBy: ['id'] },
   { table: 'mail_subscriptions', orderBy: ['id'] },
   { table: 'mail_outbox', orderBy: ['id'] },
+  { table: 'blog_subscriptions', orderBy: ['id'] },
   { table: 'audit_log', orderBy: ['id'] },
   { table: 'login_failures', orderBy: ['id'] },
   { table: 'revoked_sessions', orderBy: ['sid'] },
@@ -50,11 +57,11 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
 /**
  * Tables not copied: kept by triggers from the copied ones (post_stats, month_counts, category_counts, site_state,
  * search_queue and the search
- * index: SQLite's posts_fts*, PostgreSQL's posts_search), short-lived counters (rate_limits), the migrations' own
+ * index: SQLite's posts_fts*, PostgreSQL's posts_search), short-lived counters (rate_limits, mail_pace), the migrations' own
  * bookkeeping, and SQLite's internals.
  */
 const DERIVED =
-  /^(post_stats|month_counts|category_counts|site_state|search_queue|posts_fts.*|posts_search|rate_limits|kysely_migration.*|sqlite_.*)$/
+  /^(post_stats|month_counts|category_counts|site_state|search_queue|posts_fts.*|posts_search|rate_limits|mail_pace|kysely_migration.*|sqlite_.*)$/
 
 /** Whether a table of the schema is left out of a copy on purpose (see DERIVED); every other one is copied. */
 export function isDerivedTable(name: string): boolean {

@@ -179,7 +179,8 @@ async function sidebarPlugin(app: FastifyInstance) {
       const subscribe = page.subscribe ?? null
       return {
         key: [page.lang, subscribe?.rss ?? null, subscribe?.atom ?? null],
-        data: { lang: page.lang, t: messages(page.lang), subscribe },
+        // The subscribe form (src/newsletter/) is there whenever mail is on: the same for every page.
+        data: { lang: page.lang, t: messages(page.lang), subscribe, newsletter: app.mail.enabled },
       }
     },
   })

@@ -90,6 +90,11 @@ export const settingsSchema = z.object({
   bylines: z.enum(['auto', 'always', 'never']),
   /** The blog's name in the fediverse: @<fediverseHandle>@<host> (src/fediverse/). */
   fediverseHandle: z.string().regex(FEDIVERSE_HANDLE),
+  /** Mails the sender sends a minute at most, every instance together (what the mail server accepts). */
+  mailsPerMinute: z.coerce.number().int().min(1).max(10_000),
+  /** The weekly digest's day (0 Sunday … 6 Saturday) and hour, in the blog's time zone (src/newsletter/). */
+  digestDay: z.coerce.number().int().min(0).max(6),
+  digestHour: z.coerce.number().int().min(0).max(23),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -110,6 +115,9 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'title' | 'description' | 'languag
   ...DEFAULT_LOOK,
   bylines: 'auto',
   fediverseHandle: 'blog',
+  mailsPerMinute: 60,
+  digestDay: 1,
+  digestHour: 8,
 }
 
 /**

@@ -14,22 +14,22 @@ describe('admin: background work', () => {
     blog.app.jobs.handle('webmention-send', async () => {
       if (broken) throw new PermanentJobError('endpoint answered 500: <b>oops</b>')
     })
-    blog.app.jobs.handle('fedify', async () => {})
+    blog.app.jobs.handle('example-delivery', async () => {})
   })
   afterAll(() => blog.close())
 
   it('shows counts by kind and the failures, and retries a given-up job', async () => {
     const { app } = blog
     await enqueueJob(app.db, { kind: 'webmention-send', payload: { target: 'https://example.org/a' } })
-    await enqueueJob(app.db, { kind: 'fedify', payload: {} })
-    await enqueueJob(app.db, { kind: 'fedify', payload: {}, runAt: new Date(Date.now() + 3_600_000) })
+    await enqueueJob(app.db, { kind: 'example-delivery', payload: {} })
+    await enqueueJob(app.db, { kind: 'example-delivery', payload: {}, runAt: new Date(Date.now() + 3_600_000) })
     await app.jobs.runDue()
     const admin = await signedIn(app)
     const page = await admin.get('/admin/jobs')
     expect(page.statusCode).toBe(200)
     const text = page.body.replace(/\s+/g, ' ')
     expect(text).toContain(
-      '<th scope="row"><code>fedify</code></th><td data-label="En attente">1</td><td data-label="À retenter">0</td><td data-label="Abandonnées">0</td><td data-label="Faites (24 h)">1</td>',
+      '<th scope="row"><code>example-delivery</code></th><td data-label="En attente">1</td><td data-label="À retenter">0</td><td data-label="Abandonnées">0</td><td data-label="Faites (24 h)">1</td>',
     )
     expect(text).toContain(
       '<code>webmention-send</code></th><td data-label="En attente">0</td><td data-label="À retenter">0</td><td data-label="Abandonnées">1</td>',
@@ -53,7 +53,7 @@ describe('admin: background work', () => {
 
   it('retries nothing without the form token, nor a job that did not fail', async () => {
     const { app } = blog
-    await enqueueJob(app.db, { kind: 'fedify', payload: {}, runAt: new Date(Date.now() + 3_600_000) })
+    await enqueueJob(app.db, { kind: 'example-delivery', payload: {}, runAt: new Date(Date.now() + 3_600_000) })
     const waiting = await app.db.selectFrom('jobs').select('id').where('state', '=', 'pending').executeTakeFirstOrThrow()
     const admin = await signedIn(app)
     await admin.get('/admin/jobs')

@@ -69,7 +69,9 @@ const ADDRESSES: Record<
   '/admin/links': () => [['/admin/links', LONG_WORD]],
   '/admin/appearance': () => [['/admin/appearance', 'Apparence']],
   '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
+  '/admin/jobs': () => [['/admin/jobs', LONG_URL]],
   '/admin/users': () => [['/admin/users', LONG_EMAIL]],
+  '/admin/subscribers': () => [['/admin/subscribers', LONG_EMAIL]],
   '/admin/users/:id/delete': (id) => [[`/admin/users/${id.writer}/delete`, LONG_WORD]],
   '/admin/invite/:token': (id) => [[`/admin/invite/${id.invite}`, 'Nom affiché']],
 }
@@ -176,6 +178,23 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
 
     // The outbox in every state, and a post's subscriptions.
     const now = new Date().toISOString()
+    // A background job given up, with a long error (an address in it).
+    await db
+      .insertInto('jobs')
+      .values({
+        kind: 'webmention-send',
+        payload: '{}',
+        key: null,
+        run_at: now,
+        attempts: 8,
+        state: 'failed',
+        claimed_by: null,
+        claimed_until: null,
+        last_error: `endpoint ${LONG_URL} answered 500`,
+        created_at: now,
+        finished_at: now,
+      })
+      .execute()
     for (const [status, error] of [
       ['queued', null],
       ['failed', `550 5.1.1 <${LONG_EMAIL}>: Recipient address rejected: User unknown in virtual mailbox table`],
@@ -214,6 +233,10 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
       .returning('id')
       .executeTakeFirstOrThrow()
     await db.insertInto('mail_subscriptions').values({ address_id: address.id, post_id: post.id, kind: 'all', created_at: now }).execute()
+    await db
+      .insertInto('blog_subscriptions')
+      .values({ address_id: address.id, name: LONG_WORD, cadence: 'post', status: 'active', created_at: now, confirmed_at: now })
+      .execute()
 
     // An image, processed as an upload is, with a long alt text.
     const image = await makeImage(1600, 900)

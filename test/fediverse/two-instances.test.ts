@@ -3,6 +3,7 @@
 // handle, follows it, and receives what it publishes, with signatures checked on both sides.
 import { Accept, Article, Create, Delete, Hashtag, Person, Reject, Tombstone, Update } from '@fedify/vocab'
 import { afterEach, describe, expect, it } from 'vitest'
+import { banValue } from '../../src/comments/bans.ts'
 import { createPost, updatePost } from '../../src/content/posts.write.ts'
 import { setClock } from '../../src/lib/time.ts'
 import { createAdmin, signedIn } from '../helpers/admin.ts'
@@ -129,16 +130,16 @@ it('lets the admin remove a follower: her server gets a Reject of her Follow', a
   }
 })
 
-it('refuses a follow from a banned instance with a Reject, and keeps no follower', async () => {
+it('refuses a follow from a banned account with a Reject, and keeps no follower', async () => {
   const blog = await startFediBlog()
   const peer = await startFediPeer()
   try {
     await blog.app.db
       .insertInto('bans')
       .values({
-        kind: 'domain' as never,
-        value: '127.0.0.3',
-        shown: '127.0.0.3',
+        kind: 'actor',
+        value: banValue('actor', peer.actorId.href)!,
+        shown: peer.handle,
         expires_at: null,
         created_at: new Date().toISOString(),
         created_by: 'test',

@@ -146,6 +146,19 @@ async function fillEveryTable(blog: TestBlog) {
       sent_message_id: null,
     })
     .execute()
+  // A reader who follows the blog by e-mail (src/newsletter/).
+  await db
+    .insertInto('blog_subscriptions')
+    .values({
+      address_id: address.id,
+      name: 'Zoé 🌿',
+      cadence: 'weekly',
+      status: 'active',
+      source: 'form',
+      created_at: now,
+      confirmed_at: now,
+    })
+    .execute()
   await db.insertInto('login_failures').values({ username: 'mallory', created_at: now }).execute()
   // Drafts (issue 29): a revision, a working copy, a save held across an expired session, a preview link.
   const alice = await db.selectFrom('users').select('id').executeTakeFirstOrThrow()
@@ -191,6 +204,39 @@ async function fillEveryTable(blog: TestBlog) {
   await db
     .insertInto('preview_links')
     .values({ post_id: post.id, token: 'c'.repeat(43), created_by: 'alice', created_at: now })
+    .execute()
+  // ---- the open web ----
+  await db
+    .insertInto('reactions')
+    .values({
+      post_id: post.id,
+      origin: 'fediverse',
+      kind: 'like',
+      source_url: 'https://masto.exemple/likes/1',
+      author_name: 'Zoé',
+      author_url: null,
+      author_actor: 'https://masto.exemple/users/zoe',
+      created_at: now,
+    })
+    .execute()
+  await db.insertInto('publication_channels').values({ name: 'fediverse', started_at: now }).execute()
+  await db
+    .insertInto('post_channels')
+    .values({ channel: 'fediverse', post_id: post.id, state: 'announced', version: 1, changed_at: now })
+    .execute()
+  await db
+    .insertInto('jobs')
+    .values({
+      kind: 'fedify',
+      payload: '{"a":1}',
+      key: 'k1',
+      run_at: now,
+      claimed_by: null,
+      claimed_until: null,
+      last_error: null,
+      created_at: now,
+      finished_at: null,
+    })
     .execute()
   // An imported thread (Disqus lists an answer before its parent, src/transfer/disqus-import.ts links it after):
   // an answer whose parent has a higher id, more than one batch of rows (1,000) and of INSERT (714) later.

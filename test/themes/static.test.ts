@@ -19,7 +19,7 @@ describe("a theme's static files", () => {
     const theme = writeTheme(dir, {
       'views/partials/head-extras.eta': '<link rel="stylesheet" href="<%= it.theme.asset(\'css/theme.css\') %>">\n',
       'static/css/theme.css': CSS,
-      'static/.secret': 'hidden\n',
+      'static/.secret': 'dotfile-secret-content\n',
       'private.txt': 'beside static/, not in it\n',
     })
     blog = await buildTestApp({ env: { THEME_DIR: theme } })
@@ -60,7 +60,7 @@ describe("a theme's static files", () => {
       expect([403, 404], path).toContain(res.statusCode)
       expect(res.body, path).not.toContain('beside static/')
       expect(res.body, path).not.toContain('"carnet"')
-      expect(res.body, path).not.toContain('hidden')
+      expect(res.body, path).not.toContain('dotfile-secret-content')
       expect(res.body, path).not.toContain('"name": "carnet"')
     }
   })
