@@ -46,6 +46,7 @@ import health from './ops/health.ts'
 import fediverse from './fediverse/fediverse.plugin.ts'
 import jobs from './jobs/jobs.plugin.ts'
 import publications from './content/publications.ts'
+import fediverseConversation from './fediverse/inbox.plugin.ts'
 import { AccessLog, lazyChildLogger, loggerOptions, prettyLogs, type LogStream } from './ops/logging.ts'
 
 declare module 'fastify' {
@@ -159,6 +160,8 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(searchRoutes)
   // The blog in the fediverse: its actor, inbox, followers; posts as Articles (content negotiation).
   await app.register(fediverse, { inboxPerMinute: options.fediverseInboxPerMinute })
+  // Replies from the fediverse become comments; an admin's answer goes back (src/fediverse/inbox.plugin.ts).
+  await app.register(fediverseConversation)
   // Imported posts' old addresses (WordPress links) answer 301 where no real route does.
   await app.register(transfer)
   // Erases comments' old IP addresses at start-up and every hour (ipRetentionDays).

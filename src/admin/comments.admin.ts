@@ -99,8 +99,12 @@ export default async function commentsRoutes(app: FastifyInstance) {
     const action = form.action
     await assertOwnComments(app, request.admin!, form.ids)
     let changed: number
-    if (action === 'delete') changed = await deleteComments(app.db, form.ids)
-    else {
+    if (action === 'delete') {
+      // An admin's answer sent to the fediverse is deleted there too (src/fediverse/), once it is gone here.
+      const withdraw = await app.fediverseAnswersWithdrawn(app.db, form.ids)
+      changed = await deleteComments(app.db, form.ids)
+      await withdraw()
+    } else {
       // Approving is what lets a comment's mails go: they are queued in the same transaction (src/mail/).
       changed = await app.db.transaction().execute(async (trx) => {
         const newlyApproved =

@@ -292,6 +292,8 @@ export default async function conversationRoutes(app: FastifyInstance) {
         })
         // The approved comment's followers, and the commenter answered, hear of it (src/mail/), in this transaction.
         await app.mail.commentsApproved(trx, parent.status === 'pending' ? [parent.id, row.id] : [row.id])
+        // Answering a comment from the fediverse answers its author there too (src/fediverse/).
+        await app.fediverseAnswer(trx, { id: row.id, parent_id: parent.id, user_id: actor.id })
         return row.id
       })
       app.mail.wake()

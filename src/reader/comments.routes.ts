@@ -282,7 +282,11 @@ async function commentsRoutes(app: FastifyInstance) {
           ip: request.ip,
           settings,
           userId,
-          afterStore: (trx, stored) => app.mail.commentStored(trx, stored, { id: row.id, title: row.title }, choice),
+          afterStore: async (trx, stored) => {
+            await app.mail.commentStored(trx, stored, { id: row.id, title: row.title }, choice)
+            // An admin's answer to a comment from the fediverse goes back there (src/fediverse/); nobody else's.
+            await app.fediverseAnswer(trx, { id: stored.id, parent_id: stored.parent_id, user_id: userId })
+          },
         })
       } catch (err) {
         // Nothing was stored (the transaction rolled back). The log gets the real cause; the commenter gets the
