@@ -2,13 +2,11 @@
 // many follow it, who (handle, instance, since when; 50 a page, by id), and removing a follower. A removal sends
 // the follower's server a Reject of their Follow, as Mastodon's "remove follower" does: their account stops
 // showing the blog as followed, and the blog's posts stop reaching them.
-import { Follow, Reject } from '@fedify/vocab'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { messages } from '../i18n/index.ts'
-import { activityId } from '../fediverse/federation.ts'
 import { BLOG_ACTOR } from '../fediverse/federation-paths.ts'
 import { countFollowers, findFollower, followersPage, removeFollower } from '../fediverse/followers.ts'
 
@@ -67,7 +65,13 @@ export default async function fediverseAdminRoutes(app: FastifyInstance) {
         await audit(app.db, request.admin!, 'fediverse.follower.remove', follower.handle, { actor: follower.actor_id })
         // Their server hears of it (queued: a server that is down hears of it later).
         const origin = new URL(app.config.siteUrl).origin
-        const ctx = app.federation.createContext(new URL(origin), app)
+        // Fedify and its vocabulary: loaded here, at an admin's action, never for a reader.
+        const [{ federation }, { Follow, Reject }, { activityId }] = await Promise.all([
+          app.federation(),
+          import('@fedify/vocab'),
+          import('../fediverse/federation.ts'),
+        ])
+        const ctx = federation.createContext(new URL(origin), app)
         const blog = ctx.getActorUri(BLOG_ACTOR)
         const follow = new Follow({
           id: follower.follow_id ? new URL(follower.follow_id) : null,

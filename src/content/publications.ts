@@ -323,6 +323,14 @@ async function publicationsPlugin(app: FastifyInstance) {
   // Every few seconds (the jobs' pace): two small indexed reads when nothing changed.
   let timer: NodeJS.Timeout | undefined
   app.addHook('onReady', async () => {
+    // Each channel's beginning is written now, not at the first check: a post published in between would be
+    // older than the channel, and never announced.
+    try {
+      for (const name of channels.keys()) await startOf(name)
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err
+      app.log.warn({ err }, 'publications: the channels could not be started yet (the first check will)')
+    }
     if (app.config.jobsPollMs <= 0) return
     timer = setInterval(
       () =>

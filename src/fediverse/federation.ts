@@ -62,7 +62,7 @@ function iconUrl(app: FastifyInstance): URL | null {
 
 /**
  * Another undoing than a Follow's (a Like's, an Announce's): handlers added by other parts of the inbox
- * (app.fediverseInbox.onUndo), since Fedify takes one listener per activity type. `object` is the activity undone.
+ * (the inbox of app.fediverseSetup), since Fedify takes one listener per activity type. `object` is the activity undone.
  */
 export type UndoHandler = (ctx: InboxContext<FastifyInstance>, undo: Undo, object: unknown) => Promise<void>
 
@@ -99,7 +99,13 @@ export async function isDeliverable(url: URL, allowPrivate: boolean): Promise<bo
   }
 }
 
-export function buildFederation(parts: FederationParts): { federation: CarnetFederation; inbox: FediverseInbox } {
+/** The federation and its inbox's listeners, as built once (fediverse.plugin.ts, at its first use). */
+export interface BuiltFederation {
+  federation: CarnetFederation
+  inbox: FediverseInbox
+}
+
+export function buildFederation(parts: FederationParts): BuiltFederation {
   const undoHandlers: UndoHandler[] = []
   const userAgent = { software: `Carnet/${parts.version}`, url: new URL(parts.origin) }
   const federation = createFederation<FastifyInstance>({

@@ -11,8 +11,10 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { lazy } from '../lib/lazy.ts'
 import { PROJECT_ROOT } from '../lib/root.ts'
-import { BLOG_ACTOR, buildFederation, type CarnetFederation, type FediverseInbox } from './federation.ts'
+import type { BuiltFederation } from './federation.ts'
+import { BLOG_ACTOR } from './federation-paths.ts'
 import { DatabaseKvStore } from './kv.ts'
 import { registerPublishing } from './publishing.ts'
 import { FEDIFY_JOB, fediverseQueue } from './queue.ts'
@@ -20,9 +22,16 @@ import type { Message } from '@fedify/fedify'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    federation: CarnetFederation
-    /** Where other parts of Carnet add inbox listeners (replies, likes): register them in your plugin. */
-    fediverseInbox: FediverseInbox
+    /**
+     * The federation, built (and Fedify loaded: tens of MB a reader's request never needs, src/lib/lazy.ts) at
+     * its first use: a request for ActivityPub, a job, an admin's action.
+     */
+    federation: () => Promise<BuiltFederation>
+    /**
+     * Where other parts of Carnet add to the federation (inbox listeners for replies and likes, object
+     * dispatchers) while the app is built: `setup` runs once, when the federation is built, before its first use.
+     */
+    fediverseSetup(setup: (built: BuiltFederation) => void | Promise<void>): void
   }
 }
 
@@ -79,16 +88,24 @@ async function send(reply: FastifyReply, response: Response): Promise<FastifyRep
 
 async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) {
   const origin = new URL(app.config.siteUrl).origin
-  const { federation, inbox } = buildFederation({
-    kv: new DatabaseKvStore(app.db),
-    queue: fediverseQueue(app),
-    allowPrivate: app.config.outboundAllowPrivate,
-    origin,
-    version: VERSION,
-    log: app.log,
+  const setups: Array<(built: BuiltFederation) => void | Promise<void>> = []
+  const load = lazy(async () => {
+    const { buildFederation } = await import('./federation.ts')
+    const built = buildFederation({
+      kv: new DatabaseKvStore(app.db),
+      queue: fediverseQueue(app),
+      allowPrivate: app.config.outboundAllowPrivate,
+      origin,
+      version: VERSION,
+      log: app.log,
+    })
+    for (const setup of setups) await setup(built)
+    return built
   })
-  app.decorate('federation', federation)
-  app.decorate('fediverseInbox', inbox)
+  app.decorate('federation', load)
+  app.decorate('fediverseSetup', (setup: (built: BuiltFederation) => void | Promise<void>) => {
+    setups.push(setup)
+  })
 
   // Fedify's answers, or undefined where it has none (Carnet's own route answers instead).
   const passed = new WeakSet<Response>()
@@ -98,6 +115,7 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
     return response
   }
   async function fedify(request: FastifyRequest, path: string, body?: Buffer): Promise<Response | undefined> {
+    const { federation } = await load()
     const response = await federation.fetch(toRequest(request, origin, path, body), {
       contextData: app,
       onNotFound: pass,
@@ -152,8 +170,8 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
   })
 
   // Fedify's queued work (deliveries, received activities) runs as jobs, on whichever instance claims them.
-  app.jobs.handle(FEDIFY_JOB, (payload) => federation.processQueuedTask(app, payload as Message))
-  registerPublishing(app, federation, origin)
+  app.jobs.handle(FEDIFY_JOB, async (payload) => (await load()).federation.processQueuedTask(app, payload as Message))
+  registerPublishing(app, load, origin)
 }
 
 export default fp(fediversePlugin, {

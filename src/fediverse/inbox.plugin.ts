@@ -6,8 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { registerConversation } from './inbox.ts'
-import { answersWithdrawn, answerStored, registerAnswers, serveAnswers } from './replies-answer.ts'
+import { answersWithdrawn, answerStored, registerAnswers, serveAnswers } from './answers.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,7 +28,8 @@ declare module 'fastify' {
 }
 
 async function conversationPlugin(app: FastifyInstance) {
-  registerConversation(app.fediverseInbox)
+  // The listeners are added when the federation is built (Fedify is loaded at its first use).
+  app.fediverseSetup(async ({ inbox }) => (await import('./inbox.ts')).registerConversation(inbox))
   registerAnswers(app)
   serveAnswers(app)
   app.decorate('fediverseAnswer', answerStored)

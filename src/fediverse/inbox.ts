@@ -13,7 +13,7 @@ import { audienceOf, handleOf, noteToComment, replyTarget } from './replies.ts'
 
 type Ctx = InboxContext<FastifyInstance>
 
-/** Adds the conversation's listeners to the blog's inbox (app.fediverseInbox, src/fediverse/federation.ts). */
+/** Adds the conversation's listeners to the blog's inbox (through app.fediverseSetup, src/fediverse/fediverse.plugin.ts). */
 export function registerConversation(inbox: FediverseInbox): void {
   inbox.listeners
     .on(Create, (ctx, create) => noteReceived(ctx, create))

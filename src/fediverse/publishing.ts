@@ -3,22 +3,18 @@
 // instances, in a transaction; a job queued in that same transaction then sends Create, Update or Delete to the
 // followers (shared inboxes where they have one), through Fedify's own queue (the jobs table, src/fediverse/queue.ts).
 // Posts public before the channel began (before the blog was in the fediverse) are never sent.
-import { Delete, Tombstone, Update, PUBLIC_COLLECTION } from '@fedify/vocab'
 import type { FastifyInstance } from 'fastify'
 import type { Transaction } from 'kysely'
 import { z } from 'zod'
 import type { PublishedPost } from '../content/publications.ts'
 import type { Database } from '../db/schema.ts'
 import { enqueueJob, PermanentJobError } from '../jobs/jobs.ts'
-import { nowIso } from '../lib/time.ts'
-import { createOf, instant, toArticle } from './articles.ts'
-import type { CarnetFederation } from './federation.ts'
-import { BLOG_ACTOR } from './federation-paths.ts'
+import type { BuiltFederation } from './federation.ts'
 
 export const POST_JOB = 'fediverse-post'
 export const CHANNEL = 'fediverse'
 
-const postJob = z.union([
+export const postJob = z.union([
   z.object({
     action: z.enum(['create', 'update']),
     post: z.custom<PublishedPost>((v) => typeof v === 'object' && v !== null && 'url' in v),
@@ -38,7 +34,7 @@ async function remember(trx: Transaction<Database>, post: PublishedPost): Promis
     .execute()
 }
 
-export function registerPublishing(app: FastifyInstance, federation: CarnetFederation, origin: string): void {
+export function registerPublishing(app: FastifyInstance, load: () => Promise<BuiltFederation>, origin: string): void {
   const queue = (trx: Transaction<Database>, payload: z.infer<typeof postJob>) => enqueueJob(trx, { kind: POST_JOB, payload })
 
   app.publications.channel(CHANNEL, {
@@ -63,18 +59,8 @@ export function registerPublishing(app: FastifyInstance, federation: CarnetFeder
   app.jobs.handle(POST_JOB, async (payload, job) => {
     const parsed = postJob.safeParse(payload)
     if (!parsed.success) throw new PermanentJobError('malformed fediverse-post job')
-    const ctx = federation.createContext(new URL(origin), app)
-    // One id per job: a job run again after a crash sends the same activity, which servers take once.
-    const id = new URL(`/fediverse/activities/${job.id}`, origin)
-    const actor = ctx.getActorUri(BLOG_ACTOR)
-    const audience = { to: PUBLIC_COLLECTION, cc: ctx.getFollowersUri(BLOG_ACTOR) }
-    const p = parsed.data
-    const activity =
-      p.action === 'delete'
-        ? new Delete({ id, actor, object: new Tombstone({ id: new URL(p.url), deleted: instant(nowIso()) }), ...audience })
-        : p.action === 'update'
-          ? new Update({ id, actor, object: toArticle(ctx, p.post), updated: instant(p.post.updatedAt), ...audience })
-          : createOf(ctx, toArticle(ctx, p.post), id)
-    await ctx.sendActivity({ identifier: BLOG_ACTOR }, 'followers', activity, { preferSharedInbox: true })
+    // Fedify and the activity vocabulary are loaded by the first job that needs them, never by a reader's request.
+    const [{ federation }, { sendPost }] = await Promise.all([load(), import('./publishing-send.ts')])
+    await sendPost(app, federation, origin, parsed.data, job.id)
   })
 }

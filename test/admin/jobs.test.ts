@@ -11,7 +11,7 @@ describe('admin: background work', () => {
   beforeAll(async () => {
     blog = await buildTestApp({ demo: false })
     await createAdmin(blog.app)
-    blog.app.jobs.handle('webmention-send', async () => {
+    blog.app.jobs.handle('test-send', async () => {
       if (broken) throw new PermanentJobError('endpoint answered 500: <b>oops</b>')
     })
     blog.app.jobs.handle('example-delivery', async () => {})
@@ -20,7 +20,7 @@ describe('admin: background work', () => {
 
   it('shows counts by kind and the failures, and retries a given-up job', async () => {
     const { app } = blog
-    await enqueueJob(app.db, { kind: 'webmention-send', payload: { target: 'https://example.org/a' } })
+    await enqueueJob(app.db, { kind: 'test-send', payload: { target: 'https://example.org/a' } })
     await enqueueJob(app.db, { kind: 'example-delivery', payload: {} })
     await enqueueJob(app.db, { kind: 'example-delivery', payload: {}, runAt: new Date(Date.now() + 3_600_000) })
     await app.jobs.runDue()
@@ -32,7 +32,7 @@ describe('admin: background work', () => {
       '<th scope="row"><code>example-delivery</code></th><td data-label="En attente">1</td><td data-label="À retenter">0</td><td data-label="Abandonnées">0</td><td data-label="Faites (24 h)">1</td>',
     )
     expect(text).toContain(
-      '<code>webmention-send</code></th><td data-label="En attente">0</td><td data-label="À retenter">0</td><td data-label="Abandonnées">1</td>',
+      '<code>test-send</code></th><td data-label="En attente">0</td><td data-label="À retenter">0</td><td data-label="Abandonnées">1</td>',
     )
     // The error, escaped.
     expect(text).toContain('endpoint answered 500: &lt;b&gt;oops&lt;/b&gt;')

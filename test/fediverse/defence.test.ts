@@ -78,7 +78,7 @@ describe('the inbox defends itself', () => {
     expect(res.status).toBe(401)
     expect(await followers(blog)).toEqual([])
     // Nor through Fedify's lookups.
-    const ctx = blog.app.federation.createContext(new URL(blog.origin), blog.app)
+    const ctx = (await blog.app.federation()).federation.createContext(new URL(blog.origin), blog.app)
     await expect(ctx.lookupObject(peer.actorId.href)).resolves.toBeNull()
   })
 })

@@ -7,7 +7,7 @@ import { Article, Create, Delete, Mention, Note, PUBLIC_COLLECTION, type Actor }
 import { rmSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { insertBan } from '../../src/comments/bans.ts'
-import { ANSWER_JOB } from '../../src/fediverse/replies-answer.ts'
+import { ANSWER_JOB } from '../../src/fediverse/answers.ts'
 import { nowIso } from '../../src/lib/time.ts'
 import { AdminClient, createAdmin } from '../helpers/admin.ts'
 import { visibleText } from '../helpers/app.ts'
