@@ -77,7 +77,9 @@ describe('comment pages', () => {
     expect(third.body).toContain(`<link rel="canonical" href="http://blog.test${POST_URL}?cpage=3">`)
     expect(third.body).toContain('<title>Un long fil – commentaires, page 3</title>')
     // The answer links back to its parent, two pages earlier.
-    expect(third.body).toContain(`<p class="comment-context">en réponse à <a class="u-in-reply-to" href="/comment/${ids[0]}">Lecteur 0</a></p>`)
+    expect(third.body).toContain(
+      `<p class="comment-context">en réponse à <a class="u-in-reply-to" href="/comment/${ids[0]}">Lecteur 0</a></p>`,
+    )
 
     for (const bad of ['?cpage=4', '?cpage=0', '?cpage=deux']) {
       expect((await blog.app.inject(POST_URL + bad)).statusCode, bad).toBe(404)
