@@ -28,7 +28,7 @@ import { listedToReaders } from '../content/visibility.ts'
 import { outboundFetch } from '../lib/outbound.ts'
 import { nowIso } from '../lib/time.ts'
 import { loadKeyPairs } from './keys.ts'
-import { addFollower, countFollowers, followersPage, removeFollower } from './followers.ts'
+import { addFollower, countFollowers, followersPage, removeFollower, removeFollowerByFollow } from './followers.ts'
 
 export { BLOG_ACTOR } from './federation-paths.ts'
 const FOLLOWERS_PAGE = 50
@@ -325,9 +325,13 @@ export function buildFederation(parts: FederationParts): BuiltFederation {
       )
     })
     .on(Undo, async (ctx, undo) => {
-      const object = await undo.getObject(ctx)
+      // The object may be embedded, fetchable, or only named (its server gone, or answering 404 for what was
+      // undone): a lookup that fails leaves its id, which is enough to find what it undid.
+      const object = await undo.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader, suppressError: true })
       if (!(object instanceof Follow)) {
         for (const handler of undoHandlers) await handler(ctx, undo, object)
+        if (object === null && undo.actorId && undo.objectId)
+          await removeFollowerByFollow(ctx.data.db, undo.actorId.href, undo.objectId.href)
         return
       }
       if (!undo.actorId) return
