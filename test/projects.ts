@@ -29,6 +29,7 @@ export const SQLITE_ONLY = [
 /** Tests that open no database at all: once is enough. */
 export const NO_DATABASE = [
   'test/lib/**',
+  'test/fediverse/loader.test.ts',
   'test/db/errors.test.ts',
   'test/structure.test.ts',
   // Reads the test files: none that runs on PostgreSQL makes its own SQLite database.

@@ -14,6 +14,8 @@ import {
   type DocumentLoader,
   getAuthenticatedDocumentLoader,
   getDocumentLoader,
+  FetchError,
+  preloadedContexts,
   UrlError,
   validatePublicUrl,
 } from '@fedify/fedify'
@@ -23,9 +25,10 @@ import { createOf, loadArticlePost, recentArticlePosts, toArticle } from './arti
 import { isBannedRemote } from '../comments/bans.ts'
 import { ACTOR_PATH, ARTICLE_PATH, BLOG_ACTOR, SHARED_INBOX_PATH } from './federation-paths.ts'
 import { listedToReaders } from '../content/visibility.ts'
+import { outboundFetch } from '../lib/outbound.ts'
 import { nowIso } from '../lib/time.ts'
 import { loadKeyPairs } from './keys.ts'
-import { addFollower, countFollowers, followersPage, removeFollower } from './followers.ts'
+import { addFollower, countFollowers, followersPage, removeFollower, removeFollowerByFollow } from './followers.ts'
 
 export { BLOG_ACTOR } from './federation-paths.ts'
 const FOLLOWERS_PAGE = 50
@@ -76,9 +79,50 @@ export interface FediverseInbox {
 /** How long fetching one remote document (an actor, its key, a note) may take. */
 const FETCH_TIMEOUT_MS = 10_000
 
+/** The largest remote document read (an actor, a key, a note: a few KB; Mastodon's biggest are far below). */
+const MAX_DOCUMENT_BYTES = 1024 * 1024
+/** Contexts some servers still name over http (older Mastodon, Pleroma): the same documents, kept in memory. */
+const CONTEXT_ALIASES: Record<string, string> = {
+  'http://www.w3.org/ns/activitystreams': 'https://www.w3.org/ns/activitystreams',
+  'http://w3id.org/security/v1': 'https://w3id.org/security/v1',
+}
+const ACCEPT_ACTIVITY = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+
 /**
- * Remote documents are fetched over https only, from public addresses only (Fedify checks those), within
- * FETCH_TIMEOUT_MS; OUTBOUND_ALLOW_PRIVATE lifts the first two (tests on loopback, intranets).
+ * Remote documents: the contexts Fedify keeps in memory from there; anything else through src/lib/outbound.ts,
+ * like every request Carnet makes — https only, public addresses only (at connection time), within
+ * FETCH_TIMEOUT_MS and MAX_DOCUMENT_BYTES; OUTBOUND_ALLOW_PRIVATE lifts the first two (tests on loopback,
+ * intranets). An HTML page (a profile's address, which names its JSON in a link) is left to Fedify's loader,
+ * under the same scheme and time rules.
+ */
+export function limited(load: DocumentLoader, allowPrivate: boolean, userAgent: string): DocumentLoader {
+  const fedify = guarded(load, allowPrivate)
+  return async (url, options) => {
+    const known = CONTEXT_ALIASES[url] ?? url
+    if (Object.hasOwn(preloadedContexts, known)) return { ...(await load(known, options)), documentUrl: url }
+    if (!allowPrivate && !url.startsWith('https:')) throw new UrlError(`refused (not https): ${url}`)
+    const response = await outboundFetch(url, {
+      allowPrivate,
+      httpsOnly: !allowPrivate,
+      timeoutMs: FETCH_TIMEOUT_MS,
+      maxBytes: MAX_DOCUMENT_BYTES,
+      userAgent,
+      headers: { accept: ACCEPT_ACTIVITY },
+    })
+    if (response.status >= 400) throw new FetchError(new URL(url), `HTTP ${response.status}: ${url}`)
+    if (/^text\/html/i.test(response.headers.get('content-type') ?? '')) return fedify(url, options)
+    try {
+      return { contextUrl: null, documentUrl: response.url, document: JSON.parse(response.text()) as unknown }
+    } catch {
+      throw new FetchError(new URL(url), `not JSON: ${url}`)
+    }
+  }
+}
+
+/**
+ * Fedify's own loader within Carnet's rules: https only and public addresses (Fedify checks those; both lifted by
+ * OUTBOUND_ALLOW_PRIVATE), FETCH_TIMEOUT_MS. Used for signed fetches (servers that require them), which
+ * src/lib/outbound.ts does not sign.
  */
 export function guarded(load: DocumentLoader, allowPrivate: boolean): DocumentLoader {
   return (url, options) => {
@@ -120,7 +164,12 @@ export function buildFederation(parts: FederationParts): BuiltFederation {
     // Our own loaders (Fedify then takes no allowPrivateAddress or userAgent of its own): https only, time-limited.
     // Remote documents are not cached in the database (every write there would empty the page caches); keys are,
     // by Fedify.
-    documentLoaderFactory: () => guarded(getDocumentLoader({ allowPrivateAddress: parts.allowPrivate, userAgent }), parts.allowPrivate),
+    documentLoaderFactory: () =>
+      limited(
+        getDocumentLoader({ allowPrivateAddress: parts.allowPrivate, userAgent }),
+        parts.allowPrivate,
+        `Carnet/${parts.version} (+${parts.origin})`,
+      ),
     authenticatedDocumentLoaderFactory: (identity) =>
       guarded(getAuthenticatedDocumentLoader(identity, { allowPrivateAddress: parts.allowPrivate, userAgent }), parts.allowPrivate),
   })
@@ -276,9 +325,13 @@ export function buildFederation(parts: FederationParts): BuiltFederation {
       )
     })
     .on(Undo, async (ctx, undo) => {
-      const object = await undo.getObject(ctx)
+      // The object may be embedded, fetchable, or only named (its server gone, or answering 404 for what was
+      // undone): a lookup that fails leaves its id, which is enough to find what it undid.
+      const object = await undo.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader, suppressError: true })
       if (!(object instanceof Follow)) {
         for (const handler of undoHandlers) await handler(ctx, undo, object)
+        if (object === null && undo.actorId && undo.objectId)
+          await removeFollowerByFollow(ctx.data.db, undo.actorId.href, undo.objectId.href)
         return
       }
       if (!undo.actorId) return

@@ -36,6 +36,12 @@ export async function removeFollower(db: Kysely<Database>, actorId: string): Pro
   return Number(result.numDeletedRows)
 }
 
+/** Undoes a Follow known only by its id: the follower whose Follow it was, if the Undo's actor is that follower. */
+export async function removeFollowerByFollow(db: Kysely<Database>, actorId: string, followId: string): Promise<number> {
+  const result = await db.deleteFrom('fedi_followers').where('actor_id', '=', actorId).where('follow_id', '=', followId).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
 export async function countFollowers(db: Kysely<Database>): Promise<number> {
   const row = await db
     .selectFrom('fedi_followers')

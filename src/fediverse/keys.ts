@@ -8,12 +8,16 @@ import type { Database } from '../db/schema.ts'
 
 const KEYS_KEY = JSON.stringify(['carnet', 'keys'])
 
+// Web Crypto's types as Fedify names them (the DOM's global names are not in a server build's lib).
+type KeyPair = Awaited<ReturnType<typeof generateCryptoKeyPair>>
+type JsonWebKey = Awaited<ReturnType<typeof exportJwk>>
+
 interface StoredPair {
   privateKey: JsonWebKey
   publicKey: JsonWebKey
 }
 
-export async function loadKeyPairs(db: Kysely<Database>): Promise<CryptoKeyPair[]> {
+export async function loadKeyPairs(db: Kysely<Database>): Promise<KeyPair[]> {
   let row = await db.selectFrom('fedi_kv').select('value').where('key', '=', KEYS_KEY).executeTakeFirst()
   if (!row) {
     const made: StoredPair[] = []

@@ -95,6 +95,20 @@ export interface PostInfo {
   title: string
 }
 
+/** The row of an address (normalised), made if it is new: one person is one row, whatever they subscribe to. */
+export async function addressOf(db: Db, email: string, now: string) {
+  await db
+    .insertInto('mail_addresses')
+    .values({ email, created_at: now })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .execute()
+  return db
+    .selectFrom('mail_addresses')
+    .select(['id', 'confirmed_at', 'confirmation_sent_at'])
+    .where('email', '=', email)
+    .executeTakeFirstOrThrow()
+}
+
 /**
  * The commenter asked to hear about replies (and perhaps every new comment): remember it, and send the
  * confirmation mail if the address has not confirmed yet and was not asked within the last day.
@@ -105,16 +119,7 @@ export async function subscribe(
   opts: { email: string; post: PostInfo; commentId: number; everyComment: boolean; now: string },
 ): Promise<void> {
   const email = normalizeAddress(opts.email)
-  await db
-    .insertInto('mail_addresses')
-    .values({ email, created_at: opts.now })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .execute()
-  const address = await db
-    .selectFrom('mail_addresses')
-    .select(['id', 'confirmed_at', 'confirmation_sent_at'])
-    .where('email', '=', email)
-    .executeTakeFirstOrThrow()
+  const address = await addressOf(db, email, opts.now)
   const kinds = [
     { kind: 'replies' as const, comment_id: opts.commentId },
     ...(opts.everyComment ? [{ kind: 'all' as const, comment_id: 0 }] : []),

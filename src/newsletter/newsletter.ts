@@ -10,7 +10,7 @@ import { messages } from '../i18n/index.ts'
 import { escapeHtml } from '../lib/html.ts'
 import { postPath } from '../lib/urls.ts'
 import { nowIso as clockIso, zonedParts, zonedTimeToUtc } from '../lib/time.ts'
-import { confirmUrl, enqueue, normalizeAddress, type MailSite } from '../mail/outbox.ts'
+import { addressOf, confirmUrl, enqueue, normalizeAddress, type MailSite } from '../mail/outbox.ts'
 import { htmlToText, mailSafeHtml } from './mail-html.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -37,16 +37,7 @@ export async function subscribeReader(
   opts: { email: string; name: string; cadence: BlogCadence; now: string },
 ): Promise<void> {
   const email = normalizeAddress(opts.email)
-  await db
-    .insertInto('mail_addresses')
-    .values({ email, created_at: opts.now })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .execute()
-  const address = await db
-    .selectFrom('mail_addresses')
-    .select(['id', 'confirmation_sent_at'])
-    .where('email', '=', email)
-    .executeTakeFirstOrThrow()
+  const address = await addressOf(db, email, opts.now)
   const existing = await db
     .selectFrom('blog_subscriptions')
     .select(['id', 'status', 'bounced_at'])

@@ -48,6 +48,9 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
   { table: 'webmention_sends', orderBy: ['id'] },
   // Pending work goes on from the copy (and what was done stays readable in the admin).
   { table: 'jobs', orderBy: ['id'] },
+  // The blog's fediverse keys (a new key would make its followers' servers distrust it) and its followers.
+  { table: 'fedi_kv', orderBy: ['key'] },
+  { table: 'fedi_followers', orderBy: ['id'] },
   { table: 'mail_addresses', orderBy: ['id'] },
   { table: 'mail_subscriptions', orderBy: ['id'] },
   { table: 'mail_outbox', orderBy: ['id'] },

@@ -70,6 +70,7 @@ const ADDRESSES: Record<
   '/admin/appearance': () => [['/admin/appearance', 'Apparence']],
   '/admin/transfer': () => [['/admin/transfer', 'Importer et exporter']],
   '/admin/jobs': () => [['/admin/jobs', LONG_URL]],
+  '/admin/fediverse': () => [['/admin/fediverse', LONG_WORD]],
   '/admin/webmentions': () => [['/admin/webmentions', LONG_URL]],
   '/admin/webmentions/sent': () => [['/admin/webmentions/sent', LONG_URL]],
   '/admin/users': () => [['/admin/users', LONG_EMAIL]],
@@ -210,6 +211,19 @@ describe.skipIf(!hasChromium)('every admin page at 375 px, with real data', () =
 
     // The outbox in every state, and a post's subscriptions.
     const now = new Date().toISOString()
+    // A follower from the fediverse with a long handle on a long instance name.
+    await db
+      .insertInto('fedi_followers')
+      .values({
+        actor_id: `https://${LONG_WORD.toLowerCase()}.exemple/users/zoe`,
+        inbox: `https://${LONG_WORD.toLowerCase()}.exemple/users/zoe/inbox`,
+        shared_inbox: null,
+        handle: `@${LONG_WORD}@${LONG_WORD.toLowerCase()}.exemple`,
+        instance: `${LONG_WORD.toLowerCase()}.exemple`,
+        follow_id: null,
+        followed_at: now,
+      })
+      .execute()
     // A background job given up, with a long error (an address in it).
     await db
       .insertInto('jobs')

@@ -1,7 +1,7 @@
 // The blog and another ActivityPub server, each on its own loopback address and real port: the peer
 // (test/helpers/fedi-peer.ts, a real Fedify server with its own actor @alice and keys) finds the blog by its
 // handle, follows it, and receives what it publishes, with signatures checked on both sides.
-import { Accept, Article, Create, Delete, Hashtag, Person, Reject, Tombstone, Update } from '@fedify/vocab'
+import { Accept, Article, Create, Delete, Hashtag, Person, Reject, Tombstone, Undo, Update } from '@fedify/vocab'
 import { afterEach, describe, expect, it } from 'vitest'
 import { banValue } from '../../src/comments/bans.ts'
 import { createPost, updatePost } from '../../src/content/posts.write.ts'
@@ -65,6 +65,16 @@ describe('the blog and a fediverse server on loopback', () => {
     expect(page).toContain(`${peer.handle} 127.0.0.3`)
     await peer.unfollow(actor, follow)
     // Received activities are processed after the inbox's 202 (Fedify's queue).
+    await expect.poll(() => blog.app.db.selectFrom('fedi_followers').selectAll().execute()).toEqual([])
+  })
+
+  it('takes an Undo that names the Follow only by its id (which her server no longer serves)', async () => {
+    const { blog, peer } = await start()
+    const actor = (await peer.lookupHandle(blog.handle))!
+    const follow = await peer.follow(actor)
+    await peer.waitFor((r) => r.activity instanceof Accept)
+    expect(await blog.app.db.selectFrom('fedi_followers').select('actor_id').execute()).toHaveLength(1)
+    await peer.send(actor, new Undo({ id: peer.newId('undo'), actor: peer.actorId, object: follow.id }))
     await expect.poll(() => blog.app.db.selectFrom('fedi_followers').selectAll().execute()).toEqual([])
   })
 })

@@ -103,10 +103,10 @@ describe('following the blog by e-mail', () => {
     await blog.app.mail.deliverNow()
     const posts = blog.app.db.updateTable('posts').where('id', '=', post.id)
     await posts.set((eb) => ({ title: 'Une fois, corrigé', version: eb('version', '+', 1) })).execute()
-    // Each change is told to two channels: the newsletter and the fediverse.
-    expect(await blog.app.publications.check()).toBe(2)
+    // Each change is told to three channels: the newsletter, the fediverse and webmentions.
+    expect(await blog.app.publications.check()).toBe(3)
     await posts.set({ status: 'draft' }).execute()
-    expect(await blog.app.publications.check()).toBe(2)
+    expect(await blog.app.publications.check()).toBe(3)
     await posts.set({ status: 'published' }).execute()
     await blog.app.publications.check()
     // Even queued again by hand (a second watcher, a bug), the mail exists once.

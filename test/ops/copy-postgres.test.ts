@@ -219,7 +219,20 @@ async function fillEveryTable(blog: TestBlog) {
       created_at: now,
     })
     .execute()
-  await db.insertInto('publication_channels').values({ name: 'fediverse', started_at: now }).execute()
+  // (publication_channels: the app's own channels began when it started.)
+  await db.insertInto('fedi_kv').values({ key: '["carnet","test"]', value: '{"a":1}', expires_at: null }).execute()
+  await db
+    .insertInto('fedi_followers')
+    .values({
+      actor_id: 'https://masto.exemple/users/zoe',
+      inbox: 'https://masto.exemple/users/zoe/inbox',
+      shared_inbox: 'https://masto.exemple/inbox',
+      handle: '@zoe@masto.exemple',
+      instance: 'masto.exemple',
+      follow_id: 'https://masto.exemple/follows/1',
+      followed_at: now,
+    })
+    .execute()
   await db
     .insertInto('post_channels')
     .values({ channel: 'fediverse', post_id: post.id, state: 'announced', version: 1, changed_at: now })
