@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { renderBody } from '../content/markdown.ts'
 import { applyNewsletterChoice, newsletterBox } from '../newsletter/editor.ts'
-import { createPost, deletePost, setCommentsOpen, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
+import { deletePost, insertPost, setCommentsOpen, slugTaken, uniqueSlug, updatePost } from '../content/posts.write.ts'
 import type { PostKind } from '../db/schema.ts'
 import { messages } from '../i18n/index.ts'
 import { pageSlugProblem } from '../pages/pages.repository.ts'
@@ -263,9 +263,13 @@ export function postEditing(app: FastifyInstance) {
       if (slug !== post.slug) details.slug = `${post.slug} → ${slug}`
       await audit(app.db, by, 'post.update', `post ${id}`, details)
     } else {
-      const created = await createPost(app.db, { ...fields, ...page, slug: form.clean.slug || undefined, authorId: authorId ?? actor.id })
+      // The post and its newsletter choice in one transaction: a post published at once is never seen without it.
+      const created = await app.db.transaction().execute(async (trx) => {
+        const row = await insertPost(trx, { ...fields, ...page, slug: form.clean.slug || undefined, authorId: authorId ?? actor.id })
+        await applyNewsletterChoice(app, row.id, body, trx)
+        return row
+      })
       id = created.id
-      await applyNewsletterChoice(app, id, body)
       await audit(app.db, by, 'post.create', `post ${id}`, { title: form.clean.title, state, slug: created.slug })
     }
     // Saved: the copy kept while typing has served.

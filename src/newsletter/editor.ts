@@ -3,6 +3,8 @@
 // never public (a new post, a draft, a scheduled one); the form says it showed the box
 // (`newsletterShown`), so that a form without it (a page, an old tab) changes nothing.
 import type { FastifyInstance } from 'fastify'
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../db/schema.ts'
 import { skipPublication, unskipPublication } from '../content/publications.ts'
 import { isVisibleToReaders } from '../content/visibility.ts'
 import { nowIso } from '../lib/time.ts'
@@ -33,10 +35,18 @@ export async function newsletterBox(
   return { checked: row?.state !== 'skipped' }
 }
 
-/** What the saved form asked, before the post can become public (a new post: right after its first write). */
-export async function applyNewsletterChoice(app: FastifyInstance, postId: number, body: unknown): Promise<void> {
+/**
+ * What the saved form asked, before the post can become public: an existing post's before its save, a new post's
+ * in the transaction that writes it (`db`), so that no watcher can see it public without the choice.
+ */
+export async function applyNewsletterChoice(
+  app: FastifyInstance,
+  postId: number,
+  body: unknown,
+  db: Kysely<Database> | Transaction<Database> = app.db,
+): Promise<void> {
   const sent = (body ?? {}) as Record<string, unknown>
   if (!app.mail.enabled || sent.newsletterShown !== '1') return
-  if (sent.newsletter === '1') await unskipPublication(app.db, CHANNEL, postId)
-  else await skipPublication(app.db, CHANNEL, postId)
+  if (sent.newsletter === '1') await unskipPublication(db, CHANNEL, postId)
+  else await skipPublication(db, CHANNEL, postId)
 }
