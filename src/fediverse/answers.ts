@@ -12,6 +12,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { commentPath } from '../lib/urls.ts'
 import { enqueueJob } from '../jobs/jobs.ts'
+import { sendResponse, WANTS_ACTIVITY_JSON } from './negotiation.ts'
 
 export const ANSWER_JOB = 'fediverse.answer'
 
@@ -88,8 +89,6 @@ export function registerAnswers(app: FastifyInstance): void {
 
 /** `/comment/<id>` (src/lib/urls.ts commentPath). */
 const ANSWER_PATH = /^\/comment\/(\d{1,15})$/
-/** What an ActivityPub client asks for (as src/fediverse/fediverse.plugin.ts reads it). */
-const WANTS_ACTIVITY_JSON = /application\/(?:activity\+json|ld\+json)/i
 
 /**
  * An answer's Note at its address, for the servers that fetch it (to check it, or to build the thread when
@@ -112,10 +111,6 @@ export function serveAnswers(app: FastifyInstance): void {
       onNotFound: () => new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } }),
       onNotAcceptable: () => new Response('Not acceptable', { status: 406, headers: { 'content-type': 'text/plain' } }),
     })
-    reply.code(response.status)
-    response.headers.forEach((value, name) => {
-      if (name !== 'content-length') reply.header(name, value)
-    })
-    return reply.send(Buffer.from(await response.arrayBuffer()))
+    return sendResponse(reply, response)
   })
 }

@@ -18,6 +18,7 @@ import { BLOG_ACTOR } from './federation-paths.ts'
 import { DatabaseKvStore } from './kv.ts'
 import { registerPublishing } from './publishing.ts'
 import { FEDIFY_JOB, fediverseQueue } from './queue.ts'
+import { sendResponse, WANTS_ACTIVITY_JSON } from './negotiation.ts'
 import type { Message } from '@fedify/fedify'
 
 declare module 'fastify' {
@@ -49,8 +50,6 @@ export interface FediverseOptions {
 
 export const INBOX_MAX_BYTES = 256 * 1024
 const ACTIVITY_TYPES = ['application/activity+json', 'application/ld+json', 'application/json']
-/** What an ActivityPub client asks for (Mastodon: activity+json; the spec: ld+json with the AS profile). */
-const WANTS_ACTIVITY_JSON = /application\/(?:activity\+json|ld\+json)/i
 /** A post's address (src/lib/urls.ts postPath). */
 const POST_PATH = /^\/archive\/\d{4}\/\d{2}\/\d{2}\/[^/?]+\.html$/
 
@@ -75,15 +74,6 @@ function toRequest(request: FastifyRequest, origin: string, path: string, body: 
     headers,
     body: body && request.method !== 'GET' && request.method !== 'HEAD' ? new Uint8Array(body) : undefined,
   })
-}
-
-async function send(reply: FastifyReply, response: Response): Promise<FastifyReply> {
-  reply.code(response.status)
-  response.headers.forEach((value, name) => {
-    if (name !== 'content-length') reply.header(name, value)
-  })
-  const body = Buffer.from(await response.arrayBuffer())
-  return reply.send(body)
 }
 
 async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) {
@@ -141,12 +131,12 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
     reply.header('vary', 'Accept')
     if (!WANTS_ACTIVITY_JSON.test(request.headers.accept ?? '')) return
     const response = await fedify(request, home ? `/fediverse/users/${BLOG_ACTOR}` : request.url)
-    if (response) return send(reply, response)
+    if (response) return sendResponse(reply, response)
   })
 
   const answer = async (request: FastifyRequest, reply: FastifyReply) => {
     const response = await fedify(request, request.url, request.body as Buffer | undefined)
-    if (response) return send(reply, response)
+    if (response) return sendResponse(reply, response)
     // A person following the actor's address in a browser gets the blog itself.
     if (request.url.startsWith('/fediverse/users/')) return reply.redirect('/', 303)
     return reply.callNotFound()

@@ -51,7 +51,7 @@ export function parseLinkHeader(header: string): Array<{ url: string; rels: stri
 export function discoverEndpoint(page: { url: string; linkHeaders: string[]; html: string | null }): string | null {
   for (const header of page.linkHeaders) {
     for (const link of parseLinkHeader(header)) {
-      if (link.rels.includes('webmention')) return resolveEndpoint(link.url, page.url)
+      if (link.rels.includes('webmention')) return comparableUrl(link.url, page.url)
     }
   }
   if (page.html === null) return null
@@ -65,22 +65,11 @@ export function discoverEndpoint(page: { url: string; linkHeaders: string[]; htm
         const name = tagName.toLowerCase()
         if (found === null && (name === 'link' || name === 'a') && attribs.href !== undefined) {
           const rels = (attribs.rel ?? '').toLowerCase().split(/\s+/)
-          if (rels.includes('webmention')) found = resolveEndpoint(attribs.href, page.url) ?? ''
+          if (rels.includes('webmention')) found = comparableUrl(attribs.href, page.url) ?? ''
         }
         return { tagName, attribs }
       },
     },
   })
   return found || null
-}
-
-function resolveEndpoint(href: string, base: string): string | null {
-  try {
-    const url = new URL(href.trim(), base)
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
-    url.hash = ''
-    return url.href
-  } catch {
-    return null
-  }
 }
