@@ -6,6 +6,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COMMENTER_COOKIE } from '../../src/reader/commenter-cookie.ts'
+import { otherConnection } from '../helpers/other-connection.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from '../helpers/app.ts'
 
 interface Raw {
@@ -157,6 +158,21 @@ describe('the page cache front', () => {
     expect(afterSeen).toBe(true)
     expect(after.headers['x-page-cache']).toBe('miss')
     expect(after.body.toString()).toContain('Un titre changé par le front')
+  })
+
+  it("never answers from an older generation: after another process's write, Fastify renders the page anew", async () => {
+    await get(SEED_PATH)
+    expect((await throughFastify(() => get(SEED_PATH)))[1]).toBe(false)
+    const other = await otherConnection(blog.config.databasePath)
+    try {
+      await other.run("update posts set title = ? where slug like 'syrie-daech%'", 'Modifié par une autre instance')
+    } finally {
+      await other.close()
+    }
+    const [after, afterSeen] = await throughFastify(() => get(SEED_PATH, { 'accept-encoding': 'identity' }))
+    expect(afterSeen).toBe(true)
+    expect(after.body.toString()).toContain('Modifié par une autre instance')
+    expect((await throughFastify(() => get(SEED_PATH)))[1]).toBe(false)
   })
 
   it('leaves everything to Fastify once the app closes (its 503)', async () => {
