@@ -199,16 +199,13 @@ export class AccessLog extends LogController {
     if (!this.#output || !LOGGED_LEVELS.has(level)) return
     const output = this.#output
     const id = this.#requestId()
-    // Sent ('finish') or failed ('error'), as Fastify's own listeners; once.
-    const done = () => {
-      res.removeListener('finish', done)
-      res.removeListener('error', done)
+    // 'close' comes once, right after 'finish' (sent) or when the connection is lost: one listener, never removed
+    // (the response is done with), where Fastify keeps two ('finish', 'error').
+    res.on('close', () => {
       const written = req.socket?.bytesWritten
       const bytes = written === undefined || sentBefore === undefined ? null : written - sentBefore
       output.write(accessLine(id, req.method!, req.url!, res.statusCode, bytes, performance.now() - start))
-    }
-    res.on('finish', done)
-    res.on('error', done)
+    })
   }
 }
 
