@@ -391,11 +391,12 @@ async function pageCachePlugin(app: FastifyInstance) {
     return entry.logLevel
   }
   // The requests of one event-loop turn share one read of what other processes wrote (SQLite's PRAGMA
-  // data_version, a statement with its own read lock: 12 % of a hit's CPU when read for each; PostgreSQL's shared
-  // version read): they were all read from their sockets before any of them was answered, so a commit by another
-  // process during the turn may count as after them. This process's own writes are seen at once all the same
-  // (total_changes() is read at every call: src/db/sqlite.ts). The token stands for the turn where the database
-  // keeps a version read per request.
+  // data_version, a statement with its own read lock: 12 % of a hit's CPU when read for each; on PostgreSQL the
+  // shared version read). Safe: every request answered in a turn had reached this process before the turn began
+  // (libuv's poll returned it), and the version is read after that, so it includes any commit that ended before
+  // the request arrived; one that ends during the turn is concurrent with it. This process's own writes are seen
+  // at once all the same (total_changes() is read at every call: src/db/sqlite.ts). The token stands for the
+  // turn where the database keeps a version read per request.
   let turn: object | null = null
   const endTurn = () => (turn = null)
   const thisTurn = () => {
@@ -409,13 +410,14 @@ async function pageCachePlugin(app: FastifyInstance) {
     serve(req, res) {
       if (closing || (req.method !== 'GET' && req.method !== 'HEAD') || !app.requestPrivacy.isPublic(req)) return false
       const token = thisTurn()
-      const seen = app.dataVersion(token)
-      if (typeof seen === 'string') {
-        const entry = frontEntry(req, app.freshness.generationNow(token))
+      const generation = app.freshness.generationNow(token)
+      if (generation !== undefined || app.dialect === 'sqlite') {
+        const entry = frontEntry(req, generation)
         return entry ? answer(req, res, entry) : false
       }
-      // PostgreSQL: the version read that the requests of this moment share; the request would wait for it anyway.
-      return seen.then(
+      // PostgreSQL: the version read that the requests of this moment share (asked for by generationNow); the
+      // request would wait for it anyway.
+      return Promise.resolve(app.dataVersion(token)).then(
         () => {
           const entry = closing ? undefined : frontEntry(req, app.freshness.generationNow(token))
           return entry ? answer(req, res, entry) : false
