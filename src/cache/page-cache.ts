@@ -392,9 +392,10 @@ async function pageCachePlugin(app: FastifyInstance) {
   }
   // The requests of one event-loop turn share one read of what other processes wrote (SQLite's PRAGMA
   // data_version, a statement with its own read lock: 12 % of a hit's CPU when read for each; on PostgreSQL the
-  // shared version read). Safe: every request answered in a turn had reached this process before the turn began
-  // (libuv's poll returned it), and the version is read after that, so it includes any commit that ended before
-  // the request arrived; one that ends during the turn is concurrent with it. This process's own writes are seen
+  // shared version read). The requests of a turn were waiting on their sockets when it began (libuv's poll
+  // returned them), and the version is read after that: it includes every commit that ended before they were
+  // sent, and one that ends while the turn runs (well under a millisecond) is concurrent with them. A later
+  // turn reads again. Fastify's path still reads once per request. This process's own writes are seen
   // at once all the same (total_changes() is read at every call: src/db/sqlite.ts). The token stands for the
   // turn where the database keeps a version read per request.
   let turn: object | null = null
