@@ -8,6 +8,8 @@
 // public (isPublicRequest: anything but GET/HEAD, a cookie or an address a feature declared private);
 // responses that are not 200, set a cookie, or are not text (isTextAnswer). Bounded in entries and bytes,
 // least recently used dropped first. PAGE_CACHE=off turns it off.
+// A hit is answered by the front (PageCacheFront, below) before Fastify sees the request, or else by the first
+// onRequest hook; both write the same stored answer (sendEntry).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { promisify } from 'node:util'
 import { brotliCompress, brotliCompressSync, brotliDecompress, brotliDecompressSync, constants as zlib, gzip, gzipSync } from 'node:zlib'
