@@ -172,7 +172,12 @@ const nginx = await startNginx(answer)
 started.push(nginx)
 const same = await startSameAnswer(answer)
 started.push(same)
-const figures: Record<string, { cpuUs: number; reqPerSec: number }[]> = { 'bare Fastify': [], Carnet: [], nginx: [], 'Node, same answer': [] }
+const figures: Record<string, { cpuUs: number; reqPerSec: number }[]> = {
+  'bare Fastify': [],
+  Carnet: [],
+  nginx: [],
+  'Node, same answer': [],
+}
 let carnetRequests = 0
 // The log holds the requests of start-up (waitForServer, rawAnswer) and the warm-ups too: counted here.
 carnetRequests += 2

@@ -96,7 +96,10 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   // HOST=localhost's second address (::1 beside 127.0.0.1).
   const [fastifyListener] = app.server.listeners('request') as Parameters<typeof frontListener>[0][]
   app.server.removeListener('request', fastifyListener!)
-  app.server.on('request', frontListener(fastifyListener!, () => app.pageCacheFront, accessLog))
+  app.server.on(
+    'request',
+    frontListener(fastifyListener!, () => app.pageCacheFront, accessLog),
+  )
   // First: it reads every route as it is added (a static page's slug may take none of their names).
   await app.register(routeNames)
   // The lines gathered go out before the process ends (and at its exit, what is logged after this: logging.ts).

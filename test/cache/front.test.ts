@@ -53,7 +53,10 @@ describe('the page cache front', () => {
         app.addHook('preClose', (done) => {
           const written: unknown[] = []
           const res = { writeHead: (...args: unknown[]) => written.push(args), end: () => written.push('end'), destroy: () => {} }
-          whileClosing = { served: app.pageCacheFront!.serve({ method: 'GET', url: SEED_PATH, headers: {} } as never, res as never), written }
+          whileClosing = {
+            served: app.pageCacheFront!.serve({ method: 'GET', url: SEED_PATH, headers: {} } as never, res as never),
+            written,
+          }
           done()
         })
       },
@@ -81,10 +84,7 @@ describe('the page cache front', () => {
     return [result, seen.length > before]
   }
 
-  const accessLines = () =>
-    lines
-      .filter((l) => l.includes('"msg":"access"'))
-      .map((l) => JSON.parse(l) as AccessLine)
+  const accessLines = () => lines.filter((l) => l.includes('"msg":"access"')).map((l) => JSON.parse(l) as AccessLine)
 
   it('answers a stored page without Fastify, byte for byte and header for header what Fastify answers', async () => {
     const [miss, missSeen] = await throughFastify(() => get(SEED_PATH))
@@ -131,7 +131,10 @@ describe('the page cache front', () => {
     expect(front).toMatchObject({ method: 'GET', path: '/', status: 200 })
     expect(fastify).toMatchObject({ method: 'GET', path: '/', status: 200 })
     // What went out on the connection: the status line, the headers and the page.
-    const headerBytes = Object.entries(hit.headers).reduce((n, [k, v]) => n + k.length + 4 + String(v).length, 'HTTP/1.1 200 OK\r\n\r\n'.length)
+    const headerBytes = Object.entries(hit.headers).reduce(
+      (n, [k, v]) => n + k.length + 4 + String(v).length,
+      'HTTP/1.1 200 OK\r\n\r\n'.length,
+    )
     expect(front!.bytes).toBe(headerBytes + hit.body.length)
     expect(front!.ms).toBeGreaterThanOrEqual(0)
     // One counter of request ids for both.
