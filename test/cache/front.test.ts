@@ -188,6 +188,25 @@ describe('the page cache front', () => {
     expect((await throughFastify(() => get(SEED_PATH)))[1]).toBe(false)
   })
 
+  it('reads what other processes wrote once, until they write (SQLite: the wal-index header; PostgreSQL: at each turn)', async () => {
+    await get(SEED_PATH)
+    await get(SEED_PATH)
+    const before = blog.app.pageCacheFront!.readings
+    for (let i = 0; i < 5; i++) expect((await throughFastify(() => get(SEED_PATH)))[1]).toBe(false)
+    const sqlite = blog.app.dialect === 'sqlite'
+    expect(blog.app.pageCacheFront!.readings - before).toBe(sqlite ? 0 : 5)
+    const other = await otherConnection(blog.config.databasePath)
+    try {
+      await other.run("update posts set title = ? where slug like 'syrie-daech%'", 'Écrit ailleurs, encore')
+    } finally {
+      await other.close()
+    }
+    const [after, afterSeen] = await throughFastify(() => get(SEED_PATH, { 'accept-encoding': 'identity' }))
+    expect(afterSeen).toBe(true)
+    expect(after.body.toString()).toContain('Écrit ailleurs, encore')
+    expect(blog.app.pageCacheFront!.readings - before).toBe(sqlite ? 1 : 6)
+  })
+
   it('leaves everything to Fastify once the app closes (its 503)', async () => {
     await get(SEED_PATH)
     expect((await throughFastify(() => get(SEED_PATH)))[1]).toBe(false)
