@@ -3,8 +3,9 @@
 // to a file, as a service manager or container takes it), beside a bare Fastify hello-world and nginx serving
 // the same bytes (Carnet's br copy, from a file, with its own access log on), each measured in turn, `--rounds`
 // times, with autocannon (c=50, GET, the Accept-Encoding Chromium sends). Prints each server's CPU time per
-// response (user + system, every thread: a logging worker counts) and the ratios the issue's targets are about;
-// then checks that Carnet's log holds one access line per response it answered.
+// response (user + system, every thread: a logging worker counts) and the ratios the issue's targets are about,
+// beside Node's http alone answering the same bytes and headers (bench/same-answer.ts: the floor for that
+// answer); then checks that Carnet's log holds one access line per response it answered.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
@@ -75,13 +76,21 @@ async function startHello(): Promise<Server> {
 }
 
 /** The raw bytes and headers Carnet answers for `path` (its br copy when the client offers br). */
-async function rawAnswer(base: string): Promise<{ body: Buffer; type: string; encoding?: string }> {
+async function rawAnswer(base: string): Promise<{ body: Buffer; type: string; encoding?: string; headers: Record<string, string> }> {
   return new Promise((resolve, reject) => {
     request(`${base}${path}`, { headers }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () =>
-        resolve({ body: Buffer.concat(chunks), type: String(res.headers['content-type']), encoding: res.headers['content-encoding'] }),
+        resolve({
+          body: Buffer.concat(chunks),
+          type: String(res.headers['content-type']),
+          encoding: res.headers['content-encoding'],
+          // What describes the page, not this transfer (Node adds those again).
+          headers: Object.fromEntries(
+            Object.entries(res.headers).filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)),
+          ) as Record<string, string>,
+        }),
       )
     })
       .on('error', reject)
@@ -121,6 +130,19 @@ http {
   return { name: 'nginx', base, proc, pids: () => [proc.pid!, ...children()] }
 }
 
+/** Node's http alone answering the same bytes and headers (bench/same-answer.ts): the floor for this answer. */
+async function startSameAnswer(answer: { body: Buffer; headers: Record<string, string> }): Promise<Server> {
+  const port = await freePort()
+  writeFileSync(join(dir, 'answer.json'), JSON.stringify({ headers: answer.headers, body: answer.body.toString('base64') }))
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/same-answer.ts'], {
+    env: { ...process.env, PORT: String(port), ANSWER: join(dir, 'answer.json') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const base = `http://127.0.0.1:${port}`
+  await waitForServer(proc, base)
+  return { name: 'Node, same answer', base, proc, pids: () => [proc.pid!] }
+}
+
 async function measure(server: Server, url: string): Promise<{ cpuUs: number; reqPerSec: number; answered: number }> {
   const opts = { url, connections: Number(args.connections), headers }
   await autocannon({ ...opts, duration: 1 })
@@ -145,14 +167,22 @@ const hello = await startHello()
 started.push(hello)
 const carnet = await startCarnet()
 started.push(carnet)
-const nginx = await startNginx(await rawAnswer(carnet.base))
+const answer = await rawAnswer(carnet.base)
+const nginx = await startNginx(answer)
 started.push(nginx)
-const figures: Record<string, { cpuUs: number; reqPerSec: number }[]> = { 'bare Fastify': [], Carnet: [], nginx: [] }
+const same = await startSameAnswer(answer)
+started.push(same)
+const figures: Record<string, { cpuUs: number; reqPerSec: number }[]> = {
+  'bare Fastify': [],
+  Carnet: [],
+  nginx: [],
+  'Node, same answer': [],
+}
 let carnetRequests = 0
 // The log holds the requests of start-up (waitForServer, rawAnswer) and the warm-ups too: counted here.
 carnetRequests += 2
 for (let round = 0; round < Number(args.rounds); round++) {
-  for (const server of [hello, carnet, nginx]) {
+  for (const server of [hello, carnet, nginx, same]) {
     const url = server === hello ? `${hello.base}/` : `${server.base}${path}`
     const f = await measure(server, url)
     figures[server.name]!.push(f)
@@ -160,7 +190,7 @@ for (let round = 0; round < Number(args.rounds); round++) {
   }
 }
 const carnetPeakMb = memory(carnet.proc.pid!).peakMb
-await Promise.all([stop(hello), stop(carnet), stop(nginx)])
+await Promise.all([stop(hello), stop(carnet), stop(nginx), stop(same)])
 spawnSync('sync')
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -176,6 +206,9 @@ for (const [name, fs] of Object.entries(figures))
 const m = (name: string) => median(figures[name]!.map((f) => f.cpuUs))
 console.log(
   `\nCarnet / bare Fastify: ${(m('Carnet') / m('bare Fastify')).toFixed(2)}x (goal ≤ 1.5x); Carnet / nginx: ${(m('Carnet') / m('nginx')).toFixed(2)}x (goal ≤ 2x); Carnet's peak RSS ${carnetPeakMb.toFixed(0)} MB`,
+)
+console.log(
+  `Node's http alone, same answer / bare Fastify: ${(m('Node, same answer') / m('bare Fastify')).toFixed(2)}x (the floor for this answer); Carnet / that: ${(m('Carnet') / m('Node, same answer')).toFixed(2)}x`,
 )
 const lines = readFileSync(join(dir, 'carnet.log'), 'utf8').split('\n').filter(Boolean)
 const access = lines.filter((l) => l.includes('"msg":"access"') || l.includes('"msg":"request completed"')).length

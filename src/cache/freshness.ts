@@ -54,8 +54,9 @@ export interface Freshness {
   /**
    * The same without waiting, when nothing has changed since the last call; undefined when it must wait (on
    * PostgreSQL, until the request's version has been read: the settings hook, which runs first, waits for it).
+   * The request is Fastify's, or Node's own for the page cache's front (any object the version is read once for).
    */
-  generationNow(request?: FastifyRequest): number | undefined
+  generationNow(request?: object): number | undefined
   /**
    * `compute()`'s result, kept until the generation moves: for figures that cost a walk over an index (the
    * number of posts for the pager) and change only with the data. `key` must name everything the result
@@ -180,7 +181,7 @@ async function freshnessPlugin(app: FastifyInstance) {
 
   app.decorateRequest('freshnessGeneration', undefined)
   const freshness: Freshness = {
-    generationNow(request?: FastifyRequest) {
+    generationNow(request?: object) {
       // PostgreSQL's version is a query: known at once only once the request's read has answered (and never
       // asked for here without a request: nobody would wait for that read).
       if (!request && app.dialect !== 'sqlite') return undefined

@@ -17,6 +17,7 @@
 //
 // Applied only to public requests (isPublicRequest: GET/HEAD, no cookie or address a feature declared private,
 // such as the admin's) answered 200 with a text body (isTextAnswer) and no cookie set (they are personal). A page cache can set the ETag itself (with etagOf) before sending: it is reused.
+import type { IncomingHttpHeaders } from 'node:http'
 import { crc32 } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -57,7 +58,7 @@ function wantsState(request: FastifyRequest): boolean {
 }
 
 /** Whether the client's copy is current: the one decision, shared with the page cache's hits. */
-export function isNotModified(request: FastifyRequest, etag: string, lastModified: Date | null): boolean {
+export function isNotModified(request: { headers: IncomingHttpHeaders }, etag: string, lastModified: Date | null): boolean {
   const ifNoneMatch = request.headers['if-none-match']
   // When both are sent, If-None-Match decides (RFC 9110, 13.2.2).
   if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, etag)

@@ -8,6 +8,10 @@
 // public (isPublicRequest: anything but GET/HEAD, a cookie or an address a feature declared private);
 // responses that are not 200, set a cookie, or are not text (isTextAnswer). Bounded in entries and bytes,
 // least recently used dropped first. PAGE_CACHE=off turns it off.
+// A hit is answered by the front (PageCacheFront, below) before Fastify sees the request, or else by the first
+// onRequest hook; both write the same stored answer (sendEntry).
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { brotliCompress, brotliCompressSync, brotliDecompress, brotliDecompressSync, constants as zlib, gzip, gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -56,6 +60,10 @@ export interface Entry {
   br?: Buffer
   gzip?: Buffer
   bytes: number
+  /** Stored under its address alone (the route's default key): the front may answer it (PageCacheFront). */
+  byAddress: boolean
+  /** The level of the logger of the request that stored it (its route's): the front's access line follows it. */
+  logLevel: string
   /** Complete header sets, built once per entry and kind of answer: a hit only looks one up. */
   answers: Partial<Record<Answer, Readonly<Record<string, string | number>>>>
   /** Copies of a big page being made off the event loop: requests that arrive meanwhile wait for the same one. */
@@ -68,7 +76,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** Set when the response to this request may be stored: the key and the generation it was rendered in. */
-    pageToStore?: { key: string; generation: number }
+    pageToStore?: { key: string; generation: number; byAddress: boolean }
   }
 }
 
@@ -231,6 +239,125 @@ function answerHeaders(entry: Entry, kind: Answer, body: Buffer | null): Record<
   return headers
 }
 
+/** What a hit reads of the request: Fastify's, or Node's own at the front. */
+interface HitRequest {
+  method?: string
+  headers: IncomingHttpHeaders
+}
+
+/**
+ * Writes a stored page as the answer: 200 in the encoding the client takes, or 304 when its copy is current. The
+ * same bytes and headers whether Fastify's hook or the front answers (`onError`: a big page's copy that failed).
+ */
+function sendEntry(store: PageStore, entry: Entry, request: HitRequest, res: ServerResponse, onError: (err: Error) => void): void {
+  const notModified = isNotModified(request, entry.etag, entry.lastModified)
+  const encoding = notModified || entry.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'], 'br')
+  const kind: Answer = notModified ? 'notModified' : (encoding ?? 'identity')
+  const body = notModified ? null : encoding ? compressedCopy(store, entry, encoding) : identityOf(store, entry, true)
+  const write = (body: Buffer | null) => {
+    const headers = entry.answers[kind] ?? (entry.answers[kind] = answerHeaders(entry, kind, body))
+    res.writeHead(notModified ? 304 : 200, headers)
+    // Node sends no body for HEAD.
+    res.end(body ?? undefined)
+  }
+  if (body instanceof Promise) {
+    body.then(write, (err: Error) => {
+      onError(err)
+      res.destroy(err)
+    })
+  } else write(body)
+}
+
+/**
+ * The page cache's front: answers a request from the store before Fastify sees it (no routing, no request and
+ * reply objects, no hooks), as a micro-cache in front of an application would. `serve(req, res)` answers and
+ * returns the log level of the route that stored the page (a route at warn logs no successes), or returns false
+ * and leaves the request untouched for Fastify. It answers only what Fastify's
+ * own lookup (the first onRequest hook, below) would answer with the same stored page, and hands over whatever
+ * it cannot decide exactly:
+ * - a GET or HEAD that the privacy rules call public (cookies, private prefixes, ActivityPub's Accept), checked
+ *   by the same RequestPrivacy;
+ * - only pages stored under their address (the default key: Fastify's `request.url` is Node's `req.url`, so a
+ *   trailing slash or a query names the page it names there); a route's own key needs the route: Fastify;
+ * - only when the freshness generation is known at once and is the store's (on PostgreSQL, once the shared
+ *   version read answers); a new generation (and with it a settings reload: the settings hook) is Fastify's;
+ * - never while the app closes (src/ops/health.ts answers 503 then).
+ * The stored answer is the one Fastify's hook writes: the same sendEntry and header sets. A request id and the
+ * access line are the caller's (src/app.ts, src/ops/logging.ts).
+ */
+export interface PageCacheFront {
+  /** How many times the front read anew what other processes wrote (tests: the wal-index header spares it). */
+  readings: number
+  serve(req: IncomingMessage, res: ServerResponse): string | false | Promise<string | false>
+}
+
+/**
+ * A reader of the wal-index header of a SQLite database in WAL mode (its `-shm` file's first 48 bytes), or null
+ * when there is none to read (another journal mode, an in-memory database): then every turn reads the pragma.
+ */
+function walIndexHeader(path: string): { read(): Buffer | null; close(): void } | null {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return null
+  }
+  return {
+    read() {
+      const header = Buffer.allocUnsafe(48)
+      try {
+        return readSync(fd, header, 0, 48, 0) === 48 ? header : null
+      } catch {
+        return null
+      }
+    },
+    close: () => closeSync(fd),
+  }
+}
+
+/** Writes the access line of a request answered at the front (src/ops/logging.ts, AccessLog). */
+export interface FrontLog {
+  answeredBeforeFastify(req: IncomingMessage, res: ServerResponse, level: string, start: number, sentBefore: number | undefined): void
+}
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void
+
+/**
+ * The server's request listener: the front first (once the page cache has made it), Fastify's listener for
+ * whatever the front leaves. A front that fails before answering leaves the request to Fastify too.
+ */
+export function frontListener(fastify: Listener, front: () => PageCacheFront | undefined, log: FrontLog): Listener {
+  const handOver = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
+    if (!res.headersSent) return fastify(req, res)
+    res.destroy(err instanceof Error ? err : undefined)
+  }
+  return (req, res) => {
+    const cache = front()
+    if (!cache) return fastify(req, res)
+    const start = performance.now()
+    const sentBefore = req.socket?.bytesWritten
+    let served
+    try {
+      served = cache.serve(req, res)
+    } catch (err) {
+      return handOver(req, res, err)
+    }
+    if (served === false) return fastify(req, res)
+    if (typeof served === 'string') return log.answeredBeforeFastify(req, res, served, start, sentBefore)
+    served.then(
+      (level) => (level === false ? fastify(req, res) : log.answeredBeforeFastify(req, res, level, start, sentBefore)),
+      (err: unknown) => handOver(req, res, err),
+    )
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Present when the page cache is on (src/cache/page-cache.ts). */
+    pageCacheFront?: PageCacheFront
+  }
+}
+
 async function pageCachePlugin(app: FastifyInstance) {
   if (!app.config.pageCache) return
   const store = new PageStore()
@@ -249,28 +376,13 @@ async function pageCachePlugin(app: FastifyInstance) {
     const entry = store.get(key)
     if (!entry) {
       // HEAD renders no body to keep: only GET fills the cache.
-      if (request.method === 'GET') request.pageToStore = { key, generation }
+      if (request.method === 'GET') request.pageToStore = { key, generation, byAddress: !policy.key }
       return false
     }
     // A stored page is a complete response (its headers were recorded with it): written as is, before any other
     // hook of the request has run (this is the first onRequest hook), which is most of what a hit saves.
-    const notModified = isNotModified(request, entry.etag, entry.lastModified)
-    const encoding = notModified || entry.length < COMPRESS_MIN_BYTES ? null : chooseEncoding(request.headers['accept-encoding'], 'br')
-    const kind: Answer = notModified ? 'notModified' : (encoding ?? 'identity')
-    const body = notModified ? null : encoding ? compressedCopy(store, entry, encoding) : identityOf(store, entry, true)
     reply.hijack()
-    const write = (body: Buffer | null) => {
-      const headers = entry.answers[kind] ?? (entry.answers[kind] = answerHeaders(entry, kind, body))
-      reply.raw.writeHead(notModified ? 304 : 200, headers)
-      // Node sends no body for HEAD.
-      reply.raw.end(body ?? undefined)
-    }
-    if (body instanceof Promise) {
-      body.then(write, (err: Error) => {
-        request.log.error({ err }, 'page cache: a copy could not be made')
-        reply.raw.destroy(err)
-      })
-    } else write(body)
+    sendEntry(store, entry, request, reply.raw, (err) => request.log.error({ err }, 'page cache: a copy could not be made'))
     return true
   }
 
@@ -291,7 +403,71 @@ async function pageCachePlugin(app: FastifyInstance) {
     )
   })
 
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
+  /** The front's hit for this generation, or undefined (Fastify decides). */
+  const frontEntry = (req: IncomingMessage, generation: number | undefined): Entry | undefined => {
+    if (generation === undefined || generation !== store.generation) return undefined
+    // A route's own key holds a space after the route's pattern: never a request's address (Node refuses spaces).
+    const entry = store.get(`${app.settings.get().language} ${req.url}`)
+    return entry?.byAddress ? entry : undefined
+  }
+  const answer = (req: IncomingMessage, res: ServerResponse, entry: Entry): string => {
+    sendEntry(store, entry, req, res, (err) => app.log.error({ err, url: req.url }, 'page cache: a copy could not be made'))
+    return entry.logLevel
+  }
+  // The requests of one event-loop turn share one read of what other processes wrote (SQLite's PRAGMA
+  // data_version, a statement with its own WAL read lock: 2.5–5.5 µs, the largest part of a hit's own CPU; on
+  // PostgreSQL the shared version read). The requests of a turn were waiting on their sockets when it began
+  // (libuv's poll returned them), and the version is read after that: it includes every commit that ended before
+  // they were sent, and one that ends while the turn runs (well under a millisecond) is concurrent with them.
+  // This process's own writes are seen at once all the same (total_changes() is read at every call:
+  // src/db/sqlite.ts). The token stands for the reading where the database keeps a version read per request.
+  // On SQLite, a turn keeps the last turn's token, and so its reading, while the wal-index header (the first 48
+  // bytes of the `-shm` file, SQLite's documented WAL format: every commit by any connection rewrites it, the
+  // copy read here last) is unchanged since that reading: a 48-byte pread costs a third of the pragma. Read
+  // before the token's version, so that a commit in between only costs a new reading at the next turn.
+  const shm = app.dialect === 'sqlite' ? walIndexHeader(`${app.sqlite.name}-shm`) : null
+  if (shm) app.addHook('onClose', (_app, done) => (shm.close(), done()))
+  let turn: object | null = null
+  let kept: { token: object; header: Buffer } | null = null
+  const endTurn = () => (turn = null)
+  const thisTurn = () => {
+    if (turn) return turn
+    setImmediate(endTurn)
+    const header = shm?.read() ?? null
+    if (header && kept?.header.equals(header)) return (turn = kept.token)
+    turn = {}
+    front.readings++
+    kept = header ? { token: turn, header } : null
+    return turn
+  }
+  const front: PageCacheFront = {
+    readings: 0,
+    serve(req, res) {
+      if (closing || (req.method !== 'GET' && req.method !== 'HEAD') || !app.requestPrivacy.isPublic(req)) return false
+      const token = thisTurn()
+      const generation = app.freshness.generationNow(token)
+      if (generation !== undefined || app.dialect === 'sqlite') {
+        const entry = frontEntry(req, generation)
+        return entry ? answer(req, res, entry) : false
+      }
+      // PostgreSQL: the version read that the requests of this moment share (asked for by generationNow); the
+      // request would wait for it anyway.
+      return Promise.resolve(app.dataVersion(token)).then(
+        () => {
+          const entry = closing ? undefined : frontEntry(req, app.freshness.generationNow(token))
+          return entry ? answer(req, res, entry) : false
+        },
+        () => false,
+      )
+    },
+  }
   app.decorate('pageStore', store)
+  app.decorate('pageCacheFront', front)
 }
 
 /**
@@ -326,7 +502,17 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
     const etag = (headers.etag as string | undefined) ?? etagOf(identity)
     delete headers.etag
     const lastModified = headers['last-modified'] ? new Date(headers['last-modified']) : null
-    store.set(toStore.key, { headers, etag, lastModified, length: identity.length, identity, bytes: identity.length, answers: {} })
+    store.set(toStore.key, {
+      headers,
+      etag,
+      lastModified,
+      length: identity.length,
+      identity,
+      bytes: identity.length,
+      byAddress: toStore.byAddress,
+      logLevel: request.log.level,
+      answers: {},
+    })
     reply.header('etag', etag)
     reply.header('x-page-cache', 'miss')
     return payload

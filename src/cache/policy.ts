@@ -2,6 +2,7 @@
 // its route says so (`config: CACHEABLE`), and no cache ever keeps or validates an answer to a request that a
 // feature declared private (a cookie of its own, an address under its own prefix). The cache knows no feature:
 // features declare what makes a request theirs (app.requestPrivacy).
+import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -37,11 +38,21 @@ export function pageCachePolicy(request: FastifyRequest): PageCachePolicy | unde
   return request.routeOptions.config.pageCache
 }
 
+/**
+ * What the privacy rules read of a request: a Fastify request, or Node's own before Fastify has seen it (the page
+ * cache's front, src/cache/page-cache.ts).
+ */
+export interface RequestLine {
+  readonly method?: string
+  readonly url?: string
+  readonly headers: IncomingHttpHeaders
+}
+
 /** What features declare private; the root instance's, inherited by every scope. */
 export class RequestPrivacy {
   readonly #cookies = new Set<string>()
   readonly #prefixes = new Set<string>()
-  readonly #otherRepresentations: Array<(request: FastifyRequest) => boolean> = []
+  readonly #otherRepresentations: Array<(request: RequestLine) => boolean> = []
 
   /** A request that carries this cookie gets a page of its own (a pre-filled form, admin links). */
   declarePrivateCookie(name: string): void {
@@ -57,14 +68,14 @@ export class RequestPrivacy {
    * A request for another representation of a page (ActivityPub JSON of the home page or a post, asked by
    * Accept): answered by its feature, never from the caches, which keep the HTML.
    */
-  declareOtherRepresentation(test: (request: FastifyRequest) => boolean): void {
+  declareOtherRepresentation(test: (request: RequestLine) => boolean): void {
     this.#otherRepresentations.push(test)
   }
 
-  isPublic(request: FastifyRequest): boolean {
+  isPublic(request: RequestLine): boolean {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false
     for (const test of this.#otherRepresentations) if (test(request)) return false
-    const url = request.url
+    const url = request.url ?? ''
     for (const prefix of this.#prefixes) {
       if (url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`)) return false
     }

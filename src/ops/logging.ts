@@ -7,6 +7,7 @@
 // Lines are gathered and written by the thread pool (LogOutput), never by the event loop, and whatever is
 // gathered is written out when the app closes and when the process exits.
 import { writeSync, write as writeAsync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 
 /** Readable lines only for a person: a terminal, and not production (whose output a machine reads). */
@@ -143,19 +144,37 @@ export class LogOutput implements LogStream {
 
 const LOGGED_LEVELS = new Set(['trace', 'debug', 'info'])
 
+/** Request ids as Fastify's default makes them (`req-1`, `req-2`…): one counter for Fastify and the page cache's front. */
+export function requestIds(): () => string {
+  let last = 0
+  return () => {
+    // Within V8's small integers, as Fastify's own.
+    last = (last + 1) & 0x7fffffff
+    return `req-${last.toString(36)}`
+  }
+}
+
+/** One access line. */
+function accessLine(id: string, method: string, path: string, status: number, bytes: number | null, ms: number): string {
+  return `{"level":30,"time":${Date.now()},"msg":"access","reqId":"${id}","method":"${method}","path":${JSON.stringify(path)},"status":${status},"bytes":${bytes},"ms":${Math.round(ms * 100) / 100}}\n`
+}
+
 /**
  * Fastify's request log, replaced: no line when a request comes in, one access line when it is answered
  * (`{"level":30,"time":…,"msg":"access","reqId":…,"method":"GET","path":"/…","status":200,"bytes":5321,"ms":0.41}`),
  * written only when the request's logger takes info (a route's `logLevel: 'warn'` silences its successes).
  * `bytes` is what went out on the connection for this answer, headers included (nginx's `$bytes_sent`). A request
- * that failed also gets Fastify's error line, with the error's details.
+ * that failed also gets Fastify's error line, with the error's details. Requests the page cache's front answers
+ * (before Fastify: src/cache/page-cache.ts) get the same line through `answeredBeforeFastify`.
  */
 export class AccessLog extends LogController {
   readonly #output: LogStream | null
+  readonly #requestId: () => string
 
-  constructor(output: LogStream | null) {
+  constructor(output: LogStream | null, requestId: () => string = requestIds()) {
     super()
     this.#output = output
+    this.#requestId = requestId
   }
 
   override incomingRequest(request: FastifyRequest): void {
@@ -168,9 +187,25 @@ export class AccessLog extends LogController {
     if (!this.#output || !LOGGED_LEVELS.has(request.log.level)) return
     const written = request.raw.socket?.bytesWritten
     const bytes = written === undefined || request.sentBefore === undefined ? null : written - request.sentBefore
-    this.#output.write(
-      `{"level":30,"time":${Date.now()},"msg":"access","reqId":"${request.id}","method":"${request.method}","path":${JSON.stringify(request.url)},"status":${reply.statusCode},"bytes":${bytes},"ms":${Math.round(reply.elapsedTime * 100) / 100}}\n`,
-    )
+    this.#output.write(accessLine(request.id, request.method, request.url, reply.statusCode, bytes, reply.elapsedTime))
+  }
+
+  /**
+   * The access line of an answer written before Fastify saw the request, once it is sent, as Fastify would have
+   * written it: `level` is the route's logger's, `start` the request's arrival (performance.now()), `sentBefore`
+   * the connection's bytes written then.
+   */
+  answeredBeforeFastify(req: IncomingMessage, res: ServerResponse, level: string, start: number, sentBefore: number | undefined): void {
+    if (!this.#output || !LOGGED_LEVELS.has(level)) return
+    const output = this.#output
+    const id = this.#requestId()
+    // 'close' comes once, right after 'finish' (sent) or when the connection is lost: one listener, never removed
+    // (the response is done with), where Fastify keeps two ('finish', 'error').
+    res.on('close', () => {
+      const written = req.socket?.bytesWritten
+      const bytes = written === undefined || sentBefore === undefined ? null : written - sentBefore
+      output.write(accessLine(id, req.method!, req.url!, res.statusCode, bytes, performance.now() - start))
+    })
   }
 }
 

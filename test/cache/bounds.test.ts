@@ -15,6 +15,8 @@ const entry = (bytes: number): Entry => ({
   length: bytes,
   identity: Buffer.alloc(bytes),
   bytes,
+  byAddress: true,
+  logLevel: 'info',
   answers: {},
 })
 
