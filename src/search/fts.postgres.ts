@@ -8,6 +8,7 @@ import { listedToReadersSql } from '../content/visibility.ts'
 import type { Language } from '../config.ts'
 import { CONTROL_CHARS, htmlToText } from './text.ts'
 import { HIT_END, HIT_START, textsOf, type SearchHit, type SearchResults } from './fts.sqlite.ts'
+import { idSpan, rankWindow, type Ranked } from './rank.ts'
 
 type Db = Kysely<Database>
 
@@ -113,9 +114,39 @@ const TITLE_OPTIONS = `HighlightAll=true, StartSel=${HIT_START}, StopSel=${HIT_E
 const EXCERPT_OPTIONS = `MaxWords=40, MinWords=20, ShortWord=2, StartSel=${HIT_START}, StopSel=${HIT_END}`
 
 /**
+ * Above this share of the indexed posts, a query's newest matches are read backwards along the primary key (each
+ * post's document checked in turn: about cap / share of them); below it, from the GIN index (every match's row
+ * visited, then the newest kept). Each way costs most near this share: ~5,000 documents checked, or ~20,000
+ * rows visited, at 100,000 posts (bench/RESULTS.md). The planner cannot weigh this itself: it does not count the
+ * reading of each checked document out of its TOAST table, and walked 20,000 of them for a word in 7 % of
+ * the posts (180 ms).
+ */
+export const COMMON_SHARE = 0.2
+
+/**
+ * The share of the indexed posts a query matches, as the planner estimates it from the index's statistics (the
+ * most common lexemes ANALYZE keeps): planning only, nothing is read. Unknown (0) before the first ANALYZE.
+ */
+async function estimatedShare(db: Db, query: RawBuilder<unknown>): Promise<number> {
+  const [plan, size] = await Promise.all([
+    sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>`
+      explain (format json) select 1 from posts_search where document @@ ${query}`.execute(db),
+    sql<{ n: number }>`select reltuples::float8 as n from pg_class where oid = 'posts_search'::regclass`.execute(db),
+  ])
+  const rows = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0
+  const all = Number(size.rows[0]?.n ?? 0)
+  return all > 0 ? rows / all : 0
+}
+
+/** ts_rank's weights for D (the body), C (unused), B (categories and tags), A (the title): bm25's on SQLite. */
+const RANK_WEIGHTS = sql.raw(`'{0.1, 0.4, 0.4, 1.0}'`)
+/** ts_rank divides by 1 + the log of the document's length: a word in a short post counts more, as in bm25. */
+const RANK_NORMALIZATION = 1
+
+/**
  * Visible posts matching every word, best first (title before categories and tags before body), among the `cap`
- * newest matching posts (by id, as on SQLite): the window is read backwards along the primary key and stops at
- * the cap, and only the window is ranked.
+ * newest matching posts (by id, as on SQLite), each ranked once, in the pass that reads the window; rank.ts
+ * orders them and estimates the count beyond the cap.
  */
 export async function searchPosts(
   db: Db,
@@ -128,49 +159,47 @@ export async function searchPosts(
 ): Promise<SearchResults> {
   const config = CONFIGS[language]
   const query = tsquery(words, config)
-  // The newest matches first, from the index alone (backwards along its primary key, or a bitmap of the GIN
-  // index and a top-N sort for a rarer word), then the visible ones among them: joined to every visible post
-  // first, the planner would hash the whole posts table for a word in 7 % of them (400 ms at 100,000 posts).
-  // A few more than the cap, for the drafts and scheduled posts that may be among the newest.
-  const window = await sql<{ id: number; hits: number }>`
-    with hits as materialized (
-      select post_id from posts_search where document @@ ${query} order by post_id desc limit ${cap + 1 + INVISIBLE_SLACK}
+  // The newest matches first, from the index alone, then the visible ones among them: joined to every visible
+  // post first, the planner would hash the whole posts table for a word in 7 % of them (400 ms at 100,000
+  // posts). A few more than the cap, for the drafts and scheduled posts that may be among the newest. `+ 0`
+  // hides the primary key's order from the planner: the GIN index serves the rarer words (see COMMON_SHARE).
+  const common = (await estimatedShare(db, query)) >= COMMON_SHARE
+  const newest = common ? sql`post_id desc` : sql`post_id + 0 desc`
+  const window = await sql<Ranked & { hits: number }>`
+    with q as (select ${query} as query),
+    hits as materialized (
+      select post_id from posts_search, q where document @@ q.query order by ${newest} limit ${cap + 1 + INVISIBLE_SLACK}
+    ),
+    visible as (
+      select h.post_id as id, p.published_at
+      from hits h join posts p on p.id = h.post_id
+      where ${listedToReadersSql('p', now)}
+      order by h.post_id desc
+      limit ${cap + 1}
     )
-    select h.post_id as id, (select count(*) from hits)::int as hits
-    from hits h join posts p on p.id = h.post_id
-    where ${listedToReadersSql('p', now)}
-    order by h.post_id desc
-    limit ${cap + 1}`.execute(db)
-  const capped = window.rows.length > cap || (window.rows[0]?.hits ?? 0) > cap + INVISIBLE_SLACK
-  const total = Math.min(window.rows.length, cap)
-  if (total === 0) {
+    select v.id, v.published_at, ts_rank(${RANK_WEIGHTS}, s.document, q.query, ${RANK_NORMALIZATION})::float8 as score,
+      (select count(*) from hits)::int as hits
+    from visible v join posts_search s on s.post_id = v.id cross join q`.execute(db)
+  const full = window.rows.length > cap || (window.rows[0]?.hits ?? 0) > cap + INVISIBLE_SLACK
+  if (window.rows.length === 0) {
     // Every word one the configuration leaves out of the index (`le`, "to be or not to be"): the reader is told
     // so, rather than that nothing matches.
     const nodes = await sql<{ n: number }>`select numnode(plainto_tsquery(${config}::regconfig, ${words.join(' ')})) as n`.execute(db)
-    return { total, hits: [], onlyCommonWords: Number(nodes.rows[0]?.n ?? 0) === 0 }
+    return { total: 0, hits: [], onlyCommonWords: Number(nodes.rows[0]?.n ?? 0) === 0 }
   }
-  if (offset >= total) return { total, capped, hits: [] }
-  const oldest = window.rows[total - 1]!.id
-  // Rank the window, then build the headlines of the one page shown (ts_headline re-parses the text: costly).
-  const rows = await sql<SearchHit & { body: string }>`
-    with q as (select ${query} as query),
-    page as (
-      select s.post_id as id, ts_rank(s.document, q.query) as score, p.published_at
-      from posts_search s join posts p on p.id = s.post_id cross join q
-      where s.document @@ q.query and s.post_id >= ${oldest} and ${listedToReadersSql('p', now)}
-      order by score desc, p.published_at desc, p.id desc
-      limit ${limit} offset ${offset}
-    )
+  const span = full ? await idSpan(db) : { min: 0, max: 0 }
+  const { total, capped, pageable, ids } = rankWindow(window.rows, cap, limit, offset, span, full)
+  if (ids.length === 0) return { total, capped, pageable, hits: [] }
+  // The headlines of the one page shown (ts_headline re-parses the text: costly).
+  const marked = await sql<SearchHit & { body: string }>`
+    with q as (select ${query} as query)
     select p.id, p.slug, p.published_at, s.body,
       ts_headline(${config}::regconfig, s.title, q.query, ${TITLE_OPTIONS}) as title_marked,
       ts_headline(${config}::regconfig, s.body, q.query, ${EXCERPT_OPTIONS}) as excerpt_marked
-    from page join posts_search s on s.post_id = page.id join posts p on p.id = page.id cross join q
-    order by page.score desc, page.published_at desc, page.id desc`.execute(db)
-  return {
-    total,
-    capped,
-    hits: rows.rows.map(({ body, ...hit }) => ({ ...hit, excerpt_marked: withEllipses(hit.excerpt_marked, body) })),
-  }
+    from posts_search s join posts p on p.id = s.post_id cross join q
+    where s.post_id in (${sql.join(ids)})`.execute(db)
+  const byId = new Map(marked.rows.map(({ body, ...hit }) => [hit.id, { ...hit, excerpt_marked: withEllipses(hit.excerpt_marked, body) }]))
+  return { total, capped, pageable, hits: ids.flatMap((id) => byId.get(id) ?? []) }
 }
 
 /** An excerpt cut from the body says so at the cut ends, as SQLite's snippet() does. */
