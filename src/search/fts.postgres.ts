@@ -95,7 +95,7 @@ export async function analyzeIndex(db: Db): Promise<void> {
  * SQLite's `"ville"*` does not. plainto_tsquery takes any text (no operator of the reader's is ever one); a
  * prefix is printed and read back with `:*` on its final lexeme.
  */
-function tsquery(words: readonly string[], config: string): RawBuilder<unknown> {
+export function tsquery(words: readonly string[], config: string): RawBuilder<unknown> {
   const parts = words.map((word, i) =>
     i < words.length - 1
       ? sql`plainto_tsquery(${config}::regconfig, ${word})`
@@ -114,34 +114,68 @@ const TITLE_OPTIONS = `HighlightAll=true, StartSel=${HIT_START}, StopSel=${HIT_E
 const EXCERPT_OPTIONS = `MaxWords=40, MinWords=20, ShortWord=2, StartSel=${HIT_START}, StopSel=${HIT_END}`
 
 /**
- * Above this share of the indexed posts, a query's newest matches are read backwards along the primary key (each
- * post's document checked in turn: about cap / share of them); below it, from the GIN index (every match's row
- * visited, then the newest kept). Each way costs most near this share: ~5,000 documents checked, or ~20,000
- * rows visited, at 100,000 posts (bench/RESULTS.md). The planner cannot weigh this itself: it does not count the
- * reading of each checked document out of its TOAST table, and walked 20,000 of them for a word in 7 % of
- * the posts (180 ms).
+ * Whether a query's newest matches are best read backwards along the primary key (each post's document checked
+ * in turn: about (cap + slack) / share of them, each read out of its TOAST table, ~9 µs) rather than from the GIN
+ * index (every match's row visited, ~5 µs, then the newest kept: share × posts of them). The two costs meet at
+ * share = √(1.8 × window / posts): 13 % at 100,000 posts, where either way costs ~70 ms of one core at worst
+ * (bench/RESULTS.md). The planner cannot weigh this itself: it does not count the reading of each checked
+ * document out of TOAST, and walked 20,000 of them for a word in 7 % of the posts (180 ms).
  */
-export const COMMON_SHARE = 0.2
+export function readBackwards(share: number, posts: number, window: number): boolean {
+  return posts > 0 && share >= Math.sqrt((1.8 * window) / posts)
+}
 
 /**
  * The share of the indexed posts a query matches, as the planner estimates it from the index's statistics (the
- * most common lexemes ANALYZE keeps): planning only, nothing is read. Unknown (0) before the first ANALYZE.
+ * most common lexemes ANALYZE keeps; planning only, nothing is read), and how many posts are indexed (0 before
+ * the first ANALYZE: then the GIN index serves every query).
  */
-async function estimatedShare(db: Db, query: RawBuilder<unknown>): Promise<number> {
+export async function estimatedShare(db: Db, query: RawBuilder<unknown>): Promise<{ share: number; posts: number }> {
   const [plan, size] = await Promise.all([
     sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>`
       explain (format json) select 1 from posts_search where document @@ ${query}`.execute(db),
     sql<{ n: number }>`select reltuples::float8 as n from pg_class where oid = 'posts_search'::regclass`.execute(db),
   ])
   const rows = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0
-  const all = Number(size.rows[0]?.n ?? 0)
-  return all > 0 ? rows / all : 0
+  const posts = Math.max(0, Number(size.rows[0]?.n ?? 0))
+  return { share: posts > 0 ? rows / posts : 0, posts }
 }
 
-/** ts_rank's weights for D (the body), C (unused), B (categories and tags), A (the title): bm25's on SQLite. */
+/** ts_rank_cd's weights for D (the body), C (unused), B (categories and tags), A (the title): bm25's on SQLite. */
 const RANK_WEIGHTS = sql.raw(`'{0.1, 0.4, 0.4, 1.0}'`)
-/** ts_rank divides by 1 + the log of the document's length: a word in a short post counts more, as in bm25. */
-const RANK_NORMALIZATION = 1
+/**
+ * ts_rank_cd (each occurrence counts, as in bm25) divided by the document's length (2): a word in a short post
+ * counts more, as in bm25. Of ts_rank and ts_rank_cd with each normalization, this gave the top 10 closest to
+ * SQLite's bm25 at 100,000 posts (bench/RESULTS.md); test/search/ranking.test.ts checks a small blog's.
+ */
+const RANK_NORMALIZATION = 2
+
+/**
+ * The window: the `cap + 1` newest visible posts that match, each with its score, and how many matches were
+ * read. The newest matches first, from the index alone, then the visible ones among them: joined to every
+ * visible post first, the planner would hash the whole posts table for a word in 7 % of them (400 ms at 100,000
+ * posts). A few more than the cap, for the drafts and scheduled posts that may be among the newest. `+ 0` hides
+ * the primary key's order from the planner when the GIN index should serve (readBackwards).
+ */
+export function windowSql(query: RawBuilder<unknown>, now: string, cap: number, backwards: boolean) {
+  return sql<Ranked & { hits: number }>`
+    with hits as materialized (
+      -- The query written out, not read from q: the planner then knows its lexemes and their frequency.
+      select post_id from posts_search where document @@ ${query}
+      order by ${backwards ? sql`post_id desc` : sql`post_id + 0 desc`} limit ${cap + 1 + INVISIBLE_SLACK}
+    ),
+    q as (select ${query} as query),
+    visible as (
+      select h.post_id as id, p.published_at
+      from hits h join posts p on p.id = h.post_id
+      where ${listedToReadersSql('p', now)}
+      order by h.post_id desc
+      limit ${cap + 1}
+    )
+    select v.id, v.published_at, ts_rank_cd(${RANK_WEIGHTS}, s.document, q.query, ${RANK_NORMALIZATION})::float8 as score,
+      (select count(*) from hits)::int as hits
+    from visible v join posts_search s on s.post_id = v.id cross join q`
+}
 
 /**
  * Visible posts matching every word, best first (title before categories and tags before body), among the `cap`
@@ -159,27 +193,8 @@ export async function searchPosts(
 ): Promise<SearchResults> {
   const config = CONFIGS[language]
   const query = tsquery(words, config)
-  // The newest matches first, from the index alone, then the visible ones among them: joined to every visible
-  // post first, the planner would hash the whole posts table for a word in 7 % of them (400 ms at 100,000
-  // posts). A few more than the cap, for the drafts and scheduled posts that may be among the newest. `+ 0`
-  // hides the primary key's order from the planner: the GIN index serves the rarer words (see COMMON_SHARE).
-  const common = (await estimatedShare(db, query)) >= COMMON_SHARE
-  const newest = common ? sql`post_id desc` : sql`post_id + 0 desc`
-  const window = await sql<Ranked & { hits: number }>`
-    with q as (select ${query} as query),
-    hits as materialized (
-      select post_id from posts_search, q where document @@ q.query order by ${newest} limit ${cap + 1 + INVISIBLE_SLACK}
-    ),
-    visible as (
-      select h.post_id as id, p.published_at
-      from hits h join posts p on p.id = h.post_id
-      where ${listedToReadersSql('p', now)}
-      order by h.post_id desc
-      limit ${cap + 1}
-    )
-    select v.id, v.published_at, ts_rank(${RANK_WEIGHTS}, s.document, q.query, ${RANK_NORMALIZATION})::float8 as score,
-      (select count(*) from hits)::int as hits
-    from visible v join posts_search s on s.post_id = v.id cross join q`.execute(db)
+  const { share, posts } = await estimatedShare(db, query)
+  const window = await windowSql(query, now, cap, readBackwards(share, posts, cap + 1 + INVISIBLE_SLACK)).execute(db)
   const full = window.rows.length > cap || (window.rows[0]?.hits ?? 0) > cap + INVISIBLE_SLACK
   if (window.rows.length === 0) {
     // Every word one the configuration leaves out of the index (`le`, "to be or not to be"): the reader is told

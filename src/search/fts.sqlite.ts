@@ -95,6 +95,21 @@ function isFtsQueryError(err: unknown): boolean {
 }
 
 /**
+ * The window: the `cap + 1` newest visible posts that match, read in the order of FTS5's lists, each with its
+ * score. CROSS JOIN keeps the full-text match as the outer loop: left to itself, the planner may walk every
+ * visible post through the date index and run the match once per post, which grows with the number of posts.
+ * bm25() is negative, lower is better: negated, higher is better, as ts_rank_cd on PostgreSQL.
+ */
+export function windowSql(match: string, now: string, cap: number) {
+  return sql<Ranked>`
+    select posts_fts.rowid as id, p.published_at, -bm25(posts_fts, ${WEIGHTS}) as score
+    from posts_fts cross join posts p on p.id = posts_fts.rowid
+    where posts_fts match ${match} and ${listedToReadersSql('p', now)}
+    order by posts_fts.rowid desc
+    limit ${cap + 1}`
+}
+
+/**
  * Visible posts matching an FTS5 expression (built by query.ts), best first, among the `cap` newest matching posts
  * (by id: the order FTS5 keeps its lists in, read without sorting). A word found in 60,000 posts therefore costs
  * what a word found in 1,000 costs: the window is read in index order, stops at the cap, and its bm25 scores are
@@ -102,15 +117,7 @@ function isFtsQueryError(err: unknown): boolean {
  */
 export async function searchPosts(db: Db, match: string, now: string, limit: number, offset: number, cap: number): Promise<SearchResults> {
   try {
-    // CROSS JOIN keeps the full-text match as the outer loop: left to itself, the planner may walk every visible
-    // post through the date index and run the match once per post, which grows with the number of posts.
-    // bm25() is negative, lower is better: negated, higher is better, as ts_rank on PostgreSQL.
-    const window = await sql<Ranked>`
-      select posts_fts.rowid as id, p.published_at, -bm25(posts_fts, ${WEIGHTS}) as score
-      from posts_fts cross join posts p on p.id = posts_fts.rowid
-      where posts_fts match ${match} and ${listedToReadersSql('p', now)}
-      order by posts_fts.rowid desc
-      limit ${cap + 1}`.execute(db)
+    const window = await windowSql(match, now, cap).execute(db)
     const span = window.rows.length > cap ? await idSpan(db) : { min: 0, max: 0 }
     const { total, capped, pageable, ids } = rankWindow(window.rows, cap, limit, offset, span)
     if (ids.length === 0) return { total, capped, pageable, hits: [] }
