@@ -37,7 +37,19 @@ for (const file of [args.small!, args.big!]) if (!existsSync(file)) throw new Er
  * Common (in 60 % of the posts), a stop word (left out on both databases), two common words, a prefix, less
  * common (7 %, a tag), accented, rare (3 posts), absent; then pages 2 and 100 (the window's last) of the commonest.
  */
-const WORDS = ['ville', 'le', 'ville paix', 'frontière historique', 'vil', 'syrie', 'hôpital', 'zanzibar', 'zzyzx', 'ville&page=2', 'ville&page=100']
+const WORDS = [
+  'ville',
+  'le',
+  'ville paix',
+  'frontière historique',
+  'vil',
+  'syrie',
+  'hôpital',
+  'zanzibar',
+  'zzyzx',
+  'ville&page=2',
+  'ville&page=100',
+]
 
 interface SizeResult {
   readyMs: number
@@ -144,7 +156,12 @@ async function measure(databaseUrl: string, dir: string, clusterCpuMs: CpuClock 
       }
       times.sort((a, b) => a - b)
       cpus.sort((a, b) => a - b)
-      words.set(word, { shown: shownCount(first.body), medianMs: percentile(times, 0.5), maxMs: times.at(-1)!, cpuMs: percentile(cpus, 0.5) })
+      words.set(word, {
+        shown: shownCount(first.body),
+        medianMs: percentile(times, 0.5),
+        maxMs: times.at(-1)!,
+        cpuMs: percentile(cpus, 0.5),
+      })
     }
     await createPost(app.db, { title: 'Une ville de plus', body: 'Une ville.', status: 'published', publishedAt: new Date().toISOString() })
     const c0 = cpu()

@@ -30,12 +30,7 @@ export function queryWords(query: string): string[] {
 
 /** A word PostgreSQL's configuration for the language leaves out (stopwords.ts): lower case, accents folded. */
 export function isStopWord(word: string, language: Language): boolean {
-  return STOP_WORDS[language].has(
-    word
-      .normalize('NFD')
-      .replace(/\p{M}/gu, '')
-      .toLowerCase(),
-  )
+  return STOP_WORDS[language].has(word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase())
 }
 
 /**

@@ -82,7 +82,9 @@ describe('search: the same results on both databases, paged, estimated beyond th
   it('reads the window in the index order, without sorting every match, and visits each post by its key', async () => {
     const db = blog.app.db
     if (blog.app.dialect === 'sqlite') {
-      const plan = await sql<{ detail: string }>`explain query plan ${sqlite.windowSql(toMatchExpression('orchidee')!, NOW, 1000)}`.execute(db)
+      const plan = await sql<{ detail: string }>`explain query plan ${sqlite.windowSql(toMatchExpression('orchidee')!, NOW, 1000)}`.execute(
+        db,
+      )
       const steps = plan.rows.map((r) => r.detail)
       expect(steps[0]).toMatch(/^SCAN posts_fts VIRTUAL TABLE INDEX/)
       expect(steps).toContain('SEARCH p USING INTEGER PRIMARY KEY (rowid=?)')
