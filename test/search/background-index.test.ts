@@ -141,6 +141,11 @@ describe('the search index, built in the background', () => {
       expect(visibleText(mainOf((await blog.app.inject('/search?q=commun&page=101')).body))).toContain(
         'Cette page de résultats n’existe pas.',
       )
+      // In English too.
+      await blog.app.settings.update({ language: 'en' })
+      expect(visibleText(mainOf((await blog.app.inject('/search?q=commun&page=2')).body))).toContain(
+        'About 6,000 results for “commun” (the 1,000 most recent, ranked by relevance)',
+      )
     } finally {
       await blog.close()
     }
