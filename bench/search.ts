@@ -5,7 +5,8 @@
 // the background, the longest event-loop delay meanwhile, the time the whole backlog takes. Then, index built,
 // every word of WORDS is searched `runs` times one after the other (page cache off, in process through inject:
 // the server's own time, no client on the machine), and the median and the slowest are printed with the ratio
-// big / small. Three posts holding a rare word are written by the bench into both copies (the generated blogs'
+// big / small, and the median CPU time (this process's, and on PostgreSQL the cluster's: less moved by the
+// machine's load than wall-clock times); then one search after a new post. Three posts holding a rare word are written by the bench into both copies (the generated blogs'
 // vocabulary has no rare word: each of its 244 words is in 7 % of the posts or more).
 import { randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -32,8 +33,23 @@ const RUNS = Number(args.runs)
 const DATABASES = args.database === 'both' ? ['sqlite', 'postgres'] : [args.database!]
 for (const file of [args.small!, args.big!]) if (!existsSync(file)) throw new Error(`${file} is missing: make it with npm run bench:seed`)
 
-/** Common (in 60 % of the posts, or in every one), less common (7 %), rare (3 posts), absent, two words. */
-const WORDS = ['ville', 'le', 'ville paix', 'syrie', 'zanzibar', 'zzyzx']
+/**
+ * Common (in 60 % of the posts), a stop word (left out on both databases), two common words, a prefix, less
+ * common (7 %, a tag), accented, rare (3 posts), absent; then pages 2 and 100 (the window's last) of the commonest.
+ */
+const WORDS = [
+  'ville',
+  'le',
+  'ville paix',
+  'frontière historique',
+  'vil',
+  'syrie',
+  'hôpital',
+  'zanzibar',
+  'zzyzx',
+  'ville&page=2',
+  'ville&page=100',
+]
 
 interface SizeResult {
   readyMs: number
@@ -45,7 +61,9 @@ interface SizeResult {
   indexingS: number
   maxLoopDelayMs: number
   logLines: string[]
-  words: Map<string, { shown: string; medianMs: number; maxMs: number }>
+  words: Map<string, { shown: string; medianMs: number; maxMs: number; cpuMs: number }>
+  /** The first search after a new post (its catch-up indexes the post), wall and CPU ms. */
+  afterWrite: { ms: number; cpuMs: number }
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
@@ -74,7 +92,14 @@ function shownCount(html: string): string {
     .trim()
 }
 
-async function measure(databaseUrl: string, dir: string): Promise<SizeResult> {
+/** CPU time of this process and, on PostgreSQL, of the whole cluster, ms: what a search costs whatever the load. */
+type CpuClock = () => number
+
+async function measure(databaseUrl: string, dir: string, clusterCpuMs: CpuClock = () => 0): Promise<SizeResult> {
+  const cpu = () => {
+    const { user, system } = process.cpuUsage()
+    return (user + system) / 1000 + clusterCpuMs()
+  }
   const logLines: string[] = []
   const logs = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -117,15 +142,31 @@ async function measure(databaseUrl: string, dir: string): Promise<SizeResult> {
         publishedAt: `2011-02-${day}T10:00:00.000Z`,
       })
     }
-    const words = new Map<string, { shown: string; medianMs: number; maxMs: number }>()
+    const words = new Map<string, { shown: string; medianMs: number; maxMs: number; cpuMs: number }>()
     for (const word of WORDS) {
-      const url = `/search?q=${encodeURIComponent(word)}`
+      const [q, page] = word.split('&')
+      const url = `/search?q=${encodeURIComponent(q!)}${page ? `&${page}` : ''}`
       const first = await app.inject(url)
       const times: number[] = []
-      for (let i = 0; i < RUNS; i++) times.push((await timed(() => app.inject(url)))[1])
+      const cpus: number[] = []
+      for (let i = 0; i < RUNS; i++) {
+        const c0 = cpu()
+        times.push((await timed(() => app.inject(url)))[1])
+        cpus.push(cpu() - c0)
+      }
       times.sort((a, b) => a - b)
-      words.set(word, { shown: shownCount(first.body), medianMs: percentile(times, 0.5), maxMs: times.at(-1)! })
+      cpus.sort((a, b) => a - b)
+      words.set(word, {
+        shown: shownCount(first.body),
+        medianMs: percentile(times, 0.5),
+        maxMs: times.at(-1)!,
+        cpuMs: percentile(cpus, 0.5),
+      })
     }
+    await createPost(app.db, { title: 'Une ville de plus', body: 'Une ville.', status: 'published', publishedAt: new Date().toISOString() })
+    const c0 = cpu()
+    const [, afterWriteMs] = await timed(() => app.inject('/search?q=ville'))
+    const afterWrite = { ms: afterWriteMs, cpuMs: cpu() - c0 }
     return {
       readyMs,
       queuedAtReady,
@@ -137,6 +178,7 @@ async function measure(databaseUrl: string, dir: string): Promise<SizeResult> {
       maxLoopDelayMs: loop.max / 1e6,
       logLines,
       words,
+      afterWrite,
     }
   } finally {
     // src/db/checkpointer.ts's thread is unref()'d: while it finishes a long checkpoint at close (a WAL grown by
@@ -161,13 +203,16 @@ function report(database: string, small: SizeResult, big: SizeResult, sizes: [st
   row('whole backlog indexed, s', (r) => r.indexingS.toFixed(1))
   row('longest event-loop delay meanwhile, ms', (r) => ms(r.maxLoopDelayMs))
   row('info lines logged', (r) => String(r.logLines.length))
-  console.log(`\n| search (${RUNS} runs, index built) | shown (big) | small median ms | big median ms | big slowest ms | big / small |`)
-  console.log('|---|---|---|---|---|---|')
+  row('first "ville" after a new post, ms (CPU ms)', (r) => `${ms(r.afterWrite.ms)} (${ms(r.afterWrite.cpuMs)})`)
+  console.log(
+    `\n| search (${RUNS} runs, index built) | shown (big) | small median ms | big median ms | big slowest ms | big / small | big CPU ms (median) |`,
+  )
+  console.log('|---|---|---|---|---|---|---|')
   for (const word of WORDS) {
     const s = small.words.get(word)!
     const b = big.words.get(word)!
     console.log(
-      `| ${word} | ${b.shown} | ${ms(s.medianMs)} | ${ms(b.medianMs)} | ${ms(b.maxMs)} | ${(b.medianMs / s.medianMs).toFixed(1)} |`,
+      `| ${word} | ${b.shown} | ${ms(s.medianMs)} | ${ms(b.medianMs)} | ${ms(b.maxMs)} | ${(b.medianMs / s.medianMs).toFixed(1)} | ${ms(b.cpuMs)} |`,
     )
   }
   console.log(`\nbig blog's log:\n${big.logLines.join('\n')}`)
@@ -191,7 +236,8 @@ try {
           console.log(`copied ${file} into PostgreSQL in ${loaded.seconds.toFixed(0)} s`)
           const fresh = await postgres.fresh(loaded.template)
           try {
-            results.push(await measure(fresh.url, dir))
+            const cluster = postgres
+            results.push(await measure(fresh.url, dir, () => cluster.cpuMs()))
           } finally {
             await fresh.drop()
           }

@@ -108,10 +108,8 @@ export const en: Messages = {
   searchTitle: 'Search',
   searchTitleFor: (q: string) => `Search: “${q}”`,
   searchCount: (n: number, q: string) => (n === 1 ? `1 result for “${q}”` : `${n} results for “${q}”`),
-  searchCountMore: (n: number, q: string) => {
-    const count = n.toLocaleString('en-GB')
-    return `More than ${count} results for “${q}” (the ${count} most recent, ranked by relevance)`
-  },
+  searchCountMore: (n: number, cap: number, q: string) =>
+    `About ${n.toLocaleString('en-GB')} results for “${q}” (the ${cap.toLocaleString('en-GB')} most recent, ranked by relevance)`,
   searchIncomplete: 'The search index is still being built: these results may be incomplete.',
   searchNone: (q: string) => `No post matches “${q}”.`,
   searchNoneHelp: 'Try other words or fewer words, or browse the categories and archives.',

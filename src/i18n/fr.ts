@@ -111,10 +111,8 @@ export const fr = {
   searchTitle: 'Recherche',
   searchTitleFor: (q: string) => `Recherche : « ${q} »`,
   searchCount: (n: number, q: string) => (n === 1 ? `1 résultat pour « ${q} »` : `${n} résultats pour « ${q} »`),
-  searchCountMore: (n: number, q: string) => {
-    const count = n.toLocaleString('fr-FR')
-    return `Plus de ${count} résultats pour « ${q} » (les ${count} plus récents, classés par pertinence)`
-  },
+  searchCountMore: (n: number, cap: number, q: string) =>
+    `Environ ${n.toLocaleString('fr-FR')} résultats pour « ${q} » (les ${cap.toLocaleString('fr-FR')} plus récents, classés par pertinence)`,
   searchIncomplete: 'L’index de recherche est en cours de construction : ces résultats peuvent être incomplets.',
   searchNone: (q: string) => `Aucune note ne correspond à « ${q} ».`,
   searchNoneHelp: 'Essayez d’autres mots ou moins de mots, ou parcourez les catégories et les archives.',

@@ -55,6 +55,8 @@ export async function searchPosts(db: Db, query: string, now: string, limit: num
     const words = queryWords(query)
     return words.length ? postgres.searchPosts(db, words, now, limit, offset, language, RESULTS_CAP) : { total: 0, hits: [] }
   }
-  const match = toMatchExpression(query)
-  return match ? sqlite.searchPosts(db, match, now, limit, offset, RESULTS_CAP) : { total: 0, hits: [] }
+  const match = toMatchExpression(query, language)
+  if (match) return sqlite.searchPosts(db, match, now, limit, offset, RESULTS_CAP)
+  // Only words as common as `le`: nothing searched, as on PostgreSQL, and the reader is told why.
+  return { total: 0, hits: [], onlyCommonWords: queryWords(query).length > 0 }
 }

@@ -8,6 +8,7 @@ import { listedToReadersSql } from '../content/visibility.ts'
 import type { Language } from '../config.ts'
 import { CONTROL_CHARS, htmlToText } from './text.ts'
 import { HIT_END, HIT_START, textsOf, type SearchHit, type SearchResults } from './fts.sqlite.ts'
+import { idSpan, rankWindow, type Ranked } from './rank.ts'
 
 type Db = Kysely<Database>
 
@@ -94,7 +95,7 @@ export async function analyzeIndex(db: Db): Promise<void> {
  * SQLite's `"ville"*` does not. plainto_tsquery takes any text (no operator of the reader's is ever one); a
  * prefix is printed and read back with `:*` on its final lexeme.
  */
-function tsquery(words: readonly string[], config: string): RawBuilder<unknown> {
+export function tsquery(words: readonly string[], config: string): RawBuilder<unknown> {
   const parts = words.map((word, i) =>
     i < words.length - 1
       ? sql`plainto_tsquery(${config}::regconfig, ${word})`
@@ -113,9 +114,73 @@ const TITLE_OPTIONS = `HighlightAll=true, StartSel=${HIT_START}, StopSel=${HIT_E
 const EXCERPT_OPTIONS = `MaxWords=40, MinWords=20, ShortWord=2, StartSel=${HIT_START}, StopSel=${HIT_END}`
 
 /**
+ * Whether a query's newest matches are best read backwards along the primary key (each post's document checked
+ * in turn: about (cap + slack) / share of them, each read out of its TOAST table, ~9 µs) rather than from the GIN
+ * index (every match's row visited, ~5 µs, then the newest kept: share × posts of them). The two costs meet at
+ * share = √(1.8 × window / posts): 13 % at 100,000 posts, where either way costs ~70 ms of one core at worst
+ * (bench/RESULTS.md). The planner cannot weigh this itself: it does not count the reading of each checked
+ * document out of TOAST, and walked 20,000 of them for a word in 7 % of the posts (180 ms).
+ */
+export function readBackwards(share: number, posts: number, window: number): boolean {
+  return posts > 0 && share >= Math.sqrt((1.8 * window) / posts)
+}
+
+/**
+ * The share of the indexed posts a query matches, as the planner estimates it from the index's statistics (the
+ * most common lexemes ANALYZE keeps; planning only, nothing is read), and how many posts are indexed (0 before
+ * the first ANALYZE: then the GIN index serves every query).
+ */
+export async function estimatedShare(db: Db, query: RawBuilder<unknown>): Promise<{ share: number; posts: number }> {
+  const [plan, size] = await Promise.all([
+    sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>`
+      explain (format json) select 1 from posts_search where document @@ ${query}`.execute(db),
+    sql<{ n: number }>`select reltuples::float8 as n from pg_class where oid = 'posts_search'::regclass`.execute(db),
+  ])
+  const rows = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0
+  const posts = Math.max(0, Number(size.rows[0]?.n ?? 0))
+  return { share: posts > 0 ? rows / posts : 0, posts }
+}
+
+/** ts_rank_cd's weights for D (the body), C (unused), B (categories and tags), A (the title): bm25's on SQLite. */
+const RANK_WEIGHTS = sql.raw(`'{0.1, 0.4, 0.4, 1.0}'`)
+/**
+ * ts_rank_cd (each occurrence counts, as in bm25) divided by the document's length (2): a word in a short post
+ * counts more, as in bm25. Of ts_rank and ts_rank_cd with each normalization, this gave the top 10 closest to
+ * SQLite's bm25 at 100,000 posts (bench/RESULTS.md); test/search/ranking.test.ts checks a small blog's.
+ */
+const RANK_NORMALIZATION = 2
+
+/**
+ * The window: the `cap + 1` newest visible posts that match, each with its score, and how many matches were
+ * read. The newest matches first, from the index alone, then the visible ones among them: joined to every
+ * visible post first, the planner would hash the whole posts table for a word in 7 % of them (400 ms at 100,000
+ * posts). A few more than the cap, for the drafts and scheduled posts that may be among the newest. `+ 0` hides
+ * the primary key's order from the planner when the GIN index should serve (readBackwards).
+ */
+export function windowSql(query: RawBuilder<unknown>, now: string, cap: number, backwards: boolean) {
+  return sql<Ranked & { hits: number }>`
+    with hits as materialized (
+      -- The query written out, not read from q: the planner then knows its lexemes and their frequency.
+      select post_id from posts_search where document @@ ${query}
+      order by ${backwards ? sql`post_id desc` : sql`post_id + 0 desc`} limit ${cap + 1 + INVISIBLE_SLACK}
+    ),
+    q as (select ${query} as query),
+    visible as (
+      select h.post_id as id, p.published_at
+      from hits h join posts p on p.id = h.post_id
+      where ${listedToReadersSql('p', now)}
+      order by h.post_id desc
+      limit ${cap + 1}
+    )
+    select v.id, v.published_at, ts_rank_cd(${RANK_WEIGHTS}, s.document, q.query, ${RANK_NORMALIZATION})::float8 as score,
+      (select count(*) from hits)::int as hits
+    from visible v join posts_search s on s.post_id = v.id cross join q`
+}
+
+/**
  * Visible posts matching every word, best first (title before categories and tags before body), among the `cap`
- * newest matching posts (by id, as on SQLite): the window is read backwards along the primary key and stops at
- * the cap, and only the window is ranked.
+ * newest matching posts (by id, as on SQLite), each ranked once, in the pass that reads the window; rank.ts
+ * orders them and estimates the count beyond the cap.
  */
 export async function searchPosts(
   db: Db,
@@ -128,49 +193,28 @@ export async function searchPosts(
 ): Promise<SearchResults> {
   const config = CONFIGS[language]
   const query = tsquery(words, config)
-  // The newest matches first, from the index alone (backwards along its primary key, or a bitmap of the GIN
-  // index and a top-N sort for a rarer word), then the visible ones among them: joined to every visible post
-  // first, the planner would hash the whole posts table for a word in 7 % of them (400 ms at 100,000 posts).
-  // A few more than the cap, for the drafts and scheduled posts that may be among the newest.
-  const window = await sql<{ id: number; hits: number }>`
-    with hits as materialized (
-      select post_id from posts_search where document @@ ${query} order by post_id desc limit ${cap + 1 + INVISIBLE_SLACK}
-    )
-    select h.post_id as id, (select count(*) from hits)::int as hits
-    from hits h join posts p on p.id = h.post_id
-    where ${listedToReadersSql('p', now)}
-    order by h.post_id desc
-    limit ${cap + 1}`.execute(db)
-  const capped = window.rows.length > cap || (window.rows[0]?.hits ?? 0) > cap + INVISIBLE_SLACK
-  const total = Math.min(window.rows.length, cap)
-  if (total === 0) {
+  const { share, posts } = await estimatedShare(db, query)
+  const window = await windowSql(query, now, cap, readBackwards(share, posts, cap + 1 + INVISIBLE_SLACK)).execute(db)
+  const full = window.rows.length > cap || (window.rows[0]?.hits ?? 0) > cap + INVISIBLE_SLACK
+  if (window.rows.length === 0) {
     // Every word one the configuration leaves out of the index (`le`, "to be or not to be"): the reader is told
     // so, rather than that nothing matches.
     const nodes = await sql<{ n: number }>`select numnode(plainto_tsquery(${config}::regconfig, ${words.join(' ')})) as n`.execute(db)
-    return { total, hits: [], onlyCommonWords: Number(nodes.rows[0]?.n ?? 0) === 0 }
+    return { total: 0, hits: [], onlyCommonWords: Number(nodes.rows[0]?.n ?? 0) === 0 }
   }
-  if (offset >= total) return { total, capped, hits: [] }
-  const oldest = window.rows[total - 1]!.id
-  // Rank the window, then build the headlines of the one page shown (ts_headline re-parses the text: costly).
-  const rows = await sql<SearchHit & { body: string }>`
-    with q as (select ${query} as query),
-    page as (
-      select s.post_id as id, ts_rank(s.document, q.query) as score, p.published_at
-      from posts_search s join posts p on p.id = s.post_id cross join q
-      where s.document @@ q.query and s.post_id >= ${oldest} and ${listedToReadersSql('p', now)}
-      order by score desc, p.published_at desc, p.id desc
-      limit ${limit} offset ${offset}
-    )
+  const span = full ? await idSpan(db) : { min: 0, max: 0 }
+  const { total, capped, pageable, ids } = rankWindow(window.rows, cap, limit, offset, span, full)
+  if (ids.length === 0) return { total, capped, pageable, hits: [] }
+  // The headlines of the one page shown (ts_headline re-parses the text: costly).
+  const marked = await sql<SearchHit & { body: string }>`
+    with q as (select ${query} as query)
     select p.id, p.slug, p.published_at, s.body,
       ts_headline(${config}::regconfig, s.title, q.query, ${TITLE_OPTIONS}) as title_marked,
       ts_headline(${config}::regconfig, s.body, q.query, ${EXCERPT_OPTIONS}) as excerpt_marked
-    from page join posts_search s on s.post_id = page.id join posts p on p.id = page.id cross join q
-    order by page.score desc, page.published_at desc, page.id desc`.execute(db)
-  return {
-    total,
-    capped,
-    hits: rows.rows.map(({ body, ...hit }) => ({ ...hit, excerpt_marked: withEllipses(hit.excerpt_marked, body) })),
-  }
+    from posts_search s join posts p on p.id = s.post_id cross join q
+    where s.post_id in (${sql.join(ids)})`.execute(db)
+  const byId = new Map(marked.rows.map(({ body, ...hit }) => [hit.id, { ...hit, excerpt_marked: withEllipses(hit.excerpt_marked, body) }]))
+  return { total, capped, pageable, hits: ids.flatMap((id) => byId.get(id) ?? []) }
 }
 
 /** An excerpt cut from the body says so at the cut ends, as SQLite's snippet() does. */

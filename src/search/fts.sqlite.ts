@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { listedToReadersSql } from '../content/visibility.ts'
 import { CONTROL_CHARS, htmlToText } from './text.ts'
+import { idSpan, rankWindow, type Ranked } from './rank.ts'
 
 type Db = Kysely<Database>
 
@@ -77,10 +78,12 @@ export interface SearchHit {
 }
 
 export interface SearchResults {
-  /** Visible posts that match, counted up to the cap and no further (see engine.ts). */
+  /** Visible posts that match: counted up to the cap, estimated beyond it (rank.ts). */
   total: number
-  /** More than `total` match: the count stopped at the cap. */
+  /** `total` is an estimate: more posts match than the cap, the newest `cap` of them are ranked and shown. */
   capped?: boolean
+  /** How many results can be paged through: `total` up to the cap, the cap beyond it. */
+  pageable?: number
   hits: SearchHit[]
   /** Nothing found because every word is one the language's search ignores (PostgreSQL: `le`, `the`). */
   onlyCommonWords?: boolean
@@ -92,36 +95,32 @@ function isFtsQueryError(err: unknown): boolean {
 }
 
 /**
+ * The window: the `cap + 1` newest visible posts that match, read in the order of FTS5's lists, each with its
+ * score. CROSS JOIN keeps the full-text match as the outer loop: left to itself, the planner may walk every
+ * visible post through the date index and run the match once per post, which grows with the number of posts.
+ * bm25() is negative, lower is better: negated, higher is better, as ts_rank_cd on PostgreSQL.
+ */
+export function windowSql(match: string, now: string, cap: number) {
+  return sql<Ranked>`
+    select posts_fts.rowid as id, p.published_at, -bm25(posts_fts, ${WEIGHTS}) as score
+    from posts_fts cross join posts p on p.id = posts_fts.rowid
+    where posts_fts match ${match} and ${listedToReadersSql('p', now)}
+    order by posts_fts.rowid desc
+    limit ${cap + 1}`
+}
+
+/**
  * Visible posts matching an FTS5 expression (built by query.ts), best first, among the `cap` newest matching posts
  * (by id: the order FTS5 keeps its lists in, read without sorting). A word found in 60,000 posts therefore costs
- * what a word found in 1,000 costs: the window is read in index order and stops at the cap, and only the window
- * is ranked.
+ * what a word found in 1,000 costs: the window is read in index order, stops at the cap, and its bm25 scores are
+ * computed in the same pass; rank.ts orders them and estimates the count beyond the cap.
  */
 export async function searchPosts(db: Db, match: string, now: string, limit: number, offset: number, cap: number): Promise<SearchResults> {
   try {
-    // CROSS JOIN keeps the full-text match as the outer loop: left to itself, the planner may walk every visible
-    // post through the date index and run the match once per post, which grows with the number of posts.
-    const window = await sql<{ id: number }>`
-      select posts_fts.rowid as id
-      from posts_fts cross join posts p on p.id = posts_fts.rowid
-      where posts_fts match ${match} and ${listedToReadersSql('p', now)}
-      order by posts_fts.rowid desc
-      limit ${cap + 1}`.execute(db)
-    const capped = window.rows.length > cap
-    const total = Math.min(window.rows.length, cap)
-    if (total === 0 || offset >= total) return { total, capped, hits: [] }
-    const oldest = window.rows[total - 1]!.id
-    // Rank the window (posts_fts.rowid >= oldest: FTS5 seeks there), then mark the hits of the one page shown:
-    // SQLite computes the selected columns of every matching row before it sorts, and snippet() over thousands of
-    // rows is what would make a search slow.
-    const ranked = await sql<{ id: number }>`
-      select posts_fts.rowid as id
-      from posts_fts cross join posts p on p.id = posts_fts.rowid
-      where posts_fts match ${match} and posts_fts.rowid >= ${oldest} and ${listedToReadersSql('p', now)}
-      order by bm25(posts_fts, ${WEIGHTS}), p.published_at desc, p.id desc
-      limit ${limit} offset ${offset}`.execute(db)
-    const ids = ranked.rows.map((r) => r.id)
-    if (ids.length === 0) return { total, capped, hits: [] }
+    const window = await windowSql(match, now, cap).execute(db)
+    const span = window.rows.length > cap ? await idSpan(db) : { min: 0, max: 0 }
+    const { total, capped, pageable, ids } = rankWindow(window.rows, cap, limit, offset, span)
+    if (ids.length === 0) return { total, capped, pageable, hits: [] }
     // The page's posts read in one pass over the range they span. Not `rowid = ?` per post (a join): FTS5 would
     // merge the lists of every word a prefix begins once per post. `+` keeps the IN list a filter, not a lookup.
     const marked = await sql<SearchHit>`
@@ -133,7 +132,7 @@ export async function searchPosts(db: Db, match: string, now: string, limit: num
         and +posts_fts.rowid in (${sql.join(ids)})`.execute(db)
     const byId = new Map(marked.rows.map((hit) => [hit.id, hit]))
     const hits = ids.flatMap((id) => byId.get(id) ?? [])
-    return { total, capped, hits }
+    return { total, capped, pageable, hits }
   } catch (err) {
     if (isFtsQueryError(err)) return { total: 0, hits: [] }
     throw err

@@ -2,6 +2,8 @@
 // to a sane length, split into words, each word is quoted (inner quotes doubled) so that `NEAR(`, `title:x`,
 // `AND OR NOT`, `*` or `-` are only text, the words are ANDed, and the last one matches as a prefix (a reader
 // still typing `qaryat` finds `Qaryatayn`). This module knows FTS5's query syntax, nothing about tables.
+import type { Language } from '../config.ts'
+import { STOP_WORDS } from './stopwords.ts'
 import { CONTROL_CHARS } from './text.ts'
 
 /** Characters of the query that are considered; the rest is ignored. */
@@ -26,9 +28,17 @@ export function queryWords(query: string): string[] {
   )
 }
 
-/** The FTS5 MATCH expression for a cleaned query, or null when nothing searchable is left. */
-export function toMatchExpression(query: string): string | null {
-  const words = queryWords(query)
+/** A word PostgreSQL's configuration for the language leaves out (stopwords.ts): lower case, accents folded. */
+export function isStopWord(word: string, language: Language): boolean {
+  return STOP_WORDS[language].has(word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase())
+}
+
+/**
+ * The FTS5 MATCH expression for a cleaned query, or null when nothing searchable is left. With a language, its
+ * common words are left out, as PostgreSQL leaves them out (an empty result then says why: engine.ts).
+ */
+export function toMatchExpression(query: string, language?: Language): string | null {
+  const words = queryWords(query).filter((w) => !language || !isStopWord(w, language))
   if (words.length === 0) return null
   const quoted = words.map((w) => `"${w.replaceAll('"', '""')}"`)
   quoted[quoted.length - 1] += '*'

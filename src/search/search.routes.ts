@@ -41,7 +41,7 @@ export default async function searchRoutes(app: FastifyInstance) {
     const fmt = formatter(settings.language, settings.timezone)
     const query = cleanQuery(q)
     const complete = query ? await indexer.catchUp() : true
-    const { total, capped, hits, onlyCommonWords } = await searchPosts(
+    const { total, capped, pageable, hits, onlyCommonWords } = await searchPosts(
       app.db,
       query,
       nowIso(),
@@ -49,7 +49,8 @@ export default async function searchRoutes(app: FastifyInstance) {
       (page - 1) * RESULTS_PER_PAGE,
       settings.language,
     )
-    const pages = pageCount(total, RESULTS_PER_PAGE)
+    // Beyond the cap the count is an estimate, and only the newest `cap` matches can be paged through.
+    const pages = pageCount(pageable ?? total, RESULTS_PER_PAGE)
     const results: SearchResult[] = hits.map((h) => ({
       url: postPath(h, settings.timezone),
       titleHtml: markHits(h.title_marked),

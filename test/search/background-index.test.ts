@@ -108,7 +108,7 @@ describe('the search index, built in the background', () => {
     }
   })
 
-  it('ranks and counts at most 1,000 hits of a common word: the page says "more than 1,000" and the pager stops', async () => {
+  it('ranks at most 1,000 hits of a common word and estimates the rest: the page says "about 6,000" and the pager stops', async () => {
     await blogWithBacklog()
     const lines: Array<{ level: number; msg: string }> = []
     const stream = new Writable({
@@ -130,7 +130,8 @@ describe('the search index, built in the background', () => {
       })
       const res = await blog.app.inject('/search?q=commun')
       const text = visibleText(mainOf(res.body))
-      expect(text).toContain('Plus de 1 000 résultats pour « commun » (les 1 000 plus récents, classés par pertinence)')
+      // Estimated, not counted: the 1,000 newest matches span a sixth of the posts, so about six times as many match.
+      expect(text).toContain('Environ 6 000 résultats pour « commun » (les 1 000 plus récents, classés par pertinence)')
       expect(text).not.toContain(String(BACKLOG))
       expect(text).toContain('Page 1 sur 100')
       // The newest posts are in the window; the last page of it lists posts too.
@@ -139,6 +140,11 @@ describe('the search index, built in the background', () => {
       expect(mainOf(last.body).match(/<li class="search-result">/g)).toHaveLength(10)
       expect(visibleText(mainOf((await blog.app.inject('/search?q=commun&page=101')).body))).toContain(
         'Cette page de résultats n’existe pas.',
+      )
+      // In English too.
+      await blog.app.settings.update({ language: 'en' })
+      expect(visibleText(mainOf((await blog.app.inject('/search?q=commun&page=2')).body))).toContain(
+        'About 6,000 results for “commun” (the 1,000 most recent, ranked by relevance)',
       )
     } finally {
       await blog.close()

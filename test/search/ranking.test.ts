@@ -1,0 +1,139 @@
+// Search at any size, on both databases (issue 27): the same posts in the same order on SQLite and PostgreSQL
+// for the same words (every expectation here is written once and checked on both), the count estimated beyond
+// the 1,000 newest matches ("Environ 6 000 résultats"), paging, and the shape of the statements that keep a
+// search's cost bounded whatever the number of posts (their plans, and how many times the index is read).
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPost } from '../../src/content/posts.write.ts'
+import * as postgres from '../../src/search/fts.postgres.ts'
+import * as sqlite from '../../src/search/fts.sqlite.ts'
+import { toMatchExpression } from '../../src/search/query.ts'
+import { estimateTotal, rankWindow } from '../../src/search/rank.ts'
+import { buildTestApp, mainOf, visibleText, type TestBlog } from '../helpers/app.ts'
+
+const NOW = '2030-01-01T00:00:00.000Z'
+const long = (n: number) => Array.from({ length: n }, (_, i) => `remplissage${i % 7}`).join(' ')
+
+/** The post addresses a results page lists, in order. */
+function resultUrls(html: string): string[] {
+  return [...mainOf(html).matchAll(/<h3 class="post-title"><a href="([^"]+)">/g)].map((m) => m[1]!.replace(/^.*\//, ''))
+}
+
+describe('search: the same results on both databases, paged, estimated beyond the cap, with bounded plans', () => {
+  let blog: TestBlog
+  const search = (q: string, page = 1) => blog.app.inject(`/search?q=${encodeURIComponent(q)}&page=${page}`)
+
+  beforeAll(async () => {
+    blog = await buildTestApp({ demo: false })
+    const post = (title: string, body: string, day: number, more: { tags?: string[]; categories?: string[] } = {}) =>
+      createPost(blog.app.db, {
+        title,
+        body,
+        status: 'published',
+        publishedAt: new Date(Date.UTC(2020, 0, day, 12)).toISOString(),
+        ...more,
+      })
+    // One word where a reader would look for it first: the title, then categories and tags, then the body (more
+    // often first, and in a short post before a long one); the newest first among equals.
+    await post('Orchidée', 'Une fleur.', 1)
+    await post('Carnet du jour', 'Rien de neuf.', 2, { tags: ['orchidée'] })
+    await post('Au marché', 'Orchidée et orchidée.', 3)
+    await post('Au jardin', 'Une orchidée.', 4)
+    await post('Au musée', `Une orchidée. ${long(300)}`, 5)
+    await post('Au port', 'Une orchidée.', 6)
+    // Two words.
+    await post('Fleuve et montagne', 'Le fleuve descend de la montagne.', 7)
+    await post('Montagne', 'Un fleuve au loin.', 8)
+    await post('Au fleuve', 'Vers la montagne, un jour.', 9)
+    // Fifteen matches: two pages.
+    for (let i = 1; i <= 15; i++) await post(`Escale ${i}`, 'Une escale à Zanzibar.', 10 + i)
+  })
+  afterAll(() => blog.close())
+
+  it.each([
+    ['orchidee', ['orchidee.html', 'carnet-du-jour.html', 'au-marche.html', 'au-port.html', 'au-jardin.html', 'au-musee.html']],
+    ['Orchidée', ['orchidee.html', 'carnet-du-jour.html', 'au-marche.html', 'au-port.html', 'au-jardin.html', 'au-musee.html']],
+    ['fleuve montagne', ['fleuve-et-montagne.html', 'montagne.html', 'au-fleuve.html']],
+  ])('%j: the same posts in the same order on either database', async (q, expected) => {
+    expect(resultUrls((await search(q)).body)).toEqual(expected)
+  })
+
+  it('pages through the results: ten a page, the rest on the second, then the end', async () => {
+    const first = await search('zanzibar')
+    expect(visibleText(mainOf(first.body))).toContain('15 résultats pour « zanzibar »')
+    expect(resultUrls(first.body)).toEqual(Array.from({ length: 10 }, (_, i) => `escale-${15 - i}.html`))
+    expect(resultUrls((await search('zanzibar', 2)).body)).toEqual(Array.from({ length: 5 }, (_, i) => `escale-${5 - i}.html`))
+    expect(visibleText(mainOf((await search('zanzibar', 3)).body))).toContain('Cette page de résultats n’existe pas.')
+  })
+
+  it('estimates the count beyond the window from the share of the posts the window spans', () => {
+    // 1,000 matches among the newest 1,700 of 100,000 posts: about 59,000 (58,824 to two significant digits).
+    expect(estimateTotal(1000, 98_301, { min: 1, max: 100_000 })).toBe(59_000)
+    expect(estimateTotal(1000, 5001, { min: 1, max: 6000 })).toBe(6000)
+    // Never "about 1,000" when more than 1,000 match.
+    expect(estimateTotal(1000, 2, { min: 1, max: 1001 })).toBe(1100)
+    const rows = Array.from({ length: 4 }, (_, i) => ({ id: 10 + i, published_at: `2020-01-0${i + 1}`, score: i % 2 }))
+    // The best first, the newest first among equals; the oldest beyond the cap left out of the window.
+    // Three of the four newest of 13 posts: about 13 (3 × 13 / 3).
+    expect(rankWindow(rows, 3, 10, 0, { min: 1, max: 13 })).toEqual({ total: 13, capped: true, pageable: 3, ids: [13, 11, 12] })
+    expect(rankWindow(rows, 10, 2, 2, { min: 1, max: 13 })).toEqual({ total: 4, capped: false, pageable: 4, ids: [12, 10] })
+  })
+
+  it('reads the window in the index order, without sorting every match, and visits each post by its key', async () => {
+    const db = blog.app.db
+    if (blog.app.dialect === 'sqlite') {
+      const plan = await sql<{ detail: string }>`explain query plan ${sqlite.windowSql(toMatchExpression('orchidee')!, NOW, 1000)}`.execute(
+        db,
+      )
+      const steps = plan.rows.map((r) => r.detail)
+      expect(steps[0]).toMatch(/^SCAN posts_fts VIRTUAL TABLE INDEX/)
+      expect(steps).toContain('SEARCH p USING INTEGER PRIMARY KEY (rowid=?)')
+      expect(steps.join('\n')).not.toContain('TEMP B-TREE')
+      return
+    }
+    const plan = async (backwards: boolean) =>
+      db.transaction().execute(async (trx) => {
+        // A blog this small is read from the GIN index either way; without it, only the window's order is left
+        // to serve a common word: backwards along the primary key, or (`+ 0`) a sort of every match.
+        if (backwards) await sql`set local enable_bitmapscan = off; set local enable_seqscan = off`.execute(trx)
+        const query = postgres.tsquery(['orchidee'], 'carnet_french')
+        const { rows } = await sql<{ 'QUERY PLAN': string }>`explain ${postgres.windowSql(query, NOW, 1000, backwards)}`.execute(trx)
+        return rows.map((r) => r['QUERY PLAN']).join('\n')
+      })
+    // A rarer word: its matches from the GIN index, then the newest of them (a top-N sort of the matches only).
+    expect(await plan(false)).toMatch(/Bitmap Index Scan on posts_search_document/)
+    expect(await plan(false)).not.toMatch(/Index Scan Backward/)
+    // A word in most posts: backwards along the primary key, stopping after the window (no sort of the matches).
+    const backwards = await plan(true)
+    expect(backwards).toMatch(/Index Scan Backward using posts_search_pkey on posts_search/)
+    expect(backwards.split('CTE hits')[1]!.split('InitPlan')[0]).not.toMatch(/Sort/)
+  })
+
+  it('PostgreSQL: tells a word in most posts from a rarer one by the index statistics, before reading anything', async () => {
+    if (blog.app.dialect !== 'postgres') return
+    await sql`analyze posts_search`.execute(blog.app.db)
+    const share = async (word: string) => (await postgres.estimatedShare(blog.app.db, postgres.tsquery([word], 'carnet_french'))).share
+    // "une" is a stop word; "escale" is in 15 of 24 posts, "orchidée" in 6.
+    expect(await share('escale')).toBeGreaterThan(0.4)
+    expect(await share('orchidee')).toBeLessThan(0.4)
+    // Backwards only when few posts are read before the window is full: never at this size, for 60 % at 100,000.
+    expect(postgres.readBackwards(0.6, 24, 1051)).toBe(false)
+    expect(postgres.readBackwards(0.6, 100_000, 1051)).toBe(true)
+    expect(postgres.readBackwards(0.07, 100_000, 1051)).toBe(false)
+  })
+
+  it('SQLite: reads the index twice for a page, the window with its scores and the shown posts, whatever the matches', async () => {
+    if (blog.app.dialect !== 'sqlite') return
+    const statements = blog.app.statements
+    const prepare = statements.prepare.bind(statements)
+    const seen: string[] = []
+    statements.prepare = (text: string) => (seen.push(text), prepare(text))
+    try {
+      // A query no earlier test made: the page cache answers those.
+      expect(resultUrls((await search('escale zanzibar', 2)).body)).toHaveLength(5)
+    } finally {
+      statements.prepare = prepare
+    }
+    expect(seen.filter((text) => /posts_fts match/i.test(text))).toHaveLength(2)
+  })
+})
