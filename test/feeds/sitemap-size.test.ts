@@ -27,9 +27,20 @@ describe('the sitemap at its own size', () => {
       const at = new Date(FIRST + i * STEP).toISOString()
       // Every 10th post edited a year later.
       const updated = i % 10 === 0 ? new Date(FIRST + i * STEP + 365 * 86_400_000).toISOString() : at
-      return { slug: `billet-${i}`, title: `Billet ${i}`, status: 'published' as const, published_at: at, created_at: at, updated_at: updated }
+      return {
+        slug: `billet-${i}`,
+        title: `Billet ${i}`,
+        status: 'published' as const,
+        published_at: at,
+        created_at: at,
+        updated_at: updated,
+      }
     })
-    for (let i = 0; i < rows.length; i += 250) await blog.app.db.insertInto('posts').values(rows.slice(i, i + 250)).execute()
+    for (let i = 0; i < rows.length; i += 250)
+      await blog.app.db
+        .insertInto('posts')
+        .values(rows.slice(i, i + 250))
+        .execute()
     // Neither a draft nor a scheduled post is listed.
     const soon = new Date(Date.now() + 86_400_000).toISOString()
     await blog.app.db
@@ -47,8 +58,12 @@ describe('the sitemap at its own size', () => {
         const i = Number(p.slug.slice(7))
         const at = new Date(FIRST + i * STEP + 730 * 86_400_000).toISOString()
         return [
-          ...(i % 97 === 0 ? [{ post_id: p.id, parent_id: null, author_name: 'Lucie', body: 'Merci', status: 'approved', created_at: at }] : []),
-          ...(i % 89 === 0 ? [{ post_id: p.id, parent_id: null, author_name: 'Marc', body: 'Oui', status: 'pending', created_at: at }] : []),
+          ...(i % 97 === 0
+            ? [{ post_id: p.id, parent_id: null, author_name: 'Lucie', body: 'Merci', status: 'approved' as const, created_at: at }]
+            : []),
+          ...(i % 89 === 0
+            ? [{ post_id: p.id, parent_id: null, author_name: 'Marc', body: 'Oui', status: 'pending' as const, created_at: at }]
+            : []),
         ]
       })
     await blog.app.db.insertInto('comments').values(comments).execute()
@@ -70,7 +85,9 @@ describe('the sitemap at its own size', () => {
     try {
       const urls = await urlsOf('/sitemap-posts-2.xml')
       expect(urls).toHaveLength(URLS_PER_FILE)
-      const days = new Set(Array.from({ length: URLS_PER_FILE }, (_, i) => new Date(FIRST + (URLS_PER_FILE + i) * STEP).toISOString().slice(0, 10)))
+      const days = new Set(
+        Array.from({ length: URLS_PER_FILE }, (_, i) => new Date(FIRST + (URLS_PER_FILE + i) * STEP).toISOString().slice(0, 10)),
+      )
       // Two per UTC day (its offset at both ends), one per post of a day the clocks change, a few for the index.
       expect(intl.mock.calls.length).toBeLessThanOrEqual(2 * days.size + 30)
       expect(intl.mock.calls.length).toBeLessThan(URLS_PER_FILE / 2)
