@@ -205,14 +205,17 @@ interface Summary {
 /**
  * What the index needs, kept for the freshness generation: each file of posts' start and last change, from kept
  * data. A file's last change is the latest of its whole days' (sitemap_days) and of its posts on the days at its
- * ends (read one by one). At 100,000 posts: a dozen statements, the longest the kept days (one row per day with
- * posts), and no statement reads every post.
+ * ends (read one by one). At 100,000 posts: a short statement per file for its start (kept until the posts
+ * change: not redone at a comment), the kept days (one row per day with posts) and the posts of the days files
+ * begin in; no statement reads every post.
  */
 function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
   return app.freshness.memo({ name: 'sitemap', args: [perFile] }, async () => {
     const now = nowIso()
     const today = now.slice(0, 10)
-    const [starts, days] = await Promise.all([fileStarts(app, now, perFile), keptDays(app.db, {})])
+    // The starts move only with the posts (or a scheduled post coming due): kept across comments.
+    const starts = await app.freshness.postsMemo({ name: 'sitemap-starts', args: [perFile] }, () => fileStarts(app, nowIso(), perFile))
+    const days = await keptDays(app.db, {})
     const edges = await postsOfDays(app, [...starts.map((s) => s.at.slice(0, 10)), today], now)
     const postFiles: Summary['postFiles'] = []
     for (const [i, from] of starts.entries()) {
