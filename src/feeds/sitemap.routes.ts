@@ -14,7 +14,7 @@
 // addresses, /sitemap-<name>-<n>.xml); the index lists a source's files only when it has any.
 import { setImmediate as rest } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
-import type { ExpressionBuilder } from 'kysely'
+import type { ExpressionBuilder, Kysely } from 'kysely'
 import { CACHEABLE } from '../cache/policy.ts'
 import { compiled } from '../db/compiled.ts'
 import { jsonPairs } from '../db/portable.ts'
@@ -157,18 +157,25 @@ function firstDayFrom(days: readonly KeptDay[], day: string): number {
 }
 
 /** The published post (due or not) at a position, oldest first, from its UTC month's start (a short offset). */
-const postAt = compiled((db, p: { from: string; offset: number }) =>
-  db
+function postAt(db: Kysely<Database>, from: string, offset: number) {
+  return db
     .selectFrom('posts as p')
     .select(['p.published_at', 'p.id'])
     .where('p.kind', '=', 'post')
     .where('p.status', '=', 'published')
-    .where('p.published_at', '>=', p.from)
+    .where('p.published_at', '>=', from)
     .orderBy('p.published_at')
     .orderBy('p.id')
     .limit(1)
-    .offset(p.offset),
-)
+    .offset(offset)
+}
+
+/**
+ * Files' starts found per statement: each is its own short offset into a month, joined with UNION ALL, so that a
+ * hundred files cost one statement (on PostgreSQL a round trip each was most of the index's time: 139 ms at
+ * 100,000 posts). SQLite takes at most 500 selects in one compound.
+ */
+const STARTS_PER_STATEMENT = 100
 
 const keptMonths = compiled((db) => db.selectFrom('month_counts').select(['month', 'posts']).where('posts', '>', 0).orderBy('month'))
 
@@ -179,16 +186,26 @@ const keptMonths = compiled((db) => db.selectFrom('month_counts').select(['month
  */
 async function fileStarts(app: FastifyInstance, now: string, perFile: number): Promise<Cursor[]> {
   const [months, visible] = await Promise.all([keptMonths(app.db, {}), countVisible(app.db, now)])
-  const starts: Cursor[] = []
+  const wanted: Array<{ from: string; offset: number }> = []
   let i = 0
   let before = 0
   for (let position = 0; position < visible; position += perFile) {
     while (i < months.length - 1 && before + Number(months[i]!.posts) <= position) before += Number(months[i++]!.posts)
-    const row = await postAt.first(app.db, { from: months[i]?.month ?? '', offset: position - before })
-    if (!row) break
-    starts.push({ at: row.published_at!, id: row.id })
+    wanted.push({ from: months[i]?.month ?? '', offset: position - before })
   }
-  return starts
+  const starts: Cursor[] = []
+  for (let k = 0; k < wanted.length; k += STARTS_PER_STATEMENT) {
+    const parts = wanted
+      .slice(k, k + STARTS_PER_STATEMENT)
+      .map((w, j) => app.db.selectFrom(postAt(app.db, w.from, w.offset).as(`s${j}`)).selectAll())
+    const rows = await parts
+      .slice(1)
+      .reduce((q, part) => q.unionAll(part), parts[0]!)
+      .execute()
+    starts.push(...rows.map((r) => ({ at: r.published_at!, id: r.id })))
+  }
+  // Positions are in order, and so are their posts (a position past the end, after a concurrent change, has none).
+  return starts.sort((a, b) => (precedes(a, b) ? -1 : precedes(b, a) ? 1 : 0))
 }
 
 interface Summary {
