@@ -16,7 +16,9 @@ histogram.enable()
 // Beside each turn's lateness, the main thread's own CPU time within it (process.threadCpuUsage): on a machine
 // shared with other work a turn can come late with the thread idle (the processor was elsewhere); a block of
 // this thread's own shows as CPU time. cpuMs is the CPU time within the latest turn, the worst of each kind kept.
+// (Node 23.9 and later; NaN elsewhere.)
 const threadCpu = () => {
+  if (!process.threadCpuUsage) return NaN
   const { user, system } = process.threadCpuUsage()
   return (user + system) / 1000
 }
