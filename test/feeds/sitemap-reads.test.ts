@@ -117,7 +117,7 @@ describe('the sitemap index after a write', () => {
     await createPost(blog.app.db, { title: 'Encore', body: 'x', status: 'published', publishedAt: '2020-04-02T10:00:00.000Z' })
     read.length = 0
     expect((await blog.app.inject('/sitemap.xml')).statusCode).toBe(200)
-    // The seven files' starts, in one statement.
-    expect(read.filter(starts)).toHaveLength(1)
+    // The seven files' starts, a short statement each (on PostgreSQL, one statement for them all).
+    expect(read.filter(starts)).toHaveLength(7)
   })
 })
