@@ -30,9 +30,9 @@ import * as repo from './feeds.repository.ts'
 /**
  * Addresses per sitemap file. The protocol allows 50,000 (and 50 MB); WordPress puts 2,000 in a file, Yoast 1,000.
  * 1,000 (~150 KB): a file is one statement of BATCH posts, so its first answer after a write costs about what a
- * page of a list does (at 100,000 posts, 5–35 ms against 50–400 ms for a file of 10,000 on a busy machine: the
- * bench's round of 2026-12-07), and the index, which grows by a line a file, stays small (100 lines at 100,000
- * posts; 1,000 at a million, against the protocol's 50,000 per index).
+ * page of a list does (at 100,000 posts, in process on a busy machine, 4–49 ms against 48–417 ms for a file of
+ * 10,000: bench/RESULTS.md, 2026-12-07), and the index, which grows by a line a file, stays small (100 lines at
+ * 100,000 posts; 1,000 at a million, against the protocol's 50,000 per index).
  */
 export const URLS_PER_FILE = 1_000
 
