@@ -4,12 +4,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createPost } from '../../src/content/posts.write.ts'
 import { useTempDir } from '../helpers/app.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts'
 import { startServer } from '../helpers/server-process.ts'
-import { createPool, createPostgresKysely } from '../../src/db/postgres.ts'
-import { createKysely, openSqlite } from '../../src/db/sqlite.ts'
+import { otherConnection } from '../helpers/other-connection.ts'
 
 describe('a blog nobody follows', () => {
   const tmp = useTempDir('no-followers')
@@ -28,23 +26,29 @@ describe('a blog nobody follows', () => {
       './test/fixtures/loaded-modules.mjs',
       'src/server.ts',
     ])
-    // A second connection, as another instance or the editor would write.
-    const db = database.url.startsWith('postgres')
-      ? createPostgresKysely(createPool(database.url, 2))
-      : createKysely(openSqlite(database.url))
+    // A second connection, as another instance or the command line would write.
+    const db = await otherConnection(database.url)
     try {
-      await createPost(db, { title: 'Un billet que personne ne suit', body: 'x', status: 'published' })
+      const now = new Date().toISOString()
+      await db.run(
+        `insert into posts (slug, title, status, published_at, created_at, updated_at) values (?, ?, 'published', ?, ?, ?)`,
+        'personne-ne-suit',
+        'Un billet que personne ne suit',
+        now,
+        now,
+        now,
+      )
       let job: { state: string } | undefined
       for (let i = 0; i < 100 && job?.state !== 'done'; i++) {
         await new Promise((r) => setTimeout(r, 100))
-        job = await db.selectFrom('jobs').select('state').where('kind', '=', 'fediverse-post').executeTakeFirst()
+        job = (await db.all<{ state: string }>(`select state from jobs where kind = 'fediverse-post'`))[0]
       }
       expect(job?.state).toBe('done')
       const loaded = readFileSync(trace, 'utf8')
       expect(loaded).toMatch(/node_modules\/fastify\//)
       expect(loaded).not.toMatch(/node_modules\/@fedify\//)
     } finally {
-      await db.destroy()
+      await db.close()
       server.child.kill('SIGTERM')
       await server.exited
     }
