@@ -1,5 +1,6 @@
 // A big page's cost to everyone else (`node --import tsx bench/big-pages.ts [--db bench/out/growth-100k.db]
-// [--rounds 3] [--path /sitemap-posts-1.xml]`): a sitemap file of 10,000 addresses (about 1.5 MB) asked after a
+// [--rounds 3] [--path /sitemap-posts-1.xml]`): a big answer (by default a sitemap file: 1,000 addresses, about
+// 150 KB, since files hold 1,000; 10,000 and 1.5 MB before: give --path for a bigger page) asked after a
 // write, as browsers ask (its first answer: rendered, then compressed for that answer), again (the page cache
 // makes and keeps its br copy), and by a gzip-only client (its gzip copy); meanwhile /healthz is asked every
 // 5 ms. For each step: the answer's time, the server's longest event-loop delay (perf_hooks.monitorEventLoopDelay,

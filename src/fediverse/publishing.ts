@@ -59,6 +59,9 @@ export function registerPublishing(app: FastifyInstance, load: () => Promise<Bui
   app.jobs.handle(POST_JOB, async (payload, job) => {
     const parsed = postJob.safeParse(payload)
     if (!parsed.success) throw new PermanentJobError('malformed fediverse-post job')
+    // Nobody to send to (a blog no one follows yet): done, without loading Fedify (its first load held the event
+    // loop ~0.2 s of CPU, and signing the activity more: bench/RESULTS.md, 2026-12-07).
+    if (!(await app.db.selectFrom('fedi_followers').select('id').limit(1).executeTakeFirst())) return
     // Fedify and the activity vocabulary are loaded by the first job that needs them, never by a reader's request.
     const [{ federation }, { sendPost }] = await Promise.all([load(), import('./publishing-send.ts')])
     await sendPost(app, federation, origin, parsed.data, job.id)

@@ -14,23 +14,27 @@
 // addresses, /sitemap-<name>-<n>.xml); the index lists a source's files only when it has any.
 import { setImmediate as rest } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
-import type { ExpressionBuilder } from 'kysely'
+import type { ExpressionBuilder, Kysely } from 'kysely'
 import { CACHEABLE } from '../cache/policy.ts'
 import { compiled } from '../db/compiled.ts'
+import { dialectOfDb } from '../db/dialect.ts'
 import { jsonPairs } from '../db/portable.ts'
 import type { Database, PostsTable } from '../db/schema.ts'
 import { categoriesWithCounts, countVisible } from '../content/post-counts.ts'
 import { listedToReaders } from '../content/visibility.ts'
 import { escapeHtml } from '../lib/html.ts'
-import { authorPath, categoryPath, monthPath, postPath } from '../lib/urls.ts'
-import { later, monthRange, nowIso, zonedParts } from '../lib/time.ts'
+import { archivePath, authorPath, categoryPath, monthPath, postPath } from '../lib/urls.ts'
+import { later, monthRange, nowIso, wallClock, zonedParts } from '../lib/time.ts'
 import * as repo from './feeds.repository.ts'
 
 /**
- * Addresses per sitemap file. The protocol allows 50,000 (and 50 MB); 10,000 keeps a file near 1.5 MB, well within
- * what the page cache keeps per answer (src/cache/page-cache.ts), and quick to build after a write.
+ * Addresses per sitemap file. The protocol allows 50,000 (and 50 MB); WordPress puts 2,000 in a file, Yoast 1,000.
+ * 1,000 (~150 KB): a file is one statement of BATCH posts, so its first answer after a write costs about what a
+ * page of a list does (at 100,000 posts, in process on a busy machine, 4–49 ms against 48–417 ms for a file of
+ * 10,000: bench/RESULTS.md, 2026-12-07), and the index, which grows by a line a file, stays small (100 lines at
+ * 100,000 posts; 1,000 at a million, against the protocol's 50,000 per index).
  */
-export const URLS_PER_FILE = 10_000
+export const URLS_PER_FILE = 1_000
 
 /** Posts read per statement while walking the blog: each batch is one short statement, then a rest. */
 const BATCH = 1_000
@@ -154,18 +158,27 @@ function firstDayFrom(days: readonly KeptDay[], day: string): number {
 }
 
 /** The published post (due or not) at a position, oldest first, from its UTC month's start (a short offset). */
-const postAt = compiled((db, p: { from: string; offset: number }) =>
-  db
+function postAt(db: Kysely<Database>, from: string, offset: number) {
+  return db
     .selectFrom('posts as p')
     .select(['p.published_at', 'p.id'])
     .where('p.kind', '=', 'post')
     .where('p.status', '=', 'published')
-    .where('p.published_at', '>=', p.from)
+    .where('p.published_at', '>=', from)
     .orderBy('p.published_at')
     .orderBy('p.id')
     .limit(1)
-    .offset(p.offset),
-)
+    .offset(offset)
+}
+
+/** postAt compiled once, for SQLite (a statement costs no round trip there; building the UNION below costs more). */
+const postAtCompiled = compiled((db, p: { from: string; offset: number }) => postAt(db, p.from, p.offset))
+
+/**
+ * Files' starts found per statement on PostgreSQL: each is its own short offset into a month, joined with UNION
+ * ALL, so that a hundred files cost one round trip (one each was most of the index's 139 ms at 100,000 posts).
+ */
+const STARTS_PER_STATEMENT = 100
 
 const keptMonths = compiled((db) => db.selectFrom('month_counts').select(['month', 'posts']).where('posts', '>', 0).orderBy('month'))
 
@@ -176,16 +189,34 @@ const keptMonths = compiled((db) => db.selectFrom('month_counts').select(['month
  */
 async function fileStarts(app: FastifyInstance, now: string, perFile: number): Promise<Cursor[]> {
   const [months, visible] = await Promise.all([keptMonths(app.db, {}), countVisible(app.db, now)])
-  const starts: Cursor[] = []
+  const wanted: Array<{ from: string; offset: number }> = []
   let i = 0
   let before = 0
   for (let position = 0; position < visible; position += perFile) {
     while (i < months.length - 1 && before + Number(months[i]!.posts) <= position) before += Number(months[i++]!.posts)
-    const row = await postAt.first(app.db, { from: months[i]?.month ?? '', offset: position - before })
-    if (!row) break
-    starts.push({ at: row.published_at!, id: row.id })
+    wanted.push({ from: months[i]?.month ?? '', offset: position - before })
   }
-  return starts
+  const starts: Cursor[] = []
+  if (dialectOfDb(app.db) === 'sqlite') {
+    for (const w of wanted) {
+      const row = await postAtCompiled.first(app.db, w)
+      if (!row) break
+      starts.push({ at: row.published_at!, id: row.id })
+    }
+    return starts
+  }
+  for (let k = 0; k < wanted.length; k += STARTS_PER_STATEMENT) {
+    const parts = wanted
+      .slice(k, k + STARTS_PER_STATEMENT)
+      .map((w, j) => app.db.selectFrom(postAt(app.db, w.from, w.offset).as(`s${j}`)).selectAll())
+    const rows = await parts
+      .slice(1)
+      .reduce((q, part) => q.unionAll(part), parts[0]!)
+      .execute()
+    starts.push(...rows.map((r) => ({ at: r.published_at!, id: r.id })))
+  }
+  // Positions are in order, and so are their posts (a position past the end, after a concurrent change, has none).
+  return starts.sort((a, b) => (precedes(a, b) ? -1 : precedes(b, a) ? 1 : 0))
 }
 
 interface Summary {
@@ -202,14 +233,17 @@ interface Summary {
 /**
  * What the index needs, kept for the freshness generation: each file of posts' start and last change, from kept
  * data. A file's last change is the latest of its whole days' (sitemap_days) and of its posts on the days at its
- * ends (read one by one). At 100,000 posts: a dozen statements, the longest the kept days (one row per day with
- * posts), and no statement reads every post.
+ * ends (read one by one). At 100,000 posts: a short statement per file for its start (kept until the posts
+ * change: not redone at a comment), the kept days (one row per day with posts) and the posts of the days files
+ * begin in; no statement reads every post.
  */
 function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
   return app.freshness.memo({ name: 'sitemap', args: [perFile] }, async () => {
     const now = nowIso()
     const today = now.slice(0, 10)
-    const [starts, days] = await Promise.all([fileStarts(app, now, perFile), keptDays(app.db, {})])
+    // The starts move only with the posts (or a scheduled post coming due): kept across comments.
+    const starts = await app.freshness.postsMemo({ name: 'sitemap-starts', args: [perFile] }, () => fileStarts(app, nowIso(), perFile))
+    const days = await keptDays(app.db, {})
     const edges = await postsOfDays(app, [...starts.map((s) => s.at.slice(0, 10)), today], now)
     const postFiles: Summary['postFiles'] = []
     for (const [i, from] of starts.entries()) {
@@ -349,6 +383,33 @@ const lists: SitemapSource = {
   urls: async (app, perFile, n) => fileOf(await listUrls(app, perFile), perFile, n),
 }
 
+/** A UTC day's offset from UTC in a time zone when the same all day long, else null (keyed `<zone> <day>`). */
+const dayOffsets = new Map<string, number | null>()
+
+/** How far an instant's wall clock in a zone is ahead of UTC, in ms (to the second, as offsets are). */
+const offsetAt = (iso: string, timeZone: string) => Date.parse(`${wallClock(iso, timeZone)}Z`) - Math.floor(Date.parse(iso) / 1000) * 1000
+
+/**
+ * A post's day in the blog's time zone, computed once per UTC day instead of once per post (an Intl call each:
+ * 4–20 ms for the 1,000 posts of a file, a busy machine's figures): on a UTC day that begins and ends with the same
+ * offset, an instant's day is the UTC day of the instant moved by that offset; on a day the offset changes, each
+ * post's own (zonedParts).
+ */
+function zonedDay(iso: string, timeZone: string) {
+  const key = `${timeZone} ${iso.slice(0, 10)}`
+  let offset = dayOffsets.get(key)
+  if (offset === undefined) {
+    const start = offsetAt(`${iso.slice(0, 10)}T00:00:00.000Z`, timeZone)
+    offset = start === offsetAt(`${iso.slice(0, 10)}T23:59:59.999Z`, timeZone) ? start : null
+    // Bounded: a blog's days are a few thousand.
+    if (dayOffsets.size >= 100_000) dayOffsets.clear()
+    dayOffsets.set(key, offset)
+  }
+  if (offset === null) return zonedParts(iso, timeZone)
+  const local = new Date(Date.parse(iso) + offset)
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() }
+}
+
 const posts: SitemapSource = {
   name: 'posts',
   async files(app, perFile) {
@@ -362,7 +423,7 @@ const posts: SitemapSource = {
     const urls: SitemapUrl[] = []
     // The walk starts after its cursor: one id before the file's first post is the same place.
     for await (const rows of walkPosts(app, s.now, { at: file.from.at, id: file.from.id - 1 }, perFile)) {
-      for (const p of rows) urls.push({ path: postPath(p, tz), lastmod: postLastmod(p) })
+      for (const p of rows) urls.push({ path: archivePath(p.slug, zonedDay(p.published_at!, tz)), lastmod: postLastmod(p) })
     }
     return urls
   },

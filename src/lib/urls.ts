@@ -10,8 +10,12 @@ const pad = (n: number) => String(n).padStart(2, '0')
 export function postPath(post: { slug: string; published_at: string | null; kind?: string }, timeZone: string): string {
   if (post.kind === 'page') return pagePath(post.slug)
   if (!post.published_at) return `/archive/draft/${encodeURIComponent(post.slug)}.html`
-  const { year, month, day } = zonedParts(post.published_at, timeZone)
-  return `/archive/${year}/${pad(month)}/${pad(day)}/${encodeURIComponent(post.slug)}.html`
+  return archivePath(post.slug, zonedParts(post.published_at, timeZone))
+}
+
+/** A post's address from its publication day in the blog's time zone (for a caller that knows that day already). */
+export function archivePath(slug: string, { year, month, day }: { year: number; month: number; day: number }): string {
+  return `/archive/${year}/${pad(month)}/${pad(day)}/${encodeURIComponent(slug)}.html`
 }
 
 /** A static page: `/about.html`, as Hautetfort has it. */

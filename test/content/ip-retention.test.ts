@@ -156,22 +156,25 @@ describe('erasing old IP addresses', () => {
 describe('eraseOldIps and runIpErasure', () => {
   it('erase nothing for 0 days', async () => {
     const db = {
+      selectFrom: () => {
+        throw new Error('not called')
+      },
       updateTable: () => {
         throw new Error('not called')
       },
     } as unknown as Kysely<Database>
-    expect(await eraseOldIps(db, 0)).toBe(0)
+    expect(await eraseOldIps(db, 0)).toEqual({ erased: 0, more: false })
   })
 
   it('log a failure as a warning instead of throwing', async () => {
     const db = {
-      updateTable: () => {
+      selectFrom: () => {
         throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
       },
     } as unknown as Kysely<Database>
     const warnings: unknown[] = []
     const log = { warn: (...args: unknown[]) => warnings.push(args), info: () => {} } as unknown as FastifyBaseLogger
-    await expect(runIpErasure(db, 90, log)).resolves.toBeUndefined()
+    await expect(runIpErasure(db, 90, log)).resolves.toBe(false)
     expect(warnings).toHaveLength(1)
   })
 })

@@ -94,4 +94,30 @@ describe('the sitemap index after a write', () => {
       ).toEqual([])
     }
   })
+
+  it('finds its files’ starts again after a post is written, not after a comment', async () => {
+    const post = await blog.app.db.selectFrom('posts').select('id').where('title', '=', 'Billet 250').executeTakeFirstOrThrow()
+    await blog.app.db
+      .insertInto('comments')
+      .values({
+        post_id: post.id,
+        parent_id: null,
+        author_name: 'Marc',
+        body: 'Oui',
+        status: 'approved',
+        created_at: '2022-01-01T08:00:00.000Z',
+      })
+      .execute()
+    read.length = 0
+    const res = await blog.app.inject('/sitemap.xml')
+    // Post 250 is in the third file: its lastmod moves, the files' starts (one statement each) are not read again.
+    expect([...res.body.matchAll(/sitemap-posts-\d+\.xml<\/loc><lastmod>([^<]+)/g)].map((m) => m[1])[2]).toBe('2022-01-01T08:00:00Z')
+    const starts = (r: { sql: string }) => /\boffset\b/i.test(r.sql)
+    expect(read.filter(starts)).toEqual([])
+    await createPost(blog.app.db, { title: 'Encore', body: 'x', status: 'published', publishedAt: '2020-04-02T10:00:00.000Z' })
+    read.length = 0
+    expect((await blog.app.inject('/sitemap.xml')).statusCode).toBe(200)
+    // The seven files' starts, a short statement each (on PostgreSQL, one statement for them all).
+    expect(read.filter(starts)).toHaveLength(7)
+  })
 })
