@@ -153,8 +153,10 @@ function pages(blog: Blog): Array<[name: string, path: string]> {
     ['sitemap index', '/sitemap.xml'],
     ['sitemap of posts', '/sitemap-posts-1.xml'],
     ['robots.txt', '/robots.txt'],
-    // Last: the event loop is read before it too (search is being reworked on its own, issue 27).
-    [SEARCH, '/search?q=ville'],
+    // Last: the event loop is read before them too. "ville" is in most posts (its newest matches read backwards
+    // along the key), "syrie" in a few percent (read through the full-text index: PostgreSQL's slow case once).
+    [`${SEARCH} "ville"`, '/search?q=ville'],
+    [`${SEARCH} "syrie"`, '/search?q=syrie'],
   ]
 }
 
@@ -423,10 +425,11 @@ async function measureBlog(blog: Blog, database: Database, pgCluster?: BenchPost
       let searchLoopMs = NaN
       let cpuMs = NaN
       for (const [page, path] of list) {
-        if (page === SEARCH) [probeMs, cpuMs] = [await stopProbe(), server.cpuMs]
+        const search = page.startsWith(SEARCH)
+        if (search && Number.isNaN(probeMs)) [probeMs, cpuMs] = [await stopProbe(), server.cpuMs]
         after.set(page, (await get(server.base, path)).ms)
         const delay = await eventLoop(server)
-        if (page === SEARCH) searchLoopMs = delay
+        if (search) searchLoopMs = Number.isNaN(searchLoopMs) ? delay : Math.max(searchLoopMs, delay)
         else if (delay > loopMs) [loopMs, worst] = [delay, page]
       }
       moments.push({ name, loopMs, worst, cpuMs, searchLoopMs, probeMs, pages: after })
