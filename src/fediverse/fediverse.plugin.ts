@@ -93,6 +93,12 @@ async function fediversePlugin(app: FastifyInstance, options: FediverseOptions) 
     return built
   })
   app.decorate('federation', load)
+  // A blog with followers will deliver its next post: Fedify is loaded before the server listens rather than by
+  // that delivery, whose first load held the event loop ~0.2 s of CPU at a publish (bench/RESULTS.md, 2026-12-07).
+  // A blog nobody follows never loads it for its posts (src/fediverse/publishing.ts).
+  app.addHook('onReady', async () => {
+    if (await app.db.selectFrom('fedi_followers').select('id').limit(1).executeTakeFirst()) await load()
+  })
   app.decorate('fediverseSetup', (setup: (built: BuiltFederation) => void | Promise<void>) => {
     setups.push(setup)
   })
