@@ -106,7 +106,6 @@ async function* walkPosts(app: FastifyInstance, now: string, from: Cursor = { at
 
 /** Per UTC day ('2017-10-01'), the latest change among that day's published posts (due or not), oldest first. */
 const keptDays = compiled((db) => db.selectFrom('sitemap_days').select(['day', 'changed_at']).orderBy('day'))
-type KeptDay = Awaited<ReturnType<typeof keptDays>>[number]
 
 /** Published posts (due or not) in [from, to) ranges of time, one index range each, in one statement. */
 const postsInRanges = compiled((db, p: { ranges: string }) =>
