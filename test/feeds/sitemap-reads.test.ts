@@ -120,6 +120,12 @@ describe('the sitemap index after a write', () => {
     const kept = read.filter((r) => /\bsitemap_days\b/.test(r.sql))
     expect(kept).toHaveLength(1)
     expect(kept[0]!.rows).toBeLessThanOrEqual(2 * 7)
+    // By key: a range of the kept days per file, a post's kept figures per post (no scan of either table).
+    const plan = blog.app.sqlite.prepare(`explain query plan ${kept[0]!.sql}`).all('[]', '[]') as Array<{ detail: string }>
+    expect(plan.map((r) => r.detail).filter((d) => /^(SCAN|SEARCH) (d|ps)\b/.test(d))).toEqual([
+      'SEARCH d USING INDEX sqlite_autoindex_sitemap_days_1 (day>? AND day<?)',
+      'SEARCH ps USING INTEGER PRIMARY KEY (rowid=?)',
+    ])
     expect(read.filter((r) => /\bjoin "posts"/.test(r.sql)).map((r) => r.sql)).toEqual([])
     await createPost(blog.app.db, { title: 'Encore', body: 'x', status: 'published', publishedAt: '2020-04-02T10:00:00.000Z' })
     read.length = 0
