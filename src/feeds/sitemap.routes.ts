@@ -14,7 +14,7 @@
 // addresses, /sitemap-<name>-<n>.xml); the index lists a source's files only when it has any.
 import { setImmediate as rest } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
-import type { ExpressionBuilder, Kysely } from 'kysely'
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { CACHEABLE } from '../cache/policy.ts'
 import { compiled } from '../db/compiled.ts'
 import { dialectOfDb } from '../db/dialect.ts'
@@ -64,9 +64,6 @@ type Cursor = { at: string; id: number }
 /** Whether a post at cursor `a` comes before one at `b` (oldest first, ties by id). */
 const precedes = (a: Cursor, b: Cursor) => a.at < b.at || (a.at === b.at && a.id < b.id)
 
-/** Past any id (PostgreSQL's ids are integers). */
-const LAST_ID = 2 ** 31 - 1
-
 /** A post's latest approved comment, kept in post_stats by triggers (a primary-key lookup). */
 function lastComment(eb: ExpressionBuilder<Database & { p: PostsTable }, 'p'>) {
   return eb.selectFrom('post_stats as ps').select('ps.last_comment_at').whereRef('ps.post_id', '=', 'p.id').as('last_comment_at')
@@ -109,7 +106,6 @@ async function* walkPosts(app: FastifyInstance, now: string, from: Cursor = { at
 
 /** Per UTC day ('2017-10-01'), the latest change among that day's published posts (due or not), oldest first. */
 const keptDays = compiled((db) => db.selectFrom('sitemap_days').select(['day', 'changed_at']).orderBy('day'))
-type KeptDay = Awaited<ReturnType<typeof keptDays>>[number]
 
 /** Published posts (due or not) in [from, to) ranges of time, one index range each, in one statement. */
 const postsInRanges = compiled((db, p: { ranges: string }) =>
@@ -129,6 +125,8 @@ const postsInRanges = compiled((db, p: { ranges: string }) =>
 /** A post readers see, where it sorts and its page's last change. */
 interface Change extends Cursor {
   lastmod: string
+  /** Its own last change: its publication or its last edit (its comments aside). */
+  own: string
 }
 
 /**
@@ -141,20 +139,8 @@ async function postsOfDays(app: FastifyInstance, days: Iterable<string>, now: st
   const rows = await postsInRanges(app.db, { ranges: JSON.stringify(ranges) })
   return rows
     .filter((r) => r.published_at! <= now)
-    .map((r) => ({ at: r.published_at!, id: r.id, lastmod: postLastmod(r) }))
+    .map((r) => ({ at: r.published_at!, id: r.id, lastmod: postLastmod(r), own: later(r.published_at!, r.updated_at) }))
     .sort((a, b) => (precedes(a, b) ? -1 : precedes(b, a) ? 1 : 0))
-}
-
-/** The first kept day not before `day` (days are sorted). */
-function firstDayFrom(days: readonly KeptDay[], day: string): number {
-  let lo = 0
-  let hi = days.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (days[mid]!.day < day) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 /** The published post (due or not) at a position, oldest first, from its UTC month's start (a short offset). */
@@ -171,14 +157,32 @@ function postAt(db: Kysely<Database>, from: string, offset: number) {
     .offset(offset)
 }
 
-/** postAt compiled once, for SQLite (a statement costs no round trip there; building the UNION below costs more). */
+/** postAt compiled once, for SQLite (a statement costs no round trip there). */
 const postAtCompiled = compiled((db, p: { from: string; offset: number }) => postAt(db, p.from, p.offset))
 
 /**
- * Files' starts found per statement on PostgreSQL: each is its own short offset into a month, joined with UNION
- * ALL, so that a hundred files cost one round trip (one each was most of the index's 139 ms at 100,000 posts).
+ * On PostgreSQL, every file's start in one statement: one subquery, planned once, run for each wanted position
+ * (LATERAL). A UNION ALL of a subquery each (the previous way) cost its planning a hundred times: 14 ms of the
+ * index's 35 after a post at 100,000 posts.
  */
-const STARTS_PER_STATEMENT = 100
+const postsAtLateral = compiled((db, p: { wanted: string }) =>
+  db
+    .selectFrom(jsonPairs(db, p.wanted).as('w'))
+    .crossJoinLateral((eb) =>
+      eb
+        .selectFrom('posts as p')
+        .select(['p.published_at', 'p.id'])
+        .where('p.kind', '=', 'post')
+        .where('p.status', '=', 'published')
+        .whereRef('p.published_at', '>=', 'w.first')
+        .orderBy('p.published_at')
+        .orderBy('p.id')
+        .limit(1)
+        .offset(sql<number>`cast(w.second as integer)`)
+        .as('s'),
+    )
+    .select(['s.published_at', 's.id']),
+)
 
 const keptMonths = compiled((db) => db.selectFrom('month_counts').select(['month', 'posts']).where('posts', '>', 0).orderBy('month'))
 
@@ -205,19 +209,75 @@ async function fileStarts(app: FastifyInstance, now: string, perFile: number): P
     }
     return starts
   }
-  for (let k = 0; k < wanted.length; k += STARTS_PER_STATEMENT) {
-    const parts = wanted
-      .slice(k, k + STARTS_PER_STATEMENT)
-      .map((w, j) => app.db.selectFrom(postAt(app.db, w.from, w.offset).as(`s${j}`)).selectAll())
-    const rows = await parts
-      .slice(1)
-      .reduce((q, part) => q.unionAll(part), parts[0]!)
-      .execute()
-    starts.push(...rows.map((r) => ({ at: r.published_at!, id: r.id })))
-  }
+  const rows = await postsAtLateral(app.db, { wanted: JSON.stringify(wanted.map((w) => [w.from, w.offset])) })
+  starts.push(...rows.map((r) => ({ at: r.published_at!, id: r.id })))
   // Positions are in order, and so are their posts (a position past the end, after a concurrent change, has none).
   return starts.sort((a, b) => (precedes(a, b) ? -1 : precedes(b, a) ? 1 : 0))
 }
+
+/** Per file of posts, what moves only with the posts (kept across comments): see layout(). */
+interface FileLayout {
+  from: Cursor
+  /** The latest of its posts' own changes (publication, edit) on the days at its ends. */
+  own: string
+}
+
+interface Layout {
+  files: FileLayout[]
+  /** JSON pairs, one per file in order: the UTC days strictly between its ends' (whole days of its own). */
+  wholeDays: string
+  /** JSON pairs [post id, file's position] of its posts on the days at its ends. */
+  edgePosts: string
+}
+
+/**
+ * Where each file of posts starts and what of its last change moves only with the posts: kept until the posts
+ * change (postsMemo), not redone at a comment. A file's last change is the latest of its whole days'
+ * (sitemap_days) and of its posts on the days at its ends (a day's kept figure cannot be split): those posts are
+ * known here, with their own changes; their comments' and the days' are read at each generation (fileChanges).
+ */
+async function layout(app: FastifyInstance, perFile: number): Promise<Layout> {
+  const now = nowIso()
+  const starts = await fileStarts(app, now, perFile)
+  // The days files begin in, and today (some of its posts may not be due: the last file ends now).
+  const edges = await postsOfDays(app, [...starts.map((s) => s.at.slice(0, 10)), now.slice(0, 10)], now)
+  const files = starts.map((from) => ({ from, own: '' }))
+  const wholeDays = starts.map((from, i) => [from.at.slice(0, 10), (starts[i + 1]?.at ?? now).slice(0, 10)])
+  const edgePosts: Array<[number, number]> = []
+  // Both sorted: each post goes to the last file starting at or before it.
+  let k = 0
+  for (const e of edges) {
+    while (k + 1 < starts.length && !precedes(e, starts[k + 1]!)) k++
+    if (!files[k] || precedes(e, files[k]!.from)) continue
+    files[k]!.own = later(files[k]!.own, e.own)
+    edgePosts.push([e.id, k])
+  }
+  return { files, wholeDays: JSON.stringify(wholeDays), edgePosts: JSON.stringify(edgePosts) }
+}
+
+/**
+ * What moves with comments, per file (its position): the latest change of its whole days, and the latest
+ * approved comment of its posts on the days at its ends. One statement for every file (one round trip on
+ * PostgreSQL): an index range of sitemap_days and a primary-key lookup per post, two rows per file back.
+ */
+const fileChanges = compiled((db, p: { wholeDays: string; edgePosts: string }) =>
+  db
+    .selectFrom(jsonPairs(db, p.wholeDays).as('r'))
+    // CROSS JOIN: the files first, then one index range of days each.
+    .crossJoin('sitemap_days as d')
+    .select([sql<number>`r.key`.as('file'), (eb) => eb.fn.max<string | null>('d.changed_at').as('changed_at')])
+    .whereRef('d.day', '>', 'r.first')
+    .whereRef('d.day', '<', 'r.second')
+    .groupBy('r.key')
+    .unionAll(
+      db
+        .selectFrom(jsonPairs(db, p.edgePosts).as('e'))
+        .crossJoin('post_stats as ps')
+        .select([sql<number>`cast(e.second as integer)`.as('file'), (eb) => eb.fn.max('ps.last_comment_at').as('changed_at')])
+        .where('ps.post_id', '=', sql<number>`cast(e.first as integer)`)
+        .groupBy('e.second'),
+    ),
+)
 
 interface Summary {
   now: string
@@ -227,39 +287,27 @@ interface Summary {
   home: string | undefined
   /** The first visible post, when there is one. */
   first: Cursor | undefined
-  days: KeptDay[]
 }
 
 /**
  * What the index needs, kept for the freshness generation: each file of posts' start and last change, from kept
- * data. A file's last change is the latest of its whole days' (sitemap_days) and of its posts on the days at its
- * ends (read one by one). At 100,000 posts: a short statement per file for its start (kept until the posts
- * change: not redone at a comment), the kept days (one row per day with posts) and the posts of the days files
- * begin in; no statement reads every post.
+ * data, never from a walk over every post. At 100,000 posts, after a comment: one statement (fileChanges, 200
+ * rows back); after a post, also the files' starts (a short statement each; on PostgreSQL one for them all) and
+ * the posts of the days files begin in.
  */
 function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
   return app.freshness.memo({ name: 'sitemap', args: [perFile] }, async () => {
     const now = nowIso()
-    const today = now.slice(0, 10)
-    // The starts move only with the posts (or a scheduled post coming due): kept across comments.
-    const starts = await app.freshness.postsMemo({ name: 'sitemap-starts', args: [perFile] }, () => fileStarts(app, nowIso(), perFile))
-    const days = await keptDays(app.db, {})
-    const edges = await postsOfDays(app, [...starts.map((s) => s.at.slice(0, 10)), today], now)
-    const postFiles: Summary['postFiles'] = []
-    for (const [i, from] of starts.entries()) {
-      const to: Cursor = starts[i + 1] ?? { at: now, id: LAST_ID }
-      let lastmod = ''
-      // The whole days between its ends (all before today: every post of theirs is due).
-      const [fromDay, toDay] = [from.at.slice(0, 10), to.at.slice(0, 10)]
-      for (let d = firstDayFrom(days, fromDay); d < days.length && days[d]!.day < toDay; d++) {
-        if (days[d]!.day > fromDay) lastmod = later(lastmod, days[d]!.changed_at)
+    const kept = await app.freshness.postsMemo({ name: 'sitemap-layout', args: [perFile] }, () => layout(app, perFile))
+    const postFiles = kept.files.map((f) => ({ from: f.from, lastmod: f.own }))
+    if (postFiles.length) {
+      for (const c of await fileChanges(app.db, kept)) {
+        const file = postFiles[Number(c.file)]
+        if (file) file.lastmod = later(file.lastmod, c.changed_at)
       }
-      // Its posts on the days at its ends (the last file's: today).
-      for (const e of edges) if (!precedes(e, from) && precedes(e, to)) lastmod = later(lastmod, e.lastmod)
-      postFiles.push({ from, lastmod })
     }
     const home = postFiles.reduce<string | undefined>((m, f) => later(f.lastmod, m), undefined)
-    return { now, postFiles, home, first: starts[0], days }
+    return { now, postFiles, home, first: postFiles[0]?.from }
   })
 }
 
@@ -303,7 +351,8 @@ const STATEMENTS_PER_REST = 25
 function listUrls(app: FastifyInstance, perFile: number): Promise<SitemapUrl[]> {
   return app.freshness.memo({ name: 'sitemap-lists', args: [perFile] }, async () => {
     const s = await summary(app, perFile)
-    const { now, first, days } = s
+    const { now, first } = s
+    const days = await keptDays(app.db, {})
     const tz = app.settings.get().timezone
     // A category's address is its first page: it changes with the posts listed there (their titles, excerpts,
     // comment counts).

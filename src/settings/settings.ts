@@ -172,7 +172,11 @@ export class SettingsStore {
   async reload(): Promise<Readonly<Settings>> {
     const rows = await this.db.selectFrom('settings').select(['key', 'value']).execute()
     const raw = Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]))
-    this.#current = Object.freeze(settingsSchema.parse({ ...DEFAULT_SETTINGS, ...raw }))
+    const read = settingsSchema.parse({ ...DEFAULT_SETTINGS, ...raw })
+    // Unchanged, the same object: memo keys stand for it (memoKey), and on PostgreSQL every write, this process's
+    // own too, reloads the settings; a new object at each comment emptied every postsMemo (the sidebar, the
+    // counts, the sitemap's files) though no setting had changed.
+    if (!this.#current || JSON.stringify(read) !== JSON.stringify(this.#current)) this.#current = Object.freeze(read)
     return this.#current
   }
 

@@ -1,5 +1,6 @@
 // What the sitemap index reads after a write: its files' starts and lastmods come from kept data (the counts per
-// month, the latest change per day, the posts of the days its files begin in), never from a walk over every post.
+// month, the latest change per day, the posts of the days its files begin in), never from a walk over every post;
+// after a comment, one statement for every file's lastmod.
 // Counted as the rows each statement gives back, from SQLite's statement cache (SQLite only: PostgreSQL has no
 // such hook; the same code runs on both, and test/feeds/sitemap.test.ts checks its answers on both).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -95,7 +96,7 @@ describe('the sitemap index after a write', () => {
     }
   })
 
-  it('finds its files’ starts again after a post is written, not after a comment', async () => {
+  it('finds its files’ starts again after a post is written; after a comment, reads its files’ lastmods in one statement', async () => {
     const post = await blog.app.db.selectFrom('posts').select('id').where('title', '=', 'Billet 250').executeTakeFirstOrThrow()
     await blog.app.db
       .insertInto('comments')
@@ -114,6 +115,18 @@ describe('the sitemap index after a write', () => {
     expect([...res.body.matchAll(/sitemap-posts-\d+\.xml<\/loc><lastmod>([^<]+)/g)].map((m) => m[1])[2]).toBe('2022-01-01T08:00:00Z')
     const starts = (r: { sql: string }) => /\boffset\b/i.test(r.sql)
     expect(read.filter(starts)).toEqual([])
+    // Nor the kept days one by one, nor the posts of the days files begin in: every file's lastmod comes from
+    // one statement (its whole days' latest change, its edge posts' latest comment), two rows a file at most.
+    const kept = read.filter((r) => /\bsitemap_days\b/.test(r.sql))
+    expect(kept).toHaveLength(1)
+    expect(kept[0]!.rows).toBeLessThanOrEqual(2 * 7)
+    // By key: a range of the kept days per file, a post's kept figures per post (no scan of either table).
+    const plan = blog.app.sqlite.prepare(`explain query plan ${kept[0]!.sql}`).all('[]', '[]') as Array<{ detail: string }>
+    expect(plan.map((r) => r.detail).filter((d) => /^(SCAN|SEARCH) (d|ps)\b/.test(d))).toEqual([
+      'SEARCH d USING INDEX sqlite_autoindex_sitemap_days_1 (day>? AND day<?)',
+      'SEARCH ps USING INTEGER PRIMARY KEY (rowid=?)',
+    ])
+    expect(read.filter((r) => /\bjoin "posts"/.test(r.sql)).map((r) => r.sql)).toEqual([])
     await createPost(blog.app.db, { title: 'Encore', body: 'x', status: 'published', publishedAt: '2020-04-02T10:00:00.000Z' })
     read.length = 0
     expect((await blog.app.inject('/sitemap.xml')).statusCode).toBe(200)
