@@ -2,6 +2,7 @@
 // no more than its bound.
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { Compressor, WORKER_OLD_MB, WORKER_YOUNG_MB } from '../../src/cache/compression.ts'
 import { Memos } from '../../src/cache/freshness.ts'
 import { PageStore, type Entry } from '../../src/cache/page-cache.ts'
 import { StatementCache } from '../../src/db/sqlite.ts'
@@ -54,5 +55,18 @@ describe('cache bounds', () => {
     const store = new MemoryStore()
     for (let i = 0; i < MemoryStore.MAX_KEYS + 500; i++) store.incr(`client ${i}`, () => {}, 60_000)
     expect(store.size).toBe(MemoryStore.MAX_KEYS)
+  })
+
+  it('the compression worker: a heap of its own bounded size, and it still compresses', async () => {
+    const compressor = new Compressor()
+    try {
+      const page = Buffer.from('<p>Une page de blog, répétée.</p>\n'.repeat(2000))
+      const br = await compressor.compress(page, 'br')
+      expect(br!.length).toBeLessThan(page.length / 10)
+      expect(compressor.resourceLimits).toMatchObject({ maxOldGenerationSizeMb: WORKER_OLD_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB })
+      expect(WORKER_OLD_MB).toBeLessThanOrEqual(16)
+    } finally {
+      await compressor.close()
+    }
   })
 })

@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chooseEncoding } from '../../src/cache/compression.ts'
+import { chooseEncoding, Compressor, CELL_IN, CELLS } from '../../src/cache/compression.ts'
 import { buildTestApp, SEED_PATH, type TestBlog } from '../helpers/app.ts'
 
 describe('compression of answers built per request', () => {
@@ -11,20 +10,7 @@ describe('compression of answers built per request', () => {
   })
   afterAll(() => blog.close())
 
-  it('starts no thread of its own to compress big answers: zlib compresses them on libuv threads', async () => {
-    // A worker thread did it until 2026-12-07: its V8 isolate held 12–13 MB of the server's memory (bench/RESULTS.md).
-    const workers = () =>
-      readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'WorkerThread').length
-    const before = workers()
-    const answers = await Promise.all(
-      Array.from({ length: 8 }, () => blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip' } })),
-    )
-    for (const res of answers) expect(res.headers['content-encoding']).toBe('gzip')
-    expect(answers[0]!.rawPayload.length).toBeGreaterThan(1024)
-    expect(workers()).toBe(before)
-  })
-
-  it('sends a page (big enough to be compressed off the event loop) as gzip to browsers, br to br-only clients, the same page once decoded', async () => {
+  it('sends a page (big enough to go to the worker) as gzip to browsers, br to br-only clients, the same page once decoded', async () => {
     const plain = await blog.app.inject(SEED_PATH)
     expect(plain.headers['content-encoding']).toBeUndefined()
     expect(plain.rawPayload.length).toBeGreaterThan(8 * 1024)
@@ -68,5 +54,36 @@ describe('chooseEncoding', () => {
     expect(chooseEncoding('gzip;q=0, *')).toBe('br')
     expect(chooseEncoding('identity')).toBeNull()
     expect(chooseEncoding(undefined)).toBeNull()
+  })
+})
+
+describe('the compression worker', () => {
+  it('compresses as many bodies at once as it has cells, each to its own bytes, hands back the rest, and starts again after it was stopped', async () => {
+    const compressor = new Compressor()
+    const bodies = Array.from({ length: CELLS + 1 }, (_, i) => Buffer.from(`page ${i} `.repeat(2000 + i)))
+    const handed = bodies.map((b, i) => compressor.compress(b, i % 2 ? 'br' : 'gzip'))
+    // One more than there are cells: the last is the caller's to compress.
+    expect(handed[CELLS]).toBeNull()
+    const out = await Promise.all(handed.slice(0, CELLS))
+    out.forEach((c, i) => {
+      expect((i % 2 ? brotliDecompressSync(c!) : gunzipSync(c!)).equals(bodies[i]!)).toBe(true)
+    })
+    // The cells are free again.
+    const again = await Promise.all(bodies.slice(0, CELLS).map((b) => compressor.compress(b, 'gzip')))
+    again.forEach((c, i) => expect(gunzipSync(c!).equals(bodies[i]!)).toBe(true))
+    // Bigger than a cell: the caller's.
+    expect(compressor.compress(Buffer.alloc(CELL_IN + 1, 'a'), 'gzip')).toBeNull()
+    await compressor.close()
+    const restarted = await compressor.compress(bodies[0]!, 'gzip')
+    expect(gunzipSync(restarted!).equals(bodies[0]!)).toBe(true)
+    await compressor.close()
+  })
+
+  it('rejects what it was compressing when it stops, so the caller can compress it itself', async () => {
+    const compressor = new Compressor()
+    const pending = compressor.compress(Buffer.alloc(CELL_IN, 'a'), 'br')
+    const rejected = expect(pending).rejects.toThrow(/closed/)
+    await compressor.close()
+    await rejected
   })
 })
