@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { freePort, memory, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
+import { cpuMs, freePort, memory, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -56,6 +56,7 @@ console.log(
   `Node ${process.version}; ${manifest.posts} posts, ${manifest.comments} comments; ${posts.length} posts in the sitemap; RSS at start ${startMb.toFixed(0)} MB`,
 )
 
+const cpuAtStart = cpuMs(proc.pid!)
 let n = 0
 const endAt = Date.now() + Number(args.minutes) * 60_000
 // Readers: of every 10 requests, 6 are the next post of the sitemap, 2 the home page, 2 a category page.
@@ -95,8 +96,10 @@ const r = await reads
 await commenting
 clearInterval(sampler)
 const end = memory(proc.pid!)
+// The server's CPU (all its threads: compression's too) per answer: what a change to save memory must not raise.
+const cpu = cpuMs(proc.pid!) - cpuAtStart
 console.log(
-  `\n${r['2xx']} reads answered 200 (${r.non2xx} others, ${r.errors} errors), ${comments} comments; RSS at start ${startMb.toFixed(0)} MB, at the end ${end.rssMb.toFixed(0)} MB, peak ${end.peakMb.toFixed(0)} MB`,
+  `\n${r['2xx']} reads answered 200 (${r.non2xx} others, ${r.errors} errors), ${comments} comments; RSS at start ${startMb.toFixed(0)} MB, at the end ${end.rssMb.toFixed(0)} MB, peak ${end.peakMb.toFixed(0)} MB; server CPU ${(cpu / 1000).toFixed(1)} s, ${((cpu * 1000) / (r['2xx'] + comments)).toFixed(0)} µs a request`,
 )
 const exited = new Promise((resolve) => proc.once('exit', resolve))
 proc.kill('SIGTERM')

@@ -7,9 +7,14 @@
 //   …
 //   const sharp = await loadSharp()          // in an async function: the first call loads, the others wait or reuse
 //
+// A synchronous function that needs a CommonJS package (microformats-parser for a webmention's source) takes it
+// with `lazyRequire`: the package is required at the first call, in the same tick.
+//
 // Type-only imports (`import type { Sharp } from 'sharp'`) load nothing and stay static. A module whose loading
 // fails (a missing native binary) fails the call that needed it, and the next call tries again.
 // test/ops/start-modules.test.ts checks that a start and a reader's requests load none of them: add yours there.
+
+import { createRequire } from 'node:module'
 
 /** A function that loads `load`'s module once, on its first call, and then answers with it at once. */
 export function lazy<T>(load: () => Promise<T>): () => Promise<T> {
@@ -19,4 +24,12 @@ export function lazy<T>(load: () => Promise<T>): () => Promise<T> {
       loading = undefined
       throw err
     }))
+}
+
+const require = createRequire(import.meta.url)
+
+/** A function that requires the CommonJS package `id` at its first call, and then answers with it at once. */
+export function lazyRequire<T>(id: string): () => T {
+  let loaded: T | undefined
+  return () => (loaded ??= require(id) as T)
 }

@@ -2,9 +2,13 @@
 // microformats2 are parsed by microformats-parser (the maintained parser that passes the microformats test
 // suite); the links by sanitize-html's parser (htmlparser2), which both already depend on. Pure: the job that
 // fetched the page decides what to do with the answer (src/webmention/verify.ts).
-import { mf2 } from 'microformats-parser'
+import type { mf2 } from 'microformats-parser'
 import sanitizeHtml from 'sanitize-html'
+import { lazyRequire } from '../lib/lazy.ts'
 import { htmlToText } from '../transfer/text.ts'
+
+// Loaded at the first webmention read, not at start (src/lib/lazy.ts): no reader's page needs it.
+const microformats = lazyRequire<typeof import('microformats-parser')>('microformats-parser')
 
 type Mf2Root = ReturnType<typeof mf2>['items'][number]
 type Mf2Value = Mf2Root['properties'][string][number]
@@ -201,7 +205,7 @@ function dateOf(v: Mf2Value | undefined): Date | null {
 export function readSource(html: string, pageUrl: string, targetUrl: string): SourceReading {
   const target = comparableUrl(targetUrl) ?? targetUrl
   const page = comparableUrl(pageUrl) ?? pageUrl
-  const parsed = mf2(html, { baseUrl: page })
+  const parsed = microformats().mf2(html, { baseUrl: page })
   const links = linkedUrls(html, page)
   const linksToTarget = links.has(target) || [...allStrings(parsed.items)].some((u) => comparableUrl(u, page) === target)
 

@@ -12,8 +12,18 @@ import { startServer } from '../helpers/server-process.ts'
 function lazyPackages(): string[] {
   // On PostgreSQL, pg is the database's driver: loaded at start. @fedify/fedify alone is 62 MB of RSS and 16 MB of
   // V8 heap (jsonld with it): loaded by the first request from another server or the first delivery.
-  // (microformats-parser, ~5 MB, is still loaded at start by src/webmention/source.ts's readSource.)
-  return ['sharp', '@img', 'nodemailer', 'saxes', '@fedify', 'jsonld', ...(testDialect() === 'sqlite' ? ['pg', 'pg-protocol'] : [])]
+  // microformats-parser (and parse5 with it) reads a webmention's source: loaded by the first one received.
+  return [
+    'sharp',
+    '@img',
+    'nodemailer',
+    'saxes',
+    '@fedify',
+    'jsonld',
+    'microformats-parser',
+    'parse5',
+    ...(testDialect() === 'sqlite' ? ['pg', 'pg-protocol'] : []),
+  ]
 }
 
 describe('a server that readers use', () => {
