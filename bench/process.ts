@@ -25,9 +25,15 @@ export function serverCommand(): string[] {
     if (r.status !== 0) throw new Error('npm run build failed')
     built = true
   }
-  // node's arguments as package.json's start script gives them, so that both stay the same.
+  // node's arguments and environment (`X=y` before `node`) as package.json's start script gives them, so that both
+  // stay the same: the environment goes into this process's, which every bench spreads into its server's.
   const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start
-  const [node, ...rest] = start.split(/\s+/)
+  const words = start.split(/\s+/)
+  while (/^[A-Z_]+=/.test(words[0] ?? '')) {
+    const [name, value] = words.shift()!.split('=') as [string, string]
+    process.env[name] = value
+  }
+  const [node, ...rest] = words
   if (node !== 'node') throw new Error(`unexpected start script: ${start}`)
   return [process.execPath, ...rest]
 }
