@@ -338,14 +338,6 @@ async function measureBlog(blog: Blog, database: Database, pgCluster?: BenchPost
   const env: Record<string, string> = {}
   if (database === 'postgres') {
     const fresh = await pgCluster!.fresh(template!)
-    // CREATE DATABASE … TEMPLATE (PostgreSQL 15's WAL_LOG strategy) writes the copy through shared_buffers and
-    // leaves them full of dirty pages: the first statements to read then write them out (and flush the WAL) to
-    // free buffers, 300 ms more for a search at 100k, a cost of the copy that no restarted server has. Written
-    // out here, the cold answers read from the OS cache as SQLite's do from its fresh file's (bench/RESULTS.md, pgcold).
-    const admin = new pg.Client({ connectionString: pgCluster!.url('postgres') })
-    await admin.connect()
-    await admin.query('checkpoint')
-    await admin.end()
     url = fresh.url
     drop = fresh.drop
     env.SESSION_KEY = randomBytes(32).toString('hex')
