@@ -510,7 +510,8 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
       identity,
       bytes: identity.length,
       byAddress: toStore.byAddress,
-      logLevel: request.log.level,
+      // An app built without a logger (tests: `logger: false`) has no level: it logs nothing.
+      logLevel: request.log.level ?? 'silent',
       answers: {},
     })
     reply.header('etag', etag)

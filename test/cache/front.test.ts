@@ -3,7 +3,7 @@
 // headers and bytes as Fastify's own hit (inject(), which goes through Fastify); everything it cannot decide
 // exactly (a private cookie or address, an ActivityPub Accept, a new generation, a page not yet stored, a closing
 // app) goes to Fastify.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COMMENTER_COOKIE } from '../../src/reader/commenter-cookie.ts'
 import { otherConnection } from '../helpers/other-connection.ts'
@@ -212,5 +212,39 @@ describe('the page cache front', () => {
     expect((await throughFastify(() => get(SEED_PATH)))[1]).toBe(false)
     await blog.app.close()
     expect(whileClosing).toEqual({ served: false, written: [] })
+  })
+})
+
+// Built without a logger (as the tests' apps are by default), a route's logger has no level: the front answered a
+// hit, then failed on that level, and the connection's next request got Node's 400 (a browser's next page).
+describe('the page cache front, in an app without a logger', () => {
+  let blog: TestBlog
+  let base: string
+  beforeAll(async () => {
+    blog = await buildTestApp({ env: { PAGE_CACHE: 'on' } })
+    base = await blog.app.listen({ port: 0, host: '127.0.0.1' })
+  })
+  afterAll(() => blog.close())
+
+  it('answers a hit, then the next request on the same connection', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const get = (path: string) =>
+      new Promise<{ status: number; cache: unknown }>((resolve, reject) => {
+        httpRequest(`${base}${path}`, { agent }, (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode!, cache: res.headers['x-page-cache'] }))
+        })
+          .on('error', reject)
+          .end()
+      })
+    try {
+      expect(await get('/')).toEqual({ status: 200, cache: 'miss' })
+      expect(await get('/')).toEqual({ status: 200, cache: 'hit' })
+      expect(await get('/category/syrie')).toEqual({ status: 200, cache: 'miss' })
+      expect(await get('/category/syrie')).toEqual({ status: 200, cache: 'hit' })
+      expect(await get('/')).toEqual({ status: 200, cache: 'hit' })
+    } finally {
+      agent.destroy()
+    }
   })
 })

@@ -13,6 +13,7 @@ export const OTHER_VARIABLES: Record<string, string> = {
   FUZZ_RUNS: 'the property-based tests: how many runs',
   SHOTS: 'test/e2e/touch-targets.test.ts: save every page it measures',
   PATH: "the shell's, when putting a newer Node first",
+  MALLOC_ARENA_MAX: "glibc's, set by npm start (docs/install.md)",
 }
 
 /** Path (from the repository's root, with /) → text. */
