@@ -154,6 +154,12 @@ export function requestIds(): () => string {
   }
 }
 
+/** What went out on the request's connection since `sentBefore` (its bytes written when the request came in). */
+function bytesSince(req: IncomingMessage, sentBefore: number | undefined): number | null {
+  const written = req.socket?.bytesWritten
+  return written === undefined || sentBefore === undefined ? null : written - sentBefore
+}
+
 /** One access line. */
 function accessLine(id: string, method: string, path: string, status: number, bytes: number | null, ms: number): string {
   return `{"level":30,"time":${Date.now()},"msg":"access","reqId":"${id}","method":"${method}","path":${JSON.stringify(path)},"status":${status},"bytes":${bytes},"ms":${Math.round(ms * 100) / 100}}\n`
@@ -185,8 +191,7 @@ export class AccessLog extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) super.requestCompleted(error, request, reply)
     if (!this.#output || !LOGGED_LEVELS.has(request.log.level)) return
-    const written = request.raw.socket?.bytesWritten
-    const bytes = written === undefined || request.sentBefore === undefined ? null : written - request.sentBefore
+    const bytes = bytesSince(request.raw, request.sentBefore)
     this.#output.write(accessLine(request.id, request.method, request.url, reply.statusCode, bytes, reply.elapsedTime))
   }
 
@@ -202,9 +207,7 @@ export class AccessLog extends LogController {
     // 'close' comes once, right after 'finish' (sent) or when the connection is lost: one listener, never removed
     // (the response is done with), where Fastify keeps two ('finish', 'error').
     res.on('close', () => {
-      const written = req.socket?.bytesWritten
-      const bytes = written === undefined || sentBefore === undefined ? null : written - sentBefore
-      output.write(accessLine(id, req.method!, req.url!, res.statusCode, bytes, performance.now() - start))
+      output.write(accessLine(id, req.method!, req.url!, res.statusCode, bytesSince(req, sentBefore), performance.now() - start))
     })
   }
 }
