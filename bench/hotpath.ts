@@ -5,7 +5,7 @@
 // times, with autocannon (c=50, GET, the Accept-Encoding Chromium sends). Prints each server's CPU time per
 // response (user + system, every thread: a logging worker counts) and the ratios the issue's targets are about,
 // beside Node's http alone answering the same bytes and headers (bench/same-answer.ts: the floor for that
-// answer); then checks that Carnet's log holds one access line per response it answered.
+// answer) and a bare Fastify route answering them too (bench/hello.ts with ANSWER); then checks that Carnet's log holds one access line per response it answered.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
@@ -64,15 +64,16 @@ async function startCarnet(): Promise<Server> {
   return { name: 'Carnet', base, proc, pids: () => [proc.pid!] }
 }
 
-async function startHello(): Promise<Server> {
+/** A bare Fastify route: the hello-world, or with `answerFile` the same bytes and headers as Carnet's hit. */
+async function startFastify(answerFile?: string): Promise<Server> {
   const port = await freePort()
   const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/hello.ts'], {
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, PORT: String(port), ANSWER: answerFile ?? '' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const base = `http://127.0.0.1:${port}`
   await waitForServer(proc, base)
-  return { name: 'bare Fastify', base, proc, pids: () => [proc.pid!] }
+  return { name: answerFile ? 'bare Fastify, same answer' : 'bare Fastify', base, proc, pids: () => [proc.pid!] }
 }
 
 /** The raw bytes and headers Carnet answers for `path` (its br copy when the client offers br). */
@@ -130,12 +131,17 @@ http {
   return { name: 'nginx', base, proc, pids: () => [proc.pid!, ...children()] }
 }
 
-/** Node's http alone answering the same bytes and headers (bench/same-answer.ts): the floor for this answer. */
-async function startSameAnswer(answer: { body: Buffer; headers: Record<string, string> }): Promise<Server> {
-  const port = await freePort()
+/** Carnet's answer as a file bench/same-answer.ts and bench/hello.ts read. */
+function answerFile(answer: { body: Buffer; headers: Record<string, string> }): string {
   writeFileSync(join(dir, 'answer.json'), JSON.stringify({ headers: answer.headers, body: answer.body.toString('base64') }))
+  return join(dir, 'answer.json')
+}
+
+/** Node's http alone answering the same bytes and headers (bench/same-answer.ts): the floor for this answer. */
+async function startSameAnswer(file: string): Promise<Server> {
+  const port = await freePort()
   const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/same-answer.ts'], {
-    env: { ...process.env, PORT: String(port), ANSWER: join(dir, 'answer.json') },
+    env: { ...process.env, PORT: String(port), ANSWER: file },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const base = `http://127.0.0.1:${port}`
@@ -163,26 +169,30 @@ async function stop(server: Server): Promise<void> {
 
 const started: Server[] = []
 process.on('exit', () => started.forEach((s) => s.proc.exitCode === null && s.proc.kill(s.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM')))
-const hello = await startHello()
+const hello = await startFastify()
 started.push(hello)
 const carnet = await startCarnet()
 started.push(carnet)
 const answer = await rawAnswer(carnet.base)
 const nginx = await startNginx(answer)
 started.push(nginx)
-const same = await startSameAnswer(answer)
+const file = answerFile(answer)
+const same = await startSameAnswer(file)
 started.push(same)
+const fastifySame = await startFastify(file)
+started.push(fastifySame)
 const figures: Record<string, { cpuUs: number; reqPerSec: number }[]> = {
   'bare Fastify': [],
   Carnet: [],
   nginx: [],
   'Node, same answer': [],
+  'bare Fastify, same answer': [],
 }
 let carnetRequests = 0
 // The log holds the requests of start-up (waitForServer, rawAnswer) and the warm-ups too: counted here.
 carnetRequests += 2
 for (let round = 0; round < Number(args.rounds); round++) {
-  for (const server of [hello, carnet, nginx, same]) {
+  for (const server of [hello, carnet, nginx, same, fastifySame]) {
     const url = server === hello ? `${hello.base}/` : `${server.base}${path}`
     const f = await measure(server, url)
     figures[server.name]!.push(f)
@@ -190,7 +200,7 @@ for (let round = 0; round < Number(args.rounds); round++) {
   }
 }
 const carnetPeakMb = memory(carnet.proc.pid!).peakMb
-await Promise.all([stop(hello), stop(carnet), stop(nginx), stop(same)])
+await Promise.all([stop(hello), stop(carnet), stop(nginx), stop(same), stop(fastifySame)])
 spawnSync('sync')
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -209,6 +219,9 @@ console.log(
 )
 console.log(
   `Node's http alone, same answer / bare Fastify: ${(m('Node, same answer') / m('bare Fastify')).toFixed(2)}x (the floor for this answer); Carnet / that: ${(m('Carnet') / m('Node, same answer')).toFixed(2)}x`,
+)
+console.log(
+  `A bare Fastify route answering the same bytes and headers / its hello-world: ${(m('bare Fastify, same answer') / m('bare Fastify')).toFixed(2)}x; Carnet / that route: ${(m('Carnet') / m('bare Fastify, same answer')).toFixed(2)}x`,
 )
 const lines = readFileSync(join(dir, 'carnet.log'), 'utf8').split('\n').filter(Boolean)
 const access = lines.filter((l) => l.includes('"msg":"access"') || l.includes('"msg":"request completed"')).length
