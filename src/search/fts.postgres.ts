@@ -255,7 +255,16 @@ export async function searchPosts(
   // A few more than the cap, for the drafts and scheduled posts that may be among the newest matches.
   const read = cap + 1 + INVISIBLE_SLACK
   const hits = await readHits(db, query, read, windowRead(share, posts, read, span))
-  const visible = hits.length > 0 ? (await visibleSql(hits.map((h) => h.id), now, cap + 1).execute(db)).rows : []
+  const visible =
+    hits.length > 0
+      ? (
+          await visibleSql(
+            hits.map((h) => h.id),
+            now,
+            cap + 1,
+          ).execute(db)
+        ).rows
+      : []
   if (visible.length === 0) {
     // Every word one the configuration leaves out of the index (`le`, "to be or not to be"): the reader is told
     // so, rather than that nothing matches.

@@ -42,7 +42,11 @@ describe('search window on PostgreSQL: the newest matches read within a range of
       created_at: now,
       updated_at: now,
     }))
-    for (let i = 0; i < rows.length; i += 500) await db().insertInto('posts').values(rows.slice(i, i + 500)).execute()
+    for (let i = 0; i < rows.length; i += 500)
+      await db()
+        .insertInto('posts')
+        .values(rows.slice(i, i + 500))
+        .execute()
     while ((await postgres.indexBatch(db(), 2000, 'fr', true)) !== 0);
     await sql`vacuum analyze posts_search`.execute(db())
     await sql`vacuum analyze posts`.execute(db())
@@ -52,9 +56,9 @@ describe('search window on PostgreSQL: the newest matches read within a range of
   it('keeps the texts apart from the narrow rows a window reads', async () => {
     const columns = async (table: string) =>
       (
-        await sql<{ name: string }>`select column_name as name from information_schema.columns where table_name = ${table} order by ordinal_position`.execute(
-          db(),
-        )
+        await sql<{
+          name: string
+        }>`select column_name as name from information_schema.columns where table_name = ${table} order by ordinal_position`.execute(db())
       ).rows.map((r) => r.name)
     expect(await columns('posts_search')).toEqual(['post_id', 'config', 'document'])
     expect(await columns('posts_search_text')).toEqual(['post_id', 'title', 'body'])
@@ -104,11 +108,13 @@ describe('search window on PostgreSQL: the newest matches read within a range of
       .execute(async (trx) => {
         // 3,000 posts are read whole faster: what a large blog's search does is looking each one up.
         await sql`set local enable_seqscan = off; set local enable_hashjoin = off; set local enable_mergejoin = off`.execute(trx)
-        const { rows } = await sql<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>`explain (format json) ${postgres.visibleSql(ids, NOW, CAP + 1)}`.execute(
-          trx,
-        )
+        const { rows } = await sql<{
+          'QUERY PLAN': Array<{ Plan: PlanNode }>
+        }>`explain (format json) ${postgres.visibleSql(ids, NOW, CAP + 1)}`.execute(trx)
         return nodes(rows[0]!['QUERY PLAN'][0]!.Plan)
       })
-    expect(plan.filter((n) => n['Index Name']).map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Index Only Scan', 'posts_listed_by_id']])
+    expect(plan.filter((n) => n['Index Name']).map((n) => [n['Node Type'], n['Index Name']])).toEqual([
+      ['Index Only Scan', 'posts_listed_by_id'],
+    ])
   })
 })
