@@ -135,7 +135,7 @@ const COST = {
  * Whether a query's newest matches are best read backwards along the primary key (about window / share posts
  * checked) rather than from the GIN index (every match in the bitmap, and RANGE_FACTOR × window of them visited
  * within the newest posts, or all of them on a blog too small for a range). At 100,000 posts the two meet at
- * about 40 % of the posts; a word in 26 % reads 3× faster from the index, one in 62 % 1.5× faster backwards.
+ * about 40 % of the posts; a word in 26 % reads 3× faster from the index, one in 62 % 1.7× faster backwards.
  * The planner cannot weigh this itself: it does not count the reading of each checked document out of TOAST,
  * and walked 20,000 of them for a word in 7 % of the posts (180 ms).
  */
