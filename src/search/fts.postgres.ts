@@ -121,7 +121,7 @@ const INVISIBLE_SLACK = 50
 const TITLE_OPTIONS = `HighlightAll=true, StartSel=${HIT_START}, StopSel=${HIT_END}`
 const EXCERPT_OPTIONS = `MaxWords=40, MinWords=20, ShortWord=2, StartSel=${HIT_START}, StopSel=${HIT_END}`
 
-/** Costs of a search's window, in µs of one core, measured at 100,000 posts (bench/RESULTS.md, 2026-12-07 03:20). */
+/** Costs of a search's window, in µs of one core, measured at 100,000 posts (bench/RESULTS.md, branch pgsearch3). */
 const COST = {
   /** A post checked walking backwards along the primary key: its document read (often out of TOAST) and matched. */
   checked: 6,
@@ -251,7 +251,9 @@ export async function searchPosts(
 ): Promise<SearchResults> {
   const config = CONFIGS[language]
   const query = tsquery(words, config)
-  const [{ share, posts }, span] = await Promise.all([estimatedShare(db, query), idSpan(db)])
+  const { share, posts } = await estimatedShare(db, query)
+  // After, not beside it: a first search after start would open one more connection for it (a new backend).
+  const span = await idSpan(db)
   // A few more than the cap, for the drafts and scheduled posts that may be among the newest matches.
   const read = cap + 1 + INVISIBLE_SLACK
   const hits = await readHits(db, query, read, windowRead(share, posts, read, span))
