@@ -8,7 +8,7 @@ import { listedToReadersSql } from '../content/visibility.ts'
 import type { Language } from '../config.ts'
 import { CONTROL_CHARS, htmlToText } from './text.ts'
 import { HIT_END, HIT_START, textsOf, type SearchHit, type SearchResults } from './fts.sqlite.ts'
-import { idSpan, rankWindow, type Ranked } from './rank.ts'
+import { idSpan, rankWindow, type IdSpan } from './rank.ts'
 
 type Db = Kysely<Database>
 
@@ -67,18 +67,26 @@ export async function indexBatch(db: Db, max: number, language: Language, wait: 
           labels: plain([...categories, ...tags].join(', ')),
         }
       })
-      // Weights: A for the title (ranked first), B for categories and tags, D for the body.
+      // Weights: A for the title (ranked first), B for categories and tags, D for the body. The tsvector and the
+      // plain texts go to two tables (the migration search_narrow_table says why), in one statement.
       await sql`
-        insert into posts_search (post_id, config, title, body, document)
-        select t.id, ${config}::regconfig, t.title, t.body,
-          setweight(to_tsvector(${config}::regconfig, t.title), 'A') ||
-          setweight(to_tsvector(${config}::regconfig, t.labels), 'B') ||
-          setweight(to_tsvector(${config}::regconfig, t.body), 'D')
-        from unnest(${texts.map((t) => t.id)}::int[], ${texts.map((t) => t.title)}::text[], ${texts.map((t) => t.body)}::text[],
-          ${texts.map((t) => t.labels)}::text[]) as t (id, title, body, labels)
-        join posts p on p.id = t.id
-        on conflict (post_id) do update set config = excluded.config, title = excluded.title, body = excluded.body,
-          document = excluded.document`.execute(trx)
+        with t as materialized (
+          select t.* from unnest(${texts.map((t) => t.id)}::int[], ${texts.map((t) => t.title)}::text[],
+            ${texts.map((t) => t.body)}::text[], ${texts.map((t) => t.labels)}::text[]) as t (id, title, body, labels)
+          join posts p on p.id = t.id
+        ),
+        documents as (
+          insert into posts_search (post_id, config, document)
+          select t.id, ${config}::regconfig,
+            setweight(to_tsvector(${config}::regconfig, t.title), 'A') ||
+            setweight(to_tsvector(${config}::regconfig, t.labels), 'B') ||
+            setweight(to_tsvector(${config}::regconfig, t.body), 'D')
+          from t
+          on conflict (post_id) do update set config = excluded.config, document = excluded.document
+        )
+        insert into posts_search_text (post_id, title, body)
+        select t.id, t.title, t.body from t
+        on conflict (post_id) do update set title = excluded.title, body = excluded.body`.execute(trx)
     }
     return ids.length
   })
@@ -113,16 +121,28 @@ const INVISIBLE_SLACK = 50
 const TITLE_OPTIONS = `HighlightAll=true, StartSel=${HIT_START}, StopSel=${HIT_END}`
 const EXCERPT_OPTIONS = `MaxWords=40, MinWords=20, ShortWord=2, StartSel=${HIT_START}, StopSel=${HIT_END}`
 
+/** Costs of a search's window, in µs of one core, measured at 100,000 posts (bench/RESULTS.md, branch pgsearch3). */
+const COST = {
+  /** A post checked walking backwards along the primary key: its document read (often out of TOAST) and matched. */
+  checked: 6,
+  /** A match visited from the GIN index's bitmap: its row read and ranked. */
+  visited: 6,
+  /** An entry of the GIN index's bitmap. */
+  bitmap: 0.14,
+}
+
 /**
- * Whether a query's newest matches are best read backwards along the primary key (each post's document checked
- * in turn: about (cap + slack) / share of them, each read out of its TOAST table, ~9 µs) rather than from the GIN
- * index (every match's row visited, ~5 µs, then the newest kept: share × posts of them). The two costs meet at
- * share = √(1.8 × window / posts): 13 % at 100,000 posts, where either way costs ~70 ms of one core at worst
- * (bench/RESULTS.md). The planner cannot weigh this itself: it does not count the reading of each checked
- * document out of TOAST, and walked 20,000 of them for a word in 7 % of the posts (180 ms).
+ * Whether a query's newest matches are best read backwards along the primary key (about window / share posts
+ * checked) rather than from the GIN index (every match in the bitmap, and RANGE_FACTOR × window of them visited
+ * within the newest posts, or all of them on a blog too small for a range). At 100,000 posts the two meet at
+ * about 40 % of the posts; a word in 26 % reads 3× faster from the index, one in 62 % 1.7× faster backwards.
+ * The planner cannot weigh this itself: it does not count the reading of each checked document out of TOAST,
+ * and walked 20,000 of them for a word in 7 % of the posts (180 ms).
  */
 export function readBackwards(share: number, posts: number, window: number): boolean {
-  return posts > 0 && share >= Math.sqrt((1.8 * window) / posts)
+  if (posts <= 0 || share <= 0) return false
+  const visited = Math.min(RANGE_FACTOR * window, share * posts)
+  return (COST.checked * window) / share <= COST.visited * visited + COST.bitmap * share * posts
 }
 
 /**
@@ -151,30 +171,68 @@ const RANK_WEIGHTS = sql.raw(`'{0.1, 0.4, 0.4, 1.0}'`)
 const RANK_NORMALIZATION = 2
 
 /**
- * The window: the `cap + 1` newest visible posts that match, each with its score, and how many matches were
- * read. The newest matches first, from the index alone, then the visible ones among them: joined to every
- * visible post first, the planner would hash the whole posts table for a word in 7 % of them (400 ms at 100,000
- * posts). A few more than the cap, for the drafts and scheduled posts that may be among the newest. `+ 0` hides
- * the primary key's order from the planner when the GIN index should serve (readBackwards).
+ * How a query's newest matches are read: backwards along the primary key (a word in most posts), from the GIN
+ * index within the newest posts, from `from` on (a bitmap of the GIN index's matches ANDed with one of the
+ * primary key's range: only the matches in that range are visited, about `RANGE_FACTOR` × the window), or from
+ * the GIN index alone (a rare word, or a range that held too few).
  */
-export function windowSql(query: RawBuilder<unknown>, now: string, cap: number, backwards: boolean) {
-  return sql<Ranked & { hits: number }>`
-    with hits as materialized (
-      -- The query written out, not read from q: the planner then knows its lexemes and their frequency.
-      select post_id from posts_search where document @@ ${query}
-      order by ${backwards ? sql`post_id desc` : sql`post_id + 0 desc`} limit ${cap + 1 + INVISIBLE_SLACK}
-    ),
-    q as (select ${query} as query),
-    visible as (
-      select h.post_id as id, p.published_at
-      from hits h join posts p on p.id = h.post_id
-      where ${listedToReadersSql('p', now)}
-      order by h.post_id desc
-      limit ${cap + 1}
-    )
-    select v.id, v.published_at, ts_rank_cd(${RANK_WEIGHTS}, s.document, q.query, ${RANK_NORMALIZATION})::float8 as score,
-      (select count(*) from hits)::int as hits
-    from visible v join posts_search s on s.post_id = v.id cross join q`
+export type WindowRead = { backwards: true } | { backwards: false; from?: number }
+
+/**
+ * How many times the window's size of posts the range holds, by the estimated share: enough that the range
+ * almost always holds the window (else it is read again without the range), few enough that a word in 7 % of
+ * 100,000 posts visits ~1,600 rows rather than its 7,255 (bench/RESULTS.md).
+ */
+const RANGE_FACTOR = 1.5
+
+/** The read for a query of this estimated share, the window's size and the posts' ids. */
+export function windowRead(share: number, posts: number, window: number, span: IdSpan): WindowRead {
+  if (readBackwards(share, posts, window)) return { backwards: true }
+  if (share <= 0) return { backwards: false }
+  const from = span.max - Math.ceil((RANGE_FACTOR * window) / share)
+  return from > span.min ? { backwards: false, from } : { backwards: false }
+}
+
+/**
+ * The newest `limit` matches, each with its score (ranked in the same pass: ts_rank_cd reads each one's document
+ * once, and no other). `+ 0` hides the primary key's order from the planner when the GIN index should serve.
+ */
+export function hitsSql(query: RawBuilder<unknown>, limit: number, read: WindowRead) {
+  const range = !read.backwards && read.from !== undefined ? sql`and post_id >= ${read.from}` : sql``
+  return sql<{ id: number; score: number }>`
+    select post_id as id, ts_rank_cd(${RANK_WEIGHTS}, document, ${query}, ${RANK_NORMALIZATION})::float8 as score
+    from (
+      -- The query written out: the planner then knows its lexemes and their frequency.
+      select post_id, document from posts_search where document @@ ${query} ${range}
+      order by ${read.backwards ? sql`post_id desc` : sql`post_id + 0 desc`} limit ${limit}
+    ) hits`
+}
+
+/**
+ * Which of these posts readers see, the newest `limit` of them: from the index posts_listed_by_id alone (the posts'
+ * rows are wide: a thousand of them are a thousand pages), each by its key.
+ */
+export function visibleSql(ids: readonly number[], now: string, limit: number) {
+  // A join, each id looked up in turn: given `id = any(…)` the planner would rather read the rows.
+  return sql<{ id: number; published_at: string }>`
+    select p.id, p.published_at from unnest(${ids}::int[]) as h (id) join posts p on p.id = h.id
+    where ${listedToReadersSql('p', now)}
+    order by p.id desc limit ${limit}`
+}
+
+/**
+ * The newest `limit` matches and their scores. Within a range, the planner would rather walk the primary key
+ * over it, checking each post's document (out of TOAST, ~6 µs each, the thing the range avoids): plain index scans
+ * are off for that statement, so that it ANDs the two indexes' bitmaps. A range that held fewer than `limit`
+ * matches (the word rarer among the newest posts than its share says) is read again whole.
+ */
+async function readHits(db: Db, query: RawBuilder<unknown>, limit: number, read: WindowRead) {
+  if (read.backwards || read.from === undefined) return (await hitsSql(query, limit, read).execute(db)).rows
+  const ranged = await db.transaction().execute(async (trx) => {
+    await sql`set local enable_indexscan = off`.execute(trx)
+    return (await hitsSql(query, limit, read).execute(trx)).rows
+  })
+  return ranged.length < limit ? (await hitsSql(query, limit, { backwards: false }).execute(db)).rows : ranged
 }
 
 /**
@@ -194,16 +252,31 @@ export async function searchPosts(
   const config = CONFIGS[language]
   const query = tsquery(words, config)
   const { share, posts } = await estimatedShare(db, query)
-  const window = await windowSql(query, now, cap, readBackwards(share, posts, cap + 1 + INVISIBLE_SLACK)).execute(db)
-  const full = window.rows.length > cap || (window.rows[0]?.hits ?? 0) > cap + INVISIBLE_SLACK
-  if (window.rows.length === 0) {
+  // After, not beside it: a first search after start would open one more connection for it (a new backend).
+  const span = await idSpan(db)
+  // A few more than the cap, for the drafts and scheduled posts that may be among the newest matches.
+  const read = cap + 1 + INVISIBLE_SLACK
+  const hits = await readHits(db, query, read, windowRead(share, posts, read, span))
+  const visible =
+    hits.length > 0
+      ? (
+          await visibleSql(
+            hits.map((h) => h.id),
+            now,
+            cap + 1,
+          ).execute(db)
+        ).rows
+      : []
+  if (visible.length === 0) {
     // Every word one the configuration leaves out of the index (`le`, "to be or not to be"): the reader is told
     // so, rather than that nothing matches.
     const nodes = await sql<{ n: number }>`select numnode(plainto_tsquery(${config}::regconfig, ${words.join(' ')})) as n`.execute(db)
     return { total: 0, hits: [], onlyCommonWords: Number(nodes.rows[0]?.n ?? 0) === 0 }
   }
-  const span = full ? await idSpan(db) : { min: 0, max: 0 }
-  const { total, capped, pageable, ids } = rankWindow(window.rows, cap, limit, offset, span, full)
+  const scores = new Map(hits.map((h) => [h.id, h.score]))
+  const window = visible.map((v) => ({ ...v, score: scores.get(v.id)! }))
+  const full = window.length > cap || hits.length === read
+  const { total, capped, pageable, ids } = rankWindow(window, cap, limit, offset, span, full)
   if (ids.length === 0) return { total, capped, pageable, hits: [] }
   // The headlines of the one page shown (ts_headline re-parses the text: costly).
   const marked = await sql<SearchHit & { body: string }>`
@@ -211,7 +284,7 @@ export async function searchPosts(
     select p.id, p.slug, p.published_at, s.body,
       ts_headline(${config}::regconfig, s.title, q.query, ${TITLE_OPTIONS}) as title_marked,
       ts_headline(${config}::regconfig, s.body, q.query, ${EXCERPT_OPTIONS}) as excerpt_marked
-    from posts_search s join posts p on p.id = s.post_id cross join q
+    from posts_search_text s join posts p on p.id = s.post_id cross join q
     where s.post_id in (${sql.join(ids)})`.execute(db)
   const byId = new Map(marked.rows.map(({ body, ...hit }) => [hit.id, { ...hit, excerpt_marked: withEllipses(hit.excerpt_marked, body) }]))
   return { total, capped, pageable, hits: ids.flatMap((id) => byId.get(id) ?? []) }
