@@ -227,7 +227,10 @@ describe('merging the index while indexing', () => {
       const res = await blog.app.inject('/search?q=commun')
       expect(visibleText(mainOf(res.body))).toContain('Environ 3 000 résultats pour « commun »')
       // Every post, the demo blog's among them, is in the index once.
-      const posts = await blog.app.db.selectFrom('posts').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
+      const posts = await blog.app.db
+        .selectFrom('posts')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow()
       expect(await indexed(blog)).toBe(Number(posts.n))
     } finally {
       await blog.close()

@@ -100,7 +100,15 @@ describe('query plans of the public pages', () => {
     const at = new Date(Date.now() - 1000).toISOString()
     await blog.app.db
       .insertInto('posts')
-      .values({ slug: 'programme', title: 'Programmé', body_html: '<p>x</p>', status: 'published', published_at: at, created_at: at, updated_at: at })
+      .values({
+        slug: 'programme',
+        title: 'Programmé',
+        body_html: '<p>x</p>',
+        status: 'published',
+        published_at: at,
+        created_at: at,
+        updated_at: at,
+      })
       .execute()
     blog.app.statements.clear()
     await blog.app.publications.check()
@@ -113,7 +121,9 @@ describe('query plans of the public pages', () => {
     expect(known, "the channels' known posts").toBeDefined()
     expect(known!.details[0]).toMatch(/^SEARCH c USING INDEX sqlite_autoindex_post_channels_1 \(channel=\?/)
     // No statement of the check reads the posts by a range of dates open towards the past.
-    const open = plans.flatMap((p) => p.details.filter((d) => /published_at<\?/.test(d) && !/published_at>\?/.test(d)).map((d) => `${d}\n    in: ${p.sql}`))
+    const open = plans.flatMap((p) =>
+      p.details.filter((d) => /published_at<\?/.test(d) && !/published_at>\?/.test(d)).map((d) => `${d}\n    in: ${p.sql}`),
+    )
     expect(open).toEqual([])
   })
 })
