@@ -23,6 +23,11 @@ export const BATCH_BUDGET_MS = 40
 /** The next batch is sized for this much, the rest is margin. */
 const BATCH_AIM_MS = 32
 /**
+ * And for at most this much wall-clock time: on PostgreSQL a batch's stemming is the server's work, not this
+ * thread's, but its transaction holds the indexing lock and delays a writer saving one of its posts meanwhile.
+ */
+const TRANSACTION_AIM_MS = 250
+/**
  * What one batch costs per post varies from one batch to the next: on SQLite FTS5 merges its segments at some
  * commits and not at others (2–4× the median at 100,000 posts, bench/RESULTS.md 2026-12-07). A batch is sized
  * for the worst per-post cost of the last WINDOW ones, and at least SPIKE times their median's.
@@ -67,6 +72,8 @@ export class BatchSizer {
   readonly #bounds: { first: number; min: number; max: number }
   /** Per-item costs of the last WINDOW batches, oldest first. */
   readonly #perPost: number[] = []
+  /** Per-item wall-clock time of the last batch. */
+  #wallPerPost = 0
 
   constructor(bounds = BATCH_POSTS) {
     this.#bounds = bounds
@@ -77,16 +84,18 @@ export class BatchSizer {
     return this.#size
   }
 
-  /** A batch of `posts` (items) cost `ms`: the next one's size. */
-  record(posts: number, ms: number): number {
+  /** A batch of `posts` (items) cost `ms` of the main thread, and took `wallMs` from start to commit: the next one's size. */
+  record(posts: number, ms: number, wallMs = ms): number {
     if (posts <= 0) return this.#size
+    this.#wallPerPost = Math.max(wallMs, 0) / posts
     this.#perPost.push(Math.max(ms, 0) / posts)
     if (this.#perPost.length > WINDOW) this.#perPost.shift()
     const sorted = [...this.#perPost].sort((a, b) => a - b)
     const expected = Math.max(sorted.at(-1)!, SPIKE * sorted[Math.floor(sorted.length / 2)]!, 0.001)
     // At most doubling, and only after a full batch: a few quick batches say little of the next ones.
     const grown = posts >= this.#size ? this.#size * 2 : this.#size
-    this.#size = Math.max(this.#bounds.min, Math.min(this.#bounds.max, grown, Math.floor(BATCH_AIM_MS / expected)))
+    const fits = Math.min(BATCH_AIM_MS / expected, TRANSACTION_AIM_MS / Math.max(this.#wallPerPost, 0.001))
+    this.#size = Math.max(this.#bounds.min, Math.min(this.#bounds.max, grown, Math.floor(fits)))
     return this.#size
   }
 }
@@ -204,6 +213,7 @@ export class SearchIndexer {
     while (!this.#stopped) {
       const size = this.#sizer.size
       const t0 = this.#clock()
+      const wall0 = performance.now()
       let done: number | null
       try {
         done = await this.#batch(size, false)
@@ -215,6 +225,7 @@ export class SearchIndexer {
         continue
       }
       const took = this.#clock() - t0
+      const wall = performance.now() - wall0
       if (done === null) {
         // Another instance is indexing: it goes on, this one checks back (and takes over if that one stops).
         await this.#pause(BUSY_RETRY_MS)
@@ -223,8 +234,8 @@ export class SearchIndexer {
       if (done === 0) break
       indexed += done
       slowest = Math.max(slowest, took)
-      const next = this.#sizer.record(done, took)
-      this.#log.debug({ posts: done, ms: Math.round(took * 10) / 10, next }, 'search index: batch')
+      const next = this.#sizer.record(done, took, wall)
+      this.#log.debug({ posts: done, ms: Math.round(took * 10) / 10, wallMs: Math.round(wall), next }, 'search index: batch')
       await yieldToEventLoop()
       await this.#merge()
       if (performance.now() - lastLog >= PROGRESS_EVERY_MS) {
