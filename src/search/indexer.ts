@@ -53,8 +53,6 @@ export interface IndexerOptions {
   db: Kysely<Database>
   language: () => Language
   log: FastifyBaseLogger
-  /** What a batch costs, in ms (threadTime; tests give their own). */
-  clock?: () => number
 }
 
 /** The main thread's CPU time, in ms (wall time where Node cannot tell). */
@@ -104,7 +102,6 @@ export class SearchIndexer {
   readonly #db: Kysely<Database>
   readonly #language: () => Language
   readonly #log: FastifyBaseLogger
-  readonly #clock: () => number
   #running: Promise<void> | undefined
   #stopped = false
   /** Ends the waits between batches at once when the server closes. */
@@ -118,7 +115,6 @@ export class SearchIndexer {
     this.#db = options.db
     this.#language = options.language
     this.#log = options.log
-    this.#clock = options.clock ?? threadTime
   }
 
   /**
@@ -193,9 +189,9 @@ export class SearchIndexer {
     let pages = 0
     while (!this.#stopped) {
       const size = this.#mergeSizer.size
-      const t0 = this.#clock()
+      const t0 = threadTime()
       if (!(await mergeStep(this.#db, size))) break
-      const took = this.#clock() - t0
+      const took = threadTime() - t0
       pages += size
       const next = this.#mergeSizer.record(size, took)
       this.#log.debug({ pages: size, ms: Math.round(took * 10) / 10, next }, 'search index: merge')
@@ -212,7 +208,7 @@ export class SearchIndexer {
     let lastLog = started
     while (!this.#stopped) {
       const size = this.#sizer.size
-      const t0 = this.#clock()
+      const t0 = threadTime()
       const wall0 = performance.now()
       let done: number | null
       try {
@@ -224,7 +220,7 @@ export class SearchIndexer {
         await this.#pause(ERROR_RETRY_MS)
         continue
       }
-      const took = this.#clock() - t0
+      const took = threadTime() - t0
       const wall = performance.now() - wall0
       if (done === null) {
         // Another instance is indexing: it goes on, this one checks back (and takes over if that one stops).
