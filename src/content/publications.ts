@@ -228,10 +228,14 @@ async function publicationsPlugin(app: FastifyInstance) {
       if (made) calls++
     }
 
-    // Told before, and public now: changed since (a newer version), or public again after a withdrawal.
+    // Told before, and public now: changed since (a newer version), or public again after a withdrawal. From the
+    // channel's rows to their posts (CROSS JOIN keeps that order on SQLite): joined the other way, SQLite walked
+    // every visible post of the blog for a few rows of post_channels (5–60 ms at 100,000 posts, at every check
+    // after a write or a scheduled post's moment).
     const known = await app.db
       .selectFrom('post_channels as c')
-      .innerJoin('posts as p', 'p.id', 'c.post_id')
+      .crossJoin('posts as p')
+      .whereRef('p.id', '=', 'c.post_id')
       .select(['p.id', 'c.state', 'c.version'])
       .where('c.channel', '=', name)
       .where((eb) =>

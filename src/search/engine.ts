@@ -29,6 +29,19 @@ export async function indexBatch(db: Db, language: Language, max: number, wait: 
   return sqlite.indexBatch(db, max)
 }
 
+/** Before indexing: SQLite's index merged by the indexer rather than inside commits (fts.sqlite.ts). */
+export async function prepareIndex(db: Db): Promise<void> {
+  if (dialectOfDb(db) === 'sqlite') await sqlite.takeOverMerges(db)
+}
+
+/**
+ * One step of merging the index's segments, at most about `pages` pages (SQLite; PostgreSQL's GIN index merges
+ * its pending entries itself): whether there was anything to merge.
+ */
+export async function mergeStep(db: Db, pages: number): Promise<boolean> {
+  return dialectOfDb(db) === 'sqlite' ? sqlite.mergeStep(db, pages) : false
+}
+
 /**
  * After a long backlog: PostgreSQL's planner statistics on the index (autovacuum would take them, later), so that
  * searches choose between the GIN index and the primary key on what the index now holds.

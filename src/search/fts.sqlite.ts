@@ -44,6 +44,30 @@ export async function indexBatch(db: Db, max: number): Promise<number> {
   })
 }
 
+/**
+ * FTS5 merges its index's segments itself at the commits that cross a threshold (`automerge`): ~400 pages at
+ * once at 100,000 posts, 50–100 ms in the commit of whichever batch or write crosses it, however small. Turned
+ * off here, once per database (the setting is kept in the index); the indexer merges instead, a bounded number
+ * of pages at a time (mergeStep). `crisismerge` (a level's 16th segment merged at once) stays FTS5's safety net.
+ */
+export async function takeOverMerges(db: Db): Promise<void> {
+  const { rows } = await sql<{ v: unknown }>`select v from posts_fts_config where k = 'automerge'`.execute(db)
+  if (rows[0] !== undefined && Number(rows[0].v) === 0) return
+  await sql`insert into posts_fts (posts_fts, rank) values ('automerge', 0)`.execute(db)
+}
+
+/**
+ * Merges at most about `pages` pages of the level with the most segments, if one holds 4 or more (FTS5's
+ * `usermerge`, as its automerge did); says whether there was anything to merge (FTS5 tells it by the rows it
+ * changed).
+ */
+export async function mergeStep(db: Db, pages: number): Promise<boolean> {
+  const before = await sql<{ n: number }>`select total_changes() as n`.execute(db)
+  await sql`insert into posts_fts (posts_fts, rank) values ('merge', ${Math.max(1, Math.floor(pages))})`.execute(db)
+  const after = await sql<{ n: number }>`select total_changes() as n`.execute(db)
+  return after.rows[0]!.n - before.rows[0]!.n >= 2
+}
+
 /** The posts of a batch with their category and tag names (three queries, whatever the batch's size). */
 export async function textsOf(db: Db, ids: readonly number[]) {
   const [posts, categories, tags] = await Promise.all([
