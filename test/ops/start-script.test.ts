@@ -32,7 +32,7 @@ describe('npm start', () => {
     const probe = join(tmp.path, 'probe.mjs')
     writeFileSync(probe, PROBE)
     // node as the test runs it (Node 24: .ci/node.sh), first on the PATH the script's shell searches.
-    const env = { ...process.env, PATH: `${join(process.execPath, '..')}:${process.env.PATH}` }
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(process.execPath, '..')}:${process.env.PATH}` }
     delete env.MALLOC_ARENA_MAX
     const run = spawnSync('sh', ['-c', start.replace(/build\/src\/server\.js$/, JSON.stringify(probe))], {
       cwd: PROJECT_ROOT,
