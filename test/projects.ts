@@ -37,6 +37,8 @@ export const NO_DATABASE = [
   'test/config.test.ts',
   'test/slow/build.test.ts',
   'test/ops/nginx-conf.test.ts',
+  // Runs npm start's command line with a probe in place of the server.
+  'test/ops/start-script.test.ts',
   // Reads the guide (README.md, docs/) and the command line's usage.
   'test/docs.test.ts',
   // Reading webmention sources and endpoints: pure functions on HTML.

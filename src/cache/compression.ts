@@ -217,6 +217,8 @@ async function compressionPlugin(app: FastifyInstance) {
       }
     }
     compressed ??= compressSync(body, encoding)
+    // A page the page cache just stored keeps this copy (src/cache/page-cache.ts).
+    request.keepCompressed?.(encoding, compressed)
     reply.header('content-encoding', encoding)
     reply.header('content-length', compressed.length)
     return compressed

@@ -13,7 +13,17 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { closeSync, openSync, readSync } from 'node:fs'
 import { promisify } from 'node:util'
-import { brotliCompress, brotliCompressSync, brotliDecompress, brotliDecompressSync, constants as zlib, gzip, gzipSync } from 'node:zlib'
+import {
+  brotliCompress,
+  brotliCompressSync,
+  brotliDecompress,
+  brotliDecompressSync,
+  constants as zlib,
+  gunzip,
+  gunzipSync,
+  gzip,
+  gzipSync,
+} from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { chooseEncoding, COMPRESS_MIN_BYTES } from './compression.ts'
@@ -53,8 +63,8 @@ export interface Entry {
   /** The page's size uncompressed. */
   length: number
   /**
-   * The page uncompressed: kept until its br copy is made (what browsers get: much smaller), then only
-   * for a page that clients without compression ask for.
+   * The page uncompressed: kept until a compressed copy is made (the miss's own answer's, or the br copy that
+   * browsers get: 4 to 8 times smaller), then only for a page that clients without compression ask for.
    */
   identity?: Buffer
   br?: Buffer
@@ -77,6 +87,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set when the response to this request may be stored: the key and the generation it was rendered in. */
     pageToStore?: { key: string; generation: number; byAddress: boolean }
+    /**
+     * Set when this request's page was stored: the compression hook (src/cache/compression.ts) gives it the
+     * compressed answer it made, which the stored page keeps instead of its uncompressed bytes.
+     */
+    keepCompressed?: (encoding: 'br' | 'gzip', body: Buffer) => void
   }
 }
 
@@ -155,12 +170,13 @@ export class PageStore {
   }
 }
 
-/** The page uncompressed: the copy kept, or decoded from the br copy (then kept only when `keep`). */
+/** The page uncompressed: the copy kept, or decoded from a compressed one (then kept only when `keep`). */
 function identityOf(store: PageStore, entry: Entry, keep: boolean): Buffer | Promise<Buffer> {
   if (entry.identity) return entry.identity
-  if (entry.length < ASYNC_COPY_BYTES) return keepIdentity(store, entry, keep, brotliDecompressSync(entry.br!))
+  const br = entry.br
+  if (entry.length < ASYNC_COPY_BYTES) return keepIdentity(store, entry, keep, br ? brotliDecompressSync(br) : gunzipSync(entry.gzip!))
   const making = (entry.making ??= {})
-  const decoding = (making.identity ??= brotliDecompressAsync(entry.br!).finally(() => delete making.identity))
+  const decoding = (making.identity ??= (br ? brotliDecompressAsync(br) : gunzipAsync(entry.gzip!)).finally(() => delete making.identity))
   return decoding.then((identity) => keepIdentity(store, entry, keep, identity))
 }
 
@@ -174,6 +190,7 @@ function keepIdentity(store: PageStore, entry: Entry, keep: boolean, identity: B
 
 const brotliCompressAsync = promisify(brotliCompress)
 const brotliDecompressAsync = promisify(brotliDecompress)
+const gunzipAsync = promisify(gunzip)
 const gzipAsync = promisify(gzip)
 
 // Once per page and generation: a better compression than per answer, but not the best. Brotli quality 5 was
@@ -212,6 +229,21 @@ function compressedCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip')
     return keepCopy(store, entry, encoding, body)
   })().finally(() => delete making[encoding]))
   return compressing
+}
+
+/**
+ * A miss's own compressed answer (src/cache/compression.ts made it for the request that stored the page), kept as
+ * the page's gzip copy: the uncompressed bytes go. Under reads of many pages and frequent writes most
+ * pages are asked for once per generation (the long tail): each held 20–130 KB uncompressed until the next full
+ * collection instead of its 4–16 KB answer (bench/RESULTS.md, 2026-12-07, branch `mem3`). A hit that needs
+ * them decodes this copy.
+ */
+function keepMissCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip', body: Buffer): void {
+  // br made for one answer is of a lower quality than the page's own br copy: that one is made at the first hit.
+  if (encoding !== 'gzip' || !store.holds(entry) || entry.gzip || !entry.identity) return
+  entry[encoding] = body
+  store.grow(entry, body.length - entry.identity.length)
+  entry.identity = undefined
 }
 
 function keepCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip', body: Buffer): Buffer {
@@ -502,7 +534,7 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
     const etag = (headers.etag as string | undefined) ?? etagOf(identity)
     delete headers.etag
     const lastModified = headers['last-modified'] ? new Date(headers['last-modified']) : null
-    store.set(toStore.key, {
+    const entry: Entry = {
       headers,
       etag,
       lastModified,
@@ -513,10 +545,13 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
       // An app built without a logger (tests: `logger: false`) has no level: it logs nothing.
       logLevel: request.log.level ?? 'silent',
       answers: {},
-    })
+    }
+    store.set(toStore.key, entry)
+    request.keepCompressed = (encoding, body) => keepMissCopy(store, entry, encoding, body)
     reply.header('etag', etag)
     reply.header('x-page-cache', 'miss')
-    return payload
+    // The bytes just made: the compression hook would otherwise encode the text a second time.
+    return identity
   })
 }
 

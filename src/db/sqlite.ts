@@ -18,6 +18,9 @@ import type { Database } from './schema.ts'
 
 export type SqliteHandle = BetterSqlite3.Database
 
+/** SQLite's page cache per connection, in KiB. */
+export const CACHE_KB = 2000
+
 /** The WAL is checkpointed at 1,000 pages (~4 MB) and cut back to this size when it is reused. */
 export const WAL_SIZE_LIMIT = 4 * 1024 * 1024
 
@@ -48,6 +51,10 @@ export function openSqlite(path: string, busyTimeoutMs = 5000): SqliteHandle {
     // (a backup's snapshot, another process) and the WAL grew, it is cut back at its next reuse instead of
     // keeping its largest size for ever.
     sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`)
+    // SQLite's own default page cache (2 MB) instead of better-sqlite3's build (16 MB): the demo blog's server held
+    // ~14 MB more under reads, for no CPU per request measured (bench/RESULTS.md, 2026-12-07, branch `mem3`); the
+    // pages it drops are read again from the OS's file cache.
+    sqlite.pragma(`cache_size = -${CACHE_KB}`)
     probeWrite(sqlite)
   } catch (err) {
     sqlite?.close()

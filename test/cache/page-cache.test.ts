@@ -206,6 +206,28 @@ describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) =
     expect(blog.app.pageStore.bytes).toBe(br.rawPayload.length + gz.rawPayload.length + Buffer.byteLength(plain))
   })
 
+  cacheOnly("keeps a miss's gzip answer instead of the page's text, and answers every client from it", async () => {
+    // Most pages are asked for once between two writes (the long tail of a blog's posts): what each keeps until
+    // the next write is its compressed answer, not its text (4 to 8 times bigger).
+    blog.app.pageStore.clear()
+    const browser = { 'accept-encoding': 'gzip, deflate, br, zstd' }
+    const miss = await blog.app.inject({ url: SEED_PATH, headers: browser })
+    expect(miss.headers['x-page-cache']).toBe('miss')
+    expect(miss.headers['content-encoding']).toBe('gzip')
+    const plain = gunzipSync(miss.rawPayload).toString()
+    expect(blog.app.pageStore.bytes).toBe(miss.rawPayload.length)
+    expect(miss.rawPayload.length).toBeLessThan(Buffer.byteLength(plain) / 2)
+    const gz = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip' } })
+    expect(gz.headers['x-page-cache']).toBe('hit')
+    expect(gz.rawPayload.equals(miss.rawPayload)).toBe(true)
+    const br = await blog.app.inject({ url: SEED_PATH, headers: browser })
+    expect(br.headers['content-encoding']).toBe('br')
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(plain)
+    const none = await blog.app.inject(SEED_PATH)
+    expect(none.headers['x-page-cache']).toBe('hit')
+    expect(none.body).toBe(plain)
+  })
+
   cacheOnly('sends br or gzip to clients that accept them, the same page once decoded', async () => {
     const plain = await cached(SEED_PATH)
     const br = await blog.app.inject({ url: SEED_PATH, headers: { 'accept-encoding': 'gzip, deflate, br' } })

@@ -30,6 +30,18 @@ describe('opening a blog', () => {
     }
   })
 
+  it("keeps SQLite's own page cache of 2 MB, not better-sqlite3's 16 MB: memory the server holds for ever", async () => {
+    const app = Fastify({ logger: false })
+    await app.register(database, { databasePath: join(dir.path, 'blog.db') })
+    await app.ready()
+    try {
+      // Negative: in KiB (positive would be pages). better-sqlite3 builds SQLite with -16000.
+      expect(app.sqlite.pragma('cache_size', { simple: true })).toBe(-2000)
+    } finally {
+      await app.close()
+    }
+  })
+
   it('the settings and demo plugins refuse to come before the database', async () => {
     const app = Fastify({ logger: false })
     await expect(app.register(settingsPlugin, { initialSettings })).rejects.toThrow(/database/)
