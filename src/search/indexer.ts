@@ -183,21 +183,18 @@ export class SearchIndexer {
 
   /**
    * Merges the index's segments in steps sized like the batches, each its own turn of the event loop, until no
-   * level holds enough segments to merge (SQLite; nothing to do on PostgreSQL). Gives the pages written.
+   * level holds enough segments to merge (SQLite; nothing to do on PostgreSQL).
    */
-  async #merge(): Promise<number> {
-    let pages = 0
+  async #merge(): Promise<void> {
     while (!this.#stopped) {
       const size = this.#mergeSizer.size
       const t0 = threadTime()
       if (!(await mergeStep(this.#db, size))) break
       const took = threadTime() - t0
-      pages += size
       const next = this.#mergeSizer.record(size, took)
       this.#log.debug({ pages: size, ms: Math.round(took * 10) / 10, next }, 'search index: merge')
       await yieldToEventLoop()
     }
-    return pages
   }
 
   async #backlog(queued: number): Promise<void> {
