@@ -191,13 +191,16 @@ export async function searchPosts(db: Db, query: MatchQuery, now: string, limit:
     const { total, capped, pageable, ids } = rankWindow(window, cap, limit, offset, span)
     if (ids.length === 0) return { total, capped, pageable, hits: [] }
     // The page's posts read in one pass over the range they span. Not `rowid = ?` per post (a join): FTS5 would
-    // read the lists of the query's words once per post. `+` keeps the IN list a filter, not a lookup.
+    // read the lists of the query's words once per post. `+` keeps the IN list a filter, not a lookup. The bounds
+    // are bound as integers: better-sqlite3 binds a JS number as a REAL, and FTS5 ignores a rowid bound that is
+    // not an INTEGER, reading every match instead (27,000 posts for `selon ville` at 100,000: 2.8 ms, not 0.5).
+    const [first, last] = [BigInt(Math.min(...ids)), BigInt(Math.max(...ids))]
     const marked = await sql<SearchHit>`
       select p.id, p.slug, p.published_at,
         highlight(posts_fts, 0, ${HIT_START}, ${HIT_END}) as title_marked,
         snippet(posts_fts, 1, ${HIT_START}, ${HIT_END}, '…', 40) as excerpt_marked
       from posts_fts cross join posts p on p.id = posts_fts.rowid
-      where posts_fts match ${match} and posts_fts.rowid between ${Math.min(...ids)} and ${Math.max(...ids)}
+      where posts_fts match ${match} and posts_fts.rowid between ${first} and ${last}
         and +posts_fts.rowid in (${sql.join(ids)})`.execute(db)
     const byId = new Map(marked.rows.map((hit) => [hit.id, hit]))
     const hits = ids.flatMap((id) => byId.get(id) ?? [])

@@ -8,7 +8,7 @@ import { createPost } from '../../src/content/posts.write.ts'
 import * as postgres from '../../src/search/fts.postgres.ts'
 import * as sqlite from '../../src/search/fts.sqlite.ts'
 import { prefixExpression, toMatchExpression, toMatchQuery } from '../../src/search/query.ts'
-import { estimateTotal, rankWindow } from '../../src/search/rank.ts'
+import { estimateTotal, idSpanQuery, rankWindow } from '../../src/search/rank.ts'
 import { buildTestApp, mainOf, visibleText, type TestBlog } from '../helpers/app.ts'
 
 const NOW = '2030-01-01T00:00:00.000Z'
@@ -136,7 +136,7 @@ describe('search: the same results on both databases, paged, estimated beyond th
     if (blog.app.dialect !== 'sqlite') return
     const statements = blog.app.statements
     const prepare = statements.prepare.bind(statements)
-    const matched: unknown[] = []
+    const ran: Array<{ text: string; args: unknown[] }> = []
     // Each statement's parameters as it runs: the MATCH expressions FTS5 was given.
     statements.prepare = (text: string) => {
       const statement = prepare(text)
@@ -146,31 +146,42 @@ describe('search: the same results on both databases, paged, estimated beyond th
           const value = Reflect.get(target, key, target)
           if (typeof value !== 'function') return value
           return (...args: unknown[]) => {
-            const match = (args[0] as unknown[]).find((arg) => typeof arg === 'string' && arg.startsWith('"'))
-            if (key === 'all' || key === 'iterate' || key === 'get') matched.push(match)
+            if (key === 'all' || key === 'iterate' || key === 'get') ran.push({ text, args: args[0] as unknown[] })
             return value.apply(target, args)
           }
         },
       })
     }
+    const expressions = () => ran.splice(0).map((r) => r.args.find((a) => typeof a === 'string' && a.startsWith('"')))
     try {
       expect(resultUrls((await search('Selon VILLE')).body)).toEqual(['au-quai.html', 'aux-portes.html'])
       // The window, the word as typed for its ranking, the excerpts: no `*` for FTS5 to merge.
-      expect(matched).toEqual(['"Selon" AND ("ville" OR "villes")', '"Selon" AND "ville"', '"Selon" AND ("ville" OR "villes")'])
-      matched.length = 0
+      const excerpts = ran.at(-1)!
+      expect(expressions()).toEqual(['"Selon" AND ("ville" OR "villes")', '"Selon" AND "ville"', '"Selon" AND ("ville" OR "villes")'])
+      // The excerpts' range of ids as INTEGERs: FTS5 ignores a rowid bound that is a REAL (better-sqlite3 binds a
+      // JS number so) and would read every match.
+      expect(excerpts.text).toMatch(/posts_fts\.rowid between \? and \?/)
+      expect(excerpts.args.filter((a) => typeof a === 'number' || typeof a === 'bigint').map((a) => typeof a)).toEqual(['bigint', 'bigint', 'number', 'number'])
       // A word beginning no other is searched by name alone; one beginning no indexed word reads nothing.
       expect(resultUrls((await search('orchid')).body)).toHaveLength(6)
-      expect(matched).toEqual(['"orchidee"', '"orchidee"'])
-      matched.length = 0
+      expect(expressions()).toEqual(['"orchidee"', '"orchidee"'])
       expect(visibleText(mainOf((await search('zanzibar orchidx')).body))).toContain('Aucune note ne correspond')
-      expect(matched).toEqual([])
+      expect(expressions()).toEqual([])
       // Short prefixes keep FTS5's prefix indexes; so do words FTS5 cuts in two.
       await search('orc')
       await search('fleuve-et-mont')
-      expect(matched).toEqual(['"orc"*', '"orc"*', '"fleuve-et-mont"*', '"fleuve-et-mont"*'])
+      expect(expressions()).toEqual(['"orc"*', '"orc"*', '"fleuve-et-mont"*', '"fleuve-et-mont"*'])
     } finally {
       statements.prepare = prepare
     }
+  })
+
+  it('SQLite: reads the lowest and highest ids by two seeks, not through every post', async () => {
+    if (blog.app.dialect !== 'sqlite') return
+    const plan = await sql.raw<{ detail: string }>(`explain query plan ${idSpanQuery(blog.app.db).compile().sql}`).execute(blog.app.db)
+    const reads = plan.rows.map((r) => r.detail).filter((d) => / posts\b/.test(d))
+    expect(reads).toHaveLength(2)
+    for (const read of reads) expect(read).toMatch(/^SEARCH posts /)
   })
 
   it('SQLite: finds what the prefix finds, whichever way the last word is searched', async () => {
