@@ -175,7 +175,14 @@ export async function resolveQuery(db: Db, query: MatchQuery): Promise<{ match: 
  * put `villes` (7 % of the posts) above `ville` (60 %) whatever the title says; the prefix weighed them as one
  * word, and so does PostgreSQL, whose stems make `villes` `ville`.
  */
-export async function searchPosts(db: Db, query: MatchQuery, now: string, limit: number, offset: number, cap: number): Promise<SearchResults> {
+export async function searchPosts(
+  db: Db,
+  query: MatchQuery,
+  now: string,
+  limit: number,
+  offset: number,
+  cap: number,
+): Promise<SearchResults> {
   try {
     const resolved = await resolveQuery(db, query)
     if (resolved === null) return { total: 0, hits: [] }

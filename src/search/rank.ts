@@ -61,15 +61,15 @@ export async function idSpan(db: Kysely<Database>): Promise<IdSpan> {
 
 export function idSpanQuery(db: Kysely<Database>) {
   return db.selectNoFrom((eb) => [
-      eb
-        .selectFrom('posts')
-        .select((s) => s.fn.min<number>('id').as('id'))
-        .as('min'),
-      eb
-        .selectFrom('posts')
-        .select((s) => s.fn.max<number>('id').as('id'))
-        .as('max'),
-    ])
+    eb
+      .selectFrom('posts')
+      .select((s) => s.fn.min<number>('id').as('id'))
+      .as('min'),
+    eb
+      .selectFrom('posts')
+      .select((s) => s.fn.max<number>('id').as('id'))
+      .as('max'),
+  ])
 }
 
 /**

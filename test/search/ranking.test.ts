@@ -161,7 +161,12 @@ describe('search: the same results on both databases, paged, estimated beyond th
       // The excerpts' range of ids as INTEGERs: FTS5 ignores a rowid bound that is a REAL (better-sqlite3 binds a
       // JS number so) and would read every match.
       expect(excerpts.text).toMatch(/posts_fts\.rowid between \? and \?/)
-      expect(excerpts.args.filter((a) => typeof a === 'number' || typeof a === 'bigint').map((a) => typeof a)).toEqual(['bigint', 'bigint', 'number', 'number'])
+      expect(excerpts.args.filter((a) => typeof a === 'number' || typeof a === 'bigint').map((a) => typeof a)).toEqual([
+        'bigint',
+        'bigint',
+        'number',
+        'number',
+      ])
       // A word beginning no other is searched by name alone; one beginning no indexed word reads nothing.
       expect(resultUrls((await search('orchid')).body)).toHaveLength(6)
       expect(expressions()).toEqual(['"orchidee"', '"orchidee"'])
@@ -187,7 +192,19 @@ describe('search: the same results on both databases, paged, estimated beyond th
   it('SQLite: finds what the prefix finds, whichever way the last word is searched', async () => {
     if (blog.app.dialect !== 'sqlite') return
     const db = blog.app.db
-    for (const q of ['ville', 'vill', 'Villes', 'selon ville', 'selon vi', 'orchid', 'Orchidée', 'montagne', 'zanzibar escal', 'escale-1', 'orchidx']) {
+    for (const q of [
+      'ville',
+      'vill',
+      'Villes',
+      'selon ville',
+      'selon vi',
+      'orchid',
+      'Orchidée',
+      'montagne',
+      'zanzibar escal',
+      'escale-1',
+      'orchidx',
+    ]) {
       const query = toMatchQuery(q)!
       const found = await sqlite.searchPosts(db, query, NOW, 1000, 0, 1000)
       const { rows } = await sql<{ id: number }>`
