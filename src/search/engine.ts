@@ -5,7 +5,7 @@ import { dialectOfDb } from '../db/dialect.ts'
 import type { Database } from '../db/schema.ts'
 import * as postgres from './fts.postgres.ts'
 import * as sqlite from './fts.sqlite.ts'
-import { queryWords, toMatchExpression } from './query.ts'
+import { queryWords, toMatchQuery } from './query.ts'
 
 export { HIT_END, HIT_START, type SearchHit, type SearchResults } from './fts.sqlite.ts'
 
@@ -68,7 +68,7 @@ export async function searchPosts(db: Db, query: string, now: string, limit: num
     const words = queryWords(query)
     return words.length ? postgres.searchPosts(db, words, now, limit, offset, language, RESULTS_CAP) : { total: 0, hits: [] }
   }
-  const match = toMatchExpression(query, language)
+  const match = toMatchQuery(query, language)
   if (match) return sqlite.searchPosts(db, match, now, limit, offset, RESULTS_CAP)
   // Only words as common as `le`: nothing searched, as on PostgreSQL, and the reader is told why.
   return { total: 0, hits: [], onlyCommonWords: queryWords(query).length > 0 }

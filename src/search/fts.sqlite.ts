@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.ts'
 import { listedToReadersSql } from '../content/visibility.ts'
 import { CONTROL_CHARS, htmlToText } from './text.ts'
 import { idSpan, rankWindow, type Ranked } from './rank.ts'
+import { type MatchQuery, nextToken, plainToken, prefixExpression, wordsExpression } from './query.ts'
 
 type Db = Kysely<Database>
 
@@ -120,39 +121,93 @@ function isFtsQueryError(err: unknown): boolean {
 
 /**
  * The window: the `cap + 1` newest visible posts that match, read in the order of FTS5's lists, each with its
- * score. CROSS JOIN keeps the full-text match as the outer loop: left to itself, the planner may walk every
- * visible post through the date index and run the match once per post, which grows with the number of posts.
- * bm25() is negative, lower is better: negated, higher is better, as ts_rank_cd on PostgreSQL.
+ * score (`scored`; else 0). CROSS JOIN keeps the full-text match as the outer loop: left to itself, the planner may
+ * walk every visible post through the date index and run the match once per post, which grows with the number of
+ * posts. Visibility is read from posts_listed_by_id alone (the posts' rows are wide: their texts; 1,000 of them
+ * were ~1,000 pages), which the planner would not choose over the primary key by itself. bm25() is negative, lower
+ * is better: negated, higher is better, as ts_rank_cd on PostgreSQL.
  */
-export function windowSql(match: string, now: string, cap: number) {
+export function windowSql(match: string, now: string, cap: number, scored = true) {
+  const score = scored ? sql`-bm25(posts_fts, ${WEIGHTS})` : sql`0`
   return sql<Ranked>`
-    select posts_fts.rowid as id, p.published_at, -bm25(posts_fts, ${WEIGHTS}) as score
-    from posts_fts cross join posts p on p.id = posts_fts.rowid
+    select posts_fts.rowid as id, p.published_at, ${score} as score
+    from posts_fts cross join posts p indexed by posts_listed_by_id on p.id = posts_fts.rowid
     where posts_fts match ${match} and ${listedToReadersSql('p', now)}
     order by posts_fts.rowid desc
     limit ${cap + 1}`
 }
 
+/** How many indexed words a last word may be written out as; a prefix beginning more is left to FTS5. */
+export const MAX_LISTED_WORDS = 32
+
 /**
- * Visible posts matching an FTS5 expression (built by query.ts), best first, among the `cap` newest matching posts
- * (by id: the order FTS5 keeps its lists in, read without sorting). A word found in 60,000 posts therefore costs
- * what a word found in 1,000 costs: the window is read in index order, stops at the cap, and its bm25 scores are
- * computed in the same pass; rank.ts orders them and estimates the count beyond the cap.
+ * What a query searches: `match`, the expression for FTS5, and `exact`, when the last word is itself an indexed
+ * word among others it begins, the same words with that one alone (the ranking: see searchPosts). Null when no
+ * indexed word begins the last one: nothing can match.
+ *
+ * FTS5 reads a prefix (`"ville"*`) by merging the whole lists of every word it begins, positions included, before
+ * the first row: 66,000 posts for `ville` at 100,000 posts, and bm25() merges them again for its statistics. The
+ * words it begins are listed instead from the index's vocabulary (posts_fts_vocab: a walk of their lists without
+ * merging them) and searched by name, read newest first and only as far as the window. A short or non-ASCII last
+ * word keeps FTS5's prefix (short ones have prefix indexes of their own; folding other scripts is FTS5's to do).
  */
-export async function searchPosts(db: Db, match: string, now: string, limit: number, offset: number, cap: number): Promise<SearchResults> {
+export async function resolveQuery(db: Db, query: MatchQuery): Promise<{ match: string; exact?: string } | null> {
+  const token = plainToken(query.last)
+  if (token === null) return { match: prefixExpression(query) }
+  const { rows } = await sql<{ term: string }>`
+    select term from posts_fts_vocab where term >= ${token} and term < ${nextToken(token)} limit ${MAX_LISTED_WORDS + 1}`.execute(db)
+  const words = rows.map((r) => r.term)
+  if (words.length === 0) return null
+  if (words.length > MAX_LISTED_WORDS) return { match: prefixExpression(query) }
+  const match = wordsExpression(query, words)
+  return words.length > 1 && words.includes(token) ? { match, exact: wordsExpression(query, [token]) } : { match }
+}
+
+/**
+ * Visible posts matching a query (built by query.ts), best first, among the `cap` newest matching posts (by id: the
+ * order FTS5 keeps its lists in, read without sorting). A word found in 60,000 posts therefore costs what a word
+ * found in 1,000 costs: the window is read in index order, stops at the cap, and its bm25 scores are computed in
+ * the same pass; rank.ts orders them and estimates the count beyond the cap.
+ *
+ * When the last word was typed in full and begins longer words (`ville`: `ville`, `villes`), the window holds the
+ * posts with any of them, and is ranked by bm25 of the word as typed: its posts first, in that order, then those
+ * with only a longer word, newest first. bm25 of the words listed with OR would weigh each by its own rarity, and
+ * put `villes` (7 % of the posts) above `ville` (60 %) whatever the title says; the prefix weighed them as one
+ * word, and so does PostgreSQL, whose stems make `villes` `ville`.
+ */
+export async function searchPosts(
+  db: Db,
+  query: MatchQuery,
+  now: string,
+  limit: number,
+  offset: number,
+  cap: number,
+): Promise<SearchResults> {
   try {
-    const window = await windowSql(match, now, cap).execute(db)
-    const span = window.rows.length > cap ? await idSpan(db) : { min: 0, max: 0 }
-    const { total, capped, pageable, ids } = rankWindow(window.rows, cap, limit, offset, span)
+    const resolved = await resolveQuery(db, query)
+    if (resolved === null) return { total: 0, hits: [] }
+    const { match, exact } = resolved
+    const window = (await windowSql(match, now, cap, exact === undefined).execute(db)).rows
+    if (exact !== undefined) {
+      // The newest `cap + 1` visible posts with the word as typed include every one of the window's.
+      const scores = new Map((await windowSql(exact, now, cap).execute(db)).rows.map((r) => [r.id, r.score]))
+      // -bm25 is positive: -1 puts the posts with only a longer word after all the others.
+      for (const row of window) row.score = scores.get(row.id) ?? -1
+    }
+    const span = window.length > cap ? await idSpan(db) : { min: 0, max: 0 }
+    const { total, capped, pageable, ids } = rankWindow(window, cap, limit, offset, span)
     if (ids.length === 0) return { total, capped, pageable, hits: [] }
     // The page's posts read in one pass over the range they span. Not `rowid = ?` per post (a join): FTS5 would
-    // merge the lists of every word a prefix begins once per post. `+` keeps the IN list a filter, not a lookup.
+    // read the lists of the query's words once per post. `+` keeps the IN list a filter, not a lookup. The bounds
+    // are bound as integers: better-sqlite3 binds a JS number as a REAL, and FTS5 ignores a rowid bound that is
+    // not an INTEGER, reading every match instead (27,000 posts for `selon ville` at 100,000: 2.8 ms, not 0.5).
+    const [first, last] = [BigInt(Math.min(...ids)), BigInt(Math.max(...ids))]
     const marked = await sql<SearchHit>`
       select p.id, p.slug, p.published_at,
         highlight(posts_fts, 0, ${HIT_START}, ${HIT_END}) as title_marked,
         snippet(posts_fts, 1, ${HIT_START}, ${HIT_END}, '…', 40) as excerpt_marked
       from posts_fts cross join posts p on p.id = posts_fts.rowid
-      where posts_fts match ${match} and posts_fts.rowid between ${Math.min(...ids)} and ${Math.max(...ids)}
+      where posts_fts match ${match} and posts_fts.rowid between ${first} and ${last}
         and +posts_fts.rowid in (${sql.join(ids)})`.execute(db)
     const byId = new Map(marked.rows.map((hit) => [hit.id, hit]))
     const hits = ids.flatMap((id) => byId.get(id) ?? [])

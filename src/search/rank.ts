@@ -49,13 +49,27 @@ export interface IdSpan {
   max: number
 }
 
-/** The lowest and highest post ids, for the estimated count (two seeks in the primary key, on either database). */
+/**
+ * The lowest and highest post ids, for the estimated count: two seeks in the primary key, on either database. Each
+ * in a subquery of its own: SQLite seeks for min() or max() only when it is the statement's one aggregate, and
+ * read every post's id for both in one select (3.6 ms at 100,000 posts, in every capped search).
+ */
 export async function idSpan(db: Kysely<Database>): Promise<IdSpan> {
-  const row = await db
-    .selectFrom('posts')
-    .select((eb) => [eb.fn.min<number>('id').as('min'), eb.fn.max<number>('id').as('max')])
-    .executeTakeFirstOrThrow()
+  const row = await idSpanQuery(db).executeTakeFirstOrThrow()
   return { min: Number(row.min ?? 0), max: Number(row.max ?? 0) }
+}
+
+export function idSpanQuery(db: Kysely<Database>) {
+  return db.selectNoFrom((eb) => [
+    eb
+      .selectFrom('posts')
+      .select((s) => s.fn.min<number>('id').as('id'))
+      .as('min'),
+    eb
+      .selectFrom('posts')
+      .select((s) => s.fn.max<number>('id').as('id'))
+      .as('max'),
+  ])
 }
 
 /**

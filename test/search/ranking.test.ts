@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPost } from '../../src/content/posts.write.ts'
 import * as postgres from '../../src/search/fts.postgres.ts'
 import * as sqlite from '../../src/search/fts.sqlite.ts'
-import { toMatchExpression } from '../../src/search/query.ts'
-import { estimateTotal, rankWindow } from '../../src/search/rank.ts'
+import { prefixExpression, toMatchExpression, toMatchQuery } from '../../src/search/query.ts'
+import { estimateTotal, idSpanQuery, rankWindow } from '../../src/search/rank.ts'
 import { buildTestApp, mainOf, visibleText, type TestBlog } from '../helpers/app.ts'
 
 const NOW = '2030-01-01T00:00:00.000Z'
@@ -45,6 +45,10 @@ describe('search: the same results on both databases, paged, estimated beyond th
     await post('Fleuve et montagne', 'Le fleuve descend de la montagne.', 7)
     await post('Montagne', 'Un fleuve au loin.', 8)
     await post('Au fleuve', 'Vers la montagne, un jour.', 9)
+    // A word typed in full that begins a longer one: `ville`, `villes`.
+    await post('La ville', 'Une note.', 40)
+    await post('Aux portes', 'Selon les guides, les villes voisines dorment encore.', 41)
+    await post('Au quai', 'Selon la ville.', 42)
     // Fifteen matches: two pages.
     for (let i = 1; i <= 15; i++) await post(`Escale ${i}`, 'Une escale à Zanzibar.', 10 + i)
   })
@@ -54,6 +58,9 @@ describe('search: the same results on both databases, paged, estimated beyond th
     ['orchidee', ['orchidee.html', 'carnet-du-jour.html', 'au-marche.html', 'au-port.html', 'au-jardin.html', 'au-musee.html']],
     ['Orchidée', ['orchidee.html', 'carnet-du-jour.html', 'au-marche.html', 'au-port.html', 'au-jardin.html', 'au-musee.html']],
     ['fleuve montagne', ['fleuve-et-montagne.html', 'montagne.html', 'au-fleuve.html']],
+    // The word as typed first (title, then body), then the posts with only a longer word it begins.
+    ['ville', ['la-ville.html', 'au-quai.html', 'aux-portes.html']],
+    ['selon ville', ['au-quai.html', 'aux-portes.html']],
   ])('%j: the same posts in the same order on either database', async (q, expected) => {
     expect(resultUrls((await search(q)).body)).toEqual(expected)
   })
@@ -87,7 +94,8 @@ describe('search: the same results on both databases, paged, estimated beyond th
       )
       const steps = plan.rows.map((r) => r.detail)
       expect(steps[0]).toMatch(/^SCAN posts_fts VIRTUAL TABLE INDEX/)
-      expect(steps).toContain('SEARCH p USING INTEGER PRIMARY KEY (rowid=?)')
+      // Each post's visibility from the narrow index posts_listed_by_id, not from its wide row.
+      expect(steps[1]).toMatch(/^SEARCH p USING COVERING INDEX posts_listed_by_id \(id=\?/)
       expect(steps.join('\n')).not.toContain('TEMP B-TREE')
       return
     }
@@ -122,6 +130,88 @@ describe('search: the same results on both databases, paged, estimated beyond th
     expect(postgres.readBackwards(0.07, 100_000, 1051)).toBe(false)
     // A word in a quarter of them: the newest matches of the GIN index (within a range) cost less.
     expect(postgres.readBackwards(0.26, 100_000, 1051)).toBe(false)
+  })
+
+  it('SQLite: searches a last word as the indexed words it begins, never as a prefix FTS5 would merge whole', async () => {
+    if (blog.app.dialect !== 'sqlite') return
+    const statements = blog.app.statements
+    const prepare = statements.prepare.bind(statements)
+    const ran: Array<{ text: string; args: unknown[] }> = []
+    // Each statement's parameters as it runs: the MATCH expressions FTS5 was given.
+    statements.prepare = (text: string) => {
+      const statement = prepare(text)
+      if (!/posts_fts match/i.test(text)) return statement
+      return new Proxy(statement, {
+        get: (target, key) => {
+          const value = Reflect.get(target, key, target)
+          if (typeof value !== 'function') return value
+          return (...args: unknown[]) => {
+            if (key === 'all' || key === 'iterate' || key === 'get') ran.push({ text, args: args[0] as unknown[] })
+            return value.apply(target, args)
+          }
+        },
+      })
+    }
+    const expressions = () => ran.splice(0).map((r) => r.args.find((a) => typeof a === 'string' && a.startsWith('"')))
+    try {
+      expect(resultUrls((await search('Selon VILLE')).body)).toEqual(['au-quai.html', 'aux-portes.html'])
+      // The window, the word as typed for its ranking, the excerpts: no `*` for FTS5 to merge.
+      const excerpts = ran.at(-1)!
+      expect(expressions()).toEqual(['"Selon" AND ("ville" OR "villes")', '"Selon" AND "ville"', '"Selon" AND ("ville" OR "villes")'])
+      // The excerpts' range of ids as INTEGERs: FTS5 ignores a rowid bound that is a REAL (better-sqlite3 binds a
+      // JS number so) and would read every match.
+      expect(excerpts.text).toMatch(/posts_fts\.rowid between \? and \?/)
+      expect(excerpts.args.filter((a) => typeof a === 'number' || typeof a === 'bigint').map((a) => typeof a)).toEqual([
+        'bigint',
+        'bigint',
+        'number',
+        'number',
+      ])
+      // A word beginning no other is searched by name alone; one beginning no indexed word reads nothing.
+      expect(resultUrls((await search('orchid')).body)).toHaveLength(6)
+      expect(expressions()).toEqual(['"orchidee"', '"orchidee"'])
+      expect(visibleText(mainOf((await search('zanzibar orchidx')).body))).toContain('Aucune note ne correspond')
+      expect(expressions()).toEqual([])
+      // Short prefixes keep FTS5's prefix indexes; so do words FTS5 cuts in two.
+      await search('orc')
+      await search('fleuve-et-mont')
+      expect(expressions()).toEqual(['"orc"*', '"orc"*', '"fleuve-et-mont"*', '"fleuve-et-mont"*'])
+    } finally {
+      statements.prepare = prepare
+    }
+  })
+
+  it('SQLite: reads the lowest and highest ids by two seeks, not through every post', async () => {
+    if (blog.app.dialect !== 'sqlite') return
+    const plan = await sql.raw<{ detail: string }>(`explain query plan ${idSpanQuery(blog.app.db).compile().sql}`).execute(blog.app.db)
+    const reads = plan.rows.map((r) => r.detail).filter((d) => / posts\b/.test(d))
+    expect(reads).toHaveLength(2)
+    for (const read of reads) expect(read).toMatch(/^SEARCH posts /)
+  })
+
+  it('SQLite: finds what the prefix finds, whichever way the last word is searched', async () => {
+    if (blog.app.dialect !== 'sqlite') return
+    const db = blog.app.db
+    for (const q of [
+      'ville',
+      'vill',
+      'Villes',
+      'selon ville',
+      'selon vi',
+      'orchid',
+      'Orchidée',
+      'montagne',
+      'zanzibar escal',
+      'escale-1',
+      'orchidx',
+    ]) {
+      const query = toMatchQuery(q)!
+      const found = await sqlite.searchPosts(db, query, NOW, 1000, 0, 1000)
+      const { rows } = await sql<{ id: number }>`
+        select posts_fts.rowid as id from posts_fts where posts_fts match ${prefixExpression(query)}`.execute(db)
+      expect(found.hits.map((h) => h.id).sort(), q).toEqual(rows.map((r) => r.id).sort())
+      expect(found.total, q).toBe(rows.length)
+    }
   })
 
   it('SQLite: reads the index twice for a page, the window with its scores and the shown posts, whatever the matches', async () => {
