@@ -1,0 +1,74 @@
+// Which posts moved since a sitemap layout was read (src/feeds/sitemap.routes.ts keeps one per process): per UTC day
+// of published_at ('2017-10-01'), the posts' version (site_state.posts_version) at the last write that added,
+// removed, moved or edited a published post (due or not) of that day. A process that read its layout at version V
+// reads `min(day) where seq > V`: the files before that day are still right, and only those from it on are read
+// again (after a new post, the last one). Never pruned: a row per day that ever had a post.
+// The stamp is one more than the version seen before the write, so that it is above any version a reader saw
+// before the write was committed. On PostgreSQL the writer first locks the site_state row (as the version's own
+// bump would, a moment later): writers stamp and commit in turn, and no stamp is read below the version it follows.
+// Frozen in time: a migration never imports application code.
+import { type Kysely, PostgresAdapter, sql } from 'kysely'
+
+const COUNTED = (row: string) => `${row}.kind = 'post' and ${row}.status = 'published' and ${row}.published_at is not null`
+const DAY = (row: string) => `substr(${row}.published_at, 1, 10)`
+
+/** The day of `row` stamped when `guard` holds. */
+const STAMP = (row: string, guard: string) => `
+  insert into sitemap_moves (day, seq)
+    select ${DAY(row)}, coalesce((select posts_version from site_state where id = 1), 0) + 1 where ${guard}
+    on conflict (day) do update set seq = excluded.seq;`
+
+// SQLite's trigger bodies have no IF: each statement carries its condition.
+const SQLITE_TRIGGERS: Array<[name: string, when: string, body: string]> = [
+  ['sitemap_moves_post_insert', `after insert on posts when ${COUNTED('new')}`, STAMP('new', '1 = 1')],
+  [
+    'sitemap_moves_post_update',
+    `after update of kind, status, published_at, updated_at on posts when (${COUNTED('old')}) or (${COUNTED('new')})`,
+    STAMP('old', `(${COUNTED('old')})`) + STAMP('new', `(${COUNTED('new')})`),
+  ],
+  ['sitemap_moves_post_delete', `after delete on posts when ${COUNTED('old')}`, STAMP('old', '1 = 1')],
+]
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('sitemap_moves')
+    .addColumn('day', 'text', (c) => c.primaryKey())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('sitemap_moves_seq').on('sitemap_moves').column('seq').execute()
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    for (const [name, when, body] of SQLITE_TRIGGERS) await sql.raw(`create trigger ${name} ${when} begin ${body} end`).execute(db)
+    return
+  }
+  // OLD is null in an INSERT trigger and NEW in a DELETE one: tg_op decides which is read.
+  await sql
+    .raw(
+      `create function sitemap_moves_posts() returns trigger language plpgsql as $$
+    declare
+      old_counted boolean := false;
+      new_counted boolean := false;
+    begin
+      if tg_op <> 'INSERT' then old_counted := coalesce(${COUNTED('old')}, false); end if;
+      if tg_op <> 'DELETE' then new_counted := coalesce(${COUNTED('new')}, false); end if;
+      if not (old_counted or new_counted) then return null; end if;
+      perform 1 from site_state where id = 1 for update;
+      if old_counted then ${STAMP('old', '1 = 1')} end if;
+      if new_counted then ${STAMP('new', '1 = 1')} end if;
+      return null;
+    end $$`,
+    )
+    .execute(db)
+  await sql`
+    create trigger sitemap_moves_posts after insert or update of kind, status, published_at, updated_at or delete on posts
+    for each row execute function sitemap_moves_posts()`.execute(db)
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`drop trigger if exists sitemap_moves_posts on posts`.execute(db)
+    await sql`drop function if exists sitemap_moves_posts()`.execute(db)
+  } else {
+    for (const [name] of SQLITE_TRIGGERS) await sql.raw(`drop trigger if exists ${name}`).execute(db)
+  }
+  await db.schema.dropTable('sitemap_moves').execute()
+}
