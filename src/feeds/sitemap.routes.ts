@@ -7,8 +7,8 @@
 // the home page and a month: the latest of their posts'; a category: the latest of those on its first page). Paged lists (?page=N) are left out: they only repeat the posts' own pages.
 // Every file is a CACHEABLE route of its own (kept by the page cache until the next write). What the index and
 // the lists need, the files' starts and lastmods, comes from what the database keeps at each write (the counts per
-// month, the latest change per day: see summary()), never from a walk over every post; a file of posts is read in
-// batches of 1,000 with a rest between them.
+// month, the latest change per day, the days whose posts moved: see summary()), never from a walk over every post;
+// a file of posts is read in batches of 1,000 with a rest between them.
 //
 // Another kind of page gets its own sitemap by adding a SitemapSource to SOURCES (its name makes its files'
 // addresses, /sitemap-<name>-<n>.xml); the index lists a source's files only when it has any.
@@ -283,12 +283,14 @@ async function layout(app: FastifyInstance, perFile: number): Promise<Layout> {
   const version = Number(moved?.posts_version ?? 0)
   // A version gone back (a database restored under the server): nothing kept is known to hold.
   if (kept && version < kept.version) kept = undefined
+  // The last file is always read again (it ends now: today's posts, a scheduled post come due), and so is the
+  // first file that ends on or after the earliest day written on, with every file after it.
   let first = 0
   if (kept && kept.starts.length) {
+    const ends = kept.starts.slice(1).map((s) => s.at.slice(0, 10))
     const since = moved?.since
-    // The last file is always read again: it ends now (today's posts, a scheduled post come due).
-    first = kept.starts.length - 1
-    if (since) first = Math.min(first, kept.starts.findIndex((_, i) => i + 1 === kept!.starts.length || kept!.starts[i + 1]!.at.slice(0, 10) >= since))
+    first = since ? ends.findIndex((day) => day >= since) : -1
+    if (first < 0) first = kept.starts.length - 1
   }
   let starts = [...(kept?.starts.slice(0, first) ?? []), ...(await fileStarts(app, now, perFile, first))]
   // The kept files' next start, read again, is where it was (else something moved unseen: read them all).
@@ -352,8 +354,8 @@ interface Summary {
 /**
  * What the index needs, kept for the freshness generation: each file of posts' start and last change, from kept
  * data, never from a walk over every post. At 100,000 posts, after a comment: one statement (fileChanges, 200
- * rows back); after a post, also the files' starts (a short statement each; on PostgreSQL one for them all) and
- * the posts of the days files begin in.
+ * rows back); after a post, also the starts of the files from its day on (a short statement each; on PostgreSQL
+ * one for them all) and the posts of the days they begin in: for a new post, the last file's (see layout()).
  */
 function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
   return app.freshness.memo({ name: 'sitemap', args: [perFile] }, async () => {

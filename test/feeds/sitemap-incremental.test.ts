@@ -23,7 +23,10 @@ describe('the sitemap layout after each kind of write', () => {
     for (let day = 0; day < 5; day++) {
       for (let hour = 8; hour < 16; hour += 2) {
         const at = new Date(Date.UTC(2024, 2, 1 + day, hour)).toISOString()
-        ids.push((await createPost(blog.app.db, { title: `Billet ${ids.length}`, body: 'x', status: 'published', publishedAt: at, createdAt: at })).id)
+        ids.push(
+          (await createPost(blog.app.db, { title: `Billet ${ids.length}`, body: 'x', status: 'published', publishedAt: at, createdAt: at }))
+            .id,
+        )
       }
     }
     countLookups(blog.app)
@@ -113,7 +116,11 @@ describe('the sitemap layout after each kind of write', () => {
     expect(await filesOf()).toBe(8)
 
     // An old post edited (the 4th of March): the files from the one it begins in.
-    await blog.app.db.updateTable('posts').set({ updated_at: minutesAgo(1) }).where('id', '=', ids[13]!).execute()
+    await blog.app.db
+      .updateTable('posts')
+      .set({ updated_at: minutesAgo(1) })
+      .where('id', '=', ids[13]!)
+      .execute()
     expect(await expectAsFromScratch()).toBe(4)
 
     // Its date changed to the 5th: read again from its old day.

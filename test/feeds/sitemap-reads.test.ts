@@ -143,7 +143,14 @@ describe('the sitemap index after a write', () => {
     // A comment moves no post: the files' starts stay.
     await blog.app.db
       .insertInto('comments')
-      .values({ post_id: post.id, parent_id: null, author_name: 'Marc', body: 'Encore', status: 'approved', created_at: '2022-02-01T08:00:00.000Z' })
+      .values({
+        post_id: post.id,
+        parent_id: null,
+        author_name: 'Marc',
+        body: 'Encore',
+        status: 'approved',
+        created_at: '2022-02-01T08:00:00.000Z',
+      })
       .execute()
     read.length = 0
     expect((await blog.app.inject('/sitemap.xml')).statusCode).toBe(200)
