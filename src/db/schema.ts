@@ -306,13 +306,15 @@ export interface SitemapDaysTable {
 }
 
 /**
- * Per UTC day of published_at, the posts' version at the last write that added, removed, moved or edited a
- * published post of that day; kept by triggers (migrations/2026_12_07_05_10_00_sitemap_moves.ts) so that the
- * sitemap reads again only the files from that day on (src/feeds/sitemap.routes.ts).
+ * Per UTC day of published_at, the posts' version at the last write that added, removed or moved a published post
+ * of that day (`moved`), and at the last that edited one (`edited`; 0: none); kept by triggers
+ * (migrations/2026_12_07_05_10_00_sitemap_moves.ts) so that the sitemap reads again only the files from the day
+ * moved on (src/feeds/sitemap.routes.ts).
  */
 export interface SitemapMovesTable {
   day: string
-  seq: number
+  moved: number
+  edited: number
 }
 
 /** Posts whose search text must be rebuilt; filled by triggers, drained by src/search/fts.sqlite.ts. */

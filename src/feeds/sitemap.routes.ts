@@ -220,6 +220,7 @@ async function fileStarts(app: FastifyInstance, now: string, perFile: number, fi
 /** A post on a day a file begins in (or today), in its file: its own last change (publication, edit). */
 interface EdgePost {
   id: number
+  day: string
   file: number
   own: string
 }
@@ -228,7 +229,6 @@ interface EdgePost {
 interface Built {
   version: number
   starts: Cursor[]
-  /** By file, then by position. */
   edges: EdgePost[]
 }
 
@@ -242,9 +242,9 @@ interface Layout {
 }
 
 /**
- * The posts' version now, and the earliest UTC day whose posts were added, removed, moved or edited since version
- * `after` (null if none): kept by triggers (migrations/2026_12_07_05_10_00_sitemap_moves.ts). One statement, so
- * that the two agree on PostgreSQL too.
+ * The posts' version now, and the earliest UTC day whose posts were added, removed or moved since version `after`
+ * (null if none): kept by triggers (migrations/2026_12_07_05_10_00_sitemap_moves.ts). One statement, so that the
+ * two agree on PostgreSQL too.
  */
 const movedSince = compiled((db, p: { after: number }) =>
   db
@@ -254,11 +254,14 @@ const movedSince = compiled((db, p: { after: number }) =>
       eb
         .selectFrom('sitemap_moves as m')
         .select((eb) => eb.fn.min<string>('m.day').as('day'))
-        .where('m.seq', '>', p.after)
+        .where('m.moved', '>', p.after)
         .as('since'),
     )
     .where('s.id', '=', 1),
 )
+
+/** The UTC days whose posts were edited (not moved) since version `after`: a few rows of an index. */
+const editedSince = compiled((db, p: { after: number }) => db.selectFrom('sitemap_moves').select('day').where('edited', '>', p.after))
 
 /** Per app and file size, the layout read last: what a write leaves of it is kept (see layout()). */
 const lastBuilt = new WeakMap<FastifyInstance, Map<number, Built>>()
@@ -268,11 +271,12 @@ const lastBuilt = new WeakMap<FastifyInstance, Map<number, Built>>()
  * change (postsMemo), not redone at a comment. A file's last change is the latest of its whole days'
  * (sitemap_days) and of its posts on the days at its ends (a day's kept figure cannot be split): those posts are
  * known here, with their own changes; their comments' and the days' are read at each generation (fileChanges).
- * After a write, only the files from the earliest day written on are read again (sitemap_moves): the posts before
- * that day, their order and their count are as they were, and so are the files that end before it. A new post is
- * the newest: its file, the last, is read again (one short statement, and the posts of two days), whatever the
- * blog's size; so is it when a scheduled post comes due (it comes after every visible one). A post written
- * years back reads the files from its own on, up to every file (as each layout did before).
+ * After a write, only the files from the earliest day a post was added to, removed from or moved on are read
+ * again (sitemap_moves): the posts before that day, their order and their count are as they were, and so are the
+ * files that end before it. A new post is the newest: its file, the last, is read again (one short statement, and
+ * the posts of two days), whatever the blog's size; so is it when a scheduled post comes due (it comes after every
+ * visible one). A post edited moves no file: the posts of its day are read again if a file begins that day. A post
+ * added, removed or moved years back reads the files from its day on, up to every file (as each layout did).
  */
 async function layout(app: FastifyInstance, perFile: number): Promise<Layout> {
   const now = nowIso()
@@ -284,7 +288,7 @@ async function layout(app: FastifyInstance, perFile: number): Promise<Layout> {
   // A version gone back (a database restored under the server): nothing kept is known to hold.
   if (kept && version < kept.version) kept = undefined
   // The last file is always read again (it ends now: today's posts, a scheduled post come due), and so is the
-  // first file that ends on or after the earliest day written on, with every file after it.
+  // first file that ends on or after the earliest day moved, with every file after it.
   let first = 0
   if (kept && kept.starts.length) {
     const ends = kept.starts.slice(1).map((s) => s.at.slice(0, 10))
@@ -298,15 +302,22 @@ async function layout(app: FastifyInstance, perFile: number): Promise<Layout> {
     first = 0
     starts = await fileStarts(app, now, perFile, 0)
   }
-  const edges = first > 0 ? kept!.edges.filter((e) => e.file < first) : []
+  // The kept files' posts at their ends are kept, but those of a day edited since (their own last change moved).
+  const edited = new Set<string>()
+  if (first > 0) {
+    const ends = new Set(starts.slice(0, first + 1).map((s) => s.at.slice(0, 10)))
+    for (const { day } of await editedSince(app.db, { after: kept!.version })) if (ends.has(day)) edited.add(day)
+  }
+  const edges = first > 0 ? kept!.edges.filter((e) => e.file < first && !edited.has(e.day)) : []
   // The days files from `first` on begin in, and today (some of its posts may not be due: the last file ends now).
-  const read = await postsOfDays(app, [...starts.slice(first).map((s) => s.at.slice(0, 10)), now.slice(0, 10)], now)
-  // Both sorted: each post goes to the last file starting at or before it (those before `first` are kept).
-  let k = first
-  for (const e of read) {
+  const days = [...edited, ...starts.slice(first).map((s) => s.at.slice(0, 10)), now.slice(0, 10)]
+  // Both sorted: each post goes to the last file starting at or before it; before `first`, only an edited day's.
+  let k = 0
+  for (const e of await postsOfDays(app, days, now)) {
     while (k + 1 < starts.length && !precedes(e, starts[k + 1]!)) k++
     if (!starts[k] || precedes(e, starts[k]!)) continue
-    edges.push({ id: e.id, file: k, own: e.own })
+    const day = e.at.slice(0, 10)
+    if (k >= first || edited.has(day)) edges.push({ id: e.id, day, file: k, own: e.own })
   }
   byFileSize.set(perFile, { version, starts, edges })
   const files = starts.map((from) => ({ from, own: '' }))

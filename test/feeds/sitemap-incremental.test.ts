@@ -1,5 +1,6 @@
-// After a write, the sitemap reads again only the files from the earliest day written on (sitemap_moves:
-// migrations/2026_12_07_05_10_00_sitemap_moves.ts): a new post, the newest, looks up the last file's start alone.
+// After a write, the sitemap reads again only the files from the earliest day a post was added to, removed from or
+// moved on (sitemap_moves: migrations/2026_12_07_05_10_00_sitemap_moves.ts): a new post, the newest, or an edit
+// looks up the last file's start alone.
 // After every kind of write (a post, a post back in time, a comment, a page, an edit, a change of date, an
 // unpublished post, a deletion, a scheduled post coming due, a post made a page), its index and its files of posts
 // must be those an instance that never kept a layout serves, on the same database: built from scratch.
@@ -115,13 +116,20 @@ describe('the sitemap layout after each kind of write', () => {
     expect(await expectAsFromScratch()).toBe(7)
     expect(await filesOf()).toBe(8)
 
-    // An old post edited (the 4th of March): the files from the one it begins in.
+    // Old posts edited (the 4th of March, then the 3rd: days files begin in, so their lastmods move): no file
+    // moves, the last is read again, and the posts of the day edited.
     await blog.app.db
       .updateTable('posts')
       .set({ updated_at: minutesAgo(1) })
       .where('id', '=', ids[13]!)
       .execute()
-    expect(await expectAsFromScratch()).toBe(4)
+    expect(await expectAsFromScratch()).toBe(1)
+    await blog.app.db
+      .updateTable('posts')
+      .set({ updated_at: minutesAgo(0.5) })
+      .where('id', '=', ids[10]!)
+      .execute()
+    expect(await expectAsFromScratch()).toBe(1)
 
     // Its date changed to the 5th: read again from its old day.
     await blog.app.db.updateTable('posts').set({ published_at: '2024-03-05T09:00:00.000Z' }).where('id', '=', ids[13]!).execute()
