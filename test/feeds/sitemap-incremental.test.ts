@@ -93,9 +93,9 @@ describe('the sitemap layout after each kind of write', () => {
     expect(await filesOf()).toBe(7)
 
     // The newest post: the last file alone (now full), then a new file begins (the last two).
-    await post('Nouveau', minutesAgo(3))
+    await post('Nouveau', '2025-01-01T10:00:00.000Z')
     expect(await expectAsFromScratch()).toBe(1)
-    await post('Encore', minutesAgo(2))
+    await post('Encore', '2025-01-01T11:00:00.000Z')
     expect(await expectAsFromScratch()).toBe(2)
     expect(await filesOf()).toBe(8)
 
@@ -147,12 +147,22 @@ describe('the sitemap layout after each kind of write', () => {
     await blog.app.db.updateTable('posts').set({ kind: 'page' }).where('id', '=', ids[18]!).execute()
     expect(await expectAsFromScratch()).toBe(3)
 
-    // A scheduled post: not listed until it comes due; then, with no write, the last file (full) and a new one.
+    // Written by another instance (its own connection), back on the 4th: the files from the fourth (ends that day) on.
+    const other = await buildTestApp({ demo: false, dir: blog.dir, build: { sitemapUrlsPerFile: PER_FILE } })
+    try {
+      await createPost(other.app.db, { title: 'Ailleurs', body: 'x', status: 'published', publishedAt: '2024-03-04T09:00:00.000Z' })
+    } finally {
+      await other.app.close()
+    }
+    expect(await expectAsFromScratch()).toBe(5)
+
+    // A scheduled post: the last file alone, before it comes due and after (with no write).
     await post('Programmé', new Date(Date.now() + 1_500).toISOString())
     expect(await expectAsFromScratch()).toBe(1)
-    expect(await filesOf()).toBe(7)
+    const before = (await blog.app.inject('/sitemap-posts-8.xml')).body
     await new Promise((r) => setTimeout(r, 1_700))
-    expect(await expectAsFromScratch()).toBe(2)
+    expect(await expectAsFromScratch()).toBe(1)
+    expect((await blog.app.inject('/sitemap-posts-8.xml')).body).not.toBe(before)
     expect(await filesOf()).toBe(8)
   })
 })
