@@ -3,8 +3,8 @@
 // looks up the last file's start alone.
 // After every kind of write (a post, a post back in time, a comment, a page, an edit, a change of date, an
 // unpublished post, a deletion, a post made a page, a post from another instance, a scheduled post coming due), its
-// index and its files of posts
-// must be those an instance that never kept a layout serves, on the same database: built from scratch.
+// index and its files of posts must be those an instance that never kept a layout serves, on the same database:
+// built from scratch.
 // Files of 3 posts, 4 posts a day: files begin in the middle of days, and a new file begins at the limit.
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
