@@ -305,6 +305,18 @@ export interface SitemapDaysTable {
   changed_at: string
 }
 
+/**
+ * Per UTC day of published_at, the posts' version at the last write that added, removed or moved a published post
+ * of that day (`moved`), and at the last that edited one (`edited`; 0: none); kept by triggers
+ * (migrations/2026_12_07_05_10_00_sitemap_moves.ts) so that the sitemap reads again only the files from the day
+ * moved on (src/feeds/sitemap.routes.ts).
+ */
+export interface SitemapMovesTable {
+  day: string
+  moved: number
+  edited: number
+}
+
 /** Posts whose search text must be rebuilt; filled by triggers, drained by src/search/fts.sqlite.ts. */
 export interface SearchQueueTable {
   post_id: number
@@ -490,6 +502,7 @@ export interface Database {
   site_state: SiteStateTable
   post_stats: PostStatsTable
   sitemap_days: SitemapDaysTable
+  sitemap_moves: SitemapMovesTable
   month_counts: MonthCountsTable
   category_counts: CategoryCountsTable
   search_queue: SearchQueueTable

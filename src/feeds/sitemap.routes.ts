@@ -7,8 +7,8 @@
 // the home page and a month: the latest of their posts'; a category: the latest of those on its first page). Paged lists (?page=N) are left out: they only repeat the posts' own pages.
 // Every file is a CACHEABLE route of its own (kept by the page cache until the next write). What the index and
 // the lists need, the files' starts and lastmods, comes from what the database keeps at each write (the counts per
-// month, the latest change per day: see summary()), never from a walk over every post; a file of posts is read in
-// batches of 1,000 with a rest between them.
+// month, the latest change per day, the days whose posts moved: see summary()), never from a walk over every post;
+// a file of posts is read in batches of 1,000 with a rest between them.
 //
 // Another kind of page gets its own sitemap by adding a SitemapSource to SOURCES (its name makes its files'
 // addresses, /sitemap-<name>-<n>.xml); the index lists a source's files only when it has any.
@@ -187,20 +187,22 @@ const postsAtLateral = compiled((db, p: { wanted: string }) =>
 const keptMonths = compiled((db) => db.selectFrom('month_counts').select(['month', 'posts']).where('posts', '>', 0).orderBy('month'))
 
 /**
- * Where each file of posts starts: the posts at positions 0, perFile, 2 × perFile… of the visible ones, found from
- * the kept counts per UTC month (the published posts before each month) and a short offset into one month. Posts
- * not yet due all come after the visible ones, so they move no position below `visible`.
+ * Where files of posts start, from file `first` on: the posts at positions first × perFile, (first + 1) × perFile…
+ * of the visible ones, found from the kept counts per UTC month (the published posts before each month) and a
+ * short offset into one month. Posts not yet due all come after the visible ones, so they move no position below
+ * `visible`.
  */
-async function fileStarts(app: FastifyInstance, now: string, perFile: number): Promise<Cursor[]> {
+async function fileStarts(app: FastifyInstance, now: string, perFile: number, first: number): Promise<Cursor[]> {
   const [months, visible] = await Promise.all([keptMonths(app.db, {}), countVisible(app.db, now)])
   const wanted: Array<{ from: string; offset: number }> = []
   let i = 0
   let before = 0
-  for (let position = 0; position < visible; position += perFile) {
+  for (let position = first * perFile; position < visible; position += perFile) {
     while (i < months.length - 1 && before + Number(months[i]!.posts) <= position) before += Number(months[i++]!.posts)
     wanted.push({ from: months[i]?.month ?? '', offset: position - before })
   }
   const starts: Cursor[] = []
+  if (wanted.length === 0) return starts
   if (dialectOfDb(app.db) === 'sqlite') {
     for (const w of wanted) {
       const row = await postAtCompiled.first(app.db, w)
@@ -215,15 +217,24 @@ async function fileStarts(app: FastifyInstance, now: string, perFile: number): P
   return starts.sort((a, b) => (precedes(a, b) ? -1 : precedes(b, a) ? 1 : 0))
 }
 
-/** Per file of posts, what moves only with the posts (kept across comments): see layout(). */
-interface FileLayout {
-  from: Cursor
-  /** The latest of its posts' own changes (publication, edit) on the days at its ends. */
+/** A post on a day a file begins in (or today), in its file: its own last change (publication, edit). */
+interface EdgePost {
+  id: number
+  day: string
+  file: number
   own: string
 }
 
+/** A layout as read, and the posts' version it was read at. */
+interface Built {
+  version: number
+  starts: Cursor[]
+  edges: EdgePost[]
+}
+
 interface Layout {
-  files: FileLayout[]
+  /** Per file of posts: its first post, and the latest own change of its posts on the days at its ends. */
+  files: Array<{ from: Cursor; own: string }>
   /** JSON pairs, one per file in order: the UTC days strictly between its ends' (whole days of its own). */
   wholeDays: string
   /** JSON pairs [post id, file's position] of its posts on the days at its ends. */
@@ -231,29 +242,91 @@ interface Layout {
 }
 
 /**
+ * The posts' version now, and the earliest UTC day whose posts were added, removed or moved since version `after`
+ * (null if none): kept by triggers (migrations/2026_12_07_05_10_00_sitemap_moves.ts). One statement, so that the
+ * two agree on PostgreSQL too.
+ */
+const movedSince = compiled((db, p: { after: number }) =>
+  db
+    .selectFrom('site_state as s')
+    .select('s.posts_version')
+    .select((eb) =>
+      eb
+        .selectFrom('sitemap_moves as m')
+        .select((eb) => eb.fn.min<string>('m.day').as('day'))
+        .where('m.moved', '>', p.after)
+        .as('since'),
+    )
+    .where('s.id', '=', 1),
+)
+
+/** The UTC days whose posts were edited (not moved) since version `after`: a few rows of an index. */
+const editedSince = compiled((db, p: { after: number }) => db.selectFrom('sitemap_moves').select('day').where('edited', '>', p.after))
+
+/** Per app and file size, the layout read last: what a write leaves of it is kept (see layout()). */
+const lastBuilt = new WeakMap<FastifyInstance, Map<number, Built>>()
+
+/**
  * Where each file of posts starts and what of its last change moves only with the posts: kept until the posts
  * change (postsMemo), not redone at a comment. A file's last change is the latest of its whole days'
  * (sitemap_days) and of its posts on the days at its ends (a day's kept figure cannot be split): those posts are
  * known here, with their own changes; their comments' and the days' are read at each generation (fileChanges).
+ * After a write, only the files from the earliest day a post was added to, removed from or moved on are read
+ * again (sitemap_moves): the posts before that day, their order and their count are as they were, and so are the
+ * files that end before it. A new post is the newest: its file, the last, is read again (one short statement, and
+ * the posts of two days), whatever the blog's size; so is it when a scheduled post comes due (it comes after every
+ * visible one). A post edited moves no file: the posts of its day are read again if a file begins that day. A post
+ * added, removed or moved years back reads the files from its day on, up to every file (as each layout did).
  */
 async function layout(app: FastifyInstance, perFile: number): Promise<Layout> {
   const now = nowIso()
-  const starts = await fileStarts(app, now, perFile)
-  // The days files begin in, and today (some of its posts may not be due: the last file ends now).
-  const edges = await postsOfDays(app, [...starts.map((s) => s.at.slice(0, 10)), now.slice(0, 10)], now)
-  const files = starts.map((from) => ({ from, own: '' }))
-  const wholeDays = starts.map((from, i) => [from.at.slice(0, 10), (starts[i + 1]?.at ?? now).slice(0, 10)])
-  const edgePosts: Array<[number, number]> = []
-  // Both sorted: each post goes to the last file starting at or before it.
-  let k = 0
-  for (const e of edges) {
-    while (k + 1 < starts.length && !precedes(e, starts[k + 1]!)) k++
-    if (!files[k] || precedes(e, files[k]!.from)) continue
-    files[k]!.own = later(files[k]!.own, e.own)
-    edgePosts.push([e.id, k])
+  const byFileSize = lastBuilt.get(app) ?? new Map<number, Built>()
+  lastBuilt.set(app, byFileSize)
+  let kept = byFileSize.get(perFile)
+  const moved = await movedSince.first(app.db, { after: kept?.version ?? -1 })
+  const version = Number(moved?.posts_version ?? 0)
+  // A version gone back (a database restored under the server): nothing kept is known to hold.
+  if (kept && version < kept.version) kept = undefined
+  // The last file is always read again (it ends now: today's posts, a scheduled post come due), and so is the
+  // first file that ends on or after the earliest day moved, with every file after it.
+  let first = 0
+  if (kept && kept.starts.length) {
+    const ends = kept.starts.slice(1).map((s) => s.at.slice(0, 10))
+    const since = moved?.since
+    first = since ? ends.findIndex((day) => day >= since) : -1
+    if (first < 0) first = kept.starts.length - 1
   }
-  return { files, wholeDays: JSON.stringify(wholeDays), edgePosts: JSON.stringify(edgePosts) }
+  let starts = [...(kept?.starts.slice(0, first) ?? []), ...(await fileStarts(app, now, perFile, first))]
+  // The kept files' next start, read again, is where it was (else something moved unseen: read them all).
+  if (first > 0 && !sameCursor(starts[first], kept!.starts[first])) {
+    first = 0
+    starts = await fileStarts(app, now, perFile, 0)
+  }
+  // The kept files' posts at their ends are kept, but those of a day edited since (their own last change moved).
+  const edited = new Set<string>()
+  if (first > 0) {
+    const ends = new Set(starts.slice(0, first + 1).map((s) => s.at.slice(0, 10)))
+    for (const { day } of await editedSince(app.db, { after: kept!.version })) if (ends.has(day)) edited.add(day)
+  }
+  const edges = first > 0 ? kept!.edges.filter((e) => e.file < first && !edited.has(e.day)) : []
+  // The days files from `first` on begin in, and today (some of its posts may not be due: the last file ends now).
+  const days = [...edited, ...starts.slice(first).map((s) => s.at.slice(0, 10)), now.slice(0, 10)]
+  // Both sorted: each post goes to the last file starting at or before it; before `first`, only an edited day's.
+  let k = 0
+  for (const e of await postsOfDays(app, days, now)) {
+    while (k + 1 < starts.length && !precedes(e, starts[k + 1]!)) k++
+    if (!starts[k] || precedes(e, starts[k]!)) continue
+    const day = e.at.slice(0, 10)
+    if (k >= first || edited.has(day)) edges.push({ id: e.id, day, file: k, own: e.own })
+  }
+  byFileSize.set(perFile, { version, starts, edges })
+  const files = starts.map((from) => ({ from, own: '' }))
+  for (const e of edges) files[e.file]!.own = later(files[e.file]!.own, e.own)
+  const wholeDays = starts.map((from, i) => [from.at.slice(0, 10), (starts[i + 1]?.at ?? now).slice(0, 10)])
+  return { files, wholeDays: JSON.stringify(wholeDays), edgePosts: JSON.stringify(edges.map((e) => [e.id, e.file])) }
 }
+
+const sameCursor = (a: Cursor | undefined, b: Cursor | undefined) => a?.at === b?.at && a?.id === b?.id
 
 /**
  * What moves with comments, per file (its position): the latest change of its whole days, and the latest
@@ -292,8 +365,8 @@ interface Summary {
 /**
  * What the index needs, kept for the freshness generation: each file of posts' start and last change, from kept
  * data, never from a walk over every post. At 100,000 posts, after a comment: one statement (fileChanges, 200
- * rows back); after a post, also the files' starts (a short statement each; on PostgreSQL one for them all) and
- * the posts of the days files begin in.
+ * rows back); after a post, also the starts of the files from its day on (a short statement each; on PostgreSQL
+ * one for them all) and the posts of the days they begin in: for a new post, the last file's (see layout()).
  */
 function summary(app: FastifyInstance, perFile: number): Promise<Summary> {
   return app.freshness.memo({ name: 'sitemap', args: [perFile] }, async () => {

@@ -96,7 +96,7 @@ describe('the sitemap index after a write', () => {
     }
   })
 
-  it('finds its files’ starts again after a post is written; after a comment, reads its files’ lastmods in one statement', async () => {
+  it('after a comment, reads its files’ lastmods in one statement; after a post, finds again the starts of its file and those after it', async () => {
     const post = await blog.app.db.selectFrom('posts').select('id').where('title', '=', 'Billet 250').executeTakeFirstOrThrow()
     await blog.app.db
       .insertInto('comments')
@@ -127,10 +127,33 @@ describe('the sitemap index after a write', () => {
       'SEARCH ps USING INTEGER PRIMARY KEY (rowid=?)',
     ])
     expect(read.filter((r) => /\bjoin "posts"/.test(r.sql)).map((r) => r.sql)).toEqual([])
+    // A new post, the newest: only the last file's start is looked up again, and the posts of its first day (the
+    // 1st of April: one) and of today (none); before sitemap_moves, every file's (seven statements, seven days).
     await createPost(blog.app.db, { title: 'Encore', body: 'x', status: 'published', publishedAt: '2020-04-02T10:00:00.000Z' })
     read.length = 0
     expect((await blog.app.inject('/sitemap.xml')).statusCode).toBe(200)
-    // The seven files' starts, a short statement each (on PostgreSQL, one statement for them all).
-    expect(read.filter(starts)).toHaveLength(7)
+    expect(read.filter(starts)).toHaveLength(1)
+    const days = (r: { sql: string }) => /\bjson_each\b/.test(r.sql) && /\bcross join "posts"/.test(r.sql)
+    expect(read.filter(days).map((r) => r.rows)).toEqual([1])
+    // A post written back in time (the 15th of January, in the second file): the files from its own on.
+    await createPost(blog.app.db, { title: 'Ancien', body: 'x', status: 'published', publishedAt: '2020-01-15T12:00:00.000Z' })
+    read.length = 0
+    expect((await blog.app.inject('/sitemap.xml')).statusCode).toBe(200)
+    expect(read.filter(starts)).toHaveLength(6)
+    // A comment moves no post: the files' starts stay.
+    await blog.app.db
+      .insertInto('comments')
+      .values({
+        post_id: post.id,
+        parent_id: null,
+        author_name: 'Marc',
+        body: 'Encore',
+        status: 'approved',
+        created_at: '2022-02-01T08:00:00.000Z',
+      })
+      .execute()
+    read.length = 0
+    expect((await blog.app.inject('/sitemap.xml')).statusCode).toBe(200)
+    expect(read.filter(starts)).toEqual([])
   })
 })

@@ -43,6 +43,7 @@ describe('the tables copy knows', () => {
         'search_queue',
         'site_state',
         'sitemap_days',
+        'sitemap_moves',
       ])
 
       const references =
