@@ -158,7 +158,7 @@ describe('search: the same results on both databases, paged, estimated beyond th
       // The window, the word as typed for its ranking, the excerpts: no `*` for FTS5 to merge.
       const excerpts = ran.at(-1)!
       expect(expressions()).toEqual(['"Selon" AND ("ville" OR "villes")', '"Selon" AND "ville"', '"Selon" AND ("ville" OR "villes")'])
-      // The excerpts' range of ids as INTEGERs: FTS5 ignores a rowid bound that is a REAL (better-sqlite3 binds a
+      // The excerpts' range of ids as INTEGERs: FTS5 ignores a rowid bound that is a REAL (the SQLite driver binds a
       // JS number so) and would read every match.
       expect(excerpts.text).toMatch(/posts_fts\.rowid between \? and \?/)
       expect(excerpts.args.filter((a) => typeof a === 'number' || typeof a === 'bigint').map((a) => typeof a)).toEqual([
