@@ -7,12 +7,55 @@
 // '%/media/<hash>-%'` read every post's text, once per image of the page (690 ms each at 100,000 posts, 30 a
 // page). `carnet_media_hashes(text)` lists the image hashes a text names, and a GIN index of it finds a hash's
 // posts (src/media/store.ts asks with `@>`, the same expression).
-// SQLite: nothing here (it has no regular expressions for an index; see bench/RESULTS.md). Frozen in time: a
-// migration never imports application code.
+// SQLite has no regular expressions for an index: `post_media (post_id, hash)` lists them instead, kept by triggers
+// on posts (the hashes found with instr/substr in a recursive CTE) and filled here from the posts already written; a
+// derived table, as post_stats (src/ops/copy.ts does not copy it). Its title filter still reads the titles (35 ms
+// at 100,000 posts, see bench/RESULTS.md). Frozen in time: a migration never imports application code.
 import { type Kysely, PostgresAdapter, sql } from 'kysely'
 
+/** The hashes `/media/<32 hex>-` a text names, as rows `(post_id, hash)` of the post `id` (SQLite). */
+const mediaOf = (id: string, body: string) => `
+  select ${id}, substr(h, 1, 32) from (
+    with recursive f(rest, h) as (
+      select ${body}, null
+      union all
+      select substr(rest, instr(rest, '/media/') + 7), substr(rest, instr(rest, '/media/') + 7, 33) from f where instr(rest, '/media/') > 0
+    )
+    select h from f where length(h) = 33 and substr(h, 33, 1) = '-' and substr(h, 1, 32) not glob '*[^0-9a-f]*'
+  )`
+
+async function upSqlite(db: Kysely<any>): Promise<void> {
+  await sql`create table post_media (post_id integer not null, hash text not null, primary key (post_id, hash)) without rowid`.execute(db)
+  await sql`create index post_media_hash on post_media (hash, post_id)`.execute(db)
+  await sql
+    .raw(
+      `create trigger post_media_insert after insert on posts when instr(new.body_source, '/media/') > 0 begin
+         insert or ignore into post_media (post_id, hash) ${mediaOf('new.id', 'new.body_source')};
+       end`,
+    )
+    .execute(db)
+  await sql
+    .raw(
+      `create trigger post_media_update after update of body_source on posts begin
+         delete from post_media where post_id = old.id;
+         insert or ignore into post_media (post_id, hash) ${mediaOf('new.id', 'new.body_source')};
+       end`,
+    )
+    .execute(db)
+  await sql
+    .raw(`create trigger post_media_delete after delete on posts begin delete from post_media where post_id = old.id; end`)
+    .execute(db)
+  const posts = await sql<{ id: number }>`select id from posts where instr(body_source, '/media/') > 0`.execute(db)
+  for (const { id } of posts.rows)
+    await sql
+      .raw(
+        `insert or ignore into post_media (post_id, hash) ${mediaOf(String(Number(id)), `(select body_source from posts where id = ${Number(id)})`)}`,
+      )
+      .execute(db)
+}
+
 export async function up(db: Kysely<any>): Promise<void> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return upSqlite(db)
   const present = await sql`select 1 from pg_extension where extname = 'pg_trgm'`.execute(db)
   if (present.rows.length === 0) {
     try {
@@ -40,7 +83,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    for (const trigger of ['post_media_insert', 'post_media_update', 'post_media_delete'])
+      await sql.raw(`drop trigger ${trigger}`).execute(db)
+    await sql`drop table post_media`.execute(db)
+    return
+  }
   await sql`drop index posts_media_hashes`.execute(db)
   await sql`drop function carnet_media_hashes(text)`.execute(db)
   await sql`drop index posts_title_trgm`.execute(db)

@@ -227,4 +227,62 @@ describe('admin lists of a big blog', () => {
     const backwards = await walk(forwards.urls.at(-1)!, item, 'previous')
     expect(backwards.pages.map((p) => p.map(Number))).toEqual(forwards.pages.map((p) => p.map(Number)).reverse())
   })
+
+  it("tells each image's posts from the hashes posts name, kept through edits and deletions, without reading every post", async () => {
+    // The media of the test before: hash = its index in 32 hex digits; the newest two are 69 and 68.
+    const hash = (i: number) => i.toString(16).padStart(32, '0')
+    const [a, b] = [postIds[0]!, postIds[1]!]
+    await blog.app.db
+      .updateTable('posts')
+      .set({ body_source: `![Port](/media/${hash(69)}-640x480.jpg) ![](/media/${hash(69)}-320w.webp)` })
+      .where('id', '=', a)
+      .execute()
+    await blog.app.db
+      .updateTable('posts')
+      .set({ body_source: `![Quai](/media/${hash(69)}-640x480.jpg) /media/${hash(68)}-640x480.jpg /media/xyz-1.jpg` })
+      .where('id', '=', b)
+      .execute()
+    const { id: c } = await blog.app.db
+      .insertInto('posts')
+      .values({
+        slug: 'avec-image',
+        title: 'Avec image',
+        body_source: `![](/media/${hash(68)}-640x480.jpg)`,
+        status: 'draft',
+        created_at: iso(0),
+        updated_at: iso(0),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const usedBy = async () => {
+      const body = (await admin.get('/admin/media')).body
+      const item = (i: number) => body.split('<li class="media-item"').find((chunk) => chunk.includes(`/media/${hash(i)}-`)) ?? ''
+      const posts = (i: number) => [...item(i).matchAll(/href="\/admin\/posts\/(\d+)"/g)].map((m) => Number(m[1]))
+      return [posts(69), posts(68)]
+    }
+    expect(await usedBy()).toEqual([
+      [a, b],
+      [b, c],
+    ])
+    // Edited: b no longer shows 69; deleted: c is gone.
+    await blog.app.db
+      .updateTable('posts')
+      .set({ body_source: `/media/${hash(68)}-640x480.jpg` })
+      .where('id', '=', b)
+      .execute()
+    await blog.app.db.deleteFrom('posts').where('id', '=', c).execute()
+    if (testDialect() === 'sqlite') blog.app.statements.clear()
+    expect(await usedBy()).toEqual([[a], [b]])
+    if (testDialect() !== 'sqlite') return // PostgreSQL's plans: admin-lists-postgres.test.ts
+    const reads = blog.app.statements.sqlTexts().filter((s) => /from "posts"/.test(s) && /media|body_source/.test(s))
+    expect(reads.length).toBeGreaterThan(0)
+    for (const sql of reads) {
+      const params = Array.from({ length: sql.split('?').length - 1 }, () => null)
+      const plan = (blog.app.sqlite.prepare(`explain query plan ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail)
+      expect(
+        plan.filter((d) => /^SCAN/.test(d)),
+        `${sql}\n${plan.join('\n')}`,
+      ).toEqual([])
+    }
+  })
 })
