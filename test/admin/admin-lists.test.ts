@@ -110,6 +110,35 @@ describe('admin lists of a big blog', () => {
     expect(none.body).toContain('Aucune note ne correspond.')
   })
 
+  it('finds posts by words of their title from an index, kept through edits, without reading every title', async () => {
+    const find = async (typed: string) => {
+      const res = await admin.get(`/admin/comments?status=approved&find=${encodeURIComponent(typed)}`)
+      return res.statusCode === 303
+        ? [res.headers.location]
+        : [...res.body.matchAll(/<li><a href="\/admin\/comments\?status=approved&amp;post=(\d+)"><bdi>([^<]+)</g)].map((m) => m[2])
+    }
+    const id = postIds[7]!
+    await blog.app.db.updateTable('posts').set({ title: 'Carnet 7 brumeux' }).where('id', '=', id).execute()
+    expect(await find('BRUMEUX')).toEqual([`/admin/comments?status=approved&post=${id}`])
+    await blog.app.db.updateTable('posts').set({ title: 'Carnet 7 pluvieux' }).where('id', '=', id).execute()
+    expect(await find('brumeux')).toEqual([])
+    // A wildcard character is a character: "100%" is not "100 and anything".
+    expect(await find('%')).toEqual([])
+    if (testDialect() !== 'sqlite') return // PostgreSQL's plans: admin-lists-postgres.test.ts
+    blog.app.statements.clear()
+    expect(await find('introuvable')).toEqual([])
+    const reads = blog.app.statements.sqlTexts().filter((s) => /p\.title like/.test(s))
+    expect(reads.length).toBeGreaterThan(0)
+    for (const sql of reads) {
+      const params = Array.from({ length: sql.split('?').length - 1 }, () => '%introuvable%')
+      const plan = (blog.app.sqlite.prepare(`explain query plan ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail)
+      expect(
+        plan.filter((d) => /^SCAN p\b|^SCAN posts\b/.test(d)),
+        `${sql}\n${plan.join('\n')}`,
+      ).toEqual([])
+    }
+  })
+
   it('pages the comment list by key: every comment once, newest first, forwards and backwards', async () => {
     const item = /<li class="moderation-item" id="c(\d+)"/g
     const forwards = await walk('/admin/comments?status=approved', item, 'next')
