@@ -74,6 +74,9 @@ async function measure(databaseUrl: string): Promise<Row[]> {
       NODE_ENV: 'production',
       SESSION_KEY: 'b'.repeat(64),
       MEDIA_DIR: 'bench/out/admin-lists-media',
+      // The bench's first account claims every post (one UPDATE of 100,000 rows on PostgreSQL, several seconds, as
+      // `npm run cli -- user add` would, with no timeout); the lists' statements are far below any timeout.
+      DATABASE_TIMEOUT_SECONDS: '120',
     }),
     { logger: false },
   )

@@ -98,9 +98,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
-    for (const trigger of ['post_media_insert', 'post_media_update', 'post_media_delete'])
+    for (const trigger of [
+      'post_media_insert',
+      'post_media_update',
+      'post_media_delete',
+      'posts_fts_title_insert',
+      'posts_fts_title_update',
+      'posts_fts_title_delete',
+    ])
       await sql.raw(`drop trigger ${trigger}`).execute(db)
     await sql`drop table post_media`.execute(db)
+    await sql`drop table posts_fts_title`.execute(db)
     return
   }
   await sql`drop index posts_media_hashes`.execute(db)
