@@ -14,6 +14,7 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { sql } from 'kysely'
 import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { createUser } from '../src/admin/users.ts'
@@ -115,6 +116,9 @@ async function measure(databaseUrl: string): Promise<Row[]> {
           })),
         )
         .execute()
+    // Planner statistics for the rows just added, as autovacuum gathers them on a production database soon after.
+    await sql`analyze media`.execute(app.db)
+    await sql`analyze mail_outbox`.execute(app.db)
     const heavy = await app.db
       .selectFrom('post_stats')
       .select('post_id')
