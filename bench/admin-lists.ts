@@ -9,7 +9,7 @@
 // then waits for the app's background work (the search index, old IPs erased) before measuring. `--explain`
 // (PostgreSQL) loads auto_explain and writes every statement's EXPLAIN (ANALYZE, BUFFERS) to
 // bench/out/admin-lists-plans.log (it slows every statement: not for the figures). `--hold N` keeps the cluster
-// N minutes after the run, its URL printed, to query it by hand.
+// N minutes after the run, its URL printed, to query it by hand (Ctrl-C stops it and removes the cluster).
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -202,6 +202,8 @@ async function onPostgres(): Promise<Row[]> {
     'auto_explain.log_buffers': 'on',
   }
   const cluster: BenchPostgres = await startBenchPostgres(args.explain ? { settings: explain } : {})
+  // Interrupted (a --hold ended with Ctrl-C): the throwaway cluster goes too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cluster.stop().finally(() => process.exit(130)))
   try {
     console.log(`PostgreSQL: ${cluster.settings}`)
     const name = `admin_lists_${process.pid}`
