@@ -20,7 +20,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import Sqlite from 'better-sqlite3'
 import pg from 'pg'
-import { startBenchPostgres, type BenchPostgres } from './postgres.ts'
+import { seedPostgres, startBenchPostgres, type BenchPostgres } from './postgres.ts'
 import { freePort, memory, serverCommand } from './process.ts'
 import type { BenchManifest } from './seed.ts'
 
@@ -473,24 +473,12 @@ async function measureBlog(blog: Blog, database: Database, pgCluster?: BenchPost
 async function postgresTemplate(cluster: BenchPostgres, blog: Blog): Promise<string> {
   if (!blog.heavyPost) return (await cluster.load(blog.db)).template
   const name = `growth_${process.pid}`
-  const admin = new pg.Client({ connectionString: cluster.url('postgres') })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const t0 = performance.now()
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bench/seed.ts',
-      ...['--posts', String(POSTS), '--comments', String(COMMENTS), '--db', cluster.url(name)],
-      ...['--manifest', `bench/out/growth-pg-${process.pid}.json`, '--quiet'],
-    ],
-    { stdio: 'inherit' },
-  )
-  if (r.status !== 0) throw new Error('bench:seed into PostgreSQL failed')
-  console.log(`${blog.label} generated into PostgreSQL in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  const seconds = await seedPostgres(cluster, name, {
+    posts: POSTS,
+    comments: COMMENTS,
+    manifest: `bench/out/growth-pg-${process.pid}.json`,
+  })
+  console.log(`${blog.label} generated into PostgreSQL in ${seconds.toFixed(1)} s`)
   const client = new pg.Client({ connectionString: cluster.url(name) })
   await client.connect()
   await client.query(OLD_IPS)

@@ -58,4 +58,6 @@ export const POSTGRES_ONLY = [
   'test/search/index-lock-postgres.test.ts',
   // The search window's plans and reads on PostgreSQL's GIN index (SQLite's FTS5 reads its lists in order).
   'test/search/window-postgres.test.ts',
+  // The admin lists' plans on PostgreSQL (SQLite's are in admin-lists.test.ts).
+  'test/admin/admin-lists-postgres.test.ts',
 ]

@@ -239,6 +239,9 @@ export async function countCommentsByStatus(
   return { pending, approved, spam }
 }
 
+/** SQLite's post filter reads the posts its trigram index gives up to this many; beyond, it walks the list's order. */
+const TITLE_CANDIDATES = 1000
+
 /**
  * The posts the queue's filter may mean by what the admin typed: an id, a slug (or a post's address), or words of
  * its title; at most `limit`, newest first. Never a list of every post: a blog may have a hundred thousand.
@@ -259,11 +262,25 @@ export async function findPostsForFilter(db: Db, typed: string, limit: number, a
   const words = text.split(/\s+/).filter(Boolean).slice(0, 8)
   if (words.length === 0) return []
   let q = base
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   for (const w of words) {
     const pattern = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    q = q.where(
-      sql<SqlBool>`p.title ${sql.raw(db.getExecutor().adapter instanceof PostgresAdapter ? 'ilike' : 'like')} ${pattern} escape '\\'`,
+    q = q.where(sql<SqlBool>`p.title ${sql.raw(postgres ? 'ilike' : 'like')} ${pattern} escape '\\'`)
+  }
+  // Without an index, words in few titles or none read every post. PostgreSQL's trigram index serves the ilike itself
+  // (its planner walks the list's order instead when many titles match). SQLite's is an FTS5 table (trigram: words of
+  // 3 characters or more; no LIKE with an ESCAPE reaches it), asked first how many titles it holds the words in: up
+  // to TITLE_CANDIDATES, those posts are read; more, the list's order is walked until `limit` of them match, soon
+  // (each candidate costs a read of its post: a word in every title would read them all).
+  const indexed = postgres ? [] : words.filter((w) => [...w].length >= 3 && !/[\\%_]/.test(w))
+  if (indexed.length) {
+    const likes = sql.join(
+      indexed.map((w) => sql`title like ${`%${w}%`}`),
+      sql` and `,
     )
+    const fts = sql`select rowid from posts_fts_title where ${likes}`
+    const { rows } = await sql<{ n: number }>`select count(*) as n from (${fts} limit ${TITLE_CANDIDATES + 1})`.execute(db)
+    if (Number(rows[0]!.n) <= TITLE_CANDIDATES) q = q.where(sql<SqlBool>`p.id in (${fts})`)
   }
   return q.orderBy(postOrderKey, 'desc').orderBy('p.id', 'desc').limit(limit).execute()
 }

@@ -13,7 +13,7 @@ import { access, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { Expression, Kysely, SqlBool } from 'kysely'
+import { type Expression, type Kysely, PostgresAdapter, sql, type SqlBool } from 'kysely'
 import type { Database, MediaTable } from '../db/schema.ts'
 import type { Selectable } from 'kysely'
 import { nowIso } from '../lib/time.ts'
@@ -295,7 +295,15 @@ export class MediaStore {
 
   /** Posts whose Markdown mentions the image (by its hash, so any of its sizes and formats counts). */
   usedBy(row: Pick<MediaRow, 'hash'>): Promise<Array<{ id: number; title: string }>> {
-    return this.db.selectFrom('posts').select(['id', 'title']).where('body_source', 'like', `%/media/${row.hash}-%`).orderBy('id').execute()
+    const q = this.db.selectFrom('posts').select(['id', 'title'])
+    // The hashes each post names, indexed (migration 2026_12_07_05_40_00): a like read every post's text, 690 ms at
+    // 100,000 posts on PostgreSQL, for each image of the media page. PostgreSQL indexes an expression; SQLite a
+    // table its triggers keep.
+    const named =
+      this.db.getExecutor().adapter instanceof PostgresAdapter
+        ? q.where(sql<SqlBool>`carnet_media_hashes(body_source) @> array[${row.hash}]::text[]`)
+        : q.where('id', 'in', sql<number>`(select post_id from post_media where hash = ${row.hash})`)
+    return named.orderBy('id').execute()
   }
 
   async setAlt(id: number, alt: string, decorative: boolean): Promise<void> {

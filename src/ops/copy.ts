@@ -61,13 +61,13 @@ export const COPIED_TABLES: ReadonlyArray<{ table: keyof Database; orderBy: read
 ]
 
 /**
- * Tables not copied: kept by triggers from the copied ones (post_stats, month_counts, category_counts, sitemap_days, sitemap_moves, site_state,
+ * Tables not copied: kept by triggers from the copied ones (post_stats, post_media, month_counts, category_counts, sitemap_days, sitemap_moves, site_state,
  * search_queue and the search
  * index: SQLite's posts_fts*, PostgreSQL's posts_search and posts_search_text), short-lived counters (rate_limits, mail_pace), the migrations' own
  * bookkeeping, and SQLite's internals.
  */
 const DERIVED =
-  /^(post_stats|month_counts|category_counts|sitemap_days|sitemap_moves|site_state|search_queue|posts_fts.*|posts_search|posts_search_text|rate_limits|mail_pace|kysely_migration.*|sqlite_.*)$/
+  /^(post_stats|post_media|month_counts|category_counts|sitemap_days|sitemap_moves|site_state|search_queue|posts_fts.*|posts_search|posts_search_text|rate_limits|mail_pace|kysely_migration.*|sqlite_.*)$/
 
 /** Whether a table of the schema is left out of a copy on purpose (see DERIVED); every other one is copied. */
 export function isDerivedTable(name: string): boolean {

@@ -110,6 +110,35 @@ describe('admin lists of a big blog', () => {
     expect(none.body).toContain('Aucune note ne correspond.')
   })
 
+  it('finds posts by words of their title from an index, kept through edits, without reading every title', async () => {
+    const find = async (typed: string) => {
+      const res = await admin.get(`/admin/comments?status=approved&find=${encodeURIComponent(typed)}`)
+      return res.statusCode === 303
+        ? [res.headers.location]
+        : [...res.body.matchAll(/<li><a href="\/admin\/comments\?status=approved&amp;post=(\d+)"><bdi>([^<]+)</g)].map((m) => m[2])
+    }
+    const id = postIds[7]!
+    await blog.app.db.updateTable('posts').set({ title: 'Carnet 7 brumeux' }).where('id', '=', id).execute()
+    expect(await find('BRUMEUX')).toEqual([`/admin/comments?status=approved&post=${id}`])
+    await blog.app.db.updateTable('posts').set({ title: 'Carnet 7 pluvieux' }).where('id', '=', id).execute()
+    expect(await find('brumeux')).toEqual([])
+    // A wildcard character is a character: "100%" is not "100 and anything".
+    expect(await find('%')).toEqual([])
+    if (testDialect() !== 'sqlite') return // PostgreSQL's plans: admin-lists-postgres.test.ts
+    blog.app.statements.clear()
+    expect(await find('introuvable')).toEqual([])
+    const reads = blog.app.statements.sqlTexts().filter((s) => /p\.title like/.test(s))
+    expect(reads.length).toBeGreaterThan(0)
+    for (const sql of reads) {
+      const params = Array.from({ length: sql.split('?').length - 1 }, () => '%introuvable%')
+      const plan = (blog.app.sqlite.prepare(`explain query plan ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail)
+      expect(
+        plan.filter((d) => /^SCAN p\b|^SCAN posts\b/.test(d)),
+        `${sql}\n${plan.join('\n')}`,
+      ).toEqual([])
+    }
+  })
+
   it('pages the comment list by key: every comment once, newest first, forwards and backwards', async () => {
     const item = /<li class="moderation-item" id="c(\d+)"/g
     const forwards = await walk('/admin/comments?status=approved', item, 'next')
@@ -226,5 +255,63 @@ describe('admin lists of a big blog', () => {
     expect(ids).toEqual(expected.map((r) => r.id))
     const backwards = await walk(forwards.urls.at(-1)!, item, 'previous')
     expect(backwards.pages.map((p) => p.map(Number))).toEqual(forwards.pages.map((p) => p.map(Number)).reverse())
+  })
+
+  it("tells each image's posts from the hashes posts name, kept through edits and deletions, without reading every post", async () => {
+    // The media of the test before: hash = its index in 32 hex digits; the newest two are 69 and 68.
+    const hash = (i: number) => i.toString(16).padStart(32, '0')
+    const [a, b] = [postIds[0]!, postIds[1]!]
+    await blog.app.db
+      .updateTable('posts')
+      .set({ body_source: `![Port](/media/${hash(69)}-640x480.jpg) ![](/media/${hash(69)}-320w.webp)` })
+      .where('id', '=', a)
+      .execute()
+    await blog.app.db
+      .updateTable('posts')
+      .set({ body_source: `![Quai](/media/${hash(69)}-640x480.jpg) /media/${hash(68)}-640x480.jpg /media/xyz-1.jpg` })
+      .where('id', '=', b)
+      .execute()
+    const { id: c } = await blog.app.db
+      .insertInto('posts')
+      .values({
+        slug: 'avec-image',
+        title: 'Avec image',
+        body_source: `![](/media/${hash(68)}-640x480.jpg)`,
+        status: 'draft',
+        created_at: iso(0),
+        updated_at: iso(0),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const usedBy = async () => {
+      const body = (await admin.get('/admin/media')).body
+      const item = (i: number) => body.split('<li class="media-item"').find((chunk) => chunk.includes(`/media/${hash(i)}-`)) ?? ''
+      const posts = (i: number) => [...item(i).matchAll(/href="\/admin\/posts\/(\d+)"/g)].map((m) => Number(m[1]))
+      return [posts(69), posts(68)]
+    }
+    expect(await usedBy()).toEqual([
+      [a, b],
+      [b, c],
+    ])
+    // Edited: b no longer shows 69; deleted: c is gone.
+    await blog.app.db
+      .updateTable('posts')
+      .set({ body_source: `/media/${hash(68)}-640x480.jpg` })
+      .where('id', '=', b)
+      .execute()
+    await blog.app.db.deleteFrom('posts').where('id', '=', c).execute()
+    if (testDialect() === 'sqlite') blog.app.statements.clear()
+    expect(await usedBy()).toEqual([[a], [b]])
+    if (testDialect() !== 'sqlite') return // PostgreSQL's plans: admin-lists-postgres.test.ts
+    const reads = blog.app.statements.sqlTexts().filter((s) => /from "posts"/.test(s) && /media|body_source/.test(s))
+    expect(reads.length).toBeGreaterThan(0)
+    for (const sql of reads) {
+      const params = Array.from({ length: sql.split('?').length - 1 }, () => null)
+      const plan = (blog.app.sqlite.prepare(`explain query plan ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail)
+      expect(
+        plan.filter((d) => /^SCAN/.test(d)),
+        `${sql}\n${plan.join('\n')}`,
+      ).toEqual([])
+    }
   })
 })
