@@ -1,7 +1,8 @@
 // `npm start` gives node the environment and arguments that bound the server's memory (docs/install.md): glibc's
-// arenas (MALLOC_ARENA_MAX, read once when the process starts) and V8's young generation (2 MB semi-spaces: ~10 MB
-// less at rest than 8, bench/RESULTS.md 2026-12-07). Run as npm runs it (`sh -c`), with a probe in place of the
-// server that makes young garbage and reports how big V8 let the young generation grow.
+// arenas (MALLOC_ARENA_MAX, read once when the process starts), V8's young generation (2 MB semi-spaces: ~10 MB
+// less at rest than 8) and V8 tuned for size (`--optimize-for-size`, which also halves the semi-spaces: ~20 MB
+// less at the peak of the demo's mixed load, bench/RESULTS.md 2026-12-07). Run as npm runs it (`sh -c`), with a
+// probe in place of the server that makes young garbage and reports how big V8 let the young generation grow.
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,13 +21,13 @@ for (let i = 0; i < 2_000_000; i++) {
   if (window.length > 20_000) window.shift()
   if (i % 10_000 === 0) largest = Math.max(largest, newSpace())
 }
-console.log(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX ?? null, youngMb: largest / 1048576 }))
+console.log(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX ?? null, youngMb: largest / 1048576, execArgv: process.execArgv }))
 `
 
 describe('npm start', () => {
   const tmp = useTempDir('start-script')
 
-  it("starts node with glibc's arenas at 2 and a young generation of at most 4 MB", () => {
+  it("starts node with glibc's arenas at 2, V8 tuned for size and a young generation of at most 2 MB", () => {
     const start = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
     expect(start).toMatch(/ build\/src\/server\.js$/)
     const probe = join(tmp.path, 'probe.mjs')
@@ -40,9 +41,11 @@ describe('npm start', () => {
       encoding: 'utf8',
     })
     expect(run.stderr).toBe('')
-    const seen = JSON.parse(run.stdout) as { arenas: string | null; youngMb: number }
+    const seen = JSON.parse(run.stdout) as { arenas: string | null; youngMb: number; execArgv: string[] }
     expect(seen.arenas).toBe('2')
-    // Two semi-spaces of 2 MB. With 8 MB ones it grew to 16 MB, with V8's default to 64.
-    expect(seen.youngMb).toBeLessThanOrEqual(4)
+    expect(seen.execArgv).toContain('--optimize-for-size')
+    // Two semi-spaces of 1 MB (--optimize-for-size caps them). With 2 MB ones it grew to 4 MB, with 8 MB ones to
+    // 16, with V8's default to 64.
+    expect(seen.youngMb).toBeLessThanOrEqual(2)
   })
 })
