@@ -1,5 +1,6 @@
 // The admin's queries. Unlike the public ones they see every post, whatever its status or date.
-import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql, type SqlBool } from 'kysely'
+import { type ExpressionBuilder, type Kysely, sql, type SqlBool } from 'kysely'
+import { dialectOfDb } from '../db/dialect.ts'
 import type { CommentOrigin, CommentStatus, Database, PostKind, PostsTable } from '../db/schema.ts'
 import { visibleToReaders } from '../content/visibility.ts'
 import { keyset, type Position } from './keyset.ts'
@@ -262,7 +263,7 @@ export async function findPostsForFilter(db: Db, typed: string, limit: number, a
   const words = text.split(/\s+/).filter(Boolean).slice(0, 8)
   if (words.length === 0) return []
   let q = base
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
+  const postgres = dialectOfDb(db) === 'postgres'
   for (const w of words) {
     const pattern = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
     q = q.where(sql<SqlBool>`p.title ${sql.raw(postgres ? 'ilike' : 'like')} ${pattern} escape '\\'`)

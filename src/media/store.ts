@@ -13,7 +13,8 @@ import { access, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { type Expression, type Kysely, PostgresAdapter, sql, type SqlBool } from 'kysely'
+import { type Expression, type Kysely, sql, type SqlBool } from 'kysely'
+import { dialectOfDb } from '../db/dialect.ts'
 import type { Database, MediaTable } from '../db/schema.ts'
 import type { Selectable } from 'kysely'
 import { nowIso } from '../lib/time.ts'
@@ -300,7 +301,7 @@ export class MediaStore {
     // 100,000 posts on PostgreSQL, for each image of the media page. PostgreSQL indexes an expression; SQLite a
     // table its triggers keep.
     const named =
-      this.db.getExecutor().adapter instanceof PostgresAdapter
+      dialectOfDb(this.db) === 'postgres'
         ? q.where(sql<SqlBool>`carnet_media_hashes(body_source) @> array[${row.hash}]::text[]`)
         : q.where('id', 'in', sql<number>`(select post_id from post_media where hash = ${row.hash})`)
     return named.orderBy('id').execute()
