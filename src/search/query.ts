@@ -52,12 +52,6 @@ export function toMatchQuery(query: string, language?: Language): MatchQuery | n
   return { head: words.slice(0, -1).map(quote), last: words.at(-1)! }
 }
 
-/** The FTS5 MATCH expression for a cleaned query (the last word a prefix), or null when nothing searchable is left. */
-export function toMatchExpression(query: string, language?: Language): string | null {
-  const match = toMatchQuery(query, language)
-  return match && prefixExpression(match)
-}
-
 /** The words ANDed, the last one as FTS5's prefix (`"selon" AND "ville"*`). */
 export function prefixExpression(match: MatchQuery): string {
   return [...match.head, `${quote(match.last)}*`].join(' AND ')
