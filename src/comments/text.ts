@@ -1,6 +1,7 @@
 // A comment is plain text. It is escaped; blank lines make paragraphs, single newlines make line breaks, and
 // URLs become links that search engines do not follow. No HTML a commenter writes ever becomes markup.
 import { escapeHtml } from '../lib/html.ts'
+import { flatText } from '../lib/flat-text.ts'
 
 export const UGC_REL = 'nofollow ugc noopener'
 
@@ -41,7 +42,7 @@ const RENDERED_MAX_CHARS = 4_000_000
 export function renderCommentBody(text: string): string {
   let html = renderedBodies.get(text)
   if (html === undefined) {
-    html = renderParagraphs(text)
+    html = flatText(renderParagraphs(text))
     if (renderedChars > RENDERED_MAX_CHARS) {
       renderedBodies.clear()
       renderedChars = 0
