@@ -1,21 +1,27 @@
-// Memory over a long mixed run: `node --import tsx bench/memory.ts [--minutes 10] [--every 30] [--db bench/out/bench.db]`.
-// Starts the server the way `npm start` does (page cache on, LOG_LEVEL=info with its output to a file, as a
-// service manager takes it) on a copy of a generated blog, and loads it for `--minutes` with what readers do:
+// Memory over a long mixed run: `node --import tsx bench/memory.ts [--minutes 10] [--every 30] [--db bench/out/bench.db]
+// [--database sqlite|postgres]`. Starts the server the way `npm start` does (page cache on, LOG_LEVEL=info with its
+// output to a file, as a service manager takes it) on a copy of a generated blog (PostgreSQL: in a throwaway
+// cluster, a blog of bench:seed generated there again, any other copied by `copy`; its search index built by a
+// first server before the measured one starts), and loads it for `--minutes` with what readers do:
 // every post in turn (the long tail), the home page and a category page (the cache's hits), and a comment every
 // `--comment-every` ms (each one a write: the caches start over). Prints the server's resident memory (RSS)
 // every `--every` seconds, and its peak (VmHWM) at the end: flat means no cache grows beyond its bound
 // (src/cache/README.md).
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import pg from 'pg'
+import { seedPostgres, startBenchPostgres, type BenchPostgres } from './postgres.ts'
 import { cpuMs, freePort, memory, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
   options: {
     db: { type: 'string', default: 'bench/out/bench.db' },
+    database: { type: 'string', default: 'sqlite' },
     minutes: { type: 'string', default: '10' },
     every: { type: 'string', default: '30' },
     connections: { type: 'string', default: '20' },
@@ -24,36 +30,77 @@ const { values: args } = parseArgs({
     'node-args': { type: 'string', default: '' },
   },
 })
-const manifest = JSON.parse(readFileSync(`${args.db}.json`, 'utf8')) as { post: string; category: string; posts: number; comments: number }
+let manifest = JSON.parse(readFileSync(`${args.db}.json`, 'utf8')) as Manifest
+interface Manifest {
+  post: string
+  category: string
+  posts: number
+  comments: number
+  heavyPost?: string
+}
+if (args.database !== 'sqlite' && args.database !== 'postgres') throw new Error('--database: sqlite or postgres')
 const dir = mkdtempSync(join(tmpdir(), 'carnet-memory-'))
-copyFileSync(args.db!, join(dir, 'bench.db'))
-const port = await freePort()
 const [command, ...rest] = serverCommand()
 const nodeArgs = args['node-args']!.split(/\s+/).filter(Boolean)
-// After the start script's own flags (the last of a flag given twice counts), before the script.
-const proc = spawn(command!, [...rest.slice(0, -1), ...nodeArgs, ...rest.slice(-1)], {
-  env: {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: join(dir, 'bench.db'),
-    SITE_URL: 'http://127.0.0.1',
-    LOG_LEVEL: 'info',
-    PAGE_CACHE: 'on',
-    COMMENT_RATE_LIMIT: '0',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-  },
-  stdio: ['ignore', openSync(join(dir, 'server.log'), 'w'), 'inherit'],
-})
-process.on('exit', () => proc.exitCode === null && proc.kill('SIGTERM'))
-const base = `http://127.0.0.1:${port}`
-await waitForServer(proc, base)
+let cluster: BenchPostgres | undefined
+let databaseUrl = join(dir, 'bench.db')
+const sessionKey = randomBytes(32).toString('hex')
+if (args.database === 'postgres') {
+  cluster = await startBenchPostgres()
+  process.on('exit', () => void cluster?.stop())
+  if (manifest.heavyPost) {
+    // A blog made by bench:seed (its manifest names its heaviest post): made again by bench:seed in the cluster,
+    // the same blog (the generator is deterministic), with a manifest of its own.
+    const name = `memory_${process.pid}`
+    const seconds = await seedPostgres(cluster, name, { ...manifest, manifest: join(dir, 'manifest.json') })
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest
+    databaseUrl = cluster.url(name)
+    console.log(`generated into PostgreSQL in ${seconds.toFixed(0)} s`)
+  } else databaseUrl = cluster.url((await cluster.load(args.db!)).template)
+  // A first server builds the search index, as a blog's first start does; the measured one starts on it built.
+  const first = await startServer()
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  while (Number((await client.query<{ n: string }>('select count(*) as n from search_queue')).rows[0]!.n) > 0)
+    await new Promise((r) => setTimeout(r, 2000))
+  await client.end()
+  const exited = new Promise((resolve) => first.proc.once('exit', resolve))
+  first.proc.kill('SIGTERM')
+  await exited
+} else copyFileSync(args.db!, databaseUrl)
+
+async function startServer() {
+  const port = await freePort()
+  // After the start script's own flags (the last of a flag given twice counts), before the script.
+  const proc = spawn(command!, [...rest.slice(0, -1), ...nodeArgs, ...rest.slice(-1)], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      SITE_URL: 'http://127.0.0.1',
+      LOG_LEVEL: 'info',
+      PAGE_CACHE: 'on',
+      COMMENT_RATE_LIMIT: '0',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      // PostgreSQL keeps sessions' key nowhere else: the same for both servers.
+      SESSION_KEY: sessionKey,
+    },
+    stdio: ['ignore', openSync(join(dir, 'server.log'), 'w'), 'inherit'],
+  })
+  process.on('exit', () => proc.exitCode === null && proc.kill('SIGTERM'))
+  const base = `http://127.0.0.1:${port}`
+  await waitForServer(proc, base)
+  return { proc, base }
+}
+
+const { proc, base } = await startServer()
 // From the sitemap index and its files (a single /sitemap.xml of posts before the sitemap index: this run then
 // asked for no post at all, only 404s).
 const posts = await sitemapPostPaths(base)
 const startMb = memory(proc.pid!).rssMb
 console.log(
-  `Node ${process.version}; ${manifest.posts} posts, ${manifest.comments} comments; ${posts.length} posts in the sitemap; RSS at start ${startMb.toFixed(0)} MB`,
+  `Node ${process.version}, ${args.database}; ${manifest.posts} posts, ${manifest.comments} comments; ${posts.length} posts in the sitemap; RSS at start ${startMb.toFixed(0)} MB`,
 )
 
 const cpuAtStart = cpuMs(proc.pid!)
@@ -104,4 +151,7 @@ console.log(
 const exited = new Promise((resolve) => proc.once('exit', resolve))
 proc.kill('SIGTERM')
 await exited
+const stopping = cluster
+cluster = undefined
+await stopping?.stop()
 rmSync(dir, { recursive: true, force: true })
