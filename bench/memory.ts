@@ -4,7 +4,7 @@
 // cluster, a blog of bench:seed generated there again, any other copied by `copy`; its search index built by a
 // first server before the measured one starts), and loads it for `--minutes` with what readers do:
 // every post in turn (the long tail), the home page and a category page (the cache's hits), and a comment every
-// `--comment-every` ms (each one a write: the caches start over). Prints the server's resident memory (RSS)
+// `--comment-every` ms (each one a write: the caches start over; 0: none, a quiet blog whose cache fills). Prints the server's resident memory (RSS)
 // every `--every` seconds, and its peak (VmHWM) at the end: flat means no cache grows beyond its bound
 // (src/cache/README.md).
 import { spawn } from 'node:child_process'
@@ -123,7 +123,7 @@ const reads = autocannon({
 })
 let comments = 0
 const commenting = (async () => {
-  while (Date.now() < endAt) {
+  while (Number(args['comment-every']) > 0 && Date.now() < endAt) {
     const body = new URLSearchParams({ author: 'Lectrice', email: 'l@example.org', url: '', body: `Un avis de passage, le ${++comments}.` })
     await fetch(`${base}${manifest.post}`, { method: 'POST', body, redirect: 'manual' }).then((r) => r.arrayBuffer())
     await new Promise((r) => setTimeout(r, Number(args['comment-every'])))

@@ -15,6 +15,7 @@ import { promisify } from 'node:util'
 import { brotliCompress, brotliCompressSync, constants as zlib, gzip, gzipSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { ownBytes, zlibChunk } from '../lib/own-bytes.ts'
 import { utf8 } from '../lib/utf8.ts'
 
 /** Below this size compression does not pay (same threshold as @fastify/compress). */
@@ -30,7 +31,8 @@ const BROTLI_OPTIONS = { params: { [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TE
 type Encoding = 'gzip' | 'br'
 
 function compressSync(body: Uint8Array, encoding: Encoding): Buffer {
-  return encoding === 'br' ? brotliCompressSync(body, BROTLI_OPTIONS) : gzipSync(body, GZIP_OPTIONS)
+  const chunkSize = zlibChunk(body.length / 2)
+  return encoding === 'br' ? brotliCompressSync(body, { ...BROTLI_OPTIONS, chunkSize }) : gzipSync(body, { ...GZIP_OPTIONS, chunkSize })
 }
 
 const brotliAsync = promisify(brotliCompress)
@@ -93,7 +95,9 @@ const { memory, cellBytes, cellIn, cellOut, gzip, brotli } = workerData
 parentPort.on('message', ({ id, cell, length, encoding }) => {
   try {
     const input = new Uint8Array(memory, cell * cellBytes, length)
-    const out = encoding === 'br' ? zlib.brotliCompressSync(input, brotli) : zlib.gzipSync(input, gzip)
+    // zlib's output chunk sized to the answer (src/lib/own-bytes.ts, zlibChunk), not 64 KB a call.
+    const chunkSize = Math.min(65536, Math.max(1024, Math.ceil(length / 2048) * 1024))
+    const out = encoding === 'br' ? zlib.brotliCompressSync(input, { ...brotli, chunkSize }) : zlib.gzipSync(input, { ...gzip, chunkSize })
     if (out.length > cellOut) throw new Error('compressed answer bigger than its cell')
     new Uint8Array(memory, cell * cellBytes + cellIn, out.length).set(out)
     parentPort.postMessage({ id, length: out.length })
@@ -132,8 +136,8 @@ export class Compressor {
       if (!waiting) return
       worker.pending.delete(m.id)
       if (m.length !== undefined) {
-        // Copied out before the cell is used again.
-        waiting.resolve(Buffer.from(new Uint8Array(memory, waiting.cell * CELL_BYTES + CELL_IN, m.length)))
+        // Copied out before the cell is used again, into memory of its own: the page cache may keep it.
+        waiting.resolve(ownBytes(new Uint8Array(memory, waiting.cell * CELL_BYTES + CELL_IN, m.length)))
       } else waiting.reject(new Error(m.error))
       worker.free.push(waiting.cell)
     })

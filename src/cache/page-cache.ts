@@ -29,6 +29,7 @@ import fp from 'fastify-plugin'
 import { chooseEncoding, COMPRESS_MIN_BYTES } from './compression.ts'
 import { etagOf, isNotModified } from './http-cache.ts'
 import { isPublicRequest, isTextAnswer, pageCachePolicy, type PageCachePolicy } from './policy.ts'
+import { ownBytes, zlibChunk } from '../lib/own-bytes.ts'
 import { utf8 } from '../lib/utf8.ts'
 
 const MAX_ENTRIES = 2000
@@ -158,6 +159,11 @@ export class PageStore {
     return this.#entries.size
   }
 
+  /** The entries kept, least recently used first, their order untouched. */
+  entries(): IterableIterator<[string, Entry]> {
+    return this.#entries.entries()
+  }
+
   /** Bytes of pages kept (every copy of each). */
   get bytes() {
     return this.#bytes
@@ -174,7 +180,11 @@ export class PageStore {
 function identityOf(store: PageStore, entry: Entry, keep: boolean): Buffer | Promise<Buffer> {
   if (entry.identity) return entry.identity
   const br = entry.br
-  if (entry.length < ASYNC_COPY_BYTES) return keepIdentity(store, entry, keep, br ? brotliDecompressSync(br) : gunzipSync(entry.gzip!))
+  if (entry.length < ASYNC_COPY_BYTES) {
+    // Its size is known: one chunk of it.
+    const options = { chunkSize: Math.max(1024, entry.length) }
+    return keepIdentity(store, entry, keep, br ? brotliDecompressSync(br, options) : gunzipSync(entry.gzip!, options))
+  }
   const making = (entry.making ??= {})
   const decoding = (making.identity ??= (br ? brotliDecompressAsync(br) : gunzipAsync(entry.gzip!)).finally(() => delete making.identity))
   return decoding.then((identity) => keepIdentity(store, entry, keep, identity))
@@ -182,6 +192,7 @@ function identityOf(store: PageStore, entry: Entry, keep: boolean): Buffer | Pro
 
 function keepIdentity(store: PageStore, entry: Entry, keep: boolean, identity: Buffer): Buffer {
   if (keep && !entry.identity) {
+    identity = ownBytes(identity)
     entry.identity = identity
     store.grow(entry, identity.length)
   }
@@ -197,6 +208,8 @@ const gzipAsync = promisify(gzip)
 // measured nearly as small as quality 9 for a small part of its time, and every request for the page waits
 // meanwhile, after each write.
 const brotliOptions = (length: number) => ({
+  // A compressed page is a quarter of its text or less.
+  chunkSize: zlibChunk(length / 2),
   params: {
     [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
     [zlib.BROTLI_PARAM_QUALITY]: 5,
@@ -218,7 +231,7 @@ function compressedCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip')
       store,
       entry,
       encoding,
-      encoding === 'br' ? brotliCompressSync(identity, brotliOptions(identity.length)) : gzipSync(identity, GZIP_COPY),
+      encoding === 'br' ? brotliCompressSync(identity, brotliOptions(identity.length)) : gzipSync(identity, { ...GZIP_COPY, chunkSize: zlibChunk(identity.length / 2) }),
     )
   }
   const making = (entry.making ??= {})
@@ -241,13 +254,15 @@ function compressedCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip')
 function keepMissCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip', body: Buffer): void {
   // br made for one answer is of a lower quality than the page's own br copy: that one is made at the first hit.
   if (encoding !== 'gzip' || !store.holds(entry) || entry.gzip || !entry.identity) return
-  entry[encoding] = body
+  entry[encoding] = ownBytes(body)
   store.grow(entry, body.length - entry.identity.length)
   entry.identity = undefined
 }
 
 function keepCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip', body: Buffer): Buffer {
   if (entry[encoding]) return entry[encoding]
+  // zlib's result is a slice of its 64 KB output chunk: kept alone, it would hold the whole chunk.
+  body = ownBytes(body)
   entry[encoding] = body
   store.grow(entry, body.length)
   if (encoding === 'br' && entry.identity) {
@@ -515,8 +530,9 @@ async function pageCacheStorePlugin(app: FastifyInstance) {
     if (!toStore || reply.statusCode !== 200 || reply.hasHeader('set-cookie')) return payload
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
     if (!isTextAnswer(reply)) return payload
-    const identity = typeof payload === 'string' ? utf8(payload) : payload
-    if (identity.length > MAX_ENTRY_BYTES) return payload
+    const rendered = typeof payload === 'string' ? utf8(payload) : payload
+    if (rendered.length > MAX_ENTRY_BYTES) return payload
+    const identity = ownBytes(rendered)
     // Stored only if nothing changed while the page was rendered.
     if ((await app.freshness.generation()) !== toStore.generation || store.generation !== toStore.generation) return payload
     const headers: Record<string, string> = {}

@@ -206,6 +206,24 @@ describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) =
     expect(blog.app.pageStore.bytes).toBe(br.rawPayload.length + gz.rawPayload.length + Buffer.byteLength(plain))
   })
 
+  cacheOnly('holds no more memory than it counts: each copy kept in memory of its own size', async () => {
+    // zlib's results are slices of 64 KB output chunks and small Buffers slices of a shared 64 KB slab: kept as
+    // they come, a page's 4 KB br copy held 64 KB, and a full store several times its byte bound.
+    blog.app.pageStore.clear()
+    const browser = { 'accept-encoding': 'gzip, deflate, br, zstd' }
+    expect((await blog.app.inject({ url: SEED_PATH, headers: browser })).headers['x-page-cache']).toBe('miss')
+    expect((await blog.app.inject({ url: SEED_PATH, headers: browser })).headers['content-encoding']).toBe('br')
+    expect((await blog.app.inject(SEED_PATH)).headers['x-page-cache']).toBe('hit')
+    await cached('/')
+    expect([...blog.app.pageStore.entries()].map(([key]) => key.split(' ')[1])).toEqual([SEED_PATH, '/'])
+    const copies = [...blog.app.pageStore.entries()].flatMap(([, entry]) =>
+      [entry.identity, entry.br, entry.gzip].filter((copy) => copy !== undefined),
+    )
+    expect(copies.length).toBeGreaterThanOrEqual(4)
+    for (const copy of copies) expect({ length: copy.length, holds: copy.buffer.byteLength }).toEqual({ length: copy.length, holds: copy.length })
+    expect(copies.reduce((sum, copy) => sum + copy.buffer.byteLength, 0)).toBe(blog.app.pageStore.bytes)
+  })
+
   cacheOnly("keeps a miss's gzip answer instead of the page's text, and answers every client from it", async () => {
     // Most pages are asked for once between two writes (the long tail of a blog's posts): what each keeps until
     // the next write is its compressed answer, not its text (4 to 8 times bigger).
