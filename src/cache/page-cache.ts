@@ -231,7 +231,9 @@ function compressedCopy(store: PageStore, entry: Entry, encoding: 'br' | 'gzip')
       store,
       entry,
       encoding,
-      encoding === 'br' ? brotliCompressSync(identity, brotliOptions(identity.length)) : gzipSync(identity, { ...GZIP_COPY, chunkSize: zlibChunk(identity.length / 2) }),
+      encoding === 'br'
+        ? brotliCompressSync(identity, brotliOptions(identity.length))
+        : gzipSync(identity, { ...GZIP_COPY, chunkSize: zlibChunk(identity.length / 2) }),
     )
   }
   const making = (entry.making ??= {})

@@ -5,7 +5,7 @@
 
 /** `bytes` in memory of their own, exactly their size: `bytes` itself when they already are. */
 export function ownBytes(bytes: Uint8Array): Buffer {
-  if (Buffer.isBuffer(bytes) && bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length && !(bytes.buffer instanceof SharedArrayBuffer)) return bytes
+  if (Buffer.isBuffer(bytes) && bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return bytes
   const own = Buffer.allocUnsafeSlow(bytes.length)
   own.set(bytes)
   return own

@@ -220,7 +220,8 @@ describe.each(['on', 'off'] as const)('the page cache (PAGE_CACHE=%s)', (mode) =
       [entry.identity, entry.br, entry.gzip].filter((copy) => copy !== undefined),
     )
     expect(copies.length).toBeGreaterThanOrEqual(4)
-    for (const copy of copies) expect({ length: copy.length, holds: copy.buffer.byteLength }).toEqual({ length: copy.length, holds: copy.length })
+    for (const copy of copies)
+      expect({ length: copy.length, holds: copy.buffer.byteLength }).toEqual({ length: copy.length, holds: copy.length })
     expect(copies.reduce((sum, copy) => sum + copy.buffer.byteLength, 0)).toBe(blog.app.pageStore.bytes)
   })
 
