@@ -7,18 +7,24 @@
 // Carnet against a bare Fastify route answering the same bytes and headers (bench/hello.ts with ANSWER) and
 // against nginx; beside them Node's http alone answering that page (bench/same-answer.ts: the floor for it) and
 // the hello-world. Then checks that Carnet's log holds one access line per response it answered.
+// `--database postgres`: Carnet on the same blog made again by bench:seed in a throwaway cluster, measured once
+// its search index is built (a hit there waits for the shared version's read: src/cache/page-cache.ts).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import pg from 'pg'
+import { seedPostgres, startBenchPostgres, type BenchPostgres } from './postgres.ts'
 import { cpuMs, freePort, memory, serverCommand, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
   options: {
     db: { type: 'string', default: 'bench/out/bench.db' },
+    database: { type: 'string', default: 'sqlite' },
     path: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
@@ -29,10 +35,22 @@ const { values: args } = parseArgs({
     'node-args': { type: 'string', default: '' },
   },
 })
-const manifest = JSON.parse(readFileSync(`${args.db}.json`, 'utf8')) as { post: string }
-const path = args.path ?? manifest.post
+let manifest = JSON.parse(readFileSync(`${args.db}.json`, 'utf8')) as { post: string; posts: number; comments: number; heavyPost?: string }
+if (args.database !== 'sqlite' && args.database !== 'postgres') throw new Error('--database: sqlite or postgres')
 const dir = mkdtempSync(join(tmpdir(), 'carnet-hotpath-'))
-copyFileSync(args.db!, join(dir, 'bench.db'))
+let databaseUrl = join(dir, 'bench.db')
+let cluster: BenchPostgres | undefined
+if (args.database === 'postgres') {
+  cluster = await startBenchPostgres()
+  process.on('exit', () => void cluster?.stop())
+  if (!manifest.heavyPost) throw new Error('--database postgres: a blog made by bench:seed (its manifest names its heaviest post)')
+  // The same blog (the generator is deterministic), generated again in the cluster, with a manifest of its own.
+  const name = `hotpath_${process.pid}`
+  await seedPostgres(cluster, name, { ...manifest, manifest: join(dir, 'manifest.json') })
+  manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as typeof manifest
+  databaseUrl = cluster.url(name)
+} else copyFileSync(args.db!, databaseUrl)
+const path = args.path ?? manifest.post
 const headers: Record<string, string> = args['accept-encoding'] === 'identity' ? {} : { 'accept-encoding': args['accept-encoding']! }
 
 interface Server {
@@ -51,8 +69,9 @@ async function startCarnet(): Promise<Server> {
     env: {
       ...process.env,
       NODE_ENV: 'production',
-      DATABASE_URL: join(dir, 'bench.db'),
+      DATABASE_URL: databaseUrl,
       SITE_URL: 'http://127.0.0.1',
+      SESSION_KEY: randomBytes(32).toString('hex'),
       LOG_LEVEL: args['log-level'],
       PAGE_CACHE: 'on',
       PORT: String(port),
@@ -150,15 +169,26 @@ async function startSameAnswer(file: string): Promise<Server> {
   return { name: 'Node, same answer', base, proc, pids: () => [proc.pid!] }
 }
 
-async function measure(server: Server, url: string): Promise<{ cpuUs: number; reqPerSec: number; answered: number }> {
+async function measure(
+  server: Server,
+  url: string,
+): Promise<{ cpuUs: number; databaseCpuUs: number; reqPerSec: number; answered: number }> {
   const opts = { url, connections: Number(args.connections), headers }
   await autocannon({ ...opts, duration: 1 })
   const cpu = () => server.pids().reduce((sum, pid) => sum + cpuMs(pid), 0)
+  // PostgreSQL's own work for Carnet's answers (the version reads), counted apart.
+  const databaseCpu = () => (server.name === 'Carnet' && cluster ? cluster.cpuMs() : 0)
   const cpu0 = cpu()
+  const databaseCpu0 = databaseCpu()
   const r = await autocannon({ ...opts, duration: Number(args.seconds) })
   const answered = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
   if (r['2xx'] !== answered) throw new Error(`${server.name}: ${answered - r['2xx']} answers were not 200`)
-  return { cpuUs: ((cpu() - cpu0) * 1000) / answered, reqPerSec: answered / Number(args.seconds), answered }
+  return {
+    cpuUs: ((cpu() - cpu0) * 1000) / answered,
+    databaseCpuUs: ((databaseCpu() - databaseCpu0) * 1000) / answered,
+    reqPerSec: answered / Number(args.seconds),
+    answered,
+  }
 }
 
 async function stop(server: Server): Promise<void> {
@@ -174,6 +204,14 @@ const hello = await startFastify()
 started.push(hello)
 const carnet = await startCarnet()
 started.push(carnet)
+if (cluster) {
+  // A first start indexes the blog for search in the background: measured once that is done.
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  while (Number((await client.query<{ n: string }>('select count(*) as n from search_queue')).rows[0]!.n) > 0)
+    await new Promise((r) => setTimeout(r, 2000))
+  await client.end()
+}
 const answer = await rawAnswer(carnet.base)
 const nginx = await startNginx(answer)
 started.push(nginx)
@@ -182,7 +220,7 @@ const same = await startSameAnswer(file)
 started.push(same)
 const fastifySame = await startFastify(file)
 started.push(fastifySame)
-const figures: Record<string, { cpuUs: number; reqPerSec: number }[]> = {
+const figures: Record<string, { cpuUs: number; databaseCpuUs: number; reqPerSec: number }[]> = {
   'bare Fastify': [],
   Carnet: [],
   nginx: [],
@@ -207,7 +245,7 @@ spawnSync('sync')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const range = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`
 console.log(
-  `\nNode ${process.version}, ${path} (page cache on, LOG_LEVEL=${args['log-level']}, Accept-Encoding: ${args['accept-encoding']}), c=${args.connections}, ${args.rounds} rounds of ${args.seconds} s each\n`,
+  `\nNode ${process.version}, ${args.database}, ${path} (page cache on, LOG_LEVEL=${args['log-level']}, Accept-Encoding: ${args['accept-encoding']}), c=${args.connections}, ${args.rounds} rounds of ${args.seconds} s each\n`,
 )
 console.log('| server | req/s (median) | CPU µs per response (median, range) |\n| --- | --- | --- |')
 for (const [name, fs] of Object.entries(figures))
@@ -228,9 +266,18 @@ console.log(
 console.log(
   `Carnet / the hello-world: ${ratio('Carnet', 'bare Fastify')}; Carnet / Node's http alone sending the page: ${ratio('Carnet', 'Node, same answer')}`,
 )
+if (cluster) {
+  const database = median(figures.Carnet!.map((f) => f.databaseCpuUs))
+  console.log(
+    `PostgreSQL's own CPU per Carnet answer (not in the figures above): ${database.toFixed(1)} µs; Carnet and PostgreSQL together / the bare Fastify route: ${((m('Carnet') + database) / m('bare Fastify, same answer')).toFixed(2)}x`,
+  )
+}
 const lines = readFileSync(join(dir, 'carnet.log'), 'utf8').split('\n').filter(Boolean)
 const access = lines.filter((l) => l.includes('"msg":"access"') || l.includes('"msg":"request completed"')).length
 console.log(
   `Carnet's log: ${lines.length} lines, ${access} access lines for ~${carnetRequests} requests (autocannon's count; its last in-flight requests may add a few)`,
 )
+const stopping = cluster
+cluster = undefined
+await stopping?.stop()
 rmSync(dir, { recursive: true, force: true })
