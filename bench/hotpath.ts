@@ -17,8 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import pg from 'pg'
-import { seedPostgres, startBenchPostgres, type BenchPostgres } from './postgres.ts'
+import { searchIndexed, seedPostgres, startBenchPostgres, type BenchPostgres } from './postgres.ts'
 import { cpuMs, freePort, memory, serverCommand, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
@@ -206,11 +205,7 @@ const carnet = await startCarnet()
 started.push(carnet)
 if (cluster) {
   // A first start indexes the blog for search in the background: measured once that is done.
-  const client = new pg.Client({ connectionString: databaseUrl })
-  await client.connect()
-  while (Number((await client.query<{ n: string }>('select count(*) as n from search_queue')).rows[0]!.n) > 0)
-    await new Promise((r) => setTimeout(r, 2000))
-  await client.end()
+  await searchIndexed(databaseUrl)
 }
 const answer = await rawAnswer(carnet.base)
 const nginx = await startNginx(answer)

@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import pg from 'pg'
-import { seedPostgres, startBenchPostgres, type BenchPostgres } from './postgres.ts'
+import { searchIndexed, seedPostgres, startBenchPostgres, type BenchPostgres } from './postgres.ts'
 import { cpuMs, freePort, memory, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
@@ -59,11 +58,7 @@ if (args.database === 'postgres') {
   } else databaseUrl = cluster.url((await cluster.load(args.db!)).template)
   // A first server builds the search index, as a blog's first start does; the measured one starts on it built.
   const first = await startServer()
-  const client = new pg.Client({ connectionString: databaseUrl })
-  await client.connect()
-  while (Number((await client.query<{ n: string }>('select count(*) as n from search_queue')).rows[0]!.n) > 0)
-    await new Promise((r) => setTimeout(r, 2000))
-  await client.end()
+  await searchIndexed(databaseUrl)
   const exited = new Promise((resolve) => first.proc.once('exit', resolve))
   first.proc.kill('SIGTERM')
   await exited

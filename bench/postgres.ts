@@ -176,3 +176,12 @@ export async function startBenchPostgres(
     },
   }
 }
+
+/** Waits until a server's search indexing (in the background, after a first start) has emptied its queue. */
+export async function searchIndexed(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  while (Number((await client.query<{ n: string }>('select count(*) as n from search_queue')).rows[0]!.n) > 0)
+    await new Promise((r) => setTimeout(r, 2000))
+  await client.end()
+}
