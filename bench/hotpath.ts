@@ -7,8 +7,8 @@
 // Carnet against a bare Fastify route answering the same bytes and headers (bench/hello.ts with ANSWER) and
 // against nginx; beside them Node's http alone answering that page (bench/same-answer.ts: the floor for it) and
 // the hello-world. Then checks that Carnet's log holds one access line per response it answered.
-// `--database postgres`: Carnet on the same blog made again by bench:seed in a throwaway cluster, measured once
-// its search index is built (a hit there waits for the shared version's read: src/cache/page-cache.ts).
+// `--database postgres`: Carnet on the same blog in a throwaway cluster (bench/postgres.ts, blogInCluster),
+// measured once its search index is built (a hit there waits for the shared version's read: src/cache/page-cache.ts).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { searchIndexed, seedPostgres, startBenchPostgres, type BenchPostgres } from './postgres.ts'
+import { blogInCluster, searchIndexed, startBenchPostgres, type BenchPostgres } from './postgres.ts'
 import { cpuMs, freePort, memory, serverCommand, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
@@ -42,12 +42,9 @@ let cluster: BenchPostgres | undefined
 if (args.database === 'postgres') {
   cluster = await startBenchPostgres()
   process.on('exit', () => void cluster?.stop())
-  if (!manifest.heavyPost) throw new Error('--database postgres: a blog made by bench:seed (its manifest names its heaviest post)')
-  // The same blog (the generator is deterministic), generated again in the cluster, with a manifest of its own.
-  const name = `hotpath_${process.pid}`
-  await seedPostgres(cluster, name, { ...manifest, manifest: join(dir, 'manifest.json') })
-  manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as typeof manifest
-  databaseUrl = cluster.url(name)
+  const blog = await blogInCluster(cluster, args.db!, manifest, dir)
+  databaseUrl = blog.url
+  manifest = blog.manifest
 } else copyFileSync(args.db!, databaseUrl)
 const path = args.path ?? manifest.post
 const headers: Record<string, string> = args['accept-encoding'] === 'identity' ? {} : { 'accept-encoding': args['accept-encoding']! }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { searchIndexed, seedPostgres, startBenchPostgres, type BenchPostgres } from './postgres.ts'
+import { blogInCluster, searchIndexed, startBenchPostgres, type BenchPostgres } from './postgres.ts'
 import { cpuMs, freePort, memory, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
@@ -47,15 +47,9 @@ const sessionKey = randomBytes(32).toString('hex')
 if (args.database === 'postgres') {
   cluster = await startBenchPostgres()
   process.on('exit', () => void cluster?.stop())
-  if (manifest.heavyPost) {
-    // A blog made by bench:seed (its manifest names its heaviest post): made again by bench:seed in the cluster,
-    // the same blog (the generator is deterministic), with a manifest of its own.
-    const name = `memory_${process.pid}`
-    const seconds = await seedPostgres(cluster, name, { ...manifest, manifest: join(dir, 'manifest.json') })
-    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest
-    databaseUrl = cluster.url(name)
-    console.log(`generated into PostgreSQL in ${seconds.toFixed(0)} s`)
-  } else databaseUrl = cluster.url((await cluster.load(args.db!)).template)
+  const blog = await blogInCluster(cluster, args.db!, manifest, dir)
+  databaseUrl = blog.url
+  manifest = blog.manifest
   // A first server builds the search index, as a blog's first start does; the measured one starts on it built.
   const first = await startServer()
   await searchIndexed(databaseUrl)

@@ -4,6 +4,7 @@
 // one (CREATE DATABASE … TEMPLATE: a file copy), as the SQLite runs get a fresh copy of the file.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import pg from 'pg'
 import { postgresBin, startCluster, type Cluster } from '../test/helpers/postgres-cluster.ts'
 
@@ -175,6 +176,24 @@ export async function startBenchPostgres(
       cluster.stop()
     },
   }
+}
+
+/**
+ * The blog of `sqlitePath` (its manifest `manifest`) in a new database of the cluster: a blog made by bench:seed
+ * (its manifest names its heaviest post) generated again there, the same blog (the generator is deterministic),
+ * with a manifest of its own written in `dir`; any other copied by `copy`. Returns its URL and manifest.
+ */
+export async function blogInCluster<M extends { posts: number; comments: number; heavyPost?: string }>(
+  cluster: BenchPostgres,
+  sqlitePath: string,
+  manifest: M,
+  dir: string,
+): Promise<{ url: string; manifest: M }> {
+  if (!manifest.heavyPost) return { url: cluster.url((await cluster.load(sqlitePath)).template), manifest }
+  const name = `blog_${process.pid}`
+  const seconds = await seedPostgres(cluster, name, { ...manifest, manifest: join(dir, 'manifest.json') })
+  console.log(`generated into PostgreSQL in ${seconds.toFixed(0)} s`)
+  return { url: cluster.url(name), manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as M }
 }
 
 /** Waits until a server's search indexing (in the background, after a first start) has emptied its queue. */
