@@ -12,13 +12,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { blogInCluster, searchIndexed, startBenchPostgres, type BenchPostgres } from './postgres.ts'
-import { cpuMs, freePort, memory, serverCommand, waitForServer } from './process.ts'
+import { answerFile, cpuMs, freePort, memory, recordAnswer, serverCommand, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -92,29 +91,6 @@ async function startFastify(answerFile?: string): Promise<Server> {
   return { name: answerFile ? 'bare Fastify, same answer' : 'bare Fastify', base, proc, pids: () => [proc.pid!] }
 }
 
-/** The raw bytes and headers Carnet answers for `path` (its br copy when the client offers br). */
-async function rawAnswer(base: string): Promise<{ body: Buffer; type: string; encoding?: string; headers: Record<string, string> }> {
-  return new Promise((resolve, reject) => {
-    request(`${base}${path}`, { headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () =>
-        resolve({
-          body: Buffer.concat(chunks),
-          type: String(res.headers['content-type']),
-          encoding: res.headers['content-encoding'],
-          // What describes the page, not this transfer (Node adds those again).
-          headers: Object.fromEntries(
-            Object.entries(res.headers).filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)),
-          ) as Record<string, string>,
-        }),
-      )
-    })
-      .on('error', reject)
-      .end()
-  })
-}
-
 async function startNginx(answer: { body: Buffer; type: string; encoding?: string }): Promise<Server> {
   const port = await freePort()
   writeFileSync(join(dir, 'page'), answer.body)
@@ -145,12 +121,6 @@ http {
   await waitForServer(proc, base)
   const children = () => readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
   return { name: 'nginx', base, proc, pids: () => [proc.pid!, ...children()] }
-}
-
-/** Carnet's answer as a file bench/same-answer.ts and bench/hello.ts read. */
-function answerFile(answer: { body: Buffer; headers: Record<string, string> }): string {
-  writeFileSync(join(dir, 'answer.json'), JSON.stringify({ headers: answer.headers, body: answer.body.toString('base64') }))
-  return join(dir, 'answer.json')
 }
 
 /** Node's http alone answering the same bytes and headers (bench/same-answer.ts): the floor for this answer. */
@@ -204,10 +174,10 @@ if (cluster) {
   // A first start indexes the blog for search in the background: measured once that is done.
   await searchIndexed(databaseUrl)
 }
-const answer = await rawAnswer(carnet.base)
+const answer = await recordAnswer(`${carnet.base}${path}`, headers)
 const nginx = await startNginx(answer)
 started.push(nginx)
-const file = answerFile(answer)
+const file = answerFile(dir, answer)
 const same = await startSameAnswer(file)
 started.push(same)
 const fastifySame = await startFastify(file)
@@ -220,7 +190,7 @@ const figures: Record<string, { cpuUs: number; databaseCpuUs: number; reqPerSec:
   'bare Fastify, same answer': [],
 }
 let carnetRequests = 0
-// The log holds the requests of start-up (waitForServer, rawAnswer) and the warm-ups too: counted here.
+// The log holds the requests of start-up (waitForServer, recordAnswer) and the warm-ups too: counted here.
 carnetRequests += 2
 for (let round = 0; round < Number(args.rounds); round++) {
   for (const server of [hello, carnet, nginx, same, fastifySame]) {

@@ -6,7 +6,9 @@
 // every post in turn (the long tail), the home page and a category page (the cache's hits), and a comment every
 // `--comment-every` ms (each one a write: the caches start over; 0: none, a quiet blog whose cache fills). Prints the server's resident memory (RSS)
 // every `--every` seconds, and its peak (VmHWM) at the end: flat means no cache grows beyond its bound
-// (src/cache/README.md).
+// (src/cache/README.md). Then, side by side in the same run, the floor: the same readers for `--bare-minutes`
+// against a bare Fastify route sending one of those post pages (bench/hello.ts with ANSWER), and the ratio of the
+// two peaks.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
@@ -15,7 +17,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { blogInCluster, searchIndexed, startBenchPostgres, type BenchPostgres } from './postgres.ts'
-import { cpuMs, freePort, memory, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
+import { answerFile, cpuMs, freePort, memory, recordAnswer, serverCommand, sitemapPostPaths, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -25,11 +27,33 @@ const { values: args } = parseArgs({
     every: { type: 'string', default: '30' },
     connections: { type: 'string', default: '20' },
     'comment-every': { type: 'string', default: '250' },
+    /** Then the same readers for this long against a bare Fastify route sending one of the pages (0: not). */
+    'bare-minutes': { type: 'string', default: '1' },
     /** Extra arguments for the server's node, before the script (e.g. `--node-args=--max-old-space-size=64`). */
     'node-args': { type: 'string', default: '' },
   },
 })
 let manifest = JSON.parse(readFileSync(`${args.db}.json`, 'utf8')) as Manifest
+const ACCEPT = { 'accept-encoding': 'gzip, deflate, br, zstd' }
+
+/** Readers for `minutes`: of every 10 requests, 6 are the next post of the sitemap, 2 the home page, 2 a category page. */
+function readers(url: string, minutes: number) {
+  let n = 0
+  return autocannon({
+    url,
+    connections: Number(args.connections),
+    duration: minutes * 60,
+    headers: ACCEPT,
+    requests: [
+      {
+        setupRequest: (req: Record<string, unknown>) => {
+          const i = n++ % 10
+          return { ...req, path: i < 6 ? posts[n % posts.length] : i < 8 ? '/' : manifest.category }
+        },
+      },
+    ],
+  })
+}
 interface Manifest {
   post: string
   category: string
@@ -93,23 +117,8 @@ console.log(
 )
 
 const cpuAtStart = cpuMs(proc.pid!)
-let n = 0
 const endAt = Date.now() + Number(args.minutes) * 60_000
-// Readers: of every 10 requests, 6 are the next post of the sitemap, 2 the home page, 2 a category page.
-const reads = autocannon({
-  url: base,
-  connections: Number(args.connections),
-  duration: Number(args.minutes) * 60,
-  headers: { 'accept-encoding': 'gzip, deflate, br, zstd' },
-  requests: [
-    {
-      setupRequest: (req: Record<string, unknown>) => {
-        const i = n++ % 10
-        return { ...req, path: i < 6 ? posts[n % posts.length] : i < 8 ? '/' : manifest.category }
-      },
-    },
-  ],
-})
+const reads = readers(base, Number(args.minutes))
 let comments = 0
 const commenting = (async () => {
   while (Number(args['comment-every']) > 0 && Date.now() < endAt) {
@@ -137,9 +146,33 @@ const cpu = cpuMs(proc.pid!) - cpuAtStart
 console.log(
   `\n${r['2xx']} reads answered 200 (${r.non2xx} others, ${r.errors} errors), ${comments} comments; RSS at start ${startMb.toFixed(0)} MB, at the end ${end.rssMb.toFixed(0)} MB, peak ${end.peakMb.toFixed(0)} MB; server CPU ${(cpu / 1000).toFixed(1)} s, ${((cpu * 1000) / (r['2xx'] + comments)).toFixed(0)} µs a request`,
 )
+const answer = await recordAnswer(`${base}${posts[0]}`, ACCEPT)
 const exited = new Promise((resolve) => proc.once('exit', resolve))
 proc.kill('SIGTERM')
 await exited
+const bareMinutes = Math.min(Number(args['bare-minutes']), Number(args.minutes))
+if (bareMinutes > 0) {
+  // The floor under the same readers: the runtime and the framework alone, started with npm start's node flags and
+  // environment, sending one of Carnet's post pages (its bytes and headers) to every request. No comment: nothing
+  // there to write.
+  const port = await freePort()
+  const bare = spawn(command!, [...rest.slice(0, -1), 'bench/hello.ts'], {
+    env: { ...process.env, PORT: String(port), ANSWER: answerFile(dir, answer) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  process.on('exit', () => bare.exitCode === null && bare.kill('SIGTERM'))
+  const bareBase = `http://127.0.0.1:${port}`
+  await waitForServer(bare, bareBase)
+  const bareStartMb = memory(bare.pid!).rssMb
+  const r = await readers(bareBase, bareMinutes)
+  const bareEnd = memory(bare.pid!)
+  console.log(
+    `A bare Fastify route sending that page to the same readers for ${bareMinutes} min: ${r['2xx']} answers; RSS at start ${bareStartMb.toFixed(0)} MB, peak ${bareEnd.peakMb.toFixed(0)} MB. Carnet's peak / its: ${(end.peakMb / bareEnd.peakMb).toFixed(2)}x`,
+  )
+  const bareExited = new Promise((resolve) => bare.once('exit', resolve))
+  bare.kill('SIGTERM')
+  await bareExited
+}
 const stopping = cluster
 cluster = undefined
 await stopping?.stop()

@@ -1,7 +1,9 @@
 // Starting and watching the processes the benchmarks measure.
 import { type ChildProcess, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 
 /** A port nobody listens on. */
 export async function freePort(): Promise<number> {
@@ -88,4 +90,40 @@ export async function sitemapPostPaths(base: string): Promise<string[]> {
   }
   if (paths.length === 0) throw new Error('no post in /sitemap.xml')
   return paths
+}
+
+export interface RecordedAnswer {
+  body: Buffer
+  type: string
+  encoding?: string
+  /** What describes the page, not one transfer (Node adds those again). */
+  headers: Record<string, string>
+}
+
+/** The raw bytes and headers a server answers for `url` (Carnet: its br copy when the client offers br). */
+export async function recordAnswer(url: string, headers: Record<string, string>): Promise<RecordedAnswer> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () =>
+        resolve({
+          body: Buffer.concat(chunks),
+          type: String(res.headers['content-type']),
+          encoding: res.headers['content-encoding'],
+          headers: Object.fromEntries(
+            Object.entries(res.headers).filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)),
+          ) as Record<string, string>,
+        }),
+      )
+    })
+      .on('error', reject)
+      .end()
+  })
+}
+
+/** An answer as the file bench/hello.ts and bench/same-answer.ts read (ANSWER), in `dir`; its path. */
+export function answerFile(dir: string, answer: RecordedAnswer): string {
+  writeFileSync(join(dir, 'answer.json'), JSON.stringify({ headers: answer.headers, body: answer.body.toString('base64') }))
+  return join(dir, 'answer.json')
 }
