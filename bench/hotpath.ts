@@ -2,7 +2,7 @@
 // One cached page (the generated blog's ordinary post page), answered by Carnet with its access log on (stdout
 // to a file, as a service manager or container takes it), beside a bare Fastify hello-world and nginx serving
 // the same bytes (Carnet's br copy, from a file, with its own access log on), each measured in turn, `--rounds`
-// times, with autocannon (c=50, GET, the Accept-Encoding Chromium sends). Prints each server's CPU time per
+// times, with wrk (`--client autocannon` for the earlier rounds' client; c=50, GET, the Accept-Encoding Chromium sends). Prints each server's CPU time per
 // response (user + system, every thread: a logging worker counts) and the ratios the issue's targets are about:
 // Carnet against a bare Fastify route answering the same bytes and headers (bench/hello.ts with ANSWER) and
 // against nginx; beside them Node's http alone answering that page (bench/same-answer.ts: the floor for it) and
@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     'log-level': { type: 'string', default: 'info' },
     'accept-encoding': { type: 'string', default: 'gzip, deflate, br, zstd' },
+    /** The load's client: wrk (Debian's; it reads the answers without decoding them) or autocannon. */
+    client: { type: 'string', default: 'wrk' },
     /** Extra arguments for Carnet's node, before the script (e.g. `--node-args=--optimize-for-size`). */
     'node-args': { type: 'string', default: '' },
   },
@@ -135,20 +137,41 @@ async function startSameAnswer(file: string): Promise<Server> {
   return { name: 'Node, same answer', base, proc, pids: () => [proc.pid!] }
 }
 
+/**
+ * `seconds` of load on `url` with `--client`: how many answers, and how many of them were not a success. autocannon
+ * decodes every answer's body into a string (a compressed page is the slow case of UTF-8 decoding): on a 2-core
+ * machine it then holds back the servers it measures (bench/RESULTS.md, 2026-12-07 13:30), which answer a few requests
+ * per wake-up instead of many. wrk (C, one thread) only counts them.
+ */
+async function load(url: string, seconds: number): Promise<{ answered: number; failed: number }> {
+  if (args.client === 'autocannon') {
+    const r = await autocannon({ url, connections: Number(args.connections), headers, duration: seconds })
+    const answered = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
+    return { answered, failed: answered - r['2xx'] + r.errors }
+  }
+  const script = join(dir, 'wrk.lua')
+  writeFileSync(
+    script,
+    'done = function(s) io.write(string.format("{\\"answered\\":%d,\\"failed\\":%d}\\n", s.requests, s.errors.status + s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout)) end\n',
+  )
+  const flags = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
+  const r = spawnSync('wrk', ['-t1', `-c${args.connections}`, `-d${seconds}s`, '-s', script, ...flags, url], { encoding: 'utf8' })
+  if (r.error || r.status !== 0) throw new Error(`wrk: ${r.error?.message ?? r.stderr} (apt-get install wrk, or --client autocannon)`)
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { answered: number; failed: number }
+}
+
 async function measure(
   server: Server,
   url: string,
 ): Promise<{ cpuUs: number; databaseCpuUs: number; reqPerSec: number; answered: number }> {
-  const opts = { url, connections: Number(args.connections), headers }
-  await autocannon({ ...opts, duration: 1 })
+  await load(url, 1)
   const cpu = () => server.pids().reduce((sum, pid) => sum + cpuMs(pid), 0)
   // PostgreSQL's own work for Carnet's answers (the version reads), counted apart.
   const databaseCpu = () => (server.name === 'Carnet' && cluster ? cluster.cpuMs() : 0)
   const cpu0 = cpu()
   const databaseCpu0 = databaseCpu()
-  const r = await autocannon({ ...opts, duration: Number(args.seconds) })
-  const answered = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
-  if (r['2xx'] !== answered) throw new Error(`${server.name}: ${answered - r['2xx']} answers were not 200`)
+  const { answered, failed } = await load(url, Number(args.seconds))
+  if (failed) throw new Error(`${server.name}: ${failed} answers were not 200`)
   return {
     cpuUs: ((cpu() - cpu0) * 1000) / answered,
     databaseCpuUs: ((databaseCpu() - databaseCpu0) * 1000) / answered,
@@ -207,7 +230,7 @@ spawnSync('sync')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const range = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`
 console.log(
-  `\nNode ${process.version}, ${args.database}, ${path} (page cache on, LOG_LEVEL=${args['log-level']}, Accept-Encoding: ${args['accept-encoding']}), c=${args.connections}, ${args.rounds} rounds of ${args.seconds} s each\n`,
+  `\nNode ${process.version}, ${args.database}, ${path} (page cache on, LOG_LEVEL=${args['log-level']}, Accept-Encoding: ${args['accept-encoding']}), ${args.client}, c=${args.connections}, ${args.rounds} rounds of ${args.seconds} s each\n`,
 )
 console.log('| server | req/s (median) | CPU µs per response (median, range) |\n| --- | --- | --- |')
 for (const [name, fs] of Object.entries(figures))
@@ -237,7 +260,7 @@ if (cluster) {
 const lines = readFileSync(join(dir, 'carnet.log'), 'utf8').split('\n').filter(Boolean)
 const access = lines.filter((l) => l.includes('"msg":"access"') || l.includes('"msg":"request completed"')).length
 console.log(
-  `Carnet's log: ${lines.length} lines, ${access} access lines for ~${carnetRequests} requests (autocannon's count; its last in-flight requests may add a few)`,
+  `Carnet's log: ${lines.length} lines, ${access} access lines for ~${carnetRequests} requests (the client's count; its last in-flight requests may add a few)`,
 )
 const stopping = cluster
 cluster = undefined
