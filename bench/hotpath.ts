@@ -140,7 +140,7 @@ async function startSameAnswer(file: string): Promise<Server> {
 /**
  * `seconds` of load on `url` with `--client`: how many answers, and how many of them were not a success. autocannon
  * decodes every answer's body into a string (a compressed page is the slow case of UTF-8 decoding): on a 2-core
- * machine it then holds back the servers it measures (bench/RESULTS.md, 2026-12-07 13:30), which answer a few requests
+ * machine it then holds back the servers it measures (bench/RESULTS.md, 2026-12-07 12:40), which answer a few requests
  * per wake-up instead of many. wrk (C, one thread) only counts them.
  */
 async function load(url: string, seconds: number): Promise<{ answered: number; failed: number }> {
