@@ -12,12 +12,12 @@ import { useTempDir } from '../helpers/app.ts'
 const PROBE = `
 import { getHeapSpaceStatistics } from 'node:v8'
 const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size
-// Objects that live a little while (a window of 20,000), as a server's requests make them.
-const window = []
+// Objects that live a little while (each of 20,000 slots replaced after 20,000 more), as a server's requests make
+// them. A ring, not push and shift: shift moves the whole array, which took this probe 43 s on a slow machine.
+const window = new Array(20_000).fill(null)
 let largest = 0
 for (let i = 0; i < 2_000_000; i++) {
-  window.push({ i, text: 'x' + i })
-  if (window.length > 20_000) window.shift()
+  window[i % 20_000] = { i, text: 'x' + i }
   if (i % 10_000 === 0) largest = Math.max(largest, newSpace())
 }
 console.log(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX ?? null, youngMb: largest / 1048576 }))
@@ -26,7 +26,7 @@ console.log(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX ?? null, young
 describe('npm start', () => {
   const tmp = useTempDir('start-script')
 
-  it("starts node with glibc's arenas at 2 and a young generation of at most 4 MB", () => {
+  it("starts node with glibc's arenas at 2 and a young generation of 4 MB (at most 8 for a moment)", () => {
     const start = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
     expect(start).toMatch(/ build\/src\/server\.js$/)
     const probe = join(tmp.path, 'probe.mjs')
@@ -42,7 +42,8 @@ describe('npm start', () => {
     expect(run.stderr).toBe('')
     const seen = JSON.parse(run.stdout) as { arenas: string | null; youngMb: number }
     expect(seen.arenas).toBe('2')
-    // Two semi-spaces of 2 MB. With 8 MB ones it grew to 16 MB, with V8's default to 64.
-    expect(seen.youngMb).toBeLessThanOrEqual(4)
+    // Two semi-spaces of 2 MB: 4 MB, and up to 6 for a moment (pages a scavenge keeps where they are). With 8 MB ones
+    // it grew to 16 MB, with V8's default to 32–64.
+    expect(seen.youngMb).toBeLessThanOrEqual(8)
   })
 })
