@@ -2,11 +2,11 @@
 // One cached page (the generated blog's ordinary post page), answered by Carnet with its access log on (stdout
 // to a file, as a service manager or container takes it), beside a bare Fastify hello-world and nginx serving
 // the same bytes (Carnet's br copy, from a file, with its own access log on), each measured in turn, `--rounds`
-// times, with wrk (`--client autocannon` for the earlier rounds' client; c=50, GET, the Accept-Encoding Chromium sends). Prints each server's CPU time per
-// response (user + system, every thread: a logging worker counts) and the ratios the issue's targets are about:
-// Carnet against a bare Fastify route answering the same bytes and headers (bench/hello.ts with ANSWER) and
-// against nginx; beside them Node's http alone answering that page (bench/same-answer.ts: the floor for it) and
-// the hello-world. Then checks that Carnet's log holds one access line per response it answered.
+// times, with wrk (c=50, GET, the Accept-Encoding Chromium sends; `--client autocannon`: the earlier rounds'
+// client). Prints each server's CPU time per response (user + system, every thread: a logging worker counts) and
+// the ratios the issue's targets are about: Carnet against a bare Fastify route answering the same bytes and
+// headers (bench/hello.ts with ANSWER) and against nginx; beside them Node's http alone answering that page
+// (bench/same-answer.ts: the floor for it) and the hello-world. Then checks that Carnet's log holds one access line per response it answered.
 // `--database postgres`: Carnet on the same blog in a throwaway cluster (bench/postgres.ts, blogInCluster),
 // measured once its search index is built (a hit there waits for the shared version's read: src/cache/page-cache.ts).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
