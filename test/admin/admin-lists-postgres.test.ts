@@ -7,6 +7,7 @@
 import { CompiledQuery, type QueryResult, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COUNT_CAP } from '../../src/admin/admin.repository.ts'
+import { createPool, createPostgresKysely } from '../../src/db/postgres.ts'
 import { createAdmin, signedIn, type AdminClient } from '../helpers/admin.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
 
@@ -37,46 +38,47 @@ describe('admin lists on PostgreSQL: a page read from an index, never every row'
     admin = await signedIn(blog.app)
     // Posts of ~1.5 KB like written ones (the planner weighs a walk of the table by its pages), an hour apart; a
     // few scheduled; comments 3 % pending and 2 % spam, a minute apart; media and an outbox of a few thousand.
-    // One transaction without the app's statement timeout: the comments' triggers take seconds on a busy machine.
-    await db()
-      .transaction()
-      .execute(async (trx) => {
-        await sql`set local statement_timeout = 0`.execute(trx)
-        await sql`
+    // One transaction on a connection of its own, without the app's timeouts: the comments' triggers take seconds on
+    // a busy machine, past the app's statement timeout (5 s), and past its client's wait for an answer (6 s), after
+    // which the app's client ends the connection (src/db/postgres.ts).
+    const seeder = createPostgresKysely(createPool(blog.config.databasePath, 1))
+    await seeder.transaction().execute(async (trx) => {
+      await sql`
         insert into posts (slug, title, body_html, status, published_at, created_at, updated_at)
         select 'billet-' || i, 'Carnet ' || i || case when i % 2 = 1 then ' pluvieux' else ' ensoleillé' end,
                repeat('<p>Un jour au port, la ville dort encore.</p>', 35), 'published',
                to_char(timestamp '2020-01-01' + i * interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SS.000"Z"'),
                '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z'
         from generate_series(1, ${POSTS}) as i`.execute(trx)
-        await sql`update posts set published_at = '2099-01-01T00:00:00.000Z' where slug in ('billet-10', 'billet-20', 'billet-30')`.execute(
-          trx,
-        )
-        await sql`
+      await sql`update posts set published_at = '2099-01-01T00:00:00.000Z' where slug in ('billet-10', 'billet-20', 'billet-30')`.execute(
+        trx,
+      )
+      await sql`
         insert into comments (post_id, author_name, body, status, created_at)
         select (select min(id) from posts) + i % ${POSTS}, 'Lecteur ' || i, 'Commentaire ' || i,
                case when i % 100 < 3 then 'pending' when i % 100 < 5 then 'spam' else 'approved' end,
                to_char(timestamp '2020-01-01' + i * interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS.000"Z"')
         from generate_series(1, ${COMMENTS}) as i`.execute(trx)
-        await sql`
+      await sql`
         insert into media (hash, name, type, width, height, bytes, created_at)
         select md5(i::text), md5(i::text) || '-640x480.jpg', 'image/jpeg', 640, 480, 1,
                to_char(timestamp '2020-01-01' + i * interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS.000"Z"')
         from generate_series(1, 3000) as i`.execute(trx)
-        await sql`
+      await sql`
         insert into mail_outbox (kind, recipient, lang, subject, text_body, html_body, message_id, status, next_attempt_at, created_at)
         select 'notify', 'r' || i || '@example.org', 'fr', 'Courrier ' || i, repeat('x', 500), repeat('x', 1000), '<m' || i || '@blog.test>',
                case when i % 50 = 0 then 'failed' else 'sent' end, '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z'
         from generate_series(1, 6000) as i`.execute(trx)
-        // Two posts show the newest image (one in two sizes), one the next.
-        await sql`update posts set body_source = '![Port](/media/' || md5('3000') || '-640x480.jpg) ![](/media/' || md5('3000') || '-320w.webp)' where slug = 'billet-5'`.execute(
-          trx,
-        )
-        await sql`update posts set body_source = 'Voir ![Quai](/media/' || md5('3000') || '-640x480.jpg) et /media/' || md5('2999') || '-640x480.jpg' where slug = 'billet-6'`.execute(
-          trx,
-        )
-      })
-    for (const table of ['posts', 'comments', 'media', 'mail_outbox']) await sql`vacuum analyze ${sql.table(table)}`.execute(db())
+      // Two posts show the newest image (one in two sizes), one the next.
+      await sql`update posts set body_source = '![Port](/media/' || md5('3000') || '-640x480.jpg) ![](/media/' || md5('3000') || '-320w.webp)' where slug = 'billet-5'`.execute(
+        trx,
+      )
+      await sql`update posts set body_source = 'Voir ![Quai](/media/' || md5('3000') || '-640x480.jpg) et /media/' || md5('2999') || '-640x480.jpg' where slug = 'billet-6'`.execute(
+        trx,
+      )
+    })
+    for (const table of ['posts', 'comments', 'media', 'mail_outbox']) await sql`vacuum analyze ${sql.table(table)}`.execute(seeder)
+    await seeder.destroy()
     // Every statement the app runs from here on (lists are read outside transactions: one executor).
     const executor = db().getExecutor()
     const execute = executor.executeQuery.bind(executor)
