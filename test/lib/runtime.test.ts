@@ -20,7 +20,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import secureSession from '@fastify/secure-session'
 import Fastify from 'fastify'
 import MailComposer from 'nodemailer/lib/mail-composer'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { verifyPassword } from '../../src/admin/password.ts'
 import { parseAddress } from '../../src/lib/address.ts'
 import { parseDomain } from '../../src/lib/idna.ts'
@@ -144,7 +144,10 @@ describe('crypto', () => {
     const app = Fastify()
     await app.register(secureSession, { key, cookieName: 'carnet_session', cookie: { path: '/', httpOnly: true } })
     app.get('/', async (request) => String(request.session.get('adminId' as never)))
-    // Sealed on Node 20 with this key; an admin signed in before an upgrade stays signed in.
+    // Sealed on Node 20 with this key on 2026-12-06 (committed at 14:35 UTC); an admin signed in before an upgrade
+    // stays signed in. The plugin refuses a cookie older than its expiry (a day here): the clock is set to just after.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-06T14:40:00Z') })
+    onTestFinished(() => void vi.useRealTimers())
     const cookie = 'carnet_session=Maue9tEA6NehYeqXzas4Fc6KWQo%2FYeu07hk2Pl0cWOpF2Ww2XBIyyxEfLZFCoxQ%3D%3BmtCB0s6DBR2tomD4VoVzCtzJ3vww5ocF'
     expect((await app.inject({ url: '/', headers: { cookie } })).body).toBe('1')
     expect((await app.inject({ url: '/', headers: { cookie: cookie.replace('Maue', 'Maud') } })).body).toBe('undefined')
