@@ -11,7 +11,7 @@
 // measured once its search index is built (a hit there waits for the shared version's read: src/cache/page-cache.ts).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -150,10 +150,12 @@ async function load(url: string, seconds: number): Promise<{ answered: number; f
     return { answered, failed: answered - r['2xx'] + r.errors }
   }
   const script = join(dir, 'wrk.lua')
-  writeFileSync(
-    script,
-    'done = function(s) io.write(string.format("{\\"answered\\":%d,\\"failed\\":%d}\\n", s.requests, s.errors.status + s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout)) end\n',
-  )
+  // Written once: what wrk prints at the end of a run, as one JSON line.
+  if (!existsSync(script))
+    writeFileSync(
+      script,
+      'done = function(s) io.write(string.format("{\\"answered\\":%d,\\"failed\\":%d}\\n", s.requests, s.errors.status + s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout)) end\n',
+    )
   const flags = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
   const r = spawnSync('wrk', ['-t1', `-c${args.connections}`, `-d${seconds}s`, '-s', script, ...flags, url], { encoding: 'utf8' })
   if (r.error || r.status !== 0) throw new Error(`wrk: ${r.error?.message ?? r.stderr} (apt-get install wrk, or --client autocannon)`)
