@@ -3,21 +3,24 @@
 // to a file, as a service manager or container takes it), beside a bare Fastify hello-world and nginx serving
 // the same bytes (Carnet's br copy, from a file, with its own access log on), each measured in turn, `--rounds`
 // times, with wrk (c=50, GET, the Accept-Encoding Chromium sends; `--client autocannon`: the earlier rounds'
-// client). Prints each server's CPU time per response (user + system, every thread: a logging worker counts) and
+// client). The servers run on the last CPU and wrk on the others (`--no-pin` to leave that to the scheduler); every
+// Node server with npm start's node flags. Prints each server's CPU time per response (user + system, every
+// thread, and apart what other threads than the main one did: V8's collector helpers, the log's writes) and
 // the ratios the issue's targets are about: Carnet against a bare Fastify route answering the same bytes and
 // headers (bench/hello.ts with ANSWER) and against nginx; beside them Node's http alone answering that page
-// (bench/same-answer.ts: the floor for it) and the hello-world. Then checks that Carnet's log holds one access line per response it answered.
+// (bench/same-answer.ts: the floor for it) and the hello-world. Then checks that Carnet's log holds one access line
+// per response it answered.
 // `--database postgres`: Carnet on the same blog in a throwaway cluster (bench/postgres.ts, blogInCluster),
 // measured once its search index is built (a hit there waits for the shared version's read: src/cache/page-cache.ts).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { blogInCluster, searchIndexed, startBenchPostgres, type BenchPostgres } from './postgres.ts'
-import { answerFile, cpuMs, freePort, memory, recordAnswer, serverCommand, waitForServer } from './process.ts'
+import { answerFile, cpuMs, freePort, helperThreadsCpuMs, memory, recordAnswer, serverCommand, waitForServer } from './process.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -33,8 +36,18 @@ const { values: args } = parseArgs({
     client: { type: 'string', default: 'wrk' },
     /** Extra arguments for Carnet's node, before the script (e.g. `--node-args=--optimize-for-size`). */
     'node-args': { type: 'string', default: '' },
+    /**
+     * Servers on the last CPU, wrk on the others (taskset): otherwise the scheduler moves them about, and on a
+     * 2-core machine a server then shares its core with the client for part of a round. `--no-pin` to leave it.
+     */
+    pin: { type: 'boolean', default: availableParallelism() > 1 },
   },
+  allowNegative: true,
 })
+const lastCpu = availableParallelism() - 1
+/** `command` and its arguments, pinned when `--pin`: servers to the last CPU, the client to the others. */
+const pinned = (role: 'server' | 'client', command: string, argv: string[]): [string, string[]] =>
+  args.pin ? ['taskset', ['-c', role === 'server' ? String(lastCpu) : `0-${lastCpu - 1}`, command, ...argv]] : [command, argv]
 let manifest = JSON.parse(readFileSync(`${args.db}.json`, 'utf8')) as { post: string; posts: number; comments: number; heavyPost?: string }
 if (args.database !== 'sqlite' && args.database !== 'postgres') throw new Error('--database: sqlite or postgres')
 const dir = mkdtempSync(join(tmpdir(), 'carnet-hotpath-'))
@@ -58,11 +71,17 @@ interface Server {
   pids: () => number[]
 }
 
+const [command, ...rest] = serverCommand()
+/**
+ * npm start's node flags (a 2 MB young generation: src/server.ts's memory figures), for every Node server here: the
+ * ratios compare code with code under the same runtime settings (and the same environment: serverCommand).
+ */
+const startFlags = rest.slice(0, -1)
+
 async function startCarnet(): Promise<Server> {
   const port = await freePort()
   const log = openSync(join(dir, 'carnet.log'), 'w')
-  const [command, ...rest] = serverCommand()
-  const proc = spawn(command!, [...args['node-args']!.split(/\s+/).filter(Boolean), ...rest], {
+  const proc = spawn(...pinned('server', command!, [...args['node-args']!.split(/\s+/).filter(Boolean), ...rest]), {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -84,7 +103,7 @@ async function startCarnet(): Promise<Server> {
 /** A bare Fastify route: the hello-world, or with `answerFile` the same bytes and headers as Carnet's hit. */
 async function startFastify(answerFile?: string): Promise<Server> {
   const port = await freePort()
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/hello.ts'], {
+  const proc = spawn(...pinned('server', process.execPath, [...startFlags, 'bench/hello.ts']), {
     env: { ...process.env, PORT: String(port), ANSWER: answerFile ?? '' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
@@ -116,7 +135,7 @@ http {
 }
 `
   writeFileSync(join(dir, 'nginx.conf'), conf)
-  const proc = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-e', join(dir, 'nginx-error.log')], {
+  const proc = spawn(...pinned('server', 'nginx', ['-c', join(dir, 'nginx.conf'), '-e', join(dir, 'nginx-error.log')]), {
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const base = `http://127.0.0.1:${port}`
@@ -128,7 +147,7 @@ http {
 /** Node's http alone answering the same bytes and headers (bench/same-answer.ts): the floor for this answer. */
 async function startSameAnswer(file: string): Promise<Server> {
   const port = await freePort()
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/same-answer.ts'], {
+  const proc = spawn(...pinned('server', process.execPath, [...startFlags, 'bench/same-answer.ts']), {
     env: { ...process.env, PORT: String(port), ANSWER: file },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
@@ -157,7 +176,9 @@ async function load(url: string, seconds: number): Promise<{ answered: number; f
       'done = function(s) io.write(string.format("{\\"answered\\":%d,\\"failed\\":%d}\\n", s.requests, s.errors.status + s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout)) end\n',
     )
   const flags = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
-  const r = spawnSync('wrk', ['-t1', `-c${args.connections}`, `-d${seconds}s`, '-s', script, ...flags, url], { encoding: 'utf8' })
+  const r = spawnSync(...pinned('client', 'wrk', ['-t1', `-c${args.connections}`, `-d${seconds}s`, '-s', script, ...flags, url]), {
+    encoding: 'utf8',
+  })
   if (r.error || r.status !== 0) throw new Error(`wrk: ${r.error?.message ?? r.stderr} (apt-get install wrk, or --client autocannon)`)
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { answered: number; failed: number }
 }
@@ -165,20 +186,24 @@ async function load(url: string, seconds: number): Promise<{ answered: number; f
 async function measure(
   server: Server,
   url: string,
-): Promise<{ cpuUs: number; databaseCpuUs: number; reqPerSec: number; answered: number }> {
-  await load(url, 1)
+): Promise<{ cpuUs: number; helpersUs: number; databaseCpuUs: number; reqPerSec: number; answered: number }> {
+  const warmUp = await load(url, 1)
   const cpu = () => server.pids().reduce((sum, pid) => sum + cpuMs(pid), 0)
   // PostgreSQL's own work for Carnet's answers (the version reads), counted apart.
   const databaseCpu = () => (server.name === 'Carnet' && cluster ? cluster.cpuMs() : 0)
+  const helpers = () => server.pids().reduce((sum, pid) => sum + helperThreadsCpuMs(pid), 0)
   const cpu0 = cpu()
+  const helpers0 = helpers()
   const databaseCpu0 = databaseCpu()
   const { answered, failed } = await load(url, Number(args.seconds))
   if (failed) throw new Error(`${server.name}: ${failed} answers were not 200`)
   return {
     cpuUs: ((cpu() - cpu0) * 1000) / answered,
+    helpersUs: ((helpers() - helpers0) * 1000) / answered,
     databaseCpuUs: ((databaseCpu() - databaseCpu0) * 1000) / answered,
     reqPerSec: answered / Number(args.seconds),
-    answered,
+    // The warm-up's too: the log's count.
+    answered: warmUp.answered + answered,
   }
 }
 
@@ -207,7 +232,7 @@ const same = await startSameAnswer(file)
 started.push(same)
 const fastifySame = await startFastify(file)
 started.push(fastifySame)
-const figures: Record<string, { cpuUs: number; databaseCpuUs: number; reqPerSec: number }[]> = {
+const figures: Record<string, { cpuUs: number; helpersUs: number; databaseCpuUs: number; reqPerSec: number }[]> = {
   'bare Fastify': [],
   Carnet: [],
   nginx: [],
@@ -232,12 +257,14 @@ spawnSync('sync')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const range = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`
 console.log(
-  `\nNode ${process.version}, ${args.database}, ${path} (page cache on, LOG_LEVEL=${args['log-level']}, Accept-Encoding: ${args['accept-encoding']}), ${args.client}, c=${args.connections}, ${args.rounds} rounds of ${args.seconds} s each\n`,
+  `\nNode ${process.version}, ${args.database}, ${path} (page cache on, LOG_LEVEL=${args['log-level']}, Accept-Encoding: ${args['accept-encoding']}), ${args.client}, c=${args.connections}, ${args.rounds} rounds of ${args.seconds} s each${args.pin ? `, servers on CPU ${lastCpu}` : ''}\n`,
 )
-console.log('| server | req/s (median) | CPU µs per response (median, range) |\n| --- | --- | --- |')
+console.log(
+  '| server | req/s (median) | CPU µs per response (median, range) | of which other threads than the main one |\n| --- | --- | --- | --- |',
+)
 for (const [name, fs] of Object.entries(figures))
   console.log(
-    `| ${name} | ${Math.round(median(fs.map((f) => f.reqPerSec)))} | ${Math.round(median(fs.map((f) => f.cpuUs)))} (${range(fs.map((f) => f.cpuUs))}) |`,
+    `| ${name} | ${Math.round(median(fs.map((f) => f.reqPerSec)))} | ${Math.round(median(fs.map((f) => f.cpuUs)))} (${range(fs.map((f) => f.cpuUs))}) | ${median(fs.map((f) => f.helpersUs)).toFixed(1)} |`,
   )
 const m = (name: string) => median(figures[name]!.map((f) => f.cpuUs))
 const ratio = (a: string, b: string) => `${(m(a) / m(b)).toFixed(2)}x`

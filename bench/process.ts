@@ -1,6 +1,6 @@
 // Starting and watching the processes the benchmarks measure.
 import { type ChildProcess, spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -63,11 +63,32 @@ export async function waitForServer(proc: ChildProcess, base: string, timeoutMs 
  * requests per second on a shared machine: other work slows the server down but does not make it do more.
  */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return ticksMs(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+}
+
+/** User + system time from a `stat` file of /proc, in ms. */
+function ticksMs(stat: string): number {
   // Fields after the command name (which may hold spaces), counted from field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   const ticks = Number(fields[11]) + Number(fields[12])
   return (ticks * 1000) / 100 // USER_HZ is 100 on Linux
+}
+
+/**
+ * CPU time of a process's threads other than its main one (V8's collector and compiler helpers, libuv's thread pool),
+ * in ms: with cpuMs, how much of a server's work is not on its event loop.
+ */
+export function helperThreadsCpuMs(pid: number): number {
+  let ms = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    if (tid === String(pid)) continue
+    try {
+      ms += ticksMs(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))
+    } catch {
+      // The thread ended meanwhile: its time went to the process's own count.
+    }
+  }
+  return ms
 }
 
 /** Peak and current resident memory of a process, in MB. */

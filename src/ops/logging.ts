@@ -35,22 +35,28 @@ export interface LogStream {
 }
 
 /**
- * The log's output for a pipe or a file: lines are gathered in memory and handed to the thread pool
- * (`fs.write`) at most `flushMs` after the first of them, or as soon as `chunkBytes` are waiting; one write at a
- * time, so lines keep their order. `flush()` waits until everything gathered is written (the app's close);
- * `flushSync()` writes it at once (the process's exit). Bounded: if the output does not drain (a reader that
- * stopped reading), lines beyond `maxBytes` are dropped and counted, and a line says how many once it drains.
+ * The log's output for a pipe or a file: lines are copied, as they come, into a chunk of bytes, and the chunk is
+ * handed to the thread pool (`fs.write`) once full, or at most `flushMs` after its first line; one write at a time,
+ * so lines keep their order. Bytes and not strings: a line kept as a string until its write outlived a young
+ * collection or two, and the collector's extra work cost a cached page more than the line itself (bench/RESULTS.md,
+ * 2026-12-07 16:30). `flush()` waits until everything gathered is written (the app's close); `flushSync()` writes it
+ * at once (the process's exit). Bounded: if the output does not drain (a reader that stopped reading), lines beyond
+ * `maxBytes` are dropped and counted, and a line says how many once it drains.
  */
 export class LogOutput implements LogStream {
   readonly #fd: number
   readonly #chunkBytes: number
   readonly #flushMs: number
   readonly #maxBytes: number
-  #lines: string[] = []
-  #bytes = 0
+  /** The chunk being filled, and how much of it is. */
+  #chunk: Buffer
+  #used = 0
+  /** Chunks filled and not yet handed to the thread pool. */
+  #full: Buffer[] = []
+  #fullBytes = 0
   #dropped = 0
   #timer: NodeJS.Timeout | null = null
-  /** The write the thread pool is doing: what it holds is no longer in #lines. */
+  /** The write the thread pool is doing: what it holds is no longer counted here. */
   #writing: Promise<void> | null = null
 
   constructor(fd: number, options: { chunkBytes?: number; flushMs?: number; maxBytes?: number } = {}) {
@@ -58,34 +64,62 @@ export class LogOutput implements LogStream {
     this.#chunkBytes = options.chunkBytes ?? 64 * 1024
     this.#flushMs = options.flushMs ?? 200
     this.#maxBytes = options.maxBytes ?? 8 * 1024 * 1024
+    this.#chunk = Buffer.allocUnsafeSlow(this.#chunkBytes)
   }
 
   write(line: string): boolean {
-    if (this.#bytes + line.length > this.#maxBytes) {
+    // A string's length for its size in bytes: close enough for a bound.
+    if (this.pendingBytes + line.length > this.#maxBytes) {
       this.#dropped++
       return false
     }
-    this.#lines.push(line)
-    this.#bytes += line.length
-    if (this.#bytes >= this.#chunkBytes) this.#start()
+    this.#append(line)
+    if (this.#full.length) this.#start()
     else this.#timer ??= setTimeout(() => this.#start(), this.#flushMs).unref()
     return true
   }
 
-  /** Lines gathered and not yet handed to the thread pool, in bytes (a string's length: close enough). */
+  /** Bytes gathered and not yet handed to the thread pool. */
   get pendingBytes(): number {
-    return this.#bytes
+    return this.#fullBytes + this.#used
   }
 
-  #take(): string {
+  #append(line: string): void {
+    // At most 3 bytes for each UTF-16 unit: a line that may not fit starts a new chunk.
+    const most = line.length * 3
+    if (this.#used + most > this.#chunk.length) {
+      this.#seal()
+      if (most > this.#chunk.length) {
+        // Longer than a chunk: a chunk of its own.
+        const bytes = Buffer.from(line)
+        this.#full.push(bytes)
+        this.#fullBytes += bytes.length
+        return
+      }
+    }
+    this.#used += this.#chunk.write(line, this.#used)
+  }
+
+  /** The chunk being filled joins the full ones; a new one is started. */
+  #seal(): void {
+    if (this.#used === 0) return
+    this.#full.push(this.#chunk.subarray(0, this.#used))
+    this.#fullBytes += this.#used
+    this.#chunk = Buffer.allocUnsafeSlow(this.#chunkBytes)
+    this.#used = 0
+  }
+
+  /** Everything gathered, as one buffer (and the line that says what was dropped). */
+  #take(): Buffer {
     if (this.#dropped) {
-      this.#lines.push(`{"level":40,"time":${Date.now()},"msg":"log lines dropped: the output did not drain","dropped":${this.#dropped}}\n`)
+      this.#append(`{"level":40,"time":${Date.now()},"msg":"log lines dropped: the output did not drain","dropped":${this.#dropped}}\n`)
       this.#dropped = 0
     }
-    const text = this.#lines.join('')
-    this.#lines = []
-    this.#bytes = 0
-    return text
+    this.#seal()
+    const taken = this.#full.length === 1 ? this.#full[0]! : Buffer.concat(this.#full)
+    this.#full = []
+    this.#fullBytes = 0
+    return taken
   }
 
   #start(): void {
@@ -93,12 +127,12 @@ export class LogOutput implements LogStream {
       clearTimeout(this.#timer)
       this.#timer = null
     }
-    if (this.#writing || (this.#lines.length === 0 && !this.#dropped)) return
-    const chunk = Buffer.from(this.#take())
+    if (this.#writing || (this.pendingBytes === 0 && !this.#dropped)) return
+    const chunk = this.#take()
     this.#writing = this.#writeAll(chunk).finally(() => {
       this.#writing = null
-      if (this.#bytes >= this.#chunkBytes) this.#start()
-      else if (this.#lines.length) this.#timer ??= setTimeout(() => this.#start(), this.#flushMs).unref()
+      if (this.#full.length) this.#start()
+      else if (this.#used) this.#timer ??= setTimeout(() => this.#start(), this.#flushMs).unref()
     })
   }
 
@@ -119,7 +153,7 @@ export class LogOutput implements LogStream {
 
   /** Resolves once every line written so far is out. */
   async flush(): Promise<void> {
-    while (this.#writing || this.#lines.length || this.#dropped) {
+    while (this.#writing || this.pendingBytes || this.#dropped) {
       this.#start()
       await this.#writing
     }
@@ -129,7 +163,7 @@ export class LogOutput implements LogStream {
   flushSync(): void {
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
-    const chunk = Buffer.from(this.#take())
+    const chunk = this.#take()
     let offset = 0
     for (let tries = 0; offset < chunk.length && tries < 1000; tries++) {
       try {

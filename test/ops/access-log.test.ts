@@ -107,6 +107,27 @@ describe('LogOutput', () => {
     expect(readFileSync(file, 'utf8')).toBe(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join(''))
   })
 
+  it('writes lines of any script and length as they were given, across chunks', async () => {
+    const file = join(tmp.path, 'scripts.log')
+    const fd = openSync(file, 'w')
+    // Small chunks: Arabic (2 bytes a letter), Japanese (3), emoji (4 bytes, two UTF-16 units), a line longer than a
+    // chunk.
+    const out = new LogOutput(fd, { chunkBytes: 48 })
+    const lines = [
+      '{"path":"/archive/2026/12/07/مرحبا-بالعالم.html"}\n',
+      '{"p":"/مرحبا-بالعالم"}\n',
+      '{"q":"日本語のブログ記事を読むのが好きです"}\n',
+      '{"path":"/tag/🎉🎉🎉"}\n',
+      `{"path":"/${'é'.repeat(200)}"}\n`,
+      'short\n',
+      '{"path":"/search?q=عربي 😀"}\n',
+    ]
+    for (let i = 0; i < 50; i++) for (const line of lines) out.write(line)
+    await out.flush()
+    closeSync(fd)
+    expect(readFileSync(file, 'utf8')).toBe(lines.join('').repeat(50))
+  })
+
   it('keeps at most its bound waiting, and says how many lines it dropped', async () => {
     const file = join(tmp.path, 'bounded.log')
     const fd = openSync(file, 'w')
