@@ -51,7 +51,8 @@ export interface RequestLine {
 /** What features declare private; the root instance's, inherited by every scope. */
 export class RequestPrivacy {
   readonly #cookies = new Set<string>()
-  readonly #prefixes = new Set<string>()
+  /** Each prefix with its two continuations, made once: the page cache's front asks at every request. */
+  readonly #prefixes: { path: string; dir: string; query: string }[] = []
   readonly #otherRepresentations: Array<(request: RequestLine) => boolean> = []
 
   /** A request that carries this cookie gets a page of its own (a pre-filled form, admin links). */
@@ -61,7 +62,8 @@ export class RequestPrivacy {
 
   /** Every address under this prefix (the prefix itself, `prefix/…`, `prefix?…`) is personal. */
   declarePrivatePrefix(prefix: string): void {
-    this.#prefixes.add(prefix.replace(/\/+$/, ''))
+    const path = prefix.replace(/\/+$/, '')
+    if (!this.#prefixes.some((p) => p.path === path)) this.#prefixes.push({ path, dir: `${path}/`, query: `${path}?` })
   }
 
   /**
@@ -77,7 +79,7 @@ export class RequestPrivacy {
     for (const test of this.#otherRepresentations) if (test(request)) return false
     const url = request.url ?? ''
     for (const prefix of this.#prefixes) {
-      if (url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`)) return false
+      if (url === prefix.path || url.startsWith(prefix.dir) || url.startsWith(prefix.query)) return false
     }
     const cookie = request.headers.cookie
     if (!cookie || this.#cookies.size === 0) return true
