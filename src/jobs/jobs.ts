@@ -103,21 +103,33 @@ export function createJobs(db: Kysely<Database>, options: { pollMs: number; log:
     }
     const free = (eb: ExpressionBuilder<Database, 'jobs'>) =>
       eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', at), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at)])])
-    return db
-      .updateTable('jobs')
-      .set({ claimed_by: me, claimed_until: until, attempts: sql`attempts + 1` })
-      .where((eb) =>
-        eb.and([
-          eb(
-            'id',
-            'in',
-            eb.selectFrom('jobs').select('id').where('kind', '=', kind).where(free).orderBy('run_at').orderBy('id').limit(limit),
-          ),
-          free(eb),
-        ]),
-      )
-      .returning(['id', 'payload', 'attempts'])
+    // Read first, and write only when something is due. On PostgreSQL every write statement moves the data version
+    // (a statement trigger: src/db/postgres.ts), even one that changes no row, and with it every instance drops its
+    // page cache and memos: an idle poll's UPDATE did that at every poll, every few seconds.
+    const due = await db
+      .selectFrom('jobs')
+      .select('id')
+      .where('kind', '=', kind)
+      .where(free)
+      .orderBy('run_at')
+      .orderBy('id')
+      .limit(limit)
       .execute()
+    if (due.length === 0) return []
+    return (
+      db
+        .updateTable('jobs')
+        .set({ claimed_by: me, claimed_until: until, attempts: sql`attempts + 1` })
+        // The WHERE is checked again under the row's lock: another instance may have claimed them since the read.
+        .where(
+          'id',
+          'in',
+          due.map((job) => job.id),
+        )
+        .where(free)
+        .returning(['id', 'payload', 'attempts'])
+        .execute()
+    )
   }
 
   async function finish(id: number, outcome: { ok: true } | { ok: false; error: unknown; attempts: number; maxAttempts: number }) {

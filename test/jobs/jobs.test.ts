@@ -7,11 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { enqueueJob, LEASE_MS, PermanentJobError } from '../../src/jobs/jobs.ts'
 import { setClock } from '../../src/lib/time.ts'
 import { buildTestApp, type TestBlog } from '../helpers/app.ts'
+import { startSmtp, type TestSmtp } from '../helpers/smtp.ts'
 
 const START = Date.parse('2026-12-06T10:00:00.000Z')
 let clock = START
 const blogs: TestBlog[] = []
 const dirs: string[] = []
+const smtps: TestSmtp[] = []
 
 async function blogOn(dir?: string) {
   const blog = await buildTestApp({ demo: false, dir })
@@ -24,6 +26,7 @@ afterEach(async () => {
   clock = START
   for (const blog of blogs.splice(0).reverse()) await blog.close()
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  for (const smtp of smtps.splice(0)) await smtp.stop()
 })
 
 function moveClock(ms: number) {
@@ -216,5 +219,29 @@ describe('jobs', () => {
     await enqueueJob(blog.app.db, { kind: 'soon', payload: null })
     await ran
     await expect.poll(async () => (await jobRows(blog))[0]?.state).toBe('done')
+  })
+
+  it('polls without writing while nothing is due, so that an idle blog keeps its cached pages', async () => {
+    // On PostgreSQL any write statement moves the data version, one that changes no row too (src/db/postgres.ts), and
+    // every instance then drops its page cache: the polls of jobs and mail must only read when there is nothing to do.
+    const smtp = await startSmtp()
+    smtps.push(smtp)
+    let done!: () => void
+    const ran = new Promise<void>((resolve) => (done = resolve))
+    const blog = await buildTestApp({
+      env: { JOBS_POLL_MS: '50', SMTP_URL: smtp.url, MAIL_RETRY_SECONDS: '0.1', PAGE_CACHE: 'on' },
+      beforeReady: (app) => app.jobs.handle('later', async () => done()),
+    })
+    blogs.push(blog)
+    expect((await blog.app.inject('/')).headers['x-page-cache']).toBe('miss')
+    expect((await blog.app.inject('/')).headers['x-page-cache']).toBe('hit')
+    // About ten polls of the jobs and five rounds of the mail sender.
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    const after = await blog.app.inject('/')
+    expect(after.statusCode).toBe(200)
+    expect(after.headers['x-page-cache']).toBe('hit')
+    // The poller was alive all along: a job queued now is run by it.
+    await enqueueJob(blog.app.db, { kind: 'later', payload: null })
+    await ran
   })
 })
