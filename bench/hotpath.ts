@@ -55,7 +55,6 @@ let databaseUrl = join(dir, 'bench.db')
 let cluster: BenchPostgres | undefined
 if (args.database === 'postgres') {
   cluster = await startBenchPostgres()
-  process.on('exit', () => void cluster?.stop())
   const blog = await blogInCluster(cluster, args.db!, manifest, dir)
   databaseUrl = blog.url
   manifest = blog.manifest
@@ -291,7 +290,5 @@ const access = lines.filter((l) => l.includes('"msg":"access"') || l.includes('"
 console.log(
   `Carnet's log: ${lines.length} lines, ${access} access lines for ~${carnetRequests} requests (the client's count; its last in-flight requests may add a few)`,
 )
-const stopping = cluster
-cluster = undefined
-await stopping?.stop()
+await cluster?.stop()
 rmSync(dir, { recursive: true, force: true })

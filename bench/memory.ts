@@ -70,7 +70,6 @@ let databaseUrl = join(dir, 'bench.db')
 const sessionKey = randomBytes(32).toString('hex')
 if (args.database === 'postgres') {
   cluster = await startBenchPostgres()
-  process.on('exit', () => void cluster?.stop())
   const blog = await blogInCluster(cluster, args.db!, manifest, dir)
   databaseUrl = blog.url
   manifest = blog.manifest
@@ -173,7 +172,5 @@ if (bareMinutes > 0) {
   bare.kill('SIGTERM')
   await bareExited
 }
-const stopping = cluster
-cluster = undefined
-await stopping?.stop()
+await cluster?.stop()
 rmSync(dir, { recursive: true, force: true })

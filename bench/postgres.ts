@@ -81,6 +81,9 @@ export async function startBenchPostgres(
       ...options.settings,
     },
   })
+  let stopped = false
+  // A bench that fails or returns early leaves no cluster behind.
+  process.once('exit', () => stopped || cluster.stop())
   const admin = new pg.Client({ connectionString: cluster.url('postgres') })
   try {
     await admin.connect()
@@ -172,6 +175,8 @@ export async function startBenchPostgres(
       }
     },
     async stop() {
+      if (stopped) return
+      stopped = true
       await admin.end().catch(() => {})
       cluster.stop()
     },
