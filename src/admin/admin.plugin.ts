@@ -7,7 +7,7 @@ import secureSession from '@fastify/secure-session'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { messages } from '../i18n/index.ts'
-import { isSessionRevoked, pendingCount } from './admin.repository.ts'
+import { isSessionRevoked, pendingCount, shownCount } from './admin.repository.ts'
 import { refusal } from './http.ts'
 import type { Actor } from './audit.ts'
 import { can, isRole, moderatesEveryComment, type Permission, type Role } from './permissions.ts'
@@ -173,6 +173,12 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
     reply.header('x-robots-tag', 'noindex, nofollow')
   })
 
+  const pendingBadge = async (admin: FastifyRequest['admin'], language: string): Promise<string> => {
+    if (!admin || !can(admin.role, 'comments')) return ''
+    const n = await pendingCount(app.db, moderatesEveryComment(admin.role) ? null : admin.id)
+    return n ? shownCount(n, language) : ''
+  }
+
   app.decorateReply('adminPage', async function (this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
     const t = messages(app.settings.get().language)
     const heading = typeof data.heading === 'string' ? data.heading : t.admin.title
@@ -189,10 +195,8 @@ async function adminScope(app: FastifyInstance, options: { reader: SessionReader
           this.request.admin ? can(this.request.admin.role, p) : false,
         ]),
       ),
-      pending:
-        this.request.admin && can(this.request.admin.role, 'comments')
-          ? await pendingCount(app.db, moderatesEveryComment(this.request.admin.role) ? null : this.request.admin.id)
-          : 0,
+      // The menu's count of comments awaiting moderation, as shown (`10 000+` past the cap); empty for none.
+      pending: await pendingBadge(this.request.admin, app.settings.get().language),
       path: this.request.url.split('?')[0],
       mailNav: app.mail.enabled,
       ...data,

@@ -3,12 +3,12 @@
 import type { FastifyInstance } from 'fastify'
 import type { CommentStatus } from '../db/schema.ts'
 import {
-  COUNT_CAP,
   countCommentsByStatus,
   deleteComments,
   findPostsForFilter,
   findPostTitle,
   listComments,
+  shownCount,
   setCommentStatus,
 } from './admin.repository.ts'
 import { COMMENT_ORIGINS, commentListQuery, moderationForm, type ModerationAction } from './admin.schemas.ts'
@@ -66,7 +66,7 @@ export default async function commentsRoutes(app: FastifyInstance) {
       page: query.page,
       tabs: (['pending', 'approved', 'spam'] as const).map((s) => ({
         status: s,
-        label: `${labels[s]} (${counts[s] > COUNT_CAP ? `${COUNT_CAP.toLocaleString(context.settings.language)}+` : counts[s]})`,
+        label: `${labels[s]} (${shownCount(counts[s], context.settings.language)})`,
         url: queueUrl(s, query.post, { origin }),
         current: s === query.status,
       })),

@@ -1,6 +1,6 @@
 // The admin home: what needs attention, and the latest entries of the audit log.
 import type { FastifyInstance } from 'fastify'
-import { countPostsByState, pendingCount } from './admin.repository.ts'
+import { countPostsByState, pendingCount, shownCount } from './admin.repository.ts'
 import { recentAudit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { can, moderatesEveryComment } from './permissions.ts'
@@ -20,6 +20,7 @@ export default async function dashboardRoutes(app: FastifyInstance) {
       heading: context.t.dashboard,
       counts,
       pendingComments: pending,
+      pendingShown: shownCount(pending, context.settings.language),
       log: log.map((row) => toAuditItem(row, context)),
     })
   })

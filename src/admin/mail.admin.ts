@@ -13,7 +13,7 @@ import { audit } from './audit.ts'
 import { adminContext } from './context.ts'
 import { ownComment } from './comment-scope.ts'
 import { loadProfile, saveProfile, type ProfileForm } from './profile.ts'
-import { COUNT_CAP, findPostsForFilter, findPostTitle } from './admin.repository.ts'
+import { COUNT_CAP, findPostsForFilter, findPostTitle, shownCount } from './admin.repository.ts'
 import { keyset, pageOf, parsePosition, positionParam } from './keyset.ts'
 
 const NOTIFY = ['none', 'held', 'all'] as const satisfies readonly AdminNotify[]
@@ -132,7 +132,7 @@ export default async function mailAdminRoutes(app: FastifyInstance) {
     }
     const countOf = (s: (typeof OUTBOX_TABS)[number]) => {
       const n = tabCounts[OUTBOX_TABS.indexOf(s)]!
-      return n > COUNT_CAP ? `${COUNT_CAP.toLocaleString(context.settings.language)}+` : String(n)
+      return shownCount(n, context.settings.language)
     }
     const tabUrl = (s: (typeof OUTBOX_TABS)[number]) => (s === 'all' ? '/admin/mail' : `/admin/mail?status=${s}`)
     const page = pageOf(

@@ -661,8 +661,9 @@ export const en: Messages = {
     forbidden: 'Your role does not allow this page or this action.',
     tooMany: 'Too many attempts. Try again in a few minutes.',
     formErrors: 'The form has errors: they are shown beside the fields.',
-    pendingCount: (n: number) =>
-      n === 0 ? 'No comments awaiting moderation' : n === 1 ? '1 comment awaiting moderation' : `${n} comments awaiting moderation`,
+    /** `shown`: the count as displayed (`10,000+` past the cap). */
+    pendingCount: (n: number, shown = String(n)) =>
+      n === 0 ? 'No comments awaiting moderation' : n === 1 ? '1 comment awaiting moderation' : `${shown} comments awaiting moderation`,
     draftCount: (n: number) => (n === 1 ? '1 draft' : `${n} drafts`),
     scheduledCount: (n: number) => (n === 1 ? '1 scheduled post' : `${n} scheduled posts`),
     publishedCount: (n: number) => (n === 1 ? '1 published post' : `${n} published posts`),

@@ -683,8 +683,8 @@ export const fr = {
     tooMany: 'Trop de tentatives. Réessayez dans quelques minutes.',
     formErrors: 'Le formulaire contient des erreurs : elles sont indiquées à côté des champs.',
     // Dashboard
-    pendingCount: (n: number) =>
-      n === 0 ? 'Aucun commentaire en attente' : n === 1 ? '1 commentaire en attente' : `${n} commentaires en attente`,
+    pendingCount: (n: number, shown = String(n)) =>
+      n === 0 ? 'Aucun commentaire en attente' : n === 1 ? '1 commentaire en attente' : `${shown} commentaires en attente`,
     draftCount: (n: number) => (n <= 1 ? `${n} brouillon` : `${n} brouillons`),
     scheduledCount: (n: number) => (n <= 1 ? `${n} note programmée` : `${n} notes programmées`),
     publishedCount: (n: number) => (n <= 1 ? `${n} note publiée` : `${n} notes publiées`),

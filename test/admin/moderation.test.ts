@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrateToLatest, migrator } from '../../src/db/migrate.ts'
 import { createEmptyDatabase } from '../helpers/database.ts'
+import { COUNT_CAP } from '../../src/admin/admin.repository.ts'
 
 describe('moderating comments', () => {
   let blog: TestBlog
@@ -424,5 +425,58 @@ describe('bans that a spelling does not evade', () => {
       await empty.drop()
       rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     }
+  })
+})
+
+describe('a flood held for moderation', () => {
+  let blog: TestBlog
+  let admin: AdminClient
+  beforeAll(async () => {
+    blog = await buildTestApp()
+    await createAdmin(blog.app)
+    admin = await signedIn(blog.app)
+    // More comments awaiting moderation than any count goes to (a spam wave): the menu on every admin page and the
+    // dashboard count up to the cap, as the tabs do, and say so.
+    const base = Date.parse('2026-12-07T10:00:00Z')
+    for (let batch = 0; batch * 500 < COUNT_CAP + 2; batch++)
+      await blog.app.db
+        .insertInto('comments')
+        .values(
+          Array.from({ length: Math.min(500, COUNT_CAP + 2 - batch * 500) }, (_, i) => ({
+            post_id: 1,
+            parent_id: null,
+            author_name: `Robot ${batch * 500 + i}`,
+            author_email: null,
+            author_url: null,
+            body: 'Achetez maintenant',
+            status: 'pending' as const,
+            created_at: new Date(base + (batch * 500 + i) * 1000).toISOString(),
+            ip: '192.0.2.9',
+          })),
+        )
+        .execute()
+  })
+  afterAll(() => blog.close())
+
+  it('shows "10 000+" in the menu, the dashboard and the tab', async () => {
+    const capped = `${COUNT_CAP.toLocaleString('fr')}+`
+    // The visible text has its spaces made plain (French groups digits with a narrow no-break space).
+    const seen = capped.replace(/\s/g, ' ')
+    const home = await admin.get('/admin')
+    expect(home.statusCode).toBe(200)
+    expect(home.body).toContain(`Commentaires (${capped})</a>`)
+    expect(visibleText(mainOf(home.body))).toContain(`${seen} commentaires en attente`)
+    const queue = await admin.get('/admin/comments')
+    expect(visibleText(mainOf(queue.body))).toContain(`En attente (${seen})`)
+  })
+
+  it('counts exactly below the cap', async () => {
+    await blog.app.db.deleteFrom('comments').where('author_name', 'like', 'Robot %').where('id', '>', 0).execute()
+    await blog.app.db.updateTable('comments').set({ status: 'pending' }).where('post_id', '=', 1).execute()
+    const pending = (await blog.app.db.selectFrom('comments').select('id').where('status', '=', 'pending').execute()).length
+    expect(pending).toBeGreaterThan(0)
+    const home = await admin.get('/admin')
+    expect(home.body).toContain(`Commentaires (${pending})</a>`)
+    expect(visibleText(mainOf(home.body))).toContain(`${pending} commentaire${pending > 1 ? 's' : ''} en attente`)
   })
 })
