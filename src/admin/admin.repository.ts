@@ -218,7 +218,10 @@ export type AdminCommentRow = Awaited<ReturnType<typeof listComments>>[number]
 /** Counted up to this many per status: beyond, a tab says "10,000+" (a count of a million rows costs every page). */
 export const COUNT_CAP = 10_000
 
-/** Comments per status (of `statuses`; the others 0), each counted up to COUNT_CAP + 1 (more means "more than COUNT_CAP"). */
+/**
+ * Comments per status (of `statuses`; the others 0), each counted up to COUNT_CAP + 1 (more means "more than
+ * COUNT_CAP").
+ */
 export async function countCommentsByStatus(
   db: Db,
   postId: number | null,

@@ -1,9 +1,10 @@
 // Background work that must happen once, later, whatever restarts or how many instances run: federation
 // deliveries, webmentions, mails by the post. A job is a row of `jobs`, written in the transaction of the change
-// that causes it (so it exists exactly when its cause was committed). A process claims due jobs for a lease:
-// the claim is one UPDATE whose WHERE is checked again under the row's lock (PostgreSQL) or the write lock
-// (SQLite), so two instances never run the same job together; a process that dies mid-job leaves the lease to
-// run out, and the job is run again (handlers are idempotent or keyed). Failures are retried with a growing delay.
+// that causes it (so it exists exactly when its cause was committed). A process claims due jobs for a lease: it
+// reads which are due (and writes nothing when none is), then claims them with one UPDATE whose WHERE is checked
+// again under the row's lock (PostgreSQL) or the write lock (SQLite), so two instances never run the same job
+// together; a process that dies mid-job leaves the lease to run out, and the job is run again (handlers are
+// idempotent or keyed). Failures are retried with a growing delay.
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely'
