@@ -438,22 +438,12 @@ describe('a flood held for moderation', () => {
     // More comments awaiting moderation than any count goes to (a spam wave): the menu on every admin page and the
     // dashboard count up to the cap, as the tabs do, and say so.
     const base = Date.parse('2026-12-07T10:00:00Z')
-    for (let batch = 0; batch * 500 < COUNT_CAP + 2; batch++)
+    const spam = { post_id: 1, body: 'Achetez maintenant', status: 'pending' as const, ip: '192.0.2.9' }
+    const robot = (n: number) => ({ ...spam, author_name: `Robot ${n}`, created_at: new Date(base + n * 1000).toISOString() })
+    for (let first = 0; first < COUNT_CAP + 2; first += 500)
       await blog.app.db
         .insertInto('comments')
-        .values(
-          Array.from({ length: Math.min(500, COUNT_CAP + 2 - batch * 500) }, (_, i) => ({
-            post_id: 1,
-            parent_id: null,
-            author_name: `Robot ${batch * 500 + i}`,
-            author_email: null,
-            author_url: null,
-            body: 'Achetez maintenant',
-            status: 'pending' as const,
-            created_at: new Date(base + (batch * 500 + i) * 1000).toISOString(),
-            ip: '192.0.2.9',
-          })),
-        )
+        .values(Array.from({ length: Math.min(500, COUNT_CAP + 2 - first) }, (_, i) => robot(first + i)))
         .execute()
   })
   afterAll(() => blog.close())
