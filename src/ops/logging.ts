@@ -39,7 +39,7 @@ export interface LogStream {
  * handed to the thread pool (`fs.write`) once full, or at most `flushMs` after its first line; one write at a time,
  * so lines keep their order. Bytes and not strings: a line kept as a string until its write outlived a young
  * collection or two, and the collector's extra work cost a cached page more than the line itself (bench/RESULTS.md,
- * 2026-12-07 16:30). `flush()` waits until everything gathered is written (the app's close); `flushSync()` writes it
+ * 2026-12-07 15:45). `flush()` waits until everything gathered is written (the app's close); `flushSync()` writes it
  * at once (the process's exit). Bounded: if the output does not drain (a reader that stopped reading), lines beyond
  * `maxBytes` are dropped and counted, and a line says how many once it drains.
  */
