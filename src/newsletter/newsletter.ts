@@ -185,7 +185,18 @@ export async function queueDigests(
   const local = zonedParts(end, opts.timeZone)
   const week = isoWeek(local.year, local.month, local.day)
   const nowIso = opts.now.toISOString()
-  const recipients = await subscribers(db, 'weekly').where('b.confirmed_at', '<=', end.toISOString()).orderBy('b.id').execute()
+  const weekly = await subscribers(db, 'weekly').where('b.confirmed_at', '<=', end.toISOString()).orderBy('b.id').execute()
+  // The ones whose digest is queued already (by an earlier minute, or another instance) are looked for, not queued
+  // again: on PostgreSQL an insert that conflicts still moves the data version, and every instance would drop its
+  // caches every minute of the week (src/jobs/jobs.ts).
+  const keyOf = (email: string) => `digest:${week}:${email}`
+  const done = new Set<string | null>()
+  for (let i = 0; i < weekly.length; i += 500) {
+    const keys = weekly.slice(i, i + 500).map((r) => keyOf(r.email))
+    for (const row of await db.selectFrom('mail_outbox').select('dedupe_key').where('dedupe_key', 'in', keys).execute())
+      done.add(row.dedupe_key)
+  }
+  const recipients = weekly.filter((r) => !done.has(keyOf(r.email)))
   if (recipients.length === 0) return 0
   const posts = await db
     .selectFrom('posts as p')
@@ -238,7 +249,7 @@ export async function queueDigests(
         commentId: null,
         unsubscribeToken: token,
         unsubscribeAllToken: token,
-        dedupeKey: `digest:${week}:${r.email}`,
+        dedupeKey: keyOf(r.email),
       },
       // Due now, whatever instant the schedule was computed for.
       clockIso(),
