@@ -5,6 +5,7 @@
 // often (a post published, withdrawn and published again is not mailed again).
 import type { Kysely, Transaction } from 'kysely'
 import type { BlogCadence, Database } from '../db/schema.ts'
+import { existing } from '../db/in-list.ts'
 import { listedToReaders } from '../content/visibility.ts'
 import { messages } from '../i18n/index.ts'
 import { escapeHtml } from '../lib/html.ts'
@@ -190,12 +191,11 @@ export async function queueDigests(
   // again: on PostgreSQL an insert that conflicts still moves the data version, and every instance would drop its
   // caches every minute of the week (src/jobs/jobs.ts).
   const keyOf = (email: string) => `digest:${week}:${email}`
-  const done = new Set<string | null>()
-  for (let i = 0; i < weekly.length; i += 500) {
-    const keys = weekly.slice(i, i + 500).map((r) => keyOf(r.email))
-    for (const row of await db.selectFrom('mail_outbox').select('dedupe_key').where('dedupe_key', 'in', keys).execute())
-      done.add(row.dedupe_key)
-  }
+  const done = await existing(
+    weekly.map((r) => keyOf(r.email)),
+    async (keys) =>
+      (await db.selectFrom('mail_outbox').select('dedupe_key').where('dedupe_key', 'in', keys).execute()).map((r) => r.dedupe_key!),
+  )
   const recipients = weekly.filter((r) => !done.has(keyOf(r.email)))
   if (recipients.length === 0) return 0
   const posts = await db

@@ -3,6 +3,7 @@
 // audit log keeps it, and they are subscribed without a confirmation mail.
 import type { Kysely } from 'kysely'
 import type { BlogCadence, Database } from '../db/schema.ts'
+import { existing } from '../db/in-list.ts'
 import { isAddress, readableAddress } from '../lib/address.ts'
 import { normalizeAddress } from '../mail/outbox.ts'
 import { parseCsv } from './csv.ts'
@@ -149,21 +150,22 @@ export async function planImport(db: Kysely<Database>, text: string): Promise<Im
     const name = [...cell(nameAt).normalize('NFC').replace(/\s+/g, ' ').trim()].slice(0, NAME_MAX).join('')
     candidates.push({ line: row.line, email, name })
   }
-  const existing = new Set<string>()
-  for (let i = 0; i < candidates.length; i += 500) {
-    const chunk = candidates.slice(i, i + 500).map((c) => c.email)
-    const found = await db
-      .selectFrom('blog_subscriptions as b')
-      .innerJoin('mail_addresses as a', 'a.id', 'b.address_id')
-      .select('a.email')
-      .where('a.email', 'in', chunk)
-      .where('b.status', '=', 'active')
-      .execute()
-    for (const f of found) existing.add(f.email)
-  }
+  const subscribed = await existing(
+    candidates.map((c) => c.email),
+    async (emails) =>
+      (
+        await db
+          .selectFrom('blog_subscriptions as b')
+          .innerJoin('mail_addresses as a', 'a.id', 'b.address_id')
+          .select('a.email')
+          .where('a.email', 'in', emails)
+          .where('b.status', '=', 'active')
+          .execute()
+      ).map((f) => f.email),
+  )
   const add: ImportPlan['add'] = []
   for (const c of candidates) {
-    if (existing.has(c.email)) problems.push({ kind: 'existing', line: c.line, value: c.email })
+    if (subscribed.has(c.email)) problems.push({ kind: 'existing', line: c.line, value: c.email })
     else add.push({ email: c.email, name: c.name })
   }
   problems.sort((a, b) => a.line - b.line)
